@@ -1,0 +1,3 @@
+from regsim.cli import main
+
+raise SystemExit(main())

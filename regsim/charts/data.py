@@ -1,0 +1,261 @@
+"""The numbers behind every chart, computed from a run's step records and nothing else.
+
+A chart, its CSV and its terminal rendering all draw from `chart_data`, so they cannot
+disagree. "Saved" has one definition, the step record's: naive minus actual layer bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regsim.charts.errors import ChartError
+from regsim.charts.labels import masked_command, step_verb
+
+KINDS: tuple[str, ...] = ("transfer", "storage", "sharing", "network")
+
+_WHAT = {
+    "transfer": "layer bytes over the network, actual vs. whole images",
+    "storage": "layer bytes stored per registry, deduplicated vs. logical",
+    "sharing": "which images share which layers",
+    "network": "bytes and seconds per network link",
+}
+# Topology kinds that hold blobs, in the order their storage panels are drawn.
+STORING_KINDS = ("registry", "mirror", "replica")
+
+Row = dict[str, Any]
+
+
+def check_kind(kind: object) -> str:
+    """`kind` when it is one of KINDS; ChartError listing them otherwise."""
+    if kind not in KINDS:
+        raise ChartError(f"unknown chart kind {kind!r}: use one of {', '.join(KINDS)}")
+    return str(kind)
+
+
+def run_steps(run: object) -> list[dict]:
+    """The run's step records; ChartError when `run` is not a run dict."""
+    if not isinstance(run, dict) or not isinstance(run.get("steps"), list):
+        raise ChartError("a run must be a dict with a 'steps' list (what `regsim play --json` gives)")
+    return run["steps"]
+
+
+def steps_until(run: dict, until: int | None) -> list[dict]:
+    """Steps 1..until (all when until is None); ChartError when until is not a step number."""
+    steps = run_steps(run)
+    if until is None:
+        return steps
+    if isinstance(until, bool) or not isinstance(until, int) or not 1 <= until <= len(steps):
+        if not steps:
+            raise ChartError(f"until={until!r} is out of range: the run has no steps")
+        raise ChartError(
+            f"until={until!r} is out of range: give a step number from 1 to {len(steps)}"
+        )
+    return steps[:until]
+
+
+def chart_title(run: dict, kind: str, until: int | None = None) -> str:
+    """'Shared base layers travel once: which images share which layers (after step 4 of 9)'."""
+    title = run.get("title") or run.get("scenario") or "regsim run"
+    text = f"{title}: {_WHAT[check_kind(kind)]}"
+    total = len(run_steps(run))
+    if until is not None and until < total and kind != "sharing":
+        text += f" (after step {until} of {total})"
+    return text
+
+
+def _number(record: dict, key: str) -> int:
+    value = record.get(key) or 0
+    return int(value)
+
+
+def _step_columns(step: dict) -> Row:
+    return {
+        "step": step.get("index"),
+        "actor": step.get("actor") or "",
+        "command": masked_command(step.get("command")),
+        "verb": step_verb(step),
+    }
+
+
+def transfer_rows(run: dict, until: int | None = None) -> list[Row]:
+    """One row per step: layer bytes moved and the whole-image bytes, each and cumulative.
+
+    `saved_bytes` is cumulative: the gap between the two running totals after the step.
+    """
+    rows: list[Row] = []
+    total_actual = total_naive = 0
+    for step in steps_until(run, until):
+        actual = _number(step, "layer_bytes_up") + _number(step, "layer_bytes_down")
+        naive = _number(step, "naive_layer_bytes_up") + _number(step, "naive_layer_bytes_down")
+        total_actual += actual
+        total_naive += naive
+        rows.append(
+            _step_columns(step)
+            | {
+                "actual_bytes": actual,
+                "naive_bytes": naive,
+                "cumulative_actual_bytes": total_actual,
+                "cumulative_naive_bytes": total_naive,
+                "saved_bytes": total_naive - total_actual,
+            }
+        )
+    return rows
+
+
+def storing_nodes(run: dict, steps: list[dict] | None = None) -> list[str]:
+    """Registries, mirrors and replicas: topology order first, then any only the steps name."""
+    names: list[str] = []
+    for node in (run.get("topology") or {}).get("nodes") or []:
+        if node.get("kind") in STORING_KINDS and node.get("name") not in names:
+            names.append(node["name"])
+    for step in run_steps(run) if steps is None else steps:
+        for name in step.get("storage") or {}:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def node_kinds(run: dict) -> dict[str, str]:
+    """Each topology node's kind by name."""
+    nodes = (run.get("topology") or {}).get("nodes") or []
+    return {node["name"]: node.get("kind", "node") for node in nodes}
+
+
+def storage_columns(registry: str) -> tuple[str, str, str]:
+    """The CSV column names for one registry's stored, logical and freed bytes."""
+    return (
+        f"stored_layer_bytes@{registry}",
+        f"logical_layer_bytes@{registry}",
+        f"freed_bytes@{registry}",
+    )
+
+
+def storage_rows(run: dict, until: int | None = None) -> list[Row]:
+    """One row per step: each registry's stored (deduplicated), logical and freed layer bytes.
+
+    A step that reports no storage keeps the previous values; freed bytes come from the
+    record's `freed_bytes`, or from a fall in stored bytes when the record has none.
+    """
+    steps = steps_until(run, until)
+    registries = storing_nodes(run)
+    last = {name: (0, 0) for name in registries}
+    rows: list[Row] = []
+    for step in steps:
+        row = _step_columns(step)
+        storage = step.get("storage") or {}
+        for name in registries:
+            stored_key, logical_key, freed_key = storage_columns(name)
+            record = storage.get(name)
+            if record is None:
+                stored, logical = last[name]
+                freed = 0
+            else:
+                stored = _number(record, "stored_layer_bytes")
+                logical = _number(record, "logical_layer_bytes")
+                if "freed_bytes" in record:
+                    freed = _number(record, "freed_bytes")
+                else:
+                    freed = max(0, last[name][0] - stored)
+            last[name] = (stored, logical)
+            row |= {stored_key: stored, logical_key: logical, freed_key: freed}
+        rows.append(row)
+    return rows
+
+
+def _layer_name(layer: dict) -> str:
+    if layer.get("layer"):
+        return str(layer["layer"])
+    digest = str(layer.get("digest", ""))
+    algorithm, _, hexpart = digest.partition(":")
+    return f"{algorithm}:{hexpart[:12]}" if hexpart else digest
+
+
+def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
+    """One row per image→layer edge of the run's final state, with how many images share the layer.
+
+    `run["images"]` is the state after the last step, so `until` is checked but not applied.
+    """
+    steps_until(run, until)
+    images = run.get("images") or {}
+    edges: list[tuple[str, str, str, dict]] = []
+    users: dict[str, set[str]] = {}
+    for registry, tagged in images.items():
+        for image, layers in (tagged or {}).items():
+            seen: set[str] = set()
+            for layer in layers or []:
+                digest = str(layer.get("digest") or _layer_name(layer))
+                if digest in seen:
+                    continue
+                seen.add(digest)
+                edges.append((registry, image, digest, layer))
+                users.setdefault(digest, set()).add(f"{registry}/{image}")
+    return [
+        {
+            "registry": registry,
+            "image": image,
+            "layer": _layer_name(layer),
+            "digest": digest,
+            "size_bytes": _number(layer, "size"),
+            "shared_by": len(users[digest]),
+        }
+        for registry, image, digest, layer in edges
+    ]
+
+
+def _link_key(between: list | tuple) -> tuple[str, str]:
+    a, b = (str(name) for name in between)
+    return (a, b) if a <= b else (b, a)
+
+
+def network_rows(run: dict, until: int | None = None) -> list[Row]:
+    """One row per link: declared links first, then links only the steps' traffic used."""
+    steps = steps_until(run, until)
+    rows: dict[tuple[str, str], Row] = {}
+    for link in (run.get("topology") or {}).get("links") or []:
+        a, b = (str(name) for name in link["between"])
+        rows.setdefault(
+            _link_key((a, b)),
+            {
+                "node_a": a,
+                "node_b": b,
+                "declared": True,
+                "bandwidth_bps": link.get("bandwidth_bps"),
+                "latency_s": link.get("latency_s"),
+                "total_bytes": 0,
+                "total_seconds": 0.0,
+            },
+        )
+    for step in steps:
+        for link in step.get("links") or []:
+            a, b = (str(name) for name in link["between"])
+            row = rows.setdefault(
+                _link_key((a, b)),
+                {
+                    "node_a": a,
+                    "node_b": b,
+                    "declared": False,
+                    "bandwidth_bps": None,
+                    "latency_s": None,
+                    "total_bytes": 0,
+                    "total_seconds": 0.0,
+                },
+            )
+            row["total_bytes"] += _number(link, "bytes")
+            row["total_seconds"] += float(link.get("seconds") or 0.0)
+    for row in rows.values():
+        # Summing floats leaves 0.30000000000000004-style tails; a microsecond is plenty.
+        row["total_seconds"] = round(row["total_seconds"], 6)
+    return list(rows.values())
+
+
+_ROWS = {
+    "transfer": transfer_rows,
+    "storage": storage_rows,
+    "sharing": sharing_rows,
+    "network": network_rows,
+}
+
+
+def chart_data(run: dict, kind: str, until: int | None = None) -> list[Row]:
+    """The rows behind chart `kind` (see KINDS), over steps 1..until (all when None)."""
+    return _ROWS[check_kind(kind)](run, until)

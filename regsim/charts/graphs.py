@@ -1,0 +1,223 @@
+"""The graph charts: image→layer sharing, and the network with each link's traffic.
+
+networkx holds the graphs; positions are computed here rather than by networkx's
+layouts, because those iterate over sets and would place nodes differently from one
+Python process to the next, breaking byte-identical files.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from regsim.charts import style
+from regsim.charts.data import network_rows, node_kinds, sharing_rows, steps_until
+from regsim.charts.figures import new_figure
+from regsim.charts.units import format_bytes, format_seconds, unit_system
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+MAX_LAYER_LABELS = 24  # beyond this, only shared layers are named
+KIND_COLUMN = {"client": 0, "mirror": 1, "registry": 2, "replica": 3}
+
+
+def _spread(count: int) -> list[float]:
+    """`count` heights from top (1) to bottom (0), centred when there is one."""
+    if count == 1:
+        return [0.5]
+    return [1 - i / (count - 1) for i in range(count)]
+
+
+def _empty(ax: Axes, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=13, color=style.GREY,
+            transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def sharing_figure(run: dict, until: int | None = None) -> Figure:
+    """Bipartite graph: images on the left, their layers on the right, shared layers marked."""
+    import networkx as nx
+    from matplotlib.lines import Line2D
+
+    rows = sharing_rows(run, until)
+    units = unit_system(run)
+    fig = new_figure(run, "sharing", until)
+    ax = fig.add_subplot()
+    if not rows:
+        _empty(ax, "no tagged images in this run")
+        return fig
+
+    graph = nx.Graph()
+    for row in rows:
+        image = f"{row['registry']}/{row['image']}"
+        graph.add_node(image, side="image")
+        graph.add_node(row["digest"], side="layer", name=row["layer"], size=row["size_bytes"])
+        graph.add_edge(image, row["digest"])
+    images = [n for n, side in graph.nodes(data="side") if side == "image"]
+    layers = [n for n, side in graph.nodes(data="side") if side == "layer"]
+
+    image_y = dict(zip(images, _spread(len(images))))
+    # Order layers by the mean height of their images so edges cross as little as possible.
+    order = {digest: i for i, digest in enumerate(layers)}
+    layers.sort(key=lambda d: (-sum(image_y[i] for i in graph[d]) / graph.degree[d], order[d]))
+    layer_y = dict(zip(layers, _spread(len(layers))))
+    colour = {image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)]
+              for i, image in enumerate(images)}
+    largest = max(graph.nodes[d]["size"] for d in layers) or 1
+
+    for image, digest in graph.edges():
+        if graph.nodes[image]["side"] != "image":
+            image, digest = digest, image
+        shared = graph.degree[digest] >= 2
+        ax.plot([0, 1], [image_y[image], layer_y[digest]], color=colour[image],
+                linewidth=2.2 if shared else 1.4, alpha=0.85, zorder=1, solid_capstyle="round")
+    for image in images:
+        ax.scatter([0], [image_y[image]], marker="s", s=260, color=colour[image],
+                   edgecolors="black", linewidths=0.8, zorder=3)
+        ax.annotate(image, (0, image_y[image]), xytext=(-14, 0), textcoords="offset points",
+                    ha="right", va="center", fontsize=11)
+    label_all = len(layers) <= MAX_LAYER_LABELS
+    for digest in layers:
+        node = graph.nodes[digest]
+        users = graph.degree[digest]
+        shared = users >= 2
+        area = 120 + 1600 * node["size"] / largest
+        ax.scatter([1], [layer_y[digest]], s=area, zorder=3,
+                   color=style.SHARED if shared else style.LIGHT_GREY,
+                   edgecolors="black" if shared else style.GREY, linewidths=2 if shared else 1)
+        if shared or label_all:
+            text = f"{node['name']} · {format_bytes(node['size'], units)}"
+            if shared:
+                text += f" · shared by {users}"
+            offset = 10 + (area ** 0.5) / 2
+            ax.annotate(text, (1, layer_y[digest]), xytext=(offset, 0),
+                        textcoords="offset points", ha="left", va="center", fontsize=11,
+                        fontweight="bold" if shared else "normal")
+
+    ax.set_xlim(-1.25, 2.0)
+    ax.set_ylim(-0.12, 1.12)
+    ax.set_axis_off()
+    ax.text(0, 1.1, "images", ha="center", va="bottom", fontsize=12, fontweight="bold")
+    ax.text(1, 1.1, "layers (area ~ size)", ha="center", va="bottom", fontsize=12,
+            fontweight="bold")
+    fig.legend(
+        handles=[
+            Line2D([], [], linestyle="none", marker="s", markersize=11,
+                   color=style.IMAGE_COLOURS[0], markeredgecolor="black", label="tagged image"),
+            Line2D([], [], linestyle="none", marker="o", markersize=13, color=style.SHARED,
+                   markeredgecolor="black", markeredgewidth=2, label="layer shared by ≥ 2 images"),
+            Line2D([], [], linestyle="none", marker="o", markersize=13, color=style.LIGHT_GREY,
+                   markeredgecolor=style.GREY, label="layer used by one image"),
+        ],
+        loc="outside lower center", ncols=3, frameon=False,
+    )
+    return fig
+
+
+def _bandwidth(bps: float) -> str:
+    for divisor, name in ((1e9, "Gbit/s"), (1e6, "Mbit/s"), (1e3, "kbit/s")):
+        if bps >= divisor:
+            return f"{bps / divisor:g} {name}"
+    return f"{bps:g} bit/s"
+
+
+def _latency(seconds: float) -> str:
+    return f"{seconds * 1000:.3g} ms" if seconds < 1 else format_seconds(seconds)
+
+
+def network_figure(run: dict, until: int | None = None) -> Figure:
+    """The topology: clients, mirrors, registries; each link labelled with its bytes and seconds."""
+    import networkx as nx
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    steps_until(run, until)
+    rows = network_rows(run, until)
+    units = unit_system(run)
+    kinds = node_kinds(run)
+    fig = new_figure(run, "network", until)
+    ax = fig.add_subplot()
+
+    graph = nx.Graph()
+    for name, kind in kinds.items():
+        graph.add_node(name, kind=kind)
+    for row in rows:
+        for end in (row["node_a"], row["node_b"]):
+            if end not in graph:
+                graph.add_node(end, kind="node")
+        graph.add_edge(row["node_a"], row["node_b"], **row)
+    if not graph:
+        _empty(ax, "this run has no topology")
+        return fig
+
+    # Columns by role (clients → mirrors → registries → replicas), top to bottom in file order.
+    columns: dict[int, list[str]] = {}
+    for name, kind in graph.nodes(data="kind"):
+        columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
+    pos: dict[str, tuple[float, float]] = {}
+    for x, key in enumerate(sorted(columns)):
+        for name, y in zip(columns[key], _spread(len(columns[key]))):
+            pos[name] = (float(x), y)
+
+    busiest = max((row["total_bytes"] for row in rows), default=0) or 1
+    for a, b, row in graph.edges(data=True):
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        # A link that skips a column or stays in one bends, so it does not run through a node.
+        # It bows away from the middle of the drawing, where the other nodes sit.
+        bend = 0.0 if abs(x1 - x0) == 1 else 0.15
+        cx, cy = (x0 + x1) / 2 + bend * (y1 - y0), (y0 + y1) / 2 - bend * (x1 - x0)
+        if (cy - (y0 + y1) / 2) * ((y0 + y1) / 2 - 0.5 or 1) < 0:
+            cx, cy = (x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)
+        busy = row["total_bytes"] > 0
+        ax.add_patch(PathPatch(
+            Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
+            facecolor="none", edgecolor="black" if busy else style.GREY,
+            linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
+            linestyle="solid" if row["declared"] else (0, (4, 3)), zorder=1, capstyle="round",
+        ))
+        text = (f"{format_bytes(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
+                if busy else "no traffic")
+        if row["declared"] and row["bandwidth_bps"]:
+            text += f"\n{_bandwidth(row['bandwidth_bps'])}"
+            if row["latency_s"] is not None:
+                text += f", {_latency(row['latency_s'])} latency"
+        mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
+        ax.text(mx, my, text, ha="center", va="center", fontsize=11, zorder=4,
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
+                      "edgecolor": style.LIGHT_GREY})
+
+    for name, kind in graph.nodes(data="kind"):
+        marker, colour = style.NODE_STYLE.get(kind, style.OTHER_NODE_STYLE)
+        ax.scatter(*pos[name], marker=marker, s=700, color=colour, edgecolors="black",
+                   linewidths=1.2, zorder=3)
+    width = max(x for x, _ in pos.values())
+    for name in graph:
+        # Outer columns are named on their outer side, away from the links that arrive there.
+        x = pos[name][0]
+        if width and x == 0:
+            offset, align = (-22, 0), {"ha": "right", "va": "center"}
+        elif width and x == width:
+            offset, align = (22, 0), {"ha": "left", "va": "center"}
+        else:
+            offset, align = (0, -20), {"ha": "center", "va": "top"}
+        ax.annotate(name, pos[name], xytext=offset, textcoords="offset points", fontsize=12,
+                    fontweight="bold", zorder=5, **align)
+    ax.set_xlim(-0.75, width + 0.75)
+    ax.set_ylim(-0.22, 1.12)
+    ax.set_axis_off()
+    present = sorted({kind for _, kind in graph.nodes(data="kind")},
+                     key=lambda k: (KIND_COLUMN.get(k, 9), k))
+    handles = [
+        Line2D([], [], linestyle="none", marker=style.NODE_STYLE.get(k, style.OTHER_NODE_STYLE)[0],
+               markersize=12, color=style.NODE_STYLE.get(k, style.OTHER_NODE_STYLE)[1],
+               markeredgecolor="black", label=k)
+        for k in present
+    ]
+    handles.append(Line2D([], [], color="black", linewidth=2, label="link in the scenario"))
+    if any(not row["declared"] for row in rows):
+        handles.append(Line2D([], [], color="black", linewidth=2, linestyle=(0, (4, 3)),
+                              label="unlisted link (fast, local)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    return fig

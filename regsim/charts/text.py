@@ -1,0 +1,148 @@
+"""Charts as plain text rows for a terminal: the same numbers, drawn with block characters.
+
+No matplotlib here, so the terminal app can show a chart without loading it.
+"""
+
+from __future__ import annotations
+
+from regsim.charts.data import (
+    chart_data,
+    chart_title,
+    check_kind,
+    node_kinds,
+    steps_until,
+    storage_columns,
+    storing_nodes,
+)
+from regsim.charts.errors import ChartError
+from regsim.charts.labels import short_command
+from regsim.charts.units import format_bytes, format_percent, format_seconds, unit_system
+
+MIN_WIDTH = 40
+FULL, LIGHT = "█", "░"
+VERB_MARK = {"push": "↑", "pull": "↓"}
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _bar(full: float, light: float, scale: float, cells: int) -> str:
+    """`full` in █ then up to `light` in ░, `scale` filling `cells` columns."""
+    if scale <= 0 or cells <= 0:
+        return " " * max(cells, 0)
+    solid = round(cells * full / scale)
+    shaded = max(round(cells * light / scale) - solid, 0)
+    if full > 0 and solid == 0:
+        solid = 1  # a non-zero amount is never drawn as nothing
+    return (FULL * solid + LIGHT * shaded).ljust(cells)[:cells]
+
+
+def _rows_to_lines(labels: list[str], bars: list[tuple[float, float]], values: list[str],
+                   scale: float, width: int) -> list[str]:
+    label_width = min(max((len(label) for label in labels), default=0), width // 3)
+    value_width = max((len(value) for value in values), default=0)
+    cells = width - label_width - value_width - 3
+    lines = []
+    for label, (full, light), value in zip(labels, bars, values):
+        bar = _bar(full, light, scale, cells)
+        lines.append(f"{_fit(label, label_width):<{label_width}} │{bar} {value:>{value_width}}")
+    return [line[:width] for line in lines]
+
+
+def _step_name(row: dict) -> str:
+    mark = VERB_MARK.get(row["verb"], " ")
+    return f"{row['step']:>2}{mark}{short_command(row['command'], row['verb'])}"
+
+
+def _transfer(run: dict, until: int | None, width: int) -> list[str]:
+    units = unit_system(run)
+    rows = chart_data(run, "transfer", until)
+    if not rows:
+        return ["(no steps)"]
+    scale = max(max(r["cumulative_naive_bytes"], r["cumulative_actual_bytes"]) for r in rows)
+    values = [f"{format_bytes(r['cumulative_actual_bytes'], units)} of "
+              f"{format_bytes(r['cumulative_naive_bytes'], units)}" for r in rows]
+    lines = _rows_to_lines(
+        [_step_name(r) for r in rows],
+        [(r["cumulative_actual_bytes"], r["cumulative_naive_bytes"]) for r in rows],
+        values, scale, width,
+    )
+    last = rows[-1]
+    saved = (f"saved: {format_bytes(last['saved_bytes'], units)} "
+             f"({format_percent(last['saved_bytes'], last['cumulative_naive_bytes'])})")
+    legend = f"{FULL} actually moved  {LIGHT} naive (whole images)  ↑ push  ↓ pull"
+    return lines + [_fit(saved, width), _fit(legend, width)]
+
+
+def _storage(run: dict, until: int | None, width: int) -> list[str]:
+    units = unit_system(run)
+    rows = chart_data(run, "storage", until)
+    registries = storing_nodes(run)
+    if not rows or not registries:
+        return ["(no storage reported)"]
+    kinds = node_kinds(run)
+    scale = max(r[c] for r in rows for name in registries for c in storage_columns(name)[:2])
+    lines: list[str] = []
+    for name in registries:
+        stored_key, logical_key, freed_key = storage_columns(name)
+        kind = kinds.get(name)
+        lines.append(_fit(f"{name} ({kind})" if kind else name, width))
+        values = []
+        for r in rows:
+            value = f"{format_bytes(r[stored_key], units)} of {format_bytes(r[logical_key], units)}"
+            if r[freed_key]:
+                value += f", gc freed {format_bytes(r[freed_key], units)}"
+            values.append(value)
+        lines += _rows_to_lines(
+            [_step_name(r) for r in rows],
+            [(r[stored_key], r[logical_key]) for r in rows],
+            values, scale, width,
+        )
+    legend = f"{FULL} stored (deduplicated)  {LIGHT} logical (sum over tagged images)"
+    return lines + [_fit(legend, width)]
+
+
+def _sharing(run: dict, until: int | None, width: int) -> list[str]:
+    units = unit_system(run)
+    rows = chart_data(run, "sharing", until)
+    if not rows:
+        return ["(no tagged images)"]
+    layers: dict[str, dict] = {}
+    for r in rows:
+        layers.setdefault(r["digest"], r)
+    ordered = list(layers.values())
+    scale = max(r["size_bytes"] for r in ordered)
+    values = [f"{format_bytes(r['size_bytes'], units)}, "
+              + (f"shared by {r['shared_by']}" if r["shared_by"] >= 2 else "1 image")
+              for r in ordered]
+    return _rows_to_lines([r["layer"] for r in ordered],
+                          [(r["size_bytes"], r["size_bytes"]) for r in ordered],
+                          values, scale, width)
+
+
+def _network(run: dict, until: int | None, width: int) -> list[str]:
+    units = unit_system(run)
+    rows = chart_data(run, "network", until)
+    if not rows:
+        return ["(no links)"]
+    scale = max(r["total_bytes"] for r in rows)
+    values = [f"{format_bytes(r['total_bytes'], units)} in {format_seconds(r['total_seconds'])}"
+              for r in rows]
+    return _rows_to_lines([f"{r['node_a']} – {r['node_b']}" for r in rows],
+                          [(r["total_bytes"], r["total_bytes"]) for r in rows],
+                          values, scale, width)
+
+
+def terminal_lines(run: dict, kind: str, width: int, until: int | None = None) -> list[str]:
+    """Chart `kind` as text lines at most `width` columns wide: a title, then one bar per row.
+
+    transfer and storage draw one row per step; sharing one per layer; network one per link.
+    """
+    kind = check_kind(kind)
+    if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
+        raise ChartError(f"width must be at least {MIN_WIDTH} columns, got {width!r}")
+    steps_until(run, until)
+    draw = {"transfer": _transfer, "storage": _storage, "sharing": _sharing,
+            "network": _network}[kind]
+    return [_fit(chart_title(run, kind, until), width), *draw(run, until, width)]

@@ -1,0 +1,161 @@
+"""The registry side of auth: who may ping, pull, push and delete, the token endpoint, rate limits.
+
+`RegistryAccess` is the `Guard` a registry consults on every request. With token auth it
+answers a request without a valid token with 401 and a `WWW-Authenticate: Bearer` challenge
+naming the scope the request needs; a valid token lacking that scope gets 401 with
+`error="insufficient_scope"` unless the user can never hold it, which is 403 DENIED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from regsim.model.auth import (
+    AccessPolicy,
+    AuthInputError,
+    Scope,
+    TokenIssuer,
+    basic_challenge,
+    bearer_challenge,
+    format_challenge,
+    parse_basic,
+    parse_scope,
+)
+from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.response import Response
+
+WRONG_CREDENTIALS = "incorrect username or password"
+
+
+class RegistryAccess:
+    """Auth for one registry host: none, basic or token (with its own token service)."""
+
+    def __init__(self, host: str, policy: AccessPolicy, clock: Callable[[], float], lifetime: float = 300.0) -> None:
+        self.host = host
+        self.mode = policy.auth_mode
+        self.policy = policy
+        self.clock = clock
+        self.realm = f"https://{host}/token"
+        # A teaching registry signs with a secret derived from its name, so runs repeat exactly.
+        secret = hashlib.sha256(f"regsim token secret for {host}".encode()).digest()
+        self.issuer = TokenIssuer(host, secret, lifetime)
+
+    # ----- challenges ------------------------------------------------------------------------
+
+    def _challenge(self, reason: str, scope: Scope | None = None, error: str | None = None) -> RegistryError:
+        if self.mode == "basic":
+            header = format_challenge(basic_challenge(self.host))
+        else:
+            header = format_challenge(bearer_challenge(self.realm, self.host, [scope] if scope else [], error))
+        detail = None if scope is None else [{"Type": "repository", "Name": scope.name,
+                                              "Action": ",".join(sorted(scope.actions))}]
+        return RegistryError(ErrorCode.UNAUTHORIZED, reason, detail, {"WWW-Authenticate": header})
+
+    def _basic_user(self, auth: str | None) -> str | None:
+        """The user a Basic header proves; None for no header; 401 for wrong credentials."""
+        if auth is None:
+            return None
+        try:
+            user, password = parse_basic(auth)
+        except AuthInputError:
+            raise self._challenge("the Authorization header is not valid Basic credentials") from None
+        if not self.policy.users.check(user, password):
+            raise self._challenge(WRONG_CREDENTIALS)
+        return user
+
+    def _token(self, auth: str | None, scope: Scope | None):  # type: ignore[no-untyped-def]
+        if auth is None or not auth.startswith("Bearer "):
+            raise self._challenge("a token is required: ask the token service first", scope)
+        try:
+            token = self.issuer.decode(auth[len("Bearer "):])
+            return self.issuer.verify(token, self.clock())
+        except RegistryError as error:
+            raise self._challenge(error.reason, scope, "invalid_token") from None
+
+    # ----- the Guard protocol -------------------------------------------------------------------
+
+    def check_ping(self, auth: str | None) -> None:
+        if self.mode == "none":
+            return
+        if self.mode == "basic":
+            if self._basic_user(auth) is None:
+                raise self._challenge("credentials are required")
+            return
+        self._token(auth, None)
+
+    def authorize(self, auth: str | None, name: str, action: str) -> str | None:
+        if self.mode == "none":
+            return None
+        scope = Scope("repository", name, frozenset({action}))
+        if self.mode == "basic":
+            user = self._basic_user(auth)
+            if action in self.policy.permitted(user, name):
+                return user
+            if user is None:
+                raise self._challenge("authentication required", scope)
+            raise RegistryError(ErrorCode.DENIED, f"{user} may not {action} {name}")
+        token = self._token(auth, scope)
+        if token.permits(name, action):
+            return token.subject
+        if action in self.policy.permitted(token.subject, name):
+            raise self._challenge(f"the token does not grant {action} on {name}", scope, "insufficient_scope")
+        if token.subject is None and action == "pull":
+            raise self._challenge(f"{name} is not public: log in to pull it", scope, "insufficient_scope")
+        who = token.subject or "an anonymous client"
+        raise RegistryError(ErrorCode.DENIED, f"{who} may not {action} {name}")
+
+    # ----- the token endpoint -------------------------------------------------------------------
+
+    def issue_token(self, auth: str | None, service: str | None, scopes: list[str]) -> Response:
+        """GET /token?service=…&scope=…: a signed token for what was asked and is allowed."""
+        if self.mode != "token":
+            raise RegistryError(ErrorCode.UNSUPPORTED, f"{self.host} does not use token auth")
+        if service not in (None, self.host):
+            raise RegistryError(ErrorCode.DENIED, f"this token service serves {self.host}, not {service}")
+        try:
+            user = self._basic_user(auth)
+        except RegistryError:
+            raise RegistryError(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS) from None
+        try:
+            parsed = [parse_scope(text) for text in scopes]
+        except AuthInputError as error:
+            raise RegistryError(ErrorCode.DENIED, f"malformed scope: {error}") from None
+        now = self.clock()
+        token = self.issuer.issue(user, parsed, self.policy, now)
+        text = token.encoded()
+        body = json.dumps(
+            {"token": text, "access_token": text, "expires_in": int(self.issuer.lifetime), "issued_at": now},
+            separators=(",", ":"),
+        ).encode()
+        return Response(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
+
+
+@dataclass(slots=True)
+class RateLimit:
+    """At most `pulls` manifest GETs per user (or anonymous) in each window of `per` seconds."""
+
+    pulls: int
+    per: float
+    counts: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def hit(self, user: str | None, now: float) -> None:
+        who = user or "anonymous"
+        start, count = self.counts.get(who, (now, 0))
+        if now - start >= self.per:
+            start, count = now, 0
+        if count >= self.pulls:
+            wait = start + self.per - now
+            raise RegistryError(
+                ErrorCode.TOOMANYREQUESTS,
+                f"{who} has used {self.pulls} pulls in this {self.per / 3600:g}h window; "
+                f"the window resets in {wait / 60:.0f} min",
+                headers={"RateLimit-Limit": f"{self.pulls};w={int(self.per)}", "RateLimit-Remaining": "0"},
+            )
+        self.counts[who] = (start, count + 1)
+
+    def remaining(self, user: str | None, now: float) -> int:
+        start, count = self.counts.get(user or "anonymous", (now, 0))
+        return self.pulls if now - start >= self.per else self.pulls - count

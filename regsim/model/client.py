@@ -1,0 +1,310 @@
+"""A docker-like client (one per actor): a local image store whose layers images share.
+
+`build`, `tag`, `rmi`, `images`, `system df`, `login` and `logout` live here; `push` and
+`pull` talk to registries and live in their own modules.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from regsim.model.content import (
+    AnyManifest,
+    Descriptor,
+    Index,
+    Manifest,
+    Platform,
+    build_config,
+    build_index,
+    build_manifest,
+    layer_blob,
+)
+from regsim.model.errors import RegistryError
+from regsim.model.events import Outcome
+from regsim.model.names import Reference, parse_reference
+from regsim.model.units import format_size
+
+if TYPE_CHECKING:
+    from regsim.model.world import World
+
+Recipe = Sequence[tuple[str, int]] | dict[str, Sequence[tuple[str, int]]]
+
+
+@dataclass(slots=True)
+class LocalLayer:
+    digest: str
+    size: int
+    name: str | None = None
+    data: bytes | None = None
+
+
+@dataclass(slots=True)
+class LocalImage:
+    """An image in the client's store: its top manifest (or index) and the platform manifests it has."""
+
+    key: str                                   # the top manifest's digest
+    top: AnyManifest
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    configs: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def image_id(self) -> str:
+        if isinstance(self.top, Manifest):
+            return self.top.config.digest
+        return self.top.digest
+
+    def layers(self) -> list[Descriptor]:
+        return [layer for manifest in self.manifests.values() for layer in manifest.layers]
+
+
+def tag_key(ref: Reference) -> str:
+    return f"{ref.host}/{ref.repository}:{ref.tag}"
+
+
+class Client:
+    """One actor's docker daemon and CLI."""
+
+    def __init__(
+        self,
+        world: World,
+        name: str,
+        mirrors: Sequence[str] = (),
+        platform: str = "linux/amd64",
+    ) -> None:
+        self.world = world
+        self.name = name
+        self.mirrors = list(mirrors)
+        self.platform = Platform.parse(platform)
+        self.layers: dict[str, LocalLayer] = {}
+        self.images: dict[str, LocalImage] = {}
+        self.tags: dict[str, str] = {}                  # host/repo:tag -> image key
+        self.credentials: dict[str, str] = {}           # host -> base64(user:password), as config.json keeps it
+        self.logins: dict[str, str] = {}                # host -> user name (for narration)
+        self.tokens: dict[tuple[str, str], tuple[str, float]] = {}
+        self.known_locations: dict[str, list[tuple[str, str]]] = {}   # blob -> [(host, repository)]
+        self.layer_names: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"Client({self.name!r}, {len(self.images)} images, {len(self.layers)} layers)"
+
+    # ----- references and the store -------------------------------------------------------------
+
+    def parse(self, text: str) -> Reference:
+        return parse_reference(text, self.world.default_registry)
+
+    def familiar(self, ref: Reference) -> str:
+        return ref.familiar(self.world.default_registry)
+
+    def image_for(self, ref: Reference) -> LocalImage | None:
+        if ref.digest is not None:
+            for image in self.images.values():
+                if image.key == str(ref.digest):
+                    return image
+            return None
+        key = self.tags.get(tag_key(ref))
+        return self.images.get(key) if key else None
+
+    def remember_location(self, digest: str, host: str, repository: str) -> None:
+        """The blob info cache: where this client knows a blob exists (used to mount instead of upload)."""
+        places = self.known_locations.setdefault(digest, [])
+        entry = (host, repository)
+        if entry in places:
+            places.remove(entry)
+        places.insert(0, entry)
+
+    def forget_location(self, digest: str, host: str, repository: str) -> None:
+        places = self.known_locations.get(digest)
+        if places and (host, repository) in places:
+            places.remove((host, repository))
+
+    def add_image(self, image: LocalImage, layers: Sequence[LocalLayer] = ()) -> None:
+        for layer in layers:
+            self.layers.setdefault(layer.digest, layer)
+        self.images[image.key] = image
+
+    def config_json(self) -> dict[str, object]:
+        """The client's ~/.docker/config.json: credentials are base64, which is an encoding, not encryption."""
+        return {"auths": {host: {"auth": value} for host, value in sorted(self.credentials.items())}}
+
+    # ----- build, tag, rmi ------------------------------------------------------------------------
+
+    def build(self, target: str, recipe: Recipe) -> Outcome:
+        """Build an image from a recipe: a list of (layer name, size), or one such list per platform."""
+        out = Outcome()
+        try:
+            ref = self.parse(target)
+        except RegistryError as error:
+            return out.fail(error.code.name, error.reason, f"ERROR: invalid tag {target!r}: {error.reason}")
+        if isinstance(recipe, dict):
+            children = []
+            image_manifests: dict[str, Manifest] = {}
+            configs: dict[str, bytes] = {}
+            new_layers = []
+            for platform_text, layer_list in recipe.items():
+                platform = Platform.parse(platform_text)
+                manifest, config, layers = self._build_one(layer_list, platform)
+                new_layers.extend(layers)
+                image_manifests[manifest.digest] = manifest
+                configs[manifest.config.digest] = config
+                children.append(Descriptor(manifest.media_type, manifest.digest, len(manifest.raw), platform))
+            index = build_index(tuple(children))
+            image = LocalImage(index.digest, index, image_manifests, configs)
+        else:
+            manifest, config, new_layers = self._build_one(recipe, self.platform)
+            image = LocalImage(manifest.digest, manifest, {manifest.digest: manifest}, {manifest.config.digest: config})
+        self.add_image(image, new_layers)
+        self.tags[tag_key(ref)] = image.key
+        total = sum(layer.size for layer in {x.digest: x for x in new_layers}.values())
+        out.output.append(f"Successfully built {image.image_id.split(':')[1][:12]} "
+                          f"({len(image.layers())} layers, {format_size(total)})")
+        out.output.append(f"Successfully tagged {self.familiar(ref)}")
+        return out
+
+    def _build_one(
+        self, layer_list: Sequence[tuple[str, int]], platform: Platform
+    ) -> tuple[Manifest, bytes, list[LocalLayer]]:
+        layers = tuple(layer_blob(name, size) for name, size in layer_list)
+        for (name, _), desc in zip(layer_list, layers, strict=True):
+            self.layer_names[desc.digest] = name
+        config = build_config(layers, platform)
+        manifest = build_manifest(config, layers)
+        local = [LocalLayer(d.digest, d.size, name) for (name, _), d in zip(layer_list, layers, strict=True)]
+        return manifest, config, local
+
+    def tag(self, source: str, target: str) -> Outcome:
+        out = Outcome()
+        try:
+            src, dst = self.parse(source), self.parse(target)
+        except RegistryError as error:
+            return out.fail(error.code.name, error.reason, f"Error parsing reference: {error.reason}")
+        image = self.image_for(src)
+        if image is None:
+            return out.fail("NOT_FOUND_LOCALLY", f"no local image {source}",
+                            f"Error response from daemon: No such image: {self.familiar(src)}")
+        self.tags[tag_key(dst)] = image.key
+        return out
+
+    def rmi(self, text: str) -> Outcome:
+        """Untag; when no tag is left, delete the image and the layers no other image uses."""
+        out = Outcome()
+        try:
+            ref = self.parse(text)
+        except RegistryError as error:
+            return out.fail(error.code.name, error.reason)
+        key = self.tags.pop(tag_key(ref), None)
+        if key is None:
+            return out.fail("NOT_FOUND_LOCALLY", f"no local image {text}",
+                            f"Error response from daemon: No such image: {self.familiar(ref)}")
+        out.output.append(f"Untagged: {self.familiar(ref)}")
+        if key in self.tags.values():
+            return out
+        image = self.images.pop(key)
+        still_used = {layer.digest for other in self.images.values() for layer in other.layers()}
+        for layer in image.layers():
+            if layer.digest not in still_used and layer.digest in self.layers:
+                del self.layers[layer.digest]
+                out.output.append(f"Deleted: {layer.digest}")
+        out.output.append(f"Deleted: {image.image_id}")
+        return out
+
+    # ----- listing ----------------------------------------------------------------------------
+
+    def image_size(self, image: LocalImage) -> int:
+        return sum({layer.digest: layer.size for layer in image.layers()}.values())
+
+    def images_output(self) -> Outcome:
+        out = Outcome()
+        out.output.append(f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE")
+        for key in sorted(self.tags):
+            image = self.images[self.tags[key]]
+            name, _, tag = key.rpartition(":")
+            host, _, repository = name.partition("/")
+            shown = self.familiar(Reference(host, repository))
+            out.output.append(
+                f"{shown:<40} {tag:<12} {image.image_id.split(':')[1][:12]:<14} {format_size(self.image_size(image))}"
+            )
+        return out
+
+    def df_output(self) -> Outcome:
+        """`docker system df -v`: each image's size, the part it shares, and the disk really used."""
+        out = Outcome()
+        users: dict[str, int] = {}
+        for image in self.images.values():
+            for digest in {layer.digest for layer in image.layers()}:
+                users[digest] = users.get(digest, 0) + 1
+        logical = sum(self.image_size(image) for image in self.images.values())
+        disk = sum(layer.size for layer in self.layers.values())
+        out.output.append(f"{'TYPE':<12} {'TOTAL':<6} {'SIZE':<10} {'SHARED':<10} LOGICAL (sum of images)")
+        out.output.append(
+            f"{'Images':<12} {len(self.images):<6} {format_size(disk):<10} "
+            f"{format_size(logical - disk):<10} {format_size(logical)}"
+        )
+        out.output.append("")
+        out.output.append(f"{'IMAGE ID':<14} {'SIZE':<10} {'SHARED SIZE':<12} UNIQUE SIZE")
+        for image in sorted(self.images.values(), key=lambda i: i.key):
+            layers = {layer.digest: layer.size for layer in image.layers()}
+            shared = sum(size for digest, size in layers.items() if users.get(digest, 0) > 1)
+            out.output.append(
+                f"{image.image_id.split(':')[1][:12]:<14} {format_size(sum(layers.values())):<10} "
+                f"{format_size(shared):<12} {format_size(sum(layers.values()) - shared)}"
+            )
+        return out
+
+    # ----- login ---------------------------------------------------------------------------
+
+    def login(self, host: str, user: str, password: str) -> Outcome:
+        """Check the credentials against the registry, then keep them (base64) per host."""
+        from regsim.model.session import HostSession
+
+        out = Outcome()
+        credential = base64.b64encode(f"{user}:{password}".encode()).decode()
+        previous = self.credentials.get(host), self.logins.get(host)
+        self.credentials[host] = credential
+        self.logins[host] = user
+        session = HostSession(self, host, out)
+        if not session.start({}) or (session.scheme == "basic" and not session.check_basic()):
+            if previous[0] is None:
+                self.credentials.pop(host, None)
+                self.logins.pop(host, None)
+            else:
+                self.credentials[host], self.logins[host] = previous  # type: ignore[assignment]
+            return out
+        out.output.append("WARNING! Your credentials are stored unencrypted in '~/.docker/config.json'.")
+        out.output.append("Login Succeeded")
+        return out
+
+    def logout(self, host: str) -> Outcome:
+        out = Outcome()
+        if self.credentials.pop(host, None) is None:
+            out.output.append(f"Not logged in to {host}")
+            return out
+        self.logins.pop(host, None)
+        self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
+        out.output.append(f"Removing login credentials for {host}")
+        return out
+
+    def push(self, text: str) -> Outcome:
+        from regsim.model.push import push
+
+        return push(self, text)
+
+    def pull(self, text: str, platform: str | None = None) -> Outcome:
+        from regsim.model.pull import pull
+
+        return pull(self, text, platform)
+
+    def snapshot_json(self) -> bytes:
+        value = {
+            "layers": sorted(self.layers),
+            "images": sorted(self.images),
+            "tags": dict(sorted(self.tags.items())),
+        }
+        return json.dumps(value, sort_keys=True).encode()
+
+
+def index_platforms(index: Index) -> list[str]:
+    return [str(entry.platform) for entry in index.manifests if entry.platform is not None]

@@ -1,0 +1,319 @@
+"""Blobs, descriptors, manifests and indexes: the content a registry stores, by digest.
+
+Manifests are real canonical JSON bytes (their sizes count in transfers); layers may be
+real bytes or *sized* stand-ins that carry only a size and a derived digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from regsim.model.digest import Digest, sized_digest
+from regsim.model.errors import ErrorCode, RegistryError
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+IMAGE_MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
+INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
+MANIFEST_TYPES = IMAGE_MANIFEST_TYPES | INDEX_TYPES
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+def sha256_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """Compact JSON in the key order given: the same value always gives the same bytes."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class SizedContent:
+    """A stand-in for `length` bytes at `offset` of a blob whose digest and size are known."""
+
+    digest: str
+    size: int
+    offset: int = 0
+    length: int = -1
+
+    def __post_init__(self) -> None:
+        if self.length < 0:
+            object.__setattr__(self, "length", self.size - self.offset)
+
+    def __len__(self) -> int:
+        return self.length
+
+
+Body = bytes | SizedContent
+
+
+def body_length(body: Body | None) -> int:
+    return 0 if body is None else len(body)
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """What the blob store holds: a digest, a size, and the bytes when they are real."""
+
+    digest: str
+    size: int
+    data: bytes | None = None
+
+    @property
+    def sized(self) -> bool:
+        return self.data is None
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    os: str = "linux"
+    architecture: str = "amd64"
+    variant: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Platform:
+        parts = text.split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"{text!r} is not a platform: expected OS/ARCH such as linux/arm64")
+        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+    def __str__(self) -> str:
+        text = f"{self.os}/{self.architecture}"
+        return f"{text}/{self.variant}" if self.variant else text
+
+    def to_json(self) -> dict[str, str]:
+        value = {"architecture": self.architecture, "os": self.os}
+        if self.variant:
+            value["variant"] = self.variant
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """The OCI content descriptor: what a manifest says about a blob it points at."""
+
+    media_type: str
+    digest: str
+    size: int
+    platform: Platform | None = None
+    artifact_type: str | None = None
+    annotations: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        value: dict[str, Any] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
+        if self.artifact_type:
+            value["artifactType"] = self.artifact_type
+        if self.platform is not None:
+            value["platform"] = self.platform.to_json()
+        if self.annotations:
+            value["annotations"] = dict(self.annotations)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """An image manifest (OCI or Docker schema 2): a config and layers, as raw bytes plus parsed."""
+
+    media_type: str
+    config: Descriptor
+    layers: tuple[Descriptor, ...]
+    raw: bytes
+    digest: str
+    subject: Descriptor | None = None
+    artifact_type: str | None = None
+
+    @property
+    def is_index(self) -> bool:
+        return False
+
+    def blob_digests(self) -> tuple[str, ...]:
+        return (self.config.digest, *(layer.digest for layer in self.layers))
+
+    @property
+    def layer_bytes(self) -> int:
+        return sum(layer.size for layer in self.layers)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An image index / manifest list: one manifest per platform."""
+
+    media_type: str
+    manifests: tuple[Descriptor, ...]
+    raw: bytes
+    digest: str
+    subject: Descriptor | None = None
+    artifact_type: str | None = None
+
+    @property
+    def is_index(self) -> bool:
+        return True
+
+    def blob_digests(self) -> tuple[str, ...]:
+        return ()
+
+    def for_platform(self, platform: Platform) -> Descriptor | None:
+        for entry in self.manifests:
+            p = entry.platform
+            if p is not None and p.os == platform.os and p.architecture == platform.architecture:
+                if platform.variant is None or p.variant in (None, platform.variant):
+                    return entry
+        return None
+
+
+AnyManifest = Manifest | Index
+
+
+def layer_blob(name: str, size: int) -> Descriptor:
+    """The descriptor of a scenario's named, sized layer (its digest derives from name and size)."""
+    return Descriptor(OCI_LAYER, str(sized_digest(name, size)), size)
+
+
+def diff_id(layer: Descriptor) -> str:
+    """A stable stand-in for the uncompressed layer digest that the config lists."""
+    return str(sized_digest(f"diff:{layer.digest}", layer.size))
+
+
+def build_config(layers: tuple[Descriptor, ...], platform: Platform) -> bytes:
+    """The image config blob as real JSON: platform and rootfs diff_ids (no timestamps)."""
+    value = {
+        "architecture": platform.architecture,
+        "os": platform.os,
+        **({"variant": platform.variant} if platform.variant else {}),
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id(layer) for layer in layers]},
+    }
+    return canonical_json(value)
+
+
+def build_manifest(
+    config: bytes,
+    layers: tuple[Descriptor, ...],
+    *,
+    media_type: str = OCI_MANIFEST,
+    subject: Descriptor | None = None,
+    artifact_type: str | None = None,
+    config_media_type: str | None = None,
+) -> Manifest:
+    """An image manifest over a config blob and layers, with its canonical bytes and digest."""
+    config_type = config_media_type or (DOCKER_CONFIG if media_type == DOCKER_MANIFEST else OCI_CONFIG)
+    config_desc = Descriptor(config_type, sha256_digest(config), len(config))
+    value: dict[str, Any] = {"schemaVersion": 2, "mediaType": media_type}
+    if artifact_type:
+        value["artifactType"] = artifact_type
+    value["config"] = config_desc.to_json()
+    value["layers"] = [layer.to_json() for layer in layers]
+    if subject is not None:
+        value["subject"] = subject.to_json()
+    raw = canonical_json(value)
+    return Manifest(media_type, config_desc, layers, raw, sha256_digest(raw), subject, artifact_type)
+
+
+def build_index(manifests: tuple[Descriptor, ...], media_type: str = OCI_INDEX) -> Index:
+    value = {
+        "schemaVersion": 2,
+        "mediaType": media_type,
+        "manifests": [entry.to_json() for entry in manifests],
+    }
+    raw = canonical_json(value)
+    return Index(media_type, manifests, raw, sha256_digest(raw))
+
+
+def _invalid(reason: str) -> RegistryError:
+    return RegistryError(ErrorCode.MANIFEST_INVALID, reason)
+
+
+def _descriptor(value: Any, where: str) -> Descriptor:
+    if not isinstance(value, dict):
+        raise _invalid(f"{where} must be a JSON object with mediaType, digest and size")
+    media_type = value.get("mediaType")
+    digest = value.get("digest")
+    size = value.get("size")
+    if not isinstance(media_type, str) or not media_type:
+        raise _invalid(f"{where} lacks a mediaType")
+    if not isinstance(digest, str):
+        raise _invalid(f"{where} lacks a digest")
+    try:
+        Digest.parse(digest)
+    except RegistryError as error:
+        raise _invalid(f"{where}: {error.reason}") from None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise _invalid(f"{where} lacks a size (a whole number of bytes)")
+    platform = None
+    if isinstance(value.get("platform"), dict):
+        p = value["platform"]
+        if not isinstance(p.get("os"), str) or not isinstance(p.get("architecture"), str):
+            raise _invalid(f"{where}.platform needs os and architecture")
+        platform = Platform(p["os"], p["architecture"], p.get("variant"))
+    annotations = value.get("annotations") or {}
+    if not isinstance(annotations, dict):
+        raise _invalid(f"{where}.annotations must be an object")
+    return Descriptor(
+        media_type,
+        digest,
+        size,
+        platform,
+        value.get("artifactType"),
+        tuple(sorted((str(k), str(v)) for k, v in annotations.items())),
+    )
+
+
+def parse_manifest(raw: bytes, content_type: str | None = None) -> AnyManifest:
+    """Parse manifest bytes as a registry does on PUT; MANIFEST_INVALID with a reason when wrong."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise RegistryError(
+            ErrorCode.MANIFEST_TOO_LARGE,
+            f"manifest is {len(raw)} bytes; the limit is {MAX_MANIFEST_BYTES} (4 MiB)",
+        )
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _invalid(f"manifest is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise _invalid("manifest must be a JSON object")
+    if value.get("schemaVersion") != 2:
+        raise _invalid("manifest schemaVersion must be 2")
+    media_type = value.get("mediaType") or content_type
+    if content_type and value.get("mediaType") and content_type != value["mediaType"]:
+        raise _invalid(
+            f"Content-Type {content_type} does not match the manifest's mediaType {value['mediaType']}"
+        )
+    if media_type is None:
+        media_type = OCI_INDEX if "manifests" in value else OCI_MANIFEST
+    if media_type not in MANIFEST_TYPES:
+        raise _invalid(f"unsupported manifest media type {media_type!r}")
+    digest = sha256_digest(raw)
+    subject = _descriptor(value["subject"], "subject") if "subject" in value else None
+    artifact_type = value.get("artifactType")
+    if media_type in INDEX_TYPES:
+        entries = value.get("manifests")
+        if not isinstance(entries, list):
+            raise _invalid("an index needs a manifests list")
+        children = tuple(_descriptor(e, f"manifests[{i}]") for i, e in enumerate(entries))
+        return Index(media_type, children, raw, digest, subject, artifact_type)
+    if "config" not in value:
+        raise _invalid("an image manifest needs a config descriptor")
+    layers = value.get("layers")
+    if not isinstance(layers, list):
+        raise _invalid("an image manifest needs a layers list")
+    return Manifest(
+        media_type,
+        _descriptor(value["config"], "config"),
+        tuple(_descriptor(e, f"layers[{i}]") for i, e in enumerate(layers)),
+        raw,
+        digest,
+        subject,
+        artifact_type,
+    )

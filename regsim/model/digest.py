@@ -1,0 +1,70 @@
+"""Content addressing: digests as the OCI image spec defines them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from regsim.model.errors import ErrorCode, RegistryError
+
+_HEX_LENGTH = {"sha256": 64, "sha512": 128}
+_DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Digest:
+    """`algorithm:hex`, e.g. `sha256:` followed by 64 lowercase hex characters."""
+
+    algorithm: str
+    hex: str
+
+    def __str__(self) -> str:
+        return f"{self.algorithm}:{self.hex}"
+
+    @property
+    def short(self) -> str:
+        """The first 12 hex characters, as docker prints layer ids."""
+        return self.hex[:12]
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        """Parse and validate a digest string; DIGEST_INVALID when malformed."""
+        if not isinstance(text, str):
+            raise RegistryError(ErrorCode.DIGEST_INVALID, f"a digest must be text, not {text!r}")
+        match = _DIGEST_RE.match(text)
+        if not match:
+            raise RegistryError(
+                ErrorCode.DIGEST_INVALID,
+                f"{text!r} is not a digest: expected 'sha256:' followed by 64 hex characters",
+            )
+        algorithm, hexpart = match.groups()
+        if algorithm not in _HEX_LENGTH:
+            raise RegistryError(
+                ErrorCode.DIGEST_INVALID,
+                f"unsupported digest algorithm {algorithm!r}: use sha256 or sha512",
+            )
+        want = _HEX_LENGTH[algorithm]
+        if len(hexpart) != want or not all(c in "0123456789abcdef" for c in hexpart):
+            raise RegistryError(
+                ErrorCode.DIGEST_INVALID,
+                f"{text!r} is not a valid {algorithm} digest: expected {want} lowercase hex characters",
+            )
+        return cls(algorithm, hexpart)
+
+    @classmethod
+    def of(cls, data: bytes, algorithm: str = "sha256") -> Digest:
+        """The digest of some bytes."""
+        return cls(algorithm, hashlib.new(algorithm, data).hexdigest())
+
+    def verify(self, data: bytes) -> bool:
+        return hashlib.new(self.algorithm, data).hexdigest() == self.hex
+
+
+def sized_digest(identity: str, size: int) -> Digest:
+    """A stable digest for a sized (not materialised) blob, derived from its identity.
+
+    A scenario's 48 MB layer is never allocated: its digest is the sha256 of a short
+    description, so the same layer name and size give the same digest on every run.
+    """
+    return Digest.of(f"regsim-sized-blob\0{identity}\0{size}".encode())

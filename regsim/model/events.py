@@ -1,0 +1,101 @@
+"""Typed records of what happened: requests on the wire, lines docker prints, blobs moved.
+
+Everything the app, the charts and `regsim play --json` show is built from these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# How a blob fared in one operation (the byte ledger's vocabulary).
+SENT = "sent"            # uploaded by the client
+EXISTS = "exists"        # the registry's repository already had it: not sent
+MOUNTED = "mounted"      # linked from another repository of the same registry: not sent
+LOCAL = "local"          # the client already had it: not downloaded
+PULLED = "pulled"        # downloaded from the registry
+MIRROR_HIT = "mirror-hit"    # downloaded from a mirror that had it cached
+MIRROR_MISS = "mirror-miss"  # downloaded through a mirror that fetched it from upstream first
+
+# Lanes: how a request is scheduled in simulated time (dockerd's defaults).
+SERIAL = "serial"
+DOWNLOAD = "download"    # up to 3 layer downloads at once
+UPLOAD = "upload"        # up to 5 layer uploads at once
+
+
+@dataclass(slots=True)
+class RequestEvent:
+    """One HTTP-like request and its answer."""
+
+    method: str
+    path: str
+    status: int          # 0 when the request never reached its target (network down)
+    bytes: int           # body bytes on the wire (request body for uploads, response body otherwise)
+    src: str             # from
+    dst: str             # to
+    why: str             # a plain-language reason
+    outcome: str = ""    # a word: ok, missing, exists, mounted, challenge, token, cache-hit, ...
+    lane: str = SERIAL
+    job: int = -1        # requests that move one blob share a job number
+    upload: bool = False  # bytes travel src -> dst (otherwise dst -> src)
+    upstream: bool = False  # made by a registry on a client's behalf (mirror fill, replication)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "bytes": self.bytes,
+            "from": self.src,
+            "to": self.dst,
+            "why": self.why,
+            "outcome": self.outcome,
+        }
+
+
+@dataclass(slots=True)
+class BlobRecord:
+    """One blob's line in the byte ledger."""
+
+    digest: str
+    kind: str            # layer | config | manifest
+    size: int
+    how: str             # SENT, EXISTS, MOUNTED, LOCAL, PULLED, MIRROR_HIT, MIRROR_MISS
+    name: str | None = None   # the scenario's layer name, when known
+    source: str | None = None  # the repository a mount came from, or the mirror that served it
+
+    @property
+    def moved(self) -> int:
+        """Bytes this blob put on the acting client's link."""
+        return self.size if self.how in (SENT, PULLED, MIRROR_HIT, MIRROR_MISS) else 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "digest": self.digest,
+            "kind": self.kind,
+            "name": self.name,
+            "size": self.size,
+            "how": self.how,
+            "bytes": self.moved,
+            "source": self.source,
+        }
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one client or registry command did: success or error, output, requests, ledger."""
+
+    ok: bool = True
+    error: str | None = None       # an OCI error code (or NETWORK_UNREACHABLE, NOT_FOUND_LOCALLY, ...)
+    message: str | None = None     # one readable line for a failure
+    output: list[str] = field(default_factory=list)
+    requests: list[RequestEvent] = field(default_factory=list)
+    blobs: list[BlobRecord] = field(default_factory=list)
+    direction: str | None = None   # "up" for pushes, "down" for pulls
+    freed_bytes: int = 0           # garbage collection
+
+    def fail(self, error: str, message: str, line: str | None = None) -> Outcome:
+        self.ok = False
+        self.error = error
+        self.message = message
+        self.output.append(line if line is not None else message)
+        return self

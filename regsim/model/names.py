@@ -1,0 +1,125 @@
+"""Repository names, tags and image references, with the spec's grammar and docker's defaults."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from regsim.model.digest import Digest
+from regsim.model.errors import ErrorCode, RegistryError
+
+# OCI Distribution Spec: <name> components and tags.
+_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+NAME_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+TAG_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
+_HOST_RE = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$")
+MAX_NAME_LENGTH = 255
+DEFAULT_TAG = "latest"
+
+
+def check_name(name: str) -> str:
+    """Return `name` when it is a valid repository name; NAME_INVALID otherwise."""
+    if not isinstance(name, str) or not name:
+        raise RegistryError(ErrorCode.NAME_INVALID, "a repository name cannot be empty", {"name": name})
+    if len(name) > MAX_NAME_LENGTH:
+        raise RegistryError(
+            ErrorCode.NAME_INVALID,
+            f"repository name is {len(name)} characters; the limit is {MAX_NAME_LENGTH}",
+            {"name": name},
+        )
+    if not NAME_RE.match(name):
+        hint = " (names are lowercase)" if name.lower() != name else ""
+        raise RegistryError(
+            ErrorCode.NAME_INVALID,
+            f"{name!r} is not a valid repository name{hint}: use lowercase letters, digits and "
+            "separators (. _ __ -) in components joined by /",
+            {"name": name},
+        )
+    return name
+
+
+def check_tag(tag: str) -> str:
+    """Return `tag` when it is a valid tag; TAG_INVALID otherwise."""
+    if not isinstance(tag, str) or not TAG_RE.match(tag):
+        raise RegistryError(
+            ErrorCode.TAG_INVALID,
+            f"{tag!r} is not a valid tag: up to 128 letters, digits, _ . and -, not starting with . or -",
+            {"tag": tag},
+        )
+    return tag
+
+
+def is_digest_reference(reference: str) -> bool:
+    """Whether a manifest reference names a digest rather than a tag."""
+    return ":" in reference
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An image reference split as docker splits it: host, repository, tag and/or digest."""
+
+    host: str
+    repository: str
+    tag: str | None = None
+    digest: Digest | None = None
+
+    @property
+    def reference(self) -> str:
+        """What goes in `/v2/<name>/manifests/<reference>`: the digest if given, else the tag."""
+        if self.digest is not None:
+            return str(self.digest)
+        return self.tag or DEFAULT_TAG
+
+    def familiar(self, default_host: str | None = None) -> str:
+        """The short form a person types (docker's "familiar" name)."""
+        name = self.repository
+        # Like docker, only the Docker Hub default is left out; any other host stays visible.
+        hidden = self.host == default_host == "docker.io"
+        if hidden and name.startswith("library/") and name.count("/") == 1:
+            name = name[len("library/"):]
+        text = name if hidden else f"{self.host}/{name}"
+        if self.tag is not None:
+            text += f":{self.tag}"
+        if self.digest is not None:
+            text += f"@{self.digest}"
+        return text
+
+    def __str__(self) -> str:
+        return self.familiar(None)
+
+    def with_tag(self, tag: str | None) -> Reference:
+        return Reference(self.host, self.repository, tag, None)
+
+
+def parse_reference(text: str, default_host: str) -> Reference:
+    """Parse `[HOST/]NAME[:TAG][@DIGEST]` as the docker CLI does.
+
+    The first component is a host when it holds a `.` or a `:` or is `localhost`;
+    otherwise the reference goes to `default_host`, and a one-component name there
+    gets the `library/` prefix. No tag and no digest means `latest`.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise RegistryError(ErrorCode.NAME_INVALID, "an image reference cannot be empty")
+    text = text.strip()
+    digest = None
+    if "@" in text:
+        text, _, digest_text = text.partition("@")
+        digest = Digest.parse(digest_text)
+    tag = None
+    last_slash = text.rfind("/")
+    colon = text.rfind(":")
+    if colon > last_slash:
+        text, tag = text[:colon], check_tag(text[colon + 1:])
+    first, sep, rest = text.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        if not _HOST_RE.match(first):
+            raise RegistryError(ErrorCode.NAME_INVALID, f"{first!r} is not a valid registry host")
+        host, name = first, rest
+    else:
+        host, name = default_host, text
+        if "/" not in name:
+            name = f"library/{name}"
+    check_name(name)
+    if tag is None and digest is None:
+        tag = DEFAULT_TAG
+    return Reference(host, name, tag, digest)

@@ -1,0 +1,169 @@
+"""`docker pull`: resolve the tag to a manifest, then download only the blobs the client lacks.
+
+A client with mirrors for its default registry tries each mirror first and falls back to
+the origin when a mirror fails or lacks the image, as dockerd does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from regsim.model.content import Index, Manifest, Platform, parse_manifest
+from regsim.model.errors import RegistryError
+from regsim.model.events import DOWNLOAD, LOCAL, MIRROR_HIT, MIRROR_MISS, PULLED, BlobRecord, Outcome
+from regsim.model.names import Reference
+from regsim.model.session import HostSession
+from regsim.model.units import format_size
+from regsim.model.world import UNREACHABLE
+
+if TYPE_CHECKING:
+    from regsim.model.client import Client
+
+ACCEPT = "index, manifest list, OCI and Docker image manifests"
+
+
+def pull(client: Client, text: str, platform_text: str | None = None) -> Outcome:
+    out = Outcome(direction="down")
+    try:
+        ref = client.parse(text)
+        platform = Platform.parse(platform_text) if platform_text else client.platform
+    except RegistryError as error:
+        return out.fail(error.code.name, error.reason, f"invalid reference format: {error.reason}")
+    except ValueError as error:
+        return out.fail("PLATFORM_INVALID", str(error))
+    endpoints = [ref.host]
+    if ref.host == client.world.default_registry:
+        endpoints = [*client.mirrors, ref.host]
+    for host in endpoints:
+        attempt = Outcome(direction="down")
+        attempt.requests = out.requests
+        done = _pull_from(client, host, ref, platform, attempt, is_mirror=host != ref.host)
+        out.blobs.extend(attempt.blobs)
+        if done or host == ref.host:
+            out.ok, out.error, out.message = attempt.ok, attempt.error, attempt.message
+            out.output.extend(attempt.output)
+            return out
+    return out
+
+
+def _pull_from(
+    client: Client, host: str, ref: Reference, platform: Platform, out: Outcome, is_mirror: bool
+) -> bool:
+    session = HostSession(client, host, out)
+    if not session.start({ref.repository: ("pull",)}):
+        return False
+    registry = session.registry
+    repository, reference = ref.repository, ref.reference
+    where = f"the mirror {host}" if is_mirror else host
+    response, event = session.send(
+        "GET", f"/v2/{repository}/manifests/{reference}",
+        lambda auth: registry.get_manifest(auth, repository, reference),
+        f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
+    )
+    if response.status != 200:
+        event.outcome = "error" if response.status != UNREACHABLE else "unreachable"
+        _manifest_failure(session, client, ref, response)
+        return False
+    event.outcome = _cache_word(response, "ok")
+    top = parse_manifest(response.body)  # type: ignore[arg-type]
+    out.blobs.append(BlobRecord(top.digest, "manifest", len(top.raw), PULLED, source=host if is_mirror else None))
+    image_manifest = top
+    if isinstance(top, Index):
+        entry = top.for_platform(platform)
+        if entry is None:
+            available = ", ".join(str(e.platform) for e in top.manifests if e.platform)
+            out.fail("MANIFEST_UNKNOWN", f"no {platform} image in this index (it has {available})",
+                     f"no matching manifest for {platform} in the manifest list entries")
+            return True
+        child = entry.digest
+        response, event = session.send(
+            "GET", f"/v2/{repository}/manifests/{child}",
+            lambda auth: registry.get_manifest(auth, repository, child),
+            f"the index lists one manifest per platform: fetch the {platform} one",
+        )
+        if response.status != 200:
+            _manifest_failure(session, client, ref, response)
+            return False
+        event.outcome = _cache_word(response, "ok")
+        image_manifest = parse_manifest(response.body)  # type: ignore[arg-type]
+        out.blobs.append(BlobRecord(child, "manifest", len(image_manifest.raw), PULLED))
+    assert isinstance(image_manifest, Manifest)
+    out.output.append(f"{ref.tag or ref.reference}: Pulling from {client.familiar(ref.with_tag(None)).split(':')[0]}")
+    from regsim.model.client import LocalImage, LocalLayer, tag_key
+
+    for layer in image_manifest.layers:
+        short = layer.digest.split(":", 1)[1][:12]
+        name = client.layer_names.get(layer.digest)
+        if layer.digest in client.layers:
+            out.blobs.append(BlobRecord(layer.digest, "layer", layer.size, LOCAL, name))
+            out.output.append(f"{short}: Already exists")
+            continue
+        got = _download(session, client, repository, layer.digest, layer.size, name or "a layer", out)
+        if got is None:
+            return False
+        how, data = got
+        out.blobs.append(BlobRecord(layer.digest, "layer", layer.size, how, name, host if is_mirror else None))
+        client.layers[layer.digest] = LocalLayer(layer.digest, layer.size, name, data)
+        client.remember_location(layer.digest, host, repository)
+        out.output.append(f"{short}: Pull complete")
+    existing = client.images.get(top.digest)
+    config_digest = image_manifest.config.digest
+    have_config = existing is not None and config_digest in existing.configs
+    if have_config:
+        config = existing.configs[config_digest]  # type: ignore[union-attr]
+    else:
+        got = _download(session, client, repository, config_digest, image_manifest.config.size, "the config", out)
+        if got is None:
+            return False
+        how, data = got
+        config = data if isinstance(data, bytes) else b""
+        out.blobs.append(BlobRecord(config_digest, "config", image_manifest.config.size, how))
+    key = tag_key(ref) if ref.digest is None else None
+    up_to_date = existing is not None and have_config and (key is None or client.tags.get(key) == top.digest)
+    if existing is None:
+        existing = LocalImage(top.digest, top)
+        client.images[top.digest] = existing
+    existing.manifests[image_manifest.digest] = image_manifest
+    existing.configs[config_digest] = config
+    if key is not None:
+        client.tags[key] = top.digest
+    out.output.append(f"Digest: {top.digest}")
+    status = "Image is up to date for" if up_to_date else "Downloaded newer image for"
+    out.output.append(f"Status: {status} {client.familiar(ref)}")
+    return True
+
+
+def _download(
+    session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
+) -> tuple[str, bytes | None] | None:
+    registry = session.registry
+    job = client.world.new_job()
+    response, event = session.send(
+        "GET", f"/v2/{repository}/blobs/{digest}",
+        lambda auth: registry.get_blob(auth, repository, digest),
+        f"{client.name} lacks {label} ({format_size(size)}): download it", lane=DOWNLOAD, job=job,
+    )
+    if response.status != 200:
+        event.outcome = "error"
+        session.fail_with(response, f"/v2/{repository}/blobs/{digest}")
+        return None
+    cache = response.headers.get("X-Cache")
+    how = PULLED if cache is None else (MIRROR_HIT if cache == "HIT" else MIRROR_MISS)
+    event.outcome = {PULLED: "downloaded", MIRROR_HIT: "cache-hit", MIRROR_MISS: "cache-miss"}[how]
+    body = response.body
+    return how, body if isinstance(body, bytes) else None
+
+
+def _cache_word(response, default: str) -> str:  # type: ignore[no-untyped-def]
+    cache = response.headers.get("X-Cache")
+    return default if cache is None else ("cache-hit" if cache == "HIT" else "cache-miss")
+
+
+def _manifest_failure(session: HostSession, client: Client, ref: Reference, response) -> None:  # type: ignore[no-untyped-def]
+    error = response.error
+    if error is not None and error.code.name in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN"):
+        line = (f"Error response from daemon: manifest for {client.familiar(ref)} not found: "
+                "manifest unknown: manifest unknown")
+        session.outcome.fail(error.code.name, error.reason, line)
+        return
+    session.fail_with(response, f"/v2/{ref.repository}/manifests/{ref.reference}")

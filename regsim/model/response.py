@@ -1,0 +1,31 @@
+"""A registry's answer: the spec's status, headers and body, as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from regsim.model.content import Body
+from regsim.model.errors import RegistryError
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Body | None = None
+    error: RegistryError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def length(self) -> int:
+        return 0 if self.body is None else len(self.body)
+
+    @classmethod
+    def from_error(cls, error: RegistryError) -> Response:
+        body = error.body_bytes()
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        headers.update(error.headers)
+        return cls(error.status, headers, body, error)

@@ -1,0 +1,216 @@
+"""A client's conversation with one registry host: the version check, auth, and each request.
+
+Auth follows what docker does: `GET /v2/` tells the client whether and how to authenticate;
+with a Bearer challenge it asks the realm for a token for the scopes it needs and sends it
+on every request; a 401 with a new scope (or an expired token) means one more token request
+and a retry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from regsim.model.auth import AuthInputError, parse_challenge, parse_scope
+from regsim.model.events import Outcome, RequestEvent
+from regsim.model.response import Response
+from regsim.model.world import UNREACHABLE
+
+if TYPE_CHECKING:
+    from regsim.model.client import Client
+
+REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
+
+
+class HostSession:
+    """One command's session with one registry host."""
+
+    def __init__(self, client: Client, host: str, outcome: Outcome) -> None:
+        self.client = client
+        self.host = host
+        self.outcome = outcome
+        self.world = client.world
+        self.scheme: str | None = None      # None (no auth), "basic" or "bearer"
+        self.realm: str | None = None
+        self.service: str | None = None
+        self.auth: str | None = None
+        self.scopes: dict[str, set[str]] = {}
+
+    @property
+    def registry(self):  # type: ignore[no-untyped-def]
+        return self.world.registries[self.host]
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        call: Callable[[str | None], Response],
+        why: str,
+        *,
+        lane: str | None = None,
+        job: int | None = None,
+        sent: int = 0,
+        retry: bool = True,
+    ) -> tuple[Response, RequestEvent]:
+        """One request with the session's credentials; re-authenticate once on a fresh 401 challenge."""
+        response, event = self.world.send(
+            self.client.name, self.host, method, path, lambda: call(self.auth), why, lane=lane, job=job, sent=sent
+        )
+        if response.status == 401 and retry and self.scheme == "bearer":
+            event.outcome = "challenge"
+            if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
+                return self.send(method, path, call, why + " (retried with a new token)", lane=lane, job=job,
+                                 sent=sent, retry=False)
+        return response, event
+
+    def _merge_challenge(self, response: Response) -> bool:
+        """Whether a new token could help: the challenge asks for more, or ours has expired."""
+        try:
+            challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+            scope = parse_scope(challenge.params["scope"])
+        except (AuthInputError, KeyError):
+            return False
+        wanted = self.scopes.setdefault(scope.name, set())
+        grows = not set(scope.actions) <= wanted
+        wanted.update(scope.actions)
+        cached = self.client.tokens.get(self._cache_key(self._scope_text()))
+        expired = cached is None or cached[1] <= self.world.now
+        return grows or expired
+
+    # ----- start: version check and auth -------------------------------------------------------
+
+    def start(self, scopes: dict[str, tuple[str, ...]]) -> bool:
+        """GET /v2/, then authenticate for `scopes` (repository -> actions). False when it failed."""
+        registry = self.world.registries.get(self.host)
+        response, event = self.world.send(
+            self.client.name, self.host, "GET", "/v2/",
+            lambda: registry.ping(None) if registry else Response(UNREACHABLE),
+            "version check: does this registry speak the v2 API, and does it want credentials?",
+        )
+        if response.status == UNREACHABLE:
+            self.unreachable("/v2/")
+            return False
+        if response.status == 200:
+            event.outcome = "ok"
+            return True
+        if response.status != 401:
+            event.outcome = "error"
+            self.fail_with(response, "/v2/")
+            return False
+        event.outcome = "challenge"
+        try:
+            challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        except AuthInputError as error:
+            self.outcome.fail("UNAUTHORIZED", f"the registry sent a malformed challenge: {error}")
+            return False
+        if challenge.scheme.lower() == "basic":
+            self.scheme = "basic"
+            credential = self.client.credentials.get(self.host)
+            self.auth = f"Basic {credential}" if credential else None
+            return True
+        self.scheme = "bearer"
+        self.realm = challenge.params.get("realm")
+        self.service = challenge.params.get("service", self.host)
+        for repository, actions in scopes.items():
+            self.scopes[repository] = set(actions)
+        return self._token_for(self._scope_text(), force=False)
+
+    def check_basic(self) -> bool:
+        """With Basic auth, prove the credentials by asking for /v2/ again with them."""
+        response, event = self.send(
+            "GET", "/v2/", lambda auth: self.registry.ping(auth), "version check again, with the credentials"
+        )
+        if response.status == 200:
+            event.outcome = "ok"
+            return True
+        event.outcome = "refused"
+        self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+        return False
+
+    def need(self, repository: str, actions: tuple[str, ...]) -> bool:
+        """Make sure the token also covers `repository` for `actions` (mounting needs pull on the source)."""
+        if self.scheme != "bearer":
+            return True
+        wanted = self.scopes.setdefault(repository, set())
+        if set(actions) <= wanted:
+            return True
+        wanted.update(actions)
+        return self._token_for(self._scope_text(), force=False)
+
+    def _cache_key(self, scope: str) -> tuple[str, str]:
+        """Tokens are kept per host, per user (a login changes what a token may grant) and per scope."""
+        return (self.host, f"{self.client.logins.get(self.host, '')} {scope}")
+
+    def _scope_text(self) -> str:
+        order = ("pull", "push", "delete")
+        parts = []
+        for repository in sorted(self.scopes):
+            actions = [a for a in order if a in self.scopes[repository]]
+            parts.append(f"repository:{repository}:{','.join(actions)}")
+        return " ".join(parts)
+
+    def _token_for(self, scope: str, force: bool) -> bool:
+        """Use a cached token for this scope, or ask the realm for one (with credentials when logged in)."""
+        cache_key = self._cache_key(scope)
+        cached = self.client.tokens.get(cache_key)
+        if cached is not None and not force and cached[1] > self.world.now:
+            self.auth = f"Bearer {cached[0]}"
+            return True
+        credential = self.client.credentials.get(self.host)
+        registry = self.registry
+        scopes = scope.split(" ") if scope else []
+        query = "&".join([f"service={self.service}"] + [f"scope={s}" for s in scopes])
+        user = self.client.logins.get(self.host)
+        who = f"as {user}" if credential else "anonymously"
+        response, event = self.world.send(
+            self.client.name, self.host, "GET", f"/token?{query}",
+            lambda: registry.issue_token(f"Basic {credential}" if credential else None, self.service, scopes),
+            f"ask the token service ({self.realm}) for a token, {who}, for {scope or 'login'}",
+        )
+        if response.status != 200:
+            event.outcome = "refused"
+            if response.status == 401 and credential:
+                self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+            else:
+                self.fail_with(response, "/token")
+            return False
+        event.outcome = "token"
+        value = json.loads(response.body)  # type: ignore[arg-type]
+        token = value["token"]
+        expires = self.world.now + float(value.get("expires_in", 60))
+        self.client.tokens[cache_key] = (token, expires)
+        self.auth = f"Bearer {token}"
+        return True
+
+    # ----- failures ---------------------------------------------------------------------------
+
+    def unreachable(self, path: str) -> None:
+        url = f"https://{self.host}{path}"
+        self.outcome.fail(
+            "NETWORK_UNREACHABLE",
+            f"{self.host} cannot be reached from {self.client.name}",
+            f'Error response from daemon: Get "{url}": dial tcp {self.host}:443: connect: network is unreachable',
+        )
+
+    def fail_with(self, response: Response, path: str, verb: str = "Get") -> None:
+        """Turn an error response into docker's wording."""
+        if response.status == UNREACHABLE:
+            self.unreachable(path)
+            return
+        error = response.error
+        code = error.code.name if error else f"HTTP_{response.status}"
+        message = error.code.message if error else f"status {response.status}"
+        reason = error.reason if error else message
+        lowered = code.lower()
+        if code == "UNAUTHORIZED":
+            line = "unauthorized: authentication required"
+        elif code == "DENIED":
+            line = "denied: requested access to the resource is denied"
+        elif code == "TOOMANYREQUESTS":
+            line = ("toomanyrequests: You have reached your pull rate limit. "
+                    "You may increase the limit by authenticating and upgrading")
+        else:
+            line = f"{lowered}: {message}"
+        self.outcome.fail(code, reason, f"Error response from daemon: {line}")
+

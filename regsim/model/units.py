@@ -1,0 +1,89 @@
+"""Sizes, bandwidths and durations as people write them, and back."""
+
+from __future__ import annotations
+
+import re
+
+_SIZE_UNITS = {
+    "B": 1,
+    "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+    "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
+}
+_RATE_UNITS = {"bit/s": 1, "kbit/s": 1e3, "Kbit/s": 1e3, "Mbit/s": 1e6, "Gbit/s": 1e9, "bps": 1,
+               "kbps": 1e3, "Mbps": 1e6, "Gbps": 1e9}
+_TIME_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+_NUMBER = r"([0-9]+(?:\.[0-9]+)?)\s*"
+_SIZE_RE = re.compile(rf"^{_NUMBER}([A-Za-z]+)$")
+_RATE_RE = re.compile(rf"^{_NUMBER}([A-Za-z]+/s|[A-Za-z]+ps)$")
+_TIME_RE = re.compile(rf"^{_NUMBER}([a-z]+)$")
+
+
+class UnitError(ValueError):
+    """A size, bandwidth or duration that cannot be read."""
+
+
+def parse_size(text: str | int) -> int:
+    """`29MB` -> 29_000_000 (kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024)."""
+    if isinstance(text, bool):
+        raise UnitError(f"{text!r} is not a size")
+    if isinstance(text, int):
+        if text < 0:
+            raise UnitError(f"a size cannot be negative ({text})")
+        return text
+    match = _SIZE_RE.match(str(text).strip())
+    if not match or match.group(2) not in _SIZE_UNITS:
+        raise UnitError(
+            f"{text!r} is not a size: write a number and a unit, such as 29MB or 512KiB "
+            f"(units: {', '.join(_SIZE_UNITS)})"
+        )
+    return round(float(match.group(1)) * _SIZE_UNITS[match.group(2)])
+
+
+def parse_bandwidth(text: str) -> float:
+    """`100Mbit/s` -> 1e8 bits per second."""
+    match = _RATE_RE.match(str(text).strip())
+    if not match or match.group(2) not in _RATE_UNITS:
+        raise UnitError(f"{text!r} is not a bandwidth: write e.g. 100Mbit/s or 1Gbit/s")
+    value = float(match.group(1)) * _RATE_UNITS[match.group(2)]
+    if value <= 0:
+        raise UnitError(f"bandwidth must be positive, not {text!r}")
+    return value
+
+
+def parse_duration(text: str | int | float) -> float:
+    """`80ms` -> 0.08, `2h` -> 7200.0."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if text < 0:
+            raise UnitError(f"a duration cannot be negative ({text})")
+        return float(text)
+    match = _TIME_RE.match(str(text).strip())
+    if not match or match.group(2) not in _TIME_UNITS:
+        raise UnitError(f"{text!r} is not a duration: write e.g. 80ms, 30s, 10m, 2h or 1d")
+    return float(match.group(1)) * _TIME_UNITS[match.group(2)]
+
+
+def format_size(size: int, binary: bool = False) -> str:
+    """A size as docker prints it: three significant digits, `79MB`, `2.5GB`, `585B`."""
+    base, units = (1024.0, ("B", "KiB", "MiB", "GiB", "TiB")) if binary else (
+        1000.0, ("B", "kB", "MB", "GB", "TB"))
+    value = float(size)
+    unit = 0
+    while abs(value) >= base and unit < len(units) - 1:
+        value /= base
+        unit += 1
+    if unit == 0:
+        return f"{int(value)}B"
+    text = f"{value:.3g}"
+    if "e" in text:
+        text = f"{value:.0f}"
+    return f"{text}{units[unit]}"
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,84 @@
+"""Blob upload sessions: monolithic, chunked with ranges, and the digest check that ends them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from regsim.model.content import Blob, Body, SizedContent
+from regsim.model.digest import Digest
+from regsim.model.errors import ErrorCode, RegistryError
+
+
+@dataclass(slots=True)
+class UploadSession:
+    """An open upload: where it goes, how many bytes arrived, and those bytes (or their stand-in)."""
+
+    uuid: str
+    repository: str
+    received: int = 0
+    data: bytearray | None = None
+    sized: SizedContent | None = None   # set when the chunks are stand-ins for a sized blob
+    chunks: int = 0
+
+    @property
+    def range_header(self) -> str:
+        """The `Range` header the spec returns: inclusive end, `0-0` before any byte."""
+        return f"0-{max(self.received - 1, 0)}"
+
+    def append(self, body: Body, start: int | None = None) -> None:
+        """Add a chunk; a chunk that does not start where the last ended is refused (416)."""
+        if start is not None and start != self.received:
+            raise RegistryError(
+                ErrorCode.RANGE_INVALID,
+                f"chunk starts at byte {start} but the upload has {self.received} bytes: "
+                "chunks must arrive in order",
+                {"range": self.range_header},
+            )
+        if isinstance(body, SizedContent):
+            if self.data is not None:
+                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "cannot mix stand-in and real bytes")
+            if self.sized is None:
+                if body.offset != 0:
+                    raise RegistryError(ErrorCode.RANGE_INVALID, "the first chunk must start at byte 0")
+                self.sized = SizedContent(body.digest, body.size, 0, 0)
+            elif body.digest != self.sized.digest or body.offset != self.received:
+                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "chunks of different blobs in one upload")
+            self.received += body.length
+            self.sized = SizedContent(self.sized.digest, self.sized.size, 0, self.received)
+        else:
+            if self.sized is not None:
+                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "cannot mix stand-in and real bytes")
+            if self.data is None:
+                self.data = bytearray()
+            self.data += body
+            self.received += len(body)
+        self.chunks += 1
+
+    def finish(self, digest_text: str) -> Blob:
+        """Check the uploaded content against the client's digest; DIGEST_INVALID if it differs."""
+        digest = Digest.parse(digest_text)
+        if self.sized is not None:
+            content_digest = self.sized.digest
+            if self.received != self.sized.size:
+                raise RegistryError(
+                    ErrorCode.SIZE_INVALID,
+                    f"upload has {self.received} of the blob's {self.sized.size} bytes",
+                    {"digest": digest_text},
+                )
+            if content_digest != digest_text:
+                raise RegistryError(
+                    ErrorCode.DIGEST_INVALID,
+                    f"the uploaded content is {content_digest}, not {digest_text}",
+                    {"digest": digest_text},
+                )
+            return Blob(digest_text, self.received)
+        data = bytes(self.data or b"")
+        actual = hashlib.new(digest.algorithm, data).hexdigest()
+        if actual != digest.hex:
+            raise RegistryError(
+                ErrorCode.DIGEST_INVALID,
+                f"the uploaded bytes hash to {digest.algorithm}:{actual}, not {digest_text}",
+                {"digest": digest_text},
+            )
+        return Blob(digest_text, len(data), data)

@@ -1,0 +1,111 @@
+"""The world: registries, clients, the network between them, and simulated time.
+
+Every request a client (or a mirror, or a replicating registry) makes goes through
+`World.send`, which checks the link, calls the registry operation, and records the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from regsim.model.errors import RegistryError
+from regsim.model.events import SERIAL, RequestEvent
+from regsim.model.network import Network
+from regsim.model.registry import Registry
+from regsim.model.response import Response
+
+if TYPE_CHECKING:
+    from regsim.model.client import Client
+
+UNREACHABLE = 0
+
+
+class World:
+    """Everything a scenario sets up, and the transport every request travels through."""
+
+    def __init__(self, default_registry: str = "docker.io") -> None:
+        self.default_registry = default_registry
+        self.registries: dict[str, Registry] = {}
+        self.clients: dict[str, Client] = {}
+        self.network = Network()
+        self.now = 0.0
+        self.sink: list[RequestEvent] = []
+        self._job = -1
+        self._lane = SERIAL
+        self._jobs = 0
+
+    # ----- building ------------------------------------------------------------------------
+
+    def add_registry(self, registry: Registry, kind: str = "registry") -> Registry:
+        self.registries[registry.host] = registry
+        self.network.add_node(registry.host, kind)
+        registry.world = self  # type: ignore[attr-defined]
+        registry.clock = self.current_time
+        return registry
+
+    def current_time(self) -> float:
+        return self.now
+
+    def add_client(self, name: str, **options: object) -> Client:
+        from regsim.model.client import Client
+
+        client = Client(self, name, **options)  # type: ignore[arg-type]
+        self.clients[name] = client
+        self.network.add_node(name, "client")
+        return client
+
+    # ----- transport ------------------------------------------------------------------------
+
+    def new_job(self) -> int:
+        self._jobs += 1
+        return self._jobs
+
+    def send(
+        self,
+        src: str,
+        dst: str,
+        method: str,
+        path: str,
+        call: Callable[[], Response],
+        why: str,
+        *,
+        lane: str | None = None,
+        job: int | None = None,
+        sent: int = 0,
+    ) -> tuple[Response, RequestEvent]:
+        """Deliver one request from `src` to the registry `dst` and record it.
+
+        A request made while another is being served (a mirror fetching from its upstream)
+        inherits that request's lane and job, so its time and bytes count with it.
+        """
+        lane = self._lane if lane is None else lane
+        job = self._job if job is None else job
+        if dst not in self.registries or not self.network.is_up(src, dst):
+            response = Response(UNREACHABLE)
+            event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", lane, job, bool(sent))
+            self.sink.append(event)
+            return response, event
+        outer = (self._lane, self._job)
+        self._lane, self._job = lane, job
+        position = len(self.sink)
+        try:
+            response = call()
+        except RegistryError as error:
+            response = Response.from_error(error)
+        finally:
+            self._lane, self._job = outer
+        size = sent if sent else response.length
+        event = RequestEvent(
+            method, path, response.status, size, src, dst, why, "", lane, job, bool(sent), src in self.registries
+        )
+        if position == len(self.sink):
+            self.sink.append(event)
+        else:  # requests it caused (a mirror's upstream fetch) are listed after it
+            self.sink.insert(position, event)
+        return response, event
+
+    def capture(self) -> list[RequestEvent]:
+        """Start a fresh list of request records (one per step) and return it."""
+        self.sink = []
+        return self.sink

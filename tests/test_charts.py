@@ -1,0 +1,456 @@
+"""Charts of a run: the numbers behind them, the files they write, and what goes wrong plainly.
+
+The fixture is a hand-made run of the "shared base layers" scenario: alice pushes app:v1
+(debian 29 MB + python 48 MB + app 2 MB) and v2 (only its 2 MB app layer is new), bob pulls
+both through mirror.example, carol pulls v2 directly, v1 is deleted and garbage collected.
+Expected numbers are recomputed here from the step records, not taken from regsim.charts.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from itertools import accumulate
+from pathlib import Path
+
+import pytest
+
+from regsim.charts import (
+    KINDS,
+    SUFFIXES,
+    ChartError,
+    chart_data,
+    chart_title,
+    export,
+    format_bytes,
+    make_figure,
+    terminal_lines,
+)
+from regsim.charts.labels import masked_command, short_command
+
+FIXTURE = Path(__file__).parent / "fixtures" / "run_sample.json"
+MB = 1_000_000
+
+
+@pytest.fixture
+def run() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
+def moved(step: dict) -> int:
+    return step["layer_bytes_up"] + step["layer_bytes_down"]
+
+
+def naive(step: dict) -> int:
+    return step["naive_layer_bytes_up"] + step["naive_layer_bytes_down"]
+
+
+def step_by_command(run: dict, command: str) -> dict:
+    (step,) = [s for s in run["steps"] if s["command"] == command]
+    return step
+
+
+# --- the fixture itself ---------------------------------------------------------------
+
+
+def test_fixture_numbers_agree_with_each_other(run):
+    layer_size = {
+        layer["digest"]: layer["size"]
+        for tagged in run["images"].values()
+        for layers in tagged.values()
+        for layer in layers
+    }
+    for step in run["steps"]:
+        sent = sum(b["bytes"] for b in step["blobs"] if b["kind"] == "layer" and b["how"] == "sent")
+        if step["verb"] == "push":
+            assert step["layer_bytes_up"] == sent
+        received = sum(
+            b["bytes"] for b in step["blobs"]
+            if b["kind"] == "layer" and b["how"] in ("pulled", "mirror-miss", "mirror-hit")
+        )
+        if step["verb"] == "pull":
+            assert step["layer_bytes_down"] == received
+        for link in step["links"]:
+            assert link["bytes"] == moved(step) + step["config_bytes"] + step["manifest_bytes"]
+            assert 0 < link["seconds"] <= step["seconds"]
+        for blob in step["blobs"]:
+            if blob["digest"] in layer_size:
+                assert blob["size"] == layer_size[blob["digest"]]
+        for record in step["storage"].values():
+            assert record["stored_layer_bytes"] >= 0 and record["logical_layer_bytes"] >= 0
+    nodes = {node["name"] for node in run["topology"]["nodes"]}
+    assert {s["actor"] for s in run["steps"] if s["actor"]} <= nodes
+    assert [s["index"] for s in run["steps"]] == list(range(1, len(run["steps"]) + 1))
+
+
+# --- the numbers behind each chart ------------------------------------------------------
+
+
+def test_transfer_rows_add_up_the_step_records(run):
+    rows = chart_data(run, "transfer")
+    steps = run["steps"]
+    assert [r["step"] for r in rows] == [s["index"] for s in steps]
+    assert [r["actual_bytes"] for r in rows] == [moved(s) for s in steps]
+    assert [r["naive_bytes"] for r in rows] == [naive(s) for s in steps]
+    assert [r["cumulative_actual_bytes"] for r in rows] == list(accumulate(map(moved, steps)))
+    assert [r["cumulative_naive_bytes"] for r in rows] == list(accumulate(map(naive, steps)))
+    assert [r["saved_bytes"] for r in rows] == [
+        n - a for n, a in zip(accumulate(map(naive, steps)), accumulate(map(moved, steps)))
+    ]
+    assert [r["verb"] for r in rows] == [s["verb"] for s in steps]
+
+
+def test_second_push_sends_only_the_new_layer(run):
+    step = step_by_command(run, "docker push registry.example/team/app:v2")
+    (row,) = [r for r in chart_data(run, "transfer") if r["step"] == step["index"]]
+    assert row["actual_bytes"] == 2 * MB
+    assert row["naive_bytes"] == (29 + 48 + 2) * MB
+
+
+def test_whole_run_saves_what_the_shared_layers_did_not_resend(run):
+    last = chart_data(run, "transfer")[-1]
+    expected = sum(map(naive, run["steps"])) - sum(map(moved, run["steps"]))
+    assert last["saved_bytes"] == expected == 154 * MB
+    lines = terminal_lines(run, "transfer", 100)
+    assert "saved: 154 MB (39%)" in lines
+
+
+def test_storage_rows_follow_each_registry_after_each_step(run):
+    rows = chart_data(run, "storage")
+    assert len(rows) == len(run["steps"])
+    for row, step in zip(rows, run["steps"]):
+        for registry, record in step["storage"].items():
+            assert row[f"stored_layer_bytes@{registry}"] == record["stored_layer_bytes"]
+            assert row[f"logical_layer_bytes@{registry}"] == record["logical_layer_bytes"]
+            assert row[f"freed_bytes@{registry}"] == record["freed_bytes"]
+
+
+def test_garbage_collection_frees_the_layer_only_v1_used(run):
+    gc = step_by_command(run, "registry gc")
+    rows = chart_data(run, "storage")
+    before, after = rows[gc["index"] - 2], rows[gc["index"] - 1]
+    freed = after["freed_bytes@registry.example"]
+    assert freed == 2 * MB
+    assert before["stored_layer_bytes@registry.example"] - freed == (
+        after["stored_layer_bytes@registry.example"]
+    )
+
+
+def test_storage_without_freed_bytes_counts_the_drop_in_stored_bytes(run):
+    for step in run["steps"]:
+        for record in step["storage"].values():
+            del record["freed_bytes"]
+    gc = step_by_command(run, "registry gc")
+    row = chart_data(run, "storage")[gc["index"] - 1]
+    assert row["freed_bytes@registry.example"] == 2 * MB
+
+
+def test_sharing_rows_are_the_image_layer_edges_with_their_share_counts(run):
+    images_using = defaultdict(set)
+    edges = []
+    for registry, tagged in run["images"].items():
+        for image, layers in tagged.items():
+            for layer in layers:
+                images_using[layer["digest"]].add((registry, image))
+                edges.append((registry, image, layer["digest"], layer["size"]))
+    rows = chart_data(run, "sharing")
+    assert [(r["registry"], r["image"], r["digest"], r["size_bytes"]) for r in rows] == edges
+    for row in rows:
+        assert row["shared_by"] == len(images_using[row["digest"]])
+    by_layer = {r["layer"]: r["shared_by"] for r in rows}
+    assert by_layer == {"debian": 3, "python": 3, "app-v2": 2, "app-v1": 1}
+
+
+def test_network_rows_sum_each_links_bytes_and_seconds_over_the_steps(run):
+    totals = defaultdict(lambda: [0, 0.0])
+    for step in run["steps"]:
+        for link in step["links"]:
+            key = frozenset(link["between"])
+            totals[key][0] += link["bytes"]
+            totals[key][1] += link["seconds"]
+    rows = chart_data(run, "network")
+    assert len(rows) == len(totals)
+    for row in rows:
+        total_bytes, total_seconds = totals[frozenset((row["node_a"], row["node_b"]))]
+        assert row["total_bytes"] == total_bytes
+        assert row["total_seconds"] == pytest.approx(total_seconds)
+    declared = [r for r in rows if r["declared"]]
+    assert [(r["node_a"], r["node_b"]) for r in declared] == [
+        tuple(link["between"]) for link in run["topology"]["links"]
+    ]
+
+
+def test_until_stops_every_step_chart_at_that_step(run):
+    assert len(chart_data(run, "transfer", until=4)) == 4
+    assert len(chart_data(run, "storage", until=4)) == 4
+    assert chart_data(run, "transfer", until=4)[-1]["cumulative_actual_bytes"] == 81 * MB
+    network = {(r["node_a"], r["node_b"]): r["total_bytes"] for r in chart_data(run, "network", 4)}
+    assert network[("mirror.example", "registry.example")] == 0
+    assert "(after step 4 of 9)" in chart_title(run, "transfer", 4)
+
+
+def test_sizes_read_in_the_scenarios_units():
+    assert format_bytes(79 * MB) == "79 MB"
+    assert format_bytes(154 * MB) == "154 MB"
+    assert format_bytes(1469) == "1.47 kB"
+    assert format_bytes(999) == "999 B"
+    assert format_bytes(999_999) == "1 MB"
+    assert format_bytes(79 * MB, "binary") == "75.3 MiB"
+    assert format_bytes(2**30, "binary") == "1 GiB"
+
+
+def test_a_binary_run_speaks_mebibytes(run):
+    run["units"] = "binary"
+    assert "saved: 147 MiB (39%)" in terminal_lines(run, "transfer", 100)
+    fig = make_figure(run, "transfer")
+    assert fig.axes[0].get_ylabel() == "layer bytes, cumulative (MiB)"
+
+
+def test_step_labels_drop_the_host_and_never_show_a_password():
+    assert short_command("docker push registry.example/team/app:v1") == "push team/app:v1"
+    assert short_command("docker build -t app:v1 .") == "build app:v1"
+    assert short_command("registry gc --delete-untagged") == "registry gc"
+    login = "docker login registry.example -u alice -p wonderland"
+    assert short_command(login) == "login registry.example"
+    assert "wonderland" not in masked_command(login)
+    assert "wonderland" not in masked_command("docker login r.example --password=wonderland")
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_figure_is_slide_sized_titled_and_legible(run, kind):
+    from matplotlib.text import Text
+
+    fig = make_figure(run, kind)
+    width, height = fig.get_size_inches()
+    assert width == 10 and height >= 5.6
+    assert run["title"] in fig.get_suptitle()
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    assert texts and min(t.get_fontsize() for t in texts) >= 11
+
+
+def test_transfer_figure_tells_pushes_from_pulls_by_shape_and_legend(run):
+    fig = make_figure(run, "transfer")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "push (bytes up)" in labels and "pull (bytes down)" in labels
+    assert "saved: 154 MB (39%)" in labels
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "2 push team/app:v1" in ticks and "7 pull team/app:v2" in ticks
+
+
+def test_storage_figure_marks_the_garbage_collection(run):
+    fig = make_figure(run, "storage")
+    annotations = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "gc freed 2 MB" in annotations
+
+
+def test_sharing_figure_names_the_shared_layers(run):
+    texts = [t.get_text() for t in make_figure(run, "sharing").axes[0].texts]
+    assert "debian · 29 MB · shared by 3" in texts
+    assert "app-v1 · 2 MB" in texts
+
+
+def test_network_figure_labels_each_link_with_bytes_and_seconds(run):
+    texts = [t.get_text() for t in make_figure(run, "network").axes[0].texts]
+    assert any(t.startswith("81 MB in 7.12 s\n100 Mbit/s, 80 ms") for t in texts)
+    assert "79 MB in 0.64 s" in texts
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_format_is_written_and_reads_back(run, kind, tmp_path):
+    png = png_size(export(run, kind, tmp_path / "chart.png").read_bytes())
+    assert png[0] >= 800 and png[1] >= 400
+
+    root = ET.parse(export(run, kind, tmp_path / "chart.svg")).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    title = root.find("{http://www.w3.org/2000/svg}title").text
+    assert title == chart_title(run, kind) and run["title"] in title
+
+    assert export(run, kind, tmp_path / "chart.pdf").read_bytes().startswith(b"%PDF")
+
+    text = export(run, kind, tmp_path / "chart.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    expected = chart_data(run, kind)
+    assert len(rows) == len(expected)
+    assert list(rows[0]) == list(expected[0])
+    if kind in ("transfer", "storage"):
+        assert len(rows) == len(run["steps"])
+    for row, want in zip(rows, expected):
+        for key, value in want.items():
+            if isinstance(value, bool):
+                assert row[key] == str(value).lower()
+            elif isinstance(value, int):
+                assert int(row[key]) == value
+            elif isinstance(value, float):
+                assert float(row[key]) == pytest.approx(value)
+
+
+def test_transfer_csv_names_its_columns_with_units(run, tmp_path):
+    header = export(run, "transfer", tmp_path / "t.csv").read_text().splitlines()[0]
+    assert header.split(",") == [
+        "step", "actor", "command", "verb", "actual_bytes", "naive_bytes",
+        "cumulative_actual_bytes", "cumulative_naive_bytes", "saved_bytes",
+    ]
+
+
+def test_the_same_run_gives_the_same_bytes_in_every_process(tmp_path):
+    script = (
+        "import json, sys; from regsim.charts import export\n"
+        "run = json.load(open(sys.argv[1]))\n"
+        "for kind in ('transfer', 'network', 'sharing'):\n"
+        "    for suffix in ('svg', 'csv', 'png', 'pdf'):\n"
+        "        export(run, kind, f'{sys.argv[2]}/{kind}.{suffix}')\n"
+    )
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        out.mkdir()
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        env.pop("SOURCE_DATE_EPOCH", None)
+        subprocess.run([sys.executable, "-c", script, str(FIXTURE), str(out)], check=True, env=env)
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert len(outputs[0]) == 12
+    for name, data in outputs[0].items():
+        assert outputs[1][name] == data, f"{name} differs between two runs"
+
+
+def test_two_exports_in_one_process_are_identical(run, tmp_path):
+    for suffix in ("svg", "csv"):
+        first = export(run, "storage", tmp_path / f"a.{suffix}").read_bytes()
+        second = export(run, "storage", tmp_path / f"b.{suffix}").read_bytes()
+        assert first == second
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def assert_nothing_written(directory: Path) -> None:
+    assert list(directory.iterdir()) == []
+
+
+def test_an_unknown_kind_lists_the_valid_ones(run, tmp_path):
+    with pytest.raises(ChartError, match="unknown chart kind 'pie': use one of transfer, "
+                                         "storage, sharing, network"):
+        export(run, "pie", tmp_path / "chart.png")
+    with pytest.raises(ChartError, match="unknown chart kind"):
+        chart_data(run, "pie")
+    assert_nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["chart.jpg", "chart", "chart.svg.bak"])
+def test_an_unsupported_suffix_lists_the_supported_ones(run, tmp_path, name):
+    with pytest.raises(ChartError, match=r"\.png, \.svg, \.pdf, \.csv"):
+        export(run, "transfer", tmp_path / name)
+    assert_nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("until", [0, 10, -1, "3", True, 2.0])
+def test_until_must_be_a_step_of_the_run(run, tmp_path, until):
+    with pytest.raises(ChartError, match="give a step number from 1 to 9"):
+        export(run, "transfer", tmp_path / "chart.csv", until=until)
+    with pytest.raises(ChartError, match="from 1 to 9"):
+        terminal_lines(run, "storage", 80, until=until)
+    assert_nothing_written(tmp_path)
+
+
+def test_a_path_that_cannot_be_written_is_refused(run, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "a-dir.png").mkdir()
+    cases = {
+        tmp_path / "missing" / "chart.png": "does not exist",
+        tmp_path / "a-file" / "chart.png": "is not a directory",
+        tmp_path / "a-dir.png": "is a directory",
+    }
+    for path, reason in cases.items():
+        with pytest.raises(ChartError, match=reason):
+            export(run, "transfer", path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-dir.png", "a-file"]
+    assert list((tmp_path / "a-dir.png").iterdir()) == []
+
+
+def test_a_failed_write_leaves_no_partial_file_and_keeps_the_old_one(run, tmp_path, monkeypatch):
+    target = tmp_path / "chart.svg"
+    target.write_text("old chart")
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(ChartError, match="cannot write .*chart.svg: No space left on device"):
+        export(run, "transfer", target)
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.svg"]
+    assert target.read_text() == "old chart"
+
+
+def test_chart_error_is_a_value_error():
+    assert issubclass(ChartError, ValueError)
+
+
+# --- terminal ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("width", [40, 80, 132])
+def test_terminal_lines_fit_the_width(run, kind, width):
+    lines = terminal_lines(run, kind, width)
+    assert lines and all(len(line) <= width for line in lines)
+
+
+def test_terminal_transfer_draws_one_bar_per_step(run):
+    lines = terminal_lines(run, "transfer", 80, until=4)
+    bars = [line for line in lines if "│" in line]
+    assert len(bars) == 4
+    assert bars[1].startswith(" 2↑push team/app:v1") and bars[1].endswith("79 MB of 79 MB")
+    assert bars[3].endswith("81 MB of 158 MB")
+
+
+def test_terminal_storage_shows_the_gc_step(run):
+    lines = terminal_lines(run, "storage", 100)
+    assert any("gc freed 2 MB" in line for line in lines)
+    assert lines.count("registry.example (registry)") == 1
+
+
+def test_terminal_lines_refuse_a_narrow_width(run):
+    with pytest.raises(ChartError, match="at least 40 columns"):
+        terminal_lines(run, "transfer", 20)
+
+
+# --- import hygiene ------------------------------------------------------------------------
+
+
+def test_importing_charts_does_not_load_matplotlib():
+    code = (
+        "import sys, regsim.charts\n"
+        "loaded = [m for m in ('matplotlib', 'networkx') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_run_is_not_changed_by_charting_it(run, tmp_path):
+    before = copy.deepcopy(run)
+    for kind in KINDS:
+        chart_data(run, kind)
+        terminal_lines(run, kind, 80)
+    export(run, "network", tmp_path / "n.csv")
+    assert run == before
