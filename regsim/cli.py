@@ -1,29 +1,181 @@
-"""The `regsim` command line."""
+"""The `regsim` command line. Bad input exits 2 with one clear message; never a traceback."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from regsim import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input: reported on stderr with exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regsim",
-        description="Watch a container image registry work, one request at a time.",
+        description="Watch a container image registry work, one request at a time. "
+        "With no command, opens the app on the bundled lessons and scenarios.",
     )
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    play = commands.add_parser("play", help="replay a scenario in the terminal, step by step")
+    play.add_argument("scenario", help="a scenario file, or the id of a bundled scenario")
+    play.add_argument("--json", action="store_true", help="print one JSON array, one object per step")
+    play.add_argument("--check", action="store_true", help="exit 1 when an expect does not hold")
+
+    lint = commands.add_parser("lint", help="check scenario (and lesson) files; every problem is listed")
+    lint.add_argument("paths", nargs="+", help="files or folders")
+
+    chart = commands.add_parser("chart", help="export a chart of a scenario's bytes (PNG, SVG, PDF or CSV)")
+    chart.add_argument("scenario")
+    chart.add_argument("-o", "--output", required=True, help="OUT.png, OUT.svg, OUT.pdf or OUT.csv")
+    chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing or network")
+    chart.add_argument("--until", type=int, default=None, help="only the first N steps")
+
+    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios.add_argument("--json", action="store_true")
+
+    bench = commands.add_parser("bench", help="push a Docker-Hub-shaped synthetic registry and report time and memory")
+    bench.add_argument("--images", type=int, default=100_000)
+    bench.add_argument("--json", action="store_true")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-    return 0
+    try:
+        if args.command is None:
+            return _app()
+        handler = {
+            "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
+        }[args.command]
+        return handler(args)
+    except UsageError as error:
+        print(f"regsim: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    from regsim.bundled import find_scenario
+    from regsim.scenario.loader import load_scenario
+    from regsim.scenario.problems import ContentError
+
+    path = find_scenario(name)
+    if not path.exists():
+        from regsim.bundled import scenario_files
+        from regsim.scenario.problems import did_you_mean
+
+        hint = did_you_mean(name, [p.stem for p in scenario_files()])
+        raise UsageError(f"{name}: no such scenario file or bundled scenario{hint}")
+    try:
+        return load_scenario(path)
+    except ContentError as error:
+        raise UsageError("\n".join(str(p) for p in error.problems)) from None
+
+
+def _play(args: argparse.Namespace) -> int:
+    from regsim.scenario.engine import check_expectations, replay
+    from regsim.scenario.text import render_run
+
+    run = replay(_load(args.scenario))
+    if args.json:
+        json.dump([record.to_dict() for record in run.records], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_run(run))
+    if args.check:
+        failures = check_expectations(run)
+        for failure in failures:
+            print(f"{run.scenario.path}:{failure.line}: {failure}", file=sys.stderr)
+        if failures:
+            return EXIT_PROBLEMS
+        print(f"{run.scenario.path}: every expectation held ({len(run.records)} steps)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from regsim.scenario.lint import lint_paths
+
+    problems, checked = lint_paths([Path(p) for p in args.paths])
+    for problem in problems:
+        print(problem)
+    if checked == 0:
+        raise UsageError("no scenario or lesson files found in " + ", ".join(args.paths))
+    if problems:
+        print(f"{len(problems)} problem(s) in {checked} file(s)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{checked} file(s) checked: no problems", file=sys.stderr)
+    return EXIT_OK
+
+
+def _chart(args: argparse.Namespace) -> int:
+    from regsim.charts import ChartError, export
+    from regsim.scenario.engine import replay
+    from regsim.scenario.records import run_to_dict
+
+    scenario = _load(args.scenario)
+    run = replay(scenario)
+    if args.until is not None and not 1 <= args.until <= len(run.records):
+        raise UsageError(f"--until {args.until}: {scenario.id} has steps 1 to {len(run.records)}")
+    try:
+        path = export(run_to_dict(run), args.kind, Path(args.output), until=args.until)
+    except ChartError as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from regsim.bundled import scenario_files
+    from regsim.scenario.loader import load_scenario
+
+    items = []
+    for path in scenario_files():
+        scenario = load_scenario(path)
+        items.append({"id": scenario.id, "title": scenario.title, "summary": scenario.summary,
+                      "steps": len(scenario.steps)})
+    if args.json:
+        json.dump(items, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for item in items:
+            print(f"{item['id']:<24} {item['title']}")
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from regsim.model.bench import run_bench
+
+    if args.images < 1:
+        raise UsageError("--images must be at least 1")
+    result = run_bench(args.images)
+    if args.json:
+        json.dump(result, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for key, value in result.items():
+            print(f"{key:<26} {value}")
+    return EXIT_OK
+
+
+def _app() -> int:
+    try:
+        from regsim.tui.app import run_app
+    except ImportError:
+        build_parser().print_help()
+        return EXIT_OK
+    return run_app()
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def test_fixture_numbers_agree_with_each_other(run):
         if step["verb"] == "push":
             assert step["layer_bytes_up"] == sent
         received = sum(
-            b["bytes"] for b in step["blobs"]
+            b["bytes"]
+            for b in step["blobs"]
             if b["kind"] == "layer" and b["how"] in ("pulled", "mirror-miss", "mirror-hit")
         )
         if step["verb"] == "pull":
@@ -139,8 +140,9 @@ def test_garbage_collection_frees_the_layer_only_v1_used(run):
     before, after = rows[gc["index"] - 2], rows[gc["index"] - 1]
     freed = after["freed_bytes@registry.example"]
     assert freed == 2 * MB
-    assert before["stored_layer_bytes@registry.example"] - freed == (
-        after["stored_layer_bytes@registry.example"]
+    assert (
+        before["stored_layer_bytes@registry.example"] - freed
+        == (after["stored_layer_bytes@registry.example"])
     )
 
 
@@ -308,8 +310,15 @@ def test_every_format_is_written_and_reads_back(run, kind, tmp_path):
 def test_transfer_csv_names_its_columns_with_units(run, tmp_path):
     header = export(run, "transfer", tmp_path / "t.csv").read_text().splitlines()[0]
     assert header.split(",") == [
-        "step", "actor", "command", "verb", "actual_bytes", "naive_bytes",
-        "cumulative_actual_bytes", "cumulative_naive_bytes", "saved_bytes",
+        "step",
+        "actor",
+        "command",
+        "verb",
+        "actual_bytes",
+        "naive_bytes",
+        "cumulative_actual_bytes",
+        "cumulative_naive_bytes",
+        "saved_bytes",
     ]
 
 
@@ -349,8 +358,9 @@ def assert_nothing_written(directory: Path) -> None:
 
 
 def test_an_unknown_kind_lists_the_valid_ones(run, tmp_path):
-    with pytest.raises(ChartError, match="unknown chart kind 'pie': use one of transfer, "
-                                         "storage, sharing, network"):
+    with pytest.raises(
+        ChartError, match="unknown chart kind 'pie': use one of transfer, storage, sharing, network"
+    ):
         export(run, "pie", tmp_path / "chart.png")
     with pytest.raises(ChartError, match="unknown chart kind"):
         chart_data(run, "pie")
@@ -359,6 +369,7 @@ def test_an_unknown_kind_lists_the_valid_ones(run, tmp_path):
 
 @pytest.mark.parametrize("name", ["chart.jpg", "chart", "chart.svg.bak"])
 def test_an_unsupported_suffix_lists_the_supported_ones(run, tmp_path, name):
+    assert SUFFIXES == (".png", ".svg", ".pdf", ".csv")
     with pytest.raises(ChartError, match=r"\.png, \.svg, \.pdf, \.csv"):
         export(run, "transfer", tmp_path / name)
     assert_nothing_written(tmp_path)
@@ -400,6 +411,23 @@ def test_a_failed_write_leaves_no_partial_file_and_keeps_the_old_one(run, tmp_pa
         export(run, "transfer", target)
     assert [p.name for p in tmp_path.iterdir()] == ["chart.svg"]
     assert target.read_text() == "old chart"
+
+
+def test_an_empty_run_still_gets_csv_headers_but_no_step_chart(tmp_path):
+    empty = {
+        "title": "Nothing yet",
+        "steps": [],
+        "topology": {"nodes": [], "links": []},
+        "images": {},
+        "units": "decimal",
+    }
+    for kind in KINDS:
+        header = export(empty, kind, tmp_path / f"{kind}.csv").read_text().splitlines()
+        assert len(header) == 1 and header[0].startswith(("step,", "registry,", "node_a,"))
+    with pytest.raises(ChartError, match="no steps"):
+        export(empty, "transfer", tmp_path / "transfer.svg")
+    assert not (tmp_path / "transfer.svg").exists()
+    assert make_figure(empty, "sharing").get_suptitle().startswith("Nothing yet")
 
 
 def test_chart_error_is_a_value_error():

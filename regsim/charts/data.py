@@ -35,7 +35,9 @@ def check_kind(kind: object) -> str:
 def run_steps(run: object) -> list[dict]:
     """The run's step records; ChartError when `run` is not a run dict."""
     if not isinstance(run, dict) or not isinstance(run.get("steps"), list):
-        raise ChartError("a run must be a dict with a 'steps' list (what `regsim play --json` gives)")
+        raise ChartError(
+            "a run must be a dict with a 'steps' list (what `regsim play --json` gives)"
+        )
     return run["steps"]
 
 

@@ -40,11 +40,23 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+# Headers for a chart with no rows (a run without steps, images or links).
+EMPTY_COLUMNS = {
+    "transfer": ["step", "actor", "command", "verb", "actual_bytes", "naive_bytes",
+                 "cumulative_actual_bytes", "cumulative_naive_bytes", "saved_bytes"],
+    "storage": ["step", "actor", "command", "verb"],
+    "sharing": ["registry", "image", "layer", "digest", "size_bytes", "shared_by"],
+    "network": ["node_a", "node_b", "declared", "bandwidth_bps", "latency_s", "total_bytes",
+                "total_seconds"],
+}  # fmt: skip
+
+
+def csv_bytes(rows: list[dict[str, Any]], empty_columns: list[str] | None = None) -> bytes:
     """The rows as UTF-8 CSV with a header line; columns in the rows' key order."""
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    columns = list(rows[0]) if rows else empty_columns
+    if columns:
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({key: _cell(value) for key, value in row.items()})
@@ -55,7 +67,7 @@ def render(run: dict, kind: str, fmt: str, until: int | None = None) -> bytes:
     """The bytes of chart `kind` in format `fmt` (png, svg, pdf or csv)."""
     kind = check_kind(kind)
     if fmt == "csv":
-        return csv_bytes(chart_data(run, kind, until))
+        return csv_bytes(chart_data(run, kind, until), EMPTY_COLUMNS[kind])
     from regsim.charts.figures import make_figure
 
     fig = make_figure(run, kind, until)
@@ -96,9 +108,7 @@ def write_atomically(target: Path, data: bytes) -> None:
         raise ChartError(f"cannot write {target}: {reason}") from error
 
 
-def export(
-    run: dict, kind: str, path: str | os.PathLike[str], until: int | None = None
-) -> Path:
+def export(run: dict, kind: str, path: str | os.PathLike[str], until: int | None = None) -> Path:
     """Write chart `kind` of `run` to `path`; the suffix (.png .svg .pdf .csv) picks the format.
 
     Returns the path written. Raises ChartError for an unknown kind, an unsupported

@@ -83,45 +83,111 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
     actual = [r["cumulative_actual_bytes"] / divisor for r in rows]
     naive = [r["cumulative_naive_bytes"] / divisor for r in rows]
 
-    ax.fill_between(xs, actual, naive, where=[n >= a for a, n in zip(actual, naive)],
-                    color=style.SAVED, alpha=0.3, linewidth=0, interpolate=True)
+    ax.fill_between(
+        xs,
+        actual,
+        naive,
+        where=[n >= a for a, n in zip(actual, naive)],
+        color=style.SAVED,
+        alpha=0.3,
+        linewidth=0,
+        interpolate=True,
+    )
     ax.plot(xs, naive, color=style.NAIVE, linestyle=(0, (5, 3)), linewidth=2.5)
     ax.plot(xs, actual, color=style.ACTUAL, linewidth=2.5)
     for verb, marker, colour in (("push", "^", style.PUSH), ("pull", "v", style.PULL)):
         points = [(x, a) for x, a, r in zip(xs, actual, rows) if r["verb"] == verb]
         if points:
-            ax.scatter(*zip(*points), marker=marker, s=130, color=colour, edgecolors="black",
-                       linewidths=0.8, zorder=3)
+            ax.scatter(
+                *zip(*points),
+                marker=marker,
+                s=130,
+                color=colour,
+                edgecolors="black",
+                linewidths=0.8,
+                zorder=3,
+            )
     others = [(x, a) for x, a, r in zip(xs, actual, rows) if r["verb"] not in ("push", "pull")]
     if others:
-        ax.scatter(*zip(*others), marker="o", s=28, facecolors="white", edgecolors=style.GREY,
-                   linewidths=1.2, zorder=3)
+        ax.scatter(
+            *zip(*others),
+            marker="o",
+            s=28,
+            facecolors="white",
+            edgecolors=style.GREY,
+            linewidths=1.2,
+            zorder=3,
+        )
 
     last = rows[-1]
     saved = last["saved_bytes"]
-    saved_text = (f"saved: {format_bytes(saved, units)} "
-                  f"({format_percent(saved, last['cumulative_naive_bytes'])})")
+    saved_text = (
+        f"saved: {format_bytes(saved, units)} "
+        f"({format_percent(saved, last['cumulative_naive_bytes'])})"
+    )
     if saved > 0:
-        ax.annotate("", xy=(xs[-1], naive[-1]), xytext=(xs[-1], actual[-1]),
-                    arrowprops={"arrowstyle": "<->", "color": "black", "lw": 1.5,
-                                "shrinkA": 0, "shrinkB": 0})
-        ax.text(xs[-1] - 0.12, (actual[-1] + naive[-1]) / 2, saved_text, ha="right",
-                va="center", fontsize=13, fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none",
-                      "alpha": 0.85})
+        ax.annotate(
+            "",
+            xy=(xs[-1], naive[-1]),
+            xytext=(xs[-1], actual[-1]),
+            arrowprops={
+                "arrowstyle": "<->",
+                "color": "black",
+                "lw": 1.5,
+                "shrinkA": 0,
+                "shrinkB": 0,
+            },
+        )
+        ax.text(
+            xs[-1] - 0.12,
+            (actual[-1] + naive[-1]) / 2,
+            saved_text,
+            ha="right",
+            va="center",
+            fontsize=13,
+            fontweight="bold",
+            bbox={
+                "boxstyle": "round,pad=0.3",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.85,
+            },
+        )
 
     _label_steps(ax, steps)
     ax.set_ylim(0, max(naive + actual) * 1.12 or 1)
     ax.set_ylabel(f"layer bytes, cumulative ({unit})")
     handles = [
         Line2D([], [], color=style.ACTUAL, linewidth=2.5, label="actually sent or received"),
-        Line2D([], [], color=style.NAIVE, linewidth=2.5, linestyle=(0, (5, 3)),
-               label="naive: whole images every time"),
+        Line2D(
+            [],
+            [],
+            color=style.NAIVE,
+            linewidth=2.5,
+            linestyle=(0, (5, 3)),
+            label="naive: whole images every time",
+        ),
         Patch(facecolor=style.SAVED, alpha=0.3, label=saved_text),
-        Line2D([], [], linestyle="none", marker="^", markersize=10, color=style.PUSH,
-               markeredgecolor="black", label="push (bytes up)"),
-        Line2D([], [], linestyle="none", marker="v", markersize=10, color=style.PULL,
-               markeredgecolor="black", label="pull (bytes down)"),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="^",
+            markersize=10,
+            color=style.PUSH,
+            markeredgecolor="black",
+            label="push (bytes up)",
+        ),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="v",
+            markersize=10,
+            color=style.PULL,
+            markeredgecolor="black",
+            label="pull (bytes down)",
+        ),
     ]
     ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.9)
     return fig
@@ -143,8 +209,9 @@ def storage_figure(run: dict, until: int | None = None) -> Figure:
     fig = new_figure(run, "storage", until, height)
     axes = fig.subplots(len(registries), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
 
-    top = max(max(row[col] for col in storage_columns(name)[:2]) for row in rows
-              for name in registries)
+    top = max(
+        max(row[col] for col in storage_columns(name)[:2]) for row in rows for name in registries
+    )
     divisor, unit = axis_unit(top, units)
     xs = list(range(1, len(rows) + 1))
     width = 0.38
@@ -152,20 +219,31 @@ def storage_figure(run: dict, until: int | None = None) -> Figure:
         stored_key, logical_key, freed_key = storage_columns(name)
         logical = [row[logical_key] / divisor for row in rows]
         stored = [row[stored_key] / divisor for row in rows]
-        ax.bar([x - width / 2 for x in xs], logical, width, facecolor="white",
-               edgecolor=style.LOGICAL, hatch="///", linewidth=1.5)
+        ax.bar(
+            [x - width / 2 for x in xs],
+            logical,
+            width,
+            facecolor="white",
+            edgecolor=style.LOGICAL,
+            hatch="///",
+            linewidth=1.5,
+        )
         ax.bar([x + width / 2 for x in xs], stored, width, color=style.STORED)
         for x, row, height_ in zip(xs, rows, stored):
             if row[freed_key] > 0:
                 near_right = x > len(xs) - 1.5
-                ax.annotate(f"gc freed {format_bytes(row[freed_key], units)}",
-                            xy=(x + width / 2, height_), xytext=(-8 if near_right else 0, 30),
-                            textcoords="offset points", ha="right" if near_right else "center",
-                            va="bottom",
-                            fontsize=11, fontweight="bold",
-                            arrowprops={"arrowstyle": "->", "color": "black", "lw": 1.2},
-                            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
-                                  "edgecolor": "none"})
+                ax.annotate(
+                    f"gc freed {format_bytes(row[freed_key], units)}",
+                    xy=(x + width / 2, height_),
+                    xytext=(-8 if near_right else 0, 30),
+                    textcoords="offset points",
+                    ha="right" if near_right else "center",
+                    va="bottom",
+                    fontsize=11,
+                    fontweight="bold",
+                    arrowprops={"arrowstyle": "->", "color": "black", "lw": 1.2},
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
+                )
         kind = kinds.get(name)
         ax.set_title(f"{name} ({kind})" if kind else name, loc="left", fontsize=12)
         ax.set_ylim(0, (top / divisor) * 1.4 or 1)
@@ -173,11 +251,17 @@ def storage_figure(run: dict, until: int | None = None) -> Figure:
     fig.supylabel(f"layer bytes ({unit})", fontsize=12)
     fig.legend(
         handles=[
-            Patch(facecolor="white", edgecolor=style.LOGICAL, hatch="///",
-                  label="logical: sum over tagged images"),
+            Patch(
+                facecolor="white",
+                edgecolor=style.LOGICAL,
+                hatch="///",
+                label="logical: sum over tagged images",
+            ),
             Patch(facecolor=style.STORED, label="stored: each blob once (deduplicated)"),
         ],
-        loc="outside lower center", ncols=2, frameon=False,
+        loc="outside lower center",
+        ncols=2,
+        frameon=False,
     )
     return fig
 

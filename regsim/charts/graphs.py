@@ -30,8 +30,16 @@ def _spread(count: int) -> list[float]:
 
 
 def _empty(ax: Axes, message: str) -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=13, color=style.GREY,
-            transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        fontsize=13,
+        color=style.GREY,
+        transform=ax.transAxes,
+    )
     ax.set_axis_off()
 
 
@@ -62,55 +70,119 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
     order = {digest: i for i, digest in enumerate(layers)}
     layers.sort(key=lambda d: (-sum(image_y[i] for i in graph[d]) / graph.degree[d], order[d]))
     layer_y = dict(zip(layers, _spread(len(layers))))
-    colour = {image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)]
-              for i, image in enumerate(images)}
+    colour = {
+        image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)] for i, image in enumerate(images)
+    }
     largest = max(graph.nodes[d]["size"] for d in layers) or 1
 
     for image, digest in graph.edges():
         if graph.nodes[image]["side"] != "image":
             image, digest = digest, image
         shared = graph.degree[digest] >= 2
-        ax.plot([0, 1], [image_y[image], layer_y[digest]], color=colour[image],
-                linewidth=2.2 if shared else 1.4, alpha=0.85, zorder=1, solid_capstyle="round")
+        ax.plot(
+            [0, 1],
+            [image_y[image], layer_y[digest]],
+            color=colour[image],
+            linewidth=2.2 if shared else 1.4,
+            alpha=0.85,
+            zorder=1,
+            solid_capstyle="round",
+        )
     for image in images:
-        ax.scatter([0], [image_y[image]], marker="s", s=260, color=colour[image],
-                   edgecolors="black", linewidths=0.8, zorder=3)
-        ax.annotate(image, (0, image_y[image]), xytext=(-14, 0), textcoords="offset points",
-                    ha="right", va="center", fontsize=11)
+        ax.scatter(
+            [0],
+            [image_y[image]],
+            marker="s",
+            s=260,
+            color=colour[image],
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=3,
+        )
+        ax.annotate(
+            image,
+            (0, image_y[image]),
+            xytext=(-14, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=11,
+        )
     label_all = len(layers) <= MAX_LAYER_LABELS
     for digest in layers:
         node = graph.nodes[digest]
         users = graph.degree[digest]
         shared = users >= 2
         area = 120 + 1600 * node["size"] / largest
-        ax.scatter([1], [layer_y[digest]], s=area, zorder=3,
-                   color=style.SHARED if shared else style.LIGHT_GREY,
-                   edgecolors="black" if shared else style.GREY, linewidths=2 if shared else 1)
+        ax.scatter(
+            [1],
+            [layer_y[digest]],
+            s=area,
+            zorder=3,
+            color=style.SHARED if shared else style.LIGHT_GREY,
+            edgecolors="black" if shared else style.GREY,
+            linewidths=2 if shared else 1,
+        )
         if shared or label_all:
             text = f"{node['name']} · {format_bytes(node['size'], units)}"
             if shared:
                 text += f" · shared by {users}"
-            offset = 10 + (area ** 0.5) / 2
-            ax.annotate(text, (1, layer_y[digest]), xytext=(offset, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize=11,
-                        fontweight="bold" if shared else "normal")
+            offset = 10 + (area**0.5) / 2
+            ax.annotate(
+                text,
+                (1, layer_y[digest]),
+                xytext=(offset, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=11,
+                fontweight="bold" if shared else "normal",
+            )
 
     ax.set_xlim(-1.25, 2.0)
     ax.set_ylim(-0.12, 1.12)
     ax.set_axis_off()
     ax.text(0, 1.1, "images", ha="center", va="bottom", fontsize=12, fontweight="bold")
-    ax.text(1, 1.1, "layers (area ~ size)", ha="center", va="bottom", fontsize=12,
-            fontweight="bold")
+    ax.text(
+        1, 1.1, "layers (area ~ size)", ha="center", va="bottom", fontsize=12, fontweight="bold"
+    )
     fig.legend(
         handles=[
-            Line2D([], [], linestyle="none", marker="s", markersize=11,
-                   color=style.IMAGE_COLOURS[0], markeredgecolor="black", label="tagged image"),
-            Line2D([], [], linestyle="none", marker="o", markersize=13, color=style.SHARED,
-                   markeredgecolor="black", markeredgewidth=2, label="layer shared by ≥ 2 images"),
-            Line2D([], [], linestyle="none", marker="o", markersize=13, color=style.LIGHT_GREY,
-                   markeredgecolor=style.GREY, label="layer used by one image"),
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="s",
+                markersize=11,
+                color=style.IMAGE_COLOURS[0],
+                markeredgecolor="black",
+                label="tagged image",
+            ),
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=13,
+                color=style.SHARED,
+                markeredgecolor="black",
+                markeredgewidth=2,
+                label="layer shared by ≥ 2 images",
+            ),
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=13,
+                color=style.LIGHT_GREY,
+                markeredgecolor=style.GREY,
+                label="layer used by one image",
+            ),
         ],
-        loc="outside lower center", ncols=3, frameon=False,
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
     )
     return fig
 
@@ -171,27 +243,49 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
         if (cy - (y0 + y1) / 2) * ((y0 + y1) / 2 - 0.5 or 1) < 0:
             cx, cy = (x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)
         busy = row["total_bytes"] > 0
-        ax.add_patch(PathPatch(
-            Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
-            facecolor="none", edgecolor="black" if busy else style.GREY,
-            linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
-            linestyle="solid" if row["declared"] else (0, (4, 3)), zorder=1, capstyle="round",
-        ))
-        text = (f"{format_bytes(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
-                if busy else "no traffic")
+        ax.add_patch(
+            PathPatch(
+                Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
+                facecolor="none",
+                edgecolor="black" if busy else style.GREY,
+                linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
+                linestyle="solid" if row["declared"] else (0, (4, 3)),
+                zorder=1,
+                capstyle="round",
+            )
+        )
+        text = (
+            f"{format_bytes(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
+            if busy
+            else "no traffic"
+        )
         if row["declared"] and row["bandwidth_bps"]:
             text += f"\n{_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
                 text += f", {_latency(row['latency_s'])} latency"
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
-        ax.text(mx, my, text, ha="center", va="center", fontsize=11, zorder=4,
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white",
-                      "edgecolor": style.LIGHT_GREY})
+        ax.text(
+            mx,
+            my,
+            text,
+            ha="center",
+            va="center",
+            fontsize=11,
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style.LIGHT_GREY},
+        )
 
     for name, kind in graph.nodes(data="kind"):
         marker, colour = style.NODE_STYLE.get(kind, style.OTHER_NODE_STYLE)
-        ax.scatter(*pos[name], marker=marker, s=700, color=colour, edgecolors="black",
-                   linewidths=1.2, zorder=3)
+        ax.scatter(
+            *pos[name],
+            marker=marker,
+            s=700,
+            color=colour,
+            edgecolors="black",
+            linewidths=1.2,
+            zorder=3,
+        )
     width = max(x for x, _ in pos.values())
     for name in graph:
         # Outer columns are named on their outer side, away from the links that arrive there.
@@ -202,22 +296,46 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             offset, align = (22, 0), {"ha": "left", "va": "center"}
         else:
             offset, align = (0, -20), {"ha": "center", "va": "top"}
-        ax.annotate(name, pos[name], xytext=offset, textcoords="offset points", fontsize=12,
-                    fontweight="bold", zorder=5, **align)
+        ax.annotate(
+            name,
+            pos[name],
+            xytext=offset,
+            textcoords="offset points",
+            fontsize=12,
+            fontweight="bold",
+            zorder=5,
+            **align,
+        )
     ax.set_xlim(-0.75, width + 0.75)
     ax.set_ylim(-0.22, 1.12)
     ax.set_axis_off()
-    present = sorted({kind for _, kind in graph.nodes(data="kind")},
-                     key=lambda k: (KIND_COLUMN.get(k, 9), k))
+    present = sorted(
+        {kind for _, kind in graph.nodes(data="kind")}, key=lambda k: (KIND_COLUMN.get(k, 9), k)
+    )
     handles = [
-        Line2D([], [], linestyle="none", marker=style.NODE_STYLE.get(k, style.OTHER_NODE_STYLE)[0],
-               markersize=12, color=style.NODE_STYLE.get(k, style.OTHER_NODE_STYLE)[1],
-               markeredgecolor="black", label=k)
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=style.NODE_STYLE.get(k, style.OTHER_NODE_STYLE)[0],
+            markersize=12,
+            color=style.NODE_STYLE.get(k, style.OTHER_NODE_STYLE)[1],
+            markeredgecolor="black",
+            label=k,
+        )
         for k in present
     ]
     handles.append(Line2D([], [], color="black", linewidth=2, label="link in the scenario"))
     if any(not row["declared"] for row in rows):
-        handles.append(Line2D([], [], color="black", linewidth=2, linestyle=(0, (4, 3)),
-                              label="unlisted link (fast, local)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="black",
+                linewidth=2,
+                linestyle=(0, (4, 3)),
+                label="unlisted link (fast, local)",
+            )
+        )
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig

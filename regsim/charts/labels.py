@@ -6,8 +6,21 @@ import shlex
 
 # Options whose next word is their value, so it is not mistaken for the image reference.
 _OPTIONS_WITH_VALUE = frozenset(
-    {"-t", "--tag", "-u", "--username", "-p", "--password", "--platform", "-f", "--file",
-     "--build-arg", "--target", "-o", "--output"}
+    {
+        "-t",
+        "--tag",
+        "-u",
+        "--username",
+        "-p",
+        "--password",
+        "--platform",
+        "-f",
+        "--file",
+        "--build-arg",
+        "--target",
+        "-o",
+        "--output",
+    }
 )
 _SECRET_OPTIONS = frozenset({"-p", "--password"})
 MAX_LABEL = 26

@@ -38,16 +38,31 @@ def _bar(full: float, light: float, scale: float, cells: int) -> str:
     return (FULL * solid + LIGHT * shaded).ljust(cells)[:cells]
 
 
-def _rows_to_lines(labels: list[str], bars: list[tuple[float, float]], values: list[str],
-                   scale: float, width: int) -> list[str]:
+MIN_BAR = 8
+
+
+def _layout(labels: list[str], values: list[str], width: int) -> tuple[int, int, int]:
+    """Column widths (label, value, bar) shared by every row of one chart, so bars compare."""
     label_width = min(max((len(label) for label in labels), default=0), width // 3)
-    value_width = max((len(value) for value in values), default=0)
-    cells = width - label_width - value_width - 3
-    lines = []
-    for label, (full, light), value in zip(labels, bars, values):
-        bar = _bar(full, light, scale, cells)
-        lines.append(f"{_fit(label, label_width):<{label_width}} │{bar} {value:>{value_width}}")
-    return [line[:width] for line in lines]
+    value_width = min(
+        max((len(value) for value in values), default=0), width - label_width - 3 - MIN_BAR
+    )
+    return label_width, value_width, width - label_width - value_width - 3
+
+
+def _rows_to_lines(
+    labels: list[str],
+    bars: list[tuple[float, float]],
+    values: list[str],
+    scale: float,
+    layout: tuple[int, int, int],
+) -> list[str]:
+    label_width, value_width, cells = layout
+    return [
+        f"{_fit(label, label_width):<{label_width}} │{_bar(full, light, scale, cells)} "
+        f"{_fit(value, value_width):>{value_width}}"
+        for label, (full, light), value in zip(labels, bars, values)
+    ]
 
 
 def _step_name(row: dict) -> str:
@@ -61,16 +76,24 @@ def _transfer(run: dict, until: int | None, width: int) -> list[str]:
     if not rows:
         return ["(no steps)"]
     scale = max(max(r["cumulative_naive_bytes"], r["cumulative_actual_bytes"]) for r in rows)
-    values = [f"{format_bytes(r['cumulative_actual_bytes'], units)} of "
-              f"{format_bytes(r['cumulative_naive_bytes'], units)}" for r in rows]
+    values = [
+        f"{format_bytes(r['cumulative_actual_bytes'], units)} of "
+        f"{format_bytes(r['cumulative_naive_bytes'], units)}"
+        for r in rows
+    ]
+    labels = [_step_name(r) for r in rows]
     lines = _rows_to_lines(
-        [_step_name(r) for r in rows],
+        labels,
         [(r["cumulative_actual_bytes"], r["cumulative_naive_bytes"]) for r in rows],
-        values, scale, width,
+        values,
+        scale,
+        _layout(labels, values, width),
     )
     last = rows[-1]
-    saved = (f"saved: {format_bytes(last['saved_bytes'], units)} "
-             f"({format_percent(last['saved_bytes'], last['cumulative_naive_bytes'])})")
+    saved = (
+        f"saved: {format_bytes(last['saved_bytes'], units)} "
+        f"({format_percent(last['saved_bytes'], last['cumulative_naive_bytes'])})"
+    )
     legend = f"{FULL} actually moved  {LIGHT} naive (whole images)  ↑ push  ↓ pull"
     return lines + [_fit(saved, width), _fit(legend, width)]
 
@@ -83,23 +106,26 @@ def _storage(run: dict, until: int | None, width: int) -> list[str]:
         return ["(no storage reported)"]
     kinds = node_kinds(run)
     scale = max(r[c] for r in rows for name in registries for c in storage_columns(name)[:2])
-    lines: list[str] = []
+    labels = [_step_name(r) for r in rows]
+    values: dict[str, list[str]] = {}
     for name in registries:
         stored_key, logical_key, freed_key = storage_columns(name)
-        kind = kinds.get(name)
-        lines.append(_fit(f"{name} ({kind})" if kind else name, width))
-        values = []
+        values[name] = []
         for r in rows:
-            value = f"{format_bytes(r[stored_key], units)} of {format_bytes(r[logical_key], units)}"
+            value = f"{format_bytes(r[stored_key], units)} / {format_bytes(r[logical_key], units)}"
             if r[freed_key]:
                 value += f", gc freed {format_bytes(r[freed_key], units)}"
-            values.append(value)
+            values[name].append(value)
+    layout = _layout(labels, [v for column in values.values() for v in column], width)
+    lines: list[str] = []
+    for name in registries:
+        stored_key, logical_key, _ = storage_columns(name)
+        kind = kinds.get(name)
+        lines.append(_fit(f"{name} ({kind})" if kind else name, width))
         lines += _rows_to_lines(
-            [_step_name(r) for r in rows],
-            [(r[stored_key], r[logical_key]) for r in rows],
-            values, scale, width,
+            labels, [(r[stored_key], r[logical_key]) for r in rows], values[name], scale, layout
         )
-    legend = f"{FULL} stored (deduplicated)  {LIGHT} logical (sum over tagged images)"
+    legend = f"stored / logical:  {FULL} stored (deduplicated)  {LIGHT} logical (tagged images)"
     return lines + [_fit(legend, width)]
 
 
@@ -113,12 +139,19 @@ def _sharing(run: dict, until: int | None, width: int) -> list[str]:
         layers.setdefault(r["digest"], r)
     ordered = list(layers.values())
     scale = max(r["size_bytes"] for r in ordered)
-    values = [f"{format_bytes(r['size_bytes'], units)}, "
-              + (f"shared by {r['shared_by']}" if r["shared_by"] >= 2 else "1 image")
-              for r in ordered]
-    return _rows_to_lines([r["layer"] for r in ordered],
-                          [(r["size_bytes"], r["size_bytes"]) for r in ordered],
-                          values, scale, width)
+    values = [
+        f"{format_bytes(r['size_bytes'], units)}, "
+        + (f"shared by {r['shared_by']}" if r["shared_by"] >= 2 else "1 image")
+        for r in ordered
+    ]
+    labels = [r["layer"] for r in ordered]
+    return _rows_to_lines(
+        labels,
+        [(r["size_bytes"], r["size_bytes"]) for r in ordered],
+        values,
+        scale,
+        _layout(labels, values, width),
+    )
 
 
 def _network(run: dict, until: int | None, width: int) -> list[str]:
@@ -127,11 +160,18 @@ def _network(run: dict, until: int | None, width: int) -> list[str]:
     if not rows:
         return ["(no links)"]
     scale = max(r["total_bytes"] for r in rows)
-    values = [f"{format_bytes(r['total_bytes'], units)} in {format_seconds(r['total_seconds'])}"
-              for r in rows]
-    return _rows_to_lines([f"{r['node_a']} – {r['node_b']}" for r in rows],
-                          [(r["total_bytes"], r["total_bytes"]) for r in rows],
-                          values, scale, width)
+    values = [
+        f"{format_bytes(r['total_bytes'], units)} in {format_seconds(r['total_seconds'])}"
+        for r in rows
+    ]
+    labels = [f"{r['node_a']} – {r['node_b']}" for r in rows]
+    return _rows_to_lines(
+        labels,
+        [(r["total_bytes"], r["total_bytes"]) for r in rows],
+        values,
+        scale,
+        _layout(labels, values, width),
+    )
 
 
 def terminal_lines(run: dict, kind: str, width: int, until: int | None = None) -> list[str]:
@@ -143,6 +183,7 @@ def terminal_lines(run: dict, kind: str, width: int, until: int | None = None) -
     if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
         raise ChartError(f"width must be at least {MIN_WIDTH} columns, got {width!r}")
     steps_until(run, until)
-    draw = {"transfer": _transfer, "storage": _storage, "sharing": _sharing,
-            "network": _network}[kind]
+    draw = {"transfer": _transfer, "storage": _storage, "sharing": _sharing, "network": _network}[
+        kind
+    ]
     return [_fit(chart_title(run, kind, until), width), *draw(run, until, width)]

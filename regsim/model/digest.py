@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from regsim.model.errors import ErrorCode, RegistryError
 
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
+_CANONICAL = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 _DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
 
 
@@ -32,6 +33,9 @@ class Digest:
         """Parse and validate a digest string; DIGEST_INVALID when malformed."""
         if not isinstance(text, str):
             raise RegistryError(ErrorCode.DIGEST_INVALID, f"a digest must be text, not {text!r}")
+        if _CANONICAL.match(text):  # the common, well-formed case, checked in one step
+            algorithm, _, hexpart = text.partition(":")
+            return cls(algorithm, hexpart)
         match = _DIGEST_RE.match(text)
         if not match:
             raise RegistryError(

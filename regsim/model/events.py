@@ -20,6 +20,7 @@ MIRROR_MISS = "mirror-miss"  # downloaded through a mirror that fetched it from 
 SERIAL = "serial"
 DOWNLOAD = "download"    # up to 3 layer downloads at once
 UPLOAD = "upload"        # up to 5 layer uploads at once
+BACKGROUND = "background"  # registry-to-registry work no client waits for (replication)
 
 
 @dataclass(slots=True)

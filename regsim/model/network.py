@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from regsim.model.events import DOWNLOAD, SERIAL, UPLOAD, RequestEvent
+from regsim.model.events import BACKGROUND, DOWNLOAD, SERIAL, UPLOAD, RequestEvent
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
@@ -184,8 +184,8 @@ def step_seconds(events: Iterable[RequestEvent], network: Network) -> float:
         return seconds
 
     for event in events:
-        if event.status == 0:
-            continue  # never left the client: refused at once
+        if event.status == 0 or event.lane == BACKGROUND:
+            continue  # never left the client, or nobody waits for it
         if event.lane == SERIAL or event.job < 0:
             total += flush()
             job = _job_from([event], network)

@@ -86,7 +86,7 @@ class Registry:
         self._upload_counter = 0
         self._valid_names: set[str] = set()
         self._host_code = sha256_digest(host.encode())[7:19]  # stable across runs, unlike hash()
-        self.on_manifest_stored: Callable[[str, str, str | None], None] | None = None
+        self.on_manifest_stored: Callable[[str, str, str, str | None], None] | None = None
 
     # ----- helpers -------------------------------------------------------------------------
 
@@ -417,7 +417,7 @@ class Registry:
         if manifest.subject is not None:
             headers["OCI-Subject"] = manifest.subject.digest
         if self.on_manifest_stored is not None:
-            self.on_manifest_stored(name, manifest.digest, None if by_digest else reference)
+            self.on_manifest_stored(self.host, name, manifest.digest, None if by_digest else reference)
         return Response(201, headers)
 
     def delete_manifest(self, auth: str | None, name: str, reference: str) -> Response:
@@ -512,6 +512,10 @@ class Registry:
                     for image in self.image_manifests(manifest, repo):
                         total += image.layer_bytes
         return total
+
+    def layer_bytes_stored(self) -> int:
+        """Deduplicated layer bytes in the blob store (each layer once, however many images use it)."""
+        return self.stored_layer_bytes
 
     def stored_bytes(self) -> int:
         return sum(blob.size for blob in self.blobs.values())

@@ -25,6 +25,8 @@ class Response:
 
     @classmethod
     def from_error(cls, error: RegistryError) -> Response:
+        # Drop the traceback: it would tie the failed call's frames to this answer.
+        error.__traceback__ = None
         body = error.body_bytes()
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
         headers.update(error.headers)

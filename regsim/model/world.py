@@ -34,6 +34,9 @@ class World:
         self._job = -1
         self._lane = SERIAL
         self._jobs = 0
+        from regsim.model.replication import Replication
+
+        self.replication = Replication(self)
 
     # ----- building ------------------------------------------------------------------------
 
@@ -43,6 +46,14 @@ class World:
         registry.world = self  # type: ignore[attr-defined]
         registry.clock = self.current_time
         return registry
+
+    def manifest_stored(self, registry: str, repository: str, digest: str, tag: str | None) -> None:
+        self.replication.schedule(registry, repository, digest, tag)
+
+    def end_step(self, seconds: float = 0.0) -> None:
+        """Close a step: simulated time moves on, and replication catches up."""
+        self.now += seconds
+        self.replication.end_step()
 
     def current_time(self) -> float:
         return self.now

@@ -1,0 +1,180 @@
+"""A pull-through cache (a registry mirror), as the reference registry's proxy mode behaves.
+
+On a miss the mirror fetches from its upstream, keeps what it fetched, and serves it; later
+requests are hits until the entry's TTL runs out. A tag is revalidated against the upstream
+on every manifest request (a cheap HEAD), and the cached answer is used when the upstream
+cannot be reached. Pushes are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from regsim.model.content import Blob, Manifest, parse_manifest
+from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.events import Outcome
+from regsim.model.names import is_digest_reference
+from regsim.model.registry import Registry
+from regsim.model.response import Response
+from regsim.model.world import UNREACHABLE
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    bytes_from_upstream: int = 0
+
+
+class PullThroughCache(Registry):
+    """A mirror of `upstream`: serves from its own store, fetching on a miss."""
+
+    def __init__(self, host: str, upstream: str, ttl: float = 7 * 24 * 3600.0) -> None:
+        super().__init__(host)
+        self.upstream = upstream
+        self.ttl = ttl
+        self.fetched_at: dict[str, float] = {}      # blob or manifest digest -> when it was fetched
+        self.stats = CacheStats()
+        self._agent = None
+
+    # ----- talking to the upstream --------------------------------------------------------------
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        """The mirror's own client identity towards its upstream (anonymous, like a default proxy)."""
+        from regsim.model.client import Client
+        from regsim.model.session import HostSession
+
+        if self._agent is None:
+            self._agent = Client(self.world, self.host)  # type: ignore[attr-defined]
+        session = HostSession(self._agent, self.upstream, Outcome())
+        return session
+
+    def _fresh(self, digest: str) -> bool:
+        at = self.fetched_at.get(digest)
+        return at is not None and self.clock() - at < self.ttl
+
+    def _upstream(self, name: str, method: str, path: str, call_name: str, *args: object) -> Response:
+        session = self._session()
+        if not session.start({name: ("pull",)}):
+            return Response(UNREACHABLE) if session.outcome.error == "NETWORK_UNREACHABLE" else Response(502)
+        upstream = self.world.registries[self.upstream]  # type: ignore[attr-defined]
+        operation = getattr(upstream, call_name)
+        response, event = session.send(
+            method, path, lambda auth: operation(auth, name, *args),
+            f"cache miss on {self.host}: fetch from the upstream {self.upstream}",
+        )
+        event.outcome = "fetched" if response.ok else "error"
+        return response
+
+    def _unavailable(self, name: str) -> RegistryError:
+        return RegistryError(ErrorCode.UNAVAILABLE, f"the upstream {self.upstream} cannot be reached and "
+                             f"{self.host} has no cached copy", {"name": name})
+
+    # ----- reads ----------------------------------------------------------------------------------
+
+    def get_manifest(self, auth: str | None, name: str, reference: str) -> Response:
+        return self._manifest(auth, name, reference, with_body=True)
+
+    def head_manifest(self, auth: str | None, name: str, reference: str) -> Response:
+        return self._manifest(auth, name, reference, with_body=False)
+
+    def _manifest(self, auth: str | None, name: str, reference: str, with_body: bool) -> Response:
+        self._authorize(auth, self._name(name), "pull")
+        repo = self.repositories.get(name)
+        cached_digest = None
+        if repo is not None:
+            cached_digest = reference if is_digest_reference(reference) else repo.tags.get(reference)
+        if cached_digest is not None and cached_digest in (repo.manifests if repo else {}):
+            if is_digest_reference(reference) and self._fresh(cached_digest):
+                return self._hit(repo.manifests[cached_digest], with_body)  # type: ignore[union-attr]
+            # A tag can move upstream: ask the upstream what it names now (HEAD: no body).
+            check = self._upstream(name, "HEAD", f"/v2/{name}/manifests/{reference}", "head_manifest", reference)
+            if check.status == UNREACHABLE or check.status >= 500:
+                return self._hit(repo.manifests[cached_digest], with_body)  # type: ignore[union-attr]
+            if check.ok and check.headers.get("Docker-Content-Digest") == cached_digest and self._fresh(cached_digest):
+                return self._hit(repo.manifests[cached_digest], with_body)  # type: ignore[union-attr]
+        response = self._upstream(name, "GET", f"/v2/{name}/manifests/{reference}", "get_manifest", reference)
+        if response.status == UNREACHABLE:
+            raise self._unavailable(name)
+        if not response.ok:
+            if response.error is not None:
+                raise response.error
+            raise RegistryError(ErrorCode.UNAVAILABLE, f"the upstream answered {response.status}")
+        manifest = parse_manifest(response.body)  # type: ignore[arg-type]
+        repo = self._repo_or_create(name)
+        self.blobs[manifest.digest] = Blob(manifest.digest, len(manifest.raw), manifest.raw)
+        repo.manifests[manifest.digest] = manifest
+        if not is_digest_reference(reference):
+            repo.tags[reference] = manifest.digest
+        self.fetched_at[manifest.digest] = self.clock()
+        self.stats.misses += 1
+        self.stats.bytes_from_upstream += len(manifest.raw)
+        result = self._manifest_response(manifest, with_body)
+        result.headers["X-Cache"] = "MISS"
+        return result
+
+    def _hit(self, manifest, with_body: bool) -> Response:  # type: ignore[no-untyped-def]
+        self.stats.hits += 1
+        result = self._manifest_response(manifest, with_body)
+        result.headers["X-Cache"] = "HIT"
+        return result
+
+    def head_blob(self, auth: str | None, name: str, digest: str) -> Response:
+        response = self.get_blob(auth, name, digest)
+        response.body = None
+        return response
+
+    def get_blob(
+        self, auth: str | None, name: str, digest: str, byte_range: tuple[int, int] | None = None
+    ) -> Response:
+        self._authorize(auth, self._name(name), "pull")
+        repo = self.repositories.get(name)
+        if repo is not None and digest in repo.layers and digest in self.blobs and self._fresh(digest):
+            self.stats.hits += 1
+            response = super().get_blob(None, name, digest, byte_range)
+            response.headers["X-Cache"] = "HIT"
+            return response
+        fetched = self._upstream(name, "GET", f"/v2/{name}/blobs/{digest}", "get_blob", digest)
+        if fetched.status == UNREACHABLE:
+            if repo is not None and digest in repo.layers and digest in self.blobs:
+                self.stats.hits += 1   # stale, but better than nothing while the upstream is away
+                response = super().get_blob(None, name, digest, byte_range)
+                response.headers["X-Cache"] = "HIT"
+                return response
+            raise self._unavailable(name)
+        if not fetched.ok:
+            if fetched.error is not None:
+                raise fetched.error
+            raise RegistryError(ErrorCode.UNAVAILABLE, f"the upstream answered {fetched.status}")
+        data = fetched.body if isinstance(fetched.body, bytes) else None
+        size = len(fetched.body) if fetched.body is not None else 0
+        self.blobs[digest] = Blob(digest, size, data)
+        self._repo_or_create(name).layers.add(digest)
+        self.fetched_at[digest] = self.clock()
+        self.stats.misses += 1
+        self.stats.bytes_from_upstream += size
+        response = super().get_blob(None, name, digest, byte_range)
+        response.headers["X-Cache"] = "MISS"
+        return response
+
+    # ----- writes are refused ---------------------------------------------------------------------
+
+    def _refuse(self, *args: object, **kwargs: object) -> Response:
+        raise RegistryError(ErrorCode.UNSUPPORTED, f"{self.host} is a pull-through cache of {self.upstream}: "
+                            "push to the upstream instead")
+
+    start_upload = _refuse  # type: ignore[assignment]
+    patch_upload = _refuse  # type: ignore[assignment]
+    put_upload = _refuse  # type: ignore[assignment]
+    put_manifest = _refuse  # type: ignore[assignment]
+    delete_manifest = _refuse  # type: ignore[assignment]
+    delete_blob = _refuse  # type: ignore[assignment]
+
+    def layer_bytes_stored(self) -> int:
+        """Layer bytes the mirror holds: blobs a cached manifest names as layers."""
+        seen: set[str] = set()
+        for repo in self.repositories.values():
+            for manifest in repo.manifests.values():
+                if isinstance(manifest, Manifest):
+                    seen.update(layer.digest for layer in manifest.layers if layer.digest in self.blobs)
+        return sum(self.blobs[d].size for d in seen)

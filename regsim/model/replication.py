@@ -1,0 +1,99 @@
+"""Geo-replication: a registry copies what is pushed to it to replicas in other regions.
+
+Replication is asynchronous: a push is copied to a replica `lag` steps after it lands, so a
+client reading from the replica too early does not find it yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from regsim.model.content import Index, Manifest
+from regsim.model.events import BACKGROUND
+from regsim.model.registry import Registry
+from regsim.model.response import Response
+
+if TYPE_CHECKING:
+    from regsim.model.world import World
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCopy:
+    due_step: int
+    origin: str
+    replica: str
+    repository: str
+    digest: str
+    tag: str | None
+
+
+class Replication:
+    """The replicas of each registry and the copies waiting to be made."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.replicas: dict[str, dict[str, int]] = {}   # origin -> {replica: lag in steps}
+        self.pending: list[PendingCopy] = []
+        self.step = 0
+
+    def add(self, origin: Registry, replica: str, lag: int) -> None:
+        self.replicas.setdefault(origin.host, {})[replica] = lag
+        origin.on_manifest_stored = self.world.manifest_stored
+
+    def schedule(self, origin: str, repository: str, digest: str, tag: str | None) -> None:
+        for replica, lag in self.replicas.get(origin, {}).items():
+            self.pending.append(PendingCopy(self.step + lag, origin, replica, repository, digest, tag))
+        if any(p.due_step <= self.step for p in self.pending):
+            self.run_due()
+
+    def run_due(self) -> None:
+        due = [p for p in self.pending if p.due_step <= self.step]
+        self.pending = [p for p in self.pending if p.due_step > self.step]
+        for copy in due:
+            self._copy(copy)
+
+    def end_step(self) -> None:
+        """Called after each step: time moves on one step and due copies are made."""
+        self.step += 1
+        self.run_due()
+
+    def _copy(self, copy: PendingCopy) -> None:
+        world = self.world
+        origin = world.registries[copy.origin]
+        replica = world.registries[copy.replica]
+        manifest = origin.repositories[copy.repository].manifests.get(copy.digest)
+        if manifest is None:
+            return
+        children = []
+        if isinstance(manifest, Index):
+            repo = origin.repositories[copy.repository]
+            children = [repo.manifests[e.digest] for e in manifest.manifests if e.digest in repo.manifests]
+        target = replica._repo_or_create(copy.repository)
+        for item in [*children, manifest]:
+            if isinstance(item, Manifest):
+                for digest in item.blob_digests():
+                    if digest in target.layers:
+                        continue
+                    blob = origin.blobs[digest]
+                    world.send(
+                        copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/blobs/{digest}",
+                        lambda b=blob: _link(replica, target, b),
+                        f"replicate a blob to {copy.replica}", lane=BACKGROUND, sent=blob.size,
+                    )[1].outcome = "replicated"
+            tag = copy.tag if item is manifest else None
+            world.send(
+                copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
+                lambda m=item, t=tag: _store_manifest(replica, copy.repository, m, t),
+                f"replicate the manifest to {copy.replica}", lane=BACKGROUND, sent=len(item.raw),
+            )[1].outcome = "replicated"
+
+
+def _link(replica: Registry, target, blob) -> Response:  # type: ignore[no-untyped-def]
+    replica.blobs.setdefault(blob.digest, blob)
+    target.layers.add(blob.digest)
+    return Response(201)
+
+
+def _store_manifest(replica: Registry, repository: str, manifest, tag: str | None) -> Response:  # type: ignore[no-untyped-def]
+    return replica.put_manifest(None, repository, tag or manifest.digest, manifest.raw, manifest.media_type, manifest)

@@ -1,0 +1,186 @@
+"""The step record: one definition of what a step did, shared by `play --json`, the app and the charts.
+
+"Saved" is defined once, here: naive minus actual layer bytes, where *naive* is what the
+step would have moved if whole images always travelled (every layer of every image pushed
+or pulled) and *actual* is the layer bytes that crossed the acting client's link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from regsim.model.events import EXISTS, LOCAL, MIRROR_HIT, MIRROR_MISS, MOUNTED, PULLED, SENT, Outcome, RequestEvent, BlobRecord
+from regsim.model.world import World
+
+if TYPE_CHECKING:
+    from regsim.scenario.engine import Run
+    from regsim.scenario.loader import Scenario, StepSpec
+
+
+@dataclass(slots=True)
+class StepRecord:
+    index: int
+    actor: str | None
+    command: str | None
+    verb: str
+    say: str | None
+    step_id: str | None
+    ok: bool
+    error: str | None
+    message: str | None
+    output: list[str]
+    requests: list[RequestEvent]
+    blobs: list[BlobRecord]
+    layer_bytes_up: int = 0
+    layer_bytes_down: int = 0
+    naive_layer_bytes_up: int = 0
+    naive_layer_bytes_down: int = 0
+    config_bytes: int = 0
+    manifest_bytes: int = 0
+    layers_pushed: int = 0
+    layers_mounted: int = 0
+    layers_skipped: int = 0
+    layers_pulled: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    clock: float = 0.0
+    links: list[dict[str, Any]] = field(default_factory=list)
+    storage: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def saved_bytes(self) -> int:
+        """The one definition of saved: naive minus actual layer bytes."""
+        return (self.naive_layer_bytes_up + self.naive_layer_bytes_down) - (self.layer_bytes_up + self.layer_bytes_down)
+
+    @property
+    def layer_bytes(self) -> int:
+        return self.layer_bytes_up + self.layer_bytes_down
+
+    @property
+    def naive_layer_bytes(self) -> int:
+        return self.naive_layer_bytes_up + self.naive_layer_bytes_down
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "id": self.step_id,
+            "actor": self.actor,
+            "command": self.command,
+            "verb": self.verb,
+            "say": self.say,
+            "ok": self.ok,
+            "error": self.error,
+            "message": self.message,
+            "output": list(self.output),
+            "requests": [event.to_dict() for event in self.requests],
+            "blobs": [blob.to_dict() for blob in self.blobs],
+            "layer_bytes_up": self.layer_bytes_up,
+            "layer_bytes_down": self.layer_bytes_down,
+            "naive_layer_bytes_up": self.naive_layer_bytes_up,
+            "naive_layer_bytes_down": self.naive_layer_bytes_down,
+            "saved_layer_bytes": self.saved_bytes,
+            "config_bytes": self.config_bytes,
+            "manifest_bytes": self.manifest_bytes,
+            "layers_pushed": self.layers_pushed,
+            "layers_mounted": self.layers_mounted,
+            "layers_skipped": self.layers_skipped,
+            "layers_pulled": self.layers_pulled,
+            "cache_hits": self.cache_hits,
+            "seconds": round(self.seconds, 6),
+            "clock_seconds": round(self.clock, 6),
+            "links": self.links,
+            "storage": self.storage,
+        }
+
+
+def make_record(
+    scenario: Scenario,
+    step: StepSpec,
+    outcome: Outcome,
+    events: list[RequestEvent],
+    seconds: float,
+    usage: dict[tuple[str, str], tuple[int, float]],
+    world: World,
+) -> StepRecord:
+    command = step.command
+    record = StepRecord(
+        index=step.index,
+        actor=step.actor if command is not None and command.needs_client else None,
+        command=command.text if command else None,
+        verb=command.family if command else "say",
+        say=step.say,
+        step_id=step.id,
+        ok=outcome.ok,
+        error=outcome.error,
+        message=outcome.message,
+        output=list(outcome.output),
+        requests=list(events),
+        blobs=list(outcome.blobs),
+        seconds=seconds,
+        clock=world.now,
+    )
+    for blob in outcome.blobs:
+        if blob.kind == "config":
+            record.config_bytes += blob.moved
+            continue
+        if blob.kind == "manifest":
+            record.manifest_bytes += blob.moved
+            continue
+        if outcome.direction == "up":
+            record.naive_layer_bytes_up += blob.size
+            record.layer_bytes_up += blob.moved
+        else:
+            record.naive_layer_bytes_down += blob.size
+            record.layer_bytes_down += blob.moved
+        if blob.how == SENT:
+            record.layers_pushed += 1
+        elif blob.how == MOUNTED:
+            record.layers_mounted += 1
+        elif blob.how in (EXISTS, LOCAL):
+            record.layers_skipped += 1
+        elif blob.how in (PULLED, MIRROR_HIT, MIRROR_MISS):
+            record.layers_pulled += 1
+            if blob.how == MIRROR_HIT:
+                record.cache_hits += 1
+    record.links = [
+        {"between": [a, b], "bytes": size, "seconds": round(busy, 6)} for (a, b), (size, busy) in sorted(usage.items())
+    ]
+    for host, registry in sorted(world.registries.items()):
+        record.storage[host] = {
+            "stored_layer_bytes": registry.layer_bytes_stored(),
+            "logical_layer_bytes": registry.logical_layer_bytes(),
+            "freed_bytes": outcome.freed_bytes if command is not None and command.verb == "registry-gc"
+            and (command.args[0] if command.args else world.default_registry) == host else 0,
+        }
+    return record
+
+
+def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
+    """A whole run as the charts read it: steps, topology, final images, units."""
+    records = run.records if until is None else run.records[:until]
+    world = run.worlds[len(records)]
+    images: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    names: dict[str, str] = {}
+    for client in world.clients.values():
+        names.update(client.layer_names)
+    for host, registry in sorted(world.registries.items()):
+        images[host] = {
+            tag: [{"digest": d.digest, "layer": names.get(d.digest), "size": d.size} for d in layers]
+            for tag, layers in registry.tagged_images().items()
+        }
+    return {
+        "scenario": run.scenario.id,
+        "title": run.scenario.title,
+        "summary": run.scenario.summary,
+        "units": run.scenario.units,
+        "steps": [record.to_dict() for record in records],
+        "topology": {
+            "nodes": [{"name": name, "kind": kind} for name, kind in world.network.nodes.items()],
+            "links": [
+                {"between": [a, b], "bandwidth_bps": link.bandwidth, "latency_s": link.latency}
+                for a, b, link in world.network.listed_links()
+            ],
+        },
+        "images": images,
+    }

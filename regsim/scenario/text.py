@@ -1,0 +1,64 @@
+"""A replay as plain text, the way a learner reads it in a terminal or a handout."""
+
+from __future__ import annotations
+
+from regsim.model.units import format_seconds, format_size
+from regsim.scenario.engine import Run
+from regsim.scenario.records import StepRecord
+
+
+def _short_path(path: str) -> str:
+    """Digests and upload ids cut to 12 characters, as docker shows them."""
+    parts = []
+    for part in path.split("/"):
+        if part.startswith("sha256:") and len(part) > 19:
+            part = part[:19] + "…"
+        elif len(part) >= 32 and part.count("-") >= 4:
+            part = part[:8] + "…"
+        parts.append(part)
+    text = "/".join(parts)
+    if "?" in text:
+        head, _, query = text.partition("?")
+        query = "&".join(q if len(q) < 40 else q[:30] + "…" for q in query.split("&"))
+        text = f"{head}?{query}"
+    return text
+
+
+def render_step(record: StepRecord, total: int) -> str:
+    lines = [f"── step {record.index} of {total} " + "─" * 40]
+    if record.say:
+        lines.append(record.say)
+    if record.command:
+        actor = f"{record.actor}$ " if record.actor else "$ "
+        lines.append(f"  {actor}{record.command}")
+    for line in record.output:
+        lines.append(f"    {line}")
+    if record.requests:
+        lines.append("  requests:")
+        for event in record.requests:
+            arrow = f"{event.src} → {event.dst}"
+            status = "---" if event.status == 0 else str(event.status)
+            size = format_size(event.bytes) if event.bytes else ""
+            lines.append(f"    {event.method:<6} {_short_path(event.path):<58} {status:>3} {size:>7}  "
+                         f"{event.outcome:<12} {arrow}")
+    if record.naive_layer_bytes or record.layer_bytes:
+        saved = record.saved_bytes
+        share = f" ({100 * saved / record.naive_layer_bytes:.0f}%)" if record.naive_layer_bytes else ""
+        lines.append(f"  layer bytes: {format_size(record.layer_bytes)} moved, "
+                     f"{format_size(record.naive_layer_bytes)} if whole images travelled; saved {format_size(saved)}{share}")
+    if record.requests:
+        lines.append(f"  time: {format_seconds(record.seconds)}")
+    if not record.ok:
+        lines.append(f"  ✗ {record.error}: {record.message}")
+    return "\n".join(lines) + "\n"
+
+
+def render_run(run: Run) -> str:
+    header = f"{run.scenario.title}\n{run.scenario.summary}\n\n"
+    body = "\n".join(render_step(record, len(run.records)) for record in run.records)
+    moved = sum(r.layer_bytes for r in run.records)
+    naive = sum(r.naive_layer_bytes for r in run.records)
+    share = f" ({100 * (naive - moved) / naive:.0f}%)" if naive else ""
+    footer = (f"\nIn all: {format_size(moved)} of layers moved; whole images would have moved "
+              f"{format_size(naive)}; saved {format_size(naive - moved)}{share}.\n")
+    return header + body + footer

@@ -1,0 +1,860 @@
+"""Every OCI Distribution endpoint, called on the Registry directly, as a registry engineer sees it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from regsim.model.content import (
+    DOCKER_MANIFEST,
+    OCI_CONFIG,
+    OCI_EMPTY,
+    OCI_INDEX,
+    OCI_LAYER,
+    OCI_MANIFEST,
+    Descriptor,
+    Platform,
+    SizedContent,
+    build_index,
+    build_manifest,
+    canonical_json,
+    sha256_digest,
+)
+from regsim.model.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
+from regsim.model.gc import collect_garbage
+from regsim.model.registry import Registry
+from regsim.model.response import Response
+
+HOST = "registry.example"
+NAME = "team/app"
+ZERO = "sha256:" + "0" * 64
+
+
+# ----- helpers ------------------------------------------------------------------------------------
+
+
+def data_of(seed: str, size: int) -> bytes:
+    """`size` deterministic bytes that differ per seed."""
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(f"{seed}:{counter}".encode()).digest()
+        counter += 1
+    return bytes(out[:size])
+
+
+def upload(reg: Registry, name: str, data: bytes) -> str:
+    """POST, PATCH the bytes, PUT ?digest=: the three-request upload a real client makes."""
+    digest = sha256_digest(data)
+    opened = reg.start_upload(None, name)
+    uuid = opened.headers["Location"].rsplit("/", 1)[1]
+    reg.patch_upload(None, name, uuid, data)
+    reg.put_upload(None, name, uuid, digest)
+    return digest
+
+
+def layer_desc(data: bytes) -> Descriptor:
+    return Descriptor(OCI_LAYER, sha256_digest(data), len(data))
+
+
+def config_for(tag: str, platform: str = "linux/amd64") -> bytes:
+    os_, arch = platform.split("/")
+    return canonical_json({"architecture": arch, "os": os_, "config": {"Labels": {"tag": tag}}})
+
+
+def push_image(reg: Registry, name: str, reference: str, layers: list[bytes], *, config: bytes | None = None,
+               subject: Descriptor | None = None, artifact_type: str | None = None,
+               config_media_type: str | None = None):  # type: ignore[no-untyped-def]
+    """Upload the layers and config with real bytes, then PUT the manifest; returns the Manifest."""
+    config = config if config is not None else config_for(reference)
+    for data in [*layers, config]:
+        upload(reg, name, data)
+    manifest = build_manifest(
+        config, tuple(layer_desc(d) for d in layers), subject=subject, artifact_type=artifact_type,
+        config_media_type=config_media_type,
+    )
+    response = reg.put_manifest(None, name, reference if reference else manifest.digest, manifest.raw,
+                                manifest.media_type)
+    assert response.status == 201
+    return manifest
+
+
+def uuid_of(response: Response) -> str:
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def state(reg: Registry) -> tuple[bytes, int]:
+    return reg.snapshot_json(), reg.stored_layer_bytes
+
+
+def refused(reg: Registry, call, code: ErrorCode) -> RegistryError:  # type: ignore[no-untyped-def]
+    """`call` raises `code`, and the registry's stored state is exactly as before."""
+    before = state(reg)
+    with pytest.raises(RegistryError) as info:
+        call()
+    assert info.value.code is code, f"{info.value.code.name}: {info.value.reason}"
+    assert info.value.status == code.status
+    assert state(reg) == before
+    return info.value
+
+
+BASE1, BASE2, V1, V2 = (data_of(s, n) for s, n in (("base1", 3000), ("base2", 1500), ("v1", 700), ("v2", 300)))
+
+
+@pytest.fixture
+def reg() -> Registry:
+    return Registry(HOST)
+
+
+@pytest.fixture
+def loaded(reg: Registry):  # type: ignore[no-untyped-def]
+    """team/app with v1 and v2 (real bytes) pushed by tag."""
+    v1 = push_image(reg, NAME, "v1", [BASE1, BASE2, V1])
+    v2 = push_image(reg, NAME, "v2", [BASE1, BASE2, V2])
+    return reg, v1, v2
+
+
+# ----- API version --------------------------------------------------------------------------------
+
+
+def test_version_endpoint_answers_200_with_registry_2_0(reg):
+    response = reg.ping()
+    assert response.status == 200
+    assert response.headers["Docker-Distribution-API-Version"] == "registry/2.0"
+
+
+# ----- blobs ----------------------------------------------------------------------------------------
+
+
+def test_head_blob_gives_size_and_digest_but_no_body(loaded):
+    reg, _, _ = loaded
+    digest = sha256_digest(BASE1)
+    response = reg.head_blob(None, NAME, digest)
+    assert response.status == 200
+    assert response.headers["Content-Length"] == str(len(BASE1))
+    assert response.headers["Docker-Content-Digest"] == digest
+    assert response.body is None
+
+
+def test_real_bytes_uploaded_come_back_identical(reg):
+    data = data_of("payload", 10_007)
+    digest = upload(reg, NAME, data)
+    response = reg.get_blob(None, NAME, digest)
+    assert response.status == 200
+    assert response.body == data
+    assert response.headers["Docker-Content-Digest"] == digest
+    assert response.headers["Content-Length"] == "10007"
+
+
+def test_byte_range_of_a_real_blob_answers_206_with_content_range(reg):
+    data = data_of("ranged", 1000)
+    digest = upload(reg, NAME, data)
+    response = reg.get_blob(None, NAME, digest, (100, 199))
+    assert response.status == 206
+    assert response.body == data[100:200]
+    assert response.headers["Content-Range"] == "bytes 100-199/1000"
+    assert response.headers["Content-Length"] == "100"
+
+
+def test_byte_range_past_the_end_is_clipped_to_the_last_byte(reg):
+    data = data_of("ranged", 1000)
+    digest = upload(reg, NAME, data)
+    response = reg.get_blob(None, NAME, digest, (900, 5000))
+    assert response.status == 206
+    assert response.body == data[900:]
+    assert response.headers["Content-Range"] == "bytes 900-999/1000"
+
+
+def test_byte_range_of_a_sized_blob_stands_for_that_many_bytes(reg):
+    digest = "sha256:" + "ab" * 32
+    opened = reg.start_upload(None, NAME)
+    reg.patch_upload(None, NAME, uuid_of(opened), SizedContent(digest, 48_000_000))
+    reg.put_upload(None, NAME, uuid_of(opened), digest)
+    response = reg.get_blob(None, NAME, digest, (0, 999_999))
+    assert response.status == 206
+    assert len(response.body) == 1_000_000
+    assert response.headers["Content-Range"] == "bytes 0-999999/48000000"
+
+
+def test_range_starting_beyond_the_blob_is_416_range_invalid(reg):
+    digest = upload(reg, NAME, b"short")
+    refused(reg, lambda: reg.get_blob(None, NAME, digest, (10, 20)), ErrorCode.RANGE_INVALID)
+
+
+def test_blob_stored_for_one_repository_is_not_readable_through_another(reg):
+    digest = upload(reg, NAME, b"team only")
+    assert reg.head_blob(None, NAME, digest).status == 200
+    refused(reg, lambda: reg.head_blob(None, "other/app", digest), ErrorCode.BLOB_UNKNOWN)
+    refused(reg, lambda: reg.get_blob(None, "other/app", digest), ErrorCode.BLOB_UNKNOWN)
+
+
+# ----- uploads ----------------------------------------------------------------------------------
+
+
+def test_post_opens_a_session_with_location_and_range_0_0(reg):
+    response = reg.start_upload(None, NAME)
+    assert response.status == 202
+    uuid = response.headers["Docker-Upload-UUID"]
+    assert response.headers["Location"] == f"/v2/{NAME}/blobs/uploads/{uuid}"
+    assert response.headers["Range"] == "0-0"
+
+
+def test_monolithic_post_then_put_with_the_bytes_stores_the_blob(reg):
+    data = data_of("mono", 4096)
+    digest = sha256_digest(data)
+    opened = reg.start_upload(None, NAME)
+    response = reg.put_upload(None, NAME, uuid_of(opened), digest, data)
+    assert response.status == 201
+    assert response.headers["Docker-Content-Digest"] == digest
+    assert response.headers["Location"] == f"/v2/{NAME}/blobs/{digest}"
+    assert reg.get_blob(None, NAME, digest).body == data
+    assert reg.uploads == {}
+
+
+def test_single_post_with_digest_stores_the_blob_in_one_request(reg):
+    data = data_of("single", 2048)
+    digest = sha256_digest(data)
+    response = reg.start_upload(None, NAME, digest=digest, body=data)
+    assert response.status == 201
+    assert response.headers["Docker-Content-Digest"] == digest
+    assert reg.get_blob(None, NAME, digest).body == data
+    assert reg.uploads == {}
+
+
+def test_chunked_upload_with_content_ranges_assembles_the_blob(reg):
+    data = data_of("chunks", 2500)
+    digest = sha256_digest(data)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    first = reg.patch_upload(None, NAME, uuid, data[:1000], (0, 999))
+    assert first.status == 202
+    assert first.headers["Range"] == "0-999"
+    second = reg.patch_upload(None, NAME, uuid, data[1000:2000], (1000, 1999))
+    assert second.headers["Range"] == "0-1999"
+    done = reg.put_upload(None, NAME, uuid, digest, data[2000:])
+    assert done.status == 201
+    assert reg.get_blob(None, NAME, digest).body == data
+
+
+def test_out_of_order_chunk_is_refused_with_416_and_the_upload_keeps_its_bytes(reg):
+    data = data_of("chunks", 2000)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, data[:1000], (0, 999))
+    error = refused(reg, lambda: reg.patch_upload(None, NAME, uuid, data[1500:], (1500, 1999)),
+                    ErrorCode.RANGE_INVALID)
+    assert error.status == 416
+    assert "1000" in error.reason and "1500" in error.reason
+    assert reg.upload_status(None, NAME, uuid).headers["Range"] == "0-999"
+    # the right chunk still continues the upload
+    reg.patch_upload(None, NAME, uuid, data[1000:], (1000, 1999))
+    assert reg.put_upload(None, NAME, uuid, sha256_digest(data)).status == 201
+
+
+def test_chunk_whose_content_range_disagrees_with_its_length_is_416(reg):
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    refused(reg, lambda: reg.patch_upload(None, NAME, uuid, b"abc", (0, 9)), ErrorCode.RANGE_INVALID)
+    assert reg.upload_status(None, NAME, uuid).headers["Range"] == "0-0"
+
+
+def test_upload_status_answers_204_with_the_range_received(reg):
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, b"x" * 300)
+    response = reg.upload_status(None, NAME, uuid)
+    assert response.status == 204
+    assert response.headers["Range"] == "0-299"
+    assert response.headers["Docker-Upload-UUID"] == uuid
+    assert response.headers["Location"] == f"/v2/{NAME}/blobs/uploads/{uuid}"
+
+
+def test_cancelled_upload_is_forgotten_and_stores_nothing(reg):
+    before = state(reg)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, b"y" * 100)
+    assert reg.cancel_upload(None, NAME, uuid).status == 204
+    refused(reg, lambda: reg.upload_status(None, NAME, uuid), ErrorCode.BLOB_UPLOAD_UNKNOWN)
+    refused(reg, lambda: reg.patch_upload(None, NAME, uuid, b"z"), ErrorCode.BLOB_UPLOAD_UNKNOWN)
+    assert state(reg) == before
+
+
+def test_upload_session_belongs_to_its_repository(reg):
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    refused(reg, lambda: reg.upload_status(None, "other/app", uuid), ErrorCode.BLOB_UPLOAD_UNKNOWN)
+
+
+def test_digest_mismatch_on_the_final_put_is_digest_invalid_and_stores_nothing(reg):
+    data = data_of("honest", 1000)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, data)
+    wrong = sha256_digest(b"something else")
+    error = refused(reg, lambda: reg.put_upload(None, NAME, uuid, wrong), ErrorCode.DIGEST_INVALID)
+    assert wrong in error.reason
+    assert wrong not in reg.blobs and sha256_digest(data) not in reg.blobs
+    assert NAME not in reg.repositories
+
+
+def test_digest_mismatch_on_a_single_post_is_digest_invalid_and_stores_nothing(reg):
+    wrong = sha256_digest(b"other")
+    refused(reg, lambda: reg.start_upload(None, NAME, digest=wrong, body=b"mine"), ErrorCode.DIGEST_INVALID)
+    assert reg.blobs == {}
+
+
+def test_final_put_without_a_digest_is_digest_invalid(reg):
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, b"abc")
+    error = refused(reg, lambda: reg.put_upload(None, NAME, uuid, None), ErrorCode.DIGEST_INVALID)
+    assert "digest" in error.reason
+
+
+def test_sized_upload_that_stops_short_is_size_invalid(reg):
+    digest = "sha256:" + "cd" * 32
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, SizedContent(digest, 1000, 0, 400))
+    error = refused(reg, lambda: reg.put_upload(None, NAME, uuid, digest), ErrorCode.SIZE_INVALID)
+    assert "400" in error.reason and "1000" in error.reason
+
+
+def test_sized_chunks_upload_a_sized_blob_in_pieces(reg):
+    digest = "sha256:" + "ef" * 32
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, SizedContent(digest, 1000, 0, 400), (0, 399))
+    reg.patch_upload(None, NAME, uuid, SizedContent(digest, 1000, 400, 600), (400, 999))
+    assert reg.put_upload(None, NAME, uuid, digest).status == 201
+    assert reg.head_blob(None, NAME, digest).headers["Content-Length"] == "1000"
+
+
+def test_mixing_real_bytes_and_stand_ins_in_one_upload_is_blob_upload_invalid(reg):
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, b"real")
+    refused(reg, lambda: reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 10)),
+            ErrorCode.BLOB_UPLOAD_INVALID)
+
+
+# ----- cross-repository mount -----------------------------------------------------------------------
+
+
+def test_cross_repository_mount_answers_201_and_links_without_bytes(loaded):
+    reg, _, _ = loaded
+    digest = sha256_digest(BASE1)
+    stored = reg.stored_bytes()
+    response = reg.start_upload(None, "other/app", mount=digest, from_repository=NAME)
+    assert response.status == 201
+    assert response.headers["Docker-Content-Digest"] == digest
+    assert response.headers["Location"] == f"/v2/other/app/blobs/{digest}"
+    assert reg.head_blob(None, "other/app", digest).status == 200
+    assert reg.stored_bytes() == stored          # linked, not copied
+    assert reg.uploads == {}
+
+
+def test_mount_from_a_repository_without_the_blob_falls_back_to_a_202_upload_session(loaded):
+    reg, _, _ = loaded
+    data = data_of("not-there", 500)
+    digest = sha256_digest(data)
+    response = reg.start_upload(None, "other/app", mount=digest, from_repository=NAME)
+    assert response.status == 202
+    uuid = uuid_of(response)
+    assert uuid in reg.uploads
+    # the session is an ordinary upload: finishing it stores the blob
+    assert reg.put_upload(None, "other/app", uuid, digest, data).status == 201
+    assert reg.get_blob(None, "other/app", digest).body == data
+
+
+def test_mount_from_a_repository_that_does_not_exist_falls_back_to_an_upload(reg):
+    digest = upload(reg, NAME, b"somewhere")
+    response = reg.start_upload(None, "other/app", mount=digest, from_repository="nobody/here")
+    assert response.status == 202
+    refused(reg, lambda: reg.head_blob(None, "other/app", digest), ErrorCode.BLOB_UNKNOWN)
+
+
+def test_mount_with_a_malformed_digest_is_digest_invalid(reg):
+    refused(reg, lambda: reg.start_upload(None, "other/app", mount="sha256:nope", from_repository=NAME),
+            ErrorCode.DIGEST_INVALID)
+
+
+# ----- manifests ---------------------------------------------------------------------------------
+
+
+def test_put_manifest_by_tag_answers_201_with_location_and_digest(reg):
+    for data in (BASE1, config_for("v1")):
+        upload(reg, NAME, data)
+    manifest = build_manifest(config_for("v1"), (layer_desc(BASE1),))
+    response = reg.put_manifest(None, NAME, "v1", manifest.raw, OCI_MANIFEST)
+    assert response.status == 201
+    assert response.headers["Docker-Content-Digest"] == manifest.digest
+    assert response.headers["Location"] == f"/v2/{NAME}/manifests/{manifest.digest}"
+    assert json.loads(reg.list_tags(None, NAME).body)["tags"] == ["v1"]
+
+
+def test_put_manifest_by_digest_stores_it_untagged(reg):
+    manifest = push_image(reg, NAME, "", [BASE1])
+    assert reg.get_manifest(None, NAME, manifest.digest).body == manifest.raw
+    assert json.loads(reg.list_tags(None, NAME).body)["tags"] == []
+
+
+def test_put_manifest_under_a_digest_its_bytes_do_not_hash_to_is_digest_invalid(reg):
+    for data in (BASE1, config_for("v1")):
+        upload(reg, NAME, data)
+    manifest = build_manifest(config_for("v1"), (layer_desc(BASE1),))
+    wrong = sha256_digest(b"not the manifest")
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, wrong, manifest.raw, OCI_MANIFEST),
+                    ErrorCode.DIGEST_INVALID)
+    assert manifest.digest in error.reason and wrong in error.reason
+
+
+def test_manifest_naming_a_blob_never_pushed_is_manifest_blob_unknown_400(reg):
+    upload(reg, NAME, config_for("v1"))
+    missing = layer_desc(b"never uploaded")
+    manifest = build_manifest(config_for("v1"), (missing,))
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, "v1", manifest.raw, OCI_MANIFEST),
+                    ErrorCode.MANIFEST_BLOB_UNKNOWN)
+    assert error.status == 400
+    assert missing.digest in error.reason
+    assert error.detail == {"digest": missing.digest}
+
+
+def test_manifest_naming_a_blob_only_another_repository_has_is_manifest_blob_unknown(loaded):
+    reg, v1, _ = loaded
+    upload(reg, "other/app", config_for("v1"))
+    refused(reg, lambda: reg.put_manifest(None, "other/app", "v1", v1.raw, OCI_MANIFEST),
+            ErrorCode.MANIFEST_BLOB_UNKNOWN)
+
+
+@pytest.mark.parametrize("by", ["tag", "digest"])
+def test_get_manifest_returns_the_exact_bytes_with_type_and_digest(loaded, by):
+    reg, v1, _ = loaded
+    reference = "v1" if by == "tag" else v1.digest
+    response = reg.get_manifest(None, NAME, reference)
+    assert response.status == 200
+    assert response.body == v1.raw
+    assert response.headers["Docker-Content-Digest"] == v1.digest
+    assert response.headers["Content-Type"] == OCI_MANIFEST
+    assert response.headers["Content-Length"] == str(len(v1.raw))
+    assert sha256_digest(response.body) == v1.digest
+
+
+@pytest.mark.parametrize("by", ["tag", "digest"])
+def test_head_manifest_gives_digest_and_length_without_a_body(loaded, by):
+    reg, _, v2 = loaded
+    response = reg.head_manifest(None, NAME, "v2" if by == "tag" else v2.digest)
+    assert response.status == 200
+    assert response.body is None
+    assert response.headers["Docker-Content-Digest"] == v2.digest
+    assert response.headers["Content-Length"] == str(len(v2.raw))
+
+
+def test_unknown_tag_is_manifest_unknown_404(loaded):
+    reg, _, _ = loaded
+    error = refused(reg, lambda: reg.get_manifest(None, NAME, "v9"), ErrorCode.MANIFEST_UNKNOWN)
+    assert error.status == 404
+    assert "v9" in error.reason
+
+
+def test_docker_schema2_manifest_is_accepted_and_served_with_its_media_type(reg):
+    for data in (BASE1, config_for("d")):
+        upload(reg, NAME, data)
+    manifest = build_manifest(config_for("d"), (layer_desc(BASE1),), media_type=DOCKER_MANIFEST)
+    reg.put_manifest(None, NAME, "docker", manifest.raw, DOCKER_MANIFEST)
+    assert reg.get_manifest(None, NAME, "docker").headers["Content-Type"] == DOCKER_MANIFEST
+
+
+def test_index_is_accepted_once_its_platform_manifests_are_stored(reg):
+    amd = push_image(reg, NAME, "", [BASE1], config=config_for("m", "linux/amd64"))
+    arm = push_image(reg, NAME, "", [BASE2], config=config_for("m", "linux/arm64"))
+    index = build_index((
+        Descriptor(OCI_MANIFEST, amd.digest, len(amd.raw), Platform("linux", "amd64")),
+        Descriptor(OCI_MANIFEST, arm.digest, len(arm.raw), Platform("linux", "arm64")),
+    ))
+    assert reg.put_manifest(None, NAME, "multi", index.raw, OCI_INDEX).status == 201
+    response = reg.get_manifest(None, NAME, "multi")
+    assert response.headers["Content-Type"] == OCI_INDEX
+    assert response.body == index.raw
+
+
+def test_index_naming_a_manifest_not_pushed_is_manifest_blob_unknown(reg):
+    amd = push_image(reg, NAME, "", [BASE1])
+    ghost = Descriptor(OCI_MANIFEST, ZERO, 10, Platform("linux", "arm64"))
+    index = build_index((Descriptor(OCI_MANIFEST, amd.digest, len(amd.raw), Platform()), ghost))
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, "multi", index.raw, OCI_INDEX),
+                    ErrorCode.MANIFEST_BLOB_UNKNOWN)
+    assert ZERO in error.reason
+
+
+# ----- tags --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tagged(loaded):  # type: ignore[no-untyped-def]
+    reg, v1, _ = loaded
+    for tag in ("v10", "latest", "beta"):
+        reg.put_manifest(None, NAME, tag, v1.raw, OCI_MANIFEST)
+    return reg
+
+
+def test_tags_are_listed_in_lexical_order(tagged):
+    response = tagged.list_tags(None, NAME)
+    assert response.status == 200
+    assert json.loads(response.body) == {"name": NAME, "tags": ["beta", "latest", "v1", "v10", "v2"]}
+    assert "Link" not in response.headers
+
+
+def test_tag_list_pages_with_n_and_a_link_to_the_next_page(tagged):
+    response = tagged.list_tags(None, NAME, n=2)
+    assert json.loads(response.body)["tags"] == ["beta", "latest"]
+    assert response.headers["Link"] == f'</v2/{NAME}/tags/list?n=2&last=latest>; rel="next"'
+    response = tagged.list_tags(None, NAME, n=2, last="latest")
+    assert json.loads(response.body)["tags"] == ["v1", "v10"]
+    assert response.headers["Link"] == f'</v2/{NAME}/tags/list?n=2&last=v10>; rel="next"'
+    response = tagged.list_tags(None, NAME, n=2, last="v10")
+    assert json.loads(response.body)["tags"] == ["v2"]
+    assert "Link" not in response.headers
+
+
+def test_tag_list_after_last_without_n_gives_the_rest(tagged):
+    assert json.loads(tagged.list_tags(None, NAME, last="v1").body)["tags"] == ["v10", "v2"]
+
+
+def test_tag_list_with_negative_n_is_unsupported(tagged):
+    refused(tagged, lambda: tagged.list_tags(None, NAME, n=-1), ErrorCode.UNSUPPORTED)
+
+
+def test_moving_a_tag_points_it_at_the_new_manifest(loaded):
+    reg, v1, v2 = loaded
+    reg.put_manifest(None, NAME, "v1", v2.raw, OCI_MANIFEST)
+    assert reg.head_manifest(None, NAME, "v1").headers["Docker-Content-Digest"] == v2.digest
+    assert reg.get_manifest(None, NAME, v1.digest).body == v1.raw   # the old revision stays
+
+
+# ----- deletes --------------------------------------------------------------------------------------
+
+
+def test_delete_manifest_by_digest_removes_it_and_its_tags_but_blobs_stay_until_gc(loaded):
+    reg, v1, _ = loaded
+    reg.put_manifest(None, NAME, "stable", v1.raw, OCI_MANIFEST)
+    blobs_before = dict(reg.blobs)
+    response = reg.delete_manifest(None, NAME, v1.digest)
+    assert response.status == 202
+    assert json.loads(reg.list_tags(None, NAME).body)["tags"] == ["v2"]
+    refused(reg, lambda: reg.get_manifest(None, NAME, v1.digest), ErrorCode.MANIFEST_UNKNOWN)
+    refused(reg, lambda: reg.get_manifest(None, NAME, "stable"), ErrorCode.MANIFEST_UNKNOWN)
+    assert reg.blobs == blobs_before
+    assert reg.get_blob(None, NAME, sha256_digest(V1)).body == V1
+    report = collect_garbage(reg)
+    assert sha256_digest(V1) in report.freed
+    assert sha256_digest(BASE1) not in report.freed
+
+
+def test_delete_manifest_by_tag_removes_only_that_tag(loaded):
+    reg, v1, _ = loaded
+    reg.put_manifest(None, NAME, "stable", v1.raw, OCI_MANIFEST)
+    assert reg.delete_manifest(None, NAME, "v1").status == 202
+    assert json.loads(reg.list_tags(None, NAME).body)["tags"] == ["stable", "v2"]
+    assert reg.get_manifest(None, NAME, v1.digest).body == v1.raw
+
+
+def test_delete_of_an_unknown_manifest_is_manifest_unknown(loaded):
+    reg, _, _ = loaded
+    refused(reg, lambda: reg.delete_manifest(None, NAME, ZERO), ErrorCode.MANIFEST_UNKNOWN)
+    refused(reg, lambda: reg.delete_manifest(None, NAME, "nope"), ErrorCode.MANIFEST_UNKNOWN)
+
+
+def test_delete_blob_unlinks_it_from_the_repository_but_the_store_keeps_it_until_gc(loaded):
+    reg, _, _ = loaded
+    orphan = upload(reg, NAME, b"uploaded but never used")
+    response = reg.delete_blob(None, NAME, orphan)
+    assert response.status == 202
+    refused(reg, lambda: reg.head_blob(None, NAME, orphan), ErrorCode.BLOB_UNKNOWN)
+    assert orphan in reg.blobs
+    assert orphan in collect_garbage(reg).freed
+    assert orphan not in reg.blobs
+
+
+def test_delete_of_an_unknown_blob_is_blob_unknown(loaded):
+    reg, _, _ = loaded
+    refused(reg, lambda: reg.delete_blob(None, NAME, ZERO), ErrorCode.BLOB_UNKNOWN)
+
+
+# ----- referrers -------------------------------------------------------------------------------
+
+
+SBOM = "application/vnd.example.sbom.v1+json"
+SIGNATURE = "application/vnd.example.signature.v1+json"
+
+
+def push_referrer(reg: Registry, subject, artifact_type: str, payload: bytes):  # type: ignore[no-untyped-def]
+    upload(reg, NAME, b"{}")
+    upload(reg, NAME, payload)
+    manifest = build_manifest(
+        b"{}", (Descriptor("application/octet-stream", sha256_digest(payload), len(payload)),),
+        subject=Descriptor(OCI_MANIFEST, subject.digest, len(subject.raw)),
+        artifact_type=artifact_type, config_media_type=OCI_EMPTY,
+    )
+    response = reg.put_manifest(None, NAME, manifest.digest, manifest.raw, OCI_MANIFEST)
+    return manifest, response
+
+
+def test_manifest_with_a_subject_is_acknowledged_with_the_oci_subject_header(loaded):
+    reg, v1, _ = loaded
+    _, response = push_referrer(reg, v1, SBOM, b"sbom")
+    assert response.status == 201
+    assert response.headers["OCI-Subject"] == v1.digest
+
+
+def test_referrers_lists_every_manifest_whose_subject_is_the_digest(loaded):
+    reg, v1, v2 = loaded
+    sbom, _ = push_referrer(reg, v1, SBOM, b"sbom")
+    sig, _ = push_referrer(reg, v1, SIGNATURE, b"sig")
+    push_referrer(reg, v2, SBOM, b"sbom for v2")
+    response = reg.referrers(None, NAME, v1.digest)
+    assert response.status == 200
+    assert response.headers["Content-Type"] == OCI_INDEX
+    body = json.loads(response.body)
+    assert body["mediaType"] == OCI_INDEX and body["schemaVersion"] == 2
+    entries = {e["digest"]: e for e in body["manifests"]}
+    assert set(entries) == {sbom.digest, sig.digest}
+    assert entries[sbom.digest]["artifactType"] == SBOM
+    assert entries[sbom.digest]["size"] == len(sbom.raw)
+    assert entries[sig.digest]["artifactType"] == SIGNATURE
+
+
+def test_referrers_filtered_by_artifact_type_say_the_filter_was_applied(loaded):
+    reg, v1, _ = loaded
+    sbom, _ = push_referrer(reg, v1, SBOM, b"sbom")
+    push_referrer(reg, v1, SIGNATURE, b"sig")
+    response = reg.referrers(None, NAME, v1.digest, artifact_type=SBOM)
+    assert [e["digest"] for e in json.loads(response.body)["manifests"]] == [sbom.digest]
+    assert response.headers["OCI-Filters-Applied"] == "artifactType"
+
+
+def test_referrers_of_a_manifest_without_any_is_an_empty_index(loaded):
+    reg, _, v2 = loaded
+    body = json.loads(reg.referrers(None, NAME, v2.digest).body)
+    assert body["manifests"] == []
+
+
+def test_referrer_without_artifact_type_is_listed_under_its_config_media_type(loaded):
+    reg, v1, _ = loaded
+    upload(reg, NAME, b"{}")
+    manifest = build_manifest(b"{}", (), subject=Descriptor(OCI_MANIFEST, v1.digest, len(v1.raw)),
+                              config_media_type="application/vnd.example.note")
+    reg.put_manifest(None, NAME, manifest.digest, manifest.raw, OCI_MANIFEST)
+    (entry,) = json.loads(reg.referrers(None, NAME, v1.digest).body)["manifests"]
+    assert entry["artifactType"] == "application/vnd.example.note"
+
+
+# ----- catalog --------------------------------------------------------------------------------------
+
+
+def test_catalog_lists_repositories_in_lexical_order_with_paging(reg):
+    for name in ("zeta/app", "team/app", "alpha/tool", "team/api"):
+        upload(reg, name, name.encode())
+    body = json.loads(reg.catalog().body)
+    assert body == {"repositories": ["alpha/tool", "team/api", "team/app", "zeta/app"]}
+    page = reg.catalog(n=2)
+    assert json.loads(page.body)["repositories"] == ["alpha/tool", "team/api"]
+    assert page.headers["Link"] == '</v2/_catalog?n=2&last=team/api>; rel="next"'
+    assert json.loads(reg.catalog(n=2, last="team/api").body)["repositories"] == ["team/app", "zeta/app"]
+
+
+# ----- every error code, with its status -----------------------------------------------------------------
+
+
+def _guarded(mode: str) -> Registry:
+    from regsim.model.access import RegistryAccess
+    from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore
+
+    reg = Registry(HOST)
+    users = UserStore()
+    users.add("alice", "alice-pw")
+    users.add("bob", "bob-pw")
+    policy = AccessPolicy(mode, users, {NAME: RepositoryPolicy(
+        "private", {"alice": frozenset({"pull", "push"}), "bob": frozenset({"pull"})})})
+    reg.guard = RegistryAccess(HOST, policy, lambda: 0.0)
+    return reg
+
+
+def _basic(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
+    """Reach `code` on a fresh registry the way a client could; returns the registry and the error."""
+    reg = Registry(HOST)
+    push_image(reg, NAME, "v1", [BASE1])
+    calls = {
+        ErrorCode.BLOB_UNKNOWN: lambda: reg.get_blob(None, NAME, ZERO),
+        ErrorCode.BLOB_UPLOAD_INVALID: lambda: (
+            lambda uuid: (reg.patch_upload(None, NAME, uuid, b"real"),
+                          reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 5))))(
+            uuid_of(reg.start_upload(None, NAME))),
+        ErrorCode.BLOB_UPLOAD_UNKNOWN: lambda: reg.upload_status(None, NAME, "no-such-upload"),
+        ErrorCode.DIGEST_INVALID: lambda: reg.start_upload(None, NAME, digest=ZERO, body=b"x"),
+        ErrorCode.MANIFEST_BLOB_UNKNOWN: lambda: reg.put_manifest(
+            None, NAME, "v2", build_manifest(b"{}", (layer_desc(b"nope"),)).raw, OCI_MANIFEST),
+        ErrorCode.MANIFEST_INVALID: lambda: reg.put_manifest(None, NAME, "v2", b"{not json", OCI_MANIFEST),
+        ErrorCode.MANIFEST_UNKNOWN: lambda: reg.get_manifest(None, NAME, "missing"),
+        ErrorCode.NAME_INVALID: lambda: reg.head_blob(None, "team//app", ZERO),
+        ErrorCode.NAME_UNKNOWN: lambda: reg.list_tags(None, "nobody/here"),
+        ErrorCode.SIZE_INVALID: lambda: (
+            lambda uuid: (reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 10, 0, 4)),
+                          reg.put_upload(None, NAME, uuid, ZERO)))(uuid_of(reg.start_upload(None, NAME))),
+        ErrorCode.UNSUPPORTED: lambda: reg.issue_token(None, HOST, [f"repository:{NAME}:pull"]),
+        ErrorCode.TAG_INVALID: lambda: reg.put_manifest(
+            None, NAME, "-bad", reg.get_manifest(None, NAME, "v1").body, OCI_MANIFEST),
+    }
+    if code is ErrorCode.UNAUTHORIZED:
+        reg = _guarded("token")
+        calls[code] = lambda: reg.get_manifest(None, NAME, "v1")
+    elif code is ErrorCode.DENIED:
+        reg = _guarded("basic")
+        calls[code] = lambda: reg.start_upload(_basic("bob", "bob-pw"), NAME)
+    elif code is ErrorCode.TOOMANYREQUESTS:
+        from regsim.model.access import RateLimit
+
+        reg.rate_limit = RateLimit(pulls=1, per=6 * 3600)
+        reg.get_manifest(None, NAME, "v1")
+        calls[code] = lambda: reg.get_manifest(None, NAME, "v1")
+    before = state(reg)
+    with pytest.raises(RegistryError) as info:
+        calls[code]()
+    assert state(reg) == before
+    return reg, info.value
+
+
+@pytest.mark.parametrize("code", [*SPEC_ERROR_CODES, ErrorCode.TAG_INVALID], ids=lambda c: c.name)
+def test_every_spec_error_code_is_reachable_with_its_status(code):
+    _, error = trigger(code)
+    assert error.code is code, f"{error.code.name}: {error.reason}"
+    response = Response.from_error(error)
+    assert response.status == code.status
+    body = json.loads(response.body)
+    assert body["errors"][0]["code"] == code.name
+    assert body["errors"][0]["message"] == code.message
+    assert error.reason and error.reason != code.message   # says what went wrong here
+
+
+def test_spec_statuses_are_those_of_the_reference_registry():
+    statuses = {code.name: code.status for code in [*SPEC_ERROR_CODES, ErrorCode.TAG_INVALID]}
+    assert statuses == {
+        "BLOB_UNKNOWN": 404, "BLOB_UPLOAD_INVALID": 404, "BLOB_UPLOAD_UNKNOWN": 404,
+        "DIGEST_INVALID": 400, "MANIFEST_BLOB_UNKNOWN": 400, "MANIFEST_INVALID": 400,
+        "MANIFEST_UNKNOWN": 404, "NAME_INVALID": 400, "NAME_UNKNOWN": 404, "SIZE_INVALID": 400,
+        "UNAUTHORIZED": 401, "DENIED": 403, "UNSUPPORTED": 405, "TOOMANYREQUESTS": 429,
+        "TAG_INVALID": 400,
+    }
+
+
+def test_unauthorized_carries_a_bearer_challenge_naming_the_scope():
+    _, error = trigger(ErrorCode.UNAUTHORIZED)
+    challenge = Response.from_error(error).headers["WWW-Authenticate"]
+    assert challenge.startswith("Bearer ")
+    assert 'scope="repository:team/app:pull"' in challenge
+    assert f'service="{HOST}"' in challenge
+
+
+def test_too_many_requests_says_when_the_window_resets():
+    _, error = trigger(ErrorCode.TOOMANYREQUESTS)
+    assert "window" in error.reason
+    assert Response.from_error(error).headers["RateLimit-Remaining"] == "0"
+
+
+# ----- malformed input: the spec code, a readable reason, nothing changed ---------------------------------
+
+
+BAD_DIGESTS = [
+    "sha256:abc",                       # too short
+    "sha256:" + "A" * 64,                # uppercase hex
+    "md5:" + "0" * 32,                   # unsupported algorithm
+    "sha256:" + "g" * 64,                # not hex
+]
+
+
+@pytest.mark.parametrize("digest", [d for d in BAD_DIGESTS if ":" in d])
+@pytest.mark.parametrize("endpoint", ["head_blob", "get_blob", "delete_blob", "get_manifest", "referrers"])
+def test_malformed_digest_is_digest_invalid_with_a_reason_naming_it(loaded, endpoint, digest):
+    reg, _, _ = loaded
+    call = getattr(reg, endpoint)
+    error = refused(reg, lambda: call(None, NAME, digest), ErrorCode.DIGEST_INVALID)
+    assert digest in error.reason or digest.split(":")[0] in error.reason
+
+
+@pytest.mark.parametrize("name", ["Team/app", "team//app", "-team/app", "team/app/", "/team/app",
+                                  "team/a..pp", "team/app_", "a" * 256, ""])
+@pytest.mark.parametrize("endpoint", ["head_blob", "get_manifest", "start_upload", "list_tags"])
+def test_malformed_repository_name_is_name_invalid_and_changes_nothing(loaded, endpoint, name):
+    reg, _, _ = loaded
+    calls = {
+        "head_blob": lambda: reg.head_blob(None, name, ZERO),
+        "get_manifest": lambda: reg.get_manifest(None, name, "v1"),
+        "start_upload": lambda: reg.start_upload(None, name),
+        "list_tags": lambda: reg.list_tags(None, name),
+    }
+    uploads = dict(reg.uploads)
+    error = refused(reg, calls[endpoint], ErrorCode.NAME_INVALID)
+    assert "name" in error.reason
+    assert reg.uploads == uploads
+
+
+@pytest.mark.parametrize("tag", ["-leading-dash", ".leading-dot", "has space", "a" * 129, "tag/slash", "ümlaut"])
+def test_malformed_tag_on_put_is_tag_invalid_and_changes_nothing(loaded, tag):
+    reg, v1, _ = loaded
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, tag, v1.raw, OCI_MANIFEST), ErrorCode.TAG_INVALID)
+    assert tag in error.reason
+
+
+def _manifest_value(reg: Registry) -> dict:
+    return json.loads(reg.get_manifest(None, NAME, "v1").body)
+
+
+MANIFEST_MUTATIONS = {
+    "not JSON": lambda v: b"{this is not json",
+    "a JSON list": lambda v: b"[]",
+    "schemaVersion 1": lambda v: canonical_json({**v, "schemaVersion": 1}),
+    "no config": lambda v: canonical_json({k: x for k, x in v.items() if k != "config"}),
+    "no layers": lambda v: canonical_json({k: x for k, x in v.items() if k != "layers"}),
+    "layer without digest": lambda v: canonical_json(
+        {**v, "layers": [{"mediaType": OCI_LAYER, "size": 3}]}),
+    "layer without size": lambda v: canonical_json(
+        {**v, "layers": [{"mediaType": OCI_LAYER, "digest": v["layers"][0]["digest"]}]}),
+    "layer with a bad digest": lambda v: canonical_json(
+        {**v, "layers": [{"mediaType": OCI_LAYER, "digest": "sha256:xyz", "size": 3}]}),
+    "negative size": lambda v: canonical_json(
+        {**v, "layers": [{**v["layers"][0], "size": -1}]}),
+    "unknown media type": lambda v: canonical_json({**v, "mediaType": "application/vnd.example.weird+json"}),
+    "index without manifests": lambda v: canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MANIFEST_MUTATIONS))
+def test_malformed_manifest_is_manifest_invalid_with_a_reason_and_changes_nothing(loaded, case):
+    reg, _, _ = loaded
+    raw = MANIFEST_MUTATIONS[case](_manifest_value(reg))
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, "broken", raw), ErrorCode.MANIFEST_INVALID)
+    assert error.reason != ErrorCode.MANIFEST_INVALID.message
+    assert len(error.reason) > 10
+
+
+def test_manifest_whose_content_type_contradicts_its_media_type_is_manifest_invalid(loaded):
+    reg, v1, _ = loaded
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, "x", v1.raw, OCI_INDEX), ErrorCode.MANIFEST_INVALID)
+    assert OCI_INDEX in error.reason and OCI_MANIFEST in error.reason
+
+
+def test_manifest_with_an_unknown_media_type_names_it_in_the_reason(loaded):
+    reg, _, _ = loaded
+    raw = MANIFEST_MUTATIONS["unknown media type"](_manifest_value(reg))
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, "x", raw), ErrorCode.MANIFEST_INVALID)
+    assert "application/vnd.example.weird+json" in error.reason
+
+
+def test_manifest_over_4_mib_is_refused_as_too_large(loaded):
+    reg, _, _ = loaded
+    raw = b" " * (4 * 1024 * 1024 + 1)
+    error = refused(reg, lambda: reg.put_manifest(None, NAME, "big", raw), ErrorCode.MANIFEST_TOO_LARGE)
+    assert error.status == 413
+
+
+def test_config_media_type_is_kept_as_given(loaded):
+    reg, v1, _ = loaded
+    assert json.loads(reg.get_manifest(None, NAME, v1.digest).body)["config"]["mediaType"] == OCI_CONFIG
