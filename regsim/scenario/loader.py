@@ -431,11 +431,15 @@ def recipe_key(text: str) -> str:
 
 
 def find_recipe(images: dict[str, Any], target: str) -> Any | None:
-    for key in (target, recipe_key(target)):
-        if key in images:
-            return images[key]
-    if target.endswith(":latest") and target[: -len(":latest")] in images:
-        return images[target[: -len(":latest")]]
+    """The recipe for `docker build -t TARGET`: by the full name, else by its last path part
+    (so `-t registry.example/team/app:v1` builds the recipe `app:v1`)."""
+    short = target.rsplit("/", 1)[-1]
+    for name in (target, short):
+        for key in (name, recipe_key(name)):
+            if key in images:
+                return images[key]
+        if recipe_key(name).endswith(":latest") and recipe_key(name)[: -len(":latest")] in images:
+            return images[recipe_key(name)[: -len(":latest")]]
     return None
 
 
