@@ -265,6 +265,9 @@ class Client:
         previous = self.credentials.get(host), self.logins.get(host)
         self.credentials[host] = credential
         self.logins[host] = user
+        previous_tokens = self.tokens
+        # A login always proves the password it was given: no cached token may stand in for it.
+        self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         session = HostSession(self, host, out)
         if not session.start({}) or (session.scheme == "basic" and not session.check_basic()):
             if previous[0] is None:
@@ -272,6 +275,7 @@ class Client:
                 self.logins.pop(host, None)
             else:
                 self.credentials[host], self.logins[host] = previous  # type: ignore[assignment]
+            self.tokens = previous_tokens
             return out
         out.output.append("WARNING! Your credentials are stored unencrypted in '~/.docker/config.json'.")
         out.output.append("Login Succeeded")

@@ -7,6 +7,7 @@ at once, dockerd's defaults) that share each link's bandwidth fairly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,9 @@ class Link:
         return self.bandwidth / 8
 
 
+_LOCAL = Link()
+
+
 def _key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
@@ -58,28 +62,29 @@ class Network:
 
     def set_link(self, a: str, b: str, bandwidth: float, latency: float) -> None:
         self._check(a, b)
-        if not bandwidth > 0:
+        if not (bandwidth > 0 and math.isfinite(bandwidth)):
             raise NetworkError(f"bandwidth between {a} and {b} must be positive, not {bandwidth}")
-        if latency < 0:
-            raise NetworkError(f"latency between {a} and {b} cannot be negative")
+        if not (latency >= 0 and math.isfinite(latency)):
+            raise NetworkError(f"latency between {a} and {b} cannot be negative or infinite: give a finite number of seconds")
         self.links[_key(a, b)] = Link(bandwidth, latency, True, True)
 
     def link(self, a: str, b: str) -> Link:
-        found = self.links.get(_key(a, b))
-        if found is None:
-            found = self.links[_key(a, b)] = Link()
-        return found
+        """The link between two nodes (an unlisted pair gets the fast local default; nothing is stored)."""
+        return self.links.get(_key(a, b)) or _LOCAL
 
     def set_up(self, a: str, b: str, up: bool) -> None:
         self._check(a, b)
-        self.link(a, b).up = up
+        key = _key(a, b)
+        if key not in self.links:
+            self.links[key] = Link()
+        self.links[key].up = up
 
     def is_up(self, a: str, b: str) -> bool:
         found = self.links.get(_key(a, b))
         return found is None or found.up
 
     def listed_links(self) -> list[tuple[str, str, Link]]:
-        return [(a, b, link) for (a, b), link in sorted(self.links.items()) if link.listed]
+        return [(a, b, link) for (a, b), link in sorted(self.links.items()) if link.listed or not link.up]
 
     def graph(self) -> Any:
         """The topology as a networkx graph (imported only when asked for)."""

@@ -36,18 +36,24 @@ class PullThroughCache(Registry):
         self.fetched_at: dict[str, float] = {}      # blob or manifest digest -> when it was fetched
         self.stats = CacheStats()
         self._agent = None
+        self._upstream_session = None
+        self._started = False
 
     # ----- talking to the upstream --------------------------------------------------------------
 
     def _session(self):  # type: ignore[no-untyped-def]
-        """The mirror's own client identity towards its upstream (anonymous, like a default proxy)."""
+        """The mirror's own client identity towards its upstream (anonymous, like a default proxy).
+
+        The version check and token are made once and kept while the upstream answers.
+        """
         from regsim.model.client import Client
         from regsim.model.session import HostSession
 
         if self._agent is None:
             self._agent = Client(self.world, self.host)  # type: ignore[attr-defined]
-        session = HostSession(self._agent, self.upstream, Outcome())
-        return session
+        if self._upstream_session is None:
+            self._upstream_session = HostSession(self._agent, self.upstream, Outcome())
+        return self._upstream_session
 
     def _fresh(self, digest: str) -> bool:
         at = self.fetched_at.get(digest)
@@ -55,8 +61,12 @@ class PullThroughCache(Registry):
 
     def _upstream(self, name: str, method: str, path: str, call_name: str, *args: object) -> Response:
         session = self._session()
-        if not session.start({name: ("pull",)}):
-            return Response(UNREACHABLE) if session.outcome.error == "NETWORK_UNREACHABLE" else Response(502)
+        if not self._started or not session.need(name, ("pull",)):
+            session.outcome = Outcome()
+            if not session.start({name: ("pull",)}):
+                self._upstream_session = None
+                return Response(UNREACHABLE) if session.outcome.error == "NETWORK_UNREACHABLE" else Response(502)
+            self._started = True
         upstream = self.world.registries[self.upstream]  # type: ignore[attr-defined]
         operation = getattr(upstream, call_name)
         response, event = session.send(
@@ -64,6 +74,8 @@ class PullThroughCache(Registry):
             f"cache miss on {self.host}: fetch from the upstream {self.upstream}",
         )
         event.outcome = "fetched" if response.ok else "error"
+        if response.status == UNREACHABLE:
+            self._upstream_session, self._started = None, False
         return response
 
     def _unavailable(self, name: str) -> RegistryError:

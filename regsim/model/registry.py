@@ -423,9 +423,20 @@ class Registry:
     def delete_manifest(self, auth: str | None, name: str, reference: str) -> Response:
         """DELETE by digest removes the revision and its tags; by tag removes only the tag."""
         self._authorize(auth, self._name(name), "delete")
+        return self.remove_manifest(name, reference)
+
+    def remove_manifest(self, name: str, reference: str) -> Response:
+        """The operator's delete (no auth): what DELETE does once it is allowed."""
         manifest = self.resolve(name, reference)
         repo = self.repositories[name]
         if is_digest_reference(reference):
+            for other in repo.manifests.values():
+                if isinstance(other, Index) and any(e.digest == manifest.digest for e in other.manifests):
+                    raise RegistryError(
+                        ErrorCode.DENIED,
+                        f"the index {other.digest[:19]}… still lists {manifest.digest[:19]}…: delete the index first",
+                        {"digest": manifest.digest},
+                    )
             del repo.manifests[manifest.digest]
             for tag in [t for t, d in repo.tags.items() if d == manifest.digest]:
                 del repo.tags[tag]

@@ -179,6 +179,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
             layers[str(name)] = parse_size(size)
         except UnitError as error:
             check.add(("layers", name), str(error))
+            layers[str(name)] = 0   # still a known layer: one problem, not one per image using it
     binary = any(isinstance(s, str) and "iB" in s for s in (root.get("layers") or {}).values()) if isinstance(
         root.get("layers"), dict) else False
 

@@ -1,0 +1,66 @@
+"""Help: every key of the screen it was opened from, with what it does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHelp:
+    keys: str
+    description: str
+    detail: str
+
+
+def node_keys(screen: Screen[object], node: DOMNode) -> list[KeyHelp]:
+    """The keys `node` binds while `screen` is active, one line per action, in declaration order."""
+    app = screen.app
+    grouped: dict[str, tuple[list[str], Binding]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if active.node is not node or not binding.description:
+            continue
+        keys, _ = grouped.setdefault(binding.action, ([], binding))
+        display = app.get_key_display(Binding(key, binding.action))
+        if display not in keys:
+            keys.append(display)
+    declared = [b.action for b in getattr(type(node), "BINDINGS", []) if isinstance(b, Binding)]
+    order = sorted(grouped, key=lambda action: declared.index(action) if action in declared else len(declared))
+    return [KeyHelp(", ".join(grouped[a][0]), grouped[a][1].description, grouped[a][1].tooltip) for a in order]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the screen's own keys first, then the keys that work everywhere."""
+
+    BINDINGS = [Binding("escape,question_mark,enter", "dismiss", "Close", key_display="esc")]
+
+    def __init__(self, screen: Screen[object]) -> None:
+        super().__init__()
+        self.heading = screen.title or type(screen).__name__.removesuffix("Screen")
+        self.sections = [("This screen", node_keys(screen, screen)), ("Everywhere", node_keys(screen, screen.app))]
+        self.notes: list[str] = list(getattr(screen, "HELP_NOTES", ()))
+
+    def compose(self) -> ComposeResult:
+        width = max((len(k.keys) for _, keys in self.sections for k in keys), default=4) + 2
+        lines = [Content.assemble(("Keys: ", "bold"), (self.heading, "bold"))]
+        for title, keys in self.sections:
+            lines += [Content(""), Content.assemble((title, "bold underline"))]
+            for key in keys:
+                lines.append(Content.assemble(
+                    (f"{key.keys:<{width}}", "$text-accent bold"), (key.description, "bold"),
+                    (f" — {key.detail}" if key.detail else "", "dim"),
+                ))
+        if self.notes:
+            lines.append(Content(""))
+            lines += [Content.assemble(("· ", "dim"), note) for note in self.notes]
+        lines += [Content(""), Content.assemble(("esc closes this help", "dim"))]
+        with Vertical(id="help-box"):
+            yield Static(Content("\n").join(lines), id="help-text")

@@ -1,0 +1,203 @@
+"""The player: step through a replayed scenario, live, with every request and byte on screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from regsim.scenario.engine import Player
+from regsim.tui.widgets.ledger_panel import LedgerPanel
+from regsim.tui.widgets.request_log import RequestDetail, RequestLog
+from regsim.tui.widgets.step_panels import DoneStep, NextStep
+from regsim.tui.widgets.world_tree import WorldTree
+
+AUTO_INTERVALS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # seconds between steps when playing
+DEFAULT_INTERVAL = 1.5
+DETAILS = ("requests", "ledger", "world")                 # what a narrow screen shows one at a time
+
+
+class PlayerScreen(Screen[None]):
+    """An instructor drives this live: next, back, start, end, and auto-advance."""
+
+    # Priority, so the arrow keys step the scenario even while the request table has focus.
+    BINDINGS = [
+        Binding("right,n,space", "next", "Next", key_display="→", priority=True, tooltip="Run the next step"),
+        Binding("left,p,b", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"),
+        Binding("home,g", "start", "Start", key_display="g", priority=True, tooltip="Back to before step 1"),
+        Binding("end,G", "end", "End", key_display="G", priority=True, tooltip="Run every step"),
+        Binding("a", "auto", "Auto", tooltip="Play or pause: one step every few seconds"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False,
+                tooltip="Auto-advance sooner"),
+        Binding("minus", "slower", "Slower", key_display="-", show=False, tooltip="Auto-advance later"),
+        Binding("v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"),
+        Binding("escape", "leave", "Scenarios", tooltip="Back to the list of scenarios"),
+    ]
+
+    HELP_NOTES = (
+        "↑ ↓ walk through the requests; the line under the table explains the highlighted one.",
+        "tab moves between the request table and the world tree.",
+        "On a narrow terminal, v shows the requests, the byte ledger or the world.",
+    )
+
+    detail: reactive[str] = reactive("requests")
+
+    def __init__(self, player: Player) -> None:
+        super().__init__()
+        self.player = player
+        self.auto_interval = DEFAULT_INTERVAL
+        self.auto_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-line")
+        with Container(id="body"):
+            with Vertical(id="story"):
+                yield NextStep(id="next")
+                yield DoneStep(id="done")
+            yield LedgerPanel(id="ledger")
+            yield WorldTree(id="world")
+            with Vertical(id="requests-box"):
+                yield RequestLog(id="requests")
+                yield RequestDetail(id="request-detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#ledger").border_title = "Bytes (layers)"
+        self.query_one("#world").border_title = "World"
+        self.query_one("#requests-box").border_title = "Requests"
+        self.title = self.player.scenario.title
+        self.set_class(True, f"-view-{self.detail}")
+        self.show_position()
+        self.query_one(RequestLog).focus()
+
+    # ----- drawing ---------------------------------------------------------------------------
+
+    def show_position(self) -> None:
+        """Redraw every panel from the player's records; nothing here computes what the model knows."""
+        player = self.player
+        self.query_one(NextStep).show(player.next_step, player.total)
+        self.query_one(DoneStep).show(player.current)
+        requests = player.current.requests if player.current else []
+        self.query_one(RequestLog).show(requests)
+        self.query_one(RequestDetail).show(requests[0] if requests else None)
+        self.query_one("#requests-box").border_subtitle = f"{len(requests)} requests" if requests else ""
+        self.query_one(LedgerPanel).show(player.current, player.records_so_far())
+        self.query_one(WorldTree).show(player.world)
+        self.show_status()
+        self.refresh_bindings()
+
+    def show_status(self) -> None:
+        player = self.player
+        parts: list[str | tuple[str, str]] = [
+            (f"step {player.position} of {player.total}", "bold"), "  ·  ", player.scenario.title,
+        ]
+        if self.auto_timer:
+            parts.append((f"   ▶ auto, every {self.auto_interval:g} s", "$text-accent bold"))
+        if self.has_class("-narrow"):
+            parts.append(("   v:", "dim"))
+            for name in DETAILS:
+                parts.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
+        self.query_one("#status-line", Static).update(Content.assemble(*parts))
+
+    def on_resize(self) -> None:
+        # The breakpoint classes change with the size; the View key only matters when narrow.
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        self.show_status()
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: RequestLog.RowHighlighted) -> None:
+        current = self.player.current
+        if current is not None and 0 <= event.cursor_row < len(current.requests):
+            self.query_one(RequestDetail).show(current.requests[event.cursor_row])
+
+    def watch_detail(self, old: str, new: str) -> None:
+        self.set_class(False, f"-view-{old}")
+        self.set_class(True, f"-view-{new}")
+        if self.is_mounted:
+            self.show_status()
+
+    # ----- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        at_start = self.player.position == 0
+        at_end = self.player.position >= self.player.total
+        if action in ("next", "end"):
+            return None if at_end else True
+        if action in ("back", "start"):
+            return None if at_start else True
+        if action == "auto":
+            return True if self.auto_timer or not at_end else None
+        if action == "faster":
+            return None if self.auto_interval <= AUTO_INTERVALS[0] else True
+        if action == "slower":
+            return None if self.auto_interval >= AUTO_INTERVALS[-1] else True
+        if action == "switch_view":
+            return self.has_class("-narrow")
+        return True
+
+    def action_next(self) -> None:
+        self.player.step()
+        self.show_position()
+
+    def action_back(self) -> None:
+        self.player.back()
+        self.show_position()
+
+    def action_start(self) -> None:
+        self.player.restart()
+        self.show_position()
+
+    def action_end(self) -> None:
+        self.stop_auto()
+        self.player.seek(self.player.total)
+        self.show_position()
+
+    def action_auto(self) -> None:
+        if self.auto_timer:
+            self.stop_auto()
+        else:
+            self.auto_timer = self.set_interval(self.auto_interval, self._auto_step)
+        self.show_status()
+        self.refresh_bindings()
+
+    def action_faster(self) -> None:
+        self._set_interval(max((i for i in AUTO_INTERVALS if i < self.auto_interval), default=AUTO_INTERVALS[0]))
+
+    def action_slower(self) -> None:
+        self._set_interval(min((i for i in AUTO_INTERVALS if i > self.auto_interval), default=AUTO_INTERVALS[-1]))
+
+    def action_switch_view(self) -> None:
+        self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]
+
+    def action_leave(self) -> None:
+        self.stop_auto()
+        self.dismiss()
+
+    # ----- auto-advance ----------------------------------------------------------------------
+
+    def _auto_step(self) -> None:
+        self.player.step()
+        if self.player.position >= self.player.total:
+            self.stop_auto()
+        self.show_position()
+
+    def stop_auto(self) -> None:
+        if self.auto_timer:
+            self.auto_timer.stop()
+            self.auto_timer = None
+
+    def _set_interval(self, seconds: float) -> None:
+        self.auto_interval = seconds
+        if self.auto_timer:
+            self.auto_timer.stop()
+            self.auto_timer = self.set_interval(self.auto_interval, self._auto_step)
+        self.show_status()
+        self.refresh_bindings()
+

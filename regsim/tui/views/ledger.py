@@ -1,0 +1,91 @@
+"""The byte ledger: this step's and the run's layer bytes, actual against naive, from the records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from regsim.model.units import format_size
+from regsim.scenario.records import StepRecord
+
+_KIND_ORDER = {"layer": 0, "config": 1, "manifest": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ByteTotals:
+    """Layer bytes that travelled, and what whole images would have moved (the records' naive)."""
+
+    up: int = 0
+    down: int = 0
+    naive_up: int = 0
+    naive_down: int = 0
+    saved: int = 0
+
+    @property
+    def actual(self) -> int:
+        return self.up + self.down
+
+    @property
+    def naive(self) -> int:
+        return self.naive_up + self.naive_down
+
+    @property
+    def saved_per_cent(self) -> str:
+        return f"{100 * self.saved / self.naive:.0f}%" if self.naive else "—"
+
+
+@dataclass(frozen=True, slots=True)
+class BlobLine:
+    how: str
+    kind: str
+    label: str
+    size: str
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StorageLine:
+    host: str
+    stored: str
+    logical: str
+    freed: str | None
+
+
+def step_totals(record: StepRecord) -> ByteTotals:
+    return ByteTotals(record.layer_bytes_up, record.layer_bytes_down, record.naive_layer_bytes_up,
+                      record.naive_layer_bytes_down, record.saved_bytes)
+
+
+def run_totals(records: Sequence[StepRecord]) -> ByteTotals:
+    """The same totals summed over every step done so far."""
+    return ByteTotals(
+        sum(r.layer_bytes_up for r in records),
+        sum(r.layer_bytes_down for r in records),
+        sum(r.naive_layer_bytes_up for r in records),
+        sum(r.naive_layer_bytes_down for r in records),
+        sum(r.saved_bytes for r in records),
+    )
+
+
+def short_digest(digest: str) -> str:
+    algorithm, _, hexdigits = digest.partition(":")
+    return f"{algorithm}:{hexdigits[:12]}" if hexdigits else digest[:19]
+
+
+def blob_lines(record: StepRecord) -> list[BlobLine]:
+    """Each blob of the step with how it fared; layers first, in the order the step met them."""
+    ordered = sorted(record.blobs, key=lambda blob: _KIND_ORDER.get(blob.kind, 3))
+    return [
+        BlobLine(blob.how, blob.kind, blob.name or (short_digest(blob.digest) if blob.kind == "layer" else blob.kind),
+                 format_size(blob.size), blob.source)
+        for blob in ordered
+    ]
+
+
+def storage_lines(record: StepRecord) -> list[StorageLine]:
+    return [
+        StorageLine(host, format_size(sizes.get("stored_layer_bytes", 0)),
+                    format_size(sizes.get("logical_layer_bytes", 0)),
+                    format_size(sizes["freed_bytes"]) if sizes.get("freed_bytes") else None)
+        for host, sizes in record.storage.items()
+    ]

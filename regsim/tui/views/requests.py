@@ -1,0 +1,89 @@
+"""The request log as table rows: each request in a few words, and a tone for its colour."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from regsim.model.events import RequestEvent
+from regsim.model.units import format_size
+
+_DIGEST = re.compile(r"\b(sha256|sha512):([0-9a-f]{12})[0-9a-f]{20,}")
+_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+# The outcome word a request carries, and the tone it is drawn in. Tones that teach something
+# (challenge, cache-hit, mounted, exists, error) each get their own colour in regsim.tcss.
+_TONES = {
+    "challenge": "challenge",
+    "token": "token",
+    "cache-hit": "cache-hit",
+    "cache-miss": "cache-miss",
+    "fetched": "upstream",
+    "replicated": "upstream",
+    "mounted": "mounted",
+    "exists": "exists",
+    "missing": "missing",
+    "sent": "moved",
+    "downloaded": "moved",
+    "error": "error",
+    "refused": "error",
+    "unreachable": "error",
+}
+TONES = ("challenge", "token", "cache-hit", "cache-miss", "upstream", "mounted", "exists", "missing",
+         "moved", "error", "plain")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    method: str
+    path: str
+    status: str
+    bytes: str
+    route: str
+    outcome: str
+    why: str
+    tone: str
+
+
+def shorten_path(path: str) -> str:
+    """A path that fits a table column: digests cut to the 12 hex digits docker prints, upload ids
+    to their first 8, the closing digest (the one just checked) and the token service's
+    `service=` (the To column names it) left out."""
+    path = _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", path))
+    base, _, query = path.partition("?")
+    params = ["digest=…" if p.startswith("digest=") else p
+              for p in query.split("&") if p and not p.startswith("service=")]
+    return base + ("?" + "&".join(params) if params else "")
+
+
+def fit_path(path: str, width: int) -> str:
+    """Keep the end of a path, which names the blob or upload, when the column is too narrow."""
+    return path if len(path) <= width else "…" + path[len(path) - width + 1:]
+
+
+def outcome_word(event: RequestEvent) -> str:
+    """The record's outcome word; a refusal the record leaves unnamed reads "error"."""
+    if event.outcome:
+        return event.outcome
+    if event.status == 0:
+        return "unreachable"
+    return "error" if event.status >= 400 else "ok"
+
+
+def request_row(event: RequestEvent) -> RequestRow:
+    word = outcome_word(event)
+    tone = _TONES.get(word, "error" if event.status >= 400 and word != "missing" else "plain")
+    return RequestRow(
+        method=event.method,
+        path=shorten_path(event.path),
+        status=str(event.status) if event.status else "—",
+        bytes=format_size(event.bytes),
+        route=f"{event.src} → {event.dst}",
+        outcome=word,
+        why=event.why,
+        tone=tone,
+    )
+
+
+def request_rows(events: list[RequestEvent]) -> list[RequestRow]:
+    return [request_row(event) for event in events]

@@ -1,0 +1,1 @@
+"""Widgets of the player screen, each drawing one view model."""

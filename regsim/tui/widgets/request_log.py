@@ -1,0 +1,80 @@
+"""The request log: every request of the step just done, one row each, coloured by its outcome."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from regsim.model.events import RequestEvent
+from regsim.tui.views.requests import TONES, RequestRow, fit_path, request_row, request_rows
+
+# Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.
+COLUMNS = (("method", "Method"), ("path", "Path"), ("status", "Status"), ("outcome", "Outcome"),
+           ("bytes", "Bytes"), ("route", "From → to"), ("why", "Why"))
+
+
+class RequestLog(DataTable[Text]):
+    """A DataTable of RequestRows; the tone colours live in regsim.tcss as component classes."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {f"request-log--{t}" for t in TONES}
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._request_rows: list[RequestRow] = []
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._fill))
+
+    def show(self, events: list[RequestEvent]) -> None:
+        self._request_rows = request_rows(events)
+        self._fill(keep_cursor=False)
+
+    def on_resize(self) -> None:
+        if self._request_rows:
+            self._fill()
+
+    def _path_width(self) -> int:
+        # Narrow screens: leave room for status, outcome and bytes; wide ones: never cut.
+        width = self.size.width or 120
+        return max(20, width - 44) if width < 110 else 200
+
+    def _fill(self, keep_cursor: bool = True) -> None:
+        row_index = self.cursor_row if keep_cursor else 0
+        self.clear()
+        path_width = self._path_width()
+        for row in self._request_rows:
+            tone = self._tone_style(row.tone)
+            self.add_row(
+                Text(row.method, style="bold"),
+                Text(fit_path(row.path, path_width)),
+                Text(row.status, style=tone),
+                Text(row.outcome, style=tone),
+                Text(row.bytes, justify="right"),
+                Text(row.route),
+                Text(row.why),
+            )
+        if 0 < row_index < len(self._request_rows):
+            self.move_cursor(row=row_index, animate=False)
+
+    def _tone_style(self, tone: str) -> Style:
+        return self.get_component_rich_style(f"request-log--{tone}", partial=True, default=Style())
+
+
+class RequestDetail(Static):
+    """The highlighted request in full: its whole path and why, which the table may have to cut."""
+
+    def show(self, event: RequestEvent | None) -> None:
+        if event is None:
+            self.update(Content.assemble(("No requests in this step.", "dim")))
+            return
+        row = request_row(event)
+        self.update(Content.assemble(
+            (f"{event.method} ", "bold"), event.path, "\n",
+            (f"{row.status} {row.outcome}", "bold"), f"  {row.bytes}  {row.route}  ", (event.why, "italic"),
+        ))

@@ -1,0 +1,85 @@
+"""Every bundled scenario is a lesson a learner can trust: it lints clean, replays, and its questions make sense."""
+
+from __future__ import annotations
+
+import pytest
+
+from regsim.bundled import scenario_files
+from regsim.cli import main
+from regsim.scenario.engine import computed_answer, replay
+from regsim.scenario.loader import load_scenario
+
+FILES = scenario_files()
+# a computed metric and the expect key that states the same quantity
+SAME_AS_EXPECT = {"layers_pulled": "layers_pulled", "layers_pushed": "layers_pushed",
+                  "layers_mounted": "layers_mounted", "layers_skipped": "layers_skipped",
+                  "cache_hits": "cache_hits", "layer_bytes_down": "layers_down", "layer_bytes_up": "layers_up",
+                  "ok": "ok", "error": "error"}
+
+
+def test_there_are_at_least_twelve_bundled_scenarios() -> None:
+    assert len(FILES) >= 12
+    assert len({p.stem for p in FILES}) == len(FILES)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_a_bundled_scenario_lints_clean(path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["lint", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "no problems" in err
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_a_bundled_scenario_replays_with_every_expectation_holding(path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["play", path.stem, "--check"]) == 0
+    out, err = capsys.readouterr()
+    assert "every expectation held" in err
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_a_bundled_scenario_has_narration_and_checks(path) -> None:  # type: ignore[no-untyped-def]
+    scenario = load_scenario(path)
+    assert scenario.title.strip() and scenario.summary.strip()
+    assert any(step.say for step in scenario.steps), "no step says anything to the learner"
+    assert any(step.expect for step in scenario.steps), "no step has an expect, so --check checks nothing"
+    assert any(step.command is not None for step in scenario.steps)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_question_in_a_bundled_scenario_can_be_answered(path) -> None:  # type: ignore[no-untyped-def]
+    scenario = load_scenario(path)
+    run = replay(scenario)
+    for step, record in zip(scenario.steps, run.records, strict=True):
+        ask = step.ask
+        if ask is None:
+            continue
+        where = f"{path.name} step {step.index} (line {step.line})"
+        assert ask.question.strip(), where
+        if ask.answer == "computed":
+            assert ask.metric is not None, where
+            assert step.command is not None, where
+            value = computed_answer(record, ask.metric)
+            assert value is not None, where
+            assert ask.metric in record.to_dict(), f"{where}: --json does not show {ask.metric}"
+            assert record.to_dict()[ask.metric] == pytest.approx(value) if isinstance(value, float) else \
+                record.to_dict()[ask.metric] == value, where
+            # when the step also states the answer in its expect, the two agree
+            key = SAME_AS_EXPECT.get(ask.metric)
+            if key in step.expect:
+                assert value == step.expect[key], f"{where}: computed {value}, expect says {step.expect[key]}"
+        else:
+            assert ask.choices, f"{where}: a non-computed answer needs choices"
+            assert str(ask.answer) in ask.choices, f"{where}: {ask.answer!r} is not one of {ask.choices}"
+            assert len(set(ask.choices)) == len(ask.choices), f"{where}: a choice is listed twice"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_step_of_a_bundled_scenario_that_moves_layers_moves_some_bytes_or_says_why(path) -> None:  # type: ignore[no-untyped-def]
+    run = replay(load_scenario(path))
+    for record in run.records:
+        if record.verb in ("push", "pull") and record.ok:
+            assert record.requests, f"{path.name} step {record.index}: a successful {record.verb} with no requests"
+        if not record.ok:
+            assert record.error and record.message, f"{path.name} step {record.index}: a failure with no reason"

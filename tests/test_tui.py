@@ -1,0 +1,471 @@
+"""The app, driven as an instructor would: open a scenario, step through it, read what it shows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, ListView, Static
+
+from regsim.bundled import find_scenario, scenario_files
+from regsim.model.units import format_size
+from regsim.scenario.engine import Player
+from regsim.scenario.loader import load_scenario
+from regsim.tui.app import RegsimApp
+from regsim.tui.screens.help import HelpScreen
+from regsim.tui.screens.home import HomeScreen, ScenarioItem
+from regsim.tui.screens.player import PlayerScreen
+from regsim.tui.screens.problems import ProblemsScreen
+from regsim.tui.views.ledger import run_totals, step_totals
+from regsim.tui.views.requests import request_row, shorten_path
+from regsim.tui.views.world import world_nodes
+from regsim.tui.widgets.request_log import RequestLog
+from regsim.tui.widgets.world_tree import WorldTree
+
+WIDE = (120, 40)
+SMALL = (80, 24)
+
+BAD_SCENARIO = """\
+version: 1
+title: Broken
+summary: A scenario with a typo in a step.
+registries:
+  - name: registry.example
+clients:
+  - name: alice
+steps:
+  - as: alice
+    runn: docker images
+"""
+
+
+def text(widget: Static) -> str:
+    """The plain text a Static shows."""
+    content = widget.content
+    return getattr(content, "plain", str(content))
+
+
+def player_of(app: RegsimApp) -> Player:
+    assert isinstance(app.screen, PlayerScreen)
+    return app.screen.player
+
+
+def replay(name: str) -> Player:
+    return Player(load_scenario(find_scenario(name)))
+
+
+def status(app: RegsimApp) -> str:
+    return text(app.screen.query_one("#status-line", Static))
+
+
+def first_step_with_requests(player: Player) -> int:
+    return next(r.index for r in player.run.records if r.requests)
+
+
+# ----- home -------------------------------------------------------------------------------------
+
+
+async def test_home_lists_every_bundled_scenario_with_its_title_and_summary() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE):
+        assert isinstance(app.screen, HomeScreen)
+        items = list(app.screen.query(ScenarioItem))
+        assert len(items) == len(scenario_files())
+        first = load_scenario(scenario_files()[0])
+        assert text(items[0].query_one(".title", Static)).startswith(first.title)
+        assert text(items[0].query_one(".summary", Static)) == first.summary
+
+
+async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter")
+        player = player_of(app)
+        assert player.scenario.path == str(scenario_files()[0])
+        assert status(app).startswith(f"step 0 of {player.total}")
+        assert player.scenario.title in status(app)
+
+
+async def test_escape_in_the_player_goes_back_to_the_list() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+# ----- stepping ---------------------------------------------------------------------------------
+
+
+async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter")
+        player = player_of(app)
+        table = app.screen.query_one(RequestLog)
+        target = first_step_with_requests(player)
+        for n in range(1, target + 1):
+            await pilot.press("right" if n % 2 else "n")
+            assert status(app).startswith(f"step {n} of {player.total}")
+            assert table.row_count == len(player.current.requests)
+        assert table.row_count > 0
+        first = player.current.requests[0]
+        row = table.get_row_at(0)
+        assert [cell.plain for cell in row[:4]] == [first.method, shorten_path(first.path), str(first.status),
+                                                    request_row(first).outcome]
+        assert row[4].plain == format_size(first.bytes)
+        assert row[5].plain == f"{first.src} → {first.dst}"
+
+
+async def test_back_undoes_the_last_step() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        player = player_of(app)
+        await pilot.press("n", "n", "n", "n", "n")
+        await pilot.press("left")
+        assert player.position == 4
+        assert status(app).startswith(f"step 4 of {player.total}")
+        table = app.screen.query_one(RequestLog)
+        assert table.row_count == len(player.run.records[3].requests)
+        await pilot.press("b")
+        assert player.position == 3
+        assert table.row_count == len(player.run.records[2].requests) > 0
+        await pilot.press("p")
+        assert status(app).startswith("step 2 of")
+        assert table.row_count == 0
+
+
+async def test_end_runs_every_step_and_next_is_disabled_there() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "end")
+        player = player_of(app)
+        screen = app.screen
+        assert player.position == player.total
+        assert status(app).startswith(f"step {player.total} of {player.total}")
+        assert "That was the last step" in text(screen.query_one("#next", Static))
+        assert screen.check_action("next", ()) is None
+        assert screen.check_action("end", ()) is None
+        await pilot.press("n")
+        assert player.position == player.total
+
+
+async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("G", "g")
+        player = player_of(app)
+        assert player.position == 0
+        assert app.screen.check_action("back", ()) is None
+        assert app.screen.check_action("start", ()) is None
+        assert app.screen.query_one(RequestLog).row_count == 0
+        await pilot.press("left")
+        assert player.position == 0
+
+
+async def test_next_step_panel_shows_the_narration_and_command_before_it_runs() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n")
+        step = player_of(app).next_step
+        shown = text(app.screen.query_one("#next", Static))
+        assert " ".join(step.say.split())[:40] in " ".join(shown.split())
+        assert step.command.text in shown
+        assert step.ask.question in shown
+
+
+async def test_done_step_panel_shows_the_docker_output() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "n")
+        record = player_of(app).current
+        shown = text(app.screen.query_one("#done", Static))
+        for line in record.output:
+            assert line in shown
+
+
+# ----- what a step shows ------------------------------------------------------------------------
+
+
+async def test_ledger_shows_the_numbers_of_the_record() -> None:
+    app = RegsimApp("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end")
+        player = player_of(app)
+        ledger = text(app.screen.query_one("#ledger", Static))
+        record = player.current
+        step = step_totals(record)
+        so_far = run_totals(player.records_so_far())
+        assert f"actual {format_size(record.layer_bytes_up + record.layer_bytes_down)}" in ledger
+        assert f"naive {format_size(record.naive_layer_bytes_up + record.naive_layer_bytes_down)}" in ledger
+        assert f"saved {format_size(record.saved_bytes)} ({step.saved_per_cent})" in ledger
+        assert f"up {format_size(record.layer_bytes_up)}" in ledger
+        assert f"down {format_size(record.layer_bytes_down)}" in ledger
+        assert f"saved {format_size(so_far.saved)} ({so_far.saved_per_cent})" in ledger
+        for blob in record.blobs:
+            assert blob.how in ledger
+
+
+async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved() -> None:
+    player = replay("second-version")
+    push = next(r for r in player.run.records if r.verb == "push" and r.layers_skipped)
+    app = RegsimApp("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        for _ in range(push.index):
+            await pilot.press("n")
+        ledger = text(app.screen.query_one("#ledger", Static))
+        assert f"actual {format_size(push.layer_bytes_up)}" in ledger
+        assert f"naive {format_size(push.naive_layer_bytes_up)}" in ledger
+        assert push.saved_bytes > 0
+        assert f"saved {format_size(push.saved_bytes)}" in ledger
+        assert "exists" in ledger
+
+
+async def test_a_failed_step_shows_the_word_error_and_its_code_in_red() -> None:
+    player = replay("private-pull")
+    failed = next(r for r in player.run.records if not r.ok)
+    app = RegsimApp("private-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        for _ in range(failed.index):
+            await pilot.press("n")
+        done = app.screen.query_one("#done", Static)
+        shown = text(done)
+        assert f"error {failed.error}" in shown
+        assert failed.message in shown
+        assert done.has_class("-failed")
+        await pilot.press("n")
+        assert not done.has_class("-failed") or not player_of(app).current.ok
+
+
+async def test_challenges_cache_hits_mounts_and_exists_differ_in_word_and_colour() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE):
+        table = app.screen.query_one(RequestLog)
+        tones = ("challenge", "cache-hit", "mounted", "exists", "error")
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            styles = {tone: table.get_component_rich_style(f"request-log--{tone}", partial=True) for tone in tones}
+            colours = {str(style.color) for style in styles.values()}
+            looks = {(str(style.color), style.bold, style.reverse) for style in styles.values()}
+            assert len(looks) == len(tones), theme
+            assert len(colours) >= 4, theme
+
+
+async def test_request_rows_carry_the_outcome_word_of_each_kind_of_request() -> None:
+    seen: dict[str, str] = {}
+    for name in ("private-pull", "mirror-near-site", "cross-repo-mount", "second-version"):
+        for record in replay(name).run.records:
+            for event in record.requests:
+                row = request_row(event)
+                seen.setdefault(row.tone, row.outcome)
+    assert seen["challenge"] == "challenge"
+    assert seen["cache-hit"] == "cache-hit"
+    assert seen["mounted"] == "mounted"
+    assert seen["exists"] == "exists"
+
+
+async def test_world_tree_shows_registries_repositories_tags_layers_and_clients() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end")
+        tree = app.screen.query_one(WorldTree)
+        labels = []
+
+        def walk(node) -> None:  # type: ignore[no-untyped-def]
+            for child in node.children:
+                labels.append(child.label.plain)
+                walk(child)
+
+        walk(tree.root)
+        assert "Registries" in labels and "Clients" in labels
+        assert any(label.startswith("team/app") for label in labels)
+        assert any(label.startswith("v1") for label in labels)
+        assert any(label.startswith("python-alpine  12.6MB") for label in labels)
+        assert any(label.startswith("bob") for label in labels)
+
+
+def test_layers_shared_by_several_images_are_marked_with_the_count() -> None:
+    player = replay("shared-base")
+    player.seek(player.total)
+    registries, clients = world_nodes(player.world)
+    registry = registries.children[0]
+    layers = [layer for repo in registry.children for tag in repo.children for layer in tag.children]
+    shared = [layer for layer in layers if layer.shared_by == 3]
+    assert {layer.label for layer in shared} >= {"debian", "cpython"}
+    assert all(layer.note == "shared by 3 images" for layer in shared)
+    own = [layer for layer in layers if layer.label in ("api-1", "web-1")]
+    assert own and all(layer.note == "" for layer in own)
+    assert [client.label for client in clients.children] == list(player.world.clients)
+
+
+def test_paths_are_shortened_the_way_docker_prints_digests() -> None:
+    digest = "sha256:" + "667d1e6cba98" + "a" * 52
+    upload = "00000001-0000-4000-8000-751e78d2922d"
+    assert shorten_path(f"/v2/team/app/blobs/{digest}") == "/v2/team/app/blobs/sha256:667d1e6cba98…"
+    assert shorten_path(f"/v2/team/app/blobs/uploads/{upload}?digest={digest}") == (
+        "/v2/team/app/blobs/uploads/00000001…?digest=…")
+    assert shorten_path("/token?service=registry.example&scope=repository:team/app:pull") == (
+        "/token?scope=repository:team/app:pull")
+    assert shorten_path("/v2/") == "/v2/"
+
+
+# ----- auto-advance -----------------------------------------------------------------------------
+
+
+async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
+    app = RegsimApp("push-without-registry")
+    async with app.run_test(size=WIDE) as pilot:
+        screen = app.screen
+        await pilot.press("minus")
+        assert screen.auto_interval > 1.5
+        for _ in range(8):
+            await pilot.press("plus")
+        assert screen.auto_interval == 0.5
+        assert screen.check_action("faster", ()) is None
+        await pilot.press("a")
+        assert "auto" in status(app)
+        await pilot.pause(1.2)
+        assert player_of(app).position >= 1
+        await pilot.press("a")
+        paused_at = player_of(app).position
+        await pilot.pause(0.8)
+        assert player_of(app).position == paused_at
+        await pilot.press("a")
+        await pilot.pause(0.6 * player_of(app).total)
+        assert player_of(app).position == player_of(app).total
+        assert screen.auto_timer is None
+        assert screen.check_action("auto", ()) is None
+
+
+# ----- errors in user content -------------------------------------------------------------------
+
+
+async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_SCENARIO, encoding="utf-8")
+    app = RegsimApp(str(bad))
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, ProblemsScreen)
+        shown = text(app.screen.query_one("#problems-text", Static))
+        assert f"{bad}:10:5: unknown key 'runn' in a step (did you mean 'run'?)" in shown
+        assert "Traceback" not in shown
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.is_running
+        await pilot.press("enter")
+        assert isinstance(app.screen, PlayerScreen)
+
+
+async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    app = RegsimApp(str(missing))
+    async with app.run_test(size=WIDE):
+        assert isinstance(app.screen, ProblemsScreen)
+        assert f"{missing}:1:1: no such scenario file" in text(app.screen.query_one("#problems-text", Static))
+
+
+async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_SCENARIO, encoding="utf-8")
+    app = RegsimApp(files=[bad, scenario_files()[0]])
+    async with app.run_test(size=WIDE) as pilot:
+        items = list(app.screen.query(ScenarioItem))
+        assert items[0].has_class("-broken")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ProblemsScreen)
+        assert f"{bad}:10:5:" in text(app.screen.query_one("#problems-text", Static))
+
+
+# ----- help, sizes, themes ----------------------------------------------------------------------
+
+
+async def test_help_lists_every_key_of_the_player() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shown = text(app.screen.query_one("#help-text", Static))
+        for keys, what in (("→, n, space", "Next"), ("←, p, b", "Back"), ("home, g", "Start"), ("end, G", "End"),
+                           ("a", "Auto"), ("+", "Faster"), ("-", "Slower"), ("esc", "Scenarios"),
+                           ("?", "Help"), ("q", "Quit")):
+            assert any(set(keys.split(", ")) <= set(line.split("  ")[0].split(", ")) and what in line
+                       for line in shown.splitlines()), (keys, what)
+        await pilot.press("escape")
+        assert isinstance(app.screen, PlayerScreen)
+
+
+async def test_help_on_home_lists_its_keys() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("question_mark")
+        shown = text(app.screen.query_one("#help-text", Static))
+        assert "Open" in shown and "Quit" in shown
+
+
+async def test_q_quits() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("q")
+    assert not app.is_running
+
+
+async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("n", "n", "n")
+        screen = app.screen
+        box, ledger, world = (screen.query_one(f"#{name}") for name in ("requests-box", "ledger", "world"))
+        assert screen.check_action("switch_view", ()) is True
+        assert (box.display, ledger.display, world.display) == (True, False, False)
+        assert screen.query_one(RequestLog).row_count == len(player_of(app).current.requests)
+        await pilot.press("v")
+        assert (box.display, ledger.display, world.display) == (False, True, False)
+        await pilot.press("v")
+        assert (box.display, ledger.display, world.display) == (False, False, True)
+        await pilot.press("v")
+        assert box.display
+        assert status(app).startswith("step 3 of")
+
+
+async def test_at_120x40_every_panel_shows_at_once() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "n")
+        screen = app.screen
+        for name in ("next", "done", "requests-box", "ledger", "world"):
+            widget = screen.query_one(f"#{name}")
+            assert widget.display and widget.region.width > 0 and widget.region.height > 2, name
+        assert screen.check_action("switch_view", ()) is False
+        assert screen.query_one("#requests-box").region.width == 120
+
+
+async def test_light_theme_redraws_the_request_log() -> None:
+    app = RegsimApp("private-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n")
+        table = app.screen.query_one(DataTable)
+        rows = table.row_count
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        assert table.row_count == rows
+        await pilot.press("t")
+        assert app.theme == "textual-dark"
+
+
+async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> None:
+    app = RegsimApp(str(find_scenario("first-push-pull")))
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, PlayerScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(ListView).index == 0
+
+
+@pytest.mark.parametrize("module", ["regsim.tui.views.requests", "regsim.tui.views.ledger",
+                                    "regsim.tui.views.world", "regsim.tui.views.catalog"])
+def test_view_models_do_not_load_textual(module: str) -> None:
+    code = f"import sys, {module}; print('textual' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
