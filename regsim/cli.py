@@ -40,12 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing or network")
     chart.add_argument("--until", type=int, default=None, help="only the first N steps")
 
+    open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
+    open_.add_argument("scenario", help="a scenario file, or the id of a bundled scenario")
+
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
     scenarios.add_argument("--json", action="store_true")
 
     bench = commands.add_parser("bench", help="push a Docker-Hub-shaped synthetic registry and report time and memory")
     bench.add_argument("--images", type=int, default=100_000)
     bench.add_argument("--json", action="store_true")
+    bench.add_argument("--engine", action="store_true", help="time the step engine on the bundled scenarios instead")
     return parser
 
 
@@ -57,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _app()
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
+            "open": _open,
         }[args.command]
         return handler(args)
     except UsageError as error:
@@ -155,11 +160,16 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from regsim.model.bench import run_bench
+    if args.engine:
+        from regsim.scenario.bench import engine_timings
 
-    if args.images < 1:
-        raise UsageError("--images must be at least 1")
-    result = run_bench(args.images)
+        result = engine_timings()
+    else:
+        from regsim.model.bench import run_bench
+
+        if args.images < 1:
+            raise UsageError("--images must be at least 1")
+        result = run_bench(args.images)
     if args.json:
         json.dump(result, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -167,6 +177,15 @@ def _bench(args: argparse.Namespace) -> int:
         for key, value in result.items():
             print(f"{key:<26} {value}")
     return EXIT_OK
+
+
+def _open(args: argparse.Namespace) -> int:
+    from regsim.bundled import find_scenario
+
+    _load(args.scenario)   # a missing or broken file is reported here, with exit 2
+    from regsim.tui.app import run_app
+
+    return run_app(str(find_scenario(args.scenario)))
 
 
 def _app() -> int:
