@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from conftest import HOST, V1, V2
+from conftest import HOST
 
-from regsim.model.content import OCI_EMPTY, OCI_MANIFEST, Descriptor, Manifest, build_manifest, sha256_digest
+from regsim.model.content import (
+    OCI_EMPTY,
+    OCI_MANIFEST,
+    Descriptor,
+    Manifest,
+    build_manifest,
+    sha256_digest,
+)
 from regsim.model.gc import collect_garbage
 
 TEAM_V1 = f"{HOST}/team/app:v1"
@@ -217,3 +224,29 @@ def test_referrers_go_with_their_subject_when_it_is_collected(registry, pushed):
     assert {sbom.digest, payload, v1.digest, layer_digest(pushed, "v1")} <= set(report.freed)
     assert sha256_digest(b"{}") in report.freed          # the empty config nobody uses any more
     assert referenced(registry) <= set(registry.blobs)
+
+
+# ----- pushes refused at the manifest ---------------------------------------------------------------
+
+
+@pytest.fixture
+def refused_push(world, registry, alice):  # type: ignore[no-untyped-def]
+    """team/app is immutable; v1 is pushed, then a push moving v1 onto the v2 image is DENIED."""
+    registry.immutable.add("team/app")
+    alice.tag("app:v1", TEAM_V1)
+    assert alice.push(TEAM_V1).ok
+    alice.tag("app:v2", TEAM_V1)
+    outcome = alice.push(TEAM_V1)
+    assert outcome.error == "DENIED"
+    return alice
+
+
+def test_blobs_uploaded_by_a_push_refused_at_the_manifest_stay_until_gc_frees_them(registry, refused_push):
+    v2_layer = layer_digest(refused_push, "v2")
+    v2_config = refused_push.image_for(refused_push.parse("app:v2")).top.config
+    assert v2_layer in registry.blobs and v2_config.digest in registry.blobs
+    report = collect_garbage(registry)
+    assert set(report.freed) == {v2_layer, v2_config.digest}
+    assert report.bytes_freed == 200_557 + v2_config.size
+
+

@@ -140,13 +140,13 @@ class RegistryWorld(RuleBasedStateMachine):
 
     @rule(client=clients, recipe=recipes, repo=repos, tag=tags)
     def build_and_push(self, client, recipe, repo, tag):  # type: ignore[no-untyped-def]
-        ok, error, output = self.step(("build_push", client, recipe, repo, tag))
+        ok, _error, output = self.step(("build_push", client, recipe, repo, tag))
         assert ok, output
         assert self.tagged(repo, tag)
 
     @rule(client=clients, amd64=recipes, arm64=recipes, repo=repos, tag=tags)
     def build_multi_platform_and_push(self, client, amd64, arm64, repo, tag):  # type: ignore[no-untyped-def]
-        ok, error, output = self.step(("build_push_multi", client, amd64, arm64, repo, tag))
+        ok, _error, output = self.step(("build_push_multi", client, amd64, arm64, repo, tag))
         assert ok, output
         assert isinstance(self.registry.resolve(repo, tag), Index)
 
@@ -159,7 +159,7 @@ class RegistryWorld(RuleBasedStateMachine):
     @rule(client=clients, repo=repos, tag=tags)
     def pull(self, client, repo, tag):  # type: ignore[no-untyped-def]
         exists = self.tagged(repo, tag)
-        ok, error, output = self.step(("pull", client, repo, tag))
+        ok, _error, output = self.step(("pull", client, repo, tag))
         assert ok == exists, output
         if exists:
             manifest = self.registry.resolve(repo, tag)

@@ -183,12 +183,6 @@ def test_push_to_another_repository_mounts_every_layer_and_sends_no_layer_bytes(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: push.py _Pusher.blob builds the mount POST path as "
-    "'?from=team/app&mount=sha256:…' unencoded; the reference client sends "
-    "'?from=team%2Fapp&mount=sha256%3A…' (query values percent-encoded)",
-)
 def test_mount_request_query_is_percent_encoded_as_the_reference_client_sends_it(world, alice):
     _, _, (events, _) = push_all_sections(world, alice)
     mounts = [e.path for e in events if e.method == "POST" and "mount=" in e.path]

@@ -479,6 +479,17 @@ def test_index_naming_a_manifest_not_pushed_is_manifest_blob_unknown(reg):
     assert ZERO in error.reason
 
 
+def test_platform_manifest_an_index_still_lists_cannot_be_deleted_by_digest(reg):
+    amd = push_image(reg, NAME, "", [BASE1], config=config_for("m", "linux/amd64"))
+    index = build_index((Descriptor(OCI_MANIFEST, amd.digest, len(amd.raw), Platform("linux", "amd64")),))
+    reg.put_manifest(None, NAME, "multi", index.raw, OCI_INDEX)
+    error = refused(reg, lambda: reg.delete_manifest(None, NAME, amd.digest), ErrorCode.DENIED)
+    assert "index" in error.reason
+    # once the index is gone, the platform manifest may go too
+    assert reg.delete_manifest(None, NAME, index.digest).status == 202
+    assert reg.delete_manifest(None, NAME, amd.digest).status == 202
+
+
 # ----- tags --------------------------------------------------------------------------------------
 
 
@@ -641,6 +652,29 @@ def test_referrer_without_artifact_type_is_listed_under_its_config_media_type(lo
     assert entry["artifactType"] == "application/vnd.example.note"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: content.py parse_manifest drops a manifest's top-level `annotations` (Manifest/Index "
+    "have no field for them), so registry.py referrers() lists referrers without them; OCI "
+    "Distribution Spec v1.1: 'The descriptors MUST include annotations from the image manifest or index'",
+)
+def test_referrers_carry_the_referrer_manifests_annotations(loaded):
+    reg, v1, _ = loaded
+    upload(reg, NAME, b"{}")
+    payload = upload(reg, NAME, b"sbom")
+    value = {
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": SBOM,
+        "config": {"mediaType": OCI_EMPTY, "digest": sha256_digest(b"{}"), "size": 2},
+        "layers": [{"mediaType": "application/octet-stream", "digest": payload, "size": 4}],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": v1.digest, "size": len(v1.raw)},
+        "annotations": {"org.opencontainers.image.created": "2024-02-15T00:00:00Z"},
+    }
+    raw = canonical_json(value)
+    reg.put_manifest(None, NAME, sha256_digest(raw), raw, OCI_MANIFEST)
+    (entry,) = json.loads(reg.referrers(None, NAME, v1.digest).body)["manifests"]
+    assert entry["annotations"] == {"org.opencontainers.image.created": "2024-02-15T00:00:00Z"}
+
+
 # ----- catalog --------------------------------------------------------------------------------------
 
 
@@ -682,26 +716,31 @@ def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
     """Reach `code` on a fresh registry the way a client could; returns the registry and the error."""
     reg = Registry(HOST)
     push_image(reg, NAME, "v1", [BASE1])
+    def mixed_upload() -> None:
+        uuid = uuid_of(reg.start_upload(None, NAME))
+        reg.patch_upload(None, NAME, uuid, b"real")
+        reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 5))
+
+    def short_upload() -> None:
+        uuid = uuid_of(reg.start_upload(None, NAME))
+        reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 10, 0, 4))
+        reg.put_upload(None, NAME, uuid, ZERO)
+
+    v1_raw = reg.get_manifest(None, NAME, "v1").body
+    missing_layer = build_manifest(b"{}", (layer_desc(b"nope"),)).raw
     calls = {
         ErrorCode.BLOB_UNKNOWN: lambda: reg.get_blob(None, NAME, ZERO),
-        ErrorCode.BLOB_UPLOAD_INVALID: lambda: (
-            lambda uuid: (reg.patch_upload(None, NAME, uuid, b"real"),
-                          reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 5))))(
-            uuid_of(reg.start_upload(None, NAME))),
+        ErrorCode.BLOB_UPLOAD_INVALID: mixed_upload,
         ErrorCode.BLOB_UPLOAD_UNKNOWN: lambda: reg.upload_status(None, NAME, "no-such-upload"),
         ErrorCode.DIGEST_INVALID: lambda: reg.start_upload(None, NAME, digest=ZERO, body=b"x"),
-        ErrorCode.MANIFEST_BLOB_UNKNOWN: lambda: reg.put_manifest(
-            None, NAME, "v2", build_manifest(b"{}", (layer_desc(b"nope"),)).raw, OCI_MANIFEST),
+        ErrorCode.MANIFEST_BLOB_UNKNOWN: lambda: reg.put_manifest(None, NAME, "v2", missing_layer, OCI_MANIFEST),
         ErrorCode.MANIFEST_INVALID: lambda: reg.put_manifest(None, NAME, "v2", b"{not json", OCI_MANIFEST),
         ErrorCode.MANIFEST_UNKNOWN: lambda: reg.get_manifest(None, NAME, "missing"),
         ErrorCode.NAME_INVALID: lambda: reg.head_blob(None, "team//app", ZERO),
         ErrorCode.NAME_UNKNOWN: lambda: reg.list_tags(None, "nobody/here"),
-        ErrorCode.SIZE_INVALID: lambda: (
-            lambda uuid: (reg.patch_upload(None, NAME, uuid, SizedContent(ZERO, 10, 0, 4)),
-                          reg.put_upload(None, NAME, uuid, ZERO)))(uuid_of(reg.start_upload(None, NAME))),
+        ErrorCode.SIZE_INVALID: short_upload,
         ErrorCode.UNSUPPORTED: lambda: reg.issue_token(None, HOST, [f"repository:{NAME}:pull"]),
-        ErrorCode.TAG_INVALID: lambda: reg.put_manifest(
-            None, NAME, "-bad", reg.get_manifest(None, NAME, "v1").body, OCI_MANIFEST),
+        ErrorCode.TAG_INVALID: lambda: reg.put_manifest(None, NAME, "-bad", v1_raw, OCI_MANIFEST),
     }
     if code is ErrorCode.UNAUTHORIZED:
         reg = _guarded("token")
@@ -779,7 +818,9 @@ def test_malformed_digest_is_digest_invalid_with_a_reason_naming_it(loaded, endp
     assert digest in error.reason or digest.split(":")[0] in error.reason
 
 
-@pytest.mark.parametrize("name", ["Team/app", "team//app", "-team/app", "team/app/", "/team/app",
+# ("Team/app" is left out: the reference registry reads "Team" as a host and answers NAME_UNKNOWN;
+# see test_reference_trace.py.)
+@pytest.mark.parametrize("name", ["team/App", "team//app", "-team/app", "team/app/", "/team/app",
                                   "team/a..pp", "team/app_", "a" * 256, ""])
 @pytest.mark.parametrize("endpoint", ["head_blob", "get_manifest", "start_upload", "list_tags"])
 def test_malformed_repository_name_is_name_invalid_and_changes_nothing(loaded, endpoint, name):

@@ -88,6 +88,13 @@ async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
         assert player.scenario.title in status(app)
 
 
+async def test_arrow_keys_choose_which_scenario_enter_opens() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("down", "down", "enter")
+        assert player_of(app).scenario.path == str(scenario_files()[2])
+
+
 async def test_escape_in_the_player_goes_back_to_the_list() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
@@ -112,8 +119,12 @@ async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> No
         assert table.row_count > 0
         first = player.current.requests[0]
         row = table.get_row_at(0)
-        assert [cell.plain for cell in row[:4]] == [first.method, shorten_path(first.path), str(first.status),
-                                                    request_row(first).outcome]
+        assert [cell.plain for cell in row[:4]] == [
+            first.method,
+            shorten_path(first.path),
+            str(first.status),
+            request_row(first).outcome,
+        ]
         assert row[4].plain == format_size(first.bytes)
         assert row[5].plain == f"{first.src} → {first.dst}"
 
@@ -198,7 +209,10 @@ async def test_ledger_shows_the_numbers_of_the_record() -> None:
         step = step_totals(record)
         so_far = run_totals(player.records_so_far())
         assert f"actual {format_size(record.layer_bytes_up + record.layer_bytes_down)}" in ledger
-        assert f"naive {format_size(record.naive_layer_bytes_up + record.naive_layer_bytes_down)}" in ledger
+        assert (
+            f"naive {format_size(record.naive_layer_bytes_up + record.naive_layer_bytes_down)}"
+            in ledger
+        )
         assert f"saved {format_size(record.saved_bytes)} ({step.saved_per_cent})" in ledger
         assert f"up {format_size(record.layer_bytes_up)}" in ledger
         assert f"down {format_size(record.layer_bytes_down)}" in ledger
@@ -245,7 +259,10 @@ async def test_challenges_cache_hits_mounts_and_exists_differ_in_word_and_colour
         tones = ("challenge", "cache-hit", "mounted", "exists", "error")
         for theme in ("textual-dark", "textual-light"):
             app.theme = theme
-            styles = {tone: table.get_component_rich_style(f"request-log--{tone}", partial=True) for tone in tones}
+            styles = {
+                tone: table.get_component_rich_style(f"request-log--{tone}", partial=True)
+                for tone in tones
+            }
             colours = {str(style.color) for style in styles.values()}
             looks = {(str(style.color), style.bold, style.reverse) for style in styles.values()}
             assert len(looks) == len(tones), theme
@@ -290,7 +307,9 @@ def test_layers_shared_by_several_images_are_marked_with_the_count() -> None:
     player.seek(player.total)
     registries, clients = world_nodes(player.world)
     registry = registries.children[0]
-    layers = [layer for repo in registry.children for tag in repo.children for layer in tag.children]
+    layers = [
+        layer for repo in registry.children for tag in repo.children for layer in tag.children
+    ]
     shared = [layer for layer in layers if layer.shared_by == 3]
     assert {layer.label for layer in shared} >= {"debian", "cpython"}
     assert all(layer.note == "shared by 3 images" for layer in shared)
@@ -304,9 +323,14 @@ def test_paths_are_shortened_the_way_docker_prints_digests() -> None:
     upload = "00000001-0000-4000-8000-751e78d2922d"
     assert shorten_path(f"/v2/team/app/blobs/{digest}") == "/v2/team/app/blobs/sha256:667d1e6cba98…"
     assert shorten_path(f"/v2/team/app/blobs/uploads/{upload}?digest={digest}") == (
-        "/v2/team/app/blobs/uploads/00000001…?digest=…")
+        "/v2/team/app/blobs/uploads/00000001…?digest=…"
+    )
     assert shorten_path("/token?service=registry.example&scope=repository:team/app:pull") == (
-        "/token?scope=repository:team/app:pull")
+        "/token?scope=repository:team/app:pull"
+    )
+    assert shorten_path(
+        f"/v2/b/app/blobs/uploads/?from=a%2Fapp&mount={digest.replace(':', '%3A')}"
+    ) == ("/v2/b/app/blobs/uploads/?from=a/app&mount=667d1e6cba98…")
     assert shorten_path("/v2/") == "/v2/"
 
 
@@ -325,14 +349,16 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
         assert screen.check_action("faster", ()) is None
         await pilot.press("a")
         assert "auto" in status(app)
-        await pilot.pause(1.2)
+        await pilot.pause(0.7)
         assert player_of(app).position >= 1
         await pilot.press("a")
         paused_at = player_of(app).position
-        await pilot.pause(0.8)
+        await pilot.pause(0.7)
         assert player_of(app).position == paused_at
+        for _ in range(player_of(app).total - 1 - paused_at):
+            await pilot.press("n")
         await pilot.press("a")
-        await pilot.pause(0.6 * player_of(app).total)
+        await pilot.pause(0.8)
         assert player_of(app).position == player_of(app).total
         assert screen.auto_timer is None
         assert screen.check_action("auto", ()) is None
@@ -341,7 +367,9 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
 # ----- errors in user content -------------------------------------------------------------------
 
 
-async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running(tmp_path: Path) -> None:
+async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running(
+    tmp_path: Path,
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_SCENARIO, encoding="utf-8")
     app = RegsimApp(str(bad))
@@ -362,7 +390,26 @@ async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path) ->
     app = RegsimApp(str(missing))
     async with app.run_test(size=WIDE):
         assert isinstance(app.screen, ProblemsScreen)
-        assert f"{missing}:1:1: no such scenario file" in text(app.screen.query_one("#problems-text", Static))
+        assert f"{missing}:1:1: no such scenario file" in text(
+            app.screen.query_one("#problems-text", Static)
+        )
+
+
+async def test_a_replay_that_fails_inside_regsim_is_shown_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(scenario: object) -> Player:
+        raise RuntimeError("the model tripped")
+
+    monkeypatch.setattr("regsim.tui.app.Player", broken)
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, ProblemsScreen)
+        assert "RuntimeError: the model tripped" in text(
+            app.screen.query_one("#problems-text", Static)
+        )
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path) -> None:
@@ -386,11 +433,22 @@ async def test_help_lists_every_key_of_the_player() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = text(app.screen.query_one("#help-text", Static))
-        for keys, what in (("→, n, space", "Next"), ("←, p, b", "Back"), ("home, g", "Start"), ("end, G", "End"),
-                           ("a", "Auto"), ("+", "Faster"), ("-", "Slower"), ("esc", "Scenarios"),
-                           ("?", "Help"), ("q", "Quit")):
-            assert any(set(keys.split(", ")) <= set(line.split("  ")[0].split(", ")) and what in line
-                       for line in shown.splitlines()), (keys, what)
+        for keys, what in (
+            ("→, n, space", "Next"),
+            ("←, p, b", "Back"),
+            ("home, g", "Start"),
+            ("end, G", "End"),
+            ("a", "Auto"),
+            ("+", "Faster"),
+            ("-", "Slower"),
+            ("esc", "Scenarios"),
+            ("?", "Help"),
+            ("q", "Quit"),
+        ):
+            assert any(
+                set(keys.split(", ")) <= set(line.split("  ")[0].split(", ")) and what in line
+                for line in shown.splitlines()
+            ), (keys, what)
         await pilot.press("escape")
         assert isinstance(app.screen, PlayerScreen)
 
@@ -415,7 +473,9 @@ async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("n", "n", "n")
         screen = app.screen
-        box, ledger, world = (screen.query_one(f"#{name}") for name in ("requests-box", "ledger", "world"))
+        box, ledger, world = (
+            screen.query_one(f"#{name}") for name in ("requests-box", "ledger", "world")
+        )
         assert screen.check_action("switch_view", ()) is True
         assert (box.display, ledger.display, world.display) == (True, False, False)
         assert screen.query_one(RequestLog).row_count == len(player_of(app).current.requests)
@@ -463,9 +523,18 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         assert app.screen.query_one(ListView).index == 0
 
 
-@pytest.mark.parametrize("module", ["regsim.tui.views.requests", "regsim.tui.views.ledger",
-                                    "regsim.tui.views.world", "regsim.tui.views.catalog"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "regsim.tui.views.requests",
+        "regsim.tui.views.ledger",
+        "regsim.tui.views.world",
+        "regsim.tui.views.catalog",
+    ],
+)
 def test_view_models_do_not_load_textual(module: str) -> None:
     code = f"import sys, {module}; print('textual' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

@@ -9,6 +9,7 @@ there, POST + PATCH + PUT for what must travel, the config blob last, then the m
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from regsim.model.content import Descriptor, Index, Manifest, SizedContent
 from regsim.model.errors import RegistryError
@@ -26,6 +27,9 @@ def push(client: Client, text: str) -> Outcome:
         ref = client.parse(text)
     except RegistryError as error:
         return out.fail(error.code.name, error.reason, f"invalid reference format: {error.reason}")
+    if ref.digest is not None:
+        return out.fail("DIGEST_REFERENCE", "a push needs a tag, not a digest",
+                        "cannot push a digest reference")
     image = client.image_for(ref)
     repo_line = f"{ref.host}/{ref.repository}"
     if image is None:
@@ -107,7 +111,7 @@ class _Pusher:
                 registry = self.registry
                 repository = self.repository
                 response, event = self.session.send(
-                    "POST", f"/v2/{repository}/blobs/uploads/?from={source}&mount={digest}",
+                    "POST", f"/v2/{repository}/blobs/uploads/?from={quote(source, safe='')}&mount={quote(digest, safe='')}",
                     lambda auth, s=source: registry.start_upload(auth, repository, mount=digest, from_repository=s),
                     f"ask to link {label} from {source} instead of uploading it", lane=UPLOAD, job=job,
                 )

@@ -391,7 +391,7 @@ class Registry:
                         {"digest": child.digest},
                     )
         repo = self._repo_or_create(name)
-        if not by_digest and repo.immutable_tags:
+        if not by_digest and (repo.immutable_tags or name in self.immutable):
             current = repo.tags.get(reference)
             if current is not None and current != manifest.digest:
                 raise RegistryError(

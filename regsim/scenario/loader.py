@@ -404,7 +404,9 @@ def _images(check: _Checker, value: Any, layers: dict[str, int]) -> dict[str, An
             base = item.get("base")
             below: list[tuple[str, int]] = []
             if base is not None:
-                if base not in raw:
+                if not isinstance(base, str):
+                    check.add((*path, "base"), "base names another image under images:")
+                elif base not in raw:
                     check.add((*path, "base"), f"unknown base image {base!r}{did_you_mean(str(base), raw)}")
                 elif base in trail:
                     check.add((*path, "base"), f"{name!r} is built on itself (through {' -> '.join(trail)})")

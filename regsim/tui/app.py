@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from regsim.bundled import find_scenario, scenario_files
@@ -26,15 +27,25 @@ class RegsimApp(App[int]):
 
     CSS_PATH = "regsim.tcss"
     TITLE = "regsim"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"),
-        Binding("t", "toggle_theme", "Light/dark", show=False, tooltip="Switch between light and dark"),
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (110, "-wide"),
+        (150, "-huge"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"
+        ),
+        Binding(
+            "t", "toggle_theme", "Light/dark", show=False, tooltip="Switch between light and dark"
+        ),
         Binding("q", "quit", "Quit", tooltip="Leave regsim"),
     ]
 
-    def __init__(self, scenario_path: str | Path | None = None, files: Sequence[Path] | None = None) -> None:
+    def __init__(
+        self, scenario_path: str | Path | None = None, files: Sequence[Path] | None = None
+    ) -> None:
         super().__init__()
         self.scenario_path = scenario_path
         self.files = list(files) if files is not None else scenario_files()
@@ -52,7 +63,14 @@ class RegsimApp(App[int]):
         try:
             player = Player(load_scenario(path))
         except ContentError as error:
-            self.push_screen(ProblemsScreen(f"{path} cannot be opened:", [str(p) for p in error.problems]))
+            problems = [str(problem) for problem in error.problems]
+            self.push_screen(ProblemsScreen(f"{path} cannot be opened:", problems))
+            return False
+        except Exception as error:  # noqa: BLE001 - a class must not lose the app to one bad replay
+            reason = f"{type(error).__name__}: {error}"
+            self.push_screen(
+                ProblemsScreen(f"{path} could not be replayed (a bug in regsim):", [reason])
+            )
             return False
         self.push_screen(PlayerScreen(player))
         return True

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.dom import DOMNode
@@ -33,19 +34,29 @@ def node_keys(screen: Screen[object], node: DOMNode) -> list[KeyHelp]:
         if display not in keys:
             keys.append(display)
     declared = [b.action for b in getattr(type(node), "BINDINGS", []) if isinstance(b, Binding)]
-    order = sorted(grouped, key=lambda action: declared.index(action) if action in declared else len(declared))
-    return [KeyHelp(", ".join(grouped[a][0]), grouped[a][1].description, grouped[a][1].tooltip) for a in order]
+    order = sorted(
+        grouped, key=lambda action: declared.index(action) if action in declared else len(declared)
+    )
+    return [
+        KeyHelp(", ".join(grouped[a][0]), grouped[a][1].description, grouped[a][1].tooltip)
+        for a in order
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
     """Lists the screen's own keys first, then the keys that work everywhere."""
 
-    BINDINGS = [Binding("escape,question_mark,enter", "dismiss", "Close", key_display="esc")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,enter", "dismiss", "Close", key_display="esc")
+    ]
 
     def __init__(self, screen: Screen[object]) -> None:
         super().__init__()
         self.heading = screen.title or type(screen).__name__.removesuffix("Screen")
-        self.sections = [("This screen", node_keys(screen, screen)), ("Everywhere", node_keys(screen, screen.app))]
+        self.sections = [
+            ("This screen", node_keys(screen, screen)),
+            ("Everywhere", node_keys(screen, screen.app)),
+        ]
         self.notes: list[str] = list(getattr(screen, "HELP_NOTES", ()))
 
     def compose(self) -> ComposeResult:
@@ -54,10 +65,13 @@ class HelpScreen(ModalScreen[None]):
         for title, keys in self.sections:
             lines += [Content(""), Content.assemble((title, "bold underline"))]
             for key in keys:
-                lines.append(Content.assemble(
-                    (f"{key.keys:<{width}}", "$text-accent bold"), (key.description, "bold"),
-                    (f" — {key.detail}" if key.detail else "", "dim"),
-                ))
+                lines.append(
+                    Content.assemble(
+                        (f"{key.keys:<{width}}", "$text-accent bold"),
+                        (key.description, "bold"),
+                        (f" — {key.detail}" if key.detail else "", "dim"),
+                    )
+                )
         if self.notes:
             lines.append(Content(""))
             lines += [Content.assemble(("· ", "dim"), note) for note in self.notes]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -30,8 +31,14 @@ class ScenarioItem(ListItem):
 
 
 class HomeScreen(Screen[None]):
-    BINDINGS = [
-        Binding("enter", "open", "Open", priority=True, tooltip="Open the highlighted scenario in the player"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            priority=True,
+            tooltip="Open the highlighted scenario in the player",
+        ),
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("down,j", "cursor_down", "Down", show=False),
     ]
@@ -41,11 +48,19 @@ class HomeScreen(Screen[None]):
         self.files = list(files)
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.assemble(
-            ("regsim", "bold"), "  ·  watch a container image registry work, one request at a time",
-        ), id="status-line")
-        yield Static("Scenarios: pick one and press Enter. In the player, → runs the next step.", id="intro")
-        yield ListView(*(ScenarioItem(entry) for entry in scenario_entries(self.files)), id="scenarios")
+        yield Static(
+            Content.assemble(
+                ("regsim", "bold"),
+                "  ·  watch a container image registry work, one request at a time",
+            ),
+            id="status-line",
+        )
+        yield Static(
+            "Scenarios: pick one and press Enter. In the player, → runs the next step.", id="intro"
+        )
+        yield ListView(
+            *(ScenarioItem(entry) for entry in scenario_entries(self.files)), id="scenarios"
+        )
         yield Static(id="summary")
         yield Footer(show_command_palette=False)
 
@@ -64,7 +79,9 @@ class HomeScreen(Screen[None]):
         if not isinstance(item, ScenarioItem):
             return
         if item.entry.problems:
-            self.app.push_screen(ProblemsScreen(f"{item.entry.path} cannot be opened:", item.entry.problems))
+            self.app.push_screen(
+                ProblemsScreen(f"{item.entry.path} cannot be opened:", item.entry.problems)
+            )
         else:
             self.app.open_scenario(item.entry.path)  # type: ignore[attr-defined]
 

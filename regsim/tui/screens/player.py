@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Container, Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -12,30 +14,57 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from regsim.scenario.engine import Player
+from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DoneStep, NextStep
 from regsim.tui.widgets.world_tree import WorldTree
 
-AUTO_INTERVALS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)   # seconds between steps when playing
+AUTO_INTERVALS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)  # seconds between steps when playing
 DEFAULT_INTERVAL = 1.5
-DETAILS = ("requests", "ledger", "world")                 # what a narrow screen shows one at a time
+DETAILS = ("requests", "ledger", "world")  # what a narrow screen shows one at a time
 
 
 class PlayerScreen(Screen[None]):
     """An instructor drives this live: next, back, start, end, and auto-advance."""
 
     # Priority, so the arrow keys step the scenario even while the request table has focus.
-    BINDINGS = [
-        Binding("right,n,space", "next", "Next", key_display="→", priority=True, tooltip="Run the next step"),
-        Binding("left,p,b", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"),
-        Binding("home,g", "start", "Start", key_display="g", priority=True, tooltip="Back to before step 1"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "right,n,space",
+            "next",
+            "Next",
+            key_display="→",
+            priority=True,
+            tooltip="Run the next step",
+        ),
+        Binding(
+            "left,p,b", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"
+        ),
+        Binding(
+            "home,g",
+            "start",
+            "Start",
+            key_display="g",
+            priority=True,
+            tooltip="Back to before step 1",
+        ),
         Binding("end,G", "end", "End", key_display="G", priority=True, tooltip="Run every step"),
         Binding("a", "auto", "Auto", tooltip="Play or pause: one step every few seconds"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False,
-                tooltip="Auto-advance sooner"),
-        Binding("minus", "slower", "Slower", key_display="-", show=False, tooltip="Auto-advance later"),
-        Binding("v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"),
+        Binding(
+            "plus,equals_sign",
+            "faster",
+            "Faster",
+            key_display="+",
+            show=False,
+            tooltip="Auto-advance sooner",
+        ),
+        Binding(
+            "minus", "slower", "Slower", key_display="-", show=False, tooltip="Auto-advance later"
+        ),
+        Binding(
+            "v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"
+        ),
         Binding("escape", "leave", "Scenarios", tooltip="Back to the list of scenarios"),
     ]
 
@@ -54,7 +83,9 @@ class PlayerScreen(Screen[None]):
         self.auto_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-line")
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-line")
+            yield Static(id="view-switch")
         with Container(id="body"):
             with Vertical(id="story"):
                 yield NextStep(id="next")
@@ -81,28 +112,32 @@ class PlayerScreen(Screen[None]):
         """Redraw every panel from the player's records; nothing here computes what the model knows."""
         player = self.player
         self.query_one(NextStep).show(player.next_step, player.total)
-        self.query_one(DoneStep).show(player.current)
+        done = player.scenario.steps[player.position - 1] if player.position else None
+        self.query_one(DoneStep).show(player.current, done)
         requests = player.current.requests if player.current else []
         self.query_one(RequestLog).show(requests)
         self.query_one(RequestDetail).show(requests[0] if requests else None)
-        self.query_one("#requests-box").border_subtitle = f"{len(requests)} requests" if requests else ""
-        self.query_one(LedgerPanel).show(player.current, player.records_so_far())
+        self.query_one("#requests-box").border_subtitle = (
+            f"{len(requests)} requests" if requests else ""
+        )
+        self.query_one(LedgerPanel).show(
+            player.current, player.records_so_far(), layer_names(player.world)
+        )
         self.query_one(WorldTree).show(player.world)
         self.show_status()
         self.refresh_bindings()
 
     def show_status(self) -> None:
         player = self.player
-        parts: list[str | tuple[str, str]] = [
-            (f"step {player.position} of {player.total}", "bold"), "  ·  ", player.scenario.title,
-        ]
+        parts: list[str | tuple[str, str]] = [(f"step {player.position} of {player.total}", "bold")]
         if self.auto_timer:
-            parts.append((f"   ▶ auto, every {self.auto_interval:g} s", "$text-accent bold"))
-        if self.has_class("-narrow"):
-            parts.append(("   v:", "dim"))
-            for name in DETAILS:
-                parts.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
+            parts.append((f"  ▶ auto every {self.auto_interval:g} s", "$text-accent bold"))
+        parts += ["  ·  ", player.scenario.title]
         self.query_one("#status-line", Static).update(Content.assemble(*parts))
+        switch: list[str | tuple[str, str]] = [("v:", "dim")]
+        for name in DETAILS:
+            switch.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
+        self.query_one("#view-switch", Static).update(Content.assemble(*switch))
 
     def on_resize(self) -> None:
         # The breakpoint classes change with the size; the View key only matters when narrow.
@@ -168,10 +203,14 @@ class PlayerScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_faster(self) -> None:
-        self._set_interval(max((i for i in AUTO_INTERVALS if i < self.auto_interval), default=AUTO_INTERVALS[0]))
+        self._set_interval(
+            max((i for i in AUTO_INTERVALS if i < self.auto_interval), default=AUTO_INTERVALS[0])
+        )
 
     def action_slower(self) -> None:
-        self._set_interval(min((i for i in AUTO_INTERVALS if i > self.auto_interval), default=AUTO_INTERVALS[-1]))
+        self._set_interval(
+            min((i for i in AUTO_INTERVALS if i > self.auto_interval), default=AUTO_INTERVALS[-1])
+        )
 
     def action_switch_view(self) -> None:
         self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]
@@ -200,4 +239,3 @@ class PlayerScreen(Screen[None]):
             self.auto_timer = self.set_interval(self.auto_interval, self._auto_step)
         self.show_status()
         self.refresh_bindings()
-

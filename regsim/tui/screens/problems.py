@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -11,7 +13,9 @@ from textual.widgets import Static
 
 
 class ProblemsScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,enter", "dismiss", "Close", key_display="esc")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "dismiss", "Close", key_display="esc")
+    ]
 
     def __init__(self, heading: str, problems: list[str]) -> None:
         super().__init__()
@@ -19,8 +23,14 @@ class ProblemsScreen(ModalScreen[None]):
         self.problems = problems
 
     def compose(self) -> ComposeResult:
-        lines = [Content.assemble(("error ", "$text-error bold"), (self.heading, "bold")), Content("")]
+        lines = [
+            Content.assemble(("error ", "$text-error bold"), (self.heading, "bold")),
+            Content(""),
+        ]
         lines += [Content(problem) for problem in self.problems]
-        lines += [Content(""), Content.assemble(("Fix the file and open it again. esc closes this.", "dim"))]
+        lines += [
+            Content(""),
+            Content.assemble(("Fix the file and open it again. esc closes this.", "dim")),
+        ]
         with Vertical(id="problems-box"):
             yield Static(Content("\n").join(lines), id="problems-text")

@@ -26,8 +26,14 @@ def scenario_entries(paths: Iterable[Path]) -> list[ScenarioEntry]:
         try:
             scenario = load_scenario(path)
         except ContentError as error:
-            entries.append(ScenarioEntry(path, path.stem, "This file has problems.",
-                                         problems=[str(p) for p in error.problems]))
+            entries.append(
+                ScenarioEntry(
+                    path,
+                    path.stem,
+                    "This file has problems.",
+                    problems=[str(p) for p in error.problems],
+                )
+            )
             continue
         entries.append(ScenarioEntry(path, scenario.title, scenario.summary, len(scenario.steps)))
     return entries

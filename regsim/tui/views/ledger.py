@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from regsim.model.units import format_size
@@ -52,8 +52,13 @@ class StorageLine:
 
 
 def step_totals(record: StepRecord) -> ByteTotals:
-    return ByteTotals(record.layer_bytes_up, record.layer_bytes_down, record.naive_layer_bytes_up,
-                      record.naive_layer_bytes_down, record.saved_bytes)
+    return ByteTotals(
+        record.layer_bytes_up,
+        record.layer_bytes_down,
+        record.naive_layer_bytes_up,
+        record.naive_layer_bytes_down,
+        record.saved_bytes,
+    )
 
 
 def run_totals(records: Sequence[StepRecord]) -> ByteTotals:
@@ -72,20 +77,31 @@ def short_digest(digest: str) -> str:
     return f"{algorithm}:{hexdigits[:12]}" if hexdigits else digest[:19]
 
 
-def blob_lines(record: StepRecord) -> list[BlobLine]:
-    """Each blob of the step with how it fared; layers first, in the order the step met them."""
+def blob_lines(record: StepRecord, names: Mapping[str, str] | None = None) -> list[BlobLine]:
+    """Each blob of the step with how it fared; layers first, in the order the step met them.
+
+    `names` (digest -> the scenario's layer name) labels layers the record itself leaves unnamed,
+    such as the ones a client pulls without having built them.
+    """
+    names = names or {}
     ordered = sorted(record.blobs, key=lambda blob: _KIND_ORDER.get(blob.kind, 3))
-    return [
-        BlobLine(blob.how, blob.kind, blob.name or (short_digest(blob.digest) if blob.kind == "layer" else blob.kind),
-                 format_size(blob.size), blob.source)
-        for blob in ordered
-    ]
+    lines = []
+    for blob in ordered:
+        if blob.kind == "layer":
+            label = blob.name or names.get(blob.digest) or short_digest(blob.digest)
+        else:
+            label = blob.kind
+        lines.append(BlobLine(blob.how, blob.kind, label, format_size(blob.size), blob.source))
+    return lines
 
 
 def storage_lines(record: StepRecord) -> list[StorageLine]:
     return [
-        StorageLine(host, format_size(sizes.get("stored_layer_bytes", 0)),
-                    format_size(sizes.get("logical_layer_bytes", 0)),
-                    format_size(sizes["freed_bytes"]) if sizes.get("freed_bytes") else None)
+        StorageLine(
+            host,
+            format_size(sizes.get("stored_layer_bytes", 0)),
+            format_size(sizes.get("logical_layer_bytes", 0)),
+            format_size(sizes["freed_bytes"]) if sizes.get("freed_bytes") else None,
+        )
         for host, sizes in record.storage.items()
     ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from regsim.model.events import RequestEvent
 from regsim.model.units import format_size
 
 _DIGEST = re.compile(r"\b(sha256|sha512):([0-9a-f]{12})[0-9a-f]{20,}")
+_QUERY_ALGORITHM = re.compile(r"^(\w+=)(?:sha256|sha512):")
 _UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 # The outcome word a request carries, and the tone it is drawn in. Tones that teach something
@@ -29,8 +31,19 @@ _TONES = {
     "refused": "error",
     "unreachable": "error",
 }
-TONES = ("challenge", "token", "cache-hit", "cache-miss", "upstream", "mounted", "exists", "missing",
-         "moved", "error", "plain")
+TONES = (
+    "challenge",
+    "token",
+    "cache-hit",
+    "cache-miss",
+    "upstream",
+    "mounted",
+    "exists",
+    "missing",
+    "moved",
+    "error",
+    "plain",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +61,23 @@ class RequestRow:
 def shorten_path(path: str) -> str:
     """A path that fits a table column: digests cut to the 12 hex digits docker prints, upload ids
     to their first 8, the closing digest (the one just checked) and the token service's
-    `service=` (the To column names it) left out."""
-    path = _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", path))
+    `service=` (the To column names it) left out; query values are shown decoded."""
     base, _, query = path.partition("?")
-    params = ["digest=…" if p.startswith("digest=") else p
-              for p in query.split("&") if p and not p.startswith("service=")]
+    base = _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", base))
+    params = []
+    for param in query.split("&"):
+        param = _DIGEST.sub(r"\1:\2…", unquote(param))
+        if not param or param.startswith("service="):
+            continue
+        params.append(
+            "digest=…" if param.startswith("digest=") else _QUERY_ALGORITHM.sub(r"\1", param)
+        )
     return base + ("?" + "&".join(params) if params else "")
 
 
 def fit_path(path: str, width: int) -> str:
     """Keep the end of a path, which names the blob or upload, when the column is too narrow."""
-    return path if len(path) <= width else "…" + path[len(path) - width + 1:]
+    return path if len(path) <= width else "…" + path[len(path) - width + 1 :]
 
 
 def outcome_word(event: RequestEvent) -> str:

@@ -15,10 +15,10 @@ from regsim.tui.views.ledger import short_digest
 @dataclass(slots=True)
 class WorldNode:
     label: str
-    kind: str                       # heading | registry | repository | tag | layer | client | image | reference
+    kind: str  # heading | registry | repository | tag | layer | client | image | reference
     size: str | None = None
     note: str = ""
-    shared_by: int = 0              # layers: how many distinct tagged images use it
+    shared_by: int = 0  # layers: how many distinct tagged images use it
     children: list[WorldNode] = field(default_factory=list)
 
 
@@ -45,19 +45,30 @@ def registry_node(host: str, registry: Registry, kind: str, names: dict[str, str
     shared = sharing_counts(registry)
     images = registry.tagged_images()
     role = f"{kind}, " if kind != "registry" else ""
-    node = WorldNode(host, "registry", note=f"{role}{format_size(registry.layer_bytes_stored())} stored")
+    node = WorldNode(
+        host, "registry", note=f"{role}{format_size(registry.layer_bytes_stored())} stored"
+    )
     for name, repo in sorted(registry.repositories.items()):
         repo_node = WorldNode(name, "repository", note=_count(len(repo.tags), "tag"))
         for tag in sorted(repo.tags):
             layers = images.get(f"{name}:{tag}", [])
-            tag_node = WorldNode(tag, "tag", format_size(sum(layer.size for layer in layers)),
-                                 short_digest(repo.tags[tag]))
+            tag_node = WorldNode(
+                tag,
+                "tag",
+                format_size(sum(layer.size for layer in layers)),
+                short_digest(repo.tags[tag]),
+            )
             for layer in layers:
                 count = shared.get(layer.digest, 0)
-                tag_node.children.append(WorldNode(
-                    names.get(layer.digest, short_digest(layer.digest)), "layer", format_size(layer.size),
-                    f"shared by {count} images" if count > 1 else "", shared_by=count,
-                ))
+                tag_node.children.append(
+                    WorldNode(
+                        names.get(layer.digest, short_digest(layer.digest)),
+                        "layer",
+                        format_size(layer.size),
+                        f"shared by {count} images" if count > 1 else "",
+                        shared_by=count,
+                    )
+                )
             repo_node.children.append(tag_node)
         node.children.append(repo_node)
     return node
@@ -66,14 +77,21 @@ def registry_node(host: str, registry: Registry, kind: str, names: dict[str, str
 def client_node(world: World, name: str, names: dict[str, str]) -> WorldNode:
     client = world.clients[name]
     disk = sum(layer.size for layer in client.layers.values())
-    node = WorldNode(name, "client", format_size(disk), f"{_count(len(client.layers), 'layer')} on disk")
+    node = WorldNode(
+        name, "client", format_size(disk), f"{_count(len(client.layers), 'layer')} on disk"
+    )
     tags_of: dict[str, list[str]] = {}
     for reference, key in sorted(client.tags.items()):
         tags_of.setdefault(key, []).append(_familiar(client, reference))
     for key, image in sorted(client.images.items()):
-        image_node = WorldNode(f"image {image.image_id.partition(':')[2][:12]}", "image",
-                               format_size(client.image_size(image)))
-        image_node.children = [WorldNode(name, "reference") for name in tags_of.get(key, ["<none>"])]
+        image_node = WorldNode(
+            f"image {image.image_id.partition(':')[2][:12]}",
+            "image",
+            format_size(client.image_size(image)),
+        )
+        image_node.children = [
+            WorldNode(name, "reference") for name in tags_of.get(key, ["<none>"])
+        ]
         node.children.append(image_node)
     return node
 
@@ -82,11 +100,17 @@ def world_nodes(world: World) -> list[WorldNode]:
     """Two headings, Registries and Clients, with everything the world holds after the steps done."""
     names = layer_names(world)
     kinds = world.network.nodes
-    registries = WorldNode("Registries", "heading", children=[
-        registry_node(host, registry, kinds.get(host, "registry"), names)
-        for host, registry in sorted(world.registries.items())
-    ])
-    clients = WorldNode("Clients", "heading", children=[client_node(world, name, names) for name in world.clients])
+    registries = WorldNode(
+        "Registries",
+        "heading",
+        children=[
+            registry_node(host, registry, kinds.get(host, "registry"), names)
+            for host, registry in sorted(world.registries.items())
+        ],
+    )
+    clients = WorldNode(
+        "Clients", "heading", children=[client_node(world, name, names) for name in world.clients]
+    )
     return [registries, clients]
 
 

@@ -13,14 +13,23 @@ from regsim.model.events import RequestEvent
 from regsim.tui.views.requests import TONES, RequestRow, fit_path, request_row, request_rows
 
 # Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.
-COLUMNS = (("method", "Method"), ("path", "Path"), ("status", "Status"), ("outcome", "Outcome"),
-           ("bytes", "Bytes"), ("route", "From → to"), ("why", "Why"))
+COLUMNS = (
+    ("method", "Method"),
+    ("path", "Path"),
+    ("status", "Status"),
+    ("outcome", "Outcome"),
+    ("bytes", "Bytes"),
+    ("route", "From → to"),
+    ("why", "Why"),
+)
 
 
 class RequestLog(DataTable[Text]):
     """A DataTable of RequestRows; the tone colours live in regsim.tcss as component classes."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {f"request-log--{t}" for t in TONES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {
+        f"request-log--{t}" for t in TONES
+    }
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -29,7 +38,9 @@ class RequestLog(DataTable[Text]):
     def on_mount(self) -> None:
         for key, label in COLUMNS:
             self.add_column(label, key=key)
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._fill))
+        self.app.theme_changed_signal.subscribe(
+            self, lambda _theme: self.call_after_refresh(self._fill)
+        )
 
     def show(self, events: list[RequestEvent]) -> None:
         self._request_rows = request_rows(events)
@@ -74,7 +85,13 @@ class RequestDetail(Static):
             self.update(Content.assemble(("No requests in this step.", "dim")))
             return
         row = request_row(event)
-        self.update(Content.assemble(
-            (f"{event.method} ", "bold"), event.path, "\n",
-            (f"{row.status} {row.outcome}", "bold"), f"  {row.bytes}  {row.route}  ", (event.why, "italic"),
-        ))
+        self.update(
+            Content.assemble(
+                (f"{event.method} ", "bold"),
+                event.path,
+                "\n",
+                (f"{row.status} {row.outcome}", "bold"),
+                f"  {row.bytes}  {row.route}  ",
+                (event.why, "italic"),
+            )
+        )

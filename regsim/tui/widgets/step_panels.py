@@ -8,6 +8,7 @@ from textual.widgets import Static
 from regsim.model.units import format_seconds
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord
+from regsim.tui.views.ask import answer_text
 
 
 def prompt(actor: str | None, command: str | None) -> str:
@@ -21,10 +22,12 @@ class NextStep(Static):
     def show(self, step: StepSpec | None, total: int) -> None:
         if step is None:
             self.border_title = "Finished"
-            self.update(Content.assemble(
-                ("That was the last step. ", "bold"),
-                ("Press home (g) to start again, or escape for the list of scenarios.", "dim"),
-            ))
+            self.update(
+                Content.assemble(
+                    ("That was the last step. ", "bold"),
+                    ("Press home (g) to start again, or escape for the list of scenarios.", "dim"),
+                )
+            )
             return
         self.border_title = f"Next: step {step.index} of {total}"
         parts: list[Content | str | tuple[str, str]] = []
@@ -33,33 +36,58 @@ class NextStep(Static):
         if step.command is not None:
             if parts:
                 parts.append("\n")
-            parts.append((prompt(step.actor if step.command.needs_client else None, step.command.text),
-                          "$text-primary bold"))
+            parts.append(
+                (
+                    prompt(step.actor if step.command.needs_client else None, step.command.text),
+                    "$text-primary bold",
+                )
+            )
         if step.ask is not None:
             parts += ["\n", ("Predict: ", "$text-warning bold"), step.ask.question]
-        self.update(Content.assemble(*parts) if parts else Content.assemble(("(an empty step)", "dim")))
+            for letter, choice in zip("abcdefgh", step.ask.choices, strict=False):
+                parts += ["\n", (f"  ({letter}) ", "$text-warning"), choice]
+        self.update(
+            Content.assemble(*parts) if parts else Content.assemble(("(an empty step)", "dim"))
+        )
 
 
 class DoneStep(Static):
     """The step just done: ok or its error, then the lines the docker CLI printed."""
 
-    def show(self, record: StepRecord | None) -> None:
+    def show(self, record: StepRecord | None, step: StepSpec | None = None) -> None:
         self.set_class(record is not None and not record.ok, "-failed")
         if record is None:
             self.border_title = "Nothing done yet"
             self.update(Content.assemble(("Press → (or n, space) to run the first step.", "dim")))
             return
         self.border_title = f"Step {record.index} done"
-        self.border_subtitle = f"{format_seconds(record.seconds)} simulated" if record.seconds else ""
+        self.border_subtitle = (
+            f"{format_seconds(record.seconds)} simulated" if record.seconds else ""
+        )
         lines = []
         if record.command:
-            lines.append(Content.assemble((prompt(record.actor, record.command), "$text-primary bold")))
+            lines.append(
+                Content.assemble((prompt(record.actor, record.command), "$text-primary bold"))
+            )
         if record.ok:
             lines.append(Content.assemble(("ok", "$text-success bold")))
         else:
-            lines.append(Content.assemble(
-                ("error ", "$text-error bold"), (record.error or "", "$text-error bold"),
-                (f": {record.message}" if record.message else "", "$text-error"),
-            ))
+            lines.append(
+                Content.assemble(
+                    ("error ", "$text-error bold"),
+                    (record.error or "", "$text-error bold"),
+                    (f": {record.message}" if record.message else "", "$text-error"),
+                )
+            )
+        if step is not None and step.ask is not None:
+            lines.append(
+                Content.assemble(
+                    ("Answer: ", "$text-warning bold"),
+                    (answer_text(step.ask, record), "bold"),
+                    ("  (", "dim"),
+                    (step.ask.question, "dim"),
+                    (")", "dim"),
+                )
+            )
         lines += [Content(line) for line in record.output]
         self.update(Content("\n").join(lines))

@@ -12,20 +12,36 @@ from textual.widgets.tree import TreeNode
 from regsim.model.world import World
 from regsim.tui.views.world import WorldNode, world_nodes
 
-KINDS = ("heading", "registry", "repository", "tag", "layer", "client", "image", "reference", "size", "note",
-         "shared")
+KINDS = (
+    "heading",
+    "registry",
+    "repository",
+    "tag",
+    "layer",
+    "client",
+    "image",
+    "reference",
+    "size",
+    "note",
+    "shared",
+)
 
 
 class WorldTree(Tree[str]):
-    COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {f"world-tree--{k}" for k in KINDS}
+    COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
+        f"world-tree--{k}" for k in KINDS
+    }
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("World", **kwargs)  # type: ignore[arg-type]
         self.show_root = False
+        self.guide_depth = 3  # narrower guides: the layer lines, four levels down, keep their marks
         self._world_nodes: list[WorldNode] = []
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self._fill))
+        self.app.theme_changed_signal.subscribe(
+            self, lambda _theme: self.call_after_refresh(self._fill)
+        )
 
     def show(self, world: World) -> None:
         self._world_nodes = world_nodes(world)
@@ -51,7 +67,9 @@ class WorldTree(Tree[str]):
         if node.size:
             text.append(f"  {node.size}", style=self._style("size"))
         if node.note:
-            text.append(f"  {node.note}", style=self._style("shared" if node.shared_by > 1 else "note"))
+            text.append(
+                f"  {node.note}", style=self._style("shared" if node.shared_by > 1 else "note")
+            )
         return text
 
     def _style(self, kind: str) -> Style:

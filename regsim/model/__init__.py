@@ -1,0 +1,1 @@
+"""The registry world: pure Python, no UI, deterministic."""

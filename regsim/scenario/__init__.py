@@ -1,0 +1,1 @@
+"""Scenario files, the step engine and its records."""

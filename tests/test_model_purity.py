@@ -1,0 +1,49 @@
+"""The model is pure: importing it pulls in no UI or charting library and prints nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import regsim
+
+MODEL_DIR = Path(regsim.__file__).parent / "model"
+MODULES = sorted(f"regsim.model.{p.stem}" for p in MODEL_DIR.glob("*.py") if p.stem != "__init__")
+FORBIDDEN = ("textual", "matplotlib", "rich")
+
+CHECK = """
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "matplotlib", "rich"})
+if loaded:
+    sys.exit("LOADED " + " ".join(loaded))
+"""
+
+
+def run_imports(*modules: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", CHECK, *modules],
+        capture_output=True, text=True, cwd=MODEL_DIR.parent.parent, timeout=120, check=False,
+    )
+
+
+def test_model_package_has_modules_to_check():
+    assert "regsim.model.registry" in MODULES and "regsim.model.world" in MODULES
+
+
+def test_importing_the_model_package_and_every_module_together_loads_no_ui_and_prints_nothing():
+    result = run_imports("regsim.model", *MODULES)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_each_model_module_alone_loads_no_ui_and_prints_nothing(module):
+    result = run_imports(module)
+    assert result.returncode == 0, f"{module}: {result.stderr}"
+    assert (result.stdout, result.stderr) == ("", "")
