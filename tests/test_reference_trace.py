@@ -259,12 +259,6 @@ def test_every_404_on_a_missing_blob_during_push_is_157_bytes(world, alice):
     assert misses and all(e.bytes == 157 for e in misses)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: registry.py list_tags (via _name/check_name) answers GET /v2/Team/app/tags/list "
-    "with 400 NAME_INVALID; the reference registry answers 404 NAME_UNKNOWN with detail "
-    '{"name":"Team/app"} (section 5 of the reference trace)',
-)
 def test_tags_of_a_capitalised_repository_answer_404_name_unknown_as_the_reference_does(world, registry):
     response, _ = world.send(
         "alice", HOST, "GET", "/v2/Team/app/tags/list",

@@ -652,12 +652,6 @@ def test_referrer_without_artifact_type_is_listed_under_its_config_media_type(lo
     assert entry["artifactType"] == "application/vnd.example.note"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: content.py parse_manifest drops a manifest's top-level `annotations` (Manifest/Index "
-    "have no field for them), so registry.py referrers() lists referrers without them; OCI "
-    "Distribution Spec v1.1: 'The descriptors MUST include annotations from the image manifest or index'",
-)
 def test_referrers_carry_the_referrer_manifests_annotations(loaded):
     reg, v1, _ = loaded
     upload(reg, NAME, b"{}")

@@ -133,6 +133,7 @@ class Manifest:
     digest: str
     subject: Descriptor | None = None
     artifact_type: str | None = None
+    annotations: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_index(self) -> bool:
@@ -156,6 +157,7 @@ class Index:
     digest: str
     subject: Descriptor | None = None
     artifact_type: str | None = None
+    annotations: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_index(self) -> bool:
@@ -297,12 +299,16 @@ def parse_manifest(raw: bytes, content_type: str | None = None) -> AnyManifest:
     digest = sha256_digest(raw)
     subject = _descriptor(value["subject"], "subject") if "subject" in value else None
     artifact_type = value.get("artifactType")
+    annotations = value.get("annotations") or {}
+    if not isinstance(annotations, dict):
+        raise _invalid("annotations must be an object")
+    notes = tuple(sorted((str(k), str(v)) for k, v in annotations.items()))
     if media_type in INDEX_TYPES:
         entries = value.get("manifests")
         if not isinstance(entries, list):
             raise _invalid("an index needs a manifests list")
         children = tuple(_descriptor(e, f"manifests[{i}]") for i, e in enumerate(entries))
-        return Index(media_type, children, raw, digest, subject, artifact_type)
+        return Index(media_type, children, raw, digest, subject, artifact_type, notes)
     if "config" not in value:
         raise _invalid("an image manifest needs a config descriptor")
     layers = value.get("layers")
@@ -316,4 +322,5 @@ def parse_manifest(raw: bytes, content_type: str | None = None) -> AnyManifest:
         digest,
         subject,
         artifact_type,
+        notes,
     )

@@ -458,6 +458,11 @@ class Registry:
 
     def list_tags(self, auth: str | None, name: str, n: int | None = None, last: str | None = None) -> Response:
         """GET /v2/<name>/tags/list in lexical order, paginated by `n` and `last` with a Link header."""
+        first, _, rest = name.partition("/")
+        if rest and first != first.lower() and rest == rest.lower():
+            # The reference registry's router reads an uppercase first part as a registry domain,
+            # so `Team/app` is a well-formed name that no repository has: 404 NAME_UNKNOWN.
+            raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
         self._authorize(auth, self._name(name), "pull")
         repo = self.repositories.get(name)
         if repo is None:
@@ -491,7 +496,8 @@ class Registry:
             )
             if artifact_type is not None and kind != artifact_type:
                 continue
-            entry = Descriptor(manifest.media_type, manifest.digest, len(manifest.raw), artifact_type=kind)
+            entry = Descriptor(manifest.media_type, manifest.digest, len(manifest.raw), artifact_type=kind,
+                               annotations=manifest.annotations)
             entries.append(entry.to_json())
         entries.sort(key=lambda e: e["digest"])
         body = canonical_json({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
