@@ -17,6 +17,7 @@ from regsim.model.auth import (
     AccessPolicy,
     AuthInputError,
     Scope,
+    Token,
     TokenIssuer,
     basic_challenge,
     bearer_challenge,
@@ -72,7 +73,7 @@ class RegistryAccess:
         self._proven[proof] = user
         return user
 
-    def _token(self, auth: str | None, scope: Scope | None):  # type: ignore[no-untyped-def]
+    def _token(self, auth: str | None, scope: Scope | None) -> Token:
         if auth is None or not auth.startswith("Bearer "):
             raise self._challenge("a token is required: ask the token service first", scope)
         try:

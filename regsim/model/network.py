@@ -88,7 +88,7 @@ class Network:
 
     def graph(self) -> Any:
         """The topology as a networkx graph (imported only when asked for)."""
-        import networkx as nx
+        import networkx as nx  # type: ignore[import-untyped]
 
         g = nx.Graph()
         for name, kind in self.nodes.items():

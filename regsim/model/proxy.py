@@ -9,6 +9,7 @@ cannot be reached. Pushes are refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from regsim.model.content import Blob, Manifest, parse_manifest
 from regsim.model.errors import ErrorCode, RegistryError
@@ -17,6 +18,10 @@ from regsim.model.names import is_digest_reference
 from regsim.model.registry import Registry
 from regsim.model.response import Response
 from regsim.model.world import UNREACHABLE
+
+if TYPE_CHECKING:
+    from regsim.model.client import Client
+    from regsim.model.session import HostSession
 
 
 @dataclass(slots=True)
@@ -35,13 +40,13 @@ class PullThroughCache(Registry):
         self.ttl = ttl
         self.fetched_at: dict[str, float] = {}      # blob or manifest digest -> when it was fetched
         self.stats = CacheStats()
-        self._agent = None
-        self._upstream_session = None
+        self._agent: Client | None = None
+        self._upstream_session: HostSession | None = None
         self._started = False
 
     # ----- talking to the upstream --------------------------------------------------------------
 
-    def _session(self):  # type: ignore[no-untyped-def]
+    def _upstream_session_now(self) -> HostSession:
         """The mirror's own client identity towards its upstream (anonymous, like a default proxy).
 
         The version check and token are made once and kept while the upstream answers.
@@ -60,7 +65,7 @@ class PullThroughCache(Registry):
         return at is not None and self.clock() - at < self.ttl
 
     def _upstream(self, name: str, method: str, path: str, call_name: str, *args: object) -> Response:
-        session = self._session()
+        session = self._upstream_session_now()
         if not self._started or not session.need(name, ("pull",)):
             session.outcome = Outcome()
             if not session.start({name: ("pull",)}):
@@ -175,12 +180,12 @@ class PullThroughCache(Registry):
         raise RegistryError(ErrorCode.UNSUPPORTED, f"{self.host} is a pull-through cache of {self.upstream}: "
                             "push to the upstream instead")
 
-    start_upload = _refuse  # type: ignore[assignment]
-    patch_upload = _refuse  # type: ignore[assignment]
-    put_upload = _refuse  # type: ignore[assignment]
-    put_manifest = _refuse  # type: ignore[assignment]
-    delete_manifest = _refuse  # type: ignore[assignment]
-    delete_blob = _refuse  # type: ignore[assignment]
+    start_upload = _refuse
+    patch_upload = _refuse
+    put_upload = _refuse
+    put_manifest = _refuse
+    delete_manifest = _refuse
+    delete_blob = _refuse
 
     def layer_bytes_stored(self) -> int:
         """Layer bytes the mirror holds: blobs a cached manifest names as layers."""

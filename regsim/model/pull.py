@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from regsim.model.content import Index, Manifest, Platform, parse_manifest
 from regsim.model.errors import RegistryError
-from regsim.model.events import DOWNLOAD, LOCAL, MIRROR_HIT, MIRROR_MISS, PULLED, BlobRecord, Outcome
+from regsim.model.events import (
+    DOWNLOAD,
+    LOCAL,
+    MIRROR_HIT,
+    MIRROR_MISS,
+    PULLED,
+    BlobRecord,
+    Outcome,
+)
 from regsim.model.names import Reference
 from regsim.model.session import HostSession
 from regsim.model.units import format_size

@@ -8,12 +8,14 @@ there, POST + PATCH + PUT for what must travel, the config blob last, then the m
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from regsim.model.content import Descriptor, Index, Manifest, SizedContent
 from regsim.model.errors import RegistryError
 from regsim.model.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
+from regsim.model.response import Response
 from regsim.model.session import HostSession
 from regsim.model.units import format_size
 
@@ -108,11 +110,10 @@ class _Pusher:
                 if status != 200:
                     self.client.forget_location(digest, host, source)
                     continue
-                registry = self.registry
-                repository = self.repository
+                query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
                 response, event = self.session.send(
-                    "POST", f"/v2/{repository}/blobs/uploads/?from={quote(source, safe='')}&mount={quote(digest, safe='')}",
-                    lambda auth, s=source: registry.start_upload(auth, repository, mount=digest, from_repository=s),
+                    "POST", f"/v2/{self.repository}/blobs/uploads/?{query}",
+                    partial(self._mount, source=source, digest=digest),
                     f"ask to link {label} from {source} instead of uploading it", lane=UPLOAD, job=job,
                 )
                 if response.status == 201:
@@ -135,6 +136,9 @@ class _Pusher:
                     self.out.output.append(f"{short}: Layer already exists")
                     return True
         return self._upload(desc, kind, name, job, location, image)
+
+    def _mount(self, auth: str | None, source: str, digest: str) -> Response:
+        return self.registry.start_upload(auth, self.repository, mount=digest, from_repository=source)
 
     def _upload(
         self, desc: Descriptor, kind: str, name: str | None, job: int, location: str | None,

@@ -7,11 +7,12 @@ client reading from the replica too early does not find it yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
-from regsim.model.content import Index, Manifest
+from regsim.model.content import AnyManifest, Blob, Index, Manifest
 from regsim.model.events import BACKGROUND
-from regsim.model.registry import Registry
+from regsim.model.registry import Registry, Repository
 from regsim.model.response import Response
 
 if TYPE_CHECKING:
@@ -78,22 +79,22 @@ class Replication:
                     blob = origin.blobs[digest]
                     world.send(
                         copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/blobs/{digest}",
-                        lambda b=blob: _link(replica, target, b),
+                        partial(_link, replica, target, blob),
                         f"replicate a blob to {copy.replica}", lane=BACKGROUND, sent=blob.size,
                     )[1].outcome = "replicated"
             tag = copy.tag if item is manifest else None
             world.send(
                 copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
-                lambda m=item, t=tag: _store_manifest(replica, copy.repository, m, t),
+                partial(_store_manifest, replica, copy.repository, item, tag),
                 f"replicate the manifest to {copy.replica}", lane=BACKGROUND, sent=len(item.raw),
             )[1].outcome = "replicated"
 
 
-def _link(replica: Registry, target, blob) -> Response:  # type: ignore[no-untyped-def]
+def _link(replica: Registry, target: Repository, blob: Blob) -> Response:
     replica.blobs.setdefault(blob.digest, blob)
     target.layers.add(blob.digest)
     return Response(201)
 
 
-def _store_manifest(replica: Registry, repository: str, manifest, tag: str | None) -> Response:  # type: ignore[no-untyped-def]
+def _store_manifest(replica: Registry, repository: str, manifest: AnyManifest, tag: str | None) -> Response:
     return replica.put_manifest(None, repository, tag or manifest.digest, manifest.raw, manifest.media_type, manifest)

@@ -19,6 +19,7 @@ from regsim.model.world import UNREACHABLE
 
 if TYPE_CHECKING:
     from regsim.model.client import Client
+    from regsim.model.registry import Registry
 
 REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
 
@@ -38,7 +39,7 @@ class HostSession:
         self.scopes: dict[str, set[str]] = {}
 
     @property
-    def registry(self):  # type: ignore[no-untyped-def]
+    def registry(self) -> Registry:
         return self.world.registries[self.host]
 
     def send(

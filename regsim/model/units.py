@@ -50,7 +50,7 @@ def parse_bandwidth(text: str) -> float:
     return value
 
 
-def parse_duration(text: str | int | float) -> float:
+def parse_duration(text: str | float) -> float:
     """`80ms` -> 0.08, `2h` -> 7200.0."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         if text < 0:

@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-import regsim.model.pull  # noqa: F401  (loaded up front: a step should not pay for an import)
+import regsim.model.pull
 import regsim.model.push  # noqa: F401
 from regsim.model.events import Outcome, RequestEvent
 from regsim.model.gc import collect_garbage

@@ -10,7 +10,13 @@ from regsim.model.content import Platform
 from regsim.model.errors import RegistryError
 from regsim.model.names import check_name
 from regsim.model.units import UnitError, parse_bandwidth, parse_duration, parse_size
-from regsim.scenario.commands import Command, CommandError, check_reference, parse_command, references_in
+from regsim.scenario.commands import (
+    Command,
+    CommandError,
+    check_reference,
+    parse_command,
+    references_in,
+)
 from regsim.scenario.problems import ContentError, Located, Path, Problem, did_you_mean
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",

@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from regsim.model.events import EXISTS, LOCAL, MIRROR_HIT, MIRROR_MISS, MOUNTED, PULLED, SENT, Outcome, RequestEvent, BlobRecord
+from regsim.model.events import (
+    EXISTS,
+    LOCAL,
+    MIRROR_HIT,
+    MIRROR_MISS,
+    MOUNTED,
+    PULLED,
+    SENT,
+    BlobRecord,
+    Outcome,
+    RequestEvent,
+)
 from regsim.model.world import World
 
 if TYPE_CHECKING:
