@@ -17,6 +17,10 @@ class UsageError(Exception):
     """Bad input: reported on stderr with exit status 2."""
 
 
+class ProblemsError(UsageError):
+    """A user's file has problems: each printed as FILE:LINE:COL: message, exit status 2."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regsim",
@@ -64,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "open": _open,
         }[args.command]
         return handler(args)
+    except ProblemsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
     except UsageError as error:
         print(f"regsim: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -86,7 +93,7 @@ def _load(name: str):  # type: ignore[no-untyped-def]
     try:
         return load_scenario(path)
     except ContentError as error:
-        raise UsageError("\n".join(str(p) for p in error.problems)) from None
+        raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
 
 
 def _play(args: argparse.Namespace) -> int:

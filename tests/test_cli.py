@@ -39,7 +39,8 @@ def _one_clean_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert "Traceback" not in err
-    assert lines[0].startswith("regsim: ")
+    # Problems in a file start with FILE:LINE:COL (so editors can jump there); other errors with "regsim: ".
+    assert lines[0].startswith("regsim: ") or re.match(r"^\S+:\d+:\d+: ", lines[0]), lines[0]
     return lines[0]
 
 
