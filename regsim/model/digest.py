@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from regsim.model.errors import ErrorCode, RegistryError
@@ -65,6 +66,7 @@ class Digest:
         return hashlib.new(self.algorithm, data).hexdigest() == self.hex
 
 
+@lru_cache(maxsize=65536)
 def sized_digest(identity: str, size: int) -> Digest:
     """A stable digest for a sized (not materialised) blob, derived from its identity.
 

@@ -6,8 +6,12 @@ One table maps a code to its HTTP status and message, as distribution's `errcode
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 from typing import Any
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9:._/-]*$")   # needs no JSON escaping
 
 
 class ErrorCode(Enum):
@@ -89,6 +93,10 @@ class RegistryError(Exception):
 
     def body_bytes(self) -> bytes:
         # The reference registry's JSON encoder ends the body with a newline.
+        if isinstance(self.detail, str) and _PLAIN.match(self.detail):
+            # The common case (a digest as detail), written without the JSON encoder.
+            return (f'{{"errors":[{{"code":"{self.code.name}","message":"{self.code.message}",'
+                    f'"detail":"{self.detail}"}}]}}\n').encode()
         return json.dumps(self.body(), separators=(",", ":")).encode() + b"\n"
 
     def __repr__(self) -> str:

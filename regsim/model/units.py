@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _SIZE_UNITS = {
     "B": 1,
@@ -62,6 +63,7 @@ def parse_duration(text: str | float) -> float:
     return float(match.group(1)) * _TIME_UNITS[match.group(2)]
 
 
+@lru_cache(maxsize=4096)
 def format_size(size: int, binary: bool = False) -> str:
     """A size as docker prints it: three significant digits, `79MB`, `2.5GB`, `585B`."""
     base, units = (1024.0, ("B", "KiB", "MiB", "GiB", "TiB")) if binary else (
