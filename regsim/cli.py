@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--images", type=int, default=100_000)
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--engine", action="store_true", help="time the step engine on the bundled scenarios instead")
+    bench.add_argument("--tui", action="store_true", help="time the app's start-up and one rendered player step instead")
     return parser
 
 
@@ -167,7 +168,11 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    if args.engine:
+    if args.tui:
+        from regsim.tui.bench import player_step_ms, startup_seconds
+
+        result = {"startup_seconds": round(startup_seconds(), 3), "player_step_ms": round(player_step_ms(), 1)}
+    elif args.engine:
         from regsim.scenario.bench import engine_timings
 
         result = engine_timings()

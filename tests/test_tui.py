@@ -530,6 +530,8 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         "regsim.tui.views.ledger",
         "regsim.tui.views.world",
         "regsim.tui.views.catalog",
+        "regsim.tui.views.sandbox",
+        "regsim.tui.views.chart",
     ],
 )
 def test_view_models_do_not_load_textual(module: str) -> None:

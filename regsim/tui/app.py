@@ -1,4 +1,4 @@
-"""The regsim app: home (the bundled scenarios) and the player; `run_app` starts it."""
+"""The regsim app: home, the player, the sandbox and charts; `run_app` starts it."""
 
 from __future__ import annotations
 
@@ -12,21 +12,28 @@ from textual.screen import Screen
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.scenario.engine import Player
-from regsim.scenario.loader import load_scenario
+from regsim.scenario.loader import Scenario, load_scenario
 from regsim.scenario.problems import ContentError
+from regsim.tui.commands import RegsimCommands
+from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.help import HelpScreen
 from regsim.tui.screens.home import HomeScreen
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
+from regsim.tui.screens.sandbox import SandboxScreen
+from regsim.tui.views.catalog import ScenarioEntry, scenario_entries
+from regsim.tui.views.chart import ChartSource
+from regsim.tui.views.sandbox import SandboxSession
 
 LIGHT, DARK = "textual-light", "textual-dark"
 
 
 class RegsimApp(App[int]):
-    """Home lists the scenarios; the player replays one, step by step."""
+    """Home lists the scenarios; the player replays one, step by step; the sandbox takes commands."""
 
     CSS_PATH = "regsim.tcss"
     TITLE = "regsim"
+    COMMANDS = App.COMMANDS | {RegsimCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
         (110, "-wide"),
@@ -49,9 +56,16 @@ class RegsimApp(App[int]):
         super().__init__()
         self.scenario_path = scenario_path
         self.files = list(files) if files is not None else scenario_files()
+        self._catalog: list[ScenarioEntry] | None = None
+
+    def catalog(self) -> list[ScenarioEntry]:
+        """The scenario files, each read once: title, summary, or its problems."""
+        if self._catalog is None:
+            self._catalog = scenario_entries(self.files)
+        return self._catalog
 
     def get_default_screen(self) -> Screen[None]:
-        return HomeScreen(self.files)
+        return HomeScreen(self.catalog())
 
     def on_mount(self) -> None:
         if self.scenario_path is not None:
@@ -74,6 +88,68 @@ class RegsimApp(App[int]):
             return False
         self.push_screen(PlayerScreen(player))
         return True
+
+    def open_sandbox(self, name: str | Path) -> bool:
+        """A sandbox on a fresh world built from a scenario's setup (none of its steps run)."""
+        path = find_scenario(str(name))
+        try:
+            scenario: Scenario = load_scenario(path)
+            session = SandboxSession.from_scenario(scenario)
+        except ContentError as error:
+            problems = [str(problem) for problem in error.problems]
+            self.push_screen(ProblemsScreen(f"{path} cannot be opened:", problems))
+            return False
+        except Exception as error:  # noqa: BLE001 - as for open_scenario
+            reason = f"{type(error).__name__}: {error}"
+            self.push_screen(
+                ProblemsScreen(f"{path} could not be set up (a bug in regsim):", [reason])
+            )
+            return False
+        self.push_screen(SandboxScreen(session))
+        return True
+
+    def open_sandbox_from_player(self, player: Player) -> None:
+        """A sandbox on a copy of the world the player shows now."""
+        self.push_screen(SandboxScreen(SandboxSession.from_player(player)))
+
+    # ----- charts ----------------------------------------------------------------------------
+
+    @staticmethod
+    def chart_source(screen: Screen[object]) -> ChartSource | None:
+        """The run a screen shows, up to where it is, for the chart screen; None without one."""
+        if isinstance(screen, ChartScreen):
+            return screen.source
+        if isinstance(screen, PlayerScreen):
+            player = screen.player
+            return ChartSource(player.run, player.position, player.scenario.id)
+        if isinstance(screen, SandboxScreen):
+            run = screen.session.run
+            return ChartSource(run, len(run.records), f"{run.scenario.id}-sandbox")
+        return None
+
+    def open_chart(self, kind: str = "transfer", screen: Screen[object] | None = None) -> None:
+        """The chart screen for `screen`'s run (the current screen's by default)."""
+        screen = screen or self.screen
+        if isinstance(screen, ChartScreen):
+            screen.kind = kind
+            return
+        source = self.chart_source(screen)
+        if source is None:
+            self.notify("Open a scenario or a sandbox first: charts show a run.", timeout=5)
+            return
+        self.push_screen(ChartScreen(source, kind))
+
+    def export_chart(self, screen: Screen[object] | None = None) -> None:
+        """Export the chart shown, or open the transfer chart of `screen`'s run and export it."""
+        screen = screen or self.screen
+        if isinstance(screen, ChartScreen):
+            screen.action_export()
+            return
+        source = self.chart_source(screen)
+        if source is None:
+            self.notify("Open a scenario or a sandbox first: charts show a run.", timeout=5)
+            return
+        self.push_screen(ChartScreen(source, "transfer", export_on_mount=True))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

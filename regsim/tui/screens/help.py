@@ -31,6 +31,8 @@ def node_keys(screen: Screen[object], node: DOMNode) -> list[KeyHelp]:
             continue
         keys, _ = grouped.setdefault(binding.action, ([], binding))
         display = app.get_key_display(Binding(key, binding.action))
+        if display.startswith("^") and len(display) > 1:
+            display = f"ctrl+{display[1:]}"  # spelled out for learners: ctrl+z, not ^z
         if display not in keys:
             keys.append(display)
     declared = [b.action for b in getattr(type(node), "BINDINGS", []) if isinstance(b, Binding)]

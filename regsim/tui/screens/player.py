@@ -65,6 +65,10 @@ class PlayerScreen(Screen[None]):
         Binding(
             "v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"
         ),
+        Binding("c", "chart", "Chart", tooltip="Transfer and storage charts up to this step"),
+        Binding(
+            "s", "sandbox", "Sandbox", tooltip="Type your own commands in the world as it is now"
+        ),
         Binding("escape", "leave", "Scenarios", tooltip="Back to the list of scenarios"),
     ]
 
@@ -77,10 +81,11 @@ class PlayerScreen(Screen[None]):
     detail: reactive[str] = reactive("requests")
 
     def __init__(self, player: Player) -> None:
-        super().__init__()
+        super().__init__(classes="simulator")
         self.player = player
         self.auto_interval = DEFAULT_INTERVAL
         self.auto_timer: Timer | None = None
+        self._bindings_at: tuple[bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="status-bar"):
@@ -125,7 +130,14 @@ class PlayerScreen(Screen[None]):
         )
         self.query_one(WorldTree).show(player.world)
         self.show_status()
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
+
+    def refresh_bindings_if_changed(self) -> None:
+        """The footer redraws all its keys on a refresh; only ask when a key turned on or off."""
+        at = (self.player.position == 0, self.player.position >= self.player.total)
+        if at != self._bindings_at:
+            self._bindings_at = at
+            self.refresh_bindings()
 
     def show_status(self) -> None:
         player = self.player
@@ -214,6 +226,16 @@ class PlayerScreen(Screen[None]):
 
     def action_switch_view(self) -> None:
         self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]
+
+    def action_chart(self) -> None:
+        self.stop_auto()
+        self.show_status()
+        self.app.open_chart("transfer", self)  # type: ignore[attr-defined]
+
+    def action_sandbox(self) -> None:
+        self.stop_auto()
+        self.show_status()
+        self.app.open_sandbox_from_player(self.player)  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
         self.stop_auto()

@@ -43,7 +43,10 @@ class RequestLog(DataTable[Text]):
         )
 
     def show(self, events: list[RequestEvent]) -> None:
-        self._request_rows = request_rows(events)
+        rows = request_rows(events)
+        if not rows and not self._request_rows and self.row_count == 0:
+            return  # an empty step after an empty step: nothing to redraw
+        self._request_rows = rows
         self._fill(keep_cursor=False)
 
     def on_resize(self) -> None:

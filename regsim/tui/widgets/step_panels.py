@@ -91,3 +91,22 @@ class DoneStep(Static):
             )
         lines += [Content(line) for line in record.output]
         self.update(Content("\n").join(lines))
+
+    def show_note(
+        self, typed: str, message: str, lines: list[str] | None = None, failed: bool = False
+    ) -> None:
+        """A line the sandbox answered itself: a problem with what was typed, help, undo, `as`."""
+        self.set_class(failed, "-failed")
+        self.border_title = "Cannot run that" if failed else "Sandbox"
+        self.border_subtitle = ""
+        shown = [Content.assemble((typed, "$text-primary bold"))] if typed else []
+        shown.append(
+            Content.assemble(
+                *((("error ", "$text-error bold"),) if failed else ()),
+                (message, "$text-error" if failed else "bold"),
+            )
+        )
+        if lines:
+            shown.append(Content.assemble(("You can type:", "bold")))
+            shown += [Content.assemble((line, "$text-accent")) for line in lines]
+        self.update(Content("\n").join(shown))

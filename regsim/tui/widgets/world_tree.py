@@ -44,7 +44,10 @@ class WorldTree(Tree[str]):
         )
 
     def show(self, world: World) -> None:
-        self._world_nodes = world_nodes(world)
+        nodes = world_nodes(world)
+        if nodes == self._world_nodes and self.root.children:
+            return  # most steps leave the world as it was; rebuilding the tree costs a frame
+        self._world_nodes = nodes
         self._fill()
 
     def _fill(self) -> None:

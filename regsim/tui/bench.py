@@ -1,0 +1,86 @@
+"""Benchmarks of the app's responsiveness: start-up to the home screen, and one player step.
+
+Targets (issue 7): the home screen in under 1 s, a step in the player in under 50 ms.
+Run `python -m regsim.tui.bench`; these are measurements, not timed tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+SIZE = (120, 34)
+
+
+async def _home_ready(started: float) -> float:
+    from regsim.tui.app import RegsimApp
+    from regsim.tui.screens.home import HomeScreen
+
+    app = RegsimApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.screen.is_mounted
+        return time.perf_counter() - started
+
+
+def startup_here() -> float:
+    """Seconds from importing the app to the home screen mounted, in this interpreter."""
+    started = time.perf_counter()
+    return asyncio.run(_home_ready(started))
+
+
+def startup_seconds(cold: bool = True) -> float:
+    """Seconds to the home screen mounted (run_test, app ready), imports included.
+
+    `cold` measures in a fresh interpreter, as a learner starting `regsim` would see it
+    (less the interpreter's own start); otherwise in this one, where imports may be cached.
+    """
+    if not cold:
+        return startup_here()
+    code = "from regsim.tui.bench import startup_here; print(startup_here())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+async def _step_times(scenario: str, clock: Callable[[], float]) -> list[float]:
+    from regsim.tui.app import RegsimApp
+    from regsim.tui.screens.player import PlayerScreen
+
+    app = RegsimApp(scenario)
+    times = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayerScreen)
+        for _ in range(screen.player.total):
+            started = clock()
+            screen.action_next()
+            await pilot.pause()  # the screen has processed the update and refreshed
+            times.append(clock() - started)
+    return times
+
+
+def player_step_ms(scenario: str = "second-version", wall: bool = False) -> float:
+    """Median milliseconds for one step in the player: update every pane and render it.
+
+    By default the CPU time the step costs (`time.process_time`); `wall` gives the elapsed time,
+    which includes the pilot's idle polling (it sleeps 20 ms at a time until nothing is running).
+    """
+    clock = time.perf_counter if wall else time.process_time
+    return 1000 * statistics.median(asyncio.run(_step_times(scenario, clock)))
+
+
+def main() -> None:
+    print(f"startup to home screen  {startup_seconds():.3f} s   (target < 1 s)")
+    print(f"one player step         {player_step_ms():.1f} ms  (target < 50 ms) CPU time")
+    print(f"                        {player_step_ms(wall=True):.1f} ms  elapsed, with idle polling")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""The sandbox: type docker and registry commands against a scenario's world, and undo them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from regsim.tui.views.sandbox import Reply, SandboxSession, summary_lines
+from regsim.tui.views.world import layer_names
+from regsim.tui.widgets.ledger_panel import LedgerPanel
+from regsim.tui.widgets.request_log import RequestDetail, RequestLog
+from regsim.tui.widgets.step_panels import DoneStep
+from regsim.tui.widgets.world_tree import WorldTree
+
+DETAILS = ("requests", "ledger", "world")
+
+
+class SandboxScreen(Screen[None]):
+    """A command line over a live world; the panes show what the last command did."""
+
+    # The command line has focus, so every key here is one that typing cannot produce.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+z",
+            "undo",
+            "Undo",
+            key_display="ctrl+z",
+            priority=True,
+            tooltip="Take back the last command",
+        ),
+        Binding("up", "recall(-1)", "Earlier", show=False, tooltip="The command typed before"),
+        Binding("down", "recall(1)", "Later", show=False, tooltip="The command typed after"),
+        Binding(
+            "f2", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"
+        ),
+        Binding("f1", "app.help", "Help", tooltip="Every key of this screen"),
+        Binding("escape", "leave", "Leave", tooltip="Leave the sandbox"),
+    ]
+
+    HELP_NOTES = (
+        "Type a command and press Enter; `help` lists them all, `as NAME` switches the client.",
+        "tab moves between the command line, the request table and the world tree.",
+        "ctrl+p opens the command palette: charts of this sandbox's run, other scenarios.",
+    )
+
+    detail: reactive[str] = reactive("requests")
+
+    def __init__(self, session: SandboxSession) -> None:
+        super().__init__(classes="simulator")
+        self.session = session
+        self._recall = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-line")
+            yield Static(id="view-switch")
+        with Horizontal(id="prompt"):
+            yield Input(placeholder="docker pull …, registry gc, as bob, help", id="command")
+            yield Static(id="prompt-hint")
+        with Container(id="body"):
+            with Vertical(id="story"):
+                yield DoneStep(id="done")
+            yield LedgerPanel(id="ledger")
+            yield WorldTree(id="world")
+            with Vertical(id="requests-box"):
+                yield RequestLog(id="requests")
+                yield RequestDetail(id="request-detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#ledger").border_title = "Bytes (layers)"
+        self.query_one("#world").border_title = "World"
+        self.query_one("#requests-box").border_title = "Requests"
+        self.title = f"Sandbox: {self.session.scenario.title}"
+        self.set_class(True, f"-view-{self.detail}")
+        self.query_one("#prompt-hint", Static).update(
+            Content.assemble(
+                ("Enter", "bold"),
+                " runs · ",
+                ("↑", "bold"),
+                " recalls · ",
+                ("ctrl+z", "bold"),
+                " undoes · ",
+                ("help", "bold"),
+                " lists all",
+            )
+        )
+        self.query_one(DoneStep).show_note(
+            "", "Type a command above and press Enter.", summary_lines()
+        )
+        self.show_session()
+        self.query_one(Input).focus()
+
+    # ----- drawing ---------------------------------------------------------------------------
+
+    def show_session(self) -> None:
+        """Redraw the panes from the session's last record and world."""
+        session = self.session
+        record = session.current
+        requests = record.requests if record else []
+        self.query_one(RequestLog).show(requests)
+        self.query_one(RequestDetail).show(requests[0] if requests else None)
+        self.query_one("#requests-box").border_subtitle = (
+            f"{len(requests)} requests" if requests else ""
+        )
+        self.query_one(LedgerPanel).show(
+            record, session.records_so_far(), layer_names(session.world)
+        )
+        self.query_one(WorldTree).show(session.world)
+        self.query_one("#prompt").border_title = f"{session.actor or 'no client'}$"
+        self.show_status()
+        self.refresh_bindings()
+
+    def show_status(self) -> None:
+        session = self.session
+        count = len(session.records)
+        parts: list[str | tuple[str, str]] = [
+            ("sandbox", "bold"),
+            f"  {count} command{'s' if count != 1 else ''}",
+            "  ·  acting as ",
+            (session.actor or "nobody", "$text-accent bold"),
+            "  ·  ",
+            session.scenario.title,
+        ]
+        if session.start_step:
+            parts.append((f" (from step {session.start_step})", "dim"))
+        self.query_one("#status-line", Static).update(Content.assemble(*parts))
+        switch: list[str | tuple[str, str]] = [("f2:", "dim")]
+        for name in DETAILS:
+            switch.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
+        self.query_one("#view-switch", Static).update(Content.assemble(*switch))
+
+    def show_reply(self, reply: Reply) -> None:
+        done = self.query_one(DoneStep)
+        if reply.kind == "ran" and reply.record is not None:
+            done.show(reply.record)
+        elif reply.kind != "empty":
+            done.show_note(reply.text, reply.message, reply.lines, failed=reply.kind == "problem")
+        self.show_session()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        self.show_status()
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: RequestLog.RowHighlighted) -> None:
+        current = self.session.current
+        if current is not None and 0 <= event.cursor_row < len(current.requests):
+            self.query_one(RequestDetail).show(current.requests[event.cursor_row])
+
+    def watch_detail(self, old: str, new: str) -> None:
+        self.set_class(False, f"-view-{old}")
+        self.set_class(True, f"-view-{new}")
+        if self.is_mounted:
+            self.show_status()
+
+    # ----- typing and keys -------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.value = ""
+        self._recall = 0
+        self.run_line(event.value)
+
+    def run_line(self, text: str) -> Reply:
+        """Type one line into the session and show what it did."""
+        reply = self.session.enter(text)
+        self.show_reply(reply)
+        return reply
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return True if self.session.records else None
+        if action == "switch_view":
+            return self.has_class("-narrow")
+        if action == "recall":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_undo(self) -> None:
+        self.show_reply(self.session.undo())
+
+    def action_recall(self, step: int) -> None:
+        history = self.session.history
+        if not history:
+            return
+        self._recall = max(-len(history), min(0, self._recall + step))
+        command = self.query_one(Input)
+        command.value = history[self._recall] if self._recall else ""
+        command.cursor_position = len(command.value)
+
+    def action_switch_view(self) -> None:
+        self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]
+
+    def action_leave(self) -> None:
+        self.dismiss()

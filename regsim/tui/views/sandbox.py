@@ -1,0 +1,235 @@
+"""The sandbox: typed commands run against a scenario's world, step by step, with undo (no Textual).
+
+A typed command goes through the same path as a scenario step (`regsim.scenario.engine.run_step`):
+parse, check against the world, execute, time the requests on the network, close the step and
+make its record. The world after each command is kept, so undo is a list pop.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from regsim.model.world import World
+from regsim.scenario.commands import (
+    USAGE,
+    Command,
+    CommandError,
+    check_reference,
+    parse_command,
+    references_in,
+)
+from regsim.scenario.engine import Player, Run, run_step
+from regsim.scenario.loader import Scenario, StepSpec, find_recipe
+from regsim.scenario.problems import did_you_mean
+from regsim.scenario.records import StepRecord
+from regsim.scenario.world_builder import build_world
+
+# Words the sandbox itself understands, besides the scenario commands in USAGE.
+SANDBOX_USAGE = {
+    "as": "as NAME (act as another client)",
+    "undo": "undo (or ctrl+z: take back the last command)",
+    "help": "help (list every command)",
+}
+HEADS = ("docker", "registry", "network", "wait", *SANDBOX_USAGE)
+
+
+def usage_lines() -> list[str]:
+    """Every command the sandbox accepts, one usage line each."""
+    return [*USAGE.values(), *SANDBOX_USAGE.values()]
+
+
+def summary_lines() -> list[str]:
+    """What is possible in a few lines: each command family with its verbs."""
+    families: dict[str, list[str]] = {}
+    for key in USAGE:
+        head, _, verb = key.partition(" ")
+        if head != "wait":
+            families.setdefault(head, []).append(verb)
+    lines = []
+    for head, verbs in families.items():
+        if len(verbs) <= 2:  # short families show their arguments too: network down A B
+            verbs = [USAGE[f"{head} {verb}"].split(" ", 1)[1] for verb in verbs]
+        lines.append(f"{head} {', '.join(verbs)}")
+    lines.append("wait DURATION · as NAME · undo · help (every usage)")
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What typing one line did: a step ran (record), or a note (the actor changed, a problem)."""
+
+    text: str
+    kind: str  # ran | problem | actor | help | undo | empty
+    message: str = ""
+    lines: list[str] = field(default_factory=list)
+    record: StepRecord | None = None
+
+
+class SandboxSession:
+    """A world that learners change one typed command at a time; every command can be undone."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        world: World,
+        actor: str | None = None,
+        base_records: list[StepRecord] | None = None,
+        base_worlds: list[World] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.worlds = [world]  # worlds[i]: the world after i sandbox commands (never mutated)
+        self.records: list[StepRecord] = []
+        # The scenario steps already done when the sandbox was opened from the player.
+        self.base_records = list(base_records or [])
+        self.base_worlds = list(base_worlds or [])
+        clients = list(world.clients)
+        self.actor = actor if actor in world.clients else (clients[0] if clients else None)
+        self.history: list[str] = []  # lines typed, for recall with ↑
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> SandboxSession:
+        """A fresh world built from the scenario's setup, before any of its steps."""
+        return cls(scenario, build_world(scenario))
+
+    @classmethod
+    def from_player(cls, player: Player) -> SandboxSession:
+        """The world as the player shows it now; the next step's actor acts first."""
+        position = player.position
+        upcoming = player.next_step or (player.scenario.steps[-1] if player.total else None)
+        return cls(
+            player.scenario,
+            copy.deepcopy(player.world),
+            upcoming.actor if upcoming else None,
+            player.records_so_far(),
+            player.run.worlds[:position],
+        )
+
+    # ----- what the panes show -----------------------------------------------------------------
+
+    @property
+    def world(self) -> World:
+        return self.worlds[-1]
+
+    @property
+    def current(self) -> StepRecord | None:
+        return self.records[-1] if self.records else None
+
+    @property
+    def start_step(self) -> int:
+        """The scenario steps done before the sandbox began (0 from a scenario's setup)."""
+        return len(self.base_records)
+
+    def records_so_far(self) -> list[StepRecord]:
+        return [*self.base_records, *self.records]
+
+    @property
+    def run(self) -> Run:
+        """The scenario steps done before plus the sandbox's commands, as the charts read a run."""
+        return Run(self.scenario, self.records_so_far(), [*self.base_worlds, *self.worlds])
+
+    @property
+    def clients(self) -> list[str]:
+        return list(self.world.clients)
+
+    # ----- typing ----------------------------------------------------------------------------
+
+    def enter(self, text: str) -> Reply:
+        """Run one typed line: a scenario command, `as NAME`, `undo` or `help`."""
+        text = text.strip()
+        if not text:
+            return Reply(text, "empty")
+        self.history.append(text)
+        words = text.split()
+        if words[0] == "as":
+            return self.switch_actor(text, words[1:])
+        if words == ["undo"]:
+            return self.undo()
+        if words[0] in ("help", "?"):
+            return Reply(text, "help", "Commands you can type:", usage_lines())
+        try:
+            command = parse_command(text)
+            self.check(command)
+        except CommandError as error:
+            return self.problem(text, str(error))
+        return self.execute(text, command)
+
+    def problem(self, text: str, message: str) -> Reply:
+        """A command that cannot run; an unknown word gets the list of what is possible."""
+        head = text.split()[0]
+        unknown = head not in HEADS or " has no " in message
+        lines = summary_lines() if unknown else []
+        if head not in HEADS:
+            message = f"unknown command {head!r}{did_you_mean(head, HEADS)}"
+        return Reply(text, "problem", message, lines)
+
+    def switch_actor(self, text: str, names: list[str]) -> Reply:
+        clients = self.clients
+        if len(names) != 1:
+            return Reply(text, "problem", f"usage: {SANDBOX_USAGE['as']}", [])
+        name = names[0]
+        if name not in clients:
+            return Reply(
+                text, "problem", f"there is no client {name!r} here{did_you_mean(name, clients)}"
+            )
+        self.actor = name
+        return Reply(text, "actor", f"Now acting as {name}.")
+
+    def check(self, command: Command) -> None:
+        """What the scenario loader checks before a step runs, against this world."""
+        world = self.world
+        hosts = sorted(world.registries)
+        for reference in references_in(command):
+            host = check_reference(reference, world.default_registry)
+            if host not in hosts:
+                raise CommandError(
+                    f"{reference!r} goes to {host!r}, which is not a registry here"
+                    f"{did_you_mean(host or '', hosts)}"
+                )
+        if command.verb == "build" and find_recipe(self.scenario.images, command.args[0]) is None:
+            recipes = sorted(self.scenario.images)
+            raise CommandError(
+                f"no image recipe named {command.args[0]!r} in this scenario"
+                + (f"; you can build {', '.join(recipes)}" if recipes else "")
+            )
+        named_hosts: list[str] = []
+        if command.verb in ("login", "logout", "registry-gc", "registry-catalog"):
+            named_hosts = list(command.args[:1])
+        elif command.verb == "registry-tags":
+            named_hosts = [command.args[0].partition("/")[0]]
+        for host in named_hosts:
+            if host not in hosts:
+                raise CommandError(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
+        if command.verb in ("network-down", "network-up"):
+            nodes = hosts + self.clients
+            for name in command.args:
+                if name not in nodes:
+                    raise CommandError(
+                        f"{name!r} is not a client or registry here{did_you_mean(name, nodes)}"
+                    )
+        if command.needs_client and self.actor is None:
+            raise CommandError("this scenario has no clients to run docker commands")
+
+    def execute(self, text: str, command: Command) -> Reply:
+        """Exactly a scenario step: run it in a copy of the world and keep that copy."""
+        world = copy.deepcopy(self.world)
+        index = self.start_step + len(self.records) + 1
+        step = StepSpec(index, 0, actor=self.actor, command=command)
+        try:
+            record = run_step(world, self.scenario, step)
+        except Exception as error:  # noqa: BLE001 - the sandbox outlives a bug in one command
+            return Reply(
+                text, "problem", f"regsim could not run this ({type(error).__name__}: {error})"
+            )
+        self.worlds.append(world)
+        self.records.append(record)
+        return Reply(text, "ran", record=record)
+
+    def undo(self) -> Reply:
+        """Take back the last command that ran: its world and its record."""
+        if not self.records:
+            return Reply("undo", "problem", "Nothing to undo: no command has run in this sandbox.")
+        record = self.records.pop()
+        self.worlds.pop()
+        shown = f"{record.actor}$ {record.command}" if record.actor else f"$ {record.command}"
+        return Reply("undo", "undo", f"Undid {shown}", record=self.current)

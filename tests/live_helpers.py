@@ -1,0 +1,217 @@
+"""Helpers for the live-mode tests: a server on an ephemeral loopback port, HTTP calls, OCI layouts."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import hashlib
+import http.client
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+import pytest
+
+from regsim.live.server import LiveServer
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class ServerThread:
+    """A LiveServer running its own event loop in a background thread."""
+
+    def __init__(self, root: Path, **options: Any) -> None:
+        self.server = LiveServer(Path(root), **options)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.server.start())
+        except BaseException as error:  # noqa: BLE001 - reported to the starting thread
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if not self.loop.is_running():
+            return
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(30)
+        self.loop.close()
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def registry(self):  # type: ignore[no-untyped-def]
+        return self.server.registry
+
+    def log(self) -> list[tuple[str, str, int]]:
+        return [(e.event.method, e.event.path, e.event.status) for e in self.server.entries]
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            chunked = body is not None and not isinstance(body, (bytes, bytearray))
+            conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+            response = conn.getresponse()
+            data = response.read()
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+        finally:
+            conn.close()
+
+    # ----- small flows used by many tests -----------------------------------------------------
+
+    def push_blob(self, name: str, data: bytes, headers: dict[str, str] | None = None) -> str:
+        digest = sha256(data)
+        reply = self.request("POST", f"/v2/{name}/blobs/uploads/?digest={digest}", data,
+                             {"Content-Type": "application/octet-stream", **(headers or {})})
+        assert reply.status == 201, reply
+        return digest
+
+    def push_image(self, name: str, tag: str, layers: list[bytes], headers: dict[str, str] | None = None,
+                   config: bytes = b'{"architecture":"amd64","os":"linux"}') -> tuple[str, bytes]:
+        descriptors = []
+        for layer in layers:
+            descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                "digest": self.push_blob(name, layer, headers), "size": len(layer)})
+        config_digest = self.push_blob(name, config, headers)
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": config_digest, "size": len(config)},
+            "layers": descriptors,
+        }).encode()
+        reply = self.request("PUT", f"/v2/{name}/manifests/{tag}", manifest,
+                             {"Content-Type": OCI_MANIFEST, **(headers or {})})
+        assert reply.status == 201, reply
+        return reply.headers["docker-content-digest"], manifest
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def code(self) -> str:
+        return str(self.json()["errors"][0]["code"])
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+# ----- OCI image layouts the tests write themselves ---------------------------------------------
+
+
+def layer_tar(files: dict[str, bytes]) -> bytes:
+    """A gzip-compressed tar of the files (deterministic: fixed times and owners)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def write_layout(path: Path, tag: str, layers: list[bytes]) -> dict[str, bytes]:
+    """An OCI image layout (oci-layout, index.json, blobs/sha256/...) holding one tagged image.
+
+    Returns every blob written, by digest. Layers are taken as already-compressed blobs.
+    """
+    blobs: dict[str, bytes] = {}
+
+    def put(data: bytes) -> str:
+        digest = sha256(data)
+        blobs[digest] = data
+        target = path / "blobs" / "sha256" / digest[7:]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return digest
+
+    diff_ids = [sha256(gzip.decompress(layer)) if layer[:2] == b"\x1f\x8b" else sha256(layer) for layer in layers]
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }, sort_keys=True).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(config),
+                   "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": put(layer),
+                    "size": len(layer)} for layer in layers],
+    }).encode()
+    manifest_digest = put(manifest)
+    (path / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [{
+        "mediaType": OCI_MANIFEST, "digest": manifest_digest, "size": len(manifest),
+        "annotations": {"org.opencontainers.image.ref.name": tag},
+    }]}
+    (path / "index.json").write_text(json.dumps(index))
+    return blobs
+
+
+def read_layout_blobs(path: Path) -> dict[str, bytes]:
+    return {f"sha256:{p.name}": p.read_bytes() for p in (path / "blobs" / "sha256").iterdir()}
+
+
+def need_skopeo() -> str:
+    found = shutil.which("skopeo")
+    if found is None:
+        reason = "skopeo is not installed (.ci/live-tools installs it with apt-get)"
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+    return found
+
+
+def skopeo(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run(["skopeo", "--insecure-policy", *args], capture_output=True, text=True,
+                            timeout=300, check=False, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(f"skopeo {' '.join(args)} failed: {result.stderr}")
+    return result

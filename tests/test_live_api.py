@@ -1,0 +1,304 @@
+"""Live mode over real HTTP: every OCI Distribution endpoint, its success and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from live_helpers import OCI_MANIFEST, ServerThread, sha256
+
+ZERO = "sha256:" + "0" * 64
+
+
+@pytest.fixture
+def live(tmp_path):
+    with ServerThread(tmp_path / "root") as server:
+        yield server
+
+
+def open_upload(live: ServerThread, name: str = "team/app") -> str:
+    reply = live.request("POST", f"/v2/{name}/blobs/uploads/")
+    assert reply.status == 202
+    assert reply.headers["range"] == "0-0"
+    return reply.headers["location"]
+
+
+# ----- /v2/ and errors ----------------------------------------------------------------------------
+
+
+def test_ping_answers_200_with_the_api_version_header(live):
+    reply = live.request("GET", "/v2/")
+    assert reply.status == 200
+    assert reply.headers["docker-distribution-api-version"] == "registry/2.0"
+    assert reply.json() == {}
+
+
+def test_unknown_blob_is_the_specs_json_error(live):
+    reply = live.request("GET", f"/v2/team/app/blobs/{ZERO}")
+    assert reply.status == 404
+    assert reply.json() == {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown to registry",
+                                        "detail": ZERO}]}
+
+
+def test_a_malformed_digest_is_digest_invalid(live):
+    assert live.request("GET", "/v2/team/app/blobs/sha256:xyz").code == "DIGEST_INVALID"
+
+
+@pytest.mark.parametrize("path", [
+    "/v2/../../etc/blobs/" + ZERO,
+    "/v2/%2e%2e/%2e%2e/etc/manifests/latest",
+    "/v2/team/../../x/tags/list",
+    "/v2/Team/App/tags/list",
+])
+def test_names_that_try_path_traversal_are_name_invalid(live, path, tmp_path):
+    reply = live.request("GET", path)
+    assert (reply.status, reply.code) == (400, "NAME_INVALID")
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "x").exists()
+
+
+def test_a_method_a_route_does_not_take_is_405_unsupported(live):
+    reply = live.request("POST", "/v2/team/app/tags/list")
+    assert (reply.status, reply.code) == (405, "UNSUPPORTED")
+
+
+def test_a_path_outside_the_api_is_404(live):
+    assert live.request("GET", "/nothing").status == 404
+
+
+# ----- blobs and uploads --------------------------------------------------------------------------
+
+
+def test_single_post_upload_then_head_and_get(live):
+    data = os.urandom(10_000)
+    digest = live.push_blob("team/app", data)
+    head = live.request("HEAD", f"/v2/team/app/blobs/{digest}")
+    assert head.status == 200
+    assert head.headers["content-length"] == "10000"
+    assert head.headers["docker-content-digest"] == digest
+    assert head.body == b""
+    got = live.request("GET", f"/v2/team/app/blobs/{digest}")
+    assert got.status == 200 and got.body == data
+
+
+def test_blob_get_honours_byte_ranges(live):
+    data = bytes(range(256)) * 40
+    digest = live.push_blob("team/app", data)
+    part = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": "bytes=100-199"})
+    assert part.status == 206
+    assert part.body == data[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
+    tail = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": "bytes=10000-"})
+    assert tail.status == 206 and tail.body == data[10000:]
+    suffix = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": "bytes=-5"})
+    assert suffix.body == data[-5:]
+    beyond = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": "bytes=99999-"})
+    assert beyond.status == 416
+
+
+def test_a_blob_is_served_only_by_repositories_that_link_it(live):
+    digest = live.push_blob("team/app", b"team only")
+    assert live.request("GET", f"/v2/other/app/blobs/{digest}").code == "BLOB_UNKNOWN"
+
+
+def test_chunked_upload_with_content_range_then_status_then_put(live):
+    data = os.urandom(3000)
+    location = open_upload(live)
+    first = live.request("PATCH", location, data[:1000], {"Content-Range": "0-999",
+                                                          "Content-Type": "application/octet-stream"})
+    assert first.status == 202
+    assert first.headers["range"] == "0-999"
+    status = live.request("GET", location)
+    assert status.status == 204
+    assert status.headers["range"] == "0-999"
+    second = live.request("PATCH", location, data[1000:], {"Content-Range": "1000-2999"})
+    assert second.headers["range"] == "0-2999"
+    done = live.request("PUT", f"{location}?digest={sha256(data)}")
+    assert done.status == 201
+    assert done.headers["docker-content-digest"] == sha256(data)
+    assert done.headers["location"] == f"/v2/team/app/blobs/{sha256(data)}"
+    assert live.request("GET", f"/v2/team/app/blobs/{sha256(data)}").body == data
+
+
+def test_an_out_of_order_chunk_is_416_and_the_upload_stays_usable(live):
+    data = os.urandom(2000)
+    location = open_upload(live)
+    live.request("PATCH", location, data[:1000], {"Content-Range": "0-999"})
+    skipped = live.request("PATCH", location, data[1500:], {"Content-Range": "1500-1999"})
+    assert (skipped.status, skipped.code) == (416, "RANGE_INVALID")
+    assert live.request("GET", location).headers["range"] == "0-999"
+    live.request("PATCH", location, data[1000:], {"Content-Range": "1000-1999"})
+    assert live.request("PUT", f"{location}?digest={sha256(data)}").status == 201
+
+
+def test_a_content_range_that_does_not_match_the_body_is_416(live):
+    location = open_upload(live)
+    reply = live.request("PATCH", location, b"abc", {"Content-Range": "0-9"})
+    assert reply.status == 416
+    assert live.request("GET", location).headers["range"] == "0-0"
+
+
+def test_streamed_patch_without_content_range_as_skopeo_sends_it(live):
+    data = os.urandom(50_000)
+    location = open_upload(live)
+    conn_reply = live.request("PATCH", location, iter([data[:20_000], data[20_000:]]))
+    assert conn_reply.status == 202
+    assert conn_reply.headers["range"] == "0-49999"
+    assert live.request("PUT", f"{location}?digest={sha256(data)}").status == 201
+
+
+def test_final_put_may_carry_the_last_bytes(live):
+    location = open_upload(live)
+    live.request("PATCH", location, b"hello ")
+    assert live.request("PUT", f"{location}?digest={sha256(b'hello world')}", b"world").status == 201
+
+
+def test_put_without_digest_is_digest_invalid_and_keeps_the_upload(live):
+    location = open_upload(live)
+    live.request("PATCH", location, b"abc")
+    assert live.request("PUT", location).code == "DIGEST_INVALID"
+    assert live.request("GET", location).status == 204
+
+
+def test_a_digest_mismatch_stores_nothing(live, tmp_path):
+    location = open_upload(live)
+    live.request("PATCH", location, b"the real bytes")
+    wrong = sha256(b"other bytes")
+    reply = live.request("PUT", f"{location}?digest={wrong}")
+    assert (reply.status, reply.code) == (400, "DIGEST_INVALID")
+    assert live.request("HEAD", f"/v2/team/app/blobs/{wrong}").status == 404
+    assert live.request("HEAD", f"/v2/team/app/blobs/{sha256(b'the real bytes')}").status == 404
+    assert not list((tmp_path / "root" / "blobs").rglob("*/*/*"))
+    assert not list((tmp_path / "root" / "uploads").iterdir())
+    single = live.request("POST", f"/v2/team/app/blobs/uploads/?digest={wrong}", b"not those")
+    assert single.code == "DIGEST_INVALID"
+    assert not list((tmp_path / "root" / "blobs").rglob("*/*/*"))
+
+
+def test_a_cancelled_upload_leaves_nothing(live, tmp_path):
+    location = open_upload(live)
+    live.request("PATCH", location, os.urandom(5000))
+    assert live.request("DELETE", location).status == 204
+    assert live.request("GET", location).code == "BLOB_UPLOAD_UNKNOWN"
+    assert not list((tmp_path / "root" / "uploads").iterdir())
+    assert not list((tmp_path / "root" / "blobs").rglob("*/*/*"))
+
+
+def test_an_unknown_upload_is_blob_upload_unknown(live):
+    reply = live.request("PATCH", "/v2/team/app/blobs/uploads/00000000-0000-4000-8000-000000000000", b"x")
+    assert (reply.status, reply.code) == (404, "BLOB_UPLOAD_UNKNOWN")
+
+
+def test_mount_from_another_repository_and_its_fallback(live):
+    digest = live.push_blob("team/app", b"shared layer")
+    mounted = live.request("POST", f"/v2/other/app/blobs/uploads/?mount={digest}&from=team/app")
+    assert mounted.status == 201
+    assert mounted.headers["docker-content-digest"] == digest
+    assert live.request("GET", f"/v2/other/app/blobs/{digest}").body == b"shared layer"
+    fallback = live.request("POST", f"/v2/third/app/blobs/uploads/?mount={ZERO}&from=team/app")
+    assert fallback.status == 202 and "location" in fallback.headers
+
+
+def test_delete_blob_unlinks_it(live):
+    digest = live.push_blob("team/app", b"gone soon")
+    assert live.request("DELETE", f"/v2/team/app/blobs/{digest}").status == 202
+    assert live.request("HEAD", f"/v2/team/app/blobs/{digest}").status == 404
+
+
+# ----- manifests, tags, referrers, catalog ----------------------------------------------------------
+
+
+def test_manifest_put_get_head_by_tag_and_digest(live):
+    digest, raw = live.push_image("team/app", "v1", [b"layer one"])
+    for reference in ("v1", digest):
+        got = live.request("GET", f"/v2/team/app/manifests/{reference}")
+        assert got.status == 200 and got.body == raw
+        assert got.headers["content-type"] == OCI_MANIFEST
+        assert got.headers["docker-content-digest"] == digest
+        head = live.request("HEAD", f"/v2/team/app/manifests/{reference}")
+        assert head.headers["content-length"] == str(len(raw)) and head.body == b""
+
+
+def test_a_manifest_naming_a_missing_blob_is_manifest_blob_unknown(live):
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": ZERO, "size": 2}, "layers": []}).encode()
+    reply = live.request("PUT", "/v2/team/app/manifests/v1", manifest, {"Content-Type": OCI_MANIFEST})
+    assert reply.code == "MANIFEST_BLOB_UNKNOWN"
+
+
+def test_an_unknown_manifest_and_an_unknown_repository(live):
+    assert live.request("GET", "/v2/team/app/manifests/nope").code == "NAME_UNKNOWN"
+    live.push_image("team/app", "v1", [b"x"])
+    assert live.request("GET", "/v2/team/app/manifests/nope").code == "MANIFEST_UNKNOWN"
+    assert live.request("GET", "/v2/team/none/tags/list").code == "NAME_UNKNOWN"
+
+
+def test_a_manifest_over_4_mib_is_413(live):
+    big = b'{"schemaVersion":2,"layers":[],"pad":"' + b"x" * (4 * 1024 * 1024) + b'"}'
+    reply = live.request("PUT", "/v2/team/app/manifests/big", big, {"Content-Type": OCI_MANIFEST})
+    assert (reply.status, reply.code) == (413, "MANIFEST_TOO_LARGE")
+
+
+def test_tags_list_is_lexical_with_n_last_and_link(live):
+    for tag in ("v10", "b", "a", "v2", "latest"):
+        live.push_image("team/app", tag, [b"same layer"])
+    every = live.request("GET", "/v2/team/app/tags/list")
+    assert every.json() == {"name": "team/app", "tags": ["a", "b", "latest", "v10", "v2"]}
+    assert "link" not in every.headers
+    page = live.request("GET", "/v2/team/app/tags/list?n=2")
+    assert page.json()["tags"] == ["a", "b"]
+    assert page.headers["link"] == '</v2/team/app/tags/list?n=2&last=b>; rel="next"'
+    after = live.request("GET", "/v2/team/app/tags/list?n=2&last=b")
+    assert after.json()["tags"] == ["latest", "v10"]
+    last = live.request("GET", "/v2/team/app/tags/list?n=2&last=v10")
+    assert last.json()["tags"] == ["v2"] and "link" not in last.headers
+
+
+def test_delete_by_tag_is_202_and_removes_only_the_tag(live):
+    digest, _ = live.push_image("team/app", "v1", [b"x"])
+    live.push_image("team/app", "also", [b"x"])
+    assert live.request("DELETE", "/v2/team/app/manifests/v1").status == 202
+    assert live.request("GET", "/v2/team/app/manifests/v1").code == "MANIFEST_UNKNOWN"
+    assert live.request("GET", f"/v2/team/app/manifests/{digest}").status == 200
+    assert live.request("DELETE", f"/v2/team/app/manifests/{digest}").status == 202
+    assert live.request("GET", "/v2/team/app/manifests/also").code == "MANIFEST_UNKNOWN"
+
+
+def test_referrers_lists_manifests_whose_subject_is_the_digest(live):
+    subject_digest, subject_raw = live.push_image("team/app", "v1", [b"x"])
+    empty = live.push_blob("team/app", b"{}")
+    signature = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/example.signature",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": len(subject_raw)},
+    }).encode()
+    put = live.request("PUT", f"/v2/team/app/manifests/{sha256(signature)}", signature,
+                       {"Content-Type": OCI_MANIFEST})
+    assert put.status == 201 and put.headers["oci-subject"] == subject_digest
+    listed = live.request("GET", f"/v2/team/app/referrers/{subject_digest}")
+    assert listed.status == 200
+    entries = listed.json()["manifests"]
+    assert [(e["digest"], e["artifactType"]) for e in entries] == [
+        (sha256(signature), "application/example.signature")]
+    filtered = live.request("GET", f"/v2/team/app/referrers/{subject_digest}?artifactType=other")
+    assert filtered.json()["manifests"] == []
+    assert filtered.headers["oci-filters-applied"] == "artifactType"
+
+
+def test_catalog_lists_repositories_with_paging(live):
+    for name in ("b/app", "a/app", "c/app"):
+        live.push_blob(name, b"x")
+    assert live.request("GET", "/v2/_catalog").json() == {"repositories": ["a/app", "b/app", "c/app"]}
+    page = live.request("GET", "/v2/_catalog?n=1&last=a/app")
+    assert page.json() == {"repositories": ["b/app"]}
+    assert "link" in page.headers
+
+
+def test_every_request_is_recorded_through_the_world_with_an_explanation(live):
+    live.request("HEAD", f"/v2/team/app/blobs/{ZERO}")
+    entry = live.server.entries[-1]
+    assert (entry.event.method, entry.event.status) == ("HEAD", 404)
+    assert "will upload it" in entry.event.why
+    assert live.server.world.sink[-1] is entry.event

@@ -1,0 +1,144 @@
+"""Live auth: basic and token (the built-in token endpoint as realm), scopes, expiry, no secret leaked."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from urllib.parse import quote
+
+import pytest
+from live_helpers import ServerThread, basic
+
+from regsim.model.auth import parse_challenge
+
+PASSWORD = "wonder-land-42"
+
+
+@pytest.fixture
+def token_live(tmp_path):
+    with ServerThread(tmp_path / "root", auth="token", users=[("alice", PASSWORD)],
+                      public_repositories=["open/app"]) as server:
+        yield server
+
+
+@pytest.fixture
+def basic_live(tmp_path):
+    with ServerThread(tmp_path / "root", auth="basic", users=[("alice", PASSWORD)]) as server:
+        yield server
+
+
+def token(live: ServerThread, scope: str, creds: dict[str, str] | None = None) -> str:
+    reply = live.request("GET", f"/token?service={quote(live.server.service)}&scope={quote(scope)}",
+                         headers=creds or {})
+    assert reply.status == 200, reply
+    return str(reply.json()["token"])
+
+
+def bearer(text: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {text}"}
+
+
+def test_token_auth_challenges_with_the_built_in_realm(token_live):
+    reply = token_live.request("GET", "/v2/")
+    assert reply.status == 401
+    challenge = parse_challenge(reply.headers["www-authenticate"])
+    assert challenge.scheme == "Bearer"
+    assert challenge.params["realm"] == f"http://127.0.0.1:{token_live.port}/token"
+    assert challenge.params["service"] == token_live.server.service
+
+
+def test_login_push_and_pull_with_a_scoped_token(token_live):
+    push = token(token_live, "repository:team/app:pull,push", basic("alice", PASSWORD))
+    token_live.push_image("team/app", "v1", [b"private layer"], bearer(push))
+    assert token_live.request("GET", "/v2/team/app/manifests/v1", headers=bearer(push)).status == 200
+
+
+def test_anonymous_pull_of_a_private_repository_is_refused(token_live):
+    push = token(token_live, "repository:team/app:pull,push", basic("alice", PASSWORD))
+    token_live.push_image("team/app", "v1", [b"private layer"], bearer(push))
+    anonymous = token(token_live, "repository:team/app:pull")
+    reply = token_live.request("GET", "/v2/team/app/manifests/v1", headers=bearer(anonymous))
+    assert (reply.status, reply.code) == (401, "UNAUTHORIZED")
+    assert 'error="insufficient_scope"' in reply.headers["www-authenticate"]
+
+
+def test_anonymous_pull_of_a_public_repository_is_allowed(token_live):
+    push = token(token_live, "repository:open/app:pull,push", basic("alice", PASSWORD))
+    token_live.push_image("open/app", "v1", [b"public layer"], bearer(push))
+    anonymous = token(token_live, "repository:open/app:pull")
+    assert token_live.request("GET", "/v2/open/app/manifests/v1", headers=bearer(anonymous)).status == 200
+
+
+def test_a_pull_token_cannot_push(token_live):
+    pull = token(token_live, "repository:team/app:pull", basic("alice", PASSWORD))
+    reply = token_live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(pull))
+    assert reply.status == 401
+    assert "repository:team/app:push" in reply.headers["www-authenticate"]
+
+
+def test_a_wrong_password_gets_no_token(token_live):
+    reply = token_live.request("GET", "/token?scope=repository:team/app:pull", headers=basic("alice", "nope"))
+    assert (reply.status, reply.code) == (401, "UNAUTHORIZED")
+
+
+def test_the_oauth2_password_form_gets_a_token(token_live):
+    form = f"grant_type=password&username=alice&password={PASSWORD}&service={token_live.server.service}" \
+           "&scope=repository:team/app:pull,push"
+    reply = token_live.request("POST", "/token", form.encode(),
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 200
+    text = reply.json()["access_token"]
+    assert token_live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text)).status == 202
+
+
+def test_a_tampered_token_is_refused(token_live):
+    text = token(token_live, "repository:team/app:pull", basic("alice", PASSWORD))
+    header, claims, signature = text.split(".")
+    value = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    value["access"][0]["actions"] = ["pull", "push", "delete"]
+    forged_claims = base64.urlsafe_b64encode(
+        json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    reply = token_live.request("POST", "/v2/team/app/blobs/uploads/",
+                               headers=bearer(f"{header}.{forged_claims}.{signature}"))
+    assert reply.status == 401
+
+
+def test_tokens_expire(tmp_path):
+    with ServerThread(tmp_path / "root", auth="token", users=[("alice", PASSWORD)], token_lifetime=1.0) as live:
+        text = token(live, "repository:team/app:pull,push", basic("alice", PASSWORD))
+        assert live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text)).status == 202
+        time.sleep(1.3)
+        reply = live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text))
+        assert reply.status == 401
+        assert 'error="invalid_token"' in reply.headers["www-authenticate"]
+
+
+def test_basic_auth_push_and_refusals(basic_live):
+    assert basic_live.request("GET", "/v2/").headers["www-authenticate"].startswith("Basic ")
+    basic_live.push_image("team/app", "v1", [b"x"], basic("alice", PASSWORD))
+    assert basic_live.request("GET", "/v2/team/app/manifests/v1").status == 401
+    assert basic_live.request("GET", "/v2/team/app/manifests/v1", headers=basic("alice", "bad")).status == 401
+    assert basic_live.request("GET", "/v2/team/app/manifests/v1",
+                              headers=basic("alice", PASSWORD)).status == 200
+
+
+def test_the_catalog_needs_credentials_when_auth_is_on(basic_live):
+    assert basic_live.request("GET", "/v2/_catalog").status == 401
+    assert basic_live.request("GET", "/v2/_catalog", headers=basic("alice", PASSWORD)).status == 200
+
+
+def test_no_password_or_token_appears_in_the_log_the_record_or_the_root(tmp_path):
+    with ServerThread(tmp_path / "root", auth="token", users=[("alice", PASSWORD)]) as live:
+        lines: list[str] = []
+        live.server.listeners.append(lambda entry: lines.append(entry.line()))
+        text = token(live, "repository:team/app:pull,push", basic("alice", PASSWORD))
+        live.push_image("team/app", "v1", [b"x"], bearer(text))
+        live.request("GET", "/token?scope=repository:team/app:pull", headers=basic("alice", "wrong-guess"))
+        record = json.dumps(live.server.record())
+    secrets = [PASSWORD, "wrong-guess", text, base64.b64encode(f"alice:{PASSWORD}".encode()).decode()]
+    dumped = "\n".join(lines) + record
+    dumped += "".join(p.read_text(errors="replace") for p in (tmp_path / "root").rglob("*") if p.is_file())
+    assert lines
+    for secret in secrets:
+        assert secret not in dumped

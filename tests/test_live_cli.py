@@ -1,0 +1,97 @@
+"""`regsim serve` (regsim.live.cli): safe defaults, clear refusals, the banner, the access log, --record."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from regsim.live.cli import serve_main
+from regsim.live.server import is_loopback
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"host": "0.0.0.0"}, "add --public"),
+    ({"host": "192.168.1.10"}, "add --public"),
+    ({"auth": "basic"}, "needs at least one --user"),
+    ({"users": ["alice:pw"]}, "--user needs --auth"),
+    ({"auth": "token", "users": ["alice"]}, "NAME:PASSWORD"),
+    ({"auth": "sometimes"}, "--auth must be"),
+    ({"port": 70000}, "--port"),
+])
+def test_bad_options_exit_2_with_one_line(tmp_path, options, message):
+    err = io.StringIO()
+    status = serve_main(**{"root": tmp_path, "port": 0, **options}, out=io.StringIO(), err=err)
+    assert status == 2
+    assert message in err.getvalue()
+    assert err.getvalue().count("\n") == 1
+
+
+def test_a_password_given_wrongly_is_not_echoed(tmp_path):
+    err = io.StringIO()
+    serve_main(root=tmp_path, port=0, auth="basic", users=[":hunter22"], out=io.StringIO(), err=err)
+    assert "hunter22" not in err.getvalue()
+
+
+def test_loopback_detection():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.1") and not is_loopback("example.org")
+
+
+def run_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "regsim.live", "--port", "0", "--root", str(tmp_path / "root"), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    banner = ""
+    deadline = time.time() + 30
+    while "Ctrl-C" not in banner and time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        banner += line
+    return proc, banner
+
+
+def test_serve_prints_its_url_examples_logs_requests_and_records_them(tmp_path):
+    record = tmp_path / "session.json"
+    proc, banner = run_server(tmp_path, "--auth", "basic", "--user", "alice:s3cret-pass", "--record", str(record))
+    try:
+        assert "regsim registry at http://127.0.0.1:" in banner
+        assert "skopeo copy --dest-tls-verify=false --dest-creds alice:PASSWORD" in banner
+        assert "oras push --plain-http" in banner
+        assert "s3cret-pass" not in banner
+        port = int(banner.split("http://127.0.0.1:")[1].split()[0])
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/v2/", headers={"Authorization": "Basic YWxpY2U6czNjcmV0LXBhc3M="})
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "GET /v2/ 200" in out
+    assert "s3cret-pass" not in out + err and "YWxpY2U6czNjcmV0LXBhc3M=" not in out + err
+    saved = json.loads(record.read_text())
+    assert saved["kind"] == "regsim-live-record"
+    assert [(r["method"], r["path"], r["status"]) for r in saved["requests"]] == [("GET", "/v2/", 200)]
+    assert "s3cret-pass" not in record.read_text()
+
+
+def test_public_without_auth_warns(tmp_path):
+    proc, banner = run_server(tmp_path, "--public")
+    try:
+        assert "regsim registry at" in banner
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert "WARNING" in err and "no auth" in err

@@ -1,0 +1,393 @@
+"""The sandbox, the chart screen and the command palette, driven as a learner or instructor would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from regsim.bundled import find_scenario
+from regsim.model.units import format_size
+from regsim.scenario.loader import load_scenario
+from regsim.tui.app import RegsimApp
+from regsim.tui.screens.chart import ChartScreen
+from regsim.tui.screens.home import HomeScreen, SandboxItem
+from regsim.tui.screens.player import PlayerScreen
+from regsim.tui.screens.sandbox import SandboxScreen
+from regsim.tui.screens.sandbox_chooser import SandboxChooser
+from regsim.tui.views.ledger import step_totals
+from regsim.tui.views.sandbox import SandboxSession
+from regsim.tui.widgets.request_log import RequestLog
+from regsim.tui.widgets.world_tree import WorldTree
+
+WIDE = (120, 34)
+SMALL = (80, 24)
+REGISTRY = "registry.example"
+APP = f"{REGISTRY}/team/app:v1"
+
+
+@pytest.fixture(autouse=True)
+def no_host_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Exports and any per-user state go to a temporary folder, never the developer's."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(exports))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    return exports
+
+
+def text(widget: Static) -> str:
+    content = widget.content
+    return getattr(content, "plain", str(content))
+
+
+def sandbox_of(app: RegsimApp) -> SandboxScreen:
+    assert isinstance(app.screen, SandboxScreen)
+    return app.screen
+
+
+async def type_command(pilot, line: str) -> None:  # type: ignore[no-untyped-def]
+    command = pilot.app.screen.query_one(Input)
+    command.value = line
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def tree_labels(tree: WorldTree) -> list[str]:
+    labels: list[str] = []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        for child in node.children:
+            labels.append(child.label.plain)
+            walk(child)
+
+    walk(tree.root)
+    return labels
+
+
+# ----- the session, without the app ---------------------------------------------------------------
+
+
+def test_a_typed_push_is_recorded_exactly_as_a_scenario_step_would_be() -> None:
+    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
+    for line in ("docker build -t app:v1 .", f"docker tag app:v1 {APP}"):
+        assert session.enter(line).kind == "ran"
+    reply = session.enter(f"docker push {APP}")
+    record = reply.record
+    assert reply.kind == "ran" and record is not None and record.ok
+    assert record.index == 3 and record.actor == "alice" and record.verb == "push"
+    assert record.layers_pushed == 3 and record.layer_bytes_up == record.naive_layer_bytes_up
+    assert record.requests and record.requests[0].path == "/v2/"
+
+
+def test_undo_takes_back_the_world_and_the_record() -> None:
+    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
+    session.enter("docker build -t app:v1 .")
+    before = session.world
+    session.enter(f"docker tag app:v1 {APP}")
+    assert session.world is not before
+    reply = session.undo()
+    assert reply.kind == "undo" and "docker tag" in reply.message
+    assert session.world is before and len(session.records) == 1
+    assert session.undo().kind == "undo"
+    assert session.undo().kind == "problem"
+
+
+def test_as_switches_the_acting_client_and_unknown_names_are_refused() -> None:
+    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
+    assert session.actor == "alice"
+    assert session.enter("as bob").kind == "actor" and session.actor == "bob"
+    refused = session.enter("as bobby")
+    assert refused.kind == "problem" and "did you mean 'bob'" in refused.message
+    assert session.actor == "bob"
+
+
+def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> None:
+    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
+    for line, words in (
+        ("docker pull elsewhere.example/app:v1", "not a registry here"),
+        ("registry gc elsewhere.example", "not a registry here"),
+        ("network down alice nowhere", "not a client or registry here"),
+        ("docker build -t nope:v9", "no image recipe named 'nope:v9'"),
+        ("docker push", "usage: docker push"),
+    ):
+        reply = session.enter(line)
+        assert reply.kind == "problem" and words in reply.message, line
+    assert session.records == []
+
+
+# ----- the sandbox screen -------------------------------------------------------------------------
+
+
+async def test_a_typed_pull_shows_its_requests_and_the_ledger_numbers_of_its_record() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "n", "s")  # build, tag, push; then a sandbox from there
+        screen = sandbox_of(app)
+        assert screen.session.start_step == 3
+        await type_command(pilot, "as bob")
+        assert "acting as bob" in text(screen.query_one("#status-line", Static))
+        await type_command(pilot, f"docker pull {APP}")
+        record = screen.session.current
+        assert record is not None and record.ok and record.index == 4
+        table = screen.query_one(RequestLog)
+        assert table.row_count == len(record.requests) > 0
+        assert [cell.plain for cell in table.get_row_at(0)[:3]] == ["GET", "/v2/", "200"]
+        ledger = text(screen.query_one("#ledger", Static))
+        totals = step_totals(record)
+        assert f"actual {format_size(record.layer_bytes_down)}" in ledger
+        assert f"naive {format_size(record.naive_layer_bytes_down)}" in ledger
+        assert f"saved {format_size(totals.saved)} ({totals.saved_per_cent})" in ledger
+        assert "So far (4 steps)" in ledger
+        done = text(screen.query_one("#done", Static))
+        assert f"bob$ docker pull {APP}" in done
+        for line in record.output:
+            assert line in done
+        assert any(
+            label.startswith("bob") and "3 layers" in label
+            for label in tree_labels(screen.query_one(WorldTree))
+        )
+
+
+async def test_an_unknown_command_lists_what_is_possible_and_runs_nothing() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("s")
+        screen = sandbox_of(app)
+        await type_command(pilot, "dockr pull app:v1")
+        done = screen.query_one("#done", Static)
+        shown = text(done)
+        assert "unknown command 'dockr' (did you mean 'docker'?)" in shown
+        for family in ("docker build, tag, push, pull", "registry delete, gc", "network down A B"):
+            assert family in shown
+        assert done.has_class("-failed")
+        assert screen.session.records == []
+        await type_command(pilot, "help")
+        shown = text(done)
+        assert "docker pull [--platform OS/ARCH] NAME[:TAG|@DIGEST]" in shown
+        assert "as NAME" in shown and not done.has_class("-failed")
+
+
+async def test_ctrl_z_undoes_the_last_command_and_the_panes_follow() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "s")  # alice has built app:v1
+        screen = sandbox_of(app)
+        assert screen.check_action("undo", ()) is None
+        await type_command(pilot, f"docker tag app:v1 {APP}")
+        await type_command(pilot, f"docker push {APP}")
+        assert screen.query_one(RequestLog).row_count > 0
+        assert any(
+            label.startswith("team/app") for label in tree_labels(screen.query_one(WorldTree))
+        )
+        await pilot.press("ctrl+z")
+        assert len(screen.session.records) == 1
+        assert screen.query_one(RequestLog).row_count == 0
+        assert "Undid alice$ docker push" in text(screen.query_one("#done", Static))
+        assert not screen.session.world.registries[REGISTRY].repositories
+        assert not any(
+            label.startswith("team/app") for label in tree_labels(screen.query_one(WorldTree))
+        )
+        await pilot.press("ctrl+z")
+        assert screen.session.records == [] and screen.check_action("undo", ()) is None
+
+
+async def test_up_recalls_the_command_typed_before() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("s")
+        await type_command(pilot, "wait 1h")
+        await type_command(pilot, "registry gc")
+        command = app.screen.query_one(Input)
+        await pilot.press("up")
+        assert command.value == "registry gc"
+        await pilot.press("up")
+        assert command.value == "wait 1h"
+        await pilot.press("down", "down")
+        assert command.value == ""
+
+
+async def test_home_has_a_sandbox_entry_that_asks_which_setup_to_start_from() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        items = list(app.screen.query(SandboxItem))
+        assert len(items) == 1
+        await pilot.press("end")  # the list's last entry
+        app.screen.query_one("#scenarios").index = len(app.files)
+        await pilot.press("enter")
+        assert isinstance(app.screen, SandboxChooser)
+        await pilot.press("down", "enter")
+        screen = sandbox_of(app)
+        assert screen.session.scenario.path == str(app.catalog()[1].path)
+        assert screen.session.records == [] and screen.session.start_step == 0
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_s_on_home_opens_the_sandbox_on_the_highlighted_scenario() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("down", "s")
+        assert sandbox_of(app).session.scenario.path == str(app.files[1])
+
+
+async def test_escape_from_a_sandbox_opened_in_the_player_goes_back_to_the_same_step() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "s")
+        await type_command(pilot, "registry gc")
+        await pilot.press("escape")
+        assert isinstance(app.screen, PlayerScreen)
+        assert app.screen.player.position == 2
+
+
+async def test_the_sandbox_works_at_80x24_with_one_detail_at_a_time() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("n", "s")
+        screen = sandbox_of(app)
+        await type_command(pilot, f"docker tag app:v1 {APP}")
+        await type_command(pilot, f"docker push {APP}")
+        box, ledger = screen.query_one("#requests-box"), screen.query_one("#ledger")
+        assert box.display and not ledger.display
+        await pilot.press("f2")
+        assert ledger.display and not box.display
+        assert screen.query_one(Input).has_focus
+
+
+# ----- the chart screen ---------------------------------------------------------------------------
+
+
+async def test_c_in_the_player_charts_the_run_up_to_the_current_step() -> None:
+    app = RegsimApp("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "n", "c")
+        assert isinstance(app.screen, ChartScreen)
+        title = text(app.screen.query_one("#chart-title", Static))
+        assert "layer bytes over the network" in title and "(after step 3 of 8)" in title
+        chart = text(app.screen.query_one("#chart", Static))
+        assert "3↑push team/app:v1" in chart and "4" not in chart.split("\n")[-3][:3]
+        await pilot.press("k")
+        assert app.screen.kind == "storage"
+        assert "stored per registry" in text(app.screen.query_one("#chart-title", Static))
+        await pilot.press("escape")
+        assert isinstance(app.screen, PlayerScreen)
+
+
+async def test_e_exports_png_and_csv_and_the_notification_names_them(
+    no_host_config: Path,
+) -> None:
+    app = RegsimApp("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end", "c", "e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        png = no_host_config / "second-version-transfer.png"
+        csv = no_host_config / "second-version-transfer.csv"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert csv.read_text(encoding="utf-8").startswith("step,")
+        messages = [n.message for n in app._notifications]
+        assert any(
+            png.name in m and csv.name in m and str(no_host_config) in m for m in messages
+        ), messages
+        assert not app.screen.has_class("-exporting")
+
+
+async def test_an_export_that_cannot_be_written_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "missing"))
+    app = RegsimApp("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "n", "c", "e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = list(app._notifications)
+        assert notes and notes[-1].severity == "error"
+        assert "does not exist" in notes[-1].message
+        assert app.is_running
+
+
+def test_the_chart_screen_draws_without_loading_matplotlib() -> None:
+    code = """
+import asyncio, sys
+from regsim.tui.app import RegsimApp
+from regsim.tui.screens.chart import ChartScreen
+
+async def main():
+    app = RegsimApp("second-version")
+    async with app.run_test(size=(120, 34)) as pilot:
+        await pilot.press("end", "c", "k", "k", "k")
+        assert isinstance(app.screen, ChartScreen)
+    print("matplotlib" in sys.modules)
+
+asyncio.run(main())
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+# ----- the command palette ------------------------------------------------------------------------
+
+
+async def test_the_palette_opens_any_scenario_and_charts_the_current_one() -> None:
+    app = RegsimApp("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "ctrl+p")
+        await pilot.press(*"chart: storage")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChartScreen) and app.screen.kind == "storage"
+        assert app.screen.source.position == 2
+        await pilot.press("ctrl+p")
+        await pilot.press(*"open scenario: first push")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayerScreen)
+        assert app.screen.player.scenario.id == "first-push-pull"
+
+
+async def test_the_palette_offers_a_sandbox_for_every_scenario() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"sandbox: garbage")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert sandbox_of(app).session.scenario.id == "garbage-collection"
+
+
+async def test_export_chart_from_the_palette_writes_the_files(no_host_config: Path) -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n", "n", "ctrl+p")
+        await pilot.press(*"export chart")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChartScreen)
+        written = sorted(path.name for path in no_host_config.iterdir())
+        assert written == [
+            "first-push-pull-transfer-after-step-3.csv",
+            "first-push-pull-transfer-after-step-3.png",
+        ]
+
+
+async def test_help_in_the_sandbox_lists_its_keys() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("s", "f1")
+        shown = text(app.screen.query_one("#help-text", Static))
+        for words in ("ctrl+z", "Undo", "esc", "Leave", "palette"):
+            assert words in shown, words

@@ -1,0 +1,118 @@
+"""Snapshots (SVG) of each screen at 120x34: what a class sees, checked against an approved picture.
+
+Update after a deliberate change with `pytest tests/test_tui_snapshots.py --snapshot-update`,
+then look at the SVGs in tests/__snapshots__/ before keeping them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import textual.constants
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from regsim.bundled import find_scenario
+from regsim.scenario.engine import Player
+from regsim.scenario.loader import load_scenario
+from regsim.tui.app import RegsimApp
+
+SIZE = (120, 34)
+
+
+@pytest.fixture(autouse=True)
+def no_host_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing from the developer's machine reaches the picture: state, exports, colour settings."""
+    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "exports"))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    for name in ("TEXTUAL_THEME", "TEXTUAL_FILTERS", "TEXTUAL_COLOR_SYSTEM", "TEXTUAL_DIM_FACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+    # Textual reads its environment once, on import; what it read must not reach the picture.
+    monkeypatch.setattr(textual.constants, "FILTERS", "")
+
+
+async def frozen(pilot: Pilot) -> None:
+    """The default dark theme and no blinking cursors: a snapshot must not depend on when or
+    where it was taken."""
+    pilot.app.theme = "textual-dark"
+    for command in pilot.app.query(Input):
+        command.cursor_blink = False
+
+
+def typing(*lines: str, keys: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """A run_before that presses `keys`, then types each line into the sandbox's command line."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press(*keys)
+        await pilot.pause()
+        for line in lines:
+            pilot.app.screen.query_one(Input).value = line
+            await pilot.press("enter")
+            await pilot.pause()
+        await frozen(pilot)
+
+    return run_before
+
+
+def failed_step(name: str) -> int:
+    player = Player(load_scenario(find_scenario(name)))
+    return next(record.index for record in player.run.records if not record.ok)
+
+
+def test_home_lists_the_scenarios_and_the_sandbox(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(RegsimApp(), terminal_size=SIZE, run_before=frozen)
+
+
+def test_player_after_three_steps(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(
+        RegsimApp("first-push-pull"), press=["n", "n", "n"], terminal_size=SIZE, run_before=frozen
+    )
+
+
+def test_player_on_a_failed_step(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    steps = failed_step("private-pull")
+    assert snap_compare(
+        RegsimApp("private-pull"), press=["n"] * steps, terminal_size=SIZE, run_before=frozen
+    )
+
+
+def test_help_of_the_player(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(
+        RegsimApp("first-push-pull"), press=["question_mark"], terminal_size=SIZE, run_before=frozen
+    )
+
+
+def test_sandbox_after_a_push(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    run_before = typing(
+        "docker tag app:v1 registry.example/team/app:v1",
+        "docker push registry.example/team/app:v1",
+        keys=("n", "s"),
+    )
+    assert snap_compare(RegsimApp("first-push-pull"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_sandbox_answers_an_unknown_command(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    run_before = typing("dockr pull app:v1", keys=("s",))
+    assert snap_compare(RegsimApp("first-push-pull"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_chart_of_the_transfer_after_seven_steps(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(
+        RegsimApp("second-version"),
+        press=["n"] * 7 + ["c"],
+        terminal_size=SIZE,
+        run_before=frozen,
+    )
+
+
+def test_chart_of_the_storage_at_the_end(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(
+        RegsimApp("garbage-collection"),
+        press=["end", "c", "k"],
+        terminal_size=SIZE,
+        run_before=frozen,
+    )

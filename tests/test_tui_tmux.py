@@ -1,0 +1,103 @@
+"""A real terminal: start `python -m regsim` in tmux, press keys, read the screen back.
+
+The same steps show the app by hand (see the README):
+    tmux new-session -d -s regsim -x 100 -y 30 'python -m regsim'
+    tmux send-keys -t regsim Enter
+    tmux capture-pane -p -t regsim
+    tmux kill-session -t regsim
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from regsim.bundled import scenario_files
+from regsim.scenario.loader import load_scenario
+
+WIDTH, HEIGHT = 100, 30
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tmux(*args: str) -> str:
+    result = subprocess.run(["tmux", *args], capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[str]:
+    """A tmux session running the app at 100x30, with the user's own settings kept out."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    name = f"regsim-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "REGSIM_EXPORT_DIR": str(tmp_path),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+    }
+    command = " ".join(
+        [
+            "env -i",
+            *(f"{key}={value}" for key, value in env.items()),
+            sys.executable,
+            "-m regsim",
+        ]
+    )
+    tmux(
+        "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", str(WIDTH), "-y", str(HEIGHT),
+        "-c", str(ROOT), command,
+    )  # fmt: skip
+    try:
+        yield name
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False, capture_output=True)
+
+
+def screen(name: str) -> str:
+    """The pane's text; empty once the app has quit and the session with it."""
+    result = subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", name], check=False, capture_output=True, text=True
+    )
+    return result.stdout if result.returncode == 0 else ""
+
+
+def wait_for(name: str, found: Callable[[str], bool], seconds: float = 20.0) -> str:
+    """The screen once `found` says so; the last screen in the failure message otherwise."""
+    deadline = time.monotonic() + seconds
+    shown = ""
+    while time.monotonic() < deadline:
+        shown = screen(name)
+        if found(shown):
+            return shown
+        time.sleep(0.1)
+    raise AssertionError(f"the screen never showed what was expected:\n{shown}")
+
+
+def test_the_app_starts_in_a_real_terminal_and_enter_opens_the_first_scenario(
+    session: str,
+) -> None:
+    first = load_scenario(scenario_files()[0])
+    home = wait_for(session, lambda s: "watch a container image registry work" in s)
+    assert "regsim" in home.splitlines()[0]
+    assert first.title in home
+    assert len(home.splitlines()) <= HEIGHT
+    tmux("send-keys", "-t", session, "Enter")
+    player = wait_for(session, lambda s: f"step 0 of {len(first.steps)}" in s)
+    assert f"Next: step 1 of {len(first.steps)}" in player
+    tmux("send-keys", "-t", session, "n")
+    wait_for(session, lambda s: f"step 1 of {len(first.steps)}" in s)
+    tmux("send-keys", "-t", session, "q")
+    wait_for(session, lambda s: "step 1 of" not in s)  # quit: the session ends with the app
