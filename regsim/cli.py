@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the app on the bundled lessons and scenarios.",
     )
     parser.add_argument("--version", action="version", version=f"regsim {__version__}")
+    parser.add_argument("--lessons", action="append", type=Path, metavar="DIR",
+                        help="add a folder of your own lessons (with a scenarios/ folder beside or inside it)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     play = commands.add_parser("play", help="replay a scenario in the terminal, step by step")
@@ -46,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
     open_.add_argument("scenario", help="a scenario file, or the id of a bundled scenario")
+
+    lessons = commands.add_parser("lessons", help="list the lessons and your progress")
+    lessons.add_argument("--json", action="store_true")
+
+    progress = commands.add_parser("progress", help="export, import or reset your progress")
+    group = progress.add_mutually_exclusive_group()
+    group.add_argument("--export", type=Path, metavar="FILE")
+    group.add_argument("--import", dest="import_", type=Path, metavar="FILE")
+    group.add_argument("--reset", action="store_true")
+
+    serve = commands.add_parser("serve", help="serve the OCI Distribution API to real clients and explain every request")
+    from regsim.live.cli import add_serve_arguments  # argparse only: aiohttp loads when the server starts
+
+    add_serve_arguments(serve)
 
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
     scenarios.add_argument("--json", action="store_true")
@@ -66,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _app()
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
-            "open": _open,
+            "open": _open, "lessons": _lessons, "progress": _progress, "serve": _serve,
         }[args.command]
         return handler(args)
     except ProblemsError as error:
@@ -77,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`regsim play … | head`): stop quietly, as command-line tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]
@@ -147,6 +169,30 @@ def _chart(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     print(f"wrote {path}")
     return EXIT_OK
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    from regsim.lessons.commands import LessonUsageError, cmd_lessons
+
+    try:
+        return cmd_lessons(args.json, args.lessons)
+    except LessonUsageError as error:
+        raise UsageError(str(error)) from None
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from regsim.lessons.commands import LessonUsageError, cmd_progress
+
+    try:
+        return cmd_progress(export=args.export, import_=args.import_, reset=args.reset)
+    except LessonUsageError as error:
+        raise UsageError(str(error)) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from regsim.live.cli import run_from_args
+
+    return run_from_args(args)
 
 
 def _scenarios(args: argparse.Namespace) -> int:

@@ -459,3 +459,19 @@ def test_the_lessons_package_loads_no_ui_or_charting_library():
                             check=False)
     assert result.returncode == 0, result.stderr
     assert len(modules) >= 10
+
+
+@pytest.mark.parametrize(("answer", "unit", "value"), [
+    ("6 layers", "layers", 6), ("2.3MB", "bytes", 2_300_000), ("800ms", "seconds", 0.8), ("3", None, 3)])
+def test_a_numeric_answer_without_a_unit_is_read_in_the_unit_it_is_written_in(tmp_path, answer, unit, value):
+    path = write(tmp_path, FRONT + f"## Page\n```question\nid: q\nkind: numeric\nprompt: How much?\n"
+                                   f"answer: {answer}\n```\n")
+    question = load_lesson(path).questions[0]
+    assert (question.unit, question.answer) == (unit, value)
+
+
+def test_a_lesson_set_replays_each_scenario_once_for_computed_answers():
+    lessons = load_lessons([FIXTURES])
+    run = lessons.run_for("second-push")
+    assert run is lessons.run_for(lessons.get("second-push"))
+    assert run.records[6].layers_pushed == 1

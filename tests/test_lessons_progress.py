@@ -252,6 +252,7 @@ def test_lessons_with_a_broken_lesson_names_file_line_and_column(path):
 
 def test_lessons_text_shows_each_lesson_with_its_status(path):
     code, out, _ = run_cmd(cmd_lessons, False, [FIXTURES], store=ProgressStore(path))
+    assert code == 0
     line = next(line for line in out.splitlines() if "second-push" in line)
     assert "The second push travels light" in line and line.endswith("5 questions  not started")
 

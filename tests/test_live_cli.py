@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from regsim.live.access import is_loopback
 from regsim.live.cli import serve_main
-from regsim.live.server import is_loopback
 
 
 @pytest.mark.parametrize(("options", "message"), [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,14 +35,24 @@ WRONG_CREDENTIALS = "incorrect username or password"
 class RegistryAccess:
     """Auth for one registry host: none, basic or token (with its own token service)."""
 
-    def __init__(self, host: str, policy: AccessPolicy, clock: Callable[[], float], lifetime: float = 300.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        policy: AccessPolicy,
+        clock: Callable[[], float],
+        lifetime: float = 300.0,
+        *,
+        realm: str | None = None,
+        secret: bytes | None = None,
+    ) -> None:
         self.host = host
         self.mode = policy.auth_mode
         self.policy = policy
         self.clock = clock
-        self.realm = f"https://{host}/token"
-        # A teaching registry signs with a secret derived from its name, so runs repeat exactly.
-        secret = hashlib.sha256(f"regsim token secret for {host}".encode()).digest()
+        self.realm = realm or f"https://{host}/token"
+        # A simulated registry signs with a secret derived from its name, so runs repeat exactly;
+        # a live one passes a secret of its own.
+        secret = secret or hashlib.sha256(f"regsim token secret for {host}".encode()).digest()
         self.issuer = TokenIssuer(host, secret, lifetime)
         self._proven: dict[str, str] = {}
 
@@ -134,10 +145,16 @@ class RegistryAccess:
         token = self.issuer.issue(user, parsed, self.policy, now)
         text = token.encoded()
         body = json.dumps(
-            {"token": text, "access_token": text, "expires_in": int(self.issuer.lifetime), "issued_at": now},
+            {"token": text, "access_token": text, "expires_in": int(self.issuer.lifetime),
+             "issued_at": _rfc3339(now)},
             separators=(",", ":"),
         ).encode()
         return Response(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
+
+
+def _rfc3339(seconds: float) -> str:
+    """The token spec's `issued_at` is RFC 3339 text (real clients refuse a bare number)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 @dataclass(slots=True)

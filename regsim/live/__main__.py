@@ -1,0 +1,7 @@
+"""`python -m regsim.live`: the same as `regsim serve`."""
+
+import sys
+
+from regsim.live.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""`regsim serve`: run a live registry on this machine and log every request in plain language.
+
+`add_serve_arguments` defines the options and `run_from_args` runs them, so `regsim/cli.py`
+needs three lines to offer the command; `python -m regsim.live` works on its own too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from regsim.live.access import is_loopback, parse_user
+from regsim.model.auth import AUTH_MODES, AuthInputError
+
+if TYPE_CHECKING:   # aiohttp is imported only when the server really starts
+    from regsim.live.server import LiveEntry, LiveServer
+
+EXIT_OK, EXIT_USAGE = 0, 2
+DEFAULT_PORT = 5000
+
+
+def default_root() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("regsim")) / "registry"
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 5000; 0 picks a free one)")
+    parser.add_argument("--root", type=Path, default=None, help="where blobs and repositories are kept "
+                        "(default: the user data directory)")
+    parser.add_argument("--auth", choices=AUTH_MODES, default="none", help="none (default), basic or token")
+    parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
+                        help="an account (repeatable); needed with --auth basic or token")
+    parser.add_argument("--public-repo", action="append", default=[], metavar="NAME",
+                        help="with auth, a repository anyone may pull without logging in (repeatable)")
+    parser.add_argument("--public", action="store_true",
+                        help="allow binding to an address other machines can reach")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="save every request of the session as JSON when the server stops")
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    return serve_main(
+        args.host, args.port, args.root, args.auth, args.user, args.record,
+        public=args.public, public_repositories=args.public_repo,
+    )
+
+
+def serve_main(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    root: Path | str | None = None,
+    auth: str = "none",
+    users: Sequence[str] = (),
+    record: Path | str | None = None,
+    *,
+    public: bool = False,
+    public_repositories: Sequence[str] = (),
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    ready: Callable[[LiveServer], None] | None = None,
+) -> int:
+    """Serve until interrupted (Ctrl-C or SIGTERM). Exit 2 with one line on bad input."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    def usage(message: str) -> int:
+        print(f"regsim serve: {message}", file=err)
+        return EXIT_USAGE
+
+    if auth not in AUTH_MODES:
+        return usage(f"--auth must be none, basic or token, not {auth!r}")
+    if not 0 <= port <= 65535:
+        return usage(f"--port must be 0-65535, not {port}")
+    if not is_loopback(host) and not public:
+        return usage(f"{host} is reachable from other machines: add --public to bind it on purpose")
+    try:
+        accounts = [parse_user(text) for text in users]
+    except AuthInputError as error:
+        return usage(str(error))
+    if auth != "none" and not accounts:
+        return usage(f"--auth {auth} needs at least one --user NAME:PASSWORD")
+    if auth == "none" and accounts:
+        return usage("--user needs --auth basic or --auth token")
+    if public and auth == "none":
+        print("regsim serve: WARNING: anyone who can reach this machine may push, pull and delete "
+              "(no auth); consider --auth token", file=err)
+    from regsim.live.server import LiveServer
+
+    root_path = Path(root) if root is not None else default_root()
+    server = LiveServer(root_path, host=host, port=port, auth=auth, users=accounts,
+                        public_repositories=list(public_repositories))
+
+    def log(entry: LiveEntry) -> None:
+        print(entry.line(), file=out, flush=True)
+
+    server.listeners.append(log)
+    try:
+        return asyncio.run(_serve(server, out, err, record, ready))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except OSError as error:
+        return usage(f"cannot serve on {host}:{port}: {error.strerror or error}")
+    except (ValueError, AuthInputError) as error:
+        return usage(str(error))
+
+
+async def _serve(
+    server: LiveServer, out: TextIO, err: TextIO, record: Path | str | None,
+    ready: Callable[[LiveServer], None] | None,
+) -> int:
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    print(banner(server), file=out, flush=True)
+    if ready is not None:
+        ready(server)
+    server.stop_event = stop  # type: ignore[attr-defined]
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        if record is not None:
+            write_record(Path(record), server.record())
+            print(f"regsim serve: {len(server.entries)} requests recorded in {record}", file=out, flush=True)
+    return EXIT_OK
+
+
+def write_record(path: Path, value: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps(value, indent=1) + "\n")
+    os.replace(temp, path)
+
+
+def banner(server: LiveServer) -> str:
+    """The URL and copy-paste examples (a password is never printed: PASSWORD stands for it)."""
+    address = server.service if ":" not in server.host else f"[{server.host}]:{server.port}"
+    user = server.users[0][0] if server.users else None
+    creds = f" --dest-creds {user}:PASSWORD" if user else ""
+    src_creds = f" --src-creds {user}:PASSWORD" if user else ""
+    login = f"  oras login --plain-http -u {user} {address}\n" if user else ""
+    lines = [
+        f"regsim registry at {server.url}  (auth: {server.auth}, root: {server.root})",
+        "",
+        "Push an image (an OCI layout directory) with skopeo:",
+        f"  skopeo copy --dest-tls-verify=false{creds} oci:./my-image:latest docker://{address}/demo/app:v1",
+        "Pull it back:",
+        f"  skopeo copy --src-tls-verify=false{src_creds} docker://{address}/demo/app:v1 oci:./copy:v1",
+        "Push and pull a file as an artifact with oras:",
+        login + f"  oras push --plain-http {address}/demo/notes:v1 notes.txt",
+        f"  oras pull --plain-http {address}/demo/notes:v1",
+        "",
+        "Every request is logged below with what it means. Ctrl-C stops the server.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="regsim serve", description="Serve the OCI Distribution API "
+                                     "to real clients and explain every request.")
+    add_serve_arguments(parser)
+    return run_from_args(parser.parse_args(argv))

@@ -1,0 +1,103 @@
+"""One plain-language sentence per live request: what the client asked and what the answer means."""
+
+from __future__ import annotations
+
+import json
+
+from regsim.model.response import Response
+
+_SHORT = 19  # "sha256:" and 12 hex characters
+
+
+def short(digest: str) -> str:
+    return digest[:_SHORT] if digest.startswith("sha") else digest
+
+
+def _error_code(response: Response) -> str | None:
+    if response.error is not None:
+        return response.error.code.name
+    if isinstance(response.body, bytes) and response.status >= 400:
+        try:
+            return str(json.loads(response.body)["errors"][0]["code"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+    return None
+
+
+def explain(route: str, method: str, response: Response, **parts: str) -> str:
+    """Why this request was made and what its answer tells the client."""
+    status = response.status
+    code = _error_code(response)
+    name = parts.get("name", "")
+    digest = short(parts.get("digest", ""))
+    reference = short(parts.get("reference", ""))
+    if status == 401:
+        return "401: the client must authenticate first (the challenge names the token service or Basic realm)"
+    if status == 403:
+        return "403 DENIED: the client is known but may not do this here"
+    if route == "ping":
+        return "the client checks that this is a v2 registry and whether it needs to log in"
+    if route == "token":
+        return "the token service hands out a signed, expiring token for the scopes asked and allowed"
+    if route == "blob" and method == "HEAD":
+        if status == 200:
+            return f"HEAD blob → 200: {name} already has {digest}, so the client skips uploading it"
+        return f"HEAD blob → 404: {name} lacks {digest}, so the client will upload it (or mount it)"
+    if route == "blob" and method == "GET":
+        if status == 206:
+            return f"a byte range of {digest}: the client resumes or splits a download"
+        if status == 200:
+            return f"the client downloads {digest} ({response.length:,} bytes)"
+        return f"{digest} is not in {name}: {code}"
+    if route == "blob" and method == "DELETE":
+        return f"{digest} is unlinked from {name}; the bytes go at the next garbage collection" if status == 202 \
+            else f"blob delete refused: {code}"
+    if route == "uploads" and method == "POST":
+        if "mount" in parts:
+            if status == 201:
+                return f"cross-repository mount: {digest} is linked from {parts.get('from')} — no byte travels"
+            if status == 202:
+                return "mount refused (the source lacks the blob or may not be read): an ordinary upload opens instead"
+        if status == 201:
+            return f"a single POST carried the whole blob {digest}; its digest was checked and it is stored"
+        if status == 202:
+            return "an upload session opens; the Location header says where to send the bytes"
+    if route == "upload":
+        if method == "PATCH":
+            return "a chunk of the blob arrives; the Range header says how much the registry holds" if status == 202 \
+                else ("416: the chunk does not continue where the upload stands" if status == 416
+                      else f"chunk refused: {code}")
+        if method == "PUT":
+            if status == 201:
+                return f"the upload closes: the bytes hash to {digest}, so the blob is stored"
+            if code == "DIGEST_INVALID":
+                return "the bytes do not hash to the digest the client named: nothing is stored"
+            return f"upload not completed: {code}"
+        if method == "GET":
+            return "upload status: 204 with Range tells a client where to resume"
+        if method == "DELETE":
+            return "the client abandons the upload; its bytes are discarded"
+    if route == "manifest":
+        if method == "PUT":
+            if status == 201:
+                return f"the manifest is stored as {short(response.headers.get('Docker-Content-Digest', ''))}" + (
+                    f" and tag {reference} now points at it" if ":" not in parts.get("reference", ":") else ""
+                )
+            if code == "MANIFEST_BLOB_UNKNOWN":
+                return "the manifest names a blob this repository lacks: push the blobs first"
+            if status == 413:
+                return "the manifest is over 4 MiB: refused"
+            return f"manifest refused: {code}"
+        if method in ("GET", "HEAD"):
+            if status == 200:
+                return f"the client resolves {name}:{reference} to {short(response.headers.get('Docker-Content-Digest', ''))}"
+            return f"{name} has no manifest {reference}: {code}"
+        if method == "DELETE":
+            return f"{reference} is deleted from {name}" if status == 202 else f"delete refused: {code}"
+    if route == "tags":
+        return f"the tags of {name}, in lexical order" if status == 200 else f"tag list refused: {code}"
+    if route == "catalog":
+        return "the list of repositories"
+    if route == "referrers":
+        return f"the artifacts (signatures, SBOMs, ...) whose subject is {digest}"
+    return f"{method} → {status}" + (f" {code}" if code else "")

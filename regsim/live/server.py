@@ -1,0 +1,576 @@
+"""The OCI Distribution API over HTTP (aiohttp), as a thin adapter over the model's `Registry`.
+
+Each request is matched to a route, turned into one call of a `Registry` method, and sent
+through `World.send`, which records it as a `RequestEvent` exactly as a simulated request
+is recorded. The adapter adds only what HTTP needs: reading the URL and headers, streaming
+request bodies to disk while they are hashed (`DiskUploadSession`), and streaming blob files
+back. Errors are the model's `RegistryError`s, sent as the spec's JSON bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import re
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from aiohttp import web
+
+from regsim.live.access import make_guard
+from regsim.live.explain import explain
+from regsim.live.storage import DiskRegistry, DiskUploadSession, Staged
+from regsim.model.content import MANIFEST_TYPES, MAX_MANIFEST_BYTES, SizedContent
+from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.events import RequestEvent
+from regsim.model.registry import API_VERSION_HEADER
+from regsim.model.response import Response
+from regsim.model.world import World
+
+STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
+DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
+
+EVENT = web.RequestKey("event", object)
+BEGUN = web.RequestKey("begun", float)
+
+ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = tuple(
+    (route, re.compile(pattern), frozenset(methods.split()))
+    for route, pattern, methods in (
+        ("ping", r"^/v2/?$", "GET HEAD"),
+        ("catalog", r"^/v2/_catalog$", "GET"),
+        ("tags", r"^/v2/(?P<name>.+)/tags/list$", "GET"),
+        ("manifest", r"^/v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$", "GET HEAD PUT DELETE"),
+        ("uploads", r"^/v2/(?P<name>.+)/blobs/uploads/?$", "POST"),
+        ("upload", r"^/v2/(?P<name>.+)/blobs/uploads/(?P<uuid>[^/]+)$", "GET PATCH PUT DELETE"),
+        ("blob", r"^/v2/(?P<name>.+)/blobs/(?P<digest>[^/]+)$", "GET HEAD DELETE"),
+        ("referrers", r"^/v2/(?P<name>.+)/referrers/(?P<digest>[^/]+)$", "GET"),
+        ("token", r"^/token/?$", "GET POST"),
+    )
+)
+
+
+@dataclass(slots=True)
+class LiveEntry:
+    """One request as the access log and the record show it."""
+
+    t: float                 # seconds since the server started
+    client: str
+    event: RequestEvent
+    ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
+
+    def line(self) -> str:
+        e = self.event
+        path = _LONG_DIGEST.sub(r"\1\2…", e.path)
+        return f"{self.client} {e.method} {path} {e.status} {_size(e.bytes)} {self.ms:.0f}ms  {e.why}"
+
+
+_LONG_DIGEST = re.compile(r"(sha(?:256|512)(?::|%3A|%3a))([0-9a-f]{12})[0-9a-f]{52,116}")
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f}{unit}"
+    return f"{n}B"
+
+
+@dataclass
+class LiveServer:
+    """A registry on this machine: bind, serve, record; `start`/`stop` in a running event loop."""
+
+    root: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    auth: str = "none"
+    users: list[tuple[str, str]] = field(default_factory=list)
+    public_repositories: list[str] = field(default_factory=list)
+    token_lifetime: float = 300.0
+    listeners: list[Callable[[LiveEntry], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.entries: list[LiveEntry] = []
+        self.started = time.time()
+        self._clock0 = time.monotonic()
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
+        self._runner: web.AppRunner | None = None
+        self.registry: DiskRegistry | None = None
+        self.world: World | None = None
+
+    # ----- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def service(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        self.port = sock.getsockname()[1]
+        self.registry = DiskRegistry(self.service, self.root)
+        self.world = World(self.service)
+        self.world.add_registry(self.registry, "live registry")
+        self.registry.clock = time.time
+        realm_host = self.host if self.host not in ("0.0.0.0", "::") else socket.getfqdn()
+        realm_host = f"[{realm_host}]" if ":" in realm_host else realm_host
+        self.registry.guard = make_guard(
+            self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
+            public=self.public_repositories, lifetime=self.token_lifetime,
+        )
+        app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.registry is not None:
+            self.registry.abandon_uploads()
+        self._pool.shutdown(wait=True)
+
+    def record(self) -> dict[str, Any]:
+        """The session as data: what `--record FILE` saves for later replay."""
+        return {
+            "version": 1,
+            "kind": "regsim-live-record",
+            "registry": self.service,
+            "auth": self.auth,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "requests": [entry.to_dict() for entry in self.entries],
+        }
+
+    # ----- dispatch ----------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        request[BEGUN] = time.monotonic()
+        request[EVENT] = None
+        path = unquote(request.raw_path.partition("?")[0])
+        try:
+            for route, pattern, methods in ROUTES:
+                match = pattern.match(path)
+                if match is None:
+                    continue
+                if request.method not in methods:
+                    error = RegistryError(
+                        ErrorCode.UNSUPPORTED, f"{request.method} is not allowed on {route}",
+                        headers={"Allow": ", ".join(sorted(methods))},
+                    )
+                    response = self._send(request, route, _raise(error))
+                    return await self._reply(request, response)
+                handler = getattr(self, f"_{route}")
+                return await handler(request, **match.groupdict())
+            return web.Response(status=404, text="404 page not found\n", headers=API_VERSION_HEADER)
+        except Exception:  # noqa: BLE001 - a bug must not take the server down; the client sees a 500
+            traceback.print_exc(file=sys.stderr)
+            error_body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
+            return web.Response(status=500, text=error_body, content_type="application/json")
+        finally:
+            self._log(request)
+
+    def _log(self, request: web.Request) -> None:
+        """Log the request once, just before its last byte goes (so a client never sees it first)."""
+        event = request.get(EVENT)
+        if event is None:
+            return
+        request[EVENT] = None
+        begun = request[BEGUN]
+        entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000)
+        self.entries.append(entry)
+        for listener in self.listeners:
+            listener(entry)
+
+    def _send(
+        self, request: web.Request, route: str, call: Callable[[], Response], *, sent: int = 0, **parts: str
+    ) -> Response:
+        """One model call through `World.send`, recorded with its explanation."""
+        assert self.world is not None and self.registry is not None
+        path = request.raw_path
+        response, event = self.world.send(
+            str(request.remote), self.registry.host, request.method, path, call, "", sent=sent
+        )
+        event.why = explain(route, request.method, response, **parts)
+        if response.status >= 400 and not event.outcome:
+            event.outcome = response.error.code.name if response.error is not None else "error"
+        request[EVENT] = event
+        return response
+
+    async def _reply(self, request: web.Request, response: Response) -> web.StreamResponse:
+        """The model's Response as HTTP: bytes as they are, a blob's file streamed from disk."""
+        headers = {**response.headers, **API_VERSION_HEADER}
+        body = response.body
+        head = request.method == "HEAD"
+        if isinstance(body, SizedContent):
+            return await self._stream_file(request, response.status, headers, body, head)
+        declared = headers.pop("Content-Length", None)
+        if body is not None and "Content-Type" not in headers:
+            headers["Content-Type"] = "application/json"   # the model's JSON answers (ping)
+        length = len(body) if body is not None else int(declared or 0)
+        out = web.StreamResponse(status=response.status, headers=headers)
+        out.content_length = length
+        self._log(request)
+        await out.prepare(request)
+        if body is not None and not head and length:
+            await out.write(bytes(body))
+        await out.write_eof()
+        return out
+
+    async def _stream_file(
+        self, request: web.Request, status: int, headers: dict[str, str], part: SizedContent, head: bool
+    ) -> web.StreamResponse:
+        assert self.registry is not None
+        headers.pop("Content-Length", None)
+        out = web.StreamResponse(status=status, headers=headers)
+        out.content_length = part.length
+        path = self.registry.store.path(part.digest)
+        handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - a local file, closed below
+        try:
+            await out.prepare(request)
+            if not head and part.length:
+                self._log(request)
+                await self._send_file(request, out, handle, part.offset, part.length)
+            self._log(request)
+            await out.write_eof()
+        finally:
+            handle.close()
+        return out
+
+    async def _send_file(
+        self, request: web.Request, out: web.StreamResponse, handle: Any, offset: int, length: int
+    ) -> None:
+        """The kernel copies the file to the socket (sendfile) where it can; else 1 MiB at a time."""
+        transport = request.transport
+        if transport is None:
+            raise ConnectionResetError("the client went away")
+        try:
+            await asyncio.get_running_loop().sendfile(transport, handle, offset, length)
+            return
+        except NotImplementedError:
+            pass
+        handle.seek(offset)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(STREAM_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await out.write(chunk)
+
+    async def _answer(
+        self, request: web.Request, route: str, call: Callable[[], Response], *, sent: int = 0, **parts: str
+    ) -> web.StreamResponse:
+        return await self._reply(request, self._send(request, route, call, sent=sent, **parts))
+
+    # ----- routes ------------------------------------------------------------------------------
+
+    async def _ping(self, request: web.Request) -> web.StreamResponse:
+        auth = _auth(request)
+        return await self._answer(request, "ping", lambda: self.registry.ping(auth))  # type: ignore[union-attr]
+
+    async def _token(self, request: web.Request) -> web.StreamResponse:
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        if request.method == "POST":   # the OAuth2 form some clients use
+            form = parse_qs((await request.read()).decode(errors="replace"))
+            service = (form.get("service") or [None])[0]
+            scopes = [s for text in form.get("scope", []) for s in text.split()]
+            grant = (form.get("grant_type") or [""])[0]
+            if grant == "password":
+                user = (form.get("username") or [""])[0]
+                password = (form.get("password") or [""])[0]
+                auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            elif grant:
+                error = RegistryError(ErrorCode.UNSUPPORTED, f"grant_type {grant} is not supported: use password")
+                return await self._answer(request, "token", _raise(error))
+        else:
+            service = request.query.get("service")
+            scopes = [s for text in request.query.getall("scope", []) for s in text.split()]
+        return await self._answer(request, "token", lambda: _rfc3339_issued_at(reg.issue_token(auth, service, scopes)))
+
+    async def _catalog(self, request: web.Request) -> web.StreamResponse:
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        try:
+            n, last = _paging(request)
+        except RegistryError as error:
+            return await self._answer(request, "catalog", _raise(error))
+
+        def call() -> Response:
+            if reg.guard is not None:   # the model's catalog has no auth: a private registry needs one
+                reg.guard.check_ping(auth)
+            return reg.catalog(auth, n, last)
+
+        return await self._answer(request, "catalog", call)
+
+    async def _tags(self, request: web.Request, name: str) -> web.StreamResponse:
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        try:
+            n, last = _paging(request)
+        except RegistryError as error:
+            return await self._answer(request, "tags", _raise(error), name=name)
+        return await self._answer(request, "tags", lambda: reg.list_tags(auth, name, n, last), name=name)
+
+    async def _referrers(self, request: web.Request, name: str, digest: str) -> web.StreamResponse:
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        kind = request.query.get("artifactType")
+        return await self._answer(
+            request, "referrers", lambda: reg.referrers(auth, name, digest, kind), name=name, digest=digest
+        )
+
+    async def _manifest(self, request: web.Request, name: str, reference: str) -> web.StreamResponse:
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        parts = {"name": name, "reference": reference}
+        if request.method == "HEAD":
+            return await self._answer(request, "manifest", lambda: reg.head_manifest(auth, name, reference), **parts)
+        if request.method == "GET":
+            return await self._answer(request, "manifest", lambda: reg.get_manifest(auth, name, reference), **parts)
+        if request.method == "DELETE":
+            return await self._answer(
+                request, "manifest", lambda: reg.delete_manifest(auth, name, reference), **parts
+            )
+        raw = await _read_limited(request, MAX_MANIFEST_BYTES + 1)   # one byte over: the model says 413
+        content_type = request.headers.get("Content-Type", "").partition(";")[0].strip() or None
+        if content_type not in MANIFEST_TYPES:
+            content_type = None   # e.g. application/json: let the manifest's mediaType decide
+        return await self._answer(
+            request, "manifest", lambda: reg.put_manifest(auth, name, reference, raw, content_type),
+            sent=len(raw), **parts,
+        )
+
+    async def _blob(self, request: web.Request, name: str, digest: str) -> web.StreamResponse:
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        parts = {"name": name, "digest": digest}
+        if request.method == "HEAD":
+            return await self._answer(request, "blob", lambda: reg.head_blob(auth, name, digest), **parts)
+        if request.method == "DELETE":
+            return await self._answer(request, "blob", lambda: reg.delete_blob(auth, name, digest), **parts)
+        try:
+            byte_range = _byte_range(request.headers.get("Range"), reg.blobs.get(digest))
+        except RegistryError as error:
+            return await self._answer(request, "blob", _raise(error), **parts)
+        return await self._answer(request, "blob", lambda: reg.get_blob(auth, name, digest, byte_range), **parts)
+
+    async def _uploads(self, request: web.Request, name: str) -> web.StreamResponse:
+        """POST: open an upload, mount from another repository, or take a whole blob in one request."""
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        mount = request.query.get("mount")
+        source = request.query.get("from")
+        digest = request.query.get("digest")
+        if mount is not None:
+            return await self._answer(
+                request, "uploads",
+                lambda: reg.start_upload(auth, name, mount=mount, from_repository=source),
+                name=name, digest=mount, mount=mount, **({"from": source} if source else {}),
+            )
+        if digest is None:
+            return await self._answer(request, "uploads", lambda: reg.start_upload(auth, name), name=name)
+        # A single POST with the whole blob: the model opens a session (auth checked), the
+        # body streams into it, and the model's own PUT closes it with the digest check.
+        try:
+            opened = reg.start_upload(auth, name)
+        except RegistryError as error:
+            return await self._answer(request, "uploads", _raise(error), name=name, digest=digest)
+        uuid = opened.headers["Docker-Upload-UUID"]
+        session = reg.uploads[uuid]
+        assert isinstance(session, DiskUploadSession)
+        try:
+            staged = await self._stage(request, session, sync=True)
+            return await self._answer(
+                request, "uploads", lambda: reg.put_upload(auth, name, uuid, digest, staged),
+                sent=len(staged), name=name, digest=digest,
+            )
+        finally:
+            session.stage_end()
+            if uuid in reg.uploads:   # the body never arrived whole: nothing stays open
+                with contextlib.suppress(RegistryError):
+                    reg.cancel_upload(auth, name, uuid)
+
+    async def _upload(self, request: web.Request, name: str, uuid: str) -> web.StreamResponse:
+        """GET status, PATCH a chunk (with or without Content-Range), PUT ?digest= to close, DELETE."""
+        reg = self.registry
+        assert reg is not None
+        auth = _auth(request)
+        parts = {"name": name, "uuid": uuid}
+        method = request.method
+        if method == "GET":
+            return await self._answer(request, "upload", lambda: reg.upload_status(auth, name, uuid), **parts)
+        if method == "DELETE":
+            return await self._answer(request, "upload", lambda: reg.cancel_upload(auth, name, uuid), **parts)
+        digest = request.query.get("digest")
+        if digest is not None:
+            parts["digest"] = digest
+        try:
+            reg.upload_status(auth, name, uuid)   # auth and the session, before any byte is read
+            content_range = _content_range(request.headers.get("Content-Range")) if method == "PATCH" else None
+            session = reg.uploads[uuid]
+            if not isinstance(session, DiskUploadSession):
+                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "this upload was not opened over HTTP")
+            if session.busy:
+                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "another request is writing to this upload")
+            if method == "PUT" and digest is None:
+                return await self._answer(request, "upload", lambda: reg.put_upload(auth, name, uuid, None), **parts)
+        except RegistryError as error:
+            return await self._answer(request, "upload", _raise(error), **parts)
+        try:
+            staged = await self._stage(request, session, sync=method == "PUT")
+            if method == "PATCH":
+                call = lambda: reg.patch_upload(auth, name, uuid, staged, content_range)
+            else:
+                call = lambda: reg.put_upload(auth, name, uuid, digest, staged)
+            return await self._answer(request, "upload", call, sent=len(staged), **parts)
+        finally:
+            session.stage_end()
+
+    # ----- streaming a request body into an upload ---------------------------------------------
+
+    async def _stage(self, request: web.Request, session: DiskUploadSession, *, sync: bool) -> Staged:
+        """Write the body to the upload's file while hashing it; disk and hash run off the loop."""
+        loop = asyncio.get_running_loop()
+        session.busy = True
+        session.stage_begin()
+        pending: asyncio.Future[None] | None = None
+        buffer: list[bytes] = []
+        buffered = 0
+        try:
+            async for chunk in request.content.iter_any():
+                buffer.append(chunk)
+                buffered += len(chunk)
+                if buffered >= STREAM_CHUNK:
+                    if pending is not None:
+                        await pending
+                    pending = loop.run_in_executor(self._pool, session.stage_write, b"".join(buffer))
+                    buffer, buffered = [], 0
+            if pending is not None:
+                await pending
+                pending = None
+            if buffer:
+                await loop.run_in_executor(self._pool, session.stage_write, b"".join(buffer))
+            if sync:
+                await loop.run_in_executor(self._pool, session.stage_sync)
+        finally:
+            if pending is not None:
+                with contextlib.suppress(Exception):
+                    await pending
+            session.busy = False
+        return Staged(session.staged)
+
+
+# ----- request parts ---------------------------------------------------------------------------
+
+
+def _auth(request: web.Request) -> str | None:
+    return request.headers.get("Authorization")
+
+
+def _raise(error: RegistryError) -> Callable[[], Response]:
+    def call() -> Response:
+        raise error
+
+    return call
+
+
+def _rfc3339_issued_at(response: Response) -> Response:
+    """The token spec's `issued_at` is RFC 3339 text; the model gives seconds (simulated time).
+
+    Real clients (skopeo) refuse a number, so a live token answer carries the UTC time as text.
+    """
+    if response.status != 200 or not isinstance(response.body, bytes):
+        return response
+    value = json.loads(response.body)
+    if isinstance(value.get("issued_at"), (int, float)):
+        value["issued_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value["issued_at"]))
+    body = json.dumps(value, separators=(",", ":")).encode()
+    return Response(200, {**response.headers, "Content-Length": str(len(body))}, body)
+
+
+def _paging(request: web.Request) -> tuple[int | None, str | None]:
+    text = request.query.get("n")
+    n = None
+    if text is not None:
+        if not text.isdigit():
+            raise RegistryError(ErrorCode.UNSUPPORTED, f"n must be a whole number, not {text!r}")
+        n = int(text)
+    return n, request.query.get("last")
+
+
+_CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _content_range(text: str | None) -> tuple[int, int] | None:
+    """A PATCH's `Content-Range: <start>-<end>` (inclusive); `bytes a-b/c` is accepted too."""
+    if text is None:
+        return None
+    match = _CONTENT_RANGE.match(text.strip())
+    if match is None:
+        raise RegistryError(ErrorCode.RANGE_INVALID, f"Content-Range {text!r} is not <start>-<end>")
+    start, end = int(match[1]), int(match[2])
+    if end < start:
+        raise RegistryError(ErrorCode.RANGE_INVALID, f"Content-Range {text!r} ends before it starts")
+    return start, end
+
+
+def _byte_range(text: str | None, blob: Any) -> tuple[int, int] | None:
+    """A GET's `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` as (start, inclusive end)."""
+    if text is None:
+        return None
+    match = _RANGE.match(text.strip())
+    if match is None or not (match[1] or match[2]):
+        raise RegistryError(ErrorCode.RANGE_INVALID, f"Range {text!r} is not one bytes=<start>-<end> range")
+    size = blob.size if blob is not None else 0
+    if not match[1]:   # the last n bytes
+        n = int(match[2])
+        return max(size - n, 0), max(size - 1, 0)
+    start = int(match[1])
+    return start, int(match[2]) if match[2] else max(start, size - 1)
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes:
+    """At most `limit` bytes of the body; the rest (up to DRAIN_LIMIT) is read and dropped."""
+    kept = bytearray()
+    seen = 0
+    async for chunk in request.content.iter_any():
+        seen += len(chunk)
+        if len(kept) < limit:
+            kept += chunk[: limit - len(kept)]
+        if seen > DRAIN_LIMIT:
+            break
+    return bytes(kept)

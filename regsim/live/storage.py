@@ -1,0 +1,415 @@
+"""Disk-backed storage for live mode: the same model classes, with blob bytes kept in files.
+
+Layout under the root (the name of every path below comes from a validated digest or from
+the model's own upload id, never from a client's text):
+
+    blobs/sha256/ab/<hex>     content-addressed blobs (layers, configs and manifests)
+    uploads/<uuid>            an upload in progress (removed on start: uploads do not survive)
+    state.json                repositories: linked blobs, manifest revisions and tags
+
+A blob is written to `uploads/`, hashed while it arrives, verified against the client's
+digest, flushed to disk and only then renamed into `blobs/`: a reader never sees a partial
+blob, a wrong digest stores nothing, and a crash loses only the upload in progress.
+`state.json` is replaced atomically after every change a client made, so a restart serves
+everything committed before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from regsim.model.content import Blob, Body, Manifest, parse_manifest
+from regsim.model.digest import Digest
+from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.names import check_name
+from regsim.model.registry import Registry
+from regsim.model.response import Response
+from regsim.model.upload import UploadSession
+
+STATE_VERSION = 1
+_HEX = frozenset("0123456789abcdef")
+
+
+class BlobStore:
+    """Content-addressed files under `root/blobs`, and the upload area beside them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.blob_root = root / "blobs"
+        self.upload_root = root / "uploads"
+        self.blob_root.mkdir(parents=True, exist_ok=True)
+        # Uploads do not survive a restart (the spec lets a registry forget them).
+        shutil.rmtree(self.upload_root, ignore_errors=True)
+        self.upload_root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: str) -> Path:
+        parsed = Digest.parse(digest)   # only a valid digest becomes a path
+        return self.blob_root / parsed.algorithm / parsed.hex[:2] / parsed.hex
+
+    def upload_path(self, uuid: str) -> Path:
+        if not uuid or not all(c in _HEX or c == "-" for c in uuid):
+            raise RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, f"no upload {uuid!r}", {"uuid": uuid})
+        return self.upload_root / uuid
+
+    def has(self, digest: str) -> bool:
+        return self.path(digest).is_file()
+
+    def read(self, digest: str) -> bytes:
+        return self.path(digest).read_bytes()
+
+    def commit(self, temp: Path, digest: str) -> None:
+        """Move a verified, flushed file into its content-addressed place (atomic rename)."""
+        target = self.path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():     # the same content arrived before (or at the same time)
+            temp.unlink(missing_ok=True)
+            return
+        os.replace(temp, target)
+        _sync_dir(target.parent)
+
+    def write(self, digest: str, data: bytes) -> None:
+        """Store small content (a manifest) by digest, through a flushed temporary file."""
+        if self.has(digest):
+            return
+        temp = self.upload_root / f"put-{secrets.token_hex(8)}"
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.commit(temp, digest)
+
+    def scan(self) -> dict[str, int]:
+        """Every stored blob: digest -> size."""
+        found: dict[str, int] = {}
+        for algorithm_dir in self.blob_root.iterdir():
+            if not algorithm_dir.is_dir():
+                continue
+            for prefix in algorithm_dir.iterdir():
+                if not prefix.is_dir():
+                    continue
+                for entry in prefix.iterdir():
+                    digest = f"{algorithm_dir.name}:{entry.name}"
+                    try:
+                        Digest.parse(digest)
+                    except RegistryError:
+                        continue
+                    found[digest] = entry.stat().st_size
+        return found
+
+
+def _sync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):   # not every filesystem lets a directory be fsynced
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class Staged:
+    """Bytes of a request body already written to an upload's file, not yet part of the upload.
+
+    The model's `patch_upload` and `put_upload` receive this in place of the bytes: it has
+    the body's length, which is all they check, and the session knows where the bytes are.
+    """
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __repr__(self) -> str:
+        return f"Staged({self.length} bytes)"
+
+
+class DiskUploadSession(UploadSession):
+    """An upload whose bytes go to a file while sha256 is computed as they arrive.
+
+    The live server *stages* a request body (`stage_write`), then calls the model, which
+    calls `append(Staged(n), start)`: the model's own checks (chunks in order, Content-Range
+    matching the body) decide whether the staged bytes join the upload or are rolled back.
+    """
+
+    def __init__(self, uuid: str, repository: str, store: BlobStore) -> None:
+        super().__init__(uuid, repository)
+        self.store = store
+        self.path = store.upload_path(uuid)
+        self.path.touch()
+        self.hasher = hashlib.sha256()
+        self.staged = 0
+        self._mark: Any = None
+        self._handle: Any = None
+        self.busy = False
+
+    # ----- staging (called by the live server around a model call) --------------------------
+
+    def stage_begin(self) -> None:
+        self._mark = self.hasher.copy()
+        self.staged = 0
+        self._handle = open(self.path, "r+b")  # noqa: SIM115 - closed in stage_end
+        self._handle.seek(self.received)
+        self._handle.truncate()
+
+    def stage_write(self, data: bytes) -> None:
+        """Write and hash one piece of a body (runs in a worker thread: hashlib frees the GIL)."""
+        self._handle.write(data)
+        self.hasher.update(data)
+        self.staged += len(data)
+
+    def stage_sync(self) -> None:
+        """Flush the file to disk (before the final PUT lets the blob be committed)."""
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def stage_end(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self.staged:   # the model did not take these bytes: forget them
+            self.hasher = self._mark
+            with contextlib.suppress(OSError):
+                os.truncate(self.path, self.received)
+            self.staged = 0
+
+    # ----- the UploadSession interface the model calls -------------------------------------
+
+    def append(self, body: Body, start: int | None = None) -> None:  # type: ignore[override]
+        if start is not None and start != self.received:
+            raise RegistryError(
+                ErrorCode.RANGE_INVALID,
+                f"chunk starts at byte {start} but the upload has {self.received} bytes: "
+                "chunks must arrive in order",
+                {"range": self.range_header},
+            )
+        if isinstance(body, Staged):
+            if body.length != self.staged:
+                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "the staged bytes are not this chunk")
+            self.received += self.staged
+            self.staged = 0
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            with open(self.path, "r+b") as handle:
+                handle.seek(self.received)
+                handle.write(body)
+                handle.truncate()
+            self.hasher.update(body)
+            self.received += len(body)
+        else:
+            raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "a live registry takes real bytes only")
+        self.chunks += 1
+
+    def finish(self, digest_text: str) -> Blob:
+        """Verify the whole upload against the digest; move it into the blob store; no bytes kept."""
+        digest = Digest.parse(digest_text)
+        if digest.algorithm == "sha256":
+            actual = self.hasher.hexdigest()
+        else:
+            actual = _hash_file(self.path, digest.algorithm)
+        if actual != digest.hex:
+            raise RegistryError(
+                ErrorCode.DIGEST_INVALID,
+                f"the uploaded bytes hash to {digest.algorithm}:{actual}, not {digest_text}",
+                {"digest": digest_text},
+            )
+        if self._handle is None:   # bytes appended outside a staged request: flush them now
+            with open(self.path, "rb") as handle:
+                os.fsync(handle.fileno())
+        self.store.commit(self.path, digest_text)
+        return Blob(digest_text, self.received)
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        self.path.unlink(missing_ok=True)
+
+
+def _hash_file(path: Path, algorithm: str) -> str:
+    hasher = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+class DiskRegistry(Registry):
+    """The model's `Registry`, with blob bytes in files and its state persisted under `root`.
+
+    Every endpoint is the model's own method; the overrides only (a) open disk-backed upload
+    sessions, (b) remove an upload's file when the model closes the session, and (c) save
+    the repositories after each change.
+    """
+
+    def __init__(self, host: str, root: Path) -> None:
+        super().__init__(host)
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.store = BlobStore(self.root)
+        self.state_path = self.root / "state.json"
+        # Upload ids must not repeat across restarts: a client may still hold an old one.
+        self._upload_counter = secrets.randbelow(1 << 30)
+        self.load()
+
+    # ----- uploads ---------------------------------------------------------------------------
+
+    def _new_upload(self, name: str) -> Response:
+        response = super()._new_upload(name)
+        uuid = response.headers["Docker-Upload-UUID"]
+        self.uploads[uuid] = DiskUploadSession(uuid, name, self.store)
+        return response
+
+    def _closing(self, uuid: str) -> DiskUploadSession | None:
+        session = self.uploads.get(uuid)
+        return session if isinstance(session, DiskUploadSession) else None
+
+    def _closed(self, uuid: str, session: DiskUploadSession | None) -> None:
+        if session is not None and self.uploads.get(uuid) is not session:
+            session.discard()
+
+    def start_upload(
+        self,
+        auth: str | None,
+        name: str,
+        *,
+        digest: str | None = None,
+        body: Body | None = None,
+        mount: str | None = None,
+        from_repository: str | None = None,
+    ) -> Response:
+        if digest is not None and mount is None:
+            # A single-POST upload: the same session and digest check as any other upload.
+            opened = super().start_upload(auth, name)
+            uuid = opened.headers["Docker-Upload-UUID"]
+            return self.put_upload(auth, name, uuid, digest, body if body is not None else b"")
+        response = super().start_upload(auth, name, mount=mount, from_repository=from_repository)
+        if response.status == 201:
+            self.save()
+        return response
+
+    def patch_upload(
+        self, auth: str | None, name: str, uuid: str, body: Body, content_range: tuple[int, int] | None = None
+    ) -> Response:
+        return super().patch_upload(auth, name, uuid, body, content_range)
+
+    def put_upload(
+        self, auth: str | None, name: str, uuid: str, digest: str | None, body: Body | None = None
+    ) -> Response:
+        session = self._closing(uuid)
+        try:
+            response = super().put_upload(auth, name, uuid, digest, body)
+        finally:
+            self._closed(uuid, session)
+        self.save()
+        return response
+
+    def cancel_upload(self, auth: str | None, name: str, uuid: str) -> Response:
+        session = self._closing(uuid)
+        try:
+            return super().cancel_upload(auth, name, uuid)
+        finally:
+            self._closed(uuid, session)
+
+    def abandon_uploads(self) -> None:
+        """Forget every open upload and its file (on shutdown)."""
+        for uuid in list(self.uploads):
+            session = self.uploads.pop(uuid)
+            if isinstance(session, DiskUploadSession):
+                session.discard()
+
+    # ----- changes that are saved ------------------------------------------------------------
+
+    def delete_blob(self, auth: str | None, name: str, digest: str) -> Response:
+        response = super().delete_blob(auth, name, digest)
+        self.save()
+        return response
+
+    def put_manifest(
+        self,
+        auth: str | None,
+        name: str,
+        reference: str,
+        raw: bytes,
+        content_type: str | None = None,
+        parsed: Any = None,
+    ) -> Response:
+        response = super().put_manifest(auth, name, reference, raw, content_type, parsed)
+        digest = response.headers["Docker-Content-Digest"]
+        self.store.write(digest, raw)
+        self.save()
+        return response
+
+    def delete_manifest(self, auth: str | None, name: str, reference: str) -> Response:
+        response = super().delete_manifest(auth, name, reference)
+        self.save()
+        return response
+
+    # ----- persistence -----------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "repositories": {
+                name: {
+                    "layers": sorted(repo.layers),
+                    "manifests": {d: m.media_type for d, m in sorted(repo.manifests.items())},
+                    "tags": dict(sorted(repo.tags.items())),
+                }
+                for name, repo in sorted(self.repositories.items())
+            },
+        }
+
+    def save(self) -> None:
+        """Replace state.json atomically (write, flush, rename): a crash leaves the old or the new."""
+        data = json.dumps(self.state(), indent=1, sort_keys=True).encode()
+        temp = self.root / f".state-{secrets.token_hex(6)}.tmp"
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, self.state_path)
+        _sync_dir(self.root)
+
+    def load(self) -> None:
+        """Serve again what was committed before: blobs on disk, repositories from state.json."""
+        for stale in self.root.glob(".state-*.tmp"):
+            stale.unlink(missing_ok=True)
+        for digest, size in self.store.scan().items():
+            self.blobs[digest] = Blob(digest, size)
+        if not self.state_path.exists():
+            return
+        state = json.loads(self.state_path.read_text())
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"{self.state_path} has version {state.get('version')!r}; expected {STATE_VERSION}")
+        for name, saved in state.get("repositories", {}).items():
+            check_name(name)
+            repo = self._repo_or_create(name)
+            repo.layers = {d for d in saved.get("layers", []) if d in self.blobs}
+            for digest, media_type in saved.get("manifests", {}).items():
+                if digest not in self.blobs:
+                    continue
+                raw = self.store.read(digest)
+                if not Digest.parse(digest).verify(raw):
+                    continue   # a damaged file is not served under a digest it does not have
+                try:
+                    manifest = parse_manifest(raw, media_type)
+                except RegistryError:
+                    continue
+                repo.manifests[digest] = manifest
+                self.blobs[digest] = Blob(digest, len(raw), raw)
+            repo.tags = {t: d for t, d in saved.get("tags", {}).items() if d in repo.manifests}
+        for repo in self.repositories.values():
+            for manifest in repo.manifests.values():
+                if isinstance(manifest, Manifest):
+                    for layer in manifest.layers:
+                        if layer.digest in self.blobs and layer.digest not in self.layer_digests:
+                            self.layer_digests.add(layer.digest)
+                            self.stored_layer_bytes += self.blobs[layer.digest].size
