@@ -156,6 +156,14 @@ class Player:
         self.run = replay(scenario)
         self.position = 0     # steps done
 
+    @classmethod
+    def from_run(cls, run: Run) -> Player:
+        """A player over a run made elsewhere (a recorded live session, say)."""
+        player = cls.__new__(cls)
+        player.run = run
+        player.position = 0
+        return player
+
     @property
     def scenario(self) -> Scenario:
         return self.run.scenario
