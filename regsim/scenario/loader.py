@@ -511,28 +511,41 @@ def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
 
 def _check_command(check: _Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
                    clients: list[str], default: str) -> None:
+    for message in command_problems(command, scenario.images, hosts, clients, default):
+        check.add(path, message)
+
+
+def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
+                     default: str) -> list[str]:
+    """What stops a parsed command from running in a world with these hosts, clients and recipes.
+
+    The scenario loader and the sandbox both ask this before anything runs.
+    """
+    problems: list[str] = []
     try:
         for reference in references_in(command):
             host = check_reference(reference, default)
             if host not in hosts:
-                check.add(path, f"{reference!r} goes to {host!r}, which is not a registry here{did_you_mean(host or '', hosts)}")
+                problems.append(f"{reference!r} goes to {host!r}, which is not a registry here"
+                                f"{did_you_mean(host or '', hosts)}")
     except CommandError as error:
-        check.add(path, str(error))
-        return
-    if command.verb == "build" and find_recipe(scenario.images, command.args[0]) is None:
-        check.add(path, f"no image recipe named {command.args[0]!r} under images:{did_you_mean(recipe_key(command.args[0]), scenario.images)}")
-    if command.verb in ("login", "logout") and command.args[0] not in hosts:
-        check.add(path, f"{command.args[0]!r} is not a registry here{did_you_mean(command.args[0], hosts)}")
-    if command.verb in ("registry-gc", "registry-catalog") and command.args and command.args[0] not in hosts:
-        check.add(path, f"{command.args[0]!r} is not a registry here{did_you_mean(command.args[0], hosts)}")
-    if command.verb == "registry-tags":
-        host = command.args[0].partition("/")[0]
+        return [str(error)]
+    if command.verb == "build" and find_recipe(images, command.args[0]) is None:
+        problems.append(f"no image recipe named {command.args[0]!r} under images:"
+                        f"{did_you_mean(recipe_key(command.args[0]), images)}")
+    named: list[str] = []
+    if command.verb in ("login", "logout", "registry-gc", "registry-catalog"):
+        named = list(command.args[:1])
+    elif command.verb == "registry-tags":
+        named = [command.args[0].partition("/")[0]]
+    for host in named:
         if host not in hosts:
-            check.add(path, f"registry tags takes HOST/REPO; {host!r} is not a registry here{did_you_mean(host, hosts)}")
+            problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
     if command.verb in ("network-down", "network-up"):
         for name in command.args:
             if name not in hosts + clients:
-                check.add(path, f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+                problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+    return problems
 
 
 def _expect(check: _Checker, value: Any, path: Path, hosts: list[str]) -> dict[str, Any]:

@@ -15,12 +15,10 @@ from regsim.scenario.commands import (
     USAGE,
     Command,
     CommandError,
-    check_reference,
     parse_command,
-    references_in,
 )
 from regsim.scenario.engine import Player, Run, run_step
-from regsim.scenario.loader import Scenario, StepSpec, find_recipe
+from regsim.scenario.loader import Scenario, StepSpec, command_problems
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.records import StepRecord
 from regsim.scenario.world_builder import build_world
@@ -178,35 +176,11 @@ class SandboxSession:
     def check(self, command: Command) -> None:
         """What the scenario loader checks before a step runs, against this world."""
         world = self.world
-        hosts = sorted(world.registries)
-        for reference in references_in(command):
-            host = check_reference(reference, world.default_registry)
-            if host not in hosts:
-                raise CommandError(
-                    f"{reference!r} goes to {host!r}, which is not a registry here"
-                    f"{did_you_mean(host or '', hosts)}"
-                )
-        if command.verb == "build" and find_recipe(self.scenario.images, command.args[0]) is None:
-            recipes = sorted(self.scenario.images)
-            raise CommandError(
-                f"no image recipe named {command.args[0]!r} in this scenario"
-                + (f"; you can build {', '.join(recipes)}" if recipes else "")
-            )
-        named_hosts: list[str] = []
-        if command.verb in ("login", "logout", "registry-gc", "registry-catalog"):
-            named_hosts = list(command.args[:1])
-        elif command.verb == "registry-tags":
-            named_hosts = [command.args[0].partition("/")[0]]
-        for host in named_hosts:
-            if host not in hosts:
-                raise CommandError(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
-        if command.verb in ("network-down", "network-up"):
-            nodes = hosts + self.clients
-            for name in command.args:
-                if name not in nodes:
-                    raise CommandError(
-                        f"{name!r} is not a client or registry here{did_you_mean(name, nodes)}"
-                    )
+        problems = command_problems(
+            command, self.scenario.images, sorted(world.registries), self.clients, world.default_registry
+        )
+        if problems:
+            raise CommandError(problems[0])
         if command.needs_client and self.actor is None:
             raise CommandError("this scenario has no clients to run docker commands")
 
