@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     chart.add_argument("--until", type=int, default=None, help="only the first N steps")
 
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
-    open_.add_argument("scenario", help="a scenario file, or the id of a bundled scenario")
+    open_.add_argument("scenario", help="a scenario file, the id of a bundled scenario, "
+                       "or a session recorded by `regsim serve --record` (.json)")
 
     lessons = commands.add_parser("lessons", help="list the lessons and your progress")
     lessons.add_argument("--json", action="store_true")
@@ -240,6 +241,16 @@ def _bench(args: argparse.Namespace) -> int:
 def _open(args: argparse.Namespace) -> int:
     from regsim.bundled import find_scenario
 
+    if args.scenario.endswith(".json"):   # a session recorded by `regsim serve --record`
+        from regsim.live.record import RecordError, load_record
+
+        try:
+            run = load_record(args.scenario)
+        except RecordError as error:
+            raise UsageError(str(error)) from None
+        from regsim.tui.app import run_app as open_run
+
+        return open_run(run=run)
     _load(args.scenario)   # a missing or broken file is reported here, with exit 2
     from regsim.tui.app import run_app
 

@@ -1,9 +1,13 @@
 """Benchmark: skopeo pushes then pulls a 5-layer image of random bytes through `regsim serve`.
 
-    python -m regsim.live.bench [--mb 250] [--runs 3] [--json]
+    python -m regsim.live.bench [--mb 250] [--runs 3] [--reference] [--rss-mb 25] [--json]
 
 Reports wall seconds for push and pull (median of the runs) and the server's peak resident
-memory (VmHWM), which must not grow with blob size. Needs skopeo on PATH. Not a timed test.
+memory (VmHWM), which must not grow with blob size. With `--reference`, Debian's
+`docker-registry` (the reference registry) serves the same image on the same machine, runs
+alternating (regsim, reference, regsim, ...), and the ratios regsim/reference are reported;
+`--rss-mb` adds one regsim run at that size, to compare peak memory for small and large
+blobs. Needs skopeo on PATH. Not a timed test.
 """
 
 from __future__ import annotations
@@ -76,38 +80,95 @@ def _skopeo(*args: str) -> float:
     return time.perf_counter() - began
 
 
-def run(total_mb: int, runs: int) -> dict[str, object]:
+REFERENCE_CONFIG = """version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+def _wait_port(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port} after 30 s")
+
+
+def _start(kind: str, root: Path, port: int) -> subprocess.Popen[bytes]:
+    if kind == "regsim":
+        command = [sys.executable, "-m", "regsim.live", "--port", str(port), "--root", str(root)]
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        config = root.with_name(root.name + ".yml")
+        config.write_text(REFERENCE_CONFIG.format(root=root, port=port))
+        command = ["docker-registry", "serve", str(config)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_port(port, server)
+    return server
+
+
+def one_run(kind: str, work: Path, image: Path, index: int) -> tuple[float, float, int]:
+    """Push then pull through one fresh server: (push seconds, pull seconds, server peak RSS)."""
+    port = _free_port()
+    root, pulled = work / f"{kind}-root{index}", work / f"{kind}-pull{index}"
+    server = _start(kind, root, port)
+    try:
+        target = f"docker://127.0.0.1:{port}/bench/image:v1"
+        push = _skopeo("copy", "--dest-tls-verify=false", f"oci:{image}:bench", target)
+        pull = _skopeo("copy", "--src-tls-verify=false", target, f"oci:{pulled}:v1")
+        peak = _peak_rss(server.pid)
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(pulled, ignore_errors=True)
+    return push, pull, peak
+
+
+def _summary(results: list[tuple[float, float, int]]) -> dict[str, object]:
+    pushes, pulls, peaks = zip(*results, strict=True)
+    return {"push_seconds": round(statistics.median(pushes), 3),
+            "pull_seconds": round(statistics.median(pulls), 3),
+            "push_all": [round(x, 3) for x in pushes], "pull_all": [round(x, 3) for x in pulls],
+            "server_peak_rss_bytes": max(peaks)}
+
+
+def run(total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None = None) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="regsim-bench-"))
     try:
         write_random_layout(work / "image", total_mb)
-        pushes, pulls, peaks = [], [], []
+        os.sync()   # the image's pages reach the disk now, not during the first run's fsyncs
+        kinds = ["regsim", "reference"] if reference else ["regsim"]
+        results: dict[str, list[tuple[float, float, int]]] = {kind: [] for kind in kinds}
         for index in range(runs):
-            port = _free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "regsim.live", "--port", str(port), "--root", str(work / f"root{index}")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                deadline = time.time() + 30
-                while time.time() < deadline:
-                    try:
-                        socket.create_connection(("127.0.0.1", port), 0.2).close()
-                        break
-                    except OSError:
-                        time.sleep(0.05)
-                target = f"docker://127.0.0.1:{port}/bench/image:v1"
-                pushes.append(_skopeo("copy", "--dest-tls-verify=false", f"oci:{work / 'image'}:bench", target))
-                pulls.append(_skopeo("copy", "--src-tls-verify=false", target, f"oci:{work / f'pull{index}'}:v1"))
-                peaks.append(_peak_rss(server.pid))
-            finally:
-                server.terminate()
-                server.wait(30)
-            shutil.rmtree(work / f"root{index}", ignore_errors=True)
-            shutil.rmtree(work / f"pull{index}", ignore_errors=True)
-        return {"megabytes": total_mb, "layers": 5, "runs": runs,
-                "push_seconds": round(statistics.median(pushes), 3),
-                "pull_seconds": round(statistics.median(pulls), 3),
-                "push_all": [round(x, 3) for x in pushes], "pull_all": [round(x, 3) for x in pulls],
-                "server_peak_rss_bytes": max(peaks)}
+            for kind in kinds:   # alternating, so a slow moment of the machine hits both alike
+                results[kind].append(one_run(kind, work, work / "image", index))
+        value: dict[str, object] = {"megabytes": total_mb, "layers": 5, "runs": runs, **_summary(results["regsim"])}
+        if reference:
+            ref = _summary(results["reference"])
+            value["reference"] = ref
+            value["push_ratio"] = round(float(value["push_seconds"]) / float(ref["push_seconds"]), 2)  # type: ignore[arg-type]
+            value["pull_ratio"] = round(float(value["pull_seconds"]) / float(ref["pull_seconds"]), 2)  # type: ignore[arg-type]
+        if rss_mb is not None:
+            write_random_layout(work / "small", rss_mb)
+            os.sync()
+            value["rss_small_mb"] = rss_mb
+            value["server_peak_rss_bytes_small"] = one_run("regsim", work, work / "small", 0)[2]
+        return value
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -116,17 +177,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regsim.live.bench")
     parser.add_argument("--mb", type=int, default=250)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reference", action="store_true",
+                        help="also run Debian's docker-registry, alternating, and report the ratios")
+    parser.add_argument("--rss-mb", type=int, default=None, metavar="MB",
+                        help="one more regsim run at this size, to compare peak memory")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("skopeo") is None:
         print("regsim bench: skopeo is not installed", file=sys.stderr)
         return 2
-    result = run(args.mb, args.runs)
+    if args.reference and shutil.which("docker-registry") is None:
+        print("regsim bench: --reference needs docker-registry (apt-get install docker-registry)", file=sys.stderr)
+        return 2
+    result = run(args.mb, args.runs, reference=args.reference, rss_mb=args.rss_mb)
     if args.json:
         print(json.dumps(result))
-    else:
-        print(f"push {result['push_seconds']} s, pull {result['pull_seconds']} s (median of {args.runs}); "
-              f"server peak RSS {int(result['server_peak_rss_bytes']) / 1e6:.0f} MB")
+        return 0
+    print(f"regsim     push {result['push_seconds']} s, pull {result['pull_seconds']} s "
+          f"(median of {args.runs}, {args.mb} MB in 5 layers); "
+          f"server peak RSS {int(result['server_peak_rss_bytes']) / 1e6:.0f} MB")  # type: ignore[call-overload]
+    if args.reference:
+        ref = result["reference"]
+        print(f"reference  push {ref['push_seconds']} s, pull {ref['pull_seconds']} s; "  # type: ignore[index]
+              f"server peak RSS {int(ref['server_peak_rss_bytes']) / 1e6:.0f} MB")  # type: ignore[index]
+        print(f"ratio      push {result['push_ratio']}x, pull {result['pull_ratio']}x (regsim / reference)")
+    if args.rss_mb is not None:
+        print(f"regsim peak RSS: {int(result['server_peak_rss_bytes_small']) / 1e6:.0f} MB at {args.rss_mb} MB, "  # type: ignore[call-overload]
+              f"{int(result['server_peak_rss_bytes']) / 1e6:.0f} MB at {args.mb} MB")  # type: ignore[call-overload]
     return 0
 
 

@@ -46,14 +46,79 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public", action="store_true",
                         help="allow binding to an address other machines can reach")
     parser.add_argument("--record", type=Path, default=None, metavar="FILE",
-                        help="save every request of the session as JSON when the server stops")
+                        help="save every request of the session as JSON when the server stops "
+                        "(replay it with regsim open FILE)")
+    parser.add_argument("--tui", action="store_true",
+                        help="show the Live screen: requests as they arrive, explained, the world and the bytes")
+    parser.add_argument("--gc", action="store_true",
+                        help="do not serve: collect garbage in --root (delete the files of blobs no manifest "
+                        "references), print what was freed, and exit")
+    parser.add_argument("--delete-untagged", action="store_true",
+                        help="with --gc: delete manifests no tag reaches first, then their blobs")
 
 
 def run_from_args(args: argparse.Namespace) -> int:
+    if getattr(args, "gc", False):
+        return gc_main(args.root, delete_untagged=args.delete_untagged)
+    if getattr(args, "delete_untagged", False):
+        print("regsim serve: --delete-untagged goes with --gc", file=sys.stderr)
+        return EXIT_USAGE
     return serve_main(
         args.host, args.port, args.root, args.auth, args.user, args.record,
-        public=args.public, public_repositories=args.public_repo,
+        public=args.public, public_repositories=args.public_repo, tui=getattr(args, "tui", False),
     )
+
+
+def gc_main(
+    root: Path | str | None = None, *, delete_untagged: bool = False,
+    out: TextIO | None = None, err: TextIO | None = None,
+) -> int:
+    """`regsim serve --gc`: one garbage collection of a stopped registry's root, then exit."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    root_path = Path(root) if root is not None else default_root()
+    if not (root_path / "state.json").is_file() and not (root_path / "blobs").is_dir():
+        print(f"regsim serve --gc: no registry at {root_path} (nothing was ever pushed there)", file=err)
+        return EXIT_USAGE
+    serving = _serving_pid(root_path)
+    if serving is not None:
+        print(f"regsim serve --gc: a server (pid {serving}) is using {root_path}: stop it first", file=err)
+        return EXIT_USAGE
+    from regsim.live.storage import DiskRegistry
+    from regsim.model.units import format_size
+
+    try:
+        registry = DiskRegistry("gc", root_path)
+    except (OSError, ValueError) as error:
+        print(f"regsim serve --gc: cannot read {root_path}: {error}", file=err)
+        return EXIT_USAGE
+    sizes = {digest: blob.size for digest, blob in registry.blobs.items()}
+    report = registry.collect_garbage(delete_untagged)
+    print(f"regsim serve --gc: {root_path}: deleted {report.manifests_deleted} untagged manifests, "
+          f"freed {report.blobs_freed} blobs ({format_size(report.bytes_freed)}, "
+          f"{format_size(report.layer_bytes_freed)} of layers)", file=out)
+    for digest in report.freed:
+        print(f"  freed {digest}  {format_size(sizes.get(digest, 0))}", file=out)
+    kept = len(registry.blobs)
+    print(f"  kept {kept} blobs ({format_size(sum(b.size for b in registry.blobs.values()))})", file=out)
+    return EXIT_OK
+
+
+def _serving_pid(root: Path) -> int | None:
+    """The pid in root/server.pid when that process is alive (a server is using the root)."""
+    try:
+        pid = int((root / "server.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
 
 
 def serve_main(
@@ -69,8 +134,9 @@ def serve_main(
     out: TextIO | None = None,
     err: TextIO | None = None,
     ready: Callable[[LiveServer], None] | None = None,
+    tui: bool = False,
 ) -> int:
-    """Serve until interrupted (Ctrl-C or SIGTERM). Exit 2 with one line on bad input."""
+    """Serve until interrupted (Ctrl-C or SIGTERM; q in the Live screen). Exit 2 with one line on bad input."""
     out = out or sys.stdout
     err = err or sys.stderr
 
@@ -100,6 +166,9 @@ def serve_main(
     root_path = Path(root) if root is not None else default_root()
     server = LiveServer(root_path, host=host, port=port, auth=auth, users=accounts,
                         public_repositories=list(public_repositories))
+
+    if tui:
+        return _serve_tui(server, out, err, record, usage)
 
     def log(entry: LiveEntry) -> None:
         print(entry.line(), file=out, flush=True)
@@ -137,6 +206,24 @@ async def _serve(
             write_record(Path(record), server.record())
             print(f"regsim serve: {len(server.entries)} requests recorded in {record}", file=out, flush=True)
     return EXIT_OK
+
+
+def _serve_tui(
+    server: LiveServer, out: TextIO, err: TextIO, record: Path | str | None, usage: Callable[[str], int]
+) -> int:
+    """The Live screen, with the server in the app's own event loop; the record is written after."""
+    try:
+        from regsim.tui.live_app import run_live_app
+    except ImportError as error:   # textual is part of the package; this is a broken install
+        return usage(f"--tui needs the app ({error})")
+    status = run_live_app(server)
+    failure = getattr(server, "start_error", None)
+    if failure is not None:
+        return usage(f"cannot serve on {server.host}:{server.port}: {failure}")
+    if record is not None:
+        write_record(Path(record), server.record())
+        print(f"regsim serve: {len(server.entries)} requests recorded in {record}", file=out, flush=True)
+    return status
 
 
 def write_record(path: Path, value: dict[str, object]) -> None:

@@ -101,3 +101,24 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
     if route == "referrers":
         return f"the artifacts (signatures, SBOMs, ...) whose subject is {digest}"
     return f"{method} → {status}" + (f" {code}" if code else "")
+
+
+def outcome(route: str, method: str, status: int, **parts: str) -> str:
+    """The request log's outcome word (it picks the row's colour): what the answer means in one word."""
+    if status == 401:
+        return "challenge"
+    if route == "token" and status == 200:
+        return "token"
+    if route == "blob" and method == "HEAD":
+        return "exists" if status == 200 else ("missing" if status == 404 else "")
+    if route == "blob" and method == "GET" and status in (200, 206):
+        return "downloaded"
+    if route == "uploads" and method == "POST" and status == 201:
+        return "mounted" if "mount" in parts else "sent"
+    if route == "upload" and method in ("PATCH", "PUT") and status in (201, 202):
+        return "sent"
+    if route == "manifest" and method in ("GET", "HEAD") and status == 404:
+        return "missing"
+    if route == "manifest" and method == "PUT" and status == 201:
+        return "stored"
+    return "ok" if status < 400 else ""

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import re
 import socket
 import sys
@@ -28,20 +29,24 @@ from urllib.parse import parse_qs, unquote
 from aiohttp import web
 
 from regsim.live.access import make_guard
-from regsim.live.explain import explain
+from regsim.live.explain import explain, outcome
 from regsim.live.storage import DiskRegistry, DiskUploadSession, Staged
-from regsim.model.content import MANIFEST_TYPES, MAX_MANIFEST_BYTES, SizedContent
+from regsim.model.content import MANIFEST_TYPES, MAX_MANIFEST_BYTES, Manifest, SizedContent
 from regsim.model.errors import ErrorCode, RegistryError
 from regsim.model.events import RequestEvent
 from regsim.model.registry import API_VERSION_HEADER
 from regsim.model.response import Response
 from regsim.model.world import World
 
+RECORD_KIND = "regsim-live-record"
+RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
+PID_FILE = "server.pid"
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
 EVENT = web.RequestKey("event", object)
 BEGUN = web.RequestKey("begun", float)
+LEDGER = web.RequestKey("ledger", object)
 
 ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = tuple(
     (route, re.compile(pattern), frozenset(methods.split()))
@@ -67,9 +72,16 @@ class LiveEntry:
     client: str
     event: RequestEvent
     ms: float
+    # What the byte ledger and a replay need beyond the request line (JSON-ready), or None:
+    # a stored manifest (its text and each blob it names: uploaded, mounted or already there),
+    # a fetched manifest (the blobs it names), or a blob that arrived (digest and size).
+    ledger: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
+        value = {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
+        if self.ledger is not None:
+            value["ledger"] = self.ledger
+        return value
 
     def line(self) -> str:
         e = self.event
@@ -109,6 +121,9 @@ class LiveServer:
         self._runner: web.AppRunner | None = None
         self.registry: DiskRegistry | None = None
         self.world: World | None = None
+        # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
+        # named yet: when one does, the ledger says which of its blobs travelled.
+        self._arrived: dict[str, dict[str, tuple[str, str | None]]] = {}
 
     # ----- lifecycle ---------------------------------------------------------------------------
 
@@ -141,6 +156,7 @@ class LiveServer:
             self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
             public=self.public_repositories, lifetime=self.token_lifetime,
         )
+        self._write_pid()
         app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -154,12 +170,22 @@ class LiveServer:
         if self.registry is not None:
             self.registry.abandon_uploads()
         self._pool.shutdown(wait=True)
+        pid_file = self.root / PID_FILE
+        with contextlib.suppress(OSError, ValueError):
+            if int(pid_file.read_text().strip()) == os.getpid():
+                pid_file.unlink()
+
+    def _write_pid(self) -> None:
+        """Mark the root as served (`regsim serve --gc` refuses a root a live server is using)."""
+        temp = self.root / f".{PID_FILE}.{os.getpid()}"
+        temp.write_text(f"{os.getpid()}\n")
+        os.replace(temp, self.root / PID_FILE)
 
     def record(self) -> dict[str, Any]:
         """The session as data: what `--record FILE` saves for later replay."""
         return {
-            "version": 1,
-            "kind": "regsim-live-record",
+            "version": RECORD_VERSION,
+            "kind": RECORD_KIND,
             "registry": self.service,
             "auth": self.auth,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
@@ -201,7 +227,8 @@ class LiveServer:
             return
         request[EVENT] = None
         begun = request[BEGUN]
-        entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000)
+        entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000,
+                          request.get(LEDGER))
         self.entries.append(entry)
         for listener in self.listeners:
             listener(entry)
@@ -216,10 +243,57 @@ class LiveServer:
             str(request.remote), self.registry.host, request.method, path, call, "", sent=sent
         )
         event.why = explain(route, request.method, response, **parts)
+        event.outcome = outcome(route, request.method, response.status, **parts)
         if response.status >= 400 and not event.outcome:
             event.outcome = response.error.code.name if response.error is not None else "error"
         request[EVENT] = event
+        if 200 <= response.status < 300:
+            request[LEDGER] = self._ledger(route, request.method, response, parts)
         return response
+
+    def _ledger(self, route: str, method: str, response: Response, parts: dict[str, str]) -> dict[str, Any] | None:
+        """What the byte ledger needs to know about a successful request (see `LiveEntry.ledger`)."""
+        reg = self.registry
+        assert reg is not None
+        name = parts.get("name", "")
+        if route in ("uploads", "upload") and response.status == 201:
+            digest = response.headers.get("Docker-Content-Digest", "")
+            blob = reg.blobs.get(digest)
+            if blob is None:
+                return None
+            source = parts.get("from") if "mount" in parts else None
+            self._arrived.setdefault(name, {})[digest] = ("mounted" if "mount" in parts else "sent", source)
+            return {"blob": digest, "size": blob.size, **({"mounted_from": source} if source else {})}
+        if route != "manifest" or method not in ("PUT", "GET"):
+            return None
+        digest = response.headers.get("Docker-Content-Digest", "")
+        repo = reg.repositories.get(name)
+        manifest = repo.manifests.get(digest) if repo is not None else None
+        if manifest is None:
+            return None
+        value: dict[str, Any] = {"repository": name, "reference": parts.get("reference", ""),
+                                 "manifest": digest, "media_type": manifest.media_type, "size": len(manifest.raw)}
+        if isinstance(manifest, Manifest):
+            described = [("config", manifest.config), *(("layer", layer) for layer in manifest.layers)]
+            arrived = self._arrived.get(name, {})
+            blobs = []
+            for kind, descriptor in described:
+                blob = {"digest": descriptor.digest, "kind": kind, "size": descriptor.size}
+                if method == "PUT":
+                    how, source = arrived.pop(descriptor.digest, ("exists", None))
+                    blob["how"] = how
+                    if source:
+                        blob["source"] = source
+                blobs.append(blob)
+            value["blobs"] = blobs
+        else:
+            value["children"] = [entry.digest for entry in manifest.manifests]
+        if method == "PUT":
+            try:
+                value["text"] = manifest.raw.decode()   # a replay stores the same bytes again
+            except UnicodeDecodeError:
+                value["base64"] = base64.b64encode(manifest.raw).decode()
+        return value
 
     async def _reply(self, request: web.Request, response: Response) -> web.StreamResponse:
         """The model's Response as HTTP: bytes as they are, a blob's file streamed from disk."""

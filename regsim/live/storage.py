@@ -28,8 +28,9 @@ from typing import Any
 from regsim.model.content import Blob, Body, Manifest, parse_manifest
 from regsim.model.digest import Digest
 from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.gc import collect_garbage
 from regsim.model.names import check_name
-from regsim.model.registry import Registry
+from regsim.model.registry import GCReport, Registry
 from regsim.model.response import Response
 from regsim.model.upload import UploadSession
 
@@ -351,6 +352,24 @@ class DiskRegistry(Registry):
         response = super().delete_manifest(auth, name, reference)
         self.save()
         return response
+
+    # ----- garbage collection ----------------------------------------------------------------
+
+    def collect_garbage(self, delete_untagged: bool = False) -> GCReport:
+        """The model's mark and sweep; then the files of the blobs it freed are deleted.
+
+        The state is saved first (so a crash between the two leaves files nobody names, which
+        the next collection frees, never a name without its file). Run it while no server
+        uses the root: an upload finishing meanwhile could be swept before its manifest comes.
+        """
+        report = collect_garbage(self, delete_untagged)
+        self.save()
+        for digest in report.freed:
+            path = self.store.path(digest)
+            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):   # the two-character directory, once empty
+                path.parent.rmdir()
+        return report
 
     # ----- persistence -----------------------------------------------------------------------
 

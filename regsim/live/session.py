@@ -1,0 +1,385 @@
+"""A live session as steps: the requests grouped per client operation, each a `StepRecord`.
+
+Both the Live screen (as requests arrive) and `load_record` (a saved session, replayed by the
+player) read a session through `SessionSteps`. An operation starts at a client's `GET /v2/`
+(once the operation before it did anything beyond pinging and logging in) and ends when the
+next one starts: a push runs from its `GET /v2/` to its manifest PUT, a pull from its
+`GET /v2/` to its last blob GET. Requests from a client that never pings (a script, curl)
+are split after a push's tag PUT and before a pull that follows uploads.
+
+The byte ledger of a step comes from the entries' `ledger` annotations (record version 2):
+a stored manifest names each blob and how it got there (sent, mounted, already there), a
+fetched manifest names the blobs a pull needs, and a blob GET says which of them travelled.
+So *naive* is what whole-image transfers would have moved: every layer of every manifest
+pushed, or fetched, whether or not it travelled. A version-1 record has no annotations: its
+steps list the requests and their bytes, with an empty ledger.
+
+The world after each step is rebuilt by replaying every stored manifest (and each delete)
+into an in-memory model `Registry` holding sized blobs, so the player's world tree follows
+the session step by step. It starts empty: content the root held before the session appears
+only as the session's manifests name it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from regsim.model.content import Blob
+from regsim.model.errors import RegistryError
+from regsim.model.events import (
+    EXISTS,
+    LOCAL,
+    MOUNTED,
+    PULLED,
+    SENT,
+    BlobRecord,
+    Outcome,
+    RequestEvent,
+)
+from regsim.model.registry import Registry
+from regsim.model.units import format_size
+from regsim.model.world import World
+from regsim.scenario.commands import Command
+from regsim.scenario.loader import StepSpec
+from regsim.scenario.records import StepRecord, make_record
+
+_HOWS = {"sent": SENT, "mounted": MOUNTED, "exists": EXISTS}
+
+
+@dataclass
+class Operation:
+    """The requests of one client operation so far."""
+
+    client: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def has_content(self) -> bool:
+        """Anything beyond pinging the registry and fetching a token."""
+        return any(_route(e) not in ("ping", "token") for e in self.entries)
+
+    @property
+    def pushed(self) -> bool:
+        return any(_route(e) == "manifest" and e["method"] == "PUT" for e in self.entries)
+
+    @property
+    def tag_pushed(self) -> bool:
+        return any(_route(e) == "manifest" and e["method"] == "PUT" and e["status"] == 201
+                   and ":" not in _reference(e) for e in self.entries)
+
+    @property
+    def downloaded(self) -> bool:
+        return any(_route(e) == "blob" and e["method"] == "GET" and e["status"] in (200, 206) for e in self.entries)
+
+
+def _path(entry: dict[str, Any]) -> str:
+    return unquote(str(entry["path"]).partition("?")[0])
+
+
+def _route(entry: dict[str, Any]) -> str:
+    path = _path(entry)
+    if path.rstrip("/") == "/v2":
+        return "ping"
+    if path.startswith("/token"):
+        return "token"
+    if "/blobs/uploads" in path:
+        return "upload"
+    if "/blobs/" in path:
+        return "blob"
+    if "/manifests/" in path:
+        return "manifest"
+    if path.endswith("/tags/list"):
+        return "tags"
+    if "/referrers/" in path:
+        return "referrers"
+    return "other"
+
+
+def _repository(entry: dict[str, Any]) -> str:
+    path = _path(entry)[len("/v2/"):]
+    for marker in ("/blobs/", "/manifests/", "/tags/list", "/referrers/"):
+        if marker in path:
+            return path.split(marker, 1)[0]
+    return ""
+
+
+def _reference(entry: dict[str, Any]) -> str:
+    return _path(entry).rsplit("/manifests/", 1)[-1]
+
+
+def _event(entry: dict[str, Any]) -> RequestEvent:
+    return RequestEvent(
+        str(entry["method"]), str(entry["path"]), int(entry["status"]), int(entry.get("bytes", 0)),
+        str(entry.get("from", "")), str(entry.get("to", "")), str(entry.get("why", "")),
+        str(entry.get("outcome", "")), upload=bool(entry.get("upload", False)),
+    )
+
+
+def _image(repository: str, reference: str) -> str:
+    return f"{repository}@{reference[:19]}…" if ":" in reference else f"{repository}:{reference}"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
+
+
+class SessionSteps:
+    """Feed it a session's requests (as `LiveEntry.to_dict()` gives them); read steps and worlds."""
+
+    def __init__(self, registry_host: str, *, keep_worlds: bool = True) -> None:
+        self.host = registry_host
+        self.world = World(registry_host)
+        self.registry = Registry(registry_host)
+        self.world.add_registry(self.registry, "live registry")
+        self.keep_worlds = keep_worlds
+        self.records: list[StepRecord] = []
+        self.steps: list[StepSpec] = []
+        self.worlds: list[World] = [copy.deepcopy(self.world)] if keep_worlds else []
+        self.open: dict[str, Operation] = {}
+        self._sizes: dict[str, int] = {}        # blob digest -> size, as the session learnt it
+
+    # ----- feeding ---------------------------------------------------------------------------
+
+    def feed(self, entry: dict[str, Any]) -> StepRecord | None:
+        """Add one request; returns the record of an operation this request closed, if any."""
+        client = str(entry.get("from", ""))
+        route = _route(entry)
+        current = self.open.get(client)
+        closed = None
+        if current is not None and self._starts_new(current, entry, route):
+            closed = self._close(client)
+            current = None
+        if current is None:
+            current = self.open[client] = Operation(client)
+        current.entries.append(entry)
+        self._apply(entry, route)
+        return closed
+
+    def feed_all(self, entries: Iterable[dict[str, Any]]) -> None:
+        for entry in entries:
+            self.feed(entry)
+
+    def finish(self) -> list[StepRecord]:
+        """Close every open operation; the records, in order."""
+        for client in list(self.open):
+            self._close(client)
+        return self.records
+
+    @staticmethod
+    def _starts_new(current: Operation, entry: dict[str, Any], route: str) -> bool:
+        if route == "ping":
+            return current.has_content
+        if route == "token":
+            return False
+        if current.tag_pushed:   # a push ends with its tag PUT; more child manifests may follow it
+            return not (route == "manifest" and entry["method"] == "PUT")
+        return current.downloaded and route == "upload"
+
+    # ----- the replayed world ------------------------------------------------------------------
+
+    def _blob(self, digest: str, size: int) -> None:
+        self._sizes[digest] = size
+        self.registry.blobs.setdefault(digest, Blob(digest, size))
+
+    def _apply(self, entry: dict[str, Any], route: str) -> None:
+        """Make the model registry hold what this request changed (sized blobs, the same manifests)."""
+        status = int(entry["status"])
+        if not 200 <= status < 300:
+            return
+        ledger = entry.get("ledger") or {}
+        method = entry["method"]
+        name = _repository(entry)
+        if "blob" in ledger:
+            self._blob(ledger["blob"], int(ledger["size"]))
+            self.registry._repo_or_create(name).layers.add(ledger["blob"])
+        elif route == "manifest" and method == "PUT" and ("text" in ledger or "base64" in ledger):
+            raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
+            repo = self.registry._repo_or_create(name)
+            for blob in ledger.get("blobs", []):
+                self._blob(blob["digest"], int(blob["size"]))
+                repo.layers.add(blob["digest"])
+            for child in ledger.get("children", []):
+                if child not in repo.manifests:
+                    return   # a child pushed before the session: the index cannot be replayed
+            try:
+                self.registry.put_manifest(None, name, _reference(entry), raw, ledger.get("media_type"))
+            except RegistryError:
+                pass   # not replayable (a child stored before the session): the world skips it
+        elif route == "manifest" and method == "GET" and "blobs" in ledger:
+            for blob in ledger["blobs"]:
+                self._sizes[blob["digest"]] = int(blob["size"])
+        elif route == "manifest" and method == "DELETE":
+            try:
+                self.registry.remove_manifest(name, _reference(entry))
+            except (RegistryError, KeyError):
+                pass
+        elif route == "blob" and method == "DELETE":
+            linked = self.registry.repositories.get(name)
+            if linked is not None:
+                linked.layers.discard(_path(entry).rsplit("/", 1)[-1])
+
+    # ----- records -----------------------------------------------------------------------------
+
+    def _close(self, client: str) -> StepRecord:
+        operation = self.open.pop(client)
+        record = self.build(operation, len(self.records) + 1)
+        self.records.append(record)
+        self.steps.append(self._spec(record))
+        if self.keep_worlds:
+            self.worlds.append(copy.deepcopy(self.world))
+        return record
+
+    def pending(self) -> list[StepRecord]:
+        """Records of the operations still open (the Live screen shows the newest as it grows)."""
+        return [self.build(op, len(self.records) + i + 1) for i, op in enumerate(self.open.values())]
+
+    @staticmethod
+    def _spec(record: StepRecord) -> StepSpec:
+        words = (record.command or "").split()
+        command = Command(record.command or record.verb, record.verb, tuple(words[1:])) if words else None
+        return StepSpec(index=record.index, line=0, actor=record.actor, command=command,
+                        say=record.say)
+
+    def build(self, operation: Operation, index: int) -> StepRecord:
+        entries = operation.entries
+        outcome = Outcome()
+        events = [_event(e) for e in entries]
+        verb, command = self._describe(operation, outcome)
+        first = float(entries[0].get("t", 0.0))
+        last = max(float(e.get("t", 0.0)) + float(e.get("ms", 0.0)) / 1000 for e in entries)
+        failed = self._failure(operation)
+        if failed is not None:
+            outcome.ok = False
+            outcome.error = failed.get("outcome") or f"HTTP {failed['status']}"
+            outcome.message = str(failed.get("why", ""))
+            outcome.output.append(f"{failed['method']} {_path(failed)} → {failed['status']}: {failed.get('why', '')}")
+        spec = StepSpec(index=index, line=0, actor=operation.client,
+                        command=Command(command, verb, tuple(command.split()[1:])))
+        record = make_record(None, spec, outcome, events, last - first, {}, self.world)  # type: ignore[arg-type]
+        record.verb = verb
+        record.actor = operation.client
+        record.clock = last
+        return record
+
+    @staticmethod
+    def _failure(operation: Operation) -> dict[str, Any] | None:
+        """The request that made the operation fail, if one did (404 on HEAD and 401 are questions)."""
+        entries = operation.entries
+        puts = [e for e in entries if _route(e) == "manifest" and e["method"] == "PUT"]
+        if puts:
+            return puts[-1] if puts[-1]["status"] >= 400 else None
+        for entry in entries:
+            status = int(entry["status"])
+            if status >= 400 and status != 401 and not (entry["method"] == "HEAD" and status == 404):
+                return entry
+        return None
+
+    def _describe(self, operation: Operation, outcome: Outcome) -> tuple[str, str]:
+        """The operation's verb and a command line for it; fills the outcome's blobs and output."""
+        entries = operation.entries
+        ok = [e for e in entries if 200 <= int(e["status"]) < 300]
+        puts = [e for e in ok if _route(e) == "manifest" and e["method"] == "PUT"]
+        if puts:
+            return self._push(puts, outcome)
+        gets = [e for e in ok if _route(e) == "manifest" and e["method"] == "GET"]
+        if gets or any(_route(e) == "blob" and e["method"] == "GET" for e in ok):
+            return self._pull(entries, gets, outcome)
+        deletes = [e for e in ok if e["method"] == "DELETE"]
+        if deletes:
+            for entry in deletes:
+                outcome.output.append(f"deleted {_path(entry)[len('/v2/'):]}")
+            return "delete", f"delete {_repository(deletes[0])}"
+        uploads = [e for e in ok if (e.get("ledger") or {}).get("blob")]
+        if uploads:
+            total = sum(int(e["ledger"]["size"]) for e in uploads)
+            outcome.output.append(f"{_count(len(uploads), 'blob')} stored in {_repository(uploads[0])} "
+                                  f"({format_size(total)}); no manifest names them yet")
+            return "upload", f"upload {_repository(uploads[0])}"
+        tags = [e for e in ok if _route(e) == "tags"]
+        if tags:
+            outcome.output.append(f"listed the tags of {_repository(tags[0])}")
+            return "tags", f"list-tags {_repository(tags[0])}"
+        heads = [e for e in entries if _route(e) == "manifest"]
+        if heads:
+            target = _image(_repository(heads[0]), _reference(heads[0]))
+            outcome.output.append(f"inspected {target}")
+            return "inspect", f"inspect {target}"
+        if all(_route(e) in ("ping", "token") for e in entries):
+            outcome.output.append("checked the registry (and logged in)" if any(_route(e) == "token" for e in entries)
+                                  else "checked the registry")
+            return "login", "login"
+        return "request", " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
+
+    def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
+        outcome.direction = "up"
+        target = ""
+        for entry in puts:
+            ledger = entry.get("ledger") or {}
+            name, reference = _repository(entry), _reference(entry)
+            outcome.blobs.append(BlobRecord(ledger.get("manifest", reference), "manifest",
+                                            int(ledger.get("size", entry.get("bytes", 0))), SENT))
+            counts = {SENT: 0, EXISTS: 0, MOUNTED: 0}
+            for blob in ledger.get("blobs", []):
+                how = _HOWS.get(blob.get("how", "exists"), EXISTS)
+                outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how,
+                                                source=blob.get("source")))
+                if blob["kind"] == "layer":
+                    counts[how] += 1
+            image = _image(name, reference)
+            if ":" not in reference or not target:
+                target = image
+            if "blobs" in ledger:
+                parts = [f"{_count(counts[SENT], 'layer')} uploaded", f"{counts[EXISTS]} existed"]
+                if counts[MOUNTED]:
+                    parts.append(f"{counts[MOUNTED]} mounted")
+                outcome.output.append(f"pushed {image}: " + ", ".join(parts))
+            elif ledger.get("children"):
+                outcome.output.append(f"pushed {image}: an index of {_count(len(ledger['children']), 'manifest')}")
+            else:
+                outcome.output.append(f"pushed {image}")
+        return "push", f"push {target}"
+
+    def _pull(self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
+        outcome.direction = "down"
+        fetched = {_path(e).rsplit("/", 1)[-1]: int(e.get("bytes", 0)) for e in entries
+                   if _route(e) == "blob" and e["method"] == "GET" and e["status"] in (200, 206)}
+        seen_manifests: set[str] = set()
+        seen_blobs: set[str] = set()
+        target = ""
+        for entry in gets:
+            ledger = entry.get("ledger") or {}
+            digest = ledger.get("manifest", "")
+            if digest in seen_manifests:
+                continue
+            seen_manifests.add(digest)
+            name, reference = _repository(entry), _reference(entry)
+            outcome.blobs.append(BlobRecord(digest or reference, "manifest",
+                                            int(ledger.get("size", entry.get("bytes", 0))), PULLED))
+            if "blobs" not in ledger:
+                if not target:
+                    target = _image(name, reference)
+                continue
+            image = _image(name, reference)
+            if ":" not in reference or not target:
+                target = image
+            pulled = held = 0
+            for blob in ledger["blobs"]:
+                seen_blobs.add(blob["digest"])
+                how = PULLED if blob["digest"] in fetched else LOCAL
+                outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how))
+                if blob["kind"] == "layer":
+                    pulled += how == PULLED
+                    held += how == LOCAL
+            outcome.output.append(f"pulled {image}: {_count(pulled, 'layer')} downloaded, {held} already held")
+        for digest, size in fetched.items():   # blobs no fetched manifest named (a bare blob GET)
+            if digest not in seen_blobs:
+                outcome.blobs.append(BlobRecord(digest, "layer", self._sizes.get(digest, size), PULLED))
+        if not gets:
+            outcome.output.append(f"downloaded {_count(len(fetched), 'blob')} ({format_size(sum(fetched.values()))})")
+            target = next((_repository(e) for e in entries if _route(e) == "blob"), "")
+        return "pull", f"pull {target}"

@@ -1,0 +1,272 @@
+"""The Live screen: a real client's requests as they arrive, each explained, the world and the bytes.
+
+It reuses the player's widgets: the request log (one row per request, appended as it comes),
+the world tree (the live registry's repositories, tags and layers), the byte ledger (the
+operation in progress and the session so far: layer bytes that travelled beside what
+whole-image transfers would have needed) and the step panel (the operation's summary lines).
+Requests are grouped into operations by `regsim.live.session`, as a saved record is.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from regsim.live.session import SessionSteps
+from regsim.model.events import RequestEvent
+from regsim.model.units import format_size
+from regsim.scenario.records import StepRecord
+from regsim.tui.views.requests import fit_path, request_row
+from regsim.tui.widgets.ledger_panel import LedgerPanel
+from regsim.tui.widgets.request_log import RequestDetail, RequestLog
+from regsim.tui.widgets.step_panels import DoneStep
+from regsim.tui.widgets.world_tree import WorldTree
+
+if TYPE_CHECKING:
+    from regsim.live.server import LiveEntry, LiveServer
+
+DETAILS = ("requests", "ledger", "world")
+REDRAW_SECONDS = 0.15       # panels other than the log redraw at most this often
+MAX_ROWS = 2000             # the table keeps the newest rows; the record keeps every request
+
+
+class LiveRequestLog(RequestLog):
+    """The request log, appended to one row at a time as requests arrive."""
+
+    def append(self, event: RequestEvent) -> None:
+        row = request_row(event)
+        self._request_rows.append(row)
+        if len(self._request_rows) > MAX_ROWS:
+            del self._request_rows[: len(self._request_rows) - MAX_ROWS]
+            self._fill()
+            return
+        tone = self._tone_style(row.tone)
+        self.add_row(
+            Text(row.method, style="bold"),
+            Text(fit_path(row.path, self._path_width())),
+            Text(row.status, style=tone),
+            Text(row.outcome, style=tone),
+            Text(row.bytes, justify="right"),
+            Text(row.route),
+            Text(row.why),
+        )
+
+    @property
+    def events_shown(self) -> int:
+        return len(self._request_rows)
+
+    # Moving the cursor by hand decides following: up stops it, down to the newest row resumes it.
+    def _moved_by_hand(self) -> None:
+        screen = self.screen
+        if isinstance(screen, LiveScreen):
+            screen.set_follow(self.cursor_row >= self.row_count - 1)
+
+    def action_cursor_up(self) -> None:
+        super().action_cursor_up()
+        self._moved_by_hand()
+
+    def action_cursor_down(self) -> None:
+        super().action_cursor_down()
+        self._moved_by_hand()
+
+    def action_page_up(self) -> None:
+        super().action_page_up()
+        self._moved_by_hand()
+
+    def action_page_down(self) -> None:
+        super().action_page_down()
+        self._moved_by_hand()
+
+    def action_scroll_top(self) -> None:
+        super().action_scroll_top()
+        self._moved_by_hand()
+
+    def action_scroll_bottom(self) -> None:
+        super().action_scroll_bottom()
+        self._moved_by_hand()
+
+
+def connect_text(server: LiveServer) -> str:
+    """The banner's copy-paste examples, without its closing line (the footer has the keys)."""
+    from regsim.live.cli import banner
+
+    text = banner(server)
+    return text.split("\n\nEvery request")[0]
+
+
+class LiveScreen(Screen[None]):
+    """Requests appear as they arrive; the highlighted one is explained in full below the table."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "follow", "Follow", tooltip="Keep the newest request highlighted (on by default)"),
+        Binding("v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"),
+    ]
+    HELP_NOTES = (
+        "Point skopeo, oras, docker or podman at the address at the top; every request appears here.",
+        "↑ ↓ walk through the requests; the line under the table explains the highlighted one.",
+        "Moving up stops following the newest request; f follows again.",
+    )
+
+    detail: reactive[str] = reactive("requests")
+
+    def __init__(self, server: LiveServer) -> None:
+        super().__init__(classes="simulator")
+        self.server = server
+        self.steps = SessionSteps(server.service, keep_worlds=False)
+        self.events: list[RequestEvent] = []
+        self.received = 0
+        self.follow = True
+        self._dirty = False
+        self._loop_thread = threading.get_ident()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-line")
+            yield Static(id="view-switch")
+        with Container(id="body"):
+            with Vertical(id="story"):
+                yield Static(id="next")
+                yield DoneStep(id="done")
+            yield LedgerPanel(id="ledger")
+            yield WorldTree(id="world")
+            with Vertical(id="requests-box"):
+                yield LiveRequestLog(id="requests")
+                yield RequestDetail(id="request-detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#next").border_title = "Connect a client"
+        self.query_one("#next", Static).update(connect_text(self.server))
+        self.query_one("#ledger").border_title = "Bytes (layers)"
+        self.query_one("#world").border_title = "World"
+        self.query_one("#requests-box").border_title = "Requests"
+        self.query_one("#done", DoneStep).border_title = "Waiting for a client"
+        self.query_one("#done", DoneStep).update(Content.assemble(("No request yet.", "dim")))
+        self.title = f"regsim live · {self.server.url}"
+        self.set_class(True, f"-view-{self.detail}")
+        self.query_one(RequestDetail).show(None)
+        for entry in list(self.server.entries):   # requests that came before the screen
+            self._take(entry)
+        self.server.listeners.append(self._arrived)
+        self.redraw()
+        self.query_one(LiveRequestLog).focus()
+
+    def on_unmount(self) -> None:
+        if self._arrived in self.server.listeners:
+            self.server.listeners.remove(self._arrived)
+
+    # ----- requests arriving -----------------------------------------------------------------
+
+    def _arrived(self, entry: LiveEntry) -> None:
+        """A server listener: runs in the app's loop (or is handed to it from another thread)."""
+        if threading.get_ident() == self._loop_thread:
+            self._take(entry)
+        else:
+            self.app.call_from_thread(self._take, entry)
+
+    def _take(self, entry: LiveEntry) -> None:
+        event = entry.event
+        self.events.append(event)
+        if event.upload:
+            self.received += event.bytes
+        self.steps.feed(entry.to_dict())
+        log = self.query_one(LiveRequestLog)
+        log.append(event)
+        if self.follow:
+            log.move_cursor(row=log.row_count - 1, animate=False)
+            self.query_one(RequestDetail).show(event)
+        if not self._dirty:
+            self._dirty = True
+            self.set_timer(REDRAW_SECONDS, self.redraw)
+
+    # ----- drawing ---------------------------------------------------------------------------
+
+    def records(self) -> list[StepRecord]:
+        """The operations so far, the open ones last; storage is the live registry's own."""
+        records = [*self.steps.records, *self.steps.pending()]
+        registry = self.server.registry
+        if registry is not None and records:
+            records[-1].storage = {self.server.service: {
+                "stored_layer_bytes": registry.layer_bytes_stored(),
+                "logical_layer_bytes": registry.logical_layer_bytes(),
+                "freed_bytes": 0,
+            }}
+        return records
+
+    def redraw(self) -> None:
+        self._dirty = False
+        records = self.records()
+        current = records[-1] if records else None
+        done = self.query_one("#done", DoneStep)
+        if current is not None:
+            done.show(current)
+            in_progress = current.index > len(self.steps.records)
+            done.border_title = f"Operation {current.index}" + (" (in progress)" if in_progress else "")
+            done.border_subtitle = f"{current.seconds:.2f} s"
+        self.query_one(LedgerPanel).show(current, records, {})
+        self.query_one("#ledger").border_subtitle = f"{format_size(self.received)} received in all"
+        if self.server.world is not None:
+            self.query_one(WorldTree).show(self.server.world)
+        self.query_one("#requests-box").border_subtitle = f"{len(self.events)} requests"
+        self.show_status()
+
+    def show_status(self) -> None:
+        server = self.server
+        parts: list[str | tuple[str, str]] = [
+            ("● serving ", "$text-success bold"), (server.url, "bold"),
+            f"  auth {server.auth}  ·  {len(self.events)} requests  ·  {len(self.steps.records)} operations done",
+        ]
+        if not self.follow:
+            parts.append(("  ·  paused (f follows)", "$text-warning"))
+        self.query_one("#status-line", Static).update(Content.assemble(*parts))
+        switch: list[str | tuple[str, str]] = [("v:", "dim")]
+        for name in DETAILS:
+            switch.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
+        self.query_one("#view-switch", Static).update(Content.assemble(*switch))
+
+    def watch_detail(self, old: str, new: str) -> None:
+        self.set_class(False, f"-view-{old}")
+        self.set_class(True, f"-view-{new}")
+        if self.is_mounted:
+            self.show_status()
+
+    def on_data_table_row_highlighted(self, event: RequestLog.RowHighlighted) -> None:
+        log = self.query_one(LiveRequestLog)
+        if self.follow and event.cursor_row != log.row_count - 1:
+            return   # a late highlight of a row the log has moved past while following
+        shown = self.events[len(self.events) - log.events_shown:]
+        if 0 <= event.cursor_row < len(shown):
+            self.query_one(RequestDetail).show(shown[event.cursor_row])
+
+    def set_follow(self, follow: bool) -> None:
+        if follow != self.follow:
+            self.follow = follow
+            self.show_status()
+
+    # ----- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_view":
+            return self.has_class("-narrow")
+        return True
+
+    def action_follow(self) -> None:
+        self.follow = True
+        log = self.query_one(LiveRequestLog)
+        if log.row_count:
+            log.move_cursor(row=log.row_count - 1, animate=False)
+        if self.events:
+            self.query_one(RequestDetail).show(self.events[-1])
+        self.show_status()
+
+    def action_switch_view(self) -> None:
+        self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]

@@ -1,0 +1,153 @@
+"""`--record FILE` replayed by the player: one step per client operation, with its bytes and world."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from live_helpers import ServerThread, layer_tar, need_skopeo, skopeo, write_layout
+
+from regsim.live.cli import write_record
+from regsim.live.record import RecordError, load_record
+from regsim.scenario.engine import Player
+
+BASE = [layer_tar({"etc/os-release": os.urandom(30_000)}), layer_tar({"usr/lib/big": os.urandom(100_000)})]
+V1 = layer_tar({"app/v1": os.urandom(5_000)})
+V2 = layer_tar({"app/v2": os.urandom(2_000)})
+
+
+def size(layers: list[bytes]) -> int:
+    return sum(len(layer) for layer in layers)
+
+
+@pytest.fixture(scope="module")
+def skopeo_session(tmp_path_factory):
+    need_skopeo()
+    tmp = tmp_path_factory.mktemp("record")
+    os.environ.setdefault("REGISTRY_AUTH_FILE", str(tmp / "auth.json"))
+    write_layout(tmp / "v1", "v1", [*BASE, V1])
+    write_layout(tmp / "v2", "v2", [*BASE, V2])
+    with ServerThread(tmp / "root") as live:
+        address = live.address
+        skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp}/v1:v1", f"docker://{address}/team/app:v1")
+        skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp}/v2:v2", f"docker://{address}/team/app:v2")
+        skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp}/v2:v2", f"docker://{address}/other/app:v2")
+        skopeo("copy", "--src-tls-verify=false", f"docker://{address}/team/app:v2", f"oci:{tmp}/back:v2")
+        record = live.server.record()
+    path = tmp / "session.json"
+    write_record(path, record)
+    return path
+
+
+def test_a_recorded_skopeo_session_replays_as_one_step_per_operation(skopeo_session):
+    run = load_record(skopeo_session)
+    assert [r.command for r in run.records] == [
+        "push team/app:v1", "push team/app:v2", "push other/app:v2", "pull team/app:v2"]
+    first, second, mounted, pulled = run.records
+    assert first.ok and first.output == ["pushed team/app:v1: 3 layers uploaded, 0 existed"]
+    assert first.layer_bytes_up == first.naive_layer_bytes_up == size([*BASE, V1])
+    assert first.layers_pushed == 3 and first.config_bytes > 0 and first.manifest_bytes > 0
+    assert first.requests[0].method == "GET" and first.requests[0].path == "/v2/"
+    assert first.requests[-1].method == "PUT" and "/manifests/v1" in first.requests[-1].path
+
+    assert second.output == ["pushed team/app:v2: 1 layer uploaded, 2 existed"]
+    assert second.layer_bytes_up == len(V2) and second.naive_layer_bytes_up == size([*BASE, V2])
+    assert second.saved_bytes == size(BASE) and second.layers_skipped == 2
+
+    assert mounted.output == ["pushed other/app:v2: 0 layers uploaded, 0 existed, 3 mounted"]
+    assert mounted.layer_bytes_up == 0 and mounted.layers_mounted == 3
+
+    assert pulled.verb == "pull" and pulled.output == ["pulled team/app:v2: 3 layers downloaded, 0 already held"]
+    assert pulled.layer_bytes_down == pulled.naive_layer_bytes_down == size([*BASE, V2])
+    assert pulled.requests[-1].method == "GET" and "/blobs/" in pulled.requests[-1].path
+
+    host = json.loads(skopeo_session.read_text())["registry"]
+    stored = [r.storage[host]["stored_layer_bytes"] for r in run.records]
+    assert stored == [size([*BASE, V1]), size([*BASE, V1, V2]), size([*BASE, V1, V2]), size([*BASE, V1, V2])]
+    assert len(run.worlds) == 5
+    assert sorted(run.worlds[0].registries[host].repositories) == []
+    assert sorted(run.worlds[3].registries[host].tagged_images()) == ["other/app:v2", "team/app:v1", "team/app:v2"]
+
+
+def test_the_player_steps_through_a_record(skopeo_session):
+    player = Player.from_run(load_record(skopeo_session))
+    assert player.total == 4 and player.next_step is not None
+    assert player.next_step.command is not None and player.next_step.command.text == "push team/app:v1"
+    player.seek(2)
+    assert player.current is not None and player.current.index == 2
+    assert len(player.records_so_far()) == 2
+
+
+async def test_the_player_screen_shows_a_record(skopeo_session):
+    from textual.app import App
+
+    from regsim.tui.live_app import LiveApp
+    from regsim.tui.screens.player import PlayerScreen
+    from regsim.tui.widgets.step_panels import DoneStep
+
+    class Host(App[None]):
+        CSS_PATH = LiveApp.CSS_PATH
+
+        def on_mount(self) -> None:
+            self.push_screen(PlayerScreen(Player.from_run(load_record(skopeo_session))))
+
+    app = Host()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "right")
+        done = str(app.screen.query_one("#done", DoneStep).render())
+        assert "pushed team/app:v2: 1 layer uploaded, 2 existed" in done
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("not json at all", "not JSON"),
+    ("[1, 2]", "not an object"),
+    ('{"kind": "scenario", "version": 1, "requests": []}', "kind is 'scenario'"),
+    ('{"kind": "regsim-live-record", "version": 99, "requests": []}', "version 99"),
+    ('{"kind": "regsim-live-record", "version": 2}', "no list of requests"),
+    ('{"kind": "regsim-live-record", "version": 2, "requests": [{"method": "GET"}]}', "request 1 has no path"),
+])
+def test_a_file_that_is_not_a_record_is_refused_in_one_line(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(RecordError) as caught:
+        load_record(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_a_missing_file_is_a_record_error(tmp_path):
+    with pytest.raises(RecordError, match="no such file"):
+        load_record(tmp_path / "absent.json")
+
+
+def test_a_version_1_record_loads_without_a_ledger(tmp_path):
+    requests = [
+        {"t": 0.0, "ms": 1, "method": "GET", "path": "/v2/", "status": 200, "bytes": 2, "from": "127.0.0.1",
+         "to": "r", "why": "", "outcome": ""},
+        {"t": 0.1, "ms": 1, "method": "GET", "path": "/v2/team/app/tags/list", "status": 200, "bytes": 30,
+         "from": "127.0.0.1", "to": "r", "why": "", "outcome": ""},
+    ]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"version": 1, "kind": "regsim-live-record", "registry": "r", "requests": requests}))
+    run = load_record(path)
+    assert [r.output for r in run.records] == [["listed the tags of team/app"]]
+    assert len(run.worlds) == 2
+
+
+def test_requests_without_pings_are_split_after_each_tag_push(tmp_path):
+    with ServerThread(tmp_path / "root") as live:
+        live.push_image("team/app", "v1", [b"one" * 100])
+        live.push_image("team/app", "v2", [b"one" * 100, b"two" * 50])
+        live.request("GET", "/v2/team/app/manifests/v2")
+        record = live.server.record()
+    path = tmp_path / "s.json"
+    write_record(path, record)
+    run = load_record(path)
+    assert [r.output for r in run.records] == [
+        ["pushed team/app:v1: 1 layer uploaded, 0 existed"],
+        # push_image re-uploads blobs it could have skipped: the ledger counts what travelled
+        ["pushed team/app:v2: 2 layers uploaded, 0 existed"],
+        ["pulled team/app:v2: 0 layers downloaded, 2 already held"],
+    ]

@@ -1,0 +1,132 @@
+"""The Live screen (`regsim serve --tui`): the server runs in the app's loop; requests appear, explained."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+
+from live_helpers import OCI_MANIFEST, sha256
+from textual.widgets import Static
+
+from regsim.live.server import LiveServer
+from regsim.tui.live_app import LiveApp
+from regsim.tui.screens.live import LiveRequestLog, LiveScreen
+from regsim.tui.widgets.ledger_panel import LedgerPanel
+from regsim.tui.widgets.request_log import RequestDetail
+from regsim.tui.widgets.step_panels import DoneStep
+from regsim.tui.widgets.world_tree import WorldTree
+
+
+def call(port: int, method: str, path: str, body: bytes | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+def push(port: int, name: str, tag: str, layers: list[bytes]) -> None:
+    """What a client does: ping, HEAD each blob, upload the missing ones, PUT the manifest."""
+    call(port, "GET", "/v2/")
+    config = b'{"architecture":"amd64","os":"linux"}'
+    descriptors = []
+    for blob in [*layers, config]:
+        digest = sha256(blob)
+        status, _ = call(port, "HEAD", f"/v2/{name}/blobs/{digest}")
+        if status == 404:
+            _, headers = call(port, "POST", f"/v2/{name}/blobs/uploads/")
+            location = headers["location"]
+            call(port, "PATCH", location, blob, {"Content-Type": "application/octet-stream"})
+            status, _ = call(port, "PUT", f"{location}?digest={digest}")
+            assert status == 201
+        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                            "digest": digest, "size": len(blob)})
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {**descriptors[-1], "mediaType": "application/vnd.oci.image.config.v1+json"},
+        "layers": descriptors[:-1]}).encode()
+    status, _ = call(port, "PUT", f"/v2/{name}/manifests/{tag}", manifest, {"Content-Type": OCI_MANIFEST})
+    assert status == 201
+
+
+def walk(node):
+    for child in node.children:
+        yield child
+        yield from walk(child)
+
+
+async def settle(pilot, screen: LiveScreen, count: int) -> None:
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if len(screen.events) >= count and not screen._dirty:
+            return
+
+
+async def test_requests_appear_with_explanations_world_and_ledger(tmp_path):
+    server = LiveServer(tmp_path / "root", port=0)
+    app = LiveApp(server)
+    base, v1, v2 = os.urandom(40_000), os.urandom(3_000), os.urandom(2_000)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        port = server.port
+        assert port and str(port) in str(screen.query_one("#next", Static).render())
+
+        await asyncio.to_thread(push, port, "team/app", "v1", [base, v1])
+        count = len(server.entries)
+        await settle(pilot, screen, count)
+        log = screen.query_one(LiveRequestLog)
+        assert log.row_count == count
+        whys = [str(log.get_row_at(i)[-1]) for i in range(log.row_count)]
+        assert any("lacks" in why and "upload it" in why for why in whys), whys
+        assert "tag v1 now points at it" in whys[-1]
+        detail = str(screen.query_one(RequestDetail).render())
+        assert "PUT" in detail and "tag v1" in detail    # following: the newest request explained
+
+        await asyncio.to_thread(push, port, "team/app", "v2", [base, v2])
+        await settle(pilot, screen, len(server.entries))
+        whys = [str(log.get_row_at(i)[-1]) for i in range(log.row_count)]
+        assert any("already has" in why and "skips uploading" in why for why in whys)
+        assert [r.output for r in screen.steps.records + screen.steps.pending()][-1] == [
+            "pushed team/app:v2: 1 layer uploaded, 1 existed"]
+
+        ledger = str(screen.query_one(LedgerPanel).render())
+        assert "saved" in ledger and "exists" in ledger
+        done = str(screen.query_one("#done", DoneStep).render())
+        assert "pushed team/app:v2: 1 layer uploaded, 1 existed" in done
+        labels = [node.label.plain.split()[0] for node in walk(screen.query_one(WorldTree).root)]
+        assert {"team/app", "v1", "v2"} <= set(labels)
+
+        await pilot.press("up", "up")
+        assert not screen.follow
+        await asyncio.to_thread(call, port, "GET", "/v2/team/app/tags/list")
+        await settle(pilot, screen, len(server.entries))
+        assert log.cursor_row < log.row_count - 1    # paused: the cursor stays where the user put it
+        await pilot.press("f")
+        assert screen.follow and log.cursor_row == log.row_count - 1
+        await pilot.press("q")
+    assert server._runner is None     # q stopped the server with the app
+
+
+async def test_a_port_in_use_ends_the_app_with_a_reason(tmp_path):
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        server = LiveServer(tmp_path / "root", port=holder.getsockname()[1])
+        app = LiveApp(server)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert not isinstance(app.screen, LiveScreen)
+        assert "in use" in server.start_error.lower()
+    finally:
+        holder.close()
