@@ -36,13 +36,10 @@ class ErrorCode(Enum):
     MANIFEST_TOO_LARGE = (413, "manifest too large")
     UNAVAILABLE = (503, "service unavailable")
 
-    @property
-    def status(self) -> int:
-        return self.value[0]
-
-    @property
-    def message(self) -> str:
-        return self.value[1]
+    def __init__(self, status: int, message: str) -> None:
+        # Plain attributes: read on every refused request, so no descriptor lookups.
+        self.status = status
+        self.message = message
 
 
 # The fourteen codes the OCI Distribution Spec v1.1 lists (the rest are the registry's own).

@@ -48,6 +48,7 @@ class Network:
     def __init__(self) -> None:
         self.nodes: dict[str, str] = {}
         self.links: dict[tuple[str, str], Link] = {}
+        self._down: set[tuple[str, str]] = set()   # links that are down: most requests need not look
 
     def add_node(self, name: str, kind: str) -> None:
         self.nodes[name] = kind
@@ -67,6 +68,7 @@ class Network:
         if not (latency >= 0 and math.isfinite(latency)):
             raise NetworkError(f"latency between {a} and {b} cannot be negative or infinite: give a finite number of seconds")
         self.links[_key(a, b)] = Link(bandwidth, latency, True, True)
+        self._down.discard(_key(a, b))
 
     def link(self, a: str, b: str) -> Link:
         """The link between two nodes (an unlisted pair gets the fast local default; nothing is stored)."""
@@ -78,10 +80,20 @@ class Network:
         if key not in self.links:
             self.links[key] = Link()
         self.links[key].up = up
+        if up:
+            self._down.discard(key)
+        else:
+            self._down.add(key)
 
     def is_up(self, a: str, b: str) -> bool:
+        if not self.any_down:
+            return True
         found = self.links.get(_key(a, b))
         return found is None or found.up
+
+    @property
+    def any_down(self) -> bool:
+        return bool(self._down)
 
     def listed_links(self) -> list[tuple[str, str, Link]]:
         return [(a, b, link) for (a, b), link in sorted(self.links.items()) if link.listed or not link.up]
@@ -102,6 +114,7 @@ class Network:
 
     def restore_state(self, state: dict[tuple[str, str], tuple[float, float, bool, bool]]) -> None:
         self.links = {k: Link(*v) for k, v in state.items()}
+        self._down = {k for k, link in self.links.items() if not link.up}
 
 
 @dataclass(slots=True)
