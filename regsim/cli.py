@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command is None:
-            return _app()
+            return _app(args)
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
             "open": _open, "lessons": _lessons, "progress": _progress, "serve": _serve,
@@ -254,16 +254,20 @@ def _open(args: argparse.Namespace) -> int:
     _load(args.scenario)   # a missing or broken file is reported here, with exit 2
     from regsim.tui.app import run_app
 
-    return run_app(str(find_scenario(args.scenario)))
+    return run_app(str(find_scenario(args.scenario)), lesson_dirs=_lesson_dirs(args))
 
 
-def _app() -> int:
-    try:
-        from regsim.tui.app import run_app
-    except ImportError:
-        build_parser().print_help()
-        return EXIT_OK
-    return run_app()
+def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:
+    for folder in args.lessons or ():
+        if not folder.is_dir():
+            raise UsageError(f"--lessons {folder}: no such folder")
+    return args.lessons
+
+
+def _app(args: argparse.Namespace) -> int:
+    from regsim.tui.app import run_app
+
+    return run_app(lesson_dirs=_lesson_dirs(args))
 
 
 if __name__ == "__main__":

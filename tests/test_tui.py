@@ -15,7 +15,7 @@ from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.help import HelpScreen
-from regsim.tui.screens.home import HomeScreen, ScenarioItem
+from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.views.ledger import run_totals, step_totals
@@ -60,6 +60,20 @@ def status(app: RegsimApp) -> str:
     return text(app.screen.query_one("#status-line", Static))
 
 
+@pytest.fixture(autouse=True)
+def no_host_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress and other per-user state go to a temporary folder, never the developer's."""
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+
+
+async def to_scenarios(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the lessons to be listed, then highlight the first scenario (`g`)."""
+    await pilot.app.lessons_shown.wait()
+    await pilot.pause()
+    await pilot.press("g")
+
+
 def first_step_with_requests(player: Player) -> int:
     return next(r.index for r in player.run.records if r.requests)
 
@@ -81,6 +95,7 @@ async def test_home_lists_every_bundled_scenario_with_its_title_and_summary() ->
 async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
+        await to_scenarios(pilot)
         await pilot.press("enter")
         player = player_of(app)
         assert player.scenario.path == str(scenario_files()[0])
@@ -91,6 +106,7 @@ async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
 async def test_arrow_keys_choose_which_scenario_enter_opens() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
+        await to_scenarios(pilot)
         await pilot.press("down", "down", "enter")
         assert player_of(app).scenario.path == str(scenario_files()[2])
 
@@ -98,6 +114,7 @@ async def test_arrow_keys_choose_which_scenario_enter_opens() -> None:
 async def test_escape_in_the_player_goes_back_to_the_list() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
+        await to_scenarios(pilot)
         await pilot.press("enter", "escape")
         assert isinstance(app.screen, HomeScreen)
 
@@ -108,6 +125,7 @@ async def test_escape_in_the_player_goes_back_to_the_list() -> None:
 async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
+        await to_scenarios(pilot)
         await pilot.press("enter")
         player = player_of(app)
         table = app.screen.query_one(RequestLog)
@@ -150,6 +168,7 @@ async def test_back_undoes_the_last_step() -> None:
 async def test_end_runs_every_step_and_next_is_disabled_there() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
+        await to_scenarios(pilot)
         await pilot.press("enter", "end")
         player = player_of(app)
         screen = app.screen
@@ -381,6 +400,7 @@ async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         assert app.is_running
+        await to_scenarios(pilot)
         await pilot.press("enter")
         assert isinstance(app.screen, PlayerScreen)
 
@@ -419,6 +439,7 @@ async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path
     async with app.run_test(size=WIDE) as pilot:
         items = list(app.screen.query(ScenarioItem))
         assert items[0].has_class("-broken")
+        await to_scenarios(pilot)
         await pilot.press("enter")
         assert isinstance(app.screen, ProblemsScreen)
         assert f"{bad}:10:5:" in text(app.screen.query_one("#problems-text", Static))
@@ -520,7 +541,9 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         assert isinstance(app.screen, PlayerScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
-        assert app.screen.query_one(ListView).index == 0
+        await app.lessons_shown.wait()
+        await pilot.pause()
+        assert isinstance(app.screen.query_one(ListView).highlighted_child, LessonItem)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, ListView, Static
 
 from regsim.bundled import find_scenario
 from regsim.model.units import format_size
@@ -216,8 +216,10 @@ async def test_home_has_a_sandbox_entry_that_asks_which_setup_to_start_from() ->
     async with app.run_test(size=WIDE) as pilot:
         items = list(app.screen.query(SandboxItem))
         assert len(items) == 1
-        await pilot.press("end")  # the list's last entry
-        app.screen.query_one("#scenarios").index = len(app.files)
+        await app.lessons_shown.wait()
+        await pilot.pause()
+        listing = app.screen.query_one("#home-list", ListView)
+        listing.index = listing.children.index(items[0])
         await pilot.press("enter")
         assert isinstance(app.screen, SandboxChooser)
         await pilot.press("down", "enter")
@@ -231,7 +233,9 @@ async def test_home_has_a_sandbox_entry_that_asks_which_setup_to_start_from() ->
 async def test_s_on_home_opens_the_sandbox_on_the_highlighted_scenario() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("down", "s")
+        await app.lessons_shown.wait()
+        await pilot.pause()
+        await pilot.press("g", "down", "s")
         assert sandbox_of(app).session.scenario.path == str(app.files[1])
 
 

@@ -14,6 +14,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from regsim.bundled import find_scenario
+from regsim.lessons.grading import AnswerRecord
+from regsim.lessons.progress import ProgressStore
 from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
@@ -36,8 +38,10 @@ def no_host_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def frozen(pilot: Pilot) -> None:
-    """The default dark theme and no blinking cursors: a snapshot must not depend on when or
-    where it was taken."""
+    """The default dark theme, the lessons read, no blinking cursors: a snapshot must not depend
+    on when or where it was taken."""
+    await pilot.app.lessons_shown.wait()
+    await pilot.pause()
     pilot.app.theme = "textual-dark"
     for command in pilot.app.query(Input):
         command.cursor_blink = False
@@ -64,7 +68,52 @@ def failed_step(name: str) -> int:
 
 
 def test_home_lists_the_scenarios_and_the_sandbox(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(RegsimApp(), terminal_size=SIZE, run_before=frozen)
+    async def run_before(pilot: Pilot) -> None:
+        await frozen(pilot)
+        await pilot.press("g")  # the scenario gallery, below the lessons
+        await pilot.pause()
+
+    assert snap_compare(RegsimApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_home_lists_the_lessons_with_progress_and_continue(  # type: ignore[no-untyped-def]
+    snap_compare, tmp_path: Path
+) -> None:
+    progress = tmp_path / "progress.json"
+    store = ProgressStore(progress)
+    store.start_lesson("what-is-an-image")
+    store.record_answer(
+        "what-is-an-image", AnswerRecord("build-traffic", True, 1.0, 1, False, False)
+    )
+    store.finish_lesson("what-is-an-image")
+    store.start_lesson("layers-travel-once")
+    store.set_position("layers-travel-once", 1)
+    assert snap_compare(RegsimApp(progress_path=progress), terminal_size=SIZE, run_before=frozen)
+
+
+def in_lesson(lesson_id: str, page: int, *keys: str):  # type: ignore[no-untyped-def]
+    """A run_before that opens a lesson at a page (0-based), then presses `keys`."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await frozen(pilot)
+        pilot.app.open_lesson(lesson_id, page)
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        await frozen(pilot)
+
+    return run_before
+
+
+def test_lesson_page_with_a_predict_question(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    assert snap_compare(app, terminal_size=SIZE, run_before=in_lesson("layers-travel-once", 1))
+
+
+def test_lesson_reveal_after_a_wrong_prediction(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    run_before = in_lesson("layers-travel-once", 1, "h", "6", "enter")
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_player_after_three_steps(snap_compare) -> None:  # type: ignore[no-untyped-def]

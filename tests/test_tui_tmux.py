@@ -86,14 +86,22 @@ def wait_for(name: str, found: Callable[[str], bool], seconds: float = 20.0) -> 
     raise AssertionError(f"the screen never showed what was expected:\n{shown}")
 
 
-def test_the_app_starts_in_a_real_terminal_and_enter_opens_the_first_scenario(
+def home_with_lessons(session: str) -> str:
+    return wait_for(
+        session,
+        lambda s: "watch a container image registry work" in s and "not started" in s,
+    )
+
+
+def test_the_app_starts_in_a_real_terminal_and_g_enter_opens_the_first_scenario(
     session: str,
 ) -> None:
     first = load_scenario(scenario_files()[0])
-    home = wait_for(session, lambda s: "watch a container image registry work" in s)
+    home = home_with_lessons(session)
     assert "regsim" in home.splitlines()[0]
-    assert first.title in home
     assert len(home.splitlines()) <= HEIGHT
+    tmux("send-keys", "-t", session, "g")
+    wait_for(session, lambda s: first.title in s)
     tmux("send-keys", "-t", session, "Enter")
     player = wait_for(session, lambda s: f"step 0 of {len(first.steps)}" in s)
     assert f"Next: step 1 of {len(first.steps)}" in player
@@ -101,3 +109,15 @@ def test_the_app_starts_in_a_real_terminal_and_enter_opens_the_first_scenario(
     wait_for(session, lambda s: f"step 1 of {len(first.steps)}" in s)
     tmux("send-keys", "-t", session, "q")
     wait_for(session, lambda s: "step 1 of" not in s)  # quit: the session ends with the app
+
+
+def test_enter_on_home_opens_the_first_lesson_and_q_comes_back(session: str) -> None:
+    home_with_lessons(session)
+    tmux("send-keys", "-t", session, "Enter")
+    lesson = wait_for(session, lambda s: "page 1 of" in s)
+    assert "Lesson 1" in lesson
+    tmux("send-keys", "-t", session, "Right")
+    wait_for(session, lambda s: "page 2 of" in s)
+    tmux("send-keys", "-t", session, "q")
+    back = wait_for(session, lambda s: "Continue:" in s)
+    assert "in progress" in back

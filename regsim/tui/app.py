@@ -1,17 +1,20 @@
-"""The regsim app: home, the player, the sandbox and charts; `run_app` starts it."""
+"""The regsim app: home, lessons, quizzes, the player, the sandbox and charts; `run_app` starts it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from regsim.bundled import find_scenario, scenario_files
-from regsim.scenario.engine import Player
+from regsim.lessons.progress import ProgressStore
+from regsim.scenario.engine import Player, Run
 from regsim.scenario.loader import Scenario, load_scenario
 from regsim.scenario.problems import ContentError
 from regsim.tui.commands import RegsimCommands
@@ -23,13 +26,18 @@ from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.screens.sandbox import SandboxScreen
 from regsim.tui.views.catalog import ScenarioEntry, scenario_entries
 from regsim.tui.views.chart import ChartSource
+from regsim.tui.views.lessons import LessonRow, continue_at, lesson_rows
 from regsim.tui.views.sandbox import SandboxSession
+
+if TYPE_CHECKING:
+    from regsim.lessons.loader import LessonSet
 
 LIGHT, DARK = "textual-light", "textual-dark"
 
 
 class RegsimApp(App[int]):
-    """Home lists the scenarios; the player replays one, step by step; the sandbox takes commands."""
+    """Home lists the lessons and scenarios; a lesson pairs pages with the simulator; the player
+    replays a scenario step by step; the sandbox takes commands; quizzes score questions."""
 
     CSS_PATH = "regsim.tcss"
     TITLE = "regsim"
@@ -51,12 +59,27 @@ class RegsimApp(App[int]):
     ]
 
     def __init__(
-        self, scenario_path: str | Path | None = None, files: Sequence[Path] | None = None
+        self,
+        scenario_path: str | Path | None = None,
+        files: Sequence[Path] | None = None,
+        *,
+        lesson_dirs: Sequence[str | Path] | None = None,
+        run: Run | None = None,
+        progress_path: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.scenario_path = scenario_path
         self.files = list(files) if files is not None else scenario_files()
+        self.lesson_dirs = [Path(d) for d in lesson_dirs or ()]
+        self.run_to_open = run
+        self.progress_path = Path(progress_path) if progress_path is not None else None
+        self.store: ProgressStore | None = None
+        self.lessons: LessonSet | None = None
+        self.lesson_problems: list[str] = []
         self._catalog: list[ScenarioEntry] | None = None
+        self._home: HomeScreen | None = None
+        self._loading_started = False
+        self.lessons_shown = asyncio.Event()  # set once home lists the lessons (tests wait on it)
 
     def catalog(self) -> list[ScenarioEntry]:
         """The scenario files, each read once: title, summary, or its problems."""
@@ -65,11 +88,127 @@ class RegsimApp(App[int]):
         return self._catalog
 
     def get_default_screen(self) -> Screen[None]:
-        return HomeScreen(self.catalog())
+        self._home = HomeScreen(self.catalog())
+        return self._home
 
     def on_mount(self) -> None:
-        if self.scenario_path is not None:
+        self.store = ProgressStore(self.progress_path)
+        if self.store.notice:
+            self.notify(self.store.notice, title="Progress", severity="warning", timeout=12)
+        if self.run_to_open is not None:
+            self.push_screen(PlayerScreen(Player.from_run(self.run_to_open)))
+            self.start_loading_lessons()
+        elif self.scenario_path is not None:
             self.open_scenario(self.scenario_path)
+            self.start_loading_lessons()
+        # Otherwise the home screen starts loading the lessons once it has been drawn.
+
+    def start_loading_lessons(self) -> None:
+        """Read the lessons in a thread (YAML takes a while), once."""
+        if not self._loading_started:
+            self._loading_started = True
+            self.load_lessons()
+
+    # ----- lessons ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
+    def load_lessons(self) -> None:
+        """Read the bundled and instructor lessons; a broken lesson is left out and listed."""
+        from regsim.lessons.loader import lesson_dirs, load_lessons
+
+        try:
+            lessons = load_lessons(lesson_dirs(self.lesson_dirs), strict=False)
+            problems = [str(problem) for problem in lessons.problems]
+        except Exception as error:  # noqa: BLE001 - the app runs on without lessons
+            lessons, problems = (
+                None,
+                [f"the lessons could not be read ({type(error).__name__}: {error})"],
+            )
+        try:
+            self.call_from_thread(self.call_later, self.lessons_loaded, lessons, problems)
+        except RuntimeError:  # the app closed while the lessons were being read
+            pass
+
+    async def lessons_loaded(self, lessons: LessonSet | None, problems: list[str]) -> None:
+        self.lessons = lessons
+        self.lesson_problems = problems
+        if self._home is not None:
+            myths = sum(q.kind == "myth" for lesson in lessons or () for q in lesson.questions)
+            await self._home.show_lessons(
+                self.lesson_rows(), self.continue_entry(), myths, problems
+            )
+        self.lessons_shown.set()
+
+    def lesson_rows(self) -> list[LessonRow]:
+        assert self.store is not None
+        return lesson_rows(self.lessons or (), self.store)
+
+    def continue_entry(self) -> tuple[str, str, int] | None:
+        if self.lessons is None or self.store is None:
+            return None
+        found = continue_at(self.lessons, self.store)
+        return (found[0].id, found[0].title, found[1]) if found else None
+
+    def refresh_home(self) -> None:
+        """Statuses and scores on the home screen, after a lesson."""
+        if self._home is not None and self.lessons is not None:
+            self._home.update_lessons(self.lesson_rows(), self.continue_entry())
+
+    def lessons_ready(self) -> bool:
+        if self.lessons is None:
+            self.notify("The lessons are still loading; try again in a moment.", timeout=4)
+            return False
+        return True
+
+    def open_lesson(self, lesson_id: str, page: int | None = None) -> bool:
+        """A lesson at `page` (0-based; by default where the learner left it, else the start)."""
+        if not self.lessons_ready():
+            return False
+        assert self.lessons is not None and self.store is not None
+        lesson = self.lessons.get(lesson_id)
+        if lesson is None:
+            self.notify(f"No lesson {lesson_id!r}.", severity="error")
+            return False
+        try:
+            run = self.lessons.run_for(lesson)
+        except Exception as error:  # noqa: BLE001 - as for open_scenario
+            reason = f"{type(error).__name__}: {error}"
+            self.push_screen(
+                ProblemsScreen(
+                    f"{lesson.scenario} could not be replayed (a bug in regsim):", [reason]
+                )
+            )
+            return False
+        if page is None:
+            last = self.store.last_position
+            page = last[1] if last and last[0] == lesson.id else 0
+        from regsim.tui.screens.lesson import LessonScreen  # the Markdown widget loads when needed
+        from regsim.tui.views.lessons import LessonTour
+
+        self.push_screen(LessonScreen(LessonTour(lesson, run, self.store, page)))
+        return True
+
+    def open_quiz(self, lesson_id: str | None = None) -> bool:
+        """A practice quiz: one lesson's questions, or (None) every myth of the curriculum."""
+        if not self.lessons_ready():
+            return False
+        assert self.lessons is not None
+        from regsim.tui.screens.quiz import QuizScreen
+        from regsim.tui.views.quiz import is_myth, quiz_items
+
+        lessons = self.lessons
+        if lesson_id is None:
+            items = quiz_items(lessons, lessons.run_for, is_myth)
+            heading = "Quiz: all myths"
+        else:
+            lesson = lessons.get(lesson_id)
+            if lesson is None:
+                self.notify(f"No lesson {lesson_id!r}.", severity="error")
+                return False
+            items = quiz_items([lesson], lessons.run_for)
+            heading = f"Quiz: {lesson.title}"
+        self.push_screen(QuizScreen(heading, items))
+        return True
 
     def open_scenario(self, name: str | Path) -> bool:
         """Replay a scenario file (or bundled id) and show it in the player; problems in a modal."""
@@ -160,8 +299,16 @@ class RegsimApp(App[int]):
         self.theme = LIGHT if self.current_theme.dark else DARK
 
 
-def run_app(scenario_path: str | None = None) -> int:
-    """Run the app; with a path (or a bundled scenario id) it opens straight in the player."""
-    app = RegsimApp(scenario_path)
+def run_app(
+    scenario_path: str | None = None,
+    *,
+    lesson_dirs: Sequence[str | Path] | None = None,
+    run: Run | None = None,
+    progress_path: str | Path | None = None,
+) -> int:
+    """Run the app. With a path (or a bundled scenario id) it opens straight in the player; with
+    `run` (a recorded live session, say) the player shows that run. `lesson_dirs` adds instructor
+    folders (`regsim --lessons DIR`); `progress_path` keeps progress somewhere else (tests)."""
+    app = RegsimApp(scenario_path, lesson_dirs=lesson_dirs, run=run, progress_path=progress_path)
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

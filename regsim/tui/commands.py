@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p): open any scenario or its sandbox, chart and export the current run."""
+"""The command palette (ctrl+p): open any lesson, quiz, scenario or sandbox; chart and export the run."""
 
 from __future__ import annotations
 
@@ -44,6 +44,31 @@ class RegsimCommands(Provider):
                     "Write the chart as PNG and CSV (to $REGSIM_EXPORT_DIR or the current directory)",
                 )
             )
+        if app.lessons is not None:
+            for lesson in app.lessons:
+                found.append(
+                    (
+                        f"Lesson: {lesson.title}",
+                        partial(app.open_lesson, lesson.id),
+                        f"Lesson {lesson.order}, {len(lesson.pages)} pages, on the scenario {lesson.scenario}",
+                    )
+                )
+            found.append(
+                (
+                    "Quiz: all myths",
+                    partial(app.open_quiz, None),
+                    "Every myth-or-fact statement of the lessons, with a running score",
+                )
+            )
+            for lesson in app.lessons:
+                if lesson.questions:
+                    found.append(
+                        (
+                            f"Quiz: {lesson.title}",
+                            partial(app.open_quiz, lesson.id),
+                            f"The {len(lesson.questions)} questions of lesson {lesson.order}, as a practice round",
+                        )
+                    )
         for entry in app.catalog():
             if entry.problems:
                 continue

@@ -55,8 +55,12 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, screen: Screen[object]) -> None:
         super().__init__()
         self.heading = screen.title or type(screen).__name__.removesuffix("Screen")
+        own = node_keys(screen, screen)
+        focused = screen.focused
+        if focused is not None and getattr(focused, "HELP_IN_SCREEN", False):
+            own = node_keys(screen, focused) + own
         self.sections = [
-            ("This screen", node_keys(screen, screen)),
+            ("This screen", own),
             ("Everywhere", node_keys(screen, screen.app)),
         ]
         self.notes: list[str] = list(getattr(screen, "HELP_NOTES", ()))

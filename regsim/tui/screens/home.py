@@ -1,6 +1,8 @@
-"""Home: the bundled scenarios, one per line with its summary; Enter opens one in the player.
+"""Home: continue where you left off, the lessons with your progress, the scenarios, the sandbox.
 
-The last entry opens the sandbox; `s` opens it straight on the highlighted scenario's setup.
+The lessons load in a worker after the screen is up (reading them takes a moment); until then
+their section says so. Enter opens the highlighted entry; `z` quizzes the highlighted lesson;
+`s` opens the sandbox on the highlighted scenario's setup.
 """
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, ListItem, ListView, Static
@@ -18,10 +21,121 @@ from textual.widgets import Footer, ListItem, ListView, Static
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.screens.sandbox_chooser import SandboxChooser
 from regsim.tui.views.catalog import ScenarioEntry
+from regsim.tui.views.lessons import LessonRow
 
 SANDBOX_SUMMARY = (
     "Type docker pull, docker push, registry gc and more against a scenario's setup, with undo."
 )
+MYTHS_SUMMARY = "Every myth-or-fact statement of the lessons in one round, with a running score."
+LOAD_DELAY = 0.25  # seconds after the home screen mounts
+STATUS_STYLES = {
+    "done": "$text-success bold",
+    "in progress": "$text-accent bold",
+    "not started": "dim",
+}
+
+
+OPEN_TIP = "Open the highlighted lesson, quiz or scenario"
+
+
+class HomeList(ListView):
+    """The home list; its Enter is named in the footer and the help."""
+
+    HELP_IN_SCREEN = True  # the help lists these keys with the screen's own
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", tooltip=OPEN_TIP),
+    ]
+
+
+class SectionItem(ListItem):
+    """A heading inside the list (never highlighted)."""
+
+    def __init__(self, title: str, note: str = "", *, id: str | None = None) -> None:
+        super().__init__(classes="section", disabled=True, id=id)
+        self.heading = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.assemble((self.heading, "bold underline"), (f"  {self.note}", "dim")))
+
+
+class ContinueItem(ListItem):
+    """Continue: the lesson and page the learner left; hidden while there is none."""
+
+    def __init__(self) -> None:
+        super().__init__(id="continue", disabled=True)
+        self.lesson_id: str | None = None
+        self.page = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="title")
+
+    def show(self, lesson_id: str | None, title: str = "", page: int = 0) -> None:
+        self.lesson_id, self.page = lesson_id, page
+        self.disabled = lesson_id is None
+        self.display = lesson_id is not None
+        if lesson_id is not None:
+            self.query_one(Static).update(
+                Content.assemble(
+                    ("▶ Continue: ", "$text-accent bold"), (title, "bold"), f", page {page + 1}"
+                )
+            )
+
+
+class LessonItem(ListItem):
+    def __init__(self, row: LessonRow) -> None:
+        super().__init__()
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static(classes="title")
+            yield Static(classes="progress")
+
+    def on_mount(self) -> None:
+        self.show(self.row)
+
+    def show(self, row: LessonRow) -> None:
+        self.row = row
+        self.query_one(".title", Static).update(
+            Content.assemble((f"{row.order:>2}  ", "dim"), (row.title, "bold"))
+        )
+        self.query_one(".progress", Static).update(
+            Content.assemble((row.progress, STATUS_STYLES.get(row.status, "")))
+        )
+        self.set_class(row.status == "done", "-done")
+
+
+class MythsItem(ListItem):
+    """The quiz of every myth in the curriculum."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(id="myths")
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Content.assemble(
+                ("    Quiz: all myths", "bold"),
+                (f"  {self.count} statements, myth or fact?", "dim"),
+            ),
+            classes="title",
+        )
+
+
+class LessonProblemsItem(ListItem):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(classes="-broken")
+        self.problems = problems
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Content.assemble(
+                ("    Some lesson files have problems", "$text-error bold"),
+                (f"  {len(self.problems)} — Enter lists them", "dim"),
+            ),
+            classes="title",
+        )
 
 
 class ScenarioItem(ListItem):
@@ -51,18 +165,25 @@ class SandboxItem(ListItem):
 
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Not a priority binding: Enter must wait for the arrow keys typed before it to move the
+        # highlight. The list answers Enter itself (HomeList); this one serves other focus.
+        Binding("enter", "open", "Open", show=False, tooltip=OPEN_TIP),
         Binding(
-            "enter",
-            "open",
-            "Open",
-            priority=True,
-            tooltip="Open the highlighted scenario in the player",
+            "z", "quiz", "Quiz", tooltip="A practice quiz of the highlighted lesson's questions"
         ),
         Binding(
             "s",
             "sandbox",
             "Sandbox",
             tooltip="Type your own commands against the highlighted scenario's setup",
+        ),
+        Binding("l", "jump('lessons')", "Lessons", show=False, tooltip="Jump to the lessons"),
+        Binding(
+            "g",
+            "jump('scenarios')",
+            "Scenarios",
+            show=False,
+            tooltip="Jump to the scenario gallery",
         ),
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("down,j", "cursor_down", "Down", show=False),
@@ -71,6 +192,9 @@ class HomeScreen(Screen[None]):
     def __init__(self, entries: Sequence[ScenarioEntry]) -> None:
         super().__init__()
         self.entries = list(entries)
+        self.rows: list[LessonRow] = []
+        self.lessons_shown = False
+        self._touched = False  # the learner has moved the highlight: loading lessons keeps it
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -81,21 +205,116 @@ class HomeScreen(Screen[None]):
             id="status-line",
         )
         yield Static(
-            "Scenarios: pick one and press Enter. In the player, → runs the next step; "
-            "s opens a sandbox.",
+            "Lessons: read, predict, watch the registry do it. Scenarios: step through one with → "
+            "in the player. Enter opens; z quizzes a lesson.",
             id="intro",
         )
-        yield ListView(
-            *(ScenarioItem(entry) for entry in self.entries), SandboxItem(), id="scenarios"
+        yield HomeList(
+            ContinueItem(),
+            SectionItem("Lessons", id="lessons-heading"),
+            SectionItem("Loading the lessons…", id="lessons-loading"),
+            SectionItem("Scenarios", "step through what a registry does", id="scenarios-heading"),
+            *(ScenarioItem(entry) for entry in self.entries),
+            SandboxItem(),
+            id="home-list",
         )
         yield Static(id="summary")
         yield Footer(show_command_palette=False)
 
+    def on_mount(self) -> None:
+        # The list is on screen and answering keys first; then the lessons are read in a thread
+        # (the GIL is shared, so a short wait keeps the first frames quick).
+        self.set_timer(LOAD_DELAY, self.app.start_loading_lessons)  # type: ignore[attr-defined]
+
+    # ----- the lessons, once loaded ----------------------------------------------------------
+
+    async def show_lessons(
+        self,
+        rows: list[LessonRow],
+        continue_at: tuple[str, str, int] | None,
+        myths: int,
+        problems: list[str],
+    ) -> None:
+        """Put the lessons in their section (called once, when the worker has read them)."""
+        listing = self.query_one(ListView)
+        loading = self.query_one("#lessons-loading", SectionItem)
+        at = listing.children.index(loading)
+        items: list[ListItem] = [LessonItem(row) for row in rows]
+        if myths:
+            items.append(MythsItem(myths))
+        if problems:
+            items.append(LessonProblemsItem(problems))
+        if not rows and not problems:
+            items.append(SectionItem("No lessons found"))
+        was = listing.highlighted_child
+        listing.index = None  # indices shift below: let go of the highlight, then set it again
+        await loading.remove()
+        await listing.insert(at, items)
+        self.rows = rows
+        self.lessons_shown = True
+        self.show_continue(continue_at)
+        if self._touched and was is not None:
+            listing.index = listing.children.index(was)  # the learner's entry stays highlighted
+        else:
+            self.highlight_start()
+        self.refresh_bindings()
+
+    def highlight_start(self) -> None:
+        """Continue if there is one, else the first lesson."""
+        listing = self.query_one(ListView)
+        for i, item in enumerate(listing.children):
+            if isinstance(item, (ContinueItem, LessonItem)) and not item.disabled:
+                listing.index = i
+                return
+
+    def show_continue(self, continue_at: tuple[str, str, int] | None) -> None:
+        item = self.query_one(ContinueItem)
+        if continue_at is None:
+            item.show(None)
+        else:
+            item.show(*continue_at)
+
+    def update_lessons(
+        self, rows: list[LessonRow], continue_at: tuple[str, str, int] | None
+    ) -> None:
+        """New progress after a lesson: statuses, scores, and where to continue."""
+        by_id = {row.id: row for row in rows}
+        for item in self.query(LessonItem):
+            if item.row.id in by_id:
+                item.show(by_id[item.row.id])
+        self.rows = rows
+        self.show_continue(continue_at)
+
+    def on_screen_resume(self) -> None:
+        if self.lessons_shown:
+            self.app.refresh_home()  # type: ignore[attr-defined]
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("up", "down", "k", "j", "home", "end", "pageup", "pagedown", "l", "g"):
+            self._touched = True
+
+    # ----- the list --------------------------------------------------------------------------
+
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
-        if isinstance(event.item, ScenarioItem):
-            self.query_one("#summary", Static).update(Content(event.item.entry.summary))
-        elif isinstance(event.item, SandboxItem):
-            self.query_one("#summary", Static).update(Content(SANDBOX_SUMMARY))
+        summary = self.query_one("#summary", Static)
+        item = event.item
+        if isinstance(item, ScenarioItem):
+            summary.update(Content(item.entry.summary))
+        elif isinstance(item, SandboxItem):
+            summary.update(Content(SANDBOX_SUMMARY))
+        elif isinstance(item, LessonItem):
+            row = item.row
+            summary.update(
+                Content(f"{row.pages} pages · {row.questions} questions · {row.progress}")
+            )
+        elif isinstance(item, MythsItem):
+            summary.update(Content(MYTHS_SUMMARY))
+        elif isinstance(item, ContinueItem):
+            summary.update(Content("Back to the page you were reading, with your answers so far."))
+        if item is not None:
+            # The summary's height can change the list's: keep the highlight in view after it.
+            self.call_after_refresh(event.list_view.scroll_to_widget, item, animate=False)
+        self.refresh_bindings()
 
     def on_list_view_selected(self, event: ListView.Selected) -> None:
         event.stop()
@@ -105,20 +324,51 @@ class HomeScreen(Screen[None]):
         self.open(self.query_one(ListView).highlighted_child)
 
     def open(self, item: ListItem | None) -> None:
-        if isinstance(item, SandboxItem):
-            self.app.push_screen(SandboxChooser(self.entries), self._chosen_for_sandbox)
-            return
-        if not isinstance(item, ScenarioItem):
-            return
-        if item.entry.problems:
-            self.app.push_screen(
-                ProblemsScreen(f"{item.entry.path} cannot be opened:", item.entry.problems)
-            )
-        else:
-            self.app.open_scenario(item.entry.path)  # type: ignore[attr-defined]
+        app = self.app
+        self._touched = True
+        if isinstance(item, ContinueItem) and item.lesson_id is not None:
+            app.open_lesson(item.lesson_id, item.page)  # type: ignore[attr-defined]
+        elif isinstance(item, LessonItem):
+            app.open_lesson(item.row.id)  # type: ignore[attr-defined]
+        elif isinstance(item, MythsItem):
+            app.open_quiz(None)  # type: ignore[attr-defined]
+        elif isinstance(item, LessonProblemsItem):
+            app.push_screen(ProblemsScreen("Lesson files with problems (left out):", item.problems))
+        elif isinstance(item, SandboxItem):
+            app.push_screen(SandboxChooser(self.entries), self._chosen_for_sandbox)
+        elif isinstance(item, ScenarioItem):
+            if item.entry.problems:
+                app.push_screen(
+                    ProblemsScreen(f"{item.entry.path} cannot be opened:", item.entry.problems)
+                )
+            else:
+                app.open_scenario(item.entry.path)  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quiz":
+            item = self.query_one(ListView).highlighted_child if self.is_mounted else None
+            return True if isinstance(item, (LessonItem, ContinueItem, MythsItem)) else None
+        return True
+
+    def action_quiz(self) -> None:
+        item = self.query_one(ListView).highlighted_child
+        if isinstance(item, LessonItem):
+            self.app.open_quiz(item.row.id)  # type: ignore[attr-defined]
+        elif isinstance(item, ContinueItem) and item.lesson_id is not None:
+            self.app.open_quiz(item.lesson_id)  # type: ignore[attr-defined]
+        elif isinstance(item, MythsItem):
+            self.app.open_quiz(None)  # type: ignore[attr-defined]
+
+    def action_jump(self, section: str) -> None:
+        listing = self.query_one(ListView)
+        kinds = (ContinueItem, LessonItem) if section == "lessons" else (ScenarioItem,)
+        for i, item in enumerate(listing.children):
+            if isinstance(item, kinds) and not item.disabled:
+                listing.index = i
+                return
 
     def action_sandbox(self) -> None:
-        """A sandbox on the highlighted scenario's setup; on the Sandbox entry, choose one first."""
+        """A sandbox on the highlighted scenario's setup; elsewhere, choose one first."""
         item = self.query_one(ListView).highlighted_child
         if isinstance(item, ScenarioItem) and not item.entry.problems:
             self.app.open_sandbox(item.entry.path)  # type: ignore[attr-defined]

@@ -55,12 +55,15 @@ class RequestLog(DataTable[Text]):
 
     def _path_width(self) -> int:
         # Narrow screens: leave room for status, outcome and bytes; wide ones: never cut.
+        # A lesson's side panel (under 70 columns) keeps only the digest's start.
         width = self.size.width or 120
-        return max(20, width - 44) if width < 110 else 200
+        return max(12 if width < 70 else 20, width - 44) if width < 110 else 200
 
     def _fill(self, keep_cursor: bool = True) -> None:
         row_index = self.cursor_row if keep_cursor else 0
         self.clear()
+        for column in self.columns.values():  # widths follow the rows shown, never earlier ones
+            column.content_width = column.label.cell_len
         path_width = self._path_width()
         for row in self._request_rows:
             tone = self._tone_style(row.tone)

@@ -19,13 +19,17 @@ def prompt(actor: str | None, command: str | None) -> str:
 class NextStep(Static):
     """The narration and command of the step that `next` will run."""
 
-    def show(self, step: StepSpec | None, total: int) -> None:
+    def show(self, step: StepSpec | None, total: int, finished_note: str | None = None) -> None:
         if step is None:
             self.border_title = "Finished"
             self.update(
                 Content.assemble(
                     ("That was the last step. ", "bold"),
-                    ("Press home (g) to start again, or escape for the list of scenarios.", "dim"),
+                    (
+                        finished_note
+                        or "Press home (g) to start again, or escape for the list of scenarios.",
+                        "dim",
+                    ),
                 )
             )
             return
@@ -54,11 +58,15 @@ class NextStep(Static):
 class DoneStep(Static):
     """The step just done: ok or its error, then the lines the docker CLI printed."""
 
-    def show(self, record: StepRecord | None, step: StepSpec | None = None) -> None:
+    def show(
+        self, record: StepRecord | None, step: StepSpec | None = None, idle_note: str | None = None
+    ) -> None:
         self.set_class(record is not None and not record.ok, "-failed")
         if record is None:
             self.border_title = "Nothing done yet"
-            self.update(Content.assemble(("Press → (or n, space) to run the first step.", "dim")))
+            self.border_subtitle = ""
+            note = idle_note or "Press → (or n, space) to run the first step."
+            self.update(Content.assemble((note, "dim")))
             return
         self.border_title = f"Step {record.index} done"
         self.border_subtitle = (

@@ -1,0 +1,226 @@
+"""A lesson: the page's text and questions beside the simulator, which follows the pages.
+
+A page tied to a step range shows the world after its last step. A predict question waits
+before its step: the learner commits, the answer locks, the step runs, and the reveal explains.
+Every answer, hint, reveal and page change is saved to the learner's progress as it happens.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown, Static
+
+from regsim.scenario.engine import Player
+from regsim.tui.views.lessons import LessonTour
+from regsim.tui.views.quiz import label, score_line
+from regsim.tui.widgets.question_card import NUMBER_START, QuestionCard
+from regsim.tui.widgets.simulator_pane import SimulatorPane
+
+
+class LessonScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right,n", "next_page", "Next page", key_display="→", tooltip="The next page"),
+        Binding("left,p", "previous_page", "Back", key_display="←", tooltip="The previous page"),
+        Binding(
+            "h", "hint", "Hint", tooltip="A hint for the question (recorded; it costs nothing)"
+        ),
+        Binding(
+            "r", "reveal", "Reveal", tooltip="Show the answer and why (no credit if not yet right)"
+        ),
+        Binding(
+            "v",
+            "switch_view",
+            "View",
+            tooltip="The simulator shows the requests, the byte ledger or the world",
+        ),
+        Binding(
+            "s",
+            "switch_side",
+            "Simulator",
+            tooltip="On a narrow terminal: the page or the simulator",
+        ),
+        Binding(
+            "escape,q", "leave", "Lessons", key_display="q", tooltip="Back to the list of lessons"
+        ),
+    ]
+
+    HELP_NOTES = (
+        "Choose an answer with ↑ ↓ and commit it with Enter; type a number or a size (2.3MB) and press Enter.",
+        "A prediction locks when you commit it; then the simulator runs the step and the answer is explained.",
+        "tab moves between the questions of a page; h and r act on the question you are in.",
+        "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
+    )
+
+    def __init__(self, tour: LessonTour) -> None:
+        super().__init__()
+        self.tour = tour
+        self.player = Player.from_run(tour.run)
+
+    @property
+    def sim(self) -> SimulatorPane:
+        return self.query_one(SimulatorPane)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-line")
+        with Horizontal(id="lesson-body"):
+            with VerticalScroll(id="lesson-page"):
+                yield Markdown(id="page-text")
+                yield Vertical(id="page-questions")
+            yield SimulatorPane(self.player, id="lesson-sim")
+        yield Footer(show_command_palette=False)
+
+    async def on_mount(self) -> None:
+        self.title = self.tour.lesson.title
+        await self.show_page()
+
+    # ----- drawing ---------------------------------------------------------------------------
+
+    async def show_page(self) -> None:
+        tour = self.tour
+        await self.query_one("#page-text", Markdown).update(tour.markdown())
+        box = self.query_one("#page-questions", Vertical)
+        await box.remove_children()
+        items = tour.questions()
+        cards = [
+            QuestionCard(
+                item,
+                label(item.question, i, len(items), tour.step_label(item.question)),
+                tour.restored(item),
+                label(item.question, i, len(items), tour.step_label(item.question), ran=True),
+            )
+            for i, item in enumerate(items, start=1)
+        ]
+        if cards:
+            await box.mount_all(cards)
+        self.sim.seek(tour.sim_position())
+        self.query_one("#lesson-page", VerticalScroll).scroll_home(animate=False)
+        self.show_status()
+        self.focus_next_question()
+        self.refresh_bindings()
+        self.tell_problems()
+
+    def show_status(self) -> None:
+        tour = self.tour
+        summary = tour.summary()
+        self.query_one("#status-line", Static).update(
+            Content.assemble(
+                (tour.heading(), "bold"),
+                ("  ·  ", "dim"),
+                (score_line(summary) if summary.possible else "no questions", "dim"),
+            )
+        )
+
+    def focus_next_question(self) -> None:
+        """The first open question's choices; for a typed answer, the page keeps the focus (so the
+        footer shows every key) and the first digit typed goes to the box."""
+        for card in self.query(QuestionCard):
+            if card.locked:
+                continue
+            if not card.focus_answer(boxes=False):
+                self.query_one("#lesson-page", VerticalScroll).focus()
+            return
+        self.query_one("#lesson-page", VerticalScroll).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if (
+            event.character
+            and event.character in NUMBER_START
+            and not isinstance(self.focused, Input)
+        ):
+            for card in self.query(QuestionCard):
+                if card.type_into(event.character):
+                    event.stop()
+                    return
+
+    def tell_problems(self) -> None:
+        for problem in self.tour.take_problems():
+            self.notify(problem, severity="warning", timeout=8)
+
+    def card_in_play(self) -> QuestionCard | None:
+        """The question the focus is in, else the first one still open, else the first."""
+        focused = self.focused
+        cards = list(self.query(QuestionCard))
+        for card in cards:
+            if focused is not None and (focused is card or card in focused.ancestors):
+                return card
+        return next((card for card in cards if not card.locked), cards[0] if cards else None)
+
+    # ----- answers ---------------------------------------------------------------------------
+
+    def on_question_card_committed(self, event: QuestionCard.Committed) -> None:
+        verdict = self.tour.book.answer(event.card.key, event.picked)
+        event.card.show(verdict)
+        if verdict.locked:
+            self.after_lock()
+        self.show_status()
+        event.card.bring_verdict_into_view()
+        self.tell_problems()
+
+    def after_lock(self) -> None:
+        """A prediction's step runs once it is locked; the focus moves to the next open question."""
+        self.sim.seek(self.tour.sim_position())
+        self.show_status()
+        self.focus_next_question()
+
+    # ----- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_page":
+            return None if self.tour.finished else True
+        if action == "previous_page":
+            return None if self.tour.page == 0 else True
+        if action in ("hint", "reveal"):
+            return True if self.tour.questions() else None
+        if action == "switch_side":
+            return self.has_class("-narrow")
+        return True
+
+    async def action_next_page(self) -> None:
+        if self.tour.finished:
+            return
+        last = self.tour.page == self.tour.count - 1
+        self.tour.go(self.tour.page + 1)
+        if last:
+            self.notify(f"Lesson done. {score_line(self.tour.summary())}", timeout=6)
+        await self.show_page()
+
+    async def action_previous_page(self) -> None:
+        if self.tour.page > 0:
+            self.tour.go(self.tour.page - 1)
+            await self.show_page()
+
+    def action_hint(self) -> None:
+        card = self.card_in_play()
+        if card is not None:
+            card.show(self.tour.book.hint(card.key))
+            self.show_status()
+            card.bring_verdict_into_view()
+            self.tell_problems()
+
+    def action_reveal(self) -> None:
+        card = self.card_in_play()
+        if card is None:
+            return
+        card.show(self.tour.book.reveal(card.key))
+        self.after_lock()
+        card.bring_verdict_into_view()
+        self.tell_problems()
+
+    def action_switch_view(self) -> None:
+        self.sim.switch_detail()
+
+    def action_switch_side(self) -> None:
+        self.toggle_class("-show-sim")
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_bindings)

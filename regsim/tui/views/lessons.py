@@ -1,0 +1,219 @@
+"""Lessons as the app shows them: the home list with progress, and one lesson page by page.
+
+No Textual here. `LessonTour` knows which page is shown, where the simulator stands for it, and
+saves every answer, hint, reveal and page change to the learner's progress as it happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from regsim.lessons.catalog import lesson_summaries
+from regsim.lessons.grading import LessonQuiz, Score
+from regsim.lessons.model import Lesson, Page, Question
+from regsim.lessons.progress import ProgressStore
+from regsim.scenario.engine import Run
+from regsim.tui.views.quiz import Asked, QuestionBook, Verdict, restored, score_line
+
+
+@dataclass(frozen=True, slots=True)
+class LessonRow:
+    """One lesson on the home screen."""
+
+    id: str
+    order: int
+    title: str
+    status: str  # not started | in progress | done
+    progress: str  # `in progress · 2/5` or `not started`
+    questions: int
+    pages: int
+
+
+def lesson_rows(lessons: Iterable[Lesson], store: ProgressStore) -> list[LessonRow]:
+    rows = []
+    for item in lesson_summaries(lessons, store):
+        progress = item["progress"]
+        count = sum(item["questions"].values())
+        shown = progress["status"]
+        if shown != "not started" and count:
+            shown += f" · {progress['score']:g}/{progress['out_of']}"
+        rows.append(
+            LessonRow(
+                item["id"],
+                item["order"],
+                item["title"],
+                progress["status"],
+                shown,
+                count,
+                item["pages"],
+            )
+        )
+    return rows
+
+
+def continue_at(lessons: Iterable[Lesson], store: ProgressStore) -> tuple[Lesson, int] | None:
+    """The lesson and page (0-based) to continue at: the last position, unless that lesson is done."""
+    last = store.last_position
+    if last is None:
+        return None
+    lesson = next((item for item in lessons if item.id == last[0]), None)
+    if lesson is None or store.status(lesson.id) == "done":
+        return None
+    return lesson, max(0, min(last[1], len(lesson.pages) - 1))
+
+
+def step_name(run: Run, number: int) -> str:
+    """`step 9 (alice-pushes-v2)`."""
+    step = run.scenario.steps[number - 1]
+    return f"step {number} ({step.id})" if step.id else f"step {number}"
+
+
+class LessonTour:
+    """One learner going through one lesson: pages, the simulator's position, answers saved."""
+
+    def __init__(self, lesson: Lesson, run: Run, store: ProgressStore, page: int = 0) -> None:
+        self.lesson = lesson
+        self.run = run
+        self.store = store
+        self.quiz = LessonQuiz(lesson, run, saved=store.answers(lesson.id))
+        self.book = QuestionBook(save=self._save)
+        self.book.add(Asked(lesson, q, self.quiz.state(q.id)) for q in lesson.questions)
+        self.problems: list[str] = []  # notices from saving, for the screen to show
+        self._check(store.start_lesson(lesson.id))
+        self.page = max(0, min(page, len(lesson.pages) - 1))
+        self._check(store.set_position(lesson.id, self.page))
+
+    # ----- pages --------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self.lesson.pages)
+
+    @property
+    def finished(self) -> bool:
+        """Past the last page: the summary is shown."""
+        return self.page >= self.count
+
+    def current(self) -> Page | None:
+        return None if self.finished else self.lesson.pages[self.page]
+
+    def go(self, page: int) -> None:
+        """Show another page (the summary is `count`); the position is saved at once."""
+        self.page = max(0, min(page, self.count))
+        if self.finished:
+            self._check(self.store.finish_lesson(self.lesson.id))
+        else:
+            self._check(self.store.set_position(self.lesson.id, self.page))
+
+    def markdown(self) -> str:
+        """The page's text; the first page starts with the introduction and the goals."""
+        if self.finished:
+            return self.summary_markdown()
+        page = self.lesson.pages[self.page]
+        parts = []
+        if self.page == 0:
+            if self.lesson.intro:
+                parts.append(self.lesson.intro)
+            if self.lesson.goals:
+                parts.append(
+                    "**In this lesson**\n\n" + "\n".join(f"- {goal}" for goal in self.lesson.goals)
+                )
+        parts.append(f"## {page.title}")
+        if page.markdown:
+            parts.append(page.markdown)
+        return "\n\n".join(parts)
+
+    def heading(self) -> str:
+        """`Lesson 6 · Layers… · page 2 of 4`."""
+        where = "done" if self.finished else f"page {self.page + 1} of {self.count}"
+        return f"Lesson {self.lesson.order} · {self.lesson.title} · {where}"
+
+    # ----- the simulator ------------------------------------------------------------------------
+
+    def sim_position(self) -> int:
+        """Steps done when this page is shown: the end of every step range so far, and every
+        committed prediction so far; never an open prediction's step on this page."""
+        last = min(self.page, self.count - 1)
+        position = 0
+        for page in self.lesson.pages[: last + 1]:
+            if page.steps is not None:
+                position = max(position, page.steps[1])
+            for question in page.questions:
+                if self._predict_step(question) and self.quiz.state(question.id).locked:
+                    position = max(position, question.step or 0)
+        if self.finished:
+            return position
+        waiting = [
+            q.step
+            for q in self.lesson.pages[last].questions
+            if self._predict_step(q) and not self.quiz.state(q.id).locked
+        ]
+        if waiting:
+            position = min(position, min(step for step in waiting if step) - 1)
+        return max(0, min(position, len(self.run.records)))
+
+    @staticmethod
+    def _predict_step(question: Question) -> bool:
+        return question.kind == "predict" and question.step is not None
+
+    # ----- questions ----------------------------------------------------------------------------
+
+    def questions(self) -> list[Asked]:
+        page = self.current()
+        if page is None:
+            return []
+        return [self.book.asked[f"{self.lesson.id}/{q.id}"] for q in page.questions]
+
+    def restored(self, item: Asked) -> Verdict | None:
+        return restored(item.question, item.state)
+
+    def step_label(self, question: Question) -> str | None:
+        return step_name(self.run, question.step) if question.step else None
+
+    def _save(self, item: Asked) -> None:
+        self._check(self.store.record_answer(self.lesson.id, item.state.record()))
+
+    def _check(self, saved: bool) -> None:
+        if not saved and self.store.notice:
+            self.problems.append(self.store.notice)
+
+    def take_problems(self) -> list[str]:
+        found, self.problems = self.problems, []
+        return found
+
+    # ----- the end ------------------------------------------------------------------------------
+
+    def summary(self) -> Score:
+        return self.quiz.summary()
+
+    def summary_markdown(self) -> str:
+        result = self.summary()
+        lines = [f"## Lesson complete: {self.lesson.title}", "", f"**{score_line(result)}**", ""]
+        if self.lesson.questions:
+            lines += ["| Question | Result | Points |", "|---|---|---|"]
+            for question in self.lesson.questions:
+                state = self.quiz.state(question.id)
+                lines.append(
+                    f"| {_cell(question.text)} | {_result(question, state.correct, state.revealed, state.locked, state.attempts)} | {state.credit:g} |"
+                )
+            lines.append("")
+        if self.lesson.goals:
+            lines += ["**You can now**", ""] + [f"- {goal}" for goal in self.lesson.goals]
+        lines += ["", "Press **q** for the list of lessons, or **←** to read the pages again."]
+        return "\n".join(lines)
+
+
+def _cell(text: str, width: int = 60) -> str:
+    text = " ".join(text.split()).replace("|", "/")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _result(question: Question, correct: bool, revealed: bool, locked: bool, attempts: int) -> str:
+    if correct:
+        return "right"
+    if revealed:
+        return "revealed"
+    if locked or attempts:
+        return "not right" if locked else "tried"
+    return "not answered"

@@ -1,0 +1,270 @@
+"""Questions as the screens show them: a label, the choices offered, and a verdict after each answer.
+
+No Textual here: the lesson and quiz screens turn these into widgets. Grading itself lives in
+`regsim.lessons.grading`; this module only words its results for the learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from regsim.lessons.grading import (
+    AnswerError,
+    AnswerRecord,
+    Grade,
+    QuizLocked,
+    QuizState,
+    Score,
+    correct_choice,
+    expected_text,
+    score,
+)
+from regsim.lessons.model import Lesson, Question
+from regsim.scenario.engine import Run
+
+MYTH_CHOICES = ("Myth", "Fact")
+KIND_NAMES = {
+    "predict": "Predict",
+    "choice": "Choose one",
+    "myth": "Myth or fact?",
+    "numeric": "Work it out",
+}
+UNIT_HINTS = {
+    "layers": "layers, e.g. 3",
+    "bytes": "a size, e.g. 2.3MB",
+    "seconds": "seconds, e.g. 4.5",
+    None: "a number",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the learner is told after an answer, a hint, a reveal, or an unreadable answer.
+
+    `tone` picks the colour and the word in front: right, wrong, retry, revealed, hint, error.
+    """
+
+    tone: str
+    headline: str
+    lines: tuple[str, ...] = ()
+    locked: bool = False
+
+
+def choices_of(question: Question) -> tuple[str, ...]:
+    """What a learner picks from: the choices, Myth/Fact, or nothing (a typed number)."""
+    if question.kind == "myth":
+        return MYTH_CHOICES
+    return tuple(choice.text for choice in question.choices)
+
+
+def response_for(question: Question, picked: int | str) -> int | str:
+    """The grading response for a picked option index (or typed text)."""
+    if question.kind == "myth" and isinstance(picked, int):
+        return MYTH_CHOICES[picked].lower()
+    return picked
+
+
+def input_hint(question: Question) -> str:
+    return UNIT_HINTS.get(question.unit, "a number") + " · Enter commits"
+
+
+def label(
+    question: Question, number: int, of: int, step_name: str | None = None, ran: bool = False
+) -> str:
+    """`Question 2 of 3 · Predict, before step 9 (alice-pushes-v2) runs` (`ran`: once it has)."""
+    kind = KIND_NAMES.get(question.kind, question.kind)
+    where = f"Question {number} of {of}" if of > 1 else "Question"
+    if question.kind == "predict" and question.step is not None:
+        step = step_name or f"step {question.step}"
+        kind += f": {step} has run" if ran else f", before {step} runs"
+    return f"{where} · {kind}"
+
+
+def _choice_lines(question: Question, state: QuizState) -> tuple[str, ...]:
+    """Every choice with its mark and its feedback: the reveal explains each one."""
+    if not question.choices:
+        return ()
+    try:
+        right = correct_choice(question, state.run)
+    except ValueError:
+        return ()
+    lines = []
+    for i, choice in enumerate(question.choices):
+        mark = "✓" if i == right else "✗"
+        why = f" — {choice.feedback}" if choice.feedback and i != right else ""
+        lines.append(f"{mark} {choice.text}{why}")
+    return tuple(lines)
+
+
+def answered(question: Question, state: QuizState, grade: Grade) -> Verdict:
+    """The verdict on one committed answer."""
+    if not state.locked:  # wrong, and another try is allowed
+        return Verdict("retry", "Not quite — try again", (grade.feedback,))
+    lines = [grade.feedback] if grade.feedback else []
+    if grade.expected_text and not grade.correct:
+        lines.append(f"The answer: {grade.expected_text}.")
+    if question.explain and question.explain not in grade.feedback:
+        lines.append(question.explain)
+    lines += _others(question, state, grade)
+    if grade.correct:
+        headline = "Right" + (
+            " (first try: 1 point)"
+            if grade.credit >= 1
+            else f" ({grade.credit:g} point on a later try)"
+        )
+        return Verdict("right", headline, tuple(lines), locked=True)
+    return Verdict("wrong", "Not right", tuple(lines), locked=True)
+
+
+def _others(question: Question, state: QuizState, grade: Grade) -> list[str]:
+    choices = _choice_lines(question, state)
+    return ["Every choice:", *choices] if choices else []
+
+
+def revealed(question: Question, state: QuizState, grade: Grade) -> Verdict:
+    """The answer shown on request; it earns nothing unless already earned."""
+    lines = [f"The answer: {grade.expected_text}."]
+    if grade.feedback:
+        lines.append(grade.feedback)
+    if question.kind == "myth" and question.feedback:
+        lines.append(question.feedback)
+    choices = _choice_lines(question, state)
+    if choices:
+        lines += ["Every choice:", *choices]
+    headline = "Revealed — no credit" if state.revealed else "The answer"
+    return Verdict("revealed", headline, tuple(lines), locked=True)
+
+
+def restored(question: Question, state: QuizState) -> Verdict | None:
+    """A question already finished in saved progress: what it came to (the answer given is not kept)."""
+    if not state.locked:
+        if state.attempts:
+            return Verdict("retry", f"{state.attempts} earlier try(s), not yet right", ())
+        return None
+    try:
+        expected = expected_text(question, state.run)
+    except ValueError:
+        expected = ""
+    lines = [f"The answer: {expected}."] if expected else []
+    if question.explain:
+        lines.append(question.explain)
+    if state.revealed and not state.correct:
+        return Verdict("revealed", "Revealed earlier — no credit", tuple(lines), locked=True)
+    if state.correct:
+        return Verdict(
+            "right", f"Answered right earlier ({state.credit:g} point)", tuple(lines), locked=True
+        )
+    return Verdict("wrong", "Answered earlier, not right", tuple(lines), locked=True)
+
+
+def hinted(state: QuizState) -> Verdict:
+    return Verdict("hint", "Hint", (state.hint(),), locked=state.locked)
+
+
+@dataclass(slots=True)
+class Asked:
+    """One question in play: which lesson it belongs to, and its state for this learner."""
+
+    lesson: Lesson
+    question: Question
+    state: QuizState
+
+    @property
+    def key(self) -> str:
+        return f"{self.lesson.id}/{self.question.id}"
+
+
+@dataclass(slots=True)
+class QuestionBook:
+    """Answers, hints and reveals for a set of questions, each change passed to `save`."""
+
+    asked: dict[str, Asked] = field(default_factory=dict)
+    save: Callable[[Asked], object] | None = None
+
+    def add(self, items: Iterable[Asked]) -> None:
+        for item in items:
+            self.asked[item.key] = item
+
+    def answer(self, key: str, picked: int | str) -> Verdict:
+        item = self.asked[key]
+        response = response_for(item.question, picked)
+        if isinstance(response, str) and not response.strip():
+            return Verdict("error", "Type an answer first", (input_hint(item.question),))
+        try:
+            grade = item.state.answer(response)
+        except AnswerError as error:
+            return Verdict("error", "Cannot read that answer (not counted)", (str(error),))
+        except QuizLocked:
+            return Verdict(
+                "error", "This question is locked", ("Your first answer stands.",), locked=True
+            )
+        self._saved(item)
+        return answered(item.question, item.state, grade)
+
+    def hint(self, key: str) -> Verdict:
+        item = self.asked[key]
+        verdict = hinted(item.state)
+        self._saved(item)
+        return verdict
+
+    def reveal(self, key: str) -> Verdict:
+        item = self.asked[key]
+        grade = item.state.reveal()
+        self._saved(item)
+        return revealed(item.question, item.state, grade)
+
+    def _saved(self, item: Asked) -> None:
+        if self.save is not None:
+            self.save(item)
+
+    def score(self) -> Score:
+        records = {
+            key: item.state.record()
+            for key, item in self.asked.items()
+            if item.state.attempts or item.state.hinted or item.state.revealed
+        }
+        keyed = [_keyed(item) for item in self.asked.values()]
+        return score(keyed, {key: _rekey(record, key) for key, record in records.items()})
+
+
+def _keyed(item: Asked) -> Question:
+    """The question under its book key, so questions of different lessons never collide."""
+    return replace(item.question, id=item.key)
+
+
+def _rekey(record: AnswerRecord, key: str) -> AnswerRecord:
+    return replace(record, question=key)
+
+
+def score_line(result: Score) -> str:
+    """`Score 2.5 of 7 (36%) · 3 answered · 1 revealed · 1 hint`."""
+    parts = [
+        f"Score {result.earned:g} of {result.possible} ({result.percent}%)",
+        f"{result.answered} answered",
+    ]
+    if result.revealed:
+        parts.append(f"{result.revealed} revealed")
+    if result.hinted:
+        parts.append(f"{result.hinted} hint{'s' if result.hinted != 1 else ''}")
+    return " · ".join(parts)
+
+
+def quiz_items(
+    lessons: Iterable[Lesson],
+    run_for: Callable[[Lesson], Run],
+    keep: Callable[[Question], bool] = lambda q: True,
+) -> list[Asked]:
+    """Fresh states (a practice round) for the chosen questions of `lessons`, in curriculum order.
+
+    A run is replayed only for a lesson with a computed answer among the chosen questions."""
+    items = []
+    for lesson in lessons:
+        chosen = [q for q in lesson.questions if keep(q)]
+        run = run_for(lesson) if any(q.computed for q in chosen) else None
+        items += [Asked(lesson, q, QuizState(q, run)) for q in chosen]
+    return items
+
+
+def is_myth(question: Question) -> bool:
+    return question.kind == "myth"

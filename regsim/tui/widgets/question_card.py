@@ -1,0 +1,163 @@
+"""One question on screen: its label and prompt, the choices or an answer box, and the verdict.
+
+The card only shows things and says what the learner did (a `Committed` message); the screen
+grades through the view models and hands back a `Verdict` to show.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+
+from regsim.tui.views.quiz import Asked, Verdict, choices_of, input_hint
+
+TONES = {
+    "right": ("✓ ", "$text-success bold"),
+    "wrong": ("✗ ", "$text-error bold"),
+    "retry": ("✗ ", "$text-warning bold"),
+    "revealed": ("◆ ", "$text-accent bold"),
+    "hint": ("? ", "$text-primary bold"),
+    "error": ("! ", "$text-warning bold"),
+}
+NUMBER_START = set("0123456789.,+-")
+
+
+class AnswerInput(Input):
+    """The box for a number or size. While it is empty, letters and ← → fall through to the
+    screen's keys (h hint, r reveal, n/p and ← → pages), since no answer starts with them."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("cursor_left", "cursor_right") and not self.value:
+            return False
+        return super().check_action(action, parameters)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not self.value and event.is_printable and event.character not in NUMBER_START:
+            # No answer starts with this: it is one of the screen's keys (h, r, n, p, q, ?).
+            # (Textual hides single-character bindings while a text box has the focus.)
+            event.stop()
+            event.prevent_default()
+            for node in (self.screen, self.app):
+                for binding in getattr(type(node), "BINDINGS", []):
+                    keys = binding.key.split(",") if isinstance(binding, Binding) else []
+                    if event.key in keys and node.check_action(binding.action, ()):
+                        await node.run_action(binding.action)
+                        return
+
+
+class QuestionCard(Vertical):
+    """A question; `Committed` carries the picked choice's index or the typed text."""
+
+    class Committed(Message):
+        def __init__(self, card: QuestionCard, picked: int | str) -> None:
+            super().__init__()
+            self.card = card
+            self.picked = picked
+
+    def __init__(
+        self, item: Asked, title: str, verdict: Verdict | None = None, done_title: str | None = None
+    ) -> None:
+        super().__init__(classes="question")
+        self.item = item
+        self.title = title
+        self.done_title = done_title or title  # once locked (a prediction: its step has run)
+        self.verdict = verdict
+        self.hint_verdict: Verdict | None = None
+
+    @property
+    def key(self) -> str:
+        return self.item.key
+
+    @property
+    def locked(self) -> bool:
+        return self.item.state.locked
+
+    def compose(self) -> ComposeResult:
+        question = self.item.question
+        yield Static(
+            Content(self.done_title if self.locked else self.title), classes="question-label"
+        )
+        yield Static(Content(question.text), classes="question-prompt")
+        choices = choices_of(question)
+        if choices:
+            letters = "abcdefghij"
+            yield OptionList(
+                *(f"({letters[i]}) {text}" for i, text in enumerate(choices)),
+                classes="question-choices",
+            )
+        else:
+            yield AnswerInput(placeholder=input_hint(question), classes="question-input")
+        yield Static(classes="question-hint")
+        yield Static(classes="question-verdict")
+
+    def on_mount(self) -> None:
+        self.show(self.verdict)
+
+    def focus_answer(self, boxes: bool = True) -> bool:
+        """Focus the choices (or, with `boxes`, the answer box); False when the question takes
+        no more answers or has only a box."""
+        if self.locked:
+            return False
+        for widget in self.query("OptionList, AnswerInput"):
+            if isinstance(widget, AnswerInput) and not boxes:
+                return False
+            widget.focus()
+            return True
+        return False
+
+    def bring_verdict_into_view(self) -> None:
+        """Scroll the page so the verdict (or hint) just shown is on screen, after it is laid out."""
+        verdict = self.query_one(".question-verdict" if self.verdict else ".question-hint", Static)
+        self.call_after_refresh(verdict.scroll_visible, animate=False)
+
+    def type_into(self, character: str) -> bool:
+        """Start the answer with `character` (typed while the page had the focus)."""
+        if self.locked:
+            return False
+        for box in self.query(AnswerInput):
+            box.focus()
+            box.insert_text_at_cursor(character)
+            return True
+        return False
+
+    def show(self, verdict: Verdict | None) -> None:
+        """Show a verdict (None: nothing yet); a hint is kept in its own line."""
+        if verdict is not None and verdict.tone == "hint":
+            self.hint_verdict = verdict
+        elif verdict is not None or self.verdict is None:
+            self.verdict = verdict
+        self.query_one(".question-hint", Static).update(_render(self.hint_verdict))
+        self.query_one(".question-hint", Static).display = self.hint_verdict is not None
+        self.query_one(".question-verdict", Static).update(_render(self.verdict))
+        self.query_one(".question-verdict", Static).display = self.verdict is not None
+        tone = self.verdict.tone if self.verdict else "open"
+        for name in TONES:
+            self.set_class(name == tone, f"-{name}")
+        self.set_class(self.locked, "-locked")
+        self.query_one(".question-label", Static).update(
+            Content(self.done_title if self.locked else self.title)
+        )
+        for widget in self.query("OptionList, AnswerInput"):
+            widget.disabled = self.locked
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Committed(self, event.option_index))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Committed(self, event.value))
+
+
+def _render(verdict: Verdict | None) -> Content:
+    if verdict is None:
+        return Content("")
+    mark, style = TONES.get(verdict.tone, ("", "bold"))
+    lines = [Content.assemble((mark + verdict.headline, style))]
+    lines += [Content(line) for line in verdict.lines if line]
+    return Content("\n").join(lines)

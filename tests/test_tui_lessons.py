@@ -1,0 +1,485 @@
+"""Lessons and quizzes in the app, driven as a learner would: open a lesson, page through it,
+predict, get a hint, reveal, quit and come back; quizzes outside the lessons."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, ListView, Markdown, OptionList, Static
+
+from regsim.bundled import content_dir, find_scenario
+from regsim.lessons.commands import curriculum
+from regsim.lessons.grading import correct_choice, expected_text
+from regsim.lessons.loader import LessonSet
+from regsim.lessons.progress import ProgressStore
+from regsim.scenario.engine import replay
+from regsim.scenario.loader import load_scenario
+from regsim.tui.app import RegsimApp
+from regsim.tui.screens.home import (
+    ContinueItem,
+    HomeScreen,
+    LessonItem,
+    LessonProblemsItem,
+    MythsItem,
+    ScenarioItem,
+)
+from regsim.tui.screens.lesson import LessonScreen
+from regsim.tui.screens.player import PlayerScreen
+from regsim.tui.screens.quiz import QuizScreen
+from regsim.tui.views.lessons import LessonTour
+from regsim.tui.widgets.question_card import QuestionCard
+
+WIDE = (120, 40)
+SMALL = (80, 24)
+
+
+@pytest.fixture(scope="module")
+def lessons() -> LessonSet:
+    return curriculum()
+
+
+@pytest.fixture(autouse=True)
+def no_host_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+
+
+@pytest.fixture
+def progress(tmp_path: Path) -> Path:
+    return tmp_path / "progress.json"
+
+
+def text(widget: Static) -> str:
+    content = widget.content
+    return getattr(content, "plain", str(content))
+
+
+def status(app: RegsimApp) -> str:
+    return text(app.screen.query_one("#status-line", Static))
+
+
+def lesson_screen(app: RegsimApp) -> LessonScreen:
+    assert isinstance(app.screen, LessonScreen)
+    return app.screen
+
+
+def cards(app: RegsimApp) -> list[QuestionCard]:
+    return list(app.screen.query(QuestionCard))
+
+
+def verdict_text(card: QuestionCard) -> str:
+    return text(card.query_one(".question-verdict", Static))
+
+
+def saved(progress: Path, lesson_id: str) -> dict:  # type: ignore[type-arg]
+    data = json.loads(progress.read_text(encoding="utf-8"))
+    return data["learners"]["default"]["lessons"][lesson_id]
+
+
+async def home_ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.lessons_shown.wait()
+    await pilot.pause()
+
+
+async def open_lesson(pilot, lesson_id: str, page: int = 0) -> LessonScreen:  # type: ignore[no-untyped-def]
+    await home_ready(pilot)
+    assert pilot.app.open_lesson(lesson_id, page)
+    await pilot.pause()
+    return lesson_screen(pilot.app)
+
+
+# ----- home -------------------------------------------------------------------------------------
+
+
+async def test_home_lists_the_lessons_in_order_above_the_scenarios(
+    lessons: LessonSet, progress: Path
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        listing = app.screen.query_one(ListView)
+        items = list(listing.children)
+        lesson_items = [item for item in items if isinstance(item, LessonItem)]
+        assert [item.row.id for item in lesson_items] == lessons.ids
+        assert all(item.row.status == "not started" for item in lesson_items)
+        first_scenario = next(i for i, item in enumerate(items) if isinstance(item, ScenarioItem))
+        assert items.index(lesson_items[-1]) < first_scenario
+        assert len(list(app.screen.query(MythsItem))) == 1
+        assert listing.highlighted_child is lesson_items[0]
+        assert not app.screen.query_one(ContinueItem).display
+
+
+async def test_enter_on_a_lesson_opens_its_first_page_beside_the_simulator(
+    lessons: LessonSet, progress: Path
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = lesson_screen(app)
+        first = lessons.lessons[0]
+        assert screen.tour.lesson.id == first.id
+        assert f"Lesson {first.order} · {first.title} · page 1 of {len(first.pages)}" in status(app)
+        assert first.pages[0].title in screen.query_one(Markdown).source
+        assert screen.sim.region.width > 0 and screen.query_one("#lesson-page").region.width > 0
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen)
+        row = next(item.row for item in app.screen.query(LessonItem) if item.row.id == first.id)
+        assert row.status == "in progress"
+
+
+async def test_paging_forward_moves_the_simulator_to_the_end_of_each_pages_steps(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("layers-travel-once")
+    assert lesson is not None
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id)
+        steps = lesson.pages[0].steps
+        assert steps is not None and screen.player.position == steps[1]
+        assert f"step {steps[1]} of {screen.player.total}" in text(
+            screen.query_one("#sim-status", Static)
+        )
+        screen.query_one("#lesson-page").focus()
+        await pilot.press("right")
+        second = lesson.pages[1].steps
+        assert second is not None and screen.player.position == second[1]
+        assert "page 2 of" in status(app)
+        await pilot.press("left")
+        assert screen.player.position == steps[1] and "page 1 of" in status(app)
+        assert saved(progress, lesson.id)["status"] == "started"
+        assert json.loads(progress.read_text())["learners"]["default"]["last"] == {
+            "lesson": lesson.id,
+            "page": 0,
+        }
+
+
+async def test_a_predict_question_locks_on_commit_then_runs_its_step_and_explains_the_choice(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("auth-and-access")
+    assert lesson is not None
+    question = lesson.pages[0].questions[0]
+    assert question.kind == "predict" and question.step is not None
+    wrong = next(i for i, choice in enumerate(question.choices) if not choice.correct)
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id)
+        card = cards(app)[0]
+        assert "Predict, before step" in text(card.query_one(".question-label", Static))
+        assert screen.player.position < question.step  # the step has not run yet
+        options = card.query_one(OptionList)
+        assert app.focused is options
+        options.highlighted = wrong
+        await pilot.press("enter")
+        await pilot.pause()
+        assert card.locked and options.disabled
+        assert screen.player.position == question.step  # now it has
+        shown = verdict_text(card)
+        assert "Not right" in shown
+        assert question.choices[wrong].feedback in shown.replace("\n", " ")
+        right = next(choice.text for choice in question.choices if choice.correct)
+        assert f"The answer: {right}." in shown
+        record = saved(progress, lesson.id)["answers"][question.id]
+        assert record["attempts"] == 1 and record["correct"] is False
+        options.highlighted = 0
+        await pilot.press("enter")  # a locked prediction takes no second answer
+        assert saved(progress, lesson.id)["answers"][question.id]["attempts"] == 1
+
+
+async def test_a_numeric_prediction_shows_the_misconception_of_the_number_given(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("layers-travel-once")
+    assert lesson is not None
+    question = lesson.pages[1].questions[0]
+    assert question.kind == "predict" and question.step is not None
+    why_six = dict(question.misconceptions)[6]
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id, page=1)
+        card = cards(app)[0]
+        assert not isinstance(app.focused, Input)  # the footer shows every key of the page
+        assert screen.player.position == question.step - 1
+        await pilot.press("6")  # typing starts the answer in the box
+        assert app.focused is card.query_one(Input) and card.query_one(Input).value == "6"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert card.locked and screen.player.position == question.step
+        shown = verdict_text(card).replace("\n", " ")
+        assert why_six in shown and "The answer: 1 layer." in shown
+
+
+async def test_an_unreadable_answer_is_not_counted_as_a_try(
+    lessons: LessonSet, progress: Path
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "layers-travel-once", page=1)
+        card = cards(app)[0]
+        await pilot.press("1", "x", "y", "enter")
+        await pilot.pause()
+        assert "not counted" in verdict_text(card) and not card.locked
+        assert card.item.state.attempts == 0
+        assert screen.player.position == card.item.question.step - 1
+
+
+async def test_h_shows_the_hint_and_it_is_recorded(lessons: LessonSet, progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "layers-travel-once", page=1)
+        card = cards(app)[0]
+        await pilot.press("h")  # the empty answer box passes h to the screen
+        assert card.item.question.hint in text(card.query_one(".question-hint", Static))
+        record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
+        assert record["hinted"] is True and record["attempts"] == 0
+
+
+async def test_r_reveals_the_answer_with_no_credit_and_runs_the_predicted_step(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "layers-travel-once", page=1)
+        card = cards(app)[0]
+        await pilot.press("r")
+        assert card.locked and "no credit" in verdict_text(card)
+        assert "The answer: 1 layer." in verdict_text(card)
+        assert screen.player.position == card.item.question.step
+        record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
+        assert record["revealed"] is True and record["credit"] == 0
+
+
+async def test_arrow_keys_turn_pages_while_the_answer_box_is_empty(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "layers-travel-once", page=1)
+        cards(app)[0].query_one(Input).focus()
+        await pilot.press("right")
+        assert screen.tour.page == 2
+        await pilot.press("left", "left")
+        assert screen.tour.page == 0
+
+
+async def test_finishing_the_last_page_marks_the_lesson_done_and_shows_the_score(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("layers-travel-once")
+    assert lesson is not None
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id, page=len(lesson.pages) - 1)
+        screen.query_one("#lesson-page").focus()
+        await pilot.press("right")
+        await pilot.pause()
+        assert screen.tour.finished and "done" in status(app)
+        assert "Lesson complete" in screen.query_one(Markdown).source
+        assert f"Score 0 of {len(lesson.questions)}" in screen.query_one(Markdown).source
+        assert saved(progress, lesson.id)["status"] == "finished"
+        assert screen.check_action("next_page", ()) is None
+        await pilot.press("q")
+        row = next(item.row for item in app.screen.query(LessonItem) if item.row.id == lesson.id)
+        assert row.status == "done" and row.progress.startswith("done · 0/")
+
+
+async def test_progress_is_restored_after_quitting_and_continue_opens_the_saved_page(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("layers-travel-once")
+    assert lesson is not None
+    first = RegsimApp(progress_path=progress)
+    async with first.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id, page=1)
+        await pilot.press("6", "enter")
+        await pilot.pause()
+        screen.query_one("#lesson-page").focus()
+        await pilot.press("right", "q", "q")
+    assert not first.is_running
+
+    again = RegsimApp(progress_path=progress)
+    async with again.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        row = next(item.row for item in again.screen.query(LessonItem) if item.row.id == lesson.id)
+        assert row.status == "in progress"
+        continuing = again.screen.query_one(ContinueItem)
+        assert continuing.display and continuing.lesson_id == lesson.id and continuing.page == 2
+        assert f"{lesson.title}, page 3" in text(continuing.query_one(Static))
+        assert again.screen.query_one(ListView).highlighted_child is continuing
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = lesson_screen(again)
+        assert screen.tour.page == 2
+        await pilot.press("left")
+        card = cards(again)[0]
+        assert card.locked and "earlier" in verdict_text(card)
+        assert screen.player.position == card.item.question.step  # the committed step has run
+
+
+async def test_a_damaged_progress_file_is_set_aside_with_a_notice_and_the_app_runs(
+    progress: Path,
+) -> None:
+    progress.write_text("{ not json", encoding="utf-8")
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        notices = [notification.message for notification in app._notifications]
+        assert any("was damaged" in message for message in notices)
+        assert (progress.parent / "progress.json.damaged-1").read_text() == "{ not json"
+        assert all(item.row.status == "not started" for item in app.screen.query(LessonItem))
+        await pilot.press("enter")
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_lesson(pilot, "layers-travel-once")
+        screen.query_one("#lesson-page").focus()
+        assert screen.query_one("#lesson-page").region.width == 80
+        assert not screen.sim.display or screen.sim.region.width == 0
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.sim.region.width == 80 and screen.query_one("#lesson-page").region.width == 0
+        await pilot.press("v")
+        assert screen.sim.detail == "ledger"
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.query_one("#lesson-page").region.width == 80
+
+
+# ----- quizzes ----------------------------------------------------------------------------------
+
+
+async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.lessons[0]
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, QuizScreen)
+        assert len(cards(app)) == len(lesson.questions)
+        assert f"Score 0 of {len(lesson.questions)}" in status(app)
+        card = cards(app)[0]
+        question, run = card.item.question, card.item.state.run
+        if question.choices:
+            card.query_one(OptionList).highlighted = correct_choice(question, run)
+        else:
+            card.query_one(Input).value = expected_text(question, run)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert card.locked and "Right" in verdict_text(card)
+        assert f"Score 1 of {len(lesson.questions)}" in status(app)
+        assert not progress.exists() or lesson.id not in json.loads(progress.read_text())[
+            "learners"
+        ].get("default", {}).get("lessons", {})  # a practice round leaves the lesson's score alone
+
+
+async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz(None)
+        await pilot.pause()
+        card = cards(app)[0]
+        wrong = 1 if card.item.question.answer == "myth" else 0
+        card.query_one(OptionList).highlighted = wrong
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not card.locked and "try again" in verdict_text(card)
+        card.query_one(OptionList).highlighted = 1 - wrong
+        await pilot.press("enter")
+        await pilot.pause()
+        assert card.locked and "Score 0.5 of" in status(app)
+
+
+async def test_the_palette_opens_all_myths_and_any_lesson(
+    lessons: LessonSet, progress: Path
+) -> None:
+    myths = [q for lesson in lessons for q in lesson.questions if q.kind == "myth"]
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"quiz: all myths")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QuizScreen) and app.screen.heading == "Quiz: all myths"
+        assert [card.item.question.id for card in cards(app)] == [q.id for q in myths]
+        await pilot.press("escape", "ctrl+p")
+        await pilot.press(*"lesson: tags")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert lesson_screen(app).tour.lesson.id == "tags-and-versions"
+
+
+# ----- how the app is started -----------------------------------------------------------------
+
+
+async def test_run_opens_the_player_on_a_prebuilt_run(progress: Path) -> None:
+    run = replay(load_scenario(find_scenario("first-push-pull")))
+    app = RegsimApp(run=run, progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, PlayerScreen)
+        assert app.screen.player.run is run
+        await pilot.press("n")
+        assert app.screen.player.position == 1
+
+
+async def test_an_instructor_folder_adds_its_lessons_and_lists_broken_ones(
+    tmp_path: Path, progress: Path
+) -> None:
+    folder = tmp_path / "course"
+    folder.mkdir()
+    source = (content_dir("lessons") / "06-layers-travel-once.md").read_text(encoding="utf-8")
+    (folder / "extra.md").write_text(
+        source.replace("id: layers-travel-once", "id: our-own-lesson")
+        .replace("order: 6", "order: 99")
+        .replace("title: Layers, and why only missing ones travel", "title: Our own lesson"),
+        encoding="utf-8",
+    )
+    (folder / "broken.md").write_text("no front matter here\n", encoding="utf-8")
+    app = RegsimApp(lesson_dirs=[folder], progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        rows = [item.row for item in app.screen.query(LessonItem)]
+        assert rows[-1].id == "our-own-lesson" and rows[-1].title == "Our own lesson"
+        broken = app.screen.query_one(LessonProblemsItem)
+        assert any(
+            problem.startswith(f"{folder / 'broken.md'}:1:1:") for problem in broken.problems
+        )
+
+
+# ----- the view model, without a terminal ---------------------------------------------------------
+
+
+def test_a_page_with_an_open_prediction_stops_the_simulator_before_its_step(
+    lessons: LessonSet, tmp_path: Path
+) -> None:
+    lesson = lessons.get("layers-travel-once")
+    assert lesson is not None
+    tour = LessonTour(lesson, lessons.run_for(lesson), ProgressStore(tmp_path / "p.json"), page=1)
+    question = lesson.pages[1].questions[0]
+    assert tour.sim_position() == question.step - 1
+    tour.book.answer(f"{lesson.id}/{question.id}", "1")
+    assert tour.sim_position() == question.step
+    tour.go(0)
+    assert tour.sim_position() == lesson.pages[0].steps[1]  # type: ignore[index]
+
+
+def test_the_lesson_views_load_without_textual() -> None:
+    code = (
+        "import sys, regsim.tui.views.lessons, regsim.tui.views.quiz; "
+        "assert 'textual' not in sys.modules, 'textual was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
