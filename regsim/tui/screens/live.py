@@ -17,14 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from regsim.live.session import SessionSteps
 from regsim.model.events import RequestEvent
 from regsim.model.units import format_size
 from regsim.scenario.records import StepRecord
+from regsim.tui.screens.panes import PanesScreen, Parts
 from regsim.tui.views.requests import fit_path, request_row
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
@@ -34,7 +33,6 @@ from regsim.tui.widgets.world_tree import WorldTree
 if TYPE_CHECKING:
     from regsim.live.server import LiveEntry, LiveServer
 
-DETAILS = ("requests", "ledger", "world")
 REDRAW_SECONDS = 0.15       # panels other than the log redraw at most this often
 MAX_ROWS = 2000             # the table keeps the newest rows; the record keeps every request
 
@@ -103,7 +101,7 @@ def connect_text(server: LiveServer) -> str:
     return text.split("\n\nEvery request")[0]
 
 
-class LiveScreen(Screen[None]):
+class LiveScreen(PanesScreen):
     """Requests appear as they arrive; the highlighted one is explained in full below the table."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,7 +114,6 @@ class LiveScreen(Screen[None]):
         "Moving up stops following the newest request; f follows again.",
     )
 
-    detail: reactive[str] = reactive("requests")
 
     def __init__(self, server: LiveServer) -> None:
         super().__init__(classes="simulator")
@@ -219,25 +216,15 @@ class LiveScreen(Screen[None]):
         self.query_one("#requests-box").border_subtitle = f"{len(self.events)} requests"
         self.show_status()
 
-    def show_status(self) -> None:
+    def status_parts(self) -> Parts:
         server = self.server
-        parts: list[str | tuple[str, str]] = [
+        parts: Parts = [
             ("● serving ", "$text-success bold"), (server.url, "bold"),
             f"  auth {server.auth}  ·  {len(self.events)} requests  ·  {len(self.steps.records)} operations done",
         ]
         if not self.follow:
             parts.append(("  ·  paused (f follows)", "$text-warning"))
-        self.query_one("#status-line", Static).update(Content.assemble(*parts))
-        switch: list[str | tuple[str, str]] = [("v:", "dim")]
-        for name in DETAILS:
-            switch.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
-        self.query_one("#view-switch", Static).update(Content.assemble(*switch))
-
-    def watch_detail(self, old: str, new: str) -> None:
-        self.set_class(False, f"-view-{old}")
-        self.set_class(True, f"-view-{new}")
-        if self.is_mounted:
-            self.show_status()
+        return parts
 
     def on_data_table_row_highlighted(self, event: RequestLog.RowHighlighted) -> None:
         log = self.query_one(LiveRequestLog)
@@ -268,5 +255,3 @@ class LiveScreen(Screen[None]):
             self.query_one(RequestDetail).show(self.events[-1])
         self.show_status()
 
-    def action_switch_view(self) -> None:
-        self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]

@@ -7,13 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
-from textual.content import Content
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from regsim.scenario.engine import Player
+from regsim.scenario.records import StepRecord
+from regsim.tui.screens.panes import PanesScreen, Parts
 from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
@@ -22,10 +21,9 @@ from regsim.tui.widgets.world_tree import WorldTree
 
 AUTO_INTERVALS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)  # seconds between steps when playing
 DEFAULT_INTERVAL = 1.5
-DETAILS = ("requests", "ledger", "world")  # what a narrow screen shows one at a time
 
 
-class PlayerScreen(Screen[None]):
+class PlayerScreen(PanesScreen):
     """An instructor drives this live: next, back, start, end, and auto-advance."""
 
     # Priority, so the arrow keys step the scenario even while the request table has focus.
@@ -78,7 +76,6 @@ class PlayerScreen(Screen[None]):
         "On a narrow terminal, v shows the requests, the byte ledger or the world.",
     )
 
-    detail: reactive[str] = reactive("requests")
 
     def __init__(self, player: Player) -> None:
         super().__init__(classes="simulator")
@@ -139,36 +136,15 @@ class PlayerScreen(Screen[None]):
             self._bindings_at = at
             self.refresh_bindings()
 
-    def show_status(self) -> None:
+    def status_parts(self) -> Parts:
         player = self.player
-        parts: list[str | tuple[str, str]] = [(f"step {player.position} of {player.total}", "bold")]
+        parts: Parts = [(f"step {player.position} of {player.total}", "bold")]
         if self.auto_timer:
             parts.append((f"  ▶ auto every {self.auto_interval:g} s", "$text-accent bold"))
-        parts += ["  ·  ", player.scenario.title]
-        self.query_one("#status-line", Static).update(Content.assemble(*parts))
-        switch: list[str | tuple[str, str]] = [("v:", "dim")]
-        for name in DETAILS:
-            switch.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
-        self.query_one("#view-switch", Static).update(Content.assemble(*switch))
+        return [*parts, "  ·  ", player.scenario.title]
 
-    def on_resize(self) -> None:
-        # The breakpoint classes change with the size; the View key only matters when narrow.
-        self.call_after_refresh(self._after_resize)
-
-    def _after_resize(self) -> None:
-        self.show_status()
-        self.refresh_bindings()
-
-    def on_data_table_row_highlighted(self, event: RequestLog.RowHighlighted) -> None:
-        current = self.player.current
-        if current is not None and 0 <= event.cursor_row < len(current.requests):
-            self.query_one(RequestDetail).show(current.requests[event.cursor_row])
-
-    def watch_detail(self, old: str, new: str) -> None:
-        self.set_class(False, f"-view-{old}")
-        self.set_class(True, f"-view-{new}")
-        if self.is_mounted:
-            self.show_status()
+    def shown_record(self) -> StepRecord | None:
+        return self.player.current
 
     # ----- keys ------------------------------------------------------------------------------
 
@@ -223,9 +199,6 @@ class PlayerScreen(Screen[None]):
         self._set_interval(
             min((i for i in AUTO_INTERVALS if i > self.auto_interval), default=AUTO_INTERVALS[-1])
         )
-
-    def action_switch_view(self) -> None:
-        self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]
 
     def action_chart(self) -> None:
         self.stop_auto()

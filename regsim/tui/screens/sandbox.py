@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from regsim.scenario.records import StepRecord
+from regsim.tui.screens.panes import PanesScreen, Parts
 from regsim.tui.views.sandbox import Reply, SandboxSession, summary_lines
 from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.ledger_panel import LedgerPanel
@@ -19,11 +19,11 @@ from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DoneStep
 from regsim.tui.widgets.world_tree import WorldTree
 
-DETAILS = ("requests", "ledger", "world")
 
-
-class SandboxScreen(Screen[None]):
+class SandboxScreen(PanesScreen):
     """A command line over a live world; the panes show what the last command did."""
+
+    SWITCH_KEY = "f2"
 
     # The command line has focus, so every key here is one that typing cannot produce.
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,7 +50,6 @@ class SandboxScreen(Screen[None]):
         "ctrl+p opens the command palette: charts of this sandbox's run, other scenarios.",
     )
 
-    detail: reactive[str] = reactive("requests")
 
     def __init__(self, session: SandboxSession) -> None:
         super().__init__(classes="simulator")
@@ -118,10 +117,10 @@ class SandboxScreen(Screen[None]):
         self.show_status()
         self.refresh_bindings()
 
-    def show_status(self) -> None:
+    def status_parts(self) -> Parts:
         session = self.session
         count = len(session.records)
-        parts: list[str | tuple[str, str]] = [
+        parts: Parts = [
             ("sandbox", "bold"),
             f"  {count} command{'s' if count != 1 else ''}",
             "  ·  acting as ",
@@ -131,11 +130,10 @@ class SandboxScreen(Screen[None]):
         ]
         if session.start_step:
             parts.append((f" (from step {session.start_step})", "dim"))
-        self.query_one("#status-line", Static).update(Content.assemble(*parts))
-        switch: list[str | tuple[str, str]] = [("f2:", "dim")]
-        for name in DETAILS:
-            switch.append((f" {name}", "reverse bold" if name == self.detail else "dim"))
-        self.query_one("#view-switch", Static).update(Content.assemble(*switch))
+        return parts
+
+    def shown_record(self) -> StepRecord | None:
+        return self.session.current
 
     def show_reply(self, reply: Reply) -> None:
         done = self.query_one(DoneStep)
@@ -144,24 +142,6 @@ class SandboxScreen(Screen[None]):
         elif reply.kind != "empty":
             done.show_note(reply.text, reply.message, reply.lines, failed=reply.kind == "problem")
         self.show_session()
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._after_resize)
-
-    def _after_resize(self) -> None:
-        self.show_status()
-        self.refresh_bindings()
-
-    def on_data_table_row_highlighted(self, event: RequestLog.RowHighlighted) -> None:
-        current = self.session.current
-        if current is not None and 0 <= event.cursor_row < len(current.requests):
-            self.query_one(RequestDetail).show(current.requests[event.cursor_row])
-
-    def watch_detail(self, old: str, new: str) -> None:
-        self.set_class(False, f"-view-{old}")
-        self.set_class(True, f"-view-{new}")
-        if self.is_mounted:
-            self.show_status()
 
     # ----- typing and keys -------------------------------------------------------------------
 
@@ -197,9 +177,6 @@ class SandboxScreen(Screen[None]):
         command = self.query_one(Input)
         command.value = history[self._recall] if self._recall else ""
         command.cursor_position = len(command.value)
-
-    def action_switch_view(self) -> None:
-        self.detail = DETAILS[(DETAILS.index(self.detail) + 1) % len(DETAILS)]
 
     def action_leave(self) -> None:
         self.dismiss()
