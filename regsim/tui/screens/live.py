@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from regsim.live.session import SessionSteps
 from regsim.model.events import RequestEvent
@@ -126,26 +125,12 @@ class LiveScreen(PanesScreen):
         self._loop_thread = threading.get_ident()
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="status-bar"):
-            yield Static(id="status-line")
-            yield Static(id="view-switch")
-        with Container(id="body"):
-            with Vertical(id="story"):
-                yield Static(id="next")
-                yield DoneStep(id="done")
-            yield LedgerPanel(id="ledger")
-            yield WorldTree(id="world")
-            with Vertical(id="requests-box"):
-                yield LiveRequestLog(id="requests")
-                yield RequestDetail(id="request-detail")
-        yield Footer(show_command_palette=False)
+        yield from self.compose_panes([Static(id="next"), DoneStep(id="done")], LiveRequestLog(id="requests"))
 
     def on_mount(self) -> None:
         self.query_one("#next").border_title = "Connect a client"
         self.query_one("#next", Static).update(connect_text(self.server))
-        self.query_one("#ledger").border_title = "Bytes (layers)"
-        self.query_one("#world").border_title = "World"
-        self.query_one("#requests-box").border_title = "Requests"
+        self.title_panes()
         self.query_one("#done", DoneStep).border_title = "Waiting for a client"
         self.query_one("#done", DoneStep).update(Content.assemble(("No request yet.", "dim")))
         self.title = f"regsim live · {self.server.url}"

@@ -6,13 +6,20 @@ a narrow screen shows one of the three details at a time, switched with a key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widget import Widget
+from textual.widgets import Footer, Static
 
 from regsim.scenario.records import StepRecord
+from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
+from regsim.tui.widgets.world_tree import WorldTree
 
 DETAILS = ("requests", "ledger", "world")  # what a narrow screen shows one at a time
 
@@ -24,6 +31,29 @@ class PanesScreen(Screen[None]):
 
     detail: reactive[str] = reactive("requests")
     SWITCH_KEY = "v"
+
+    def compose_panes(
+        self, story: Sequence[Widget], log: RequestLog, above: Sequence[Widget] = ()
+    ) -> ComposeResult:
+        """The shared layout: status bar, anything `above` the body, then story, ledger, world, requests."""
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-line")
+            yield Static(id="view-switch")
+        yield from above
+        with Container(id="body"):
+            with Vertical(id="story"):
+                yield from story
+            yield LedgerPanel(id="ledger")
+            yield WorldTree(id="world")
+            with Vertical(id="requests-box"):
+                yield log
+                yield RequestDetail(id="request-detail")
+        yield Footer(show_command_palette=False)
+
+    def title_panes(self) -> None:
+        self.query_one("#ledger").border_title = "Bytes (layers)"
+        self.query_one("#world").border_title = "World"
+        self.query_one("#requests-box").border_title = "Requests"
 
     def status_parts(self) -> Parts:
         """The status line's words (each screen says what it is showing)."""

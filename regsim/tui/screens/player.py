@@ -6,9 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Static
 
 from regsim.scenario.engine import Player
 from regsim.scenario.records import StepRecord
@@ -85,24 +83,10 @@ class PlayerScreen(PanesScreen):
         self._bindings_at: tuple[bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="status-bar"):
-            yield Static(id="status-line")
-            yield Static(id="view-switch")
-        with Container(id="body"):
-            with Vertical(id="story"):
-                yield NextStep(id="next")
-                yield DoneStep(id="done")
-            yield LedgerPanel(id="ledger")
-            yield WorldTree(id="world")
-            with Vertical(id="requests-box"):
-                yield RequestLog(id="requests")
-                yield RequestDetail(id="request-detail")
-        yield Footer(show_command_palette=False)
+        yield from self.compose_panes([NextStep(id="next"), DoneStep(id="done")], RequestLog(id="requests"))
 
     def on_mount(self) -> None:
-        self.query_one("#ledger").border_title = "Bytes (layers)"
-        self.query_one("#world").border_title = "World"
-        self.query_one("#requests-box").border_title = "Requests"
+        self.title_panes()
         self.title = self.player.scenario.title
         self.set_class(True, f"-view-{self.detail}")
         self.show_position()

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from regsim.scenario.records import StepRecord
 from regsim.tui.screens.panes import PanesScreen, Parts
@@ -57,26 +57,15 @@ class SandboxScreen(PanesScreen):
         self._recall = 0
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="status-bar"):
-            yield Static(id="status-line")
-            yield Static(id="view-switch")
-        with Horizontal(id="prompt"):
-            yield Input(placeholder="docker pull …, registry gc, as bob, help", id="command")
-            yield Static(id="prompt-hint")
-        with Container(id="body"):
-            with Vertical(id="story"):
-                yield DoneStep(id="done")
-            yield LedgerPanel(id="ledger")
-            yield WorldTree(id="world")
-            with Vertical(id="requests-box"):
-                yield RequestLog(id="requests")
-                yield RequestDetail(id="request-detail")
-        yield Footer(show_command_palette=False)
+        prompt = Horizontal(
+            Input(placeholder="docker pull …, registry gc, as bob, help", id="command"),
+            Static(id="prompt-hint"),
+            id="prompt",
+        )
+        yield from self.compose_panes([DoneStep(id="done")], RequestLog(id="requests"), [prompt])
 
     def on_mount(self) -> None:
-        self.query_one("#ledger").border_title = "Bytes (layers)"
-        self.query_one("#world").border_title = "World"
-        self.query_one("#requests-box").border_title = "Requests"
+        self.title_panes()
         self.title = f"Sandbox: {self.session.scenario.title}"
         self.set_class(True, f"-view-{self.detail}")
         self.query_one("#prompt-hint", Static).update(
