@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from regsim.model.content import layer_blob
+from regsim.model.content import (
+    DOCKER_MANIFEST,
+    OCI_LAYER,
+    OCI_MANIFEST,
+    Descriptor,
+    Platform,
+    build_config,
+    build_manifest,
+    canonical_json,
+    diff_id,
+    layer_blob,
+)
 from regsim.model.digest import Digest, sized_digest
 from regsim.model.errors import ErrorCode, RegistryError
 from regsim.model.names import check_name, check_tag, is_digest_reference
@@ -194,3 +208,58 @@ def test_sized_digest_is_stable_across_processes_and_hash_seeds():
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         outputs.add(result.stdout.strip())
     assert outputs == {str(sized_digest("debian", 29_000_000))}
+
+
+# ----- manifest and config bytes: the direct writers agree with the JSON encoder -----------------
+
+PINNED_DIGEST = "sha256:10b6d7520298d7d73fef2ea0d82b4c0f06acb1c413983f34830e544a9625df0c"
+
+_texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    layers=st.lists(st.tuples(_texts, st.integers(0, 10**12)), max_size=6),
+    media_type=st.one_of(st.sampled_from([OCI_MANIFEST, DOCKER_MANIFEST]), _texts),
+    layer_type=st.one_of(st.just(OCI_LAYER), _texts),
+    os_name=st.one_of(st.just("linux"), _texts),
+    arch=st.one_of(st.just("amd64"), _texts),
+    variant=st.one_of(st.none(), _texts),
+)
+def test_manifest_and_config_bytes_are_canonical_json_whatever_the_text(
+    layers, media_type, layer_type, os_name, arch, variant
+):
+    """Digests depend on these bytes, so they must be exactly the compact JSON of the value."""
+    descriptors = tuple(Descriptor(layer_type, layer_blob(name, size).digest, size) for name, size in layers)
+    platform = Platform(os_name, arch, variant)
+    config = build_config(descriptors, platform)
+    expected_config = {"architecture": arch, "os": os_name}
+    if variant:
+        expected_config["variant"] = variant
+    expected_config.update({"config": {}, "rootfs": {"type": "layers", "diff_ids": [diff_id(d) for d in descriptors]}})
+    assert config == canonical_json(expected_config)
+    assert json.loads(config) == expected_config
+    manifest = build_manifest(config, descriptors, media_type=media_type)
+    expected = {
+        "schemaVersion": 2,
+        "mediaType": media_type,
+        "config": manifest.config.to_json(),
+        "layers": [d.to_json() for d in descriptors],
+    }
+    assert manifest.raw == canonical_json(expected)
+    assert manifest.digest == "sha256:" + hashlib.sha256(manifest.raw).hexdigest()
+
+
+def test_the_same_recipe_builds_the_same_manifest_bytes_as_before():
+    """A pinned digest: scenario digests stay what learners saw in earlier versions."""
+    layers = (layer_blob("debian", 29_000_000), layer_blob("app", 1_000_000))
+    manifest = build_manifest(build_config(layers, Platform()), layers)
+    assert manifest.raw.startswith(b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",')
+    assert manifest.digest == PINNED_DIGEST
+
+
+@pytest.mark.parametrize("detail", ["sha256:" + "a" * 64, "line\n", 'quote"', "tab\t", "é"])
+def test_error_bodies_are_the_json_encoder_bytes_for_any_detail(detail):
+    error = RegistryError(ErrorCode.BLOB_UNKNOWN, "refused", detail)
+    assert error.body_bytes() == json.dumps(error.body(), separators=(",", ":")).encode() + b"\n"
+    assert json.loads(error.body_bytes())["errors"][0]["detail"] == detail

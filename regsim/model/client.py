@@ -167,12 +167,17 @@ class Client:
     def _build_one(
         self, layer_list: Sequence[tuple[str, int]], platform: Platform
     ) -> tuple[Manifest, bytes, list[LocalLayer]]:
-        layers = tuple(layer_blob(name, size) for name, size in layer_list)
-        for (name, _), desc in zip(layer_list, layers, strict=True):
-            self.layer_names[desc.digest] = name
+        descriptors: list[Descriptor] = []
+        local: list[LocalLayer] = []
+        names = self.layer_names
+        for name, size in layer_list:
+            desc = layer_blob(name, size)
+            names[desc.digest] = name
+            descriptors.append(desc)
+            local.append(LocalLayer(desc.digest, desc.size, name))
+        layers = tuple(descriptors)
         config = build_config(layers, platform)
         manifest = build_manifest(config, layers)
-        local = [LocalLayer(d.digest, d.size, name) for (name, _), d in zip(layer_list, layers, strict=True)]
         return manifest, config, local
 
     def tag(self, source: str, target: str) -> Outcome:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from regsim.model.digest import Digest, sized_digest
+from regsim.model.digest import Digest, sized_digest_text
 from regsim.model.errors import ErrorCode, RegistryError
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -30,8 +32,11 @@ MANIFEST_TYPES = IMAGE_MANIFEST_TYPES | INDEX_TYPES
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 
+_sha256 = hashlib.sha256
+
+
 def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "sha256:" + _sha256(data).hexdigest()
 
 
 def canonical_json(value: Any) -> bytes:
@@ -178,24 +183,55 @@ class Index:
 AnyManifest = Manifest | Index
 
 
+@lru_cache(maxsize=8192)  # base layers recur in image after image
 def layer_blob(name: str, size: int) -> Descriptor:
     """The descriptor of a scenario's named, sized layer (its digest derives from name and size)."""
-    return Descriptor(OCI_LAYER, str(sized_digest(name, size)), size)
+    return Descriptor(OCI_LAYER, sized_digest_text(name, size), size)
 
 
 def diff_id(layer: Descriptor) -> str:
     """A stable stand-in for the uncompressed layer digest that the config lists."""
-    return str(sized_digest(f"diff:{layer.digest}", layer.size))
+    return _diff_id(layer.digest, layer.size)
+
+
+@lru_cache(maxsize=8192)
+def _diff_id(digest: str, size: int) -> str:
+    return sized_digest_text(f"diff:{digest}", size)
+
+
+# Text that JSON writes as it is (no escapes): the fast writers below may format it directly.
+_JSON_PLAIN = re.compile(r"[A-Za-z0-9:._/+-]*\Z")
+
+
+def _plain(text: str) -> bool:
+    return _JSON_PLAIN.match(text) is not None
+
+
+def _descriptor_text(desc: Descriptor) -> str:
+    """`canonical_json(desc.to_json())` as text; formatted directly in the common, plain case."""
+    if desc.platform is None and desc.artifact_type is None and not desc.annotations and _plain(
+        desc.media_type + desc.digest
+    ):
+        return f'{{"mediaType":"{desc.media_type}","digest":"{desc.digest}","size":{desc.size}}}'
+    return canonical_json(desc.to_json()).decode()
 
 
 def build_config(layers: tuple[Descriptor, ...], platform: Platform) -> bytes:
     """The image config blob as real JSON: platform and rootfs diff_ids (no timestamps)."""
+    diff_ids = [diff_id(layer) for layer in layers]
+    if not platform.variant and _plain(platform.architecture + platform.os):
+        # The bytes canonical_json gives for the value below, written without the encoder.
+        listed = ",".join(f'"{d}"' for d in diff_ids)
+        return (
+            f'{{"architecture":"{platform.architecture}","os":"{platform.os}","config":{{}},'
+            f'"rootfs":{{"type":"layers","diff_ids":[{listed}]}}}}'
+        ).encode()
     value = {
         "architecture": platform.architecture,
         "os": platform.os,
         **({"variant": platform.variant} if platform.variant else {}),
         "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [diff_id(layer) for layer in layers]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }
     return canonical_json(value)
 
@@ -212,6 +248,13 @@ def build_manifest(
     """An image manifest over a config blob and layers, with its canonical bytes and digest."""
     config_type = config_media_type or (DOCKER_CONFIG if media_type == DOCKER_MANIFEST else OCI_CONFIG)
     config_desc = Descriptor(config_type, sha256_digest(config), len(config))
+    if not artifact_type and subject is None and _plain(media_type):
+        # The bytes canonical_json gives for the value below, written without the encoder.
+        raw = (
+            f'{{"schemaVersion":2,"mediaType":"{media_type}","config":{_descriptor_text(config_desc)},'
+            f'"layers":[{",".join(_descriptor_text(layer) for layer in layers)}]}}'
+        ).encode()
+        return Manifest(media_type, config_desc, layers, raw, sha256_digest(raw), subject, artifact_type)
     value: dict[str, Any] = {"schemaVersion": 2, "mediaType": media_type}
     if artifact_type:
         value["artifactType"] = artifact_type

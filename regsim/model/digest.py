@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 
 from regsim.model.errors import ErrorCode, RegistryError
 
+_sha256 = hashlib.sha256
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
 _CANONICAL = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 _DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
+
+
+def check_digest(text: str) -> str:
+    """`text` when it is a valid digest; DIGEST_INVALID (with the reason) when it is not."""
+    if type(text) is not str or not _CANONICAL.match(text):
+        Digest.parse(text)
+    return text
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -60,17 +67,23 @@ class Digest:
     @classmethod
     def of(cls, data: bytes, algorithm: str = "sha256") -> Digest:
         """The digest of some bytes."""
+        if algorithm == "sha256":
+            return cls(algorithm, _sha256(data).hexdigest())
         return cls(algorithm, hashlib.new(algorithm, data).hexdigest())
 
     def verify(self, data: bytes) -> bool:
         return hashlib.new(self.algorithm, data).hexdigest() == self.hex
 
 
-@lru_cache(maxsize=65536)
-def sized_digest(identity: str, size: int) -> Digest:
+def sized_digest_text(identity: str, size: int) -> str:
     """A stable digest for a sized (not materialised) blob, derived from its identity.
 
     A scenario's 48 MB layer is never allocated: its digest is the sha256 of a short
     description, so the same layer name and size give the same digest on every run.
     """
-    return Digest.of(f"regsim-sized-blob\0{identity}\0{size}".encode())
+    return "sha256:" + _sha256(f"regsim-sized-blob\0{identity}\0{size}".encode()).hexdigest()
+
+
+def sized_digest(identity: str, size: int) -> Digest:
+    """`sized_digest_text` as a `Digest`."""
+    return Digest("sha256", sized_digest_text(identity, size)[7:])

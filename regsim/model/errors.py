@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9:._/-]*$")   # needs no JSON escaping
+_PLAIN = re.compile(r"[A-Za-z0-9:._/-]*\Z")   # needs no JSON escaping
 
 
 class ErrorCode(Enum):
@@ -40,6 +40,8 @@ class ErrorCode(Enum):
         # Plain attributes: read on every refused request, so no descriptor lookups.
         self.status = status
         self.message = message
+        # The start of this code's JSON error body, shared by every refusal with this code.
+        self.body_start = f'{{"errors":[{{"code":"{self.name}","message":"{message}"'
 
 
 # The fourteen codes the OCI Distribution Spec v1.1 lists (the rest are the registry's own).
@@ -92,8 +94,7 @@ class RegistryError(Exception):
         # The reference registry's JSON encoder ends the body with a newline.
         if isinstance(self.detail, str) and _PLAIN.match(self.detail):
             # The common case (a digest as detail), written without the JSON encoder.
-            return (f'{{"errors":[{{"code":"{self.code.name}","message":"{self.code.message}",'
-                    f'"detail":"{self.detail}"}}]}}\n').encode()
+            return f'{self.code.body_start},"detail":"{self.detail}"}}]}}\n'.encode()
         return json.dumps(self.body(), separators=(",", ":")).encode() + b"\n"
 
     def __repr__(self) -> str:

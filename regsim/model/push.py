@@ -8,7 +8,6 @@ there, POST + PATCH + PUT for what must travel, the config blob last, then the m
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -75,10 +74,9 @@ class _Pusher:
         self.host = session.host
 
     def _head(self, repository: str, digest: str, job: int, why: str) -> tuple[int, object]:
-        registry = self.registry
         response, event = self.session.send(
-            "HEAD", f"/v2/{repository}/blobs/{digest}",
-            lambda auth: registry.head_blob(auth, repository, digest), why, lane=UPLOAD, job=job,
+            "HEAD", f"/v2/{repository}/blobs/{digest}", self.registry.head_blob, why,
+            args=(repository, digest), lane=UPLOAD, job=job,
         )
         event.outcome = "exists" if response.status == 200 else ("missing" if response.status == 404 else "error")
         return response.status, response
@@ -113,8 +111,8 @@ class _Pusher:
                 query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
                 response, event = self.session.send(
                     "POST", f"/v2/{self.repository}/blobs/uploads/?{query}",
-                    partial(self._mount, source=source, digest=digest),
-                    f"ask to link {label} from {source} instead of uploading it", lane=UPLOAD, job=job,
+                    self._mount, f"ask to link {label} from {source} instead of uploading it",
+                    args=(source, digest), lane=UPLOAD, job=job,
                 )
                 if response.status == 201:
                     event.outcome = "mounted"
@@ -138,6 +136,7 @@ class _Pusher:
         return self._upload(desc, kind, name, job, location, image)
 
     def _mount(self, auth: str | None, source: str, digest: str) -> Response:
+        """POST ?mount=&from=: the registry links the blob from `source`, or opens an upload instead."""
         return self.registry.start_upload(auth, self.repository, mount=digest, from_repository=source)
 
     def _upload(
@@ -148,9 +147,8 @@ class _Pusher:
         label = name or kind
         if location is None:
             response, event = self.session.send(
-                "POST", f"/v2/{repository}/blobs/uploads/",
-                lambda auth: registry.start_upload(auth, repository), f"open an upload for {label}",
-                lane=UPLOAD, job=job,
+                "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, f"open an upload for {label}",
+                args=(repository,), lane=UPLOAD, job=job,
             )
             if response.status != 202:
                 self.session.fail_with(response, f"/v2/{repository}/blobs/uploads/", "Post")
@@ -160,16 +158,17 @@ class _Pusher:
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
         response, event = self.session.send(
-            "PATCH", location, lambda auth: registry.patch_upload(auth, repository, uuid, body),
-            f"send {label}'s {format_size(desc.size)}", lane=UPLOAD, job=job, sent=len(body),
+            "PATCH", location, registry.patch_upload, f"send {label}'s {format_size(desc.size)}",
+            args=(repository, uuid, body), lane=UPLOAD, job=job, sent=len(body),
         )
         if response.status != 202:
             self.session.fail_with(response, location, "Patch")
             return False
         event.outcome = "sent"
         response, event = self.session.send(
-            "PUT", f"{location}?digest={digest}", lambda auth: registry.put_upload(auth, repository, uuid, digest),
-            "close the upload: the registry checks the bytes against the digest", lane=UPLOAD, job=job,
+            "PUT", f"{location}?digest={digest}", registry.put_upload,
+            "close the upload: the registry checks the bytes against the digest",
+            args=(repository, uuid, digest), lane=UPLOAD, job=job,
         )
         if response.status != 201:
             self.session.fail_with(response, location, "Put")
@@ -196,10 +195,10 @@ class _Pusher:
         registry, repository = self.registry, self.repository
         response, event = self.session.send(
             "PUT", f"/v2/{repository}/manifests/{reference}",
-            lambda auth: registry.put_manifest(auth, repository, reference, manifest.raw, manifest.media_type, manifest),
+            registry.put_manifest,
             "store the manifest: the registry checks every blob it names is here"
             if reference.startswith("sha256:") is False else "store one platform's manifest by digest",
-            sent=len(manifest.raw),
+            args=(repository, reference, manifest.raw, manifest.media_type, manifest), sent=len(manifest.raw),
         )
         if response.status != 201:
             self.session.fail_with(response, f"/v2/{repository}/manifests/{reference}", "Put")

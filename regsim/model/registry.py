@@ -27,7 +27,7 @@ from regsim.model.content import (
     parse_manifest,
     sha256_digest,
 )
-from regsim.model.digest import Digest
+from regsim.model.digest import Digest, check_digest
 from regsim.model.errors import ErrorCode, RegistryError
 from regsim.model.names import check_name, check_tag, is_digest_reference
 from regsim.model.response import Response
@@ -116,7 +116,7 @@ class Registry:
     def _linked_blob(self, name: str, digest: str) -> Blob:
         repo = self.repositories.get(name)
         if repo is None or digest not in repo.layers:
-            Digest.parse(digest)
+            check_digest(digest)
             raise RegistryError(ErrorCode.BLOB_UNKNOWN, f"{name} has no blob {digest}", digest)
         blob = self.blobs.get(digest)
         if blob is None:

@@ -29,5 +29,6 @@ class Response:
         error.__traceback__ = None
         body = error.body_bytes()
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
-        headers.update(error.headers)
+        if error.headers:
+            headers.update(error.headers)
         return cls(error.status, headers, body, error)

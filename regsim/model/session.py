@@ -46,23 +46,28 @@ class HostSession:
         self,
         method: str,
         path: str,
-        call: Callable[[str | None], Response],
+        call: Callable[..., Response],
         why: str,
         *,
+        args: tuple[object, ...] = (),
         lane: str | None = None,
         job: int | None = None,
         sent: int = 0,
         retry: bool = True,
     ) -> tuple[Response, RequestEvent]:
-        """One request with the session's credentials; re-authenticate once on a fresh 401 challenge."""
+        """One request, `call(auth, *args)`, with the session's credentials.
+
+        A fresh 401 challenge gets one new token and one retry.
+        """
         response, event = self.world.send(
-            self.client.name, self.host, method, path, lambda: call(self.auth), why, lane=lane, job=job, sent=sent
+            self.client.name, self.host, method, path, call, why, args=(self.auth, *args), lane=lane, job=job,
+            sent=sent,
         )
         if response.status == 401 and retry and self.scheme == "bearer":
             event.outcome = "challenge"
             if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
-                return self.send(method, path, call, why + " (retried with a new token)", lane=lane, job=job,
-                                 sent=sent, retry=False)
+                return self.send(method, path, call, why + " (retried with a new token)", args=args, lane=lane,
+                                 job=job, sent=sent, retry=False)
         return response, event
 
     def _merge_challenge(self, response: Response) -> bool:

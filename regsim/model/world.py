@@ -78,42 +78,47 @@ class World:
         dst: str,
         method: str,
         path: str,
-        call: Callable[[], Response],
+        call: Callable[..., Response],
         why: str,
         *,
+        args: tuple[object, ...] = (),
         lane: str | None = None,
         job: int | None = None,
         sent: int = 0,
     ) -> tuple[Response, RequestEvent]:
-        """Deliver one request from `src` to the registry `dst` and record it.
+        """Deliver one request from `src` to the registry `dst` (`call(*args)`) and record it.
 
         A request made while another is being served (a mirror fetching from its upstream)
         inherits that request's lane and job, so its time and bytes count with it.
         """
-        lane = self._lane if lane is None else lane
-        job = self._job if job is None else job
-        if dst not in self.registries or not self.network.is_up(src, dst):
+        if lane is None:
+            lane = self._lane
+        if job is None:
+            job = self._job
+        network = self.network
+        if dst not in self.registries or (network._down and not network.is_up(src, dst)):
             response = Response(UNREACHABLE)
             event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", lane, job, bool(sent))
             self.sink.append(event)
             return response, event
-        outer = (self._lane, self._job)
+        outer_lane, outer_job = self._lane, self._job
         self._lane, self._job = lane, job
-        position = len(self.sink)
+        sink = self.sink
+        position = len(sink)
         try:
-            response = call()
+            response = call(*args)
         except RegistryError as error:
             response = Response.from_error(error)
         finally:
-            self._lane, self._job = outer
-        size = sent if sent else response.length
+            self._lane, self._job = outer_lane, outer_job
         event = RequestEvent(
-            method, path, response.status, size, src, dst, why, "", lane, job, bool(sent), src in self.registries
+            method, path, response.status, sent or response.length, src, dst, why, "", lane, job, sent > 0,
+            src in self.registries,
         )
-        if position == len(self.sink):
-            self.sink.append(event)
+        if position == len(sink):
+            sink.append(event)
         else:  # requests it caused (a mirror's upstream fetch) are listed after it
-            self.sink.insert(position, event)
+            sink.insert(position, event)
         return response, event
 
     def capture(self) -> list[RequestEvent]:
