@@ -142,3 +142,26 @@ def test_no_password_or_token_appears_in_the_log_the_record_or_the_root(tmp_path
     assert lines
     for secret in secrets:
         assert secret not in dumped
+
+
+def test_a_live_server_hashes_passwords_with_random_salts_and_many_rounds(monkeypatch):
+    """Scenarios hash lightly and repeatably; a server on a real network must not."""
+    import hashlib
+
+    from regsim.live.access import make_guard
+    from regsim.model.auth import STRONG_PBKDF2_ITERATIONS
+
+    rounds: list[int] = []
+    real = hashlib.pbkdf2_hmac
+
+    def counting(name, password, salt, iterations, *rest):
+        rounds.append(iterations)
+        return real(name, password, salt, iterations, *rest)
+
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counting)
+    first = make_guard("basic", [("ana", "s3cret")], "svc", "http://127.0.0.1/token")
+    second = make_guard("basic", [("ana", "s3cret")], "svc", "http://127.0.0.1/token")
+    assert rounds == [STRONG_PBKDF2_ITERATIONS, STRONG_PBKDF2_ITERATIONS]
+    users_a, users_b = first.policy.users, second.policy.users
+    assert users_a._users["ana"].salt != users_b._users["ana"].salt
+    assert users_a.check("ana", "s3cret") and not users_a.check("ana", "wrong")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from regsim.model.access import RegistryAccess
 from regsim.model.auth import (
     ACTIONS,
+    STRONG_PBKDF2_ITERATIONS,
     AccessPolicy,
     AuthInputError,
     UserStore,
@@ -73,7 +74,8 @@ def make_guard(
     """The model's guard for a live registry: real time, a random signing key, a reachable realm."""
     if mode == "none":
         return None
-    store = UserStore()
+    # A real network: random salts and many rounds (a login is proved once, then cached).
+    store = UserStore(iterations=STRONG_PBKDF2_ITERATIONS, salts=lambda _name: secrets.token_bytes(16))
     for name, password in users:
         store.add(name, password)    # kept as a salted PBKDF2 hash only
     policy = LivePolicy(auth_mode=mode, users=store, public=frozenset(public))

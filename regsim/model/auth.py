@@ -15,7 +15,7 @@ import hmac
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +27,8 @@ AUTH_MODES = ("none", "basic", "token")
 VISIBILITIES = ("public", "private")
 # Enough rounds to show a password is only ever kept hashed; a step must stay under 5 ms.
 PBKDF2_ITERATIONS = 1_000
+# What a store facing a real network uses (`regsim serve`): OWASP's figure for PBKDF2-SHA256.
+STRONG_PBKDF2_ITERATIONS = 600_000
 
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 _HOST = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
@@ -216,17 +218,26 @@ def _salt_for(name: str) -> bytes:
     return hashlib.sha256(b"regsim-user-salt\0" + name.encode()).digest()[:16]
 
 
-def _hash_password(password: str, salt: bytes) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ITERATIONS)
+def _hash_password(password: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
 
 
 class UserStore:
-    """The registry's accounts. Only hashes are kept; `repr` shows names alone."""
+    """The registry's accounts. Only hashes are kept; `repr` shows names alone.
 
-    __slots__ = ("_users",)
+    A scenario's store derives each salt from the user name and hashes lightly, so the same
+    scenario hashes identically every run and a login step stays fast. A store behind a real
+    server passes `salts` (random bytes per user) and `iterations` (many rounds).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_iterations", "_salts", "_users")
+
+    def __init__(
+        self, *, iterations: int = PBKDF2_ITERATIONS, salts: Callable[[str], bytes] | None = None
+    ) -> None:
         self._users: dict[str, User] = {}
+        self._iterations = iterations
+        self._salts = salts or _salt_for
 
     def add(self, name: str, password: str) -> User:
         """Create an account; AuthInputError for a bad or taken name or an empty password."""
@@ -240,8 +251,8 @@ class UserStore:
             raise AuthInputError(f"user {name!r} already exists")
         if not isinstance(password, str) or not password:
             raise AuthInputError(f"user {name!r} needs a non-empty password")
-        salt = _salt_for(name)
-        user = User(name, salt, _hash_password(password, salt))
+        salt = self._salts(name)
+        user = User(name, salt, _hash_password(password, salt, self._iterations))
         self._users[name] = user
         return user
 
@@ -255,7 +266,7 @@ class UserStore:
         user = self._users.get(name) if isinstance(name, str) else None
         if user is None or not isinstance(password, str):
             return False
-        return hmac.compare_digest(user.password_hash, _hash_password(password, user.salt))
+        return hmac.compare_digest(user.password_hash, _hash_password(password, user.salt, self._iterations))
 
     def names(self) -> tuple[str, ...]:
         return tuple(sorted(self._users))
