@@ -184,6 +184,19 @@ def test_a_cancelled_upload_leaves_nothing(live, tmp_path):
     assert not list((tmp_path / "root" / "blobs").rglob("*/*/*"))
 
 
+def test_an_upload_opened_over_http_keeps_its_bytes_in_a_file_under_uploads(live, tmp_path):
+    from regsim.live.storage import DiskUploadSession
+
+    location = open_upload(live)
+    fallback = live.request("POST", f"/v2/team/app/blobs/uploads/?mount={ZERO}&from=other/app")
+    for uuid in (location.rsplit("/", 1)[1], fallback.headers["docker-upload-uuid"]):
+        assert (tmp_path / "root" / "uploads" / uuid).is_file()
+        assert isinstance(live.registry.uploads[uuid], DiskUploadSession)
+    live.request("PATCH", location, b"on disk, not in memory")
+    assert live.request("PUT", f"{location}?digest={sha256(b'on disk, not in memory')}").status == 201
+    assert not (tmp_path / "root" / "uploads" / location.rsplit("/", 1)[1]).exists()
+
+
 def test_an_unknown_upload_is_blob_upload_unknown(live):
     reply = live.request("PATCH", "/v2/team/app/blobs/uploads/00000000-0000-4000-8000-000000000000", b"x")
     assert (reply.status, reply.code) == (404, "BLOB_UPLOAD_UNKNOWN")

@@ -26,6 +26,7 @@ from regsim.model.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
 from regsim.model.gc import collect_garbage
 from regsim.model.registry import Registry
 from regsim.model.response import Response
+from regsim.model.upload import UploadSession
 
 HOST = "registry.example"
 NAME = "team/app"
@@ -364,6 +365,44 @@ def test_mount_from_a_repository_that_does_not_exist_falls_back_to_an_upload(reg
     response = reg.start_upload(None, "other/app", mount=digest, from_repository="nobody/here")
     assert response.status == 202
     refused(reg, lambda: reg.head_blob(None, "other/app", digest), ErrorCode.BLOB_UNKNOWN)
+
+
+class RecordingSession(UploadSession):
+    """A session of its own kind, as a disk-backed one would be."""
+
+
+def recording_factory(opened: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    """An upload-session factory that notes each (uuid, repository) it is asked for."""
+    def make(uuid: str, repository: str) -> RecordingSession:
+        opened.append((uuid, repository))
+        return RecordingSession(uuid, repository)
+
+    return make
+
+
+def test_new_upload_session_makes_the_session_behind_every_upload_a_client_opens(loaded):
+    _, v1, _ = loaded
+    opened: list[tuple[str, str]] = []
+    reg = Registry(HOST, new_upload_session=recording_factory(opened))
+    posted = uuid_of(reg.start_upload(None, NAME))
+    fallback = reg.start_upload(None, NAME, mount=v1.config.digest, from_repository="other/app")
+    assert fallback.status == 202   # a mount that cannot happen opens an ordinary upload
+    assert opened == [(posted, NAME), (uuid_of(fallback), NAME)]
+    assert all(isinstance(session, RecordingSession) for session in reg.uploads.values())
+    # the session the factory made is the one the upload uses, to the end
+    data = data_of("factory", 1000)
+    reg.patch_upload(None, NAME, posted, data)
+    assert reg.put_upload(None, NAME, posted, sha256_digest(data)).status == 201
+    assert reg.get_blob(None, NAME, sha256_digest(data)).body == data
+
+
+def test_new_upload_session_may_be_set_after_construction_and_defaults_to_in_memory(reg):
+    assert type(reg.uploads.get(uuid_of(reg.start_upload(None, NAME)))) is UploadSession
+    opened: list[tuple[str, str]] = []
+    reg.new_upload_session = recording_factory(opened)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    assert isinstance(reg.uploads[uuid], RecordingSession)
+    assert opened == [(uuid, NAME)]
 
 
 def test_mount_with_a_malformed_digest_is_digest_invalid(reg):

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
+# Makes the session behind a new upload id: (uuid, repository) -> the session that collects its bytes.
+UploadSessionFactory = Callable[[str, str], UploadSession]
+
 
 class Guard(Protocol):
     """Decides whether a request may proceed (auth); raises UNAUTHORIZED or DENIED."""
@@ -70,13 +73,20 @@ class GCReport:
 
 
 class Registry:
-    """A registry host: blob store, repositories, upload sessions."""
+    """A registry host: blob store, repositories, upload sessions.
 
-    def __init__(self, host: str) -> None:
+    `new_upload_session` makes the session behind each upload a client opens (POST, or a mount
+    that falls back to an upload): it is called with the new upload's id and repository and
+    returns an `UploadSession` (or a subclass). The default keeps the bytes in memory; pass
+    another factory, or set the attribute, to keep them elsewhere (live mode writes them to disk).
+    """
+
+    def __init__(self, host: str, new_upload_session: UploadSessionFactory | None = None) -> None:
         self.host = host
         self.blobs: dict[str, Blob] = {}
         self.repositories: dict[str, Repository] = {}
         self.uploads: dict[str, UploadSession] = {}
+        self.new_upload_session: UploadSessionFactory = new_upload_session or UploadSession
         self.layer_digests: set[str] = set()   # blobs some manifest used as a layer
         self.stored_layer_bytes = 0
         self.guard: Guard | None = None
@@ -133,7 +143,7 @@ class Registry:
     def _new_upload(self, name: str) -> Response:
         self._upload_counter += 1
         uuid = f"{self._upload_counter:08x}-0000-4000-8000-{self._host_code}"
-        self.uploads[uuid] = UploadSession(uuid, name)
+        self.uploads[uuid] = self.new_upload_session(uuid, name)
         return Response(
             202,
             {
