@@ -96,6 +96,15 @@ def test_blob_get_honours_byte_ranges(live):
     assert beyond.status == 416
 
 
+@pytest.mark.parametrize("byte_range", ["bytes=99999-", "bytes=10240-", "bytes=10240-10300", "bytes=20-10"])
+def test_an_unsatisfiable_range_is_416_with_content_range_giving_the_length(live, byte_range):
+    data = bytes(range(256)) * 40   # 10,240 bytes
+    digest = live.push_blob("team/app", data)
+    reply = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": byte_range})
+    assert (reply.status, reply.code) == (416, "RANGE_INVALID")
+    assert reply.headers["content-range"] == "bytes */10240"
+
+
 def test_a_blob_is_served_only_by_repositories_that_link_it(live):
     digest = live.push_blob("team/app", b"team only")
     assert live.request("GET", f"/v2/other/app/blobs/{digest}").code == "BLOB_UNKNOWN"

@@ -184,6 +184,26 @@ def test_range_starting_beyond_the_blob_is_416_range_invalid(reg):
     refused(reg, lambda: reg.get_blob(None, NAME, digest, (10, 20)), ErrorCode.RANGE_INVALID)
 
 
+@pytest.mark.parametrize("byte_range", [(10, 20), (5, 9), (3, 1)], ids=["beyond", "at-the-end", "backwards"])
+def test_a_416_for_a_byte_range_says_the_blobs_length_in_content_range(reg, byte_range):
+    digest = upload(reg, NAME, b"short")   # 5 bytes: 0-4
+    error = refused(reg, lambda: reg.get_blob(None, NAME, digest, byte_range), ErrorCode.RANGE_INVALID)
+    assert error.headers == {"Content-Range": "bytes */5"}   # RFC 9110: unsatisfied-range
+    response = Response.from_error(error)
+    assert response.status == 416
+    assert response.headers["Content-Range"] == "bytes */5"
+
+
+def test_a_416_on_a_sized_blob_gives_its_declared_length(reg):
+    digest = "sha256:" + "cd" * 32
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, SizedContent(digest, 48_000_000))
+    reg.put_upload(None, NAME, uuid, digest)
+    error = refused(reg, lambda: reg.get_blob(None, NAME, digest, (48_000_000, 48_000_100)),
+                    ErrorCode.RANGE_INVALID)
+    assert error.headers["Content-Range"] == "bytes */48000000"
+
+
 def test_blob_stored_for_one_repository_is_not_readable_through_another(reg):
     digest = upload(reg, NAME, b"team only")
     assert reg.head_blob(None, NAME, digest).status == 200

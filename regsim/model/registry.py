@@ -202,7 +202,11 @@ class Registry:
             return Response(200, headers, body)
         start, end = byte_range
         if start < 0 or start >= blob.size or end < start:
-            raise RegistryError(ErrorCode.RANGE_INVALID, f"range {start}-{end} is outside the blob's {blob.size} bytes")
+            # RFC 9110 §14.4: a 416 to a byte-range request says how long the representation is.
+            raise RegistryError(
+                ErrorCode.RANGE_INVALID, f"range {start}-{end} is outside the blob's {blob.size} bytes",
+                headers={"Content-Range": f"bytes */{blob.size}"},
+            )
         end = min(end, blob.size - 1)
         part: Body = (
             blob.data[start:end + 1] if blob.data is not None
