@@ -277,6 +277,29 @@ def test_tags_list_is_lexical_with_n_last_and_link(live):
     assert last.json()["tags"] == ["v2"] and "link" not in last.headers
 
 
+@pytest.mark.parametrize("n", ["-1", "abc", "1.5", "0x10", "%C2%B2", "99999999999999999999", "%202", "1e3"])
+def test_a_bad_n_on_tags_list_is_400_pagination_number_invalid(live, n):
+    live.push_image("team/app", "v1", [b"x"])
+    reply = live.request("GET", f"/v2/team/app/tags/list?n={n}")
+    assert (reply.status, reply.code) == (400, "PAGINATION_NUMBER_INVALID")
+    assert reply.json()["errors"][0]["message"] == "invalid number of results requested"
+
+
+def test_tags_list_n_as_go_reads_it_and_an_empty_n_is_ignored(live):
+    for tag in ("a", "b", "c"):
+        live.push_image("team/app", tag, [b"x"])
+    assert live.request("GET", "/v2/team/app/tags/list?n=").json()["tags"] == ["a", "b", "c"]
+    assert live.request("GET", "/v2/team/app/tags/list?n=%2B2").json()["tags"] == ["a", "b"]   # +2
+    assert live.request("GET", "/v2/team/app/tags/list?n=0").json()["tags"] == []
+
+
+def test_a_bad_n_on_the_catalog_is_400_pagination_number_invalid(live):
+    live.push_blob("a/app", b"x")
+    for n in ("-3", "many"):
+        reply = live.request("GET", f"/v2/_catalog?n={n}")
+        assert (reply.status, reply.code) == (400, "PAGINATION_NUMBER_INVALID")
+
+
 def test_delete_by_tag_is_202_and_removes_only_the_tag(live):
     digest, _ = live.push_image("team/app", "v1", [b"x"])
     live.push_image("team/app", "also", [b"x"])

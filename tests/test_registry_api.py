@@ -583,8 +583,25 @@ def test_tag_list_after_last_without_n_gives_the_rest(tagged):
     assert json.loads(tagged.list_tags(None, NAME, last="v1").body)["tags"] == ["v10", "v2"]
 
 
-def test_tag_list_with_negative_n_is_unsupported(tagged):
-    refused(tagged, lambda: tagged.list_tags(None, NAME, n=-1), ErrorCode.UNSUPPORTED)
+def test_tag_list_with_negative_n_is_400_pagination_number_invalid(tagged):
+    error = refused(tagged, lambda: tagged.list_tags(None, NAME, n=-1), ErrorCode.PAGINATION_NUMBER_INVALID)
+    assert error.status == 400
+    assert error.detail == {"n": -1}
+    assert json.loads(Response.from_error(error).body) == {"errors": [{
+        "code": "PAGINATION_NUMBER_INVALID", "message": "invalid number of results requested", "detail": {"n": -1}}]}
+
+
+def test_tag_list_with_n_0_is_an_empty_page(tagged):
+    response = tagged.list_tags(None, NAME, n=0)
+    assert json.loads(response.body)["tags"] == []
+    assert "Link" not in response.headers
+
+
+def test_pagination_number_invalid_is_the_reference_registrys_own_code_not_a_spec_one():
+    assert (ErrorCode.PAGINATION_NUMBER_INVALID.status, ErrorCode.PAGINATION_NUMBER_INVALID.message) == (
+        400, "invalid number of results requested")
+    assert ErrorCode.PAGINATION_NUMBER_INVALID not in SPEC_ERROR_CODES
+    assert len(SPEC_ERROR_CODES) == 14
 
 
 def test_moving_a_tag_points_it_at_the_new_manifest(loaded):
@@ -740,6 +757,11 @@ def test_catalog_lists_repositories_in_lexical_order_with_paging(reg):
     assert json.loads(page.body)["repositories"] == ["alpha/tool", "team/api"]
     assert page.headers["Link"] == '</v2/_catalog?n=2&last=team/api>; rel="next"'
     assert json.loads(reg.catalog(n=2, last="team/api").body)["repositories"] == ["team/app", "zeta/app"]
+
+
+def test_catalog_with_negative_n_is_400_pagination_number_invalid(reg):
+    upload(reg, NAME, b"x")
+    refused(reg, lambda: reg.catalog(n=-5), ErrorCode.PAGINATION_NUMBER_INVALID)
 
 
 # ----- every error code, with its status -----------------------------------------------------------------

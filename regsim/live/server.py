@@ -595,12 +595,21 @@ def _rfc3339_issued_at(response: Response) -> Response:
     return Response(200, {**response.headers, "Content-Length": str(len(body))}, body)
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}")   # what Go's strconv.Atoi takes (64-bit)
+
+
 def _paging(request: web.Request) -> tuple[int | None, str | None]:
-    text = request.query.get("n")
+    """`n` and `last`; an `n` that is not a whole number is 400 PAGINATION_NUMBER_INVALID.
+
+    An empty `n` counts as absent; a negative one is refused by the model.
+    """
+    text = request.query.get("n") or None
     n = None
     if text is not None:
-        if not text.isdigit():
-            raise RegistryError(ErrorCode.UNSUPPORTED, f"n must be a whole number, not {text!r}")
+        if _WHOLE_NUMBER.fullmatch(text) is None or not -(1 << 63) <= int(text) < (1 << 63):
+            raise RegistryError(
+                ErrorCode.PAGINATION_NUMBER_INVALID, f"n must be a whole number, not {text!r}", {"n": text}
+            )
         n = int(text)
     return n, request.query.get("last")
 

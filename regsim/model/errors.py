@@ -10,7 +10,6 @@ import re
 from enum import Enum
 from typing import Any
 
-
 _PLAIN = re.compile(r"^[A-Za-z0-9:._/-]*$")   # needs no JSON escaping
 
 
@@ -35,6 +34,7 @@ class ErrorCode(Enum):
     RANGE_INVALID = (416, "invalid content range")
     MANIFEST_TOO_LARGE = (413, "manifest too large")
     UNAVAILABLE = (503, "service unavailable")
+    PAGINATION_NUMBER_INVALID = (400, "invalid number of results requested")
 
     def __init__(self, status: int, message: str) -> None:
         # Plain attributes: read on every refused request, so no descriptor lookups.

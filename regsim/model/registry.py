@@ -466,7 +466,7 @@ class Registry:
             items = [item for item in items if item > last]
         if n is not None:
             if n < 0:
-                raise RegistryError(ErrorCode.UNSUPPORTED, "n must not be negative")
+                raise RegistryError(ErrorCode.PAGINATION_NUMBER_INVALID, f"n must not be negative, not {n}", {"n": n})
             return items[:n], len(items) > n
         return items, False
 
