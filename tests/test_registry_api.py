@@ -8,7 +8,9 @@ import json
 import pytest
 
 from regsim.model.content import (
+    DOCKER_ACCEPT,
     DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
     OCI_CONFIG,
     OCI_EMPTY,
     OCI_INDEX,
@@ -67,14 +69,14 @@ def config_for(tag: str, platform: str = "linux/amd64") -> bytes:
 
 def push_image(reg: Registry, name: str, reference: str, layers: list[bytes], *, config: bytes | None = None,
                subject: Descriptor | None = None, artifact_type: str | None = None,
-               config_media_type: str | None = None):  # type: ignore[no-untyped-def]
+               config_media_type: str | None = None, media_type: str = OCI_MANIFEST):  # type: ignore[no-untyped-def]
     """Upload the layers and config with real bytes, then PUT the manifest; returns the Manifest."""
     config = config if config is not None else config_for(reference)
     for data in [*layers, config]:
         upload(reg, name, data)
     manifest = build_manifest(
         config, tuple(layer_desc(d) for d in layers), subject=subject, artifact_type=artifact_type,
-        config_media_type=config_media_type,
+        config_media_type=config_media_type, media_type=media_type,
     )
     response = reg.put_manifest(None, name, reference if reference else manifest.digest, manifest.raw,
                                 manifest.media_type)
@@ -547,6 +549,115 @@ def test_platform_manifest_an_index_still_lists_cannot_be_deleted_by_digest(reg)
     # once the index is gone, the platform manifest may go too
     assert reg.delete_manifest(None, NAME, index.digest).status == 202
     assert reg.delete_manifest(None, NAME, amd.digest).status == 202
+
+
+# ----- manifests and the client's Accept header (as distribution 2.8.2 negotiates) -----------------
+
+OCI_ONLY_INDEX_CLIENT = (OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST)   # lists no OCI manifest
+DOCKER_ONLY = (DOCKER_MANIFEST, DOCKER_MANIFEST_LIST)
+
+
+def manifest_body(error: RegistryError) -> dict:  # type: ignore[type-arg]
+    return json.loads(Response.from_error(error).body)
+
+
+@pytest.mark.parametrize("accept", [DOCKER_ONLY, OCI_ONLY_INDEX_CLIENT, ("*/*",), ("application/json",), ()],
+                         ids=["docker-types", "no-oci-manifest", "wildcard", "json", "empty"])
+@pytest.mark.parametrize("by", ["tag", "digest"])
+@pytest.mark.parametrize("method", ["get_manifest", "head_manifest"])
+def test_an_oci_manifest_for_a_client_that_does_not_accept_oci_manifests_is_manifest_unknown(
+        loaded, accept, by, method):
+    reg, v1, _ = loaded
+    reference = "v1" if by == "tag" else v1.digest
+    error = refused(reg, lambda: getattr(reg, method)(None, NAME, reference, accept), ErrorCode.MANIFEST_UNKNOWN)
+    assert error.status == 404
+    assert error.reason == "OCI manifest found, but accept header does not support OCI manifests"
+    assert manifest_body(error) == {"errors": [{
+        "code": "MANIFEST_UNKNOWN",
+        "message": "OCI manifest found, but accept header does not support OCI manifests"}]}
+
+
+@pytest.mark.parametrize("accept", [
+    DOCKER_ACCEPT,
+    (OCI_MANIFEST,),
+    (f"{OCI_MANIFEST}; q=0.5", DOCKER_MANIFEST),
+    (f" {OCI_MANIFEST.upper()} ",),
+    (f"{OCI_MANIFEST};q=0",),          # distribution ignores q= values, even q=0
+], ids=["docker", "oci-only", "with-q", "case-and-spaces", "q-zero"])
+def test_an_oci_manifest_is_sent_to_a_client_whose_accept_lists_it(loaded, accept):
+    reg, v1, _ = loaded
+    response = reg.get_manifest(None, NAME, "v1", accept)
+    assert response.status == 200
+    assert response.body == v1.raw
+    assert response.headers["Content-Type"] == OCI_MANIFEST
+
+
+def test_accept_none_means_not_negotiated_and_sends_what_is_stored(loaded):
+    reg, v1, _ = loaded
+    assert reg.get_manifest(None, NAME, "v1", None).body == v1.raw
+    assert reg.head_manifest(None, NAME, "v1").headers["Docker-Content-Digest"] == v1.digest
+
+
+def multi_arch(reg: Registry, tag: str, media_type: str, platforms: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Push one image per platform (Docker or OCI to match the index type), then the index by tag."""
+    image_type = DOCKER_MANIFEST if media_type == DOCKER_MANIFEST_LIST else OCI_MANIFEST
+    children = {}
+    for platform in platforms:
+        children[platform] = push_image(reg, NAME, "", [data_of(platform, 500)],
+                                        config=config_for(tag, platform), media_type=image_type)
+    index = build_index(tuple(
+        Descriptor(image_type, m.digest, len(m.raw), Platform(*p.split("/"))) for p, m in children.items()
+    ), media_type=media_type)
+    assert reg.put_manifest(None, NAME, tag, index.raw, media_type).status == 201
+    return index, children
+
+
+@pytest.mark.parametrize("by", ["tag", "digest"])
+def test_an_oci_index_for_a_client_that_does_not_accept_oci_indexes_is_manifest_unknown(reg, by):
+    index, _ = multi_arch(reg, "multi", OCI_INDEX, ("linux/arm64", "linux/amd64"))
+    reference = "multi" if by == "tag" else index.digest
+    for accept in ((OCI_MANIFEST, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST), ()):
+        error = refused(reg, lambda a=accept: reg.get_manifest(None, NAME, reference, a), ErrorCode.MANIFEST_UNKNOWN)
+        assert error.reason == "OCI index found, but accept header does not support OCI indexes"
+        assert manifest_body(error)["errors"][0]["message"] == error.reason
+    # an OCI index is never rewritten to a platform manifest: only a Docker manifest list is
+    assert reg.get_manifest(None, NAME, reference, DOCKER_ACCEPT).body == index.raw
+
+
+def test_a_docker_manifest_list_by_tag_goes_to_an_old_client_as_its_linux_amd64_manifest(reg):
+    index, children = multi_arch(reg, "multi", DOCKER_MANIFEST_LIST, ("linux/arm64", "linux/amd64"))
+    amd64 = children["linux/amd64"]
+    for method in ("get_manifest", "head_manifest"):
+        response = getattr(reg, method)(None, NAME, "multi", (DOCKER_MANIFEST,))
+        assert response.status == 200
+        assert response.headers["Docker-Content-Digest"] == amd64.digest
+        assert response.headers["Content-Type"] == DOCKER_MANIFEST
+        assert response.headers["Content-Length"] == str(len(amd64.raw))
+    assert reg.get_manifest(None, NAME, "multi", (DOCKER_MANIFEST,)).body == amd64.raw
+    # a client that accepts manifest lists gets the list itself
+    assert reg.get_manifest(None, NAME, "multi", DOCKER_ACCEPT).body == index.raw
+
+
+def test_a_docker_manifest_list_by_digest_is_sent_as_it_is_whatever_the_accept(reg):
+    index, _ = multi_arch(reg, "multi", DOCKER_MANIFEST_LIST, ("linux/arm64", "linux/amd64"))
+    response = reg.get_manifest(None, NAME, index.digest, (DOCKER_MANIFEST,))
+    assert response.body == index.raw   # the answer must hash to the digest asked for
+    assert response.headers["Content-Type"] == DOCKER_MANIFEST_LIST
+
+
+def test_a_docker_manifest_list_without_linux_amd64_is_manifest_unknown_for_an_old_client(reg):
+    multi_arch(reg, "arm", DOCKER_MANIFEST_LIST, ("linux/arm64", "windows/amd64"))
+    error = refused(reg, lambda: reg.get_manifest(None, NAME, "arm", (DOCKER_MANIFEST,)), ErrorCode.MANIFEST_UNKNOWN)
+    assert "linux/amd64" in error.reason
+    assert manifest_body(error) == {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}
+
+
+def test_a_docker_schema2_manifest_is_sent_even_to_a_client_that_lists_only_oci_types(reg):
+    # distribution 2.8.2 would rewrite it to schema 1 by tag; the model has no schema 1 and sends it
+    image = push_image(reg, NAME, "docker", [BASE1], media_type=DOCKER_MANIFEST)
+    response = reg.get_manifest(None, NAME, "docker", (OCI_MANIFEST, OCI_INDEX))
+    assert response.body == image.raw
+    assert response.headers["Content-Type"] == DOCKER_MANIFEST
 
 
 # ----- tags --------------------------------------------------------------------------------------

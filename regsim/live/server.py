@@ -428,10 +428,15 @@ class LiveServer:
         assert reg is not None
         auth = _auth(request)
         parts = {"name": name, "reference": reference}
+        accept = _accept(request)
         if request.method == "HEAD":
-            return await self._answer(request, "manifest", lambda: reg.head_manifest(auth, name, reference), **parts)
+            return await self._answer(
+                request, "manifest", lambda: reg.head_manifest(auth, name, reference, accept), **parts
+            )
         if request.method == "GET":
-            return await self._answer(request, "manifest", lambda: reg.get_manifest(auth, name, reference), **parts)
+            return await self._answer(
+                request, "manifest", lambda: reg.get_manifest(auth, name, reference, accept), **parts
+            )
         if request.method == "DELETE":
             return await self._answer(
                 request, "manifest", lambda: reg.delete_manifest(auth, name, reference), **parts
@@ -572,6 +577,19 @@ class LiveServer:
 
 def _auth(request: web.Request) -> str | None:
     return request.headers.get("Authorization")
+
+
+def _accept(request: web.Request) -> tuple[str, ...] | None:
+    """The media types the Accept header(s) list, parameters (`;q=`) dropped; None when none was sent.
+
+    Like distribution, every Accept header counts and each is split at commas.
+    """
+    values = request.headers.getall("Accept", [])
+    if not values:
+        return None
+    return tuple(
+        kind for value in values for part in value.split(",") if (kind := part.partition(";")[0].strip().lower())
+    )
 
 
 def _raise(error: RegistryError) -> Callable[[], Response]:

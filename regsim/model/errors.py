@@ -62,7 +62,12 @@ SPEC_ERROR_CODES: tuple[ErrorCode, ...] = (
 
 
 class RegistryError(Exception):
-    """A refused operation: a spec error code, a learner-readable reason and the spec's detail."""
+    """A refused operation: a spec error code, a learner-readable reason and the spec's detail.
+
+    `message` replaces the code's own message in the JSON body, as distribution's
+    `ErrorCode.WithMessage` does (e.g. "OCI manifest found, but accept header does not
+    support OCI manifests"); most errors send the code's message.
+    """
 
     def __init__(
         self,
@@ -70,11 +75,13 @@ class RegistryError(Exception):
         reason: str | None = None,
         detail: Any = None,
         headers: dict[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
         self.code = code
         self.reason = reason or code.message
         self.detail = detail
         self.headers = headers or {}
+        self.message = message or code.message
         super().__init__(self.reason)
 
     @property
@@ -83,14 +90,14 @@ class RegistryError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON error body the registry sends."""
-        entry: dict[str, Any] = {"code": self.code.name, "message": self.code.message}
+        entry: dict[str, Any] = {"code": self.code.name, "message": self.message}
         if self.detail is not None:
             entry["detail"] = self.detail
         return {"errors": [entry]}
 
     def body_bytes(self) -> bytes:
         # The reference registry's JSON encoder ends the body with a newline.
-        if isinstance(self.detail, str) and _PLAIN.match(self.detail):
+        if isinstance(self.detail, str) and _PLAIN.match(self.detail) and self.message is self.code.message:
             # The common case (a digest as detail), written without the JSON encoder.
             return (f'{{"errors":[{{"code":"{self.code.name}","message":"{self.code.message}",'
                     f'"detail":"{self.detail}"}}]}}\n').encode()
