@@ -2,19 +2,69 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 
 import pytest
-from live_helpers import OCI_MANIFEST, ServerThread, sha256
+from live_helpers import OCI_INDEX, OCI_MANIFEST, Reply, ServerThread, sha256
 
 ZERO = "sha256:" + "0" * 64
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+# What docker pull sends, as two Accept headers, one with a q= parameter.
+DOCKER_ACCEPT = [("Accept", f"{OCI_MANIFEST}, {OCI_INDEX};q=0.9"),
+                 ("Accept", f"{DOCKER_MANIFEST}, {DOCKER_MANIFEST_LIST}")]
 
 
 @pytest.fixture
 def live(tmp_path):
     with ServerThread(tmp_path / "root") as server:
         yield server
+
+
+def request_with(live: ServerThread, method: str, path: str, headers: list[tuple[str, str]]) -> Reply:
+    """A request whose headers may repeat (as a client may send Accept more than once)."""
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=60)
+    try:
+        conn.putrequest(method, path)
+        for key, value in headers:
+            conn.putheader(key, value)
+        conn.endheaders()
+        response = conn.getresponse()
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        conn.close()
+
+
+def push_docker_image(live: ServerThread, name: str, platform: str) -> tuple[str, bytes]:
+    """A Docker schema 2 image for one platform, stored by digest (untagged)."""
+    os_, arch = platform.split("/")
+    layer = live.push_blob(name, platform.encode() * 100)
+    config = json.dumps({"architecture": arch, "os": os_}).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": live.push_blob(name, config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "digest": layer,
+                    "size": len(platform) * 100}],
+    }).encode()
+    reply = live.request("PUT", f"/v2/{name}/manifests/{sha256(manifest)}", manifest,
+                         {"Content-Type": DOCKER_MANIFEST})
+    assert reply.status == 201, reply
+    return sha256(manifest), manifest
+
+
+def push_index(live: ServerThread, name: str, tag: str, media_type: str,
+               children: list[tuple[str, str, str, bytes]]) -> tuple[str, bytes]:
+    """An index / manifest list over (platform, media type, digest, bytes) children, by tag."""
+    index = json.dumps({"schemaVersion": 2, "mediaType": media_type, "manifests": [
+        {"mediaType": kind, "digest": digest, "size": len(raw),
+         "platform": {"os": platform.split("/")[0], "architecture": platform.split("/")[1]}}
+        for platform, kind, digest, raw in children]}).encode()
+    reply = live.request("PUT", f"/v2/{name}/manifests/{tag}", index, {"Content-Type": media_type})
+    assert reply.status == 201, reply
+    return sha256(index), index
 
 
 def open_upload(live: ServerThread, name: str = "team/app") -> str:
@@ -94,6 +144,15 @@ def test_blob_get_honours_byte_ranges(live):
     assert suffix.body == data[-5:]
     beyond = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": "bytes=99999-"})
     assert beyond.status == 416
+
+
+@pytest.mark.parametrize("byte_range", ["bytes=99999-", "bytes=10240-", "bytes=10240-10300", "bytes=20-10"])
+def test_an_unsatisfiable_range_is_416_with_content_range_giving_the_length(live, byte_range):
+    data = bytes(range(256)) * 40   # 10,240 bytes
+    digest = live.push_blob("team/app", data)
+    reply = live.request("GET", f"/v2/team/app/blobs/{digest}", headers={"Range": byte_range})
+    assert (reply.status, reply.code) == (416, "RANGE_INVALID")
+    assert reply.headers["content-range"] == "bytes */10240"
 
 
 def test_a_blob_is_served_only_by_repositories_that_link_it(live):
@@ -184,6 +243,19 @@ def test_a_cancelled_upload_leaves_nothing(live, tmp_path):
     assert not list((tmp_path / "root" / "blobs").rglob("*/*/*"))
 
 
+def test_an_upload_opened_over_http_keeps_its_bytes_in_a_file_under_uploads(live, tmp_path):
+    from regsim.live.storage import DiskUploadSession
+
+    location = open_upload(live)
+    fallback = live.request("POST", f"/v2/team/app/blobs/uploads/?mount={ZERO}&from=other/app")
+    for uuid in (location.rsplit("/", 1)[1], fallback.headers["docker-upload-uuid"]):
+        assert (tmp_path / "root" / "uploads" / uuid).is_file()
+        assert isinstance(live.registry.uploads[uuid], DiskUploadSession)
+    live.request("PATCH", location, b"on disk, not in memory")
+    assert live.request("PUT", f"{location}?digest={sha256(b'on disk, not in memory')}").status == 201
+    assert not (tmp_path / "root" / "uploads" / location.rsplit("/", 1)[1]).exists()
+
+
 def test_an_unknown_upload_is_blob_upload_unknown(live):
     reply = live.request("PATCH", "/v2/team/app/blobs/uploads/00000000-0000-4000-8000-000000000000", b"x")
     assert (reply.status, reply.code) == (404, "BLOB_UPLOAD_UNKNOWN")
@@ -217,6 +289,76 @@ def test_manifest_put_get_head_by_tag_and_digest(live):
         assert got.headers["docker-content-digest"] == digest
         head = live.request("HEAD", f"/v2/team/app/manifests/{reference}")
         assert head.headers["content-length"] == str(len(raw)) and head.body == b""
+
+
+@pytest.mark.parametrize("accept", [
+    [("Accept", "*/*")],                                   # curl's default
+    [("Accept", f"{DOCKER_MANIFEST}, {DOCKER_MANIFEST_LIST}")],
+    [("Accept", DOCKER_MANIFEST), ("Accept", OCI_INDEX)],
+    [("Accept", "")],
+], ids=["curl-default", "docker-types-only", "two-headers-no-oci-manifest", "empty"])
+def test_an_oci_manifest_for_a_client_whose_accept_lacks_it_is_404_manifest_unknown(live, accept):
+    digest, _ = live.push_image("team/app", "v1", [b"layer one"])
+    for reference in ("v1", digest):
+        got = request_with(live, "GET", f"/v2/team/app/manifests/{reference}", accept)
+        assert got.status == 404
+        assert got.json() == {"errors": [{
+            "code": "MANIFEST_UNKNOWN",
+            "message": "OCI manifest found, but accept header does not support OCI manifests"}]}
+        head = request_with(live, "HEAD", f"/v2/team/app/manifests/{reference}", accept)
+        assert (head.status, head.body) == (404, b"")
+    assert "accept header does not support OCI manifests" in live.server.entries[-1].event.why
+
+
+def test_repeated_accept_headers_with_q_parameters_all_count(live):
+    digest, raw = live.push_image("team/app", "v1", [b"layer one"])
+    got = request_with(live, "GET", "/v2/team/app/manifests/v1", DOCKER_ACCEPT)
+    assert got.status == 200 and got.body == raw
+    assert got.headers["content-type"] == OCI_MANIFEST
+    assert got.headers["docker-content-digest"] == digest
+    # no Accept header at all: the manifest as stored
+    assert live.request("GET", "/v2/team/app/manifests/v1").body == raw
+
+
+def test_an_oci_index_for_a_client_that_does_not_accept_oci_indexes_is_404(live):
+    child, raw = live.push_image("team/app", "amd64", [b"amd64 layer"])
+    index_digest, index = push_index(live, "team/app", "multi", OCI_INDEX,
+                                     [("linux/amd64", OCI_MANIFEST, child, raw)])
+    refused = request_with(live, "GET", "/v2/team/app/manifests/multi", [("Accept", OCI_MANIFEST)])
+    assert refused.status == 404
+    assert refused.json()["errors"][0] == {
+        "code": "MANIFEST_UNKNOWN", "message": "OCI index found, but accept header does not support OCI indexes"}
+    got = request_with(live, "GET", "/v2/team/app/manifests/multi", DOCKER_ACCEPT)
+    assert got.body == index and got.headers["docker-content-digest"] == index_digest
+
+
+def test_a_docker_manifest_list_by_tag_goes_to_an_old_client_as_its_linux_amd64_manifest(live):
+    arm = push_docker_image(live, "team/app", "linux/arm64")
+    amd = push_docker_image(live, "team/app", "linux/amd64")
+    list_digest, manifest_list = push_index(live, "team/app", "multi", DOCKER_MANIFEST_LIST, [
+        ("linux/arm64", DOCKER_MANIFEST, *arm), ("linux/amd64", DOCKER_MANIFEST, *amd)])
+    old_client = [("Accept", DOCKER_MANIFEST)]
+    got = request_with(live, "GET", "/v2/team/app/manifests/multi", old_client)
+    assert got.status == 200
+    assert got.body == amd[1]
+    assert got.headers["docker-content-digest"] == amd[0]
+    assert got.headers["content-type"] == DOCKER_MANIFEST
+    head = request_with(live, "HEAD", "/v2/team/app/manifests/multi", old_client)
+    assert head.headers["docker-content-digest"] == amd[0]
+    # by digest the list itself: the answer must hash to the digest asked for
+    by_digest = request_with(live, "GET", f"/v2/team/app/manifests/{list_digest}", old_client)
+    assert by_digest.body == manifest_list
+    assert by_digest.headers["content-type"] == DOCKER_MANIFEST_LIST
+    # a client that accepts manifest lists gets the list
+    assert request_with(live, "GET", "/v2/team/app/manifests/multi", DOCKER_ACCEPT).body == manifest_list
+
+
+def test_a_docker_manifest_list_without_linux_amd64_is_404_for_an_old_client(live):
+    arm = push_docker_image(live, "team/app", "linux/arm64")
+    push_index(live, "team/app", "arm", DOCKER_MANIFEST_LIST, [("linux/arm64", DOCKER_MANIFEST, *arm)])
+    got = request_with(live, "GET", "/v2/team/app/manifests/arm", [("Accept", DOCKER_MANIFEST)])
+    assert got.status == 404
+    assert got.json() == {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}
 
 
 def test_a_manifest_naming_a_missing_blob_is_manifest_blob_unknown(live):
@@ -253,6 +395,29 @@ def test_tags_list_is_lexical_with_n_last_and_link(live):
     assert after.json()["tags"] == ["latest", "v10"]
     last = live.request("GET", "/v2/team/app/tags/list?n=2&last=v10")
     assert last.json()["tags"] == ["v2"] and "link" not in last.headers
+
+
+@pytest.mark.parametrize("n", ["-1", "abc", "1.5", "0x10", "%C2%B2", "99999999999999999999", "%202", "1e3"])
+def test_a_bad_n_on_tags_list_is_400_pagination_number_invalid(live, n):
+    live.push_image("team/app", "v1", [b"x"])
+    reply = live.request("GET", f"/v2/team/app/tags/list?n={n}")
+    assert (reply.status, reply.code) == (400, "PAGINATION_NUMBER_INVALID")
+    assert reply.json()["errors"][0]["message"] == "invalid number of results requested"
+
+
+def test_tags_list_n_as_go_reads_it_and_an_empty_n_is_ignored(live):
+    for tag in ("a", "b", "c"):
+        live.push_image("team/app", tag, [b"x"])
+    assert live.request("GET", "/v2/team/app/tags/list?n=").json()["tags"] == ["a", "b", "c"]
+    assert live.request("GET", "/v2/team/app/tags/list?n=%2B2").json()["tags"] == ["a", "b"]   # +2
+    assert live.request("GET", "/v2/team/app/tags/list?n=0").json()["tags"] == []
+
+
+def test_a_bad_n_on_the_catalog_is_400_pagination_number_invalid(live):
+    live.push_blob("a/app", b"x")
+    for n in ("-3", "many"):
+        reply = live.request("GET", f"/v2/_catalog?n={n}")
+        assert (reply.status, reply.code) == (400, "PAGINATION_NUMBER_INVALID")
 
 
 def test_delete_by_tag_is_202_and_removes_only_the_tag(live):

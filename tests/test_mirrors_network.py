@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from regsim.model.content import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
+from regsim.model.errors import ErrorCode, RegistryError
 from regsim.model.events import MIRROR_HIT, MIRROR_MISS, UPLOAD
 from regsim.model.network import NetworkError, link_usage, step_seconds
 from regsim.model.proxy import PullThroughCache
@@ -131,6 +133,22 @@ def test_an_image_the_mirror_never_saw_is_unavailable_while_the_upstream_is_down
     out = world.clients["c1"].pull(IMAGE)
     assert not out.ok
     assert out.error == "NETWORK_UNREACHABLE"   # the mirror failed, then the origin could not be reached
+
+
+def test_a_mirror_fetches_any_manifest_type_then_answers_as_the_clients_accept_allows():
+    world = mirror_world()
+    mirror = world.registries[MIRROR]
+    events = world.capture()
+    with pytest.raises(RegistryError) as refused:
+        mirror.get_manifest(None, "team/app", "v1", (DOCKER_MANIFEST,))
+    assert refused.value.code is ErrorCode.MANIFEST_UNKNOWN
+    assert "accept header does not support OCI manifests" in refused.value.reason
+    # the upstream was asked with every manifest type, so the mirror fetched and kept the manifest
+    assert [(e.method, e.status) for e in events if e.src == MIRROR and "/manifests/" in e.path] == [("GET", 200)]
+    assert mirror.stats.misses == 1
+    response = mirror.get_manifest(None, "team/app", "v1", DOCKER_ACCEPT)
+    assert response.headers["Content-Type"] == OCI_MANIFEST
+    assert response.headers["X-Cache"] == "HIT"
 
 
 def test_pushing_to_a_mirror_is_unsupported():

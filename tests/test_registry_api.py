@@ -8,7 +8,9 @@ import json
 import pytest
 
 from regsim.model.content import (
+    DOCKER_ACCEPT,
     DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
     OCI_CONFIG,
     OCI_EMPTY,
     OCI_INDEX,
@@ -26,6 +28,7 @@ from regsim.model.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
 from regsim.model.gc import collect_garbage
 from regsim.model.registry import Registry
 from regsim.model.response import Response
+from regsim.model.upload import UploadSession
 
 HOST = "registry.example"
 NAME = "team/app"
@@ -66,14 +69,14 @@ def config_for(tag: str, platform: str = "linux/amd64") -> bytes:
 
 def push_image(reg: Registry, name: str, reference: str, layers: list[bytes], *, config: bytes | None = None,
                subject: Descriptor | None = None, artifact_type: str | None = None,
-               config_media_type: str | None = None):  # type: ignore[no-untyped-def]
+               config_media_type: str | None = None, media_type: str = OCI_MANIFEST):  # type: ignore[no-untyped-def]
     """Upload the layers and config with real bytes, then PUT the manifest; returns the Manifest."""
     config = config if config is not None else config_for(reference)
     for data in [*layers, config]:
         upload(reg, name, data)
     manifest = build_manifest(
         config, tuple(layer_desc(d) for d in layers), subject=subject, artifact_type=artifact_type,
-        config_media_type=config_media_type,
+        config_media_type=config_media_type, media_type=media_type,
     )
     response = reg.put_manifest(None, name, reference if reference else manifest.digest, manifest.raw,
                                 manifest.media_type)
@@ -181,6 +184,26 @@ def test_byte_range_of_a_sized_blob_stands_for_that_many_bytes(reg):
 def test_range_starting_beyond_the_blob_is_416_range_invalid(reg):
     digest = upload(reg, NAME, b"short")
     refused(reg, lambda: reg.get_blob(None, NAME, digest, (10, 20)), ErrorCode.RANGE_INVALID)
+
+
+@pytest.mark.parametrize("byte_range", [(10, 20), (5, 9), (3, 1)], ids=["beyond", "at-the-end", "backwards"])
+def test_a_416_for_a_byte_range_says_the_blobs_length_in_content_range(reg, byte_range):
+    digest = upload(reg, NAME, b"short")   # 5 bytes: 0-4
+    error = refused(reg, lambda: reg.get_blob(None, NAME, digest, byte_range), ErrorCode.RANGE_INVALID)
+    assert error.headers == {"Content-Range": "bytes */5"}   # RFC 9110: unsatisfied-range
+    response = Response.from_error(error)
+    assert response.status == 416
+    assert response.headers["Content-Range"] == "bytes */5"
+
+
+def test_a_416_on_a_sized_blob_gives_its_declared_length(reg):
+    digest = "sha256:" + "cd" * 32
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, SizedContent(digest, 48_000_000))
+    reg.put_upload(None, NAME, uuid, digest)
+    error = refused(reg, lambda: reg.get_blob(None, NAME, digest, (48_000_000, 48_000_100)),
+                    ErrorCode.RANGE_INVALID)
+    assert error.headers["Content-Range"] == "bytes */48000000"
 
 
 def test_blob_stored_for_one_repository_is_not_readable_through_another(reg):
@@ -366,6 +389,44 @@ def test_mount_from_a_repository_that_does_not_exist_falls_back_to_an_upload(reg
     refused(reg, lambda: reg.head_blob(None, "other/app", digest), ErrorCode.BLOB_UNKNOWN)
 
 
+class RecordingSession(UploadSession):
+    """A session of its own kind, as a disk-backed one would be."""
+
+
+def recording_factory(opened: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    """An upload-session factory that notes each (uuid, repository) it is asked for."""
+    def make(uuid: str, repository: str) -> RecordingSession:
+        opened.append((uuid, repository))
+        return RecordingSession(uuid, repository)
+
+    return make
+
+
+def test_new_upload_session_makes_the_session_behind_every_upload_a_client_opens(loaded):
+    _, v1, _ = loaded
+    opened: list[tuple[str, str]] = []
+    reg = Registry(HOST, new_upload_session=recording_factory(opened))
+    posted = uuid_of(reg.start_upload(None, NAME))
+    fallback = reg.start_upload(None, NAME, mount=v1.config.digest, from_repository="other/app")
+    assert fallback.status == 202   # a mount that cannot happen opens an ordinary upload
+    assert opened == [(posted, NAME), (uuid_of(fallback), NAME)]
+    assert all(isinstance(session, RecordingSession) for session in reg.uploads.values())
+    # the session the factory made is the one the upload uses, to the end
+    data = data_of("factory", 1000)
+    reg.patch_upload(None, NAME, posted, data)
+    assert reg.put_upload(None, NAME, posted, sha256_digest(data)).status == 201
+    assert reg.get_blob(None, NAME, sha256_digest(data)).body == data
+
+
+def test_new_upload_session_may_be_set_after_construction_and_defaults_to_in_memory(reg):
+    assert type(reg.uploads.get(uuid_of(reg.start_upload(None, NAME)))) is UploadSession
+    opened: list[tuple[str, str]] = []
+    reg.new_upload_session = recording_factory(opened)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    assert isinstance(reg.uploads[uuid], RecordingSession)
+    assert opened == [(uuid, NAME)]
+
+
 def test_mount_with_a_malformed_digest_is_digest_invalid(reg):
     refused(reg, lambda: reg.start_upload(None, "other/app", mount="sha256:nope", from_repository=NAME),
             ErrorCode.DIGEST_INVALID)
@@ -490,6 +551,115 @@ def test_platform_manifest_an_index_still_lists_cannot_be_deleted_by_digest(reg)
     assert reg.delete_manifest(None, NAME, amd.digest).status == 202
 
 
+# ----- manifests and the client's Accept header (as distribution 2.8.2 negotiates) -----------------
+
+OCI_ONLY_INDEX_CLIENT = (OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST)   # lists no OCI manifest
+DOCKER_ONLY = (DOCKER_MANIFEST, DOCKER_MANIFEST_LIST)
+
+
+def manifest_body(error: RegistryError) -> dict:  # type: ignore[type-arg]
+    return json.loads(Response.from_error(error).body)
+
+
+@pytest.mark.parametrize("accept", [DOCKER_ONLY, OCI_ONLY_INDEX_CLIENT, ("*/*",), ("application/json",), ()],
+                         ids=["docker-types", "no-oci-manifest", "wildcard", "json", "empty"])
+@pytest.mark.parametrize("by", ["tag", "digest"])
+@pytest.mark.parametrize("method", ["get_manifest", "head_manifest"])
+def test_an_oci_manifest_for_a_client_that_does_not_accept_oci_manifests_is_manifest_unknown(
+        loaded, accept, by, method):
+    reg, v1, _ = loaded
+    reference = "v1" if by == "tag" else v1.digest
+    error = refused(reg, lambda: getattr(reg, method)(None, NAME, reference, accept), ErrorCode.MANIFEST_UNKNOWN)
+    assert error.status == 404
+    assert error.reason == "OCI manifest found, but accept header does not support OCI manifests"
+    assert manifest_body(error) == {"errors": [{
+        "code": "MANIFEST_UNKNOWN",
+        "message": "OCI manifest found, but accept header does not support OCI manifests"}]}
+
+
+@pytest.mark.parametrize("accept", [
+    DOCKER_ACCEPT,
+    (OCI_MANIFEST,),
+    (f"{OCI_MANIFEST}; q=0.5", DOCKER_MANIFEST),
+    (f" {OCI_MANIFEST.upper()} ",),
+    (f"{OCI_MANIFEST};q=0",),          # distribution ignores q= values, even q=0
+], ids=["docker", "oci-only", "with-q", "case-and-spaces", "q-zero"])
+def test_an_oci_manifest_is_sent_to_a_client_whose_accept_lists_it(loaded, accept):
+    reg, v1, _ = loaded
+    response = reg.get_manifest(None, NAME, "v1", accept)
+    assert response.status == 200
+    assert response.body == v1.raw
+    assert response.headers["Content-Type"] == OCI_MANIFEST
+
+
+def test_accept_none_means_not_negotiated_and_sends_what_is_stored(loaded):
+    reg, v1, _ = loaded
+    assert reg.get_manifest(None, NAME, "v1", None).body == v1.raw
+    assert reg.head_manifest(None, NAME, "v1").headers["Docker-Content-Digest"] == v1.digest
+
+
+def multi_arch(reg: Registry, tag: str, media_type: str, platforms: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Push one image per platform (Docker or OCI to match the index type), then the index by tag."""
+    image_type = DOCKER_MANIFEST if media_type == DOCKER_MANIFEST_LIST else OCI_MANIFEST
+    children = {}
+    for platform in platforms:
+        children[platform] = push_image(reg, NAME, "", [data_of(platform, 500)],
+                                        config=config_for(tag, platform), media_type=image_type)
+    index = build_index(tuple(
+        Descriptor(image_type, m.digest, len(m.raw), Platform(*p.split("/"))) for p, m in children.items()
+    ), media_type=media_type)
+    assert reg.put_manifest(None, NAME, tag, index.raw, media_type).status == 201
+    return index, children
+
+
+@pytest.mark.parametrize("by", ["tag", "digest"])
+def test_an_oci_index_for_a_client_that_does_not_accept_oci_indexes_is_manifest_unknown(reg, by):
+    index, _ = multi_arch(reg, "multi", OCI_INDEX, ("linux/arm64", "linux/amd64"))
+    reference = "multi" if by == "tag" else index.digest
+    for accept in ((OCI_MANIFEST, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST), ()):
+        error = refused(reg, lambda a=accept: reg.get_manifest(None, NAME, reference, a), ErrorCode.MANIFEST_UNKNOWN)
+        assert error.reason == "OCI index found, but accept header does not support OCI indexes"
+        assert manifest_body(error)["errors"][0]["message"] == error.reason
+    # an OCI index is never rewritten to a platform manifest: only a Docker manifest list is
+    assert reg.get_manifest(None, NAME, reference, DOCKER_ACCEPT).body == index.raw
+
+
+def test_a_docker_manifest_list_by_tag_goes_to_an_old_client_as_its_linux_amd64_manifest(reg):
+    index, children = multi_arch(reg, "multi", DOCKER_MANIFEST_LIST, ("linux/arm64", "linux/amd64"))
+    amd64 = children["linux/amd64"]
+    for method in ("get_manifest", "head_manifest"):
+        response = getattr(reg, method)(None, NAME, "multi", (DOCKER_MANIFEST,))
+        assert response.status == 200
+        assert response.headers["Docker-Content-Digest"] == amd64.digest
+        assert response.headers["Content-Type"] == DOCKER_MANIFEST
+        assert response.headers["Content-Length"] == str(len(amd64.raw))
+    assert reg.get_manifest(None, NAME, "multi", (DOCKER_MANIFEST,)).body == amd64.raw
+    # a client that accepts manifest lists gets the list itself
+    assert reg.get_manifest(None, NAME, "multi", DOCKER_ACCEPT).body == index.raw
+
+
+def test_a_docker_manifest_list_by_digest_is_sent_as_it_is_whatever_the_accept(reg):
+    index, _ = multi_arch(reg, "multi", DOCKER_MANIFEST_LIST, ("linux/arm64", "linux/amd64"))
+    response = reg.get_manifest(None, NAME, index.digest, (DOCKER_MANIFEST,))
+    assert response.body == index.raw   # the answer must hash to the digest asked for
+    assert response.headers["Content-Type"] == DOCKER_MANIFEST_LIST
+
+
+def test_a_docker_manifest_list_without_linux_amd64_is_manifest_unknown_for_an_old_client(reg):
+    multi_arch(reg, "arm", DOCKER_MANIFEST_LIST, ("linux/arm64", "windows/amd64"))
+    error = refused(reg, lambda: reg.get_manifest(None, NAME, "arm", (DOCKER_MANIFEST,)), ErrorCode.MANIFEST_UNKNOWN)
+    assert "linux/amd64" in error.reason
+    assert manifest_body(error) == {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}
+
+
+def test_a_docker_schema2_manifest_is_sent_even_to_a_client_that_lists_only_oci_types(reg):
+    # distribution 2.8.2 would rewrite it to schema 1 by tag; the model has no schema 1 and sends it
+    image = push_image(reg, NAME, "docker", [BASE1], media_type=DOCKER_MANIFEST)
+    response = reg.get_manifest(None, NAME, "docker", (OCI_MANIFEST, OCI_INDEX))
+    assert response.body == image.raw
+    assert response.headers["Content-Type"] == DOCKER_MANIFEST
+
+
 # ----- tags --------------------------------------------------------------------------------------
 
 
@@ -524,8 +694,25 @@ def test_tag_list_after_last_without_n_gives_the_rest(tagged):
     assert json.loads(tagged.list_tags(None, NAME, last="v1").body)["tags"] == ["v10", "v2"]
 
 
-def test_tag_list_with_negative_n_is_unsupported(tagged):
-    refused(tagged, lambda: tagged.list_tags(None, NAME, n=-1), ErrorCode.UNSUPPORTED)
+def test_tag_list_with_negative_n_is_400_pagination_number_invalid(tagged):
+    error = refused(tagged, lambda: tagged.list_tags(None, NAME, n=-1), ErrorCode.PAGINATION_NUMBER_INVALID)
+    assert error.status == 400
+    assert error.detail == {"n": -1}
+    assert json.loads(Response.from_error(error).body) == {"errors": [{
+        "code": "PAGINATION_NUMBER_INVALID", "message": "invalid number of results requested", "detail": {"n": -1}}]}
+
+
+def test_tag_list_with_n_0_is_an_empty_page(tagged):
+    response = tagged.list_tags(None, NAME, n=0)
+    assert json.loads(response.body)["tags"] == []
+    assert "Link" not in response.headers
+
+
+def test_pagination_number_invalid_is_the_reference_registrys_own_code_not_a_spec_one():
+    assert (ErrorCode.PAGINATION_NUMBER_INVALID.status, ErrorCode.PAGINATION_NUMBER_INVALID.message) == (
+        400, "invalid number of results requested")
+    assert ErrorCode.PAGINATION_NUMBER_INVALID not in SPEC_ERROR_CODES
+    assert len(SPEC_ERROR_CODES) == 14
 
 
 def test_moving_a_tag_points_it_at_the_new_manifest(loaded):
@@ -681,6 +868,11 @@ def test_catalog_lists_repositories_in_lexical_order_with_paging(reg):
     assert json.loads(page.body)["repositories"] == ["alpha/tool", "team/api"]
     assert page.headers["Link"] == '</v2/_catalog?n=2&last=team/api>; rel="next"'
     assert json.loads(reg.catalog(n=2, last="team/api").body)["repositories"] == ["team/app", "zeta/app"]
+
+
+def test_catalog_with_negative_n_is_400_pagination_number_invalid(reg):
+    upload(reg, NAME, b"x")
+    refused(reg, lambda: reg.catalog(n=-5), ErrorCode.PAGINATION_NUMBER_INVALID)
 
 
 # ----- every error code, with its status -----------------------------------------------------------------

@@ -91,6 +91,10 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
         if method in ("GET", "HEAD"):
             if status == 200:
                 return f"the client resolves {name}:{reference} to {short(response.headers.get('Docker-Content-Digest', ''))}"
+            error = response.error
+            if error is not None and error.message != error.code.message:
+                # e.g. an OCI manifest asked for with an Accept header that does not list its type
+                return f"{name}:{reference} is stored, but not sent: {error.message} ({code})"
             return f"{name} has no manifest {reference}: {code}"
         if method == "DELETE":
             return f"{reference} is deleted from {name}" if status == 202 else f"delete refused: {code}"

@@ -428,10 +428,15 @@ class LiveServer:
         assert reg is not None
         auth = _auth(request)
         parts = {"name": name, "reference": reference}
+        accept = _accept(request)
         if request.method == "HEAD":
-            return await self._answer(request, "manifest", lambda: reg.head_manifest(auth, name, reference), **parts)
+            return await self._answer(
+                request, "manifest", lambda: reg.head_manifest(auth, name, reference, accept), **parts
+            )
         if request.method == "GET":
-            return await self._answer(request, "manifest", lambda: reg.get_manifest(auth, name, reference), **parts)
+            return await self._answer(
+                request, "manifest", lambda: reg.get_manifest(auth, name, reference, accept), **parts
+            )
         if request.method == "DELETE":
             return await self._answer(
                 request, "manifest", lambda: reg.delete_manifest(auth, name, reference), **parts
@@ -574,6 +579,19 @@ def _auth(request: web.Request) -> str | None:
     return request.headers.get("Authorization")
 
 
+def _accept(request: web.Request) -> tuple[str, ...] | None:
+    """The media types the Accept header(s) list, parameters (`;q=`) dropped; None when none was sent.
+
+    Like distribution, every Accept header counts and each is split at commas.
+    """
+    values = request.headers.getall("Accept", [])
+    if not values:
+        return None
+    return tuple(
+        kind for value in values for part in value.split(",") if (kind := part.partition(";")[0].strip().lower())
+    )
+
+
 def _raise(error: RegistryError) -> Callable[[], Response]:
     def call() -> Response:
         raise error
@@ -595,12 +613,21 @@ def _rfc3339_issued_at(response: Response) -> Response:
     return Response(200, {**response.headers, "Content-Length": str(len(body))}, body)
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}")   # what Go's strconv.Atoi takes (64-bit)
+
+
 def _paging(request: web.Request) -> tuple[int | None, str | None]:
-    text = request.query.get("n")
+    """`n` and `last`; an `n` that is not a whole number is 400 PAGINATION_NUMBER_INVALID.
+
+    An empty `n` counts as absent; a negative one is refused by the model.
+    """
+    text = request.query.get("n") or None
     n = None
     if text is not None:
-        if not text.isdigit():
-            raise RegistryError(ErrorCode.UNSUPPORTED, f"n must be a whole number, not {text!r}")
+        if _WHOLE_NUMBER.fullmatch(text) is None or not -(1 << 63) <= int(text) < (1 << 63):
+            raise RegistryError(
+                ErrorCode.PAGINATION_NUMBER_INVALID, f"n must be a whole number, not {text!r}", {"n": text}
+            )
         n = int(text)
     return n, request.query.get("last")
 

@@ -245,13 +245,13 @@ def _hash_file(path: Path, algorithm: str) -> str:
 class DiskRegistry(Registry):
     """The model's `Registry`, with blob bytes in files and its state persisted under `root`.
 
-    Every endpoint is the model's own method; the overrides only (a) open disk-backed upload
-    sessions, (b) remove an upload's file when the model closes the session, and (c) save
-    the repositories after each change.
+    Every endpoint is the model's own method; this class only (a) opens disk-backed upload
+    sessions (through the model's `new_upload_session` factory), (b) removes an upload's file
+    when the model closes the session, and (c) saves the repositories after each change.
     """
 
     def __init__(self, host: str, root: Path) -> None:
-        super().__init__(host)
+        super().__init__(host, new_upload_session=self._disk_upload_session)
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.store = BlobStore(self.root)
@@ -262,11 +262,9 @@ class DiskRegistry(Registry):
 
     # ----- uploads ---------------------------------------------------------------------------
 
-    def _new_upload(self, name: str) -> Response:
-        response = super()._new_upload(name)
-        uuid = response.headers["Docker-Upload-UUID"]
-        self.uploads[uuid] = DiskUploadSession(uuid, name, self.store)
-        return response
+    def _disk_upload_session(self, uuid: str, repository: str) -> DiskUploadSession:
+        """The model's upload-session factory here: the upload's bytes go to `uploads/<uuid>`."""
+        return DiskUploadSession(uuid, repository, self.store)
 
     def _closing(self, uuid: str) -> DiskUploadSession | None:
         session = self.uploads.get(uuid)

@@ -10,7 +10,6 @@ import re
 from enum import Enum
 from typing import Any
 
-
 _PLAIN = re.compile(r"[A-Za-z0-9:._/-]*\Z")   # needs no JSON escaping
 
 
@@ -35,6 +34,7 @@ class ErrorCode(Enum):
     RANGE_INVALID = (416, "invalid content range")
     MANIFEST_TOO_LARGE = (413, "manifest too large")
     UNAVAILABLE = (503, "service unavailable")
+    PAGINATION_NUMBER_INVALID = (400, "invalid number of results requested")
 
     def __init__(self, status: int, message: str) -> None:
         # Plain attributes: read on every refused request, so no descriptor lookups.
@@ -64,7 +64,12 @@ SPEC_ERROR_CODES: tuple[ErrorCode, ...] = (
 
 
 class RegistryError(Exception):
-    """A refused operation: a spec error code, a learner-readable reason and the spec's detail."""
+    """A refused operation: a spec error code, a learner-readable reason and the spec's detail.
+
+    `message` replaces the code's own message in the JSON body, as distribution's
+    `ErrorCode.WithMessage` does (e.g. "OCI manifest found, but accept header does not
+    support OCI manifests"); most errors send the code's message.
+    """
 
     def __init__(
         self,
@@ -72,11 +77,13 @@ class RegistryError(Exception):
         reason: str | None = None,
         detail: Any = None,
         headers: dict[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
         self.code = code
         self.reason = reason or code.message
         self.detail = detail
         self.headers = headers or {}
+        self.message = message or code.message
         super().__init__(self.reason)
 
     @property
@@ -85,14 +92,14 @@ class RegistryError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON error body the registry sends."""
-        entry: dict[str, Any] = {"code": self.code.name, "message": self.code.message}
+        entry: dict[str, Any] = {"code": self.code.name, "message": self.message}
         if self.detail is not None:
             entry["detail"] = self.detail
         return {"errors": [entry]}
 
     def body_bytes(self) -> bytes:
         # The reference registry's JSON encoder ends the body with a newline.
-        if isinstance(self.detail, str) and _PLAIN.match(self.detail):
+        if isinstance(self.detail, str) and _PLAIN.match(self.detail) and self.message is self.code.message:
             # The common case (a digest as detail), written without the JSON encoder.
             return f'{self.code.body_start},"detail":"{self.detail}"}}]}}\n'.encode()
         return json.dumps(self.body(), separators=(",", ":")).encode() + b"\n"

@@ -8,10 +8,11 @@ cannot be reached. Pushes are refused.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from regsim.model.content import Blob, Manifest, parse_manifest
+from regsim.model.content import DOCKER_ACCEPT, AnyManifest, Blob, Manifest, parse_manifest
 from regsim.model.errors import ErrorCode, RegistryError
 from regsim.model.events import Outcome
 from regsim.model.names import is_digest_reference
@@ -89,28 +90,50 @@ class PullThroughCache(Registry):
 
     # ----- reads ----------------------------------------------------------------------------------
 
-    def get_manifest(self, auth: str | None, name: str, reference: str) -> Response:
-        return self._manifest(auth, name, reference, with_body=True)
+    def get_manifest(
+        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
+    ) -> Response:
+        return self._manifest(auth, name, reference, with_body=True, accept=accept)
 
-    def head_manifest(self, auth: str | None, name: str, reference: str) -> Response:
-        return self._manifest(auth, name, reference, with_body=False)
+    def head_manifest(
+        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
+    ) -> Response:
+        return self._manifest(auth, name, reference, with_body=False, accept=accept)
 
-    def _manifest(self, auth: str | None, name: str, reference: str, with_body: bool) -> Response:
+    def _manifest(
+        self, auth: str | None, name: str, reference: str, with_body: bool, accept: Sequence[str] | None
+    ) -> Response:
+        """Fetch (or take from the cache) whatever the upstream has, then answer as the client's Accept allows."""
         self._authorize(auth, self._name(name), "pull")
+        manifest, cache = self._cached_manifest(name, reference)
+        served = self._accepted(name, reference, manifest, accept,
+                                lambda digest: self._cached_manifest(name, digest)[0])
+        result = self._manifest_response(served, with_body)
+        result.headers["X-Cache"] = cache
+        return result
+
+    def _cached_manifest(self, name: str, reference: str) -> tuple[AnyManifest, str]:
+        """The manifest `reference` names and whether it was a cache HIT or MISS.
+
+        The upstream is asked with every manifest type a client may want (as docker's Accept):
+        what this client may receive is decided afterwards, from the client's own Accept.
+        """
         repo = self.repositories.get(name)
         cached_digest = None
         if repo is not None:
             cached_digest = reference if is_digest_reference(reference) else repo.tags.get(reference)
         if cached_digest is not None and cached_digest in (repo.manifests if repo else {}):
             if is_digest_reference(reference) and self._fresh(cached_digest):
-                return self._hit(repo.manifests[cached_digest], with_body)  # type: ignore[union-attr]
+                return self._hit(repo.manifests[cached_digest])  # type: ignore[union-attr]
             # A tag can move upstream: ask the upstream what it names now (HEAD: no body).
-            check = self._upstream(name, "HEAD", f"/v2/{name}/manifests/{reference}", "head_manifest", reference)
+            check = self._upstream(name, "HEAD", f"/v2/{name}/manifests/{reference}", "head_manifest", reference,
+                                   DOCKER_ACCEPT)
             if check.status == UNREACHABLE or check.status >= 500:
-                return self._hit(repo.manifests[cached_digest], with_body)  # type: ignore[union-attr]
+                return self._hit(repo.manifests[cached_digest])  # type: ignore[union-attr]
             if check.ok and check.headers.get("Docker-Content-Digest") == cached_digest and self._fresh(cached_digest):
-                return self._hit(repo.manifests[cached_digest], with_body)  # type: ignore[union-attr]
-        response = self._upstream(name, "GET", f"/v2/{name}/manifests/{reference}", "get_manifest", reference)
+                return self._hit(repo.manifests[cached_digest])  # type: ignore[union-attr]
+        response = self._upstream(name, "GET", f"/v2/{name}/manifests/{reference}", "get_manifest", reference,
+                                  DOCKER_ACCEPT)
         if response.status == UNREACHABLE:
             raise self._unavailable(name)
         if not response.ok:
@@ -126,15 +149,11 @@ class PullThroughCache(Registry):
         self.fetched_at[manifest.digest] = self.clock()
         self.stats.misses += 1
         self.stats.bytes_from_upstream += len(manifest.raw)
-        result = self._manifest_response(manifest, with_body)
-        result.headers["X-Cache"] = "MISS"
-        return result
+        return manifest, "MISS"
 
-    def _hit(self, manifest, with_body: bool) -> Response:  # type: ignore[no-untyped-def]
+    def _hit(self, manifest: AnyManifest) -> tuple[AnyManifest, str]:
         self.stats.hits += 1
-        result = self._manifest_response(manifest, with_body)
-        result.headers["X-Cache"] = "HIT"
-        return result
+        return manifest, "HIT"
 
     def head_blob(self, auth: str | None, name: str, digest: str) -> Response:
         response = self.get_blob(auth, name, digest)

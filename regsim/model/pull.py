@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from regsim.model.content import Index, Manifest, Platform, parse_manifest
+from regsim.model.content import DOCKER_ACCEPT, Index, Manifest, Platform, parse_manifest
 from regsim.model.errors import RegistryError
 from regsim.model.events import (
     DOWNLOAD,
@@ -65,7 +65,7 @@ def _pull_from(
     where = f"the mirror {host}" if is_mirror else host
     response, event = session.send(
         "GET", f"/v2/{repository}/manifests/{reference}",
-        lambda auth: registry.get_manifest(auth, repository, reference),
+        lambda auth: registry.get_manifest(auth, repository, reference, DOCKER_ACCEPT),
         f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
     )
     if response.status != 200:
@@ -86,7 +86,7 @@ def _pull_from(
         child = entry.digest
         response, event = session.send(
             "GET", f"/v2/{repository}/manifests/{child}",
-            lambda auth: registry.get_manifest(auth, repository, child),
+            lambda auth: registry.get_manifest(auth, repository, child, DOCKER_ACCEPT),
             f"the index lists one manifest per platform: fetch the {platform} one",
         )
         if response.status != 200:

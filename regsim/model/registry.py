@@ -10,12 +10,14 @@ what makes cross-repository mounts and garbage collection teachable.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from regsim.model.content import (
+    DOCKER_MANIFEST_LIST,
     OCI_INDEX,
+    OCI_MANIFEST,
     AnyManifest,
     Blob,
     Body,
@@ -37,6 +39,13 @@ if TYPE_CHECKING:
     from regsim.model.access import RateLimit
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
+
+# Makes the session behind a new upload id: (uuid, repository) -> the session that collects its bytes.
+UploadSessionFactory = Callable[[str, str], UploadSession]
+
+# The body messages distribution 2.8.2 sends when a client's Accept header rules out what is stored.
+OCI_MANIFEST_NOT_ACCEPTED = "OCI manifest found, but accept header does not support OCI manifests"
+OCI_INDEX_NOT_ACCEPTED = "OCI index found, but accept header does not support OCI indexes"
 
 
 class Guard(Protocol):
@@ -70,13 +79,20 @@ class GCReport:
 
 
 class Registry:
-    """A registry host: blob store, repositories, upload sessions."""
+    """A registry host: blob store, repositories, upload sessions.
 
-    def __init__(self, host: str) -> None:
+    `new_upload_session` makes the session behind each upload a client opens (POST, or a mount
+    that falls back to an upload): it is called with the new upload's id and repository and
+    returns an `UploadSession` (or a subclass). The default keeps the bytes in memory; pass
+    another factory, or set the attribute, to keep them elsewhere (live mode writes them to disk).
+    """
+
+    def __init__(self, host: str, new_upload_session: UploadSessionFactory | None = None) -> None:
         self.host = host
         self.blobs: dict[str, Blob] = {}
         self.repositories: dict[str, Repository] = {}
         self.uploads: dict[str, UploadSession] = {}
+        self.new_upload_session: UploadSessionFactory = new_upload_session or UploadSession
         self.layer_digests: set[str] = set()   # blobs some manifest used as a layer
         self.stored_layer_bytes = 0
         self.guard: Guard | None = None
@@ -133,7 +149,7 @@ class Registry:
     def _new_upload(self, name: str) -> Response:
         self._upload_counter += 1
         uuid = f"{self._upload_counter:08x}-0000-4000-8000-{self._host_code}"
-        self.uploads[uuid] = UploadSession(uuid, name)
+        self.uploads[uuid] = self.new_upload_session(uuid, name)
         return Response(
             202,
             {
@@ -192,7 +208,11 @@ class Registry:
             return Response(200, headers, body)
         start, end = byte_range
         if start < 0 or start >= blob.size or end < start:
-            raise RegistryError(ErrorCode.RANGE_INVALID, f"range {start}-{end} is outside the blob's {blob.size} bytes")
+            # RFC 9110 §14.4: a 416 to a byte-range request says how long the representation is.
+            raise RegistryError(
+                ErrorCode.RANGE_INVALID, f"range {start}-{end} is outside the blob's {blob.size} bytes",
+                headers={"Content-Range": f"bytes */{blob.size}"},
+            )
         end = min(end, blob.size - 1)
         part: Body = (
             blob.data[start:end + 1] if blob.data is not None
@@ -337,15 +357,72 @@ class Registry:
         }
         return Response(200, headers, manifest.raw if with_body else None)
 
-    def head_manifest(self, auth: str | None, name: str, reference: str) -> Response:
-        self._authorize(auth, self._name(name), "pull")
-        return self._manifest_response(self.resolve(name, reference), with_body=False)
+    def _accepted(
+        self,
+        name: str,
+        reference: str,
+        manifest: AnyManifest,
+        accept: Sequence[str] | None,
+        fetch: Callable[[str], AnyManifest],
+    ) -> AnyManifest:
+        """The manifest to answer with, given the media types the client's Accept header lists.
 
-    def get_manifest(self, auth: str | None, name: str, reference: str) -> Response:
+        As distribution 2.8.2's manifest handler decides (parameters such as `;q=` are ignored,
+        and so are wildcards: `*/*` accepts no manifest type):
+
+        - an OCI image manifest or OCI index the client does not accept is 404 MANIFEST_UNKNOWN;
+        - a Docker manifest list asked for *by tag* by a client that does not accept manifest
+          lists is answered with the list's first linux/amd64 manifest (fetched with `fetch`),
+          or MANIFEST_UNKNOWN when it has none. By digest the list itself is sent: the answer
+          must hash to the digest asked for.
+
+        `accept=None` means the caller did not negotiate: the stored manifest is sent as it is.
+        Not modelled: distribution's rewrite of a Docker schema 2 manifest into schema 1 for a
+        client that accepts neither (this model has no schema 1); such a client gets schema 2.
+        """
+        if accept is None:
+            return manifest
+        kinds = {text.partition(";")[0].strip().lower() for text in accept}
+        if manifest.media_type == OCI_MANIFEST and OCI_MANIFEST not in kinds:
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, OCI_MANIFEST_NOT_ACCEPTED,
+                                message=OCI_MANIFEST_NOT_ACCEPTED)
+        if manifest.media_type == OCI_INDEX and OCI_INDEX not in kinds:
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, OCI_INDEX_NOT_ACCEPTED, message=OCI_INDEX_NOT_ACCEPTED)
+        if (
+            isinstance(manifest, Index)
+            and manifest.media_type == DOCKER_MANIFEST_LIST
+            and DOCKER_MANIFEST_LIST not in kinds
+            and not is_digest_reference(reference)
+        ):
+            for entry in manifest.manifests:
+                if entry.platform is not None and (entry.platform.os, entry.platform.architecture) == ("linux", "amd64"):
+                    return fetch(entry.digest)
+            raise RegistryError(
+                ErrorCode.MANIFEST_UNKNOWN,
+                f"{name}:{reference} is a manifest list with no linux/amd64 manifest to send a client "
+                "that does not accept manifest lists",
+            )
+        return manifest
+
+    def head_manifest(
+        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
+    ) -> Response:
+        """HEAD a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
+        self._authorize(auth, self._name(name), "pull")
+        manifest = self._accepted(name, reference, self.resolve(name, reference), accept,
+                                  lambda digest: self.resolve(name, digest))
+        return self._manifest_response(manifest, with_body=False)
+
+    def get_manifest(
+        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
+    ) -> Response:
+        """GET a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
         user = self._authorize(auth, self._name(name), "pull")
         if self.rate_limit is not None:  # pull limits count manifest GETs, as Docker Hub's do
             self.rate_limit.hit(user, self.clock())
-        return self._manifest_response(self.resolve(name, reference), with_body=True)
+        manifest = self._accepted(name, reference, self.resolve(name, reference), accept,
+                                  lambda digest: self.resolve(name, digest))
+        return self._manifest_response(manifest, with_body=True)
 
     def put_manifest(
         self,
@@ -452,7 +529,7 @@ class Registry:
             items = [item for item in items if item > last]
         if n is not None:
             if n < 0:
-                raise RegistryError(ErrorCode.UNSUPPORTED, "n must not be negative")
+                raise RegistryError(ErrorCode.PAGINATION_NUMBER_INVALID, f"n must not be negative, not {n}", {"n": n})
             return items[:n], len(items) > n
         return items, False
 
