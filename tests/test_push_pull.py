@@ -261,11 +261,17 @@ def test_digest_reference_names_the_digest_and_may_keep_a_tag():
     assert (both.tag, both.reference) == ("v1", digest)
 
 
-def test_familiar_name_hides_only_docker_hubs_default():
+def test_familiar_name_hides_only_the_default_registry():
     assert parse_reference("myapp", "docker.io").familiar("docker.io") == "myapp:latest"
     assert parse_reference("team/app:v1", "docker.io").familiar("docker.io") == "team/app:v1"
     assert (parse_reference("registry.example/team/app:v1", "docker.io").familiar("docker.io")
             == "registry.example/team/app:v1")
+    # A scenario's default registry plays Docker Hub's part: a one-word name reads as typed.
+    assert parse_reference("app:v1", "registry.example").familiar("registry.example") == "app:v1"
+    assert (parse_reference("registry.example/team/app:v1", "registry.example").familiar("registry.example")
+            == "registry.example/team/app:v1")
+    assert (parse_reference("docker.io/library/app:v1", "registry.example").familiar("registry.example")
+            == "docker.io/library/app:v1")
 
 
 @pytest.mark.parametrize(
@@ -448,4 +454,5 @@ def test_build_reports_layer_count_and_size(world):
     client = world.add_client("dora")
     outcome = client.build("app:v1", V1)
     assert outcome.output[0].endswith("(3 layers, 4.5MB)")
-    assert outcome.output[1] == f"Successfully tagged {HOST}/library/app:v1"
+    assert outcome.output[1] == "Successfully tagged app:v1"   # as typed, as docker prints it
+    assert client.images_output().output[1].split()[:2] == ["app", "v1"]

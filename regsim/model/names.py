@@ -73,8 +73,11 @@ class Reference:
     def familiar(self, default_host: str | None = None) -> str:
         """The short form a person types (docker's "familiar" name)."""
         name = self.repository
-        # Like docker, only the Docker Hub default is left out; any other host stays visible.
-        hidden = self.host == default_host == "docker.io"
+        # Like docker, Docker Hub's host is left out, and so is a scenario's default registry
+        # (it stands in for docker.io) for a one-word name: `app:v1` reads as typed, while an
+        # explicit `registry.example/team/app` keeps its host, as docker shows any other host.
+        short = name.startswith("library/") and name.count("/") == 1
+        hidden = self.host == default_host and (default_host == "docker.io" or short)
         if hidden and name.startswith("library/") and name.count("/") == 1:
             name = name[len("library/"):]
         text = name if hidden else f"{self.host}/{name}"
