@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 _SIZE_UNITS = {
@@ -65,19 +66,28 @@ def parse_duration(text: str | float) -> float:
 
 @lru_cache(maxsize=4096)
 def format_size(size: int, binary: bool = False) -> str:
-    """A size as docker prints it: three significant digits, `79MB`, `2.5GB`, `585B`."""
-    base, units = (1024.0, ("B", "KiB", "MiB", "GiB", "TiB")) if binary else (
-        1000.0, ("B", "kB", "MB", "GB", "TB"))
-    value = float(size)
+    """A size as docker prints it: three significant digits, `79MB`, `2.5GB`, `585B`.
+
+    Halves round up (369.5MB reads 370MB and 372.5MB reads 373MB, never down to the even
+    neighbour), and a value that rounds to 1000 moves to the next unit (`1MB`, not `1000kB`).
+    """
+    base, units = (1024, ("B", "KiB", "MiB", "GiB", "TiB")) if binary else (
+        1000, ("B", "kB", "MB", "GB", "TB"))
+    if size < 0:
+        return "-" + format_size(-size, binary)
     unit = 0
-    while abs(value) >= base and unit < len(units) - 1:
-        value /= base
+    while size >= base ** (unit + 1) and unit < len(units) - 1:
         unit += 1
     if unit == 0:
-        return f"{int(value)}B"
-    text = f"{value:.3g}"
-    if "e" in text:
-        text = f"{value:.0f}"
+        return f"{size}B"
+    value = Decimal(size) / Decimal(base ** unit)
+    digits = 3 - len(str(int(value)))          # decimals that keep three significant digits
+    rounded = value.quantize(Decimal(1).scaleb(-max(digits, 0)), rounding=ROUND_HALF_UP)
+    if rounded >= base and unit < len(units) - 1:
+        return f"1{units[unit + 1]}"
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return f"{text}{units[unit]}"
 
 
