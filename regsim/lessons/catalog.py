@@ -11,10 +11,10 @@ from regsim.lessons.progress import ProgressStore
 
 
 def lesson_summaries(lessons: Iterable[Lesson], store: ProgressStore | None = None) -> list[dict[str, Any]]:
-    """One dict per lesson, in curriculum order: id, title, scenario, order, goals, pages,
-    questions (counts by kind: predict, choice, myth, numeric) and progress (status, score, ...)."""
+    """One dict per lesson, in the order given (a LessonSet's is the curriculum's): id, title, scenario,
+    order, goals, pages, questions (counts by kind: predict, choice, myth, numeric) and progress."""
     summaries = []
-    for lesson in sorted(lessons, key=lambda item: (item.order, item.id)):
+    for lesson in lessons:
         answers = store.answers(lesson.id) if store is not None else {}
         result = score(lesson.questions, answers)
         summaries.append({

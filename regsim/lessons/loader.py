@@ -219,8 +219,10 @@ class LessonSet:
     """The curriculum: lessons in order, each with the scenario it uses."""
 
     def __init__(self, lessons: Sequence[Lesson], scenarios: dict[str, Scenario],
-                 problems: Sequence[Problem] = ()) -> None:
-        self.lessons = tuple(sorted(lessons, key=lambda lesson: (lesson.order, lesson.id)))
+                 problems: Sequence[Problem] = (), folder_of: dict[str, int] | None = None) -> None:
+        # By `order`; at the same order, a bundled lesson (folder 0) before an instructor's.
+        where = folder_of or {}
+        self.lessons = tuple(sorted(lessons, key=lambda lesson: (lesson.order, where.get(lesson.id, 0), lesson.id)))
         self._scenarios = dict(scenarios)
         self._runs: dict[str, Run] = {}
         self.problems = tuple(problems)     # lessons left out (only when loaded with strict=False)
@@ -272,7 +274,8 @@ def load_lessons(dirs: Iterable[Path], scenario_dirs: Iterable[Path] = (), *, st
     finder = ScenarioFinder(extra_scenarios)
     problems: list[Problem] = []
     by_id: dict[str, tuple[Lesson, Scenario]] = {}
-    for folder in folders:
+    folder_of: dict[str, int] = {}
+    for rank, folder in enumerate(folders):
         if not folder.is_dir():
             problems.append(Problem(str(folder), 1, 1, "no such lessons folder"))
             continue
@@ -292,7 +295,8 @@ def load_lessons(dirs: Iterable[Path], scenario_dirs: Iterable[Path] = (), *, st
             scenario = finder.load(lesson.scenario_path)
             assert isinstance(scenario, Scenario)
             by_id[lesson.id] = (lesson, scenario)
+            folder_of[lesson.id] = rank
     if problems and strict:
         raise ContentError(problems)
     return LessonSet([lesson for lesson, _ in by_id.values()],
-                     {lesson_id: scenario for lesson_id, (_, scenario) in by_id.items()}, problems)
+                     {lesson_id: scenario for lesson_id, (_, scenario) in by_id.items()}, problems, folder_of)
