@@ -390,7 +390,7 @@ def test_a_path_that_cannot_be_written_is_refused(run, tmp_path):
     cases = {
         tmp_path / "missing" / "chart.png": "does not exist",
         tmp_path / "a-file" / "chart.png": "is not a directory",
-        tmp_path / "a-dir.png": "is a directory",
+        tmp_path / "a-dir.png": "it is a folder",
     }
     for path, reason in cases.items():
         with pytest.raises(ChartError, match=reason):

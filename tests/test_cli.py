@@ -157,6 +157,33 @@ def test_a_missing_scenario_file_exits_2_with_one_line(tmp_path, capsys) -> None
     assert captured.out == ""
 
 
+@pytest.mark.parametrize("command", ["play", "open"])
+def test_a_folder_given_as_a_scenario_says_so_in_words(tmp_path, capsys, command) -> None:  # type: ignore[no-untyped-def]
+    assert main([command, str(tmp_path)]) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert line.startswith(f"{tmp_path}:1:1: this is a folder")
+    assert "Errno" not in line
+
+
+def test_a_file_that_is_not_text_says_so_in_words(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    binary = tmp_path / "photo.yaml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert main(["play", str(binary)]) == 2
+    assert "is not UTF-8 text" in _one_clean_line(capsys.readouterr().err)
+
+
+def test_a_chart_written_to_a_folder_suggests_a_file_in_it(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["chart", "shared-base", "-o", str(tmp_path)]) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert "it is a folder" in line and str(tmp_path / "chart.png") in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_misspelt_chart_kind_suggests_the_right_one(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["chart", "shared-base", "--kind", "transfr", "-o", str(tmp_path / "x.png")]) == 2
+    assert "did you mean 'transfer'?" in _one_clean_line(capsys.readouterr().err)
+
+
 def test_a_misspelt_bundled_id_suggests_the_right_one(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["play", "first-push-pul"]) == 2
     line = _one_clean_line(capsys.readouterr().err)

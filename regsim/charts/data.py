@@ -6,6 +6,7 @@ disagree. "Saved" has one definition, the step record's: naive minus actual laye
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from regsim.charts.errors import ChartError
@@ -28,7 +29,9 @@ Row = dict[str, Any]
 def check_kind(kind: object) -> str:
     """`kind` when it is one of KINDS; ChartError listing them otherwise."""
     if kind not in KINDS:
-        raise ChartError(f"unknown chart kind {kind!r}: use one of {', '.join(KINDS)}")
+        close = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ChartError(f"unknown chart kind {kind!r}: {hint}use one of {', '.join(KINDS)}")
     return str(kind)
 
 

@@ -22,6 +22,11 @@ SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf", ".csv")
 
 def check_suffix(path: str | os.PathLike[str]) -> str:
     """The file format named by `path`'s suffix; ChartError listing the supported ones."""
+    if Path(path).is_dir():
+        raise ChartError(
+            f"cannot write {os.fspath(path)}: it is a folder; name a file in it, such as "
+            f"{os.fspath(Path(path) / 'chart.png')}"
+        )
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         shown = f"'{suffix}'" if suffix else "no suffix"

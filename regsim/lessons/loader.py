@@ -72,8 +72,13 @@ def load_lesson(path: str | Path, scenario_dirs: Iterable[Path] = (), *,
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError([Problem(str(path), 1, 1, "no such lesson file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: {error}")]) from None
+    except IsADirectoryError:
+        raise ContentError([Problem(str(path), 1, 1, "this is a folder: name one lesson file in it "
+                                    "(`regsim lint FOLDER` checks every file in a folder)")]) from None
+    except UnicodeDecodeError as error:
+        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: it is not UTF-8 text ({error.reason})")]) from None
+    except OSError as error:
+        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
     return parse_lesson(text, file, finder or ScenarioFinder(scenario_dirs))
 
 

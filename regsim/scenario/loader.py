@@ -162,8 +162,13 @@ def load_scenario(path: str | FilePath) -> Scenario:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError([Problem(str(path), 1, 1, "no such scenario file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: {error}")]) from None
+    except IsADirectoryError:
+        raise ContentError([Problem(str(path), 1, 1, "this is a folder: name one scenario file in it "
+                                    "(`regsim lint FOLDER` checks every file in a folder)")]) from None
+    except UnicodeDecodeError as error:
+        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: it is not UTF-8 text ({error.reason})")]) from None
+    except OSError as error:
+        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
     return parse_scenario(text, str(path), file.stem)
 
 
