@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--reset", action="store_true")
 
     serve = commands.add_parser("serve", help="serve the OCI Distribution API to real clients and explain every request")
-    from regsim.live.cli import add_serve_arguments  # argparse only: aiohttp loads when the server starts
+    from regsim.live.cli import (
+        add_serve_arguments,  # argparse only: aiohttp loads when the server starts
+    )
 
     add_serve_arguments(serve)
 

@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from urllib.parse import unquote
 
-import pytest
 from conftest import HOST
 
 from regsim.model.events import MOUNTED, SENT

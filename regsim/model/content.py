@@ -177,9 +177,11 @@ class Index:
     def for_platform(self, platform: Platform) -> Descriptor | None:
         for entry in self.manifests:
             p = entry.platform
-            if p is not None and p.os == platform.os and p.architecture == platform.architecture:
-                if platform.variant is None or p.variant in (None, platform.variant):
-                    return entry
+            if (
+                p is not None and p.os == platform.os and p.architecture == platform.architecture
+                and (platform.variant is None or p.variant in (None, platform.variant))
+            ):
+                return entry
         return None
 
 

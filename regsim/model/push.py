@@ -54,9 +54,8 @@ def push(client: Client, text: str) -> Outcome:
                 return out
         if not pusher.blob(manifest.config, "config", None, image):
             return out
-        if isinstance(image.top, Index) and complete:
-            if not pusher.manifest(manifest, manifest.digest):
-                return out
+        if isinstance(image.top, Index) and complete and not pusher.manifest(manifest, manifest.digest):
+            return out
     top = image.top if complete else manifests[0]
     if not pusher.manifest(top, ref.tag or "latest"):
         return out
