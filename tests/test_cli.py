@@ -198,6 +198,16 @@ def test_a_file_that_is_not_yaml_exits_2_with_file_line_and_column(tmp_path, cap
     match = re.search(rf"{re.escape(str(path))}:(\d+):(\d+): ", line)
     assert match, line
     assert int(match.group(1)) == 3
+    assert line.endswith("indent with spaces, not tabs")
+
+
+def test_an_unquoted_colon_in_a_value_says_to_quote_it(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "colon.yaml"
+    path.write_text("version: 1\ntitle: Before reading on: guess\n")
+    assert main(["play", str(path)]) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert line.startswith(f"{path}:2:")
+    assert "needs quotes around it" in line
 
 
 def test_a_scenario_with_problems_exits_2_listing_them_when_played(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
