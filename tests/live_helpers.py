@@ -21,6 +21,7 @@ from typing import Any, Self
 import pytest
 
 from regsim.live.server import LiveServer
+from regsim.model.content import DOCKER_ACCEPT
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -85,12 +86,20 @@ class ServerThread:
         return [(e.event.method, e.event.path, e.event.status) for e in self.server.entries]
 
     def request(
-        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+        *, negotiate: bool = True,
     ) -> Reply:
+        """One HTTP request. A manifest GET or HEAD sends docker's Accept header, as every real
+        client does (the registry sends no OCI manifest to a client that does not accept it),
+        unless the test gives its own or passes `negotiate=False`."""
+        headers = dict(headers or {})
+        if (negotiate and method in ("GET", "HEAD") and "/manifests/" in path
+                and not any(key.lower() == "accept" for key in headers)):
+            headers["Accept"] = ", ".join(DOCKER_ACCEPT)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             chunked = body is not None and not isinstance(body, (bytes, bytearray))
-            conn.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
+            conn.request(method, path, body=body, headers=headers, encode_chunked=chunked)
             response = conn.getresponse()
             data = response.read()
             return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data)

@@ -316,8 +316,11 @@ def test_repeated_accept_headers_with_q_parameters_all_count(live):
     assert got.status == 200 and got.body == raw
     assert got.headers["content-type"] == OCI_MANIFEST
     assert got.headers["docker-content-digest"] == digest
-    # no Accept header at all: the manifest as stored
-    assert live.request("GET", "/v2/team/app/manifests/v1").body == raw
+    # No Accept header at all accepts no manifest type, as in the reference registry: a bare
+    # `curl` of an OCI manifest is 404, and the message says why.
+    bare = live.request("GET", "/v2/team/app/manifests/v1", negotiate=False)
+    assert bare.status == 404
+    assert bare.json()["errors"][0]["message"] == "OCI manifest found, but accept header does not support OCI manifests"
 
 
 def test_an_oci_index_for_a_client_that_does_not_accept_oci_indexes_is_404(live):

@@ -94,7 +94,8 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             error = response.error
             if error is not None and error.message != error.code.message:
                 # e.g. an OCI manifest asked for with an Accept header that does not list its type
-                return f"{name}:{reference} is stored, but not sent: {error.message} ({code})"
+                return (f"{name}:{reference} is stored, but not sent: {error.message} ({code}); "
+                        "a client must list the manifest's media type in its Accept header")
             return f"{name} has no manifest {reference}: {code}"
         if method == "DELETE":
             return f"{reference} is deleted from {name}" if status == 202 else f"delete refused: {code}"

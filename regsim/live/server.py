@@ -579,14 +579,14 @@ def _auth(request: web.Request) -> str | None:
     return request.headers.get("Authorization")
 
 
-def _accept(request: web.Request) -> tuple[str, ...] | None:
-    """The media types the Accept header(s) list, parameters (`;q=`) dropped; None when none was sent.
+def _accept(request: web.Request) -> tuple[str, ...]:
+    """The media types the Accept header(s) list, parameters (`;q=`) dropped.
 
-    Like distribution, every Accept header counts and each is split at commas.
+    Like distribution, every Accept header counts and each is split at commas, and a request
+    with no Accept header accepts no manifest type: `curl` without `-H Accept:` gets 404 for an
+    OCI manifest, exactly as from the reference registry.
     """
     values = request.headers.getall("Accept", [])
-    if not values:
-        return None
     return tuple(
         kind for value in values for part in value.split(",") if (kind := part.partition(";")[0].strip().lower())
     )
