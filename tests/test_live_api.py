@@ -470,3 +470,11 @@ def test_every_request_is_recorded_through_the_world_with_an_explanation(live):
     assert (entry.event.method, entry.event.status) == ("HEAD", 404)
     assert "will upload it" in entry.event.why
     assert live.server.world.sink[-1] is entry.event
+
+
+def test_a_manifest_refused_for_a_missing_accept_header_is_explained_in_the_log(live):
+    live.push_image("team/app", "v1", [b"layer one"])
+    live.request("GET", "/v2/team/app/manifests/v1", negotiate=False)
+    why = live.server.entries[-1].event.why
+    assert "team/app:v1 is stored, but not sent" in why
+    assert "Accept header" in why
