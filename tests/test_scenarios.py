@@ -83,3 +83,15 @@ def test_every_step_of_a_bundled_scenario_that_moves_layers_moves_some_bytes_or_
             assert record.requests, f"{path.name} step {record.index}: a successful {record.verb} with no requests"
         if not record.ok:
             assert record.error and record.message, f"{path.name} step {record.index}: a failure with no reason"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_a_failed_step_never_claims_a_saving(path) -> None:  # type: ignore[no-untyped-def]
+    run = replay(load_scenario(path))
+    for record in run.records:
+        if not record.ok:
+            step = record.to_dict()
+            where = f"{path.name} step {record.index}"
+            assert step["saved_layer_bytes"] == 0, where
+            assert step["naive_layer_bytes_up"] == step["layer_bytes_up"], where
+            assert step["naive_layer_bytes_down"] == step["layer_bytes_down"], where

@@ -1,8 +1,10 @@
 """The step record: one definition of what a step did, shared by `play --json`, the app and the charts.
 
-"Saved" is defined once, here: naive minus actual layer bytes, where *naive* is what the
-step would have moved if whole images always travelled (every layer of every image pushed
-or pulled) and *actual* is the layer bytes that crossed the acting client's link.
+"Saved" is defined once, here: naive minus actual layer bytes, where *actual* is the layer
+bytes that crossed the acting client's link and *naive* is what the step would have moved if
+whole images always travelled (every layer of every image pushed or pulled). Naive counts only
+a command that succeeded: a refused or failed push or pull moved what it moved and delivered
+nothing, so its naive equals its actual and it saves nothing.
 """
 
 from __future__ import annotations
@@ -154,6 +156,10 @@ def make_record(
             record.layers_pulled += 1
             if blob.how == MIRROR_HIT:
                 record.cache_hits += 1
+    if not outcome.ok:
+        # A failed command delivered no image, whole or not: it moved what it moved and saved nothing.
+        record.naive_layer_bytes_up = record.layer_bytes_up
+        record.naive_layer_bytes_down = record.layer_bytes_down
     record.links = [
         {"between": [a, b], "bytes": size, "seconds": round(busy, 6)} for (a, b), (size, busy) in sorted(usage.items())
     ]
