@@ -263,6 +263,34 @@ def test_sharing_figure_names_the_shared_layers(run):
     assert "app-v1 · 2 MB" in texts
 
 
+def bundled_run(name: str) -> dict:
+    from regsim.bundled import find_scenario
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import load_scenario
+    from regsim.scenario.records import run_to_dict
+
+    return run_to_dict(replay(load_scenario(find_scenario(name))))
+
+
+def test_replication_traffic_is_drawn_on_the_link_it_crossed():
+    geo = bundled_run("geo-replication")
+    copied = sum(
+        request["bytes"]
+        for step in geo["steps"]
+        for request in step["requests"]
+        if request["outcome"] == "replicated"
+    )
+    assert copied > 372 * MB                              # 0.9 in full, then 1.0's new layer
+    (row,) = [
+        r for r in chart_data(geo, "network")
+        if {r["node_a"], r["node_b"]} == {"registry.example", "eu.registry.example"}
+    ]
+    assert row["total_bytes"] == copied
+    assert 0 < row["total_seconds"] <= sum(step["seconds"] for step in geo["steps"])
+    texts = [t.get_text() for t in make_figure(geo, "network").axes[0].texts]
+    assert any(t.startswith("373 MB in 3.34 s\n1 Gbit/s, 90 ms") for t in texts)
+
+
 def test_network_figure_labels_each_link_with_bytes_and_seconds(run):
     texts = [t.get_text() for t in make_figure(run, "network").axes[0].texts]
     assert any(t.startswith("81 MB in 7.12 s\n100 Mbit/s, 80 ms") for t in texts)

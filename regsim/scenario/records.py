@@ -56,7 +56,8 @@ class StepRecord:
     layers_skipped: int = 0
     layers_pulled: int = 0
     cache_hits: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0             # from the step's start until its last request is done
+    background_seconds: float = 0.0  # how long the registries' background work (replication) ran
     clock: float = 0.0
     links: list[dict[str, Any]] = field(default_factory=list)
     storage: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -101,6 +102,7 @@ class StepRecord:
             "layers_pulled": self.layers_pulled,
             "cache_hits": self.cache_hits,
             "seconds": round(self.seconds, 6),
+            "background_seconds": round(self.background_seconds, 6),
             "clock_seconds": round(self.clock, 6),
             "links": self.links,
             "storage": self.storage,
@@ -115,6 +117,7 @@ def make_record(
     seconds: float,
     usage: dict[tuple[str, str], tuple[int, float]],
     world: World,
+    background_seconds: float = 0.0,
 ) -> StepRecord:
     command = step.command
     record = StepRecord(
@@ -131,6 +134,7 @@ def make_record(
         requests=list(events),
         blobs=list(outcome.blobs),
         seconds=seconds,
+        background_seconds=background_seconds,
         clock=world.now,
     )
     for blob in outcome.blobs:
