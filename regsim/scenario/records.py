@@ -182,6 +182,7 @@ def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
     records = run.records if until is None else run.records[:until]
     world = run.worlds[len(records)]
     images: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    manifests: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}
     for client in world.clients.values():
         names.update(client.layer_names)
@@ -189,6 +190,12 @@ def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
         images[host] = {
             tag: [{"digest": d.digest, "layer": names.get(d.digest), "size": d.size} for d in layers]
             for tag, layers in registry.tagged_images().items()
+        }
+        manifests[host] = {
+            f"{name}:{tag}": digest
+            for name, repo in sorted(registry.repositories.items())
+            for tag, digest in sorted(repo.tags.items())
+            if f"{name}:{tag}" in images[host]
         }
     return {
         "scenario": run.scenario.id,
@@ -204,4 +211,5 @@ def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
             ],
         },
         "images": images,
+        "manifests": manifests,
     }
