@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from regsim.bundled import scenario_files
 from regsim.charts import (
     KINDS,
     SUFFIXES,
@@ -161,14 +162,73 @@ def test_sharing_rows_are_the_image_layer_edges_with_their_share_counts(run):
     for registry, tagged in run["images"].items():
         for image, layers in tagged.items():
             for layer in layers:
-                images_using[layer["digest"]].add((registry, image))
+                images_using[registry, layer["digest"]].add(image)
                 edges.append((registry, image, layer["digest"], layer["size"]))
     rows = chart_data(run, "sharing")
     assert [(r["registry"], r["image"], r["digest"], r["size_bytes"]) for r in rows] == edges
     for row in rows:
-        assert row["shared_by"] == len(images_using[row["digest"]])
-    by_layer = {r["layer"]: r["shared_by"] for r in rows}
-    assert by_layer == {"debian": 3, "python": 3, "app-v2": 2, "app-v1": 1}
+        assert row["shared_by"] == len(images_using[row["registry"], row["digest"]])
+    # sharing is within one registry's store: the mirror's cached copies are its own
+    by_layer = {(r["registry"], r["layer"]): r["shared_by"] for r in rows}
+    assert by_layer == {
+        ("registry.example", "debian"): 1, ("registry.example", "python"): 1,
+        ("registry.example", "app-v2"): 1,
+        ("mirror.example", "debian"): 2, ("mirror.example", "python"): 2,
+        ("mirror.example", "app-v1"): 1, ("mirror.example", "app-v2"): 1,
+    }
+
+
+def bundled_run(name: str) -> dict:
+    from regsim.bundled import find_scenario
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import load_scenario
+    from regsim.scenario.records import run_to_dict
+
+    return run_to_dict(replay(load_scenario(find_scenario(name))))
+
+
+def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing():
+    geo = bundled_run("geo-replication")
+    rows = chart_data(geo, "sharing")
+    shared = {(r["registry"], r["layer"]): r["shared_by"] for r in rows}
+    for registry in ("registry.example", "eu.registry.example"):
+        assert shared[registry, "app-0.9"] == shared[registry, "app-1.0"] == 1
+        assert shared[registry, "debian"] == 2            # 0.9 and 1.0 on the same registry
+    texts = [t.get_text() for t in make_figure(geo, "sharing").axes[0].texts]
+    assert texts.count("app-0.9 · 2.5 MB") == 2           # one circle per registry's store, neither shared
+    assert texts.count("debian · 49 MB · shared by 2") == 2
+    assert {"in registry.example", "in eu.registry.example"} <= set(texts)
+    lines = terminal_lines(geo, "sharing", 90)
+    assert "in eu.registry.example" in lines and "in registry.example" in lines
+    assert not any("shared by 4" in line for line in lines)
+
+
+def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself():
+    ci = bundled_run("ci-pipeline")
+    rows = chart_data(ci, "sharing")
+    assert {r["image"] for r in rows} == {
+        "team/app:sha-abc123", "team/app:1.4.0", "team/app:sha-def456", "team/app:1.4.1"
+    }
+    shared = {r["layer"]: r["shared_by"] for r in rows}
+    assert shared["debian"] == 2 and shared["code-abc123"] == 1
+    texts = [t.get_text() for t in make_figure(ci, "sharing").axes[0].texts]
+    assert "registry.example/team/app:1.4.0, :sha-abc123" in texts
+    assert "debian · 49 MB · shared by 2" in texts
+
+
+@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
+def test_the_world_tree_and_the_sharing_chart_count_the_same_images(path):
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import load_scenario
+    from regsim.scenario.records import run_to_dict
+    from regsim.tui.views.world import sharing_counts
+
+    replayed = replay(load_scenario(path))
+    rows = chart_data(run_to_dict(replayed), "sharing")
+    world = replayed.worlds[-1]
+    for row in rows:
+        tree = sharing_counts(world.registries[row["registry"]])
+        assert row["shared_by"] == tree[row["digest"]], (row["registry"], row["layer"])
 
 
 def test_network_rows_sum_each_links_bytes_and_seconds_over_the_steps(run):
@@ -259,8 +319,29 @@ def test_storage_figure_marks_the_garbage_collection(run):
 
 def test_sharing_figure_names_the_shared_layers(run):
     texts = [t.get_text() for t in make_figure(run, "sharing").axes[0].texts]
-    assert "debian · 29 MB · shared by 3" in texts
+    assert "debian · 29 MB · shared by 2" in texts        # v1 and v2 in the mirror's store
+    assert "debian · 29 MB" in texts                      # registry.example keeps only v2 after gc
     assert "app-v1 · 2 MB" in texts
+    assert not any("shared by 3" in text for text in texts)
+
+
+def test_replication_traffic_is_drawn_on_the_link_it_crossed():
+    geo = bundled_run("geo-replication")
+    copied = sum(
+        request["bytes"]
+        for step in geo["steps"]
+        for request in step["requests"]
+        if request["outcome"] == "replicated"
+    )
+    assert copied > 372 * MB                              # 0.9 in full, then 1.0's new layer
+    (row,) = [
+        r for r in chart_data(geo, "network")
+        if {r["node_a"], r["node_b"]} == {"registry.example", "eu.registry.example"}
+    ]
+    assert row["total_bytes"] == copied
+    assert 0 < row["total_seconds"] <= sum(step["seconds"] for step in geo["steps"])
+    texts = [t.get_text() for t in make_figure(geo, "network").axes[0].texts]
+    assert any(t.startswith("373 MB in 3.34 s\n1 Gbit/s, 90 ms") for t in texts)
 
 
 def test_network_figure_labels_each_link_with_bytes_and_seconds(run):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from regsim.bundled import scenario_files
+from regsim.model.units import format_size
 from regsim.scenario.engine import Player, replay
 from regsim.scenario.loader import load_scenario, parse_scenario
 
@@ -244,6 +245,47 @@ def test_saved_bytes_are_naive_minus_actual_on_every_step(two_versions, slow_lin
             actual = data["layer_bytes_up"] + data["layer_bytes_down"]
             assert data["saved_layer_bytes"] == naive - actual == record.saved_bytes
             assert data["saved_layer_bytes"] >= 0
+
+
+def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks() -> None:
+    from regsim.bundled import find_scenario
+    from regsim.charts import chart_data
+    from regsim.scenario.records import run_to_dict
+    from regsim.scenario.text import render_run, render_step
+
+    run = replay(load_scenario(find_scenario("private-pull")))
+    record = next(r for r in run.records if r.step_id == "alice-tries-push")
+    assert not record.ok and record.error == "DENIED"
+    assert record.layers_skipped == 3                    # docker still printed "Layer already exists"
+    data = record.to_dict()
+    assert data["layer_bytes_up"] == data["naive_layer_bytes_up"] == data["saved_layer_bytes"] == 0
+    text = render_step(record, len(run.records))
+    assert "saved" not in text and "whole images" not in text
+    row = chart_data(run_to_dict(run), "transfer")[record.index - 1]
+    assert row["naive_bytes"] == row["actual_bytes"] == 0
+    # over the whole run, only the push and pulls that delivered an image count as whole-image bytes
+    delivered = [r for r in run.records if r.ok and r.verb in ("push", "pull")]
+    naive = sum(r.naive_layer_bytes for r in delivered)
+    assert sum(r.naive_layer_bytes for r in run.records) == naive
+    assert f"whole images would have moved {format_size(naive)}" in render_run(run)
+
+
+def test_a_pull_that_fails_part_way_saves_nothing_though_some_layers_were_local() -> None:
+    from regsim.model.events import LOCAL, PULLED, BlobRecord, Outcome
+    from regsim.scenario.records import make_record
+
+    run = replay(parse_scenario(TWO_VERSIONS))
+    spec = run.scenario.steps[7]                         # bob pulls v2
+    world = run.worlds[8]
+    blobs = [BlobRecord("sha256:" + "a" * 64, "layer", 10 * MB, LOCAL, "base"),
+             BlobRecord("sha256:" + "b" * 64, "layer", 2 * MB, PULLED, "v2")]
+    failed = Outcome(direction="down", blobs=list(blobs)).fail("BLOB_UNKNOWN", "the config blob is gone")
+    record = make_record(run.scenario, spec, failed, [], 0.0, {}, world)
+    assert record.layer_bytes_down == record.naive_layer_bytes_down == 2 * MB
+    assert record.saved_bytes == 0
+    # the same ledger on a pull that succeeded: the local layer is a real saving
+    done = make_record(run.scenario, spec, Outcome(direction="down", blobs=list(blobs)), [], 0.0, {}, world)
+    assert (done.naive_layer_bytes_down, done.saved_bytes) == (12 * MB, 10 * MB)
 
 
 def test_the_first_push_sends_every_layer(two_versions) -> None:  # type: ignore[no-untyped-def]

@@ -196,36 +196,43 @@ def replicated_world(lag: int) -> World:
     return world
 
 
+def next_step(world: World) -> None:
+    """One step ends and the next begins, as the step engine does between steps."""
+    world.end_step()
+    world.begin_step()
+
+
 @pytest.mark.parametrize("lag", [1, 2, 3])
 def test_a_replica_serves_the_image_only_lag_steps_after_the_push(lag):
     world = replicated_world(lag)
     publisher, reader = world.clients["publisher"], world.clients["reader"]
+    world.begin_step()                                   # step 1: the push
     assert publisher.build(IMAGE, [("base", 2_000)]).ok
     assert publisher.push(IMAGE).ok
-    world.end_step()
-    for step in range(1, lag):
+    for step in range(1, lag + 1):                       # steps 1 .. lag: not there yet
         out = reader.pull(f"{REPLICA}/team/app:v1")
         assert not out.ok and out.error in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"), step
         assert "manifest unknown" in out.output[-1]
-        world.end_step()
-    out = reader.pull(f"{REPLICA}/team/app:v1")
+        next_step(world)
+    out = reader.pull(f"{REPLICA}/team/app:v1")          # step 1 + lag: there
     assert out.ok, out.output
 
 
 def test_a_new_tag_in_a_replicated_repository_is_manifest_unknown_until_it_arrives():
     world = replicated_world(2)
     publisher, reader = world.clients["publisher"], world.clients["reader"]
+    world.begin_step()
     assert publisher.build(IMAGE, [("base", 2_000)]).ok
     assert publisher.push(IMAGE).ok
-    world.end_step()
-    world.end_step()
+    next_step(world)
+    next_step(world)
     assert reader.pull(f"{REPLICA}/team/app:v1").ok
     assert publisher.build(f"{ORIGIN}/team/app:v2", [("base", 2_000), ("more", 3_000)]).ok
     assert publisher.push(f"{ORIGIN}/team/app:v2").ok
-    world.end_step()
+    next_step(world)
     out = reader.pull(f"{REPLICA}/team/app:v2")
     assert not out.ok and out.error == "MANIFEST_UNKNOWN"
-    world.end_step()
+    next_step(world)
     assert reader.pull(f"{REPLICA}/team/app:v2").ok
 
 
@@ -240,11 +247,7 @@ def test_with_lag_zero_the_replica_has_it_at_once_and_the_copy_is_background_tra
     assert world.clients["reader"].pull(f"{REPLICA}/team/app:v1").ok
 
 
-def test_replica_lag_from_a_scenario():
-    from regsim.scenario.engine import replay
-    from regsim.scenario.loader import parse_scenario
-
-    text = f"""
+REPLICA_SCENARIO = f"""
 version: 1
 title: Replica lag
 summary: The replica gets the push two steps later.
@@ -253,7 +256,10 @@ registries:
     default: true
     replicas: [{{name: {REPLICA}, lag: 2}}]
 clients: [alice, bob]
-layers: {{base: 1MB}}
+network:
+  - {{between: [{ORIGIN}, {REPLICA}], bandwidth: 100Mbit/s, latency: 50ms}}
+  - {{between: [bob, {REPLICA}], bandwidth: 1Gbit/s, latency: 2ms}}
+layers: {{base: 10MB}}
 images:
   app:v1: [base]
 steps:
@@ -262,11 +268,95 @@ steps:
   - {{as: alice, run: docker push {ORIGIN}/team/app:v1}}
   - {{as: bob, run: docker pull {REPLICA}/team/app:v1}}
   - {{as: bob, run: docker pull {REPLICA}/team/app:v1}}
+  - {{say: Nothing happens.}}
 """
-    run = replay(parse_scenario(text))
+
+
+def replica_run():  # type: ignore[no-untyped-def]
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import parse_scenario
+
+    return replay(parse_scenario(REPLICA_SCENARIO))
+
+
+def copies_in(record) -> list:  # type: ignore[no-untyped-def]
+    return [e for e in record.requests if e.src == ORIGIN and e.dst == REPLICA]
+
+
+def test_replica_lag_from_a_scenario():
+    run = replica_run()
     assert run.records[3].ok is False
     assert run.records[3].error in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN")
     assert run.records[4].ok, run.records[4].output
+
+
+def test_with_lag_two_a_push_in_step_3_is_copied_at_the_start_of_step_5_before_its_command():
+    run = replica_run()
+    # step 4 sees no copy, in its requests or in the world after it: the failed pull and the
+    # world view agree
+    assert copies_in(run.records[3]) == []
+    repository = run.worlds[4].registries[REPLICA].repositories.get("team/app")
+    assert repository is None or "v1" not in repository.tags
+    assert run.records[3].storage[REPLICA]["stored_layer_bytes"] == 0
+    # step 5 begins with the copy, then bob's pull finds the image
+    record = run.records[4]
+    copies = copies_in(record)
+    assert copies and all(e.outcome == "replicated" for e in copies)
+    assert record.requests[: len(copies)] == copies
+    assert "v1" in run.worlds[5].registries[REPLICA].repositories["team/app"].tags
+    assert record.ok and record.layers_pulled == 1
+    # and nothing is copied twice
+    assert all(copies_in(r) == [] for i, r in enumerate(run.records) if i != 4)
+
+
+def test_replication_is_counted_on_the_link_between_the_registries():
+    run = replica_run()
+    record = run.records[4]
+    copied = sum(e.bytes for e in copies_in(record))
+    assert 10 * MB < copied < 10 * MB + 10_000          # the layer, its config and the manifest
+    links = {tuple(link["between"]): link for link in record.to_dict()["links"]}
+    between = links[tuple(sorted((ORIGIN, REPLICA)))]
+    assert between["bytes"] == copied
+    # blobs side by side (one round trip, then their bytes at 100 Mbit/s), then the manifest
+    blobs = [e for e in copies_in(record) if "/blobs/" in e.path]
+    manifest = next(e for e in copies_in(record) if "/manifests/" in e.path)
+    expected = 0.050 + sum(e.bytes for e in blobs) / SLOW + 0.050 + manifest.bytes / SLOW
+    assert between["seconds"] == pytest.approx(expected, rel=1e-6)
+    assert record.background_seconds == pytest.approx(expected, rel=1e-6)
+    # bob's pull over his fast link is done first; the step lasts until the copy is done too
+    assert record.seconds == pytest.approx(expected, rel=1e-6)
+    assert links[tuple(sorted(("bob", REPLICA)))]["seconds"] < record.seconds
+
+
+def test_a_step_whose_only_traffic_is_replication_shows_it_on_the_link_and_the_clock():
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import parse_scenario
+    from regsim.scenario.text import render_step
+
+    run = replay(parse_scenario(REPLICA_SCENARIO.replace("lag: 2", "lag: 3")))
+    record = run.records[5]                              # step 6, only narration: the copy of step 3's push
+    assert record.command is None and copies_in(record)
+    (link,) = record.to_dict()["links"]
+    assert link["between"] == sorted((ORIGIN, REPLICA))
+    assert record.seconds == record.background_seconds == pytest.approx(link["seconds"])
+    assert record.seconds > 10 * MB / SLOW               # 10 MB at 100 Mbit/s: 0.8 s, plus round trips
+    assert record.clock == pytest.approx(run.records[4].clock + record.seconds)
+    assert "replication ran in the background" in render_step(record, len(run.records))
+
+
+def test_with_lag_zero_the_copy_starts_when_the_push_is_done_and_the_step_lasts_until_it_lands():
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import parse_scenario
+
+    replicated = replay(parse_scenario(REPLICA_SCENARIO.replace("lag: 2", "lag: 0")))
+    # the same push with the replica an ordinary registry nobody copies to
+    alone = replay(parse_scenario(REPLICA_SCENARIO.replace(
+        f"    replicas: [{{name: {REPLICA}, lag: 2}}]\n", f"  - name: {REPLICA}\n")))
+    push, push_alone = replicated.records[2], alone.records[2]
+    assert copies_in(push) and not copies_in(push_alone)
+    assert push.background_seconds > 10 * MB / SLOW
+    assert push.seconds == pytest.approx(push_alone.seconds + push.background_seconds, rel=1e-9)
+    assert replicated.records[3].ok                      # bob's pull in the next step finds it
 
 
 # --- Seconds from first principles -----------------------------------------------------------
@@ -457,13 +547,29 @@ def test_link_usage_counts_each_links_bytes_and_busy_seconds():
     # the 100 MB layer crossed each link exactly once
     assert 100 * MB < client_bytes < 100 * MB + 10_000
     assert 100 * MB < upstream_bytes < 100 * MB + 10_000
-    n_client = sum(1 for e in events if {e.src, e.dst} == {"c1", MIRROR})
-    assert usage[client_link][1] == pytest.approx(n_client * 0.002 + client_bytes / FAST)
+    # a link is busy while it carries a round trip or bytes: the cold mirror hands the layer on
+    # as it arrives over the slow upstream, so the fast client link carries it just as long
+    seconds = step_seconds(events, world.network)
+    for link in (client_link, upstream_link):
+        assert 100 * MB / SLOW < usage[link][1] <= seconds
     # a warm second pull puts nothing but small requests on the upstream link
     events = world.capture()
     assert world.clients["c2"].pull(IMAGE).ok
     usage = link_usage(events, world.network)
     assert usage.get(upstream_link, (0, 0.0))[0] < 10_000
+
+
+@pytest.mark.parametrize("layers", [1, 3, 6])
+def test_one_link_is_busy_exactly_as_long_as_a_pull_over_it_takes(layers):
+    world = mirror_world(layers=[(f"l{i}", 10 * MB) for i in range(layers)])
+    events = world.capture()
+    assert world.clients["direct"].pull(IMAGE).ok
+    seconds = step_seconds(events, world.network)
+    (busy,) = [s for _, s in link_usage(events, world.network).values()]
+    # downloads side by side overlap their round trips, so adding up every request's round
+    # trip and bytes would make the link busy longer than the pull took
+    assert busy == pytest.approx(seconds, rel=1e-12)
+    assert busy < sum(0.080 + e.bytes / SLOW for e in events)
 
 
 def test_requests_that_never_left_are_not_counted():

@@ -83,3 +83,34 @@ def test_every_step_of_a_bundled_scenario_that_moves_layers_moves_some_bytes_or_
             assert record.requests, f"{path.name} step {record.index}: a successful {record.verb} with no requests"
         if not record.ok:
             assert record.error and record.message, f"{path.name} step {record.index}: a failure with no reason"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_no_link_is_busy_longer_than_its_step_and_every_byte_sent_is_on_a_link(path) -> None:  # type: ignore[no-untyped-def]
+    run = replay(load_scenario(path))
+    for record in run.records:
+        where = f"{path.name} step {record.index}"
+        step = record.to_dict()
+        on_the_wire: dict[tuple[str, ...], int] = {}
+        for event in record.requests:
+            if event.status:
+                key = tuple(sorted((event.src, event.dst)))
+                on_the_wire[key] = on_the_wire.get(key, 0) + event.bytes
+        links = {tuple(link["between"]): link for link in step["links"]}
+        assert set(links) == set(on_the_wire), where
+        for key, link in links.items():
+            assert link["seconds"] <= step["seconds"] + 1e-6, f"{where}: {key} busy {link['seconds']} s"
+            assert link["bytes"] == on_the_wire[key], f"{where}: {key}"
+        assert step["background_seconds"] <= step["seconds"] + 1e-6, where
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_a_failed_step_never_claims_a_saving(path) -> None:  # type: ignore[no-untyped-def]
+    run = replay(load_scenario(path))
+    for record in run.records:
+        if not record.ok:
+            step = record.to_dict()
+            where = f"{path.name} step {record.index}"
+            assert step["saved_layer_bytes"] == 0, where
+            assert step["naive_layer_bytes_up"] == step["layer_bytes_up"], where
+            assert step["naive_layer_bytes_down"] == step["layer_bytes_down"], where

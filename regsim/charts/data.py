@@ -175,15 +175,27 @@ def _layer_name(layer: dict) -> str:
     return f"{algorithm}:{hexpart[:12]}" if hexpart else digest
 
 
+def image_identity(run: dict, registry: str, image: str) -> str:
+    """What makes a tag one image: the manifest it names (`run["manifests"]`), else the tag itself.
+
+    Two tags naming the same manifest in one registry are one image, not two.
+    """
+    manifests = (run.get("manifests") or {}).get(registry) or {}
+    return str(manifests.get(image) or image)
+
+
 def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
     """One row per image→layer edge of the run's final state, with how many images share the layer.
 
+    Sharing happens inside one registry's store: `shared_by` counts the distinct images (manifests)
+    of that registry using the layer. A replica or mirror holding the same layer stores its own
+    copy, so its images are counted on its own rows, not added to the origin's.
     `run["images"]` is the state after the last step, so `until` is checked but not applied.
     """
     steps_until(run, until)
     images = run.get("images") or {}
     edges: list[tuple[str, str, str, dict]] = []
-    users: dict[str, set[str]] = {}
+    users: dict[tuple[str, str], set[str]] = {}
     for registry, tagged in images.items():
         for image, layers in (tagged or {}).items():
             seen: set[str] = set()
@@ -193,7 +205,7 @@ def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
                     continue
                 seen.add(digest)
                 edges.append((registry, image, digest, layer))
-                users.setdefault(digest, set()).add(f"{registry}/{image}")
+                users.setdefault((registry, digest), set()).add(image_identity(run, registry, image))
     return [
         {
             "registry": registry,
@@ -201,7 +213,7 @@ def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
             "layer": _layer_name(layer),
             "digest": digest,
             "size_bytes": _number(layer, "size"),
-            "shared_by": len(users[digest]),
+            "shared_by": len(users[(registry, digest)]),
         }
         for registry, image, digest, layer in edges
     ]

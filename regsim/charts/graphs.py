@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from regsim.charts import style
-from regsim.charts.data import network_rows, node_kinds, sharing_rows, steps_until
+from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until
 from regsim.charts.figures import new_figure
 from regsim.charts.units import format_bytes, format_seconds, unit_system
 
@@ -56,12 +56,23 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
         _empty(ax, "no tagged images in this run")
         return fig
 
+    # One square per image of one registry (tags naming the same manifest are one image), one
+    # circle per layer of one registry's store: a replica's copy of a layer is its own circle.
+    several = len({row["registry"] for row in rows}) > 1
+    tags: dict[str, list[str]] = {}
     graph = nx.Graph()
     for row in rows:
-        image = f"{row['registry']}/{row['image']}"
-        graph.add_node(image, side="image")
-        graph.add_node(row["digest"], side="layer", name=row["layer"], size=row["size_bytes"])
-        graph.add_edge(image, row["digest"])
+        registry = row["registry"]
+        image = f"image {registry} {image_identity(run, registry, row['image'])}"
+        layer = f"layer {registry} {row['digest']}"
+        if row["image"] not in tags.setdefault(image, []):
+            tags[image].append(row["image"])
+        graph.add_node(image, side="image", registry=registry)
+        graph.add_node(
+            layer, side="layer", name=row["layer"], size=row["size_bytes"],
+            users=row["shared_by"], registry=registry,
+        )
+        graph.add_edge(image, layer)
     images = [n for n, side in graph.nodes(data="side") if side == "image"]
     layers = [n for n, side in graph.nodes(data="side") if side == "layer"]
 
@@ -69,7 +80,26 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
     # Order layers by the mean height of their images so edges cross as little as possible.
     order = {digest: i for i, digest in enumerate(layers)}
     layers.sort(key=lambda d: (-sum(image_y[i] for i in graph[d]) / graph.degree[d], order[d]))
-    layer_y = dict(zip(layers, _spread(len(layers))))
+    if several:
+        # Each registry's layers under a heading of its own: a layer's copy in another registry
+        # is another store's, drawn (and counted) there. A registry's layers link only to its
+        # images, so each registry's layers are already together.
+        slots: list[tuple[str, str]] = []
+        current = None
+        for digest in layers:
+            registry = graph.nodes[digest]["registry"]
+            if registry != current:
+                slots.append(("heading", registry))
+                current = registry
+            slots.append(("layer", digest))
+        heights = _spread(len(slots))
+        layer_y = {name: y for (kind, name), y in zip(slots, heights) if kind == "layer"}
+        for (kind, name), y in zip(slots, heights):
+            if kind == "heading":
+                ax.text(1, y, f"in {name}", ha="center", va="center", fontsize=11,
+                        fontstyle="italic", color=style.GREY)
+    else:
+        layer_y = dict(zip(layers, _spread(len(layers))))
     colour = {
         image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)] for i, image in enumerate(images)
     }
@@ -78,7 +108,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
     for image, digest in graph.edges():
         if graph.nodes[image]["side"] != "image":
             image, digest = digest, image
-        shared = graph.degree[digest] >= 2
+        shared = graph.nodes[digest]["users"] >= 2
         ax.plot(
             [0, 1],
             [image_y[image], layer_y[digest]],
@@ -100,7 +130,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
             zorder=3,
         )
         ax.annotate(
-            image,
+            f"{graph.nodes[image]['registry']}/{_tag_list(tags[image])}",
             (0, image_y[image]),
             xytext=(-14, 0),
             textcoords="offset points",
@@ -111,7 +141,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
     label_all = len(layers) <= MAX_LAYER_LABELS
     for digest in layers:
         node = graph.nodes[digest]
-        users = graph.degree[digest]
+        users = node["users"]
         shared = users >= 2
         area = 120 + 1600 * node["size"] / largest
         ax.scatter(
@@ -167,7 +197,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
                 color=style.SHARED,
                 markeredgecolor="black",
                 markeredgewidth=2,
-                label="layer shared by ≥ 2 images",
+                label="layer shared by ≥ 2 images of its registry",
             ),
             Line2D(
                 [],
@@ -185,6 +215,14 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
         frameon=False,
     )
     return fig
+
+
+def _tag_list(references: list[str]) -> str:
+    """'team/app:1.4.0, :sha-abc123': every tag naming one image, its repository written once."""
+    first, *rest = sorted(references)
+    repository = first.rpartition(":")[0]
+    others = [f":{ref.rpartition(':')[2]}" if ref.rpartition(":")[0] == repository else ref for ref in rest]
+    return ", ".join([first, *others])
 
 
 def _bandwidth(bps: float) -> str:

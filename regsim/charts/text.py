@@ -134,10 +134,11 @@ def _sharing(run: dict, until: int | None, width: int) -> list[str]:
     rows = chart_data(run, "sharing", until)
     if not rows:
         return ["(no tagged images)"]
-    layers: dict[str, dict] = {}
+    layers: dict[tuple[str, str], dict] = {}
     for r in rows:
-        layers.setdefault(r["digest"], r)
+        layers.setdefault((r["registry"], r["digest"]), r)   # sharing is within one registry
     ordered = list(layers.values())
+    registries = list(dict.fromkeys(r["registry"] for r in ordered))
     scale = max(r["size_bytes"] for r in ordered)
     values = [
         f"{format_bytes(r['size_bytes'], units)}, "
@@ -145,13 +146,20 @@ def _sharing(run: dict, until: int | None, width: int) -> list[str]:
         for r in ordered
     ]
     labels = [r["layer"] for r in ordered]
-    return _rows_to_lines(
-        labels,
-        [(r["size_bytes"], r["size_bytes"]) for r in ordered],
-        values,
-        scale,
-        _layout(labels, values, width),
-    )
+    layout = _layout(labels, values, width)
+    lines: list[str] = []
+    for registry in registries:
+        if len(registries) > 1:   # each registry's store under its own heading, as in the figure
+            lines.append(_fit(f"in {registry}", width))
+        picked = [i for i, r in enumerate(ordered) if r["registry"] == registry]
+        lines += _rows_to_lines(
+            [labels[i] for i in picked],
+            [(ordered[i]["size_bytes"], ordered[i]["size_bytes"]) for i in picked],
+            [values[i] for i in picked],
+            scale,
+            layout,
+        )
+    return lines
 
 
 def _network(run: dict, until: int | None, width: int) -> list[str]:

@@ -2,7 +2,11 @@
 
 Unlisted links are fast and local. A step's seconds come from its request records alone:
 serial requests one after another; blob transfers in parallel lanes (3 downloads, 5 uploads
-at once, dockerd's defaults) that share each link's bandwidth fairly.
+at once, dockerd's defaults) that share each link's bandwidth fairly. The registries' background
+work (replication) runs in its own lane beside the clients' requests, from the step's start or
+from when the request that caused it is done: nobody waits for it, but the step is not over
+until it is done. Each link's busy seconds come from the same simulation, so a link is never
+busy longer than the step.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from regsim.model.events import BACKGROUND, DOWNLOAD, SERIAL, UPLOAD, RequestEve
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
-LANES = {DOWNLOAD: 3, UPLOAD: 5}
+LANES = {DOWNLOAD: 3, UPLOAD: 5, BACKGROUND: 5}   # background: a registry copying blobs to a replica
 
 
 class NetworkError(ValueError):
@@ -119,116 +123,212 @@ class Network:
 
 @dataclass(slots=True)
 class _Job:
-    latency: float
+    latency: float                               # its round trips, one after another
     bytes: int
-    links: tuple[tuple[str, str], ...]
+    links: tuple[tuple[str, str], ...]           # the links its payload crosses
+    hops: tuple[tuple[tuple[str, str], float], ...] = ()   # each request's link and round trip, in order
     remaining_latency: float = 0.0
     remaining_bytes: float = 0.0
+
+    def busy_links(self, seconds: float) -> list[tuple[tuple[str, str], float, float]]:
+        """The links this job occupies over the next `seconds`: (link, from, to) relative to now.
+
+        While it makes its round trips, each request's link for that request's round trip;
+        afterwards, every link its payload crosses.
+        """
+        if self.remaining_latency <= 0:
+            return [(key, 0.0, seconds) for key in self.links] if self.remaining_bytes > 0 else []
+        spans = []
+        done = self.latency - self.remaining_latency   # round-trip time already behind it
+        elapsed = 0.0
+        for key, latency in self.hops:
+            start, stop = max(elapsed, done), min(elapsed + latency, done + seconds)
+            if stop > start:
+                spans.append((key, start - done, stop - done))
+            elapsed += latency
+        return spans
 
 
 def _job_from(events: Sequence[RequestEvent], network: Network) -> _Job:
     latency = 0.0
     size = 0
     links: list[tuple[str, str]] = []
+    hops: list[tuple[tuple[str, str], float]] = []
     for event in events:
         link = network.link(event.src, event.dst)
         latency += link.latency
+        key = _key(event.src, event.dst)
+        hops.append((key, link.latency))
         if event.bytes:
             size = max(size, event.bytes)   # a mirror streams what it fetches: one payload, two links
-            key = _key(event.src, event.dst)
             if key not in links:
                 links.append(key)
-    return _Job(latency, size, tuple(links), latency, float(size))
+    return _Job(latency, size, tuple(links), tuple(hops), latency, float(size))
 
 
-def _run_parallel(jobs: list[_Job], lanes: int, network: Network) -> float:
-    """Processor-sharing simulation: `lanes` jobs at a time, each link's bandwidth split fairly."""
-    clock = 0.0
-    waiting = list(jobs)
-    active: list[_Job] = []
-    while waiting or active:
-        while waiting and len(active) < lanes:
-            active.append(waiting.pop(0))
-        users: dict[tuple[str, str], int] = {}
-        for job in active:
-            if job.remaining_latency <= 0:
-                for key in job.links:
-                    users[key] = users.get(key, 0) + 1
-        step = float("inf")
-        rates: dict[int, float] = {}
-        for i, job in enumerate(active):
-            if job.remaining_latency > 0:
-                step = min(step, job.remaining_latency)
-            elif job.remaining_bytes > 0 and job.links:
-                rate = min(network.link(*key).bytes_per_second / users[key] for key in job.links)
-                rates[i] = rate
-                step = min(step, job.remaining_bytes / rate)
-            else:
-                step = 0.0
-        clock += step
-        still = []
-        for i, job in enumerate(active):
-            if job.remaining_latency > 0:
-                job.remaining_latency -= step
-                if job.remaining_latency > 1e-12:
-                    still.append(job)
+class _Timeline:
+    """One sequence of requests in simulated time, noting when each link carries something."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.clock = 0.0
+        self.busy: dict[tuple[str, str], list[tuple[float, float]]] = {}
+
+    def _mark(self, key: tuple[str, str], start: float, stop: float) -> None:
+        """The link carries something from `start` to `stop` seconds after the clock."""
+        if stop <= start:
+            return
+        spans = self.busy.setdefault(key, [])
+        begin, end = self.clock + start, self.clock + stop
+        if spans and spans[-1][0] <= begin <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((begin, end))
+
+    def serial(self, event: RequestEvent) -> None:
+        """One request on its own: its round trip, then its bytes over its link."""
+        job = _job_from([event], self.network)
+        seconds = job.latency + (job.bytes / self.network.link(event.src, event.dst).bytes_per_second)
+        self._mark(_key(event.src, event.dst), 0.0, seconds)
+        self.clock += seconds
+
+    def parallel(self, jobs: list[_Job], lanes: int) -> None:
+        """Processor sharing: `lanes` jobs at a time, each link's bandwidth split fairly among the
+        payloads on it; a job first makes its round trips, then moves its payload."""
+        clock = 0.0   # within the batch (added to the timeline's clock at the end, as one sum)
+        waiting = list(jobs)
+        active: list[_Job] = []
+        while waiting or active:
+            while waiting and len(active) < lanes:
+                active.append(waiting.pop(0))
+            users: dict[tuple[str, str], int] = {}
+            for job in active:
+                if job.remaining_latency <= 0:
+                    for key in job.links:
+                        users[key] = users.get(key, 0) + 1
+            step = float("inf")
+            rates: dict[int, float] = {}
+            for i, job in enumerate(active):
+                if job.remaining_latency > 0:
+                    step = min(step, job.remaining_latency)
+                elif job.remaining_bytes > 0 and job.links:
+                    rate = min(self.network.link(*key).bytes_per_second / users[key] for key in job.links)
+                    rates[i] = rate
+                    step = min(step, job.remaining_bytes / rate)
+                else:
+                    step = 0.0
+            for job in active:
+                for key, start, stop in job.busy_links(step):
+                    self._mark(key, clock + start, clock + stop)
+            clock += step
+            still = []
+            for i, job in enumerate(active):
+                if job.remaining_latency > 0:
+                    job.remaining_latency -= step
+                    if job.remaining_latency > 1e-12:
+                        still.append(job)
+                        continue
+                    job.remaining_latency = 0.0
+                    if job.remaining_bytes > 0:
+                        still.append(job)
                     continue
-                job.remaining_latency = 0.0
-                if job.remaining_bytes > 0:
-                    still.append(job)
+                if i in rates:
+                    job.remaining_bytes -= rates[i] * step
+                    if job.remaining_bytes > 1e-6:
+                        still.append(job)
+            active = still
+        self.clock += clock
+
+    def run(self, events: Iterable[RequestEvent]) -> None:
+        """Serial requests one after another; consecutive requests of one parallel lane as a batch."""
+        batch: list[list[RequestEvent]] = []
+        batch_lane = SERIAL
+        jobs_by_id: dict[int, list[RequestEvent]] = {}
+
+        def flush() -> None:
+            if batch:
+                self.parallel([_job_from(group, self.network) for group in batch], LANES.get(batch_lane, 1))
+            batch.clear()
+            jobs_by_id.clear()
+
+        for event in events:
+            if event.lane == SERIAL or event.job < 0:
+                flush()
+                self.serial(event)
                 continue
-            if i in rates:
-                job.remaining_bytes -= rates[i] * step
-                if job.remaining_bytes > 1e-6:
-                    still.append(job)
-        active = still
-    return clock
+            if event.lane != batch_lane:
+                flush()
+                batch_lane = event.lane
+            group = jobs_by_id.get(event.job)
+            if group is None:
+                group = jobs_by_id[event.job] = []
+                batch.append(group)
+            group.append(event)
+        flush()
+
+
+def _covered(spans: list[tuple[float, float]]) -> float:
+    """The length of the union of time spans."""
+    total = 0.0
+    end = -math.inf
+    for start, stop in sorted(spans):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class StepTiming:
+    """How long a step took, and what each link carried during it."""
+
+    seconds: float               # from the step's start until its last request is done
+    client_seconds: float        # the requests clients wait for (every lane but background)
+    background_seconds: float    # the registries' own work (replication), run beside the rest
+    links: dict[tuple[str, str], tuple[int, float]]   # per link: bytes, and seconds it carried something
+
+
+def step_timing(events: Iterable[RequestEvent], network: Network) -> StepTiming:
+    """A step's seconds and per-link usage from one simulation of its requests (latency + bytes/bandwidth).
+
+    The registries' background work runs beside the clients' requests: from the step's start (a copy
+    due in this step), or from the moment the request that caused it was done (a copy made at once).
+    Nobody waits for it, but the step lasts until it is done too. A link is busy while it carries a
+    request's round trip or bytes, so it is never busy longer than the step.
+    """
+    client = _Timeline(network)
+    background = _Timeline(network)
+    sizes: dict[tuple[str, str], int] = {}
+    before: list[RequestEvent] = []      # clients' requests before the first background one
+    after: list[RequestEvent] = []
+    theirs: list[RequestEvent] = []
+    for event in events:
+        if event.status == 0:
+            continue  # it never left
+        key = _key(event.src, event.dst)
+        sizes[key] = sizes.get(key, 0) + event.bytes
+        if event.lane == BACKGROUND:
+            theirs.append(event)
+        else:
+            (after if theirs else before).append(event)
+    client.run(before)
+    background.clock = start = client.clock
+    client.run(after)
+    background.run(theirs)
+    seconds = max(client.clock, background.clock)
+    links = {
+        key: (size, min(seconds, _covered(client.busy.get(key, []) + background.busy.get(key, []))))
+        for key, size in sizes.items()
+    }
+    return StepTiming(seconds, client.clock, background.clock - start if theirs else 0.0, links)
 
 
 def step_seconds(events: Iterable[RequestEvent], network: Network) -> float:
     """Simulated seconds for a step's requests, from first principles (latency + bytes/bandwidth)."""
-    total = 0.0
-    batch: list[list[RequestEvent]] = []
-    batch_lane = SERIAL
-    jobs_by_id: dict[int, list[RequestEvent]] = {}
-
-    def flush() -> float:
-        if not batch:
-            return 0.0
-        jobs = [_job_from(group, network) for group in batch]
-        seconds = _run_parallel(jobs, LANES.get(batch_lane, 1), network)
-        batch.clear()
-        jobs_by_id.clear()
-        return seconds
-
-    for event in events:
-        if event.status == 0 or event.lane == BACKGROUND:
-            continue  # never left the client, or nobody waits for it
-        if event.lane == SERIAL or event.job < 0:
-            total += flush()
-            job = _job_from([event], network)
-            total += job.latency + (job.bytes / network.link(event.src, event.dst).bytes_per_second)
-            continue
-        if event.lane != batch_lane:
-            total += flush()
-            batch_lane = event.lane
-        group = jobs_by_id.get(event.job)
-        if group is None:
-            group = jobs_by_id[event.job] = []
-            batch.append(group)
-        group.append(event)
-    total += flush()
-    return total
+    return step_timing(events, network).seconds
 
 
 def link_usage(events: Iterable[RequestEvent], network: Network) -> dict[tuple[str, str], tuple[int, float]]:
-    """Bytes and busy seconds per link (each request's round trip plus its bytes over the bandwidth)."""
-    usage: dict[tuple[str, str], tuple[int, float]] = {}
-    for event in events:
-        if event.status == 0:
-            continue
-        key = _key(event.src, event.dst)
-        link = network.link(event.src, event.dst)
-        size, seconds = usage.get(key, (0, 0.0))
-        usage[key] = (size + event.bytes, seconds + link.latency + event.bytes / link.bytes_per_second)
-    return usage
+    """Bytes and busy seconds per link: the time it carried a request's round trip or bytes."""
+    return step_timing(events, network).links

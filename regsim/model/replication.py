@@ -1,7 +1,10 @@
 """Geo-replication: a registry copies what is pushed to it to replicas in other regions.
 
-Replication is asynchronous: a push is copied to a replica `lag` steps after it lands, so a
-client reading from the replica too early does not find it yet.
+Replication is asynchronous. `lag: N` means N steps: what is pushed in step k is copied at the
+start of step k+N, before that step's command runs, so the replica serves it from step k+N on
+and a client reading from the replica in steps k..k+N-1 does not find it yet. With lag 0 the
+copy is made in step k itself, right after the manifest lands. The copy is background traffic
+on the link between the two registries: no client waits for it.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ class Replication:
         self.world = world
         self.replicas: dict[str, dict[str, int]] = {}   # origin -> {replica: lag in steps}
         self.pending: list[PendingCopy] = []
-        self.step = 0
+        self.step = 0   # the step under way (0 before the first one begins)
 
     def add(self, origin: Registry, replica: str, lag: int) -> None:
         self.replicas.setdefault(origin.host, {})[replica] = lag
@@ -54,8 +57,8 @@ class Replication:
         for copy in due:
             self._copy(copy)
 
-    def end_step(self) -> None:
-        """Called after each step: time moves on one step and due copies are made."""
+    def begin_step(self) -> None:
+        """Called before each step's command: the next step begins and the copies due in it are made."""
         self.step += 1
         self.run_due()
 
@@ -80,13 +83,14 @@ class Replication:
                     world.send(
                         copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/blobs/{digest}",
                         partial(_link, replica, target, blob),
-                        f"replicate a blob to {copy.replica}", lane=BACKGROUND, sent=blob.size,
+                        f"replicate a blob to {copy.replica}", lane=BACKGROUND, job=world.new_job(),
+                        sent=blob.size,
                     )[1].outcome = "replicated"
             tag = copy.tag if item is manifest else None
             world.send(
                 copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
                 partial(_store_manifest, replica, copy.repository, item, tag),
-                f"replicate the manifest to {copy.replica}", lane=BACKGROUND, sent=len(item.raw),
+                f"replicate the manifest to {copy.replica}", lane=BACKGROUND, job=-1, sent=len(item.raw),
             )[1].outcome = "replicated"
 
 

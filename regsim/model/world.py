@@ -50,10 +50,13 @@ class World:
     def manifest_stored(self, registry: str, repository: str, digest: str, tag: str | None) -> None:
         self.replication.schedule(registry, repository, digest, tag)
 
+    def begin_step(self) -> None:
+        """Open a step: copies due to replicas by now are made first (background requests)."""
+        self.replication.begin_step()
+
     def end_step(self, seconds: float = 0.0) -> None:
-        """Close a step: simulated time moves on, and replication catches up."""
+        """Close a step: simulated time moves on by the step's seconds."""
         self.now += seconds
-        self.replication.end_step()
 
     def current_time(self) -> float:
         return self.now

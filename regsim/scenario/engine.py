@@ -15,7 +15,7 @@ import regsim.model.push  # noqa: F401
 from regsim.model.events import Outcome, RequestEvent
 from regsim.model.gc import collect_garbage
 from regsim.model.names import parse_reference
-from regsim.model.network import NetworkError, link_usage, step_seconds
+from regsim.model.network import NetworkError, step_timing
 from regsim.model.units import format_seconds, format_size, parse_duration
 from regsim.model.world import World
 from regsim.scenario.commands import Command
@@ -128,14 +128,15 @@ def _registry_command(world: World, command: Command) -> Outcome:
 def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     """Run one step in `world` (mutating it) and return its record."""
     events: list[RequestEvent] = world.capture()
+    world.begin_step()   # replication due by this step lands before the command runs
     if step.command is None:
         outcome = Outcome()
     else:
         outcome = execute(world, scenario, step.actor, step.command)
-    seconds = step_seconds(events, world.network)
-    usage = link_usage(events, world.network)
-    world.end_step(seconds)
-    return make_record(scenario, step, outcome, events, seconds, usage, world)
+    timing = step_timing(events, world.network)
+    world.end_step(timing.seconds)
+    return make_record(scenario, step, outcome, events, timing.seconds, timing.links, world,
+                       background_seconds=timing.background_seconds)
 
 
 def replay(scenario: Scenario) -> Run:

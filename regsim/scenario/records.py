@@ -1,8 +1,10 @@
 """The step record: one definition of what a step did, shared by `play --json`, the app and the charts.
 
-"Saved" is defined once, here: naive minus actual layer bytes, where *naive* is what the
-step would have moved if whole images always travelled (every layer of every image pushed
-or pulled) and *actual* is the layer bytes that crossed the acting client's link.
+"Saved" is defined once, here: naive minus actual layer bytes, where *actual* is the layer
+bytes that crossed the acting client's link and *naive* is what the step would have moved if
+whole images always travelled (every layer of every image pushed or pulled). Naive counts only
+a command that succeeded: a refused or failed push or pull moved what it moved and delivered
+nothing, so its naive equals its actual and it saves nothing.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class StepRecord:
     layers_skipped: int = 0
     layers_pulled: int = 0
     cache_hits: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0             # from the step's start until its last request is done
+    background_seconds: float = 0.0  # how long the registries' background work (replication) ran
     clock: float = 0.0
     links: list[dict[str, Any]] = field(default_factory=list)
     storage: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -99,6 +102,7 @@ class StepRecord:
             "layers_pulled": self.layers_pulled,
             "cache_hits": self.cache_hits,
             "seconds": round(self.seconds, 6),
+            "background_seconds": round(self.background_seconds, 6),
             "clock_seconds": round(self.clock, 6),
             "links": self.links,
             "storage": self.storage,
@@ -113,6 +117,7 @@ def make_record(
     seconds: float,
     usage: dict[tuple[str, str], tuple[int, float]],
     world: World,
+    background_seconds: float = 0.0,
 ) -> StepRecord:
     command = step.command
     record = StepRecord(
@@ -129,6 +134,7 @@ def make_record(
         requests=list(events),
         blobs=list(outcome.blobs),
         seconds=seconds,
+        background_seconds=background_seconds,
         clock=world.now,
     )
     for blob in outcome.blobs:
@@ -154,6 +160,10 @@ def make_record(
             record.layers_pulled += 1
             if blob.how == MIRROR_HIT:
                 record.cache_hits += 1
+    if not outcome.ok:
+        # A failed command delivered no image, whole or not: it moved what it moved and saved nothing.
+        record.naive_layer_bytes_up = record.layer_bytes_up
+        record.naive_layer_bytes_down = record.layer_bytes_down
     record.links = [
         {"between": [a, b], "bytes": size, "seconds": round(busy, 6)} for (a, b), (size, busy) in sorted(usage.items())
     ]
@@ -172,6 +182,7 @@ def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
     records = run.records if until is None else run.records[:until]
     world = run.worlds[len(records)]
     images: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    manifests: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}
     for client in world.clients.values():
         names.update(client.layer_names)
@@ -179,6 +190,12 @@ def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
         images[host] = {
             tag: [{"digest": d.digest, "layer": names.get(d.digest), "size": d.size} for d in layers]
             for tag, layers in registry.tagged_images().items()
+        }
+        manifests[host] = {
+            f"{name}:{tag}": digest
+            for name, repo in sorted(registry.repositories.items())
+            for tag, digest in sorted(repo.tags.items())
+            if f"{name}:{tag}" in images[host]
         }
     return {
         "scenario": run.scenario.id,
@@ -194,4 +211,5 @@ def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
             ],
         },
         "images": images,
+        "manifests": manifests,
     }

@@ -47,7 +47,11 @@ def render_step(record: StepRecord, total: int) -> str:
         lines.append(f"  layer bytes: {format_size(record.layer_bytes)} moved, "
                      f"{format_size(record.naive_layer_bytes)} if whole images travelled; saved {format_size(saved)}{share}")
     if record.requests:
-        lines.append(f"  time: {format_seconds(record.seconds)}")
+        background = ""
+        if record.background_seconds:
+            background = (f" (replication ran in the background for {format_seconds(record.background_seconds)}; "
+                          "no client waited for it)")
+        lines.append(f"  time: {format_seconds(record.seconds)}{background}")
     if not record.ok:
         lines.append(f"  ✗ {record.error}: {record.message}")
     return "\n".join(lines) + "\n"
