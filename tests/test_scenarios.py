@@ -114,3 +114,16 @@ def test_a_failed_step_never_claims_a_saving(path) -> None:  # type: ignore[no-u
             assert step["saved_layer_bytes"] == 0, where
             assert step["naive_layer_bytes_up"] == step["layer_bytes_up"], where
             assert step["naive_layer_bytes_down"] == step["layer_bytes_down"], where
+
+
+def test_the_mirror_replay_shows_each_layer_crossing_the_wan_once(capsys):
+    """The dedup saving is zero for a mirror; the point is on the links, and the replay shows it."""
+    assert main(["play", "mirror-near-site"]) == 0
+    out = capsys.readouterr().out
+    wan = "mirror.site.example ↔ registry.example"
+    step_lines = [line for line in out.splitlines() if line.startswith("  links: ")]
+    assert f"{wan} 370MB" in step_lines[0]          # the cold mirror fetches every layer once
+    assert all(f"{wan} 0B" in line for line in step_lines[1:])   # then the servers' pulls stay on the LAN
+    footer = out.splitlines()[-1]
+    assert footer.startswith("Bytes per link: ") and f"{wan} 370MB" in footer
+    assert "mirror.site.example ↔ srv2 370MB" in footer

@@ -46,6 +46,11 @@ def render_step(record: StepRecord, total: int) -> str:
         share = f" ({100 * saved / record.naive_layer_bytes:.0f}%)" if record.naive_layer_bytes else ""
         lines.append(f"  layer bytes: {format_size(record.layer_bytes)} moved, "
                      f"{format_size(record.naive_layer_bytes)} if whole images travelled; saved {format_size(saved)}{share}")
+    links = [link for link in record.links if link["bytes"] or link["seconds"]]
+    if len(links) > 1:  # where the bytes went: a mirror's LAN and WAN, a replica's link, ...
+        lines.append("  links: " + "; ".join(
+            f"{link['between'][0]} ↔ {link['between'][1]} {format_size(link['bytes'])} "
+            f"in {format_seconds(link['seconds'])}" for link in links))
     if record.requests:
         background = ""
         if record.background_seconds:
@@ -65,4 +70,13 @@ def render_run(run: Run) -> str:
     share = f" ({100 * (naive - moved) / naive:.0f}%)" if naive else ""
     footer = (f"\nIn all: {format_size(moved)} of layers moved; whole images would have moved "
               f"{format_size(naive)}; saved {format_size(naive - moved)}{share}.\n")
+    per_link: dict[tuple[str, str], int] = {}
+    for record in run.records:
+        for link in record.links:
+            key = (link["between"][0], link["between"][1])
+            per_link[key] = per_link.get(key, 0) + link["bytes"]
+    if len([total for total in per_link.values() if total]) > 1:
+        footer += "Bytes per link: " + "; ".join(
+            f"{a} ↔ {b} {format_size(total)}" for (a, b), total in sorted(per_link.items(), key=lambda kv: -kv[1])
+            if total) + ".\n"
     return header + body + footer
