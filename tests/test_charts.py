@@ -563,3 +563,28 @@ def test_a_run_is_not_changed_by_charting_it(run, tmp_path):
         terminal_lines(run, kind, 80)
     export(run, "network", tmp_path / "n.csv")
     assert run == before
+
+
+@pytest.mark.parametrize("name", ["shared-base", "ci-pipeline", "second-version"])
+def test_the_saved_label_covers_neither_line(name):
+    """The bold "saved" label sits in the gap between the actual and the naive line."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = make_figure(bundled_run(name), "transfer")
+    ax = fig.axes[0]
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (label,) = [t for t in ax.texts if t.get_text().startswith("saved:")]
+    box = label.get_window_extent(renderer)
+    for line in ax.get_lines():
+        xs, ys = line.get_xdata(), line.get_ydata()
+        if len(xs) < 2:
+            continue
+        # Points every few pixels along the line, in screen coordinates.
+        dense_x = np.concatenate([np.linspace(a, b, 200) for a, b in zip(xs[:-1], xs[1:])])
+        dense_y = np.concatenate([np.linspace(a, b, 200) for a, b in zip(ys[:-1], ys[1:])])
+        points = ax.transData.transform(np.column_stack([dense_x, dense_y]))
+        inside = [(px, py) for px, py in points if box.x0 < px < box.x1 and box.y0 < py < box.y1]
+        assert not inside, f"{line.get_label()} runs through the label in {name}"

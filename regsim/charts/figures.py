@@ -28,6 +28,7 @@ from regsim.charts.units import axis_unit, format_bytes, format_percent, unit_sy
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 MAX_TICK_LABELS = 14  # more step labels than this on a 10-inch axis collide
 
@@ -138,7 +139,7 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
                 "shrinkB": 0,
             },
         )
-        ax.text(
+        saved_label = ax.text(
             xs[-1] - 0.12,
             (actual[-1] + naive[-1]) / 2,
             saved_text,
@@ -190,7 +191,47 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
         ),
     ]
     ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.9)
+    if saved > 0:
+        _clear_of_lines(fig, ax, saved_label)
     return fig
+
+
+def _clear_of_lines(fig: Figure, ax: Axes, label: Text) -> None:
+    """Move `label` up or down to the nearest height where no line and not the legend runs
+    through it, preferring where it stands (between the two lines, by the arrow)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()   # lays the figure out, so screen positions are final
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = label.get_window_extent(renderer)
+    area = ax.get_window_extent(renderer)
+    margin = 4.0
+    points = []
+    for line in ax.get_lines():
+        xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if len(xs) > 1:
+            dense = np.column_stack([
+                np.concatenate([np.linspace(a, b, 100) for a, b in zip(xs[:-1], xs[1:])]),
+                np.concatenate([np.linspace(a, b, 100) for a, b in zip(ys[:-1], ys[1:])]),
+            ])
+            points.append(ax.transData.transform(dense))
+    near = np.concatenate(points) if points else np.empty((0, 2))
+    near = near[(near[:, 0] > box.x0 - margin) & (near[:, 0] < box.x1 + margin)]
+    legend = ax.get_legend()
+    legend_box = legend.get_window_extent(renderer) if legend is not None else None
+    half = box.height / 2 + margin
+    centre = (box.y0 + box.y1) / 2
+    heights = np.arange(area.y0 + half, area.y1 - half, 2.0)
+    for y in sorted(heights, key=lambda h: (abs(h - centre), h)):
+        if np.any(np.abs(near[:, 1] - y) < half):
+            continue
+        if (legend_box is not None and legend_box.x1 > box.x0 and legend_box.x0 < box.x1
+                and legend_box.y0 - half < y < legend_box.y1 + half):
+            continue
+        label.set_y(ax.transData.inverted().transform((box.x0, y))[1])
+        return
 
 
 def storage_figure(run: dict, until: int | None = None) -> Figure:
