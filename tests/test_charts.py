@@ -18,7 +18,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 import pytest
@@ -583,8 +583,8 @@ def test_the_saved_label_covers_neither_line(name):
         if len(xs) < 2:
             continue
         # Points every few pixels along the line, in screen coordinates.
-        dense_x = np.concatenate([np.linspace(a, b, 200) for a, b in zip(xs[:-1], xs[1:])])
-        dense_y = np.concatenate([np.linspace(a, b, 200) for a, b in zip(ys[:-1], ys[1:])])
+        dense_x = np.concatenate([np.linspace(a, b, 200) for a, b in pairwise(xs)])
+        dense_y = np.concatenate([np.linspace(a, b, 200) for a, b in pairwise(ys)])
         points = ax.transData.transform(np.column_stack([dense_x, dense_y]))
         inside = [(px, py) for px, py in points if box.x0 < px < box.x1 and box.y0 < py < box.y1]
         assert not inside, f"{line.get_label()} runs through the label in {name}"

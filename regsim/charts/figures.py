@@ -7,6 +7,7 @@ global state, no GUI backend, safe to draw from a worker thread.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -213,8 +214,8 @@ def _clear_of_lines(fig: Figure, ax: Axes, label: Text) -> None:
         xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
         if len(xs) > 1:
             dense = np.column_stack([
-                np.concatenate([np.linspace(a, b, 100) for a, b in zip(xs[:-1], xs[1:])]),
-                np.concatenate([np.linspace(a, b, 100) for a, b in zip(ys[:-1], ys[1:])]),
+                np.concatenate([np.linspace(a, b, 100) for a, b in itertools.pairwise(xs)]),
+                np.concatenate([np.linspace(a, b, 100) for a, b in itertools.pairwise(ys)]),
             ])
             points.append(ax.transData.transform(dense))
     near = np.concatenate(points) if points else np.empty((0, 2))
