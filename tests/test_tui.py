@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, ListView, Static
+from textual.widgets import DataTable, Footer, ListView, Static
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.model.units import format_size
@@ -480,6 +480,64 @@ async def test_help_on_home_lists_its_keys() -> None:
         await pilot.press("question_mark")
         shown = text(app.screen.query_one("#help-text", Static))
         assert "Open" in shown and "Quit" in shown
+
+
+def footer_keys(app: RegsimApp) -> list[str]:
+    """The keys the footer shows, as `key description`."""
+    footer = app.screen.query_one(Footer)
+    return [f"{key.key_display} {key.description}" for key in footer.query("FooterKey")]
+
+
+async def open_screen(pilot, where: str) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await app.lessons_shown.wait()
+    await pilot.pause()
+    if where == "lesson":
+        assert app.open_lesson("what-is-an-image", 2)  # the page has the focus
+    elif where == "quiz":
+        assert app.open_quiz(None)
+    elif where in ("player", "chart", "sandbox"):
+        assert app.open_scenario("mirror-near-site")
+        await pilot.pause()
+        await pilot.press("n")
+        if where != "player":
+            await pilot.press("c" if where == "chart" else "s")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(
+    ("where", "essential"),
+    [
+        ("home", ["? Help", "q Quit"]),
+        ("lesson", ["? Help", "q Lessons"]),
+        ("quiz", ["? Help", "q Home"]),
+        ("player", ["? Help", "q Quit", "esc Scenarios"]),
+        ("chart", ["? Help", "q Quit", "esc Back"]),
+        ("sandbox", ["f1 Help", "esc Leave"]),
+    ],
+)
+async def test_at_80x24_the_footer_fits_and_shows_help_and_how_to_leave(
+    where: str, essential: list[str], tmp_path: Path
+) -> None:
+    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    async with app.run_test(size=SMALL) as pilot:
+        await open_screen(pilot, where)
+        footer = app.screen.query_one(Footer)
+        assert footer.virtual_size.width <= footer.size.width == 80, footer_keys(app)  # no key cut off
+        shown = footer_keys(app)
+        for key in essential:
+            assert key in shown, (key, shown)
+
+
+async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None:
+    app = RegsimApp("mirror-near-site")
+    async with app.run_test(size=SMALL) as pilot:
+        shown = footer_keys(app)
+        assert "g Start" not in shown and "G End" not in shown and "v View" not in shown
+        assert "v: requests ledger world" in text(app.screen.query_one("#view-switch", Static))
+        await pilot.press("question_mark")
+        help_text = text(app.screen.query_one("#help-text", Static))
+        assert all(word in help_text for word in ("Start", "End", "View"))
 
 
 async def test_q_quits() -> None:
