@@ -19,6 +19,7 @@ from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.views.ledger import run_totals, step_totals
+from regsim.tui.views.output import column_starts, fit_tables
 from regsim.tui.views.requests import request_row, shorten_path
 from regsim.tui.views.world import world_nodes
 from regsim.tui.widgets.request_log import RequestLog
@@ -604,6 +605,28 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         assert isinstance(app.screen.query_one(ListView).highlighted_child, LessonItem)
 
 
+def test_output_tables_lose_their_padding_and_other_lines_stay() -> None:
+    lines = [
+        f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE",
+        f"{'registry.example/team/app':<40} {'v1':<12} {'5f8ee423db7d':<14} 16.5MB",
+        f"{'app':<40} {'v1-debug':<12} {'0a1b2c3d4e5f':<14} 18.5MB",
+        "",
+        "v1: digest: sha256:4916eca6fa615cf7b269a121c67e8616713831 size: 1234",
+    ]
+    assert fit_tables(lines) == [
+        "REPOSITORY                 TAG       IMAGE ID      SIZE",
+        "registry.example/team/app  v1        5f8ee423db7d  16.5MB",
+        "app                        v1-debug  0a1b2c3d4e5f  18.5MB",
+        "",
+        lines[4],
+    ]
+    # A row that does not line up under its header leaves the table as it is.
+    crooked = [lines[0], "x" * 45 + " v1 5f8ee423db7d 16.5MB"]
+    assert fit_tables(crooked) == crooked
+    assert column_starts("Successfully built 5f8ee423db7d") is None
+    assert column_starts("Status: Downloaded newer image") is None
+
+
 @pytest.mark.parametrize(
     "module",
     [
@@ -613,6 +636,7 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         "regsim.tui.views.catalog",
         "regsim.tui.views.sandbox",
         "regsim.tui.views.chart",
+        "regsim.tui.views.output",
     ],
 )
 def test_view_models_do_not_load_textual(module: str) -> None:

@@ -32,6 +32,7 @@ from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.quiz import QuizScreen
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.widgets.question_card import QuestionCard
+from regsim.tui.widgets.step_panels import DonePanel
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -214,6 +215,20 @@ async def test_a_numeric_prediction_shows_the_misconception_of_the_number_given(
         assert card.locked and screen.player.position == question.step
         shown = verdict_text(card).replace("\n", " ")
         assert why_six in shown and "The answer: 1 layer." in shown
+
+
+async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=3)  # ends with docker images
+        record = screen.player.current
+        assert record is not None and record.output[0].startswith("REPOSITORY")
+        output = screen.query_one(DonePanel).query_one(".done-output", Static)
+        assert output.region.height == len(record.output)  # one row per line
+        shown = text(output).splitlines()
+        assert shown[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"]
+        assert shown[1].split() == ["registry.example/team/app", "v1", "5f8ee423db7d", "16.5MB"]
+        assert max(map(len, shown)) <= output.region.width
 
 
 async def test_an_unreadable_answer_is_not_counted_as_a_try(
