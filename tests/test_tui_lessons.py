@@ -398,6 +398,33 @@ async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs(
         ].get("default", {}).get("lessons", {})  # a practice round leaves the lesson's score alone
 
 
+async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
+    progress: Path,
+) -> None:
+    def label_of(card: QuestionCard) -> str:
+        return text(card.query_one(".question-label", Static)).split(" · ", 1)[1]
+
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image")
+        in_lesson = cards(app)[0]
+        before_in_lesson = label_of(in_lesson)
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert in_lesson.locked
+        after_in_lesson = label_of(in_lesson)
+        assert before_in_lesson == "Predict, before step 1 (alice-builds) runs"
+        assert after_in_lesson == "Predict: step 1 (alice-builds) has run"
+        await pilot.press("q")
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        in_quiz = cards(app)[0]
+        assert label_of(in_quiz) == before_in_lesson
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert in_quiz.locked and label_of(in_quiz) == after_in_lesson
+
+
 async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path) -> None:
     app = RegsimApp(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:

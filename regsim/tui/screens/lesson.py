@@ -19,7 +19,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 
 from regsim.scenario.engine import Player
 from regsim.tui.views.lessons import LessonTour
-from regsim.tui.views.quiz import label, score_line
+from regsim.tui.views.quiz import score_line
 from regsim.tui.widgets.question_card import NUMBER_START, QuestionCard
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
@@ -88,15 +88,10 @@ class LessonScreen(Screen[None]):
         box = self.query_one("#page-questions", Vertical)
         await box.remove_children()
         items = tour.questions()
-        cards = [
-            QuestionCard(
-                item,
-                label(item.question, i, len(items), tour.step_label(item.question)),
-                tour.restored(item),
-                label(item.question, i, len(items), tour.step_label(item.question), ran=True),
-            )
-            for i, item in enumerate(items, start=1)
-        ]
+        cards = []
+        for i, item in enumerate(items, start=1):
+            title, done_title = tour.titles(item.question, i, len(items))
+            cards.append(QuestionCard(item, title, tour.restored(item), done_title))
         if cards:
             await box.mount_all(cards)
         self.sim.seek(tour.sim_position())
