@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, ListView, Markdown, OptionList, Static
 
 from regsim.bundled import content_dir, find_scenario
@@ -91,6 +92,16 @@ async def open_lesson(pilot, lesson_id: str, page: int = 0) -> LessonScreen:  # 
     assert pilot.app.open_lesson(lesson_id, page)
     await pilot.pause()
     return lesson_screen(pilot.app)
+
+
+async def type_quickly(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Keys as a quick typist (or tmux send-keys) delivers them: every one is waiting before the
+    app handles the first. (`pilot.press` waits for the app after each key: a slow typist.)"""
+    for key in keys:
+        character = {"enter": "\r", "backspace": "\x7f"}.get(key, key if len(key) == 1 else None)
+        pilot.app.post_message(events.Key(key, character))
+    await pilot.pause()
+    await pilot.pause()
 
 
 # ----- home -------------------------------------------------------------------------------------
@@ -215,6 +226,52 @@ async def test_a_numeric_prediction_shows_the_misconception_of_the_number_given(
         assert card.locked and screen.player.position == question.step
         shown = verdict_text(card).replace("\n", " ")
         assert why_six in shown and "The answer: 1 layer." in shown
+
+
+@pytest.mark.parametrize("speed", ["quick", "slow"])
+async def test_a_size_typed_on_the_page_arrives_whole_in_the_box_and_is_graded(
+    lessons: LessonSet, progress: Path, speed: str
+) -> None:
+    lesson = lessons.get("what-is-an-image")
+    assert lesson is not None
+    question = lesson.pages[2].questions[0]
+    assert question.kind == "numeric" and question.answer == 2_000_000  # 2MB
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, lesson.id, page=2)
+        card = cards(app)[0]
+        assert app.focused is app.screen.query_one("#lesson-page")  # the page, not the box
+        if speed == "quick":
+            await type_quickly(pilot, "2", "M", "B", "enter")
+        else:
+            await pilot.press("2", "M", "B", "enter")
+        await pilot.pause()
+        assert card.query_one(Input).value == "2MB"
+        assert card.locked and "Right: 2MB" in verdict_text(card)
+        assert saved(progress, lesson.id)["answers"][question.id]["correct"] is True
+
+
+async def test_keys_typed_after_the_first_digit_keep_their_order(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        box = cards(app)[0].query_one(Input)
+        await type_quickly(pilot, "1", "2", ".", "5", "M", "B", "backspace", "B")
+        assert app.focused is box and box.value == "12.5MB"
+        await pilot.press("x")  # typed in the box itself: added at the end, nothing selected
+        assert box.value == "12.5MBx"
+
+
+async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        card = cards(app)[0]
+        await pilot.press(*"18.5MB", "enter")
+        assert card.query_one(Input).value == "18.5MB"
+        assert "try again" in verdict_text(card) and not card.locked
+        await pilot.press("2", "M", "B", "enter")
+        assert card.query_one(Input).value == "2MB" and "Right" in verdict_text(card)
 
 
 async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path) -> None:
@@ -396,6 +453,20 @@ async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs(
         assert not progress.exists() or lesson.id not in json.loads(progress.read_text())[
             "learners"
         ].get("default", {}).get("lessons", {})  # a practice round leaves the lesson's score alone
+
+
+async def test_a_size_typed_quickly_in_a_quiz_is_graded_whole(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        card = next(card for card in cards(app) if card.item.question.id == "second-image-disk")
+        box = card.query_one(Input)
+        while app.focused is not box:
+            await pilot.press("tab")
+        await type_quickly(pilot, "2", "M", "B", "enter")
+        assert box.value == "2MB" and card.locked and "Right: 2MB" in verdict_text(card)
 
 
 async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 from regsim.scenario.engine import Player
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.views.quiz import score_line
-from regsim.tui.widgets.question_card import NUMBER_START, QuestionCard
+from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
 
@@ -124,14 +124,23 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-page", VerticalScroll).focus()
 
     def on_key(self, event: events.Key) -> None:
-        if (
-            event.character
-            and event.character in NUMBER_START
-            and not isinstance(self.focused, Input)
-        ):
+        """A digit typed on the page starts the answer in the box. Keys typed right after it
+        may already be on their way to the page; they reach here, and go to the box too."""
+        if not (event.is_printable and event.character):
+            return
+        focused = self.focused
+        if isinstance(focused, AnswerInput):
+            # The box stops every printable key it receives, so this one was sent elsewhere
+            # before the focus moved into the box.
+            focused.add_typed(event.character)
+            event.stop()
+            event.prevent_default()
+            return
+        if event.character in NUMBER_START and not isinstance(focused, Input):
             for card in self.query(QuestionCard):
                 if card.type_into(event.character):
                     event.stop()
+                    event.prevent_default()
                     return
 
     def tell_problems(self) -> None:

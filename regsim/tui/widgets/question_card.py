@@ -36,6 +36,27 @@ class AnswerInput(Input):
             return False
         return super().check_action(action, parameters)
 
+    def start_typing(self, character: str) -> None:
+        """Take the focus now, with `character` as the start of a new answer.
+
+        The focus moves at once (not on the next turn of the event loop, as `focus()` does), so
+        the keys typed right after it come here; and the text is not selected on focus, so the
+        next key adds to it instead of replacing it."""
+        self.select_on_focus = False  # until the box is left: tab back in selects as usual
+        self.screen.set_focus(self)
+        self.value = character
+        self.cursor_position = len(self.value)
+
+    def add_typed(self, character: str) -> None:
+        """A character typed while the focus was on its way here: added as if typed in the box."""
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(character)
+        else:
+            self.replace(character, *self.selection)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.select_on_focus = True  # (Textual also runs Input's own blur handler)
+
     async def _on_key(self, event: events.Key) -> None:
         if not self.value and event.is_printable and event.character not in NUMBER_START:
             # No answer starts with this: it is one of the screen's keys (h, r, n, p, q, ?).
@@ -120,8 +141,7 @@ class QuestionCard(Vertical):
         if self.locked:
             return False
         for box in self.query(AnswerInput):
-            box.focus()
-            box.insert_text_at_cursor(character)
+            box.start_typing(character)
             return True
         return False
 
@@ -144,6 +164,9 @@ class QuestionCard(Vertical):
         )
         for widget in self.query("OptionList, AnswerInput"):
             widget.disabled = self.locked
+        if verdict is not None and verdict.tone in ("retry", "error"):
+            for box in self.query(AnswerInput):
+                box.select_all()  # the next answer typed replaces the one just graded
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
