@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import Input, ListView, Markdown, OptionList, Static
+from textual.widgets import Footer, Input, ListView, Markdown, OptionList, Static
 
 from regsim.bundled import content_dir, find_scenario
 from regsim.lessons.commands import curriculum
@@ -92,6 +92,12 @@ async def open_lesson(pilot, lesson_id: str, page: int = 0) -> LessonScreen:  # 
     assert pilot.app.open_lesson(lesson_id, page)
     await pilot.pause()
     return lesson_screen(pilot.app)
+
+
+def footer_keys(app: RegsimApp) -> list[str]:
+    """The keys the footer shows, as `key description`."""
+    footer = app.screen.query_one(Footer)
+    return [f"{key.key_display} {key.description}" for key in footer.query("FooterKey")]
 
 
 async def type_quickly(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
@@ -272,6 +278,37 @@ async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path)
         assert "try again" in verdict_text(card) and not card.locked
         await pilot.press("2", "M", "B", "enter")
         assert card.query_one(Input).value == "2MB" and "Right" in verdict_text(card)
+
+
+async def test_escape_in_the_answer_box_goes_back_to_the_page_then_to_the_lessons(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=2)
+        box = cards(app)[0].query_one(Input)
+        await pilot.press("2")
+        assert app.focused is box
+        assert footer_keys(app) == ["esc Leave box"]  # q would type a q here; esc is the way out
+        await pilot.press("escape")
+        assert app.screen is screen and app.focused is screen.query_one("#lesson-page")
+        assert box.value == "2"  # nothing typed is lost
+        assert "q Lessons" in footer_keys(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        cards(app)[0].query_one(Input).focus()
+        await pilot.press("question_mark")
+        shown = text(app.screen.query_one("#help-text", Static))
+        for words in ("Hint", "Reveal", "esc, q", "esc in an answer box goes back to the page"):
+            assert words in shown, words
 
 
 async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path) -> None:

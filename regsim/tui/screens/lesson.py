@@ -55,6 +55,7 @@ class LessonScreen(Screen[None]):
         "Choose an answer with ↑ ↓ and commit it with Enter; type a number or a size (2.3MB) and press Enter.",
         "A prediction locks when you commit it; then the simulator runs the step and the answer is explained.",
         "tab moves between the questions of a page; h and r act on the question you are in.",
+        "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
     )
 

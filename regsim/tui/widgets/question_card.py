@@ -6,10 +6,12 @@ grades through the view models and hands back a `Verdict` to show.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
@@ -29,7 +31,18 @@ NUMBER_START = set("0123456789.,+-")
 
 class AnswerInput(Input):
     """The box for a number or size. While it is empty, letters and ← → fall through to the
-    screen's keys (h hint, r reveal, n/p and ← → pages), since no answer starts with them."""
+    screen's keys (h hint, r reveal, n/p and ← → pages), since no answer starts with them.
+    Esc leaves the box for the page around it (esc there leaves the screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "leave_box",
+            "Leave box",
+            key_display="esc",
+            tooltip="Back to the page (esc again leaves it)",
+        ),
+    ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("cursor_left", "cursor_right") and not self.value:
@@ -57,6 +70,14 @@ class AnswerInput(Input):
     def _on_blur(self, event: events.Blur) -> None:
         self.select_on_focus = True  # (Textual also runs Input's own blur handler)
 
+    def action_leave_box(self) -> None:
+        """Focus the scrolling page the box sits in (the lesson page, the quiz)."""
+        for node in self.ancestors:
+            if isinstance(node, ScrollableContainer) and node.focusable:
+                self.screen.set_focus(node, scroll_visible=False)
+                return
+        self.screen.set_focus(None)
+
     async def _on_key(self, event: events.Key) -> None:
         if not self.value and event.is_printable and event.character not in NUMBER_START:
             # No answer starts with this: it is one of the screen's keys (h, r, n, p, q, ?).
@@ -67,6 +88,8 @@ class AnswerInput(Input):
                 for binding in getattr(type(node), "BINDINGS", []):
                     keys = binding.key.split(",") if isinstance(binding, Binding) else []
                     if event.key in keys and node.check_action(binding.action, ()):
+                        if binding.action == "help":
+                            self.action_leave_box()  # help lists the keys of the page
                         await node.run_action(binding.action)
                         return
 
