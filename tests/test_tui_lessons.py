@@ -33,6 +33,7 @@ from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.quiz import QuizScreen
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.widgets.question_card import QuestionCard
+from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.step_panels import DonePanel
 
 WIDE = (120, 40)
@@ -311,6 +312,56 @@ async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
             assert words in shown, words
 
 
+async def test_tab_off_the_choices_marks_the_page_and_enter_goes_back_to_them(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=1)  # a step with no requests
+        page = screen.query_one("#lesson-page")
+        options = cards(app)[0].query_one(OptionList)
+        assert app.focused is options and page.styles.border_left[0] == "blank"
+        await pilot.press("tab")  # the empty request table is skipped
+        assert app.focused is page and page.styles.border_left[0] == "outer"  # the mark
+        await pilot.press("down", "enter")
+        assert app.focused is options and page.styles.border_left[0] == "blank"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert cards(app)[0].item.state.attempts == 1  # (b) was committed
+
+
+async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-a-registry", page=1)  # a push: requests
+        page = screen.query_one("#lesson-page")
+        box = screen.query_one("#requests-box")
+        options = cards(app)[0].query_one(OptionList)
+        assert app.focused is options and options.highlighted is not None
+        unmarked = box.styles.border_top
+        await pilot.press("tab")
+        assert isinstance(app.focused, RequestLog) and box.styles.border_top != unmarked
+        await pilot.press("tab")
+        assert app.focused is page and page.styles.border_left[0] == "outer"
+        assert box.styles.border_top == unmarked
+        await pilot.press("tab")
+        assert app.focused is options
+
+
+async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_lesson(pilot, "what-is-a-registry", page=1)
+        options = cards(app)[0].query_one(OptionList)
+        assert app.focused is options
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.focused, RequestLog) and app.focused.region.width > 0
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.focused is options and screen.query_one("#lesson-page").region.width == 80
+
+
 async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path) -> None:
     app = RegsimApp(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
@@ -531,6 +582,26 @@ async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
         await pilot.press("0", "enter")
         await pilot.pause()
         assert in_quiz.locked and label_of(in_quiz) == after_in_lesson
+
+
+async def test_escape_in_a_quiz_box_goes_back_to_the_list_and_enter_to_the_question(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        box = cards(app)[0].query_one(Input)
+        assert app.focused is box
+        await pilot.press("escape")
+        listing = app.screen.query_one("#quiz-questions")
+        assert isinstance(app.screen, QuizScreen) and app.focused is listing
+        assert listing.styles.border_left[0] == "outer"
+        await pilot.press("enter")
+        assert app.focused is box
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path) -> None:

@@ -21,6 +21,7 @@ from regsim.scenario.engine import Player
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.views.quiz import score_line
 from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
+from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
 
@@ -49,12 +50,20 @@ class LessonScreen(Screen[None]):
         Binding(
             "escape,q", "leave", "Lessons", key_display="q", tooltip="Back to the list of lessons"
         ),
+        Binding(
+            "enter",
+            "answer",
+            "Answer",
+            show=False,
+            tooltip="From the page: back to the open question (its choices or its box)",
+        ),
     ]
 
     HELP_NOTES = (
         "Choose an answer with ↑ ↓ and commit it with Enter; type a number or a size (2.3MB) and press Enter.",
         "A prediction locks when you commit it; then the simulator runs the step and the answer is explained.",
-        "tab moves between the questions of a page; h and r act on the question you are in.",
+        "tab moves between the page, its questions and the simulator's requests, and marks the one it is on.",
+        "Enter on the page goes back to the open question; h and r act on the question you are in.",
         "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
     )
@@ -218,11 +227,22 @@ class LessonScreen(Screen[None]):
         card.bring_verdict_into_view()
         self.tell_problems()
 
+    def action_answer(self) -> None:
+        card = self.card_in_play()
+        if card is not None:
+            card.focus_answer()
+
     def action_switch_view(self) -> None:
         self.sim.switch_detail()
 
     def action_switch_side(self) -> None:
+        """The focus follows: the request table (when it has rows), or back to the question."""
         self.toggle_class("-show-sim")
+        if self.has_class("-show-sim"):
+            log = self.sim.query_one(RequestLog)
+            self.set_focus(log if log.can_focus else None)
+        else:
+            self.focus_next_question()
 
     def action_leave(self) -> None:
         self.dismiss()

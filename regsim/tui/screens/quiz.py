@@ -30,10 +30,19 @@ class QuizScreen(Screen[None]):
             "r", "reveal", "Reveal", tooltip="Show the answer and why (no credit if not yet right)"
         ),
         Binding("escape,q", "leave", "Home", key_display="q", tooltip="Back to the home screen"),
+        Binding(
+            "enter",
+            "answer",
+            "Answer",
+            show=False,
+            tooltip="From the list: on to the first open question (its choices or its box)",
+        ),
     ]
 
     HELP_NOTES = (
         "tab and shift+tab move between questions; ↑ ↓ choose, Enter commits; type numbers in the box.",
+        "esc in an answer box goes back to the list; Enter there goes on to the first open question.",
+        "esc (or q) on the list goes back home.",
         "A practice round: the lessons keep their own scores.",
     )
 
@@ -113,6 +122,11 @@ class QuizScreen(Screen[None]):
             card.show(self.book.reveal(card.key))
             self.show_score()
             self.after_lock(card)
+
+    def action_answer(self) -> None:
+        card = self.card_in_play()
+        if card is not None:
+            card.focus_answer()
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -59,7 +59,9 @@ class SimulatorPane(Vertical):
         done = player.scenario.steps[player.position - 1] if player.position else None
         self.query_one(DonePanel).show(player.current, done, IDLE_NOTE)
         requests = player.current.requests if player.current else []
-        self.query_one(RequestLog).show(requests)
+        log = self.query_one(RequestLog)
+        log.show(requests)
+        log.can_focus = bool(requests)  # tab skips an empty table (nothing to pick in it)
         self.query_one(RequestDetail).show(requests[0] if requests else None)
         self.query_one("#requests-box").border_subtitle = (
             f"{len(requests)} requests" if requests else ""
