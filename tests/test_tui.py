@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, ListView, Static
+from textual.widgets import DataTable, Footer, ListView, Static
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.model.units import format_size
@@ -19,6 +19,7 @@ from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.views.ledger import run_totals, step_totals
+from regsim.tui.views.output import column_starts, fit_tables
 from regsim.tui.views.requests import request_row, shorten_path
 from regsim.tui.views.world import world_nodes
 from regsim.tui.widgets.request_log import RequestLog
@@ -482,6 +483,64 @@ async def test_help_on_home_lists_its_keys() -> None:
         assert "Open" in shown and "Quit" in shown
 
 
+def footer_keys(app: RegsimApp) -> list[str]:
+    """The keys the footer shows, as `key description`."""
+    footer = app.screen.query_one(Footer)
+    return [f"{key.key_display} {key.description}" for key in footer.query("FooterKey")]
+
+
+async def open_screen(pilot, where: str) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await app.lessons_shown.wait()
+    await pilot.pause()
+    if where == "lesson":
+        assert app.open_lesson("what-is-an-image", 2)  # the page has the focus
+    elif where == "quiz":
+        assert app.open_quiz(None)
+    elif where in ("player", "chart", "sandbox"):
+        assert app.open_scenario("mirror-near-site")
+        await pilot.pause()
+        await pilot.press("n")
+        if where != "player":
+            await pilot.press("c" if where == "chart" else "s")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(
+    ("where", "essential"),
+    [
+        ("home", ["? Help", "q Quit"]),
+        ("lesson", ["? Help", "q Lessons"]),
+        ("quiz", ["? Help", "q Home"]),
+        ("player", ["? Help", "q Quit", "esc Scenarios"]),
+        ("chart", ["? Help", "q Quit", "esc Back"]),
+        ("sandbox", ["f1 Help", "esc Leave"]),
+    ],
+)
+async def test_at_80x24_the_footer_fits_and_shows_help_and_how_to_leave(
+    where: str, essential: list[str], tmp_path: Path
+) -> None:
+    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    async with app.run_test(size=SMALL) as pilot:
+        await open_screen(pilot, where)
+        footer = app.screen.query_one(Footer)
+        assert footer.virtual_size.width <= footer.size.width == 80, footer_keys(app)  # no key cut off
+        shown = footer_keys(app)
+        for key in essential:
+            assert key in shown, (key, shown)
+
+
+async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None:
+    app = RegsimApp("mirror-near-site")
+    async with app.run_test(size=SMALL) as pilot:
+        shown = footer_keys(app)
+        assert "g Start" not in shown and "G End" not in shown and "v View" not in shown
+        assert "v: requests ledger world" in text(app.screen.query_one("#view-switch", Static))
+        await pilot.press("question_mark")
+        help_text = text(app.screen.query_one("#help-text", Static))
+        assert all(word in help_text for word in ("Start", "End", "View"))
+
+
 async def test_q_quits() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
@@ -546,6 +605,28 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         assert isinstance(app.screen.query_one(ListView).highlighted_child, LessonItem)
 
 
+def test_output_tables_lose_their_padding_and_other_lines_stay() -> None:
+    lines = [
+        f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE",
+        f"{'registry.example/team/app':<40} {'v1':<12} {'5f8ee423db7d':<14} 16.5MB",
+        f"{'app':<40} {'v1-debug':<12} {'0a1b2c3d4e5f':<14} 18.5MB",
+        "",
+        "v1: digest: sha256:4916eca6fa615cf7b269a121c67e8616713831 size: 1234",
+    ]
+    assert fit_tables(lines) == [
+        "REPOSITORY                 TAG       IMAGE ID      SIZE",
+        "registry.example/team/app  v1        5f8ee423db7d  16.5MB",
+        "app                        v1-debug  0a1b2c3d4e5f  18.5MB",
+        "",
+        lines[4],
+    ]
+    # A row that does not line up under its header leaves the table as it is.
+    crooked = [lines[0], "x" * 45 + " v1 5f8ee423db7d 16.5MB"]
+    assert fit_tables(crooked) == crooked
+    assert column_starts("Successfully built 5f8ee423db7d") is None
+    assert column_starts("Status: Downloaded newer image") is None
+
+
 @pytest.mark.parametrize(
     "module",
     [
@@ -555,6 +636,7 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
         "regsim.tui.views.catalog",
         "regsim.tui.views.sandbox",
         "regsim.tui.views.chart",
+        "regsim.tui.views.output",
     ],
 )
 def test_view_models_do_not_load_textual(module: str) -> None:

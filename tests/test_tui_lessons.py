@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, ListView, Markdown, OptionList, Static
+from textual import events
+from textual.widgets import Footer, Input, ListView, Markdown, OptionList, Static
 
 from regsim.bundled import content_dir, find_scenario
 from regsim.lessons.commands import curriculum
@@ -32,6 +33,8 @@ from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.quiz import QuizScreen
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.widgets.question_card import QuestionCard
+from regsim.tui.widgets.request_log import RequestLog
+from regsim.tui.widgets.step_panels import DonePanel
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -90,6 +93,22 @@ async def open_lesson(pilot, lesson_id: str, page: int = 0) -> LessonScreen:  # 
     assert pilot.app.open_lesson(lesson_id, page)
     await pilot.pause()
     return lesson_screen(pilot.app)
+
+
+def footer_keys(app: RegsimApp) -> list[str]:
+    """The keys the footer shows, as `key description`."""
+    footer = app.screen.query_one(Footer)
+    return [f"{key.key_display} {key.description}" for key in footer.query("FooterKey")]
+
+
+async def type_quickly(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Keys as a quick typist (or tmux send-keys) delivers them: every one is waiting before the
+    app handles the first. (`pilot.press` waits for the app after each key: a slow typist.)"""
+    for key in keys:
+        character = {"enter": "\r", "backspace": "\x7f"}.get(key, key if len(key) == 1 else None)
+        pilot.app.post_message(events.Key(key, character))
+    await pilot.pause()
+    await pilot.pause()
 
 
 # ----- home -------------------------------------------------------------------------------------
@@ -214,6 +233,147 @@ async def test_a_numeric_prediction_shows_the_misconception_of_the_number_given(
         assert card.locked and screen.player.position == question.step
         shown = verdict_text(card).replace("\n", " ")
         assert why_six in shown and "The answer: 1 layer." in shown
+
+
+@pytest.mark.parametrize("speed", ["quick", "slow"])
+async def test_a_size_typed_on_the_page_arrives_whole_in_the_box_and_is_graded(
+    lessons: LessonSet, progress: Path, speed: str
+) -> None:
+    lesson = lessons.get("what-is-an-image")
+    assert lesson is not None
+    question = lesson.pages[2].questions[0]
+    assert question.kind == "numeric" and question.answer == 2_000_000  # 2MB
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, lesson.id, page=2)
+        card = cards(app)[0]
+        assert app.focused is app.screen.query_one("#lesson-page")  # the page, not the box
+        if speed == "quick":
+            await type_quickly(pilot, "2", "M", "B", "enter")
+        else:
+            await pilot.press("2", "M", "B", "enter")
+        await pilot.pause()
+        assert card.query_one(Input).value == "2MB"
+        assert card.locked and "Right: 2MB" in verdict_text(card)
+        assert saved(progress, lesson.id)["answers"][question.id]["correct"] is True
+
+
+async def test_keys_typed_after_the_first_digit_keep_their_order(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        box = cards(app)[0].query_one(Input)
+        await type_quickly(pilot, "1", "2", ".", "5", "M", "B", "backspace", "B")
+        assert app.focused is box and box.value == "12.5MB"
+        await pilot.press("x")  # typed in the box itself: added at the end, nothing selected
+        assert box.value == "12.5MBx"
+
+
+async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        card = cards(app)[0]
+        await pilot.press(*"18.5MB", "enter")
+        assert card.query_one(Input).value == "18.5MB"
+        assert "try again" in verdict_text(card) and not card.locked
+        await pilot.press("2", "M", "B", "enter")
+        assert card.query_one(Input).value == "2MB" and "Right" in verdict_text(card)
+
+
+async def test_escape_in_the_answer_box_goes_back_to_the_page_then_to_the_lessons(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=2)
+        box = cards(app)[0].query_one(Input)
+        await pilot.press("2")
+        assert app.focused is box
+        assert footer_keys(app) == ["esc Leave box"]  # q would type a q here; esc is the way out
+        await pilot.press("escape")
+        assert app.screen is screen and app.focused is screen.query_one("#lesson-page")
+        assert box.value == "2"  # nothing typed is lost
+        assert "q Lessons" in footer_keys(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        cards(app)[0].query_one(Input).focus()
+        await pilot.press("question_mark")
+        shown = text(app.screen.query_one("#help-text", Static))
+        for words in ("Hint", "Reveal", "esc, q", "esc in an answer box goes back to the page"):
+            assert words in shown, words
+
+
+async def test_tab_off_the_choices_marks_the_page_and_enter_goes_back_to_them(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=1)  # a step with no requests
+        page = screen.query_one("#lesson-page")
+        options = cards(app)[0].query_one(OptionList)
+        assert app.focused is options and page.styles.border_left[0] == "blank"
+        await pilot.press("tab")  # the empty request table is skipped
+        assert app.focused is page and page.styles.border_left[0] == "outer"  # the mark
+        await pilot.press("down", "enter")
+        assert app.focused is options and page.styles.border_left[0] == "blank"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert cards(app)[0].item.state.attempts == 1  # (b) was committed
+
+
+async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-a-registry", page=1)  # a push: requests
+        page = screen.query_one("#lesson-page")
+        box = screen.query_one("#requests-box")
+        options = cards(app)[0].query_one(OptionList)
+        assert app.focused is options and options.highlighted is not None
+        unmarked = box.styles.border_top
+        await pilot.press("tab")
+        assert isinstance(app.focused, RequestLog) and box.styles.border_top != unmarked
+        await pilot.press("tab")
+        assert app.focused is page and page.styles.border_left[0] == "outer"
+        assert box.styles.border_top == unmarked
+        await pilot.press("tab")
+        assert app.focused is options
+
+
+async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_lesson(pilot, "what-is-a-registry", page=1)
+        options = cards(app)[0].query_one(OptionList)
+        assert app.focused is options
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.focused, RequestLog) and app.focused.region.width > 0
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.focused is options and screen.query_one("#lesson-page").region.width == 80
+
+
+async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=3)  # ends with docker images
+        record = screen.player.current
+        assert record is not None and record.output[0].startswith("REPOSITORY")
+        output = screen.query_one(DonePanel).query_one(".done-output", Static)
+        assert output.region.height == len(record.output)  # one row per line
+        shown = text(output).splitlines()
+        assert shown[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"]
+        assert shown[1].split() == ["registry.example/team/app", "v1", "5f8ee423db7d", "16.5MB"]
+        assert max(map(len, shown)) <= output.region.width
 
 
 async def test_an_unreadable_answer_is_not_counted_as_a_try(
@@ -381,6 +541,67 @@ async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs(
         assert not progress.exists() or lesson.id not in json.loads(progress.read_text())[
             "learners"
         ].get("default", {}).get("lessons", {})  # a practice round leaves the lesson's score alone
+
+
+async def test_a_size_typed_quickly_in_a_quiz_is_graded_whole(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        card = next(card for card in cards(app) if card.item.question.id == "second-image-disk")
+        box = card.query_one(Input)
+        while app.focused is not box:
+            await pilot.press("tab")
+        await type_quickly(pilot, "2", "M", "B", "enter")
+        assert box.value == "2MB" and card.locked and "Right: 2MB" in verdict_text(card)
+
+
+async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
+    progress: Path,
+) -> None:
+    def label_of(card: QuestionCard) -> str:
+        return text(card.query_one(".question-label", Static)).split(" · ", 1)[1]
+
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image")
+        in_lesson = cards(app)[0]
+        before_in_lesson = label_of(in_lesson)
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert in_lesson.locked
+        after_in_lesson = label_of(in_lesson)
+        assert before_in_lesson == "Predict, before step 1 (alice-builds) runs"
+        assert after_in_lesson == "Predict: step 1 (alice-builds) has run"
+        await pilot.press("q")
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        in_quiz = cards(app)[0]
+        assert label_of(in_quiz) == before_in_lesson
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert in_quiz.locked and label_of(in_quiz) == after_in_lesson
+
+
+async def test_escape_in_a_quiz_box_goes_back_to_the_list_and_enter_to_the_question(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        box = cards(app)[0].query_one(Input)
+        assert app.focused is box
+        await pilot.press("escape")
+        listing = app.screen.query_one("#quiz-questions")
+        assert isinstance(app.screen, QuizScreen) and app.focused is listing
+        assert listing.styles.border_left[0] == "outer"
+        await pilot.press("enter")
+        assert app.focused is box
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path) -> None:

@@ -106,6 +106,31 @@ def test_as_switches_the_acting_client_and_unknown_names_are_refused() -> None:
     assert session.actor == "bob"
 
 
+@pytest.mark.parametrize("name", ["mirror-near-site", "first-push-pull", "cross-repo-mount"])
+def test_the_command_lines_hint_names_a_client_of_this_scenario(name: str) -> None:
+    session = SandboxSession.from_scenario(load_scenario(find_scenario(name)))
+    hint = session.hint()
+    others = [client for client in session.clients if client != session.actor]
+    if others:
+        assert f"as {others[0]}" in hint
+        assert session.enter(f"as {others[0]}").kind == "actor"  # what it suggests works
+        assert f"as {session.clients[0]}" in session.hint()  # and now: back to the first
+    else:
+        assert " as " not in f" {hint}"  # one client: nobody else to act as
+    assert "bob" not in hint or "bob" in session.clients
+
+
+async def test_the_sandbox_placeholder_suggests_a_client_that_is_there() -> None:
+    app = RegsimApp()
+    async with app.run_test(size=WIDE) as pilot:
+        assert app.open_sandbox("mirror-near-site")
+        await pilot.pause()
+        command = app.screen.query_one(Input)
+        assert "as srv1" in command.placeholder and "bob" not in command.placeholder
+        await type_command(pilot, "as srv2")
+        assert "as ci" in command.placeholder
+
+
 def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> None:
     session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
     for line, words in (

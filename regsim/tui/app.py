@@ -207,7 +207,7 @@ class RegsimApp(App[int]):
                 return False
             items = quiz_items([lesson], lessons.run_for)
             heading = f"Quiz: {lesson.title}"
-        self.push_screen(QuizScreen(heading, items))
+        self.push_screen(QuizScreen(heading, items, lessons.scenario_for))
         return True
 
     def open_scenario(self, name: str | Path) -> bool:

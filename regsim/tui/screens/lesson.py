@@ -19,8 +19,9 @@ from textual.widgets import Footer, Input, Markdown, Static
 
 from regsim.scenario.engine import Player
 from regsim.tui.views.lessons import LessonTour
-from regsim.tui.views.quiz import label, score_line
-from regsim.tui.widgets.question_card import NUMBER_START, QuestionCard
+from regsim.tui.views.quiz import score_line
+from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
+from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
 
@@ -49,12 +50,21 @@ class LessonScreen(Screen[None]):
         Binding(
             "escape,q", "leave", "Lessons", key_display="q", tooltip="Back to the list of lessons"
         ),
+        Binding(
+            "enter",
+            "answer",
+            "Answer",
+            show=False,
+            tooltip="From the page: back to the open question (its choices or its box)",
+        ),
     ]
 
     HELP_NOTES = (
         "Choose an answer with ↑ ↓ and commit it with Enter; type a number or a size (2.3MB) and press Enter.",
         "A prediction locks when you commit it; then the simulator runs the step and the answer is explained.",
-        "tab moves between the questions of a page; h and r act on the question you are in.",
+        "tab moves between the page, its questions and the simulator's requests, and marks the one it is on.",
+        "Enter on the page goes back to the open question; h and r act on the question you are in.",
+        "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
     )
 
@@ -88,15 +98,10 @@ class LessonScreen(Screen[None]):
         box = self.query_one("#page-questions", Vertical)
         await box.remove_children()
         items = tour.questions()
-        cards = [
-            QuestionCard(
-                item,
-                label(item.question, i, len(items), tour.step_label(item.question)),
-                tour.restored(item),
-                label(item.question, i, len(items), tour.step_label(item.question), ran=True),
-            )
-            for i, item in enumerate(items, start=1)
-        ]
+        cards = []
+        for i, item in enumerate(items, start=1):
+            title, done_title = tour.titles(item.question, i, len(items))
+            cards.append(QuestionCard(item, title, tour.restored(item), done_title))
         if cards:
             await box.mount_all(cards)
         self.sim.seek(tour.sim_position())
@@ -129,14 +134,23 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-page", VerticalScroll).focus()
 
     def on_key(self, event: events.Key) -> None:
-        if (
-            event.character
-            and event.character in NUMBER_START
-            and not isinstance(self.focused, Input)
-        ):
+        """A digit typed on the page starts the answer in the box. Keys typed right after it
+        may already be on their way to the page; they reach here, and go to the box too."""
+        if not (event.is_printable and event.character):
+            return
+        focused = self.focused
+        if isinstance(focused, AnswerInput):
+            # The box stops every printable key it receives, so this one was sent elsewhere
+            # before the focus moved into the box.
+            focused.add_typed(event.character)
+            event.stop()
+            event.prevent_default()
+            return
+        if event.character in NUMBER_START and not isinstance(focused, Input):
             for card in self.query(QuestionCard):
                 if card.type_into(event.character):
                     event.stop()
+                    event.prevent_default()
                     return
 
     def tell_problems(self) -> None:
@@ -213,11 +227,22 @@ class LessonScreen(Screen[None]):
         card.bring_verdict_into_view()
         self.tell_problems()
 
+    def action_answer(self) -> None:
+        card = self.card_in_play()
+        if card is not None:
+            card.focus_answer()
+
     def action_switch_view(self) -> None:
         self.sim.switch_detail()
 
     def action_switch_side(self) -> None:
+        """The focus follows: the request table (when it has rows), or back to the question."""
         self.toggle_class("-show-sim")
+        if self.has_class("-show-sim"):
+            log = self.sim.query_one(RequestLog)
+            self.set_focus(log if log.can_focus else None)
+        else:
+            self.focus_next_question()
 
     def action_leave(self) -> None:
         self.dismiss()

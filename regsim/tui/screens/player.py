@@ -37,15 +37,25 @@ class PlayerScreen(PanesScreen):
         Binding(
             "left,p,b", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"
         ),
+        # Shown in help, not in the footer: help and quit must fit in 80 columns.
         Binding(
             "home,g",
             "start",
             "Start",
             key_display="g",
             priority=True,
+            show=False,
             tooltip="Back to before step 1",
         ),
-        Binding("end,G", "end", "End", key_display="G", priority=True, tooltip="Run every step"),
+        Binding(
+            "end,G",
+            "end",
+            "End",
+            key_display="G",
+            priority=True,
+            show=False,
+            tooltip="Run every step",
+        ),
         Binding("a", "auto", "Auto", tooltip="Play or pause: one step every few seconds"),
         Binding(
             "plus,equals_sign",
@@ -59,7 +69,11 @@ class PlayerScreen(PanesScreen):
             "minus", "slower", "Slower", key_display="-", show=False, tooltip="Auto-advance later"
         ),
         Binding(
-            "v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"
+            "v",
+            "switch_view",
+            "View",
+            show=False,  # a narrow screen's status bar shows it: v: requests ledger world
+            tooltip="Show the requests, the byte ledger or the world",
         ),
         Binding("c", "chart", "Chart", tooltip="Transfer and storage charts up to this step"),
         Binding(

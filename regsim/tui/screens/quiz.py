@@ -7,6 +7,7 @@ lessons' own scores are kept by the lessons; a round does not change them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -16,7 +17,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from regsim.tui.views.quiz import Asked, QuestionBook, label, score_line
+from regsim.lessons.model import Lesson
+from regsim.scenario.loader import Scenario
+from regsim.tui.views.quiz import Asked, QuestionBook, score_line, titles
 from regsim.tui.widgets.question_card import QuestionCard
 
 
@@ -27,29 +30,46 @@ class QuizScreen(Screen[None]):
             "r", "reveal", "Reveal", tooltip="Show the answer and why (no credit if not yet right)"
         ),
         Binding("escape,q", "leave", "Home", key_display="q", tooltip="Back to the home screen"),
+        Binding(
+            "enter",
+            "answer",
+            "Answer",
+            show=False,
+            tooltip="From the list: on to the first open question (its choices or its box)",
+        ),
     ]
 
     HELP_NOTES = (
         "tab and shift+tab move between questions; ↑ ↓ choose, Enter commits; type numbers in the box.",
+        "esc in an answer box goes back to the list; Enter there goes on to the first open question.",
+        "esc (or q) on the list goes back home.",
         "A practice round: the lessons keep their own scores.",
     )
 
-    def __init__(self, heading: str, items: list[Asked]) -> None:
+    def __init__(
+        self,
+        heading: str,
+        items: list[Asked],
+        scenario_for: Callable[[Lesson], Scenario | None] = lambda lesson: None,
+    ) -> None:
         super().__init__()
         self.heading = heading
         self.book = QuestionBook()
         self.book.add(items)
         self.items = items
+        self.scenario_for = scenario_for  # names a prediction's step as the lesson does
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
         with VerticalScroll(id="quiz-questions"):
             lessons = {item.lesson.id for item in self.items}
             for i, item in enumerate(self.items, start=1):
-                title = label(item.question, i, len(self.items))
+                note = ""
                 if len(lessons) > 1:
-                    title += f" · lesson {item.lesson.order}: {item.lesson.title}"
-                yield QuestionCard(item, title)
+                    note = f" · lesson {item.lesson.order}: {item.lesson.title}"
+                scenario = self.scenario_for(item.lesson) if item.question.step else None
+                title, done_title = titles(item.question, i, len(self.items), scenario, note)
+                yield QuestionCard(item, title, done_title=done_title)
             if not self.items:
                 yield Static("No questions here.", id="quiz-empty")
         yield Footer(show_command_palette=False)
@@ -102,6 +122,11 @@ class QuizScreen(Screen[None]):
             card.show(self.book.reveal(card.key))
             self.show_score()
             self.after_lock(card)
+
+    def action_answer(self) -> None:
+        card = self.card_in_play()
+        if card is not None:
+            card.focus_answer()
 
     def action_leave(self) -> None:
         self.dismiss()

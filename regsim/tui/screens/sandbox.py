@@ -58,7 +58,7 @@ class SandboxScreen(PanesScreen):
 
     def compose(self) -> ComposeResult:
         prompt = Horizontal(
-            Input(placeholder="docker pull …, registry gc, as bob, help", id="command"),
+            Input(placeholder=self.session.hint(), id="command"),
             Static(id="prompt-hint"),
             id="prompt",
         )
@@ -103,6 +103,7 @@ class SandboxScreen(PanesScreen):
         )
         self.query_one(WorldTree).show(session.world)
         self.query_one("#prompt").border_title = f"{session.actor or 'no client'}$"
+        self.query_one("#command", Input).placeholder = session.hint()
         self.show_status()
         self.refresh_bindings()
 

@@ -14,7 +14,7 @@ from regsim.lessons.grading import LessonQuiz, Score
 from regsim.lessons.model import Lesson, Page, Question
 from regsim.lessons.progress import ProgressStore
 from regsim.scenario.engine import Run
-from regsim.tui.views.quiz import Asked, QuestionBook, Verdict, restored, score_line
+from regsim.tui.views.quiz import Asked, QuestionBook, Verdict, restored, score_line, titles
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +61,6 @@ def continue_at(lessons: Iterable[Lesson], store: ProgressStore) -> tuple[Lesson
     if lesson is None or store.status(lesson.id) == "done":
         return None
     return lesson, max(0, min(last[1], len(lesson.pages) - 1))
-
-
-def step_name(run: Run, number: int) -> str:
-    """`step 9 (alice-pushes-v2)`."""
-    step = run.scenario.steps[number - 1]
-    return f"step {number} ({step.id})" if step.id else f"step {number}"
 
 
 class LessonTour:
@@ -168,8 +162,9 @@ class LessonTour:
     def restored(self, item: Asked) -> Verdict | None:
         return restored(item.question, item.state)
 
-    def step_label(self, question: Question) -> str | None:
-        return step_name(self.run, question.step) if question.step else None
+    def titles(self, question: Question, number: int, of: int) -> tuple[str, str]:
+        """The question's label while open, and once locked (a prediction's step has run)."""
+        return titles(question, number, of, self.run.scenario)
 
     def _save(self, item: Asked) -> None:
         self._check(self.store.record_answer(self.lesson.id, item.state.record()))

@@ -22,6 +22,7 @@ from regsim.lessons.grading import (
 )
 from regsim.lessons.model import Lesson, Question
 from regsim.scenario.engine import Run
+from regsim.scenario.loader import Scenario
 
 MYTH_CHOICES = ("Myth", "Fact")
 KIND_NAMES = {
@@ -79,6 +80,28 @@ def label(
         step = step_name or f"step {question.step}"
         kind += f": {step} has run" if ran else f", before {step} runs"
     return f"{where} · {kind}"
+
+
+def step_name(scenario: Scenario, number: int) -> str:
+    """`step 9 (alice-pushes-v2)`."""
+    step = scenario.steps[number - 1]
+    return f"step {number} ({step.id})" if step.id else f"step {number}"
+
+
+def titles(
+    question: Question, number: int, of: int, scenario: Scenario | None = None, note: str = ""
+) -> tuple[str, str]:
+    """A question's label while it is open and once it is locked (a prediction: before its step
+    runs, then once it has run), the same in a lesson and in a quiz; `note` is added to both."""
+    step = (
+        step_name(scenario, question.step)
+        if scenario is not None and question.step and question.step <= len(scenario.steps)
+        else None
+    )
+    return (
+        label(question, number, of, step) + note,
+        label(question, number, of, step, ran=True) + note,
+    )
 
 
 def _choice_lines(question: Question, state: QuizState) -> tuple[str, ...]:

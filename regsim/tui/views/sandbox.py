@@ -130,6 +130,14 @@ class SandboxSession:
     def clients(self) -> list[str]:
         return list(self.world.clients)
 
+    def hint(self) -> str:
+        """The command line's placeholder: a few commands to try, `as` with a client that is here
+        (another one than the client acting now; none when there is no other)."""
+        others = [name for name in self.clients if name != self.actor]
+        return ", ".join(
+            ["docker pull …", "registry gc", *(f"as {name}" for name in others[:1]), "help"]
+        )
+
     # ----- typing ----------------------------------------------------------------------------
 
     def enter(self, text: str) -> Reply:

@@ -6,10 +6,12 @@ grades through the view models and hands back a `Verdict` to show.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
@@ -29,12 +31,52 @@ NUMBER_START = set("0123456789.,+-")
 
 class AnswerInput(Input):
     """The box for a number or size. While it is empty, letters and ← → fall through to the
-    screen's keys (h hint, r reveal, n/p and ← → pages), since no answer starts with them."""
+    screen's keys (h hint, r reveal, n/p and ← → pages), since no answer starts with them.
+    Esc leaves the box for the page around it (esc there leaves the screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "leave_box",
+            "Leave box",
+            key_display="esc",
+            tooltip="Back to the page (esc again leaves it)",
+        ),
+    ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("cursor_left", "cursor_right") and not self.value:
             return False
         return super().check_action(action, parameters)
+
+    def start_typing(self, character: str) -> None:
+        """Take the focus now, with `character` as the start of a new answer.
+
+        The focus moves at once (not on the next turn of the event loop, as `focus()` does), so
+        the keys typed right after it come here; and the text is not selected on focus, so the
+        next key adds to it instead of replacing it."""
+        self.select_on_focus = False  # until the box is left: tab back in selects as usual
+        self.screen.set_focus(self)
+        self.value = character
+        self.cursor_position = len(self.value)
+
+    def add_typed(self, character: str) -> None:
+        """A character typed while the focus was on its way here: added as if typed in the box."""
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(character)
+        else:
+            self.replace(character, *self.selection)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.select_on_focus = True  # (Textual also runs Input's own blur handler)
+
+    def action_leave_box(self) -> None:
+        """Focus the scrolling page the box sits in (the lesson page, the quiz)."""
+        for node in self.ancestors:
+            if isinstance(node, ScrollableContainer) and node.focusable:
+                self.screen.set_focus(node, scroll_visible=False)
+                return
+        self.screen.set_focus(None)
 
     async def _on_key(self, event: events.Key) -> None:
         if not self.value and event.is_printable and event.character not in NUMBER_START:
@@ -46,6 +88,8 @@ class AnswerInput(Input):
                 for binding in getattr(type(node), "BINDINGS", []):
                     keys = binding.key.split(",") if isinstance(binding, Binding) else []
                     if event.key in keys and node.check_action(binding.action, ()):
+                        if binding.action == "help":
+                            self.action_leave_box()  # help lists the keys of the page
                         await node.run_action(binding.action)
                         return
 
@@ -120,8 +164,7 @@ class QuestionCard(Vertical):
         if self.locked:
             return False
         for box in self.query(AnswerInput):
-            box.focus()
-            box.insert_text_at_cursor(character)
+            box.start_typing(character)
             return True
         return False
 
@@ -144,6 +187,9 @@ class QuestionCard(Vertical):
         )
         for widget in self.query("OptionList, AnswerInput"):
             widget.disabled = self.locked
+        if verdict is not None and verdict.tone in ("retry", "error"):
+            for box in self.query(AnswerInput):
+                box.select_all()  # the next answer typed replaces the one just graded
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -15,7 +15,7 @@ from regsim.scenario.engine import Player
 from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
-from regsim.tui.widgets.step_panels import DoneStep, NextStep
+from regsim.tui.widgets.step_panels import DonePanel, NextStep
 from regsim.tui.widgets.world_tree import WorldTree
 
 DETAILS = ("requests", "ledger", "world")
@@ -34,7 +34,7 @@ class SimulatorPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="sim-status")
         yield NextStep(id="next")
-        yield DoneStep(id="done")
+        yield DonePanel(id="done")
         with Vertical(id="requests-box"):
             yield RequestLog(id="requests")
             yield RequestDetail(id="request-detail")
@@ -57,9 +57,11 @@ class SimulatorPane(Vertical):
         player = self.player
         self.query_one(NextStep).show(player.next_step, player.total, FINISHED_NOTE)
         done = player.scenario.steps[player.position - 1] if player.position else None
-        self.query_one(DoneStep).show(player.current, done, IDLE_NOTE)
+        self.query_one(DonePanel).show(player.current, done, IDLE_NOTE)
         requests = player.current.requests if player.current else []
-        self.query_one(RequestLog).show(requests)
+        log = self.query_one(RequestLog)
+        log.show(requests)
+        log.can_focus = bool(requests)  # tab skips an empty table (nothing to pick in it)
         self.query_one(RequestDetail).show(requests[0] if requests else None)
         self.query_one("#requests-box").border_subtitle = (
             f"{len(requests)} requests" if requests else ""

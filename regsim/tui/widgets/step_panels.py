@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -9,6 +11,7 @@ from regsim.model.units import format_seconds
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord
 from regsim.tui.views.ask import answer_text
+from regsim.tui.views.output import fit_tables
 
 
 def prompt(actor: str | None, command: str | None) -> str:
@@ -55,6 +58,42 @@ class NextStep(Static):
         )
 
 
+def done_title(record: StepRecord) -> tuple[str, str]:
+    """The step panel's border title and subtitle."""
+    return (
+        f"Step {record.index} done",
+        f"{format_seconds(record.seconds)} simulated" if record.seconds else "",
+    )
+
+
+def done_summary(record: StepRecord, step: StepSpec | None = None) -> list[Content]:
+    """The command, ok or its error, and the predicted answer: the lines above the output."""
+    lines = []
+    if record.command:
+        lines.append(Content.assemble((prompt(record.actor, record.command), "$text-primary bold")))
+    if record.ok:
+        lines.append(Content.assemble(("ok", "$text-success bold")))
+    else:
+        lines.append(
+            Content.assemble(
+                ("error ", "$text-error bold"),
+                (record.error or "", "$text-error bold"),
+                (f": {record.message}" if record.message else "", "$text-error"),
+            )
+        )
+    if step is not None and step.ask is not None:
+        lines.append(
+            Content.assemble(
+                ("Answer: ", "$text-warning bold"),
+                (answer_text(step.ask, record), "bold"),
+                ("  (", "dim"),
+                (step.ask.question, "dim"),
+                (")", "dim"),
+            )
+        )
+    return lines
+
+
 class DoneStep(Static):
     """The step just done: ok or its error, then the lines the docker CLI printed."""
 
@@ -68,36 +107,8 @@ class DoneStep(Static):
             note = idle_note or "Press → (or n, space) to run the first step."
             self.update(Content.assemble((note, "dim")))
             return
-        self.border_title = f"Step {record.index} done"
-        self.border_subtitle = (
-            f"{format_seconds(record.seconds)} simulated" if record.seconds else ""
-        )
-        lines = []
-        if record.command:
-            lines.append(
-                Content.assemble((prompt(record.actor, record.command), "$text-primary bold"))
-            )
-        if record.ok:
-            lines.append(Content.assemble(("ok", "$text-success bold")))
-        else:
-            lines.append(
-                Content.assemble(
-                    ("error ", "$text-error bold"),
-                    (record.error or "", "$text-error bold"),
-                    (f": {record.message}" if record.message else "", "$text-error"),
-                )
-            )
-        if step is not None and step.ask is not None:
-            lines.append(
-                Content.assemble(
-                    ("Answer: ", "$text-warning bold"),
-                    (answer_text(step.ask, record), "bold"),
-                    ("  (", "dim"),
-                    (step.ask.question, "dim"),
-                    (")", "dim"),
-                )
-            )
-        lines += [Content(line) for line in record.output]
+        self.border_title, self.border_subtitle = done_title(record)
+        lines = done_summary(record, step) + [Content(line) for line in record.output]
         self.update(Content("\n").join(lines))
 
     def show_note(
@@ -118,3 +129,31 @@ class DoneStep(Static):
             shown.append(Content.assemble(("You can type:", "bold")))
             shown += [Content.assemble((line, "$text-accent")) for line in lines]
         self.update(Content("\n").join(shown))
+
+
+class DonePanel(Vertical):
+    """The step just done, for a narrow column (a lesson's simulator): the summary wraps, but the
+    lines the command printed do not. Tables lose their padding so they fit; a line still too
+    long ends in an ellipsis."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="done-summary")
+        yield Static(classes="done-output")
+
+    def show(
+        self, record: StepRecord | None, step: StepSpec | None = None, idle_note: str | None = None
+    ) -> None:
+        self.set_class(record is not None and not record.ok, "-failed")
+        summary = self.query_one(".done-summary", Static)
+        output = self.query_one(".done-output", Static)
+        if record is None:
+            self.border_title = "Nothing done yet"
+            self.border_subtitle = ""
+            summary.update(Content.assemble((idle_note or "", "dim")))
+            output.update("")
+            output.display = False
+            return
+        self.border_title, self.border_subtitle = done_title(record)
+        summary.update(Content("\n").join(done_summary(record, step)))
+        output.update(Content("\n".join(fit_tables(record.output))))
+        output.display = bool(record.output)
