@@ -645,3 +645,18 @@ def test_view_models_do_not_load_textual(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+async def test_a_step_that_replicates_in_the_background_says_so_under_its_time() -> None:
+    from regsim.tui.widgets.step_panels import DoneStep
+
+    app = RegsimApp(str(find_scenario("geo-replication")))
+    async with app.run_test(size=WIDE) as pilot:
+        for _ in range(5):   # step 5: the replica copies what alice pushed in step 3
+            await pilot.press("right")
+        await pilot.pause()
+        record = player_of(app).current
+        assert record is not None and record.index == 5
+        assert record.background_seconds > 0
+        subtitle = str(app.screen.query_one(DoneStep).border_subtitle)
+        assert "background replication" in subtitle

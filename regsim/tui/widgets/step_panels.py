@@ -60,10 +60,10 @@ class NextStep(Static):
 
 def done_title(record: StepRecord) -> tuple[str, str]:
     """The step panel's border title and subtitle."""
-    return (
-        f"Step {record.index} done",
-        f"{format_seconds(record.seconds)} simulated" if record.seconds else "",
-    )
+    subtitle = f"{format_seconds(record.seconds)} simulated" if record.seconds else ""
+    if record.background_seconds:
+        subtitle += f", {format_seconds(record.background_seconds)} of background replication"
+    return f"Step {record.index} done", subtitle
 
 
 def done_summary(record: StepRecord, step: StepSpec | None = None) -> list[Content]:
