@@ -660,3 +660,18 @@ async def test_a_step_that_replicates_in_the_background_says_so_under_its_time()
         assert record.background_seconds > 0
         subtitle = str(app.screen.query_one(DoneStep).border_subtitle)
         assert "background replication" in subtitle
+
+
+async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column() -> None:
+    from regsim.tui.widgets.step_panels import DoneStep
+
+    app = RegsimApp(str(find_scenario("first-push-pull")))
+    async with app.run_test(size=WIDE) as pilot:
+        for _ in range(6):   # step 6: bob's `docker images`
+            await pilot.press("right")
+        await pilot.pause()
+        record = player_of(app).current
+        assert record is not None and record.command == "docker images"
+        shown = text(app.screen.query_one(DoneStep))
+        assert fit_tables(record.output)[0] in shown
+        assert record.output[0] not in shown     # the 40-wide padded header would wrap

@@ -108,7 +108,8 @@ class DoneStep(Static):
             self.update(Content.assemble((note, "dim")))
             return
         self.border_title, self.border_subtitle = done_title(record)
-        lines = done_summary(record, step) + [Content(line) for line in record.output]
+        # Tables lose their padding: in a narrow column a padded row wraps into two broken ones.
+        lines = done_summary(record, step) + [Content(line) for line in fit_tables(record.output)]
         self.update(Content("\n").join(lines))
 
     def show_note(
