@@ -588,3 +588,18 @@ def test_the_saved_label_covers_neither_line(name):
         points = ax.transData.transform(np.column_stack([dense_x, dense_y]))
         inside = [(px, py) for px, py in points if box.x0 < px < box.x1 and box.y0 < py < box.y1]
         assert not inside, f"{line.get_label()} runs through the label in {name}"
+
+
+@pytest.mark.parametrize("name", ["geo-replication", "mirror-near-site", "rate-limits", "private-pull"])
+def test_no_two_link_labels_of_the_network_chart_overlap(name):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = make_figure(bundled_run(name), "network")
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1:]:
+            assert not first.overlaps(second), (ax.texts[boxes.index(first)].get_text(), name)

@@ -17,6 +17,7 @@ from regsim.charts.units import format_bytes, format_seconds, unit_system
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 MAX_LAYER_LABELS = 24  # beyond this, only shared layers are named
 KIND_COLUMN = {"client": 0, "mirror": 1, "registry": 2, "replica": 3}
@@ -272,6 +273,7 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             pos[name] = (float(x), y)
 
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1
+    link_labels: list[tuple[tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
         # A link that skips a column or stays in one bends, so it does not run through a node.
@@ -302,7 +304,7 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             if row["latency_s"] is not None:
                 text += f", {_latency(row['latency_s'])} latency"
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
-        ax.text(
+        link_labels.append((((x0, y0), (cx, cy), (x1, y1)), ax.text(
             mx,
             my,
             text,
@@ -311,7 +313,7 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             fontsize=11,
             zorder=4,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style.LIGHT_GREY},
-        )
+        )))
 
     for name, kind in graph.nodes(data="kind"):
         marker, colour = style.NODE_STYLE.get(kind, style.OTHER_NODE_STYLE)
@@ -376,4 +378,28 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             )
         )
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    _spread_link_labels(fig, ax, link_labels)
     return fig
+
+
+def _spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[float, float], ...], Text]]) -> None:
+    """Slide each link's label along its link until it overlaps no label placed before it and no
+    node name. Labels start at the middle of their link; the busiest links' labels stay there."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()   # lays the figure out, so screen positions are final
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
+    taken = [box.expanded(1.0, 1.0) for box in taken]
+    for (p0, c, p1), label in labels:
+        for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
+            x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
+            y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]
+            label.set_position((x, y))
+            box = label.get_window_extent(renderer).expanded(1.04, 1.15)
+            if not any(box.overlaps(other) for other in taken):
+                break
+        else:
+            label.set_position(((p0[0] + 2 * c[0] + p1[0]) / 4, (p0[1] + 2 * c[1] + p1[1]) / 4))
+        taken.append(label.get_window_extent(renderer).expanded(1.04, 1.15))
