@@ -19,7 +19,7 @@ from regsim.lessons.questions import PageContext, check_question
 from regsim.lessons.steps import StepIndex, StepRefError
 from regsim.scenario.engine import Run, replay
 from regsim.scenario.loader import Scenario, load_scenario
-from regsim.scenario.problems import ContentError, Problem, did_you_mean
+from regsim.scenario.problems import ContentError, Problem, did_you_mean, read_content_file
 
 LESSON_KEYS = ("id", "title", "order", "scenario", "goals")
 SIM_KEYS = ("steps",)
@@ -68,17 +68,7 @@ def load_lesson(path: str | Path, scenario_dirs: Iterable[Path] = (), *,
                 finder: ScenarioFinder | None = None) -> Lesson:
     """Read and check one lesson file; ContentError lists every problem found."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContentError([Problem(str(path), 1, 1, "no such lesson file")]) from None
-    except IsADirectoryError:
-        raise ContentError([Problem(str(path), 1, 1, "this is a folder: name one lesson file in it "
-                                    "(`regsim lint FOLDER` checks every file in a folder)")]) from None
-    except UnicodeDecodeError as error:
-        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: it is not UTF-8 text ({error.reason})")]) from None
-    except OSError as error:
-        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
+    text = read_content_file(file, "lesson")
     return parse_lesson(text, file, finder or ScenarioFinder(scenario_dirs))
 
 

@@ -17,7 +17,14 @@ from regsim.scenario.commands import (
     parse_command,
     references_in,
 )
-from regsim.scenario.problems import ContentError, Located, Path, Problem, did_you_mean
+from regsim.scenario.problems import (
+    ContentError,
+    Located,
+    Path,
+    Problem,
+    did_you_mean,
+    read_content_file,
+)
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",
             "layers", "images", "steps")
@@ -158,17 +165,7 @@ class _Checker:
 def load_scenario(path: str | FilePath) -> Scenario:
     """Read and check a scenario file; ContentError lists every problem found."""
     file = FilePath(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContentError([Problem(str(path), 1, 1, "no such scenario file")]) from None
-    except IsADirectoryError:
-        raise ContentError([Problem(str(path), 1, 1, "this is a folder: name one scenario file in it "
-                                    "(`regsim lint FOLDER` checks every file in a folder)")]) from None
-    except UnicodeDecodeError as error:
-        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: it is not UTF-8 text ({error.reason})")]) from None
-    except OSError as error:
-        raise ContentError([Problem(str(path), 1, 1, f"cannot read the file: {error.strerror or error}")]) from None
+    text = read_content_file(file, "scenario")
     return parse_scenario(text, str(path), file.stem)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import pathlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -96,3 +98,22 @@ class Located:
     def problem(self, path: Path, message: str, key: bool = False) -> Problem:
         line, column = self.at(path, key)
         return Problem(self.filename, line, column, message)
+
+
+def read_content_file(path: str | os.PathLike[str], kind: str) -> str:
+    """The text of a scenario or lesson file (`kind`); ContentError with one plain-word problem
+    at FILE:1:1 when it cannot be read."""
+    def problem(message: str) -> ContentError:
+        return ContentError([Problem(os.fspath(path), 1, 1, message)])
+
+    try:
+        return pathlib.Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise problem(f"no such {kind} file") from None
+    except IsADirectoryError:
+        raise problem(f"this is a folder: name one {kind} file in it "
+                      "(`regsim lint FOLDER` checks every file in a folder)") from None
+    except UnicodeDecodeError as error:
+        raise problem(f"cannot read the file: it is not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise problem(f"cannot read the file: {error.strerror or error}") from None
