@@ -96,15 +96,23 @@ def _pull_from(
         image_manifest = parse_manifest(response.body)  # type: ignore[arg-type]
         out.blobs.append(BlobRecord(child, "manifest", len(image_manifest.raw), PULLED))
     assert isinstance(image_manifest, Manifest)
-    out.output.append(f"{ref.tag or ref.reference}: Pulling from {client.familiar(ref.with_tag(None)).split(':')[0]}")
+    # docker names the repository path, without the host: `Pulling from library/python`.
+    out.output.append(f"{ref.tag or ref.reference}: Pulling from {ref.repository}")
     from regsim.model.client import LocalImage, LocalLayer, tag_key
 
+    key = tag_key(ref) if ref.digest is None else None
+    existing = client.images.get(top.digest)
+    config_digest = image_manifest.config.digest
+    have_config = existing is not None and config_digest in existing.configs
+    # The tag already names this very image here: docker lists no layers, only Digest and Status.
+    up_to_date = existing is not None and have_config and (key is None or client.tags.get(key) == top.digest)
     for layer in image_manifest.layers:
         short = layer.digest.split(":", 1)[1][:12]
         name = client.layer_names.get(layer.digest)
         if layer.digest in client.layers:
             out.blobs.append(BlobRecord(layer.digest, "layer", layer.size, LOCAL, name))
-            out.output.append(f"{short}: Already exists")
+            if not up_to_date:
+                out.output.append(f"{short}: Already exists")
             continue
         got = _download(session, client, repository, layer.digest, layer.size, name or "a layer", out)
         if got is None:
@@ -114,9 +122,6 @@ def _pull_from(
         client.layers[layer.digest] = LocalLayer(layer.digest, layer.size, name, data)
         client.remember_location(layer.digest, host, repository)
         out.output.append(f"{short}: Pull complete")
-    existing = client.images.get(top.digest)
-    config_digest = image_manifest.config.digest
-    have_config = existing is not None and config_digest in existing.configs
     if have_config:
         config = existing.configs[config_digest]  # type: ignore[union-attr]
     else:
@@ -126,8 +131,6 @@ def _pull_from(
         how, data = got
         config = data if isinstance(data, bytes) else b""
         out.blobs.append(BlobRecord(config_digest, "config", image_manifest.config.size, how))
-    key = tag_key(ref) if ref.digest is None else None
-    up_to_date = existing is not None and have_config and (key is None or client.tags.get(key) == top.digest)
     if existing is None:
         existing = LocalImage(top.digest, top)
         client.images[top.digest] = existing
