@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.model.units import UnitError, format_size, parse_size
+from regsim.model.units import UnitError, format_share, format_size, parse_size
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,16 @@ def test_a_shown_size_reads_back_within_half_a_unit_of_its_last_digit(size):
 def test_a_size_that_is_not_one_says_what_to_write():
     with pytest.raises(UnitError, match="29MB"):
         parse_size("lots")
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [
+        (0, 0, "0%"), (0, 5, "0%"), (5, 5, "100%"), (1, 4, "25%"), (2, 3, "67%"),
+        (12_000, 12_040, "99.7%"),        # not rounded up to a saving of everything
+        (3, 1000, "0.3%"),                # not rounded down to nothing
+        (99_999, 100_000, "99.999%"),
+    ],
+)
+def test_a_share_reads_100_or_0_percent_only_when_it_is(part, whole, shown):
+    assert format_share(part, whole) == shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from regsim.charts.errors import ChartError
+from regsim.model.units import format_share
 
 UNIT_SYSTEMS: dict[str, tuple[int, tuple[str, ...]]] = {
     "decimal": (1000, ("B", "kB", "MB", "GB", "TB", "PB")),
@@ -70,5 +71,5 @@ def format_seconds(seconds: float) -> str:
 
 
 def format_percent(part: float, whole: float) -> str:
-    """A whole-number percentage, '0%' when there is nothing to take a share of."""
-    return f"{round(100 * part / whole)}%" if whole else "0%"
+    """A whole-number percentage that never rounds to 100% or 0% (see `format_share`)."""
+    return format_share(part, whole)

@@ -91,6 +91,21 @@ def format_size(size: int, binary: bool = False) -> str:
     return f"{text}{units[unit]}"
 
 
+def format_share(part: float, whole: float) -> str:
+    """`part` as a percentage of `whole`, in whole numbers, except that it never reads 100% or 0%
+    unless it is exactly that: 99.7% stays 99.7%, and a sliver reads 0.3%, not 0%."""
+    if not whole:
+        return "0%"
+    share = 100 * part / whole
+    if round(share) in (0, 100) and part not in (0, whole):
+        for places in (1, 2, 3):
+            text = f"{share:.{places}f}"
+            if float(text) not in (0.0, 100.0):
+                return f"{text}%"
+        return "<0.001%" if share < 50 else ">99.999%"
+    return f"{round(share)}%"
+
+
 def format_seconds(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from regsim.model.units import format_seconds, format_size
+from regsim.model.units import format_seconds, format_share, format_size
 from regsim.scenario.engine import Run
 from regsim.scenario.records import StepRecord
 
@@ -43,7 +43,7 @@ def render_step(record: StepRecord, total: int) -> str:
                          f"{event.outcome:<12} {arrow}")
     if record.naive_layer_bytes or record.layer_bytes:
         saved = record.saved_bytes
-        share = f" ({100 * saved / record.naive_layer_bytes:.0f}%)" if record.naive_layer_bytes else ""
+        share = f" ({format_share(saved, record.naive_layer_bytes)})" if record.naive_layer_bytes else ""
         lines.append(f"  layer bytes: {format_size(record.layer_bytes)} moved, "
                      f"{format_size(record.naive_layer_bytes)} if whole images travelled; saved {format_size(saved)}{share}")
     links = [link for link in record.links if link["bytes"] or link["seconds"]]
@@ -67,7 +67,7 @@ def render_run(run: Run) -> str:
     body = "\n".join(render_step(record, len(run.records)) for record in run.records)
     moved = sum(r.layer_bytes for r in run.records)
     naive = sum(r.naive_layer_bytes for r in run.records)
-    share = f" ({100 * (naive - moved) / naive:.0f}%)" if naive else ""
+    share = f" ({format_share(naive - moved, naive)})" if naive else ""
     footer = (f"\nIn all: {format_size(moved)} of layers moved; whole images would have moved "
               f"{format_size(naive)}; saved {format_size(naive - moved)}{share}.\n")
     per_link: dict[tuple[str, str], int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from regsim.model.units import format_size
+from regsim.model.units import format_share, format_size
 from regsim.scenario.records import StepRecord
 
 _KIND_ORDER = {"layer": 0, "config": 1, "manifest": 2}
@@ -31,7 +31,7 @@ class ByteTotals:
 
     @property
     def saved_per_cent(self) -> str:
-        return f"{100 * self.saved / self.naive:.0f}%" if self.naive else "—"
+        return format_share(self.saved, self.naive) if self.naive else "—"
 
 
 @dataclass(frozen=True, slots=True)
