@@ -149,5 +149,21 @@ def test_requests_without_pings_are_split_after_each_tag_push(tmp_path):
         ["pushed team/app:v1: 1 layer uploaded, 0 existed"],
         # push_image re-uploads blobs it could have skipped: the ledger counts what travelled
         ["pushed team/app:v2: 2 layers uploaded, 0 existed"],
-        ["pulled team/app:v2: 0 layers downloaded, 2 already held"],
+        ["inspected team/app:v2: its manifest, no layer"],   # a bare manifest GET is a look, not a pull
     ]
+
+
+def test_an_inspection_fetches_manifest_and_config_and_saves_no_bytes(tmp_path):
+    """`skopeo inspect` GETs the manifest and the config but no layer: not a pull, nothing naive."""
+    with ServerThread(tmp_path / "root") as live:
+        _, raw = live.push_image("team/app", "v1", [b"one" * 100, b"two" * 100])
+        config = json.loads(raw)["config"]["digest"]
+        live.request("GET", "/v2/")
+        live.request("GET", "/v2/team/app/manifests/v1")
+        live.request("GET", f"/v2/team/app/blobs/{config}")
+        record = live.server.record()
+    path = tmp_path / "s.json"
+    write_record(path, record)
+    last = load_record(path).records[-1]
+    assert last.output == ["inspected team/app:v1: its manifest and config, no layer"]
+    assert (last.naive_layer_bytes, last.layer_bytes, last.saved_bytes) == (0, 0, 0)

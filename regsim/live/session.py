@@ -11,7 +11,8 @@ The byte ledger of a step comes from the entries' `ledger` annotations (record v
 a stored manifest names each blob and how it got there (sent, mounted, already there), a
 fetched manifest names the blobs a pull needs, and a blob GET says which of them travelled.
 So *naive* is what whole-image transfers would have moved: every layer of every manifest
-pushed, or fetched, whether or not it travelled. A version-1 record has no annotations: its
+pushed, or fetched, whether or not it travelled; but a manifest fetched without one of its
+layers (`skopeo inspect`, a bare `curl`) is an inspection, with nothing naive. A version-1 record has no annotations: its
 steps list the requests and their bytes, with an empty ledger.
 
 The world after each step is rebuilt by replaying every stored manifest (and each delete)
@@ -351,6 +352,7 @@ class SessionSteps:
         seen_manifests: set[str] = set()
         seen_blobs: set[str] = set()
         target = ""
+        inspected = 0
         for entry in gets:
             ledger = entry.get("ledger") or {}
             digest = ledger.get("manifest", "")
@@ -367,6 +369,20 @@ class SessionSteps:
             image = _image(name, reference)
             if ":" not in reference or not target:
                 target = image
+            layers = {blob["digest"] for blob in ledger["blobs"] if blob["kind"] == "layer"}
+            if layers and not _fetched_layers(ledger, fetched):
+                # Its manifest (and perhaps its config) but not one layer: a look at the image
+                # (`skopeo inspect`), not a pull, so no layer counts as held or as naive.
+                for blob in ledger["blobs"]:
+                    seen_blobs.add(blob["digest"])
+                    if blob["kind"] != "layer" and blob["digest"] in fetched:
+                        outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), PULLED))
+                outcome.output.append(f"inspected {image}: its manifest"
+                                      + (" and config" if any(b["kind"] == "config" and b["digest"] in fetched
+                                                              for b in ledger["blobs"]) else "")
+                                      + ", no layer")
+                inspected += 1
+                continue
             pulled = held = 0
             for blob in ledger["blobs"]:
                 seen_blobs.add(blob["digest"])
@@ -382,4 +398,12 @@ class SessionSteps:
         if not gets:
             outcome.output.append(f"downloaded {_count(len(fetched), 'blob')} ({format_size(sum(fetched.values()))})")
             target = next((_repository(e) for e in entries if _route(e) == "blob"), "")
+        if inspected and inspected == len(seen_manifests):
+            outcome.direction = None
+            return "inspect", f"inspect {target}"
         return "pull", f"pull {target}"
+
+
+def _fetched_layers(ledger: dict[str, Any], fetched: dict[str, int]) -> list[str]:
+    """The layers a fetched manifest names that the client downloaded."""
+    return [blob["digest"] for blob in ledger.get("blobs", ()) if blob["kind"] == "layer" and blob["digest"] in fetched]
