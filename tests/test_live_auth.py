@@ -75,6 +75,9 @@ def test_a_pull_token_cannot_push(token_live):
     reply = token_live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(pull))
     assert reply.status == 401
     assert "repository:team/app:push" in reply.headers["www-authenticate"]
+    # The log says what is wrong: not "log in first" but "this token lacks the push scope".
+    why = token_live.server.entries[-1].event.why
+    assert why.startswith("401 insufficient_scope") and "repository:team/app:push" in why
 
 
 def test_a_wrong_password_gets_no_token(token_live):

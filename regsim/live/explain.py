@@ -32,6 +32,13 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
     digest = short(parts.get("digest", ""))
     reference = short(parts.get("reference", ""))
     if status == 401:
+        challenge = response.headers.get("WWW-Authenticate", "")
+        if 'error="insufficient_scope"' in challenge:
+            scope = challenge.partition('scope="')[2].partition('"')[0]
+            return (f"401 insufficient_scope: the client's token does not allow this; it must ask the token "
+                    f"service again for {scope or 'the scope the challenge names'}")
+        if 'error="invalid_token"' in challenge:
+            return "401 invalid_token: the token is expired or not signed by this registry; the client asks for a new one"
         return "401: the client must authenticate first (the challenge names the token service or Basic realm)"
     if status == 403:
         return "403 DENIED: the client is known but may not do this here"
