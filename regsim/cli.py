@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     play = commands.add_parser("play", help="replay a scenario in the terminal, step by step")
-    play.add_argument("scenario", help="a scenario file, or the id of a bundled scenario")
+    play.add_argument("scenario", help="a scenario file, the id of a bundled scenario, "
+                      "or a session recorded by `regsim serve --record` (.json)")
     play.add_argument("--json", action="store_true", help="print one JSON array, one object per step")
     play.add_argument("--check", action="store_true", help="exit 1 when an expect does not hold")
 
@@ -122,11 +123,25 @@ def _load(name: str):  # type: ignore[no-untyped-def]
         raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
 
 
+def _load_record(path: str):  # type: ignore[no-untyped-def]
+    from regsim.live.record import RecordError, load_record
+
+    try:
+        return load_record(path)
+    except RecordError as error:
+        raise UsageError(str(error)) from None
+
+
 def _play(args: argparse.Namespace) -> int:
     from regsim.scenario.engine import check_expectations, replay
     from regsim.scenario.text import render_run
 
-    run = replay(_load(args.scenario))
+    if args.scenario.endswith(".json"):   # a session recorded by `regsim serve --record`
+        run = _load_record(args.scenario)
+        if args.check:
+            raise UsageError(f"{args.scenario}: a recorded session has no expectations to --check")
+    else:
+        run = replay(_load(args.scenario))
     if args.json:
         json.dump([record.to_dict() for record in run.records], sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -244,12 +259,7 @@ def _open(args: argparse.Namespace) -> int:
     from regsim.bundled import find_scenario
 
     if args.scenario.endswith(".json"):   # a session recorded by `regsim serve --record`
-        from regsim.live.record import RecordError, load_record
-
-        try:
-            run = load_record(args.scenario)
-        except RecordError as error:
-            raise UsageError(str(error)) from None
+        run = _load_record(args.scenario)
         from regsim.tui.app import run_app as open_run
 
         return open_run(run=run)

@@ -167,3 +167,20 @@ def test_an_inspection_fetches_manifest_and_config_and_saves_no_bytes(tmp_path):
     last = load_record(path).records[-1]
     assert last.output == ["inspected team/app:v1: its manifest and config, no layer"]
     assert (last.naive_layer_bytes, last.layer_bytes, last.saved_bytes) == (0, 0, 0)
+
+
+def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
+    from regsim.cli import main
+
+    with ServerThread(tmp_path / "root") as live:
+        live.push_image("team/app", "v1", [b"one" * 100])
+        record = live.server.record()
+    path = tmp_path / "s.json"
+    write_record(path, record)
+    assert main(["play", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "pushed team/app:v1: 1 layer uploaded" in out
+    assert main(["play", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["index"] == 1
+    assert main(["play", str(path), "--check"]) == 2
+    assert "no expectations" in capsys.readouterr().err
