@@ -55,11 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     lessons = commands.add_parser("lessons", help="list the lessons and your progress")
     lessons.add_argument("--json", action="store_true")
 
-    progress = commands.add_parser("progress", help="export, import or reset your progress")
+    progress = commands.add_parser(
+        "progress", help="export, import or reset your progress",
+        description="With no option, says where your progress is kept and lists the lessons you have begun.")
     group = progress.add_mutually_exclusive_group()
-    group.add_argument("--export", type=Path, metavar="FILE")
-    group.add_argument("--import", dest="import_", type=Path, metavar="FILE")
-    group.add_argument("--reset", action="store_true")
+    group.add_argument("--export", type=Path, metavar="FILE",
+                       help="copy your progress into FILE (to keep it, or to move to another machine)")
+    group.add_argument("--import", dest="import_", type=Path, metavar="FILE",
+                       help="replace your progress with an exported FILE (checked first; a bad file changes nothing)")
+    group.add_argument("--reset", action="store_true", help="forget all progress: every lesson starts again")
 
     serve = commands.add_parser("serve", help="serve the OCI Distribution API to real clients and explain every request")
     from regsim.live.cli import (
