@@ -2,10 +2,14 @@
 
 Authors tend to write the right answer first; shown that way, "(a)" would always win. So every view
 (the app, `regsim lessons --json`, lint, the scenario player) shows a question's choices sorted by
-the sha256 of `KEY/choice text`, where KEY names the question (`lesson-id/question-id`, or
-`scenario-id/step` for a scenario's own predict). The same question always shows the same order,
-whatever the file's order, and the right answer's position varies from question to question.
-Answers are graded by the choice picked (its text), never by where it was listed in the file.
+the sha256 of `order/KEY/choice text`, where KEY names the question (`lesson-id/question-id`,
+or `scenario-id/step` for a scenario's own predict). The same question always shows the same
+order, whatever the file's order, and the right answer's position varies from question to
+question. Answers are graded by the choice picked (its text), never by where it was listed.
+
+The fixed prefix `order/` only salts the hash: without it the bundled course happened to show
+the right answer first in 24 of its 50 questions; with it, first, second and third come up
+17, 19 and 14 times. Changing it reshuffles every question, so leave it be.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
+SALT = "order"
 
 
 def choice_rank(key: str, text: str) -> str:
     """The sort key of one choice of the question named `key`."""
-    return hashlib.sha256(f"{key}/{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{SALT}/{key}/{text}".encode()).hexdigest()
 
 
 def presentation_order(key: str, texts: Sequence[str]) -> list[int]:

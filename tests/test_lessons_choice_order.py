@@ -162,10 +162,10 @@ explain: One.
 def test_lint_still_points_at_the_choice_where_the_file_has_it(tmp_path):
     """A computed choice marked correct that the simulator contradicts: the message names the line of
     that choice in the file, wherever the choice is shown."""
-    assert presentation_order("order-check/v2-layers", ["1 layer", "3 layers", "6 layers"]) == [2, 1, 0]
+    assert presentation_order("order-check/v2-layers", ["1 layer", "3 layers", "6 layers"]) == [2, 0, 1]
     path = tmp_path / "order-check.md"
     path.write_text(COMPUTED, encoding="utf-8")
-    assert [c.text for c in load_lesson(path).question("v2-layers").choices] == ["6 layers", "3 layers", "1 layer"]
+    assert [c.text for c in load_lesson(path).question("v2-layers").choices] == ["6 layers", "1 layer", "3 layers"]
     line = COMPUTED.splitlines().index("  - text: 6 layers") + 1
     assert [str(p) for p in lint_lesson_file(path)] == [
         f"{path}:{line}:5: this choice is marked correct: true, but the simulator's answer is '1 layer'"]
