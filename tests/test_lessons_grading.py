@@ -36,6 +36,16 @@ def run():
     return replay(load_scenario(find_scenario("second-version")))
 
 
+RIGHT_TAG = "It names one manifest, and can be moved to another one later"
+COPY_TAG = "It is a full copy of the image made when you tag it"
+LOCKED_TAG = "It locks the image so nobody can change it"
+
+
+def pick(question: Question, text: str) -> int:
+    """Where a choice is shown (choices are shown in an order of their own, not the file's)."""
+    return next(i for i, choice in enumerate(question.choices) if choice.text == text)
+
+
 def numeric(answer, unit, tolerance=None, misconceptions=()) -> Question:
     return Question(id="q", kind="numeric", prompt="How much?", answer=answer, unit=unit, tolerance=tolerance,
                     misconceptions=misconceptions, feedback="Think about which layers the registry holds.")
@@ -74,9 +84,9 @@ def test_a_computed_choice_is_the_choice_equal_to_the_simulators_number():
     lesson = load_lesson(FIXTURES / "class-folder" / "lessons" / "class-intro.md")
     run = replay(load_scenario(lesson.scenario_path))
     question = lesson.question("bob-layers")
-    assert correct_choice(question, run) == 2
+    assert correct_choice(question, run) == pick(question, "2")
     assert grade(question, "2", run).correct
-    assert grade(question, 0, run).feedback == "Bob's machine is empty, so nothing can be skipped."
+    assert grade(question, pick(question, "0"), run).feedback == "Bob's machine is empty, so nothing can be skipped."
 
 
 # -- predict: the answer locks on commit ------------------------------------------------------------
@@ -103,10 +113,10 @@ def test_a_right_prediction_earns_full_credit_and_also_locks(lesson, run):
 
 def test_every_wrong_choice_gives_its_own_feedback(lesson):
     question = lesson.question("tags-role")
-    feedback = [grade(question, i).feedback for i in (1, 2)]
+    feedback = [grade(question, pick(question, text)).feedback for text in (COPY_TAG, LOCKED_TAG)]
     assert feedback[0].startswith("Tagging copies nothing")
     assert feedback[1].startswith("Most registries let a tag move")
-    assert grade(question, 0).feedback == "Right, a tag is a movable pointer to a manifest digest."
+    assert grade(question, pick(question, RIGHT_TAG)).feedback == "Right, a tag is a movable pointer to a manifest digest."
 
 
 def test_a_choice_can_be_answered_by_its_text(lesson):
@@ -114,17 +124,19 @@ def test_a_choice_can_be_answered_by_its_text(lesson):
 
 
 def test_a_right_choice_on_the_first_try_earns_full_credit(lesson):
-    state = QuizState(lesson.question("tags-role"))
-    assert state.answer(0).credit == 1.0
+    question = lesson.question("tags-role")
+    state = QuizState(question)
+    assert state.answer(pick(question, RIGHT_TAG)).credit == 1.0
     with pytest.raises(QuizLocked, match="this question is done"):
-        state.answer(1)
+        state.answer(pick(question, COPY_TAG))
 
 
 def test_a_wrong_choice_hides_the_answer_and_allows_another_try_for_half_credit(lesson):
-    state = QuizState(lesson.question("tags-role"))
-    first = state.answer(1)
+    question = lesson.question("tags-role")
+    state = QuizState(question)
+    first = state.answer(pick(question, COPY_TAG))
     assert (first.correct, first.expected_text, state.locked) == (False, "", False)
-    second = state.answer(0)
+    second = state.answer(pick(question, RIGHT_TAG))
     assert (second.correct, second.credit) == (True, 0.5)
     assert state.record().attempts == 2
 
@@ -149,7 +161,7 @@ def test_a_myth_retried_after_a_wrong_answer_earns_half(lesson):
 def test_a_hint_costs_nothing_but_is_recorded(lesson):
     state = QuizState(lesson.question("tags-role"))
     assert state.hint() == "Think of a bookmark."
-    assert state.answer(0).credit == 1.0
+    assert state.answer(RIGHT_TAG).credit == 1.0
     record = state.record()
     assert (record.hinted, record.credit, record.correct) == (True, 1.0, True)
 
@@ -162,12 +174,12 @@ def test_revealing_without_trying_records_no_credit(lesson):
     record = state.record()
     assert (record.credit, record.attempts, record.revealed, record.correct) == (0.0, 0, True, False)
     with pytest.raises(QuizLocked):
-        state.answer(0)
+        state.answer(RIGHT_TAG)
 
 
 def test_revealing_after_a_wrong_try_still_earns_nothing(lesson):
     state = QuizState(lesson.question("tags-role"))
-    state.answer(2)
+    state.answer(LOCKED_TAG)
     assert state.reveal().credit == 0.0
     assert state.record().revealed
 
@@ -237,8 +249,8 @@ def test_a_size_answer_that_does_not_parse_says_what_to_write():
 def test_a_lesson_score_adds_up_first_tries_later_tries_and_reveals(lesson, run):
     quiz = LessonQuiz(lesson, run)
     quiz.state("v2-push-layers").answer("1")          # 1.0
-    quiz.state("tags-role").answer(1)
-    quiz.state("tags-role").answer(0)                 # 0.5
+    quiz.state("tags-role").answer(COPY_TAG)
+    quiz.state("tags-role").answer(RIGHT_TAG)         # 0.5
     quiz.state("myth-whole-images").reveal()          # 0
     quiz.state("bob-v2-bytes").hint()
     summary = quiz.summary()

@@ -7,12 +7,14 @@ scenario folders given, and last among the bundled scenarios.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from regsim.bundled import content_dir
+from regsim.choice_order import presentation_order
 from regsim.lessons.document import Block, BlockYaml, Document, parse_document
 from regsim.lessons.model import Lesson, Page, Question
 from regsim.lessons.questions import PageContext, check_question
@@ -111,8 +113,27 @@ def parse_lesson(text: str, path: Path, finder: ScenarioFinder) -> Lesson:
             seen[question.id] = question.position("id")[0]
     if problems:
         raise ContentError(sorted(set(problems), key=lambda p: (p.line, p.column, p.message)))
+    pages = [dataclasses.replace(page, questions=tuple(presented(q, front["id"]) for q in page.questions))
+             for page in pages]
     return Lesson(front["id"], front["title"], front["order"], scenario_id or "", tuple(front["goals"]),
                   doc.intro.markdown, tuple(pages), path, scenario_path)
+
+
+def presented(question: Question, lesson_id: str) -> Question:
+    """The question with its choices in the order every view shows them (`regsim.choice_order`: fixed
+    per `lesson-id/question-id`, not the file's order, so the right answer is not always first). The
+    positions of the choices in the file (`choices.N` marks, for lint messages) follow them."""
+    if len(question.choices) < 2:
+        return question
+    order = presentation_order(f"{lesson_id}/{question.id}", [choice.text for choice in question.choices])
+    shown_at = {old: new for new, old in enumerate(order)}
+    marks = []
+    for name, line, column in question.marks:
+        head, _, index = name.partition(".")
+        if head == "choices" and index.isdigit() and int(index) in shown_at:
+            name = f"choices.{shown_at[int(index)]}"
+        marks.append((name, line, column))
+    return dataclasses.replace(question, choices=tuple(question.choices[i] for i in order), marks=tuple(marks))
 
 
 def _front_matter(doc: Document, path: Path, problems: list[Problem]) -> dict[str, Any]:

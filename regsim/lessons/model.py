@@ -26,6 +26,9 @@ class Question:
     for `metric` at `step`), a number (int bytes for `unit: bytes`, float seconds, int layers),
     `"myth"` / `"fact"`, or for a question with choices the text of the correct choice (or
     `"computed"`, when the replayed step decides which choice is right).
+
+    `choices` are in the order the learner sees them, which is not the file's order
+    (`regsim.choice_order`); grading goes by the choice picked, never by its place in the file.
     """
 
     id: str

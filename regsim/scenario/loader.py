@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
+from regsim.choice_order import in_presentation_order
 from regsim.model.content import Platform
 from regsim.model.errors import RegistryError
 from regsim.model.names import check_name
@@ -80,7 +81,7 @@ class Ask:
     question: str
     answer: Any                     # "computed", a choice, or a number
     metric: str | None = None
-    choices: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)   # in the order shown (regsim.choice_order), not the file's
 
 
 @dataclass(slots=True)
@@ -202,6 +203,9 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     scenario = Scenario(filename, scenario_id, title, summary, registries, clients, links, users, repositories,
                         layers, images, [], "binary" if binary else "decimal")
     scenario.steps = _steps(check, root.get("steps"), scenario)
+    for step in scenario.steps:      # a predict's choices in the order they are shown, not the file's
+        if step.ask is not None and len(step.ask.choices) > 1:
+            step.ask.choices = in_presentation_order(f"{scenario_id}/{step.id or step.index}", step.ask.choices)
     if check.problems:
         raise ContentError(sorted(check.problems, key=lambda p: (p.line, p.column)))
     return scenario
