@@ -55,7 +55,7 @@ class RegsimApp(App[int]):
         Binding(
             "t", "toggle_theme", "Light/dark", show=False, tooltip="Switch between light and dark"
         ),
-        Binding("q", "quit", "Quit", tooltip="Leave regsim"),
+        # q goes back one screen (home's q quits); ctrl+q, Textual's own, quits from anywhere.
     ]
 
     def __init__(

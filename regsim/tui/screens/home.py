@@ -177,6 +177,7 @@ class HomeScreen(Screen[None]):
             "Sandbox",
             tooltip="Type your own commands against the highlighted scenario's setup",
         ),
+        Binding("q", "app.quit", "Quit", tooltip="Leave regsim (ctrl+q works on every screen)"),
         Binding("l", "jump('lessons')", "Lessons", show=False, tooltip="Jump to the lessons"),
         Binding(
             "g",

@@ -30,7 +30,7 @@ class NextStep(Static):
                     ("That was the last step. ", "bold"),
                     (
                         finished_note
-                        or "Press home (g) to start again, or escape for the list of scenarios.",
+                        or "Press g to start again, or q to go back.",
                         "dim",
                     ),
                 )
