@@ -14,6 +14,7 @@ from regsim.model.units import format_size
 from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
+from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.help import HelpScreen
 from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
 from regsim.tui.screens.player import PlayerScreen
@@ -463,9 +464,9 @@ async def test_help_lists_every_key_of_the_player() -> None:
             ("a", "Auto"),
             ("+", "Faster"),
             ("-", "Slower"),
-            ("esc", "Scenarios"),
+            ("esc, q", "Leave"),
             ("?", "Help"),
-            ("q", "Quit"),
+            ("ctrl+q", "Quit"),
         ):
             assert any(
                 set(keys.split(", ")) <= set(line.split("  ")[0].split(", ")) and what in line
@@ -512,8 +513,8 @@ async def open_screen(pilot, where: str) -> None:  # type: ignore[no-untyped-def
         ("home", ["? Help", "q Quit"]),
         ("lesson", ["? Help", "q Lessons"]),
         ("quiz", ["? Help", "q Home"]),
-        ("player", ["? Help", "q Quit", "esc Scenarios"]),
-        ("chart", ["? Help", "q Quit", "esc Back"]),
+        ("player", ["? Help", "q Leave"]),
+        ("chart", ["? Help", "q Back"]),
         ("sandbox", ["f1 Help", "esc Leave"]),
     ],
 )
@@ -541,11 +542,54 @@ async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None
         assert all(word in help_text for word in ("Start", "End", "View"))
 
 
-async def test_q_quits() -> None:
+async def test_q_quits_from_home() -> None:
     app = RegsimApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("q")
     assert not app.is_running
+
+
+async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path) -> None:
+    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    async with app.run_test(size=WIDE) as pilot:
+        await to_scenarios(pilot)
+        await pilot.press("enter", "n")  # the player
+        assert isinstance(app.screen, PlayerScreen)
+        await pilot.press("c")  # its chart
+        assert isinstance(app.screen, ChartScreen)
+        await pilot.press("q")
+        assert isinstance(app.screen, PlayerScreen)
+        await pilot.press("question_mark", "q")  # the help closes
+        assert isinstance(app.screen, PlayerScreen)
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen) and app.is_running
+        assert app.open_lesson("what-is-an-image", 1)
+        await pilot.pause()
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen) and app.is_running
+        assert app.open_quiz(None)
+        await pilot.pause()
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen) and app.is_running
+        await pilot.press("q")
+    assert not app.is_running
+
+
+async def test_ctrl_q_quits_from_any_screen() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, PlayerScreen)
+        await pilot.press("ctrl+q")
+    assert not app.is_running
+
+
+async def test_the_help_of_the_player_says_q_goes_back_and_ctrl_q_quits() -> None:
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("question_mark")
+        shown = text(app.screen.query_one("#help-text", Static)).splitlines()
+        assert any(line.startswith("esc, q") and "Leave" in line for line in shown), shown
+        assert any(line.startswith("ctrl+q") and "Quit" in line for line in shown), shown
 
 
 async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:

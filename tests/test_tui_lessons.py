@@ -34,7 +34,7 @@ from regsim.tui.screens.quiz import QuizScreen
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.widgets.question_card import QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
-from regsim.tui.widgets.step_panels import DonePanel
+from regsim.tui.widgets.step_panels import DonePanel, NextStep
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -62,7 +62,10 @@ def text(widget: Static) -> str:
 
 
 def status(app: RegsimApp) -> str:
-    return text(app.screen.query_one("#status-line", Static))
+    """The status bar: the heading, then the score (lessons and quizzes keep it whole)."""
+    parts = [text(app.screen.query_one("#status-line", Static))]
+    parts += [text(score) for score in app.screen.query("#status-score").results(Static)]
+    return "  ·  ".join(parts)
 
 
 def lesson_screen(app: RegsimApp) -> LessonScreen:
@@ -105,7 +108,9 @@ async def type_quickly(pilot, *keys: str) -> None:  # type: ignore[no-untyped-de
     """Keys as a quick typist (or tmux send-keys) delivers them: every one is waiting before the
     app handles the first. (`pilot.press` waits for the app after each key: a slow typist.)"""
     for key in keys:
-        character = {"enter": "\r", "backspace": "\x7f"}.get(key, key if len(key) == 1 else None)
+        character = {"enter": "\r", "backspace": "\x7f", "ctrl+u": "\x15"}.get(
+            key, key if len(key) == 1 else None
+        )
         pilot.app.post_message(events.Key(key, character))
     await pilot.pause()
     await pilot.pause()
@@ -132,6 +137,56 @@ async def test_home_lists_the_lessons_in_order_above_the_scenarios(
         assert not app.screen.query_one(ContinueItem).display
 
 
+async def test_back_home_the_line_under_the_list_shows_the_new_progress_at_once(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.lessons[0]
+    question = lesson.pages[0].questions[0]
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        summary = app.screen.query_one("#summary", Static)
+        assert text(summary).endswith("· not started")
+        await pilot.press("enter")  # the first lesson
+        await pilot.pause()
+        card = cards(app)[0]
+        assert not question.choices and expected_text(question, card.item.state.run) == "0B"
+        await pilot.press("0", "enter")  # right: building moves no bytes
+        await pilot.pause()
+        assert card.locked
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen)
+        row = next(item.row for item in app.screen.query(LessonItem) if item.row.id == lesson.id)
+        assert row.progress == f"in progress · 1/{len(lesson.questions)}"
+        assert text(summary).endswith(f"· in progress · 1/{len(lesson.questions)}")  # not stale
+
+
+async def test_finishing_a_lesson_opened_from_continue_highlights_its_row_back_home(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("layers-travel-once")
+    assert lesson is not None
+    store = ProgressStore(progress)
+    store.start_lesson(lesson.id)
+    store.set_position(lesson.id, len(lesson.pages) - 1)
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        await home_ready(pilot)
+        listing = app.screen.query_one(ListView)
+        assert isinstance(listing.highlighted_child, ContinueItem)
+        await pilot.press("enter")
+        await pilot.pause()
+        lesson_screen(app).query_one("#lesson-page").focus()
+        await pilot.press("right", "q")  # the last page done, back home
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert not app.screen.query_one(ContinueItem).display
+        row = listing.highlighted_child
+        assert isinstance(row, LessonItem) and row.row.id == lesson.id
+        summary = text(app.screen.query_one("#summary", Static))
+        assert summary.endswith(f"· done · 0/{len(lesson.questions)}")
+
+
 async def test_enter_on_a_lesson_opens_its_first_page_beside_the_simulator(
     lessons: LessonSet, progress: Path
 ) -> None:
@@ -143,7 +198,7 @@ async def test_enter_on_a_lesson_opens_its_first_page_beside_the_simulator(
         screen = lesson_screen(app)
         first = lessons.lessons[0]
         assert screen.tour.lesson.id == first.id
-        assert f"Lesson {first.order} · {first.title} · page 1 of {len(first.pages)}" in status(app)
+        assert f"Lesson {first.order} · page 1 of {len(first.pages)} · {first.title}" in status(app)
         assert first.pages[0].title in screen.query_one(Markdown).source
         assert screen.sim.region.width > 0 and screen.query_one("#lesson-page").region.width > 0
         await pilot.press("q")
@@ -516,7 +571,7 @@ async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: 
 # ----- quizzes ----------------------------------------------------------------------------------
 
 
-async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs(
+async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs_and_counts_in_the_lesson(
     lessons: LessonSet, progress: Path
 ) -> None:
     lesson = lessons.lessons[0]
@@ -538,9 +593,8 @@ async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs(
         await pilot.pause()
         assert card.locked and "Right" in verdict_text(card)
         assert f"Score 1 of {len(lesson.questions)}" in status(app)
-        assert not progress.exists() or lesson.id not in json.loads(progress.read_text())[
-            "learners"
-        ].get("default", {}).get("lessons", {})  # a practice round leaves the lesson's score alone
+        record = saved(progress, lesson.id)["answers"][question.id]  # counted in the lesson
+        assert record["correct"] is True and record["credit"] == 1
 
 
 async def test_a_size_typed_quickly_in_a_quiz_is_graded_whole(progress: Path) -> None:
@@ -561,7 +615,8 @@ async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
     progress: Path,
 ) -> None:
     def label_of(card: QuestionCard) -> str:
-        return text(card.query_one(".question-label", Static)).split(" · ", 1)[1]
+        label = text(card.query_one(".question-label", Static)).split(" · ", 1)[1]
+        return label.removesuffix(" · practice (answered in the lesson)")
 
     app = RegsimApp(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
@@ -578,6 +633,7 @@ async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
         assert app.open_quiz("what-is-an-image")
         await pilot.pause()
         in_quiz = cards(app)[0]
+        assert in_quiz.item.practice  # answered in the lesson: the quiz leaves that answer alone
         assert label_of(in_quiz) == before_in_lesson
         await pilot.press("0", "enter")
         await pilot.pause()
@@ -644,6 +700,241 @@ async def test_the_palette_opens_all_myths_and_any_lesson(
         assert lesson_screen(app).tour.lesson.id == "tags-and-versions"
 
 
+async def test_a_quiz_answer_is_kept_and_the_next_launch_shows_the_lesson_in_progress(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("what-is-an-image")
+    assert lesson is not None
+    first = RegsimApp(progress_path=progress)
+    async with first.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert first.open_quiz(lesson.id)
+        await pilot.pause()
+        card = next(card for card in cards(first) if card.item.question.id == "second-image-disk")
+        box = card.query_one(Input)
+        while first.focused is not box:
+            await pilot.press("tab")
+        await pilot.press(*"18.5MB", "enter")  # wrong: another try
+        await pilot.press(*"2MB", "enter")  # right on the second try: half a point
+        await pilot.pause()
+        assert "Score 0.5 of 4" in status(first) and "1 answered" in status(first)
+        await pilot.press("escape", "escape")
+        assert isinstance(first.screen, HomeScreen)
+        row = next(item.row for item in first.screen.query(LessonItem) if item.row.id == lesson.id)
+        assert row.progress == "in progress · 0.5/4"  # home says so at once
+    assert saved(progress, lesson.id)["answers"]["second-image-disk"]["attempts"] == 2
+
+    again = RegsimApp(progress_path=progress)
+    async with again.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        row = next(item.row for item in again.screen.query(LessonItem) if item.row.id == lesson.id)
+        assert row.status == "in progress" and row.progress == "in progress · 0.5/4"
+        assert again.open_lesson(lesson.id, 2)  # the lesson shows the answer given in the quiz
+        await pilot.pause()
+        card = cards(again)[0]
+        assert card.locked and "Answered right earlier (0.5 point)" in verdict_text(card)
+        assert "Score 0.5 of 4" in text(again.screen.query_one("#status-score", Static))
+
+
+async def test_a_question_answered_in_the_lesson_keeps_its_first_result_in_a_quiz(
+    lessons: LessonSet, progress: Path
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "what-is-an-image", page=2)
+        await pilot.press(*"18MB", "enter", "escape", "r")  # a wrong try, then the reveal
+        await pilot.pause()
+        before = saved(progress, "what-is-an-image")["answers"]["second-image-disk"]
+        assert before["revealed"] is True and before["credit"] == 0
+        await pilot.press("q")
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        card = next(card for card in cards(app) if card.item.question.id == "second-image-disk")
+        assert card.item.practice and "practice" in text(card.query_one(".question-label", Static))
+        box = card.query_one(Input)
+        while app.focused is not box:
+            await pilot.press("tab")
+        await pilot.press(*"2MB", "enter")
+        await pilot.pause()
+        assert "Right (first try: 1 point)" in verdict_text(card)  # the round scores it
+        assert saved(progress, "what-is-an-image")["answers"]["second-image-disk"] == before
+
+
+async def test_the_all_myths_quiz_records_each_answer_in_its_own_lesson(
+    lessons: LessonSet, progress: Path
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz(None)
+        await pilot.pause()
+        answered = cards(app)[:2]
+        assert answered[0].item.lesson.id != answered[1].item.lesson.id
+        for card in answered:
+            right = 0 if card.item.question.answer == "myth" else 1
+            card.query_one(OptionList).focus()
+            card.query_one(OptionList).highlighted = right
+            await pilot.press("enter")
+            await pilot.pause()
+            assert card.locked
+        for card in answered:
+            record = saved(progress, card.item.lesson.id)["answers"][card.item.question.id]
+            assert record["correct"] is True and record["credit"] == 1
+        await pilot.press("escape")
+        rows = {item.row.id: item.row for item in app.screen.query(LessonItem)}
+        for card in answered:
+            assert rows[card.item.lesson.id].status == "in progress"
+
+
+async def test_answers_typed_in_one_burst_in_a_quiz_are_each_committed_in_order(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await home_ready(pilot)
+        assert app.open_quiz("what-is-an-image")
+        await pilot.pause()
+        card = next(card for card in cards(app) if card.item.question.id == "second-image-disk")
+        box = card.query_one(Input)
+        while app.focused is not box:
+            await pilot.press("tab")
+        await type_quickly(pilot, *"12GB", "enter", *"240GB", "enter", *"2MB", "enter")
+        await pilot.pause()
+        assert card.item.state.attempts == 3  # 12GB, then 240GB, then 2MB: none lost or merged
+        assert box.value == "2MB" and card.locked
+        assert "Right (0.5 point on a later try)" in verdict_text(card)
+
+
+async def test_a_retry_typed_right_after_a_wrong_answer_is_committed(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "cleaning-up", page=3)
+        card = next(card for card in cards(app) if card.item.question.id == "freed-bytes")
+        box = card.query_one(Input)
+        while app.focused is not box:
+            await pilot.press("tab")
+        await type_quickly(pilot, *"816.2MB", "enter", "ctrl+u", *"42.2MB", "enter")
+        await pilot.pause()
+        assert card.item.state.attempts == 2 and card.locked
+        assert box.value == "42.2MB" and "Right (0.5 point on a later try)" in verdict_text(card)
+        record = saved(progress, "cleaning-up")["answers"]["freed-bytes"]
+        assert record["attempts"] == 2 and record["credit"] == 0.5
+
+
+async def test_a_second_enter_on_a_graded_prediction_keeps_its_verdict(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "layers-travel-once", page=1)
+        card = cards(app)[0]
+        await type_quickly(pilot, "6", "enter", "1", "enter")
+        await pilot.pause()
+        assert card.item.state.attempts == 1 and card.locked
+        assert "Not right" in verdict_text(card)  # the first answer stands, and is still shown
+
+
+async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_prediction_is_made(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("deployment-speed")
+    assert lesson is not None
+    question = next(q for q in lesson.pages[1].questions if q.kind == "predict")
+    step = lessons.run_for(lesson).scenario.steps[(question.step or 0) - 1]
+    assert step.say and step.command is not None
+    said = " ".join(step.say.split())[:50]
+
+    def next_panel() -> str:
+        return " ".join(text(app.screen.query_one(NextStep)).split())
+
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id)  # page 1: step 4 runs next, page 2 asks
+        assert screen.player.position == (question.step or 0) - 1
+        shown = next_panel()
+        assert said not in shown and step.command.text in shown
+        assert "Predict first (on page 2): the narration appears once you have answered." in shown
+        screen.query_one("#lesson-page").focus()
+        await pilot.press("right")
+        assert said not in next_panel() and "Predict first: the narration" in next_panel()
+        await pilot.press("r")  # revealed: the step runs
+        assert screen.player.position == question.step
+        await pilot.press("left")  # the step is next again, and now it is told
+        assert screen.player.position == (question.step or 0) - 1
+        assert said in next_panel() and "Predict first" not in next_panel()
+
+
+async def test_the_lessons_simulator_leaves_out_the_scenarios_own_predict_prompt(
+    progress: Path,
+) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, "what-is-an-image", page=2)
+        step = screen.player.next_step
+        assert step is not None and step.ask is not None  # the scenario asks here
+        assert "Predict:" not in text(screen.query_one(NextStep))
+
+
+async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = lessons.get("push-and-pull-under-the-hood")
+    assert lesson is not None
+    question = lesson.pages[0].questions[0]
+    assert question.kind == "predict" and question.step is not None
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id)
+        screen.query_one("#lesson-page").focus()
+        await pilot.press("right")  # the next page runs the predicted step
+        assert screen.player.position >= question.step
+        notices = [notification.message for notification in app._notifications]
+        assert any("ran before you predicted it" in message for message in notices), notices
+        record = saved(progress, lesson.id)["answers"][question.id]
+        assert record["revealed"] is True and record["credit"] == 0
+        await pilot.press("left")
+        card = cards(app)[0]
+        assert card.locked and "Revealed earlier — no credit" in verdict_text(card)
+        screen.post_message(QuestionCard.Committed(card, correct_choice(question)))
+        await pilot.pause()
+        assert saved(progress, lesson.id)["answers"][question.id]["credit"] == 0
+        assert "Score 0 of" in text(screen.query_one("#status-score", Static))
+
+
+async def test_the_answer_box_never_suggests_the_answer(progress: Path) -> None:
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_lesson(pilot, "pitfall-push-without-registry", page=2)
+        card = cards(app)[0]
+        assert card.item.question.id == "full-name-layers"
+        answer = expected_text(card.item.question, card.item.state.run)
+        assert answer == "3 layers"
+        placeholder = card.query_one(Input).placeholder
+        assert placeholder.startswith("layers, e.g. ") and "e.g. 3 " not in placeholder
+
+
+async def test_the_lesson_header_shows_the_whole_score_at_120_columns(
+    lessons: LessonSet, progress: Path
+) -> None:
+    lesson = max(lessons, key=lambda item: len(item.title))
+    app = RegsimApp(progress_path=progress)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_lesson(pilot, lesson.id)
+        screen.query_one("#lesson-page").focus()
+        await pilot.press("h", "r")  # a hint and a reveal: the longest score line
+        score = screen.query_one("#status-score", Static)
+        shown = text(score)
+        assert shown.endswith("1 revealed · 1 hint")
+        assert score.region.right <= WIDE[0] and score.region.width >= len(shown)
+        heading = screen.query_one("#status-line", Static)
+        assert text(heading).startswith(f"Lesson {lesson.order} · page 1 of {len(lesson.pages)}")
+        assert heading.region.right <= score.region.x
+        await pilot.press("q")
+        assert app.open_quiz(lesson.id)  # the quiz of that lesson: its score whole too
+        await pilot.pause()
+        score = app.screen.query_one("#status-score", Static)
+        assert text(score).startswith("Score ") and score.region.right <= WIDE[0]
+        assert score.region.width >= len(text(score))
+
+
 # ----- how the app is started -----------------------------------------------------------------
 
 
@@ -704,3 +995,23 @@ def test_the_lesson_views_load_without_textual() -> None:
         "assert 'textual' not in sys.modules, 'textual was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_answer_box_offers_the_answer_as_its_example(lessons: LessonSet) -> None:
+    from regsim.lessons.grading import answer_for
+    from regsim.lessons.quantities import parse_quantity, within
+    from regsim.tui.views.quiz import choices_of, input_hint
+
+    checked = 0
+    for lesson in lessons:
+        run = lessons.run_for(lesson)
+        for question in lesson.questions:
+            if choices_of(question):
+                continue
+            hint = input_hint(question, run)
+            example = hint.split("e.g. ", 1)[1].split(" · ", 1)[0]
+            value = parse_quantity(example, question.unit)
+            answer = answer_for(question, run)
+            assert not within(value, answer, question.unit, question.tolerance), (question.id, hint)
+            checked += 1
+    assert checked > 10

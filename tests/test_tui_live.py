@@ -130,3 +130,35 @@ async def test_a_port_in_use_ends_the_app_with_a_reason(tmp_path):
         assert "in use" in server.start_error.lower()
     finally:
         holder.close()
+
+
+async def test_the_client_commands_are_whole_at_120x40(tmp_path):
+    from regsim.live.cli import client_examples
+    from regsim.tui.screens.live import ConnectScreen
+
+    server = LiveServer(tmp_path / "root", port=0, auth="token", users=[("alice", "pw")])
+    app = LiveApp(server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        panel = screen.query_one("#next", Static)
+        shown = str(panel.render())
+        assert server.url in shown and "Press c for skopeo and oras commands" in shown
+        assert "PASSWORD" not in shown and "pw" not in shown.split()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectScreen)
+        box = app.screen.query_one("#connect-commands", Static)
+        lines = str(box.render()).splitlines()
+        assert lines and max(len(line.rstrip()) for line in lines) <= box.content_size.width
+        # Joined at their ` \` breaks, the lines are the commands, word for word.
+        joined = " ".join(line.strip() for line in lines).replace(" \\ ", " ")
+        for _, commands in client_examples(server):
+            for words in commands:
+                assert " ".join(words) in joined, words
+        assert f"docker://127.0.0.1:{server.port}/demo/app:v1" in joined
+        assert "--dest-creds alice:PASSWORD" in joined
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("q")

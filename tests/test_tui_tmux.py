@@ -107,8 +107,10 @@ def test_the_app_starts_in_a_real_terminal_and_g_enter_opens_the_first_scenario(
     assert f"Next: step 1 of {len(first.steps)}" in player
     tmux("send-keys", "-t", session, "n")
     wait_for(session, lambda s: f"step 1 of {len(first.steps)}" in s)
+    tmux("send-keys", "-t", session, "q")  # back home
+    wait_for(session, lambda s: "watch a container image registry work" in s)
     tmux("send-keys", "-t", session, "q")
-    wait_for(session, lambda s: "step 1 of" not in s)  # quit: the session ends with the app
+    wait_for(session, lambda s: not s)  # quit: the session ends with the app
 
 
 def test_enter_on_home_opens_the_first_lesson_and_q_comes_back(session: str) -> None:
@@ -121,3 +123,22 @@ def test_enter_on_home_opens_the_first_lesson_and_q_comes_back(session: str) -> 
     tmux("send-keys", "-t", session, "q")
     back = wait_for(session, lambda s: "Continue:" in s)
     assert "in progress" in back
+
+
+def test_a_retry_typed_at_once_after_a_wrong_answer_is_graded(session: str) -> None:
+    """Keys sent in one burst, as a fast typist or a paste: each Enter commits what came before."""
+    home_with_lessons(session)
+    tmux("send-keys", "-t", session, "C-p")
+    wait_for(session, lambda s: "Search for commands" in s or "Quiz: all myths" in s)
+    tmux("send-keys", "-t", session, "lesson: retention")
+    wait_for(session, lambda s: "retention and garbage collection" in s)
+    tmux("send-keys", "-t", session, "Enter")
+    wait_for(session, lambda s: "page 1 of 4" in s)
+    for page in (2, 3, 4):
+        tmux("send-keys", "-t", session, "Right")
+        wait_for(session, lambda s, page=page: f"page {page} of 4" in s)
+    tmux("send-keys", "-t", session, "Tab")  # from the myth's choices to the answer box
+    wait_for(session, lambda s: "esc Leave box" in s)
+    tmux("send-keys", "-t", session, "816.2MB", "Enter", "C-u", "42.2MB", "Enter")
+    shown = wait_for(session, lambda s: "Right (0.5 point on a later try)" in s)
+    assert "Type an answer first" not in shown

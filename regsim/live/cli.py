@@ -233,26 +233,34 @@ def write_record(path: Path, value: dict[str, object]) -> None:
     os.replace(temp, path)
 
 
-def banner(server: LiveServer) -> str:
-    """The URL and copy-paste examples (a password is never printed: PASSWORD stands for it)."""
+def client_examples(server: LiveServer) -> list[tuple[str, list[list[str]]]]:
+    """Copy-paste client commands, each a list of its words: (what they do, the commands).
+    A password is never shown: PASSWORD stands for it."""
     address = server.service if ":" not in server.host else f"[{server.host}]:{server.port}"
     user = server.users[0][0] if server.users else None
-    creds = f" --dest-creds {user}:PASSWORD" if user else ""
-    src_creds = f" --src-creds {user}:PASSWORD" if user else ""
-    login = f"  oras login --plain-http -u {user} {address}\n" if user else ""
-    lines = [
-        f"regsim registry at {server.url}  (auth: {server.auth}, root: {server.root})",
-        "",
-        "Push an image (an OCI layout directory) with skopeo:",
-        f"  skopeo copy --dest-tls-verify=false{creds} oci:./my-image:latest docker://{address}/demo/app:v1",
-        "Pull it back:",
-        f"  skopeo copy --src-tls-verify=false{src_creds} docker://{address}/demo/app:v1 oci:./copy:v1",
-        "Push and pull a file as an artifact with oras:",
-        login + f"  oras push --plain-http {address}/demo/notes:v1 notes.txt",
-        f"  oras pull --plain-http {address}/demo/notes:v1",
-        "",
-        "Every request is logged below with what it means. Ctrl-C stops the server.",
+    creds = ["--dest-creds", f"{user}:PASSWORD"] if user else []
+    src_creds = ["--src-creds", f"{user}:PASSWORD"] if user else []
+    login = [["oras", "login", "--plain-http", "-u", user, address]] if user else []
+    return [
+        ("Push an image (an OCI layout directory) with skopeo:",
+         [["skopeo", "copy", "--dest-tls-verify=false", *creds, "oci:./my-image:latest",
+           f"docker://{address}/demo/app:v1"]]),
+        ("Pull it back:",
+         [["skopeo", "copy", "--src-tls-verify=false", *src_creds, f"docker://{address}/demo/app:v1",
+           "oci:./copy:v1"]]),
+        ("Push and pull a file as an artifact with oras:",
+         [*login, ["oras", "push", "--plain-http", f"{address}/demo/notes:v1", "notes.txt"],
+          ["oras", "pull", "--plain-http", f"{address}/demo/notes:v1"]]),
     ]
+
+
+def banner(server: LiveServer) -> str:
+    """The URL and copy-paste examples (a password is never printed: PASSWORD stands for it)."""
+    lines = [f"regsim registry at {server.url}  (auth: {server.auth}, root: {server.root})", ""]
+    for caption, commands in client_examples(server):
+        lines.append(caption)
+        lines += ["  " + " ".join(words) for words in commands]
+    lines += ["", "Every request is logged below with what it means. Ctrl-C stops the server."]
     return "\n".join(lines)
 
 

@@ -55,7 +55,7 @@ class RegsimApp(App[int]):
         Binding(
             "t", "toggle_theme", "Light/dark", show=False, tooltip="Switch between light and dark"
         ),
-        Binding("q", "quit", "Quit", tooltip="Leave regsim"),
+        # q goes back one screen (home's q quits); ctrl+q, Textual's own, quits from anywhere.
     ]
 
     def __init__(
@@ -189,25 +189,28 @@ class RegsimApp(App[int]):
         return True
 
     def open_quiz(self, lesson_id: str | None = None) -> bool:
-        """A practice quiz: one lesson's questions, or (None) every myth of the curriculum."""
+        """A quiz: one lesson's questions, or (None) every myth of the curriculum. Its answers
+        count in each question's lesson (one already answered there keeps its first result)."""
         if not self.lessons_ready():
             return False
-        assert self.lessons is not None
+        assert self.lessons is not None and self.store is not None
         from regsim.tui.screens.quiz import QuizScreen
-        from regsim.tui.views.quiz import is_myth, quiz_items
+        from regsim.tui.views.lessons import QuizProgress
+        from regsim.tui.views.quiz import is_myth
 
         lessons = self.lessons
+        progress = QuizProgress(self.store)
         if lesson_id is None:
-            items = quiz_items(lessons, lessons.run_for, is_myth)
+            items = progress.items(lessons, lessons.run_for, is_myth)
             heading = "Quiz: all myths"
         else:
             lesson = lessons.get(lesson_id)
             if lesson is None:
                 self.notify(f"No lesson {lesson_id!r}.", severity="error")
                 return False
-            items = quiz_items([lesson], lessons.run_for)
+            items = progress.items([lesson], lessons.run_for)
             heading = f"Quiz: {lesson.title}"
-        self.push_screen(QuizScreen(heading, items, lessons.scenario_for))
+        self.push_screen(QuizScreen(heading, items, lessons.scenario_for, progress))
         return True
 
     def open_scenario(self, name: str | Path) -> bool:

@@ -66,7 +66,7 @@ class RegsimCommands(Provider):
                         (
                             f"Quiz: {lesson.title}",
                             partial(app.open_quiz, lesson.id),
-                            f"The {len(lesson.questions)} questions of lesson {lesson.order}, as a practice round",
+                            f"The {len(lesson.questions)} questions of lesson {lesson.order}; answers count in the lesson",
                         )
                     )
         for entry in app.catalog():

@@ -51,7 +51,13 @@ class ChartScreen(Screen[None]):
             tooltip="Next chart: " + " → ".join(KINDS),
         ),
         Binding("e", "export", "Export", tooltip="Write this chart as PNG and CSV"),
-        Binding("escape", "leave", "Back", tooltip="Back to where the chart was opened from"),
+        Binding(
+            "escape,q",
+            "leave",
+            "Back",
+            key_display="q",
+            tooltip="Back to where the chart was opened from",
+        ),
     ]
 
     HELP_NOTES = (

@@ -49,7 +49,7 @@ class HelpScreen(ModalScreen[None]):
     """Lists the screen's own keys first, then the keys that work everywhere."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,enter", "dismiss", "Close", key_display="esc")
+        Binding("escape,question_mark,enter,q", "dismiss", "Close", key_display="esc")
     ]
 
     def __init__(self, screen: Screen[object]) -> None:

@@ -169,7 +169,10 @@ class HomeScreen(Screen[None]):
         # highlight. The list answers Enter itself (HomeList); this one serves other focus.
         Binding("enter", "open", "Open", show=False, tooltip=OPEN_TIP),
         Binding(
-            "z", "quiz", "Quiz", tooltip="A practice quiz of the highlighted lesson's questions"
+            "z",
+            "quiz",
+            "Quiz",
+            tooltip="A quiz of the highlighted lesson's questions (answers count in the lesson)",
         ),
         Binding(
             "s",
@@ -177,6 +180,7 @@ class HomeScreen(Screen[None]):
             "Sandbox",
             tooltip="Type your own commands against the highlighted scenario's setup",
         ),
+        Binding("q", "app.quit", "Quit", tooltip="Leave regsim (ctrl+q works on every screen)"),
         Binding("l", "jump('lessons')", "Lessons", show=False, tooltip="Jump to the lessons"),
         Binding(
             "g",
@@ -283,7 +287,17 @@ class HomeScreen(Screen[None]):
             if item.row.id in by_id:
                 item.show(by_id[item.row.id])
         self.rows = rows
+        listing = self.query_one(ListView)
+        continuing = self.query_one(ContinueItem)
+        was = continuing.lesson_id if listing.highlighted_child is continuing else None
         self.show_continue(continue_at)
+        if was is not None and continuing.lesson_id is None:
+            # The lesson it led to is done: Continue is gone, so that lesson's row is highlighted.
+            for i, item in enumerate(listing.children):
+                if isinstance(item, LessonItem) and item.row.id == was:
+                    listing.index = i
+                    break
+        self.show_summary(listing.highlighted_child)
 
     def on_screen_resume(self) -> None:
         if self.lessons_shown:
@@ -296,8 +310,16 @@ class HomeScreen(Screen[None]):
     # ----- the list --------------------------------------------------------------------------
 
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
-        summary = self.query_one("#summary", Static)
         item = event.item
+        self.show_summary(item)
+        if item is not None:
+            # The summary's height can change the list's: keep the highlight in view after it.
+            self.call_after_refresh(event.list_view.scroll_to_widget, item, animate=False)
+        self.refresh_bindings()
+
+    def show_summary(self, item: ListItem | None) -> None:
+        """The line under the list: what the highlighted entry is (a lesson: its progress)."""
+        summary = self.query_one("#summary", Static)
         if isinstance(item, ScenarioItem):
             summary.update(Content(item.entry.summary))
         elif isinstance(item, SandboxItem):
@@ -311,10 +333,6 @@ class HomeScreen(Screen[None]):
             summary.update(Content(MYTHS_SUMMARY))
         elif isinstance(item, ContinueItem):
             summary.update(Content("Back to the page you were reading, with your answers so far."))
-        if item is not None:
-            # The summary's height can change the list's: keep the highlight in view after it.
-            self.call_after_refresh(event.list_view.scroll_to_widget, item, animate=False)
-        self.refresh_bindings()
 
     def on_list_view_selected(self, event: ListView.Selected) -> None:
         event.stop()

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 
 from regsim.scenario.engine import Player
 from regsim.tui.views.lessons import LessonTour
-from regsim.tui.views.quiz import score_line
+from regsim.tui.views.quiz import score_line, step_name
 from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
@@ -62,6 +62,8 @@ class LessonScreen(Screen[None]):
     HELP_NOTES = (
         "Choose an answer with ↑ ↓ and commit it with Enter; type a number or a size (2.3MB) and press Enter.",
         "A prediction locks when you commit it; then the simulator runs the step and the answer is explained.",
+        "Until you predict, the simulator shows the step's command but not what it will do.",
+        "Paging past a prediction you have not made runs its step: it then counts as revealed (no credit).",
         "tab moves between the page, its questions and the simulator's requests, and marks the one it is on.",
         "Enter on the page goes back to the open question; h and r act on the question you are in.",
         "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
@@ -78,7 +80,9 @@ class LessonScreen(Screen[None]):
         return self.query_one(SimulatorPane)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-line")
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-line")  # cut with an ellipsis when the line is too short
+            yield Static(id="status-score")  # never cut
         with Horizontal(id="lesson-body"):
             with VerticalScroll(id="lesson-page"):
                 yield Markdown(id="page-text")
@@ -104,22 +108,40 @@ class LessonScreen(Screen[None]):
             cards.append(QuestionCard(item, title, tour.restored(item), done_title))
         if cards:
             await box.mount_all(cards)
-        self.sim.seek(tour.sim_position())
+        self.move_sim()
         self.query_one("#lesson-page", VerticalScroll).scroll_home(animate=False)
         self.show_status()
         self.focus_next_question()
         self.refresh_bindings()
         self.tell_problems()
+        self.tell_passed()
+
+    def move_sim(self) -> None:
+        """The simulator where the page has it; a step that an open prediction is about shows
+        its command but not its narration, which would give the answer away."""
+        tour = self.tour
+        notes = {}
+        for step, page in tour.open_predictions().items():
+            where = "" if page == tour.page else f" (on page {page + 1})"
+            notes[step] = f"Predict first{where}: the narration appears once you have answered."
+        self.sim.seek(tour.sim_position(), notes)
+
+    def tell_passed(self) -> None:
+        """Predictions whose step ran before the learner committed: revealed, with no credit."""
+        for item in self.tour.take_passed():
+            name = step_name(self.tour.run.scenario, item.question.step or 0)
+            self.notify(
+                f"{name.capitalize()} ran before you predicted it, so that prediction counts as "
+                "revealed (no credit).",
+                timeout=8,
+            )
 
     def show_status(self) -> None:
         tour = self.tour
         summary = tour.summary()
-        self.query_one("#status-line", Static).update(
-            Content.assemble(
-                (tour.heading(), "bold"),
-                ("  ·  ", "dim"),
-                (score_line(summary) if summary.possible else "no questions", "dim"),
-            )
+        self.query_one("#status-line", Static).update(Content.assemble((tour.heading(), "bold")))
+        self.query_one("#status-score", Static).update(
+            Content.assemble((score_line(summary) if summary.possible else "no questions", "dim"))
         )
 
     def focus_next_question(self) -> None:
@@ -133,12 +155,15 @@ class LessonScreen(Screen[None]):
             return
         self.query_one("#lesson-page", VerticalScroll).focus()
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """A digit typed on the page starts the answer in the box. Keys typed right after it
         may already be on their way to the page; they reach here, and go to the box too."""
-        if not (event.is_printable and event.character):
-            return
         focused = self.focused
+        if not (event.is_printable and event.character):
+            if isinstance(focused, AnswerInput) and await focused.take_key(event):
+                event.stop()  # Enter, backspace…: acted on in the box, in the order typed
+                event.prevent_default()
+            return
         if isinstance(focused, AnswerInput):
             # The box stops every printable key it receives, so this one was sent elsewhere
             # before the focus moved into the box.
@@ -169,6 +194,9 @@ class LessonScreen(Screen[None]):
     # ----- answers ---------------------------------------------------------------------------
 
     def on_question_card_committed(self, event: QuestionCard.Committed) -> None:
+        if event.card.locked:  # a second Enter typed before the first was graded
+            self.notify("That question is done: your first answer stands.", timeout=4)
+            return
         verdict = self.tour.book.answer(event.card.key, event.picked)
         event.card.show(verdict)
         if verdict.locked:
@@ -179,7 +207,7 @@ class LessonScreen(Screen[None]):
 
     def after_lock(self) -> None:
         """A prediction's step runs once it is locked; the focus moves to the next open question."""
-        self.sim.seek(self.tour.sim_position())
+        self.move_sim()
         self.show_status()
         self.focus_next_question()
 
@@ -246,6 +274,11 @@ class LessonScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.dismiss()
+
+    async def on_screen_resume(self) -> None:
+        """Back from a quiz opened over the lesson: its answers show here too."""
+        if self.is_mounted and self.tour.reload():
+            await self.show_page()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_bindings)

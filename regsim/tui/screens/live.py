@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from regsim.live.session import SessionSteps
@@ -92,12 +94,93 @@ class LiveRequestLog(RequestLog):
         self._moved_by_hand()
 
 
-def connect_text(server: LiveServer) -> str:
-    """The banner's copy-paste examples, without its closing line (the footer has the keys)."""
-    from regsim.live.cli import banner
+def connect_text(server: LiveServer) -> Content:
+    """The story panel's few lines: where the registry is; `c` shows the client commands (they
+    are too long for the panel's narrow column)."""
+    users = ", ".join(name for name, _ in server.users)
+    return Content.assemble(
+        ("Registry ", "bold"), (server.url, "bold $text-accent"), "\n",
+        ("auth ", "dim"), server.auth, (f" · user {users}" if users else "", ""), "\n",
+        ("data in ", "dim"), str(server.root), "\n\n",
+        ("Press ", "dim"), ("c", "bold $text-accent"),
+        (" for skopeo and oras commands to copy and paste.", "dim"),
+    )
 
-    text = banner(server)
-    return text.split("\n\nEvery request")[0]
+
+def shell_lines(words: list[str], width: int, indent: str = "    ") -> list[str]:
+    """One command broken between its words into lines of at most `width` (when a word allows),
+    each but the last ending in ` \\`, so the lines still paste into a shell as one command."""
+    lines: list[str] = []
+    current = words[0]
+    for i, word in enumerate(words[1:], start=1):
+        tail = 0 if i == len(words) - 1 else 2
+        if len(current) + 1 + len(word) + tail <= width:
+            current += " " + word
+        else:
+            lines.append(current + " \\")
+            current = indent + word
+    lines.append(current)
+    return lines
+
+
+def commands_text(server: LiveServer, width: int) -> Content:
+    """Every client example, captions dim and commands bold, wrapped to `width`."""
+    from regsim.live.cli import client_examples
+
+    lines: list[Content] = []
+    for caption, commands in client_examples(server):
+        if lines:
+            lines.append(Content(""))
+        lines.append(Content.assemble((caption, "dim")))
+        for words in commands:
+            for line in shell_lines(words, max(20, width - 2)):
+                lines.append(Content.assemble("  ", (line, "bold $text-primary")))
+    return Content("\n").join(lines)
+
+
+class CommandsText(Static):
+    """The client commands, wrapped between words to whatever width the box has."""
+
+    def __init__(self, server: LiveServer) -> None:
+        super().__init__(id="connect-commands")
+        self.server = server
+
+    def on_mount(self) -> None:
+        self.update(commands_text(self.server, max(40, self.app.size.width - 8)))
+
+    def on_resize(self) -> None:
+        if self.content_size.width:
+            self.update(commands_text(self.server, self.content_size.width))
+
+
+class ConnectScreen(ModalScreen[None]):
+    """The client commands in full, across the whole width, to copy and paste."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c,q", "dismiss", "Close", key_display="esc"),
+    ]
+
+    def __init__(self, server: LiveServer) -> None:
+        super().__init__()
+        self.server = server
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="connect-box"):
+            yield Static(
+                Content.assemble(
+                    ("Connect a client to ", "bold"), (self.server.url, "bold $text-accent"),
+                    ("  (auth ", "dim"), (self.server.auth, "dim"), (")", "dim"),
+                ),
+                id="connect-heading",
+            )
+            yield CommandsText(self.server)
+            yield Static(
+                Content.assemble(
+                    ("PASSWORD stands for the user's password. ", "dim"),
+                    ("esc closes this.", "dim"),
+                ),
+                id="connect-foot",
+            )
 
 
 class LiveScreen(PanesScreen):
@@ -105,10 +188,12 @@ class LiveScreen(PanesScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "follow", "Follow", tooltip="Keep the newest request highlighted (on by default)"),
+        Binding("c", "connect", "Connect", tooltip="Commands for skopeo and oras to copy and paste"),
         Binding("v", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"),
     ]
     HELP_NOTES = (
         "Point skopeo, oras, docker or podman at the address at the top; every request appears here.",
+        "c shows ready-made skopeo and oras commands for this registry, to copy and paste.",
         "↑ ↓ walk through the requests; the line under the table explains the highlighted one.",
         "Moving up stops following the newest request; f follows again.",
     )
@@ -230,6 +315,9 @@ class LiveScreen(PanesScreen):
         if action == "switch_view":
             return self.has_class("-narrow")
         return True
+
+    def action_connect(self) -> None:
+        self.app.push_screen(ConnectScreen(self.server))
 
     def action_follow(self) -> None:
         self.follow = True

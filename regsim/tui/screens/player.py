@@ -37,7 +37,7 @@ class PlayerScreen(PanesScreen):
         Binding(
             "left,p,b", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"
         ),
-        # Shown in help, not in the footer: help and quit must fit in 80 columns.
+        # Shown in help, not in the footer: help and back must fit in 80 columns.
         Binding(
             "home,g",
             "start",
@@ -79,7 +79,13 @@ class PlayerScreen(PanesScreen):
         Binding(
             "s", "sandbox", "Sandbox", tooltip="Type your own commands in the world as it is now"
         ),
-        Binding("escape", "leave", "Scenarios", tooltip="Back to the list of scenarios"),
+        Binding(
+            "escape,q",
+            "leave",
+            "Leave",
+            key_display="q",
+            tooltip="Leave the player, back to the screen before (from home: the scenarios)",
+        ),
     ]
 
     HELP_NOTES = (

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 class ProblemsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "dismiss", "Close", key_display="esc")
+        Binding("escape,enter,q", "dismiss", "Close", key_display="esc")
     ]
 
     def __init__(self, heading: str, problems: list[str]) -> None:

@@ -1,8 +1,9 @@
 """A quiz outside the lessons: one lesson's questions, or every myth of the curriculum.
 
-A practice round: the questions start fresh, follow the same rules (a prediction locks, a later
-right answer earns half, a reveal earns nothing), and the score runs along the top. The
-lessons' own scores are kept by the lessons; a round does not change them.
+The questions follow the lessons' rules (a prediction locks, a later right answer earns half, a
+reveal earns nothing), and the round's score runs along the top. An answer counts in the
+question's own lesson, as if given there, unless the lesson already has an answer to it: that
+question is practice here, and its first result stands.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from regsim.lessons.model import Lesson
 from regsim.scenario.loader import Scenario
-from regsim.tui.views.quiz import Asked, QuestionBook, score_line, titles
+from regsim.tui.views.lessons import QuizProgress
+from regsim.tui.views.quiz import Asked, QuestionBook, restored, score_line, titles
 from regsim.tui.widgets.question_card import QuestionCard
 
 
@@ -43,7 +45,8 @@ class QuizScreen(Screen[None]):
         "tab and shift+tab move between questions; ↑ ↓ choose, Enter commits; type numbers in the box.",
         "esc in an answer box goes back to the list; Enter there goes on to the first open question.",
         "esc (or q) on the list goes back home.",
-        "A practice round: the lessons keep their own scores.",
+        "Your answers count in each question's lesson and are saved as you go.",
+        "A question already answered in its lesson is practice: the lesson keeps its first result.",
     )
 
     def __init__(
@@ -51,25 +54,32 @@ class QuizScreen(Screen[None]):
         heading: str,
         items: list[Asked],
         scenario_for: Callable[[Lesson], Scenario | None] = lambda lesson: None,
+        progress: QuizProgress | None = None,
     ) -> None:
         super().__init__()
         self.heading = heading
-        self.book = QuestionBook()
+        self.progress = progress  # where answers are saved (None: nowhere)
+        self.book = QuestionBook(save=progress.save if progress is not None else None)
         self.book.add(items)
         self.items = items
         self.scenario_for = scenario_for  # names a prediction's step as the lesson does
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-line")
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-line")  # cut with an ellipsis when the line is too short
+            yield Static(id="status-score")  # never cut
         with VerticalScroll(id="quiz-questions"):
             lessons = {item.lesson.id for item in self.items}
             for i, item in enumerate(self.items, start=1):
                 note = ""
                 if len(lessons) > 1:
                     note = f" · lesson {item.lesson.order}: {item.lesson.title}"
+                if item.practice:
+                    note += " · practice (answered in the lesson)"
                 scenario = self.scenario_for(item.lesson) if item.question.step else None
                 title, done_title = titles(item.question, i, len(self.items), scenario, note)
-                yield QuestionCard(item, title, done_title=done_title)
+                earlier = None if item.practice else restored(item.question, item.state)
+                yield QuestionCard(item, title, earlier, done_title=done_title)
             if not self.items:
                 yield Static("No questions here.", id="quiz-empty")
         yield Footer(show_command_palette=False)
@@ -82,10 +92,9 @@ class QuizScreen(Screen[None]):
             cards[0].focus_answer()
 
     def show_score(self) -> None:
-        self.query_one("#status-line", Static).update(
-            Content.assemble(
-                (self.heading, "bold"), ("  ·  ", "dim"), (score_line(self.book.score()), "bold")
-            )
+        self.query_one("#status-line", Static).update(Content.assemble((self.heading, "bold")))
+        self.query_one("#status-score", Static).update(
+            Content.assemble((score_line(self.book.score()), "bold"))
         )
 
     def card_in_play(self) -> QuestionCard | None:
@@ -97,12 +106,21 @@ class QuizScreen(Screen[None]):
         return next((card for card in cards if not card.locked), cards[0] if cards else None)
 
     def on_question_card_committed(self, event: QuestionCard.Committed) -> None:
+        if event.card.locked:  # a second Enter typed before the first was graded
+            self.notify("That question is done: your first answer stands.", timeout=4)
+            return
         verdict = self.book.answer(event.card.key, event.picked)
         event.card.show(verdict)
         self.show_score()
         if verdict.locked:
             self.after_lock(event.card)
         event.card.bring_verdict_into_view()
+        self.tell_problems()
+
+    def tell_problems(self) -> None:
+        if self.progress is not None:
+            for problem in self.progress.take_problems():
+                self.notify(problem, severity="warning", timeout=8)
 
     def after_lock(self, card: QuestionCard) -> None:
         """The verdict stays in view; tab goes on to the next question."""
@@ -115,6 +133,7 @@ class QuizScreen(Screen[None]):
             card.show(self.book.hint(card.key))
             self.show_score()
             card.bring_verdict_into_view()
+            self.tell_problems()
 
     def action_reveal(self) -> None:
         card = self.card_in_play()
@@ -122,6 +141,7 @@ class QuizScreen(Screen[None]):
             card.show(self.book.reveal(card.key))
             self.show_score()
             self.after_lock(card)
+            self.tell_problems()
 
     def action_answer(self) -> None:
         card = self.card_in_play()

@@ -28,7 +28,13 @@ class SandboxChooser(ModalScreen[ScenarioEntry | None]):
     """Dismisses with the chosen scenario, or None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", tooltip="Back without opening a sandbox"),
+        Binding(
+            "escape,q",
+            "dismiss(None)",
+            "Cancel",
+            key_display="esc",
+            tooltip="Back without opening a sandbox",
+        ),
     ]
 
     def __init__(self, entries: Sequence[ScenarioEntry]) -> None:

@@ -6,15 +6,24 @@ saves every answer, hint, reveal and page change to the learner's progress as it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from regsim.lessons.catalog import lesson_summaries
-from regsim.lessons.grading import LessonQuiz, Score
+from regsim.lessons.grading import LessonQuiz, QuizState, Score
 from regsim.lessons.model import Lesson, Page, Question
 from regsim.lessons.progress import ProgressStore
 from regsim.scenario.engine import Run
-from regsim.tui.views.quiz import Asked, QuestionBook, Verdict, restored, score_line, titles
+from regsim.tui.views.quiz import (
+    Asked,
+    QuestionBook,
+    Verdict,
+    answered_in_lesson,
+    quiz_items,
+    restored,
+    score_line,
+    titles,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,37 @@ def lesson_rows(lessons: Iterable[Lesson], store: ProgressStore) -> list[LessonR
     return rows
 
 
+class QuizProgress:
+    """A quiz's answers kept in each question's own lesson, as if given there: a question not
+    yet answered in its lesson takes the quiz's result; one already answered keeps its first."""
+
+    def __init__(self, store: ProgressStore) -> None:
+        self.store = store
+        self.problems: list[str] = []  # notices from saving, for the screen to show
+
+    def items(
+        self,
+        lessons: Iterable[Lesson],
+        run_for: Callable[[Lesson], Run],
+        keep: Callable[[Question], bool] = lambda q: True,
+    ) -> list[Asked]:
+        return quiz_items(lessons, run_for, keep, saved=lambda lesson: self.store.answers(lesson.id))
+
+    def save(self, item: Asked) -> None:
+        if item.practice:
+            return
+        lesson_id = item.lesson.id
+        if answered_in_lesson(item.question, self.store.answers(lesson_id).get(item.question.id)):
+            item.practice = True  # answered in the lesson meanwhile: that result stands
+            return
+        if not self.store.record_answer(lesson_id, item.state.record()) and self.store.notice:
+            self.problems.append(self.store.notice)
+
+    def take_problems(self) -> list[str]:
+        found, self.problems = self.problems, []
+        return found
+
+
 def continue_at(lessons: Iterable[Lesson], store: ProgressStore) -> tuple[Lesson, int] | None:
     """The lesson and page (0-based) to continue at: the last position, unless that lesson is done."""
     last = store.last_position
@@ -77,6 +117,8 @@ class LessonTour:
         self._check(store.start_lesson(lesson.id))
         self.page = max(0, min(page, len(lesson.pages) - 1))
         self._check(store.set_position(lesson.id, self.page))
+        self.passed: list[Asked] = []  # predictions whose step ran unanswered, for the screen
+        self._reveal_passed()
 
     # ----- pages --------------------------------------------------------------------------------
 
@@ -99,6 +141,7 @@ class LessonTour:
             self._check(self.store.finish_lesson(self.lesson.id))
         else:
             self._check(self.store.set_position(self.lesson.id, self.page))
+        self._reveal_passed()
 
     def markdown(self) -> str:
         """The page's text; the first page starts with the introduction and the goals."""
@@ -119,9 +162,9 @@ class LessonTour:
         return "\n\n".join(parts)
 
     def heading(self) -> str:
-        """`Lesson 6 · Layers… · page 2 of 4`."""
+        """`Lesson 6 · page 2 of 4 · Layers…` (the title last: on a narrow line it is the part cut)."""
         where = "done" if self.finished else f"page {self.page + 1} of {self.count}"
-        return f"Lesson {self.lesson.order} · {self.lesson.title} · {where}"
+        return f"Lesson {self.lesson.order} · {where} · {self.lesson.title}"
 
     # ----- the simulator ------------------------------------------------------------------------
 
@@ -151,6 +194,35 @@ class LessonTour:
     def _predict_step(question: Question) -> bool:
         return question.kind == "predict" and question.step is not None
 
+    def open_predictions(self) -> dict[int, int]:
+        """Steps that a prediction not yet committed is about, each with the page (0-based) that
+        asks it: until then the simulator must not tell what such a step does."""
+        found: dict[int, int] = {}
+        for number, page in enumerate(self.lesson.pages):
+            for question in page.questions:
+                if self._predict_step(question) and not self.quiz.state(question.id).locked:
+                    found.setdefault(question.step or 0, number)
+        return found
+
+    def _reveal_passed(self) -> None:
+        """A prediction whose step the simulator has now run (the learner paged past it without
+        committing) counts as revealed: no credit, saved at once, as the reveal key would."""
+        position = self.sim_position()
+        for question in self.lesson.questions:
+            if (
+                self._predict_step(question)
+                and (question.step or 0) <= position
+                and not self.quiz.state(question.id).locked
+            ):
+                key = f"{self.lesson.id}/{question.id}"
+                self.book.reveal(key)
+                self.passed.append(self.book.asked[key])
+
+    def take_passed(self) -> list[Asked]:
+        """The predictions revealed by paging since the last call (for a notice)."""
+        found, self.passed = self.passed, []
+        return found
+
     # ----- questions ----------------------------------------------------------------------------
 
     def questions(self) -> list[Asked]:
@@ -165,6 +237,22 @@ class LessonTour:
     def titles(self, question: Question, number: int, of: int) -> tuple[str, str]:
         """The question's label while open, and once locked (a prediction's step has run)."""
         return titles(question, number, of, self.run.scenario)
+
+    def reload(self) -> bool:
+        """Take up answers saved elsewhere meanwhile (a quiz opened over this lesson) for the
+        questions still open here; True when any changed."""
+        saved = self.store.answers(self.lesson.id)
+        changed = False
+        for question in self.lesson.questions:
+            state = self.quiz.state(question.id)
+            record = saved.get(question.id)
+            if state.locked or record is None or record == state.record():
+                continue
+            fresh = QuizState.restore(question, record, self.run)
+            self.quiz.states[question.id] = fresh
+            self.book.asked[f"{self.lesson.id}/{question.id}"].state = fresh
+            changed = True
+        return changed
 
     def _save(self, item: Asked) -> None:
         self._check(self.store.record_answer(self.lesson.id, item.state.record()))

@@ -6,7 +6,7 @@ No Textual here: the lesson and quiz screens turn these into widgets. Grading it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from regsim.lessons.grading import (
@@ -16,11 +16,13 @@ from regsim.lessons.grading import (
     QuizLocked,
     QuizState,
     Score,
+    answer_for,
     correct_choice,
     expected_text,
     score,
 )
 from regsim.lessons.model import Lesson, Question
+from regsim.lessons.quantities import QuantityError, parse_quantity, within
 from regsim.scenario.engine import Run
 from regsim.scenario.loader import Scenario
 
@@ -32,10 +34,17 @@ KIND_NAMES = {
     "numeric": "Work it out",
 }
 UNIT_HINTS = {
-    "layers": "layers, e.g. 3",
-    "bytes": "a size, e.g. 2.3MB",
-    "seconds": "seconds, e.g. 4.5",
+    "layers": "layers",
+    "bytes": "a size",
+    "seconds": "seconds",
     None: "a number",
+}
+# Examples for the answer box, first choice first; one equal (or close) to the answer is skipped.
+UNIT_EXAMPLES: dict[str | None, tuple[str, ...]] = {
+    "layers": ("3", "5", "2", "7"),
+    "bytes": ("2.3MB", "750kB", "41GB", "12MB"),
+    "seconds": ("4.5", "12", "0.8", "90"),
+    None: ("3", "5", "2", "7"),
 }
 
 
@@ -66,8 +75,30 @@ def response_for(question: Question, picked: int | str) -> int | str:
     return picked
 
 
-def input_hint(question: Question) -> str:
-    return UNIT_HINTS.get(question.unit, "a number") + " · Enter commits"
+def input_hint(question: Question, run: Run | None = None) -> str:
+    """The answer box's placeholder: `layers, e.g. 5 · Enter commits`. The example is never the
+    answer (nor close enough to count as right)."""
+    what = UNIT_HINTS.get(question.unit, "a number")
+    example = _example(question, run)
+    return f"{what}, e.g. {example} · Enter commits" if example else f"{what} · Enter commits"
+
+
+def _example(question: Question, run: Run | None) -> str | None:
+    examples = UNIT_EXAMPLES.get(question.unit, UNIT_EXAMPLES[None])
+    try:
+        answer = answer_for(question, run)
+    except (ValueError, IndexError, KeyError, TypeError):
+        return None  # the answer is not known here: better no example than a risky one
+    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
+        return examples[0]
+    for example in examples:
+        try:
+            value = parse_quantity(example, question.unit)
+            if not within(value, answer, question.unit, question.tolerance):
+                return example
+        except QuantityError:
+            continue
+    return None
 
 
 def label(
@@ -192,6 +223,7 @@ class Asked:
     lesson: Lesson
     question: Question
     state: QuizState
+    practice: bool = False  # already answered in its lesson: a quiz answer leaves that result
 
     @property
     def key(self) -> str:
@@ -213,7 +245,9 @@ class QuestionBook:
         item = self.asked[key]
         response = response_for(item.question, picked)
         if isinstance(response, str) and not response.strip():
-            return Verdict("error", "Type an answer first", (input_hint(item.question),))
+            return Verdict(
+                "error", "Type an answer first", (input_hint(item.question, item.state.run),)
+            )
         try:
             grade = item.state.answer(response)
         except AnswerError as error:
@@ -277,16 +311,34 @@ def quiz_items(
     lessons: Iterable[Lesson],
     run_for: Callable[[Lesson], Run],
     keep: Callable[[Question], bool] = lambda q: True,
+    saved: Callable[[Lesson], Mapping[str, AnswerRecord]] | None = None,
 ) -> list[Asked]:
-    """Fresh states (a practice round) for the chosen questions of `lessons`, in curriculum order.
+    """The chosen questions of `lessons`, in curriculum order.
 
-    A run is replayed only for a lesson with a computed answer among the chosen questions."""
+    `saved` gives a lesson's saved answers: a question already answered there comes fresh,
+    as practice (its first result stands); one tried there but not yet right goes on from
+    those tries and hints. Without `saved`, every question comes fresh. A run is replayed
+    only for a lesson with a computed answer among the chosen questions."""
     items = []
     for lesson in lessons:
         chosen = [q for q in lesson.questions if keep(q)]
+        if not chosen:
+            continue
         run = run_for(lesson) if any(q.computed for q in chosen) else None
-        items += [Asked(lesson, q, QuizState(q, run)) for q in chosen]
+        records = saved(lesson) if saved is not None else {}
+        for question in chosen:
+            record = records.get(question.id)
+            state = QuizState.restore(question, record, run) if record else QuizState(question, run)
+            if state.locked:
+                items.append(Asked(lesson, question, QuizState(question, run), practice=True))
+            else:
+                items.append(Asked(lesson, question, state))
     return items
+
+
+def answered_in_lesson(question: Question, record: AnswerRecord | None) -> bool:
+    """Whether a saved answer has finished the question (right, revealed, or a prediction made)."""
+    return record is not None and QuizState.restore(question, record).locked
 
 
 def is_myth(question: Question) -> bool:

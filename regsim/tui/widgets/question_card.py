@@ -78,7 +78,32 @@ class AnswerInput(Input):
                 return
         self.screen.set_focus(None)
 
+    async def action_submit(self) -> None:
+        """Commit what is in the box now, then select it: whatever is typed next (however soon)
+        is a new answer that replaces it, never one added to it."""
+        await super().action_submit()
+        self.select_all()
+
+    async def take_key(self, event: events.Key) -> bool:
+        """Act on one of the box's own editing keys (Enter, backspace, ctrl+u, ← → …) at once,
+        in the order typed; False when the key is not the box's (it goes on to the screen).
+
+        Textual runs a widget's key bindings only once the key has bubbled back up to the app,
+        after the characters typed behind it have already been added to the box: an Enter typed
+        quickly would then commit the next answer's characters too, and a ctrl+u would erase
+        them. Run here, every key keeps its place."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.priority:
+                continue
+            if await self.app.run_action(binding.action, self):
+                return True
+        return False
+
     async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable and await self.take_key(event):
+            event.stop()
+            event.prevent_default()
+            return
         if not self.value and event.is_printable and event.character not in NUMBER_START:
             # No answer starts with this: it is one of the screen's keys (h, r, n, p, q, ?).
             # (Textual hides single-character bindings while a text box has the focus.)
@@ -135,7 +160,9 @@ class QuestionCard(Vertical):
                 classes="question-choices",
             )
         else:
-            yield AnswerInput(placeholder=input_hint(question), classes="question-input")
+            yield AnswerInput(
+                placeholder=input_hint(question, self.item.state.run), classes="question-input"
+            )
         yield Static(classes="question-hint")
         yield Static(classes="question-verdict")
 
@@ -187,9 +214,7 @@ class QuestionCard(Vertical):
         )
         for widget in self.query("OptionList, AnswerInput"):
             widget.disabled = self.locked
-        if verdict is not None and verdict.tone in ("retry", "error"):
-            for box in self.query(AnswerInput):
-                box.select_all()  # the next answer typed replaces the one just graded
+        # (The box selected its answer when it was committed: the next one typed replaces it.)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -30,6 +30,7 @@ class SimulatorPane(Vertical):
         super().__init__(id=id, classes="-view-requests")
         self.player = player
         self.detail = "requests"
+        self.withheld: dict[int, str] = {}  # step number -> the note shown instead of its narration
 
     def compose(self) -> ComposeResult:
         yield Static(id="sim-status")
@@ -47,15 +48,21 @@ class SimulatorPane(Vertical):
         self.query_one("#requests-box").border_title = "Requests"
         self.show()
 
-    def seek(self, position: int) -> None:
-        if position != self.player.position:
+    def seek(self, position: int, withheld: dict[int, str] | None = None) -> None:
+        """Move to `position`; `withheld` names the steps whose narration must wait (a
+        prediction about them is still open) with the note to show instead."""
+        withheld = withheld or {}
+        if position != self.player.position or withheld != self.withheld:
+            self.withheld = withheld
             self.player.seek(position)
             self.show()
 
     def show(self) -> None:
         """Redraw every panel from the player's records."""
         player = self.player
-        self.query_one(NextStep).show(player.next_step, player.total, FINISHED_NOTE)
+        upcoming = player.next_step
+        note = self.withheld.get(upcoming.index) if upcoming is not None else None
+        self.query_one(NextStep).show(upcoming, player.total, FINISHED_NOTE, note, ask=False)
         done = player.scenario.steps[player.position - 1] if player.position else None
         self.query_one(DonePanel).show(player.current, done, IDLE_NOTE)
         requests = player.current.requests if player.current else []

@@ -22,7 +22,17 @@ def prompt(actor: str | None, command: str | None) -> str:
 class NextStep(Static):
     """The narration and command of the step that `next` will run."""
 
-    def show(self, step: StepSpec | None, total: int, finished_note: str | None = None) -> None:
+    def show(
+        self,
+        step: StepSpec | None,
+        total: int,
+        finished_note: str | None = None,
+        withheld: str | None = None,
+        ask: bool = True,
+    ) -> None:
+        """`withheld`: a note shown instead of the step's narration (it would give away an
+        answer the learner has not committed yet). `ask`: False leaves out the scenario's own
+        prediction prompt (a lesson asks its own questions, and the narration may answer it)."""
         if step is None:
             self.border_title = "Finished"
             self.update(
@@ -30,7 +40,7 @@ class NextStep(Static):
                     ("That was the last step. ", "bold"),
                     (
                         finished_note
-                        or "Press home (g) to start again, or escape for the list of scenarios.",
+                        or "Press g to start again, or q to go back.",
                         "dim",
                     ),
                 )
@@ -38,7 +48,9 @@ class NextStep(Static):
             return
         self.border_title = f"Next: step {step.index} of {total}"
         parts: list[Content | str | tuple[str, str]] = []
-        if step.say:
+        if withheld:
+            parts.append((withheld, "italic $text-muted"))
+        elif step.say:
             parts.append(step.say)
         if step.command is not None:
             if parts:
@@ -49,7 +61,7 @@ class NextStep(Static):
                     "$text-primary bold",
                 )
             )
-        if step.ask is not None:
+        if step.ask is not None and ask:
             parts += ["\n", ("Predict: ", "$text-warning bold"), step.ask.question]
             for letter, choice in zip("abcdefgh", step.ask.choices, strict=False):
                 parts += ["\n", (f"  ({letter}) ", "$text-warning"), choice]
