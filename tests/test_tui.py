@@ -199,12 +199,25 @@ async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there() -
 async def test_next_step_panel_shows_the_narration_and_command_before_it_runs() -> None:
     app = RegsimApp("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n")
+        await pilot.press("n")
         step = player_of(app).next_step
+        assert step.ask is None
         shown = text(app.screen.query_one("#next", Static))
         assert " ".join(step.say.split())[:40] in " ".join(shown.split())
         assert step.command.text in shown
-        assert step.ask.question in shown
+
+
+async def test_a_step_that_asks_for_a_prediction_keeps_its_narration_until_it_runs() -> None:
+    """The narration says what happens ("every layer is uploaded"): shown early, it answers the question."""
+    app = RegsimApp("first-push-pull")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n", "n")
+        step = player_of(app).next_step
+        assert step.ask is not None
+        shown = " ".join(text(app.screen.query_one("#next", Static)).split())
+        assert " ".join(step.say.split())[:40] not in shown
+        assert "Predict first" in shown
+        assert step.command.text in shown and step.ask.question in shown
 
 
 async def test_done_step_panel_shows_the_docker_output() -> None:

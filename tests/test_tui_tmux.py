@@ -129,7 +129,7 @@ def test_a_retry_typed_at_once_after_a_wrong_answer_is_graded(session: str) -> N
     """Keys sent in one burst, as a fast typist or a paste: each Enter commits what came before."""
     home_with_lessons(session)
     tmux("send-keys", "-t", session, "C-p")
-    wait_for(session, lambda s: "Search for commands" in s or "Quiz: all myths" in s)
+    wait_for(session, lambda s: "Search for commands" in s or "Quiz: myth or fact" in s)
     tmux("send-keys", "-t", session, "lesson: retention")
     wait_for(session, lambda s: "retention and garbage collection" in s)
     tmux("send-keys", "-t", session, "Enter")

@@ -202,7 +202,7 @@ class RegsimApp(App[int]):
         progress = QuizProgress(self.store)
         if lesson_id is None:
             items = progress.items(lessons, lessons.run_for, is_myth)
-            heading = "Quiz: all myths"
+            heading = "Quiz: myth or fact"
         else:
             lesson = lessons.get(lesson_id)
             if lesson is None:

@@ -55,7 +55,7 @@ class RegsimCommands(Provider):
                 )
             found.append(
                 (
-                    "Quiz: all myths",
+                    "Quiz: myth or fact",
                     partial(app.open_quiz, None),
                     "Every myth-or-fact statement of the lessons, with a running score",
                 )

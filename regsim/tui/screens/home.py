@@ -116,7 +116,7 @@ class MythsItem(ListItem):
     def compose(self) -> ComposeResult:
         yield Static(
             Content.assemble(
-                ("    Quiz: all myths", "bold"),
+                ("    Quiz: myth or fact", "bold"),
                 (f"  {self.count} statements, myth or fact?", "dim"),
             ),
             classes="title",

@@ -117,7 +117,11 @@ class PlayerScreen(PanesScreen):
     def show_position(self) -> None:
         """Redraw every panel from the player's records; nothing here computes what the model knows."""
         player = self.player
-        self.query_one(NextStep).show(player.next_step, player.total)
+        upcoming = player.next_step
+        # A step that asks for a prediction keeps its narration (which tells what happens) until it runs.
+        withheld = ("Predict first: the narration appears once this step has run."
+                    if upcoming is not None and upcoming.ask is not None and upcoming.say else None)
+        self.query_one(NextStep).show(upcoming, player.total, withheld=withheld)
         done = player.scenario.steps[player.position - 1] if player.position else None
         self.query_one(DoneStep).show(player.current, done)
         requests = player.current.requests if player.current else []
