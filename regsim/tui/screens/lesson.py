@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 from regsim.scenario.engine import Player
 from regsim.tui.views.lessons import LessonTour
 from regsim.tui.views.quiz import score_line, step_name
-from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
+from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard, card_in_play
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
@@ -183,13 +183,7 @@ class LessonScreen(Screen[None]):
             self.notify(problem, severity="warning", timeout=8)
 
     def card_in_play(self) -> QuestionCard | None:
-        """The question the focus is in, else the first one still open, else the first."""
-        focused = self.focused
-        cards = list(self.query(QuestionCard))
-        for card in cards:
-            if focused is not None and (focused is card or card in focused.ancestors):
-                return card
-        return next((card for card in cards if not card.locked), cards[0] if cards else None)
+        return card_in_play(self)
 
     # ----- answers ---------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from regsim.lessons.model import Lesson
 from regsim.scenario.loader import Scenario
 from regsim.tui.views.lessons import QuizProgress
 from regsim.tui.views.quiz import Asked, QuestionBook, restored, score_line, titles
-from regsim.tui.widgets.question_card import QuestionCard
+from regsim.tui.widgets.question_card import QuestionCard, card_in_play
 
 
 class QuizScreen(Screen[None]):
@@ -98,12 +98,7 @@ class QuizScreen(Screen[None]):
         )
 
     def card_in_play(self) -> QuestionCard | None:
-        focused = self.focused
-        cards = list(self.query(QuestionCard))
-        for card in cards:
-            if focused is not None and (focused is card or card in focused.ancestors):
-                return card
-        return next((card for card in cards if not card.locked), cards[0] if cards else None)
+        return card_in_play(self)
 
     def on_question_card_committed(self, event: QuestionCard.Committed) -> None:
         if event.card.locked:  # a second Enter typed before the first was graded
