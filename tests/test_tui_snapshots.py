@@ -45,6 +45,11 @@ async def frozen(pilot: Pilot) -> None:
     pilot.app.theme = "textual-dark"
     for command in pilot.app.query(Input):
         command.cursor_blink = False
+    await pilot.pause()
+    # A blink already scheduled may still have hidden the cursor: show it, whatever the timing.
+    for command in pilot.app.query(Input):
+        command._cursor_visible = True
+    await pilot.pause()
 
 
 def typing(*lines: str, keys: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
