@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 
 HOST = "registry.example"
 BASE = [("base1", 3_000_877), ("base2", 1_000_647)]

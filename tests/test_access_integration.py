@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from regsim.model.access import RateLimit, RegistryAccess
-from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore, parse_challenge
-from regsim.model.errors import RegistryError
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.oci.errors import RegistryError
+from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore, parse_challenge
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 
 HOST = "reg.example"
 PASSWORDS = {

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.model.auth import (
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.registry.auth import (
     AccessEntry,
     AccessPolicy,
     AuthInputError,
@@ -31,7 +32,6 @@ from regsim.model.auth import (
     parse_scopes,
     required_action,
 )
-from regsim.model.errors import ErrorCode, RegistryError
 
 PASSWORDS = {
     "alice": "wonderland-7f3q",

@@ -271,7 +271,7 @@ def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks() -> None:
 
 
 def test_a_pull_that_fails_part_way_saves_nothing_though_some_layers_were_local() -> None:
-    from regsim.model.events import LOCAL, PULLED, BlobRecord, Outcome
+    from regsim.model.sim.events import LOCAL, PULLED, BlobRecord, Outcome
     from regsim.scenario.records import make_record
 
     run = replay(parse_scenario(TWO_VERSIONS))

@@ -5,15 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import HOST
 
-from regsim.model.content import (
-    OCI_EMPTY,
-    OCI_MANIFEST,
-    Descriptor,
-    Manifest,
-    build_manifest,
-    sha256_digest,
-)
-from regsim.model.gc import collect_garbage
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.digest import sha256_digest
+from regsim.model.oci.manifest import Manifest, build_manifest
+from regsim.model.oci.mediatype import OCI_EMPTY, OCI_MANIFEST
+from regsim.model.registry.gc import collect_garbage
 
 TEAM_V1 = f"{HOST}/team/app:v1"
 TEAM_V2 = f"{HOST}/team/app:v2"

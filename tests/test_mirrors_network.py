@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-from regsim.model.content import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import MIRROR_HIT, MIRROR_MISS, UPLOAD
-from regsim.model.network import NetworkError, link_usage, step_seconds
-from regsim.model.proxy import PullThroughCache
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.mediatype import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
+from regsim.model.registry.proxy import PullThroughCache
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import MIRROR_HIT, MIRROR_MISS, UPLOAD
+from regsim.model.sim.network import NetworkError, link_usage, step_seconds
+from regsim.model.sim.world import World
 
 ORIGIN = "registry.example"
 MIRROR = "mirror.example"

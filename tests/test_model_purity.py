@@ -11,7 +11,12 @@ import pytest
 import regsim
 
 MODEL_DIR = Path(regsim.__file__).parent / "model"
-MODULES = sorted(f"regsim.model.{p.stem}" for p in MODEL_DIR.glob("*.py") if p.stem != "__init__")
+MODULES = sorted(
+    ".".join(("regsim", *p.relative_to(MODEL_DIR.parent).with_suffix("").parts[:-1]))
+    if p.stem == "__init__"
+    else ".".join(("regsim", *p.relative_to(MODEL_DIR.parent).with_suffix("").parts))
+    for p in MODEL_DIR.rglob("*.py")
+)
 FORBIDDEN = ("textual", "matplotlib", "rich")
 
 CHECK = """
@@ -32,7 +37,7 @@ def run_imports(*modules: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_model_package_has_modules_to_check():
-    assert "regsim.model.registry" in MODULES and "regsim.model.world" in MODULES
+    assert "regsim.model.registry.registry" in MODULES and "regsim.model.sim.world" in MODULES
 
 
 def test_importing_the_model_package_and_every_module_together_loads_no_ui_and_prints_nothing():

@@ -7,10 +7,10 @@ import re
 import pytest
 from conftest import HOST, V1, V2
 
-from regsim.model.content import Index, Manifest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import EXISTS, LOCAL, MOUNTED, PULLED, SENT
-from regsim.model.names import parse_reference
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import Index, Manifest
+from regsim.model.oci.reference import parse_reference
+from regsim.model.sim.events import EXISTS, LOCAL, MOUNTED, PULLED, SENT
 
 TEAM_V1 = f"{HOST}/team/app:v1"
 TEAM_V2 = f"{HOST}/team/app:v2"

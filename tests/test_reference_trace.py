@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 from conftest import HOST
 
-from regsim.model.events import MOUNTED, SENT
-from regsim.model.world import World
+from regsim.model.sim.events import MOUNTED, SENT
+from regsim.model.sim.world import World
 
 # The reference's short digests, by the blob each stands for.
 REFERENCE_NAMES = {
@@ -294,7 +294,7 @@ def test_version_check_answers_200_with_the_distribution_api_version_header(regi
 def test_replaying_the_reference_scenario_twice_gives_identical_requests_and_state():
     from conftest import V1, V2
 
-    from regsim.model.registry import Registry
+    from regsim.model.registry.registry import Registry
 
     def run():  # type: ignore[no-untyped-def]
         w = World(HOST)

@@ -7,7 +7,12 @@ import json
 
 import pytest
 
-from regsim.model.content import (
+from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.descriptor import Descriptor, Platform
+from regsim.model.oci.digest import sha256_digest
+from regsim.model.oci.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
+from regsim.model.oci.manifest import build_index, build_manifest, canonical_json
+from regsim.model.oci.mediatype import (
     DOCKER_ACCEPT,
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
@@ -16,19 +21,11 @@ from regsim.model.content import (
     OCI_INDEX,
     OCI_LAYER,
     OCI_MANIFEST,
-    Descriptor,
-    Platform,
-    SizedContent,
-    build_index,
-    build_manifest,
-    canonical_json,
-    sha256_digest,
 )
-from regsim.model.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
-from regsim.model.gc import collect_garbage
-from regsim.model.registry import Registry
-from regsim.model.response import Response
-from regsim.model.upload import UploadSession
+from regsim.model.oci.response import Response
+from regsim.model.registry.gc import collect_garbage
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.upload import UploadSession
 
 HOST = "registry.example"
 NAME = "team/app"
@@ -879,8 +876,8 @@ def test_catalog_with_negative_n_is_400_pagination_number_invalid(reg):
 
 
 def _guarded(mode: str) -> Registry:
-    from regsim.model.access import RegistryAccess
-    from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore
+    from regsim.model.registry.access import RegistryAccess
+    from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore
 
     reg = Registry(HOST)
     users = UserStore()
@@ -935,7 +932,7 @@ def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
         reg = _guarded("basic")
         calls[code] = lambda: reg.start_upload(_basic("bob", "bob-pw"), NAME)
     elif code is ErrorCode.TOOMANYREQUESTS:
-        from regsim.model.access import RateLimit
+        from regsim.model.registry.access import RateLimit
 
         reg.rate_limit = RateLimit(pulls=1, per=6 * 3600)
         reg.get_manifest(None, NAME, "v1")

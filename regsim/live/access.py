@@ -13,8 +13,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from regsim.model.access import RegistryAccess
-from regsim.model.auth import (
+from regsim.model.registry.access import RegistryAccess
+from regsim.model.registry.auth import (
     ACTIONS,
     STRONG_PBKDF2_ITERATIONS,
     AccessPolicy,

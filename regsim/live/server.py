@@ -31,12 +31,14 @@ from aiohttp import web
 from regsim.live.access import make_guard
 from regsim.live.explain import explain, outcome
 from regsim.live.storage import DiskRegistry, DiskUploadSession, Staged
-from regsim.model.content import MANIFEST_TYPES, MAX_MANIFEST_BYTES, Manifest, SizedContent
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import RequestEvent
-from regsim.model.registry import API_VERSION_HEADER
-from regsim.model.response import Response
-from regsim.model.world import World
+from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import Manifest
+from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
+from regsim.model.oci.response import Response
+from regsim.model.registry.registry import API_VERSION_HEADER
+from regsim.model.sim.events import RequestEvent
+from regsim.model.sim.world import World
 
 RECORD_KIND = "regsim-live-record"
 RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load

@@ -30,21 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from regsim.model.content import Blob
-from regsim.model.errors import RegistryError
-from regsim.model.events import (
-    EXISTS,
-    LOCAL,
-    MOUNTED,
-    PULLED,
-    SENT,
-    BlobRecord,
-    Outcome,
-    RequestEvent,
-)
-from regsim.model.registry import Registry
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.errors import RegistryError
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import EXISTS, LOCAL, MOUNTED, PULLED, SENT, BlobRecord, Outcome, RequestEvent
+from regsim.model.sim.world import World
 from regsim.model.units import format_size
-from regsim.model.world import World
 from regsim.scenario.commands import Command
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord, make_record

@@ -25,14 +25,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from regsim.model.content import Blob, Body, Manifest, parse_manifest
-from regsim.model.digest import Digest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.gc import collect_garbage
-from regsim.model.names import check_name
-from regsim.model.registry import GCReport, Registry
-from regsim.model.response import Response
-from regsim.model.upload import UploadSession
+from regsim.model.oci.blob import Blob, Body
+from regsim.model.oci.digest import Digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import Manifest, parse_manifest
+from regsim.model.oci.reference import check_name
+from regsim.model.oci.response import Response
+from regsim.model.registry.gc import collect_garbage
+from regsim.model.registry.registry import GCReport, Registry
+from regsim.model.registry.upload import UploadSession
 
 STATE_VERSION = 1
 _HEX = frozenset("0123456789abcdef")

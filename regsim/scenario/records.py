@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from regsim.model.events import (
+from regsim.model.sim.events import (
     EXISTS,
     LOCAL,
     MIRROR_HIT,
@@ -24,7 +24,7 @@ from regsim.model.events import (
     Outcome,
     RequestEvent,
 )
-from regsim.model.world import World
+from regsim.model.sim.world import World
 
 if TYPE_CHECKING:
     from regsim.scenario.engine import Run

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from regsim.model.access import RateLimit, RegistryAccess
-from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore
-from regsim.model.proxy import PullThroughCache
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.proxy import PullThroughCache
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 from regsim.scenario.loader import Scenario
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from regsim.model.content import Descriptor, Index, Manifest, SizedContent
-from regsim.model.errors import RegistryError
-from regsim.model.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
-from regsim.model.response import Response
-from regsim.model.session import HostSession
+from regsim.model.client.images import LocalImage
+from regsim.model.client.session import HostSession
+from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import Index, Manifest
+from regsim.model.oci.response import Response
+from regsim.model.sim.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
 from regsim.model.units import format_size
 
 if TYPE_CHECKING:
-    from regsim.model.client import Client, LocalImage
+    from regsim.model.client.daemon import Client
 
 
 def push(client: Client, text: str) -> Outcome:

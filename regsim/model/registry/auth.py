@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.oci.errors import ErrorCode, RegistryError
 
 ACTIONS: tuple[str, ...] = ("pull", "push", "delete")
 _ACTION_ORDER = (*ACTIONS, "*")  # canonical order for printing; `*` means all three

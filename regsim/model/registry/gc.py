@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from regsim.model.content import Manifest
-from regsim.model.registry import GCReport, Registry
+from regsim.model.oci.manifest import Manifest
+from regsim.model.registry.registry import GCReport, Registry
 
 
 def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCReport:

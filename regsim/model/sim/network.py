@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from regsim.model.events import BACKGROUND, DOWNLOAD, SERIAL, UPLOAD, RequestEvent
+from regsim.model.sim.events import BACKGROUND, DOWNLOAD, SERIAL, UPLOAD, RequestEvent
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link

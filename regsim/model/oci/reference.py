@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from regsim.model.digest import Digest
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.oci.digest import Digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
 
 # OCI Distribution Spec: <name> components and tags.
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from regsim.model.content import AnyManifest, Blob, Index, Manifest
-from regsim.model.events import BACKGROUND
-from regsim.model.registry import Registry, Repository
-from regsim.model.response import Response
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.manifest import AnyManifest, Index, Manifest
+from regsim.model.oci.response import Response
+from regsim.model.registry.registry import Registry, Repository
+from regsim.model.sim.events import BACKGROUND
 
 if TYPE_CHECKING:
-    from regsim.model.world import World
+    from regsim.model.sim.world import World
 
 
 @dataclass(frozen=True, slots=True)

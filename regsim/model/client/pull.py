@@ -8,24 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from regsim.model.content import DOCKER_ACCEPT, Index, Manifest, Platform, parse_manifest
-from regsim.model.errors import RegistryError
-from regsim.model.events import (
-    DOWNLOAD,
-    LOCAL,
-    MIRROR_HIT,
-    MIRROR_MISS,
-    PULLED,
-    BlobRecord,
-    Outcome,
-)
-from regsim.model.names import Reference
-from regsim.model.session import HostSession
+from regsim.model.client.images import LocalImage, LocalLayer, tag_key
+from regsim.model.client.session import HostSession
+from regsim.model.oci.descriptor import Platform
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import Index, Manifest, parse_manifest
+from regsim.model.oci.mediatype import DOCKER_ACCEPT
+from regsim.model.oci.reference import Reference
+from regsim.model.sim.events import DOWNLOAD, LOCAL, MIRROR_HIT, MIRROR_MISS, PULLED, UNREACHABLE, BlobRecord, Outcome
 from regsim.model.units import format_size
-from regsim.model.world import UNREACHABLE
 
 if TYPE_CHECKING:
-    from regsim.model.client import Client
+    from regsim.model.client.daemon import Client
 
 ACCEPT = "index, manifest list, OCI and Docker image manifests"
 
@@ -98,8 +92,6 @@ def _pull_from(
     assert isinstance(image_manifest, Manifest)
     # docker names the repository path, without the host: `Pulling from library/python`.
     out.output.append(f"{ref.tag or ref.reference}: Pulling from {ref.repository}")
-    from regsim.model.client import LocalImage, LocalLayer, tag_key
-
     key = tag_key(ref) if ref.digest is None else None
     existing = client.images.get(top.digest)
     config_digest = image_manifest.config.digest

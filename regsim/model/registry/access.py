@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from regsim.model.auth import (
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.response import Response
+from regsim.model.registry.auth import (
     AccessPolicy,
     AuthInputError,
     Scope,
@@ -26,8 +28,6 @@ from regsim.model.auth import (
     parse_basic,
     parse_scope,
 )
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.response import Response
 
 WRONG_CREDENTIALS = "incorrect username or password"
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from regsim.model.errors import RegistryError
-from regsim.model.events import SERIAL, RequestEvent
-from regsim.model.network import Network
-from regsim.model.registry import Registry
-from regsim.model.response import Response
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.response import Response
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import SERIAL, UNREACHABLE, RequestEvent
+from regsim.model.sim.network import Network
 
 if TYPE_CHECKING:
-    from regsim.model.client import Client
-
-UNREACHABLE = 0
-
+    from regsim.model.client.daemon import Client
 
 class World:
     """Everything a scenario sets up, and the transport every request travels through."""
@@ -34,7 +31,7 @@ class World:
         self._job = -1
         self._lane = SERIAL
         self._jobs = 0
-        from regsim.model.replication import Replication
+        from regsim.model.registry.replication import Replication
 
         self.replication = Replication(self)
 
@@ -62,7 +59,7 @@ class World:
         return self.now
 
     def add_client(self, name: str, **options: object) -> Client:
-        from regsim.model.client import Client
+        from regsim.model.client.daemon import Client
 
         client = Client(self, name, **options)  # type: ignore[arg-type]
         self.clients[name] = client

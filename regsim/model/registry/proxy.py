@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from regsim.model.content import DOCKER_ACCEPT, AnyManifest, Blob, Manifest, parse_manifest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import Outcome
-from regsim.model.names import is_digest_reference
-from regsim.model.registry import Registry
-from regsim.model.response import Response
-from regsim.model.world import UNREACHABLE
-
-if TYPE_CHECKING:
-    from regsim.model.client import Client
-    from regsim.model.session import HostSession
+from regsim.model.client.daemon import Client
+from regsim.model.client.session import HostSession
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import AnyManifest, Manifest, parse_manifest
+from regsim.model.oci.mediatype import DOCKER_ACCEPT
+from regsim.model.oci.reference import is_digest_reference
+from regsim.model.oci.response import Response
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import UNREACHABLE, Outcome
 
 
 @dataclass(slots=True)
@@ -52,9 +50,6 @@ class PullThroughCache(Registry):
 
         The version check and token are made once and kept while the upstream answers.
         """
-        from regsim.model.client import Client
-        from regsim.model.session import HostSession
-
         if self._agent is None:
             self._agent = Client(self.world, self.host)  # type: ignore[attr-defined]
         if self._upstream_session is None:

@@ -12,14 +12,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from regsim.model.auth import AuthInputError, parse_challenge, parse_scope
-from regsim.model.events import Outcome, RequestEvent
-from regsim.model.response import Response
-from regsim.model.world import UNREACHABLE
+from regsim.model.oci.response import Response
+from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent
 
 if TYPE_CHECKING:
-    from regsim.model.client import Client
-    from regsim.model.registry import Registry
+    from regsim.model.client.daemon import Client
+    from regsim.model.registry.registry import Registry
 
 REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
 

@@ -16,8 +16,8 @@ import sys
 import time
 from typing import Any
 
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 
 MIB = 1024 * 1024
 HOST = "hub.example"

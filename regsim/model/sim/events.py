@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+UNREACHABLE = 0   # the status of a request that never reached its target (the network is down)
+
 # How a blob fared in one operation (the byte ledger's vocabulary).
 SENT = "sent"            # uploaded by the client
 EXISTS = "exists"        # the registry's repository already had it: not sent

@@ -14,29 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from regsim.model.content import (
-    DOCKER_MANIFEST_LIST,
-    OCI_INDEX,
-    OCI_MANIFEST,
-    AnyManifest,
-    Blob,
-    Body,
-    Descriptor,
-    Index,
-    Manifest,
-    SizedContent,
-    canonical_json,
-    parse_manifest,
-    sha256_digest,
-)
-from regsim.model.digest import Digest, check_digest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.names import check_name, check_tag, is_digest_reference
-from regsim.model.response import Response
-from regsim.model.upload import UploadSession
+from regsim.model.oci.blob import Blob, Body, SizedContent
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.digest import Digest, check_digest, sha256_digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import AnyManifest, Index, Manifest, canonical_json, parse_manifest
+from regsim.model.oci.mediatype import DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
+from regsim.model.oci.reference import check_name, check_tag, is_digest_reference
+from regsim.model.oci.response import Response
+from regsim.model.registry.upload import UploadSession
 
 if TYPE_CHECKING:
-    from regsim.model.access import RateLimit
+    from regsim.model.registry.access import RateLimit
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 

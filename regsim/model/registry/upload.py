@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from regsim.model.content import Blob, Body, SizedContent
-from regsim.model.digest import Digest
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.oci.blob import Blob, Body, SizedContent
+from regsim.model.oci.digest import Digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
 
 
 @dataclass(slots=True)
