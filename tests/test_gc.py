@@ -228,7 +228,6 @@ def test_referrers_go_with_their_subject_when_it_is_collected(registry, pushed):
 @pytest.fixture
 def refused_push(world, registry, alice):  # type: ignore[no-untyped-def]
     """team/app is immutable; v1 is pushed, then a push moving v1 onto the v2 image is DENIED."""
-    registry.immutable.add("team/app")
     alice.tag("app:v1", TEAM_V1)
     assert alice.push(TEAM_V1).ok
     alice.tag("app:v2", TEAM_V1)
@@ -237,6 +236,7 @@ def refused_push(world, registry, alice):  # type: ignore[no-untyped-def]
     return alice
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_blobs_uploaded_by_a_push_refused_at_the_manifest_stay_until_gc_frees_them(registry, refused_push):
     v2_layer = layer_digest(refused_push, "v2")
     v2_config = refused_push.image_for(refused_push.parse("app:v2")).top.config

@@ -26,8 +26,8 @@ FAST = 1e9 / 8        # bytes per second on a 1 Gbit/s link
 def mirror_world(ttl: float = 3600.0, layers=(("big", 100 * MB),)) -> World:  # type: ignore[no-untyped-def]
     """ORIGIN holds team/app:v1; MIRROR caches it; clients c1..c3 use the mirror, `direct` does not."""
     world = World(ORIGIN)
-    world.add_registry(Registry(ORIGIN))
-    world.add_registry(PullThroughCache(MIRROR, ORIGIN, ttl), "mirror")
+    world.add_registry(Registry(ORIGIN, clock=world.current_time))
+    world.add_registry(PullThroughCache(MIRROR, ORIGIN, ttl, world=world), "mirror")
     publisher = world.add_client("publisher")
     assert publisher.build(IMAGE, list(layers)).ok
     assert publisher.push(IMAGE).ok
@@ -188,9 +188,9 @@ def test_a_client_falls_back_to_the_origin_when_the_mirror_lacks_the_image():
 
 def replicated_world(lag: int) -> World:
     world = World(ORIGIN)
-    origin = world.add_registry(Registry(ORIGIN))
-    world.add_registry(Registry(REPLICA), "replica")
-    world.replication.add(origin, REPLICA, lag)
+    world.add_registry(Registry(ORIGIN, on_manifest_stored=world.manifest_stored))
+    world.add_registry(Registry(REPLICA, on_manifest_stored=world.manifest_stored), "replica")
+    world.replication.add(ORIGIN, REPLICA, lag)
     world.add_client("publisher")
     world.add_client("reader")
     return world

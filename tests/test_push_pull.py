@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import HOST, V1, V2
+from conftest import HOST, V1, V2, Restarted
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.reference import parse_reference
+from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import EXISTS, LOCAL, MOUNTED, PULLED, SENT
 
 TEAM_V1 = f"{HOST}/team/app:v1"
@@ -360,8 +361,8 @@ def test_index_stored_bytes_count_every_platform_once(world, registry, multi):
 # ----- immutable tags --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_immutable_repository_refuses_to_move_a_tag(world, registry, alice):
-    registry.immutable.add("team/app")
     alice.tag("app:v1", TEAM_V1)
     assert alice.push(TEAM_V1).ok
     v1 = registry.resolve("team/app", "v1").digest
@@ -374,8 +375,8 @@ def test_immutable_repository_refuses_to_move_a_tag(world, registry, alice):
     assert registry.resolve("team/app", "v1").digest == v1
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_immutable_repository_accepts_the_same_manifest_again_and_new_tags(world, registry, alice):
-    registry.immutable.add("team/app")
     alice.tag("app:v1", TEAM_V1)
     alice.tag("app:v2", TEAM_V2)
     assert alice.push(TEAM_V1).ok
@@ -383,18 +384,18 @@ def test_immutable_repository_accepts_the_same_manifest_again_and_new_tags(world
     assert alice.push(TEAM_V2).ok
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_tags_in_other_repositories_stay_movable(world, registry, alice):
-    registry.immutable.add("team/app")
     alice.tag("app:v1", OTHER_V2)
     alice.push(OTHER_V2)
     alice.tag("app:v2", OTHER_V2)
     assert alice.push(OTHER_V2).ok
 
 
-def test_making_an_existing_repository_immutable_protects_its_tags(world, registry, alice):
+def test_a_registry_restarted_with_immutable_tags_protects_the_tags_it_already_had(world, registry, alice):
     alice.tag("app:v1", TEAM_V1)
     alice.push(TEAM_V1)
-    registry.immutable.add("team/app")
+    registry = world.add_registry(Registry(HOST, immutable=("team/app",), storage=Restarted(registry.store)))
     alice.tag("app:v2", TEAM_V1)
     outcome = alice.push(TEAM_V1)
     assert outcome.error == "DENIED"

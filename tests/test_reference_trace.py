@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from conftest import HOST
 
+from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import MOUNTED, SENT
 from regsim.model.sim.world import World
 
@@ -238,7 +239,7 @@ def test_unknown_blob_answers_404_with_the_reference_json_body(world, registry, 
     push_all_sections(world, alice)
     zero = "sha256:" + "0" * 64
     response, event = world.send(
-        "alice", HOST, "GET", f"/v2/team/app/blobs/{zero}",
+        RequestContext("alice"), HOST, "GET", f"/v2/team/app/blobs/{zero}",
         lambda: registry.get_blob(None, "team/app", zero), "test",
     )
     assert response.status == 404
@@ -260,7 +261,7 @@ def test_every_404_on_a_missing_blob_during_push_is_157_bytes(world, alice):
 
 def test_tags_of_a_capitalised_repository_answer_404_name_unknown_as_the_reference_does(world, registry):
     response, _ = world.send(
-        "alice", HOST, "GET", "/v2/Team/app/tags/list",
+        RequestContext("alice"), HOST, "GET", "/v2/Team/app/tags/list",
         lambda: registry.list_tags(None, "Team/app"), "test",
     )
     assert response.status == 404
@@ -272,7 +273,7 @@ def test_tags_of_a_capitalised_repository_answer_404_name_unknown_as_the_referen
 
 def test_tags_of_an_unknown_repository_answer_404_name_unknown_with_the_name_as_detail(world, registry):
     response, _ = world.send(
-        "alice", HOST, "GET", "/v2/team/nothing/tags/list",
+        RequestContext("alice"), HOST, "GET", "/v2/team/nothing/tags/list",
         lambda: registry.list_tags(None, "team/nothing"), "test",
     )
     assert response.status == 404

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from conftest import Restarted
 
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.descriptor import Descriptor, Platform
@@ -23,8 +24,10 @@ from regsim.model.oci.mediatype import (
     OCI_MANIFEST,
 )
 from regsim.model.oci.response import Response
+from regsim.model.registry.access import RateLimit
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.registry.registry import Registry
+from regsim.model.registry.storage import MemoryStorage
 from regsim.model.registry.upload import UploadSession
 
 HOST = "registry.example"
@@ -390,38 +393,42 @@ class RecordingSession(UploadSession):
     """A session of its own kind, as a disk-backed one would be."""
 
 
-def recording_factory(opened: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    """An upload-session factory that notes each (uuid, repository) it is asked for."""
-    def make(uuid: str, repository: str) -> RecordingSession:
-        opened.append((uuid, repository))
-        return RecordingSession(uuid, repository)
+class RecordingStorage(MemoryStorage):
+    """A storage backend that notes each (uuid, repository) it opens an upload for."""
 
-    return make
+    __slots__ = ("opened",)
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[str | None, str]] = []
+
+    def new_upload(self, uuid: str | None, repository: str) -> UploadSession:
+        self.opened.append((uuid, repository))
+        return RecordingSession("monolithic" if uuid is None else uuid, repository)
 
 
-def test_new_upload_session_makes_the_session_behind_every_upload_a_client_opens(loaded):
+def test_the_storage_backend_makes_the_session_behind_every_upload_a_client_opens(loaded):
     _, v1, _ = loaded
-    opened: list[tuple[str, str]] = []
-    reg = Registry(HOST, new_upload_session=recording_factory(opened))
+    storage = RecordingStorage()
+    reg = Registry(HOST, storage=storage)
     posted = uuid_of(reg.start_upload(None, NAME))
     fallback = reg.start_upload(None, NAME, mount=v1.config.digest, from_repository="other/app")
     assert fallback.status == 202   # a mount that cannot happen opens an ordinary upload
-    assert opened == [(posted, NAME), (uuid_of(fallback), NAME)]
+    assert storage.opened == [(posted, NAME), (uuid_of(fallback), NAME)]
     assert all(isinstance(session, RecordingSession) for session in reg.uploads.values())
-    # the session the factory made is the one the upload uses, to the end
+    # the session the backend made is the one the upload uses, to the end
     data = data_of("factory", 1000)
     reg.patch_upload(None, NAME, posted, data)
     assert reg.put_upload(None, NAME, posted, sha256_digest(data)).status == 201
     assert reg.get_blob(None, NAME, sha256_digest(data)).body == data
+    # a whole blob in one POST gets a session from the backend too (one no client can address)
+    whole = data_of("whole", 300)
+    assert reg.start_upload(None, NAME, digest=sha256_digest(whole), body=whole).status == 201
+    assert storage.opened[-1] == (None, NAME)
 
 
-def test_new_upload_session_may_be_set_after_construction_and_defaults_to_in_memory(reg):
+def test_uploads_are_kept_in_memory_by_default(reg):
     assert type(reg.uploads.get(uuid_of(reg.start_upload(None, NAME)))) is UploadSession
-    opened: list[tuple[str, str]] = []
-    reg.new_upload_session = recording_factory(opened)
-    uuid = uuid_of(reg.start_upload(None, NAME))
-    assert isinstance(reg.uploads[uuid], RecordingSession)
-    assert opened == [(uuid, NAME)]
+    assert type(reg.storage) is MemoryStorage
 
 
 def test_mount_with_a_malformed_digest_is_digest_invalid(reg):
@@ -872,6 +879,17 @@ def test_catalog_with_negative_n_is_400_pagination_number_invalid(reg):
     refused(reg, lambda: reg.catalog(n=-5), ErrorCode.PAGINATION_NUMBER_INVALID)
 
 
+@pytest.mark.parametrize("mode", ["basic", "token"])
+def test_the_catalog_of_a_registry_with_auth_needs_credentials_as_v2_does(mode):
+    plain = Registry(HOST)
+    upload(plain, NAME, b"private")
+    reg = Registry(HOST, guard=_guarded(mode).guard, storage=Restarted(plain.store))
+    refused(reg, lambda: reg.catalog(None), ErrorCode.UNAUTHORIZED)
+    refused(reg, lambda: reg.catalog(_basic("alice", "wrong")), ErrorCode.UNAUTHORIZED)
+    if mode == "basic":
+        assert json.loads(reg.catalog(_basic("alice", "alice-pw")).body) == {"repositories": [NAME]}
+
+
 # ----- every error code, with its status -----------------------------------------------------------------
 
 
@@ -879,14 +897,12 @@ def _guarded(mode: str) -> Registry:
     from regsim.model.registry.access import RegistryAccess
     from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore
 
-    reg = Registry(HOST)
     users = UserStore()
     users.add("alice", "alice-pw")
     users.add("bob", "bob-pw")
     policy = AccessPolicy(mode, users, {NAME: RepositoryPolicy(
         "private", {"alice": frozenset({"pull", "push"}), "bob": frozenset({"pull"})})})
-    reg.guard = RegistryAccess(HOST, policy, lambda: 0.0)
-    return reg
+    return Registry(HOST, guard=RegistryAccess(HOST, policy, lambda: 0.0))
 
 
 def _basic(user: str, password: str) -> str:
@@ -897,8 +913,11 @@ def _basic(user: str, password: str) -> str:
 
 def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
     """Reach `code` on a fresh registry the way a client could; returns the registry and the error."""
-    reg = Registry(HOST)
+    # With a limit of two pulls, the GET below and one more use it up: the call under test is refused.
+    limit = RateLimit(pulls=2, per=6 * 3600) if code is ErrorCode.TOOMANYREQUESTS else None
+    reg = Registry(HOST, rate_limit=limit)
     push_image(reg, NAME, "v1", [BASE1])
+
     def mixed_upload() -> None:
         uuid = uuid_of(reg.start_upload(None, NAME))
         reg.patch_upload(None, NAME, uuid, b"real")
@@ -932,9 +951,6 @@ def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
         reg = _guarded("basic")
         calls[code] = lambda: reg.start_upload(_basic("bob", "bob-pw"), NAME)
     elif code is ErrorCode.TOOMANYREQUESTS:
-        from regsim.model.registry.access import RateLimit
-
-        reg.rate_limit = RateLimit(pulls=1, per=6 * 3600)
         reg.get_manifest(None, NAME, "v1")
         calls[code] = lambda: reg.get_manifest(None, NAME, "v1")
     before = state(reg)

@@ -188,10 +188,10 @@ class SessionSteps:
         name = _repository(entry)
         if "blob" in ledger:
             self._blob(ledger["blob"], int(ledger["size"]))
-            self.registry._repo_or_create(name).layers.add(ledger["blob"])
+            self.registry.store.repository(name).layers.add(ledger["blob"])
         elif route == "manifest" and method == "PUT" and ("text" in ledger or "base64" in ledger):
             raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
-            repo = self.registry._repo_or_create(name)
+            repo = self.registry.store.repository(name)
             for blob in ledger.get("blobs", []):
                 self._blob(blob["digest"], int(blob["size"]))
                 repo.layers.add(blob["digest"])

@@ -140,11 +140,11 @@ def _download(
     session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
 ) -> tuple[str, bytes | None] | None:
     registry = session.registry
-    job = client.world.new_job()
+    job = session.context.for_job(DOWNLOAD, client.world.new_job())
     response, event = session.send(
         "GET", f"/v2/{repository}/blobs/{digest}",
         lambda auth: registry.get_blob(auth, repository, digest),
-        f"{client.name} lacks {label} ({format_size(size)}): download it", lane=DOWNLOAD, job=job,
+        f"{client.name} lacks {label} ({format_size(size)}): download it", context=job,
     )
     if response.status != 200:
         event.outcome = "error"

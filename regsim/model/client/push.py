@@ -18,6 +18,7 @@ from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
+from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
 from regsim.model.units import format_size
 
@@ -75,10 +76,10 @@ class _Pusher:
         self.registry = session.registry
         self.host = session.host
 
-    def _head(self, repository: str, digest: str, job: int, why: str) -> tuple[int, object]:
+    def _head(self, repository: str, digest: str, job: RequestContext, why: str) -> tuple[int, Response]:
         response, event = self.session.send(
             "HEAD", f"/v2/{repository}/blobs/{digest}", self.registry.head_blob, why,
-            args=(repository, digest), lane=UPLOAD, job=job,
+            args=(repository, digest), context=job,
         )
         event.outcome = "exists" if response.status == 200 else ("missing" if response.status == 404 else "error")
         return response.status, response
@@ -86,7 +87,7 @@ class _Pusher:
     def blob(self, desc: Descriptor, kind: str, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
         short = digest.split(":", 1)[1][:12]
-        job = self.client.world.new_job()
+        job = self.session.context.for_job(UPLOAD, self.client.world.new_job())
         label = name or kind
         status, response = self._head(
             self.repository, digest, job, f"does {self.repository} already have {label} ({format_size(desc.size)})?"
@@ -114,7 +115,7 @@ class _Pusher:
                 response, event = self.session.send(
                     "POST", f"/v2/{self.repository}/blobs/uploads/?{query}",
                     self._mount, f"ask to link {label} from {source} instead of uploading it",
-                    args=(source, digest), lane=UPLOAD, job=job,
+                    args=(source, digest), context=job,
                 )
                 if response.status == 201:
                     event.outcome = "mounted"
@@ -142,7 +143,7 @@ class _Pusher:
         return self.registry.start_upload(auth, self.repository, mount=digest, from_repository=source)
 
     def _upload(
-        self, desc: Descriptor, kind: str, name: str | None, job: int, location: str | None,
+        self, desc: Descriptor, kind: str, name: str | None, job: RequestContext, location: str | None,
         image: LocalImage | None,
     ) -> bool:
         registry, repository, digest = self.registry, self.repository, desc.digest
@@ -150,7 +151,7 @@ class _Pusher:
         if location is None:
             response, event = self.session.send(
                 "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, f"open an upload for {label}",
-                args=(repository,), lane=UPLOAD, job=job,
+                args=(repository,), context=job,
             )
             if response.status != 202:
                 self.session.fail_with(response, f"/v2/{repository}/blobs/uploads/", "Post")
@@ -161,7 +162,7 @@ class _Pusher:
         body = self._body(desc, image)
         response, event = self.session.send(
             "PATCH", location, registry.patch_upload, f"send {label}'s {format_size(desc.size)}",
-            args=(repository, uuid, body), lane=UPLOAD, job=job, sent=len(body),
+            args=(repository, uuid, body), context=job, sent=len(body),
         )
         if response.status != 202:
             self.session.fail_with(response, location, "Patch")
@@ -170,7 +171,7 @@ class _Pusher:
         response, event = self.session.send(
             "PUT", f"{location}?digest={digest}", registry.put_upload,
             "close the upload: the registry checks the bytes against the digest",
-            args=(repository, uuid, digest), lane=UPLOAD, job=job,
+            args=(repository, uuid, digest), context=job,
         )
         if response.status != 201:
             self.session.fail_with(response, location, "Put")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from regsim.model.oci.response import Response
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
+from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class HostSession:
         self.service: str | None = None
         self.auth: str | None = None
         self.scopes: dict[str, set[str]] = {}
+        self.context = RequestContext(client.name)   # the conversation's serial requests
 
     @property
     def registry(self) -> Registry:
@@ -49,24 +51,23 @@ class HostSession:
         why: str,
         *,
         args: tuple[object, ...] = (),
-        lane: str | None = None,
-        job: int | None = None,
+        context: RequestContext | None = None,
         sent: int = 0,
         retry: bool = True,
     ) -> tuple[Response, RequestEvent]:
-        """One request, `call(auth, *args)`, with the session's credentials.
+        """One request, `call(auth, *args)`, with the session's credentials; `context` says which
+        lane and job it counts in (default: the session's serial requests).
 
         A fresh 401 challenge gets one new token and one retry.
         """
         response, event = self.world.send(
-            self.client.name, self.host, method, path, call, why, args=(self.auth, *args), lane=lane, job=job,
-            sent=sent,
+            context or self.context, self.host, method, path, call, why, args=(self.auth, *args), sent=sent,
         )
         if response.status == 401 and retry and self.scheme == "bearer":
             event.outcome = "challenge"
             if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
-                return self.send(method, path, call, why + " (retried with a new token)", args=args, lane=lane,
-                                 job=job, sent=sent, retry=False)
+                return self.send(method, path, call, why + " (retried with a new token)", args=args,
+                                 context=context, sent=sent, retry=False)
         return response, event
 
     def _merge_challenge(self, response: Response) -> bool:
@@ -89,7 +90,7 @@ class HostSession:
         """GET /v2/, then authenticate for `scopes` (repository -> actions). False when it failed."""
         registry = self.world.registries.get(self.host)
         response, event = self.world.send(
-            self.client.name, self.host, "GET", "/v2/",
+            self.context, self.host, "GET", "/v2/",
             lambda: registry.ping(None) if registry else Response(UNREACHABLE),
             "version check: does this registry speak the v2 API, and does it want credentials?",
         )
@@ -169,7 +170,7 @@ class HostSession:
         user = self.client.logins.get(self.host)
         who = f"as {user}" if credential else "anonymously"
         response, event = self.world.send(
-            self.client.name, self.host, "GET", f"/token?{query}",
+            self.context, self.host, "GET", f"/token?{query}",
             lambda: registry.issue_token(f"Basic {credential}" if credential else None, self.service, scopes),
             f"ask the token service ({self.realm}) for a token, {who}, for {scope or 'login'}",
         )

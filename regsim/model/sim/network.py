@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from regsim.model.sim.events import BACKGROUND, DOWNLOAD, SERIAL, UPLOAD, RequestEvent
@@ -27,7 +27,7 @@ class NetworkError(ValueError):
     """Bad network input: an unknown node, a negative bandwidth, a link to itself."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     bandwidth: float = DEFAULT_BANDWIDTH   # bits per second
     latency: float = DEFAULT_LATENCY       # seconds per request round trip
@@ -39,7 +39,7 @@ class Link:
         return self.bandwidth / 8
 
 
-_LOCAL = Link()
+_LOCAL = Link()   # every unlisted pair (frozen: sharing it is safe)
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
@@ -81,16 +81,14 @@ class Network:
     def set_up(self, a: str, b: str, up: bool) -> None:
         self._check(a, b)
         key = _key(a, b)
-        if key not in self.links:
-            self.links[key] = Link()
-        self.links[key].up = up
+        self.links[key] = replace(self.links.get(key, _LOCAL), up=up)
         if up:
             self._down.discard(key)
         else:
             self._down.add(key)
 
     def is_up(self, a: str, b: str) -> bool:
-        if not self.any_down:
+        if not self._down:   # the common case: every link is up, nothing to look up
             return True
         found = self.links.get(_key(a, b))
         return found is None or found.up
