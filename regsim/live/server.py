@@ -30,7 +30,7 @@ from aiohttp import web
 
 from regsim.live.access import make_guard
 from regsim.live.explain import explain, outcome
-from regsim.live.storage import DiskStorage, DiskUploadSession, Staged, disk_registry, disk_storage
+from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Manifest
@@ -38,6 +38,7 @@ from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
 from regsim.model.registry.handler import API_VERSION_HEADER
 from regsim.model.registry.registry import Registry
+from regsim.model.registry.upload import StagedBytes
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import RequestEvent
 from regsim.model.sim.world import World
@@ -540,7 +541,7 @@ class LiveServer:
 
     # ----- streaming a request body into an upload ---------------------------------------------
 
-    async def _stage(self, request: web.Request, session: DiskUploadSession, *, sync: bool) -> Staged:
+    async def _stage(self, request: web.Request, session: DiskUploadSession, *, sync: bool) -> StagedBytes:
         """Write the body to the upload's file while hashing it; disk and hash run off the loop."""
         loop = asyncio.get_running_loop()
         session.busy = True
@@ -569,7 +570,7 @@ class LiveServer:
                 with contextlib.suppress(Exception):
                     await pending
             session.busy = False
-        return Staged(session.staged)
+        return StagedBytes(session.staged)
 
 
 # ----- request parts ---------------------------------------------------------------------------

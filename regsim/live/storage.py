@@ -27,14 +27,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from regsim.model.oci.blob import Blob, Body
+from regsim.model.oci.blob import Blob
 from regsim.model.oci.digest import Digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Manifest, parse_manifest
 from regsim.model.oci.reference import check_name
 from regsim.model.registry.registry import Guard, Registry
 from regsim.model.registry.store import RegistryStore
-from regsim.model.registry.upload import UploadSession
+from regsim.model.registry.upload import Chunk, StagedBytes, UploadSession
 
 STATE_VERSION = 1
 _HEX = frozenset("0123456789abcdef")
@@ -116,30 +116,11 @@ def _sync_dir(path: Path) -> None:
             os.close(fd)
 
 
-class Staged:
-    """Bytes of a request body already written to an upload's file, not yet part of the upload.
-
-    The model's `patch_upload` and `put_upload` receive this in place of the bytes: it has
-    the body's length, which is all they check, and the session knows where the bytes are.
-    """
-
-    __slots__ = ("length",)
-
-    def __init__(self, length: int) -> None:
-        self.length = length
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __repr__(self) -> str:
-        return f"Staged({self.length} bytes)"
-
-
 class DiskUploadSession(UploadSession):
     """An upload whose bytes go to a file while sha256 is computed as they arrive.
 
     The live server *stages* a request body (`stage_write`), then calls the model, which
-    calls `append(Staged(n), start)`: the model's own checks (chunks in order, Content-Range
+    calls `append(StagedBytes(n), start)`: the model's own checks (chunks in order, Content-Range
     matching the body) decide whether the staged bytes join the upload or are rolled back.
     """
 
@@ -186,7 +167,7 @@ class DiskUploadSession(UploadSession):
 
     # ----- the UploadSession interface the model calls -------------------------------------
 
-    def append(self, body: Body, start: int | None = None) -> None:  # type: ignore[override]
+    def append(self, body: Chunk, start: int | None = None) -> None:
         if start is not None and start != self.received:
             raise RegistryError(
                 ErrorCode.RANGE_INVALID,
@@ -194,7 +175,7 @@ class DiskUploadSession(UploadSession):
                 "chunks must arrive in order",
                 {"range": self.range_header},
             )
-        if isinstance(body, Staged):
+        if isinstance(body, StagedBytes):
             if body.length != self.staged:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "the staged bytes are not this chunk")
             self.received += self.staged
@@ -213,10 +194,8 @@ class DiskUploadSession(UploadSession):
     def finish(self, digest_text: str) -> Blob:
         """Verify the whole upload against the digest; move it into the blob store; no bytes kept."""
         digest = Digest.parse(digest_text)
-        if digest.algorithm == "sha256":
-            actual = self.hasher.hexdigest()
-        else:
-            actual = _hash_file(self.path, digest.algorithm)
+        # sha256 was computed as the bytes arrived; another algorithm reads the file once more.
+        actual = self.hasher.hexdigest() if digest.algorithm == "sha256" else _hash_file(self.path, digest.algorithm)
         if actual != digest.hex:
             raise RegistryError(
                 ErrorCode.DIGEST_INVALID,

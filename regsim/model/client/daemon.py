@@ -229,7 +229,7 @@ class Client:
         """Check the credentials against the registry, then keep them (base64) per host."""
         out = Outcome()
         credential = base64.b64encode(f"{user}:{password}".encode()).decode()
-        previous = self.credentials.get(host), self.logins.get(host)
+        old_credential, old_login = self.credentials.get(host), self.logins.get(host)
         self.credentials[host] = credential
         self.logins[host] = user
         previous_tokens = self.tokens
@@ -237,11 +237,11 @@ class Client:
         self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         session = HostSession(self, host, out)
         if not session.start({}) or (session.scheme == "basic" and not session.check_basic()):
-            if previous[0] is None:
+            if old_credential is None or old_login is None:
                 self.credentials.pop(host, None)
                 self.logins.pop(host, None)
             else:
-                self.credentials[host], self.logins[host] = previous  # type: ignore[assignment]
+                self.credentials[host], self.logins[host] = old_credential, old_login
             self.tokens = previous_tokens
             return out
         out.output.append("WARNING! Your credentials are stored unencrypted in '~/.docker/config.json'.")

@@ -15,6 +15,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import Reference
+from regsim.model.oci.response import Response
 from regsim.model.sim.events import DOWNLOAD, LOCAL, MIRROR_HIT, MIRROR_MISS, PULLED, UNREACHABLE, BlobRecord, Outcome
 from regsim.model.units import format_size
 
@@ -67,7 +68,7 @@ def _pull_from(
         _manifest_failure(session, client, ref, response)
         return False
     event.outcome = _cache_word(response, "ok")
-    top = parse_manifest(response.body)  # type: ignore[arg-type]
+    top = parse_manifest(_manifest_bytes(response))
     out.blobs.append(BlobRecord(top.digest, "manifest", len(top.raw), PULLED, source=host if is_mirror else None))
     image_manifest = top
     if isinstance(top, Index):
@@ -87,7 +88,7 @@ def _pull_from(
             _manifest_failure(session, client, ref, response)
             return False
         event.outcome = _cache_word(response, "ok")
-        image_manifest = parse_manifest(response.body)  # type: ignore[arg-type]
+        image_manifest = parse_manifest(_manifest_bytes(response))
         out.blobs.append(BlobRecord(child, "manifest", len(image_manifest.raw), PULLED))
     assert isinstance(image_manifest, Manifest)
     # docker names the repository path, without the host: `Pulling from library/python`.
@@ -114,8 +115,8 @@ def _pull_from(
         client.layers[layer.digest] = LocalLayer(layer.digest, layer.size, name, data)
         client.remember_location(layer.digest, host, repository)
         out.output.append(f"{short}: Pull complete")
-    if have_config:
-        config = existing.configs[config_digest]  # type: ignore[union-attr]
+    if have_config and existing is not None:
+        config = existing.configs[config_digest]
     else:
         got = _download(session, client, repository, config_digest, image_manifest.config.size, "the config", out)
         if got is None:
@@ -157,12 +158,18 @@ def _download(
     return how, body if isinstance(body, bytes) else None
 
 
-def _cache_word(response, default: str) -> str:  # type: ignore[no-untyped-def]
+def _manifest_bytes(response: Response) -> bytes:
+    """A manifest's body is real JSON bytes (only blobs travel as sized stand-ins)."""
+    assert isinstance(response.body, bytes)
+    return response.body
+
+
+def _cache_word(response: Response, default: str) -> str:
     cache = response.headers.get("X-Cache")
     return default if cache is None else ("cache-hit" if cache == "HIT" else "cache-miss")
 
 
-def _manifest_failure(session: HostSession, client: Client, ref: Reference, response) -> None:  # type: ignore[no-untyped-def]
+def _manifest_failure(session: HostSession, client: Client, ref: Reference, response: Response) -> None:
     error = response.error
     if error is not None and error.code.name in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN"):
         line = (f"Error response from daemon: manifest for {client.familiar(ref)} not found: "

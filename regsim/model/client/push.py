@@ -98,7 +98,7 @@ class _Pusher:
                 self.out.output.append(f"{short}: Layer already exists")
             return True
         if status != 404:
-            self.session.fail_with(response, f"/v2/{self.repository}/blobs/{digest}", "Head")  # type: ignore[arg-type]
+            self.session.fail_with(response, f"/v2/{self.repository}/blobs/{digest}", "Head")
             return False
         location = None
         if kind == "layer":
@@ -107,7 +107,9 @@ class _Pusher:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
-                status, _ = self._head(source, digest, job, f"{self.client.name} saw this blob in {source}: is it still there?")
+                status, _ = self._head(
+                    source, digest, job, f"{self.client.name} saw this blob in {source}: is it still there?"
+                )
                 if status != 200:
                     self.client.forget_location(digest, host, source)
                     continue

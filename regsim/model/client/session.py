@@ -177,12 +177,14 @@ class HostSession:
         if response.status != 200:
             event.outcome = "refused"
             if response.status == 401 and credential:
-                self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+                self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
+                                  f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
             else:
                 self.fail_with(response, "/token")
             return False
         event.outcome = "token"
-        value = json.loads(response.body)  # type: ignore[arg-type]
+        assert isinstance(response.body, bytes)   # the token service answers with JSON
+        value = json.loads(response.body)
         token = value["token"]
         expires = self.world.now + float(value.get("expires_in", 60))
         self.client.tokens[cache_key] = (token, expires)

@@ -20,7 +20,7 @@ from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Response
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
-from regsim.model.registry.upload import UploadSession
+from regsim.model.registry.upload import Chunk, UploadSession
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
@@ -166,7 +166,7 @@ class Handler:
         return self._new_upload(name)
 
     def patch_upload(
-        self, name: str, uuid: str, body: Body, content_range: tuple[int, int] | None = None
+        self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
         session = self._session(name, uuid)
@@ -188,7 +188,7 @@ class Handler:
             },
         )
 
-    def put_upload(self, name: str, uuid: str, digest: str | None, body: Body | None = None) -> Response:
+    def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
         """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
         session = self._session(name, uuid)
         if digest is None:

@@ -24,6 +24,7 @@ from regsim.model.registry.handler import Handler, ManifestListener
 from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
+from regsim.model.registry.upload import Chunk
 from regsim.model.sim.events import UNREACHABLE, Outcome
 
 if TYPE_CHECKING:
@@ -223,11 +224,11 @@ class ProxyHandler(Handler):
         raise self._refuse()
 
     def patch_upload(
-        self, name: str, uuid: str, body: Body, content_range: tuple[int, int] | None = None
+        self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         raise self._refuse()
 
-    def put_upload(self, name: str, uuid: str, digest: str | None, body: Body | None = None) -> Response:
+    def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
         raise self._refuse()
 
     def put_manifest(

@@ -24,7 +24,7 @@ from regsim.model.registry.handler import Handler, ManifestListener
 from regsim.model.registry.repository import Repository
 from regsim.model.registry.storage import MemoryStorage, Storage
 from regsim.model.registry.store import RegistryStore
-from regsim.model.registry.upload import UploadSession
+from regsim.model.registry.upload import Chunk, UploadSession
 
 PULL, PUSH, DELETE = "pull", "push", "delete"
 
@@ -179,14 +179,14 @@ class Registry:
         return self.handler.start_upload(name, digest=digest, body=body)
 
     def patch_upload(
-        self, auth: str | None, name: str, uuid: str, body: Body, content_range: tuple[int, int] | None = None
+        self, auth: str | None, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
         self._let_in(auth, name, PUSH)
         return self.handler.patch_upload(name, uuid, body, content_range)
 
     def put_upload(
-        self, auth: str | None, name: str, uuid: str, digest: str | None, body: Body | None = None
+        self, auth: str | None, name: str, uuid: str, digest: str | None, body: Chunk | None = None
     ) -> Response:
         """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
         self._let_in(auth, name, PUSH)

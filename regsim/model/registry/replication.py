@@ -88,14 +88,16 @@ class Replication:
                         continue
                     blob = origin.blobs[digest]
                     world.send(
-                        RequestContext(copy.origin, BACKGROUND, world.new_job()), copy.replica, "PUT", f"/v2/{copy.repository}/blobs/{digest}",
+                        RequestContext(copy.origin, BACKGROUND, world.new_job()), copy.replica,
+                        "PUT", f"/v2/{copy.repository}/blobs/{digest}",
                         partial(_link, replica, target, blob),
                         f"replicate a blob to {copy.replica}",
                         sent=blob.size,
                     )[1].outcome = "replicated"
             tag = copy.tag if item is manifest else None
             world.send(
-                RequestContext(copy.origin, BACKGROUND), copy.replica, "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
+                RequestContext(copy.origin, BACKGROUND), copy.replica,
+                "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
                 partial(_store_manifest, replica, copy.repository, item, tag),
                 f"replicate the manifest to {copy.replica}", sent=len(item.raw),
             )[1].outcome = "replicated"

@@ -84,9 +84,8 @@ class RegistryStore:
             digest = repo.tags.get(reference)
             manifest = repo.manifests.get(digest) if digest else None
         if manifest is None:
-            raise RegistryError(
-                ErrorCode.MANIFEST_UNKNOWN, f"{name} has no manifest {reference}", {"name": name, "reference": reference}
-            )
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, f"{name} has no manifest {reference}",
+                                {"name": name, "reference": reference})
         return manifest
 
     # ----- accounting ---------------------------------------------------------------------------

@@ -70,7 +70,9 @@ class Network:
         if not (bandwidth > 0 and math.isfinite(bandwidth)):
             raise NetworkError(f"bandwidth between {a} and {b} must be positive, not {bandwidth}")
         if not (latency >= 0 and math.isfinite(latency)):
-            raise NetworkError(f"latency between {a} and {b} cannot be negative or infinite: give a finite number of seconds")
+            raise NetworkError(
+                f"latency between {a} and {b} cannot be negative or infinite: give a finite number of seconds"
+            )
         self.links[_key(a, b)] = Link(bandwidth, latency, True, True)
         self._down.discard(_key(a, b))
 
@@ -102,7 +104,7 @@ class Network:
 
     def graph(self) -> Any:
         """The topology as a networkx graph (imported only when asked for)."""
-        import networkx as nx  # type: ignore[import-untyped]
+        import networkx as nx
 
         g = nx.Graph()
         for name, kind in self.nodes.items():
