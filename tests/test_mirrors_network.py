@@ -10,7 +10,7 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.mediatype import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import MIRROR_HIT, MIRROR_MISS, UPLOAD
+from regsim.model.sim.events import How, Lane
 from regsim.model.sim.network import NetworkError, link_usage, step_seconds
 from regsim.model.sim.world import World
 
@@ -54,7 +54,7 @@ def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_
     out = world.clients["c1"].pull(IMAGE)
     assert out.ok, out.output
     layer = next(b for b in out.blobs if b.kind == "layer")
-    assert layer.how == MIRROR_MISS and layer.source == MIRROR
+    assert layer.how == How.MIRROR_MISS and layer.source == MIRROR
     fetched = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
     assert fetched and all(e.upstream for e in fetched)
     assert len(upstream_blob_gets(events)) == 2          # the layer and the config
@@ -70,7 +70,7 @@ def test_a_second_client_hits_the_cache_and_the_origin_sends_no_blob():
     events = world.capture()
     out = world.clients["c2"].pull(IMAGE)
     assert out.ok, out.output
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [MIRROR_HIT]
+    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
     assert upstream_blob_gets(events) == []
     assert world.registries[MIRROR].stats.hits >= 2
 
@@ -99,7 +99,7 @@ def test_after_the_ttl_the_mirror_fetches_again():
     events = world.capture()
     out = world.clients["c3"].pull(IMAGE)
     assert out.ok
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [MIRROR_MISS]
+    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_MISS]
     assert len(upstream_blob_gets(events)) == 2
 
 
@@ -111,7 +111,7 @@ def test_with_the_upstream_down_the_cached_image_still_pulls():
     events = world.capture()
     out = world.clients["c2"].pull(IMAGE)
     assert out.ok, out.output
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [MIRROR_HIT]
+    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
     attempts = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
     assert attempts and all(e.status == 0 for e in attempts)    # it tried the origin, in vain
     assert all(e.status == 200 for e in events if e.src == "c2")
@@ -439,7 +439,7 @@ def test_uploads_run_five_at_a_time():
     assert client.build(IMAGE, [(f"l{i}", 10 * MB) for i in range(6)]).ok
     events = world.capture()
     assert client.push(IMAGE).ok
-    uploads = [e for e in events if e.lane == UPLOAD]
+    uploads = [e for e in events if e.lane == Lane.UPLOAD]
     jobs: dict[int, list] = {}
     for e in uploads:
         jobs.setdefault(e.job, []).append(e)

@@ -11,7 +11,7 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import EXISTS, LOCAL, MOUNTED, PULLED, SENT
+from regsim.model.sim.events import How
 
 TEAM_V1 = f"{HOST}/team/app:v1"
 TEAM_V2 = f"{HOST}/team/app:v2"
@@ -52,7 +52,7 @@ def test_first_push_sends_every_layer_and_the_config(world, alice):
     alice.tag("app:v1", TEAM_V1)
     outcome = alice.push(TEAM_V1)
     assert outcome.ok
-    assert layer_hows(outcome) == {"base1": SENT, "base2": SENT, "v1": SENT}
+    assert layer_hows(outcome) == {"base1": How.SENT, "base2": How.SENT, "v1": How.SENT}
     assert [b.kind for b in outcome.blobs] == ["layer", "layer", "layer", "config", "manifest"]
     assert layer_bytes(outcome) == 3_000_877 + 1_000_647 + 500_587
 
@@ -62,14 +62,14 @@ def test_second_push_sends_only_the_new_layer(world, alice):
     alice.tag("app:v2", TEAM_V2)
     alice.push(TEAM_V1)
     outcome = alice.push(TEAM_V2)
-    assert layer_hows(outcome) == {"base1": EXISTS, "base2": EXISTS, "v2": SENT}
+    assert layer_hows(outcome) == {"base1": How.EXISTS, "base2": How.EXISTS, "v2": How.SENT}
     assert layer_bytes(outcome) == 200_557
 
 
 def test_pushing_the_same_image_again_sends_no_blob(world, pushed):
     outcome = pushed.push(TEAM_V1)
     assert outcome.ok
-    assert {b.how for b in outcome.blobs if b.kind != "manifest"} == {EXISTS}
+    assert {b.how for b in outcome.blobs if b.kind != "manifest"} == {How.EXISTS}
     assert sum(b.moved for b in outcome.blobs if b.kind != "manifest") == 0
 
 
@@ -78,13 +78,13 @@ def test_cross_repository_push_mounts_layers_and_moves_no_layer_bytes(world, reg
     stored = registry.stored_bytes()
     events = world.capture()
     outcome = pushed.push(OTHER_V2)
-    assert layer_hows(outcome) == {"base1": MOUNTED, "base2": MOUNTED, "v2": MOUNTED}
-    assert {b.source for b in outcome.blobs if b.how == MOUNTED} == {"team/app"}
+    assert layer_hows(outcome) == {"base1": How.MOUNTED, "base2": How.MOUNTED, "v2": How.MOUNTED}
+    assert {b.source for b in outcome.blobs if b.how == How.MOUNTED} == {"team/app"}
     assert layer_bytes(outcome) == 0
     assert not any(e.method == "PATCH" and e.bytes in SIZES.values() for e in events)
     # the config is not mounted (the reference client uploads it again), yet the store keeps one copy
     config = next(b for b in outcome.blobs if b.kind == "config")
-    assert config.how == SENT
+    assert config.how == How.SENT
     assert registry.stored_bytes() == stored
     assert registry.stored_layer_bytes == sum(SIZES.values())
 
@@ -94,17 +94,17 @@ def test_client_that_never_saw_the_other_repository_uploads_instead_of_mounting(
     bob.build("app:v2", V2)
     bob.tag("app:v2", OTHER_V2)
     outcome = bob.push(OTHER_V2)
-    assert layer_hows(outcome) == {"base1": SENT, "base2": SENT, "v2": SENT}
+    assert layer_hows(outcome) == {"base1": How.SENT, "base2": How.SENT, "v2": How.SENT}
 
 
 def test_first_pull_downloads_everything_and_second_only_the_missing_layer(world, pushed, bob):
     first = bob.pull(TEAM_V1)
-    assert sorted(b.how for b in first.blobs if b.kind == "layer") == [PULLED] * 3
+    assert sorted(b.how for b in first.blobs if b.kind == "layer") == [How.PULLED] * 3
     assert layer_bytes(first) == 4_502_111
     second = bob.pull(TEAM_V2)
     hows = {b.digest: b.how for b in second.blobs if b.kind == "layer"}
-    assert hows == {digest_of(pushed, "base1"): LOCAL, digest_of(pushed, "base2"): LOCAL,
-                    digest_of(pushed, "v2"): PULLED}
+    assert hows == {digest_of(pushed, "base1"): How.LOCAL, digest_of(pushed, "base2"): How.LOCAL,
+                    digest_of(pushed, "v2"): How.PULLED}
     assert layer_bytes(second) == 200_557
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from conftest import HOST
 
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import MOUNTED, SENT
+from regsim.model.sim.events import How
 from regsim.model.sim.world import World
 
 # The reference's short digests, by the blob each stands for.
@@ -169,14 +169,14 @@ def test_second_push_heads_each_base_layer_once_and_uploads_only_the_new_layer(w
     _, (events, outcome), _ = push_all_sections(world, alice)
     assert trace(events, reference_names(alice)) == lines(SECTION_2_PUSH_V2)
     by_name = {b.name: b.how for b in outcome.blobs if b.kind == "layer"}
-    assert by_name == {"base1": "exists", "base2": "exists", "v2": SENT}
+    assert by_name == {"base1": "exists", "base2": "exists", "v2": How.SENT}
     assert layer_bytes_up(outcome) == 200_557
 
 
 def test_push_to_another_repository_mounts_every_layer_and_sends_no_layer_bytes(world, alice):
     _, _, (events, outcome) = push_all_sections(world, alice)
     assert trace(events, reference_names(alice)) == lines(SECTION_3_PUSH_V2_TO_OTHER)
-    assert [b.how for b in outcome.blobs if b.kind == "layer"] == [MOUNTED] * 3
+    assert [b.how for b in outcome.blobs if b.kind == "layer"] == [How.MOUNTED] * 3
     assert layer_bytes_up(outcome) == 0
     assert sum(e.bytes for e in events if e.method == "PATCH") == sum(
         b.size for b in outcome.blobs if b.kind == "config"

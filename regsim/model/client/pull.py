@@ -16,17 +16,20 @@ from regsim.model.oci.manifest import Index, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import Reference
 from regsim.model.oci.response import Response
-from regsim.model.sim.events import DOWNLOAD, LOCAL, MIRROR_HIT, MIRROR_MISS, PULLED, UNREACHABLE, BlobRecord, Outcome
+from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.model.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
 
+_DOWNLOAD_OUTCOME = {How.PULLED: RequestOutcome.DOWNLOADED, How.MIRROR_HIT: RequestOutcome.CACHE_HIT,
+                     How.MIRROR_MISS: RequestOutcome.CACHE_MISS}
+
 ACCEPT = "index, manifest list, OCI and Docker image manifests"
 
 
 def pull(client: Client, text: str, platform_text: str | None = None) -> Outcome:
-    out = Outcome(direction="down")
+    out = Outcome(direction=Direction.DOWN)
     try:
         ref = client.parse(text)
         platform = Platform.parse(platform_text) if platform_text else client.platform
@@ -38,7 +41,7 @@ def pull(client: Client, text: str, platform_text: str | None = None) -> Outcome
     if ref.host == client.world.default_registry:
         endpoints = [*client.mirrors, ref.host]
     for host in endpoints:
-        attempt = Outcome(direction="down")
+        attempt = Outcome(direction=Direction.DOWN)
         attempt.requests = out.requests
         done = _pull_from(client, host, ref, platform, attempt, is_mirror=host != ref.host)
         out.blobs.extend(attempt.blobs)
@@ -64,12 +67,13 @@ def _pull_from(
         f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
     )
     if response.status != 200:
-        event.outcome = "error" if response.status != UNREACHABLE else "unreachable"
+        event.outcome = RequestOutcome.ERROR if response.status != UNREACHABLE else RequestOutcome.UNREACHABLE
         _manifest_failure(session, client, ref, response)
         return False
-    event.outcome = _cache_word(response, "ok")
+    event.outcome = _cache_word(response, RequestOutcome.OK)
     top = parse_manifest(_manifest_bytes(response))
-    out.blobs.append(BlobRecord(top.digest, "manifest", len(top.raw), PULLED, source=host if is_mirror else None))
+    out.blobs.append(BlobRecord(top.digest, BlobKind.MANIFEST, len(top.raw), How.PULLED,
+                                source=host if is_mirror else None))
     image_manifest = top
     if isinstance(top, Index):
         entry = top.for_platform(platform)
@@ -87,9 +91,9 @@ def _pull_from(
         if response.status != 200:
             _manifest_failure(session, client, ref, response)
             return False
-        event.outcome = _cache_word(response, "ok")
+        event.outcome = _cache_word(response, RequestOutcome.OK)
         image_manifest = parse_manifest(_manifest_bytes(response))
-        out.blobs.append(BlobRecord(child, "manifest", len(image_manifest.raw), PULLED))
+        out.blobs.append(BlobRecord(child, BlobKind.MANIFEST, len(image_manifest.raw), How.PULLED))
     assert isinstance(image_manifest, Manifest)
     # docker names the repository path, without the host: `Pulling from library/python`.
     out.output.append(f"{ref.tag or ref.reference}: Pulling from {ref.repository}")
@@ -103,7 +107,7 @@ def _pull_from(
         short = layer.digest.split(":", 1)[1][:12]
         name = client.layer_names.get(layer.digest)
         if layer.digest in client.layers:
-            out.blobs.append(BlobRecord(layer.digest, "layer", layer.size, LOCAL, name))
+            out.blobs.append(BlobRecord(layer.digest, BlobKind.LAYER, layer.size, How.LOCAL, name))
             if not up_to_date:
                 out.output.append(f"{short}: Already exists")
             continue
@@ -111,7 +115,7 @@ def _pull_from(
         if got is None:
             return False
         how, data = got
-        out.blobs.append(BlobRecord(layer.digest, "layer", layer.size, how, name, host if is_mirror else None))
+        out.blobs.append(BlobRecord(layer.digest, BlobKind.LAYER, layer.size, how, name, host if is_mirror else None))
         client.layers[layer.digest] = LocalLayer(layer.digest, layer.size, name, data)
         client.remember_location(layer.digest, host, repository)
         out.output.append(f"{short}: Pull complete")
@@ -123,7 +127,7 @@ def _pull_from(
             return False
         how, data = got
         config = data if isinstance(data, bytes) else b""
-        out.blobs.append(BlobRecord(config_digest, "config", image_manifest.config.size, how))
+        out.blobs.append(BlobRecord(config_digest, BlobKind.CONFIG, image_manifest.config.size, how))
     if existing is None:
         existing = LocalImage(top.digest, top)
         client.images[top.digest] = existing
@@ -139,21 +143,21 @@ def _pull_from(
 
 def _download(
     session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
-) -> tuple[str, bytes | None] | None:
+) -> tuple[How, bytes | None] | None:
     registry = session.registry
-    job = session.context.for_job(DOWNLOAD, client.world.new_job())
+    job = session.context.for_job(Lane.DOWNLOAD, client.world.new_job())
     response, event = session.send(
         "GET", f"/v2/{repository}/blobs/{digest}",
         lambda auth: registry.get_blob(auth, repository, digest),
         f"{client.name} lacks {label} ({format_size(size)}): download it", context=job,
     )
     if response.status != 200:
-        event.outcome = "error"
+        event.outcome = RequestOutcome.ERROR
         session.fail_with(response, f"/v2/{repository}/blobs/{digest}")
         return None
     cache = response.headers.get("X-Cache")
-    how = PULLED if cache is None else (MIRROR_HIT if cache == "HIT" else MIRROR_MISS)
-    event.outcome = {PULLED: "downloaded", MIRROR_HIT: "cache-hit", MIRROR_MISS: "cache-miss"}[how]
+    how = How.PULLED if cache is None else (How.MIRROR_HIT if cache == "HIT" else How.MIRROR_MISS)
+    event.outcome = _DOWNLOAD_OUTCOME[how]
     body = response.body
     return how, body if isinstance(body, bytes) else None
 
@@ -164,9 +168,9 @@ def _manifest_bytes(response: Response) -> bytes:
     return response.body
 
 
-def _cache_word(response: Response, default: str) -> str:
+def _cache_word(response: Response, default: RequestOutcome) -> RequestOutcome:
     cache = response.headers.get("X-Cache")
-    return default if cache is None else ("cache-hit" if cache == "HIT" else "cache-miss")
+    return default if cache is None else (RequestOutcome.CACHE_HIT if cache == "HIT" else RequestOutcome.CACHE_MISS)
 
 
 def _manifest_failure(session: HostSession, client: Client, ref: Reference, response: Response) -> None:

@@ -19,7 +19,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.model.units import format_size
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def push(client: Client, text: str) -> Outcome:
-    out = Outcome(direction="up")
+    out = Outcome(direction=Direction.UP)
     try:
         ref = client.parse(text)
     except RegistryError as error:
@@ -54,9 +54,9 @@ def push(client: Client, text: str) -> Outcome:
     manifests = list(image.manifests.values())
     for manifest in manifests:
         for layer in manifest.layers:
-            if not pusher.blob(layer, "layer", client.layer_names.get(layer.digest)):
+            if not pusher.blob(layer, BlobKind.LAYER, client.layer_names.get(layer.digest)):
                 return out
-        if not pusher.blob(manifest.config, "config", None, image):
+        if not pusher.blob(manifest.config, BlobKind.CONFIG, None, image):
             return out
         if isinstance(image.top, Index) and complete and not pusher.manifest(manifest, manifest.digest):
             return out
@@ -81,19 +81,21 @@ class _Pusher:
             "HEAD", f"/v2/{repository}/blobs/{digest}", self.registry.head_blob, why,
             args=(repository, digest), context=job,
         )
-        event.outcome = "exists" if response.status == 200 else ("missing" if response.status == 404 else "error")
+        status = response.status
+        event.outcome = (RequestOutcome.EXISTS if status == 200
+                         else RequestOutcome.MISSING if status == 404 else RequestOutcome.ERROR)
         return response.status, response
 
-    def blob(self, desc: Descriptor, kind: str, name: str | None, image: LocalImage | None = None) -> bool:
+    def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
         short = digest.split(":", 1)[1][:12]
-        job = self.session.context.for_job(UPLOAD, self.client.world.new_job())
+        job = self.session.context.for_job(Lane.UPLOAD, self.client.world.new_job())
         label = name or kind
         status, response = self._head(
             self.repository, digest, job, f"does {self.repository} already have {label} ({format_size(desc.size)})?"
         )
         if status == 200:
-            self._record(desc, kind, name, EXISTS)
+            self._record(desc, kind, name, How.EXISTS)
             if kind == "layer":
                 self.out.output.append(f"{short}: Layer already exists")
             return True
@@ -120,12 +122,12 @@ class _Pusher:
                     args=(source, digest), context=job,
                 )
                 if response.status == 201:
-                    event.outcome = "mounted"
-                    self._record(desc, kind, name, MOUNTED, source)
+                    event.outcome = RequestOutcome.MOUNTED
+                    self._record(desc, kind, name, How.MOUNTED, source)
                     self.out.output.append(f"{short}: Mounted from {source}")
                     return True
                 if response.status == 202:
-                    event.outcome = "mount refused: upload instead"
+                    event.outcome = RequestOutcome.MOUNT_REFUSED
                     location = response.headers["Location"]
                     break
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
@@ -135,7 +137,7 @@ class _Pusher:
                     self.repository, digest, job, "check once more just before uploading"
                 )
                 if status == 200:
-                    self._record(desc, kind, name, EXISTS)
+                    self._record(desc, kind, name, How.EXISTS)
                     self.out.output.append(f"{short}: Layer already exists")
                     return True
         return self._upload(desc, kind, name, job, location, image)
@@ -145,7 +147,7 @@ class _Pusher:
         return self.registry.start_upload(auth, self.repository, mount=digest, from_repository=source)
 
     def _upload(
-        self, desc: Descriptor, kind: str, name: str | None, job: RequestContext, location: str | None,
+        self, desc: Descriptor, kind: BlobKind, name: str | None, job: RequestContext, location: str | None,
         image: LocalImage | None,
     ) -> bool:
         registry, repository, digest = self.registry, self.repository, desc.digest
@@ -158,7 +160,7 @@ class _Pusher:
             if response.status != 202:
                 self.session.fail_with(response, f"/v2/{repository}/blobs/uploads/", "Post")
                 return False
-            event.outcome = "upload opened"
+            event.outcome = RequestOutcome.UPLOAD_OPENED
             location = response.headers["Location"]
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
@@ -169,7 +171,7 @@ class _Pusher:
         if response.status != 202:
             self.session.fail_with(response, location, "Patch")
             return False
-        event.outcome = "sent"
+        event.outcome = RequestOutcome.SENT
         response, event = self.session.send(
             "PUT", f"{location}?digest={digest}", registry.put_upload,
             "close the upload: the registry checks the bytes against the digest",
@@ -178,8 +180,8 @@ class _Pusher:
         if response.status != 201:
             self.session.fail_with(response, location, "Put")
             return False
-        event.outcome = "stored"
-        self._record(desc, kind, name, SENT)
+        event.outcome = RequestOutcome.STORED
+        self._record(desc, kind, name, How.SENT)
         if kind == "layer":
             self.out.output.append(f"{digest.split(':', 1)[1][:12]}: Pushed")
         return True
@@ -192,7 +194,9 @@ class _Pusher:
             return layer.data
         return SizedContent(desc.digest, desc.size)
 
-    def _record(self, desc: Descriptor, kind: str, name: str | None, how: str, source: str | None = None) -> None:
+    def _record(
+        self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
+    ) -> None:
         self.out.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
         self.client.remember_location(desc.digest, self.host, self.repository)
 
@@ -208,6 +212,6 @@ class _Pusher:
         if response.status != 201:
             self.session.fail_with(response, f"/v2/{repository}/manifests/{reference}", "Put")
             return False
-        event.outcome = "stored"
-        self.out.blobs.append(BlobRecord(manifest.digest, "manifest", len(manifest.raw), SENT))
+        event.outcome = RequestOutcome.STORED
+        self.out.blobs.append(BlobRecord(manifest.digest, BlobKind.MANIFEST, len(manifest.raw), How.SENT))
         return True

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from regsim.model.oci.response import Response
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -64,7 +64,7 @@ class HostSession:
             context or self.context, self.host, method, path, call, why, args=(self.auth, *args), sent=sent,
         )
         if response.status == 401 and retry and self.scheme == "bearer":
-            event.outcome = "challenge"
+            event.outcome = RequestOutcome.CHALLENGE
             if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
                 return self.send(method, path, call, why + " (retried with a new token)", args=args,
                                  context=context, sent=sent, retry=False)
@@ -98,13 +98,13 @@ class HostSession:
             self.unreachable("/v2/")
             return False
         if response.status == 200:
-            event.outcome = "ok"
+            event.outcome = RequestOutcome.OK
             return True
         if response.status != 401:
-            event.outcome = "error"
+            event.outcome = RequestOutcome.ERROR
             self.fail_with(response, "/v2/")
             return False
-        event.outcome = "challenge"
+        event.outcome = RequestOutcome.CHALLENGE
         try:
             challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
         except AuthInputError as error:
@@ -128,9 +128,9 @@ class HostSession:
             "GET", "/v2/", lambda auth: self.registry.ping(auth), "version check again, with the credentials"
         )
         if response.status == 200:
-            event.outcome = "ok"
+            event.outcome = RequestOutcome.OK
             return True
-        event.outcome = "refused"
+        event.outcome = RequestOutcome.REFUSED
         self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
         return False
 
@@ -175,14 +175,14 @@ class HostSession:
             f"ask the token service ({self.realm}) for a token, {who}, for {scope or 'login'}",
         )
         if response.status != 200:
-            event.outcome = "refused"
+            event.outcome = RequestOutcome.REFUSED
             if response.status == 401 and credential:
                 self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
                                   f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
             else:
                 self.fail_with(response, "/token")
             return False
-        event.outcome = "token"
+        event.outcome = RequestOutcome.TOKEN
         assert isinstance(response.body, bytes)   # the token service answers with JSON
         value = json.loads(response.body)
         token = value["token"]

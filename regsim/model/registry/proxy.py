@@ -25,7 +25,7 @@ from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
-from regsim.model.sim.events import UNREACHABLE, Outcome
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -96,7 +96,7 @@ class ProxyHandler(Handler):
             method, path, lambda auth: call(upstream, auth),
             f"cache miss on {self.host}: fetch from the upstream {self.upstream}",
         )
-        event.outcome = "fetched" if response.ok else "error"
+        event.outcome = RequestOutcome.FETCHED if response.ok else RequestOutcome.ERROR
         if response.status == UNREACHABLE:
             self._upstream_session, self._started = None, False
         return response

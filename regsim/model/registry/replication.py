@@ -19,7 +19,7 @@ from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.repository import Repository
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import BACKGROUND
+from regsim.model.sim.events import Lane, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -88,19 +88,19 @@ class Replication:
                         continue
                     blob = origin.blobs[digest]
                     world.send(
-                        RequestContext(copy.origin, BACKGROUND, world.new_job()), copy.replica,
+                        RequestContext(copy.origin, Lane.BACKGROUND, world.new_job()), copy.replica,
                         "PUT", f"/v2/{copy.repository}/blobs/{digest}",
                         partial(_link, replica, target, blob),
                         f"replicate a blob to {copy.replica}",
                         sent=blob.size,
-                    )[1].outcome = "replicated"
+                    )[1].outcome = RequestOutcome.REPLICATED
             tag = copy.tag if item is manifest else None
             world.send(
-                RequestContext(copy.origin, BACKGROUND), copy.replica,
+                RequestContext(copy.origin, Lane.BACKGROUND), copy.replica,
                 "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
                 partial(_store_manifest, replica, copy.repository, item, tag),
                 f"replicate the manifest to {copy.replica}", sent=len(item.raw),
-            )[1].outcome = "replicated"
+            )[1].outcome = RequestOutcome.REPLICATED
 
 
 def _link(replica: Registry, target: Repository, blob: Blob) -> Response:

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import BlobKind
 from regsim.model.sim.world import World
 
 MIB = 1024 * 1024
@@ -82,7 +83,7 @@ def run_bench(images: int, seed: int = 7) -> dict[str, Any]:
                     raise RuntimeError(f"bench push failed: {outcome.message}")
                 requests += len(sink)
                 layer_references += len(recipe)
-                pushed_layer_bytes += sum(b.moved for b in outcome.blobs if b.kind == "layer")
+                pushed_layer_bytes += sum(b.moved for b in outcome.blobs if b.kind == BlobKind.LAYER)
                 made += 1
         del world.clients[client.name]   # a publisher's machine is not kept once it has pushed
         world.sink = []

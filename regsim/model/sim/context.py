@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regsim.model.sim.events import SERIAL
+from regsim.model.sim.events import Lane
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +18,9 @@ class RequestContext:
     """
 
     sender: str
-    lane: str = SERIAL
+    lane: Lane = Lane.SERIAL
     job: int = -1
 
-    def for_job(self, lane: str, job: int) -> RequestContext:
+    def for_job(self, lane: Lane, job: int) -> RequestContext:
         """The same sender, moving one blob in `lane` as job `job`."""
         return RequestContext(self.sender, lane, job)

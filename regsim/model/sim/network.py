@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from regsim.model.sim.events import BACKGROUND, DOWNLOAD, SERIAL, UPLOAD, RequestEvent
+from regsim.model.sim.events import Lane, RequestEvent
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
-LANES = {DOWNLOAD: 3, UPLOAD: 5, BACKGROUND: 5}   # background: a registry copying blobs to a replica
+LANES = {Lane.DOWNLOAD: 3, Lane.UPLOAD: 5, Lane.BACKGROUND: 5}   # background: a registry copying blobs to a replica
 
 
 class NetworkError(ValueError):
@@ -242,7 +242,7 @@ class _Timeline:
     def run(self, events: Iterable[RequestEvent]) -> None:
         """Serial requests one after another; consecutive requests of one parallel lane as a batch."""
         batch: list[list[RequestEvent]] = []
-        batch_lane = SERIAL
+        batch_lane = Lane.SERIAL
         jobs_by_id: dict[int, list[RequestEvent]] = {}
 
         def flush() -> None:
@@ -252,7 +252,7 @@ class _Timeline:
             jobs_by_id.clear()
 
         for event in events:
-            if event.lane == SERIAL or event.job < 0:
+            if event.lane == Lane.SERIAL or event.job < 0:
                 flush()
                 self.serial(event)
                 continue
@@ -308,7 +308,7 @@ def step_timing(events: Iterable[RequestEvent], network: Network) -> StepTiming:
             continue  # it never left
         key = _key(event.src, event.dst)
         sizes[key] = sizes.get(key, 0) + event.bytes
-        if event.lane == BACKGROUND:
+        if event.lane == Lane.BACKGROUND:
             theirs.append(event)
         else:
             (after if theirs else before).append(event)

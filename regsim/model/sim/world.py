@@ -14,7 +14,7 @@ from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import BACKGROUND, UNREACHABLE, RequestEvent
+from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent
 from regsim.model.sim.network import Network
 
 
@@ -103,7 +103,7 @@ class World:
             sink.append(event)
         else:  # requests it caused are listed after it, and count with it
             for caused in sink[position:]:
-                if caused.lane != BACKGROUND:
+                if caused.lane != Lane.BACKGROUND:
                     caused.lane, caused.job = lane, job
             sink.insert(position, event)
         return response, event
