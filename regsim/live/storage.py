@@ -232,6 +232,8 @@ class DiskStorage:
     (e) deletes the files of blobs garbage collection freed.
     """
 
+    persistent = True
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)

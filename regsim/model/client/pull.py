@@ -16,20 +16,39 @@ from regsim.model.oci.manifest import Index, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import Reference
 from regsim.model.oci.response import Response
+from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.model.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
 
-_DOWNLOAD_OUTCOME = {How.PULLED: RequestOutcome.DOWNLOADED, How.MIRROR_HIT: RequestOutcome.CACHE_HIT,
-                     How.MIRROR_MISS: RequestOutcome.CACHE_MISS}
+# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
+# and these are read for every blob (or request) a command moves.
+_CONFIG = BlobKind.CONFIG
+_DOWN = Direction.DOWN
+_DOWNLOAD = Lane.DOWNLOAD
+_LAYER = BlobKind.LAYER
+_LOCAL = How.LOCAL
+_MANIFEST = BlobKind.MANIFEST
+_MIRROR_HIT = How.MIRROR_HIT
+_MIRROR_MISS = How.MIRROR_MISS
+_PULLED = How.PULLED
+_SAID_CACHE_HIT = RequestOutcome.CACHE_HIT
+_SAID_CACHE_MISS = RequestOutcome.CACHE_MISS
+_SAID_DOWNLOADED = RequestOutcome.DOWNLOADED
+_SAID_ERROR = RequestOutcome.ERROR
+_SAID_OK = RequestOutcome.OK
+_SAID_UNREACHABLE = RequestOutcome.UNREACHABLE
+
+_DOWNLOAD_OUTCOME = {_PULLED: _SAID_DOWNLOADED, _MIRROR_HIT: _SAID_CACHE_HIT,
+                     _MIRROR_MISS: _SAID_CACHE_MISS}
 
 ACCEPT = "index, manifest list, OCI and Docker image manifests"
 
 
 def pull(client: Client, text: str, platform_text: str | None = None) -> Outcome:
-    out = Outcome(direction=Direction.DOWN)
+    out = Outcome(direction=_DOWN)
     try:
         ref = client.parse(text)
         platform = Platform.parse(platform_text) if platform_text else client.platform
@@ -41,7 +60,7 @@ def pull(client: Client, text: str, platform_text: str | None = None) -> Outcome
     if ref.host == client.world.default_registry:
         endpoints = [*client.mirrors, ref.host]
     for host in endpoints:
-        attempt = Outcome(direction=Direction.DOWN)
+        attempt = Outcome(direction=_DOWN)
         attempt.requests = out.requests
         done = _pull_from(client, host, ref, platform, attempt, is_mirror=host != ref.host)
         out.blobs.extend(attempt.blobs)
@@ -67,12 +86,12 @@ def _pull_from(
         f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
     )
     if response.status != 200:
-        event.outcome = RequestOutcome.ERROR if response.status != UNREACHABLE else RequestOutcome.UNREACHABLE
+        event.outcome = _SAID_ERROR if response.status != UNREACHABLE else _SAID_UNREACHABLE
         _manifest_failure(session, client, ref, response)
         return False
-    event.outcome = _cache_word(response, RequestOutcome.OK)
+    event.outcome = _cache_word(response, _SAID_OK)
     top = parse_manifest(_manifest_bytes(response))
-    out.blobs.append(BlobRecord(top.digest, BlobKind.MANIFEST, len(top.raw), How.PULLED,
+    out.blobs.append(BlobRecord(top.digest, _MANIFEST, len(top.raw), _PULLED,
                                 source=host if is_mirror else None))
     image_manifest = top
     if isinstance(top, Index):
@@ -91,9 +110,9 @@ def _pull_from(
         if response.status != 200:
             _manifest_failure(session, client, ref, response)
             return False
-        event.outcome = _cache_word(response, RequestOutcome.OK)
+        event.outcome = _cache_word(response, _SAID_OK)
         image_manifest = parse_manifest(_manifest_bytes(response))
-        out.blobs.append(BlobRecord(child, BlobKind.MANIFEST, len(image_manifest.raw), How.PULLED))
+        out.blobs.append(BlobRecord(child, _MANIFEST, len(image_manifest.raw), _PULLED))
     assert isinstance(image_manifest, Manifest)
     # docker names the repository path, without the host: `Pulling from library/python`.
     out.output.append(f"{ref.tag or ref.reference}: Pulling from {ref.repository}")
@@ -107,7 +126,7 @@ def _pull_from(
         short = layer.digest.split(":", 1)[1][:12]
         name = client.layer_names.get(layer.digest)
         if layer.digest in client.layers:
-            out.blobs.append(BlobRecord(layer.digest, BlobKind.LAYER, layer.size, How.LOCAL, name))
+            out.blobs.append(BlobRecord(layer.digest, _LAYER, layer.size, _LOCAL, name))
             if not up_to_date:
                 out.output.append(f"{short}: Already exists")
             continue
@@ -115,7 +134,7 @@ def _pull_from(
         if got is None:
             return False
         how, data = got
-        out.blobs.append(BlobRecord(layer.digest, BlobKind.LAYER, layer.size, how, name, host if is_mirror else None))
+        out.blobs.append(BlobRecord(layer.digest, _LAYER, layer.size, how, name, host if is_mirror else None))
         client.layers[layer.digest] = LocalLayer(layer.digest, layer.size, name, data)
         client.remember_location(layer.digest, host, repository)
         out.output.append(f"{short}: Pull complete")
@@ -127,7 +146,7 @@ def _pull_from(
             return False
         how, data = got
         config = data if isinstance(data, bytes) else b""
-        out.blobs.append(BlobRecord(config_digest, BlobKind.CONFIG, image_manifest.config.size, how))
+        out.blobs.append(BlobRecord(config_digest, _CONFIG, image_manifest.config.size, how))
     if existing is None:
         existing = LocalImage(top.digest, top)
         client.images[top.digest] = existing
@@ -145,18 +164,18 @@ def _download(
     session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
 ) -> tuple[How, bytes | None] | None:
     registry = session.registry
-    job = session.context.for_job(Lane.DOWNLOAD, client.world.new_job())
+    job = RequestContext(client.name, _DOWNLOAD, client.world.new_job())
     response, event = session.send(
         "GET", f"/v2/{repository}/blobs/{digest}",
         lambda auth: registry.get_blob(auth, repository, digest),
         f"{client.name} lacks {label} ({format_size(size)}): download it", context=job,
     )
     if response.status != 200:
-        event.outcome = RequestOutcome.ERROR
+        event.outcome = _SAID_ERROR
         session.fail_with(response, f"/v2/{repository}/blobs/{digest}")
         return None
     cache = response.headers.get("X-Cache")
-    how = How.PULLED if cache is None else (How.MIRROR_HIT if cache == "HIT" else How.MIRROR_MISS)
+    how = _PULLED if cache is None else (_MIRROR_HIT if cache == "HIT" else _MIRROR_MISS)
     event.outcome = _DOWNLOAD_OUTCOME[how]
     body = response.body
     return how, body if isinstance(body, bytes) else None
@@ -170,7 +189,7 @@ def _manifest_bytes(response: Response) -> bytes:
 
 def _cache_word(response: Response, default: RequestOutcome) -> RequestOutcome:
     cache = response.headers.get("X-Cache")
-    return default if cache is None else (RequestOutcome.CACHE_HIT if cache == "HIT" else RequestOutcome.CACHE_MISS)
+    return default if cache is None else (_SAID_CACHE_HIT if cache == "HIT" else _SAID_CACHE_MISS)
 
 
 def _manifest_failure(session: HostSession, client: Client, ref: Reference, response: Response) -> None:

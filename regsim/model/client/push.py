@@ -25,9 +25,28 @@ from regsim.model.units import format_size
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
 
+# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
+# and these are read for every blob (or request) a command moves.
+_CONFIG = BlobKind.CONFIG
+_EXISTS = How.EXISTS
+_LAYER = BlobKind.LAYER
+_MANIFEST = BlobKind.MANIFEST
+_MOUNTED = How.MOUNTED
+_SAID_ERROR = RequestOutcome.ERROR
+_SAID_EXISTS = RequestOutcome.EXISTS
+_SAID_MISSING = RequestOutcome.MISSING
+_SAID_MOUNTED = RequestOutcome.MOUNTED
+_SAID_MOUNT_REFUSED = RequestOutcome.MOUNT_REFUSED
+_SAID_SENT = RequestOutcome.SENT
+_SAID_STORED = RequestOutcome.STORED
+_SAID_UPLOAD_OPENED = RequestOutcome.UPLOAD_OPENED
+_SENT = How.SENT
+_UP = Direction.UP
+_UPLOAD = Lane.UPLOAD
+
 
 def push(client: Client, text: str) -> Outcome:
-    out = Outcome(direction=Direction.UP)
+    out = Outcome(direction=_UP)
     try:
         ref = client.parse(text)
     except RegistryError as error:
@@ -54,9 +73,9 @@ def push(client: Client, text: str) -> Outcome:
     manifests = list(image.manifests.values())
     for manifest in manifests:
         for layer in manifest.layers:
-            if not pusher.blob(layer, BlobKind.LAYER, client.layer_names.get(layer.digest)):
+            if not pusher.blob(layer, _LAYER, client.layer_names.get(layer.digest)):
                 return out
-        if not pusher.blob(manifest.config, BlobKind.CONFIG, None, image):
+        if not pusher.blob(manifest.config, _CONFIG, None, image):
             return out
         if isinstance(image.top, Index) and complete and not pusher.manifest(manifest, manifest.digest):
             return out
@@ -82,20 +101,20 @@ class _Pusher:
             args=(repository, digest), context=job,
         )
         status = response.status
-        event.outcome = (RequestOutcome.EXISTS if status == 200
-                         else RequestOutcome.MISSING if status == 404 else RequestOutcome.ERROR)
+        event.outcome = (_SAID_EXISTS if status == 200
+                         else _SAID_MISSING if status == 404 else _SAID_ERROR)
         return response.status, response
 
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
         short = digest.split(":", 1)[1][:12]
-        job = self.session.context.for_job(Lane.UPLOAD, self.client.world.new_job())
+        job = RequestContext(self.client.name, _UPLOAD, self.client.world.new_job())
         label = name or kind
         status, response = self._head(
             self.repository, digest, job, f"does {self.repository} already have {label} ({format_size(desc.size)})?"
         )
         if status == 200:
-            self._record(desc, kind, name, How.EXISTS)
+            self._record(desc, kind, name, _EXISTS)
             if kind == "layer":
                 self.out.output.append(f"{short}: Layer already exists")
             return True
@@ -122,12 +141,12 @@ class _Pusher:
                     args=(source, digest), context=job,
                 )
                 if response.status == 201:
-                    event.outcome = RequestOutcome.MOUNTED
-                    self._record(desc, kind, name, How.MOUNTED, source)
+                    event.outcome = _SAID_MOUNTED
+                    self._record(desc, kind, name, _MOUNTED, source)
                     self.out.output.append(f"{short}: Mounted from {source}")
                     return True
                 if response.status == 202:
-                    event.outcome = RequestOutcome.MOUNT_REFUSED
+                    event.outcome = _SAID_MOUNT_REFUSED
                     location = response.headers["Location"]
                     break
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
@@ -137,7 +156,7 @@ class _Pusher:
                     self.repository, digest, job, "check once more just before uploading"
                 )
                 if status == 200:
-                    self._record(desc, kind, name, How.EXISTS)
+                    self._record(desc, kind, name, _EXISTS)
                     self.out.output.append(f"{short}: Layer already exists")
                     return True
         return self._upload(desc, kind, name, job, location, image)
@@ -160,7 +179,7 @@ class _Pusher:
             if response.status != 202:
                 self.session.fail_with(response, f"/v2/{repository}/blobs/uploads/", "Post")
                 return False
-            event.outcome = RequestOutcome.UPLOAD_OPENED
+            event.outcome = _SAID_UPLOAD_OPENED
             location = response.headers["Location"]
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
@@ -171,7 +190,7 @@ class _Pusher:
         if response.status != 202:
             self.session.fail_with(response, location, "Patch")
             return False
-        event.outcome = RequestOutcome.SENT
+        event.outcome = _SAID_SENT
         response, event = self.session.send(
             "PUT", f"{location}?digest={digest}", registry.put_upload,
             "close the upload: the registry checks the bytes against the digest",
@@ -180,8 +199,8 @@ class _Pusher:
         if response.status != 201:
             self.session.fail_with(response, location, "Put")
             return False
-        event.outcome = RequestOutcome.STORED
-        self._record(desc, kind, name, How.SENT)
+        event.outcome = _SAID_STORED
+        self._record(desc, kind, name, _SENT)
         if kind == "layer":
             self.out.output.append(f"{digest.split(':', 1)[1][:12]}: Pushed")
         return True
@@ -212,6 +231,6 @@ class _Pusher:
         if response.status != 201:
             self.session.fail_with(response, f"/v2/{repository}/manifests/{reference}", "Put")
             return False
-        event.outcome = RequestOutcome.STORED
-        self.out.blobs.append(BlobRecord(manifest.digest, BlobKind.MANIFEST, len(manifest.raw), How.SENT))
+        event.outcome = _SAID_STORED
+        self.out.blobs.append(BlobRecord(manifest.digest, _MANIFEST, len(manifest.raw), _SENT))
         return True

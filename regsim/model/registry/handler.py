@@ -46,6 +46,7 @@ class Handler:
         self.host = store.host
         self.uploads: dict[str, UploadSession] = {}
         self.on_manifest_stored = on_manifest_stored
+        self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
 
@@ -125,45 +126,45 @@ class Handler:
         """DELETE a blob: unlinks it from the repository; the store frees it at the next GC."""
         self.store.linked_blob(name, digest)
         self.store.repositories[name].layers.discard(digest)
-        self.storage.changed(self.store)
+        if self._persistent:
+            self.storage.changed(self.store)
         return Response(202, {"Docker-Content-Digest": digest, "Content-Length": "0"})
 
     # ----- uploads ----------------------------------------------------------------------------
 
-    def start_upload(
-        self,
-        name: str,
-        *,
-        digest: str | None = None,
-        body: Body | None = None,
-        mount: str | None = None,
-        from_repository: str | None = None,
-        source_readable: bool = True,
-    ) -> Response:
-        """POST /v2/<name>/blobs/uploads/: open a session, mount from another repository, or take a whole blob.
+    def open_upload(self, name: str) -> Response:
+        """POST /v2/<name>/blobs/uploads/: open an upload session."""
+        return self._new_upload(name)
 
-        `source_readable`: whether the client may pull from `from_repository` (a mount needs it).
+    def mount_blob(self, name: str, digest: str, from_repository: str | None, readable: bool) -> Response:
+        """POST ?mount=&from=: link the blob from another repository, or open an upload instead.
+
+        `readable`: whether the client may pull from `from_repository` (a mount needs it).
         """
         store = self.store
-        if mount is not None:
-            Digest.parse(mount)
-            source = store.repositories.get(from_repository or "")
-            if source is not None and mount in source.layers and mount in store.blobs and source_readable:
-                store.repository(name).layers.add(mount)
+        Digest.parse(digest)
+        source = store.repositories.get(from_repository or "")
+        if source is not None and digest in source.layers and digest in store.blobs and readable:
+            store.repository(name).layers.add(digest)
+            if self._persistent:
                 self.storage.changed(store)
-                return self._blob_created(name, mount)
-            return self._new_upload(name)  # the spec's fallback: an ordinary upload session
-        if digest is not None:
-            session = self.storage.new_upload(None, name)
-            try:
-                session.append(body if body is not None else b"")
-                blob = session.finish(digest)
-            finally:
-                self.storage.upload_closed(session)
-            store.link(store.repository(name), blob)
-            self.storage.changed(store)
             return self._blob_created(name, digest)
-        return self._new_upload(name)
+        return self._new_upload(name)  # the spec's fallback: an ordinary upload session
+
+    def upload_whole(self, name: str, digest: str, body: Body | None) -> Response:
+        """POST ?digest=: the whole blob in one request, checked against the digest."""
+        store = self.store
+        session = self.storage.new_upload(None, name)
+        try:
+            session.append(body if body is not None else b"")
+            blob = session.finish(digest)
+        finally:
+            if self._persistent:
+                self.storage.upload_closed(session)
+        store.link(store.repository(name), blob)
+        if self._persistent:
+            self.storage.changed(store)
+        return self._blob_created(name, digest)
 
     def patch_upload(
         self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
@@ -199,10 +200,12 @@ class Handler:
             blob = session.finish(digest)
         finally:
             self.uploads.pop(uuid, None)
-            self.storage.upload_closed(session)
+            if self._persistent:
+                self.storage.upload_closed(session)
         store = self.store
         store.link(store.repository(name), blob)
-        self.storage.changed(store)
+        if self._persistent:
+            self.storage.changed(store)
         return self._blob_created(name, digest)
 
     def upload_status(self, name: str, uuid: str) -> Response:
@@ -215,7 +218,8 @@ class Handler:
     def cancel_upload(self, name: str, uuid: str) -> Response:
         session = self._session(name, uuid)
         del self.uploads[uuid]
-        self.storage.upload_closed(session)
+        if self._persistent:
+            self.storage.upload_closed(session)
         return Response(204, {"Content-Length": "0"})
 
     def abandon_uploads(self) -> None:
@@ -354,8 +358,9 @@ class Handler:
             repo.tags[reference] = manifest.digest
         if isinstance(manifest, Manifest):
             store.count_layers(manifest)
-        self.storage.manifest_stored(manifest.digest, raw)
-        self.storage.changed(store)
+        if self._persistent:
+            self.storage.manifest_stored(manifest.digest, raw)
+            self.storage.changed(store)
         headers = {
             "Location": f"/v2/{name}/manifests/{manifest.digest}",
             "Docker-Content-Digest": manifest.digest,
@@ -385,7 +390,8 @@ class Handler:
                 del repo.tags[tag]
         else:
             del repo.tags[reference]
-        self.storage.changed(store)
+        if self._persistent:
+            self.storage.changed(store)
         return Response(202, {"Content-Length": "0"})
 
     # ----- listing -----------------------------------------------------------------------------

@@ -211,16 +211,13 @@ class ProxyHandler(Handler):
         return RegistryError(ErrorCode.UNSUPPORTED, f"{self.host} is a pull-through cache of {self.upstream}: "
                              "push to the upstream instead")
 
-    def start_upload(
-        self,
-        name: str,
-        *,
-        digest: str | None = None,
-        body: Body | None = None,
-        mount: str | None = None,
-        from_repository: str | None = None,
-        source_readable: bool = True,
-    ) -> Response:
+    def open_upload(self, name: str) -> Response:
+        raise self._refuse()
+
+    def mount_blob(self, name: str, digest: str, from_repository: str | None, readable: bool) -> Response:
+        raise self._refuse()
+
+    def upload_whole(self, name: str, digest: str, body: Body | None) -> Response:
         raise self._refuse()
 
     def patch_upload(

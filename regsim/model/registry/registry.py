@@ -173,10 +173,10 @@ class Registry:
         """POST /v2/<name>/blobs/uploads/: open a session, mount from another repository, or take a whole blob."""
         self._let_in(auth, name, PUSH)
         if mount is not None:
-            readable = self._may_read(auth, from_repository)
-            return self.handler.start_upload(name, mount=mount, from_repository=from_repository,
-                                             source_readable=readable)
-        return self.handler.start_upload(name, digest=digest, body=body)
+            return self.handler.mount_blob(name, mount, from_repository, self._may_read(auth, from_repository))
+        if digest is not None:
+            return self.handler.upload_whole(name, digest, body)
+        return self.handler.open_upload(name)
 
     def patch_upload(
         self, auth: str | None, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 class Storage(Protocol):
     """What a registry asks of the place its content is kept."""
 
+    @property
+    def persistent(self) -> bool:
+        """Whether it keeps anything beyond the store's own dictionaries (if not, the handler
+        need not tell it of each change: the request path stays as short as it can be)."""
+        ...
+
     def first_upload_number(self) -> int:
         """Where upload ids start counting (a persistent backend must not repeat old ones)."""
         ...
@@ -53,6 +59,8 @@ class MemoryStorage:
     """Everything in the process's memory: the store's dictionaries are the storage."""
 
     __slots__ = ()
+
+    persistent = False
 
     def first_upload_number(self) -> int:
         return 0

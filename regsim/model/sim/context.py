@@ -7,20 +7,17 @@ from dataclasses import dataclass
 from regsim.model.sim.events import Lane
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestContext:
     """Who sends, and how the step's timeline schedules the request.
 
     One is made per conversation (serial requests) or per blob a command moves (its requests
-    share a job in a parallel lane), never per request. A request a registry makes while
-    serving another (a mirror fetching from its upstream) counts in the lane and job of the
-    request it serves: the transport sees to that.
+    share a job in a parallel lane), never per request, and never changed once made (not
+    frozen only because a frozen dataclass is slower to make). A request a registry makes
+    while serving another (a mirror fetching from its upstream) counts in the lane and job of
+    the request it serves: the transport sees to that.
     """
 
     sender: str
     lane: Lane = Lane.SERIAL
     job: int = -1
-
-    def for_job(self, lane: Lane, job: int) -> RequestContext:
-        """The same sender, moving one blob in `lane` as job `job`."""
-        return RequestContext(self.sender, lane, job)

@@ -85,7 +85,8 @@ class World:
         a registry's background work (replication) keeps its own lane.
         """
         src, lane, job = context.sender, context.lane, context.job
-        if dst not in self.registries or not self.network.is_up(src, dst):
+        network = self.network
+        if dst not in self.registries or (network.down and not network.is_up(src, dst)):
             event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", lane, job, bool(sent))
             self.sink.append(event)
             return Response(UNREACHABLE), event
