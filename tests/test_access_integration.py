@@ -16,7 +16,8 @@ from conftest import Restarted
 
 from regsim.model.oci.errors import RegistryError
 from regsim.model.registry.access import RateLimit, RegistryAccess
-from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore, parse_challenge
+from regsim.model.registry.auth import parse_challenge
+from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
 

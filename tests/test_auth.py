@@ -15,14 +15,9 @@ from hypothesis import strategies as st
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.registry.auth import (
-    AccessEntry,
-    AccessPolicy,
     AuthInputError,
     Challenge,
-    RepositoryPolicy,
     Scope,
-    TokenIssuer,
-    UserStore,
     basic_credentials,
     bearer_challenge,
     format_challenge,
@@ -32,6 +27,8 @@ from regsim.model.registry.auth import (
     parse_scopes,
     required_action,
 )
+from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.tokens import AccessEntry, TokenIssuer
 
 PASSWORDS = {
     "alice": "wonderland-7f3q",

@@ -895,7 +895,7 @@ def test_the_catalog_of_a_registry_with_auth_needs_credentials_as_v2_does(mode):
 
 def _guarded(mode: str) -> Registry:
     from regsim.model.registry.access import RegistryAccess
-    from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore
+    from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 
     users = UserStore()
     users.add("alice", "alice-pw")

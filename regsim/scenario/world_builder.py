@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from regsim.model.registry.access import RateLimit, RegistryAccess
-from regsim.model.registry.auth import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
