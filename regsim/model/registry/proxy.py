@@ -21,6 +21,7 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import is_digest_reference
 from regsim.model.oci.response import Response
 from regsim.model.registry.handler import Handler, ManifestListener
+from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
@@ -116,8 +117,7 @@ class ProxyHandler(Handler):
     def _cached(self, name: str, reference: str, accept: Sequence[str] | None, with_body: bool) -> Response:
         """Fetch (or take from the cache) whatever the upstream has, then answer as the client's Accept allows."""
         manifest, cache = self._cached_manifest(name, reference)
-        served = self.accepted(name, reference, manifest, accept,
-                               lambda digest: self._cached_manifest(name, digest)[0])
+        served = negotiate(name, reference, manifest, accept, lambda digest: self._cached_manifest(name, digest)[0])
         result = self.manifest_response(served, with_body)
         result.headers["X-Cache"] = cache
         return result
