@@ -99,10 +99,6 @@ class Network:
         found = self.links.get(_key(a, b))
         return found is None or found.up
 
-    @property
-    def any_down(self) -> bool:
-        return bool(self.down)
-
     def listed_links(self) -> list[tuple[str, str, Link]]:
         return [(a, b, link) for (a, b), link in sorted(self.links.items()) if link.listed or not link.up]
 
