@@ -33,7 +33,7 @@ from urllib.parse import unquote
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.errors import RegistryError
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import BlobRecord, How, Outcome, RequestEvent
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
 from regsim.model.sim.world import World
 from regsim.model.units import format_size
 from regsim.scenario.commands import Command
@@ -308,12 +308,12 @@ class SessionSteps:
         return "request", " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
 
     def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
-        outcome.direction = "up"
+        outcome.direction = Direction.UP
         target = ""
         for entry in puts:
             ledger = entry.get("ledger") or {}
             name, reference = _repository(entry), _reference(entry)
-            outcome.blobs.append(BlobRecord(ledger.get("manifest", reference), "manifest",
+            outcome.blobs.append(BlobRecord(ledger.get("manifest", reference), BlobKind.MANIFEST,
                                             int(ledger.get("size", entry.get("bytes", 0))), How.SENT))
             counts = {How.SENT: 0, How.EXISTS: 0, How.MOUNTED: 0}
             for blob in ledger.get("blobs", []):
@@ -337,7 +337,7 @@ class SessionSteps:
         return "push", f"push {target}"
 
     def _pull(self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
-        outcome.direction = "down"
+        outcome.direction = Direction.DOWN
         fetched = {_path(e).rsplit("/", 1)[-1]: int(e.get("bytes", 0)) for e in entries
                    if _route(e) == "blob" and e["method"] == "GET" and e["status"] in (200, 206)}
         seen_manifests: set[str] = set()
@@ -351,7 +351,7 @@ class SessionSteps:
                 continue
             seen_manifests.add(digest)
             name, reference = _repository(entry), _reference(entry)
-            outcome.blobs.append(BlobRecord(digest or reference, "manifest",
+            outcome.blobs.append(BlobRecord(digest or reference, BlobKind.MANIFEST,
                                             int(ledger.get("size", entry.get("bytes", 0))), How.PULLED))
             if "blobs" not in ledger:
                 if not target:
@@ -385,7 +385,7 @@ class SessionSteps:
             outcome.output.append(f"pulled {image}: {_count(pulled, 'layer')} downloaded, {held} already held")
         for digest, size in fetched.items():   # blobs no fetched manifest named (a bare blob GET)
             if digest not in seen_blobs:
-                outcome.blobs.append(BlobRecord(digest, "layer", self._sizes.get(digest, size), How.PULLED))
+                outcome.blobs.append(BlobRecord(digest, BlobKind.LAYER, self._sizes.get(digest, size), How.PULLED))
         if not gets:
             outcome.output.append(f"downloaded {_count(len(fetched), 'blob')} ({format_size(sum(fetched.values()))})")
             target = next((_repository(e) for e in entries if _route(e) == "blob"), "")
