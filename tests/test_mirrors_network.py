@@ -64,6 +64,19 @@ def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_
     assert events[first_blob + 1].src == MIRROR or events[first_blob + 1].dst == ORIGIN
 
 
+def test_a_mirrors_upstream_fetch_counts_in_the_lane_and_job_of_the_download_it_serves():
+    world = mirror_world()
+    events = world.capture()
+    assert world.clients["c1"].pull(IMAGE).ok
+    for i, event in enumerate(events):
+        if event.src == "c1" and event.method == "GET" and "/blobs/" in event.path:
+            assert event.lane == Lane.DOWNLOAD and event.job > 0
+            caused = events[i + 1]
+            assert (caused.src, caused.dst, caused.path) == (MIRROR, ORIGIN, event.path)
+            assert (caused.lane, caused.job) == (event.lane, event.job)
+    assert len({e.job for e in events if e.src == MIRROR and "/blobs/" in e.path}) == 2   # layer, config
+
+
 def test_a_second_client_hits_the_cache_and_the_origin_sends_no_blob():
     world = mirror_world()
     assert world.clients["c1"].pull(IMAGE).ok
