@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import pytest
 from conftest import Restarted
@@ -28,6 +29,7 @@ from regsim.model.registry.access import RateLimit
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.storage import MemoryStorage
+from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import UploadSession
 
 HOST = "registry.example"
@@ -429,6 +431,46 @@ def test_the_storage_backend_makes_the_session_behind_every_upload_a_client_open
 def test_uploads_are_kept_in_memory_by_default(reg):
     assert type(reg.uploads.get(uuid_of(reg.start_upload(None, NAME)))) is UploadSession
     assert type(reg.storage) is MemoryStorage
+
+
+class JournalStorage(MemoryStorage):
+    """A persistent backend that writes down what the registry asks of it, in order."""
+
+    __slots__ = ("journal",)
+    persistent = True
+
+    def __init__(self) -> None:
+        self.journal: list[tuple[str, object]] = []
+
+    def upload_closed(self, session: UploadSession) -> None:
+        self.journal.append(("upload closed", session.uuid))
+
+    def manifest_stored(self, digest: str, raw: bytes) -> None:
+        self.journal.append(("manifest", digest))
+
+    def changed(self, store: RegistryStore) -> None:
+        self.journal.append(("changed", sorted(store.repositories)))
+
+    def blobs_freed(self, digests: Sequence[str]) -> None:
+        self.journal.append(("freed", list(digests)))
+
+
+def test_a_persistent_backend_is_told_of_every_change_and_of_what_gc_frees():
+    storage = JournalStorage()
+    reg = Registry(HOST, storage=storage)
+    uuid = uuid_of(reg.start_upload(None, NAME))
+    reg.patch_upload(None, NAME, uuid, b"layer")
+    reg.put_upload(None, NAME, uuid, sha256_digest(b"layer"))
+    assert storage.journal == [("upload closed", uuid), ("changed", [NAME])]
+    storage.journal.clear()
+    manifest = push_image(reg, NAME, "v1", [b"layer"])
+    assert ("manifest", manifest.digest) in storage.journal
+    assert storage.journal[-1] == ("changed", [NAME])
+    orphan = upload(reg, NAME, b"never named")
+    storage.journal.clear()
+    report = collect_garbage(reg)
+    assert report.freed == [orphan]
+    assert storage.journal == [("changed", [NAME]), ("freed", [orphan])]   # the state first, then the files
 
 
 def test_mount_with_a_malformed_digest_is_digest_invalid(reg):
