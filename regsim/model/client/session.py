@@ -61,7 +61,7 @@ class HostSession:
         A fresh 401 challenge gets one new token and one retry.
         """
         response, event = self.world.send(
-            context or self.context, self.host, method, path, call, why, args=(self.auth, *args), sent=sent,
+            context or self.context, self.host, method, path, call, why, (self.auth, *args), sent
         )
         if response.status == 401 and retry and self.scheme == "bearer":
             event.outcome = RequestOutcome.CHALLENGE

@@ -2,7 +2,9 @@
 
 Every endpoint of the spec v1.1 is a method that takes the request's parts and returns a
 `Response` (status, headers, body) or raises a `RegistryError`, which the transport turns into
-the spec's JSON error body. Auth is not decided here: the registry applies its guard around
+the spec's JSON error body (`Response.from_error`). Where a refusal is the usual answer (most
+blob HEADs of a push find nothing) the handler returns that error response itself: the same
+answer, without the cost of raising. Auth is not decided here: the registry applies its guard around
 these methods (see `registry.py`), so a handler method runs only for a request allowed in.
 """
 
@@ -89,7 +91,12 @@ class Handler:
     # ----- blobs ------------------------------------------------------------------------------
 
     def head_blob(self, name: str, digest: str) -> Response:
-        blob = self.store.linked_blob(name, digest)
+        store = self.store
+        blob = store.linked(name, digest)
+        if blob is None:
+            # Most HEADs of a push find nothing: a miss is answered, not raised (raising and
+            # catching would cost more than the rest of the request).
+            return Response.from_error(store.blob_unknown(name, digest))
         return Response(200, {"Content-Length": str(blob.size), "Docker-Content-Digest": digest})
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:

@@ -40,15 +40,27 @@ class RegistryStore:
             repo = self.repositories[name] = Repository(name, immutable_tags=name in self.immutable)
         return repo
 
-    def linked_blob(self, name: str, digest: str) -> Blob:
-        """The blob `digest` as the repository `name` may serve it; BLOB_UNKNOWN when not linked."""
+    def linked(self, name: str, digest: str) -> Blob | None:
+        """The blob `digest` when the repository `name` links it and the store holds it, else None."""
         repo = self.repositories.get(name)
         if repo is None or digest not in repo.layers:
-            check_digest(digest)
-            raise RegistryError(ErrorCode.BLOB_UNKNOWN, f"{name} has no blob {digest}", digest)
-        blob = self.blobs.get(digest)
+            return None
+        return self.blobs.get(digest)
+
+    def blob_unknown(self, name: str, digest: str) -> RegistryError:
+        """Why `name` cannot serve `digest` (BLOB_UNKNOWN); raises DIGEST_INVALID for a malformed digest."""
+        repo = self.repositories.get(name)
+        if repo is None or digest not in repo.layers:
+            if digest not in self.blobs:   # a digest the store holds was checked when it arrived
+                check_digest(digest)
+            return RegistryError(ErrorCode.BLOB_UNKNOWN, f"{name} has no blob {digest}", digest)
+        return RegistryError(ErrorCode.BLOB_UNKNOWN, f"blob {digest} is no longer stored", digest)
+
+    def linked_blob(self, name: str, digest: str) -> Blob:
+        """The blob `digest` as the repository `name` may serve it; BLOB_UNKNOWN when not linked."""
+        blob = self.linked(name, digest)
         if blob is None:
-            raise RegistryError(ErrorCode.BLOB_UNKNOWN, f"blob {digest} is no longer stored", digest)
+            raise self.blob_unknown(name, digest)
         return blob
 
     def link(self, repo: Repository, blob: Blob) -> None:

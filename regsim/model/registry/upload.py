@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from regsim.model.oci.blob import Blob, Body, SizedContent
-from regsim.model.oci.digest import Digest
+from regsim.model.oci.digest import check_digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
 
 
@@ -54,14 +54,18 @@ class UploadSession:
         if isinstance(body, SizedContent):
             if self.data is not None:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "cannot mix stand-in and real bytes")
-            if self.sized is None:
+            sized = self.sized
+            if sized is None:
                 if body.offset != 0:
                     raise RegistryError(ErrorCode.RANGE_INVALID, "the first chunk must start at byte 0")
-                self.sized = SizedContent(body.digest, body.size, 0, 0)
-            elif body.digest != self.sized.digest or body.offset != self.received:
-                raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "chunks of different blobs in one upload")
-            self.received += body.length
-            self.sized = SizedContent(self.sized.digest, self.sized.size, 0, self.received)
+                # The first chunk stands for bytes 0 to its length: it is what the upload holds.
+                self.received += body.length
+                self.sized = body
+            else:
+                if body.digest != sized.digest or body.offset != self.received:
+                    raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "chunks of different blobs in one upload")
+                self.received += body.length
+                self.sized = SizedContent(sized.digest, sized.size, 0, self.received)
         elif isinstance(body, StagedBytes):
             raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "this upload keeps its bytes in memory: none are staged")
         else:
@@ -75,7 +79,7 @@ class UploadSession:
 
     def finish(self, digest_text: str) -> Blob:
         """Check the uploaded content against the client's digest; DIGEST_INVALID if it differs."""
-        digest = Digest.parse(digest_text)
+        check_digest(digest_text)
         if self.sized is not None:
             content_digest = self.sized.digest
             if self.received != self.sized.size:
@@ -92,11 +96,12 @@ class UploadSession:
                 )
             return Blob(digest_text, self.received)
         data = bytes(self.data or b"")
-        actual = hashlib.new(digest.algorithm, data).hexdigest()
-        if actual != digest.hex:
+        algorithm, _, expected = digest_text.partition(":")
+        actual = hashlib.new(algorithm, data).hexdigest()
+        if actual != expected:
             raise RegistryError(
                 ErrorCode.DIGEST_INVALID,
-                f"the uploaded bytes hash to {digest.algorithm}:{actual}, not {digest_text}",
+                f"the uploaded bytes hash to {algorithm}:{actual}, not {digest_text}",
                 {"digest": digest_text},
             )
         return Blob(digest_text, len(data), data)
