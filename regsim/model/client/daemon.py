@@ -122,9 +122,10 @@ class Client:
             image = LocalImage(manifest.digest, manifest, {manifest.digest: manifest}, {manifest.config.digest: config})
         self.add_image(image, new_layers)
         self.tags[tag_key(ref)] = image.key
-        total = sum(layer.size for layer in {x.digest: x for x in new_layers}.values())
+        layers = image.layers()
+        total = sum({layer.digest: layer.size for layer in layers}.values())
         out.output.append(f"Successfully built {image.image_id.split(':')[1][:12]} "
-                          f"({len(image.layers())} layers, {format_size(total)})")
+                          f"({len(layers)} layers, {format_size(total)})")
         out.output.append(f"Successfully tagged {self.familiar(ref)}")
         return out
 
@@ -134,11 +135,13 @@ class Client:
         descriptors: list[Descriptor] = []
         local: list[LocalLayer] = []
         names = self.layer_names
+        held = self.layers
         for name, size in layer_list:
             desc = layer_blob(name, size)
             names[desc.digest] = name
             descriptors.append(desc)
-            local.append(LocalLayer(desc.digest, desc.size, name))
+            if desc.digest not in held:   # the store keeps the layer it has (add_image)
+                local.append(LocalLayer(desc.digest, desc.size, name))
         layers = tuple(descriptors)
         config = build_config(layers, platform)
         manifest = build_manifest(config, layers)

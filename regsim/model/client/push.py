@@ -86,64 +86,74 @@ def push(client: Client, text: str) -> Outcome:
     return out
 
 
+def _short(digest: str) -> str:
+    """The 12 hex characters docker prints for a layer."""
+    return digest.split(":", 1)[1][:12]
+
+
 class _Pusher:
+    # One per push; its methods run for every blob, so what they read often is bound here once.
     def __init__(self, client: Client, session: HostSession, repository: str, out: Outcome) -> None:
         self.client = client
         self.session = session
         self.repository = repository
         self.out = out
+        self.output = out.output
         self.registry = session.registry
         self.host = session.host
+        self.world = client.world
+        self.send = session.send
+        self.head_blob = self.registry.head_blob
 
     def _head(self, repository: str, digest: str, job: RequestContext, why: str) -> tuple[int, Response]:
-        response, event = self.session.send(
-            "HEAD", f"/v2/{repository}/blobs/{digest}", self.registry.head_blob, why,
-            args=(repository, digest), context=job,
+        response, event = self.send(
+            "HEAD", f"/v2/{repository}/blobs/{digest}", self.head_blob, why, args=(repository, digest), context=job,
         )
         status = response.status
         event.outcome = (_SAID_EXISTS if status == 200
                          else _SAID_MISSING if status == 404 else _SAID_ERROR)
-        return response.status, response
+        return status, response
 
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
-        short = digest.split(":", 1)[1][:12]
-        job = RequestContext(self.client.name, _UPLOAD, self.client.world.new_job())
+        client = self.client
+        repository = self.repository
+        job = RequestContext(client.name, _UPLOAD, self.world.new_job())
         label = name or kind
         status, response = self._head(
-            self.repository, digest, job, f"does {self.repository} already have {label} ({format_size(desc.size)})?"
+            repository, digest, job, f"does {repository} already have {label} ({format_size(desc.size)})?"
         )
         if status == 200:
             self._record(desc, kind, name, _EXISTS)
-            if kind == "layer":
-                self.out.output.append(f"{short}: Layer already exists")
+            if kind == _LAYER:
+                self.output.append(f"{_short(digest)}: Layer already exists")
             return True
         if status != 404:
-            self.session.fail_with(response, f"/v2/{self.repository}/blobs/{digest}", "Head")
+            self.session.fail_with(response, f"/v2/{repository}/blobs/{digest}", "Head")
             return False
         location = None
-        if kind == "layer":
-            for host, source in list(self.client.known_locations.get(digest, ())):
-                if host != self.host or source == self.repository:
+        if kind == _LAYER:
+            for host, source in list(client.known_locations.get(digest, ())):
+                if host != self.host or source == repository:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
                 status, _ = self._head(
-                    source, digest, job, f"{self.client.name} saw this blob in {source}: is it still there?"
+                    source, digest, job, f"{client.name} saw this blob in {source}: is it still there?"
                 )
                 if status != 200:
-                    self.client.forget_location(digest, host, source)
+                    client.forget_location(digest, host, source)
                     continue
                 query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
-                response, event = self.session.send(
-                    "POST", f"/v2/{self.repository}/blobs/uploads/?{query}",
+                response, event = self.send(
+                    "POST", f"/v2/{repository}/blobs/uploads/?{query}",
                     self._mount, f"ask to link {label} from {source} instead of uploading it",
                     args=(source, digest), context=job,
                 )
                 if response.status == 201:
                     event.outcome = _SAID_MOUNTED
                     self._record(desc, kind, name, _MOUNTED, source)
-                    self.out.output.append(f"{short}: Mounted from {source}")
+                    self.output.append(f"{_short(digest)}: Mounted from {source}")
                     return True
                 if response.status == 202:
                     event.outcome = _SAID_MOUNT_REFUSED
@@ -152,12 +162,10 @@ class _Pusher:
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
                 return False
             else:
-                status, response = self._head(
-                    self.repository, digest, job, "check once more just before uploading"
-                )
+                status, response = self._head(repository, digest, job, "check once more just before uploading")
                 if status == 200:
                     self._record(desc, kind, name, _EXISTS)
-                    self.out.output.append(f"{short}: Layer already exists")
+                    self.output.append(f"{_short(digest)}: Layer already exists")
                     return True
         return self._upload(desc, kind, name, job, location, image)
 
@@ -169,10 +177,10 @@ class _Pusher:
         self, desc: Descriptor, kind: BlobKind, name: str | None, job: RequestContext, location: str | None,
         image: LocalImage | None,
     ) -> bool:
-        registry, repository, digest = self.registry, self.repository, desc.digest
+        registry, repository, digest, send = self.registry, self.repository, desc.digest, self.send
         label = name or kind
         if location is None:
-            response, event = self.session.send(
+            response, event = send(
                 "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, f"open an upload for {label}",
                 args=(repository,), context=job,
             )
@@ -183,7 +191,7 @@ class _Pusher:
             location = response.headers["Location"]
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
-        response, event = self.session.send(
+        response, event = send(
             "PATCH", location, registry.patch_upload, f"send {label}'s {format_size(desc.size)}",
             args=(repository, uuid, body), context=job, sent=len(body),
         )
@@ -191,7 +199,7 @@ class _Pusher:
             self.session.fail_with(response, location, "Patch")
             return False
         event.outcome = _SAID_SENT
-        response, event = self.session.send(
+        response, event = send(
             "PUT", f"{location}?digest={digest}", registry.put_upload,
             "close the upload: the registry checks the bytes against the digest",
             args=(repository, uuid, digest), context=job,
@@ -201,8 +209,8 @@ class _Pusher:
             return False
         event.outcome = _SAID_STORED
         self._record(desc, kind, name, _SENT)
-        if kind == "layer":
-            self.out.output.append(f"{digest.split(':', 1)[1][:12]}: Pushed")
+        if kind == _LAYER:
+            self.output.append(f"{_short(digest)}: Pushed")
         return True
 
     def _body(self, desc: Descriptor, image: LocalImage | None) -> bytes | SizedContent:
@@ -221,7 +229,7 @@ class _Pusher:
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
         registry, repository = self.registry, self.repository
-        response, event = self.session.send(
+        response, event = self.send(
             "PUT", f"/v2/{repository}/manifests/{reference}",
             registry.put_manifest,
             "store the manifest: the registry checks every blob it names is here"

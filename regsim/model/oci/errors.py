@@ -103,9 +103,10 @@ class RegistryError(Exception):
 
     def body_bytes(self) -> bytes:
         # The reference registry's JSON encoder ends the body with a newline.
-        if isinstance(self.detail, str) and _PLAIN.match(self.detail) and self.message is self.code.message:
+        detail, code = self.detail, self.code
+        if type(detail) is str and self.message is code.message and _PLAIN.match(detail):
             # The common case (a digest as detail), written without the JSON encoder.
-            return f'{self.code.body_start},"detail":"{self.detail}"}}]}}\n'.encode()
+            return f'{code.body_start},"detail":"{detail}"}}]}}\n'.encode()
         return json.dumps(self.body(), separators=(",", ":")).encode() + b"\n"
 
     def __repr__(self) -> str:

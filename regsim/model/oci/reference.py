@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from regsim.model.oci.digest import Digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
@@ -102,7 +103,16 @@ def parse_reference(text: str, default_host: str) -> Reference:
     otherwise the reference goes to `default_host`, and a one-component name there
     gets the `library/` prefix. No tag and no digest means `latest`.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise RegistryError(ErrorCode.NAME_INVALID, "an image reference cannot be empty")
+    return _parse_reference(text, default_host)
+
+
+# A build, its tag and its push parse the same texts again; a Reference is immutable, so one
+# parse serves them all (a refused text raises, and lru_cache keeps no exception).
+@lru_cache(maxsize=1024)
+def _parse_reference(text: str, default_host: str) -> Reference:
+    if not text.strip():
         raise RegistryError(ErrorCode.NAME_INVALID, "an image reference cannot be empty")
     text = text.strip()
     digest = None

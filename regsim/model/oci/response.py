@@ -31,4 +31,4 @@ class Response:
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
         if error.headers:
             headers.update(error.headers)
-        return cls(error.status, headers, body, error)
+        return cls(error.code.status, headers, body, error)
