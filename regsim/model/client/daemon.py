@@ -122,16 +122,17 @@ class Client:
             image = LocalImage(manifest.digest, manifest, {manifest.digest: manifest}, {manifest.config.digest: config})
         self.add_image(image, new_layers)
         self.tags[tag_key(ref)] = image.key
-        layers = image.layers()
-        total = sum({layer.digest: layer.size for layer in layers}.values())
+        image_layers = image.layers()
+        total = sum({layer.digest: layer.size for layer in image_layers}.values())
         out.output.append(f"Successfully built {image.image_id.split(':')[1][:12]} "
-                          f"({len(layers)} layers, {format_size(total)})")
+                          f"({len(image_layers)} layers, {format_size(total)})")
         out.output.append(f"Successfully tagged {self.familiar(ref)}")
         return out
 
     def _build_one(
         self, layer_list: Sequence[tuple[str, int]], platform: Platform
     ) -> tuple[Manifest, bytes, list[LocalLayer]]:
+        """One platform's manifest, its config, and the layers the store does not hold yet."""
         descriptors: list[Descriptor] = []
         local: list[LocalLayer] = []
         names = self.layer_names

@@ -219,7 +219,7 @@ class _Pusher:
         layer = self.client.layers.get(desc.digest)
         if layer is not None and layer.data is not None:
             return layer.data
-        return SizedContent(desc.digest, desc.size)
+        return SizedContent(desc.digest, desc.size, 0, desc.size)
 
     def _record(
         self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None

@@ -94,7 +94,9 @@ class UploadSession:
                     f"the uploaded content is {content_digest}, not {digest_text}",
                     {"digest": digest_text},
                 )
-            return Blob(digest_text, self.received)
+            # `received` equals the stand-in's size (checked above); the blob keeps that int, not a
+            # copy of it (32 bytes a blob: 17 MB for the 540,000 layers of a 100,000-image bench).
+            return Blob(digest_text, self.sized.size)
         data = bytes(self.data or b"")
         algorithm, _, expected = digest_text.partition(":")
         actual = hashlib.new(algorithm, data).hexdigest()
