@@ -1,4 +1,5 @@
-"""Shared set-up for the registry-model tests: one registry host and the reference images.
+"""Shared set-up: how the suite runs (workers, hypothesis profiles, per-user folders), the bundled
+scenarios replayed once, and one registry host with the reference images for the model tests.
 
 The images match the real trace in shared/reference (skopeo against distribution 2.8.2):
 `base` is two layers of 3,000,877 B and 1,000,647 B; v1 adds 500,587 B; v2 adds 200,557 B.
@@ -6,15 +7,83 @@ The images match the real trace in shared/reference (skopeo against distribution
 
 from __future__ import annotations
 
-import pytest
+import functools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pytest
+from hypothesis import HealthCheck, settings
+
+from regsim.bundled import find_scenario
 from regsim.model.registry import Registry
 from regsim.model.world import World
+
+if TYPE_CHECKING:
+    from regsim.scenario.engine import Run
 
 HOST = "registry.example"
 BASE = [("base1", 3_000_877), ("base2", 1_000_647)]
 V1 = [*BASE, ("v1", 500_587)]
 V2 = [*BASE, ("v2", 200_557)]
+
+# ----- how the suite runs ------------------------------------------------------------------------
+
+# Two workers: the CI machine has two cores, and two beat one, three and `auto` there.
+WORKERS = 2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`pytest` alone runs on WORKERS processes; `-n N` chooses, `-n 0` or `-p no:xdist` runs in one."""
+    if not config.pluginmanager.hasplugin("xdist") or "PYTEST_XDIST_WORKER" in os.environ:
+        return
+    if config.option.numprocesses is None and not config.option.usepdb and not config.option.collectonly:
+        config.option.numprocesses = WORKERS
+
+
+# Deterministic in CI (the same examples on every run, so a failure there is one anyone can
+# repeat); random locally, to keep finding new cases. Neither has a deadline: a shared machine's
+# pauses are not bugs. HYPOTHESIS_PROFILE=ci locally replays what CI runs.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Progress, live roots and other per-user data go to this worker's own folder, never the
+    developer's and never another worker's. Tests that write there still take their own tmp_path."""
+    base = tmp_path_factory.mktemp("user")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("XDG_DATA_HOME", "XDG_STATE_HOME"):
+            patch.setenv(name, str(base / name.lower()))
+        yield
+
+
+# ----- the bundled scenarios, replayed once --------------------------------------------------------
+
+
+@functools.cache
+def _replayed(path: Path) -> Run:
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import load_scenario
+
+    return replay(load_scenario(path))
+
+
+@pytest.fixture(scope="session")
+def replayed() -> Callable[[str | Path], Run]:
+    """The run of a bundled scenario (by id or path), replayed once per worker and shared.
+
+    Only for tests that read the run: a test that changes it, or that checks that two replays
+    agree, replays for itself."""
+    return lambda scenario: _replayed(find_scenario(str(scenario)).resolve())
+
+
+# ----- the model tests' registry and images ---------------------------------------------------------
 
 
 @pytest.fixture
