@@ -178,16 +178,15 @@ def test_sharing_rows_are_the_image_layer_edges_with_their_share_counts(run):
     }
 
 
-def bundled_run(name: str) -> dict:
-    from regsim.bundled import find_scenario
-    from regsim.scenario.engine import replay
-    from regsim.scenario.loader import load_scenario
+@pytest.fixture
+def bundled_run(replayed):  # type: ignore[no-untyped-def]
+    """The --json dict of a bundled scenario's run (replayed once for the session)."""
     from regsim.scenario.records import run_to_dict
 
-    return run_to_dict(replay(load_scenario(find_scenario(name))))
+    return lambda name: run_to_dict(replayed(name))
 
 
-def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing():
+def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing(bundled_run):
     geo = bundled_run("geo-replication")
     rows = chart_data(geo, "sharing")
     shared = {(r["registry"], r["layer"]): r["shared_by"] for r in rows}
@@ -203,7 +202,7 @@ def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing():
     assert not any("shared by 4" in line for line in lines)
 
 
-def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself():
+def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself(bundled_run):
     ci = bundled_run("ci-pipeline")
     rows = chart_data(ci, "sharing")
     assert {r["image"] for r in rows} == {
@@ -217,15 +216,13 @@ def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself():
 
 
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
-def test_the_world_tree_and_the_sharing_chart_count_the_same_images(path):
-    from regsim.scenario.engine import replay
-    from regsim.scenario.loader import load_scenario
+def test_the_world_tree_and_the_sharing_chart_count_the_same_images(path, replayed):
     from regsim.scenario.records import run_to_dict
     from regsim.tui.views.world import sharing_counts
 
-    replayed = replay(load_scenario(path))
-    rows = chart_data(run_to_dict(replayed), "sharing")
-    world = replayed.worlds[-1]
+    run = replayed(path)
+    rows = chart_data(run_to_dict(run), "sharing")
+    world = run.worlds[-1]
     for row in rows:
         tree = sharing_counts(world.registries[row["registry"]])
         assert row["shared_by"] == tree[row["digest"]], (row["registry"], row["layer"])
@@ -325,7 +322,7 @@ def test_sharing_figure_names_the_shared_layers(run):
     assert not any("shared by 3" in text for text in texts)
 
 
-def test_replication_traffic_is_drawn_on_the_link_it_crossed():
+def test_replication_traffic_is_drawn_on_the_link_it_crossed(bundled_run):
     geo = bundled_run("geo-replication")
     copied = sum(
         request["bytes"]
@@ -567,7 +564,7 @@ def test_a_run_is_not_changed_by_charting_it(run, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["shared-base", "ci-pipeline", "second-version"])
-def test_the_saved_label_covers_neither_line(name):
+def test_the_saved_label_covers_neither_line(name, bundled_run):
     """The bold "saved" label sits in the gap between the actual and the naive line."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -592,7 +589,7 @@ def test_the_saved_label_covers_neither_line(name):
 
 
 @pytest.mark.parametrize("name", ["geo-replication", "mirror-near-site", "rate-limits", "private-pull"])
-def test_no_two_link_labels_of_the_network_chart_overlap(name):
+def test_no_two_link_labels_of_the_network_chart_overlap(name, bundled_run):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = make_figure(bundled_run(name), "network")

@@ -247,13 +247,12 @@ def test_saved_bytes_are_naive_minus_actual_on_every_step(two_versions, slow_lin
             assert data["saved_layer_bytes"] >= 0
 
 
-def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks() -> None:
-    from regsim.bundled import find_scenario
+def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks(replayed) -> None:  # type: ignore[no-untyped-def]
     from regsim.charts import chart_data
     from regsim.scenario.records import run_to_dict
     from regsim.scenario.text import render_run, render_step
 
-    run = replay(load_scenario(find_scenario("private-pull")))
+    run = replayed("private-pull")
     record = next(r for r in run.records if r.step_id == "alice-tries-push")
     assert not record.ok and record.error == "DENIED"
     assert record.layers_skipped == 3                    # docker still printed "Layer already exists"
