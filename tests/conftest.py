@@ -1,5 +1,4 @@
-"""Shared set-up: how the suite runs (workers, hypothesis profiles, per-user folders), the bundled
-scenarios replayed once, and one registry host with the reference images for the model tests.
+"""Shared set-up for the registry-model tests: one registry host and the reference images.
 
 The images match the real trace in shared/reference (skopeo against distribution 2.8.2):
 `base` is two layers of 3,000,877 B and 1,000,647 B; v1 adds 500,587 B; v2 adds 200,557 B.
@@ -16,7 +15,6 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
-from regsim.bundled import find_scenario
 from regsim.model.registry import Registry
 from regsim.model.world import World
 
@@ -27,6 +25,35 @@ HOST = "registry.example"
 BASE = [("base1", 3_000_877), ("base2", 1_000_647)]
 V1 = [*BASE, ("v1", 500_587)]
 V2 = [*BASE, ("v2", 200_557)]
+
+
+@pytest.fixture
+def world() -> World:
+    """A world whose default registry is registry.example, with that registry in it."""
+    w = World(HOST)
+    w.add_registry(Registry(HOST))
+    return w
+
+
+@pytest.fixture
+def registry(world: World) -> Registry:
+    return world.registries[HOST]
+
+
+@pytest.fixture
+def alice(world: World):  # type: ignore[no-untyped-def]
+    """A client that has built app:v1 and app:v2 from the reference recipes."""
+    client = world.add_client("alice")
+    assert client.build("app:v1", V1).ok
+    assert client.build("app:v2", V2).ok
+    return client
+
+
+@pytest.fixture
+def bob(world: World):  # type: ignore[no-untyped-def]
+    """A client with an empty local store."""
+    return world.add_client("bob")
+
 
 # ----- how the suite runs ------------------------------------------------------------------------
 
@@ -80,35 +107,6 @@ def replayed() -> Callable[[str | Path], Run]:
 
     Only for tests that read the run: a test that changes it, or that checks that two replays
     agree, replays for itself."""
+    from regsim.bundled import find_scenario
+
     return lambda scenario: _replayed(find_scenario(str(scenario)).resolve())
-
-
-# ----- the model tests' registry and images ---------------------------------------------------------
-
-
-@pytest.fixture
-def world() -> World:
-    """A world whose default registry is registry.example, with that registry in it."""
-    w = World(HOST)
-    w.add_registry(Registry(HOST))
-    return w
-
-
-@pytest.fixture
-def registry(world: World) -> Registry:
-    return world.registries[HOST]
-
-
-@pytest.fixture
-def alice(world: World):  # type: ignore[no-untyped-def]
-    """A client that has built app:v1 and app:v2 from the reference recipes."""
-    client = world.add_client("alice")
-    assert client.build("app:v1", V1).ok
-    assert client.build("app:v2", V2).ok
-    return client
-
-
-@pytest.fixture
-def bob(world: World):  # type: ignore[no-untyped-def]
-    """A client with an empty local store."""
-    return world.add_client("bob")

@@ -11,7 +11,6 @@ from urllib.parse import quote
 import pytest
 from live_helpers import ServerThread, basic
 
-import regsim.live.access
 from regsim.model.auth import parse_challenge
 
 PASSWORD = "wonder-land-42"
@@ -112,7 +111,7 @@ def test_a_tampered_token_is_refused(token_live):
 def test_tokens_expire(tmp_path, monkeypatch):
     now = [time.time()]
     # the guard's clock, moved by the test instead of waiting for it
-    monkeypatch.setattr(regsim.live.access, "time", SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr("regsim.live.access.time", SimpleNamespace(time=lambda: now[0]))
     with ServerThread(tmp_path / "root", auth="token", users=[("alice", PASSWORD)], token_lifetime=1.0) as live:
         text = token(live, "repository:team/app:pull,push", basic("alice", PASSWORD))
         assert live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text)).status == 202
