@@ -57,13 +57,14 @@ def bob(world: World):  # type: ignore[no-untyped-def]
 
 # ----- how the suite runs ------------------------------------------------------------------------
 
-# Two workers: the CI machine has two cores, and two beat one, three and `auto` there.
-WORKERS = 2
+# One worker per core (two on the CI machine): the tests are CPU-bound, and there two workers beat
+# one, three and four. PYTEST_XDIST_AUTO_NUM_WORKERS=N overrides the count.
+WORKERS = "auto"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """`pytest` alone runs on WORKERS processes; `-n N` chooses, `-n 0` or `-p no:xdist` runs in one."""
+    """`pytest` alone runs on WORKERS processes; `-n N` chooses, and `-n 0` or `-p no:xdist` runs in one."""
     if not config.pluginmanager.hasplugin("xdist") or "PYTEST_XDIST_WORKER" in os.environ:
         return
     if config.option.numprocesses is None and not config.option.usepdb and not config.option.collectonly:
