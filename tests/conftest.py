@@ -111,3 +111,11 @@ def replayed() -> Callable[[str | Path], Run]:
     from regsim.bundled import find_scenario
 
     return lambda scenario: _replayed(find_scenario(str(scenario)).resolve())
+
+
+@pytest.fixture(scope="session")
+def bundled_lessons():  # type: ignore[no-untyped-def]
+    """The course as the app loads it, once per worker, for tests that read it."""
+    from regsim.lessons.loader import lesson_dirs, load_lessons
+
+    return load_lessons(lesson_dirs())

@@ -9,6 +9,7 @@ names the offending edge (file and line), so the fix is obvious.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,8 @@ def _runtime_imports(tree: ast.AST) -> list[tuple[ast.Import | ast.ImportFrom, i
     return found
 
 
-def collect_edges() -> list[Edge]:
+@functools.cache   # the four tests read one walk
+def collect_edges() -> tuple[Edge, ...]:
     modules = {module_name(p): p for p in ROOT.rglob("*.py")}
     edges: list[Edge] = []
     for source, path in sorted(modules.items()):
@@ -124,7 +126,7 @@ def collect_edges() -> list[Edge]:
                         target = target.rpartition(".")[0]
                     if target != source:
                         edges.append(Edge(source, target, path, line))
-    return edges
+    return tuple(edges)
 
 
 def test_the_walk_sees_the_packages_it_checks():
