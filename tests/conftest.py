@@ -27,34 +27,6 @@ V1 = [*BASE, ("v1", 500_587)]
 V2 = [*BASE, ("v2", 200_557)]
 
 
-@pytest.fixture
-def world() -> World:
-    """A world whose default registry is registry.example, with that registry in it."""
-    w = World(HOST)
-    w.add_registry(Registry(HOST))
-    return w
-
-
-@pytest.fixture
-def registry(world: World) -> Registry:
-    return world.registries[HOST]
-
-
-@pytest.fixture
-def alice(world: World):  # type: ignore[no-untyped-def]
-    """A client that has built app:v1 and app:v2 from the reference recipes."""
-    client = world.add_client("alice")
-    assert client.build("app:v1", V1).ok
-    assert client.build("app:v2", V2).ok
-    return client
-
-
-@pytest.fixture
-def bob(world: World):  # type: ignore[no-untyped-def]
-    """A client with an empty local store."""
-    return world.add_client("bob")
-
-
 # ----- how the suite runs ------------------------------------------------------------------------
 
 # One worker per core (two on the CI machine): the tests are CPU-bound, and there two workers beat
@@ -119,3 +91,34 @@ def bundled_lessons():  # type: ignore[no-untyped-def]
     from regsim.lessons.loader import lesson_dirs, load_lessons
 
     return load_lessons(lesson_dirs())
+
+
+# ----- the model tests' world, registry and clients ----------------------------------------------
+
+
+@pytest.fixture
+def world() -> World:
+    """A world whose default registry is registry.example, with that registry in it."""
+    w = World(HOST)
+    w.add_registry(Registry(HOST))
+    return w
+
+
+@pytest.fixture
+def registry(world: World) -> Registry:
+    return world.registries[HOST]
+
+
+@pytest.fixture
+def alice(world: World):  # type: ignore[no-untyped-def]
+    """A client that has built app:v1 and app:v2 from the reference recipes."""
+    client = world.add_client("alice")
+    assert client.build("app:v1", V1).ok
+    assert client.build("app:v2", V2).ok
+    return client
+
+
+@pytest.fixture
+def bob(world: World):  # type: ignore[no-untyped-def]
+    """A client with an empty local store."""
+    return world.add_client("bob")
