@@ -55,11 +55,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 @pytest.fixture(scope="session", autouse=True)
 def no_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Progress, live roots and other per-user data go to this worker's own folder, never the
-    developer's and never another worker's. Tests that write there still take their own tmp_path."""
+    developer's and never another worker's. Tests that write there still take their own tmp_path.
+
+    Each worker has its own tmux server too: with one shared server, one worker's last
+    kill-session stops it while another's new-session is connecting, and that one fails."""
     base = tmp_path_factory.mktemp("user")
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("XDG_DATA_HOME", "XDG_STATE_HOME"):
+        for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "TMUX_TMPDIR"):
+            (base / name.lower()).mkdir()
             patch.setenv(name, str(base / name.lower()))
+        patch.delenv("TMUX", raising=False)   # not the session a developer runs pytest in
         yield
 
 
