@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.storage import MemoryStorage
+from regsim.model.registry.store import RegistryStore
+from regsim.model.sim.world import World
 
 if TYPE_CHECKING:
     from regsim.scenario.engine import Run
@@ -102,11 +104,30 @@ def bundled_lessons():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world() -> World:
-    """A world whose default registry is registry.example, with that registry in it."""
+def world(request: pytest.FixtureRequest) -> World:
+    """A world whose default registry is registry.example, with that registry in it.
+
+    Parametrized indirectly, the parameter names the repositories whose tags are immutable.
+    """
     w = World(HOST)
-    w.add_registry(Registry(HOST))
+    w.add_registry(Registry(HOST, immutable=getattr(request, "param", ())))
     return w
+
+
+class Restarted(MemoryStorage):
+    """Storage that starts with what another registry's store held: the same content served
+    by a registry restarted with a new configuration."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: RegistryStore) -> None:
+        self.source = source
+
+    def load(self, store: RegistryStore) -> None:
+        store.blobs.update(self.source.blobs)
+        store.repositories.update(self.source.repositories)
+        store.layer_digests.update(self.source.layer_digests)
+        store.stored_layer_bytes = self.source.stored_layer_bytes
 
 
 @pytest.fixture
