@@ -7,7 +7,7 @@ import json
 import pytest
 
 from regsim.bundled import scenario_files
-from regsim.model.units import format_size
+from regsim.units import format_size
 from regsim.scenario.engine import Player, replay
 from regsim.scenario.loader import load_scenario, parse_scenario
 
@@ -280,11 +280,11 @@ def test_a_pull_that_fails_part_way_saves_nothing_though_some_layers_were_local(
     blobs = [BlobRecord("sha256:" + "a" * 64, "layer", 10 * MB, LOCAL, "base"),
              BlobRecord("sha256:" + "b" * 64, "layer", 2 * MB, PULLED, "v2")]
     failed = Outcome(direction="down", blobs=list(blobs)).fail("BLOB_UNKNOWN", "the config blob is gone")
-    record = make_record(run.scenario, spec, failed, [], 0.0, {}, world)
+    record = make_record(spec, failed, [], 0.0, {}, world)
     assert record.layer_bytes_down == record.naive_layer_bytes_down == 2 * MB
     assert record.saved_bytes == 0
     # the same ledger on a pull that succeeded: the local layer is a real saving
-    done = make_record(run.scenario, spec, Outcome(direction="down", blobs=list(blobs)), [], 0.0, {}, world)
+    done = make_record(spec, Outcome(direction="down", blobs=list(blobs)), [], 0.0, {}, world)
     assert (done.naive_layer_bytes_down, done.saved_bytes) == (12 * MB, 10 * MB)
 
 

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
 
 from regsim.bundled import find_scenario, scenario_files
-from regsim.model.units import format_size
+from regsim.units import format_size
 from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, ListView, Static
 
 from regsim.bundled import find_scenario
-from regsim.model.units import format_size
+from regsim.units import format_size
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.chart import ChartScreen

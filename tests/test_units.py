@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.model.units import UnitError, format_share, format_size, parse_size
+from regsim.units import UnitError, format_share, format_size, parse_size
 
 
 @pytest.mark.parametrize(
@@ -31,8 +31,8 @@ def test_sizes_read_as_docker_prints_them(size, shown):
 
 
 def test_binary_sizes_use_binary_units():
-    assert format_size(1_572_864, binary=True) == "1.5MiB"
-    assert format_size(1023, binary=True) == "1023B"
+    assert format_size(1_572_864, "binary") == "1.5MiB"
+    assert format_size(1023, "binary") == "1023B"
 
 
 @given(st.integers(min_value=1, max_value=999 * 10**12))

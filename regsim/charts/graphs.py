@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from regsim.charts import style
-from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until
-from regsim.charts.figures import new_figure
-from regsim.charts.units import format_bytes, format_seconds, unit_system
+from regsim.charts.canvas import new_figure
+from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until, unit_system
+from regsim.scenario.contract import RunJSON
+from regsim.units import format_seconds, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,7 +45,7 @@ def _empty(ax: Axes, message: str) -> None:
     ax.set_axis_off()
 
 
-def sharing_figure(run: dict, until: int | None = None) -> Figure:
+def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
     """Bipartite graph: images on the left, their layers on the right, shared layers marked."""
     import networkx as nx
     from matplotlib.lines import Line2D
@@ -155,7 +156,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
             linewidths=2 if shared else 1,
         )
         if shared or label_all:
-            text = f"{node['name']} · {format_bytes(node['size'], units)}"
+            text = f"{node['name']} · {format_size(node['size'], units)}"
             if shared:
                 text += f" · shared by {users}"
             offset = 10 + (area**0.5) / 2
@@ -237,7 +238,7 @@ def _latency(seconds: float) -> str:
     return f"{seconds * 1000:.3g} ms" if seconds < 1 else format_seconds(seconds)
 
 
-def network_figure(run: dict, until: int | None = None) -> Figure:
+def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     """The topology: clients, mirrors, registries; each link labelled with its bytes and seconds."""
     import networkx as nx
     from matplotlib.lines import Line2D
@@ -295,7 +296,7 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             )
         )
         text = (
-            f"{format_bytes(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
+            f"{format_size(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
             if busy
             else "no traffic"
         )
@@ -318,7 +319,8 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
     for name, kind in graph.nodes(data="kind"):
         marker, colour = style.NODE_STYLE.get(kind, style.OTHER_NODE_STYLE)
         ax.scatter(
-            *pos[name],
+            pos[name][0],
+            pos[name][1],
             marker=marker,
             s=700,
             color=colour,
@@ -329,13 +331,14 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
     width = max(x for x, _ in pos.values())
     for name in graph:
         # Outer columns are named on their outer side, away from the links that arrive there.
-        x = pos[name][0]
-        if width and x == 0:
-            offset, align = (-22, 0), {"ha": "right", "va": "center"}
-        elif width and x == width:
-            offset, align = (22, 0), {"ha": "left", "va": "center"}
+        column = pos[name][0]
+        offset: tuple[float, float]
+        if width and column == 0:
+            offset, (ha, va) = (-22, 0), ("right", "center")
+        elif width and column == width:
+            offset, (ha, va) = (22, 0), ("left", "center")
         else:
-            offset, align = (0, -20), {"ha": "center", "va": "top"}
+            offset, (ha, va) = (0, -20), ("center", "top")
         ax.annotate(
             name,
             pos[name],
@@ -344,7 +347,8 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             fontsize=12,
             fontweight="bold",
             zorder=5,
-            **align,
+            ha=ha,
+            va=va,
         )
     ax.set_xlim(-0.75, width + 0.75)
     ax.set_ylim(-0.22, 1.12)

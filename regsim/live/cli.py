@@ -85,7 +85,7 @@ def gc_main(
         print(f"regsim serve --gc: a server (pid {serving}) is using {root_path}: stop it first", file=err)
         return EXIT_USAGE
     from regsim.live.storage import DiskRegistry
-    from regsim.model.units import format_size
+    from regsim.units import format_size
 
     try:
         registry = DiskRegistry("gc", root_path)

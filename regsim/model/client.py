@@ -26,12 +26,49 @@ from regsim.model.content import (
 from regsim.model.errors import RegistryError
 from regsim.model.events import Outcome
 from regsim.model.names import Reference, parse_reference
-from regsim.model.units import format_size
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.world import World
 
 Recipe = Sequence[tuple[str, int]] | dict[str, Sequence[tuple[str, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRow:
+    """One image of `docker images`: a tag and the image it names."""
+
+    repository: str      # as docker shows it: `app`, `registry.example/team/app`
+    tag: str
+    image_id: str        # the full digest (docker shows 12 hex digits of it)
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageUsage:
+    """One image of `docker system df -v`: its size and the part of it other images share."""
+
+    image_id: str
+    size: int
+    shared: int
+
+    @property
+    def unique(self) -> int:
+        return self.size - self.shared
+
+
+@dataclass(frozen=True, slots=True)
+class DiskUsage:
+    """`docker system df -v`: the disk the images use, counted once, beside the sum of their sizes."""
+
+    images: int
+    disk: int            # every local layer once
+    logical: int         # the sum of every image's size
+    per_image: tuple[ImageUsage, ...]
+
+    @property
+    def shared(self) -> int:
+        return self.logical - self.disk
 
 
 @dataclass(slots=True)
@@ -221,43 +258,34 @@ class Client:
     def image_size(self, image: LocalImage) -> int:
         return sum({layer.digest: layer.size for layer in image.layers()}.values())
 
-    def images_output(self) -> Outcome:
-        out = Outcome()
-        out.output.append(f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE")
+    def image_rows(self) -> list[ImageRow]:
+        """`docker images`: one row per tag, in tag order (the scenario layer prints the table)."""
+        rows = []
         for key in sorted(self.tags):
             image = self.images[self.tags[key]]
             name, _, tag = key.rpartition(":")
             host, _, repository = name.partition("/")
-            shown = self.familiar(Reference(host, repository))
-            out.output.append(
-                f"{shown:<40} {tag:<12} {image.image_id.split(':')[1][:12]:<14} {format_size(self.image_size(image))}"
-            )
-        return out
+            rows.append(ImageRow(self.familiar(Reference(host, repository)), tag, image.image_id,
+                                 self.image_size(image)))
+        return rows
 
-    def df_output(self) -> Outcome:
+    def disk_usage(self) -> DiskUsage:
         """`docker system df -v`: each image's size, the part it shares, and the disk really used."""
-        out = Outcome()
         users: dict[str, int] = {}
         for image in self.images.values():
             for digest in {layer.digest for layer in image.layers()}:
                 users[digest] = users.get(digest, 0) + 1
-        logical = sum(self.image_size(image) for image in self.images.values())
-        disk = sum(layer.size for layer in self.layers.values())
-        out.output.append(f"{'TYPE':<12} {'TOTAL':<6} {'SIZE':<10} {'SHARED':<10} LOGICAL (sum of images)")
-        out.output.append(
-            f"{'Images':<12} {len(self.images):<6} {format_size(disk):<10} "
-            f"{format_size(logical - disk):<10} {format_size(logical)}"
-        )
-        out.output.append("")
-        out.output.append(f"{'IMAGE ID':<14} {'SIZE':<10} {'SHARED SIZE':<12} UNIQUE SIZE")
+        per_image = []
         for image in sorted(self.images.values(), key=lambda i: i.key):
             layers = {layer.digest: layer.size for layer in image.layers()}
             shared = sum(size for digest, size in layers.items() if users.get(digest, 0) > 1)
-            out.output.append(
-                f"{image.image_id.split(':')[1][:12]:<14} {format_size(sum(layers.values())):<10} "
-                f"{format_size(shared):<12} {format_size(sum(layers.values()) - shared)}"
-            )
-        return out
+            per_image.append(ImageUsage(image.image_id, sum(layers.values()), shared))
+        return DiskUsage(
+            images=len(self.images),
+            disk=sum(layer.size for layer in self.layers.values()),
+            logical=sum(self.image_size(image) for image in self.images.values()),
+            per_image=tuple(per_image),
+        )
 
     # ----- login ---------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from regsim.model.events import (
 )
 from regsim.model.names import Reference
 from regsim.model.session import HostSession
-from regsim.model.units import format_size
+from regsim.units import format_size
 from regsim.model.world import UNREACHABLE
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from regsim.model.errors import RegistryError
 from regsim.model.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
 from regsim.model.response import Response
 from regsim.model.session import HostSession
-from regsim.model.units import format_size
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client import Client, LocalImage

@@ -10,13 +10,13 @@ from regsim.choice_order import in_presentation_order
 from regsim.model.content import Platform
 from regsim.model.errors import RegistryError
 from regsim.model.names import check_name
-from regsim.model.units import UnitError, parse_bandwidth, parse_duration, parse_size
 from regsim.scenario.commands import (
+    Build,
     Command,
     CommandError,
+    SetLink,
     check_reference,
     parse_command,
-    references_in,
 )
 from regsim.scenario.problems import (
     ContentError,
@@ -26,6 +26,7 @@ from regsim.scenario.problems import (
     did_you_mean,
     read_content_file,
 )
+from regsim.units import UnitError, parse_bandwidth, parse_duration, parse_size
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",
             "layers", "images", "steps")
@@ -529,28 +530,24 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
     """
     problems: list[str] = []
     try:
-        for reference in references_in(command):
+        for reference in command.references:
             host = check_reference(reference, default)
             if host not in hosts:
                 problems.append(f"{reference!r} goes to {host!r}, which is not a registry here"
                                 f"{did_you_mean(host or '', hosts)}")
     except CommandError as error:
         return [str(error)]
-    if command.verb == "build" and find_recipe(images, command.args[0]) is None:
-        problems.append(f"no image recipe named {command.args[0]!r} under images:"
-                        f"{did_you_mean(recipe_key(command.args[0]), images)}")
-    named: list[str] = []
-    if command.verb in ("login", "logout", "registry-gc", "registry-catalog"):
-        named = list(command.args[:1])
-    elif command.verb == "registry-tags":
-        named = [command.args[0].partition("/")[0]]
-    for host in named:
+    match command:
+        case Build(target=target) if find_recipe(images, target) is None:
+            problems.append(f"no image recipe named {target!r} under images:"
+                            f"{did_you_mean(recipe_key(target), images)}")
+        case SetLink(a=a, b=b):
+            for name in (a, b):
+                if name not in hosts + clients:
+                    problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+    for host in command.hosts:
         if host not in hosts:
             problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
-    if command.verb in ("network-down", "network-up"):
-        for name in command.args:
-            if name not in hosts + clients:
-                problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
     return problems
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from regsim.model.units import format_seconds, format_share, format_size
 from regsim.scenario.engine import Run
 from regsim.scenario.records import StepRecord
+from regsim.units import format_seconds, format_share, format_size
 
 
 def _short_path(path: str) -> str:

@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from regsim.live.session import SessionSteps
 from regsim.model.events import RequestEvent
-from regsim.model.units import format_size
+from regsim.units import format_size
 from regsim.scenario.records import StepRecord
 from regsim.tui.screens.panes import PanesScreen, Parts
 from regsim.tui.views.requests import fit_path, request_row

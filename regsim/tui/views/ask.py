@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from regsim.model.units import format_seconds, format_size
+from regsim.units import format_seconds, format_size
 from regsim.scenario.engine import computed_answer
 from regsim.scenario.loader import Ask
 from regsim.scenario.records import StepRecord

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
-from regsim.model.units import format_size
+from regsim.units import format_size
 from regsim.scenario.records import StepRecord
 from regsim.tui.views.ledger import ByteTotals, blob_lines, run_totals, step_totals, storage_lines
 

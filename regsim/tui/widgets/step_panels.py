@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from regsim.model.units import format_seconds
+from regsim.units import format_seconds
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord
 from regsim.tui.views.ask import answer_text
