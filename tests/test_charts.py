@@ -105,7 +105,7 @@ def test_transfer_rows_add_up_the_step_records(run):
     assert [r["cumulative_actual_bytes"] for r in rows] == list(accumulate(map(moved, steps)))
     assert [r["cumulative_naive_bytes"] for r in rows] == list(accumulate(map(naive, steps)))
     assert [r["saved_bytes"] for r in rows] == [
-        n - a for n, a in zip(accumulate(map(naive, steps)), accumulate(map(moved, steps)))
+        n - a for n, a in zip(accumulate(map(naive, steps)), accumulate(map(moved, steps)), strict=True)
     ]
     assert [r["verb"] for r in rows] == [s["verb"] for s in steps]
 
@@ -128,7 +128,7 @@ def test_whole_run_saves_what_the_shared_layers_did_not_resend(run):
 def test_storage_rows_follow_each_registry_after_each_step(run):
     rows = chart_data(run, "storage")
     assert len(rows) == len(run["steps"])
-    for row, step in zip(rows, run["steps"]):
+    for row, step in zip(rows, run["steps"], strict=True):
         for registry, record in step["storage"].items():
             assert row[f"stored_layer_bytes@{registry}"] == record["stored_layer_bytes"]
             assert row[f"logical_layer_bytes@{registry}"] == record["logical_layer_bytes"]
@@ -378,7 +378,7 @@ def test_every_format_is_written_and_reads_back(run, kind, tmp_path):
     assert list(rows[0]) == list(expected[0])
     if kind in ("transfer", "storage"):
         assert len(rows) == len(run["steps"])
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         for key, value in want.items():
             if isinstance(value, bool):
                 assert row[key] == str(value).lower()

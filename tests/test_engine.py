@@ -7,9 +7,9 @@ import json
 import pytest
 
 from regsim.bundled import scenario_files
-from regsim.units import format_size
 from regsim.scenario.engine import Player, replay
 from regsim.scenario.loader import load_scenario, parse_scenario
+from regsim.units import format_size
 
 MB = 1_000_000
 

@@ -41,13 +41,11 @@ LAYERS: dict[str, int] = {
 # A new edge against the layers, or a new cycle, fails at once. The list must end empty.
 KNOWN_UPWARD = {
     ("regsim.live.cli", "regsim.tui.live_app"),
-    ("regsim.scenario.lint", "regsim.lessons.lint"),
 }
 KNOWN_CYCLES = {
     frozenset({"regsim.model.client", "regsim.model.pull", "regsim.model.push", "regsim.model.session",
                "regsim.model.world"}),
     frozenset({"regsim.live.cli", "regsim.tui.live_app", "regsim.tui.screens.live"}),
-    frozenset({"regsim.charts.figures", "regsim.charts.graphs"}),
 }
 
 

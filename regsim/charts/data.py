@@ -175,10 +175,7 @@ def storage_rows(run: RunJSON, until: int | None = None) -> list[Row]:
             else:
                 stored = _number(record, "stored_layer_bytes")
                 logical = _number(record, "logical_layer_bytes")
-                if "freed_bytes" in record:
-                    freed = _number(record, "freed_bytes")
-                else:
-                    freed = max(0, last[name][0] - stored)
+                freed = _number(record, "freed_bytes") if "freed_bytes" in record else max(0, last[name][0] - stored)
             last[name] = (stored, logical)
             row |= {stored_key: stored, logical_key: logical, freed_key: freed}
         rows.append(row)

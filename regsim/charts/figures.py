@@ -76,7 +76,7 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
         xs,
         actual,
         naive,
-        where=[n >= a for a, n in zip(actual, naive)],
+        where=[n >= a for a, n in zip(actual, naive, strict=True)],
         color=style.SAVED,
         alpha=0.3,
         linewidth=0,
@@ -246,7 +246,7 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
     divisor, unit = axis_unit(top, units)
     xs = list(range(1, len(rows) + 1))
     width = 0.38
-    for ax, name in zip(axes, registries):
+    for ax, name in zip(axes, registries, strict=True):
         stored_key, logical_key, freed_key = storage_columns(name)
         logical = [row[logical_key] / divisor for row in rows]
         stored = [row[stored_key] / divisor for row in rows]
@@ -260,7 +260,7 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
             linewidth=1.5,
         )
         ax.bar([x + width / 2 for x in xs], stored, width, color=style.STORED)
-        for x, row, height_ in zip(xs, rows, stored):
+        for x, row, height_ in zip(xs, rows, stored, strict=True):
             if row[freed_key] > 0:
                 near_right = x > len(xs) - 1.5
                 ax.annotate(

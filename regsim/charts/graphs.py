@@ -78,7 +78,7 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
     images = [n for n, side in graph.nodes(data="side") if side == "image"]
     layers = [n for n, side in graph.nodes(data="side") if side == "layer"]
 
-    image_y = dict(zip(images, _spread(len(images))))
+    image_y = dict(zip(images, _spread(len(images)), strict=True))
     # Order layers by the mean height of their images so edges cross as little as possible.
     order = {digest: i for i, digest in enumerate(layers)}
     layers.sort(key=lambda d: (-sum(image_y[i] for i in graph[d]) / graph.degree[d], order[d]))
@@ -95,13 +95,13 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
                 current = registry
             slots.append(("layer", digest))
         heights = _spread(len(slots))
-        layer_y = {name: y for (kind, name), y in zip(slots, heights) if kind == "layer"}
-        for (kind, name), y in zip(slots, heights):
+        layer_y = {name: y for (kind, name), y in zip(slots, heights, strict=True) if kind == "layer"}
+        for (kind, name), y in zip(slots, heights, strict=True):
             if kind == "heading":
                 ax.text(1, y, f"in {name}", ha="center", va="center", fontsize=11,
                         fontstyle="italic", color=style.GREY)
     else:
-        layer_y = dict(zip(layers, _spread(len(layers))))
+        layer_y = dict(zip(layers, _spread(len(layers)), strict=True))
     colour = {
         image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)] for i, image in enumerate(images)
     }
@@ -270,7 +270,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
     pos: dict[str, tuple[float, float]] = {}
     for x, key in enumerate(sorted(columns)):
-        for name, y in zip(columns[key], _spread(len(columns[key]))):
+        for name, y in zip(columns[key], _spread(len(columns[key])), strict=True):
             pos[name] = (float(x), y)
 
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1

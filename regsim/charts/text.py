@@ -64,7 +64,7 @@ def _rows_to_lines(
     return [
         f"{_fit(label, label_width):<{label_width}} │{_bar(full, light, scale, cells)} "
         f"{_fit(value, value_width):>{value_width}}"
-        for label, (full, light), value in zip(labels, bars, values)
+        for label, (full, light), value in zip(labels, bars, values, strict=True)
     ]
 
 

@@ -34,7 +34,8 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return (f"401 insufficient_scope: the client's token does not allow this; it must ask the token "
                     f"service again for {scope or 'the scope the challenge names'}")
         if 'error="invalid_token"' in challenge:
-            return "401 invalid_token: the token is expired or not signed by this registry; the client asks for a new one"
+            return ("401 invalid_token: the token is expired or not signed by this registry; "
+                    "the client asks for a new one")
         return "401: the client must authenticate first (the challenge names the token service or Basic realm)"
     if status == 403:
         return "403 DENIED: the client is known but may not do this here"
@@ -93,7 +94,8 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return f"manifest refused: {code}"
         if method in ("GET", "HEAD"):
             if status == 200:
-                return f"the client resolves {name}:{reference} to {short(response.headers.get('Docker-Content-Digest', ''))}"
+                resolved = short(response.headers.get("Docker-Content-Digest", ""))
+                return f"the client resolves {name}:{reference} to {resolved}"
             error = response.error
             if error is not None and error.message != error.code.message:
                 # e.g. an OCI manifest asked for with an Accept header that does not list its type

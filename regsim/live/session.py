@@ -12,8 +12,8 @@ a stored manifest names each blob and how it got there (sent, mounted, already t
 fetched manifest names the blobs a pull needs, and a blob GET says which of them travelled.
 So *naive* is what whole-image transfers would have moved: every layer of every manifest
 pushed, or fetched, whether or not it travelled; but a manifest fetched without one of its
-layers (`skopeo inspect`, a bare `curl`) is an inspection, with nothing naive. A version-1 record has no annotations: its
-steps list the requests and their bytes, with an empty ledger.
+layers (`skopeo inspect`, a bare `curl`) is an inspection, with nothing naive. A version-1
+record has no annotations: its steps list the requests and their bytes, with an empty ledger.
 
 The world after each step is rebuilt by replaying every stored manifest (and each delete)
 into an in-memory model `Registry` holding sized blobs, so the player's world tree follows
@@ -24,6 +24,7 @@ only as the session's manifests name it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -199,18 +200,15 @@ class SessionSteps:
             for child in ledger.get("children", []):
                 if child not in repo.manifests:
                     return   # a child pushed before the session: the index cannot be replayed
-            try:
+            # Not replayable (a child stored before the session): the world skips it.
+            with contextlib.suppress(RegistryError):
                 self.registry.put_manifest(None, name, _reference(entry), raw, ledger.get("media_type"))
-            except RegistryError:
-                pass   # not replayable (a child stored before the session): the world skips it
         elif route == RouteName.MANIFEST and method == "GET" and "blobs" in ledger:
             for blob in ledger["blobs"]:
                 self._sizes[blob["digest"]] = int(blob["size"])
         elif route == RouteName.MANIFEST and method == "DELETE":
-            try:
+            with contextlib.suppress(RegistryError, KeyError):
                 self.registry.remove_manifest(name, _reference(entry))
-            except (RegistryError, KeyError):
-                pass
         elif route == RouteName.BLOB and method == "DELETE":
             linked = self.registry.repositories.get(name)
             if linked is not None:

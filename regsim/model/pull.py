@@ -21,8 +21,8 @@ from regsim.model.events import (
 )
 from regsim.model.names import Reference
 from regsim.model.session import HostSession
-from regsim.units import format_size
 from regsim.model.world import UNREACHABLE
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client import Client

@@ -299,7 +299,8 @@ def parse_command(text: str) -> Command:
     head = words[0]
     if head == "docker":
         if len(words) < 2:
-            raise CommandError("docker needs a verb: " + ", ".join(k.split(" ", 1)[1] for k in USAGE if k.startswith("docker")))
+            verbs = ", ".join(k.split(" ", 1)[1] for k in USAGE if k.startswith("docker"))
+            raise CommandError(f"docker needs a verb: {verbs}")
         verb, rest = words[1], words[2:]
         if verb == "system" and rest[:1] == ["df"]:
             return SystemDf(text)
@@ -322,8 +323,8 @@ def parse_command(text: str) -> Command:
                 raise CommandError(_usage(key))
             return Pull(text, args[0], opts.get("platform"))
         if verb == "login":
-            args, opts = _options(rest, {"-u": "user", "--username": "user", "-p": "password", "--password": "password"},
-                                  set(), key)
+            flags = {"-u": "user", "--username": "user", "-p": "password", "--password": "password"}
+            args, opts = _options(rest, flags, set(), key)
             if len(args) != 1 or "user" not in opts or "password" not in opts:
                 raise CommandError(_usage(key))
             return Login(text, args[0], opts["user"], opts["password"])

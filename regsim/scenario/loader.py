@@ -176,7 +176,8 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     check = _Checker(located)
     root = located.value
     if not isinstance(root, dict):
-        raise ContentError([Problem(filename, 1, 1, "a scenario is a YAML mapping with version, title, summary and steps")])
+        raise ContentError([Problem(filename, 1, 1,
+                                    "a scenario is a YAML mapping with version, title, summary and steps")])
     check.keys(root, TOP_KEYS, (), "the scenario")
     if root.get("version") != 1:
         check.add(("version",), "version: 1 is required (the only scenario format so far)")
@@ -269,7 +270,8 @@ def _registries(check: _Checker, value: Any) -> list[RegistrySpec]:
             check.add(("registries", i, "name"), f"registry {spec.name!r} is listed twice")
         if spec.mirror_of is not None and spec.mirror_of not in names:
             check.add(("registries", i, "mirror_of"),
-                      f"mirror_of names {spec.mirror_of!r}, which is not a registry here{did_you_mean(spec.mirror_of, names)}")
+                      f"mirror_of names {spec.mirror_of!r}, which is not a registry here"
+                      f"{did_you_mean(spec.mirror_of, names)}")
     if sum(1 for r in found if r.default) > 1:
         check.add(("registries",), "only one registry can be the default")
     return found
@@ -289,7 +291,8 @@ def _clients(check: _Checker, value: Any, hosts: list[str]) -> list[ClientSpec]:
         spec = ClientSpec(name)
         for j, mirror in enumerate(check.sequence(item.get("mirrors"), (*path, "mirrors"), "mirrors")):
             if mirror not in hosts:
-                check.add((*path, "mirrors", j), f"mirror {mirror!r} is not a registry here{did_you_mean(str(mirror), hosts)}")
+                check.add((*path, "mirrors", j),
+                          f"mirror {mirror!r} is not a registry here{did_you_mean(str(mirror), hosts)}")
             spec.mirrors.append(str(mirror))
         if "platform" in item:
             try:
@@ -315,7 +318,8 @@ def _links(check: _Checker, value: Any, nodes: list[str]) -> list[LinkSpec]:
         ok = True
         for j, name in enumerate(between):
             if name not in nodes:
-                check.add((*path, "between", j), f"{name!r} is not a client or registry here{did_you_mean(str(name), nodes)}")
+                check.add((*path, "between", j),
+                          f"{name!r} is not a client or registry here{did_you_mean(str(name), nodes)}")
                 ok = False
         if ok and between[0] == between[1]:
             check.add((*path, "between"), "a link joins two different names")
@@ -503,7 +507,8 @@ def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
             if len(clients) == 1:
                 step.actor = clients[0]
             elif "as" not in item:
-                check.add(path, f"say which client runs this with as: ({', '.join(clients) or 'no clients are listed'})")
+                listed = ", ".join(clients) or "no clients are listed"
+                check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None:
             _check_command(check, (*path, "run"), command, scenario, hosts, clients, default)
         if "expect" in item:
@@ -587,7 +592,8 @@ def _expect(check: _Checker, value: Any, path: Path, hosts: list[str]) -> dict[s
             result[key] = {}
             for host, size in stored.items():
                 if host not in hosts:
-                    check.add((*where, host), f"{host!r} is not a registry here{did_you_mean(str(host), hosts)}", key=True)
+                    check.add((*where, host), f"{host!r} is not a registry here{did_you_mean(str(host), hosts)}",
+                              key=True)
                     continue
                 try:
                     result[key][host] = parse_size(size)

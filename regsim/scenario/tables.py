@@ -32,7 +32,7 @@ class Table:
 
 def _padded(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
     *padded, last = cells
-    return " ".join(f"{cell:<{width}}" for cell, width in zip(padded, widths, strict=False)) + f" {last}"
+    return " ".join(f"{cell:<{width}}" for cell, width in zip(padded, widths, strict=True)) + f" {last}"
 
 
 def images_table(rows: list[ImageRow]) -> Table:

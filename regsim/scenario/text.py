@@ -45,7 +45,8 @@ def render_step(record: StepRecord, total: int) -> str:
         saved = record.saved_bytes
         share = f" ({format_share(saved, record.naive_layer_bytes)})" if record.naive_layer_bytes else ""
         lines.append(f"  layer bytes: {format_size(record.layer_bytes)} moved, "
-                     f"{format_size(record.naive_layer_bytes)} if whole images travelled; saved {format_size(saved)}{share}")
+                     f"{format_size(record.naive_layer_bytes)} if whole images travelled; "
+                     f"saved {format_size(saved)}{share}")
     links = [link for link in record.links if link["bytes"] or link["seconds"]]
     if len(links) > 1:  # where the bytes went: a mirror's LAN and WAN, a replica's link, ...
         lines.append("  links: " + "; ".join(

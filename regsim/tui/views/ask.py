@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from regsim.units import format_seconds, format_size
 from regsim.scenario.engine import computed_answer
 from regsim.scenario.loader import Ask
 from regsim.scenario.records import StepRecord
+from regsim.units import format_seconds, format_size
 
 
 def answer_text(ask: Ask, record: StepRecord) -> str:

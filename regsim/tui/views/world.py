@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from regsim.model.client import Client
 from regsim.model.errors import RegistryError
 from regsim.model.registry import Registry
-from regsim.units import format_size
 from regsim.model.world import World
 from regsim.tui.views.ledger import short_digest
+from regsim.units import format_size
 
 
 @dataclass(slots=True)
