@@ -6,7 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.units import UnitError, format_share, format_size, parse_size
+from regsim.units import (
+    UnitError,
+    axis_unit,
+    docker_short_id,
+    docker_size,
+    elided_digest,
+    format_seconds,
+    format_share,
+    format_size,
+    parse_size,
+    short_digest,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +73,33 @@ def test_a_size_that_is_not_one_says_what_to_write():
 )
 def test_a_share_reads_100_or_0_percent_only_when_it_is(part, whole, shown):
     assert format_share(part, whole) == shown
+
+
+def test_docker_prints_sizes_in_regsims_own_style_and_always_in_decimal_units():
+    assert docker_size(79_000_000) == format_size(79_000_000) == "79MB"
+    assert format_size(79_000_000, "binary") == "75.3MiB"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.637, "637 ms"), (6.64, "6.6 s"), (125, "2.1 min"), (7200, "2.0 h")],
+)
+def test_seconds_read_in_one_style_everywhere(seconds, shown):
+    assert format_seconds(seconds) == shown
+
+
+def test_a_digest_is_shortened_one_way_in_regsims_words_and_one_way_as_docker_does():
+    digest = "sha256:5f8ee423db7d" + "0" * 52
+    assert short_digest(digest) == "sha256:5f8ee423db7d"
+    assert elided_digest(digest) == "sha256:5f8ee423db7d…"
+    assert docker_short_id(digest) == "5f8ee423db7d"
+    assert short_digest("sha512:" + "c" * 128) == "sha512:" + "c" * 12
+    for not_a_digest in ("v1", "", "sha256:"):
+        assert short_digest(not_a_digest) == elided_digest(not_a_digest) == not_a_digest
+    assert elided_digest("sha256:5f8ee423db7d") == "sha256:5f8ee423db7d"   # nothing was left off
+
+
+def test_an_axis_is_drawn_in_the_largest_unit_its_top_value_reaches():
+    assert axis_unit(154_000_000) == (1_000_000, "MB")
+    assert axis_unit(999) == (1, "B")
+    assert axis_unit(2**30, "binary") == (2**30, "GiB")

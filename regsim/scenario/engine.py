@@ -39,7 +39,7 @@ from regsim.scenario.commands import (
     Wait,
 )
 from regsim.scenario.loader import Scenario, StepSpec, find_recipe
-from regsim.scenario.records import StepRecord, make_record
+from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
 from regsim.scenario.tables import Table, disk_usage_tables, images_table, table_lines
 from regsim.scenario.world_builder import build_world
 from regsim.units import format_seconds, format_size
@@ -290,10 +290,10 @@ def _compare(record: StepRecord, key: str, expected: Any) -> tuple[Any, bool]:
                 all(actual.get(h) == size for h, size in expected.items()))
     if key == "output_contains":
         return "\n".join(record.output), any(expected in line for line in record.output)
-    actual = getattr(record, key)
-    return actual, actual == expected
+    count = STEP_METRICS[key](record)   # the layer counts
+    return count, count == expected
 
 
-def computed_answer(record: StepRecord, metric: str) -> Any:
+def computed_answer(record: StepRecord, metric: str) -> Metric:
     """The simulator's own answer to a predict question about a step."""
-    return getattr(record, metric)
+    return STEP_METRICS[metric](record)

@@ -9,6 +9,7 @@ nothing, so its naive equals its actual and it saves nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,23 @@ class StepRecord:
             "links": self.links,
             "storage": self.storage,
         }
+
+
+Metric = int | float | bool | str | None
+
+# What an `expect:` or a computed answer can read off a step, by the name scenario and lesson files use.
+STEP_METRICS: dict[str, Callable[[StepRecord], Metric]] = {
+    "ok": lambda record: record.ok,
+    "error": lambda record: record.error,
+    "layers_pushed": lambda record: record.layers_pushed,
+    "layers_pulled": lambda record: record.layers_pulled,
+    "layers_mounted": lambda record: record.layers_mounted,
+    "layers_skipped": lambda record: record.layers_skipped,
+    "cache_hits": lambda record: record.cache_hits,
+    "layer_bytes_up": lambda record: record.layer_bytes_up,
+    "layer_bytes_down": lambda record: record.layer_bytes_down,
+    "seconds": lambda record: record.seconds,
+}
 
 
 def request_json(event: RequestEvent) -> RequestJSON:

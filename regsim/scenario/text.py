@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from regsim.scenario.engine import Run
 from regsim.scenario.records import StepRecord
-from regsim.units import format_seconds, format_share, format_size
+from regsim.units import elided_digest, format_seconds, format_share, format_size
 
 
 def _short_path(path: str) -> str:
     """Digests and upload ids cut to 12 characters, as docker shows them."""
     parts = []
     for part in path.split("/"):
-        if part.startswith("sha256:") and len(part) > 19:
-            part = part[:19] + "…"
+        if part.startswith("sha256:"):
+            part = elided_digest(part)
         elif len(part) >= 32 and part.count("-") >= 4:
             part = part[:8] + "…"
         parts.append(part)

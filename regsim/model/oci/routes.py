@@ -56,8 +56,10 @@ class Route:
         object.__setattr__(self, "pattern", re.compile(f"^{regex}{slash}$"))
 
     def build(self, **parts: str) -> str:
-        """The path of this route for these parts: `build(name="team/app", reference="v1")`."""
-        return self.template.removesuffix("/?").format(**parts)
+        """The path of this route for these parts: `build(name="team/app", reference="v1")`.
+
+        A route whose slash is optional is built with it (`/v2/`, as clients ask)."""
+        return self.template.removesuffix("?").format(**parts)
 
 
 def _route(name: RouteName, methods: str, template: str) -> Route:

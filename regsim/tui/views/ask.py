@@ -13,9 +13,9 @@ def answer_text(ask: Ask, record: StepRecord) -> str:
     if ask.answer != "computed" or ask.metric is None:
         return str(ask.answer)
     value = computed_answer(record, ask.metric)
-    if ask.metric.startswith("layer_bytes"):
+    if ask.metric.startswith("layer_bytes") and isinstance(value, (int, float)):
         return format_size(value)
-    if ask.metric == "seconds":
+    if ask.metric == "seconds" and isinstance(value, (int, float)):
         return format_seconds(value)
     if value is None:
         return "none"
