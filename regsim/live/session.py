@@ -28,6 +28,7 @@ import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from regsim.model.content import Blob
@@ -42,7 +43,7 @@ from regsim.model.events import (
     Outcome,
     RequestEvent,
 )
-from regsim.model.oci.routes import RouteName, match_path, request_path
+from regsim.model.oci.routes import RouteMatch, RouteName, match_path, request_path
 from regsim.model.registry import Registry
 from regsim.model.world import World
 from regsim.scenario.commands import Recorded
@@ -81,13 +82,19 @@ class Operation:
                    for e in self.entries)
 
 
+@lru_cache(maxsize=4096)
+def _match(path: str) -> RouteMatch | None:
+    """The route of a path (the properties below ask about every entry again as an operation grows)."""
+    return match_path(path)
+
+
 def _path(entry: dict[str, Any]) -> str:
     return request_path(str(entry["path"]))
 
 
 def _route(entry: dict[str, Any]) -> RouteName | None:
     """The request's route in the API's table (None for a path the API does not have)."""
-    found = match_path(str(entry["path"]))
+    found = _match(str(entry["path"]))
     return found.route.name if found is not None else None
 
 
@@ -97,13 +104,19 @@ def _is_upload(route: RouteName | None) -> bool:
 
 
 def _repository(entry: dict[str, Any]) -> str:
-    found = match_path(str(entry["path"]))
+    found = _match(str(entry["path"]))
     return found.name if found is not None else ""
 
 
 def _reference(entry: dict[str, Any]) -> str:
-    found = match_path(str(entry["path"]))
+    found = _match(str(entry["path"]))
     return found.reference if found is not None else ""
+
+
+def _digest(entry: dict[str, Any]) -> str:
+    """A blob request's digest."""
+    found = _match(str(entry["path"]))
+    return found.digest if found is not None else ""
 
 
 def _event(entry: dict[str, Any]) -> RequestEvent:
@@ -212,7 +225,7 @@ class SessionSteps:
         elif route == RouteName.BLOB and method == "DELETE":
             linked = self.registry.repositories.get(name)
             if linked is not None:
-                linked.layers.discard(_path(entry).rsplit("/", 1)[-1])
+                linked.layers.discard(_digest(entry))
 
     # ----- records -----------------------------------------------------------------------------
 
@@ -338,7 +351,7 @@ class SessionSteps:
 
     def _pull(self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
         outcome.direction = "down"
-        fetched = {_path(e).rsplit("/", 1)[-1]: int(e.get("bytes", 0)) for e in entries
+        fetched = {_digest(e): int(e.get("bytes", 0)) for e in entries
                    if _route(e) == RouteName.BLOB and e["method"] == "GET" and e["status"] in (200, 206)}
         seen_manifests: set[str] = set()
         seen_blobs: set[str] = set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -328,13 +327,19 @@ def parse_command(text: str) -> Command:
             if len(args) != 1 or "user" not in opts or "password" not in opts:
                 raise CommandError(_usage(key))
             return Login(text, args[0], opts["user"], opts["password"])
-        made: dict[str, Callable[..., Command]] = {"tag": Tag, "push": Push, "logout": Logout, "rmi": Rmi,
-                                                   "images": Images}
-        arity = {"tag": 2, "push": 1, "logout": 1, "rmi": 1, "images": 0}[verb]
         args, _ = _options(rest, {}, set(), key)
-        if len(args) != arity:
-            raise CommandError(_usage(key))
-        return made[verb](text, *args)
+        match verb, args:
+            case "tag", [source, target]:
+                return Tag(text, source, target)
+            case "push", [reference]:
+                return Push(text, reference)
+            case "logout", [host]:
+                return Logout(text, host)
+            case "rmi", [reference]:
+                return Rmi(text, reference)
+            case "images", []:
+                return Images(text)
+        raise CommandError(_usage(key))
     if head == "registry":
         verb, rest = (words[1] if len(words) > 1 else ""), words[2:]
         key = f"registry {verb}"
