@@ -492,3 +492,23 @@ def test_with_the_upstream_down_a_cached_image_still_pulls_from_the_mirror(slow_
     served = [r for r in offline.requests if r.src == "erin" and "/blobs/" in r.path and r.status == 200]
     assert served and all(r.dst == "mirror.example" for r in served)
     assert not any(r.dst == "registry.example" and r.status != 0 for r in offline.requests)
+
+
+def test_the_json_a_step_and_a_run_print_has_exactly_the_keys_its_contract_names(two_versions, slow_link) -> None:  # type: ignore[no-untyped-def]
+    from typing import get_type_hints
+
+    from regsim.scenario.contract import BlobJSON, LinkUseJSON, RequestJSON, RunJSON, StepJSON, StorageJSON
+    from regsim.scenario.records import run_to_dict
+
+    def keys(contract: type) -> list[str]:
+        return list(get_type_hints(contract))
+
+    for run in (two_versions, slow_link):
+        as_json = run_to_dict(run)
+        assert list(as_json) == keys(RunJSON)
+        for step in as_json["steps"]:
+            assert list(step) == keys(StepJSON)     # in the order `play --json` prints them
+            assert all(list(request) == keys(RequestJSON) for request in step["requests"])
+            assert all(list(blob) == keys(BlobJSON) for blob in step["blobs"])
+            assert all(list(link) == keys(LinkUseJSON) for link in step["links"])
+            assert all(list(storage) == keys(StorageJSON) for storage in step["storage"].values())
