@@ -194,7 +194,7 @@ def _clear_of_lines(fig: Figure, ax: Axes, label: Text) -> None:
 
     FigureCanvasAgg(fig)
     fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
     box = label.get_window_extent(renderer)
     area = ax.get_window_extent(renderer)
     margin = 4.0

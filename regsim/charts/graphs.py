@@ -393,7 +393,7 @@ def _spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[fl
 
     FigureCanvasAgg(fig)
     fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
     taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
     taken = [box.expanded(1.0, 1.0) for box in taken]
     for (p0, c, p1), label in labels:
