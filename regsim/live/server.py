@@ -38,6 +38,7 @@ from regsim.model.oci.routes import match_path
 from regsim.model.registry import API_VERSION_HEADER
 from regsim.model.response import Response
 from regsim.model.world import World
+from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
 RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
@@ -71,17 +72,10 @@ class LiveEntry:
     def line(self) -> str:
         e = self.event
         path = _LONG_DIGEST.sub(r"\1\2…", e.path)
-        return f"{self.client} {e.method} {path} {e.status} {_size(e.bytes)} {self.ms:.0f}ms  {e.why}"
+        return f"{self.client} {e.method} {path} {e.status} {format_size(e.bytes)} {self.ms:.0f}ms  {e.why}"
 
 
 _LONG_DIGEST = re.compile(r"(sha(?:256|512)(?::|%3A|%3a))([0-9a-f]{12})[0-9a-f]{52,116}")
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f}{unit}"
-    return f"{n}B"
 
 
 @dataclass
