@@ -139,6 +139,19 @@ def format_share(part: float, whole: float) -> str:
     return f"{round(share)}%"
 
 
+def format_bandwidth(bits_per_second: float) -> str:
+    """A link's bandwidth: `100 Mbit/s`, `1 Gbit/s`, `2.5 kbit/s`."""
+    for divisor, name in ((1e9, "Gbit/s"), (1e6, "Mbit/s"), (1e3, "kbit/s")):
+        if bits_per_second >= divisor:
+            return f"{bits_per_second / divisor:g} {name}"
+    return f"{bits_per_second:g} bit/s"
+
+
+def format_latency(seconds: float) -> str:
+    """A link's latency, to three digits below a second (`80 ms`, `2.5 ms`), else as `format_seconds`."""
+    return f"{seconds * 1000:.3g} ms" if seconds < 1 else format_seconds(seconds)
+
+
 def format_seconds(seconds: float) -> str:
     """Simulated or measured seconds: `640 ms`, `6.6 s`, `2.1 min`, `3.0 h`."""
     if seconds < 1:

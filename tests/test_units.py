@@ -1,4 +1,4 @@
-"""Sizes as learners read them: docker's three significant digits, rounded the way people round."""
+"""Sizes, times, links and digests as learners read them: one module, one style; docker's own output in docker's."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from regsim.units import (
     docker_short_id,
     docker_size,
     elided_digest,
+    format_bandwidth,
+    format_latency,
     format_seconds,
     format_share,
     format_size,
+    parse_bandwidth,
+    parse_duration,
     parse_size,
     short_digest,
 )
@@ -103,3 +107,12 @@ def test_an_axis_is_drawn_in_the_largest_unit_its_top_value_reaches():
     assert axis_unit(154_000_000) == (1_000_000, "MB")
     assert axis_unit(999) == (1, "B")
     assert axis_unit(2**30, "binary") == (2**30, "GiB")
+
+
+def test_a_link_reads_as_a_scenario_file_writes_it():
+    assert format_bandwidth(parse_bandwidth("100Mbit/s")) == "100 Mbit/s"
+    assert format_bandwidth(1e9) == "1 Gbit/s"
+    assert format_bandwidth(512) == "512 bit/s"
+    assert format_latency(parse_duration("80ms")) == "80 ms"
+    assert format_latency(0.0025) == "2.5 ms"
+    assert format_latency(1.5) == "1.5 s"

@@ -13,7 +13,7 @@ from regsim.charts import style
 from regsim.charts.canvas import new_figure
 from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until, unit_system
 from regsim.scenario.contract import RunJSON
-from regsim.units import format_seconds, format_size
+from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -227,17 +227,6 @@ def _tag_list(references: list[str]) -> str:
     return ", ".join([first, *others])
 
 
-def _bandwidth(bps: float) -> str:
-    for divisor, name in ((1e9, "Gbit/s"), (1e6, "Mbit/s"), (1e3, "kbit/s")):
-        if bps >= divisor:
-            return f"{bps / divisor:g} {name}"
-    return f"{bps:g} bit/s"
-
-
-def _latency(seconds: float) -> str:
-    return f"{seconds * 1000:.3g} ms" if seconds < 1 else format_seconds(seconds)
-
-
 def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     """The topology: clients, mirrors, registries; each link labelled with its bytes and seconds."""
     import networkx as nx
@@ -301,9 +290,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             else "no traffic"
         )
         if row["declared"] and row["bandwidth_bps"]:
-            text += f"\n{_bandwidth(row['bandwidth_bps'])}"
+            text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
-                text += f", {_latency(row['latency_s'])} latency"
+                text += f", {format_latency(row['latency_s'])} latency"
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
         link_labels.append((((x0, y0), (cx, cy), (x1, y1)), ax.text(
             mx,
