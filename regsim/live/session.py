@@ -28,6 +28,7 @@ import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +51,20 @@ from regsim.scenario.commands import Recorded
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord, make_record
 from regsim.units import elided_digest, format_size
+
+
+class LiveOperation(StrEnum):
+    """What a client did in one step of a live session, as the step's verb says it."""
+
+    PUSH = "push"
+    PULL = "pull"
+    INSPECT = "inspect"      # a manifest (and perhaps the config) fetched, not one layer
+    DELETE = "delete"
+    UPLOAD = "upload"        # blobs no manifest names yet
+    TAGS = "tags"
+    LOGIN = "login"          # only /v2/ and the token service
+    REQUEST = "request"      # anything else
+
 
 # How a blob a stored manifest names got into its repository (the server's ledger says).
 ARRIVALS = (SENT, MOUNTED, EXISTS)
@@ -282,7 +297,7 @@ class SessionSteps:
                 return entry
         return None
 
-    def _describe(self, operation: Operation, outcome: Outcome) -> tuple[str, str]:
+    def _describe(self, operation: Operation, outcome: Outcome) -> tuple[LiveOperation, str]:
         """The operation's verb and a command line for it; fills the outcome's blobs and output."""
         entries = operation.entries
         ok = [e for e in entries if 200 <= int(e["status"]) < 300]
@@ -296,30 +311,30 @@ class SessionSteps:
         if deletes:
             for entry in deletes:
                 outcome.output.append(f"deleted {_path(entry)[len('/v2/'):]}")
-            return "delete", f"delete {_repository(deletes[0])}"
+            return LiveOperation.DELETE, f"delete {_repository(deletes[0])}"
         uploads = [e for e in ok if (e.get("ledger") or {}).get("blob")]
         if uploads:
             total = sum(int(e["ledger"]["size"]) for e in uploads)
             outcome.output.append(f"{_count(len(uploads), 'blob')} stored in {_repository(uploads[0])} "
                                   f"({format_size(total)}); no manifest names them yet")
-            return "upload", f"upload {_repository(uploads[0])}"
+            return LiveOperation.UPLOAD, f"upload {_repository(uploads[0])}"
         tags = [e for e in ok if _route(e) == RouteName.TAGS]
         if tags:
             outcome.output.append(f"listed the tags of {_repository(tags[0])}")
-            return "tags", f"list-tags {_repository(tags[0])}"
+            return LiveOperation.TAGS, f"list-tags {_repository(tags[0])}"
         heads = [e for e in entries if _route(e) == RouteName.MANIFEST]
         if heads:
             target = _image(_repository(heads[0]), _reference(heads[0]))
             outcome.output.append(f"inspected {target}")
-            return "inspect", f"inspect {target}"
+            return LiveOperation.INSPECT, f"inspect {target}"
         if all(_route(e) in (RouteName.PING, RouteName.TOKEN) for e in entries):
             outcome.output.append("checked the registry (and logged in)"
                                   if any(_route(e) == RouteName.TOKEN for e in entries)
                                   else "checked the registry")
-            return "login", "login"
-        return "request", " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
+            return LiveOperation.LOGIN, "login"
+        return LiveOperation.REQUEST, " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
 
-    def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
+    def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[LiveOperation, str]:
         outcome.direction = "up"
         target = ""
         for entry in puts:
@@ -347,9 +362,11 @@ class SessionSteps:
                 outcome.output.append(f"pushed {image}: an index of {_count(len(ledger['children']), 'manifest')}")
             else:
                 outcome.output.append(f"pushed {image}")
-        return "push", f"push {target}"
+        return LiveOperation.PUSH, f"push {target}"
 
-    def _pull(self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
+    def _pull(
+        self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome
+    ) -> tuple[LiveOperation, str]:
         outcome.direction = "down"
         fetched = {_digest(e): int(e.get("bytes", 0)) for e in entries
                    if _route(e) == RouteName.BLOB and e["method"] == "GET" and e["status"] in (200, 206)}
@@ -404,8 +421,8 @@ class SessionSteps:
             target = next((_repository(e) for e in entries if _route(e) == RouteName.BLOB), "")
         if inspected and inspected == len(seen_manifests):
             outcome.direction = None
-            return "inspect", f"inspect {target}"
-        return "pull", f"pull {target}"
+            return LiveOperation.INSPECT, f"inspect {target}"
+        return LiveOperation.PULL, f"pull {target}"
 
 
 def _fetched_layers(ledger: dict[str, Any], fetched: dict[str, int]) -> list[str]:

@@ -247,7 +247,7 @@ class Wait(Command):
 class Recorded(Command):
     """A client operation seen in a live session (`push team/app:v1`): described, never run."""
 
-    operation: str                     # push, pull, delete, upload, tags, inspect, login, request
+    operation: str                     # push, pull, delete, upload, tags, inspect, login, request (a LiveOperation)
 
     @property
     def verb(self) -> str:
