@@ -43,8 +43,6 @@ KNOWN_UPWARD = {
     ("regsim.live.cli", "regsim.tui.live_app"),
 }
 KNOWN_CYCLES = {
-    frozenset({"regsim.model.client", "regsim.model.pull", "regsim.model.push", "regsim.model.session",
-               "regsim.model.world"}),
     frozenset({"regsim.live.cli", "regsim.tui.live_app", "regsim.tui.screens.live"}),
 }
 

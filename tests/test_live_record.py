@@ -188,7 +188,7 @@ def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
 
 def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does() -> None:
     from regsim.live.server import LiveEntry
-    from regsim.model.events import RequestEvent
+    from regsim.model.sim.events import RequestEvent
 
     digest = "sha256:5f8ee423db7d" + "0" * 52
     event = RequestEvent("GET", f"/v2/team/app/blobs/{digest}", 200, 79_000_000, "127.0.0.1", "registry",

@@ -665,7 +665,7 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
 
 
 def test_output_tables_lose_their_padding_and_other_lines_stay() -> None:
-    from regsim.model.client import ImageRow
+    from regsim.model.client.images import ImageRow
 
     table = images_table([
         ImageRow("registry.example/team/app", "v1", "sha256:5f8ee423db7d" + "0" * 52, 16_500_000),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName
-from regsim.model.response import Response
 from regsim.units import short_digest as short
 
 

@@ -6,8 +6,8 @@ import shlex
 from dataclasses import dataclass
 from enum import StrEnum
 
-from regsim.model.errors import RegistryError
-from regsim.model.names import parse_reference
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.reference import parse_reference
 from regsim.units import UnitError, parse_duration
 
 USAGE = {

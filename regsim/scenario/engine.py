@@ -10,15 +10,15 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-import regsim.model.pull
-import regsim.model.push  # noqa: F401
-from regsim.model.client import Client
-from regsim.model.errors import RegistryError
-from regsim.model.events import Outcome, RequestEvent
-from regsim.model.gc import collect_garbage
-from regsim.model.names import parse_reference
-from regsim.model.network import NetworkError, step_timing
-from regsim.model.world import World
+import regsim.model.client.pull
+import regsim.model.client.push  # noqa: F401
+from regsim.model.client.daemon import Client
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.reference import parse_reference
+from regsim.model.registry.gc import collect_garbage
+from regsim.model.sim.events import Outcome, RequestEvent
+from regsim.model.sim.network import NetworkError, step_timing
+from regsim.model.sim.world import World
 from regsim.scenario.commands import (
     Build,
     ClientCommand,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regsim.model.client import DiskUsage, ImageRow
+from regsim.model.client.images import DiskUsage, ImageRow
 from regsim.units import docker_short_id, docker_size
 
 
