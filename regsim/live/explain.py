@@ -6,6 +6,7 @@ import json
 
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName
+from regsim.model.sim.events import RequestOutcome
 from regsim.units import short_digest as short
 
 
@@ -113,22 +114,23 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
     return f"{method} → {status}" + (f" {code}" if code else "")
 
 
-def outcome(route: str, method: str, status: int, **parts: str) -> str:
-    """The request log's outcome word (it picks the row's colour): what the answer means in one word."""
+def outcome(route: str, method: str, status: int, **parts: str) -> RequestOutcome | str:
+    """The request log's outcome word (it picks the row's colour): what the answer means in one word;
+    "" when the answer is an error the server names by its code instead."""
     if status == 401:
-        return "challenge"
+        return RequestOutcome.CHALLENGE
     if route == RouteName.TOKEN and status == 200:
-        return "token"
+        return RequestOutcome.TOKEN
     if route == RouteName.BLOB and method == "HEAD":
-        return "exists" if status == 200 else ("missing" if status == 404 else "")
+        return RequestOutcome.EXISTS if status == 200 else (RequestOutcome.MISSING if status == 404 else "")
     if route == RouteName.BLOB and method == "GET" and status in (200, 206):
-        return "downloaded"
+        return RequestOutcome.DOWNLOADED
     if route == RouteName.UPLOADS and method == "POST" and status == 201:
-        return "mounted" if "mount" in parts else "sent"
+        return RequestOutcome.MOUNTED if "mount" in parts else RequestOutcome.SENT
     if route == RouteName.UPLOAD and method in ("PATCH", "PUT") and status in (201, 202):
-        return "sent"
+        return RequestOutcome.SENT
     if route == RouteName.MANIFEST and method in ("GET", "HEAD") and status == 404:
-        return "missing"
+        return RequestOutcome.MISSING
     if route == RouteName.MANIFEST and method == "PUT" and status == 201:
-        return "stored"
-    return "ok" if status < 400 else ""
+        return RequestOutcome.STORED
+    return RequestOutcome.OK if status < 400 else ""
