@@ -162,7 +162,7 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from regsim.scenario.lint import lint_paths
+    from regsim.lessons.lint import lint_paths
 
     problems, checked = lint_paths([Path(p) for p in args.paths])
     for problem in problems:

@@ -31,11 +31,11 @@ from regsim.charts import (
     chart_data,
     chart_title,
     export,
-    format_bytes,
     make_figure,
     terminal_lines,
 )
 from regsim.charts.labels import masked_command, short_command
+from regsim.units import format_size
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_sample.json"
 MB = 1_000_000
@@ -122,7 +122,7 @@ def test_whole_run_saves_what_the_shared_layers_did_not_resend(run):
     expected = sum(map(naive, run["steps"])) - sum(map(moved, run["steps"]))
     assert last["saved_bytes"] == expected == 154 * MB
     lines = terminal_lines(run, "transfer", 100)
-    assert "saved: 154 MB (39%)" in lines
+    assert "saved: 154MB (39%)" in lines
 
 
 def test_storage_rows_follow_each_registry_after_each_step(run):
@@ -194,8 +194,8 @@ def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing(bundled_run):
         assert shared[registry, "app-0.9"] == shared[registry, "app-1.0"] == 1
         assert shared[registry, "debian"] == 2            # 0.9 and 1.0 on the same registry
     texts = [t.get_text() for t in make_figure(geo, "sharing").axes[0].texts]
-    assert texts.count("app-0.9 · 2.5 MB") == 2           # one circle per registry's store, neither shared
-    assert texts.count("debian · 49 MB · shared by 2") == 2
+    assert texts.count("app-0.9 · 2.5MB") == 2           # one circle per registry's store, neither shared
+    assert texts.count("debian · 49MB · shared by 2") == 2
     assert {"in registry.example", "in eu.registry.example"} <= set(texts)
     lines = terminal_lines(geo, "sharing", 90)
     assert "in eu.registry.example" in lines and "in registry.example" in lines
@@ -212,7 +212,7 @@ def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself(bund
     assert shared["debian"] == 2 and shared["code-abc123"] == 1
     texts = [t.get_text() for t in make_figure(ci, "sharing").axes[0].texts]
     assert "registry.example/team/app:1.4.0, :sha-abc123" in texts
-    assert "debian · 49 MB · shared by 2" in texts
+    assert "debian · 49MB · shared by 2" in texts
 
 
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
@@ -257,18 +257,18 @@ def test_until_stops_every_step_chart_at_that_step(run):
 
 
 def test_sizes_read_in_the_scenarios_units():
-    assert format_bytes(79 * MB) == "79 MB"
-    assert format_bytes(154 * MB) == "154 MB"
-    assert format_bytes(1469) == "1.47 kB"
-    assert format_bytes(999) == "999 B"
-    assert format_bytes(999_999) == "1 MB"
-    assert format_bytes(79 * MB, "binary") == "75.3 MiB"
-    assert format_bytes(2**30, "binary") == "1 GiB"
+    assert format_size(79 * MB) == "79MB"
+    assert format_size(154 * MB) == "154MB"
+    assert format_size(1469) == "1.47kB"
+    assert format_size(999) == "999B"
+    assert format_size(999_999) == "1MB"
+    assert format_size(79 * MB, "binary") == "75.3MiB"
+    assert format_size(2**30, "binary") == "1GiB"
 
 
 def test_a_binary_run_speaks_mebibytes(run):
     run["units"] = "binary"
-    assert "saved: 147 MiB (39%)" in terminal_lines(run, "transfer", 100)
+    assert "saved: 147MiB (39%)" in terminal_lines(run, "transfer", 100)
     fig = make_figure(run, "transfer")
     assert fig.axes[0].get_ylabel() == "layer bytes, cumulative (MiB)"
 
@@ -303,7 +303,7 @@ def test_transfer_figure_tells_pushes_from_pulls_by_shape_and_legend(run):
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "push (bytes up)" in labels and "pull (bytes down)" in labels
-    assert "saved: 154 MB (39%)" in labels
+    assert "saved: 154MB (39%)" in labels
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert "2 push team/app:v1" in ticks and "7 pull team/app:v2" in ticks
 
@@ -311,14 +311,14 @@ def test_transfer_figure_tells_pushes_from_pulls_by_shape_and_legend(run):
 def test_storage_figure_marks_the_garbage_collection(run):
     fig = make_figure(run, "storage")
     annotations = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert "gc freed 2 MB" in annotations
+    assert "gc freed 2MB" in annotations
 
 
 def test_sharing_figure_names_the_shared_layers(run):
     texts = [t.get_text() for t in make_figure(run, "sharing").axes[0].texts]
-    assert "debian · 29 MB · shared by 2" in texts        # v1 and v2 in the mirror's store
-    assert "debian · 29 MB" in texts                      # registry.example keeps only v2 after gc
-    assert "app-v1 · 2 MB" in texts
+    assert "debian · 29MB · shared by 2" in texts        # v1 and v2 in the mirror's store
+    assert "debian · 29MB" in texts                      # registry.example keeps only v2 after gc
+    assert "app-v1 · 2MB" in texts
     assert not any("shared by 3" in text for text in texts)
 
 
@@ -338,13 +338,13 @@ def test_replication_traffic_is_drawn_on_the_link_it_crossed(bundled_run):
     assert row["total_bytes"] == copied
     assert 0 < row["total_seconds"] <= sum(step["seconds"] for step in geo["steps"])
     texts = [t.get_text() for t in make_figure(geo, "network").axes[0].texts]
-    assert any(t.startswith("373 MB in 3.34 s\n1 Gbit/s, 90 ms") for t in texts)
+    assert any(t.startswith("373MB in 3.3 s\n1 Gbit/s, 90 ms") for t in texts)
 
 
 def test_network_figure_labels_each_link_with_bytes_and_seconds(run):
     texts = [t.get_text() for t in make_figure(run, "network").axes[0].texts]
-    assert any(t.startswith("81 MB in 7.12 s\n100 Mbit/s, 80 ms") for t in texts)
-    assert "79 MB in 0.64 s" in texts
+    assert any(t.startswith("81MB in 7.1 s\n100 Mbit/s, 80 ms") for t in texts)
+    assert "79MB in 637 ms" in texts
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -527,13 +527,13 @@ def test_terminal_transfer_draws_one_bar_per_step(run):
     lines = terminal_lines(run, "transfer", 80, until=4)
     bars = [line for line in lines if "│" in line]
     assert len(bars) == 4
-    assert bars[1].startswith(" 2↑push team/app:v1") and bars[1].endswith("79 MB of 79 MB")
-    assert bars[3].endswith("81 MB of 158 MB")
+    assert bars[1].startswith(" 2↑push team/app:v1") and bars[1].endswith("79MB of 79MB")
+    assert bars[3].endswith("81MB of 158MB")
 
 
 def test_terminal_storage_shows_the_gc_step(run):
     lines = terminal_lines(run, "storage", 100)
-    assert any("gc freed 2 MB" in line for line in lines)
+    assert any("gc freed 2MB" in line for line in lines)
     assert lines.count("registry.example (registry)") == 1
 
 

@@ -187,3 +187,14 @@ def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["index"] == 1
     assert main(["play", str(path), "--check"]) == 2
     assert "no expectations" in capsys.readouterr().err
+
+
+def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does() -> None:
+    from regsim.live.server import LiveEntry
+    from regsim.model.sim.events import RequestEvent
+
+    digest = "sha256:5f8ee423db7d" + "0" * 52
+    event = RequestEvent("GET", f"/v2/team/app/blobs/{digest}", 200, 79_000_000, "127.0.0.1", "registry",
+                         "the client downloads it")
+    line = LiveEntry(1.0, "127.0.0.1", event, 12.4).line()
+    assert line == "127.0.0.1 GET /v2/team/app/blobs/sha256:5f8ee423db7d… 200 79MB 12ms  the client downloads it"

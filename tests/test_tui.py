@@ -10,9 +10,10 @@ import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
 
 from regsim.bundled import find_scenario, scenario_files
-from regsim.model.units import format_size
 from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
+from regsim.scenario.records import StepRecord
+from regsim.scenario.tables import images_table, table_lines
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.help import HelpScreen
@@ -20,11 +21,12 @@ from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.views.ledger import run_totals, step_totals
-from regsim.tui.views.output import column_starts, fit_tables
+from regsim.tui.views.output import narrow_lines, narrow_output
 from regsim.tui.views.requests import request_row, shorten_path
 from regsim.tui.views.world import world_nodes
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.world_tree import WorldTree
+from regsim.units import format_size
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -663,25 +665,32 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
 
 
 def test_output_tables_lose_their_padding_and_other_lines_stay() -> None:
-    lines = [
+    from regsim.model.client.images import ImageRow
+
+    table = images_table([
+        ImageRow("registry.example/team/app", "v1", "sha256:5f8ee423db7d" + "0" * 52, 16_500_000),
+        ImageRow("app", "v1-debug", "sha256:0a1b2c3d4e5f" + "0" * 52, 18_500_000),
+    ])
+    lines, placed = table_lines([table])
+    assert lines == [   # what docker prints, and what `play --json` keeps
         f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE",
         f"{'registry.example/team/app':<40} {'v1':<12} {'5f8ee423db7d':<14} 16.5MB",
         f"{'app':<40} {'v1-debug':<12} {'0a1b2c3d4e5f':<14} 18.5MB",
-        "",
-        "v1: digest: sha256:4916eca6fa615cf7b269a121c67e8616713831 size: 1234",
     ]
-    assert fit_tables(lines) == [
+    tail = "v1: digest: sha256:4916eca6fa615cf7b269a121c67e8616713831 size: 1234"
+    record = StepRecord(1, "bob", "docker images", "images", None, None, True, None, None,
+                        ["Before the table", *lines, "", tail], [], [], tables=[t.at(t.line + 1) for t in placed])
+    assert narrow_output(record) == [
+        "Before the table",
         "REPOSITORY                 TAG       IMAGE ID      SIZE",
         "registry.example/team/app  v1        5f8ee423db7d  16.5MB",
         "app                        v1-debug  0a1b2c3d4e5f  18.5MB",
         "",
-        lines[4],
+        tail,
     ]
-    # A row that does not line up under its header leaves the table as it is.
-    crooked = [lines[0], "x" * 45 + " v1 5f8ee423db7d 16.5MB"]
-    assert fit_tables(crooked) == crooked
-    assert column_starts("Successfully built 5f8ee423db7d") is None
-    assert column_starts("Status: Downloaded newer image") is None
+    # A repository name longer than docker's 40-character column still lines up.
+    long = images_table([ImageRow("x" * 45, "v1", "sha256:" + "a" * 64, 1)])
+    assert [line.index("v1") for line in narrow_lines(long)[1:]] == [47]
 
 
 @pytest.mark.parametrize(
@@ -730,5 +739,5 @@ async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column
         record = player_of(app).current
         assert record is not None and record.command == "docker images"
         shown = text(app.screen.query_one(DoneStep))
-        assert fit_tables(record.output)[0] in shown
+        assert narrow_output(record)[0] in shown
         assert record.output[0] not in shown     # the 40-wide padded header would wrap

@@ -10,7 +10,6 @@ import pytest
 from textual.widgets import Input, ListView, Static
 
 from regsim.bundled import find_scenario
-from regsim.model.units import format_size
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.chart import ChartScreen
@@ -22,6 +21,7 @@ from regsim.tui.views.ledger import step_totals
 from regsim.tui.views.sandbox import SandboxSession
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.world_tree import WorldTree
+from regsim.units import format_size
 
 WIDE = (120, 34)
 SMALL = (80, 24)

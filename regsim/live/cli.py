@@ -87,7 +87,7 @@ def gc_main(
         return EXIT_USAGE
     from regsim.live.storage import disk_registry
     from regsim.model.registry.gc import collect_garbage
-    from regsim.model.units import format_size
+    from regsim.units import format_size
 
     try:
         registry = disk_registry("gc", root_path)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from regsim.charts import KINDS, terminal_lines
 from regsim.charts.text import MIN_WIDTH
+from regsim.scenario.contract import RunJSON
 from regsim.scenario.engine import Run
 from regsim.scenario.records import run_to_dict
 
@@ -46,14 +46,14 @@ class ChartSource:
         return len(self.run.records)
 
     @cached_property
-    def _whole(self) -> dict[str, Any]:
+    def _whole(self) -> RunJSON:
         return run_to_dict(self.run)
 
     @cached_property
-    def _so_far(self) -> dict[str, Any]:
+    def _so_far(self) -> RunJSON:
         return run_to_dict(self.run, until=self.position)
 
-    def run_dict(self, kind: str) -> tuple[dict[str, Any], int | None]:
+    def run_dict(self, kind: str) -> tuple[RunJSON, int | None]:
         """The run dict and `until` for a chart of `kind` at this position.
 
         Step charts take the whole run cut at the position, so their titles say "after step n

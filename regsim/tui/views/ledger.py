@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from regsim.model.units import format_share, format_size
 from regsim.scenario.records import StepRecord
+from regsim.units import format_share, format_size
 
 _KIND_ORDER = {"layer": 0, "config": 1, "manifest": 2}
 
