@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
+from tui_fixtures import MakeApp
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.model.units import format_size
@@ -62,13 +63,6 @@ def status(app: RegsimApp) -> str:
     return text(app.screen.query_one("#status-line", Static))
 
 
-@pytest.fixture(autouse=True)
-def no_host_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Progress and other per-user state go to a temporary folder, never the developer's."""
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-
-
 async def to_scenarios(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait for the lessons to be listed, then highlight the first scenario (`g`)."""
     await pilot.app.lessons_shown.wait()
@@ -83,8 +77,8 @@ def first_step_with_requests(player: Player) -> int:
 # ----- home -------------------------------------------------------------------------------------
 
 
-async def test_home_lists_every_bundled_scenario_with_its_title_and_summary() -> None:
-    app = RegsimApp()
+async def test_home_lists_every_bundled_scenario_with_its_title_and_summary(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE):
         assert isinstance(app.screen, HomeScreen)
         items = list(app.screen.query(ScenarioItem))
@@ -94,8 +88,8 @@ async def test_home_lists_every_bundled_scenario_with_its_title_and_summary() ->
         assert text(items[0].query_one(".summary", Static)) == first.summary
 
 
-async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
-    app = RegsimApp()
+async def test_enter_on_home_opens_the_first_scenario_at_step_zero(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter")
@@ -105,16 +99,16 @@ async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
         assert player.scenario.title in status(app)
 
 
-async def test_arrow_keys_choose_which_scenario_enter_opens() -> None:
-    app = RegsimApp()
+async def test_arrow_keys_choose_which_scenario_enter_opens(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("down", "down", "enter")
         assert player_of(app).scenario.path == str(scenario_files()[2])
 
 
-async def test_escape_in_the_player_goes_back_to_the_list() -> None:
-    app = RegsimApp()
+async def test_escape_in_the_player_goes_back_to_the_list(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter", "escape")
@@ -124,8 +118,8 @@ async def test_escape_in_the_player_goes_back_to_the_list() -> None:
 # ----- stepping ---------------------------------------------------------------------------------
 
 
-async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> None:
-    app = RegsimApp()
+async def test_next_runs_a_step_and_the_request_table_shows_its_requests(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter")
@@ -149,8 +143,8 @@ async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> No
         assert row[5].plain == f"{first.src} → {first.dst}"
 
 
-async def test_back_undoes_the_last_step() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_back_undoes_the_last_step(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         player = player_of(app)
         await pilot.press("n", "n", "n", "n", "n")
@@ -167,8 +161,8 @@ async def test_back_undoes_the_last_step() -> None:
         assert table.row_count == 0
 
 
-async def test_end_runs_every_step_and_next_is_disabled_there() -> None:
-    app = RegsimApp()
+async def test_end_runs_every_step_and_next_is_disabled_there(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter", "end")
@@ -183,8 +177,8 @@ async def test_end_runs_every_step_and_next_is_disabled_there() -> None:
         assert player.position == player.total
 
 
-async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("G", "g")
         player = player_of(app)
@@ -196,8 +190,8 @@ async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there() -
         assert player.position == 0
 
 
-async def test_next_step_panel_shows_the_narration_and_command_before_it_runs() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_next_step_panel_shows_the_narration_and_command_before_it_runs(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
         step = player_of(app).next_step
@@ -207,9 +201,9 @@ async def test_next_step_panel_shows_the_narration_and_command_before_it_runs() 
         assert step.command.text in shown
 
 
-async def test_a_step_that_asks_for_a_prediction_keeps_its_narration_until_it_runs() -> None:
+async def test_a_step_that_asks_for_a_prediction_keeps_its_narration_until_it_runs(make_app: MakeApp) -> None:
     """The narration says what happens ("every layer is uploaded"): shown early, it answers the question."""
-    app = RegsimApp("first-push-pull")
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n")
         step = player_of(app).next_step
@@ -220,8 +214,8 @@ async def test_a_step_that_asks_for_a_prediction_keeps_its_narration_until_it_ru
         assert step.command.text in shown and step.ask.question in shown
 
 
-async def test_done_step_panel_shows_the_docker_output() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_done_step_panel_shows_the_docker_output(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n")
         record = player_of(app).current
@@ -233,8 +227,8 @@ async def test_done_step_panel_shows_the_docker_output() -> None:
 # ----- what a step shows ------------------------------------------------------------------------
 
 
-async def test_ledger_shows_the_numbers_of_the_record() -> None:
-    app = RegsimApp("second-version")
+async def test_ledger_shows_the_numbers_of_the_record(make_app: MakeApp) -> None:
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end")
         player = player_of(app)
@@ -255,10 +249,10 @@ async def test_ledger_shows_the_numbers_of_the_record() -> None:
             assert blob.how in ledger
 
 
-async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved() -> None:
+async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved(make_app: MakeApp) -> None:
     player = replay("second-version")
     push = next(r for r in player.run.records if r.verb == "push" and r.layers_skipped)
-    app = RegsimApp("second-version")
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         for _ in range(push.index):
             await pilot.press("n")
@@ -270,10 +264,10 @@ async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved() -> None
         assert "exists" in ledger
 
 
-async def test_a_failed_step_shows_the_word_error_and_its_code_in_red() -> None:
+async def test_a_failed_step_shows_the_word_error_and_its_code_in_red(make_app: MakeApp) -> None:
     player = replay("private-pull")
     failed = next(r for r in player.run.records if not r.ok)
-    app = RegsimApp("private-pull")
+    app = make_app("private-pull")
     async with app.run_test(size=WIDE) as pilot:
         for _ in range(failed.index):
             await pilot.press("n")
@@ -286,8 +280,8 @@ async def test_a_failed_step_shows_the_word_error_and_its_code_in_red() -> None:
         assert not done.has_class("-failed") or not player_of(app).current.ok
 
 
-async def test_challenges_cache_hits_mounts_and_exists_differ_in_word_and_colour() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_challenges_cache_hits_mounts_and_exists_differ_in_word_and_colour(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE):
         table = app.screen.query_one(RequestLog)
         tones = ("challenge", "cache-hit", "mounted", "exists", "error")
@@ -316,8 +310,8 @@ async def test_request_rows_carry_the_outcome_word_of_each_kind_of_request() -> 
     assert seen["exists"] == "exists"
 
 
-async def test_world_tree_shows_registries_repositories_tags_layers_and_clients() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_world_tree_shows_registries_repositories_tags_layers_and_clients(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end")
         tree = app.screen.query_one(WorldTree)
@@ -371,8 +365,8 @@ def test_paths_are_shortened_the_way_docker_prints_digests() -> None:
 # ----- auto-advance -----------------------------------------------------------------------------
 
 
-async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
-    app = RegsimApp("push-without-registry")
+async def test_auto_advance_plays_pauses_and_stops_at_the_end(make_app: MakeApp) -> None:
+    app = make_app("push-without-registry")
     async with app.run_test(size=WIDE) as pilot:
         screen = app.screen
         await pilot.press("minus")
@@ -402,11 +396,11 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
 
 
 async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running(
-    tmp_path: Path,
+    tmp_path: Path, make_app: MakeApp
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_SCENARIO, encoding="utf-8")
-    app = RegsimApp(str(bad))
+    app = make_app(str(bad))
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, ProblemsScreen)
         shown = text(app.screen.query_one("#problems-text", Static))
@@ -420,9 +414,9 @@ async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running
         assert isinstance(app.screen, PlayerScreen)
 
 
-async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path) -> None:
+async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path, make_app: MakeApp) -> None:
     missing = tmp_path / "nowhere.yaml"
-    app = RegsimApp(str(missing))
+    app = make_app(str(missing))
     async with app.run_test(size=WIDE):
         assert isinstance(app.screen, ProblemsScreen)
         assert f"{missing}:1:1: no such scenario file" in text(
@@ -431,13 +425,13 @@ async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path) ->
 
 
 async def test_a_replay_that_fails_inside_regsim_is_shown_not_raised(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     def broken(scenario: object) -> Player:
         raise RuntimeError("the model tripped")
 
     monkeypatch.setattr("regsim.tui.app.Player", broken)
-    app = RegsimApp("first-push-pull")
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, ProblemsScreen)
         assert "RuntimeError: the model tripped" in text(
@@ -447,10 +441,10 @@ async def test_a_replay_that_fails_inside_regsim_is_shown_not_raised(
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path) -> None:
+async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path, make_app: MakeApp) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_SCENARIO, encoding="utf-8")
-    app = RegsimApp(files=[bad, scenario_files()[0]])
+    app = make_app(files=[bad, scenario_files()[0]])
     async with app.run_test(size=WIDE) as pilot:
         items = list(app.screen.query(ScenarioItem))
         assert items[0].has_class("-broken")
@@ -463,8 +457,8 @@ async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path
 # ----- help, sizes, themes ----------------------------------------------------------------------
 
 
-async def test_help_lists_every_key_of_the_player() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_help_lists_every_key_of_the_player(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -489,8 +483,8 @@ async def test_help_lists_every_key_of_the_player() -> None:
         assert isinstance(app.screen, PlayerScreen)
 
 
-async def test_help_on_home_lists_its_keys() -> None:
-    app = RegsimApp()
+async def test_help_on_home_lists_its_keys(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         shown = text(app.screen.query_one("#help-text", Static))
@@ -532,9 +526,9 @@ async def open_screen(pilot, where: str) -> None:  # type: ignore[no-untyped-def
     ],
 )
 async def test_at_80x24_the_footer_fits_and_shows_help_and_how_to_leave(
-    where: str, essential: list[str], tmp_path: Path
+    where: str, essential: list[str], tmp_path: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    app = make_app(progress_path=tmp_path / "progress.json")
     async with app.run_test(size=SMALL) as pilot:
         await open_screen(pilot, where)
         footer = app.screen.query_one(Footer)
@@ -544,8 +538,8 @@ async def test_at_80x24_the_footer_fits_and_shows_help_and_how_to_leave(
             assert key in shown, (key, shown)
 
 
-async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None:
-    app = RegsimApp("mirror-near-site")
+async def test_the_players_keys_left_out_of_the_footer_are_in_its_help(make_app: MakeApp) -> None:
+    app = make_app("mirror-near-site")
     async with app.run_test(size=SMALL) as pilot:
         shown = footer_keys(app)
         assert "g Start" not in shown and "G End" not in shown and "v View" not in shown
@@ -555,15 +549,15 @@ async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None
         assert all(word in help_text for word in ("Start", "End", "View"))
 
 
-async def test_q_quits_from_home() -> None:
-    app = RegsimApp()
+async def test_q_quits_from_home(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("q")
     assert not app.is_running
 
 
-async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path) -> None:
-    app = RegsimApp(progress_path=tmp_path / "progress.json")
+async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=tmp_path / "progress.json")
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter", "n")  # the player
@@ -588,16 +582,16 @@ async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path) -> Non
     assert not app.is_running
 
 
-async def test_ctrl_q_quits_from_any_screen() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_ctrl_q_quits_from_any_screen(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, PlayerScreen)
         await pilot.press("ctrl+q")
     assert not app.is_running
 
 
-async def test_the_help_of_the_player_says_q_goes_back_and_ctrl_q_quits() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_the_help_of_the_player_says_q_goes_back_and_ctrl_q_quits(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         shown = text(app.screen.query_one("#help-text", Static)).splitlines()
@@ -605,8 +599,8 @@ async def test_the_help_of_the_player_says_q_goes_back_and_ctrl_q_quits() -> Non
         assert any(line.startswith("ctrl+q") and "Quit" in line for line in shown), shown
 
 
-async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("n", "n", "n")
         screen = app.screen
@@ -625,8 +619,8 @@ async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:
         assert status(app).startswith("step 3 of")
 
 
-async def test_at_120x40_every_panel_shows_at_once() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_at_120x40_every_panel_shows_at_once(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n")
         screen = app.screen
@@ -637,8 +631,8 @@ async def test_at_120x40_every_panel_shows_at_once() -> None:
         assert screen.query_one("#requests-box").region.width == 120
 
 
-async def test_light_theme_redraws_the_request_log() -> None:
-    app = RegsimApp("private-pull")
+async def test_light_theme_redraws_the_request_log(make_app: MakeApp) -> None:
+    app = make_app("private-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
         table = app.screen.query_one(DataTable)
@@ -651,8 +645,8 @@ async def test_light_theme_redraws_the_request_log() -> None:
         assert app.theme == "textual-dark"
 
 
-async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> None:
-    app = RegsimApp(str(find_scenario("first-push-pull")))
+async def test_run_app_with_a_path_opens_the_player_with_home_underneath(make_app: MakeApp) -> None:
+    app = make_app(str(find_scenario("first-push-pull")))
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, PlayerScreen)
         await pilot.press("escape")
@@ -684,30 +678,41 @@ def test_output_tables_lose_their_padding_and_other_lines_stay() -> None:
     assert column_starts("Status: Downloaded newer image") is None
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "regsim.tui.views.requests",
-        "regsim.tui.views.ledger",
-        "regsim.tui.views.world",
-        "regsim.tui.views.catalog",
-        "regsim.tui.views.sandbox",
-        "regsim.tui.views.chart",
-        "regsim.tui.views.output",
-    ],
-)
-def test_view_models_do_not_load_textual(module: str) -> None:
-    code = f"import sys, {module}; print('textual' in sys.modules)"
+# The logic under the screens, which is tested without a terminal: none of it needs Textual.
+HEADLESS = [
+    "regsim.tui.views.requests",
+    "regsim.tui.views.ledger",
+    "regsim.tui.views.world",
+    "regsim.tui.views.catalog",
+    "regsim.tui.views.chart",
+    "regsim.tui.views.output",
+    "regsim.tui.views.lessons",
+    "regsim.tui.course",
+    "regsim.scenario.sandbox",
+    "regsim.lessons.tour",
+    "regsim.lessons.quiz_progress",
+    "regsim.lessons.question_book",
+    "regsim.lessons.verdicts",
+]
+
+
+def test_the_logic_under_the_screens_does_not_load_textual() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for module in {HEADLESS!r}:\n"
+        "    importlib.import_module(module)\n"
+        "    if 'textual' in sys.modules: print(module); break\n"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "", f"{result.stdout.strip()} loads textual"
 
 
-async def test_a_step_that_replicates_in_the_background_says_so_under_its_time() -> None:
+async def test_a_step_that_replicates_in_the_background_says_so_under_its_time(make_app: MakeApp) -> None:
     from regsim.tui.widgets.step_panels import DoneStep
 
-    app = RegsimApp(str(find_scenario("geo-replication")))
+    app = make_app(str(find_scenario("geo-replication")))
     async with app.run_test(size=WIDE) as pilot:
         for _ in range(5):   # step 5: the replica copies what alice pushed in step 3
             await pilot.press("right")
@@ -719,10 +724,10 @@ async def test_a_step_that_replicates_in_the_background_says_so_under_its_time()
         assert "background replication" in subtitle
 
 
-async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column() -> None:
+async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column(make_app: MakeApp) -> None:
     from regsim.tui.widgets.step_panels import DoneStep
 
-    app = RegsimApp(str(find_scenario("first-push-pull")))
+    app = make_app(str(find_scenario("first-push-pull")))
     async with app.run_test(size=WIDE) as pilot:
         for _ in range(6):   # step 6: bob's `docker images`
             await pilot.press("right")

@@ -127,7 +127,7 @@ async def test_a_port_in_use_ends_the_app_with_a_reason(tmp_path):
         async with app.run_test() as pilot:
             await pilot.pause()
             assert not isinstance(app.screen, LiveScreen)
-        assert "in use" in server.start_error.lower()
+        assert app.start_error is not None and "in use" in app.start_error.lower()
     finally:
         holder.close()
 
