@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
-from tui_fixtures import MakeApp
+from tui_fixtures import MakeApp, until
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.model.units import format_size
@@ -68,6 +68,17 @@ async def to_scenarios(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.app.lessons_shown.wait()
     await pilot.pause()
     await pilot.press("g")
+
+
+async def step_to(pilot, index: int) -> None:  # type: ignore[no-untyped-def]
+    """The player at step `index`: the steps before it taken at once, the last one with `n`
+    (walking with the keys is tested on its own)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PlayerScreen)
+    screen.player.seek(index - 1)
+    screen.show_position()
+    await pilot.press("n")
+    assert screen.player.position == index
 
 
 def first_step_with_requests(player: Player) -> int:
@@ -190,35 +201,29 @@ async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there(mak
         assert player.position == 0
 
 
-async def test_next_step_panel_shows_the_narration_and_command_before_it_runs(make_app: MakeApp) -> None:
+async def test_the_step_panels_tell_the_next_step_keep_a_predictions_narration_and_show_output(
+    make_app: MakeApp,
+) -> None:
+    """The narration says what happens ("every layer is uploaded"): shown early, it would answer
+    a step's predict question, so such a step's narration waits until it has run."""
     app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
         step = player_of(app).next_step
-        assert step.ask is None
+        assert step is not None and step.ask is None and step.say and step.command is not None
         shown = text(app.screen.query_one("#next", Static))
         assert " ".join(step.say.split())[:40] in " ".join(shown.split())
         assert step.command.text in shown
-
-
-async def test_a_step_that_asks_for_a_prediction_keeps_its_narration_until_it_runs(make_app: MakeApp) -> None:
-    """The narration says what happens ("every layer is uploaded"): shown early, it answers the question."""
-    app = make_app("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n")
+        await pilot.press("n")
         step = player_of(app).next_step
-        assert step.ask is not None
+        assert step is not None and step.ask is not None and step.say and step.command is not None
         shown = " ".join(text(app.screen.query_one("#next", Static)).split())
         assert " ".join(step.say.split())[:40] not in shown
         assert "Predict first" in shown
         assert step.command.text in shown and step.ask.question in shown
-
-
-async def test_done_step_panel_shows_the_docker_output(make_app: MakeApp) -> None:
-    app = make_app("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "n")
+        await pilot.press("n")
         record = player_of(app).current
+        assert record is not None and record.output
         shown = text(app.screen.query_one("#done", Static))
         for line in record.output:
             assert line in shown
@@ -254,8 +259,7 @@ async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved(make_app:
     push = next(r for r in player.run.records if r.verb == "push" and r.layers_skipped)
     app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(push.index):
-            await pilot.press("n")
+        await step_to(pilot, push.index)
         ledger = text(app.screen.query_one("#ledger", Static))
         assert f"actual {format_size(push.layer_bytes_up)}" in ledger
         assert f"naive {format_size(push.naive_layer_bytes_up)}" in ledger
@@ -269,8 +273,7 @@ async def test_a_failed_step_shows_the_word_error_and_its_code_in_red(make_app: 
     failed = next(r for r in player.run.records if not r.ok)
     app = make_app("private-pull")
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(failed.index):
-            await pilot.press("n")
+        await step_to(pilot, failed.index)
         done = app.screen.query_one("#done", Static)
         shown = text(done)
         assert f"error {failed.error}" in shown
@@ -371,23 +374,21 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end(make_app: MakeApp)
         screen = app.screen
         await pilot.press("minus")
         assert screen.auto_interval > 1.5
-        for _ in range(8):
-            await pilot.press("plus")
+        await pilot.press("plus", "plus", "plus", "plus", "plus")  # 2 → 0.5 s, then no faster
         assert screen.auto_interval == 0.5
         assert screen.check_action("faster", ()) is None
         await pilot.press("a")
         assert "auto" in status(app)
-        await pilot.pause(0.7)
-        assert player_of(app).position >= 1
+        await until(pilot, lambda: player_of(app).position >= 1)  # one step every 0.5 s
         await pilot.press("a")
         paused_at = player_of(app).position
-        await pilot.pause(0.7)
+        assert screen.auto_timer is None and "auto" not in status(app)
+        await pilot.pause()
         assert player_of(app).position == paused_at
-        for _ in range(player_of(app).total - 1 - paused_at):
-            await pilot.press("n")
+        player_of(app).seek(player_of(app).total - 1)
         await pilot.press("a")
-        await pilot.pause(0.8)
-        assert player_of(app).position == player_of(app).total
+        await until(pilot, lambda: player_of(app).position == player_of(app).total)
+        await pilot.pause()
         assert screen.auto_timer is None
         assert screen.check_action("auto", ()) is None
 
@@ -479,6 +480,9 @@ async def test_help_lists_every_key_of_the_player(make_app: MakeApp) -> None:
                 set(keys.split(", ")) <= set(line.split("  ")[0].split(", ")) and what in line
                 for line in shown.splitlines()
             ), (keys, what)
+        lines = shown.splitlines()  # q goes back one screen, ctrl+q quits: both are said
+        assert any(line.startswith("esc, q") and "Leave" in line for line in lines), lines
+        assert any(line.startswith("ctrl+q") and "Quit" in line for line in lines), lines
         await pilot.press("escape")
         assert isinstance(app.screen, PlayerScreen)
 
@@ -549,13 +553,6 @@ async def test_the_players_keys_left_out_of_the_footer_are_in_its_help(make_app:
         assert all(word in help_text for word in ("Start", "End", "View"))
 
 
-async def test_q_quits_from_home(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("q")
-    assert not app.is_running
-
-
 async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path, make_app: MakeApp) -> None:
     app = make_app(progress_path=tmp_path / "progress.json")
     async with app.run_test(size=WIDE) as pilot:
@@ -578,7 +575,7 @@ async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path, make_a
         await pilot.pause()
         await pilot.press("q")
         assert isinstance(app.screen, HomeScreen) and app.is_running
-        await pilot.press("q")
+        await pilot.press("q")  # home's q quits
     assert not app.is_running
 
 
@@ -588,15 +585,6 @@ async def test_ctrl_q_quits_from_any_screen(make_app: MakeApp) -> None:
         assert isinstance(app.screen, PlayerScreen)
         await pilot.press("ctrl+q")
     assert not app.is_running
-
-
-async def test_the_help_of_the_player_says_q_goes_back_and_ctrl_q_quits(make_app: MakeApp) -> None:
-    app = make_app("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("question_mark")
-        shown = text(app.screen.query_one("#help-text", Static)).splitlines()
-        assert any(line.startswith("esc, q") and "Leave" in line for line in shown), shown
-        assert any(line.startswith("ctrl+q") and "Quit" in line for line in shown), shown
 
 
 async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches(make_app: MakeApp) -> None:
@@ -714,8 +702,7 @@ async def test_a_step_that_replicates_in_the_background_says_so_under_its_time(m
 
     app = make_app(str(find_scenario("geo-replication")))
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(5):   # step 5: the replica copies what alice pushed in step 3
-            await pilot.press("right")
+        await step_to(pilot, 5)  # step 5: the replica copies what alice pushed in step 3
         await pilot.pause()
         record = player_of(app).current
         assert record is not None and record.index == 5
@@ -729,8 +716,7 @@ async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column
 
     app = make_app(str(find_scenario("first-push-pull")))
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(6):   # step 6: bob's `docker images`
-            await pilot.press("right")
+        await step_to(pilot, 6)  # step 6: bob's `docker images`
         await pilot.pause()
         record = player_of(app).current
         assert record is not None and record.command == "docker images"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import Footer, Input, ListView, Markdown, OptionList, Static
-from tui_fixtures import MakeApp
+from tui_fixtures import MakeApp, run_from_palette
 
 from regsim.bundled import content_dir, find_scenario
 from regsim.lessons.grading import correct_choice, expected_text
@@ -679,18 +679,13 @@ async def test_the_palette_opens_all_myths_and_any_lesson(
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"quiz: myth or fact")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "quiz: myth or fact", "Quiz: myth or fact")
         assert isinstance(app.screen, QuizScreen) and app.screen.heading == "Quiz: myth or fact"
         assert [card.item.question.id for card in cards(app)] == [q.id for q in myths]
-        await pilot.press("escape", "ctrl+p")
-        await pilot.press(*"lesson: tags")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("escape")
+        tags = lessons.get("tags-and-versions")
+        assert tags is not None
+        await run_from_palette(pilot, "lesson: tags", f"Lesson: {tags.title}")
         assert lesson_screen(app).tour.lesson.id == "tags-and-versions"
 
 

@@ -9,6 +9,7 @@ import os
 
 from live_helpers import OCI_MANIFEST, sha256
 from textual.widgets import Static
+from tui_fixtures import until
 
 from regsim.live.server import LiveServer
 from regsim.tui.live_app import LiveApp
@@ -62,10 +63,8 @@ def walk(node):
 
 
 async def settle(pilot, screen: LiveScreen, count: int) -> None:
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if len(screen.events) >= count and not screen._dirty:
-            return
+    """Until the screen has taken `count` requests and redrawn its panels."""
+    await until(pilot, lambda: len(screen.events) >= count and not screen._dirty)
 
 
 async def test_requests_appear_with_explanations_world_and_ledger(tmp_path):

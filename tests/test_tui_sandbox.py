@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, ListView, Static
-from tui_fixtures import MakeApp
+from tui_fixtures import MakeApp, run_from_palette
 
 from regsim.bundled import find_scenario
 from regsim.model.units import format_size
@@ -59,55 +59,7 @@ def tree_labels(tree: WorldTree) -> list[str]:
     return labels
 
 
-# ----- the session, without the app ---------------------------------------------------------------
-
-
-def test_a_typed_push_is_recorded_exactly_as_a_scenario_step_would_be() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    for line in ("docker build -t app:v1 .", f"docker tag app:v1 {APP}"):
-        assert session.enter(line).kind == "ran"
-    reply = session.enter(f"docker push {APP}")
-    record = reply.record
-    assert reply.kind == "ran" and record is not None and record.ok
-    assert record.index == 3 and record.actor == "alice" and record.verb == "push"
-    assert record.layers_pushed == 3 and record.layer_bytes_up == record.naive_layer_bytes_up
-    assert record.requests and record.requests[0].path == "/v2/"
-
-
-def test_undo_takes_back_the_world_and_the_record() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    session.enter("docker build -t app:v1 .")
-    before = session.world
-    session.enter(f"docker tag app:v1 {APP}")
-    assert session.world is not before
-    reply = session.undo()
-    assert reply.kind == "undo" and "docker tag" in reply.message
-    assert session.world is before and len(session.records) == 1
-    assert session.undo().kind == "undo"
-    assert session.undo().kind == "problem"
-
-
-def test_as_switches_the_acting_client_and_unknown_names_are_refused() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    assert session.actor == "alice"
-    assert session.enter("as bob").kind == "actor" and session.actor == "bob"
-    refused = session.enter("as bobby")
-    assert refused.kind == "problem" and "did you mean 'bob'" in refused.message
-    assert session.actor == "bob"
-
-
-@pytest.mark.parametrize("name", ["mirror-near-site", "first-push-pull", "cross-repo-mount"])
-def test_the_command_lines_hint_names_a_client_of_this_scenario(name: str) -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario(name)))
-    hint = session.hint()
-    others = [client for client in session.clients if client != session.actor]
-    if others:
-        assert f"as {others[0]}" in hint
-        assert session.enter(f"as {others[0]}").kind == "actor"  # what it suggests works
-        assert f"as {session.clients[0]}" in session.hint()  # and now: back to the first
-    else:
-        assert " as " not in f" {hint}"  # one client: nobody else to act as
-    assert "bob" not in hint or "bob" in session.clients
+# ----- the sandbox screen -------------------------------------------------------------------------
 
 
 async def test_the_sandbox_placeholder_suggests_a_client_that_is_there(make_app: MakeApp) -> None:
@@ -119,23 +71,6 @@ async def test_the_sandbox_placeholder_suggests_a_client_that_is_there(make_app:
         assert "as srv1" in command.placeholder and "bob" not in command.placeholder
         await type_command(pilot, "as srv2")
         assert "as ci" in command.placeholder
-
-
-def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    for line, words in (
-        ("docker pull elsewhere.example/app:v1", "not a registry here"),
-        ("registry gc elsewhere.example", "not a registry here"),
-        ("network down alice nowhere", "not a client or registry here"),
-        ("docker build -t nope:v9", "no image recipe named 'nope:v9'"),
-        ("docker push", "usage: docker push"),
-    ):
-        reply = session.enter(line)
-        assert reply.kind == "problem" and words in reply.message, line
-    assert session.records == []
-
-
-# ----- the sandbox screen -------------------------------------------------------------------------
 
 
 async def test_a_typed_pull_shows_its_requests_and_the_ledger_numbers_of_its_record(make_app: MakeApp) -> None:
@@ -332,11 +267,12 @@ async def test_an_export_that_cannot_be_written_says_why(
 def test_the_chart_screen_draws_without_loading_matplotlib() -> None:
     code = """
 import asyncio, sys
+from regsim.lessons.loader import LessonSet
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.chart import ChartScreen
 
 async def main():
-    app = RegsimApp("second-version")
+    app = RegsimApp("second-version", scenarios=[], lessons=LessonSet([], {}))  # no course to read
     async with app.run_test(size=(120, 34)) as pilot:
         await pilot.press("end", "c", "k", "k", "k")
         assert isinstance(app.screen, ChartScreen)
@@ -356,18 +292,15 @@ asyncio.run(main())
 async def test_the_palette_opens_any_scenario_and_charts_the_current_one(make_app: MakeApp) -> None:
     app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "ctrl+p")
-        await pilot.press(*"chart: storage")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("n", "n")
+        await run_from_palette(pilot, "chart: storage", "Chart: storage")
         assert isinstance(app.screen, ChartScreen) and app.screen.kind == "storage"
         assert app.screen.source.position == 2
-        await pilot.press("ctrl+p")
-        await pilot.press(*"open scenario: first push")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "chart: sharing", "Chart: sharing")  # on the chart itself
+        assert isinstance(app.screen, ChartScreen) and app.screen.kind == "sharing"
+        await pilot.press("q")
+        assert isinstance(app.screen, PlayerScreen)
+        await run_from_palette(pilot, "open scenario: first push", "Open scenario: First push, first pull")
         assert isinstance(app.screen, PlayerScreen)
         assert app.screen.player.scenario.id == "first-push-pull"
 
@@ -375,22 +308,17 @@ async def test_the_palette_opens_any_scenario_and_charts_the_current_one(make_ap
 async def test_the_palette_offers_a_sandbox_for_every_scenario(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.press(*"sandbox: garbage")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(
+            pilot, "sandbox: garbage", "Sandbox: Deleting tags, then collecting garbage"
+        )
         assert sandbox_of(app).session.scenario.id == "garbage-collection"
 
 
 async def test_export_chart_from_the_palette_writes_the_files(no_host_state: Path, make_app: MakeApp) -> None:
     app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "n", "ctrl+p")
-        await pilot.press(*"export chart")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("n", "n", "n")
+        await run_from_palette(pilot, "export chart", "Export chart")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ChartScreen)

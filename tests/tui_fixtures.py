@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -73,3 +74,36 @@ def make_app(bundled_course: Course, no_host_state: Path) -> MakeApp:
         return RegsimApp(scenario_path, **options)
 
     return make
+
+
+async def until(pilot: Any, condition: Callable[[], object], seconds: float = 10.0) -> None:
+    """Let the app run until `condition` holds (a timer fired, a worker finished, a search
+    answered): no fixed sleep, so a test waits as long as it must and no longer."""
+    deadline = monotonic() + seconds
+    while not condition():
+        if monotonic() > deadline:
+            raise AssertionError(f"still not true after {seconds} s: {condition}")
+        await pilot.pause()
+
+
+async def run_from_palette(pilot: Any, query: str, expect: str) -> None:
+    """Search the command palette (ctrl+p) for `query`, wait until the highlighted command is
+    `expect`, and run it with Enter."""
+    from textual.command import CommandList, CommandPalette
+    from textual.widgets import Input
+
+    await pilot.press("ctrl+p")
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    palette.query_one(Input).value = query
+    found = palette.query_one(CommandList)
+
+    def highlighted() -> str:
+        if found.highlighted is None:
+            return ""
+        prompt = found.get_option_at_index(found.highlighted).prompt
+        return str(getattr(prompt, "plain", prompt)).split("\n", 1)[0]  # the name, not its help
+
+    await until(pilot, lambda: highlighted().lower() == expect.lower())
+    await pilot.press("enter")
+    await pilot.pause()
