@@ -161,3 +161,12 @@ async def test_the_client_commands_are_whole_at_120x40(tmp_path):
         await pilot.press("escape")
         assert app.screen is screen
         await pilot.press("q")
+
+
+def test_the_live_layer_alone_sends_serve_tui_to_regsim_serve(tmp_path, capsys):
+    """`python -m regsim.live` cannot open the app (the live layer never imports it): it says
+    which command does, and exits 2."""
+    from regsim.live.cli import main
+
+    assert main(["--tui", "--port", "0", "--root", str(tmp_path / "root")]) == 2
+    assert "--tui needs the app: run `regsim serve --tui`" in capsys.readouterr().err

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
 from textual.screen import Screen
 
 from regsim.bundled import find_scenario, scenario_files
@@ -52,7 +51,7 @@ class RegsimApp(RegsimBaseApp):
     and the lessons in a worker once the home screen is drawn."""
 
     TITLE = "regsim"
-    COMMANDS = App.COMMANDS | {RegsimCommands}
+    COMMANDS = {RegsimCommands}  # regsim's commands, then Textual's (one provider: one order)
     # q goes back one screen (home's q quits); ctrl+q, Textual's own, quits from anywhere.
 
     def __init__(

@@ -1,7 +1,9 @@
 """The command palette (ctrl+p): open any lesson, quiz, scenario or sandbox; chart and export the run.
 
 Each command posts the same message a screen would (`LessonChosen`, `ChartRequested`…) to the
-screen the palette was opened over; the app (or the chart screen) answers it.
+screen the palette was opened over; the app (or the chart screen) answers it. Textual's own
+commands (keys, theme, quit…) come from here too, after regsim's: Textual keeps its providers in a
+set, so two providers would list their commands in an order that depends on memory addresses.
 """
 
 from __future__ import annotations
@@ -93,13 +95,22 @@ class RegsimCommands(Provider):
             )
         return found
 
+    def textual_commands(self, discovered_only: bool = False) -> list[PaletteCommand]:
+        """Textual's own commands, as its SystemCommandsProvider lists them."""
+        found = sorted(self.app.get_system_commands(self.screen), key=lambda command: command[0])
+        return [
+            (name, callback, help_text)
+            for name, help_text, callback, discover in found
+            if discover or not discovered_only
+        ]
+
     async def discover(self) -> Hits:
-        for name, run, help_text in self.commands():
+        for name, run, help_text in [*self.commands(), *self.textual_commands(True)]:
             yield DiscoveryHit(name, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, run, help_text in self.commands():
+        for name, run, help_text in [*self.commands(), *self.textual_commands()]:
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), run, help=help_text)
