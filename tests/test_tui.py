@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from regsim.model.units import format_size
 from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
+from regsim.tui.course import Course
 from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.help import HelpScreen
 from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
@@ -42,6 +44,13 @@ steps:
   - as: alice
     runn: docker images
 """
+
+
+@pytest.fixture
+def make_app(make_app: MakeApp, small_course: Course) -> MakeApp:
+    """Apps on the small course (two lessons, four scenarios) unless a test asks for another:
+    these tests need a scenario or two, not the whole curriculum on the home screen."""
+    return functools.partial(make_app, course=small_course)
 
 
 def text(widget: Static) -> str:
@@ -88,8 +97,10 @@ def first_step_with_requests(player: Player) -> int:
 # ----- home -------------------------------------------------------------------------------------
 
 
-async def test_home_lists_every_bundled_scenario_with_its_title_and_summary(make_app: MakeApp) -> None:
-    app = make_app()
+async def test_home_lists_every_bundled_scenario_with_its_title_and_summary(
+    make_app: MakeApp, bundled_course: Course
+) -> None:
+    app = make_app(course=bundled_course)
     async with app.run_test(size=WIDE):
         assert isinstance(app.screen, HomeScreen)
         items = list(app.screen.query(ScenarioItem))
@@ -105,7 +116,7 @@ async def test_enter_on_home_opens_the_first_scenario_at_step_zero(make_app: Mak
         await to_scenarios(pilot)
         await pilot.press("enter")
         player = player_of(app)
-        assert player.scenario.path == str(scenario_files()[0])
+        assert player.scenario.path == str(app.catalog()[0].path)
         assert status(app).startswith(f"step 0 of {player.total}")
         assert player.scenario.title in status(app)
 
@@ -115,7 +126,7 @@ async def test_arrow_keys_choose_which_scenario_enter_opens(make_app: MakeApp) -
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("down", "down", "enter")
-        assert player_of(app).scenario.path == str(scenario_files()[2])
+        assert player_of(app).scenario.path == str(app.catalog()[2].path)
 
 
 async def test_escape_in_the_player_goes_back_to_the_list(make_app: MakeApp) -> None:

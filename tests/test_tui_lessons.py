@@ -439,30 +439,24 @@ async def test_an_unreadable_answer_is_not_counted_as_a_try(
         assert screen.player.position == card.item.question.step - 1
 
 
-async def test_h_shows_the_hint_and_it_is_recorded(lessons: LessonSet, progress: Path, make_app: MakeApp) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        await open_lesson(pilot, "layers-travel-once", page=1)
-        card = cards(app)[0]
-        await pilot.press("h")  # the empty answer box passes h to the screen
-        assert card.item.question.hint in text(card.query_one(".question-hint", Static))
-        record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
-        assert record["hinted"] is True and record["attempts"] == 0
-
-
-async def test_r_reveals_the_answer_with_no_credit_and_runs_the_predicted_step(
+async def test_h_shows_the_hint_and_r_reveals_with_no_credit_each_recorded_and_the_step_runs(
     progress: Path, make_app: MakeApp
 ) -> None:
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "layers-travel-once", page=1)
         card = cards(app)[0]
+        await pilot.press("h")  # the empty answer box passes h to the screen
+        assert card.item.question.hint in text(card.query_one(".question-hint", Static))
+        record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
+        assert record["hinted"] is True and record["attempts"] == 0
+        assert screen.player.position == card.item.question.step - 1  # a hint runs nothing
         await pilot.press("r")
         assert card.locked and "no credit" in verdict_text(card)
         assert "The answer: 1 layer." in verdict_text(card)
         assert screen.player.position == card.item.question.step
         record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
-        assert record["revealed"] is True and record["credit"] == 0
+        assert record["revealed"] is True and record["credit"] == 0 and record["hinted"] is True
 
 
 async def test_arrow_keys_turn_pages_while_the_answer_box_is_empty(progress: Path, make_app: MakeApp) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +11,9 @@ import pytest
 from textual.widgets import Input, ListView, Static
 from tui_fixtures import MakeApp, run_from_palette
 
-from regsim.bundled import find_scenario
 from regsim.model.units import format_size
-from regsim.scenario.loader import load_scenario
-from regsim.scenario.sandbox import SandboxSession
 from regsim.tui.app import RegsimApp
+from regsim.tui.course import Course
 from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.home import HomeScreen, SandboxItem
 from regsim.tui.screens.player import PlayerScreen
@@ -28,6 +27,13 @@ WIDE = (120, 34)
 SMALL = (80, 24)
 REGISTRY = "registry.example"
 APP = f"{REGISTRY}/team/app:v1"
+
+
+@pytest.fixture
+def make_app(make_app: MakeApp, small_course: Course) -> MakeApp:
+    """Apps on the small course (two lessons, four scenarios) unless a test asks for another:
+    these tests need a scenario or two, not the whole curriculum on the home screen."""
+    return functools.partial(make_app, course=small_course)
 
 
 def text(widget: Static) -> str:
