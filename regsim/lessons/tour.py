@@ -188,8 +188,8 @@ class LessonTour:
             lines += ["| Question | Result | Points |", "|---|---|---|"]
             for question in self.lesson.questions:
                 state = self.quiz.state(question.id)
-                result = _result(question, state.correct, state.revealed, state.locked, state.attempts)
-                lines.append(f"| {_cell(question.text)} | {result} | {state.credit:g} |")
+                outcome = _result(question, state.correct, state.revealed, state.locked, state.attempts)
+                lines.append(f"| {_cell(question.text)} | {outcome} | {state.credit:g} |")
             lines.append("")
         if self.lesson.goals:
             lines += ["**You can now**", ""] + [f"- {goal}" for goal in self.lesson.goals]
