@@ -251,7 +251,7 @@ def _bench(args: argparse.Namespace) -> int:
 
         result = engine_timings()
     else:
-        from regsim.model.bench import run_bench
+        from regsim.model.sim.bench import run_bench
 
         if args.images < 1:
             raise UsageError("--images must be at least 1")

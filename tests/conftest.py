@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.storage import MemoryStorage
+from regsim.model.registry.store import RegistryStore
+from regsim.model.sim.world import World
 
 HOST = "registry.example"
 BASE = [("base1", 3_000_877), ("base2", 1_000_647)]
@@ -18,11 +20,30 @@ V2 = [*BASE, ("v2", 200_557)]
 
 
 @pytest.fixture
-def world() -> World:
-    """A world whose default registry is registry.example, with that registry in it."""
+def world(request: pytest.FixtureRequest) -> World:
+    """A world whose default registry is registry.example, with that registry in it.
+
+    Parametrized indirectly, the parameter names the repositories whose tags are immutable.
+    """
     w = World(HOST)
-    w.add_registry(Registry(HOST))
+    w.add_registry(Registry(HOST, immutable=getattr(request, "param", ())))
     return w
+
+
+class Restarted(MemoryStorage):
+    """Storage that starts with what another registry's store held: the same content served
+    by a registry restarted with a new configuration."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: RegistryStore) -> None:
+        self.source = source
+
+    def load(self, store: RegistryStore) -> None:
+        store.blobs.update(self.source.blobs)
+        store.repositories.update(self.source.repositories)
+        store.layer_digests.update(self.source.layer_digests)
+        store.stored_layer_bytes = self.source.stored_layer_bytes
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from typing import Any, Self
 import pytest
 
 from regsim.live.server import LiveServer
-from regsim.model.content import DOCKER_ACCEPT
+from regsim.model.oci.mediatype import DOCKER_ACCEPT
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"

@@ -12,12 +12,14 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import Restarted
 
-from regsim.model.access import RateLimit, RegistryAccess
-from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore, parse_challenge
-from regsim.model.errors import RegistryError
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.oci.errors import RegistryError
+from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.auth import parse_challenge
+from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 
 HOST = "reg.example"
 PASSWORDS = {
@@ -81,17 +83,21 @@ def basic(user: str) -> str:
     return base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
 
 
-def make_world(mode: str, seed: tuple[str, ...] = (), default: str = "docker.io") -> World:
+def make_world(
+    mode: str, seed: tuple[str, ...] = (), default: str = "docker.io", rate_limit: RateLimit | None = None
+) -> World:
     """A world with HOST guarded by `mode`; each repository in `seed` already holds NAME:v1."""
     world = World(default)
-    registry = world.add_registry(Registry(HOST))
+    seeded = world.add_registry(Registry(HOST))
     seeder = world.add_client("seeder")
     for i, repository in enumerate(seed):
         ref = f"{HOST}/{repository}:v1"
         assert seeder.build(ref, [(f"seed-{i}", 2_000 + i)]).ok
         assert seeder.push(ref).ok
-    if mode != "none":
-        registry.guard = RegistryAccess(HOST, AccessPolicy(mode, users(), LISTED), world.current_time)
+    guard = RegistryAccess(HOST, AccessPolicy(mode, users(), LISTED), world.current_time) if mode != "none" else None
+    # The seeded content, served from now on with auth (and the rate limit) on.
+    world.add_registry(Registry(HOST, guard=guard, rate_limit=rate_limit, clock=world.current_time,
+                                storage=Restarted(seeded.store)))
     return world
 
 
@@ -411,9 +417,7 @@ def test_a_password_never_appears_in_requests_output_or_reprs(mode):
 
 
 def limited_world(pulls: int = 2, per: float = 3600.0) -> World:
-    world = make_world("token", seed=("library/x",))
-    world.registries[HOST].rate_limit = RateLimit(pulls, per)
-    return world
+    return make_world("token", seed=("library/x",), rate_limit=RateLimit(pulls, per))
 
 
 def test_the_pull_after_the_limit_is_refused_with_429():

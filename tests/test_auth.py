@@ -13,15 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.model.auth import (
-    AccessEntry,
-    AccessPolicy,
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.registry.auth import (
     AuthInputError,
     Challenge,
-    RepositoryPolicy,
     Scope,
-    TokenIssuer,
-    UserStore,
     basic_credentials,
     bearer_challenge,
     format_challenge,
@@ -31,7 +27,8 @@ from regsim.model.auth import (
     parse_scopes,
     required_action,
 )
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.tokens import AccessEntry, TokenIssuer
 
 PASSWORDS = {
     "alice": "wonderland-7f3q",

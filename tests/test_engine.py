@@ -271,14 +271,14 @@ def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks() -> None:
 
 
 def test_a_pull_that_fails_part_way_saves_nothing_though_some_layers_were_local() -> None:
-    from regsim.model.events import LOCAL, PULLED, BlobRecord, Outcome
+    from regsim.model.sim.events import BlobRecord, How, Outcome
     from regsim.scenario.records import make_record
 
     run = replay(parse_scenario(TWO_VERSIONS))
     spec = run.scenario.steps[7]                         # bob pulls v2
     world = run.worlds[8]
-    blobs = [BlobRecord("sha256:" + "a" * 64, "layer", 10 * MB, LOCAL, "base"),
-             BlobRecord("sha256:" + "b" * 64, "layer", 2 * MB, PULLED, "v2")]
+    blobs = [BlobRecord("sha256:" + "a" * 64, "layer", 10 * MB, How.LOCAL, "base"),
+             BlobRecord("sha256:" + "b" * 64, "layer", 2 * MB, How.PULLED, "v2")]
     failed = Outcome(direction="down", blobs=list(blobs)).fail("BLOB_UNKNOWN", "the config blob is gone")
     record = make_record(run.scenario, spec, failed, [], 0.0, {}, world)
     assert record.layer_bytes_down == record.naive_layer_bytes_down == 2 * MB

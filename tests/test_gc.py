@@ -5,15 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import HOST
 
-from regsim.model.content import (
-    OCI_EMPTY,
-    OCI_MANIFEST,
-    Descriptor,
-    Manifest,
-    build_manifest,
-    sha256_digest,
-)
-from regsim.model.gc import collect_garbage
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.digest import sha256_digest
+from regsim.model.oci.manifest import Manifest, build_manifest
+from regsim.model.oci.mediatype import OCI_EMPTY, OCI_MANIFEST
+from regsim.model.registry.gc import collect_garbage
 
 TEAM_V1 = f"{HOST}/team/app:v1"
 TEAM_V2 = f"{HOST}/team/app:v2"
@@ -232,7 +228,6 @@ def test_referrers_go_with_their_subject_when_it_is_collected(registry, pushed):
 @pytest.fixture
 def refused_push(world, registry, alice):  # type: ignore[no-untyped-def]
     """team/app is immutable; v1 is pushed, then a push moving v1 onto the v2 image is DENIED."""
-    registry.immutable.add("team/app")
     alice.tag("app:v1", TEAM_V1)
     assert alice.push(TEAM_V1).ok
     alice.tag("app:v2", TEAM_V1)
@@ -241,6 +236,7 @@ def refused_push(world, registry, alice):  # type: ignore[no-untyped-def]
     return alice
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_blobs_uploaded_by_a_push_refused_at_the_manifest_stay_until_gc_frees_them(registry, refused_push):
     v2_layer = layer_digest(refused_push, "v2")
     v2_config = refused_push.image_for(refused_push.parse("app:v2")).top.config

@@ -43,8 +43,6 @@ KNOWN_UPWARD = {
     ("regsim.scenario.lint", "regsim.lessons.lint"),
 }
 KNOWN_CYCLES = {
-    frozenset({"regsim.model.client", "regsim.model.pull", "regsim.model.push", "regsim.model.session",
-               "regsim.model.world"}),
     frozenset({"regsim.charts.figures", "regsim.charts.graphs"}),
 }
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from live_helpers import ServerThread, basic
 
-from regsim.model.auth import parse_challenge
+from regsim.model.registry.auth import parse_challenge
 
 PASSWORD = "wonder-land-42"
 
@@ -152,7 +152,7 @@ def test_a_live_server_hashes_passwords_with_random_salts_and_many_rounds(monkey
     import hashlib
 
     from regsim.live.access import make_guard
-    from regsim.model.auth import STRONG_PBKDF2_ITERATIONS
+    from regsim.model.registry.policy import STRONG_PBKDF2_ITERATIONS
 
     rounds: list[int] = []
     real = hashlib.pbkdf2_hmac

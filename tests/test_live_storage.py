@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from live_helpers import ServerThread, sha256
 
-from regsim.live.storage import DiskRegistry
+from regsim.live.storage import disk_registry
 
 
 def test_a_blob_lands_in_its_content_addressed_place_and_is_not_held_in_memory(tmp_path):
@@ -102,7 +102,7 @@ def test_a_damaged_state_file_entry_is_not_served(tmp_path):
         digest, _ = live.push_image("team/app", "v1", [b"layer"])
     hexpart = digest[7:]
     (root / "blobs" / "sha256" / hexpart[:2] / hexpart).write_bytes(b'{"schemaVersion":2,"manifests":[]}')
-    registry = DiskRegistry("test", root)
+    registry = disk_registry("test", root)
     assert digest not in registry.repositories["team/app"].manifests
 
 

@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-from regsim.model.content import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import MIRROR_HIT, MIRROR_MISS, UPLOAD
-from regsim.model.network import NetworkError, link_usage, step_seconds
-from regsim.model.proxy import PullThroughCache
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.mediatype import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
+from regsim.model.registry.proxy import PullThroughCache
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import How, Lane
+from regsim.model.sim.network import NetworkError, link_usage, step_seconds
+from regsim.model.sim.world import World
 
 ORIGIN = "registry.example"
 MIRROR = "mirror.example"
@@ -26,8 +26,8 @@ FAST = 1e9 / 8        # bytes per second on a 1 Gbit/s link
 def mirror_world(ttl: float = 3600.0, layers=(("big", 100 * MB),)) -> World:  # type: ignore[no-untyped-def]
     """ORIGIN holds team/app:v1; MIRROR caches it; clients c1..c3 use the mirror, `direct` does not."""
     world = World(ORIGIN)
-    world.add_registry(Registry(ORIGIN))
-    world.add_registry(PullThroughCache(MIRROR, ORIGIN, ttl), "mirror")
+    world.add_registry(Registry(ORIGIN, clock=world.current_time))
+    world.add_registry(PullThroughCache(MIRROR, ORIGIN, ttl, world=world), "mirror")
     publisher = world.add_client("publisher")
     assert publisher.build(IMAGE, list(layers)).ok
     assert publisher.push(IMAGE).ok
@@ -54,7 +54,7 @@ def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_
     out = world.clients["c1"].pull(IMAGE)
     assert out.ok, out.output
     layer = next(b for b in out.blobs if b.kind == "layer")
-    assert layer.how == MIRROR_MISS and layer.source == MIRROR
+    assert layer.how == How.MIRROR_MISS and layer.source == MIRROR
     fetched = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
     assert fetched and all(e.upstream for e in fetched)
     assert len(upstream_blob_gets(events)) == 2          # the layer and the config
@@ -64,13 +64,26 @@ def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_
     assert events[first_blob + 1].src == MIRROR or events[first_blob + 1].dst == ORIGIN
 
 
+def test_a_mirrors_upstream_fetch_counts_in_the_lane_and_job_of_the_download_it_serves():
+    world = mirror_world()
+    events = world.capture()
+    assert world.clients["c1"].pull(IMAGE).ok
+    for i, event in enumerate(events):
+        if event.src == "c1" and event.method == "GET" and "/blobs/" in event.path:
+            assert event.lane == Lane.DOWNLOAD and event.job > 0
+            caused = events[i + 1]
+            assert (caused.src, caused.dst, caused.path) == (MIRROR, ORIGIN, event.path)
+            assert (caused.lane, caused.job) == (event.lane, event.job)
+    assert len({e.job for e in events if e.src == MIRROR and "/blobs/" in e.path}) == 2   # layer, config
+
+
 def test_a_second_client_hits_the_cache_and_the_origin_sends_no_blob():
     world = mirror_world()
     assert world.clients["c1"].pull(IMAGE).ok
     events = world.capture()
     out = world.clients["c2"].pull(IMAGE)
     assert out.ok, out.output
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [MIRROR_HIT]
+    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
     assert upstream_blob_gets(events) == []
     assert world.registries[MIRROR].stats.hits >= 2
 
@@ -99,7 +112,7 @@ def test_after_the_ttl_the_mirror_fetches_again():
     events = world.capture()
     out = world.clients["c3"].pull(IMAGE)
     assert out.ok
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [MIRROR_MISS]
+    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_MISS]
     assert len(upstream_blob_gets(events)) == 2
 
 
@@ -111,7 +124,7 @@ def test_with_the_upstream_down_the_cached_image_still_pulls():
     events = world.capture()
     out = world.clients["c2"].pull(IMAGE)
     assert out.ok, out.output
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [MIRROR_HIT]
+    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
     attempts = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
     assert attempts and all(e.status == 0 for e in attempts)    # it tried the origin, in vain
     assert all(e.status == 200 for e in events if e.src == "c2")
@@ -188,9 +201,9 @@ def test_a_client_falls_back_to_the_origin_when_the_mirror_lacks_the_image():
 
 def replicated_world(lag: int) -> World:
     world = World(ORIGIN)
-    origin = world.add_registry(Registry(ORIGIN))
-    world.add_registry(Registry(REPLICA), "replica")
-    world.replication.add(origin, REPLICA, lag)
+    world.add_registry(Registry(ORIGIN, on_manifest_stored=world.manifest_stored))
+    world.add_registry(Registry(REPLICA, on_manifest_stored=world.manifest_stored), "replica")
+    world.replication.add(ORIGIN, REPLICA, lag)
     world.add_client("publisher")
     world.add_client("reader")
     return world
@@ -439,7 +452,7 @@ def test_uploads_run_five_at_a_time():
     assert client.build(IMAGE, [(f"l{i}", 10 * MB) for i in range(6)]).ok
     events = world.capture()
     assert client.push(IMAGE).ok
-    uploads = [e for e in events if e.lane == UPLOAD]
+    uploads = [e for e in events if e.lane == Lane.UPLOAD]
     jobs: dict[int, list] = {}
     for e in uploads:
         jobs.setdefault(e.job, []).append(e)

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from regsim.model.content import Index, Manifest, layer_blob
-from regsim.model.errors import RegistryError
-from regsim.model.gc import collect_garbage
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.oci.descriptor import layer_blob
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import Index, Manifest
+from regsim.model.registry.gc import collect_garbage
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 
 HOST = "registry.example"
 POOL = [("os", 3_000), ("runtime", 2_000), ("libs", 1_500), ("app-a", 500), ("app-b", 300), ("cfg", 40)]

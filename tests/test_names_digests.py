@@ -12,21 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regsim.model.content import (
-    DOCKER_MANIFEST,
-    OCI_LAYER,
-    OCI_MANIFEST,
-    Descriptor,
-    Platform,
-    build_config,
-    build_manifest,
-    canonical_json,
-    diff_id,
-    layer_blob,
-)
-from regsim.model.digest import Digest, sized_digest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.names import check_name, check_tag, is_digest_reference
+from regsim.model.oci.descriptor import Descriptor, Platform, diff_id, layer_blob
+from regsim.model.oci.digest import Digest, sized_digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import build_config, build_manifest, canonical_json
+from regsim.model.oci.mediatype import DOCKER_MANIFEST, OCI_LAYER, OCI_MANIFEST
+from regsim.model.oci.reference import check_name, check_tag, is_digest_reference
 
 
 def code_of(call) -> ErrorCode | None:  # type: ignore[no-untyped-def]
@@ -201,7 +192,7 @@ def test_sized_digest_name_and_size_do_not_run_together():
 
 
 def test_sized_digest_is_stable_across_processes_and_hash_seeds():
-    code = "from regsim.model.digest import sized_digest; print(sized_digest('debian', 29000000))"
+    code = "from regsim.model.oci.digest import sized_digest; print(sized_digest('debian', 29000000))"
     outputs = set()
     for seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}

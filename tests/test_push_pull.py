@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import HOST, V1, V2
+from conftest import HOST, V1, V2, Restarted
 
-from regsim.model.content import Index, Manifest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import EXISTS, LOCAL, MOUNTED, PULLED, SENT
-from regsim.model.names import parse_reference
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import Index, Manifest
+from regsim.model.oci.reference import parse_reference
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import How
 
 TEAM_V1 = f"{HOST}/team/app:v1"
 TEAM_V2 = f"{HOST}/team/app:v2"
@@ -51,7 +52,7 @@ def test_first_push_sends_every_layer_and_the_config(world, alice):
     alice.tag("app:v1", TEAM_V1)
     outcome = alice.push(TEAM_V1)
     assert outcome.ok
-    assert layer_hows(outcome) == {"base1": SENT, "base2": SENT, "v1": SENT}
+    assert layer_hows(outcome) == {"base1": How.SENT, "base2": How.SENT, "v1": How.SENT}
     assert [b.kind for b in outcome.blobs] == ["layer", "layer", "layer", "config", "manifest"]
     assert layer_bytes(outcome) == 3_000_877 + 1_000_647 + 500_587
 
@@ -61,14 +62,14 @@ def test_second_push_sends_only_the_new_layer(world, alice):
     alice.tag("app:v2", TEAM_V2)
     alice.push(TEAM_V1)
     outcome = alice.push(TEAM_V2)
-    assert layer_hows(outcome) == {"base1": EXISTS, "base2": EXISTS, "v2": SENT}
+    assert layer_hows(outcome) == {"base1": How.EXISTS, "base2": How.EXISTS, "v2": How.SENT}
     assert layer_bytes(outcome) == 200_557
 
 
 def test_pushing_the_same_image_again_sends_no_blob(world, pushed):
     outcome = pushed.push(TEAM_V1)
     assert outcome.ok
-    assert {b.how for b in outcome.blobs if b.kind != "manifest"} == {EXISTS}
+    assert {b.how for b in outcome.blobs if b.kind != "manifest"} == {How.EXISTS}
     assert sum(b.moved for b in outcome.blobs if b.kind != "manifest") == 0
 
 
@@ -77,13 +78,13 @@ def test_cross_repository_push_mounts_layers_and_moves_no_layer_bytes(world, reg
     stored = registry.stored_bytes()
     events = world.capture()
     outcome = pushed.push(OTHER_V2)
-    assert layer_hows(outcome) == {"base1": MOUNTED, "base2": MOUNTED, "v2": MOUNTED}
-    assert {b.source for b in outcome.blobs if b.how == MOUNTED} == {"team/app"}
+    assert layer_hows(outcome) == {"base1": How.MOUNTED, "base2": How.MOUNTED, "v2": How.MOUNTED}
+    assert {b.source for b in outcome.blobs if b.how == How.MOUNTED} == {"team/app"}
     assert layer_bytes(outcome) == 0
     assert not any(e.method == "PATCH" and e.bytes in SIZES.values() for e in events)
     # the config is not mounted (the reference client uploads it again), yet the store keeps one copy
     config = next(b for b in outcome.blobs if b.kind == "config")
-    assert config.how == SENT
+    assert config.how == How.SENT
     assert registry.stored_bytes() == stored
     assert registry.stored_layer_bytes == sum(SIZES.values())
 
@@ -93,17 +94,17 @@ def test_client_that_never_saw_the_other_repository_uploads_instead_of_mounting(
     bob.build("app:v2", V2)
     bob.tag("app:v2", OTHER_V2)
     outcome = bob.push(OTHER_V2)
-    assert layer_hows(outcome) == {"base1": SENT, "base2": SENT, "v2": SENT}
+    assert layer_hows(outcome) == {"base1": How.SENT, "base2": How.SENT, "v2": How.SENT}
 
 
 def test_first_pull_downloads_everything_and_second_only_the_missing_layer(world, pushed, bob):
     first = bob.pull(TEAM_V1)
-    assert sorted(b.how for b in first.blobs if b.kind == "layer") == [PULLED] * 3
+    assert sorted(b.how for b in first.blobs if b.kind == "layer") == [How.PULLED] * 3
     assert layer_bytes(first) == 4_502_111
     second = bob.pull(TEAM_V2)
     hows = {b.digest: b.how for b in second.blobs if b.kind == "layer"}
-    assert hows == {digest_of(pushed, "base1"): LOCAL, digest_of(pushed, "base2"): LOCAL,
-                    digest_of(pushed, "v2"): PULLED}
+    assert hows == {digest_of(pushed, "base1"): How.LOCAL, digest_of(pushed, "base2"): How.LOCAL,
+                    digest_of(pushed, "v2"): How.PULLED}
     assert layer_bytes(second) == 200_557
 
 
@@ -360,8 +361,8 @@ def test_index_stored_bytes_count_every_platform_once(world, registry, multi):
 # ----- immutable tags --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_immutable_repository_refuses_to_move_a_tag(world, registry, alice):
-    registry.immutable.add("team/app")
     alice.tag("app:v1", TEAM_V1)
     assert alice.push(TEAM_V1).ok
     v1 = registry.resolve("team/app", "v1").digest
@@ -374,8 +375,8 @@ def test_immutable_repository_refuses_to_move_a_tag(world, registry, alice):
     assert registry.resolve("team/app", "v1").digest == v1
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_immutable_repository_accepts_the_same_manifest_again_and_new_tags(world, registry, alice):
-    registry.immutable.add("team/app")
     alice.tag("app:v1", TEAM_V1)
     alice.tag("app:v2", TEAM_V2)
     assert alice.push(TEAM_V1).ok
@@ -383,18 +384,18 @@ def test_immutable_repository_accepts_the_same_manifest_again_and_new_tags(world
     assert alice.push(TEAM_V2).ok
 
 
+@pytest.mark.parametrize("world", [("team/app",)], indirect=True)
 def test_tags_in_other_repositories_stay_movable(world, registry, alice):
-    registry.immutable.add("team/app")
     alice.tag("app:v1", OTHER_V2)
     alice.push(OTHER_V2)
     alice.tag("app:v2", OTHER_V2)
     assert alice.push(OTHER_V2).ok
 
 
-def test_making_an_existing_repository_immutable_protects_its_tags(world, registry, alice):
+def test_a_registry_restarted_with_immutable_tags_protects_the_tags_it_already_had(world, registry, alice):
     alice.tag("app:v1", TEAM_V1)
     alice.push(TEAM_V1)
-    registry.immutable.add("team/app")
+    registry = world.add_registry(Registry(HOST, immutable=("team/app",), storage=Restarted(registry.store)))
     alice.tag("app:v2", TEAM_V1)
     outcome = alice.push(TEAM_V1)
     assert outcome.error == "DENIED"

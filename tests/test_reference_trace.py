@@ -14,8 +14,9 @@ from urllib.parse import unquote
 
 from conftest import HOST
 
-from regsim.model.events import MOUNTED, SENT
-from regsim.model.world import World
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import How
+from regsim.model.sim.world import World
 
 # The reference's short digests, by the blob each stands for.
 REFERENCE_NAMES = {
@@ -168,14 +169,14 @@ def test_second_push_heads_each_base_layer_once_and_uploads_only_the_new_layer(w
     _, (events, outcome), _ = push_all_sections(world, alice)
     assert trace(events, reference_names(alice)) == lines(SECTION_2_PUSH_V2)
     by_name = {b.name: b.how for b in outcome.blobs if b.kind == "layer"}
-    assert by_name == {"base1": "exists", "base2": "exists", "v2": SENT}
+    assert by_name == {"base1": "exists", "base2": "exists", "v2": How.SENT}
     assert layer_bytes_up(outcome) == 200_557
 
 
 def test_push_to_another_repository_mounts_every_layer_and_sends_no_layer_bytes(world, alice):
     _, _, (events, outcome) = push_all_sections(world, alice)
     assert trace(events, reference_names(alice)) == lines(SECTION_3_PUSH_V2_TO_OTHER)
-    assert [b.how for b in outcome.blobs if b.kind == "layer"] == [MOUNTED] * 3
+    assert [b.how for b in outcome.blobs if b.kind == "layer"] == [How.MOUNTED] * 3
     assert layer_bytes_up(outcome) == 0
     assert sum(e.bytes for e in events if e.method == "PATCH") == sum(
         b.size for b in outcome.blobs if b.kind == "config"
@@ -238,7 +239,7 @@ def test_unknown_blob_answers_404_with_the_reference_json_body(world, registry, 
     push_all_sections(world, alice)
     zero = "sha256:" + "0" * 64
     response, event = world.send(
-        "alice", HOST, "GET", f"/v2/team/app/blobs/{zero}",
+        RequestContext("alice"), HOST, "GET", f"/v2/team/app/blobs/{zero}",
         lambda: registry.get_blob(None, "team/app", zero), "test",
     )
     assert response.status == 404
@@ -260,7 +261,7 @@ def test_every_404_on_a_missing_blob_during_push_is_157_bytes(world, alice):
 
 def test_tags_of_a_capitalised_repository_answer_404_name_unknown_as_the_reference_does(world, registry):
     response, _ = world.send(
-        "alice", HOST, "GET", "/v2/Team/app/tags/list",
+        RequestContext("alice"), HOST, "GET", "/v2/Team/app/tags/list",
         lambda: registry.list_tags(None, "Team/app"), "test",
     )
     assert response.status == 404
@@ -272,7 +273,7 @@ def test_tags_of_a_capitalised_repository_answer_404_name_unknown_as_the_referen
 
 def test_tags_of_an_unknown_repository_answer_404_name_unknown_with_the_name_as_detail(world, registry):
     response, _ = world.send(
-        "alice", HOST, "GET", "/v2/team/nothing/tags/list",
+        RequestContext("alice"), HOST, "GET", "/v2/team/nothing/tags/list",
         lambda: registry.list_tags(None, "team/nothing"), "test",
     )
     assert response.status == 404
@@ -294,7 +295,7 @@ def test_version_check_answers_200_with_the_distribution_api_version_header(regi
 def test_replaying_the_reference_scenario_twice_gives_identical_requests_and_state():
     from conftest import V1, V2
 
-    from regsim.model.registry import Registry
+    from regsim.model.registry.registry import Registry
 
     def run():  # type: ignore[no-untyped-def]
         w = World(HOST)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import pytest
+from conftest import Restarted
 
-from regsim.model.content import (
+from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.descriptor import Descriptor, Platform
+from regsim.model.oci.digest import sha256_digest
+from regsim.model.oci.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
+from regsim.model.oci.manifest import build_index, build_manifest, canonical_json
+from regsim.model.oci.mediatype import (
     DOCKER_ACCEPT,
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
@@ -16,19 +23,14 @@ from regsim.model.content import (
     OCI_INDEX,
     OCI_LAYER,
     OCI_MANIFEST,
-    Descriptor,
-    Platform,
-    SizedContent,
-    build_index,
-    build_manifest,
-    canonical_json,
-    sha256_digest,
 )
-from regsim.model.errors import SPEC_ERROR_CODES, ErrorCode, RegistryError
-from regsim.model.gc import collect_garbage
-from regsim.model.registry import Registry
-from regsim.model.response import Response
-from regsim.model.upload import UploadSession
+from regsim.model.oci.response import Response
+from regsim.model.registry.access import RateLimit
+from regsim.model.registry.gc import collect_garbage
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.storage import MemoryStorage
+from regsim.model.registry.store import RegistryStore
+from regsim.model.registry.upload import UploadSession
 
 HOST = "registry.example"
 NAME = "team/app"
@@ -393,38 +395,82 @@ class RecordingSession(UploadSession):
     """A session of its own kind, as a disk-backed one would be."""
 
 
-def recording_factory(opened: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    """An upload-session factory that notes each (uuid, repository) it is asked for."""
-    def make(uuid: str, repository: str) -> RecordingSession:
-        opened.append((uuid, repository))
-        return RecordingSession(uuid, repository)
+class RecordingStorage(MemoryStorage):
+    """A storage backend that notes each (uuid, repository) it opens an upload for."""
 
-    return make
+    __slots__ = ("opened",)
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[str | None, str]] = []
+
+    def new_upload(self, uuid: str | None, repository: str) -> UploadSession:
+        self.opened.append((uuid, repository))
+        return RecordingSession("monolithic" if uuid is None else uuid, repository)
 
 
-def test_new_upload_session_makes_the_session_behind_every_upload_a_client_opens(loaded):
+def test_the_storage_backend_makes_the_session_behind_every_upload_a_client_opens(loaded):
     _, v1, _ = loaded
-    opened: list[tuple[str, str]] = []
-    reg = Registry(HOST, new_upload_session=recording_factory(opened))
+    storage = RecordingStorage()
+    reg = Registry(HOST, storage=storage)
     posted = uuid_of(reg.start_upload(None, NAME))
     fallback = reg.start_upload(None, NAME, mount=v1.config.digest, from_repository="other/app")
     assert fallback.status == 202   # a mount that cannot happen opens an ordinary upload
-    assert opened == [(posted, NAME), (uuid_of(fallback), NAME)]
+    assert storage.opened == [(posted, NAME), (uuid_of(fallback), NAME)]
     assert all(isinstance(session, RecordingSession) for session in reg.uploads.values())
-    # the session the factory made is the one the upload uses, to the end
+    # the session the backend made is the one the upload uses, to the end
     data = data_of("factory", 1000)
     reg.patch_upload(None, NAME, posted, data)
     assert reg.put_upload(None, NAME, posted, sha256_digest(data)).status == 201
     assert reg.get_blob(None, NAME, sha256_digest(data)).body == data
+    # a whole blob in one POST gets a session from the backend too (one no client can address)
+    whole = data_of("whole", 300)
+    assert reg.start_upload(None, NAME, digest=sha256_digest(whole), body=whole).status == 201
+    assert storage.opened[-1] == (None, NAME)
 
 
-def test_new_upload_session_may_be_set_after_construction_and_defaults_to_in_memory(reg):
+def test_uploads_are_kept_in_memory_by_default(reg):
     assert type(reg.uploads.get(uuid_of(reg.start_upload(None, NAME)))) is UploadSession
-    opened: list[tuple[str, str]] = []
-    reg.new_upload_session = recording_factory(opened)
+    assert type(reg.storage) is MemoryStorage
+
+
+class JournalStorage(MemoryStorage):
+    """A persistent backend that writes down what the registry asks of it, in order."""
+
+    __slots__ = ("journal",)
+    persistent = True
+
+    def __init__(self) -> None:
+        self.journal: list[tuple[str, object]] = []
+
+    def upload_closed(self, session: UploadSession) -> None:
+        self.journal.append(("upload closed", session.uuid))
+
+    def manifest_stored(self, digest: str, raw: bytes) -> None:
+        self.journal.append(("manifest", digest))
+
+    def changed(self, store: RegistryStore) -> None:
+        self.journal.append(("changed", sorted(store.repositories)))
+
+    def blobs_freed(self, digests: Sequence[str]) -> None:
+        self.journal.append(("freed", list(digests)))
+
+
+def test_a_persistent_backend_is_told_of_every_change_and_of_what_gc_frees():
+    storage = JournalStorage()
+    reg = Registry(HOST, storage=storage)
     uuid = uuid_of(reg.start_upload(None, NAME))
-    assert isinstance(reg.uploads[uuid], RecordingSession)
-    assert opened == [(uuid, NAME)]
+    reg.patch_upload(None, NAME, uuid, b"layer")
+    reg.put_upload(None, NAME, uuid, sha256_digest(b"layer"))
+    assert storage.journal == [("upload closed", uuid), ("changed", [NAME])]
+    storage.journal.clear()
+    manifest = push_image(reg, NAME, "v1", [b"layer"])
+    assert ("manifest", manifest.digest) in storage.journal
+    assert storage.journal[-1] == ("changed", [NAME])
+    orphan = upload(reg, NAME, b"never named")
+    storage.journal.clear()
+    report = collect_garbage(reg)
+    assert report.freed == [orphan]
+    assert storage.journal == [("changed", [NAME]), ("freed", [orphan])]   # the state first, then the files
 
 
 def test_mount_with_a_malformed_digest_is_digest_invalid(reg):
@@ -875,21 +921,30 @@ def test_catalog_with_negative_n_is_400_pagination_number_invalid(reg):
     refused(reg, lambda: reg.catalog(n=-5), ErrorCode.PAGINATION_NUMBER_INVALID)
 
 
+@pytest.mark.parametrize("mode", ["basic", "token"])
+def test_the_catalog_of_a_registry_with_auth_needs_credentials_as_v2_does(mode):
+    plain = Registry(HOST)
+    upload(plain, NAME, b"private")
+    reg = Registry(HOST, guard=_guarded(mode).guard, storage=Restarted(plain.store))
+    refused(reg, lambda: reg.catalog(None), ErrorCode.UNAUTHORIZED)
+    refused(reg, lambda: reg.catalog(_basic("alice", "wrong")), ErrorCode.UNAUTHORIZED)
+    if mode == "basic":
+        assert json.loads(reg.catalog(_basic("alice", "alice-pw")).body) == {"repositories": [NAME]}
+
+
 # ----- every error code, with its status -----------------------------------------------------------------
 
 
 def _guarded(mode: str) -> Registry:
-    from regsim.model.access import RegistryAccess
-    from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore
+    from regsim.model.registry.access import RegistryAccess
+    from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 
-    reg = Registry(HOST)
     users = UserStore()
     users.add("alice", "alice-pw")
     users.add("bob", "bob-pw")
     policy = AccessPolicy(mode, users, {NAME: RepositoryPolicy(
         "private", {"alice": frozenset({"pull", "push"}), "bob": frozenset({"pull"})})})
-    reg.guard = RegistryAccess(HOST, policy, lambda: 0.0)
-    return reg
+    return Registry(HOST, guard=RegistryAccess(HOST, policy, lambda: 0.0))
 
 
 def _basic(user: str, password: str) -> str:
@@ -900,8 +955,11 @@ def _basic(user: str, password: str) -> str:
 
 def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
     """Reach `code` on a fresh registry the way a client could; returns the registry and the error."""
-    reg = Registry(HOST)
+    # With a limit of two pulls, the GET below and one more use it up: the call under test is refused.
+    limit = RateLimit(pulls=2, per=6 * 3600) if code is ErrorCode.TOOMANYREQUESTS else None
+    reg = Registry(HOST, rate_limit=limit)
     push_image(reg, NAME, "v1", [BASE1])
+
     def mixed_upload() -> None:
         uuid = uuid_of(reg.start_upload(None, NAME))
         reg.patch_upload(None, NAME, uuid, b"real")
@@ -935,9 +993,6 @@ def trigger(code: ErrorCode) -> tuple[Registry, RegistryError]:
         reg = _guarded("basic")
         calls[code] = lambda: reg.start_upload(_basic("bob", "bob-pw"), NAME)
     elif code is ErrorCode.TOOMANYREQUESTS:
-        from regsim.model.access import RateLimit
-
-        reg.rate_limit = RateLimit(pulls=1, per=6 * 3600)
         reg.get_manifest(None, NAME, "v1")
         calls[code] = lambda: reg.get_manifest(None, NAME, "v1")
     before = state(reg)

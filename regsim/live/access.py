@@ -13,15 +13,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from regsim.model.access import RegistryAccess
-from regsim.model.auth import (
-    ACTIONS,
-    STRONG_PBKDF2_ITERATIONS,
-    AccessPolicy,
-    AuthInputError,
-    UserStore,
-    repository_path,
-)
+from regsim.model.registry.access import RegistryAccess
+from regsim.model.registry.auth import ACTIONS, AuthInputError, repository_path
+from regsim.model.registry.policy import STRONG_PBKDF2_ITERATIONS, AccessPolicy, UserStore
 
 TOKEN_LIFETIME = 300.0
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from regsim.live.access import is_loopback, parse_user
-from regsim.model.auth import AUTH_MODES, AuthInputError
+from regsim.model.registry.auth import AuthInputError
+from regsim.model.registry.policy import AUTH_MODES
 
 if TYPE_CHECKING:   # aiohttp is imported only when the server really starts
     from regsim.live.server import LiveEntry, LiveServer
@@ -89,16 +90,17 @@ def gc_main(
     if serving is not None:
         print(f"regsim serve --gc: a server (pid {serving}) is using {root_path}: stop it first", file=err)
         return EXIT_USAGE
-    from regsim.live.storage import DiskRegistry
+    from regsim.live.storage import disk_registry
+    from regsim.model.registry.gc import collect_garbage
     from regsim.model.units import format_size
 
     try:
-        registry = DiskRegistry("gc", root_path)
+        registry = disk_registry("gc", root_path)
     except (OSError, ValueError) as error:
         print(f"regsim serve --gc: cannot read {root_path}: {error}", file=err)
         return EXIT_USAGE
     sizes = {digest: blob.size for digest, blob in registry.blobs.items()}
-    report = registry.collect_garbage(delete_untagged)
+    report = collect_garbage(registry, delete_untagged)
     print(f"regsim serve --gc: {root_path}: deleted {report.manifests_deleted} untagged manifests, "
           f"freed {report.blobs_freed} blobs ({format_size(report.bytes_freed)}, "
           f"{format_size(report.layer_bytes_freed)} of layers)", file=out)

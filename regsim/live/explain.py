@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from regsim.model.response import Response
+from regsim.model.oci.response import Response
 
 _SHORT = 19  # "sha256:" and 12 hex characters
 

@@ -30,13 +30,18 @@ from aiohttp import web
 
 from regsim.live.access import make_guard
 from regsim.live.explain import explain, outcome
-from regsim.live.storage import DiskRegistry, DiskUploadSession, Staged
-from regsim.model.content import MANIFEST_TYPES, MAX_MANIFEST_BYTES, Manifest, SizedContent
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.events import RequestEvent
-from regsim.model.registry import API_VERSION_HEADER
-from regsim.model.response import Response
-from regsim.model.world import World
+from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
+from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import Manifest
+from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
+from regsim.model.oci.response import Response
+from regsim.model.registry.handler import API_VERSION_HEADER
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.upload import StagedBytes
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import RequestEvent
+from regsim.model.sim.world import World
 
 RECORD_KIND = "regsim-live-record"
 RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
@@ -119,7 +124,8 @@ class LiveServer:
         self._clock0 = time.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
         self._runner: web.AppRunner | None = None
-        self.registry: DiskRegistry | None = None
+        self.registry: Registry | None = None
+        self.disk: DiskStorage | None = None
         self.world: World | None = None
         # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
         # named yet: when one does, the ledger says which of its blobs travelled.
@@ -146,16 +152,16 @@ class LiveServer:
             sock.close()
             raise
         self.port = sock.getsockname()[1]
-        self.registry = DiskRegistry(self.service, self.root)
-        self.world = World(self.service)
-        self.world.add_registry(self.registry, "live registry")
-        self.registry.clock = time.time
         realm_host = self.host if self.host not in ("0.0.0.0", "::") else socket.getfqdn()
         realm_host = f"[{realm_host}]" if ":" in realm_host else realm_host
-        self.registry.guard = make_guard(
+        guard = make_guard(
             self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
             public=self.public_repositories, lifetime=self.token_lifetime,
         )
+        self.registry = disk_registry(self.service, self.root, guard=guard, clock=time.time)
+        self.disk = disk_storage(self.registry)
+        self.world = World(self.service)
+        self.world.add_registry(self.registry, "live registry")
         self._write_pid()
         app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
@@ -240,7 +246,7 @@ class LiveServer:
         assert self.world is not None and self.registry is not None
         path = request.raw_path
         response, event = self.world.send(
-            str(request.remote), self.registry.host, request.method, path, call, "", sent=sent
+            RequestContext(str(request.remote)), self.registry.host, request.method, path, call, "", sent=sent
         )
         event.why = explain(route, request.method, response, **parts)
         event.outcome = outcome(route, request.method, response.status, **parts)
@@ -318,11 +324,11 @@ class LiveServer:
     async def _stream_file(
         self, request: web.Request, status: int, headers: dict[str, str], part: SizedContent, head: bool
     ) -> web.StreamResponse:
-        assert self.registry is not None
+        assert self.disk is not None
         headers.pop("Content-Length", None)
         out = web.StreamResponse(status=status, headers=headers)
         out.content_length = part.length
-        path = self.registry.store.path(part.digest)
+        path = self.disk.files.path(part.digest)
         handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - a local file, closed below
         try:
             await out.prepare(request)
@@ -397,12 +403,7 @@ class LiveServer:
         except RegistryError as error:
             return await self._answer(request, "catalog", _raise(error))
 
-        def call() -> Response:
-            if reg.guard is not None:   # the model's catalog has no auth: a private registry needs one
-                reg.guard.check_ping(auth)
-            return reg.catalog(auth, n, last)
-
-        return await self._answer(request, "catalog", call)
+        return await self._answer(request, "catalog", lambda: reg.catalog(auth, n, last))
 
     async def _tags(self, request: web.Request, name: str) -> web.StreamResponse:
         reg = self.registry
@@ -540,7 +541,7 @@ class LiveServer:
 
     # ----- streaming a request body into an upload ---------------------------------------------
 
-    async def _stage(self, request: web.Request, session: DiskUploadSession, *, sync: bool) -> Staged:
+    async def _stage(self, request: web.Request, session: DiskUploadSession, *, sync: bool) -> StagedBytes:
         """Write the body to the upload's file while hashing it; disk and hash run off the loop."""
         loop = asyncio.get_running_loop()
         session.busy = True
@@ -569,7 +570,7 @@ class LiveServer:
                 with contextlib.suppress(Exception):
                     await pending
             session.busy = False
-        return Staged(session.staged)
+        return StagedBytes(session.staged)
 
 
 # ----- request parts ---------------------------------------------------------------------------

@@ -30,26 +30,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from regsim.model.content import Blob
-from regsim.model.errors import RegistryError
-from regsim.model.events import (
-    EXISTS,
-    LOCAL,
-    MOUNTED,
-    PULLED,
-    SENT,
-    BlobRecord,
-    Outcome,
-    RequestEvent,
-)
-from regsim.model.registry import Registry
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.errors import RegistryError
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
+from regsim.model.sim.world import World
 from regsim.model.units import format_size
-from regsim.model.world import World
 from regsim.scenario.commands import Command
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord, make_record
 
-_HOWS = {"sent": SENT, "mounted": MOUNTED, "exists": EXISTS}
+_HOWS = {"sent": How.SENT, "mounted": How.MOUNTED, "exists": How.EXISTS}
 
 
 @dataclass
@@ -197,10 +188,10 @@ class SessionSteps:
         name = _repository(entry)
         if "blob" in ledger:
             self._blob(ledger["blob"], int(ledger["size"]))
-            self.registry._repo_or_create(name).layers.add(ledger["blob"])
+            self.registry.store.repository(name).layers.add(ledger["blob"])
         elif route == "manifest" and method == "PUT" and ("text" in ledger or "base64" in ledger):
             raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
-            repo = self.registry._repo_or_create(name)
+            repo = self.registry.store.repository(name)
             for blob in ledger.get("blobs", []):
                 self._blob(blob["digest"], int(blob["size"]))
                 repo.layers.add(blob["digest"])
@@ -317,16 +308,16 @@ class SessionSteps:
         return "request", " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
 
     def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
-        outcome.direction = "up"
+        outcome.direction = Direction.UP
         target = ""
         for entry in puts:
             ledger = entry.get("ledger") or {}
             name, reference = _repository(entry), _reference(entry)
-            outcome.blobs.append(BlobRecord(ledger.get("manifest", reference), "manifest",
-                                            int(ledger.get("size", entry.get("bytes", 0))), SENT))
-            counts = {SENT: 0, EXISTS: 0, MOUNTED: 0}
+            outcome.blobs.append(BlobRecord(ledger.get("manifest", reference), BlobKind.MANIFEST,
+                                            int(ledger.get("size", entry.get("bytes", 0))), How.SENT))
+            counts = {How.SENT: 0, How.EXISTS: 0, How.MOUNTED: 0}
             for blob in ledger.get("blobs", []):
-                how = _HOWS.get(blob.get("how", "exists"), EXISTS)
+                how = _HOWS.get(blob.get("how", "exists"), How.EXISTS)
                 outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how,
                                                 source=blob.get("source")))
                 if blob["kind"] == "layer":
@@ -335,9 +326,9 @@ class SessionSteps:
             if ":" not in reference or not target:
                 target = image
             if "blobs" in ledger:
-                parts = [f"{_count(counts[SENT], 'layer')} uploaded", f"{counts[EXISTS]} existed"]
-                if counts[MOUNTED]:
-                    parts.append(f"{counts[MOUNTED]} mounted")
+                parts = [f"{_count(counts[How.SENT], 'layer')} uploaded", f"{counts[How.EXISTS]} existed"]
+                if counts[How.MOUNTED]:
+                    parts.append(f"{counts[How.MOUNTED]} mounted")
                 outcome.output.append(f"pushed {image}: " + ", ".join(parts))
             elif ledger.get("children"):
                 outcome.output.append(f"pushed {image}: an index of {_count(len(ledger['children']), 'manifest')}")
@@ -346,7 +337,7 @@ class SessionSteps:
         return "push", f"push {target}"
 
     def _pull(self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
-        outcome.direction = "down"
+        outcome.direction = Direction.DOWN
         fetched = {_path(e).rsplit("/", 1)[-1]: int(e.get("bytes", 0)) for e in entries
                    if _route(e) == "blob" and e["method"] == "GET" and e["status"] in (200, 206)}
         seen_manifests: set[str] = set()
@@ -360,8 +351,8 @@ class SessionSteps:
                 continue
             seen_manifests.add(digest)
             name, reference = _repository(entry), _reference(entry)
-            outcome.blobs.append(BlobRecord(digest or reference, "manifest",
-                                            int(ledger.get("size", entry.get("bytes", 0))), PULLED))
+            outcome.blobs.append(BlobRecord(digest or reference, BlobKind.MANIFEST,
+                                            int(ledger.get("size", entry.get("bytes", 0))), How.PULLED))
             if "blobs" not in ledger:
                 if not target:
                     target = _image(name, reference)
@@ -376,7 +367,7 @@ class SessionSteps:
                 for blob in ledger["blobs"]:
                     seen_blobs.add(blob["digest"])
                     if blob["kind"] != "layer" and blob["digest"] in fetched:
-                        outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), PULLED))
+                        outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), How.PULLED))
                 outcome.output.append(f"inspected {image}: its manifest"
                                       + (" and config" if any(b["kind"] == "config" and b["digest"] in fetched
                                                               for b in ledger["blobs"]) else "")
@@ -386,15 +377,15 @@ class SessionSteps:
             pulled = held = 0
             for blob in ledger["blobs"]:
                 seen_blobs.add(blob["digest"])
-                how = PULLED if blob["digest"] in fetched else LOCAL
+                how = How.PULLED if blob["digest"] in fetched else How.LOCAL
                 outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how))
                 if blob["kind"] == "layer":
-                    pulled += how == PULLED
-                    held += how == LOCAL
+                    pulled += how == How.PULLED
+                    held += how == How.LOCAL
             outcome.output.append(f"pulled {image}: {_count(pulled, 'layer')} downloaded, {held} already held")
         for digest, size in fetched.items():   # blobs no fetched manifest named (a bare blob GET)
             if digest not in seen_blobs:
-                outcome.blobs.append(BlobRecord(digest, "layer", self._sizes.get(digest, size), PULLED))
+                outcome.blobs.append(BlobRecord(digest, BlobKind.LAYER, self._sizes.get(digest, size), How.PULLED))
         if not gets:
             outcome.output.append(f"downloaded {_count(len(fetched), 'blob')} ({format_size(sum(fetched.values()))})")
             target = next((_repository(e) for e in entries if _route(e) == "blob"), "")

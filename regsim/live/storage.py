@@ -22,23 +22,25 @@ import json
 import os
 import secrets
 import shutil
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from regsim.model.content import Blob, Body, Manifest, parse_manifest
-from regsim.model.digest import Digest
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.gc import collect_garbage
-from regsim.model.names import check_name
-from regsim.model.registry import GCReport, Registry
-from regsim.model.response import Response
-from regsim.model.upload import UploadSession
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.digest import Digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import Manifest, parse_manifest
+from regsim.model.oci.reference import check_name
+from regsim.model.registry.registry import Guard, Registry
+from regsim.model.registry.store import RegistryStore
+from regsim.model.registry.upload import Chunk, StagedBytes, UploadSession
 
 STATE_VERSION = 1
 _HEX = frozenset("0123456789abcdef")
 
 
-class BlobStore:
+class BlobFiles:
     """Content-addressed files under `root/blobs`, and the upload area beside them."""
 
     def __init__(self, root: Path) -> None:
@@ -114,34 +116,15 @@ def _sync_dir(path: Path) -> None:
             os.close(fd)
 
 
-class Staged:
-    """Bytes of a request body already written to an upload's file, not yet part of the upload.
-
-    The model's `patch_upload` and `put_upload` receive this in place of the bytes: it has
-    the body's length, which is all they check, and the session knows where the bytes are.
-    """
-
-    __slots__ = ("length",)
-
-    def __init__(self, length: int) -> None:
-        self.length = length
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __repr__(self) -> str:
-        return f"Staged({self.length} bytes)"
-
-
 class DiskUploadSession(UploadSession):
     """An upload whose bytes go to a file while sha256 is computed as they arrive.
 
     The live server *stages* a request body (`stage_write`), then calls the model, which
-    calls `append(Staged(n), start)`: the model's own checks (chunks in order, Content-Range
+    calls `append(StagedBytes(n), start)`: the model's own checks (chunks in order, Content-Range
     matching the body) decide whether the staged bytes join the upload or are rolled back.
     """
 
-    def __init__(self, uuid: str, repository: str, store: BlobStore) -> None:
+    def __init__(self, uuid: str, repository: str, store: BlobFiles) -> None:
         super().__init__(uuid, repository)
         self.store = store
         self.path = store.upload_path(uuid)
@@ -184,7 +167,7 @@ class DiskUploadSession(UploadSession):
 
     # ----- the UploadSession interface the model calls -------------------------------------
 
-    def append(self, body: Body, start: int | None = None) -> None:  # type: ignore[override]
+    def append(self, body: Chunk, start: int | None = None) -> None:
         if start is not None and start != self.received:
             raise RegistryError(
                 ErrorCode.RANGE_INVALID,
@@ -192,7 +175,7 @@ class DiskUploadSession(UploadSession):
                 "chunks must arrive in order",
                 {"range": self.range_header},
             )
-        if isinstance(body, Staged):
+        if isinstance(body, StagedBytes):
             if body.length != self.staged:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "the staged bytes are not this chunk")
             self.received += self.staged
@@ -211,10 +194,8 @@ class DiskUploadSession(UploadSession):
     def finish(self, digest_text: str) -> Blob:
         """Verify the whole upload against the digest; move it into the blob store; no bytes kept."""
         digest = Digest.parse(digest_text)
-        if digest.algorithm == "sha256":
-            actual = self.hasher.hexdigest()
-        else:
-            actual = _hash_file(self.path, digest.algorithm)
+        # sha256 was computed as the bytes arrived; another algorithm reads the file once more.
+        actual = self.hasher.hexdigest() if digest.algorithm == "sha256" else _hash_file(self.path, digest.algorithm)
         if actual != digest.hex:
             raise RegistryError(
                 ErrorCode.DIGEST_INVALID,
@@ -242,136 +223,61 @@ def _hash_file(path: Path, algorithm: str) -> str:
     return hasher.hexdigest()
 
 
-class DiskRegistry(Registry):
-    """The model's `Registry`, with blob bytes in files and its state persisted under `root`.
+class DiskStorage:
+    """The model's `Storage` backend for live mode: blob files, upload files and state.json under `root`.
 
-    Every endpoint is the model's own method; this class only (a) opens disk-backed upload
-    sessions (through the model's `new_upload_session` factory), (b) removes an upload's file
-    when the model closes the session, and (c) saves the repositories after each change.
+    The registry's stores and handler are the model's own; this backend (a) opens disk-backed
+    upload sessions, (b) removes an upload's file once the handler closes the session, (c) writes
+    each manifest's bytes, (d) saves the repositories after each change a client made, and
+    (e) deletes the files of blobs garbage collection freed.
     """
 
-    def __init__(self, host: str, root: Path) -> None:
-        super().__init__(host, new_upload_session=self._disk_upload_session)
+    persistent = True
+
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.store = BlobStore(self.root)
+        self.files = BlobFiles(self.root)
         self.state_path = self.root / "state.json"
+
+    def first_upload_number(self) -> int:
         # Upload ids must not repeat across restarts: a client may still hold an old one.
-        self._upload_counter = secrets.randbelow(1 << 30)
-        self.load()
+        return secrets.randbelow(1 << 30)
 
     # ----- uploads ---------------------------------------------------------------------------
 
-    def _disk_upload_session(self, uuid: str, repository: str) -> DiskUploadSession:
-        """The model's upload-session factory here: the upload's bytes go to `uploads/<uuid>`."""
-        return DiskUploadSession(uuid, repository, self.store)
+    def new_upload(self, uuid: str | None, repository: str) -> DiskUploadSession:
+        """The upload's bytes go to `uploads/<uuid>` (a single-request upload gets a private name)."""
+        return DiskUploadSession(uuid or secrets.token_hex(16), repository, self.files)
 
-    def _closing(self, uuid: str) -> DiskUploadSession | None:
-        session = self.uploads.get(uuid)
-        return session if isinstance(session, DiskUploadSession) else None
-
-    def _closed(self, uuid: str, session: DiskUploadSession | None) -> None:
-        if session is not None and self.uploads.get(uuid) is not session:
-            session.discard()
-
-    def start_upload(
-        self,
-        auth: str | None,
-        name: str,
-        *,
-        digest: str | None = None,
-        body: Body | None = None,
-        mount: str | None = None,
-        from_repository: str | None = None,
-    ) -> Response:
-        if digest is not None and mount is None:
-            # A single-POST upload: the same session and digest check as any other upload.
-            opened = super().start_upload(auth, name)
-            uuid = opened.headers["Docker-Upload-UUID"]
-            return self.put_upload(auth, name, uuid, digest, body if body is not None else b"")
-        response = super().start_upload(auth, name, mount=mount, from_repository=from_repository)
-        if response.status == 201:
-            self.save()
-        return response
-
-    def patch_upload(
-        self, auth: str | None, name: str, uuid: str, body: Body, content_range: tuple[int, int] | None = None
-    ) -> Response:
-        return super().patch_upload(auth, name, uuid, body, content_range)
-
-    def put_upload(
-        self, auth: str | None, name: str, uuid: str, digest: str | None, body: Body | None = None
-    ) -> Response:
-        session = self._closing(uuid)
-        try:
-            response = super().put_upload(auth, name, uuid, digest, body)
-        finally:
-            self._closed(uuid, session)
-        self.save()
-        return response
-
-    def cancel_upload(self, auth: str | None, name: str, uuid: str) -> Response:
-        session = self._closing(uuid)
-        try:
-            return super().cancel_upload(auth, name, uuid)
-        finally:
-            self._closed(uuid, session)
-
-    def abandon_uploads(self) -> None:
-        """Forget every open upload and its file (on shutdown)."""
-        for uuid in list(self.uploads):
-            session = self.uploads.pop(uuid)
-            if isinstance(session, DiskUploadSession):
-                session.discard()
+    def upload_closed(self, session: UploadSession) -> None:
+        if isinstance(session, DiskUploadSession):
+            session.discard()   # a committed upload's file has moved into blobs/ already
 
     # ----- changes that are saved ------------------------------------------------------------
 
-    def delete_blob(self, auth: str | None, name: str, digest: str) -> Response:
-        response = super().delete_blob(auth, name, digest)
-        self.save()
-        return response
+    def manifest_stored(self, digest: str, raw: bytes) -> None:
+        self.files.write(digest, raw)
 
-    def put_manifest(
-        self,
-        auth: str | None,
-        name: str,
-        reference: str,
-        raw: bytes,
-        content_type: str | None = None,
-        parsed: Any = None,
-    ) -> Response:
-        response = super().put_manifest(auth, name, reference, raw, content_type, parsed)
-        digest = response.headers["Docker-Content-Digest"]
-        self.store.write(digest, raw)
-        self.save()
-        return response
+    def changed(self, store: RegistryStore) -> None:
+        self.save(store)
 
-    def delete_manifest(self, auth: str | None, name: str, reference: str) -> Response:
-        response = super().delete_manifest(auth, name, reference)
-        self.save()
-        return response
+    def blobs_freed(self, digests: Sequence[str]) -> None:
+        """Delete the files of the blobs a collection freed (called once the state is saved).
 
-    # ----- garbage collection ----------------------------------------------------------------
-
-    def collect_garbage(self, delete_untagged: bool = False) -> GCReport:
-        """The model's mark and sweep; then the files of the blobs it freed are deleted.
-
-        The state is saved first (so a crash between the two leaves files nobody names, which
-        the next collection frees, never a name without its file). Run it while no server
-        uses the root: an upload finishing meanwhile could be swept before its manifest comes.
+        Run a collection while no server uses the root: an upload finishing meanwhile could be
+        swept before its manifest comes.
         """
-        report = collect_garbage(self, delete_untagged)
-        self.save()
-        for digest in report.freed:
-            path = self.store.path(digest)
+        for digest in digests:
+            path = self.files.path(digest)
             path.unlink(missing_ok=True)
             with contextlib.suppress(OSError):   # the two-character directory, once empty
                 path.parent.rmdir()
-        return report
 
     # ----- persistence -----------------------------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
+    @staticmethod
+    def state(store: RegistryStore) -> dict[str, Any]:
         return {
             "version": STATE_VERSION,
             "repositories": {
@@ -380,13 +286,13 @@ class DiskRegistry(Registry):
                     "manifests": {d: m.media_type for d, m in sorted(repo.manifests.items())},
                     "tags": dict(sorted(repo.tags.items())),
                 }
-                for name, repo in sorted(self.repositories.items())
+                for name, repo in sorted(store.repositories.items())
             },
         }
 
-    def save(self) -> None:
+    def save(self, store: RegistryStore) -> None:
         """Replace state.json atomically (write, flush, rename): a crash leaves the old or the new."""
-        data = json.dumps(self.state(), indent=1, sort_keys=True).encode()
+        data = json.dumps(self.state(store), indent=1, sort_keys=True).encode()
         temp = self.root / f".state-{secrets.token_hex(6)}.tmp"
         with open(temp, "wb") as handle:
             handle.write(data)
@@ -395,12 +301,12 @@ class DiskRegistry(Registry):
         os.replace(temp, self.state_path)
         _sync_dir(self.root)
 
-    def load(self) -> None:
+    def load(self, store: RegistryStore) -> None:
         """Serve again what was committed before: blobs on disk, repositories from state.json."""
         for stale in self.root.glob(".state-*.tmp"):
             stale.unlink(missing_ok=True)
-        for digest, size in self.store.scan().items():
-            self.blobs[digest] = Blob(digest, size)
+        for digest, size in self.files.scan().items():
+            store.blobs[digest] = Blob(digest, size)
         if not self.state_path.exists():
             return
         state = json.loads(self.state_path.read_text())
@@ -408,12 +314,12 @@ class DiskRegistry(Registry):
             raise ValueError(f"{self.state_path} has version {state.get('version')!r}; expected {STATE_VERSION}")
         for name, saved in state.get("repositories", {}).items():
             check_name(name)
-            repo = self._repo_or_create(name)
-            repo.layers = {d for d in saved.get("layers", []) if d in self.blobs}
+            repo = store.repository(name)
+            repo.layers = {d for d in saved.get("layers", []) if d in store.blobs}
             for digest, media_type in saved.get("manifests", {}).items():
-                if digest not in self.blobs:
+                if digest not in store.blobs:
                     continue
-                raw = self.store.read(digest)
+                raw = self.files.read(digest)
                 if not Digest.parse(digest).verify(raw):
                     continue   # a damaged file is not served under a digest it does not have
                 try:
@@ -421,12 +327,30 @@ class DiskRegistry(Registry):
                 except RegistryError:
                     continue
                 repo.manifests[digest] = manifest
-                self.blobs[digest] = Blob(digest, len(raw), raw)
+                store.blobs[digest] = Blob(digest, len(raw), raw)
             repo.tags = {t: d for t, d in saved.get("tags", {}).items() if d in repo.manifests}
-        for repo in self.repositories.values():
+        for repo in store.repositories.values():
             for manifest in repo.manifests.values():
                 if isinstance(manifest, Manifest):
                     for layer in manifest.layers:
-                        if layer.digest in self.blobs and layer.digest not in self.layer_digests:
-                            self.layer_digests.add(layer.digest)
-                            self.stored_layer_bytes += self.blobs[layer.digest].size
+                        if layer.digest in store.blobs and layer.digest not in store.layer_digests:
+                            store.layer_digests.add(layer.digest)
+                            store.stored_layer_bytes += store.blobs[layer.digest].size
+
+
+def disk_registry(
+    host: str,
+    root: Path,
+    *,
+    guard: Guard | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Registry:
+    """A registry whose content lives under `root` (and survives a restart)."""
+    return Registry(host, guard=guard, clock=clock, storage=DiskStorage(root))
+
+
+def disk_storage(registry: Registry) -> DiskStorage:
+    """The disk backend of a registry `disk_registry` made."""
+    storage = registry.storage
+    assert isinstance(storage, DiskStorage), "not a disk-backed registry"
+    return storage

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from regsim.model.errors import RegistryError
-from regsim.model.names import parse_reference
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.reference import parse_reference
 from regsim.model.units import UnitError, parse_duration
 
 USAGE = {

@@ -10,14 +10,14 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-import regsim.model.pull
-import regsim.model.push  # noqa: F401
-from regsim.model.events import Outcome, RequestEvent
-from regsim.model.gc import collect_garbage
-from regsim.model.names import parse_reference
-from regsim.model.network import NetworkError, step_timing
+import regsim.model.client.pull
+import regsim.model.client.push  # noqa: F401
+from regsim.model.oci.reference import parse_reference
+from regsim.model.registry.gc import collect_garbage
+from regsim.model.sim.events import Outcome, RequestEvent
+from regsim.model.sim.network import NetworkError, step_timing
+from regsim.model.sim.world import World
 from regsim.model.units import format_seconds, format_size, parse_duration
-from regsim.model.world import World
 from regsim.scenario.commands import Command
 from regsim.scenario.loader import Scenario, StepSpec, find_recipe
 from regsim.scenario.records import StepRecord, make_record
@@ -88,7 +88,7 @@ def execute(world: World, scenario: Scenario | None, actor: str | None, command:
 
 
 def _registry_command(world: World, command: Command) -> Outcome:
-    from regsim.model.errors import RegistryError
+    from regsim.model.oci.errors import RegistryError
 
     out = Outcome()
     verb, args = command.verb, command.args

@@ -7,9 +7,9 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from regsim.choice_order import in_presentation_order
-from regsim.model.content import Platform
-from regsim.model.errors import RegistryError
-from regsim.model.names import check_name
+from regsim.model.oci.descriptor import Platform
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.reference import check_name
 from regsim.model.units import UnitError, parse_bandwidth, parse_duration, parse_size
 from regsim.scenario.commands import (
     Command,

@@ -12,19 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from regsim.model.events import (
-    EXISTS,
-    LOCAL,
-    MIRROR_HIT,
-    MIRROR_MISS,
-    MOUNTED,
-    PULLED,
-    SENT,
-    BlobRecord,
-    Outcome,
-    RequestEvent,
-)
-from regsim.model.world import World
+from regsim.model.sim.events import BlobRecord, How, Outcome, RequestEvent
+from regsim.model.sim.world import World
 
 if TYPE_CHECKING:
     from regsim.scenario.engine import Run
@@ -150,15 +139,15 @@ def make_record(
         else:
             record.naive_layer_bytes_down += blob.size
             record.layer_bytes_down += blob.moved
-        if blob.how == SENT:
+        if blob.how == How.SENT:
             record.layers_pushed += 1
-        elif blob.how == MOUNTED:
+        elif blob.how == How.MOUNTED:
             record.layers_mounted += 1
-        elif blob.how in (EXISTS, LOCAL):
+        elif blob.how in (How.EXISTS, How.LOCAL):
             record.layers_skipped += 1
-        elif blob.how in (PULLED, MIRROR_HIT, MIRROR_MISS):
+        elif blob.how in (How.PULLED, How.MIRROR_HIT, How.MIRROR_MISS):
             record.layers_pulled += 1
-            if blob.how == MIRROR_HIT:
+            if blob.how == How.MIRROR_HIT:
                 record.cache_hits += 1
     if not outcome.ok:
         # A failed command delivered no image, whole or not: it moved what it moved and saved nothing.

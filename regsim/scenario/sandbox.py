@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from regsim.model.world import World
+from regsim.model.sim.world import World
 from regsim.scenario.commands import (
     USAGE,
     Command,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from regsim.model.access import RateLimit, RegistryAccess
-from regsim.model.auth import AccessPolicy, RepositoryPolicy, UserStore
-from regsim.model.proxy import PullThroughCache
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.proxy import PullThroughCache
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 from regsim.scenario.loader import Scenario
 
 
@@ -21,25 +21,25 @@ def build_world(scenario: Scenario) -> World:
             for repo in scenario.repositories
             if repo.host == spec.name
         }
+        immutable = [repo.name for repo in scenario.repositories if repo.host == spec.name and repo.immutable_tags]
         hosts = [spec.name] + [name for name, _ in spec.replicas]
         for host in hosts:
+            guard = None
+            if spec.auth != "none":
+                guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time)
+            rate_limit = RateLimit(*spec.rate_limit) if spec.rate_limit is not None else None
+            registry: Registry
             if spec.mirror_of is not None:
-                registry: Registry = PullThroughCache(host, spec.mirror_of, spec.ttl)
+                registry = PullThroughCache(host, spec.mirror_of, spec.ttl, world=world, guard=guard,
+                                            rate_limit=rate_limit, clock=world.current_time)
                 kind = "mirror"
             else:
-                registry = Registry(host)
+                registry = Registry(host, guard=guard, rate_limit=rate_limit, clock=world.current_time,
+                                    immutable=immutable, on_manifest_stored=world.manifest_stored)
                 kind = "registry" if host == spec.name else "replica"
             world.add_registry(registry, kind)
-            if spec.auth != "none":
-                registry.guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time)
-            if spec.rate_limit is not None:
-                registry.rate_limit = RateLimit(*spec.rate_limit)
-            for repo in scenario.repositories:
-                if repo.host == spec.name and repo.immutable_tags:
-                    registry.immutable.add(repo.name)
-        origin = world.registries[spec.name]
         for name, lag in spec.replicas:
-            world.replication.add(origin, name, lag)
+            world.replication.add(spec.name, name, lag)
     for client in scenario.clients:
         world.add_client(client.name, mirrors=client.mirrors, platform=client.platform)
     for link in scenario.links:

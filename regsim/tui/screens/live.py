@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from regsim.live.session import SessionSteps
-from regsim.model.events import RequestEvent
+from regsim.model.sim.events import RequestEvent
 from regsim.model.units import format_size
 from regsim.scenario.records import StepRecord
 from regsim.tui.screens.panes import PanesScreen, Parts

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from regsim.model.client import Client
-from regsim.model.errors import RegistryError
-from regsim.model.registry import Registry
+from regsim.model.client.daemon import Client
+from regsim.model.oci.errors import RegistryError
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.world import World
 from regsim.model.units import format_size
-from regsim.model.world import World
 from regsim.tui.views.ledger import short_digest
 
 

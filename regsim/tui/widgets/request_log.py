@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from regsim.model.events import RequestEvent
+from regsim.model.sim.events import RequestEvent
 from regsim.tui.views.requests import TONES, RequestRow, fit_path, request_row, request_rows
 
 # Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.

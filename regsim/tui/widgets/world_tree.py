@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from regsim.model.world import World
+from regsim.model.sim.world import World
 from regsim.tui.views.world import WorldNode, world_nodes
 
 KINDS = (

@@ -1,4 +1,4 @@
-"""Blobs, descriptors, manifests and indexes: the content a registry stores, by digest.
+"""Image manifests and indexes: building them as canonical JSON, and parsing what clients send.
 
 Manifests are real canonical JSON bytes (their sizes count in transfers); layers may be
 real bytes or *sized* stand-ins that carry only a size and a derived digest.
@@ -6,128 +6,29 @@ real bytes or *sized* stand-ins that carry only a size and a derived digest.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from regsim.model.digest import Digest, sized_digest_text
-from regsim.model.errors import ErrorCode, RegistryError
-
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
-OCI_EMPTY = "application/vnd.oci.empty.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
-DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-
-# What `docker pull` lists in its Accept header for a manifest (the pull-through cache sends the same).
-DOCKER_ACCEPT: tuple[str, ...] = (OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST)
-
-IMAGE_MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
-INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
-MANIFEST_TYPES = IMAGE_MANIFEST_TYPES | INDEX_TYPES
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-
-
-_sha256 = hashlib.sha256
-
-
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + _sha256(data).hexdigest()
+from regsim.model.oci.descriptor import Descriptor, Platform, diff_id
+from regsim.model.oci.digest import Digest, sha256_digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.mediatype import (
+    DOCKER_CONFIG,
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    MAX_MANIFEST_BYTES,
+    OCI_CONFIG,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
 
 
 def canonical_json(value: Any) -> bytes:
     """Compact JSON in the key order given: the same value always gives the same bytes."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-@dataclass(frozen=True, slots=True)
-class SizedContent:
-    """A stand-in for `length` bytes at `offset` of a blob whose digest and size are known."""
-
-    digest: str
-    size: int
-    offset: int = 0
-    length: int = -1
-
-    def __post_init__(self) -> None:
-        if self.length < 0:
-            object.__setattr__(self, "length", self.size - self.offset)
-
-    def __len__(self) -> int:
-        return self.length
-
-
-Body = bytes | SizedContent
-
-
-def body_length(body: Body | None) -> int:
-    return 0 if body is None else len(body)
-
-
-@dataclass(frozen=True, slots=True)
-class Blob:
-    """What the blob store holds: a digest, a size, and the bytes when they are real."""
-
-    digest: str
-    size: int
-    data: bytes | None = None
-
-    @property
-    def sized(self) -> bool:
-        return self.data is None
-
-
-@dataclass(frozen=True, slots=True)
-class Platform:
-    os: str = "linux"
-    architecture: str = "amd64"
-    variant: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Platform:
-        parts = text.split("/")
-        if len(parts) not in (2, 3) or not all(parts):
-            raise ValueError(f"{text!r} is not a platform: expected OS/ARCH such as linux/arm64")
-        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
-
-    def __str__(self) -> str:
-        text = f"{self.os}/{self.architecture}"
-        return f"{text}/{self.variant}" if self.variant else text
-
-    def to_json(self) -> dict[str, str]:
-        value = {"architecture": self.architecture, "os": self.os}
-        if self.variant:
-            value["variant"] = self.variant
-        return value
-
-
-@dataclass(frozen=True, slots=True)
-class Descriptor:
-    """The OCI content descriptor: what a manifest says about a blob it points at."""
-
-    media_type: str
-    digest: str
-    size: int
-    platform: Platform | None = None
-    artifact_type: str | None = None
-    annotations: tuple[tuple[str, str], ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
-        if self.artifact_type:
-            value["artifactType"] = self.artifact_type
-        if self.platform is not None:
-            value["platform"] = self.platform.to_json()
-        if self.annotations:
-            value["annotations"] = dict(self.annotations)
-        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,21 +88,6 @@ class Index:
 
 AnyManifest = Manifest | Index
 
-
-@lru_cache(maxsize=8192)  # base layers recur in image after image
-def layer_blob(name: str, size: int) -> Descriptor:
-    """The descriptor of a scenario's named, sized layer (its digest derives from name and size)."""
-    return Descriptor(OCI_LAYER, sized_digest_text(name, size), size)
-
-
-def diff_id(layer: Descriptor) -> str:
-    """A stable stand-in for the uncompressed layer digest that the config lists."""
-    return _diff_id(layer.digest, layer.size)
-
-
-@lru_cache(maxsize=8192)
-def _diff_id(digest: str, size: int) -> str:
-    return sized_digest_text(f"diff:{digest}", size)
 
 
 # Text that JSON writes as it is (no escapes): the fast writers below may format it directly.

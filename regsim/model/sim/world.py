@@ -6,19 +6,16 @@ Every request a client (or a mirror, or a replicating registry) makes goes throu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
-from regsim.model.errors import RegistryError
-from regsim.model.events import SERIAL, RequestEvent
-from regsim.model.network import Network
-from regsim.model.registry import Registry
-from regsim.model.response import Response
-
-if TYPE_CHECKING:
-    from regsim.model.client import Client
-
-UNREACHABLE = 0
+from regsim.model.client.daemon import Client
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.response import Response
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.replication import Replication
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent
+from regsim.model.sim.network import Network
 
 
 class World:
@@ -31,20 +28,16 @@ class World:
         self.network = Network()
         self.now = 0.0
         self.sink: list[RequestEvent] = []
-        self._job = -1
-        self._lane = SERIAL
         self._jobs = 0
-        from regsim.model.replication import Replication
-
         self.replication = Replication(self)
 
     # ----- building ------------------------------------------------------------------------
 
     def add_registry(self, registry: Registry, kind: str = "registry") -> Registry:
+        """Put a registry on the network (build it with `clock=world.current_time` and
+        `on_manifest_stored=world.manifest_stored` when it should keep the world's time or replicate)."""
         self.registries[registry.host] = registry
         self.network.add_node(registry.host, kind)
-        registry.world = self  # type: ignore[attr-defined]
-        registry.clock = self.current_time
         return registry
 
     def manifest_stored(self, registry: str, repository: str, digest: str, tag: str | None) -> None:
@@ -61,10 +54,8 @@ class World:
     def current_time(self) -> float:
         return self.now
 
-    def add_client(self, name: str, **options: object) -> Client:
-        from regsim.model.client import Client
-
-        client = Client(self, name, **options)  # type: ignore[arg-type]
+    def add_client(self, name: str, *, mirrors: Sequence[str] = (), platform: str = "linux/amd64") -> Client:
+        client = Client(self, name, mirrors, platform)
         self.clients[name] = client
         self.network.add_node(name, "client")
         return client
@@ -77,7 +68,7 @@ class World:
 
     def send(
         self,
-        src: str,
+        context: RequestContext,
         dst: str,
         method: str,
         path: str,
@@ -85,42 +76,36 @@ class World:
         why: str,
         *,
         args: tuple[object, ...] = (),
-        lane: str | None = None,
-        job: int | None = None,
         sent: int = 0,
     ) -> tuple[Response, RequestEvent]:
-        """Deliver one request from `src` to the registry `dst` (`call(*args)`) and record it.
+        """Deliver one request from `context.sender` to the registry `dst` (`call(*args)`) and record it.
 
-        A request made while another is being served (a mirror fetching from its upstream)
-        inherits that request's lane and job, so its time and bytes count with it.
+        Requests the registry makes while serving it (a mirror fetching from its upstream) are
+        recorded after it and count in its lane and job, so their time and bytes count with it;
+        a registry's background work (replication) keeps its own lane.
         """
-        if lane is None:
-            lane = self._lane
-        if job is None:
-            job = self._job
+        src, lane, job = context.sender, context.lane, context.job
         network = self.network
-        if dst not in self.registries or (network._down and not network.is_up(src, dst)):
-            response = Response(UNREACHABLE)
+        if dst not in self.registries or (network.down and not network.is_up(src, dst)):
             event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", lane, job, bool(sent))
             self.sink.append(event)
-            return response, event
-        outer_lane, outer_job = self._lane, self._job
-        self._lane, self._job = lane, job
+            return Response(UNREACHABLE), event
         sink = self.sink
         position = len(sink)
         try:
             response = call(*args)
         except RegistryError as error:
             response = Response.from_error(error)
-        finally:
-            self._lane, self._job = outer_lane, outer_job
         event = RequestEvent(
             method, path, response.status, sent or response.length, src, dst, why, "", lane, job, sent > 0,
             src in self.registries,
         )
         if position == len(sink):
             sink.append(event)
-        else:  # requests it caused (a mirror's upstream fetch) are listed after it
+        else:  # requests it caused are listed after it, and count with it
+            for caused in sink[position:]:
+                if caused.lane != Lane.BACKGROUND:
+                    caused.lane, caused.job = lane, job
             sink.insert(position, event)
         return response, event
 

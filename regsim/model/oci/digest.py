@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.oci.errors import ErrorCode, RegistryError
 
 _sha256 = hashlib.sha256
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
@@ -87,3 +87,8 @@ def sized_digest_text(identity: str, size: int) -> str:
 def sized_digest(identity: str, size: int) -> Digest:
     """`sized_digest_text` as a `Digest`."""
     return Digest("sha256", sized_digest_text(identity, size)[7:])
+
+
+def sha256_digest(data: bytes) -> str:
+    """The `sha256:<hex>` digest of some bytes."""
+    return "sha256:" + _sha256(data).hexdigest()

@@ -11,19 +11,42 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from regsim.model.content import Descriptor, Index, Manifest, SizedContent
-from regsim.model.errors import RegistryError
-from regsim.model.events import EXISTS, MOUNTED, SENT, UPLOAD, BlobRecord, Outcome
-from regsim.model.response import Response
-from regsim.model.session import HostSession
+from regsim.model.client.images import LocalImage
+from regsim.model.client.session import HostSession
+from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import Index, Manifest
+from regsim.model.oci.response import Response
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.model.units import format_size
 
 if TYPE_CHECKING:
-    from regsim.model.client import Client, LocalImage
+    from regsim.model.client.daemon import Client
+
+# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
+# and these are read for every blob (or request) a command moves.
+_CONFIG = BlobKind.CONFIG
+_EXISTS = How.EXISTS
+_LAYER = BlobKind.LAYER
+_MANIFEST = BlobKind.MANIFEST
+_MOUNTED = How.MOUNTED
+_SAID_ERROR = RequestOutcome.ERROR
+_SAID_EXISTS = RequestOutcome.EXISTS
+_SAID_MISSING = RequestOutcome.MISSING
+_SAID_MOUNTED = RequestOutcome.MOUNTED
+_SAID_MOUNT_REFUSED = RequestOutcome.MOUNT_REFUSED
+_SAID_SENT = RequestOutcome.SENT
+_SAID_STORED = RequestOutcome.STORED
+_SAID_UPLOAD_OPENED = RequestOutcome.UPLOAD_OPENED
+_SENT = How.SENT
+_UP = Direction.UP
+_UPLOAD = Lane.UPLOAD
 
 
 def push(client: Client, text: str) -> Outcome:
-    out = Outcome(direction="up")
+    out = Outcome(direction=_UP)
     try:
         ref = client.parse(text)
     except RegistryError as error:
@@ -50,9 +73,9 @@ def push(client: Client, text: str) -> Outcome:
     manifests = list(image.manifests.values())
     for manifest in manifests:
         for layer in manifest.layers:
-            if not pusher.blob(layer, "layer", client.layer_names.get(layer.digest)):
+            if not pusher.blob(layer, _LAYER, client.layer_names.get(layer.digest)):
                 return out
-        if not pusher.blob(manifest.config, "config", None, image):
+        if not pusher.blob(manifest.config, _CONFIG, None, image):
             return out
         if isinstance(image.top, Index) and complete and not pusher.manifest(manifest, manifest.digest):
             return out
@@ -72,29 +95,31 @@ class _Pusher:
         self.registry = session.registry
         self.host = session.host
 
-    def _head(self, repository: str, digest: str, job: int, why: str) -> tuple[int, object]:
+    def _head(self, repository: str, digest: str, job: RequestContext, why: str) -> tuple[int, Response]:
         response, event = self.session.send(
             "HEAD", f"/v2/{repository}/blobs/{digest}", self.registry.head_blob, why,
-            args=(repository, digest), lane=UPLOAD, job=job,
+            args=(repository, digest), context=job,
         )
-        event.outcome = "exists" if response.status == 200 else ("missing" if response.status == 404 else "error")
+        status = response.status
+        event.outcome = (_SAID_EXISTS if status == 200
+                         else _SAID_MISSING if status == 404 else _SAID_ERROR)
         return response.status, response
 
-    def blob(self, desc: Descriptor, kind: str, name: str | None, image: LocalImage | None = None) -> bool:
+    def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
         short = digest.split(":", 1)[1][:12]
-        job = self.client.world.new_job()
+        job = RequestContext(self.client.name, _UPLOAD, self.client.world.new_job())
         label = name or kind
         status, response = self._head(
             self.repository, digest, job, f"does {self.repository} already have {label} ({format_size(desc.size)})?"
         )
         if status == 200:
-            self._record(desc, kind, name, EXISTS)
+            self._record(desc, kind, name, _EXISTS)
             if kind == "layer":
                 self.out.output.append(f"{short}: Layer already exists")
             return True
         if status != 404:
-            self.session.fail_with(response, f"/v2/{self.repository}/blobs/{digest}", "Head")  # type: ignore[arg-type]
+            self.session.fail_with(response, f"/v2/{self.repository}/blobs/{digest}", "Head")
             return False
         location = None
         if kind == "layer":
@@ -103,7 +128,9 @@ class _Pusher:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
-                status, _ = self._head(source, digest, job, f"{self.client.name} saw this blob in {source}: is it still there?")
+                status, _ = self._head(
+                    source, digest, job, f"{self.client.name} saw this blob in {source}: is it still there?"
+                )
                 if status != 200:
                     self.client.forget_location(digest, host, source)
                     continue
@@ -111,15 +138,15 @@ class _Pusher:
                 response, event = self.session.send(
                     "POST", f"/v2/{self.repository}/blobs/uploads/?{query}",
                     self._mount, f"ask to link {label} from {source} instead of uploading it",
-                    args=(source, digest), lane=UPLOAD, job=job,
+                    args=(source, digest), context=job,
                 )
                 if response.status == 201:
-                    event.outcome = "mounted"
-                    self._record(desc, kind, name, MOUNTED, source)
+                    event.outcome = _SAID_MOUNTED
+                    self._record(desc, kind, name, _MOUNTED, source)
                     self.out.output.append(f"{short}: Mounted from {source}")
                     return True
                 if response.status == 202:
-                    event.outcome = "mount refused: upload instead"
+                    event.outcome = _SAID_MOUNT_REFUSED
                     location = response.headers["Location"]
                     break
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
@@ -129,7 +156,7 @@ class _Pusher:
                     self.repository, digest, job, "check once more just before uploading"
                 )
                 if status == 200:
-                    self._record(desc, kind, name, EXISTS)
+                    self._record(desc, kind, name, _EXISTS)
                     self.out.output.append(f"{short}: Layer already exists")
                     return True
         return self._upload(desc, kind, name, job, location, image)
@@ -139,7 +166,7 @@ class _Pusher:
         return self.registry.start_upload(auth, self.repository, mount=digest, from_repository=source)
 
     def _upload(
-        self, desc: Descriptor, kind: str, name: str | None, job: int, location: str | None,
+        self, desc: Descriptor, kind: BlobKind, name: str | None, job: RequestContext, location: str | None,
         image: LocalImage | None,
     ) -> bool:
         registry, repository, digest = self.registry, self.repository, desc.digest
@@ -147,33 +174,33 @@ class _Pusher:
         if location is None:
             response, event = self.session.send(
                 "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, f"open an upload for {label}",
-                args=(repository,), lane=UPLOAD, job=job,
+                args=(repository,), context=job,
             )
             if response.status != 202:
                 self.session.fail_with(response, f"/v2/{repository}/blobs/uploads/", "Post")
                 return False
-            event.outcome = "upload opened"
+            event.outcome = _SAID_UPLOAD_OPENED
             location = response.headers["Location"]
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
         response, event = self.session.send(
             "PATCH", location, registry.patch_upload, f"send {label}'s {format_size(desc.size)}",
-            args=(repository, uuid, body), lane=UPLOAD, job=job, sent=len(body),
+            args=(repository, uuid, body), context=job, sent=len(body),
         )
         if response.status != 202:
             self.session.fail_with(response, location, "Patch")
             return False
-        event.outcome = "sent"
+        event.outcome = _SAID_SENT
         response, event = self.session.send(
             "PUT", f"{location}?digest={digest}", registry.put_upload,
             "close the upload: the registry checks the bytes against the digest",
-            args=(repository, uuid, digest), lane=UPLOAD, job=job,
+            args=(repository, uuid, digest), context=job,
         )
         if response.status != 201:
             self.session.fail_with(response, location, "Put")
             return False
-        event.outcome = "stored"
-        self._record(desc, kind, name, SENT)
+        event.outcome = _SAID_STORED
+        self._record(desc, kind, name, _SENT)
         if kind == "layer":
             self.out.output.append(f"{digest.split(':', 1)[1][:12]}: Pushed")
         return True
@@ -186,7 +213,9 @@ class _Pusher:
             return layer.data
         return SizedContent(desc.digest, desc.size)
 
-    def _record(self, desc: Descriptor, kind: str, name: str | None, how: str, source: str | None = None) -> None:
+    def _record(
+        self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
+    ) -> None:
         self.out.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
         self.client.remember_location(desc.digest, self.host, self.repository)
 
@@ -202,6 +231,6 @@ class _Pusher:
         if response.status != 201:
             self.session.fail_with(response, f"/v2/{repository}/manifests/{reference}", "Put")
             return False
-        event.outcome = "stored"
-        self.out.blobs.append(BlobRecord(manifest.digest, "manifest", len(manifest.raw), SENT))
+        event.outcome = _SAID_STORED
+        self.out.blobs.append(BlobRecord(manifest.digest, _MANIFEST, len(manifest.raw), _SENT))
         return True

@@ -16,8 +16,13 @@ import sys
 import time
 from typing import Any
 
-from regsim.model.registry import Registry
-from regsim.model.world import World
+from regsim.model.registry.registry import Registry
+from regsim.model.sim.events import BlobKind
+from regsim.model.sim.world import World
+
+# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
+# and these are read for every blob (or request) a command moves.
+_LAYER = BlobKind.LAYER
 
 MIB = 1024 * 1024
 HOST = "hub.example"
@@ -82,7 +87,7 @@ def run_bench(images: int, seed: int = 7) -> dict[str, Any]:
                     raise RuntimeError(f"bench push failed: {outcome.message}")
                 requests += len(sink)
                 layer_references += len(recipe)
-                pushed_layer_bytes += sum(b.moved for b in outcome.blobs if b.kind == "layer")
+                pushed_layer_bytes += sum(b.moved for b in outcome.blobs if b.kind == _LAYER)
                 made += 1
         del world.clients[client.name]   # a publisher's machine is not kept once it has pushed
         world.sink = []

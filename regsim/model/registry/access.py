@@ -14,20 +14,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from regsim.model.auth import (
-    AccessPolicy,
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.response import Response
+from regsim.model.registry.auth import (
     AuthInputError,
     Scope,
-    Token,
-    TokenIssuer,
     basic_challenge,
     bearer_challenge,
     format_challenge,
     parse_basic,
     parse_scope,
 )
-from regsim.model.errors import ErrorCode, RegistryError
-from regsim.model.response import Response
+from regsim.model.registry.policy import AccessPolicy
+from regsim.model.registry.tokens import Token, TokenIssuer
 
 WRONG_CREDENTIALS = "incorrect username or password"
 

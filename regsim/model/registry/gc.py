@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from regsim.model.content import Manifest
-from regsim.model.registry import GCReport, Registry
+from dataclasses import dataclass, field
+
+from regsim.model.oci.manifest import Manifest
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.repository import Repository
+
+
+@dataclass(slots=True)
+class GCReport:
+    """What a garbage collection removed."""
+
+    blobs_freed: int = 0
+    bytes_freed: int = 0
+    layer_bytes_freed: int = 0
+    manifests_deleted: int = 0
+    freed: list[str] = field(default_factory=list)
 
 
 def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCReport:
@@ -11,11 +25,14 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
 
     With `delete_untagged`, manifests that no tag reaches (directly, or as a tagged index's
     child, or as a referrer of a kept manifest) are deleted first. A blob any kept manifest
-    references is never freed.
+    references is never freed. The storage backend is told what changed (the repositories
+    first, then the freed blobs: a crash between the two leaves content nobody names, which
+    the next collection frees, never a name without its content).
     """
+    store = registry.store
     report = GCReport()
     marked: set[str] = set()
-    for repo in registry.repositories.values():
+    for repo in store.repositories.values():
         if delete_untagged:
             keep = _reachable_from_tags(repo)
             for digest in [d for d in repo.manifests if d not in keep]:
@@ -25,22 +42,23 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
             marked.add(digest)
             if isinstance(manifest, Manifest):
                 marked.update(manifest.blob_digests())
-    for digest in sorted(d for d in registry.blobs if d not in marked):
-        blob = registry.blobs.pop(digest)
+    for digest in sorted(d for d in store.blobs if d not in marked):
+        counted = digest in store.layer_digests
+        blob = store.free(digest)
         report.blobs_freed += 1
         report.bytes_freed += blob.size
         report.freed.append(digest)
-        if digest in registry.layer_digests:
-            registry.layer_digests.discard(digest)
-            registry.stored_layer_bytes -= blob.size
+        if counted:
             report.layer_bytes_freed += blob.size
     freed = set(report.freed)
-    for repo in registry.repositories.values():
+    for repo in store.repositories.values():
         repo.layers -= freed
+    registry.storage.changed(store)
+    registry.storage.blobs_freed(report.freed)
     return report
 
 
-def _reachable_from_tags(repo) -> set[str]:  # type: ignore[no-untyped-def]
+def _reachable_from_tags(repo: Repository) -> set[str]:
     keep: set[str] = set()
     todo = list(repo.tags.values())
     while todo:

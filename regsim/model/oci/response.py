@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from regsim.model.content import Body
-from regsim.model.errors import RegistryError
+from regsim.model.oci.blob import Body
+from regsim.model.oci.errors import RegistryError
 
 
 @dataclass(slots=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from regsim.model.digest import Digest
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.oci.digest import Digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
 
 # OCI Distribution Spec: <name> components and tags.
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 NAME_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 TAG_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
-_HOST_RE = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$")
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_HOST_RE = re.compile(rf"^(?:{_LABEL})(?:\.{_LABEL})*(?::[0-9]+)?$")
 MAX_NAME_LENGTH = 255
 DEFAULT_TAG = "latest"
 

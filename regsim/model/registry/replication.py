@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from regsim.model.content import AnyManifest, Blob, Index, Manifest
-from regsim.model.events import BACKGROUND
-from regsim.model.registry import Registry, Repository
-from regsim.model.response import Response
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.manifest import AnyManifest, Index, Manifest
+from regsim.model.oci.response import Response
+from regsim.model.registry.registry import Registry
+from regsim.model.registry.repository import Repository
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import Lane, RequestOutcome
 
 if TYPE_CHECKING:
-    from regsim.model.world import World
+    from regsim.model.sim.world import World
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,16 @@ class Replication:
         self.pending: list[PendingCopy] = []
         self.step = 0   # the step under way (0 before the first one begins)
 
-    def add(self, origin: Registry, replica: str, lag: int) -> None:
-        self.replicas.setdefault(origin.host, {})[replica] = lag
-        origin.on_manifest_stored = self.world.manifest_stored
+    def add(self, origin: str, replica: str, lag: int) -> None:
+        """`replica` copies what lands on `origin`, `lag` steps later (the origin's registry tells
+        the world of each manifest it stores, see `World.manifest_stored`)."""
+        self.replicas.setdefault(origin, {})[replica] = lag
 
     def schedule(self, origin: str, repository: str, digest: str, tag: str | None) -> None:
-        for replica, lag in self.replicas.get(origin, {}).items():
+        replicas = self.replicas.get(origin)
+        if not replicas:
+            return
+        for replica, lag in replicas.items():
             self.pending.append(PendingCopy(self.step + lag, origin, replica, repository, digest, tag))
         if any(p.due_step <= self.step for p in self.pending):
             self.run_due()
@@ -73,7 +80,7 @@ class Replication:
         if isinstance(manifest, Index):
             repo = origin.repositories[copy.repository]
             children = [repo.manifests[e.digest] for e in manifest.manifests if e.digest in repo.manifests]
-        target = replica._repo_or_create(copy.repository)
+        target = replica.store.repository(copy.repository)
         for item in [*children, manifest]:
             if isinstance(item, Manifest):
                 for digest in item.blob_digests():
@@ -81,22 +88,23 @@ class Replication:
                         continue
                     blob = origin.blobs[digest]
                     world.send(
-                        copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/blobs/{digest}",
+                        RequestContext(copy.origin, Lane.BACKGROUND, world.new_job()), copy.replica,
+                        "PUT", f"/v2/{copy.repository}/blobs/{digest}",
                         partial(_link, replica, target, blob),
-                        f"replicate a blob to {copy.replica}", lane=BACKGROUND, job=world.new_job(),
+                        f"replicate a blob to {copy.replica}",
                         sent=blob.size,
-                    )[1].outcome = "replicated"
+                    )[1].outcome = RequestOutcome.REPLICATED
             tag = copy.tag if item is manifest else None
             world.send(
-                copy.origin, copy.replica, "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
+                RequestContext(copy.origin, Lane.BACKGROUND), copy.replica,
+                "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
                 partial(_store_manifest, replica, copy.repository, item, tag),
-                f"replicate the manifest to {copy.replica}", lane=BACKGROUND, job=-1, sent=len(item.raw),
-            )[1].outcome = "replicated"
+                f"replicate the manifest to {copy.replica}", sent=len(item.raw),
+            )[1].outcome = RequestOutcome.REPLICATED
 
 
 def _link(replica: Registry, target: Repository, blob: Blob) -> Response:
-    replica.blobs.setdefault(blob.digest, blob)
-    target.layers.add(blob.digest)
+    replica.store.link(target, blob)
     return Response(201)
 
 

@@ -5,9 +5,25 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from regsim.model.content import Blob, Body, SizedContent
-from regsim.model.digest import Digest
-from regsim.model.errors import ErrorCode, RegistryError
+from regsim.model.oci.blob import Blob, Body, SizedContent
+from regsim.model.oci.digest import Digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+
+
+@dataclass(frozen=True, slots=True)
+class StagedBytes:
+    """A request body a storage backend already holds (written to the upload's file) that is not
+    yet part of the upload: only its length travels through the model, which decides whether the
+    bytes join the upload (chunks in order, Content-Range matching the body) or are rolled back."""
+
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+
+# What a PATCH or the final PUT brings: bytes, a sized stand-in, or bytes the backend staged.
+Chunk = Body | StagedBytes
 
 
 @dataclass(slots=True)
@@ -26,7 +42,7 @@ class UploadSession:
         """The `Range` header the spec returns: inclusive end, `0-0` before any byte."""
         return f"0-{max(self.received - 1, 0)}"
 
-    def append(self, body: Body, start: int | None = None) -> None:
+    def append(self, body: Chunk, start: int | None = None) -> None:
         """Add a chunk; a chunk that does not start where the last ended is refused (416)."""
         if start is not None and start != self.received:
             raise RegistryError(
@@ -46,6 +62,8 @@ class UploadSession:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "chunks of different blobs in one upload")
             self.received += body.length
             self.sized = SizedContent(self.sized.digest, self.sized.size, 0, self.received)
+        elif isinstance(body, StagedBytes):
+            raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "this upload keeps its bytes in memory: none are staged")
         else:
             if self.sized is not None:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "cannot mix stand-in and real bytes")

@@ -12,14 +12,14 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from regsim.model.auth import AuthInputError, parse_challenge, parse_scope
-from regsim.model.events import Outcome, RequestEvent
-from regsim.model.response import Response
-from regsim.model.world import UNREACHABLE
+from regsim.model.oci.response import Response
+from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome
 
 if TYPE_CHECKING:
-    from regsim.model.client import Client
-    from regsim.model.registry import Registry
+    from regsim.model.client.daemon import Client
+    from regsim.model.registry.registry import Registry
 
 REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
 
@@ -37,6 +37,7 @@ class HostSession:
         self.service: str | None = None
         self.auth: str | None = None
         self.scopes: dict[str, set[str]] = {}
+        self.context = RequestContext(client.name)   # the conversation's serial requests
 
     @property
     def registry(self) -> Registry:
@@ -50,24 +51,23 @@ class HostSession:
         why: str,
         *,
         args: tuple[object, ...] = (),
-        lane: str | None = None,
-        job: int | None = None,
+        context: RequestContext | None = None,
         sent: int = 0,
         retry: bool = True,
     ) -> tuple[Response, RequestEvent]:
-        """One request, `call(auth, *args)`, with the session's credentials.
+        """One request, `call(auth, *args)`, with the session's credentials; `context` says which
+        lane and job it counts in (default: the session's serial requests).
 
         A fresh 401 challenge gets one new token and one retry.
         """
         response, event = self.world.send(
-            self.client.name, self.host, method, path, call, why, args=(self.auth, *args), lane=lane, job=job,
-            sent=sent,
+            context or self.context, self.host, method, path, call, why, args=(self.auth, *args), sent=sent,
         )
         if response.status == 401 and retry and self.scheme == "bearer":
-            event.outcome = "challenge"
+            event.outcome = RequestOutcome.CHALLENGE
             if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
-                return self.send(method, path, call, why + " (retried with a new token)", args=args, lane=lane,
-                                 job=job, sent=sent, retry=False)
+                return self.send(method, path, call, why + " (retried with a new token)", args=args,
+                                 context=context, sent=sent, retry=False)
         return response, event
 
     def _merge_challenge(self, response: Response) -> bool:
@@ -90,7 +90,7 @@ class HostSession:
         """GET /v2/, then authenticate for `scopes` (repository -> actions). False when it failed."""
         registry = self.world.registries.get(self.host)
         response, event = self.world.send(
-            self.client.name, self.host, "GET", "/v2/",
+            self.context, self.host, "GET", "/v2/",
             lambda: registry.ping(None) if registry else Response(UNREACHABLE),
             "version check: does this registry speak the v2 API, and does it want credentials?",
         )
@@ -98,13 +98,13 @@ class HostSession:
             self.unreachable("/v2/")
             return False
         if response.status == 200:
-            event.outcome = "ok"
+            event.outcome = RequestOutcome.OK
             return True
         if response.status != 401:
-            event.outcome = "error"
+            event.outcome = RequestOutcome.ERROR
             self.fail_with(response, "/v2/")
             return False
-        event.outcome = "challenge"
+        event.outcome = RequestOutcome.CHALLENGE
         try:
             challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
         except AuthInputError as error:
@@ -128,9 +128,9 @@ class HostSession:
             "GET", "/v2/", lambda auth: self.registry.ping(auth), "version check again, with the credentials"
         )
         if response.status == 200:
-            event.outcome = "ok"
+            event.outcome = RequestOutcome.OK
             return True
-        event.outcome = "refused"
+        event.outcome = RequestOutcome.REFUSED
         self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
         return False
 
@@ -170,19 +170,21 @@ class HostSession:
         user = self.client.logins.get(self.host)
         who = f"as {user}" if credential else "anonymously"
         response, event = self.world.send(
-            self.client.name, self.host, "GET", f"/token?{query}",
+            self.context, self.host, "GET", f"/token?{query}",
             lambda: registry.issue_token(f"Basic {credential}" if credential else None, self.service, scopes),
             f"ask the token service ({self.realm}) for a token, {who}, for {scope or 'login'}",
         )
         if response.status != 200:
-            event.outcome = "refused"
+            event.outcome = RequestOutcome.REFUSED
             if response.status == 401 and credential:
-                self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+                self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
+                                  f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
             else:
                 self.fail_with(response, "/token")
             return False
-        event.outcome = "token"
-        value = json.loads(response.body)  # type: ignore[arg-type]
+        event.outcome = RequestOutcome.TOKEN
+        assert isinstance(response.body, bytes)   # the token service answers with JSON
+        value = json.loads(response.body)
         token = value["token"]
         expires = self.world.now + float(value.get("expires_in", 60))
         self.client.tokens[cache_key] = (token, expires)

@@ -9,60 +9,24 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from regsim.model.content import (
-    AnyManifest,
-    Descriptor,
-    Index,
-    Manifest,
-    Platform,
-    build_config,
-    build_index,
-    build_manifest,
-    layer_blob,
-)
-from regsim.model.errors import RegistryError
-from regsim.model.events import Outcome
-from regsim.model.names import Reference, parse_reference
+from regsim.model.client.images import LocalImage, LocalLayer, tag_key
+from regsim.model.client.pull import pull
+from regsim.model.client.push import push
+from regsim.model.client.session import HostSession
+from regsim.model.oci.descriptor import Descriptor, Platform, layer_blob
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
+from regsim.model.oci.reference import Reference, parse_reference
+from regsim.model.sim.events import Outcome
 from regsim.model.units import format_size
 
 if TYPE_CHECKING:
-    from regsim.model.world import World
+    from regsim.model.sim.world import World
 
 Recipe = Sequence[tuple[str, int]] | dict[str, Sequence[tuple[str, int]]]
 
-
-@dataclass(slots=True)
-class LocalLayer:
-    digest: str
-    size: int
-    name: str | None = None
-    data: bytes | None = None
-
-
-@dataclass(slots=True)
-class LocalImage:
-    """An image in the client's store: its top manifest (or index) and the platform manifests it has."""
-
-    key: str                                   # the top manifest's digest
-    top: AnyManifest
-    manifests: dict[str, Manifest] = field(default_factory=dict)
-    configs: dict[str, bytes] = field(default_factory=dict)
-
-    @property
-    def image_id(self) -> str:
-        if isinstance(self.top, Manifest):
-            return self.top.config.digest
-        return self.top.digest
-
-    def layers(self) -> list[Descriptor]:
-        return [layer for manifest in self.manifests.values() for layer in manifest.layers]
-
-
-def tag_key(ref: Reference) -> str:
-    return f"{ref.host}/{ref.repository}:{ref.tag}"
 
 
 class Client:
@@ -263,11 +227,9 @@ class Client:
 
     def login(self, host: str, user: str, password: str) -> Outcome:
         """Check the credentials against the registry, then keep them (base64) per host."""
-        from regsim.model.session import HostSession
-
         out = Outcome()
         credential = base64.b64encode(f"{user}:{password}".encode()).decode()
-        previous = self.credentials.get(host), self.logins.get(host)
+        old_credential, old_login = self.credentials.get(host), self.logins.get(host)
         self.credentials[host] = credential
         self.logins[host] = user
         previous_tokens = self.tokens
@@ -275,11 +237,11 @@ class Client:
         self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         session = HostSession(self, host, out)
         if not session.start({}) or (session.scheme == "basic" and not session.check_basic()):
-            if previous[0] is None:
+            if old_credential is None or old_login is None:
                 self.credentials.pop(host, None)
                 self.logins.pop(host, None)
             else:
-                self.credentials[host], self.logins[host] = previous  # type: ignore[assignment]
+                self.credentials[host], self.logins[host] = old_credential, old_login
             self.tokens = previous_tokens
             return out
         out.output.append("WARNING! Your credentials are stored unencrypted in '~/.docker/config.json'.")
@@ -297,13 +259,9 @@ class Client:
         return out
 
     def push(self, text: str) -> Outcome:
-        from regsim.model.push import push
-
         return push(self, text)
 
     def pull(self, text: str, platform: str | None = None) -> Outcome:
-        from regsim.model.pull import pull
-
         return pull(self, text, platform)
 
     def snapshot_json(self) -> bytes:

@@ -6,21 +6,68 @@ Everything the app, the charts and `regsim play --json` show is built from these
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-# How a blob fared in one operation (the byte ledger's vocabulary).
-SENT = "sent"            # uploaded by the client
-EXISTS = "exists"        # the registry's repository already had it: not sent
-MOUNTED = "mounted"      # linked from another repository of the same registry: not sent
-LOCAL = "local"          # the client already had it: not downloaded
-PULLED = "pulled"        # downloaded from the registry
-MIRROR_HIT = "mirror-hit"    # downloaded from a mirror that had it cached
-MIRROR_MISS = "mirror-miss"  # downloaded through a mirror that fetched it from upstream first
+UNREACHABLE = 0   # the status of a request that never reached its target (the network is down)
 
-# Lanes: how a request is scheduled in simulated time (dockerd's defaults).
-SERIAL = "serial"
-DOWNLOAD = "download"    # up to 3 layer downloads at once
-UPLOAD = "upload"        # up to 5 layer uploads at once
-BACKGROUND = "background"  # registry-to-registry work no client waits for (replication)
+class How(StrEnum):
+    """How a blob fared in one operation (the byte ledger's vocabulary)."""
+
+    SENT = "sent"                # uploaded by the client
+    EXISTS = "exists"            # the registry's repository already had it: not sent
+    MOUNTED = "mounted"          # linked from another repository of the same registry: not sent
+    LOCAL = "local"              # the client already had it: not downloaded
+    PULLED = "pulled"            # downloaded from the registry
+    MIRROR_HIT = "mirror-hit"    # downloaded from a mirror that had it cached
+    MIRROR_MISS = "mirror-miss"  # downloaded through a mirror that fetched it from upstream first
+
+
+MOVED = frozenset({How.SENT, How.PULLED, How.MIRROR_HIT, How.MIRROR_MISS})   # blobs that travel
+
+
+class Lane(StrEnum):
+    """How a request is scheduled in simulated time (dockerd's defaults)."""
+
+    SERIAL = "serial"
+    DOWNLOAD = "download"        # up to 3 layer downloads at once
+    UPLOAD = "upload"            # up to 5 layer uploads at once
+    BACKGROUND = "background"    # registry-to-registry work no client waits for (replication)
+
+
+class BlobKind(StrEnum):
+    LAYER = "layer"
+    CONFIG = "config"
+    MANIFEST = "manifest"
+
+
+class Direction(StrEnum):
+    """Which way a command moves images: a push goes up, a pull comes down."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class RequestOutcome(StrEnum):
+    """The word a request's record carries: what its answer meant."""
+
+    OK = "ok"
+    MISSING = "missing"
+    EXISTS = "exists"
+    MOUNTED = "mounted"
+    MOUNT_REFUSED = "mount refused: upload instead"
+    UPLOAD_OPENED = "upload opened"
+    SENT = "sent"
+    STORED = "stored"
+    CHALLENGE = "challenge"
+    TOKEN = "token"
+    REFUSED = "refused"
+    ERROR = "error"
+    UNREACHABLE = "unreachable"
+    DOWNLOADED = "downloaded"
+    CACHE_HIT = "cache-hit"
+    CACHE_MISS = "cache-miss"
+    FETCHED = "fetched"
+    REPLICATED = "replicated"
 
 
 @dataclass(slots=True)
@@ -34,8 +81,8 @@ class RequestEvent:
     src: str             # from
     dst: str             # to
     why: str             # a plain-language reason
-    outcome: str = ""    # a word: ok, missing, exists, mounted, challenge, token, cache-hit, ...
-    lane: str = SERIAL
+    outcome: str = ""    # a RequestOutcome (the live server adds words of its own); "" until said
+    lane: Lane = Lane.SERIAL
     job: int = -1        # requests that move one blob share a job number
     upload: bool = False  # bytes travel src -> dst (otherwise dst -> src)
     upstream: bool = False  # made by a registry on a client's behalf (mirror fill, replication)
@@ -58,16 +105,16 @@ class BlobRecord:
     """One blob's line in the byte ledger."""
 
     digest: str
-    kind: str            # layer | config | manifest
+    kind: BlobKind
     size: int
-    how: str             # SENT, EXISTS, MOUNTED, LOCAL, PULLED, MIRROR_HIT, MIRROR_MISS
+    how: How
     name: str | None = None   # the scenario's layer name, when known
     source: str | None = None  # the repository a mount came from, or the mirror that served it
 
     @property
     def moved(self) -> int:
         """Bytes this blob put on the acting client's link."""
-        return self.size if self.how in (SENT, PULLED, MIRROR_HIT, MIRROR_MISS) else 0
+        return self.size if self.how in MOVED else 0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -91,7 +138,7 @@ class Outcome:
     output: list[str] = field(default_factory=list)
     requests: list[RequestEvent] = field(default_factory=list)
     blobs: list[BlobRecord] = field(default_factory=list)
-    direction: str | None = None   # "up" for pushes, "down" for pulls
+    direction: Direction | None = None
     freed_bytes: int = 0           # garbage collection
 
     def fail(self, error: str, message: str, line: str | None = None) -> Outcome:

@@ -1,0 +1,40 @@
+"""The client's local image store: the layers it holds, shared by the images that use them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.manifest import AnyManifest, Manifest
+from regsim.model.oci.reference import Reference
+
+
+@dataclass(slots=True)
+class LocalLayer:
+    digest: str
+    size: int
+    name: str | None = None
+    data: bytes | None = None
+
+
+@dataclass(slots=True)
+class LocalImage:
+    """An image in the client's store: its top manifest (or index) and the platform manifests it has."""
+
+    key: str                                   # the top manifest's digest
+    top: AnyManifest
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    configs: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def image_id(self) -> str:
+        if isinstance(self.top, Manifest):
+            return self.top.config.digest
+        return self.top.digest
+
+    def layers(self) -> list[Descriptor]:
+        return [layer for manifest in self.manifests.values() for layer in manifest.layers]
+
+
+def tag_key(ref: Reference) -> str:
+    return f"{ref.host}/{ref.repository}:{ref.tag}"

@@ -1,0 +1,72 @@
+"""Descriptors: what a manifest says about the content it points at (and on which platform)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from regsim.model.oci.digest import sized_digest_text
+from regsim.model.oci.mediatype import OCI_LAYER
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    os: str = "linux"
+    architecture: str = "amd64"
+    variant: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Platform:
+        parts = text.split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"{text!r} is not a platform: expected OS/ARCH such as linux/arm64")
+        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+    def __str__(self) -> str:
+        text = f"{self.os}/{self.architecture}"
+        return f"{text}/{self.variant}" if self.variant else text
+
+    def to_json(self) -> dict[str, str]:
+        value = {"architecture": self.architecture, "os": self.os}
+        if self.variant:
+            value["variant"] = self.variant
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """The OCI content descriptor: what a manifest says about a blob it points at."""
+
+    media_type: str
+    digest: str
+    size: int
+    platform: Platform | None = None
+    artifact_type: str | None = None
+    annotations: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        value: dict[str, Any] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
+        if self.artifact_type:
+            value["artifactType"] = self.artifact_type
+        if self.platform is not None:
+            value["platform"] = self.platform.to_json()
+        if self.annotations:
+            value["annotations"] = dict(self.annotations)
+        return value
+
+
+@lru_cache(maxsize=8192)  # base layers recur in image after image
+def layer_blob(name: str, size: int) -> Descriptor:
+    """The descriptor of a scenario's named, sized layer (its digest derives from name and size)."""
+    return Descriptor(OCI_LAYER, sized_digest_text(name, size), size)
+
+
+def diff_id(layer: Descriptor) -> str:
+    """A stable stand-in for the uncompressed layer digest that the config lists."""
+    return _diff_id(layer.digest, layer.size)
+
+
+@lru_cache(maxsize=8192)
+def _diff_id(digest: str, size: int) -> str:
+    return sized_digest_text(f"diff:{digest}", size)

@@ -1,0 +1,156 @@
+"""Who may do what: the registry's accounts (hashed passwords only) and its access policy."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, repository_path
+
+AUTH_MODES = ("none", "basic", "token")
+VISIBILITIES = ("public", "private")
+# Enough rounds to show a password is only ever kept hashed; a step must stay under 5 ms.
+PBKDF2_ITERATIONS = 1_000
+# What a store facing a real network uses (`regsim serve`): OWASP's figure for PBKDF2-SHA256.
+STRONG_PBKDF2_ITERATIONS = 600_000
+
+_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+_USER_RE = re.compile(rf"^{_COMPONENT}$")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A registry account: its name and a salted PBKDF2-SHA256 hash, never the password."""
+
+    name: str
+    salt: bytes = field(repr=False)
+    password_hash: bytes = field(repr=False)
+
+
+def _salt_for(name: str) -> bytes:
+    # Derived from the name (not random) so the same scenario hashes identically every run.
+    return hashlib.sha256(b"regsim-user-salt\0" + name.encode()).digest()[:16]
+
+
+def _hash_password(password: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+
+
+class UserStore:
+    """The registry's accounts. Only hashes are kept; `repr` shows names alone.
+
+    A scenario's store derives each salt from the user name and hashes lightly, so the same
+    scenario hashes identically every run and a login step stays fast. A store behind a real
+    server passes `salts` (random bytes per user) and `iterations` (many rounds).
+    """
+
+    __slots__ = ("_iterations", "_salts", "_users")
+
+    def __init__(
+        self, *, iterations: int = PBKDF2_ITERATIONS, salts: Callable[[str], bytes] | None = None
+    ) -> None:
+        self._users: dict[str, User] = {}
+        self._iterations = iterations
+        self._salts = salts or _salt_for
+
+    def add(self, name: str, password: str) -> User:
+        """Create an account; AuthInputError for a bad or taken name or an empty password."""
+        if not isinstance(name, str) or not _USER_RE.match(name):
+            raise AuthInputError(
+                f"user name {name!r} is not valid: use lowercase letters, digits and . _ -"
+            )
+        if name == "library":
+            raise AuthInputError("user name 'library' is reserved for official images")
+        if name in self._users:
+            raise AuthInputError(f"user {name!r} already exists")
+        if not isinstance(password, str) or not password:
+            raise AuthInputError(f"user {name!r} needs a non-empty password")
+        salt = self._salts(name)
+        user = User(name, salt, _hash_password(password, salt, self._iterations))
+        self._users[name] = user
+        return user
+
+    def remove(self, name: str) -> None:
+        if name not in self._users:
+            raise AuthInputError(f"unknown user {name!r}")
+        del self._users[name]
+
+    def check(self, name: str, password: str) -> bool:
+        """Whether the password is right; an unknown user is simply a wrong login."""
+        user = self._users.get(name) if isinstance(name, str) else None
+        if user is None or not isinstance(password, str):
+            return False
+        return hmac.compare_digest(user.password_hash, _hash_password(password, user.salt, self._iterations))
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._users))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._users
+
+    def __repr__(self) -> str:
+        return f"UserStore({list(self.names())!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryPolicy:
+    """A repository the scenario lists: its visibility and per-user grants."""
+
+    visibility: str = "public"
+    grants: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.visibility not in VISIBILITIES:
+            raise AuthInputError(f"visibility {self.visibility!r} is not public or private")
+        for user, actions in self.grants.items():
+            if not isinstance(user, str) or not _USER_RE.match(user):
+                raise AuthInputError(f"grant to {user!r}: not a valid user name")
+            _check_actions(actions, f"the grant to {user!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    """Who may do what where. Repositories are keyed by name; a host prefix is ignored."""
+
+    auth_mode: str = "none"
+    users: UserStore = field(default_factory=UserStore)
+    repositories: dict[str, RepositoryPolicy] = field(default_factory=dict)
+    _by_path: dict[str, RepositoryPolicy] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.auth_mode not in AUTH_MODES:
+            raise AuthInputError(f"auth mode {self.auth_mode!r} is not none, basic or token")
+        by_path: dict[str, RepositoryPolicy] = {}
+        for name, policy in self.repositories.items():
+            path = repository_path(name)
+            if path in by_path:
+                raise AuthInputError(f"repository {path!r} is listed twice")
+            by_path[path] = policy
+        object.__setattr__(self, "_by_path", by_path)
+
+    def permitted(self, user: str | None, repository: str) -> frozenset[str]:
+        """Every action `user` (None: anonymous) may take on `repository`."""
+        if self.auth_mode == "none":
+            return frozenset(ACTIONS)
+        if user is not None and user not in self.users:
+            raise AuthInputError(f"unknown user {user!r}: authenticate before asking the policy")
+        path = repository_path(repository)
+        listed = self._by_path.get(path)
+        if listed is not None:
+            # Listing a repository replaces the namespace defaults: grants say everything.
+            # Anonymous holds no grants, so it can at most pull a public repository.
+            granted = (
+                _expand(listed.grants.get(user, frozenset())) if user is not None else frozenset()
+            )
+            return granted | {"pull"} if listed.visibility == "public" else granted
+        # Docker Hub's shape: USER/... belongs to USER (never to anonymous); the rest is pull-only.
+        namespace, sep, _ = path.partition("/")
+        return frozenset(ACTIONS) if sep and user == namespace else frozenset({"pull"})
+
+    def allowed(self, user: str | None, repository: str, wanted: Iterable[str]) -> frozenset[str]:
+        """What was asked AND is permitted; a partial (even empty) grant is not an error."""
+        asked = _expand(_check_actions(wanted, f"the request for {repository!r}"))
+        return asked & self.permitted(user, repository)

@@ -1,0 +1,152 @@
+"""The registry's content: one content-addressed blob store, and the repositories that link into it.
+
+The blob store *holds* each blob once, by digest, however many repositories link it; the
+layer accounting (which blobs some manifest uses as a layer, and their bytes) is kept as
+blobs arrive and leave, so `stored_layer_bytes` costs nothing to read.
+"""
+
+from __future__ import annotations
+
+import json
+
+from regsim.model.oci.blob import Blob
+from regsim.model.oci.descriptor import Descriptor
+from regsim.model.oci.digest import Digest, check_digest
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.manifest import AnyManifest, Manifest
+from regsim.model.oci.reference import check_tag, is_digest_reference
+from regsim.model.registry.repository import Repository
+
+
+class RegistryStore:
+    """Blobs by digest, repositories by name, and the deduplicated layer bytes."""
+
+    __slots__ = ("blobs", "host", "immutable", "layer_digests", "repositories", "stored_layer_bytes")
+
+    def __init__(self, host: str, immutable: frozenset[str] = frozenset()) -> None:
+        self.host = host
+        self.blobs: dict[str, Blob] = {}
+        self.repositories: dict[str, Repository] = {}
+        self.immutable = immutable               # repositories whose tags may not move
+        self.layer_digests: set[str] = set()     # blobs some manifest used as a layer
+        self.stored_layer_bytes = 0
+
+    # ----- repositories and their links ------------------------------------------------------
+
+    def repository(self, name: str) -> Repository:
+        """The repository `name`, created empty the first time something is linked into it."""
+        repo = self.repositories.get(name)
+        if repo is None:
+            repo = self.repositories[name] = Repository(name, immutable_tags=name in self.immutable)
+        return repo
+
+    def linked_blob(self, name: str, digest: str) -> Blob:
+        """The blob `digest` as the repository `name` may serve it; BLOB_UNKNOWN when not linked."""
+        repo = self.repositories.get(name)
+        if repo is None or digest not in repo.layers:
+            check_digest(digest)
+            raise RegistryError(ErrorCode.BLOB_UNKNOWN, f"{name} has no blob {digest}", digest)
+        blob = self.blobs.get(digest)
+        if blob is None:
+            raise RegistryError(ErrorCode.BLOB_UNKNOWN, f"blob {digest} is no longer stored", digest)
+        return blob
+
+    def link(self, repo: Repository, blob: Blob) -> None:
+        """Hold the blob (once) and link it into the repository."""
+        self.blobs.setdefault(blob.digest, blob)
+        repo.layers.add(blob.digest)
+
+    def count_layers(self, manifest: Manifest) -> None:
+        """A manifest landed: its layers count in the deduplicated layer bytes (each blob once)."""
+        for layer in manifest.layers:
+            if layer.digest not in self.layer_digests:
+                self.layer_digests.add(layer.digest)
+                self.stored_layer_bytes += self.blobs[layer.digest].size
+
+    def free(self, digest: str) -> Blob:
+        """Drop a blob from the store (garbage collection)."""
+        blob = self.blobs.pop(digest)
+        if digest in self.layer_digests:
+            self.layer_digests.discard(digest)
+            self.stored_layer_bytes -= blob.size
+        return blob
+
+    def resolve(self, name: str, reference: str) -> AnyManifest:
+        """The manifest a tag or digest names in a repository."""
+        repo = self.repositories.get(name)
+        if repo is None:
+            raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
+        if is_digest_reference(reference):
+            Digest.parse(reference)
+            manifest = repo.manifests.get(reference)
+        else:
+            check_tag(reference)
+            digest = repo.tags.get(reference)
+            manifest = repo.manifests.get(digest) if digest else None
+        if manifest is None:
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, f"{name} has no manifest {reference}",
+                                {"name": name, "reference": reference})
+        return manifest
+
+    # ----- accounting ---------------------------------------------------------------------------
+
+    def image_manifests(self, manifest: AnyManifest, repo: Repository) -> list[Manifest]:
+        """The image manifests a manifest stands for (an index's children that are present)."""
+        if isinstance(manifest, Manifest):
+            return [manifest]
+        found = []
+        for child in manifest.manifests:
+            sub = repo.manifests.get(child.digest)
+            if sub is not None:
+                found.extend(self.image_manifests(sub, repo))
+        return found
+
+    def logical_layer_bytes(self) -> int:
+        """What storing every tagged image whole would cost: the sum of each tag's layers."""
+        total = 0
+        for repo in self.repositories.values():
+            for digest in repo.tags.values():
+                manifest = repo.manifests.get(digest)
+                if manifest is not None:
+                    for image in self.image_manifests(manifest, repo):
+                        total += image.layer_bytes
+        return total
+
+    def cached_layer_bytes(self) -> int:
+        """Layer bytes of the blobs some held manifest names as layers (what a cache holds)."""
+        seen: set[str] = set()
+        for repo in self.repositories.values():
+            for manifest in repo.manifests.values():
+                if isinstance(manifest, Manifest):
+                    seen.update(layer.digest for layer in manifest.layers if layer.digest in self.blobs)
+        return sum(self.blobs[d].size for d in seen)
+
+    def stored_bytes(self) -> int:
+        return sum(blob.size for blob in self.blobs.values())
+
+    def tagged_images(self) -> dict[str, list[Descriptor]]:
+        """Every tag as `repo:tag` with the layers of the image(s) it names."""
+        images: dict[str, list[Descriptor]] = {}
+        for repo in sorted(self.repositories.values(), key=lambda r: r.name):
+            for tag in sorted(repo.tags):
+                manifest = repo.manifests.get(repo.tags[tag])
+                if manifest is None:
+                    continue
+                layers = [layer for image in self.image_manifests(manifest, repo) for layer in image.layers]
+                images[f"{repo.name}:{tag}"] = layers
+        return images
+
+    def snapshot_json(self) -> bytes:
+        """A canonical dump of the store's state, for determinism checks."""
+        value = {
+            "blobs": sorted((d, b.size) for d, b in self.blobs.items()),
+            "repositories": {
+                name: {
+                    "layers": sorted(repo.layers),
+                    "manifests": sorted(repo.manifests),
+                    "tags": dict(sorted(repo.tags.items())),
+                }
+                for name, repo in sorted(self.repositories.items())
+            },
+        }
+        return json.dumps(value, sort_keys=True).encode()

@@ -1,0 +1,159 @@
+"""Bearer tokens: what a token server issues (signed, scoped, expiring) and how a registry checks one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.registry.auth import AuthInputError, Scope, _expand, _ordered
+from regsim.model.registry.policy import AccessPolicy
+
+_JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    """One `access` claim of a token: the actions granted on one resource."""
+
+    type: str
+    name: str
+    actions: tuple[str, ...]
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A bearer token as the token server issues it (claims plus an HMAC signature)."""
+
+    subject: str | None
+    service: str
+    access: tuple[AccessEntry, ...]
+    issued_at: float
+    expires_at: float
+    signature: str = field(repr=False)
+
+    def claims(self) -> dict[str, Any]:
+        """The JWT claims: sub, aud, iat, exp and access, as the token spec names them."""
+        return {
+            "sub": self.subject,
+            "aud": self.service,
+            "iat": self.issued_at,
+            "exp": self.expires_at,
+            "access": [
+                {"type": e.type, "name": e.name, "actions": list(e.actions)} for e in self.access
+            ],
+        }
+
+    def signing_input(self) -> str:
+        """`header.claims`, base64url: exactly what the HS256 signature covers."""
+        return f"{_b64url(_canonical_json(_JWT_HEADER))}.{_b64url(_canonical_json(self.claims()))}"
+
+    def encoded(self) -> str:
+        """The opaque string a client sends as `Authorization: Bearer …` (an HS256 JWT)."""
+        return f"{self.signing_input()}.{self.signature}"
+
+    def actions_for(self, repository: str) -> frozenset[str]:
+        """Actions granted on exactly this repository (no prefix or namespace matching)."""
+        granted: set[str] = set()
+        for entry in self.access:
+            if entry.type == "repository" and entry.name == repository:
+                granted |= _expand(frozenset(entry.actions))
+        return frozenset(granted)
+
+    def permits(self, repository: str, action: str) -> bool:
+        return action in self.actions_for(repository)
+
+
+def _unauthorized(reason: str) -> RegistryError:
+    return RegistryError(ErrorCode.UNAUTHORIZED, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIssuer:
+    """The token server for one registry (`service`), signing with a shared secret."""
+
+    service: str
+    secret: bytes = field(repr=False)
+    lifetime: float = 300.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.secret, bytes) or not self.secret:
+            raise AuthInputError("a token issuer needs a non-empty bytes secret")
+        if not (math.isfinite(self.lifetime) and self.lifetime > 0):
+            raise AuthInputError(f"token lifetime must be a positive number, not {self.lifetime!r}")
+
+    def _sign(self, token: Token) -> str:
+        mac = hmac.new(self.secret, token.signing_input().encode(), hashlib.sha256)
+        return _b64url(mac.digest())
+
+    def issue(
+        self, user: str | None, scopes: Iterable[Scope], policy: AccessPolicy, now: float
+    ) -> Token:
+        """A token granting, per requested scope, the requested actions the policy allows."""
+        if not math.isfinite(now):
+            raise AuthInputError(f"time must be a finite number, not {now!r}")
+        entries = []
+        for scope in scopes:
+            # Only repository scopes can be granted here; others are listed with no actions.
+            granted = (
+                policy.allowed(user, scope.name, scope.actions)
+                if scope.type == "repository"
+                else frozenset()
+            )
+            entries.append(AccessEntry(scope.type, scope.name, _ordered(granted)))
+        unsigned = Token(user, self.service, tuple(entries), float(now), now + self.lifetime, "")
+        return replace(unsigned, signature=self._sign(unsigned))
+
+    def _check_signature(self, token: Token) -> None:
+        if not hmac.compare_digest(token.signature, self._sign(token)):
+            raise _unauthorized("token signature is invalid: it was changed or signed elsewhere")
+
+    def verify(self, token: Token, now: float) -> Token:
+        """Return `token` if it is genuine, for this service and unexpired; UNAUTHORIZED if not."""
+        self._check_signature(token)
+        if token.service != self.service:
+            raise _unauthorized(f"token is for service {token.service!r}, not {self.service!r}")
+        if now >= token.expires_at:
+            raise _unauthorized(f"token expired at t={token.expires_at:g}s (now t={now:g}s)")
+        return token
+
+    def decode(self, text: str) -> Token:
+        """Read a token from its encoded form; UNAUTHORIZED unless it is intact and canonical."""
+        try:
+            header, claims, signature = text.split(".")
+            if json.loads(_unb64url(header)) != _JWT_HEADER:
+                raise ValueError("unexpected header")
+            body = json.loads(_unb64url(claims))
+            access = tuple(
+                AccessEntry(str(e["type"]), str(e["name"]), tuple(str(a) for a in e["actions"]))
+                for e in body["access"]
+            )
+            subject = None if body["sub"] is None else str(body["sub"])
+            expiry = (float(body["iat"]), float(body["exp"]))
+            token = Token(subject, str(body["aud"]), access, *expiry, signature)
+        except (AttributeError, KeyError, TypeError, ValueError, binascii.Error) as error:
+            raise _unauthorized(f"token is malformed ({error})") from None
+        # Re-encoding must give the very same text, so no byte can change unnoticed.
+        if token.encoded() != text:
+            raise _unauthorized("token is not in canonical form")
+        self._check_signature(token)
+        return token
