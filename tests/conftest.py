@@ -148,3 +148,7 @@ def alice(world: World):  # type: ignore[no-untyped-def]
 def bob(world: World):  # type: ignore[no-untyped-def]
     """A client with an empty local store."""
     return world.add_client("bob")
+
+
+# ----- the app's tests (tests/test_tui*.py): the course read once, apps built on it ----------------
+from tui_fixtures import bundled_course, make_app, no_host_state, small_course  # noqa: E402, F401

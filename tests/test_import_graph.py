@@ -38,16 +38,6 @@ LAYERS: dict[str, int] = {
 }
 
 
-# Edges that break the rule today and are being taken out; each removal shrinks this list.
-# A new edge against the layers, or a new cycle, fails at once. The list must end empty.
-KNOWN_UPWARD = {
-    ("regsim.live.cli", "regsim.tui.live_app"),
-}
-KNOWN_CYCLES = {
-    frozenset({"regsim.live.cli", "regsim.tui.live_app", "regsim.tui.screens.live"}),
-}
-
-
 @dataclass(frozen=True)
 class Edge:
     source: str
@@ -137,7 +127,7 @@ def test_no_module_imports_a_layer_above_its_own():
         source, target = layer_of(edge.source), layer_of(edge.target)
         if source == target:
             continue
-        if LAYERS[target] >= LAYERS[source] and (edge.source, edge.target) not in KNOWN_UPWARD:
+        if LAYERS[target] >= LAYERS[source]:
             upward.append(str(edge))
     assert not upward, "imports against the layers:\n" + "\n".join(upward)
 
@@ -151,17 +141,8 @@ def test_the_module_graph_has_no_cycle():
         where.setdefault((edge.source, edge.target), edge)
     cycles = []
     for component in nx.strongly_connected_components(graph):
-        if len(component) > 1 and frozenset(component) not in KNOWN_CYCLES:
+        if len(component) > 1:
             cycle = nx.find_cycle(graph.subgraph(component))
             cycles.append("\n".join(f"  {where[(a, b)]}" for a, b in cycle))
     assert not cycles, "import cycles:\n" + "\n\n".join(cycles)
 
-
-def test_the_list_of_known_offenders_names_only_edges_that_still_exist():
-    edges = collect_edges()
-    present = {(edge.source, edge.target) for edge in edges}
-    graph = nx.DiGraph(list(present))
-    components = {frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1}
-    gone = [f"{a} -> {b}" for a, b in KNOWN_UPWARD - present]
-    gone += [", ".join(sorted(c)) for c in KNOWN_CYCLES - components]
-    assert not gone, "fixed; remove from the known list:\n" + "\n".join(gone)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from regsim.charts import KINDS, terminal_lines
 from regsim.charts.text import MIN_WIDTH
@@ -70,6 +71,15 @@ class ChartSource:
     def file_stem(self, kind: str) -> str:
         after = f"-after-step-{self.position}" if self.position < self.total else ""
         return re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.stem}-{kind}{after}")
+
+
+@runtime_checkable
+class Charted(Protocol):
+    """A screen that shows a run (the player, the sandbox, the chart itself): it can be charted."""
+
+    def chart_source(self) -> ChartSource:
+        """The run as shown now: up to the step on screen."""
+        ...
 
 
 def export_chart(

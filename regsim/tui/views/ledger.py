@@ -87,10 +87,11 @@ def blob_lines(record: StepRecord, names: Mapping[str, str] | None = None) -> li
     ordered = sorted(record.blobs, key=lambda blob: _KIND_ORDER.get(blob.kind, 3))
     lines = []
     for blob in ordered:
-        if blob.kind == "layer":
-            label = blob.name or names.get(blob.digest) or short_digest(blob.digest)
-        else:
-            label = blob.kind
+        label = (
+            (blob.name or names.get(blob.digest) or short_digest(blob.digest))
+            if blob.kind == "layer"
+            else blob.kind
+        )
         lines.append(BlobLine(blob.how, blob.kind, label, format_size(blob.size), blob.source))
     return lines
 
