@@ -162,7 +162,7 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from regsim.scenario.lint import lint_paths
+    from regsim.lessons.lint import lint_paths
 
     problems, checked = lint_paths([Path(p) for p in args.paths])
     for problem in problems:
@@ -214,6 +214,12 @@ def _progress(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from regsim.live.cli import run_from_args
 
+    if args.tui and not args.gc:
+        try:
+            from regsim.tui.live_app import run_live_app
+        except ImportError as error:   # textual is part of the package; this is a broken install
+            raise UsageError(f"serve: --tui needs the app ({error})") from None
+        return run_from_args(args, show_live=run_live_app)
     return run_from_args(args)
 
 

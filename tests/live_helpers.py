@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import tarfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -29,6 +31,15 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    """Return as soon as `condition()` holds (polled every few milliseconds); fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(0.005)
 
 
 class ServerThread:

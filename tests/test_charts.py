@@ -31,11 +31,11 @@ from regsim.charts import (
     chart_data,
     chart_title,
     export,
-    format_bytes,
     make_figure,
     terminal_lines,
 )
 from regsim.charts.labels import masked_command, short_command
+from regsim.units import format_size
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_sample.json"
 MB = 1_000_000
@@ -105,7 +105,7 @@ def test_transfer_rows_add_up_the_step_records(run):
     assert [r["cumulative_actual_bytes"] for r in rows] == list(accumulate(map(moved, steps)))
     assert [r["cumulative_naive_bytes"] for r in rows] == list(accumulate(map(naive, steps)))
     assert [r["saved_bytes"] for r in rows] == [
-        n - a for n, a in zip(accumulate(map(naive, steps)), accumulate(map(moved, steps)))
+        n - a for n, a in zip(accumulate(map(naive, steps)), accumulate(map(moved, steps)), strict=True)
     ]
     assert [r["verb"] for r in rows] == [s["verb"] for s in steps]
 
@@ -122,13 +122,13 @@ def test_whole_run_saves_what_the_shared_layers_did_not_resend(run):
     expected = sum(map(naive, run["steps"])) - sum(map(moved, run["steps"]))
     assert last["saved_bytes"] == expected == 154 * MB
     lines = terminal_lines(run, "transfer", 100)
-    assert "saved: 154 MB (39%)" in lines
+    assert "saved: 154MB (39%)" in lines
 
 
 def test_storage_rows_follow_each_registry_after_each_step(run):
     rows = chart_data(run, "storage")
     assert len(rows) == len(run["steps"])
-    for row, step in zip(rows, run["steps"]):
+    for row, step in zip(rows, run["steps"], strict=True):
         for registry, record in step["storage"].items():
             assert row[f"stored_layer_bytes@{registry}"] == record["stored_layer_bytes"]
             assert row[f"logical_layer_bytes@{registry}"] == record["logical_layer_bytes"]
@@ -178,16 +178,15 @@ def test_sharing_rows_are_the_image_layer_edges_with_their_share_counts(run):
     }
 
 
-def bundled_run(name: str) -> dict:
-    from regsim.bundled import find_scenario
-    from regsim.scenario.engine import replay
-    from regsim.scenario.loader import load_scenario
+@pytest.fixture
+def bundled_run(replayed):  # type: ignore[no-untyped-def]
+    """The --json dict of a bundled scenario's run (replayed once for the session)."""
     from regsim.scenario.records import run_to_dict
 
-    return run_to_dict(replay(load_scenario(find_scenario(name))))
+    return lambda name: run_to_dict(replayed(name))
 
 
-def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing():
+def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing(bundled_run):
     geo = bundled_run("geo-replication")
     rows = chart_data(geo, "sharing")
     shared = {(r["registry"], r["layer"]): r["shared_by"] for r in rows}
@@ -195,15 +194,15 @@ def test_a_replicas_copy_of_an_image_is_not_counted_as_sharing():
         assert shared[registry, "app-0.9"] == shared[registry, "app-1.0"] == 1
         assert shared[registry, "debian"] == 2            # 0.9 and 1.0 on the same registry
     texts = [t.get_text() for t in make_figure(geo, "sharing").axes[0].texts]
-    assert texts.count("app-0.9 · 2.5 MB") == 2           # one circle per registry's store, neither shared
-    assert texts.count("debian · 49 MB · shared by 2") == 2
+    assert texts.count("app-0.9 · 2.5MB") == 2           # one circle per registry's store, neither shared
+    assert texts.count("debian · 49MB · shared by 2") == 2
     assert {"in registry.example", "in eu.registry.example"} <= set(texts)
     lines = terminal_lines(geo, "sharing", 90)
     assert "in eu.registry.example" in lines and "in registry.example" in lines
     assert not any("shared by 4" in line for line in lines)
 
 
-def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself():
+def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself(bundled_run):
     ci = bundled_run("ci-pipeline")
     rows = chart_data(ci, "sharing")
     assert {r["image"] for r in rows} == {
@@ -213,19 +212,17 @@ def test_two_tags_of_one_manifest_are_one_image_sharing_nothing_with_itself():
     assert shared["debian"] == 2 and shared["code-abc123"] == 1
     texts = [t.get_text() for t in make_figure(ci, "sharing").axes[0].texts]
     assert "registry.example/team/app:1.4.0, :sha-abc123" in texts
-    assert "debian · 49 MB · shared by 2" in texts
+    assert "debian · 49MB · shared by 2" in texts
 
 
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
-def test_the_world_tree_and_the_sharing_chart_count_the_same_images(path):
-    from regsim.scenario.engine import replay
-    from regsim.scenario.loader import load_scenario
+def test_the_world_tree_and_the_sharing_chart_count_the_same_images(path, replayed):
     from regsim.scenario.records import run_to_dict
     from regsim.tui.views.world import sharing_counts
 
-    replayed = replay(load_scenario(path))
-    rows = chart_data(run_to_dict(replayed), "sharing")
-    world = replayed.worlds[-1]
+    run = replayed(path)
+    rows = chart_data(run_to_dict(run), "sharing")
+    world = run.worlds[-1]
     for row in rows:
         tree = sharing_counts(world.registries[row["registry"]])
         assert row["shared_by"] == tree[row["digest"]], (row["registry"], row["layer"])
@@ -260,18 +257,18 @@ def test_until_stops_every_step_chart_at_that_step(run):
 
 
 def test_sizes_read_in_the_scenarios_units():
-    assert format_bytes(79 * MB) == "79 MB"
-    assert format_bytes(154 * MB) == "154 MB"
-    assert format_bytes(1469) == "1.47 kB"
-    assert format_bytes(999) == "999 B"
-    assert format_bytes(999_999) == "1 MB"
-    assert format_bytes(79 * MB, "binary") == "75.3 MiB"
-    assert format_bytes(2**30, "binary") == "1 GiB"
+    assert format_size(79 * MB) == "79MB"
+    assert format_size(154 * MB) == "154MB"
+    assert format_size(1469) == "1.47kB"
+    assert format_size(999) == "999B"
+    assert format_size(999_999) == "1MB"
+    assert format_size(79 * MB, "binary") == "75.3MiB"
+    assert format_size(2**30, "binary") == "1GiB"
 
 
 def test_a_binary_run_speaks_mebibytes(run):
     run["units"] = "binary"
-    assert "saved: 147 MiB (39%)" in terminal_lines(run, "transfer", 100)
+    assert "saved: 147MiB (39%)" in terminal_lines(run, "transfer", 100)
     fig = make_figure(run, "transfer")
     assert fig.axes[0].get_ylabel() == "layer bytes, cumulative (MiB)"
 
@@ -306,7 +303,7 @@ def test_transfer_figure_tells_pushes_from_pulls_by_shape_and_legend(run):
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "push (bytes up)" in labels and "pull (bytes down)" in labels
-    assert "saved: 154 MB (39%)" in labels
+    assert "saved: 154MB (39%)" in labels
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert "2 push team/app:v1" in ticks and "7 pull team/app:v2" in ticks
 
@@ -314,18 +311,18 @@ def test_transfer_figure_tells_pushes_from_pulls_by_shape_and_legend(run):
 def test_storage_figure_marks_the_garbage_collection(run):
     fig = make_figure(run, "storage")
     annotations = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert "gc freed 2 MB" in annotations
+    assert "gc freed 2MB" in annotations
 
 
 def test_sharing_figure_names_the_shared_layers(run):
     texts = [t.get_text() for t in make_figure(run, "sharing").axes[0].texts]
-    assert "debian · 29 MB · shared by 2" in texts        # v1 and v2 in the mirror's store
-    assert "debian · 29 MB" in texts                      # registry.example keeps only v2 after gc
-    assert "app-v1 · 2 MB" in texts
+    assert "debian · 29MB · shared by 2" in texts        # v1 and v2 in the mirror's store
+    assert "debian · 29MB" in texts                      # registry.example keeps only v2 after gc
+    assert "app-v1 · 2MB" in texts
     assert not any("shared by 3" in text for text in texts)
 
 
-def test_replication_traffic_is_drawn_on_the_link_it_crossed():
+def test_replication_traffic_is_drawn_on_the_link_it_crossed(bundled_run):
     geo = bundled_run("geo-replication")
     copied = sum(
         request["bytes"]
@@ -341,13 +338,13 @@ def test_replication_traffic_is_drawn_on_the_link_it_crossed():
     assert row["total_bytes"] == copied
     assert 0 < row["total_seconds"] <= sum(step["seconds"] for step in geo["steps"])
     texts = [t.get_text() for t in make_figure(geo, "network").axes[0].texts]
-    assert any(t.startswith("373 MB in 3.34 s\n1 Gbit/s, 90 ms") for t in texts)
+    assert any(t.startswith("373MB in 3.3 s\n1 Gbit/s, 90 ms") for t in texts)
 
 
 def test_network_figure_labels_each_link_with_bytes_and_seconds(run):
     texts = [t.get_text() for t in make_figure(run, "network").axes[0].texts]
-    assert any(t.startswith("81 MB in 7.12 s\n100 Mbit/s, 80 ms") for t in texts)
-    assert "79 MB in 0.64 s" in texts
+    assert any(t.startswith("81MB in 7.1 s\n100 Mbit/s, 80 ms") for t in texts)
+    assert "79MB in 637 ms" in texts
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -378,7 +375,7 @@ def test_every_format_is_written_and_reads_back(run, kind, tmp_path):
     assert list(rows[0]) == list(expected[0])
     if kind in ("transfer", "storage"):
         assert len(rows) == len(run["steps"])
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         for key, value in want.items():
             if isinstance(value, bool):
                 assert row[key] == str(value).lower()
@@ -403,6 +400,7 @@ def test_transfer_csv_names_its_columns_with_units(run, tmp_path):
     ]
 
 
+@pytest.mark.slow   # two fresh processes render twelve files each
 def test_the_same_run_gives_the_same_bytes_in_every_process(tmp_path):
     script = (
         "import json, sys; from regsim.charts import export\n"
@@ -529,13 +527,13 @@ def test_terminal_transfer_draws_one_bar_per_step(run):
     lines = terminal_lines(run, "transfer", 80, until=4)
     bars = [line for line in lines if "│" in line]
     assert len(bars) == 4
-    assert bars[1].startswith(" 2↑push team/app:v1") and bars[1].endswith("79 MB of 79 MB")
-    assert bars[3].endswith("81 MB of 158 MB")
+    assert bars[1].startswith(" 2↑push team/app:v1") and bars[1].endswith("79MB of 79MB")
+    assert bars[3].endswith("81MB of 158MB")
 
 
 def test_terminal_storage_shows_the_gc_step(run):
     lines = terminal_lines(run, "storage", 100)
-    assert any("gc freed 2 MB" in line for line in lines)
+    assert any("gc freed 2MB" in line for line in lines)
     assert lines.count("registry.example (registry)") == 1
 
 
@@ -566,7 +564,7 @@ def test_a_run_is_not_changed_by_charting_it(run, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["shared-base", "ci-pipeline", "second-version"])
-def test_the_saved_label_covers_neither_line(name):
+def test_the_saved_label_covers_neither_line(name, bundled_run):
     """The bold "saved" label sits in the gap between the actual and the naive line."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -591,7 +589,7 @@ def test_the_saved_label_covers_neither_line(name):
 
 
 @pytest.mark.parametrize("name", ["geo-replication", "mirror-near-site", "rate-limits", "private-pull"])
-def test_no_two_link_labels_of_the_network_chart_overlap(name):
+def test_no_two_link_labels_of_the_network_chart_overlap(name, bundled_run):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = make_figure(bundled_run(name), "network")

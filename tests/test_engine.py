@@ -7,9 +7,9 @@ import json
 import pytest
 
 from regsim.bundled import scenario_files
-from regsim.model.units import format_size
 from regsim.scenario.engine import Player, replay
 from regsim.scenario.loader import load_scenario, parse_scenario
+from regsim.units import format_size
 
 MB = 1_000_000
 
@@ -247,13 +247,12 @@ def test_saved_bytes_are_naive_minus_actual_on_every_step(two_versions, slow_lin
             assert data["saved_layer_bytes"] >= 0
 
 
-def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks() -> None:
-    from regsim.bundled import find_scenario
+def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks(replayed) -> None:  # type: ignore[no-untyped-def]
     from regsim.charts import chart_data
     from regsim.scenario.records import run_to_dict
     from regsim.scenario.text import render_run, render_step
 
-    run = replay(load_scenario(find_scenario("private-pull")))
+    run = replayed("private-pull")
     record = next(r for r in run.records if r.step_id == "alice-tries-push")
     assert not record.ok and record.error == "DENIED"
     assert record.layers_skipped == 3                    # docker still printed "Layer already exists"
@@ -280,11 +279,11 @@ def test_a_pull_that_fails_part_way_saves_nothing_though_some_layers_were_local(
     blobs = [BlobRecord("sha256:" + "a" * 64, "layer", 10 * MB, How.LOCAL, "base"),
              BlobRecord("sha256:" + "b" * 64, "layer", 2 * MB, How.PULLED, "v2")]
     failed = Outcome(direction="down", blobs=list(blobs)).fail("BLOB_UNKNOWN", "the config blob is gone")
-    record = make_record(run.scenario, spec, failed, [], 0.0, {}, world)
+    record = make_record(spec, failed, [], 0.0, {}, world)
     assert record.layer_bytes_down == record.naive_layer_bytes_down == 2 * MB
     assert record.saved_bytes == 0
     # the same ledger on a pull that succeeded: the local layer is a real saving
-    done = make_record(run.scenario, spec, Outcome(direction="down", blobs=list(blobs)), [], 0.0, {}, world)
+    done = make_record(spec, Outcome(direction="down", blobs=list(blobs)), [], 0.0, {}, world)
     assert (done.naive_layer_bytes_down, done.saved_bytes) == (12 * MB, 10 * MB)
 
 
@@ -492,3 +491,23 @@ def test_with_the_upstream_down_a_cached_image_still_pulls_from_the_mirror(slow_
     served = [r for r in offline.requests if r.src == "erin" and "/blobs/" in r.path and r.status == 200]
     assert served and all(r.dst == "mirror.example" for r in served)
     assert not any(r.dst == "registry.example" and r.status != 0 for r in offline.requests)
+
+
+def test_the_json_a_step_and_a_run_print_has_exactly_the_keys_its_contract_names(two_versions, slow_link) -> None:  # type: ignore[no-untyped-def]
+    from typing import get_type_hints
+
+    from regsim.scenario.contract import BlobJSON, LinkUseJSON, RequestJSON, RunJSON, StepJSON, StorageJSON
+    from regsim.scenario.records import run_to_dict
+
+    def keys(contract: type) -> list[str]:
+        return list(get_type_hints(contract))
+
+    for run in (two_versions, slow_link):
+        as_json = run_to_dict(run)
+        assert list(as_json) == keys(RunJSON)
+        for step in as_json["steps"]:
+            assert list(step) == keys(StepJSON)     # in the order `play --json` prints them
+            assert all(list(request) == keys(RequestJSON) for request in step["requests"])
+            assert all(list(blob) == keys(BlobJSON) for blob in step["blobs"])
+            assert all(list(link) == keys(LinkUseJSON) for link in step["links"])
+            assert all(list(storage) == keys(StorageJSON) for storage in step["storage"].values())

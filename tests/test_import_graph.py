@@ -9,6 +9,7 @@ names the offending edge (file and line), so the fix is obvious.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,18 +35,6 @@ LAYERS: dict[str, int] = {
     "regsim.cli": 7,
     "regsim.__main__": 8,
     "regsim": 0,
-}
-
-
-# Edges that break the rule today and are being taken out; each removal shrinks this list.
-# A new edge against the layers, or a new cycle, fails at once. The list must end empty.
-KNOWN_UPWARD = {
-    ("regsim.live.cli", "regsim.tui.live_app"),
-    ("regsim.scenario.lint", "regsim.lessons.lint"),
-}
-KNOWN_CYCLES = {
-    frozenset({"regsim.live.cli", "regsim.tui.live_app", "regsim.tui.screens.live"}),
-    frozenset({"regsim.charts.figures", "regsim.charts.graphs"}),
 }
 
 
@@ -98,7 +87,8 @@ def _runtime_imports(tree: ast.AST) -> list[tuple[ast.Import | ast.ImportFrom, i
     return found
 
 
-def collect_edges() -> list[Edge]:
+@functools.cache   # the four tests read one walk
+def collect_edges() -> tuple[Edge, ...]:
     modules = {module_name(p): p for p in ROOT.rglob("*.py")}
     edges: list[Edge] = []
     for source, path in sorted(modules.items()):
@@ -122,7 +112,7 @@ def collect_edges() -> list[Edge]:
                         target = target.rpartition(".")[0]
                     if target != source:
                         edges.append(Edge(source, target, path, line))
-    return edges
+    return tuple(edges)
 
 
 def test_the_walk_sees_the_packages_it_checks():
@@ -137,7 +127,7 @@ def test_no_module_imports_a_layer_above_its_own():
         source, target = layer_of(edge.source), layer_of(edge.target)
         if source == target:
             continue
-        if LAYERS[target] >= LAYERS[source] and (edge.source, edge.target) not in KNOWN_UPWARD:
+        if LAYERS[target] >= LAYERS[source]:
             upward.append(str(edge))
     assert not upward, "imports against the layers:\n" + "\n".join(upward)
 
@@ -151,17 +141,8 @@ def test_the_module_graph_has_no_cycle():
         where.setdefault((edge.source, edge.target), edge)
     cycles = []
     for component in nx.strongly_connected_components(graph):
-        if len(component) > 1 and frozenset(component) not in KNOWN_CYCLES:
+        if len(component) > 1:
             cycle = nx.find_cycle(graph.subgraph(component))
             cycles.append("\n".join(f"  {where[(a, b)]}" for a, b in cycle))
     assert not cycles, "import cycles:\n" + "\n\n".join(cycles)
 
-
-def test_the_list_of_known_offenders_names_only_edges_that_still_exist():
-    edges = collect_edges()
-    present = {(edge.source, edge.target) for edge in edges}
-    graph = nx.DiGraph(list(present))
-    components = {frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1}
-    gone = [f"{a} -> {b}" for a, b in KNOWN_UPWARD - present]
-    gone += [", ".join(sorted(c)) for c in KNOWN_CYCLES - components]
-    assert not gone, "fixed; remove from the known list:\n" + "\n".join(gone)

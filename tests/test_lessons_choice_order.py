@@ -63,8 +63,8 @@ def write_lesson(tmp_path: Path, choices=CHOICES, name: str = "order-check.md") 
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return load_lessons(lesson_dirs())
+def bundled(bundled_lessons):
+    return bundled_lessons
 
 
 def right_positions(lessons) -> list[int]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from regsim.bundled import find_scenario
 from regsim.lessons.grading import (
     AnswerError,
     LessonQuiz,
@@ -32,8 +31,8 @@ def lesson():
 
 
 @pytest.fixture(scope="module")
-def run():
-    return replay(load_scenario(find_scenario("second-version")))
+def run(replayed):
+    return replayed("second-version")
 
 
 RIGHT_TAG = "It names one manifest, and can be moved to another one later"
@@ -116,7 +115,8 @@ def test_every_wrong_choice_gives_its_own_feedback(lesson):
     feedback = [grade(question, pick(question, text)).feedback for text in (COPY_TAG, LOCKED_TAG)]
     assert feedback[0].startswith("Tagging copies nothing")
     assert feedback[1].startswith("Most registries let a tag move")
-    assert grade(question, pick(question, RIGHT_TAG)).feedback == "Right, a tag is a movable pointer to a manifest digest."
+    assert grade(question, pick(question, RIGHT_TAG)).feedback == \
+        "Right, a tag is a movable pointer to a manifest digest."
 
 
 def test_a_choice_can_be_answered_by_its_text(lesson):

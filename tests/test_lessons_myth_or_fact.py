@@ -8,12 +8,11 @@ from collections import Counter
 import pytest
 
 from regsim.lessons.grading import QuizState, expected_text, grade
-from regsim.lessons.loader import lesson_dirs, load_lessons
 
 
 @pytest.fixture(scope="module")
-def statements():
-    return [(lesson, q) for lesson in load_lessons(lesson_dirs()) for q in lesson.questions if q.kind == "myth"]
+def statements(bundled_lessons):
+    return [(lesson, q) for lesson in bundled_lessons for q in lesson.questions if q.kind == "myth"]
 
 
 def test_the_myth_or_fact_round_holds_facts_too(statements):

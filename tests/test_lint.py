@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,6 +124,7 @@ def test_a_layer_with_a_bad_size_is_reported_once_not_also_as_unknown(tmp_path, 
 # ----- garbage in: only ContentError comes out -------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300))
 def test_random_text_is_a_content_error_never_a_crash(text: str) -> None:
@@ -149,6 +151,7 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_siz
                                                          st.dictionaries(_keys, inner, max_size=5)), max_leaves=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({"version": st.just(1), "title": st.just("t"), "summary": st.just("s")},
                              optional={k: _values for k in ("registries", "clients", "network", "users",

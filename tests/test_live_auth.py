@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
@@ -107,11 +108,16 @@ def test_a_tampered_token_is_refused(token_live):
     assert reply.status == 401
 
 
-def test_tokens_expire(tmp_path):
+def test_tokens_expire(tmp_path, monkeypatch):
+    now = [time.time()]
+    # the guard's clock, moved by the test instead of waiting for it
+    monkeypatch.setattr("regsim.live.access.time", SimpleNamespace(time=lambda: now[0]))
     with ServerThread(tmp_path / "root", auth="token", users=[("alice", PASSWORD)], token_lifetime=1.0) as live:
         text = token(live, "repository:team/app:pull,push", basic("alice", PASSWORD))
         assert live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text)).status == 202
-        time.sleep(1.3)
+        now[0] += 0.9
+        assert live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text)).status == 202
+        now[0] += 0.2
         reply = live.request("POST", "/v2/team/app/blobs/uploads/", headers=bearer(text))
         assert reply.status == 401
         assert 'error="invalid_token"' in reply.headers["www-authenticate"]

@@ -7,6 +7,7 @@ import os
 import pytest
 from live_helpers import ServerThread
 
+pytestmark = pytest.mark.slow   # a real client over HTTP, megabytes each way
 oras_client = pytest.importorskip("oras.client", reason="oras-py is not installed (pip install oras)")
 
 

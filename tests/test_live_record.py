@@ -25,10 +25,10 @@ def size(layers: list[bytes]) -> int:
 def skopeo_session(tmp_path_factory):
     need_skopeo()
     tmp = tmp_path_factory.mktemp("record")
-    os.environ.setdefault("REGISTRY_AUTH_FILE", str(tmp / "auth.json"))
     write_layout(tmp / "v1", "v1", [*BASE, V1])
     write_layout(tmp / "v2", "v2", [*BASE, V2])
-    with ServerThread(tmp / "root") as live:
+    with pytest.MonkeyPatch.context() as patch, ServerThread(tmp / "root") as live:
+        patch.setenv("REGISTRY_AUTH_FILE", str(tmp / "auth.json"))   # this module's, not the session's
         address = live.address
         skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp}/v1:v1", f"docker://{address}/team/app:v1")
         skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp}/v2:v2", f"docker://{address}/team/app:v2")
@@ -40,6 +40,7 @@ def skopeo_session(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow   # real skopeo
 def test_a_recorded_skopeo_session_replays_as_one_step_per_operation(skopeo_session):
     run = load_record(skopeo_session)
     assert [r.command for r in run.records] == [
@@ -70,6 +71,7 @@ def test_a_recorded_skopeo_session_replays_as_one_step_per_operation(skopeo_sess
     assert sorted(run.worlds[3].registries[host].tagged_images()) == ["other/app:v2", "team/app:v1", "team/app:v2"]
 
 
+@pytest.mark.slow   # real skopeo
 def test_the_player_steps_through_a_record(skopeo_session):
     player = Player.from_run(load_record(skopeo_session))
     assert player.total == 4 and player.next_step is not None
@@ -79,6 +81,7 @@ def test_the_player_steps_through_a_record(skopeo_session):
     assert len(player.records_so_far()) == 2
 
 
+@pytest.mark.slow   # real skopeo
 async def test_the_player_screen_shows_a_record(skopeo_session):
     from textual.app import App
 
@@ -184,3 +187,14 @@ def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["index"] == 1
     assert main(["play", str(path), "--check"]) == 2
     assert "no expectations" in capsys.readouterr().err
+
+
+def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does() -> None:
+    from regsim.live.server import LiveEntry
+    from regsim.model.sim.events import RequestEvent
+
+    digest = "sha256:5f8ee423db7d" + "0" * 52
+    event = RequestEvent("GET", f"/v2/team/app/blobs/{digest}", 200, 79_000_000, "127.0.0.1", "registry",
+                         "the client downloads it")
+    line = LiveEntry(1.0, "127.0.0.1", event, 12.4).line()
+    assert line == "127.0.0.1 GET /v2/team/app/blobs/sha256:5f8ee423db7d… 200 79MB 12ms  the client downloads it"

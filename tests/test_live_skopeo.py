@@ -18,6 +18,7 @@ BASE = [layer_tar({"etc/os-release": os.urandom(30_000)}), layer_tar({"usr/lib/b
 V1 = layer_tar({"app/v1": os.urandom(5_000)})
 V2 = layer_tar({"app/v2": os.urandom(2_000)})
 PASSWORD = "skopeo-secret-7"
+pytestmark = pytest.mark.slow   # real skopeo, a process per copy
 
 
 @pytest.fixture(autouse=True)

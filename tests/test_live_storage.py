@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from live_helpers import ServerThread, sha256
+from live_helpers import ServerThread, sha256, wait_until
 
 from regsim.live.storage import disk_registry
 
@@ -66,9 +66,8 @@ def test_an_aborted_upload_connection_leaves_nothing_visible(tmp_path):
         sock.sendall(f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode())
         sock.sendall(os.urandom(300_000))
         sock.close()   # the client dies mid-body
-        deadline = time.time() + 10
-        while time.time() < deadline and live.server.registry.uploads[location.rsplit("/", 1)[1]].busy:
-            time.sleep(0.05)
+        upload = live.server.registry.uploads[location.rsplit("/", 1)[1]]
+        wait_until(lambda: not upload.busy, "the server to notice the client is gone")
         status = live.request("GET", location)
         assert status.status == 204 and status.headers["range"] == "0-0"
         assert not list((tmp_path / "root" / "blobs").rglob("*/*/*"))
@@ -126,6 +125,7 @@ def _wait_up(port: int) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.slow   # a server process started twice and killed
 def test_a_server_killed_mid_upload_loses_nothing_committed(tmp_path):
     root = tmp_path / "root"
     port = _free_port()
@@ -139,8 +139,9 @@ def test_a_server_killed_mid_upload_loses_nothing_committed(tmp_path):
         location = helper.request("POST", "/v2/team/app/blobs/uploads/").headers["location"]
         sock = socket.create_connection(("127.0.0.1", port))
         sock.sendall(f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n".encode())
-        sock.sendall(os.urandom(1_000_000))
-        time.sleep(0.3)
+        sock.sendall(os.urandom(2_500_000))   # over the server's 1 MiB write: some reaches the disk
+        partial = root / "uploads" / location.rsplit("/", 1)[1]
+        wait_until(lambda: partial.exists() and partial.stat().st_size > 0, "the upload to be under way")
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         sock.close()

@@ -51,6 +51,7 @@ def test_importing_the_model_package_and_every_module_together_loads_no_ui_and_p
     assert result.stderr == ""
 
 
+@pytest.mark.slow   # a fresh process per module; the test above checks them all together in one
 @pytest.mark.parametrize("module", MODULES)
 def test_each_model_module_alone_loads_no_ui_and_prints_nothing(module):
     result = run_imports(module)

@@ -12,6 +12,7 @@ from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import How
+from regsim.units import docker_size
 
 TEAM_V1 = f"{HOST}/team/app:v1"
 TEAM_V2 = f"{HOST}/team/app:v2"
@@ -407,21 +408,21 @@ def test_a_registry_restarted_with_immutable_tags_protects_the_tags_it_already_h
 def test_images_lists_each_tag_with_its_size(world, pushed, bob):
     bob.pull(TEAM_V1)
     bob.pull(TEAM_V2)
-    lines = bob.images_output().output
-    assert lines[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"]
-    rows = [line.split() for line in lines[1:]]
-    assert [(r[0], r[1], r[3]) for r in rows] == [
-        (f"{HOST}/team/app", "v1", "4.5MB"),
-        (f"{HOST}/team/app", "v2", "4.2MB"),
+    rows = bob.image_rows()
+    assert [(r.repository, r.tag, r.size) for r in rows] == [
+        (f"{HOST}/team/app", "v1", sum(size for _, size in V1)),
+        (f"{HOST}/team/app", "v2", sum(size for _, size in V2)),
     ]
+    assert [docker_size(r.size) for r in rows] == ["4.5MB", "4.2MB"]
 
 
 def test_system_df_counts_shared_layers_once(world, pushed, bob):
     bob.pull(TEAM_V1)
     bob.pull(TEAM_V2)
-    lines = bob.df_output().output
-    assert lines[1].split() == ["Images", "2", "4.7MB", "4MB", "8.7MB"]
-    per_image = sorted(line.split()[1:] for line in lines[4:])
+    usage = bob.disk_usage()
+    assert (usage.images, docker_size(usage.disk), docker_size(usage.shared), docker_size(usage.logical)) == (
+        2, "4.7MB", "4MB", "8.7MB")
+    per_image = sorted([docker_size(i.size), docker_size(i.shared), docker_size(i.unique)] for i in usage.per_image)
     assert per_image == [["4.2MB", "4MB", "201kB"], ["4.5MB", "4MB", "501kB"]]
 
 
@@ -435,7 +436,7 @@ def test_rmi_keeps_layers_another_image_still_uses(world, pushed, bob):
     assert digest_of(pushed, "v1") in deleted
     assert digest_of(pushed, "base1") not in deleted and digest_of(pushed, "base2") not in deleted
     assert sorted(layer.size for layer in bob.layers.values()) == sorted(s for _, s in V2)
-    assert [line.split()[1] for line in bob.images_output().output[1:]] == ["v2"]
+    assert [row.tag for row in bob.image_rows()] == ["v2"]
     again = bob.pull(TEAM_V1)
     assert layer_bytes(again) == 500_587
 
@@ -459,4 +460,4 @@ def test_build_reports_layer_count_and_size(world):
     outcome = client.build("app:v1", V1)
     assert outcome.output[0].endswith("(3 layers, 4.5MB)")
     assert outcome.output[1] == "Successfully tagged app:v1"   # as typed, as docker prints it
-    assert client.images_output().output[1].split()[:2] == ["app", "v1"]
+    assert [(row.repository, row.tag) for row in client.image_rows()] == [("app", "v1")]

@@ -6,7 +6,7 @@ import pytest
 
 from regsim.bundled import scenario_files
 from regsim.cli import main
-from regsim.scenario.engine import computed_answer, replay
+from regsim.scenario.engine import computed_answer
 from regsim.scenario.loader import load_scenario
 
 FILES = scenario_files()
@@ -48,9 +48,9 @@ def test_a_bundled_scenario_has_narration_and_checks(path) -> None:  # type: ign
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_every_question_in_a_bundled_scenario_can_be_answered(path) -> None:  # type: ignore[no-untyped-def]
-    scenario = load_scenario(path)
-    run = replay(scenario)
+def test_every_question_in_a_bundled_scenario_can_be_answered(path, replayed) -> None:  # type: ignore[no-untyped-def]
+    run = replayed(path)
+    scenario = run.scenario
     for step, record in zip(scenario.steps, run.records, strict=True):
         ask = step.ask
         if ask is None:
@@ -76,8 +76,8 @@ def test_every_question_in_a_bundled_scenario_can_be_answered(path) -> None:  # 
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_every_step_of_a_bundled_scenario_that_moves_layers_moves_some_bytes_or_says_why(path) -> None:  # type: ignore[no-untyped-def]
-    run = replay(load_scenario(path))
+def test_every_step_of_a_bundled_scenario_that_moves_layers_moves_some_bytes_or_says_why(path, replayed) -> None:  # type: ignore[no-untyped-def]
+    run = replayed(path)
     for record in run.records:
         if record.verb in ("push", "pull") and record.ok:
             assert record.requests, f"{path.name} step {record.index}: a successful {record.verb} with no requests"
@@ -86,8 +86,8 @@ def test_every_step_of_a_bundled_scenario_that_moves_layers_moves_some_bytes_or_
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_no_link_is_busy_longer_than_its_step_and_every_byte_sent_is_on_a_link(path) -> None:  # type: ignore[no-untyped-def]
-    run = replay(load_scenario(path))
+def test_no_link_is_busy_longer_than_its_step_and_every_byte_sent_is_on_a_link(path, replayed) -> None:  # type: ignore[no-untyped-def]
+    run = replayed(path)
     for record in run.records:
         where = f"{path.name} step {record.index}"
         step = record.to_dict()
@@ -105,8 +105,8 @@ def test_no_link_is_busy_longer_than_its_step_and_every_byte_sent_is_on_a_link(p
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_a_failed_step_never_claims_a_saving(path) -> None:  # type: ignore[no-untyped-def]
-    run = replay(load_scenario(path))
+def test_a_failed_step_never_claims_a_saving(path, replayed) -> None:  # type: ignore[no-untyped-def]
+    run = replayed(path)
     for record in run.records:
         if not record.ok:
             step = record.to_dict()

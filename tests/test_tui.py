@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
+from tui_fixtures import MakeApp, until
 
 from regsim.bundled import find_scenario, scenario_files
-from regsim.model.units import format_size
 from regsim.scenario.engine import Player
 from regsim.scenario.loader import load_scenario
+from regsim.scenario.records import StepRecord
+from regsim.scenario.tables import images_table, table_lines
 from regsim.tui.app import RegsimApp
+from regsim.tui.course import Course
 from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.help import HelpScreen
 from regsim.tui.screens.home import HomeScreen, LessonItem, ScenarioItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.views.ledger import run_totals, step_totals
-from regsim.tui.views.output import column_starts, fit_tables
+from regsim.tui.views.output import narrow_lines, narrow_output
 from regsim.tui.views.requests import request_row, shorten_path
 from regsim.tui.views.world import world_nodes
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.world_tree import WorldTree
+from regsim.units import format_size
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -41,6 +46,13 @@ steps:
   - as: alice
     runn: docker images
 """
+
+
+@pytest.fixture
+def make_app(make_app: MakeApp, small_course: Course) -> MakeApp:
+    """Apps on the small course (two lessons, four scenarios) unless a test asks for another:
+    these tests need a scenario or two, not the whole curriculum on the home screen."""
+    return functools.partial(make_app, course=small_course)
 
 
 def text(widget: Static) -> str:
@@ -62,18 +74,22 @@ def status(app: RegsimApp) -> str:
     return text(app.screen.query_one("#status-line", Static))
 
 
-@pytest.fixture(autouse=True)
-def no_host_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Progress and other per-user state go to a temporary folder, never the developer's."""
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-
-
 async def to_scenarios(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait for the lessons to be listed, then highlight the first scenario (`g`)."""
     await pilot.app.lessons_shown.wait()
     await pilot.pause()
     await pilot.press("g")
+
+
+async def step_to(pilot, index: int) -> None:  # type: ignore[no-untyped-def]
+    """The player at step `index`: the steps before it taken at once, the last one with `n`
+    (walking with the keys is tested on its own)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PlayerScreen)
+    screen.player.seek(index - 1)
+    screen.show_position()
+    await pilot.press("n")
+    assert screen.player.position == index
 
 
 def first_step_with_requests(player: Player) -> int:
@@ -83,8 +99,10 @@ def first_step_with_requests(player: Player) -> int:
 # ----- home -------------------------------------------------------------------------------------
 
 
-async def test_home_lists_every_bundled_scenario_with_its_title_and_summary() -> None:
-    app = RegsimApp()
+async def test_home_lists_every_bundled_scenario_with_its_title_and_summary(
+    make_app: MakeApp, bundled_course: Course
+) -> None:
+    app = make_app(course=bundled_course)
     async with app.run_test(size=WIDE):
         assert isinstance(app.screen, HomeScreen)
         items = list(app.screen.query(ScenarioItem))
@@ -94,27 +112,27 @@ async def test_home_lists_every_bundled_scenario_with_its_title_and_summary() ->
         assert text(items[0].query_one(".summary", Static)) == first.summary
 
 
-async def test_enter_on_home_opens_the_first_scenario_at_step_zero() -> None:
-    app = RegsimApp()
+async def test_enter_on_home_opens_the_first_scenario_at_step_zero(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter")
         player = player_of(app)
-        assert player.scenario.path == str(scenario_files()[0])
+        assert player.scenario.path == str(app.catalog()[0].path)
         assert status(app).startswith(f"step 0 of {player.total}")
         assert player.scenario.title in status(app)
 
 
-async def test_arrow_keys_choose_which_scenario_enter_opens() -> None:
-    app = RegsimApp()
+async def test_arrow_keys_choose_which_scenario_enter_opens(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("down", "down", "enter")
-        assert player_of(app).scenario.path == str(scenario_files()[2])
+        assert player_of(app).scenario.path == str(app.catalog()[2].path)
 
 
-async def test_escape_in_the_player_goes_back_to_the_list() -> None:
-    app = RegsimApp()
+async def test_escape_in_the_player_goes_back_to_the_list(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter", "escape")
@@ -124,8 +142,8 @@ async def test_escape_in_the_player_goes_back_to_the_list() -> None:
 # ----- stepping ---------------------------------------------------------------------------------
 
 
-async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> None:
-    app = RegsimApp()
+async def test_next_runs_a_step_and_the_request_table_shows_its_requests(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter")
@@ -149,8 +167,8 @@ async def test_next_runs_a_step_and_the_request_table_shows_its_requests() -> No
         assert row[5].plain == f"{first.src} → {first.dst}"
 
 
-async def test_back_undoes_the_last_step() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_back_undoes_the_last_step(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         player = player_of(app)
         await pilot.press("n", "n", "n", "n", "n")
@@ -167,8 +185,8 @@ async def test_back_undoes_the_last_step() -> None:
         assert table.row_count == 0
 
 
-async def test_end_runs_every_step_and_next_is_disabled_there() -> None:
-    app = RegsimApp()
+async def test_end_runs_every_step_and_next_is_disabled_there(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter", "end")
@@ -183,8 +201,8 @@ async def test_end_runs_every_step_and_next_is_disabled_there() -> None:
         assert player.position == player.total
 
 
-async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("G", "g")
         player = player_of(app)
@@ -196,35 +214,29 @@ async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there() -
         assert player.position == 0
 
 
-async def test_next_step_panel_shows_the_narration_and_command_before_it_runs() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_the_step_panels_tell_the_next_step_keep_a_predictions_narration_and_show_output(
+    make_app: MakeApp,
+) -> None:
+    """The narration says what happens ("every layer is uploaded"): shown early, it would answer
+    a step's predict question, so such a step's narration waits until it has run."""
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
         step = player_of(app).next_step
-        assert step.ask is None
+        assert step is not None and step.ask is None and step.say and step.command is not None
         shown = text(app.screen.query_one("#next", Static))
         assert " ".join(step.say.split())[:40] in " ".join(shown.split())
         assert step.command.text in shown
-
-
-async def test_a_step_that_asks_for_a_prediction_keeps_its_narration_until_it_runs() -> None:
-    """The narration says what happens ("every layer is uploaded"): shown early, it answers the question."""
-    app = RegsimApp("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n")
+        await pilot.press("n")
         step = player_of(app).next_step
-        assert step.ask is not None
+        assert step is not None and step.ask is not None and step.say and step.command is not None
         shown = " ".join(text(app.screen.query_one("#next", Static)).split())
         assert " ".join(step.say.split())[:40] not in shown
         assert "Predict first" in shown
         assert step.command.text in shown and step.ask.question in shown
-
-
-async def test_done_step_panel_shows_the_docker_output() -> None:
-    app = RegsimApp("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "n")
+        await pilot.press("n")
         record = player_of(app).current
+        assert record is not None and record.output
         shown = text(app.screen.query_one("#done", Static))
         for line in record.output:
             assert line in shown
@@ -233,8 +245,8 @@ async def test_done_step_panel_shows_the_docker_output() -> None:
 # ----- what a step shows ------------------------------------------------------------------------
 
 
-async def test_ledger_shows_the_numbers_of_the_record() -> None:
-    app = RegsimApp("second-version")
+async def test_ledger_shows_the_numbers_of_the_record(make_app: MakeApp) -> None:
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end")
         player = player_of(app)
@@ -255,13 +267,12 @@ async def test_ledger_shows_the_numbers_of_the_record() -> None:
             assert blob.how in ledger
 
 
-async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved() -> None:
+async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved(make_app: MakeApp) -> None:
     player = replay("second-version")
     push = next(r for r in player.run.records if r.verb == "push" and r.layers_skipped)
-    app = RegsimApp("second-version")
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(push.index):
-            await pilot.press("n")
+        await step_to(pilot, push.index)
         ledger = text(app.screen.query_one("#ledger", Static))
         assert f"actual {format_size(push.layer_bytes_up)}" in ledger
         assert f"naive {format_size(push.naive_layer_bytes_up)}" in ledger
@@ -270,13 +281,12 @@ async def test_ledger_of_a_push_that_skips_layers_counts_them_as_saved() -> None
         assert "exists" in ledger
 
 
-async def test_a_failed_step_shows_the_word_error_and_its_code_in_red() -> None:
+async def test_a_failed_step_shows_the_word_error_and_its_code_in_red(make_app: MakeApp) -> None:
     player = replay("private-pull")
     failed = next(r for r in player.run.records if not r.ok)
-    app = RegsimApp("private-pull")
+    app = make_app("private-pull")
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(failed.index):
-            await pilot.press("n")
+        await step_to(pilot, failed.index)
         done = app.screen.query_one("#done", Static)
         shown = text(done)
         assert f"error {failed.error}" in shown
@@ -286,8 +296,8 @@ async def test_a_failed_step_shows_the_word_error_and_its_code_in_red() -> None:
         assert not done.has_class("-failed") or not player_of(app).current.ok
 
 
-async def test_challenges_cache_hits_mounts_and_exists_differ_in_word_and_colour() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_challenges_cache_hits_mounts_and_exists_differ_in_word_and_colour(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE):
         table = app.screen.query_one(RequestLog)
         tones = ("challenge", "cache-hit", "mounted", "exists", "error")
@@ -316,8 +326,8 @@ async def test_request_rows_carry_the_outcome_word_of_each_kind_of_request() -> 
     assert seen["exists"] == "exists"
 
 
-async def test_world_tree_shows_registries_repositories_tags_layers_and_clients() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_world_tree_shows_registries_repositories_tags_layers_and_clients(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end")
         tree = app.screen.query_one(WorldTree)
@@ -371,29 +381,27 @@ def test_paths_are_shortened_the_way_docker_prints_digests() -> None:
 # ----- auto-advance -----------------------------------------------------------------------------
 
 
-async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
-    app = RegsimApp("push-without-registry")
+async def test_auto_advance_plays_pauses_and_stops_at_the_end(make_app: MakeApp) -> None:
+    app = make_app("push-without-registry")
     async with app.run_test(size=WIDE) as pilot:
         screen = app.screen
         await pilot.press("minus")
         assert screen.auto_interval > 1.5
-        for _ in range(8):
-            await pilot.press("plus")
+        await pilot.press("plus", "plus", "plus", "plus", "plus")  # 2 → 0.5 s, then no faster
         assert screen.auto_interval == 0.5
         assert screen.check_action("faster", ()) is None
         await pilot.press("a")
         assert "auto" in status(app)
-        await pilot.pause(0.7)
-        assert player_of(app).position >= 1
+        await until(pilot, lambda: player_of(app).position >= 1)  # one step every 0.5 s
         await pilot.press("a")
         paused_at = player_of(app).position
-        await pilot.pause(0.7)
+        assert screen.auto_timer is None and "auto" not in status(app)
+        await pilot.pause()
         assert player_of(app).position == paused_at
-        for _ in range(player_of(app).total - 1 - paused_at):
-            await pilot.press("n")
+        player_of(app).seek(player_of(app).total - 1)
         await pilot.press("a")
-        await pilot.pause(0.8)
-        assert player_of(app).position == player_of(app).total
+        await until(pilot, lambda: player_of(app).position == player_of(app).total)
+        await pilot.pause()
         assert screen.auto_timer is None
         assert screen.check_action("auto", ()) is None
 
@@ -402,11 +410,11 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end() -> None:
 
 
 async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running(
-    tmp_path: Path,
+    tmp_path: Path, make_app: MakeApp
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_SCENARIO, encoding="utf-8")
-    app = RegsimApp(str(bad))
+    app = make_app(str(bad))
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, ProblemsScreen)
         shown = text(app.screen.query_one("#problems-text", Static))
@@ -420,9 +428,9 @@ async def test_a_bad_scenario_file_shows_file_line_col_and_the_app_keeps_running
         assert isinstance(app.screen, PlayerScreen)
 
 
-async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path) -> None:
+async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path, make_app: MakeApp) -> None:
     missing = tmp_path / "nowhere.yaml"
-    app = RegsimApp(str(missing))
+    app = make_app(str(missing))
     async with app.run_test(size=WIDE):
         assert isinstance(app.screen, ProblemsScreen)
         assert f"{missing}:1:1: no such scenario file" in text(
@@ -431,13 +439,13 @@ async def test_a_missing_scenario_file_is_reported_not_raised(tmp_path: Path) ->
 
 
 async def test_a_replay_that_fails_inside_regsim_is_shown_not_raised(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     def broken(scenario: object) -> Player:
         raise RuntimeError("the model tripped")
 
     monkeypatch.setattr("regsim.tui.app.Player", broken)
-    app = RegsimApp("first-push-pull")
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, ProblemsScreen)
         assert "RuntimeError: the model tripped" in text(
@@ -447,10 +455,10 @@ async def test_a_replay_that_fails_inside_regsim_is_shown_not_raised(
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path) -> None:
+async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path, make_app: MakeApp) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_SCENARIO, encoding="utf-8")
-    app = RegsimApp(files=[bad, scenario_files()[0]])
+    app = make_app(files=[bad, scenario_files()[0]])
     async with app.run_test(size=WIDE) as pilot:
         items = list(app.screen.query(ScenarioItem))
         assert items[0].has_class("-broken")
@@ -463,8 +471,8 @@ async def test_a_listed_scenario_with_problems_opens_its_problems(tmp_path: Path
 # ----- help, sizes, themes ----------------------------------------------------------------------
 
 
-async def test_help_lists_every_key_of_the_player() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_help_lists_every_key_of_the_player(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -485,12 +493,15 @@ async def test_help_lists_every_key_of_the_player() -> None:
                 set(keys.split(", ")) <= set(line.split("  ")[0].split(", ")) and what in line
                 for line in shown.splitlines()
             ), (keys, what)
+        lines = shown.splitlines()  # q goes back one screen, ctrl+q quits: both are said
+        assert any(line.startswith("esc, q") and "Leave" in line for line in lines), lines
+        assert any(line.startswith("ctrl+q") and "Quit" in line for line in lines), lines
         await pilot.press("escape")
         assert isinstance(app.screen, PlayerScreen)
 
 
-async def test_help_on_home_lists_its_keys() -> None:
-    app = RegsimApp()
+async def test_help_on_home_lists_its_keys(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         shown = text(app.screen.query_one("#help-text", Static))
@@ -532,9 +543,9 @@ async def open_screen(pilot, where: str) -> None:  # type: ignore[no-untyped-def
     ],
 )
 async def test_at_80x24_the_footer_fits_and_shows_help_and_how_to_leave(
-    where: str, essential: list[str], tmp_path: Path
+    where: str, essential: list[str], tmp_path: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=tmp_path / "progress.json")
+    app = make_app(progress_path=tmp_path / "progress.json")
     async with app.run_test(size=SMALL) as pilot:
         await open_screen(pilot, where)
         footer = app.screen.query_one(Footer)
@@ -544,8 +555,8 @@ async def test_at_80x24_the_footer_fits_and_shows_help_and_how_to_leave(
             assert key in shown, (key, shown)
 
 
-async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None:
-    app = RegsimApp("mirror-near-site")
+async def test_the_players_keys_left_out_of_the_footer_are_in_its_help(make_app: MakeApp) -> None:
+    app = make_app("mirror-near-site")
     async with app.run_test(size=SMALL) as pilot:
         shown = footer_keys(app)
         assert "g Start" not in shown and "G End" not in shown and "v View" not in shown
@@ -555,15 +566,8 @@ async def test_the_players_keys_left_out_of_the_footer_are_in_its_help() -> None
         assert all(word in help_text for word in ("Start", "End", "View"))
 
 
-async def test_q_quits_from_home() -> None:
-    app = RegsimApp()
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("q")
-    assert not app.is_running
-
-
-async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path) -> None:
-    app = RegsimApp(progress_path=tmp_path / "progress.json")
+async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=tmp_path / "progress.json")
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
         await pilot.press("enter", "n")  # the player
@@ -584,29 +588,20 @@ async def test_q_goes_back_one_screen_everywhere_but_home(tmp_path: Path) -> Non
         await pilot.pause()
         await pilot.press("q")
         assert isinstance(app.screen, HomeScreen) and app.is_running
-        await pilot.press("q")
+        await pilot.press("q")  # home's q quits
     assert not app.is_running
 
 
-async def test_ctrl_q_quits_from_any_screen() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_ctrl_q_quits_from_any_screen(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, PlayerScreen)
         await pilot.press("ctrl+q")
     assert not app.is_running
 
 
-async def test_the_help_of_the_player_says_q_goes_back_and_ctrl_q_quits() -> None:
-    app = RegsimApp("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("question_mark")
-        shown = text(app.screen.query_one("#help-text", Static)).splitlines()
-        assert any(line.startswith("esc, q") and "Leave" in line for line in shown), shown
-        assert any(line.startswith("ctrl+q") and "Quit" in line for line in shown), shown
-
-
-async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("n", "n", "n")
         screen = app.screen
@@ -625,8 +620,8 @@ async def test_at_80x24_one_detail_shows_at_a_time_and_v_switches() -> None:
         assert status(app).startswith("step 3 of")
 
 
-async def test_at_120x40_every_panel_shows_at_once() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_at_120x40_every_panel_shows_at_once(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n")
         screen = app.screen
@@ -637,8 +632,8 @@ async def test_at_120x40_every_panel_shows_at_once() -> None:
         assert screen.query_one("#requests-box").region.width == 120
 
 
-async def test_light_theme_redraws_the_request_log() -> None:
-    app = RegsimApp("private-pull")
+async def test_light_theme_redraws_the_request_log(make_app: MakeApp) -> None:
+    app = make_app("private-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n")
         table = app.screen.query_one(DataTable)
@@ -651,8 +646,8 @@ async def test_light_theme_redraws_the_request_log() -> None:
         assert app.theme == "textual-dark"
 
 
-async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> None:
-    app = RegsimApp(str(find_scenario("first-push-pull")))
+async def test_run_app_with_a_path_opens_the_player_with_home_underneath(make_app: MakeApp) -> None:
+    app = make_app(str(find_scenario("first-push-pull")))
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, PlayerScreen)
         await pilot.press("escape")
@@ -663,54 +658,71 @@ async def test_run_app_with_a_path_opens_the_player_with_home_underneath() -> No
 
 
 def test_output_tables_lose_their_padding_and_other_lines_stay() -> None:
-    lines = [
+    from regsim.model.client.images import ImageRow
+
+    table = images_table([
+        ImageRow("registry.example/team/app", "v1", "sha256:5f8ee423db7d" + "0" * 52, 16_500_000),
+        ImageRow("app", "v1-debug", "sha256:0a1b2c3d4e5f" + "0" * 52, 18_500_000),
+    ])
+    lines, placed = table_lines([table])
+    assert lines == [   # what docker prints, and what `play --json` keeps
         f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE",
         f"{'registry.example/team/app':<40} {'v1':<12} {'5f8ee423db7d':<14} 16.5MB",
         f"{'app':<40} {'v1-debug':<12} {'0a1b2c3d4e5f':<14} 18.5MB",
-        "",
-        "v1: digest: sha256:4916eca6fa615cf7b269a121c67e8616713831 size: 1234",
     ]
-    assert fit_tables(lines) == [
+    tail = "v1: digest: sha256:4916eca6fa615cf7b269a121c67e8616713831 size: 1234"
+    record = StepRecord(1, "bob", "docker images", "images", None, None, True, None, None,
+                        ["Before the table", *lines, "", tail], [], [], tables=[t.at(t.line + 1) for t in placed])
+    assert narrow_output(record) == [
+        "Before the table",
         "REPOSITORY                 TAG       IMAGE ID      SIZE",
         "registry.example/team/app  v1        5f8ee423db7d  16.5MB",
         "app                        v1-debug  0a1b2c3d4e5f  18.5MB",
         "",
-        lines[4],
+        tail,
     ]
-    # A row that does not line up under its header leaves the table as it is.
-    crooked = [lines[0], "x" * 45 + " v1 5f8ee423db7d 16.5MB"]
-    assert fit_tables(crooked) == crooked
-    assert column_starts("Successfully built 5f8ee423db7d") is None
-    assert column_starts("Status: Downloaded newer image") is None
+    # A repository name longer than docker's 40-character column still lines up.
+    long = images_table([ImageRow("x" * 45, "v1", "sha256:" + "a" * 64, 1)])
+    assert [line.index("v1") for line in narrow_lines(long)[1:]] == [47]
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "regsim.tui.views.requests",
-        "regsim.tui.views.ledger",
-        "regsim.tui.views.world",
-        "regsim.tui.views.catalog",
-        "regsim.tui.views.sandbox",
-        "regsim.tui.views.chart",
-        "regsim.tui.views.output",
-    ],
-)
-def test_view_models_do_not_load_textual(module: str) -> None:
-    code = f"import sys, {module}; print('textual' in sys.modules)"
+# The logic under the screens, which is tested without a terminal: none of it needs Textual.
+HEADLESS = [
+    "regsim.tui.views.requests",
+    "regsim.tui.views.ledger",
+    "regsim.tui.views.world",
+    "regsim.tui.views.catalog",
+    "regsim.tui.views.chart",
+    "regsim.tui.views.output",
+    "regsim.tui.views.lessons",
+    "regsim.tui.course",
+    "regsim.scenario.sandbox",
+    "regsim.lessons.tour",
+    "regsim.lessons.quiz_progress",
+    "regsim.lessons.question_book",
+    "regsim.lessons.verdicts",
+]
+
+
+def test_the_logic_under_the_screens_does_not_load_textual() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for module in {HEADLESS!r}:\n"
+        "    importlib.import_module(module)\n"
+        "    if 'textual' in sys.modules: print(module); break\n"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "", f"{result.stdout.strip()} loads textual"
 
 
-async def test_a_step_that_replicates_in_the_background_says_so_under_its_time() -> None:
+async def test_a_step_that_replicates_in_the_background_says_so_under_its_time(make_app: MakeApp) -> None:
     from regsim.tui.widgets.step_panels import DoneStep
 
-    app = RegsimApp(str(find_scenario("geo-replication")))
+    app = make_app(str(find_scenario("geo-replication")))
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(5):   # step 5: the replica copies what alice pushed in step 3
-            await pilot.press("right")
+        await step_to(pilot, 5)  # step 5: the replica copies what alice pushed in step 3
         await pilot.pause()
         record = player_of(app).current
         assert record is not None and record.index == 5
@@ -719,16 +731,15 @@ async def test_a_step_that_replicates_in_the_background_says_so_under_its_time()
         assert "background replication" in subtitle
 
 
-async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column() -> None:
+async def test_the_players_output_tables_lose_their_padding_in_the_narrow_column(make_app: MakeApp) -> None:
     from regsim.tui.widgets.step_panels import DoneStep
 
-    app = RegsimApp(str(find_scenario("first-push-pull")))
+    app = make_app(str(find_scenario("first-push-pull")))
     async with app.run_test(size=WIDE) as pilot:
-        for _ in range(6):   # step 6: bob's `docker images`
-            await pilot.press("right")
+        await step_to(pilot, 6)  # step 6: bob's `docker images`
         await pilot.pause()
         record = player_of(app).current
         assert record is not None and record.command == "docker images"
         shown = text(app.screen.query_one(DoneStep))
-        assert fit_tables(record.output)[0] in shown
+        assert narrow_output(record)[0] in shown
         assert record.output[0] not in shown     # the 40-wide padded header would wrap

@@ -4,22 +4,22 @@ predict, get a hint, reveal, quit and come back; quizzes outside the lessons."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from textual import events
 from textual.widgets import Footer, Input, ListView, Markdown, OptionList, Static
+from tui_fixtures import MakeApp, run_from_palette
 
 from regsim.bundled import content_dir, find_scenario
-from regsim.lessons.commands import curriculum
 from regsim.lessons.grading import correct_choice, expected_text
 from regsim.lessons.loader import LessonSet
 from regsim.lessons.progress import ProgressStore
+from regsim.lessons.tour import LessonTour
 from regsim.scenario.engine import replay
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
+from regsim.tui.course import Course
 from regsim.tui.screens.home import (
     ContinueItem,
     HomeScreen,
@@ -31,7 +31,6 @@ from regsim.tui.screens.home import (
 from regsim.tui.screens.lesson import LessonScreen
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.quiz import QuizScreen
-from regsim.tui.views.lessons import LessonTour
 from regsim.tui.widgets.question_card import QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.step_panels import DonePanel, NextStep
@@ -40,15 +39,10 @@ WIDE = (120, 40)
 SMALL = (80, 24)
 
 
-@pytest.fixture(scope="module")
-def lessons() -> LessonSet:
-    return curriculum()
-
-
-@pytest.fixture(autouse=True)
-def no_host_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+@pytest.fixture
+def lessons(bundled_course: Course) -> LessonSet:
+    assert bundled_course.lessons is not None
+    return bundled_course.lessons
 
 
 @pytest.fixture
@@ -120,9 +114,9 @@ async def type_quickly(pilot, *keys: str) -> None:  # type: ignore[no-untyped-de
 
 
 async def test_home_lists_the_lessons_in_order_above_the_scenarios(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         listing = app.screen.query_one(ListView)
@@ -138,11 +132,11 @@ async def test_home_lists_the_lessons_in_order_above_the_scenarios(
 
 
 async def test_back_home_the_line_under_the_list_shows_the_new_progress_at_once(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.lessons[0]
     question = lesson.pages[0].questions[0]
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         summary = app.screen.query_one("#summary", Static)
@@ -162,14 +156,14 @@ async def test_back_home_the_line_under_the_list_shows_the_new_progress_at_once(
 
 
 async def test_finishing_a_lesson_opened_from_continue_highlights_its_row_back_home(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("layers-travel-once")
     assert lesson is not None
     store = ProgressStore(progress)
     store.start_lesson(lesson.id)
     store.set_position(lesson.id, len(lesson.pages) - 1)
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=SMALL) as pilot:
         await home_ready(pilot)
         listing = app.screen.query_one(ListView)
@@ -188,9 +182,9 @@ async def test_finishing_a_lesson_opened_from_continue_highlights_its_row_back_h
 
 
 async def test_enter_on_a_lesson_opens_its_first_page_beside_the_simulator(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         await pilot.press("enter")
@@ -208,11 +202,11 @@ async def test_enter_on_a_lesson_opens_its_first_page_beside_the_simulator(
 
 
 async def test_paging_forward_moves_the_simulator_to_the_end_of_each_pages_steps(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("layers-travel-once")
     assert lesson is not None
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
         steps = lesson.pages[0].steps
@@ -235,14 +229,14 @@ async def test_paging_forward_moves_the_simulator_to_the_end_of_each_pages_steps
 
 
 async def test_a_predict_question_locks_on_commit_then_runs_its_step_and_explains_the_choice(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("auth-and-access")
     assert lesson is not None
     question = lesson.pages[0].questions[0]
     assert question.kind == "predict" and question.step is not None
     wrong = next(i for i, choice in enumerate(question.choices) if not choice.correct)
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
         card = cards(app)[0]
@@ -268,14 +262,14 @@ async def test_a_predict_question_locks_on_commit_then_runs_its_step_and_explain
 
 
 async def test_a_numeric_prediction_shows_the_misconception_of_the_number_given(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("layers-travel-once")
     assert lesson is not None
     question = lesson.pages[1].questions[0]
     assert question.kind == "predict" and question.step is not None
     why_six = dict(question.misconceptions)[6]
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id, page=1)
         card = cards(app)[0]
@@ -292,13 +286,13 @@ async def test_a_numeric_prediction_shows_the_misconception_of_the_number_given(
 
 @pytest.mark.parametrize("speed", ["quick", "slow"])
 async def test_a_size_typed_on_the_page_arrives_whole_in_the_box_and_is_graded(
-    lessons: LessonSet, progress: Path, speed: str
+    lessons: LessonSet, progress: Path, speed: str, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("what-is-an-image")
     assert lesson is not None
     question = lesson.pages[2].questions[0]
     assert question.kind == "numeric" and question.answer == 2_000_000  # 2MB
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, lesson.id, page=2)
         card = cards(app)[0]
@@ -313,8 +307,8 @@ async def test_a_size_typed_on_the_page_arrives_whole_in_the_box_and_is_graded(
         assert saved(progress, lesson.id)["answers"][question.id]["correct"] is True
 
 
-async def test_keys_typed_after_the_first_digit_keep_their_order(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_keys_typed_after_the_first_digit_keep_their_order(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "what-is-an-image", page=2)
         box = cards(app)[0].query_one(Input)
@@ -324,8 +318,8 @@ async def test_keys_typed_after_the_first_digit_keep_their_order(progress: Path)
         assert box.value == "12.5MBx"
 
 
-async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "what-is-an-image", page=2)
         card = cards(app)[0]
@@ -337,9 +331,9 @@ async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path)
 
 
 async def test_escape_in_the_answer_box_goes_back_to_the_page_then_to_the_lessons(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-an-image", page=2)
         box = cards(app)[0].query_one(Input)
@@ -355,9 +349,9 @@ async def test_escape_in_the_answer_box_goes_back_to_the_page_then_to_the_lesson
 
 
 async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "what-is-an-image", page=2)
         cards(app)[0].query_one(Input).focus()
@@ -368,9 +362,9 @@ async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
 
 
 async def test_tab_off_the_choices_marks_the_page_and_enter_goes_back_to_them(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-an-image", page=1)  # a step with no requests
         page = screen.query_one("#lesson-page")
@@ -385,8 +379,8 @@ async def test_tab_off_the_choices_marks_the_page_and_enter_goes_back_to_them(
         assert cards(app)[0].item.state.attempts == 1  # (b) was committed
 
 
-async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-a-registry", page=1)  # a push: requests
         page = screen.query_one("#lesson-page")
@@ -403,8 +397,8 @@ async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path) -> None:
         assert app.focused is options
 
 
-async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_lesson(pilot, "what-is-a-registry", page=1)
         options = cards(app)[0].query_one(OptionList)
@@ -417,8 +411,8 @@ async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path) -> None
         assert app.focused is options and screen.query_one("#lesson-page").region.width == 80
 
 
-async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-an-image", page=3)  # ends with docker images
         record = screen.player.current
@@ -432,9 +426,9 @@ async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path)
 
 
 async def test_an_unreadable_answer_is_not_counted_as_a_try(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "layers-travel-once", page=1)
         card = cards(app)[0]
@@ -445,34 +439,28 @@ async def test_an_unreadable_answer_is_not_counted_as_a_try(
         assert screen.player.position == card.item.question.step - 1
 
 
-async def test_h_shows_the_hint_and_it_is_recorded(lessons: LessonSet, progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_h_shows_the_hint_and_r_reveals_with_no_credit_each_recorded_and_the_step_runs(
+    progress: Path, make_app: MakeApp
+) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
-        await open_lesson(pilot, "layers-travel-once", page=1)
+        screen = await open_lesson(pilot, "layers-travel-once", page=1)
         card = cards(app)[0]
         await pilot.press("h")  # the empty answer box passes h to the screen
         assert card.item.question.hint in text(card.query_one(".question-hint", Static))
         record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
         assert record["hinted"] is True and record["attempts"] == 0
-
-
-async def test_r_reveals_the_answer_with_no_credit_and_runs_the_predicted_step(
-    progress: Path,
-) -> None:
-    app = RegsimApp(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        screen = await open_lesson(pilot, "layers-travel-once", page=1)
-        card = cards(app)[0]
+        assert screen.player.position == card.item.question.step - 1  # a hint runs nothing
         await pilot.press("r")
         assert card.locked and "no credit" in verdict_text(card)
         assert "The answer: 1 layer." in verdict_text(card)
         assert screen.player.position == card.item.question.step
         record = saved(progress, "layers-travel-once")["answers"][card.item.question.id]
-        assert record["revealed"] is True and record["credit"] == 0
+        assert record["revealed"] is True and record["credit"] == 0 and record["hinted"] is True
 
 
-async def test_arrow_keys_turn_pages_while_the_answer_box_is_empty(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_arrow_keys_turn_pages_while_the_answer_box_is_empty(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "layers-travel-once", page=1)
         cards(app)[0].query_one(Input).focus()
@@ -483,11 +471,11 @@ async def test_arrow_keys_turn_pages_while_the_answer_box_is_empty(progress: Pat
 
 
 async def test_finishing_the_last_page_marks_the_lesson_done_and_shows_the_score(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("layers-travel-once")
     assert lesson is not None
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id, page=len(lesson.pages) - 1)
         screen.query_one("#lesson-page").focus()
@@ -504,11 +492,11 @@ async def test_finishing_the_last_page_marks_the_lesson_done_and_shows_the_score
 
 
 async def test_progress_is_restored_after_quitting_and_continue_opens_the_saved_page(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("layers-travel-once")
     assert lesson is not None
-    first = RegsimApp(progress_path=progress)
+    first = make_app(progress_path=progress)
     async with first.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id, page=1)
         await pilot.press("6", "enter")
@@ -517,7 +505,7 @@ async def test_progress_is_restored_after_quitting_and_continue_opens_the_saved_
         await pilot.press("right", "q", "q")
     assert not first.is_running
 
-    again = RegsimApp(progress_path=progress)
+    again = make_app(progress_path=progress)
     async with again.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         row = next(item.row for item in again.screen.query(LessonItem) if item.row.id == lesson.id)
@@ -537,10 +525,10 @@ async def test_progress_is_restored_after_quitting_and_continue_opens_the_saved_
 
 
 async def test_a_damaged_progress_file_is_set_aside_with_a_notice_and_the_app_runs(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
     progress.write_text("{ not json", encoding="utf-8")
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         notices = [notification.message for notification in app._notifications]
@@ -551,8 +539,8 @@ async def test_a_damaged_progress_file_is_set_aside_with_a_notice_and_the_app_ru
         assert isinstance(app.screen, LessonScreen)
 
 
-async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_lesson(pilot, "layers-travel-once")
         screen.query_one("#lesson-page").focus()
@@ -572,10 +560,10 @@ async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: 
 
 
 async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs_and_counts_in_the_lesson(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.lessons[0]
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         await pilot.press("z")
@@ -597,8 +585,8 @@ async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs_and_counts_in_the
         assert record["correct"] is True and record["credit"] == 1
 
 
-async def test_a_size_typed_quickly_in_a_quiz_is_graded_whole(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_a_size_typed_quickly_in_a_quiz_is_graded_whole(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         assert app.open_quiz("what-is-an-image")
@@ -612,13 +600,13 @@ async def test_a_size_typed_quickly_in_a_quiz_is_graded_whole(progress: Path) ->
 
 
 async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
     def label_of(card: QuestionCard) -> str:
         label = text(card.query_one(".question-label", Static)).split(" · ", 1)[1]
         return label.removesuffix(" · practice (answered in the lesson)")
 
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "what-is-an-image")
         in_lesson = cards(app)[0]
@@ -641,9 +629,9 @@ async def test_the_quiz_words_a_prediction_as_the_lesson_does_before_and_after(
 
 
 async def test_escape_in_a_quiz_box_goes_back_to_the_list_and_enter_to_the_question(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         assert app.open_quiz("what-is-an-image")
@@ -660,8 +648,8 @@ async def test_escape_in_a_quiz_box_goes_back_to_the_list_and_enter_to_the_quest
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         assert app.open_quiz(None)
@@ -679,33 +667,28 @@ async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress:
 
 
 async def test_the_palette_opens_all_myths_and_any_lesson(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     myths = [q for lesson in lessons for q in lesson.questions if q.kind == "myth"]
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"quiz: myth or fact")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "quiz: myth or fact", "Quiz: myth or fact")
         assert isinstance(app.screen, QuizScreen) and app.screen.heading == "Quiz: myth or fact"
         assert [card.item.question.id for card in cards(app)] == [q.id for q in myths]
-        await pilot.press("escape", "ctrl+p")
-        await pilot.press(*"lesson: tags")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("escape")
+        tags = lessons.get("tags-and-versions")
+        assert tags is not None
+        await run_from_palette(pilot, "lesson: tags", f"Lesson: {tags.title}")
         assert lesson_screen(app).tour.lesson.id == "tags-and-versions"
 
 
 async def test_a_quiz_answer_is_kept_and_the_next_launch_shows_the_lesson_in_progress(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("what-is-an-image")
     assert lesson is not None
-    first = RegsimApp(progress_path=progress)
+    first = make_app(progress_path=progress)
     async with first.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         assert first.open_quiz(lesson.id)
@@ -724,7 +707,7 @@ async def test_a_quiz_answer_is_kept_and_the_next_launch_shows_the_lesson_in_pro
         assert row.progress == f"in progress · 0.5/{len(lesson.questions)}"  # home says so at once
     assert saved(progress, lesson.id)["answers"]["second-image-disk"]["attempts"] == 2
 
-    again = RegsimApp(progress_path=progress)
+    again = make_app(progress_path=progress)
     async with again.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         row = next(item.row for item in again.screen.query(LessonItem) if item.row.id == lesson.id)
@@ -737,9 +720,9 @@ async def test_a_quiz_answer_is_kept_and_the_next_launch_shows_the_lesson_in_pro
 
 
 async def test_a_question_answered_in_the_lesson_keeps_its_first_result_in_a_quiz(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "what-is-an-image", page=2)
         await pilot.press(*"18MB", "enter", "escape", "r")  # a wrong try, then the reveal
@@ -761,9 +744,9 @@ async def test_a_question_answered_in_the_lesson_keeps_its_first_result_in_a_qui
 
 
 async def test_the_all_myths_quiz_records_each_answer_in_its_own_lesson(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         assert app.open_quiz(None)
@@ -787,9 +770,9 @@ async def test_the_all_myths_quiz_records_each_answer_in_its_own_lesson(
 
 
 async def test_answers_typed_in_one_burst_in_a_quiz_are_each_committed_in_order(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         assert app.open_quiz("what-is-an-image")
@@ -805,8 +788,8 @@ async def test_answers_typed_in_one_burst_in_a_quiz_are_each_committed_in_order(
         assert "Right (0.5 point on a later try)" in verdict_text(card)
 
 
-async def test_a_retry_typed_right_after_a_wrong_answer_is_committed(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_a_retry_typed_right_after_a_wrong_answer_is_committed(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "cleaning-up", page=3)
         card = next(card for card in cards(app) if card.item.question.id == "freed-bytes")
@@ -821,8 +804,8 @@ async def test_a_retry_typed_right_after_a_wrong_answer_is_committed(progress: P
         assert record["attempts"] == 2 and record["credit"] == 0.5
 
 
-async def test_a_second_enter_on_a_graded_prediction_keeps_its_verdict(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_a_second_enter_on_a_graded_prediction_keeps_its_verdict(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "layers-travel-once", page=1)
         card = cards(app)[0]
@@ -833,7 +816,7 @@ async def test_a_second_enter_on_a_graded_prediction_keeps_its_verdict(progress:
 
 
 async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_prediction_is_made(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("deployment-speed")
     assert lesson is not None
@@ -845,7 +828,7 @@ async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_predict
     def next_panel() -> str:
         return " ".join(text(app.screen.query_one(NextStep)).split())
 
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)  # page 1: step 4 runs next, page 2 asks
         assert screen.player.position == (question.step or 0) - 1
@@ -863,9 +846,9 @@ async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_predict
 
 
 async def test_the_lessons_simulator_leaves_out_the_scenarios_own_predict_prompt(
-    progress: Path,
+    progress: Path, make_app: MakeApp
 ) -> None:
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-an-image", page=2)
         step = screen.player.next_step
@@ -874,13 +857,13 @@ async def test_the_lessons_simulator_leaves_out_the_scenarios_own_predict_prompt
 
 
 async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = lessons.get("push-and-pull-under-the-hood")
     assert lesson is not None
     question = lesson.pages[0].questions[0]
     assert question.kind == "predict" and question.step is not None
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
         screen.query_one("#lesson-page").focus()
@@ -899,8 +882,8 @@ async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(
         assert "Score 0 of" in text(screen.query_one("#status-score", Static))
 
 
-async def test_the_answer_box_never_suggests_the_answer(progress: Path) -> None:
-    app = RegsimApp(progress_path=progress)
+async def test_the_answer_box_never_suggests_the_answer(progress: Path, make_app: MakeApp) -> None:
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await open_lesson(pilot, "pitfall-push-without-registry", page=2)
         card = cards(app)[0]
@@ -912,10 +895,10 @@ async def test_the_answer_box_never_suggests_the_answer(progress: Path) -> None:
 
 
 async def test_the_lesson_header_shows_the_whole_score_at_120_columns(
-    lessons: LessonSet, progress: Path
+    lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
     lesson = max(lessons, key=lambda item: len(item.title))
-    app = RegsimApp(progress_path=progress)
+    app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
         screen.query_one("#lesson-page").focus()
@@ -938,9 +921,9 @@ async def test_the_lesson_header_shows_the_whole_score_at_120_columns(
 # ----- how the app is started -----------------------------------------------------------------
 
 
-async def test_run_opens_the_player_on_a_prebuilt_run(progress: Path) -> None:
+async def test_run_opens_the_player_on_a_prebuilt_run(progress: Path, make_app: MakeApp) -> None:
     run = replay(load_scenario(find_scenario("first-push-pull")))
-    app = RegsimApp(run=run, progress_path=progress)
+    app = make_app(run=run, progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, PlayerScreen)
         assert app.screen.player.run is run
@@ -949,7 +932,7 @@ async def test_run_opens_the_player_on_a_prebuilt_run(progress: Path) -> None:
 
 
 async def test_an_instructor_folder_adds_its_lessons_and_lists_broken_ones(
-    tmp_path: Path, progress: Path
+    tmp_path: Path, progress: Path, make_app: MakeApp
 ) -> None:
     folder = tmp_path / "course"
     folder.mkdir()
@@ -961,7 +944,7 @@ async def test_an_instructor_folder_adds_its_lessons_and_lists_broken_ones(
         encoding="utf-8",
     )
     (folder / "broken.md").write_text("no front matter here\n", encoding="utf-8")
-    app = RegsimApp(lesson_dirs=[folder], progress_path=progress)
+    app = make_app(lesson_dirs=[folder], progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
         rows = [item.row for item in app.screen.query(LessonItem)]
@@ -989,18 +972,10 @@ def test_a_page_with_an_open_prediction_stops_the_simulator_before_its_step(
     assert tour.sim_position() == lesson.pages[0].steps[1]  # type: ignore[index]
 
 
-def test_the_lesson_views_load_without_textual() -> None:
-    code = (
-        "import sys, regsim.tui.views.lessons, regsim.tui.views.quiz; "
-        "assert 'textual' not in sys.modules, 'textual was imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 def test_no_answer_box_offers_the_answer_as_its_example(lessons: LessonSet) -> None:
     from regsim.lessons.grading import answer_for
     from regsim.lessons.quantities import parse_quantity, within
-    from regsim.tui.views.quiz import choices_of, input_hint
+    from regsim.lessons.verdicts import choices_of, input_hint
 
     checked = 0
     for lesson in lessons:

@@ -9,6 +9,7 @@ import os
 
 from live_helpers import OCI_MANIFEST, sha256
 from textual.widgets import Static
+from tui_fixtures import until
 
 from regsim.live.server import LiveServer
 from regsim.tui.live_app import LiveApp
@@ -62,10 +63,8 @@ def walk(node):
 
 
 async def settle(pilot, screen: LiveScreen, count: int) -> None:
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if len(screen.events) >= count and not screen._dirty:
-            return
+    """Until the screen has taken `count` requests and redrawn its panels."""
+    await until(pilot, lambda: len(screen.events) >= count and not screen._dirty)
 
 
 async def test_requests_appear_with_explanations_world_and_ledger(tmp_path):
@@ -127,7 +126,7 @@ async def test_a_port_in_use_ends_the_app_with_a_reason(tmp_path):
         async with app.run_test() as pilot:
             await pilot.pause()
             assert not isinstance(app.screen, LiveScreen)
-        assert "in use" in server.start_error.lower()
+        assert app.start_error is not None and "in use" in app.start_error.lower()
     finally:
         holder.close()
 
@@ -162,3 +161,12 @@ async def test_the_client_commands_are_whole_at_120x40(tmp_path):
         await pilot.press("escape")
         assert app.screen is screen
         await pilot.press("q")
+
+
+def test_the_live_layer_alone_sends_serve_tui_to_regsim_serve(tmp_path, capsys):
+    """`python -m regsim.live` cannot open the app (the live layer never imports it): it says
+    which command does, and exits 2."""
+    from regsim.live.cli import main
+
+    assert main(["--tui", "--port", "0", "--root", str(tmp_path / "root")]) == 2
+    assert "--tui needs the app: run `regsim serve --tui`" in capsys.readouterr().err

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, ListView, Static
+from tui_fixtures import MakeApp, run_from_palette
 
-from regsim.bundled import find_scenario
-from regsim.model.units import format_size
-from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
+from regsim.tui.course import Course
 from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.home import HomeScreen, SandboxItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.sandbox import SandboxScreen
 from regsim.tui.screens.sandbox_chooser import SandboxChooser
 from regsim.tui.views.ledger import step_totals
-from regsim.tui.views.sandbox import SandboxSession
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.world_tree import WorldTree
+from regsim.units import format_size
 
 WIDE = (120, 34)
 SMALL = (80, 24)
@@ -29,15 +29,11 @@ REGISTRY = "registry.example"
 APP = f"{REGISTRY}/team/app:v1"
 
 
-@pytest.fixture(autouse=True)
-def no_host_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Exports and any per-user state go to a temporary folder, never the developer's."""
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(exports))
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    return exports
+@pytest.fixture
+def make_app(make_app: MakeApp, small_course: Course) -> MakeApp:
+    """Apps on the small course (two lessons, four scenarios) unless a test asks for another:
+    these tests need a scenario or two, not the whole curriculum on the home screen."""
+    return functools.partial(make_app, course=small_course)
 
 
 def text(widget: Static) -> str:
@@ -69,59 +65,11 @@ def tree_labels(tree: WorldTree) -> list[str]:
     return labels
 
 
-# ----- the session, without the app ---------------------------------------------------------------
+# ----- the sandbox screen -------------------------------------------------------------------------
 
 
-def test_a_typed_push_is_recorded_exactly_as_a_scenario_step_would_be() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    for line in ("docker build -t app:v1 .", f"docker tag app:v1 {APP}"):
-        assert session.enter(line).kind == "ran"
-    reply = session.enter(f"docker push {APP}")
-    record = reply.record
-    assert reply.kind == "ran" and record is not None and record.ok
-    assert record.index == 3 and record.actor == "alice" and record.verb == "push"
-    assert record.layers_pushed == 3 and record.layer_bytes_up == record.naive_layer_bytes_up
-    assert record.requests and record.requests[0].path == "/v2/"
-
-
-def test_undo_takes_back_the_world_and_the_record() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    session.enter("docker build -t app:v1 .")
-    before = session.world
-    session.enter(f"docker tag app:v1 {APP}")
-    assert session.world is not before
-    reply = session.undo()
-    assert reply.kind == "undo" and "docker tag" in reply.message
-    assert session.world is before and len(session.records) == 1
-    assert session.undo().kind == "undo"
-    assert session.undo().kind == "problem"
-
-
-def test_as_switches_the_acting_client_and_unknown_names_are_refused() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    assert session.actor == "alice"
-    assert session.enter("as bob").kind == "actor" and session.actor == "bob"
-    refused = session.enter("as bobby")
-    assert refused.kind == "problem" and "did you mean 'bob'" in refused.message
-    assert session.actor == "bob"
-
-
-@pytest.mark.parametrize("name", ["mirror-near-site", "first-push-pull", "cross-repo-mount"])
-def test_the_command_lines_hint_names_a_client_of_this_scenario(name: str) -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario(name)))
-    hint = session.hint()
-    others = [client for client in session.clients if client != session.actor]
-    if others:
-        assert f"as {others[0]}" in hint
-        assert session.enter(f"as {others[0]}").kind == "actor"  # what it suggests works
-        assert f"as {session.clients[0]}" in session.hint()  # and now: back to the first
-    else:
-        assert " as " not in f" {hint}"  # one client: nobody else to act as
-    assert "bob" not in hint or "bob" in session.clients
-
-
-async def test_the_sandbox_placeholder_suggests_a_client_that_is_there() -> None:
-    app = RegsimApp()
+async def test_the_sandbox_placeholder_suggests_a_client_that_is_there(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         assert app.open_sandbox("mirror-near-site")
         await pilot.pause()
@@ -131,25 +79,8 @@ async def test_the_sandbox_placeholder_suggests_a_client_that_is_there() -> None
         assert "as ci" in command.placeholder
 
 
-def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> None:
-    session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
-    for line, words in (
-        ("docker pull elsewhere.example/app:v1", "not a registry here"),
-        ("registry gc elsewhere.example", "not a registry here"),
-        ("network down alice nowhere", "not a client or registry here"),
-        ("docker build -t nope:v9", "no image recipe named 'nope:v9'"),
-        ("docker push", "usage: docker push"),
-    ):
-        reply = session.enter(line)
-        assert reply.kind == "problem" and words in reply.message, line
-    assert session.records == []
-
-
-# ----- the sandbox screen -------------------------------------------------------------------------
-
-
-async def test_a_typed_pull_shows_its_requests_and_the_ledger_numbers_of_its_record() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_a_typed_pull_shows_its_requests_and_the_ledger_numbers_of_its_record(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n", "s")  # build, tag, push; then a sandbox from there
         screen = sandbox_of(app)
@@ -178,8 +109,8 @@ async def test_a_typed_pull_shows_its_requests_and_the_ledger_numbers_of_its_rec
         )
 
 
-async def test_an_unknown_command_lists_what_is_possible_and_runs_nothing() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_an_unknown_command_lists_what_is_possible_and_runs_nothing(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("s")
         screen = sandbox_of(app)
@@ -197,8 +128,8 @@ async def test_an_unknown_command_lists_what_is_possible_and_runs_nothing() -> N
         assert "as NAME" in shown and not done.has_class("-failed")
 
 
-async def test_ctrl_z_undoes_the_last_command_and_the_panes_follow() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_ctrl_z_undoes_the_last_command_and_the_panes_follow(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "s")  # alice has built app:v1
         screen = sandbox_of(app)
@@ -221,8 +152,8 @@ async def test_ctrl_z_undoes_the_last_command_and_the_panes_follow() -> None:
         assert screen.session.records == [] and screen.check_action("undo", ()) is None
 
 
-async def test_up_recalls_the_command_typed_before() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_up_recalls_the_command_typed_before(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("s")
         await type_command(pilot, "wait 1h")
@@ -236,8 +167,8 @@ async def test_up_recalls_the_command_typed_before() -> None:
         assert command.value == ""
 
 
-async def test_home_has_a_sandbox_entry_that_asks_which_setup_to_start_from() -> None:
-    app = RegsimApp()
+async def test_home_has_a_sandbox_entry_that_asks_which_setup_to_start_from(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         items = list(app.screen.query(SandboxItem))
         assert len(items) == 1
@@ -255,17 +186,17 @@ async def test_home_has_a_sandbox_entry_that_asks_which_setup_to_start_from() ->
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_s_on_home_opens_the_sandbox_on_the_highlighted_scenario() -> None:
-    app = RegsimApp()
+async def test_s_on_home_opens_the_sandbox_on_the_highlighted_scenario(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await app.lessons_shown.wait()
         await pilot.pause()
         await pilot.press("g", "down", "s")
-        assert sandbox_of(app).session.scenario.path == str(app.files[1])
+        assert sandbox_of(app).session.scenario.path == str(app.catalog()[1].path)
 
 
-async def test_escape_from_a_sandbox_opened_in_the_player_goes_back_to_the_same_step() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_escape_from_a_sandbox_opened_in_the_player_goes_back_to_the_same_step(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "s")
         await type_command(pilot, "registry gc")
@@ -274,8 +205,8 @@ async def test_escape_from_a_sandbox_opened_in_the_player_goes_back_to_the_same_
         assert app.screen.player.position == 2
 
 
-async def test_the_sandbox_works_at_80x24_with_one_detail_at_a_time() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_the_sandbox_works_at_80x24_with_one_detail_at_a_time(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("n", "s")
         screen = sandbox_of(app)
@@ -291,8 +222,8 @@ async def test_the_sandbox_works_at_80x24_with_one_detail_at_a_time() -> None:
 # ----- the chart screen ---------------------------------------------------------------------------
 
 
-async def test_c_in_the_player_charts_the_run_up_to_the_current_step() -> None:
-    app = RegsimApp("second-version")
+async def test_c_in_the_player_charts_the_run_up_to_the_current_step(make_app: MakeApp) -> None:
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n", "c")
         assert isinstance(app.screen, ChartScreen)
@@ -307,30 +238,28 @@ async def test_c_in_the_player_charts_the_run_up_to_the_current_step() -> None:
         assert isinstance(app.screen, PlayerScreen)
 
 
-async def test_e_exports_png_and_csv_and_the_notification_names_them(
-    no_host_config: Path,
-) -> None:
-    app = RegsimApp("second-version")
+async def test_e_exports_png_and_csv_and_the_notification_names_them(no_host_state: Path, make_app: MakeApp) -> None:
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end", "c", "e")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        png = no_host_config / "second-version-transfer.png"
-        csv = no_host_config / "second-version-transfer.csv"
+        png = no_host_state / "second-version-transfer.png"
+        csv = no_host_state / "second-version-transfer.csv"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert csv.read_text(encoding="utf-8").startswith("step,")
         messages = [n.message for n in app._notifications]
         assert any(
-            png.name in m and csv.name in m and str(no_host_config) in m for m in messages
+            png.name in m and csv.name in m and str(no_host_state) in m for m in messages
         ), messages
         assert not app.screen.has_class("-exporting")
 
 
 async def test_an_export_that_cannot_be_written_says_why(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "missing"))
-    app = RegsimApp("second-version")
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n", "c", "e")
         await app.workers.wait_for_complete()
@@ -344,11 +273,12 @@ async def test_an_export_that_cannot_be_written_says_why(
 def test_the_chart_screen_draws_without_loading_matplotlib() -> None:
     code = """
 import asyncio, sys
+from regsim.lessons.loader import LessonSet
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.chart import ChartScreen
 
 async def main():
-    app = RegsimApp("second-version")
+    app = RegsimApp("second-version", scenarios=[], lessons=LessonSet([], {}))  # no course to read
     async with app.run_test(size=(120, 34)) as pilot:
         await pilot.press("end", "c", "k", "k", "k")
         assert isinstance(app.screen, ChartScreen)
@@ -365,56 +295,48 @@ asyncio.run(main())
 # ----- the command palette ------------------------------------------------------------------------
 
 
-async def test_the_palette_opens_any_scenario_and_charts_the_current_one() -> None:
-    app = RegsimApp("second-version")
+async def test_the_palette_opens_any_scenario_and_charts_the_current_one(make_app: MakeApp) -> None:
+    app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "ctrl+p")
-        await pilot.press(*"chart: storage")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("n", "n")
+        await run_from_palette(pilot, "chart: storage", "Chart: storage")
         assert isinstance(app.screen, ChartScreen) and app.screen.kind == "storage"
         assert app.screen.source.position == 2
-        await pilot.press("ctrl+p")
-        await pilot.press(*"open scenario: first push")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(pilot, "chart: sharing", "Chart: sharing")  # on the chart itself
+        assert isinstance(app.screen, ChartScreen) and app.screen.kind == "sharing"
+        await pilot.press("q")
+        assert isinstance(app.screen, PlayerScreen)
+        await run_from_palette(pilot, "open scenario: first push", "Open scenario: First push, first pull")
         assert isinstance(app.screen, PlayerScreen)
         assert app.screen.player.scenario.id == "first-push-pull"
 
 
-async def test_the_palette_offers_a_sandbox_for_every_scenario() -> None:
-    app = RegsimApp()
+async def test_the_palette_offers_a_sandbox_for_every_scenario(make_app: MakeApp) -> None:
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.press(*"sandbox: garbage")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_from_palette(
+            pilot, "sandbox: garbage", "Sandbox: Deleting tags, then collecting garbage"
+        )
         assert sandbox_of(app).session.scenario.id == "garbage-collection"
 
 
-async def test_export_chart_from_the_palette_writes_the_files(no_host_config: Path) -> None:
-    app = RegsimApp("first-push-pull")
+async def test_export_chart_from_the_palette_writes_the_files(no_host_state: Path, make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "n", "ctrl+p")
-        await pilot.press(*"export chart")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("n", "n", "n")
+        await run_from_palette(pilot, "export chart", "Export chart")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ChartScreen)
-        written = sorted(path.name for path in no_host_config.iterdir())
+        written = sorted(path.name for path in no_host_state.iterdir())
         assert written == [
             "first-push-pull-transfer-after-step-3.csv",
             "first-push-pull-transfer-after-step-3.png",
         ]
 
 
-async def test_help_in_the_sandbox_lists_its_keys() -> None:
-    app = RegsimApp("first-push-pull")
+async def test_help_in_the_sandbox_lists_its_keys(make_app: MakeApp) -> None:
+    app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("s", "f1")
         shown = text(app.screen.query_one("#help-text", Static))

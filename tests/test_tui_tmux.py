@@ -26,6 +26,8 @@ from regsim.scenario.loader import load_scenario
 WIDTH, HEIGHT = 100, 30
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.slow  # a fresh interpreter and the whole course read, per test
+
 
 def tmux(*args: str) -> str:
     result = subprocess.run(["tmux", *args], capture_output=True, text=True, check=True)

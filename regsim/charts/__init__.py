@@ -7,11 +7,10 @@ Importing this package does not import matplotlib; drawing does.
 """
 
 from regsim.charts.data import KINDS, chart_data, chart_title
+from regsim.charts.draw import make_figure
 from regsim.charts.errors import ChartError
 from regsim.charts.export import SUFFIXES, export, render
-from regsim.charts.figures import make_figure
 from regsim.charts.text import terminal_lines
-from regsim.charts.units import format_bytes
 
 __all__ = [
     "KINDS",
@@ -20,7 +19,6 @@ __all__ = [
     "chart_data",
     "chart_title",
     "export",
-    "format_bytes",
     "make_figure",
     "render",
     "terminal_lines",

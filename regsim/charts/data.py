@@ -7,10 +7,13 @@ disagree. "Saved" has one definition, the step record's: naive minus actual laye
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import masked_command, step_verb
+from regsim.scenario.contract import ImageLayerJSON, RunJSON, StepJSON
+from regsim.units import UNIT_SYSTEMS, short_digest
 
 KINDS: tuple[str, ...] = ("transfer", "storage", "sharing", "network")
 
@@ -26,6 +29,16 @@ STORING_KINDS = ("registry", "mirror", "replica")
 Row = dict[str, Any]
 
 
+def unit_system(run_or_units: object) -> str:
+    """The run's `units` ("decimal" when it names none); ChartError for anything else."""
+    units = run_or_units.get("units") if isinstance(run_or_units, dict) else run_or_units
+    if units is None:
+        return "decimal"
+    if units not in UNIT_SYSTEMS:
+        raise ChartError(f"units must be 'decimal' or 'binary', not {units!r}")
+    return str(units)
+
+
 def check_kind(kind: object) -> str:
     """`kind` when it is one of KINDS; ChartError listing them otherwise."""
     if kind not in KINDS:
@@ -35,16 +48,17 @@ def check_kind(kind: object) -> str:
     return str(kind)
 
 
-def run_steps(run: object) -> list[dict]:
+def run_steps(run: object) -> list[StepJSON]:
     """The run's step records; ChartError when `run` is not a run dict."""
     if not isinstance(run, dict) or not isinstance(run.get("steps"), list):
         raise ChartError(
             "a run must be a dict with a 'steps' list (what `regsim play --json` gives)"
         )
-    return run["steps"]
+    steps: list[StepJSON] = run["steps"]
+    return steps
 
 
-def steps_until(run: dict, until: int | None) -> list[dict]:
+def steps_until(run: RunJSON, until: int | None) -> list[StepJSON]:
     """Steps 1..until (all when until is None); ChartError when until is not a step number."""
     steps = run_steps(run)
     if until is None:
@@ -58,7 +72,7 @@ def steps_until(run: dict, until: int | None) -> list[dict]:
     return steps[:until]
 
 
-def chart_title(run: dict, kind: str, until: int | None = None) -> str:
+def chart_title(run: RunJSON, kind: str, until: int | None = None) -> str:
     """'Shared base layers travel once: which images share which layers (after step 4 of 9)'."""
     title = run.get("title") or run.get("scenario") or "regsim run"
     text = f"{title}: {_WHAT[check_kind(kind)]}"
@@ -68,12 +82,16 @@ def chart_title(run: dict, kind: str, until: int | None = None) -> str:
     return text
 
 
-def _number(record: dict, key: str) -> int:
-    value = record.get(key) or 0
-    return int(value)
+def _number(record: Mapping[str, object], key: str) -> int:
+    value = record.get(key)
+    if not value:
+        return 0
+    if isinstance(value, (int, float, str)):
+        return int(value)
+    raise ChartError(f"{key} is not a number: {value!r}")
 
 
-def _step_columns(step: dict) -> Row:
+def _step_columns(step: StepJSON) -> Row:
     return {
         "step": step.get("index"),
         "actor": step.get("actor") or "",
@@ -82,7 +100,7 @@ def _step_columns(step: dict) -> Row:
     }
 
 
-def transfer_rows(run: dict, until: int | None = None) -> list[Row]:
+def transfer_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per step: layer bytes moved and the whole-image bytes, each and cumulative.
 
     `saved_bytes` is cumulative: the gap between the two running totals after the step.
@@ -107,7 +125,7 @@ def transfer_rows(run: dict, until: int | None = None) -> list[Row]:
     return rows
 
 
-def storing_nodes(run: dict, steps: list[dict] | None = None) -> list[str]:
+def storing_nodes(run: RunJSON, steps: list[StepJSON] | None = None) -> list[str]:
     """Registries, mirrors and replicas: topology order first, then any only the steps name."""
     names: list[str] = []
     for node in (run.get("topology") or {}).get("nodes") or []:
@@ -120,7 +138,7 @@ def storing_nodes(run: dict, steps: list[dict] | None = None) -> list[str]:
     return names
 
 
-def node_kinds(run: dict) -> dict[str, str]:
+def node_kinds(run: RunJSON) -> dict[str, str]:
     """Each topology node's kind by name."""
     nodes = (run.get("topology") or {}).get("nodes") or []
     return {node["name"]: node.get("kind", "node") for node in nodes}
@@ -135,7 +153,7 @@ def storage_columns(registry: str) -> tuple[str, str, str]:
     )
 
 
-def storage_rows(run: dict, until: int | None = None) -> list[Row]:
+def storage_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per step: each registry's stored (deduplicated), logical and freed layer bytes.
 
     A step that reports no storage keeps the previous values; freed bytes come from the
@@ -157,25 +175,20 @@ def storage_rows(run: dict, until: int | None = None) -> list[Row]:
             else:
                 stored = _number(record, "stored_layer_bytes")
                 logical = _number(record, "logical_layer_bytes")
-                if "freed_bytes" in record:
-                    freed = _number(record, "freed_bytes")
-                else:
-                    freed = max(0, last[name][0] - stored)
+                freed = _number(record, "freed_bytes") if "freed_bytes" in record else max(0, last[name][0] - stored)
             last[name] = (stored, logical)
             row |= {stored_key: stored, logical_key: logical, freed_key: freed}
         rows.append(row)
     return rows
 
 
-def _layer_name(layer: dict) -> str:
+def _layer_name(layer: ImageLayerJSON) -> str:
     if layer.get("layer"):
         return str(layer["layer"])
-    digest = str(layer.get("digest", ""))
-    algorithm, _, hexpart = digest.partition(":")
-    return f"{algorithm}:{hexpart[:12]}" if hexpart else digest
+    return short_digest(str(layer.get("digest", "")))
 
 
-def image_identity(run: dict, registry: str, image: str) -> str:
+def image_identity(run: RunJSON, registry: str, image: str) -> str:
     """What makes a tag one image: the manifest it names (`run["manifests"]`), else the tag itself.
 
     Two tags naming the same manifest in one registry are one image, not two.
@@ -184,7 +197,7 @@ def image_identity(run: dict, registry: str, image: str) -> str:
     return str(manifests.get(image) or image)
 
 
-def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
+def sharing_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per image→layer edge of the run's final state, with how many images share the layer.
 
     Sharing happens inside one registry's store: `shared_by` counts the distinct images (manifests)
@@ -194,7 +207,7 @@ def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
     """
     steps_until(run, until)
     images = run.get("images") or {}
-    edges: list[tuple[str, str, str, dict]] = []
+    edges: list[tuple[str, str, str, ImageLayerJSON]] = []
     users: dict[tuple[str, str], set[str]] = {}
     for registry, tagged in images.items():
         for image, layers in (tagged or {}).items():
@@ -219,12 +232,12 @@ def sharing_rows(run: dict, until: int | None = None) -> list[Row]:
     ]
 
 
-def _link_key(between: list | tuple) -> tuple[str, str]:
+def _link_key(between: Sequence[str]) -> tuple[str, str]:
     a, b = (str(name) for name in between)
     return (a, b) if a <= b else (b, a)
 
 
-def network_rows(run: dict, until: int | None = None) -> list[Row]:
+def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per link: declared links first, then links only the steps' traffic used."""
     steps = steps_until(run, until)
     rows: dict[tuple[str, str], Row] = {}
@@ -243,8 +256,8 @@ def network_rows(run: dict, until: int | None = None) -> list[Row]:
             },
         )
     for step in steps:
-        for link in step.get("links") or []:
-            a, b = (str(name) for name in link["between"])
+        for used in step.get("links") or []:
+            a, b = (str(name) for name in used["between"])
             row = rows.setdefault(
                 _link_key((a, b)),
                 {
@@ -257,8 +270,8 @@ def network_rows(run: dict, until: int | None = None) -> list[Row]:
                     "total_seconds": 0.0,
                 },
             )
-            row["total_bytes"] += _number(link, "bytes")
-            row["total_seconds"] += float(link.get("seconds") or 0.0)
+            row["total_bytes"] += _number(used, "bytes")
+            row["total_seconds"] += float(used.get("seconds") or 0.0)
     for row in rows.values():
         # Summing floats leaves 0.30000000000000004-style tails; a microsecond is plenty.
         row["total_seconds"] = round(row["total_seconds"], 6)
@@ -273,6 +286,6 @@ _ROWS = {
 }
 
 
-def chart_data(run: dict, kind: str, until: int | None = None) -> list[Row]:
+def chart_data(run: RunJSON, kind: str, until: int | None = None) -> list[Row]:
     """The rows behind chart `kind` (see KINDS), over steps 1..until (all when None)."""
     return _ROWS[check_kind(kind)](run, until)

@@ -16,6 +16,7 @@ from typing import Any
 from regsim.charts import style
 from regsim.charts.data import chart_data, chart_title, check_kind, steps_until
 from regsim.charts.errors import ChartError
+from regsim.scenario.contract import RunJSON
 
 SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf", ".csv")
 
@@ -68,12 +69,12 @@ def csv_bytes(rows: list[dict[str, Any]], empty_columns: list[str] | None = None
     return buffer.getvalue().encode("utf-8")
 
 
-def render(run: dict, kind: str, fmt: str, until: int | None = None) -> bytes:
+def render(run: RunJSON, kind: str, fmt: str, until: int | None = None) -> bytes:
     """The bytes of chart `kind` in format `fmt` (png, svg, pdf or csv)."""
     kind = check_kind(kind)
     if fmt == "csv":
         return csv_bytes(chart_data(run, kind, until), EMPTY_COLUMNS[kind])
-    from regsim.charts.figures import make_figure
+    from regsim.charts.draw import make_figure
 
     fig = make_figure(run, kind, until)
     buffer = io.BytesIO()
@@ -113,7 +114,7 @@ def write_atomically(target: Path, data: bytes) -> None:
         raise ChartError(f"cannot write {target}: {reason}") from error
 
 
-def export(run: dict, kind: str, path: str | os.PathLike[str], until: int | None = None) -> Path:
+def export(run: RunJSON, kind: str, path: str | os.PathLike[str], until: int | None = None) -> Path:
     """Write chart `kind` of `run` to `path`; the suffix (.png .svg .pdf .csv) picks the format.
 
     Returns the path written. Raises ChartError for an unknown kind, an unsupported

@@ -8,23 +8,23 @@ global state, no GUI backend, safe to draw from a worker thread.
 from __future__ import annotations
 
 import itertools
-import textwrap
 from typing import TYPE_CHECKING
 
 from regsim.charts import style
+from regsim.charts.canvas import new_figure
 from regsim.charts.data import (
-    chart_title,
-    check_kind,
     node_kinds,
     steps_until,
     storage_columns,
     storage_rows,
     storing_nodes,
     transfer_rows,
+    unit_system,
 )
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import step_label
-from regsim.charts.units import axis_unit, format_bytes, format_percent, unit_system
+from regsim.scenario.contract import RunJSON, StepJSON
+from regsim.units import axis_unit, format_share, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,20 +34,7 @@ if TYPE_CHECKING:
 MAX_TICK_LABELS = 14  # more step labels than this on a 10-inch axis collide
 
 
-def new_figure(run: dict, kind: str, until: int | None, height: float | None = None) -> Figure:
-    """A slide-sized figure titled with what it shows."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(style.FIGSIZE[0], height or style.FIGSIZE[1]), layout="constrained")
-    title = chart_title(run, kind, until)
-    if len(title) > 75:  # run title on one line, what the chart shows on the next
-        head, _, tail = title.partition(": ")
-        title = "\n".join([textwrap.fill(head, 75), textwrap.fill(tail, 75)])
-    fig.suptitle(title)
-    return fig
-
-
-def _label_steps(ax: Axes, steps: list[dict]) -> None:
+def _label_steps(ax: Axes, steps: list[StepJSON]) -> None:
     """Tick each step with `N verb target`; past MAX_TICK_LABELS, number a spaced subset only."""
     positions = list(range(1, len(steps) + 1))
     if len(steps) <= MAX_TICK_LABELS:
@@ -62,12 +49,12 @@ def _label_steps(ax: Axes, steps: list[dict]) -> None:
     ax.set_xlim(0.5, len(steps) + 0.5)
 
 
-def _need_steps(steps: list[dict]) -> None:
+def _need_steps(steps: list[StepJSON]) -> None:
     if not steps:
         raise ChartError("the run has no steps, so there is nothing to chart over time")
 
 
-def transfer_figure(run: dict, until: int | None = None) -> Figure:
+def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
     """Cumulative layer bytes that crossed the network beside whole-image transfers."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -89,7 +76,7 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
         xs,
         actual,
         naive,
-        where=[n >= a for a, n in zip(actual, naive)],
+        where=[n >= a for a, n in zip(actual, naive, strict=True)],
         color=style.SAVED,
         alpha=0.3,
         linewidth=0,
@@ -98,10 +85,11 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
     ax.plot(xs, naive, color=style.NAIVE, linestyle=(0, (5, 3)), linewidth=2.5)
     ax.plot(xs, actual, color=style.ACTUAL, linewidth=2.5)
     for verb, marker, colour in (("push", "^", style.PUSH), ("pull", "v", style.PULL)):
-        points = [(x, a) for x, a, r in zip(xs, actual, rows) if r["verb"] == verb]
+        points = [(x, a) for x, a, r in zip(xs, actual, rows, strict=True) if r["verb"] == verb]
         if points:
             ax.scatter(
-                *zip(*points),
+                [x for x, _ in points],
+                [a for _, a in points],
                 marker=marker,
                 s=130,
                 color=colour,
@@ -109,10 +97,11 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
                 linewidths=0.8,
                 zorder=3,
             )
-    others = [(x, a) for x, a, r in zip(xs, actual, rows) if r["verb"] not in ("push", "pull")]
+    others = [(x, a) for x, a, r in zip(xs, actual, rows, strict=True) if r["verb"] not in ("push", "pull")]
     if others:
         ax.scatter(
-            *zip(*others),
+            [x for x, _ in others],
+            [a for _, a in others],
             marker="o",
             s=28,
             facecolors="white",
@@ -124,8 +113,8 @@ def transfer_figure(run: dict, until: int | None = None) -> Figure:
     last = rows[-1]
     saved = last["saved_bytes"]
     saved_text = (
-        f"saved: {format_bytes(saved, units)} "
-        f"({format_percent(saved, last['cumulative_naive_bytes'])})"
+        f"saved: {format_size(saved, units)} "
+        f"({format_share(saved, last['cumulative_naive_bytes'])})"
     )
     if saved > 0:
         ax.annotate(
@@ -205,7 +194,7 @@ def _clear_of_lines(fig: Figure, ax: Axes, label: Text) -> None:
 
     FigureCanvasAgg(fig)
     fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
     box = label.get_window_extent(renderer)
     area = ax.get_window_extent(renderer)
     margin = 4.0
@@ -235,7 +224,7 @@ def _clear_of_lines(fig: Figure, ax: Axes, label: Text) -> None:
         return
 
 
-def storage_figure(run: dict, until: int | None = None) -> Figure:
+def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
     """Per registry and step: deduplicated stored bytes beside logical bytes, GC drops marked."""
     from matplotlib.patches import Patch
 
@@ -257,7 +246,7 @@ def storage_figure(run: dict, until: int | None = None) -> Figure:
     divisor, unit = axis_unit(top, units)
     xs = list(range(1, len(rows) + 1))
     width = 0.38
-    for ax, name in zip(axes, registries):
+    for ax, name in zip(axes, registries, strict=True):
         stored_key, logical_key, freed_key = storage_columns(name)
         logical = [row[logical_key] / divisor for row in rows]
         stored = [row[stored_key] / divisor for row in rows]
@@ -271,11 +260,11 @@ def storage_figure(run: dict, until: int | None = None) -> Figure:
             linewidth=1.5,
         )
         ax.bar([x + width / 2 for x in xs], stored, width, color=style.STORED)
-        for x, row, height_ in zip(xs, rows, stored):
+        for x, row, height_ in zip(xs, rows, stored, strict=True):
             if row[freed_key] > 0:
                 near_right = x > len(xs) - 1.5
                 ax.annotate(
-                    f"gc freed {format_bytes(row[freed_key], units)}",
+                    f"gc freed {format_size(row[freed_key], units)}",
                     xy=(x + width / 2, height_),
                     xytext=(-8 if near_right else 0, 30),
                     textcoords="offset points",
@@ -306,20 +295,3 @@ def storage_figure(run: dict, until: int | None = None) -> Figure:
         frameon=False,
     )
     return fig
-
-
-def make_figure(run: dict, kind: str, until: int | None = None) -> Figure:
-    """Chart `kind` (see KINDS) of `run` over steps 1..until, as a matplotlib Figure.
-
-    Save it with `export` for reproducible files: export fixes the SVG ids and metadata.
-    """
-    from regsim.charts import graphs
-
-    draw = {
-        "transfer": transfer_figure,
-        "storage": storage_figure,
-        "sharing": graphs.sharing_figure,
-        "network": graphs.network_figure,
-    }[check_kind(kind)]
-    with style.rc_context():
-        return draw(run, until)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from regsim.charts import style
-from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until
-from regsim.charts.figures import new_figure
-from regsim.charts.units import format_bytes, format_seconds, unit_system
+from regsim.charts.canvas import new_figure
+from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until, unit_system
+from regsim.scenario.contract import RunJSON
+from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,7 +45,7 @@ def _empty(ax: Axes, message: str) -> None:
     ax.set_axis_off()
 
 
-def sharing_figure(run: dict, until: int | None = None) -> Figure:
+def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
     """Bipartite graph: images on the left, their layers on the right, shared layers marked."""
     import networkx as nx
     from matplotlib.lines import Line2D
@@ -77,7 +78,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
     images = [n for n, side in graph.nodes(data="side") if side == "image"]
     layers = [n for n, side in graph.nodes(data="side") if side == "layer"]
 
-    image_y = dict(zip(images, _spread(len(images))))
+    image_y = dict(zip(images, _spread(len(images)), strict=True))
     # Order layers by the mean height of their images so edges cross as little as possible.
     order = {digest: i for i, digest in enumerate(layers)}
     layers.sort(key=lambda d: (-sum(image_y[i] for i in graph[d]) / graph.degree[d], order[d]))
@@ -94,13 +95,13 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
                 current = registry
             slots.append(("layer", digest))
         heights = _spread(len(slots))
-        layer_y = {name: y for (kind, name), y in zip(slots, heights) if kind == "layer"}
-        for (kind, name), y in zip(slots, heights):
+        layer_y = {name: y for (kind, name), y in zip(slots, heights, strict=True) if kind == "layer"}
+        for (kind, name), y in zip(slots, heights, strict=True):
             if kind == "heading":
                 ax.text(1, y, f"in {name}", ha="center", va="center", fontsize=11,
                         fontstyle="italic", color=style.GREY)
     else:
-        layer_y = dict(zip(layers, _spread(len(layers))))
+        layer_y = dict(zip(layers, _spread(len(layers)), strict=True))
     colour = {
         image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)] for i, image in enumerate(images)
     }
@@ -155,7 +156,7 @@ def sharing_figure(run: dict, until: int | None = None) -> Figure:
             linewidths=2 if shared else 1,
         )
         if shared or label_all:
-            text = f"{node['name']} · {format_bytes(node['size'], units)}"
+            text = f"{node['name']} · {format_size(node['size'], units)}"
             if shared:
                 text += f" · shared by {users}"
             offset = 10 + (area**0.5) / 2
@@ -226,18 +227,7 @@ def _tag_list(references: list[str]) -> str:
     return ", ".join([first, *others])
 
 
-def _bandwidth(bps: float) -> str:
-    for divisor, name in ((1e9, "Gbit/s"), (1e6, "Mbit/s"), (1e3, "kbit/s")):
-        if bps >= divisor:
-            return f"{bps / divisor:g} {name}"
-    return f"{bps:g} bit/s"
-
-
-def _latency(seconds: float) -> str:
-    return f"{seconds * 1000:.3g} ms" if seconds < 1 else format_seconds(seconds)
-
-
-def network_figure(run: dict, until: int | None = None) -> Figure:
+def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     """The topology: clients, mirrors, registries; each link labelled with its bytes and seconds."""
     import networkx as nx
     from matplotlib.lines import Line2D
@@ -269,7 +259,7 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
         columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
     pos: dict[str, tuple[float, float]] = {}
     for x, key in enumerate(sorted(columns)):
-        for name, y in zip(columns[key], _spread(len(columns[key]))):
+        for name, y in zip(columns[key], _spread(len(columns[key])), strict=True):
             pos[name] = (float(x), y)
 
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1
@@ -295,14 +285,14 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             )
         )
         text = (
-            f"{format_bytes(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
+            f"{format_size(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
             if busy
             else "no traffic"
         )
         if row["declared"] and row["bandwidth_bps"]:
-            text += f"\n{_bandwidth(row['bandwidth_bps'])}"
+            text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
-                text += f", {_latency(row['latency_s'])} latency"
+                text += f", {format_latency(row['latency_s'])} latency"
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
         link_labels.append((((x0, y0), (cx, cy), (x1, y1)), ax.text(
             mx,
@@ -318,7 +308,8 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
     for name, kind in graph.nodes(data="kind"):
         marker, colour = style.NODE_STYLE.get(kind, style.OTHER_NODE_STYLE)
         ax.scatter(
-            *pos[name],
+            pos[name][0],
+            pos[name][1],
             marker=marker,
             s=700,
             color=colour,
@@ -329,13 +320,14 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
     width = max(x for x, _ in pos.values())
     for name in graph:
         # Outer columns are named on their outer side, away from the links that arrive there.
-        x = pos[name][0]
-        if width and x == 0:
-            offset, align = (-22, 0), {"ha": "right", "va": "center"}
-        elif width and x == width:
-            offset, align = (22, 0), {"ha": "left", "va": "center"}
+        column = pos[name][0]
+        offset: tuple[float, float]
+        if width and column == 0:
+            offset, (ha, va) = (-22, 0), ("right", "center")
+        elif width and column == width:
+            offset, (ha, va) = (22, 0), ("left", "center")
         else:
-            offset, align = (0, -20), {"ha": "center", "va": "top"}
+            offset, (ha, va) = (0, -20), ("center", "top")
         ax.annotate(
             name,
             pos[name],
@@ -344,7 +336,8 @@ def network_figure(run: dict, until: int | None = None) -> Figure:
             fontsize=12,
             fontweight="bold",
             zorder=5,
-            **align,
+            ha=ha,
+            va=va,
         )
     ax.set_xlim(-0.75, width + 0.75)
     ax.set_ylim(-0.22, 1.12)
@@ -389,7 +382,7 @@ def _spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[fl
 
     FigureCanvasAgg(fig)
     fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
     taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
     taken = [box.expanded(1.0, 1.0) for box in taken]
     for (p0, c, p1), label in labels:

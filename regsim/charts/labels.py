@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regsim.scenario.contract import StepJSON
 
 # Options whose next word is their value, so it is not mistaken for the image reference.
 _OPTIONS_WITH_VALUE = frozenset(
@@ -99,7 +103,7 @@ def short_command(command: str | None, verb: str | None = None) -> str:
     return _shorten(f"{head} {_without_host(target)}".strip())
 
 
-def step_verb(step: dict) -> str:
+def step_verb(step: StepJSON) -> str:
     """The step's verb, or the command's first word when the record has none."""
     verb = step.get("verb")
     if verb:
@@ -110,7 +114,7 @@ def step_verb(step: dict) -> str:
     return words[0] if words else "say"
 
 
-def step_label(step: dict) -> str:
+def step_label(step: StepJSON) -> str:
     """`2 push team/app:v1`, with ✗ after a step that failed."""
     label = f"{step.get('index', '?')} {short_command(step.get('command'), step_verb(step))}"
     return label + " ✗" if step.get("ok") is False else label

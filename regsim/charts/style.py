@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Okabe & Ito (2008), "Color Universal Design": told apart by people with any common
 # form of colour blindness. Charts still never rely on colour alone.
@@ -48,7 +52,7 @@ OTHER_NODE_STYLE = ("P", GREY)
 FIGSIZE = (10.0, 5.6)  # inches: a 16:9 slide
 PNG_DPI = 150  # 1500 x 840 pixels
 
-RC: dict[str, Any] = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",  # ships with matplotlib, so every machine draws the same glyphs
     "font.size": 12,
     "axes.titlesize": 13,
@@ -72,7 +76,7 @@ RC: dict[str, Any] = {
 }
 
 
-def rc_context():  # type: ignore[no-untyped-def]
+def rc_context() -> AbstractContextManager[None]:
     """matplotlib's rc_context with the chart style (imports matplotlib)."""
     import matplotlib
 

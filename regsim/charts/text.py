@@ -6,6 +6,7 @@ No matplotlib here, so the terminal app can show a chart without loading it.
 from __future__ import annotations
 
 from regsim.charts.data import (
+    Row,
     chart_data,
     chart_title,
     check_kind,
@@ -13,10 +14,12 @@ from regsim.charts.data import (
     steps_until,
     storage_columns,
     storing_nodes,
+    unit_system,
 )
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import short_command
-from regsim.charts.units import format_bytes, format_percent, format_seconds, unit_system
+from regsim.scenario.contract import RunJSON
+from regsim.units import format_seconds, format_share, format_size
 
 MIN_WIDTH = 40
 FULL, LIGHT = "█", "░"
@@ -61,24 +64,24 @@ def _rows_to_lines(
     return [
         f"{_fit(label, label_width):<{label_width}} │{_bar(full, light, scale, cells)} "
         f"{_fit(value, value_width):>{value_width}}"
-        for label, (full, light), value in zip(labels, bars, values)
+        for label, (full, light), value in zip(labels, bars, values, strict=True)
     ]
 
 
-def _step_name(row: dict) -> str:
+def _step_name(row: Row) -> str:
     mark = VERB_MARK.get(row["verb"], " ")
     return f"{row['step']:>2}{mark}{short_command(row['command'], row['verb'])}"
 
 
-def _transfer(run: dict, until: int | None, width: int) -> list[str]:
+def _transfer(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
     rows = chart_data(run, "transfer", until)
     if not rows:
         return ["(no steps)"]
     scale = max(max(r["cumulative_naive_bytes"], r["cumulative_actual_bytes"]) for r in rows)
     values = [
-        f"{format_bytes(r['cumulative_actual_bytes'], units)} of "
-        f"{format_bytes(r['cumulative_naive_bytes'], units)}"
+        f"{format_size(r['cumulative_actual_bytes'], units)} of "
+        f"{format_size(r['cumulative_naive_bytes'], units)}"
         for r in rows
     ]
     labels = [_step_name(r) for r in rows]
@@ -91,14 +94,14 @@ def _transfer(run: dict, until: int | None, width: int) -> list[str]:
     )
     last = rows[-1]
     saved = (
-        f"saved: {format_bytes(last['saved_bytes'], units)} "
-        f"({format_percent(last['saved_bytes'], last['cumulative_naive_bytes'])})"
+        f"saved: {format_size(last['saved_bytes'], units)} "
+        f"({format_share(last['saved_bytes'], last['cumulative_naive_bytes'])})"
     )
     legend = f"{FULL} actually moved  {LIGHT} naive (whole images)  ↑ push  ↓ pull"
     return lines + [_fit(saved, width), _fit(legend, width)]
 
 
-def _storage(run: dict, until: int | None, width: int) -> list[str]:
+def _storage(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
     rows = chart_data(run, "storage", until)
     registries = storing_nodes(run)
@@ -112,9 +115,9 @@ def _storage(run: dict, until: int | None, width: int) -> list[str]:
         stored_key, logical_key, freed_key = storage_columns(name)
         values[name] = []
         for r in rows:
-            value = f"{format_bytes(r[stored_key], units)} / {format_bytes(r[logical_key], units)}"
+            value = f"{format_size(r[stored_key], units)} / {format_size(r[logical_key], units)}"
             if r[freed_key]:
-                value += f", gc freed {format_bytes(r[freed_key], units)}"
+                value += f", gc freed {format_size(r[freed_key], units)}"
             values[name].append(value)
     layout = _layout(labels, [v for column in values.values() for v in column], width)
     lines: list[str] = []
@@ -129,19 +132,19 @@ def _storage(run: dict, until: int | None, width: int) -> list[str]:
     return lines + [_fit(legend, width)]
 
 
-def _sharing(run: dict, until: int | None, width: int) -> list[str]:
+def _sharing(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
     rows = chart_data(run, "sharing", until)
     if not rows:
         return ["(no tagged images)"]
-    layers: dict[tuple[str, str], dict] = {}
+    layers: dict[tuple[str, str], Row] = {}
     for r in rows:
         layers.setdefault((r["registry"], r["digest"]), r)   # sharing is within one registry
     ordered = list(layers.values())
     registries = list(dict.fromkeys(r["registry"] for r in ordered))
     scale = max(r["size_bytes"] for r in ordered)
     values = [
-        f"{format_bytes(r['size_bytes'], units)}, "
+        f"{format_size(r['size_bytes'], units)}, "
         + (f"shared by {r['shared_by']}" if r["shared_by"] >= 2 else "1 image")
         for r in ordered
     ]
@@ -162,14 +165,14 @@ def _sharing(run: dict, until: int | None, width: int) -> list[str]:
     return lines
 
 
-def _network(run: dict, until: int | None, width: int) -> list[str]:
+def _network(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
     rows = chart_data(run, "network", until)
     if not rows:
         return ["(no links)"]
     scale = max(r["total_bytes"] for r in rows)
     values = [
-        f"{format_bytes(r['total_bytes'], units)} in {format_seconds(r['total_seconds'])}"
+        f"{format_size(r['total_bytes'], units)} in {format_seconds(r['total_seconds'])}"
         for r in rows
     ]
     labels = [f"{r['node_a']} – {r['node_b']}" for r in rows]
@@ -182,7 +185,7 @@ def _network(run: dict, until: int | None, width: int) -> list[str]:
     )
 
 
-def terminal_lines(run: dict, kind: str, width: int, until: int | None = None) -> list[str]:
+def terminal_lines(run: RunJSON, kind: str, width: int, until: int | None = None) -> list[str]:
     """Chart `kind` as text lines at most `width` columns wide: a title, then one bar per row.
 
     transfer and storage draw one row per step; sharing one per layer; network one per link.

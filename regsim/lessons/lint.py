@@ -1,4 +1,4 @@
-"""`regsim lint` for lesson files: every problem in the file, then the answers checked against a replay."""
+"""`regsim lint`: every problem in scenario and lesson files; a lesson's answers checked against a replay."""
 
 from __future__ import annotations
 
@@ -9,8 +9,35 @@ from regsim.lessons.loader import ScenarioFinder, load_lesson
 from regsim.lessons.model import Lesson, Question
 from regsim.lessons.quantities import QuantityError, format_quantity, parse_quantity, within
 from regsim.scenario.engine import Run, replay
+from regsim.scenario.lint import lint_scenario_file
 from regsim.scenario.loader import Scenario
 from regsim.scenario.problems import ContentError, Problem
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".md")
+                                and p.name.lower() != "readme.md"))
+        else:
+            found.append(path)
+    return found
+
+
+def lint_paths(paths: list[Path]) -> tuple[list[Problem], int]:
+    """Every problem in every scenario (.yaml) and lesson (.md) file, and how many files were checked."""
+    problems: list[Problem] = []
+    checked = 0
+    for path in _files(paths):
+        checked += 1
+        if not path.exists():
+            problems.append(Problem(str(path), 1, 1, "no such file"))
+        elif path.suffix == ".md":
+            problems.extend(lint_lesson_file(path))
+        else:
+            problems.extend(lint_scenario_file(path))
+    return problems, checked
 
 
 def lint_lesson_file(path: str | Path) -> list[Problem]:
@@ -60,8 +87,9 @@ def check_answers(lesson: Lesson, run: Run) -> list[Problem]:
                     f"simulator's answer is {question.choices[index].text!r}")
         for i, (wrong, _) in enumerate(question.misconceptions):
             if within(wrong, value, question.unit, question.tolerance):
-                add(question.position(f"misconceptions.{i}"), f"the misconception {format_quantity(wrong, question.unit)} "
-                    f"is what the simulator answers ({shown})")
+                wrong_shown = format_quantity(wrong, question.unit)
+                add(question.position(f"misconceptions.{i}"),
+                    f"the misconception {wrong_shown} is what the simulator answers ({shown})")
     return problems
 
 

@@ -220,8 +220,8 @@ def _sim_range(block: Block, steps: StepIndex | None, problems: list[Problem]) -
         return None
     for key in raw:
         if key not in SIM_KEYS:
-            problems.append(data.problem((key,), f"unknown key {key!r} in a sim block{did_you_mean(str(key), SIM_KEYS)}",
-                                         key=True))
+            problems.append(data.problem(
+                (key,), f"unknown key {key!r} in a sim block{did_you_mean(str(key), SIM_KEYS)}", key=True))
     if steps is None:
         return None
     try:

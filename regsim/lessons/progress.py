@@ -22,8 +22,9 @@ from regsim.lessons.grading import AnswerRecord
 FORMAT, VERSION = "regsim-progress", 1
 DEFAULT_LEARNER = "default"
 STATUSES = ("started", "finished")
-_ANSWER_FIELDS: dict[str, type | tuple[type, ...]] = {"question": str, "correct": bool, "credit": (int, float), "attempts": int, "hinted": bool,
-                  "revealed": bool}
+_ANSWER_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "question": str, "correct": bool, "credit": (int, float), "attempts": int, "hinted": bool, "revealed": bool,
+}
 
 
 class ProgressError(ValueError):

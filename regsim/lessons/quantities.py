@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from regsim.model.units import UnitError, format_seconds, format_size, parse_duration, parse_size
+from regsim.units import UnitError, format_seconds, format_size, parse_duration, parse_size
 
 # The step-record fields a computed answer can read, and the unit each is measured in.
 METRIC_UNITS = {

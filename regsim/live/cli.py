@@ -27,6 +27,10 @@ if TYPE_CHECKING:   # aiohttp is imported only when the server really starts
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_PORT = 5000
 
+# The Live screen belongs to the app (regsim.tui), a layer above this one: `regsim serve --tui`
+# hands it in. It serves until the user leaves: the exit status, and why the server did not start.
+ShowLive = Callable[["LiveServer"], "tuple[int, str | None]"]
+
 
 def default_root() -> Path:
     from platformdirs import user_data_dir
@@ -58,7 +62,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --gc: delete manifests no tag reaches first, then their blobs")
 
 
-def run_from_args(args: argparse.Namespace) -> int:
+def run_from_args(args: argparse.Namespace, show_live: ShowLive | None = None) -> int:
     if getattr(args, "gc", False):
         return gc_main(args.root, delete_untagged=args.delete_untagged)
     if getattr(args, "delete_untagged", False):
@@ -67,6 +71,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     return serve_main(
         args.host, args.port, args.root, args.auth, args.user, args.record,
         public=args.public, public_repositories=args.public_repo, tui=getattr(args, "tui", False),
+        show_live=show_live,
     )
 
 
@@ -87,7 +92,7 @@ def gc_main(
         return EXIT_USAGE
     from regsim.live.storage import disk_registry
     from regsim.model.registry.gc import collect_garbage
-    from regsim.model.units import format_size
+    from regsim.units import format_size
 
     try:
         registry = disk_registry("gc", root_path)
@@ -137,6 +142,7 @@ def serve_main(
     err: TextIO | None = None,
     ready: Callable[[LiveServer], None] | None = None,
     tui: bool = False,
+    show_live: ShowLive | None = None,
 ) -> int:
     """Serve until interrupted (Ctrl-C or SIGTERM; q in the Live screen). Exit 2 with one line on bad input."""
     out = out or sys.stdout
@@ -170,7 +176,9 @@ def serve_main(
                         public_repositories=list(public_repositories))
 
     if tui:
-        return _serve_tui(server, out, err, record, usage)
+        if show_live is None:
+            return usage("--tui needs the app: run `regsim serve --tui`")
+        return _serve_tui(server, out, record, usage, show_live)
 
     def log(entry: LiveEntry) -> None:
         print(entry.line(), file=out, flush=True)
@@ -211,15 +219,11 @@ async def _serve(
 
 
 def _serve_tui(
-    server: LiveServer, out: TextIO, err: TextIO, record: Path | str | None, usage: Callable[[str], int]
+    server: LiveServer, out: TextIO, record: Path | str | None, usage: Callable[[str], int],
+    show_live: ShowLive,
 ) -> int:
     """The Live screen, with the server in the app's own event loop; the record is written after."""
-    try:
-        from regsim.tui.live_app import run_live_app
-    except ImportError as error:   # textual is part of the package; this is a broken install
-        return usage(f"--tui needs the app ({error})")
-    status = run_live_app(server)
-    failure = getattr(server, "start_error", None)
+    status, failure = show_live(server)
     if failure is not None:
         return usage(f"cannot serve on {server.host}:{server.port}: {failure}")
     if record is not None:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 
 from regsim.model.oci.response import Response
-
-_SHORT = 19  # "sha256:" and 12 hex characters
-
-
-def short(digest: str) -> str:
-    return digest[:_SHORT] if digest.startswith("sha") else digest
+from regsim.model.oci.routes import RouteName
+from regsim.model.sim.events import RequestOutcome
+from regsim.units import short_digest as short
 
 
 def _error_code(response: Response) -> str | None:
@@ -38,28 +35,29 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return (f"401 insufficient_scope: the client's token does not allow this; it must ask the token "
                     f"service again for {scope or 'the scope the challenge names'}")
         if 'error="invalid_token"' in challenge:
-            return "401 invalid_token: the token is expired or not signed by this registry; the client asks for a new one"
+            return ("401 invalid_token: the token is expired or not signed by this registry; "
+                    "the client asks for a new one")
         return "401: the client must authenticate first (the challenge names the token service or Basic realm)"
     if status == 403:
         return "403 DENIED: the client is known but may not do this here"
-    if route == "ping":
+    if route == RouteName.PING:
         return "the client checks that this is a v2 registry and whether it needs to log in"
-    if route == "token":
+    if route == RouteName.TOKEN:
         return "the token service hands out a signed, expiring token for the scopes asked and allowed"
-    if route == "blob" and method == "HEAD":
+    if route == RouteName.BLOB and method == "HEAD":
         if status == 200:
             return f"HEAD blob → 200: {name} already has {digest}, so the client skips uploading it"
         return f"HEAD blob → 404: {name} lacks {digest}, so the client will upload it (or mount it)"
-    if route == "blob" and method == "GET":
+    if route == RouteName.BLOB and method == "GET":
         if status == 206:
             return f"a byte range of {digest}: the client resumes or splits a download"
         if status == 200:
             return f"the client downloads {digest} ({response.length:,} bytes)"
         return f"{digest} is not in {name}: {code}"
-    if route == "blob" and method == "DELETE":
+    if route == RouteName.BLOB and method == "DELETE":
         return f"{digest} is unlinked from {name}; the bytes go at the next garbage collection" if status == 202 \
             else f"blob delete refused: {code}"
-    if route == "uploads" and method == "POST":
+    if route == RouteName.UPLOADS and method == "POST":
         if "mount" in parts:
             if status == 201:
                 return f"cross-repository mount: {digest} is linked from {parts.get('from')} — no byte travels"
@@ -69,7 +67,7 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return f"a single POST carried the whole blob {digest}; its digest was checked and it is stored"
         if status == 202:
             return "an upload session opens; the Location header says where to send the bytes"
-    if route == "upload":
+    if route == RouteName.UPLOAD:
         if method == "PATCH":
             return "a chunk of the blob arrives; the Range header says how much the registry holds" if status == 202 \
                 else ("416: the chunk does not continue where the upload stands" if status == 416
@@ -84,7 +82,7 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return "upload status: 204 with Range tells a client where to resume"
         if method == "DELETE":
             return "the client abandons the upload; its bytes are discarded"
-    if route == "manifest":
+    if route == RouteName.MANIFEST:
         if method == "PUT":
             if status == 201:
                 return f"the manifest is stored as {short(response.headers.get('Docker-Content-Digest', ''))}" + (
@@ -97,7 +95,8 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return f"manifest refused: {code}"
         if method in ("GET", "HEAD"):
             if status == 200:
-                return f"the client resolves {name}:{reference} to {short(response.headers.get('Docker-Content-Digest', ''))}"
+                resolved = short(response.headers.get("Docker-Content-Digest", ""))
+                return f"the client resolves {name}:{reference} to {resolved}"
             error = response.error
             if error is not None and error.message != error.code.message:
                 # e.g. an OCI manifest asked for with an Accept header that does not list its type
@@ -106,31 +105,32 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
             return f"{name} has no manifest {reference}: {code}"
         if method == "DELETE":
             return f"{reference} is deleted from {name}" if status == 202 else f"delete refused: {code}"
-    if route == "tags":
+    if route == RouteName.TAGS:
         return f"the tags of {name}, in lexical order" if status == 200 else f"tag list refused: {code}"
-    if route == "catalog":
+    if route == RouteName.CATALOG:
         return "the list of repositories"
-    if route == "referrers":
+    if route == RouteName.REFERRERS:
         return f"the artifacts (signatures, SBOMs, ...) whose subject is {digest}"
     return f"{method} → {status}" + (f" {code}" if code else "")
 
 
-def outcome(route: str, method: str, status: int, **parts: str) -> str:
-    """The request log's outcome word (it picks the row's colour): what the answer means in one word."""
+def outcome(route: str, method: str, status: int, **parts: str) -> RequestOutcome | str:
+    """The request log's outcome word (it picks the row's colour): what the answer means in one word;
+    "" when the answer is an error the server names by its code instead."""
     if status == 401:
-        return "challenge"
-    if route == "token" and status == 200:
-        return "token"
-    if route == "blob" and method == "HEAD":
-        return "exists" if status == 200 else ("missing" if status == 404 else "")
-    if route == "blob" and method == "GET" and status in (200, 206):
-        return "downloaded"
-    if route == "uploads" and method == "POST" and status == 201:
-        return "mounted" if "mount" in parts else "sent"
-    if route == "upload" and method in ("PATCH", "PUT") and status in (201, 202):
-        return "sent"
-    if route == "manifest" and method in ("GET", "HEAD") and status == 404:
-        return "missing"
-    if route == "manifest" and method == "PUT" and status == 201:
-        return "stored"
-    return "ok" if status < 400 else ""
+        return RequestOutcome.CHALLENGE
+    if route == RouteName.TOKEN and status == 200:
+        return RequestOutcome.TOKEN
+    if route == RouteName.BLOB and method == "HEAD":
+        return RequestOutcome.EXISTS if status == 200 else (RequestOutcome.MISSING if status == 404 else "")
+    if route == RouteName.BLOB and method == "GET" and status in (200, 206):
+        return RequestOutcome.DOWNLOADED
+    if route == RouteName.UPLOADS and method == "POST" and status == 201:
+        return RequestOutcome.MOUNTED if "mount" in parts else RequestOutcome.SENT
+    if route == RouteName.UPLOAD and method in ("PATCH", "PUT") and status in (201, 202):
+        return RequestOutcome.SENT
+    if route == RouteName.MANIFEST and method in ("GET", "HEAD") and status == 404:
+        return RequestOutcome.MISSING
+    if route == RouteName.MANIFEST and method == "PUT" and status == 201:
+        return RequestOutcome.STORED
+    return RequestOutcome.OK if status < 400 else ""

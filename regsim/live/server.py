@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -36,12 +36,14 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import match_path
 from regsim.model.registry.handler import API_VERSION_HEADER
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.upload import StagedBytes
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import RequestEvent
+from regsim.model.sim.events import How, RequestEvent
 from regsim.model.sim.world import World
+from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
 RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
@@ -52,22 +54,6 @@ DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused
 EVENT = web.RequestKey("event", object)
 BEGUN = web.RequestKey("begun", float)
 LEDGER = web.RequestKey("ledger", object)
-
-ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = tuple(
-    (route, re.compile(pattern), frozenset(methods.split()))
-    for route, pattern, methods in (
-        ("ping", r"^/v2/?$", "GET HEAD"),
-        ("catalog", r"^/v2/_catalog$", "GET"),
-        ("tags", r"^/v2/(?P<name>.+)/tags/list$", "GET"),
-        ("manifest", r"^/v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$", "GET HEAD PUT DELETE"),
-        ("uploads", r"^/v2/(?P<name>.+)/blobs/uploads/?$", "POST"),
-        ("upload", r"^/v2/(?P<name>.+)/blobs/uploads/(?P<uuid>[^/]+)$", "GET PATCH PUT DELETE"),
-        ("blob", r"^/v2/(?P<name>.+)/blobs/(?P<digest>[^/]+)$", "GET HEAD DELETE"),
-        ("referrers", r"^/v2/(?P<name>.+)/referrers/(?P<digest>[^/]+)$", "GET"),
-        ("token", r"^/token/?$", "GET POST"),
-    )
-)
-
 
 @dataclass(slots=True)
 class LiveEntry:
@@ -91,17 +77,10 @@ class LiveEntry:
     def line(self) -> str:
         e = self.event
         path = _LONG_DIGEST.sub(r"\1\2…", e.path)
-        return f"{self.client} {e.method} {path} {e.status} {_size(e.bytes)} {self.ms:.0f}ms  {e.why}"
+        return f"{self.client} {e.method} {path} {e.status} {format_size(e.bytes)} {self.ms:.0f}ms  {e.why}"
 
 
 _LONG_DIGEST = re.compile(r"(sha(?:256|512)(?::|%3A|%3a))([0-9a-f]{12})[0-9a-f]{52,116}")
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f}{unit}"
-    return f"{n}B"
 
 
 @dataclass
@@ -203,22 +182,20 @@ class LiveServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         request[BEGUN] = time.monotonic()
         request[EVENT] = None
-        path = unquote(request.raw_path.partition("?")[0])
         try:
-            for route, pattern, methods in ROUTES:
-                match = pattern.match(path)
-                if match is None:
-                    continue
-                if request.method not in methods:
-                    error = RegistryError(
-                        ErrorCode.UNSUPPORTED, f"{request.method} is not allowed on {route}",
-                        headers={"Allow": ", ".join(sorted(methods))},
-                    )
-                    response = self._send(request, route, _raise(error))
-                    return await self._reply(request, response)
-                handler = getattr(self, f"_{route}")
-                return await handler(request, **match.groupdict())
-            return web.Response(status=404, text="404 page not found\n", headers=API_VERSION_HEADER)
+            found = match_path(request.raw_path)
+            if found is None:
+                return web.Response(status=404, text="404 page not found\n", headers=API_VERSION_HEADER)
+            route = found.route
+            if request.method not in route.methods:
+                error = RegistryError(
+                    ErrorCode.UNSUPPORTED, f"{request.method} is not allowed on {route.name}",
+                    headers={"Allow": ", ".join(sorted(route.methods))},
+                )
+                response = self._send(request, route.name, _raise(error))
+                return await self._reply(request, response)
+            handler = getattr(self, f"_{route.name}")
+            return await handler(request, **found.parts)
         except Exception:  # noqa: BLE001 - a bug must not take the server down; the client sees a 500
             traceback.print_exc(file=sys.stderr)
             error_body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
@@ -268,7 +245,7 @@ class LiveServer:
             if blob is None:
                 return None
             source = parts.get("from") if "mount" in parts else None
-            self._arrived.setdefault(name, {})[digest] = ("mounted" if "mount" in parts else "sent", source)
+            self._arrived.setdefault(name, {})[digest] = (How.MOUNTED if "mount" in parts else How.SENT, source)
             return {"blob": digest, "size": blob.size, **({"mounted_from": source} if source else {})}
         if route != "manifest" or method not in ("PUT", "GET"):
             return None
@@ -286,7 +263,7 @@ class LiveServer:
             for kind, descriptor in described:
                 blob = {"digest": descriptor.digest, "kind": kind, "size": descriptor.size}
                 if method == "PUT":
-                    how, source = arrived.pop(descriptor.digest, ("exists", None))
+                    how, source = arrived.pop(descriptor.digest, (How.EXISTS, None))
                     blob["how"] = how
                     if source:
                         blob["source"] = source

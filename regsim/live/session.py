@@ -12,8 +12,8 @@ a stored manifest names each blob and how it got there (sent, mounted, already t
 fetched manifest names the blobs a pull needs, and a blob GET says which of them travelled.
 So *naive* is what whole-image transfers would have moved: every layer of every manifest
 pushed, or fetched, whether or not it travelled; but a manifest fetched without one of its
-layers (`skopeo inspect`, a bare `curl`) is an inspection, with nothing naive. A version-1 record has no annotations: its
-steps list the requests and their bytes, with an empty ledger.
+layers (`skopeo inspect`, a bare `curl`) is an inspection, with nothing naive. A version-1
+record has no annotations: its steps list the requests and their bytes, with an empty ledger.
 
 The world after each step is rebuilt by replaying every stored manifest (and each delete)
 into an in-memory model `Registry` holding sized blobs, so the player's world tree follows
@@ -24,23 +24,41 @@ only as the session's manifests name it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.routes import RouteMatch, RouteName, match_path, request_path
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
 from regsim.model.sim.world import World
-from regsim.model.units import format_size
-from regsim.scenario.commands import Command
+from regsim.scenario.commands import Recorded
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord, make_record
+from regsim.units import elided_digest, format_size
 
-_HOWS = {"sent": How.SENT, "mounted": How.MOUNTED, "exists": How.EXISTS}
+
+class LiveOperation(StrEnum):
+    """What a client did in one step of a live session, as the step's verb says it."""
+
+    PUSH = "push"
+    PULL = "pull"
+    INSPECT = "inspect"      # a manifest (and perhaps the config) fetched, not one layer
+    DELETE = "delete"
+    UPLOAD = "upload"        # blobs no manifest names yet
+    TAGS = "tags"
+    LOGIN = "login"          # only /v2/ and the token service
+    REQUEST = "request"      # anything else
+
+
+# How a blob a stored manifest names got into its repository (the server's ledger says).
+ARRIVALS = (How.SENT, How.MOUNTED, How.EXISTS)
 
 
 @dataclass
@@ -53,55 +71,58 @@ class Operation:
     @property
     def has_content(self) -> bool:
         """Anything beyond pinging the registry and fetching a token."""
-        return any(_route(e) not in ("ping", "token") for e in self.entries)
+        return any(_route(e) not in (RouteName.PING, RouteName.TOKEN) for e in self.entries)
 
     @property
     def pushed(self) -> bool:
-        return any(_route(e) == "manifest" and e["method"] == "PUT" for e in self.entries)
+        return any(_route(e) == RouteName.MANIFEST and e["method"] == "PUT" for e in self.entries)
 
     @property
     def tag_pushed(self) -> bool:
-        return any(_route(e) == "manifest" and e["method"] == "PUT" and e["status"] == 201
+        return any(_route(e) == RouteName.MANIFEST and e["method"] == "PUT" and e["status"] == 201
                    and ":" not in _reference(e) for e in self.entries)
 
     @property
     def downloaded(self) -> bool:
-        return any(_route(e) == "blob" and e["method"] == "GET" and e["status"] in (200, 206) for e in self.entries)
+        return any(_route(e) == RouteName.BLOB and e["method"] == "GET" and e["status"] in (200, 206)
+                   for e in self.entries)
+
+
+@lru_cache(maxsize=4096)
+def _match(path: str) -> RouteMatch | None:
+    """The route of a path (the properties below ask about every entry again as an operation grows)."""
+    return match_path(path)
 
 
 def _path(entry: dict[str, Any]) -> str:
-    return unquote(str(entry["path"]).partition("?")[0])
+    return request_path(str(entry["path"]))
 
 
-def _route(entry: dict[str, Any]) -> str:
-    path = _path(entry)
-    if path.rstrip("/") == "/v2":
-        return "ping"
-    if path.startswith("/token"):
-        return "token"
-    if "/blobs/uploads" in path:
-        return "upload"
-    if "/blobs/" in path:
-        return "blob"
-    if "/manifests/" in path:
-        return "manifest"
-    if path.endswith("/tags/list"):
-        return "tags"
-    if "/referrers/" in path:
-        return "referrers"
-    return "other"
+def _route(entry: dict[str, Any]) -> RouteName | None:
+    """The request's route in the API's table (None for a path the API does not have)."""
+    found = _match(str(entry["path"]))
+    return found.route.name if found is not None else None
+
+
+def _is_upload(route: RouteName | None) -> bool:
+    """Opening an upload, or sending its bytes."""
+    return route in (RouteName.UPLOADS, RouteName.UPLOAD)
 
 
 def _repository(entry: dict[str, Any]) -> str:
-    path = _path(entry)[len("/v2/"):]
-    for marker in ("/blobs/", "/manifests/", "/tags/list", "/referrers/"):
-        if marker in path:
-            return path.split(marker, 1)[0]
-    return ""
+    found = _match(str(entry["path"]))
+    return found.name if found is not None else ""
 
 
 def _reference(entry: dict[str, Any]) -> str:
-    return _path(entry).rsplit("/manifests/", 1)[-1]
+    found = _match(str(entry["path"]))
+    return found.reference if found is not None else ""
+
+
+def _digest(entry: dict[str, Any]) -> str:
+    """A blob request's digest."""
+    found = _match(str(entry["path"]))
+    return found.digest if found is not None else ""
 
 
 def _event(entry: dict[str, Any]) -> RequestEvent:
@@ -113,7 +134,7 @@ def _event(entry: dict[str, Any]) -> RequestEvent:
 
 
 def _image(repository: str, reference: str) -> str:
-    return f"{repository}@{reference[:19]}…" if ":" in reference else f"{repository}:{reference}"
+    return f"{repository}@{elided_digest(reference)}" if ":" in reference else f"{repository}:{reference}"
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -163,14 +184,14 @@ class SessionSteps:
         return self.records
 
     @staticmethod
-    def _starts_new(current: Operation, entry: dict[str, Any], route: str) -> bool:
-        if route == "ping":
+    def _starts_new(current: Operation, entry: dict[str, Any], route: RouteName | None) -> bool:
+        if route == RouteName.PING:
             return current.has_content
-        if route == "token":
+        if route == RouteName.TOKEN:
             return False
         if current.tag_pushed:   # a push ends with its tag PUT; more child manifests may follow it
-            return not (route == "manifest" and entry["method"] == "PUT")
-        return current.downloaded and route == "upload"
+            return not (route == RouteName.MANIFEST and entry["method"] == "PUT")
+        return current.downloaded and _is_upload(route)
 
     # ----- the replayed world ------------------------------------------------------------------
 
@@ -178,7 +199,7 @@ class SessionSteps:
         self._sizes[digest] = size
         self.registry.blobs.setdefault(digest, Blob(digest, size))
 
-    def _apply(self, entry: dict[str, Any], route: str) -> None:
+    def _apply(self, entry: dict[str, Any], route: RouteName | None) -> None:
         """Make the model registry hold what this request changed (sized blobs, the same manifests)."""
         status = int(entry["status"])
         if not 200 <= status < 300:
@@ -189,7 +210,7 @@ class SessionSteps:
         if "blob" in ledger:
             self._blob(ledger["blob"], int(ledger["size"]))
             self.registry.store.repository(name).layers.add(ledger["blob"])
-        elif route == "manifest" and method == "PUT" and ("text" in ledger or "base64" in ledger):
+        elif route == RouteName.MANIFEST and method == "PUT" and ("text" in ledger or "base64" in ledger):
             raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
             repo = self.registry.store.repository(name)
             for blob in ledger.get("blobs", []):
@@ -198,22 +219,19 @@ class SessionSteps:
             for child in ledger.get("children", []):
                 if child not in repo.manifests:
                     return   # a child pushed before the session: the index cannot be replayed
-            try:
+            # Not replayable (a child stored before the session): the world skips it.
+            with contextlib.suppress(RegistryError):
                 self.registry.put_manifest(None, name, _reference(entry), raw, ledger.get("media_type"))
-            except RegistryError:
-                pass   # not replayable (a child stored before the session): the world skips it
-        elif route == "manifest" and method == "GET" and "blobs" in ledger:
+        elif route == RouteName.MANIFEST and method == "GET" and "blobs" in ledger:
             for blob in ledger["blobs"]:
                 self._sizes[blob["digest"]] = int(blob["size"])
-        elif route == "manifest" and method == "DELETE":
-            try:
+        elif route == RouteName.MANIFEST and method == "DELETE":
+            with contextlib.suppress(RegistryError, KeyError):
                 self.registry.remove_manifest(name, _reference(entry))
-            except (RegistryError, KeyError):
-                pass
-        elif route == "blob" and method == "DELETE":
+        elif route == RouteName.BLOB and method == "DELETE":
             linked = self.registry.repositories.get(name)
             if linked is not None:
-                linked.layers.discard(_path(entry).rsplit("/", 1)[-1])
+                linked.layers.discard(_digest(entry))
 
     # ----- records -----------------------------------------------------------------------------
 
@@ -232,8 +250,7 @@ class SessionSteps:
 
     @staticmethod
     def _spec(record: StepRecord) -> StepSpec:
-        words = (record.command or "").split()
-        command = Command(record.command or record.verb, record.verb, tuple(words[1:])) if words else None
+        command = Recorded(record.command, record.verb) if record.command else None
         return StepSpec(index=record.index, line=0, actor=record.actor, command=command,
                         say=record.say)
 
@@ -251,8 +268,8 @@ class SessionSteps:
             outcome.message = str(failed.get("why", ""))
             outcome.output.append(f"{failed['method']} {_path(failed)} → {failed['status']}: {failed.get('why', '')}")
         spec = StepSpec(index=index, line=0, actor=operation.client,
-                        command=Command(command, verb, tuple(command.split()[1:])))
-        record = make_record(None, spec, outcome, events, last - first, {}, self.world)  # type: ignore[arg-type]
+                        command=Recorded(command, verb))
+        record = make_record(spec, outcome, events, last - first, {}, self.world)
         record.verb = verb
         record.actor = operation.client
         record.clock = last
@@ -262,7 +279,7 @@ class SessionSteps:
     def _failure(operation: Operation) -> dict[str, Any] | None:
         """The request that made the operation fail, if one did (404 on HEAD and 401 are questions)."""
         entries = operation.entries
-        puts = [e for e in entries if _route(e) == "manifest" and e["method"] == "PUT"]
+        puts = [e for e in entries if _route(e) == RouteName.MANIFEST and e["method"] == "PUT"]
         if puts:
             return puts[-1] if puts[-1]["status"] >= 400 else None
         for entry in entries:
@@ -271,43 +288,44 @@ class SessionSteps:
                 return entry
         return None
 
-    def _describe(self, operation: Operation, outcome: Outcome) -> tuple[str, str]:
+    def _describe(self, operation: Operation, outcome: Outcome) -> tuple[LiveOperation, str]:
         """The operation's verb and a command line for it; fills the outcome's blobs and output."""
         entries = operation.entries
         ok = [e for e in entries if 200 <= int(e["status"]) < 300]
-        puts = [e for e in ok if _route(e) == "manifest" and e["method"] == "PUT"]
+        puts = [e for e in ok if _route(e) == RouteName.MANIFEST and e["method"] == "PUT"]
         if puts:
             return self._push(puts, outcome)
-        gets = [e for e in ok if _route(e) == "manifest" and e["method"] == "GET"]
-        if gets or any(_route(e) == "blob" and e["method"] == "GET" for e in ok):
+        gets = [e for e in ok if _route(e) == RouteName.MANIFEST and e["method"] == "GET"]
+        if gets or any(_route(e) == RouteName.BLOB and e["method"] == "GET" for e in ok):
             return self._pull(entries, gets, outcome)
         deletes = [e for e in ok if e["method"] == "DELETE"]
         if deletes:
             for entry in deletes:
                 outcome.output.append(f"deleted {_path(entry)[len('/v2/'):]}")
-            return "delete", f"delete {_repository(deletes[0])}"
+            return LiveOperation.DELETE, f"delete {_repository(deletes[0])}"
         uploads = [e for e in ok if (e.get("ledger") or {}).get("blob")]
         if uploads:
             total = sum(int(e["ledger"]["size"]) for e in uploads)
             outcome.output.append(f"{_count(len(uploads), 'blob')} stored in {_repository(uploads[0])} "
                                   f"({format_size(total)}); no manifest names them yet")
-            return "upload", f"upload {_repository(uploads[0])}"
-        tags = [e for e in ok if _route(e) == "tags"]
+            return LiveOperation.UPLOAD, f"upload {_repository(uploads[0])}"
+        tags = [e for e in ok if _route(e) == RouteName.TAGS]
         if tags:
             outcome.output.append(f"listed the tags of {_repository(tags[0])}")
-            return "tags", f"list-tags {_repository(tags[0])}"
-        heads = [e for e in entries if _route(e) == "manifest"]
+            return LiveOperation.TAGS, f"list-tags {_repository(tags[0])}"
+        heads = [e for e in entries if _route(e) == RouteName.MANIFEST]
         if heads:
             target = _image(_repository(heads[0]), _reference(heads[0]))
             outcome.output.append(f"inspected {target}")
-            return "inspect", f"inspect {target}"
-        if all(_route(e) in ("ping", "token") for e in entries):
-            outcome.output.append("checked the registry (and logged in)" if any(_route(e) == "token" for e in entries)
+            return LiveOperation.INSPECT, f"inspect {target}"
+        if all(_route(e) in (RouteName.PING, RouteName.TOKEN) for e in entries):
+            outcome.output.append("checked the registry (and logged in)"
+                                  if any(_route(e) == RouteName.TOKEN for e in entries)
                                   else "checked the registry")
-            return "login", "login"
-        return "request", " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
+            return LiveOperation.LOGIN, "login"
+        return LiveOperation.REQUEST, " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
 
-    def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
+    def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[LiveOperation, str]:
         outcome.direction = Direction.UP
         target = ""
         for entry in puts:
@@ -317,7 +335,7 @@ class SessionSteps:
                                             int(ledger.get("size", entry.get("bytes", 0))), How.SENT))
             counts = {How.SENT: 0, How.EXISTS: 0, How.MOUNTED: 0}
             for blob in ledger.get("blobs", []):
-                how = _HOWS.get(blob.get("how", "exists"), How.EXISTS)
+                how = How(blob["how"]) if blob.get("how") in ARRIVALS else How.EXISTS
                 outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how,
                                                 source=blob.get("source")))
                 if blob["kind"] == "layer":
@@ -334,12 +352,14 @@ class SessionSteps:
                 outcome.output.append(f"pushed {image}: an index of {_count(len(ledger['children']), 'manifest')}")
             else:
                 outcome.output.append(f"pushed {image}")
-        return "push", f"push {target}"
+        return LiveOperation.PUSH, f"push {target}"
 
-    def _pull(self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome) -> tuple[str, str]:
+    def _pull(
+        self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome
+    ) -> tuple[LiveOperation, str]:
         outcome.direction = Direction.DOWN
-        fetched = {_path(e).rsplit("/", 1)[-1]: int(e.get("bytes", 0)) for e in entries
-                   if _route(e) == "blob" and e["method"] == "GET" and e["status"] in (200, 206)}
+        fetched = {_digest(e): int(e.get("bytes", 0)) for e in entries
+                   if _route(e) == RouteName.BLOB and e["method"] == "GET" and e["status"] in (200, 206)}
         seen_manifests: set[str] = set()
         seen_blobs: set[str] = set()
         target = ""
@@ -388,11 +408,11 @@ class SessionSteps:
                 outcome.blobs.append(BlobRecord(digest, BlobKind.LAYER, self._sizes.get(digest, size), How.PULLED))
         if not gets:
             outcome.output.append(f"downloaded {_count(len(fetched), 'blob')} ({format_size(sum(fetched.values()))})")
-            target = next((_repository(e) for e in entries if _route(e) == "blob"), "")
+            target = next((_repository(e) for e in entries if _route(e) == RouteName.BLOB), "")
         if inspected and inspected == len(seen_manifests):
             outcome.direction = None
-            return "inspect", f"inspect {target}"
-        return "pull", f"pull {target}"
+            return LiveOperation.INSPECT, f"inspect {target}"
+        return LiveOperation.PULL, f"pull {target}"
 
 
 def _fetched_layers(ledger: dict[str, Any], fetched: dict[str, int]) -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
-from regsim.model.units import UnitError, parse_duration
+from regsim.units import UnitError, parse_duration
 
 USAGE = {
     "docker build": "docker build -t NAME[:TAG] [.]",
@@ -27,7 +28,27 @@ USAGE = {
     "network up": "network up A B",
     "wait": "wait DURATION (e.g. wait 2h)",
 }
-CLIENT_VERBS = {"build", "tag", "push", "pull", "login", "logout", "rmi", "images", "df"}
+
+
+class Verb(StrEnum):
+    """What a command does; `family` (the part before the dash) is what a learner sees."""
+
+    BUILD = "build"
+    TAG = "tag"
+    PUSH = "push"
+    PULL = "pull"
+    LOGIN = "login"
+    LOGOUT = "logout"
+    RMI = "rmi"
+    IMAGES = "images"
+    DF = "df"
+    REGISTRY_DELETE = "registry-delete"
+    REGISTRY_GC = "registry-gc"
+    REGISTRY_TAGS = "registry-tags"
+    REGISTRY_CATALOG = "registry-catalog"
+    NETWORK_DOWN = "network-down"
+    NETWORK_UP = "network-up"
+    WAIT = "wait"
 
 
 class CommandError(ValueError):
@@ -36,23 +57,205 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A parsed command: a verb and its arguments."""
+    """A parsed command line; each verb is a subclass that holds its arguments by name."""
 
     text: str
-    verb: str                    # build, tag, push, pull, login, logout, rmi, images, df,
-                                 # registry-delete, registry-gc, registry-tags, registry-catalog,
-                                 # network-down, network-up, wait
-    args: tuple[str, ...] = ()
-    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def verb(self) -> str:
+        raise NotImplementedError
 
     @property
     def needs_client(self) -> bool:
-        return self.verb in CLIENT_VERBS
+        """Whether a client (`as: NAME`) runs it."""
+        return False
 
     @property
     def family(self) -> str:
         """The short verb a learner sees: push, pull, registry, network, wait, ..."""
         return self.verb.split("-", 1)[0]
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The image references it names (to check their hosts before running)."""
+        return ()
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The registries it names by host."""
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCommand(Command):
+    """A docker command: a client runs it."""
+
+    @property
+    def needs_client(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Build(ClientCommand):
+    target: str                        # `-t NAME[:TAG]`, also the recipe's name
+    verb = Verb.BUILD
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.target,)
+
+
+@dataclass(frozen=True, slots=True)
+class Tag(ClientCommand):
+    source: str
+    target: str
+    verb = Verb.TAG
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.source, self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class Push(ClientCommand):
+    reference: str
+    verb = Verb.PUSH
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
+class Pull(ClientCommand):
+    reference: str
+    platform: str | None = None
+    verb = Verb.PULL
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
+class Login(ClientCommand):
+    host: str
+    user: str
+    password: str
+    verb = Verb.LOGIN
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.host,)
+
+
+@dataclass(frozen=True, slots=True)
+class Logout(ClientCommand):
+    host: str
+    verb = Verb.LOGOUT
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.host,)
+
+
+@dataclass(frozen=True, slots=True)
+class Rmi(ClientCommand):
+    reference: str
+    verb = Verb.RMI
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
+class Images(ClientCommand):
+    verb = Verb.IMAGES
+
+
+@dataclass(frozen=True, slots=True)
+class SystemDf(ClientCommand):
+    verb = Verb.DF
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryDelete(Command):
+    reference: str                     # HOST/REPO:TAG or HOST/REPO@DIGEST
+    verb = Verb.REGISTRY_DELETE
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryGc(Command):
+    host: str | None = None            # None: the scenario's default registry
+    delete_untagged: bool = False
+    verb = Verb.REGISTRY_GC
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.host,) if self.host else ()
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryTags(Command):
+    repository: str                    # HOST/REPO
+    verb = Verb.REGISTRY_TAGS
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.repository.partition("/")[0],)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryCatalog(Command):
+    host: str | None = None
+    verb = Verb.REGISTRY_CATALOG
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.host,) if self.host else ()
+
+
+@dataclass(frozen=True, slots=True)
+class SetLink(Command):
+    """`network down A B` / `network up A B`."""
+
+    a: str
+    b: str
+    up: bool
+
+    @property
+    def verb(self) -> str:
+        return Verb.NETWORK_UP if self.up else Verb.NETWORK_DOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Wait(Command):
+    duration: str                      # as written: `2h`
+    verb = Verb.WAIT
+
+    @property
+    def seconds(self) -> float:
+        return parse_duration(self.duration)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded(Command):
+    """A client operation seen in a live session (`push team/app:v1`): described, never run."""
+
+    operation: str                     # push, pull, delete, upload, tags, inspect, login, request (a LiveOperation)
+
+    @property
+    def verb(self) -> str:
+        return self.operation
+
+    @property
+    def needs_client(self) -> bool:
+        return self.operation in (Verb.PUSH, Verb.PULL, Verb.LOGIN)
 
 
 def _usage(key: str) -> str:
@@ -95,10 +298,11 @@ def parse_command(text: str) -> Command:
     head = words[0]
     if head == "docker":
         if len(words) < 2:
-            raise CommandError("docker needs a verb: " + ", ".join(k.split(" ", 1)[1] for k in USAGE if k.startswith("docker")))
+            verbs = ", ".join(k.split(" ", 1)[1] for k in USAGE if k.startswith("docker"))
+            raise CommandError(f"docker needs a verb: {verbs}")
         verb, rest = words[1], words[2:]
         if verb == "system" and rest[:1] == ["df"]:
-            return Command(text, "df")
+            return SystemDf(text)
         if verb == "image" and rest[:1] == ["ls"]:
             verb, rest = "images", rest[1:]
         key = f"docker {verb}"
@@ -111,23 +315,31 @@ def parse_command(text: str) -> Command:
             args, opts = _options(rest, {"-t": "tag", "--tag": "tag"}, set(), key)
             if "tag" not in opts or any(a not in (".",) for a in args):
                 raise CommandError(_usage(key))
-            return Command(text, "build", (opts["tag"],))
+            return Build(text, opts["tag"])
         if verb == "pull":
             args, opts = _options(rest, {"--platform": "platform"}, set(), key)
             if len(args) != 1:
                 raise CommandError(_usage(key))
-            return Command(text, "pull", tuple(args), opts)
+            return Pull(text, args[0], opts.get("platform"))
         if verb == "login":
-            args, opts = _options(rest, {"-u": "user", "--username": "user", "-p": "password", "--password": "password"},
-                                  set(), key)
+            flags = {"-u": "user", "--username": "user", "-p": "password", "--password": "password"}
+            args, opts = _options(rest, flags, set(), key)
             if len(args) != 1 or "user" not in opts or "password" not in opts:
                 raise CommandError(_usage(key))
-            return Command(text, "login", tuple(args), opts)
-        arity = {"tag": 2, "push": 1, "logout": 1, "rmi": 1, "images": 0}[verb]
+            return Login(text, args[0], opts["user"], opts["password"])
         args, _ = _options(rest, {}, set(), key)
-        if len(args) != arity:
-            raise CommandError(_usage(key))
-        return Command(text, verb, tuple(args))
+        match verb, args:
+            case "tag", [source, target]:
+                return Tag(text, source, target)
+            case "push", [reference]:
+                return Push(text, reference)
+            case "logout", [host]:
+                return Logout(text, host)
+            case "rmi", [reference]:
+                return Rmi(text, reference)
+            case "images", []:
+                return Images(text)
+        raise CommandError(_usage(key))
     if head == "registry":
         verb, rest = (words[1] if len(words) > 1 else ""), words[2:]
         key = f"registry {verb}"
@@ -140,11 +352,17 @@ def parse_command(text: str) -> Command:
         limits = {"delete": (1, 1), "gc": (0, 1), "tags": (1, 1), "catalog": (0, 1)}[verb]
         if not limits[0] <= len(args) <= limits[1]:
             raise CommandError(_usage(key))
-        return Command(text, f"registry-{verb}", tuple(args), opts)
+        if verb == "delete":
+            return RegistryDelete(text, args[0])
+        if verb == "gc":
+            return RegistryGc(text, args[0] if args else None, "delete-untagged" in opts)
+        if verb == "tags":
+            return RegistryTags(text, args[0])
+        return RegistryCatalog(text, args[0] if args else None)
     if head == "network":
         if len(words) != 4 or words[1] not in ("down", "up"):
             raise CommandError(_usage("network down"))
-        return Command(text, f"network-{words[1]}", (words[2], words[3]))
+        return SetLink(text, words[2], words[3], up=words[1] == "up")
     if head == "wait":
         if len(words) != 2:
             raise CommandError(_usage("wait"))
@@ -152,20 +370,11 @@ def parse_command(text: str) -> Command:
             parse_duration(words[1])
         except UnitError as error:
             raise CommandError(str(error)) from None
-        return Command(text, "wait", (words[1],))
+        return Wait(text, words[1])
     from regsim.scenario.problems import did_you_mean
 
     raise CommandError(f"unknown command {head!r}{did_you_mean(head, ['docker', 'registry', 'network', 'wait'])}; "
                        "commands start with docker, registry, network or wait")
-
-
-def references_in(command: Command) -> list[str]:
-    """The image references a command names (to check their hosts before running)."""
-    if command.verb in ("tag",):
-        return list(command.args)
-    if command.verb in ("push", "pull", "rmi", "build", "registry-delete"):
-        return [command.args[0]]
-    return []
 
 
 def check_reference(text: str, default_host: str) -> str | None:

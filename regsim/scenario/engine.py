@@ -12,16 +12,37 @@ from typing import Any
 
 import regsim.model.client.pull
 import regsim.model.client.push  # noqa: F401
+from regsim.model.client.daemon import Client
+from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.sim.events import Outcome, RequestEvent
 from regsim.model.sim.network import NetworkError, step_timing
 from regsim.model.sim.world import World
-from regsim.model.units import format_seconds, format_size, parse_duration
-from regsim.scenario.commands import Command
+from regsim.scenario.commands import (
+    Build,
+    ClientCommand,
+    Command,
+    Images,
+    Login,
+    Logout,
+    Pull,
+    Push,
+    RegistryCatalog,
+    RegistryDelete,
+    RegistryGc,
+    RegistryTags,
+    Rmi,
+    SetLink,
+    SystemDf,
+    Tag,
+    Wait,
+)
 from regsim.scenario.loader import Scenario, StepSpec, find_recipe
-from regsim.scenario.records import StepRecord, make_record
+from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
+from regsim.scenario.tables import Table, disk_usage_tables, images_table, table_lines
 from regsim.scenario.world_builder import build_world
+from regsim.units import format_seconds, format_size
 
 
 @dataclass(slots=True)
@@ -38,6 +59,14 @@ class Failure:
         return f"step {self.step} (line {self.line}): expected {self.key} = {self.expected}, got {self.actual}"
 
 
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What a command did: the model's outcome, and the tables among its output lines."""
+
+    outcome: Outcome
+    tables: list[Table] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class Run:
     scenario: Scenario
@@ -45,77 +74,93 @@ class Run:
     worlds: list[World] = field(repr=False)      # worlds[i]: the world after i steps
 
 
-def execute(world: World, scenario: Scenario | None, actor: str | None, command: Command) -> Outcome:
+def execute(world: World, scenario: Scenario | None, actor: str | None, command: Command) -> Done:
     """Run one command in a world (the step engine and the sandbox both come through here)."""
-    verb, args = command.verb, command.args
-    if command.needs_client:
+    if isinstance(command, ClientCommand):
         client = world.clients[actor] if actor else None
         if client is None:
-            return Outcome().fail("NO_CLIENT", "this command needs a client (as: NAME)")
-        if verb == "build":
-            recipe = find_recipe(scenario.images, args[0]) if scenario else None
+            return Done(Outcome().fail("NO_CLIENT", "this command needs a client (as: NAME)"))
+        return _client_command(client, scenario, command)
+    match command:
+        case Wait(seconds=seconds):
+            world.now += seconds
+            return Done(Outcome(output=[f"{format_seconds(seconds)} pass."]))
+        case SetLink(a=a, b=b, up=up):
+            out = Outcome()
+            try:
+                world.network.set_up(a, b, up)
+            except NetworkError as error:
+                return Done(out.fail("NETWORK_INVALID", str(error)))
+            out.output.append(f"The link between {a} and {b} is {'up' if up else 'down'}.")
+            return Done(out)
+        case RegistryGc(host=host, delete_untagged=delete_untagged):
+            return Done(_collect_garbage(world, host or world.default_registry, delete_untagged))
+        case RegistryCatalog(host=host):
+            names = sorted(world.registries[host or world.default_registry].repositories)
+            return Done(Outcome(output=names or ["(no repositories)"]))
+        case RegistryTags(repository=repository):
+            return Done(_list_tags(world, repository))
+        case RegistryDelete(reference=reference):
+            return Done(_delete(world, reference))
+    return Done(Outcome().fail("NOT_RUNNABLE", f"{command.text!r} is not a command a step can run"))
+
+
+def _client_command(client: Client, scenario: Scenario | None, command: ClientCommand) -> Done:
+    match command:
+        case Build(target=target):
+            recipe = find_recipe(scenario.images, target) if scenario else None
             if recipe is None:
-                return Outcome().fail("NO_RECIPE", f"no image recipe named {args[0]}")
-            return client.build(args[0], recipe)
-        if verb == "tag":
-            return client.tag(args[0], args[1])
-        if verb == "push":
-            return client.push(args[0])
-        if verb == "pull":
-            return client.pull(args[0], command.options.get("platform"))
-        if verb == "login":
-            return client.login(args[0], command.options["user"], command.options["password"])
-        if verb == "logout":
-            return client.logout(args[0])
-        if verb == "rmi":
-            return client.rmi(args[0])
-        if verb == "images":
-            return client.images_output()
-        return client.df_output()
-    if verb == "wait":
-        seconds = parse_duration(args[0])
-        world.now += seconds
-        return Outcome(output=[f"{format_seconds(seconds)} pass."])
-    if verb in ("network-down", "network-up"):
-        out = Outcome()
-        try:
-            world.network.set_up(args[0], args[1], verb == "network-up")
-        except NetworkError as error:
-            return out.fail("NETWORK_INVALID", str(error))
-        out.output.append(f"The link between {args[0]} and {args[1]} is {'up' if verb == 'network-up' else 'down'}.")
-        return out
-    return _registry_command(world, command)
+                return Done(Outcome().fail("NO_RECIPE", f"no image recipe named {target}"))
+            return Done(client.build(target, recipe))
+        case Tag(source=source, target=target):
+            return Done(client.tag(source, target))
+        case Push(reference=reference):
+            return Done(client.push(reference))
+        case Pull(reference=reference, platform=platform):
+            return Done(client.pull(reference, platform))
+        case Login(host=host, user=user, password=password):
+            return Done(client.login(host, user, password))
+        case Logout(host=host):
+            return Done(client.logout(host))
+        case Rmi(reference=reference):
+            return Done(client.rmi(reference))
+        case Images():
+            return _tables(images_table(client.image_rows()))
+        case SystemDf():
+            return _tables(*disk_usage_tables(client.disk_usage()))
+    return Done(Outcome().fail("NOT_RUNNABLE", f"{command.text!r} is not a command a step can run"))
 
 
-def _registry_command(world: World, command: Command) -> Outcome:
-    from regsim.model.oci.errors import RegistryError
+def _tables(*tables: Table) -> Done:
+    lines, placed = table_lines(tables)
+    return Done(Outcome(output=lines), placed)
 
+
+def _collect_garbage(world: World, host: str, delete_untagged: bool) -> Outcome:
     out = Outcome()
-    verb, args = command.verb, command.args
-    if verb == "registry-gc":
-        host = args[0] if args else world.default_registry
-        report = collect_garbage(world.registries[host], command.options.get("delete-untagged") == "true")
-        out.freed_bytes = report.layer_bytes_freed
-        out.output.append(f"{host}: marked and swept; deleted {report.manifests_deleted} untagged manifests, "
-                          f"freed {report.blobs_freed} blobs ({format_size(report.bytes_freed)}, "
-                          f"{format_size(report.layer_bytes_freed)} of layers)")
-        return out
-    if verb == "registry-catalog":
-        registry = world.registries[args[0] if args else world.default_registry]
-        names = sorted(registry.repositories)
-        out.output.extend(names or ["(no repositories)"])
-        return out
-    if verb == "registry-tags":
-        host, _, name = args[0].partition("/")
-        repo = world.registries[host].repositories.get(name)
-        if repo is None:
-            return out.fail("NAME_UNKNOWN", f"no repository {name} on {host}")
-        for tag in sorted(repo.tags):
-            out.output.append(f"{tag}  {repo.tags[tag]}")
-        return out
-    # registry delete
+    report = collect_garbage(world.registries[host], delete_untagged)
+    out.freed_bytes = report.layer_bytes_freed
+    out.output.append(f"{host}: marked and swept; deleted {report.manifests_deleted} untagged manifests, "
+                      f"freed {report.blobs_freed} blobs ({format_size(report.bytes_freed)}, "
+                      f"{format_size(report.layer_bytes_freed)} of layers)")
+    return out
+
+
+def _list_tags(world: World, repository: str) -> Outcome:
+    out = Outcome()
+    host, _, name = repository.partition("/")
+    repo = world.registries[host].repositories.get(name)
+    if repo is None:
+        return out.fail("NAME_UNKNOWN", f"no repository {name} on {host}")
+    for tag in sorted(repo.tags):
+        out.output.append(f"{tag}  {repo.tags[tag]}")
+    return out
+
+
+def _delete(world: World, reference: str) -> Outcome:
+    out = Outcome()
     try:
-        ref = parse_reference(args[0], world.default_registry)
+        ref = parse_reference(reference, world.default_registry)
         registry = world.registries[ref.host]
         registry.remove_manifest(ref.repository, ref.reference)  # the operator needs no token
     except RegistryError as error:
@@ -129,14 +174,11 @@ def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     """Run one step in `world` (mutating it) and return its record."""
     events: list[RequestEvent] = world.capture()
     world.begin_step()   # replication due by this step lands before the command runs
-    if step.command is None:
-        outcome = Outcome()
-    else:
-        outcome = execute(world, scenario, step.actor, step.command)
+    done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
     timing = step_timing(events, world.network)
     world.end_step(timing.seconds)
-    return make_record(scenario, step, outcome, events, timing.seconds, timing.links, world,
-                       background_seconds=timing.background_seconds)
+    return make_record(step, done.outcome, events, timing.seconds, timing.links, world,
+                       background_seconds=timing.background_seconds, tables=done.tables)
 
 
 def replay(scenario: Scenario) -> Run:
@@ -248,10 +290,10 @@ def _compare(record: StepRecord, key: str, expected: Any) -> tuple[Any, bool]:
                 all(actual.get(h) == size for h, size in expected.items()))
     if key == "output_contains":
         return "\n".join(record.output), any(expected in line for line in record.output)
-    actual = getattr(record, key)
-    return actual, actual == expected
+    count = STEP_METRICS[key](record)   # the layer counts
+    return count, count == expected
 
 
-def computed_answer(record: StepRecord, metric: str) -> Any:
+def computed_answer(record: StepRecord, metric: str) -> Metric:
     """The simulator's own answer to a predict question about a step."""
-    return getattr(record, metric)
+    return STEP_METRICS[metric](record)

@@ -1,4 +1,4 @@
-"""`regsim lint`: check scenario files (and lesson files, once there are lessons) and list every problem."""
+"""Check one scenario file and list every problem in it (`regsim lint` runs this on each scenario)."""
 
 from __future__ import annotations
 
@@ -8,44 +8,10 @@ from regsim.scenario.loader import load_scenario
 from regsim.scenario.problems import ContentError, Problem
 
 
-def _files(paths: list[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".md")
-                                and p.name.lower() != "readme.md"))
-        else:
-            found.append(path)
-    return found
-
-
-def lint_paths(paths: list[Path]) -> tuple[list[Problem], int]:
-    """Every problem in every file, and how many files were checked."""
-    problems: list[Problem] = []
-    checked = 0
-    for path in _files(paths):
-        if not path.exists():
-            problems.append(Problem(str(path), 1, 1, "no such file"))
-            checked += 1
-            continue
-        if path.suffix == ".md":
-            lint_lesson = _lesson_linter()
-            if lint_lesson is None:
-                continue
-            problems.extend(lint_lesson(path))
-            checked += 1
-            continue
-        checked += 1
-        try:
-            load_scenario(path)
-        except ContentError as error:
-            problems.extend(error.problems)
-    return problems, checked
-
-
-def _lesson_linter():  # type: ignore[no-untyped-def]
+def lint_scenario_file(path: Path) -> list[Problem]:
+    """Every problem in one scenario file, as FILE:LINE:COL (an empty list when it is clean)."""
     try:
-        from regsim.lessons.lint import lint_lesson_file
-    except ImportError:
-        return None
-    return lint_lesson_file
+        load_scenario(path)
+    except ContentError as error:
+        return list(error.problems)
+    return []

@@ -10,13 +10,13 @@ from regsim.choice_order import in_presentation_order
 from regsim.model.oci.descriptor import Platform
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import check_name
-from regsim.model.units import UnitError, parse_bandwidth, parse_duration, parse_size
 from regsim.scenario.commands import (
+    Build,
     Command,
     CommandError,
+    SetLink,
     check_reference,
     parse_command,
-    references_in,
 )
 from regsim.scenario.problems import (
     ContentError,
@@ -26,6 +26,7 @@ from regsim.scenario.problems import (
     did_you_mean,
     read_content_file,
 )
+from regsim.units import UnitError, parse_bandwidth, parse_duration, parse_size
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",
             "layers", "images", "steps")
@@ -175,7 +176,8 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     check = _Checker(located)
     root = located.value
     if not isinstance(root, dict):
-        raise ContentError([Problem(filename, 1, 1, "a scenario is a YAML mapping with version, title, summary and steps")])
+        raise ContentError([Problem(filename, 1, 1,
+                                    "a scenario is a YAML mapping with version, title, summary and steps")])
     check.keys(root, TOP_KEYS, (), "the scenario")
     if root.get("version") != 1:
         check.add(("version",), "version: 1 is required (the only scenario format so far)")
@@ -268,7 +270,8 @@ def _registries(check: _Checker, value: Any) -> list[RegistrySpec]:
             check.add(("registries", i, "name"), f"registry {spec.name!r} is listed twice")
         if spec.mirror_of is not None and spec.mirror_of not in names:
             check.add(("registries", i, "mirror_of"),
-                      f"mirror_of names {spec.mirror_of!r}, which is not a registry here{did_you_mean(spec.mirror_of, names)}")
+                      f"mirror_of names {spec.mirror_of!r}, which is not a registry here"
+                      f"{did_you_mean(spec.mirror_of, names)}")
     if sum(1 for r in found if r.default) > 1:
         check.add(("registries",), "only one registry can be the default")
     return found
@@ -288,7 +291,8 @@ def _clients(check: _Checker, value: Any, hosts: list[str]) -> list[ClientSpec]:
         spec = ClientSpec(name)
         for j, mirror in enumerate(check.sequence(item.get("mirrors"), (*path, "mirrors"), "mirrors")):
             if mirror not in hosts:
-                check.add((*path, "mirrors", j), f"mirror {mirror!r} is not a registry here{did_you_mean(str(mirror), hosts)}")
+                check.add((*path, "mirrors", j),
+                          f"mirror {mirror!r} is not a registry here{did_you_mean(str(mirror), hosts)}")
             spec.mirrors.append(str(mirror))
         if "platform" in item:
             try:
@@ -314,7 +318,8 @@ def _links(check: _Checker, value: Any, nodes: list[str]) -> list[LinkSpec]:
         ok = True
         for j, name in enumerate(between):
             if name not in nodes:
-                check.add((*path, "between", j), f"{name!r} is not a client or registry here{did_you_mean(str(name), nodes)}")
+                check.add((*path, "between", j),
+                          f"{name!r} is not a client or registry here{did_you_mean(str(name), nodes)}")
                 ok = False
         if ok and between[0] == between[1]:
             check.add((*path, "between"), "a link joins two different names")
@@ -502,7 +507,8 @@ def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
             if len(clients) == 1:
                 step.actor = clients[0]
             elif "as" not in item:
-                check.add(path, f"say which client runs this with as: ({', '.join(clients) or 'no clients are listed'})")
+                listed = ", ".join(clients) or "no clients are listed"
+                check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None:
             _check_command(check, (*path, "run"), command, scenario, hosts, clients, default)
         if "expect" in item:
@@ -529,28 +535,24 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
     """
     problems: list[str] = []
     try:
-        for reference in references_in(command):
+        for reference in command.references:
             host = check_reference(reference, default)
             if host not in hosts:
                 problems.append(f"{reference!r} goes to {host!r}, which is not a registry here"
                                 f"{did_you_mean(host or '', hosts)}")
     except CommandError as error:
         return [str(error)]
-    if command.verb == "build" and find_recipe(images, command.args[0]) is None:
-        problems.append(f"no image recipe named {command.args[0]!r} under images:"
-                        f"{did_you_mean(recipe_key(command.args[0]), images)}")
-    named: list[str] = []
-    if command.verb in ("login", "logout", "registry-gc", "registry-catalog"):
-        named = list(command.args[:1])
-    elif command.verb == "registry-tags":
-        named = [command.args[0].partition("/")[0]]
-    for host in named:
+    match command:
+        case Build(target=target) if find_recipe(images, target) is None:
+            problems.append(f"no image recipe named {target!r} under images:"
+                            f"{did_you_mean(recipe_key(target), images)}")
+        case SetLink(a=a, b=b):
+            for name in (a, b):
+                if name not in hosts + clients:
+                    problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+    for host in command.hosts:
         if host not in hosts:
             problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
-    if command.verb in ("network-down", "network-up"):
-        for name in command.args:
-            if name not in hosts + clients:
-                problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
     return problems
 
 
@@ -590,7 +592,8 @@ def _expect(check: _Checker, value: Any, path: Path, hosts: list[str]) -> dict[s
             result[key] = {}
             for host, size in stored.items():
                 if host not in hosts:
-                    check.add((*where, host), f"{host!r} is not a registry here{did_you_mean(str(host), hosts)}", key=True)
+                    check.add((*where, host), f"{host!r} is not a registry here{did_you_mean(str(host), hosts)}",
+                              key=True)
                     continue
                 try:
                     result[key][host] = parse_size(size)

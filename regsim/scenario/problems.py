@@ -61,7 +61,8 @@ class Located:
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             reason = getattr(error, "problem", None) or str(error)
             if "mapping values are not allowed" in reason:
-                reason += ": a value with ': ' (colon, space) in it needs quotes around it, or `>-` and the text on the next lines"
+                reason += (": a value with ': ' (colon, space) in it needs quotes around it, "
+                           "or `>-` and the text on the next lines")
             elif "found character '\\t'" in reason:
                 reason += ": indent with spaces, not tabs"
             raise ContentError([Problem(filename, line, column, f"not valid YAML: {reason}")]) from None

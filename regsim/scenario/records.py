@@ -9,15 +9,27 @@ nothing, so its naive equals its actual and it saves nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from regsim.model.sim.events import BlobRecord, How, Outcome, RequestEvent
 from regsim.model.sim.world import World
+from regsim.scenario.commands import RegistryGc
+from regsim.scenario.contract import (
+    BlobJSON,
+    ImageLayerJSON,
+    LinkUseJSON,
+    RequestJSON,
+    RunJSON,
+    StepJSON,
+    StorageJSON,
+)
+from regsim.scenario.tables import Table
 
 if TYPE_CHECKING:
     from regsim.scenario.engine import Run
-    from regsim.scenario.loader import Scenario, StepSpec
+    from regsim.scenario.loader import StepSpec
 
 
 @dataclass(slots=True)
@@ -48,8 +60,9 @@ class StepRecord:
     seconds: float = 0.0             # from the step's start until its last request is done
     background_seconds: float = 0.0  # how long the registries' background work (replication) ran
     clock: float = 0.0
-    links: list[dict[str, Any]] = field(default_factory=list)
-    storage: dict[str, dict[str, int]] = field(default_factory=dict)
+    links: list[LinkUseJSON] = field(default_factory=list)
+    storage: dict[str, StorageJSON] = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)   # the tables among `output` (not in the JSON)
 
     @property
     def saved_bytes(self) -> int:
@@ -64,7 +77,7 @@ class StepRecord:
     def naive_layer_bytes(self) -> int:
         return self.naive_layer_bytes_up + self.naive_layer_bytes_down
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StepJSON:
         return {
             "index": self.index,
             "id": self.step_id,
@@ -76,8 +89,8 @@ class StepRecord:
             "error": self.error,
             "message": self.message,
             "output": list(self.output),
-            "requests": [event.to_dict() for event in self.requests],
-            "blobs": [blob.to_dict() for blob in self.blobs],
+            "requests": [request_json(event) for event in self.requests],
+            "blobs": [blob_json(blob) for blob in self.blobs],
             "layer_bytes_up": self.layer_bytes_up,
             "layer_bytes_down": self.layer_bytes_down,
             "naive_layer_bytes_up": self.naive_layer_bytes_up,
@@ -98,8 +111,34 @@ class StepRecord:
         }
 
 
+Metric = int | float | bool | str | None
+
+# What an `expect:` or a computed answer can read off a step, by the name scenario and lesson files use.
+STEP_METRICS: dict[str, Callable[[StepRecord], Metric]] = {
+    "ok": lambda record: record.ok,
+    "error": lambda record: record.error,
+    "layers_pushed": lambda record: record.layers_pushed,
+    "layers_pulled": lambda record: record.layers_pulled,
+    "layers_mounted": lambda record: record.layers_mounted,
+    "layers_skipped": lambda record: record.layers_skipped,
+    "cache_hits": lambda record: record.cache_hits,
+    "layer_bytes_up": lambda record: record.layer_bytes_up,
+    "layer_bytes_down": lambda record: record.layer_bytes_down,
+    "seconds": lambda record: record.seconds,
+}
+
+
+def request_json(event: RequestEvent) -> RequestJSON:
+    return {"method": event.method, "path": event.path, "status": event.status, "bytes": event.bytes,
+            "from": event.src, "to": event.dst, "why": event.why, "outcome": event.outcome}
+
+
+def blob_json(blob: BlobRecord) -> BlobJSON:
+    return {"digest": blob.digest, "kind": blob.kind, "name": blob.name, "size": blob.size, "how": blob.how,
+            "bytes": blob.moved, "source": blob.source}
+
+
 def make_record(
-    scenario: Scenario,
     step: StepSpec,
     outcome: Outcome,
     events: list[RequestEvent],
@@ -107,6 +146,7 @@ def make_record(
     usage: dict[tuple[str, str], tuple[int, float]],
     world: World,
     background_seconds: float = 0.0,
+    tables: list[Table] | None = None,
 ) -> StepRecord:
     command = step.command
     record = StepRecord(
@@ -125,6 +165,7 @@ def make_record(
         seconds=seconds,
         background_seconds=background_seconds,
         clock=world.now,
+        tables=list(tables or ()),
     )
     for blob in outcome.blobs:
         if blob.kind == "config":
@@ -160,17 +201,17 @@ def make_record(
         record.storage[host] = {
             "stored_layer_bytes": registry.layer_bytes_stored(),
             "logical_layer_bytes": registry.logical_layer_bytes(),
-            "freed_bytes": outcome.freed_bytes if command is not None and command.verb == "registry-gc"
-            and (command.args[0] if command.args else world.default_registry) == host else 0,
+            "freed_bytes": outcome.freed_bytes if isinstance(command, RegistryGc)
+            and (command.host or world.default_registry) == host else 0,
         }
     return record
 
 
-def run_to_dict(run: Run, until: int | None = None) -> dict[str, Any]:
+def run_to_dict(run: Run, until: int | None = None) -> RunJSON:
     """A whole run as the charts read it: steps, topology, final images, units."""
     records = run.records if until is None else run.records[:until]
     world = run.worlds[len(records)]
-    images: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    images: dict[str, dict[str, list[ImageLayerJSON]]] = {}
     manifests: dict[str, dict[str, str]] = {}
     names: dict[str, str] = {}
     for client in world.clients.values():

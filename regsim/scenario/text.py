@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from regsim.model.units import format_seconds, format_share, format_size
 from regsim.scenario.engine import Run
 from regsim.scenario.records import StepRecord
+from regsim.units import elided_digest, format_seconds, format_share, format_size
 
 
 def _short_path(path: str) -> str:
     """Digests and upload ids cut to 12 characters, as docker shows them."""
     parts = []
     for part in path.split("/"):
-        if part.startswith("sha256:") and len(part) > 19:
-            part = part[:19] + "…"
+        if part.startswith("sha256:"):
+            part = elided_digest(part)
         elif len(part) >= 32 and part.count("-") >= 4:
             part = part[:8] + "…"
         parts.append(part)
@@ -45,7 +45,8 @@ def render_step(record: StepRecord, total: int) -> str:
         saved = record.saved_bytes
         share = f" ({format_share(saved, record.naive_layer_bytes)})" if record.naive_layer_bytes else ""
         lines.append(f"  layer bytes: {format_size(record.layer_bytes)} moved, "
-                     f"{format_size(record.naive_layer_bytes)} if whole images travelled; saved {format_size(saved)}{share}")
+                     f"{format_size(record.naive_layer_bytes)} if whole images travelled; "
+                     f"saved {format_size(saved)}{share}")
     links = [link for link in record.links if link["bytes"] or link["seconds"]]
     if len(links) > 1:  # where the bytes went: a mirror's LAN and WAN, a replica's link, ...
         lines.append("  links: " + "; ".join(

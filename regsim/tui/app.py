@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
-from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from regsim.bundled import find_scenario, scenario_files
@@ -17,91 +16,98 @@ from regsim.lessons.progress import ProgressStore
 from regsim.scenario.engine import Player, Run
 from regsim.scenario.loader import Scenario, load_scenario
 from regsim.scenario.problems import ContentError
+from regsim.scenario.sandbox import SandboxSession
+from regsim.tui.base_app import RegsimBaseApp
 from regsim.tui.commands import RegsimCommands
+from regsim.tui.course import Course, read_lessons
+from regsim.tui.messages import (
+    ChartRequested,
+    LessonChosen,
+    QuizChosen,
+    SandboxChosen,
+    SandboxFromPlayer,
+    ScenarioChosen,
+)
 from regsim.tui.screens.chart import ChartScreen
-from regsim.tui.screens.help import HelpScreen
 from regsim.tui.screens.home import HomeScreen
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.screens.sandbox import SandboxScreen
 from regsim.tui.views.catalog import ScenarioEntry, scenario_entries
 from regsim.tui.views.chart import ChartSource
-from regsim.tui.views.lessons import LessonRow, continue_at, lesson_rows
-from regsim.tui.views.sandbox import SandboxSession
+from regsim.tui.views.lessons import LessonListing, LessonRow, continue_at, lesson_rows
 
 if TYPE_CHECKING:
     from regsim.lessons.loader import LessonSet
 
-LIGHT, DARK = "textual-light", "textual-dark"
 
-
-class RegsimApp(App[int]):
+class RegsimApp(RegsimBaseApp):
     """Home lists the lessons and scenarios; a lesson pairs pages with the simulator; the player
-    replays a scenario step by step; the sandbox takes commands; quizzes score questions."""
+    replays a scenario step by step; the sandbox takes commands; quizzes score questions.
 
-    CSS_PATH = "regsim.tcss"
+    Screens ask for another screen with a message (`LessonChosen`, `ChartRequested`…); the
+    `on_...` handlers here open it. `lessons` and `scenarios`, when given, are used as they are
+    (tests read the course once for many apps); otherwise the scenario files are read at start
+    and the lessons in a worker once the home screen is drawn."""
+
     TITLE = "regsim"
-    COMMANDS = App.COMMANDS | {RegsimCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-narrow"),
-        (110, "-wide"),
-        (150, "-huge"),
-    ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "question_mark", "help", "Help", key_display="?", tooltip="Every key of this screen"
-        ),
-        Binding(
-            "t", "toggle_theme", "Light/dark", show=False, tooltip="Switch between light and dark"
-        ),
-        # q goes back one screen (home's q quits); ctrl+q, Textual's own, quits from anywhere.
-    ]
+    COMMANDS = {RegsimCommands}  # regsim's commands, then Textual's (one provider: one order)
+    # q goes back one screen (home's q quits); ctrl+q, Textual's own, quits from anywhere.
 
     def __init__(
         self,
         scenario_path: str | Path | None = None,
         files: Sequence[Path] | None = None,
         *,
+        lessons: LessonSet | None = None,
+        scenarios: Sequence[ScenarioEntry] | None = None,
         lesson_dirs: Sequence[str | Path] | None = None,
         run: Run | None = None,
         progress_path: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.scenario_path = scenario_path
-        self.files = list(files) if files is not None else scenario_files()
+        if scenarios is None:
+            scenarios = scenario_entries(scenario_files() if files is None else files)
+        self.course = Course(list(scenarios), lessons)
+        if lessons is not None:
+            self.course.lesson_problems = [str(problem) for problem in lessons.problems]
         self.lesson_dirs = [Path(d) for d in lesson_dirs or ()]
         self.run_to_open = run
         self.progress_path = Path(progress_path) if progress_path is not None else None
         self.store: ProgressStore | None = None
-        self.lessons: LessonSet | None = None
-        self.lesson_problems: list[str] = []
-        self._catalog: list[ScenarioEntry] | None = None
         self._home: HomeScreen | None = None
         self._loading_started = False
         self.lessons_shown = asyncio.Event()  # set once home lists the lessons (tests wait on it)
 
+    @property
+    def lessons(self) -> LessonSet | None:
+        """The lessons, once read (None until then, or when they could not be read)."""
+        return self.course.lessons
+
     def catalog(self) -> list[ScenarioEntry]:
         """The scenario files, each read once: title, summary, or its problems."""
-        if self._catalog is None:
-            self._catalog = scenario_entries(self.files)
-        return self._catalog
+        return self.course.scenarios
 
     def get_default_screen(self) -> Screen[None]:
-        self._home = HomeScreen(self.catalog())
+        self.store = ProgressStore(self.progress_path)
+        listing = self.lesson_listing() if self.course.lessons is not None else None
+        self._home = HomeScreen(self.catalog(), listing)
         return self._home
 
     def on_mount(self) -> None:
-        self.store = ProgressStore(self.progress_path)
+        assert self.store is not None
         if self.store.notice:
             self.notify(self.store.notice, title="Progress", severity="warning", timeout=12)
         if self.run_to_open is not None:
             self.push_screen(PlayerScreen(Player.from_run(self.run_to_open)))
-            self.start_loading_lessons()
         elif self.scenario_path is not None:
             self.open_scenario(self.scenario_path)
-            self.start_loading_lessons()
-        # Otherwise the home screen starts loading the lessons once it has been drawn.
+        if self.course.lessons is not None:
+            self.lessons_shown.set()  # given ready-made: the home screen listed them at once
+        else:
+            # The home list is drawn and answering keys first; then the lessons are read.
+            self.call_after_refresh(self.start_loading_lessons)
 
     def start_loading_lessons(self) -> None:
         """Read the lessons in a thread (YAML takes a while), once."""
@@ -114,30 +120,26 @@ class RegsimApp(App[int]):
     @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
     def load_lessons(self) -> None:
         """Read the bundled and instructor lessons; a broken lesson is left out and listed."""
-        from regsim.lessons.loader import lesson_dirs, load_lessons
+        from regsim.lessons.loader import lesson_dirs  # (yaml and the checks load here, off the first frame)
 
-        try:
-            lessons = load_lessons(lesson_dirs(self.lesson_dirs), strict=False)
-            problems = [str(problem) for problem in lessons.problems]
-        except Exception as error:  # noqa: BLE001 - the app runs on without lessons
-            lessons, problems = (
-                None,
-                [f"the lessons could not be read ({type(error).__name__}: {error})"],
-            )
-        try:
+        lessons, problems = read_lessons(lesson_dirs(self.lesson_dirs))
+        with contextlib.suppress(RuntimeError):  # the app closed while the lessons were read
             self.call_from_thread(self.call_later, self.lessons_loaded, lessons, problems)
-        except RuntimeError:  # the app closed while the lessons were being read
-            pass
 
     async def lessons_loaded(self, lessons: LessonSet | None, problems: list[str]) -> None:
-        self.lessons = lessons
-        self.lesson_problems = problems
-        if self._home is not None:
-            myths = sum(q.kind == "myth" for lesson in lessons or () for q in lesson.questions)
-            await self._home.show_lessons(
-                self.lesson_rows(), self.continue_entry(), myths, problems
-            )
+        self.course.lessons = lessons
+        self.course.lesson_problems = problems
+        if self._home is not None and self._home.is_attached and not self._exit:
+            await self._home.show_lessons(self.lesson_listing())
         self.lessons_shown.set()
+
+    def lesson_listing(self) -> LessonListing:
+        """The home screen's lesson section, with the learner's progress."""
+        lessons = self.course.lessons
+        myths = sum(q.kind == "myth" for lesson in lessons or () for q in lesson.questions)
+        return LessonListing(
+            self.lesson_rows(), self.continue_entry(), myths, self.course.lesson_problems
+        )
 
     def lesson_rows(self) -> list[LessonRow]:
         assert self.store is not None
@@ -149,8 +151,8 @@ class RegsimApp(App[int]):
         found = continue_at(self.lessons, self.store)
         return (found[0].id, found[0].title, found[1]) if found else None
 
-    def refresh_home(self) -> None:
-        """Statuses and scores on the home screen, after a lesson."""
+    def refresh_home(self, _: object = None) -> None:
+        """Statuses and scores on the home screen, after a lesson or a quiz."""
         if self._home is not None and self.lessons is not None:
             self._home.update_lessons(self.lesson_rows(), self.continue_entry())
 
@@ -182,10 +184,10 @@ class RegsimApp(App[int]):
         if page is None:
             last = self.store.last_position
             page = last[1] if last and last[0] == lesson.id else 0
+        from regsim.lessons.tour import LessonTour
         from regsim.tui.screens.lesson import LessonScreen  # the Markdown widget loads when needed
-        from regsim.tui.views.lessons import LessonTour
 
-        self.push_screen(LessonScreen(LessonTour(lesson, run, self.store, page)))
+        self.push_screen(LessonScreen(LessonTour(lesson, run, self.store, page)), self.refresh_home)
         return True
 
     def open_quiz(self, lesson_id: str | None = None) -> bool:
@@ -194,9 +196,9 @@ class RegsimApp(App[int]):
         if not self.lessons_ready():
             return False
         assert self.lessons is not None and self.store is not None
+        from regsim.lessons.question_book import is_myth
+        from regsim.lessons.quiz_progress import QuizProgress
         from regsim.tui.screens.quiz import QuizScreen
-        from regsim.tui.views.lessons import QuizProgress
-        from regsim.tui.views.quiz import is_myth
 
         lessons = self.lessons
         progress = QuizProgress(self.store)
@@ -210,7 +212,8 @@ class RegsimApp(App[int]):
                 return False
             items = progress.items([lesson], lessons.run_for)
             heading = f"Quiz: {lesson.title}"
-        self.push_screen(QuizScreen(heading, items, lessons.scenario_for, progress))
+        quiz = QuizScreen(heading, items, lessons.scenario_for, progress)
+        self.push_screen(quiz, self.refresh_home)
         return True
 
     def open_scenario(self, name: str | Path) -> bool:
@@ -254,52 +257,29 @@ class RegsimApp(App[int]):
         """A sandbox on a copy of the world the player shows now."""
         self.push_screen(SandboxScreen(SandboxSession.from_player(player)))
 
-    # ----- charts ----------------------------------------------------------------------------
+    def open_chart(self, source: ChartSource, kind: str = "transfer", export: bool = False) -> None:
+        """The chart screen for a run up to a step; with `export`, its files are written at once."""
+        self.push_screen(ChartScreen(source, kind, export_on_mount=export))
 
-    @staticmethod
-    def chart_source(screen: Screen[object]) -> ChartSource | None:
-        """The run a screen shows, up to where it is, for the chart screen; None without one."""
-        if isinstance(screen, ChartScreen):
-            return screen.source
-        if isinstance(screen, PlayerScreen):
-            player = screen.player
-            return ChartSource(player.run, player.position, player.scenario.id)
-        if isinstance(screen, SandboxScreen):
-            run = screen.session.run
-            return ChartSource(run, len(run.records), f"{run.scenario.id}-sandbox")
-        return None
+    # ----- what the screens ask for ----------------------------------------------------------
 
-    def open_chart(self, kind: str = "transfer", screen: Screen[object] | None = None) -> None:
-        """The chart screen for `screen`'s run (the current screen's by default)."""
-        screen = screen or self.screen
-        if isinstance(screen, ChartScreen):
-            screen.kind = kind
-            return
-        source = self.chart_source(screen)
-        if source is None:
-            self.notify("Open a scenario or a sandbox first: charts show a run.", timeout=5)
-            return
-        self.push_screen(ChartScreen(source, kind))
+    def on_lesson_chosen(self, message: LessonChosen) -> None:
+        self.open_lesson(message.lesson_id, message.page)
 
-    def export_chart(self, screen: Screen[object] | None = None) -> None:
-        """Export the chart shown, or open the transfer chart of `screen`'s run and export it."""
-        screen = screen or self.screen
-        if isinstance(screen, ChartScreen):
-            screen.action_export()
-            return
-        source = self.chart_source(screen)
-        if source is None:
-            self.notify("Open a scenario or a sandbox first: charts show a run.", timeout=5)
-            return
-        self.push_screen(ChartScreen(source, "transfer", export_on_mount=True))
+    def on_quiz_chosen(self, message: QuizChosen) -> None:
+        self.open_quiz(message.lesson_id)
 
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            return
-        self.push_screen(HelpScreen(self.screen))
+    def on_scenario_chosen(self, message: ScenarioChosen) -> None:
+        self.open_scenario(message.path)
 
-    def action_toggle_theme(self) -> None:
-        self.theme = LIGHT if self.current_theme.dark else DARK
+    def on_sandbox_chosen(self, message: SandboxChosen) -> None:
+        self.open_sandbox(message.path)
+
+    def on_sandbox_from_player(self, message: SandboxFromPlayer) -> None:
+        self.open_sandbox_from_player(message.player)
+
+    def on_chart_requested(self, message: ChartRequested) -> None:
+        self.open_chart(message.source, message.kind, message.export)
 
 
 def run_app(

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from regsim.model.client.images import LocalImage, LocalLayer, tag_key
+from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, tag_key
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
 from regsim.model.client.session import HostSession
@@ -20,7 +20,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
-from regsim.model.units import format_size
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -189,43 +189,34 @@ class Client:
     def image_size(self, image: LocalImage) -> int:
         return sum({layer.digest: layer.size for layer in image.layers()}.values())
 
-    def images_output(self) -> Outcome:
-        out = Outcome()
-        out.output.append(f"{'REPOSITORY':<40} {'TAG':<12} {'IMAGE ID':<14} SIZE")
+    def image_rows(self) -> list[ImageRow]:
+        """`docker images`: one row per tag, in tag order (the scenario layer prints the table)."""
+        rows = []
         for key in sorted(self.tags):
             image = self.images[self.tags[key]]
             name, _, tag = key.rpartition(":")
             host, _, repository = name.partition("/")
-            shown = self.familiar(Reference(host, repository))
-            out.output.append(
-                f"{shown:<40} {tag:<12} {image.image_id.split(':')[1][:12]:<14} {format_size(self.image_size(image))}"
-            )
-        return out
+            rows.append(ImageRow(self.familiar(Reference(host, repository)), tag, image.image_id,
+                                 self.image_size(image)))
+        return rows
 
-    def df_output(self) -> Outcome:
+    def disk_usage(self) -> DiskUsage:
         """`docker system df -v`: each image's size, the part it shares, and the disk really used."""
-        out = Outcome()
         users: dict[str, int] = {}
         for image in self.images.values():
             for digest in {layer.digest for layer in image.layers()}:
                 users[digest] = users.get(digest, 0) + 1
-        logical = sum(self.image_size(image) for image in self.images.values())
-        disk = sum(layer.size for layer in self.layers.values())
-        out.output.append(f"{'TYPE':<12} {'TOTAL':<6} {'SIZE':<10} {'SHARED':<10} LOGICAL (sum of images)")
-        out.output.append(
-            f"{'Images':<12} {len(self.images):<6} {format_size(disk):<10} "
-            f"{format_size(logical - disk):<10} {format_size(logical)}"
-        )
-        out.output.append("")
-        out.output.append(f"{'IMAGE ID':<14} {'SIZE':<10} {'SHARED SIZE':<12} UNIQUE SIZE")
+        per_image = []
         for image in sorted(self.images.values(), key=lambda i: i.key):
             layers = {layer.digest: layer.size for layer in image.layers()}
             shared = sum(size for digest, size in layers.items() if users.get(digest, 0) > 1)
-            out.output.append(
-                f"{image.image_id.split(':')[1][:12]:<14} {format_size(sum(layers.values())):<10} "
-                f"{format_size(shared):<12} {format_size(sum(layers.values()) - shared)}"
-            )
-        return out
+            per_image.append(ImageUsage(image.image_id, sum(layers.values()), shared))
+        return DiskUsage(
+            images=len(self.images),
+            disk=sum(layer.size for layer in self.layers.values()),
+            logical=sum(self.image_size(image) for image in self.images.values()),
+            per_image=tuple(per_image),
+        )
 
     # ----- login ---------------------------------------------------------------------------
 

@@ -38,3 +38,40 @@ class LocalImage:
 
 def tag_key(ref: Reference) -> str:
     return f"{ref.host}/{ref.repository}:{ref.tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRow:
+    """One image of `docker images`: a tag and the image it names."""
+
+    repository: str      # as docker shows it: `app`, `registry.example/team/app`
+    tag: str
+    image_id: str        # the full digest (docker shows 12 hex digits of it)
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageUsage:
+    """One image of `docker system df -v`: its size and the part of it other images share."""
+
+    image_id: str
+    size: int
+    shared: int
+
+    @property
+    def unique(self) -> int:
+        return self.size - self.shared
+
+
+@dataclass(frozen=True, slots=True)
+class DiskUsage:
+    """`docker system df -v`: the disk the images use, counted once, beside the sum of their sizes."""
+
+    images: int
+    disk: int            # every local layer once
+    logical: int         # the sum of every image's size
+    per_image: tuple[ImageUsage, ...]
+
+    @property
+    def shared(self) -> int:
+        return self.logical - self.disk

@@ -20,7 +20,7 @@ from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
-from regsim.model.units import format_size
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client

@@ -18,6 +18,7 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from regsim.charts import KINDS, ChartError, chart_title
 from regsim.charts.text import FULL, LIGHT
+from regsim.tui.messages import ChartRequested
 from regsim.tui.views.chart import ChartSource, export_chart, export_directory, next_kind
 
 _BARS = re.compile(f"({FULL}+|{LIGHT}+)")
@@ -103,6 +104,17 @@ class ChartScreen(Screen[None]):
         self.draw()
         if self.export_on_mount:
             self.action_export()
+
+    def chart_source(self) -> ChartSource:
+        return self.source
+
+    def on_chart_requested(self, message: ChartRequested) -> None:
+        """Asked from this screen (the palette): another kind of this chart, or its export."""
+        message.stop()
+        if message.export:
+            self.action_export()
+        else:
+            self.kind = message.kind
 
     def watch_kind(self) -> None:
         self.draw()

@@ -35,7 +35,13 @@ def node_keys(screen: Screen[object], node: DOMNode) -> list[KeyHelp]:
             display = f"ctrl+{display[1:]}"  # spelled out for learners: ctrl+z, not ^z
         if display not in keys:
             keys.append(display)
-    declared = [b.action for b in getattr(type(node), "BINDINGS", []) if isinstance(b, Binding)]
+    declared = [  # regsim's own keys in declaration order, a base class's first; Textual's after
+        b.action
+        for cls in reversed(type(node).__mro__)
+        if cls.__module__.startswith("regsim.")
+        for b in cls.__dict__.get("BINDINGS", [])
+        if isinstance(b, Binding)
+    ]
     order = sorted(
         grouped, key=lambda action: declared.index(action) if action in declared else len(declared)
     )

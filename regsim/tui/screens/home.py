@@ -1,7 +1,7 @@
 """Home: continue where you left off, the lessons with your progress, the scenarios, the sandbox.
 
-The lessons load in a worker after the screen is up (reading them takes a moment); until then
-their section says so. Enter opens the highlighted entry; `z` quizzes the highlighted lesson;
+The app reads the lessons in a worker once the screen is up (reading them takes a moment);
+until then their section says so. Enter opens the highlighted entry; `z` quizzes the highlighted lesson;
 `s` opens the sandbox on the highlighted scenario's setup.
 """
 
@@ -18,16 +18,16 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, ListItem, ListView, Static
 
+from regsim.tui.messages import LessonChosen, QuizChosen, SandboxChosen, ScenarioChosen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.screens.sandbox_chooser import SandboxChooser
 from regsim.tui.views.catalog import ScenarioEntry
-from regsim.tui.views.lessons import LessonRow
+from regsim.tui.views.lessons import LessonListing, LessonRow
 
 SANDBOX_SUMMARY = (
     "Type docker pull, docker push, registry gc and more against a scenario's setup, with undo."
 )
 MYTHS_SUMMARY = "Every myth-or-fact statement of the lessons in one round, with a running score."
-LOAD_DELAY = 0.25  # seconds after the home screen mounts
 STATUS_STYLES = {
     "done": "$text-success bold",
     "in progress": "$text-accent bold",
@@ -163,6 +163,18 @@ class SandboxItem(ListItem):
             yield Static(Content(SANDBOX_SUMMARY), classes="summary")
 
 
+def lesson_items(lessons: LessonListing) -> list[ListItem]:
+    """The lessons section's entries, below its heading."""
+    items: list[ListItem] = [LessonItem(row) for row in lessons.rows]
+    if lessons.myths:
+        items.append(MythsItem(lessons.myths))
+    if lessons.problems:
+        items.append(LessonProblemsItem(lessons.problems))
+    if not lessons.rows and not lessons.problems:
+        items.append(SectionItem("No lessons found"))
+    return items
+
+
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not a priority binding: Enter must wait for the arrow keys typed before it to move the
@@ -193,9 +205,14 @@ class HomeScreen(Screen[None]):
         Binding("down,j", "cursor_down", "Down", show=False),
     ]
 
-    def __init__(self, entries: Sequence[ScenarioEntry]) -> None:
+    def __init__(
+        self, entries: Sequence[ScenarioEntry], lessons: LessonListing | None = None
+    ) -> None:
+        """`lessons`: listed at once; without them, the section says they are loading until
+        `show_lessons`."""
         super().__init__()
         self.entries = list(entries)
+        self.listing = lessons
         self.rows: list[LessonRow] = []
         self.lessons_shown = False
         self._touched = False  # the learner has moved the highlight: loading lessons keeps it
@@ -216,7 +233,11 @@ class HomeScreen(Screen[None]):
         yield HomeList(
             ContinueItem(),
             SectionItem("Lessons", id="lessons-heading"),
-            SectionItem("Loading the lessons…", id="lessons-loading"),
+            *(
+                lesson_items(self.listing)
+                if self.listing is not None
+                else [SectionItem("Loading the lessons…", id="lessons-loading")]
+            ),
             SectionItem("Scenarios", "step through what a registry does", id="scenarios-heading"),
             *(ScenarioItem(entry) for entry in self.entries),
             SandboxItem(),
@@ -226,41 +247,32 @@ class HomeScreen(Screen[None]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        # The list is on screen and answering keys first; then the lessons are read in a thread
-        # (the GIL is shared, so a short wait keeps the first frames quick).
-        self.set_timer(LOAD_DELAY, self.app.start_loading_lessons)  # type: ignore[attr-defined]
+        if self.listing is not None:
+            self.lessons_listed(self.listing)
+            self.highlight_start()
 
     # ----- the lessons, once loaded ----------------------------------------------------------
 
-    async def show_lessons(
-        self,
-        rows: list[LessonRow],
-        continue_at: tuple[str, str, int] | None,
-        myths: int,
-        problems: list[str],
-    ) -> None:
+    async def show_lessons(self, lessons: LessonListing) -> None:
         """Put the lessons in their section (called once, when the worker has read them)."""
         listing = self.query_one(ListView)
         loading = self.query_one("#lessons-loading", SectionItem)
         at = listing.children.index(loading)
-        items: list[ListItem] = [LessonItem(row) for row in rows]
-        if myths:
-            items.append(MythsItem(myths))
-        if problems:
-            items.append(LessonProblemsItem(problems))
-        if not rows and not problems:
-            items.append(SectionItem("No lessons found"))
         was = listing.highlighted_child
         listing.index = None  # indices shift below: let go of the highlight, then set it again
         await loading.remove()
-        await listing.insert(at, items)
-        self.rows = rows
-        self.lessons_shown = True
-        self.show_continue(continue_at)
+        await listing.insert(at, lesson_items(lessons))
+        self.listing = lessons
+        self.lessons_listed(lessons)
         if self._touched and was is not None:
             listing.index = listing.children.index(was)  # the learner's entry stays highlighted
         else:
             self.highlight_start()
+
+    def lessons_listed(self, lessons: LessonListing) -> None:
+        self.rows = lessons.rows
+        self.lessons_shown = True
+        self.show_continue(lessons.continue_at)
         self.refresh_bindings()
 
     def highlight_start(self) -> None:
@@ -293,15 +305,11 @@ class HomeScreen(Screen[None]):
         self.show_continue(continue_at)
         if was is not None and continuing.lesson_id is None:
             # The lesson it led to is done: Continue is gone, so that lesson's row is highlighted.
-            for i, item in enumerate(listing.children):
-                if isinstance(item, LessonItem) and item.row.id == was:
+            for i, child in enumerate(listing.children):
+                if isinstance(child, LessonItem) and child.row.id == was:
                     listing.index = i
                     break
         self.show_summary(listing.highlighted_child)
-
-    def on_screen_resume(self) -> None:
-        if self.lessons_shown:
-            self.app.refresh_home()  # type: ignore[attr-defined]
 
     def on_key(self, event: events.Key) -> None:
         if event.key in ("up", "down", "k", "j", "home", "end", "pageup", "pagedown", "l", "g"):
@@ -345,11 +353,11 @@ class HomeScreen(Screen[None]):
         app = self.app
         self._touched = True
         if isinstance(item, ContinueItem) and item.lesson_id is not None:
-            app.open_lesson(item.lesson_id, item.page)  # type: ignore[attr-defined]
+            self.post_message(LessonChosen(item.lesson_id, item.page))
         elif isinstance(item, LessonItem):
-            app.open_lesson(item.row.id)  # type: ignore[attr-defined]
+            self.post_message(LessonChosen(item.row.id))
         elif isinstance(item, MythsItem):
-            app.open_quiz(None)  # type: ignore[attr-defined]
+            self.post_message(QuizChosen(None))
         elif isinstance(item, LessonProblemsItem):
             app.push_screen(ProblemsScreen("Lesson files with problems (left out):", item.problems))
         elif isinstance(item, SandboxItem):
@@ -360,7 +368,7 @@ class HomeScreen(Screen[None]):
                     ProblemsScreen(f"{item.entry.path} cannot be opened:", item.entry.problems)
                 )
             else:
-                app.open_scenario(item.entry.path)  # type: ignore[attr-defined]
+                self.post_message(ScenarioChosen(item.entry.path))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quiz":
@@ -371,11 +379,11 @@ class HomeScreen(Screen[None]):
     def action_quiz(self) -> None:
         item = self.query_one(ListView).highlighted_child
         if isinstance(item, LessonItem):
-            self.app.open_quiz(item.row.id)  # type: ignore[attr-defined]
+            self.post_message(QuizChosen(item.row.id))
         elif isinstance(item, ContinueItem) and item.lesson_id is not None:
-            self.app.open_quiz(item.lesson_id)  # type: ignore[attr-defined]
+            self.post_message(QuizChosen(item.lesson_id))
         elif isinstance(item, MythsItem):
-            self.app.open_quiz(None)  # type: ignore[attr-defined]
+            self.post_message(QuizChosen(None))
 
     def action_jump(self, section: str) -> None:
         listing = self.query_one(ListView)
@@ -389,13 +397,13 @@ class HomeScreen(Screen[None]):
         """A sandbox on the highlighted scenario's setup; elsewhere, choose one first."""
         item = self.query_one(ListView).highlighted_child
         if isinstance(item, ScenarioItem) and not item.entry.problems:
-            self.app.open_sandbox(item.entry.path)  # type: ignore[attr-defined]
+            self.post_message(SandboxChosen(item.entry.path))
         else:
             self.app.push_screen(SandboxChooser(self.entries), self._chosen_for_sandbox)
 
     def _chosen_for_sandbox(self, entry: ScenarioEntry | None) -> None:
         if entry is not None:
-            self.app.open_sandbox(entry.path)  # type: ignore[attr-defined]
+            self.post_message(SandboxChosen(entry.path))
 
     def action_cursor_up(self) -> None:
         self.query_one(ListView).action_cursor_up()

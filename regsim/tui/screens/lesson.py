@@ -14,18 +14,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, Static
 
+from regsim.lessons.question_book import QuestionBook
+from regsim.lessons.tour import LessonTour
+from regsim.lessons.verdicts import score_line, step_name
 from regsim.scenario.engine import Player
-from regsim.tui.views.lessons import LessonTour
-from regsim.tui.views.quiz import score_line, step_name
-from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard, card_in_play
+from regsim.tui.screens.questions import QuestionsScreen
+from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
 
-class LessonScreen(Screen[None]):
+class LessonScreen(QuestionsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right,n", "next_page", "Next page", key_display="→", tooltip="The next page"),
         Binding("left,p", "previous_page", "Back", key_display="←", tooltip="The previous page"),
@@ -178,28 +179,19 @@ class LessonScreen(Screen[None]):
                     event.prevent_default()
                     return
 
-    def tell_problems(self) -> None:
-        for problem in self.tour.take_problems():
-            self.notify(problem, severity="warning", timeout=8)
+    # ----- answers (graded in QuestionsScreen) ------------------------------------------------
 
-    def card_in_play(self) -> QuestionCard | None:
-        return card_in_play(self)
+    @property
+    def book(self) -> QuestionBook:
+        return self.tour.book
 
-    # ----- answers ---------------------------------------------------------------------------
-
-    def on_question_card_committed(self, event: QuestionCard.Committed) -> None:
-        if event.card.locked:  # a second Enter typed before the first was graded
-            self.notify("That question is done: your first answer stands.", timeout=4)
-            return
-        verdict = self.tour.book.answer(event.card.key, event.picked)
-        event.card.show(verdict)
-        if verdict.locked:
-            self.after_lock()
+    def show_score(self) -> None:
         self.show_status()
-        event.card.bring_verdict_into_view()
-        self.tell_problems()
 
-    def after_lock(self) -> None:
+    def take_problems(self) -> list[str]:
+        return self.tour.take_problems()
+
+    def after_lock(self, card: QuestionCard) -> None:
         """A prediction's step runs once it is locked; the focus moves to the next open question."""
         self.move_sim()
         self.show_status()
@@ -231,28 +223,6 @@ class LessonScreen(Screen[None]):
         if self.tour.page > 0:
             self.tour.go(self.tour.page - 1)
             await self.show_page()
-
-    def action_hint(self) -> None:
-        card = self.card_in_play()
-        if card is not None:
-            card.show(self.tour.book.hint(card.key))
-            self.show_status()
-            card.bring_verdict_into_view()
-            self.tell_problems()
-
-    def action_reveal(self) -> None:
-        card = self.card_in_play()
-        if card is None:
-            return
-        card.show(self.tour.book.reveal(card.key))
-        self.after_lock()
-        card.bring_verdict_into_view()
-        self.tell_problems()
-
-    def action_answer(self) -> None:
-        card = self.card_in_play()
-        if card is not None:
-            card.focus_answer()
 
     def action_switch_view(self) -> None:
         self.sim.switch_detail()

@@ -10,7 +10,9 @@ from textual.timer import Timer
 
 from regsim.scenario.engine import Player
 from regsim.scenario.records import StepRecord
+from regsim.tui.messages import ChartRequested, SandboxFromPlayer
 from regsim.tui.screens.panes import PanesScreen, Parts
+from regsim.tui.views.chart import ChartSource
 from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
@@ -154,6 +156,10 @@ class PlayerScreen(PanesScreen):
     def shown_record(self) -> StepRecord | None:
         return self.player.current
 
+    def chart_source(self) -> ChartSource:
+        player = self.player
+        return ChartSource(player.run, player.position, player.scenario.id)
+
     # ----- keys ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -211,12 +217,12 @@ class PlayerScreen(PanesScreen):
     def action_chart(self) -> None:
         self.stop_auto()
         self.show_status()
-        self.app.open_chart("transfer", self)  # type: ignore[attr-defined]
+        self.post_message(ChartRequested(self.chart_source(), "transfer"))
 
     def action_sandbox(self) -> None:
         self.stop_auto()
         self.show_status()
-        self.app.open_sandbox_from_player(self.player)  # type: ignore[attr-defined]
+        self.post_message(SandboxFromPlayer(self.player))
 
     def action_leave(self) -> None:
         self.stop_auto()

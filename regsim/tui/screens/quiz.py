@@ -15,17 +15,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from regsim.lessons.model import Lesson
+from regsim.lessons.question_book import Asked, QuestionBook
+from regsim.lessons.quiz_progress import QuizProgress
+from regsim.lessons.verdicts import restored, score_line, titles
 from regsim.scenario.loader import Scenario
-from regsim.tui.views.lessons import QuizProgress
-from regsim.tui.views.quiz import Asked, QuestionBook, restored, score_line, titles
-from regsim.tui.widgets.question_card import QuestionCard, card_in_play
+from regsim.tui.screens.questions import QuestionsScreen
+from regsim.tui.widgets.question_card import QuestionCard
 
 
-class QuizScreen(Screen[None]):
+class QuizScreen(QuestionsScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "hint", "Hint", tooltip="A hint for the question you are in"),
         Binding(
@@ -59,8 +60,8 @@ class QuizScreen(Screen[None]):
         super().__init__()
         self.heading = heading
         self.progress = progress  # where answers are saved (None: nowhere)
-        self.book = QuestionBook(save=progress.save if progress is not None else None)
-        self.book.add(items)
+        self._book = QuestionBook(save=progress.save if progress is not None else None)
+        self._book.add(items)
         self.items = items
         self.scenario_for = scenario_for  # names a prediction's step as the lesson does
 
@@ -97,51 +98,19 @@ class QuizScreen(Screen[None]):
             Content.assemble((score_line(self.book.score()), "bold"))
         )
 
-    def card_in_play(self) -> QuestionCard | None:
-        return card_in_play(self)
+    # ----- answers (graded in QuestionsScreen) ------------------------------------------------
 
-    def on_question_card_committed(self, event: QuestionCard.Committed) -> None:
-        if event.card.locked:  # a second Enter typed before the first was graded
-            self.notify("That question is done: your first answer stands.", timeout=4)
-            return
-        verdict = self.book.answer(event.card.key, event.picked)
-        event.card.show(verdict)
-        self.show_score()
-        if verdict.locked:
-            self.after_lock(event.card)
-        event.card.bring_verdict_into_view()
-        self.tell_problems()
+    @property
+    def book(self) -> QuestionBook:
+        return self._book
 
-    def tell_problems(self) -> None:
-        if self.progress is not None:
-            for problem in self.progress.take_problems():
-                self.notify(problem, severity="warning", timeout=8)
+    def take_problems(self) -> list[str]:
+        return self.progress.take_problems() if self.progress is not None else []
 
     def after_lock(self, card: QuestionCard) -> None:
         """The verdict stays in view; tab goes on to the next question."""
         self.query_one("#quiz-questions", VerticalScroll).focus(scroll_visible=False)
         card.bring_verdict_into_view()
-
-    def action_hint(self) -> None:
-        card = self.card_in_play()
-        if card is not None:
-            card.show(self.book.hint(card.key))
-            self.show_score()
-            card.bring_verdict_into_view()
-            self.tell_problems()
-
-    def action_reveal(self) -> None:
-        card = self.card_in_play()
-        if card is not None:
-            card.show(self.book.reveal(card.key))
-            self.show_score()
-            self.after_lock(card)
-            self.tell_problems()
-
-    def action_answer(self) -> None:
-        card = self.card_in_play()
-        if card is not None:
-            card.focus_answer()
 
     def action_leave(self) -> None:
         self.dismiss()

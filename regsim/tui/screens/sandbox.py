@@ -11,8 +11,9 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from regsim.scenario.records import StepRecord
+from regsim.scenario.sandbox import Reply, SandboxSession, summary_lines
 from regsim.tui.screens.panes import PanesScreen, Parts
-from regsim.tui.views.sandbox import Reply, SandboxSession, summary_lines
+from regsim.tui.views.chart import ChartSource
 from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
@@ -124,6 +125,10 @@ class SandboxScreen(PanesScreen):
 
     def shown_record(self) -> StepRecord | None:
         return self.session.current
+
+    def chart_source(self) -> ChartSource:
+        run = self.session.run
+        return ChartSource(run, len(run.records), f"{run.scenario.id}-sandbox")
 
     def show_reply(self, reply: Reply) -> None:
         done = self.query_one(DoneStep)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from regsim.model.units import format_seconds, format_size
 from regsim.scenario.engine import computed_answer
 from regsim.scenario.loader import Ask
 from regsim.scenario.records import StepRecord
+from regsim.units import format_seconds, format_size
 
 
 def answer_text(ask: Ask, record: StepRecord) -> str:
@@ -13,9 +13,9 @@ def answer_text(ask: Ask, record: StepRecord) -> str:
     if ask.answer != "computed" or ask.metric is None:
         return str(ask.answer)
     value = computed_answer(record, ask.metric)
-    if ask.metric.startswith("layer_bytes"):
+    if ask.metric.startswith("layer_bytes") and isinstance(value, (int, float)):
         return format_size(value)
-    if ask.metric == "seconds":
+    if ask.metric == "seconds" and isinstance(value, (int, float)):
         return format_seconds(value)
     if value is None:
         return "none"

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 from regsim.charts import KINDS, terminal_lines
 from regsim.charts.text import MIN_WIDTH
+from regsim.scenario.contract import RunJSON
 from regsim.scenario.engine import Run
 from regsim.scenario.records import run_to_dict
 
@@ -46,14 +47,14 @@ class ChartSource:
         return len(self.run.records)
 
     @cached_property
-    def _whole(self) -> dict[str, Any]:
+    def _whole(self) -> RunJSON:
         return run_to_dict(self.run)
 
     @cached_property
-    def _so_far(self) -> dict[str, Any]:
+    def _so_far(self) -> RunJSON:
         return run_to_dict(self.run, until=self.position)
 
-    def run_dict(self, kind: str) -> tuple[dict[str, Any], int | None]:
+    def run_dict(self, kind: str) -> tuple[RunJSON, int | None]:
         """The run dict and `until` for a chart of `kind` at this position.
 
         Step charts take the whole run cut at the position, so their titles say "after step n
@@ -70,6 +71,15 @@ class ChartSource:
     def file_stem(self, kind: str) -> str:
         after = f"-after-step-{self.position}" if self.position < self.total else ""
         return re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.stem}-{kind}{after}")
+
+
+@runtime_checkable
+class Charted(Protocol):
+    """A screen that shows a run (the player, the sandbox, the chart itself): it can be charted."""
+
+    def chart_source(self) -> ChartSource:
+        """The run as shown now: up to the step on screen."""
+        ...
 
 
 def export_chart(

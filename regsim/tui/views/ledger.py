@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from regsim.model.units import format_share, format_size
 from regsim.scenario.records import StepRecord
+from regsim.units import format_share, format_size
 
 _KIND_ORDER = {"layer": 0, "config": 1, "manifest": 2}
 
@@ -87,10 +87,11 @@ def blob_lines(record: StepRecord, names: Mapping[str, str] | None = None) -> li
     ordered = sorted(record.blobs, key=lambda blob: _KIND_ORDER.get(blob.kind, 3))
     lines = []
     for blob in ordered:
-        if blob.kind == "layer":
-            label = blob.name or names.get(blob.digest) or short_digest(blob.digest)
-        else:
-            label = blob.kind
+        label = (
+            (blob.name or names.get(blob.digest) or short_digest(blob.digest))
+            if blob.kind == "layer"
+            else blob.kind
+        )
         lines.append(BlobLine(blob.how, blob.kind, label, format_size(blob.size), blob.source))
     return lines
 

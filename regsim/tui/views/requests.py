@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from regsim.model.sim.events import RequestEvent
-from regsim.model.units import format_size
+from regsim.units import format_size
 
 _DIGEST = re.compile(r"\b(sha256|sha512):([0-9a-f]{12})[0-9a-f]{20,}")
 _QUERY_ALGORITHM = re.compile(r"^(\w+=)(?:sha256|sha512):")

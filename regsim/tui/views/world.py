@@ -8,8 +8,8 @@ from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
-from regsim.model.units import format_size
 from regsim.tui.views.ledger import short_digest
+from regsim.units import format_size
 
 
 @dataclass(slots=True)

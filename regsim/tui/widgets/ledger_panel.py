@@ -9,9 +9,9 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
-from regsim.model.units import format_size
 from regsim.scenario.records import StepRecord
 from regsim.tui.views.ledger import ByteTotals, blob_lines, run_totals, step_totals, storage_lines
+from regsim.units import format_size
 
 # How a blob fared; each word is coloured by the component class `ledger--HOW` in regsim.tcss.
 HOWS = ("sent", "pulled", "exists", "local", "mounted", "mirror-hit", "mirror-miss")

@@ -14,10 +14,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 
-from regsim.tui.views.quiz import Asked, Verdict, choices_of, input_hint
+from regsim.lessons.question_book import Asked
+from regsim.lessons.verdicts import Verdict, choices_of, input_hint
 
 TONES = {
     "right": ("✓ ", "$text-success bold"),
@@ -224,16 +224,6 @@ class QuestionCard(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(self.Committed(self, event.value))
-
-
-def card_in_play(screen: Screen[object]) -> QuestionCard | None:
-    """The question the focus is in, else the first one still open, else the first."""
-    focused = screen.focused
-    cards = list(screen.query(QuestionCard))
-    for card in cards:
-        if focused is not None and (focused is card or card in focused.ancestors):
-            return card
-    return next((card for card in cards if not card.locked), cards[0] if cards else None)
 
 
 def _render(verdict: Verdict | None) -> Content:

@@ -31,8 +31,8 @@ class RequestLog(DataTable[Text]):
         f"request-log--{t}" for t in TONES
     }
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, id=id, classes=classes)
         self._request_rows: list[RequestRow] = []
 
     def on_mount(self) -> None:

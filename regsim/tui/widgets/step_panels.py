@@ -7,11 +7,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from regsim.model.units import format_seconds
 from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord
 from regsim.tui.views.ask import answer_text
-from regsim.tui.views.output import fit_tables
+from regsim.tui.views.output import narrow_output
+from regsim.units import format_seconds
 
 
 def prompt(actor: str | None, command: str | None) -> str:
@@ -121,7 +121,7 @@ class DoneStep(Static):
             return
         self.border_title, self.border_subtitle = done_title(record)
         # Tables lose their padding: in a narrow column a padded row wraps into two broken ones.
-        lines = done_summary(record, step) + [Content(line) for line in fit_tables(record.output)]
+        lines = done_summary(record, step) + [Content(line) for line in narrow_output(record)]
         self.update(Content("\n").join(lines))
 
     def show_note(
@@ -168,5 +168,5 @@ class DonePanel(Vertical):
             return
         self.border_title, self.border_subtitle = done_title(record)
         summary.update(Content("\n").join(done_summary(record, step)))
-        output.update(Content("\n".join(fit_tables(record.output))))
+        output.update(Content("\n".join(narrow_output(record))))
         output.display = bool(record.output)

@@ -32,8 +32,8 @@ class WorldTree(Tree[str]):
         f"world-tree--{k}" for k in KINDS
     }
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("World", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("World", id=id, classes=classes)
         self.show_root = False
         self.guide_depth = 3  # narrower guides: the layer lines, four levels down, keep their marks
         self._world_nodes: list[WorldNode] = []

@@ -1,4 +1,12 @@
-"""Sizes, bandwidths and durations as people write them, and back."""
+"""Every size, bandwidth, duration, share and short digest a user reads or writes, in one style.
+
+Parsing: `parse_size("29MB")`, `parse_bandwidth("100Mbit/s")`, `parse_duration("2h")`.
+Formatting in regsim's own words: `format_size` (79MB, 75.3MiB), `format_seconds` (640 ms,
+6.6 s, 2.1 min), `format_share` (62%), `short_digest` (sha256:5f8ee423db7d). regsim writes
+sizes as docker does, so a number in the narration reads like the same number in docker's own
+output. What imitates docker's output goes through `docker_size` and `docker_short_id`, so a
+change of regsim's own style never changes docker's.
+"""
 
 from __future__ import annotations
 
@@ -64,17 +72,32 @@ def parse_duration(text: str | float) -> float:
     return float(match.group(1)) * _TIME_UNITS[match.group(2)]
 
 
-@lru_cache(maxsize=4096)
-def format_size(size: int, binary: bool = False) -> str:
-    """A size as docker prints it: three significant digits, `79MB`, `2.5GB`, `585B`.
+UNIT_SYSTEMS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "decimal": (1000, ("B", "kB", "MB", "GB", "TB")),
+    "binary": (1024, ("B", "KiB", "MiB", "GiB", "TiB")),
+}
 
-    Halves round up (369.5MB reads 370MB and 372.5MB reads 373MB, never down to the even
-    neighbour), and a value that rounds to 1000 moves to the next unit (`1MB`, not `1000kB`).
+
+def format_size(size: float, units: str = "decimal") -> str:
+    """A size in regsim's words, in the scenario's unit system: `79MB`, `2.5GB`, `585B`, `75.3MiB`.
+
+    Three significant digits; halves round up (369.5MB reads 370MB and 372.5MB reads 373MB,
+    never down to the even neighbour), and a value that rounds to 1000 moves to the next unit
+    (`1MB`, not `1000kB`).
     """
-    base, units = (1024, ("B", "KiB", "MiB", "GiB", "TiB")) if binary else (
-        1000, ("B", "kB", "MB", "GB", "TB"))
+    return _three_digit_size(round(size), units == "binary")
+
+
+def docker_size(size: int) -> str:
+    """A size exactly as the docker CLI prints it (always decimal units): `79MB`, `2.5GB`, `585B`."""
+    return _three_digit_size(size, False)
+
+
+@lru_cache(maxsize=4096)
+def _three_digit_size(size: int, binary: bool) -> str:
+    base, units = UNIT_SYSTEMS["binary" if binary else "decimal"]
     if size < 0:
-        return "-" + format_size(-size, binary)
+        return "-" + _three_digit_size(-size, binary)
     unit = 0
     while size >= base ** (unit + 1) and unit < len(units) - 1:
         unit += 1
@@ -89,6 +112,16 @@ def format_size(size: int, binary: bool = False) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text}{units[unit]}"
+
+
+def axis_unit(largest: float, units: str = "decimal") -> tuple[float, str]:
+    """The (divisor, unit name) an axis whose largest value is `largest` bytes is drawn in."""
+    base, names = UNIT_SYSTEMS[units]
+    divisor, index = 1.0, 0
+    while largest >= divisor * base and index < len(names) - 1:
+        divisor *= base
+        index += 1
+    return divisor, names[index]
 
 
 def format_share(part: float, whole: float) -> str:
@@ -106,7 +139,21 @@ def format_share(part: float, whole: float) -> str:
     return f"{round(share)}%"
 
 
+def format_bandwidth(bits_per_second: float) -> str:
+    """A link's bandwidth: `100 Mbit/s`, `1 Gbit/s`, `2.5 kbit/s`."""
+    for divisor, name in ((1e9, "Gbit/s"), (1e6, "Mbit/s"), (1e3, "kbit/s")):
+        if bits_per_second >= divisor:
+            return f"{bits_per_second / divisor:g} {name}"
+    return f"{bits_per_second:g} bit/s"
+
+
+def format_latency(seconds: float) -> str:
+    """A link's latency, to three digits below a second (`80 ms`, `2.5 ms`), else as `format_seconds`."""
+    return f"{seconds * 1000:.3g} ms" if seconds < 1 else format_seconds(seconds)
+
+
 def format_seconds(seconds: float) -> str:
+    """Simulated or measured seconds: `640 ms`, `6.6 s`, `2.1 min`, `3.0 h`."""
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 120:
@@ -114,3 +161,27 @@ def format_seconds(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+_SHORT_HEX = 12   # as many hex digits as docker shows of an image ID
+
+
+def short_digest(digest: str) -> str:
+    """A digest as regsim names it in a sentence or a label: `sha256:5f8ee423db7d`.
+
+    Anything that is not `ALGORITHM:HEX` (a tag, an empty string) comes back unchanged."""
+    algorithm, colon, hexdigits = digest.partition(":")
+    if not colon or not hexdigits:
+        return digest
+    return f"{algorithm}:{hexdigits[:_SHORT_HEX]}"
+
+
+def elided_digest(digest: str) -> str:
+    """`short_digest` with an ellipsis that says the digest goes on: `sha256:5f8ee423db7d…`."""
+    short = short_digest(digest)
+    return short + "…" if short != digest else digest
+
+
+def docker_short_id(digest: str) -> str:
+    """An image or layer ID as the docker CLI prints it: 12 hex digits, no algorithm (`5f8ee423db7d`)."""
+    return digest.partition(":")[2][:_SHORT_HEX] if ":" in digest else digest[:_SHORT_HEX]
