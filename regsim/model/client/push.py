@@ -19,7 +19,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome, Why
 from regsim.units import format_size
 
 if TYPE_CHECKING:
@@ -86,6 +86,27 @@ def push(client: Client, text: str) -> Outcome:
     return out
 
 
+# Reasons written only when a record is read (see events.Why): a push makes them for every blob.
+def _why_head(repository: str, label: str, size: int) -> str:
+    return f"does {repository} already have {label} ({format_size(size)})?"
+
+
+def _why_seen(client: str, source: str) -> str:
+    return f"{client} saw this blob in {source}: is it still there?"
+
+
+def _why_mount(label: str, source: str) -> str:
+    return f"ask to link {label} from {source} instead of uploading it"
+
+
+def _why_open(label: str) -> str:
+    return f"open an upload for {label}"
+
+
+def _why_send(label: str, size: int) -> str:
+    return f"send {label}'s {format_size(size)}"
+
+
 def _short(digest: str) -> str:
     """The 12 hex characters docker prints for a layer."""
     return digest.split(":", 1)[1][:12]
@@ -105,7 +126,7 @@ class _Pusher:
         self.send = session.send
         self.head_blob = self.registry.head_blob
 
-    def _head(self, repository: str, digest: str, job: RequestContext, why: str) -> tuple[int, Response]:
+    def _head(self, repository: str, digest: str, job: RequestContext, why: Why) -> tuple[int, Response]:
         response, event = self.send(
             "HEAD", f"/v2/{repository}/blobs/{digest}", self.head_blob, why, args=(repository, digest), context=job,
         )
@@ -120,9 +141,7 @@ class _Pusher:
         repository = self.repository
         job = RequestContext(client.name, _UPLOAD, self.world.new_job())
         label = name or kind
-        status, response = self._head(
-            repository, digest, job, f"does {repository} already have {label} ({format_size(desc.size)})?"
-        )
+        status, response = self._head(repository, digest, job, (_why_head, (repository, label, desc.size)))
         if status == 200:
             self._record(desc, kind, name, _EXISTS)
             if kind == _LAYER:
@@ -138,16 +157,14 @@ class _Pusher:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
-                status, _ = self._head(
-                    source, digest, job, f"{client.name} saw this blob in {source}: is it still there?"
-                )
+                status, _ = self._head(source, digest, job, (_why_seen, (client.name, source)))
                 if status != 200:
                     client.forget_location(digest, host, source)
                     continue
                 query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
                 response, event = self.send(
                     "POST", f"/v2/{repository}/blobs/uploads/?{query}",
-                    self._mount, f"ask to link {label} from {source} instead of uploading it",
+                    self._mount, (_why_mount, (label, source)),
                     args=(source, digest), context=job,
                 )
                 if response.status == 201:
@@ -181,7 +198,7 @@ class _Pusher:
         label = name or kind
         if location is None:
             response, event = send(
-                "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, f"open an upload for {label}",
+                "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, (_why_open, (label,)),
                 args=(repository,), context=job,
             )
             if response.status != 202:
@@ -192,7 +209,7 @@ class _Pusher:
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
         response, event = send(
-            "PATCH", location, registry.patch_upload, f"send {label}'s {format_size(desc.size)}",
+            "PATCH", location, registry.patch_upload, (_why_send, (label, desc.size)),
             args=(repository, uuid, body), context=job, sent=len(body),
         )
         if response.status != 202:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from regsim.model.oci.response import Response
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why, why_text
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -48,7 +48,7 @@ class HostSession:
         method: str,
         path: str,
         call: Callable[..., Response],
-        why: str,
+        why: Why,
         *,
         args: tuple[object, ...] = (),
         context: RequestContext | None = None,
@@ -66,7 +66,7 @@ class HostSession:
         if response.status == 401 and retry and self.scheme == "bearer":
             event.outcome = RequestOutcome.CHALLENGE
             if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
-                return self.send(method, path, call, why + " (retried with a new token)", args=args,
+                return self.send(method, path, call, why_text(why) + " (retried with a new token)", args=args,
                                  context=context, sent=sent, retry=False)
         return response, event
 

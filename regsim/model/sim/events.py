@@ -5,6 +5,7 @@ Everything the app, the charts and `regsim play --json` show is built from these
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -70,9 +71,23 @@ class RequestOutcome(StrEnum):
     REPLICATED = "replicated"
 
 
+# A request's reason as given, or as a writer and its arguments (`(writer, args)`): the text is
+# then written the first time it is read. Most records of a long run (`regsim bench`) are counted
+# and never read, and formatting sizes into sentences was a noticeable share of each request.
+Why = str | tuple[Callable[..., str], tuple[object, ...]]
+
+
+def why_text(why: Why) -> str:
+    """The reason's text (written out now if it was deferred)."""
+    if isinstance(why, str):
+        return why
+    write, args = why
+    return write(*args)
+
+
 @dataclass(slots=True)
 class RequestEvent:
-    """One HTTP-like request and its answer."""
+    """One HTTP-like request and its answer (`why` reads the same whether or not it was deferred)."""
 
     method: str
     path: str
@@ -80,12 +95,23 @@ class RequestEvent:
     bytes: int           # body bytes on the wire (request body for uploads, response body otherwise)
     src: str             # from
     dst: str             # to
-    why: str             # a plain-language reason
+    _why: Why            # a plain-language reason: read it as `why`
     outcome: str = ""    # a RequestOutcome (the live server adds words of its own); "" until said
     lane: Lane = Lane.SERIAL
     job: int = -1        # requests that move one blob share a job number
     upload: bool = False  # bytes travel src -> dst (otherwise dst -> src)
     upstream: bool = False  # made by a registry on a client's behalf (mirror fill, replication)
+
+    @property
+    def why(self) -> str:
+        why = self._why
+        if not isinstance(why, str):
+            why = self._why = why_text(why)   # written once, then kept
+        return why
+
+    @why.setter
+    def why(self, text: str) -> None:
+        self._why = text
 
     def to_dict(self) -> dict[str, object]:
         return {

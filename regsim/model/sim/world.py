@@ -14,7 +14,7 @@ from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent
+from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent, Why
 from regsim.model.sim.network import Network
 
 
@@ -73,7 +73,7 @@ class World:
         method: str,
         path: str,
         call: Callable[..., Response],
-        why: str,
+        why: Why,
         args: tuple[object, ...] = (),
         sent: int = 0,
     ) -> tuple[Response, RequestEvent]:
