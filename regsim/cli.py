@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replace your progress with an exported FILE (checked first; a bad file changes nothing)")
     group.add_argument("--reset", action="store_true", help="forget all progress: every lesson starts again")
 
-    serve = commands.add_parser("serve", help="serve the OCI Distribution API to real clients and explain every request")
+    serve = commands.add_parser(
+        "serve", help="serve the OCI Distribution API to real clients and explain every request"
+    )
     from regsim.live.cli import (
         add_serve_arguments,  # argparse only: aiohttp loads when the server starts
     )
@@ -79,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--images", type=int, default=100_000)
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--engine", action="store_true", help="time the step engine on the bundled scenarios instead")
-    bench.add_argument("--tui", action="store_true", help="time the app's start-up and one rendered player step instead")
+    bench.add_argument(
+        "--tui", action="store_true", help="time the app's start-up and one rendered player step instead"
+    )
     return parser
 
 
@@ -280,10 +284,11 @@ def _open(args: argparse.Namespace) -> int:
 
 
 def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:
-    for folder in args.lessons or ():
+    folders: list[Path] | None = args.lessons   # argparse: append, type=Path
+    for folder in folders or ():
         if not folder.is_dir():
             raise UsageError(f"--lessons {folder}: no such folder")
-    return args.lessons
+    return folders
 
 
 def _app(args: argparse.Namespace) -> int:
