@@ -8,8 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regsim import __version__
+
+if TYPE_CHECKING:  # the layers these name load only when a command needs them
+    from regsim.scenario.engine import Run
+    from regsim.scenario.loader import Scenario
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -113,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _load(name: str):  # type: ignore[no-untyped-def]
+def _load(name: str) -> Scenario:
     from regsim.bundled import find_scenario
     from regsim.scenario.loader import load_scenario
     from regsim.scenario.problems import ContentError
@@ -131,7 +136,7 @@ def _load(name: str):  # type: ignore[no-untyped-def]
         raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
 
 
-def _load_record(path: str):  # type: ignore[no-untyped-def]
+def _load_record(path: str) -> Run:
     from regsim.live.record import RecordError, load_record
 
     try:
