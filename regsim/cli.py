@@ -8,8 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regsim import __version__
+
+if TYPE_CHECKING:  # the layers these name load only when a command needs them
+    from regsim.scenario.engine import Run
+    from regsim.scenario.loader import Scenario
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -65,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replace your progress with an exported FILE (checked first; a bad file changes nothing)")
     group.add_argument("--reset", action="store_true", help="forget all progress: every lesson starts again")
 
-    serve = commands.add_parser("serve", help="serve the OCI Distribution API to real clients and explain every request")
+    serve = commands.add_parser(
+        "serve", help="serve the OCI Distribution API to real clients and explain every request"
+    )
     from regsim.live.cli import (
         add_serve_arguments,  # argparse only: aiohttp loads when the server starts
     )
@@ -79,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--images", type=int, default=100_000)
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--engine", action="store_true", help="time the step engine on the bundled scenarios instead")
-    bench.add_argument("--tui", action="store_true", help="time the app's start-up and one rendered player step instead")
+    bench.add_argument(
+        "--tui", action="store_true", help="time the app's start-up and one rendered player step instead"
+    )
     return parser
 
 
@@ -109,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _load(name: str):  # type: ignore[no-untyped-def]
+def _load(name: str) -> Scenario:
     from regsim.bundled import find_scenario
     from regsim.scenario.loader import load_scenario
     from regsim.scenario.problems import ContentError
@@ -127,7 +136,7 @@ def _load(name: str):  # type: ignore[no-untyped-def]
         raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
 
 
-def _load_record(path: str):  # type: ignore[no-untyped-def]
+def _load_record(path: str) -> Run:
     from regsim.live.record import RecordError, load_record
 
     try:
@@ -280,10 +289,11 @@ def _open(args: argparse.Namespace) -> int:
 
 
 def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:
-    for folder in args.lessons or ():
+    folders: list[Path] | None = args.lessons   # argparse: append, type=Path
+    for folder in folders or ():
         if not folder.is_dir():
             raise UsageError(f"--lessons {folder}: no such folder")
-    return args.lessons
+    return folders
 
 
 def _app(args: argparse.Namespace) -> int:

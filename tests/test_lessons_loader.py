@@ -138,7 +138,9 @@ def test_two_lessons_with_one_id_in_one_folder_are_a_problem(tmp_path):
     (tmp_path / "b.md").write_text(GOOD.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(ContentError) as caught:
         load_lessons([tmp_path])
-    assert str(caught.value) == f"{tmp_path / 'b.md'}:1:1: the lesson id 'second-push' is also used by {tmp_path / 'a.md'}"
+    assert str(caught.value) == (
+        f"{tmp_path / 'b.md'}:1:1: the lesson id 'second-push' is also used by {tmp_path / 'a.md'}"
+    )
 
 
 def test_a_broken_lesson_can_be_left_out_when_not_strict(tmp_path):
@@ -356,14 +358,18 @@ def test_a_question_step_beyond_the_scenario(tmp_path):
 def test_an_unknown_question_kind_and_key_suggest_the_right_ones(tmp_path):
     path = write(tmp_path, FRONT + PREDICT.replace("kind: predict", "kind: predcit").replace("prompt:", "promt:"))
     found = problems(path)
-    assert f"{path}:15:7: unknown kind 'predcit' (did you mean 'predict'?): one of predict, choice, myth, numeric" in found
+    assert (
+        f"{path}:15:7: unknown kind 'predcit' (did you mean 'predict'?): one of predict, choice, myth, numeric" in found
+    )
     assert f"{path}:17:1: unknown key 'promt' in a question (did you mean 'prompt'?)" in found
 
 
 def test_two_questions_with_one_id(tmp_path):
     path = write(tmp_path, FRONT + PREDICT + PREDICT.replace("## Page", "## Another page").replace(
         "steps: 1..6", "steps: 7").replace("alice-pushes-v2", "bob-pulls-v2"))
-    assert only_problem(path) == f"{path}:26:5: the question id 'v2-layers' is used twice in this lesson (first on line 14)"
+    assert only_problem(path) == (
+        f"{path}:26:5: the question id 'v2-layers' is used twice in this lesson (first on line 14)"
+    )
 
 
 def test_bad_yaml_inside_a_question_block_is_placed_in_the_lesson_file(tmp_path):

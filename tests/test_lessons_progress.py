@@ -173,7 +173,8 @@ def test_a_second_damaged_file_does_not_overwrite_the_first_backup(path):
 def test_json_of_the_wrong_shape_counts_as_damaged(path):
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"format": "regsim-progress", "version": 1, "learners": {
-        "default": {"lessons": {"x": {"status": "finished", "answers": {"q": {"credit": "lots"}}}}}}}), encoding="utf-8")
+        "default": {"lessons": {"x": {"status": "finished", "answers": {"q": {"credit": "lots"}}}}}}}),
+        encoding="utf-8")
     store = ProgressStore(path)
     assert "learner 'default', lesson 'x': the answer to 'q' is damaged" in store.notice
     assert path.with_name("progress.json.damaged-1").exists()

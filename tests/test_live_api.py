@@ -77,6 +77,13 @@ def open_upload(live: ServerThread, name: str = "team/app") -> str:
 # ----- /v2/ and errors ----------------------------------------------------------------------------
 
 
+def test_every_route_reaches_the_handler_named_after_it():
+    from regsim.live.server import HANDLERS
+    from regsim.model.oci.routes import RouteName
+
+    assert {route: HANDLERS[route].__name__ for route in RouteName} == {route: f"_{route}" for route in RouteName}
+
+
 def test_ping_answers_200_with_the_api_version_header(live):
     reply = live.request("GET", "/v2/")
     assert reply.status == 200

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 
 def write_random_layout(path: Path, total_mb: int, layers: int = 5) -> None:
@@ -139,7 +140,30 @@ def one_run(kind: str, work: Path, image: Path, index: int) -> tuple[float, floa
     return push, pull, peak
 
 
-def _summary(results: list[tuple[float, float, int]]) -> dict[str, object]:
+class Summary(TypedDict):
+    """One server's medians over the runs (seconds) and its largest resident memory (bytes)."""
+
+    push_seconds: float
+    pull_seconds: float
+    push_all: list[float]
+    pull_all: list[float]
+    server_peak_rss_bytes: int
+
+
+class BenchResult(Summary, total=False):
+    """What `--json` prints: regsim's summary, and with `--reference` or `--rss-mb` the rest."""
+
+    megabytes: int
+    layers: int
+    runs: int
+    reference: Summary
+    push_ratio: float
+    pull_ratio: float
+    rss_small_mb: int
+    server_peak_rss_bytes_small: int
+
+
+def _summary(results: list[tuple[float, float, int]]) -> Summary:
     pushes, pulls, peaks = zip(*results, strict=True)
     return {"push_seconds": round(statistics.median(pushes), 3),
             "pull_seconds": round(statistics.median(pulls), 3),
@@ -147,7 +171,7 @@ def _summary(results: list[tuple[float, float, int]]) -> dict[str, object]:
             "server_peak_rss_bytes": max(peaks)}
 
 
-def run(total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None = None) -> dict[str, object]:
+def run(total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None = None) -> BenchResult:
     work = Path(tempfile.mkdtemp(prefix="regsim-bench-"))
     try:
         write_random_layout(work / "image", total_mb)
@@ -157,12 +181,18 @@ def run(total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None
         for index in range(runs):
             for kind in kinds:   # alternating, so a slow moment of the machine hits both alike
                 results[kind].append(one_run(kind, work, work / "image", index))
-        value: dict[str, object] = {"megabytes": total_mb, "layers": 5, "runs": runs, **_summary(results["regsim"])}
+        ours = _summary(results["regsim"])
+        value: BenchResult = {
+            "megabytes": total_mb, "layers": 5, "runs": runs,
+            "push_seconds": ours["push_seconds"], "pull_seconds": ours["pull_seconds"],
+            "push_all": ours["push_all"], "pull_all": ours["pull_all"],
+            "server_peak_rss_bytes": ours["server_peak_rss_bytes"],
+        }
         if reference:
             ref = _summary(results["reference"])
             value["reference"] = ref
-            value["push_ratio"] = round(float(value["push_seconds"]) / float(ref["push_seconds"]), 2)  # type: ignore[arg-type]
-            value["pull_ratio"] = round(float(value["pull_seconds"]) / float(ref["pull_seconds"]), 2)  # type: ignore[arg-type]
+            value["push_ratio"] = round(ours["push_seconds"] / ref["push_seconds"], 2)
+            value["pull_ratio"] = round(ours["pull_seconds"] / ref["pull_seconds"], 2)
         if rss_mb is not None:
             write_random_layout(work / "small", rss_mb)
             os.sync()
@@ -195,15 +225,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"regsim     push {result['push_seconds']} s, pull {result['pull_seconds']} s "
           f"(median of {args.runs}, {args.mb} MB in 5 layers); "
-          f"server peak RSS {int(result['server_peak_rss_bytes']) / 1e6:.0f} MB")  # type: ignore[call-overload]
+          f"server peak RSS {result['server_peak_rss_bytes'] / 1e6:.0f} MB")
     if args.reference:
         ref = result["reference"]
-        print(f"reference  push {ref['push_seconds']} s, pull {ref['pull_seconds']} s; "  # type: ignore[index]
-              f"server peak RSS {int(ref['server_peak_rss_bytes']) / 1e6:.0f} MB")  # type: ignore[index]
+        print(f"reference  push {ref['push_seconds']} s, pull {ref['pull_seconds']} s; "
+              f"server peak RSS {ref['server_peak_rss_bytes'] / 1e6:.0f} MB")
         print(f"ratio      push {result['push_ratio']}x, pull {result['pull_ratio']}x (regsim / reference)")
     if args.rss_mb is not None:
-        print(f"regsim peak RSS: {int(result['server_peak_rss_bytes_small']) / 1e6:.0f} MB at {args.rss_mb} MB, "  # type: ignore[call-overload]
-              f"{int(result['server_peak_rss_bytes']) / 1e6:.0f} MB at {args.mb} MB")  # type: ignore[call-overload]
+        print(f"regsim peak RSS: {result['server_peak_rss_bytes_small'] / 1e6:.0f} MB at {args.rss_mb} MB, "
+              f"{result['server_peak_rss_bytes'] / 1e6:.0f} MB at {args.mb} MB")
     return 0
 
 

@@ -207,7 +207,6 @@ async def _serve(
     print(banner(server), file=out, flush=True)
     if ready is not None:
         ready(server)
-    server.stop_event = stop  # type: ignore[attr-defined]
     try:
         await stop.wait()
     finally:

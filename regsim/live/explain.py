@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName
@@ -21,8 +22,10 @@ def _error_code(response: Response) -> str | None:
     return None
 
 
-def explain(route: str, method: str, response: Response, **parts: str) -> str:
-    """Why this request was made and what its answer tells the client."""
+def explain(route: RouteName, method: str, response: Response, parts: Mapping[str, str]) -> str:
+    """Why this request was made and what its answer tells the client.
+
+    `parts` are the path's parts (name, reference, digest, uuid) and, for a mount, `mount` and `from`."""
     status = response.status
     code = _error_code(response)
     name = parts.get("name", "")
@@ -114,7 +117,7 @@ def explain(route: str, method: str, response: Response, **parts: str) -> str:
     return f"{method} → {status}" + (f" {code}" if code else "")
 
 
-def outcome(route: str, method: str, status: int, **parts: str) -> RequestOutcome | str:
+def outcome(route: RouteName, method: str, status: int, parts: Mapping[str, str]) -> RequestOutcome | str:
     """The request log's outcome word (it picks the row's colour): what the answer means in one word;
     "" when the answer is an error the server names by its code instead."""
     if status == 401:

@@ -19,11 +19,11 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, NotRequired, TypedDict, assert_never
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -31,12 +31,12 @@ from aiohttp import web
 from regsim.live.access import make_guard
 from regsim.live.explain import explain, outcome
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
-from regsim.model.oci.blob import SizedContent
+from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
-from regsim.model.oci.routes import match_path
+from regsim.model.oci.routes import RouteMatch, RouteName, match_path
 from regsim.model.registry.handler import API_VERSION_HEADER
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.upload import StagedBytes
@@ -51,9 +51,46 @@ PID_FILE = "server.pid"
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
-EVENT = web.RequestKey("event", object)
+
+
+class LedgerBlob(TypedDict):
+    """One blob a manifest names; `how` and `source` only for a stored (PUT) manifest."""
+
+    digest: str
+    kind: str                  # "config" or "layer"
+    size: int
+    how: NotRequired[str]      # a `How`: sent, mounted or exists
+    source: NotRequired[str]   # the repository a mounted blob came from
+
+
+class BlobLedger(TypedDict):
+    """A blob that arrived in a repository (an upload closed, or a mount)."""
+
+    blob: str
+    size: int
+    mounted_from: NotRequired[str]
+
+
+class ManifestLedger(TypedDict):
+    """A manifest stored (PUT) or fetched (GET); a PUT keeps its bytes so a replay can store them."""
+
+    repository: str
+    reference: str
+    manifest: str
+    media_type: str
+    size: int
+    blobs: NotRequired[list[LedgerBlob]]       # an image manifest
+    children: NotRequired[list[str]]           # an index: its manifests' digests
+    text: NotRequired[str]
+    base64: NotRequired[str]                   # a stored manifest that is not UTF-8
+
+
+Ledger = BlobLedger | ManifestLedger
+
+EVENT = web.RequestKey[RequestEvent | None]("event")
 BEGUN = web.RequestKey("begun", float)
-LEDGER = web.RequestKey("ledger", object)
+LEDGER = web.RequestKey[Ledger | None]("ledger")
+
 
 @dataclass(slots=True)
 class LiveEntry:
@@ -66,7 +103,7 @@ class LiveEntry:
     # What the byte ledger and a replay need beyond the request line (JSON-ready), or None:
     # a stored manifest (its text and each blob it names: uploaded, mounted or already there),
     # a fetched manifest (the blobs it names), or a blob that arrived (digest and size).
-    ledger: dict[str, Any] | None = None
+    ledger: Ledger | None = None
 
     def to_dict(self) -> dict[str, Any]:
         value = {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
@@ -81,6 +118,18 @@ class LiveEntry:
 
 
 _LONG_DIGEST = re.compile(r"(sha(?:256|512)(?::|%3A|%3a))([0-9a-f]{12})[0-9a-f]{52,116}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    """What exists once the server is bound: its address names the registry."""
+
+    registry: Registry
+    disk: DiskStorage
+    world: World
+
+
+Handler = Callable[["LiveServer", web.Request, RouteMatch], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -103,14 +152,32 @@ class LiveServer:
         self._clock0 = time.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
         self._runner: web.AppRunner | None = None
-        self.registry: Registry | None = None
-        self.disk: DiskStorage | None = None
-        self.world: World | None = None
+        self._started: _Started | None = None
         # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
         # named yet: when one does, the ledger says which of its blobs travelled.
-        self._arrived: dict[str, dict[str, tuple[str, str | None]]] = {}
+        self._arrived: dict[str, dict[str, tuple[How, str | None]]] = {}
 
     # ----- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry | None:
+        """The live registry, None until `start`."""
+        return self._started.registry if self._started is not None else None
+
+    @property
+    def disk(self) -> DiskStorage | None:
+        return self._started.disk if self._started is not None else None
+
+    @property
+    def world(self) -> World | None:
+        return self._started.world if self._started is not None else None
+
+    @property
+    def _live(self) -> _Started:
+        """The started server's parts: requests are only routed here after `start` made them."""
+        if self._started is None:
+            raise RuntimeError("the live server is not started")
+        return self._started
 
     @property
     def url(self) -> str:
@@ -137,10 +204,10 @@ class LiveServer:
             self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
             public=self.public_repositories, lifetime=self.token_lifetime,
         )
-        self.registry = disk_registry(self.service, self.root, guard=guard, clock=time.time)
-        self.disk = disk_storage(self.registry)
-        self.world = World(self.service)
-        self.world.add_registry(self.registry, "live registry")
+        registry = disk_registry(self.service, self.root, guard=guard, clock=time.time)
+        world = World(self.service)
+        world.add_registry(registry, "live registry")
+        self._started = _Started(registry, disk_storage(registry), world)
         self._write_pid()
         app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
@@ -192,10 +259,9 @@ class LiveServer:
                     ErrorCode.UNSUPPORTED, f"{request.method} is not allowed on {route.name}",
                     headers={"Allow": ", ".join(sorted(route.methods))},
                 )
-                response = self._send(request, route.name, _raise(error))
+                response = self._send(request, route.name, _raise(error), {})
                 return await self._reply(request, response)
-            handler = getattr(self, f"_{route.name}")
-            return await handler(request, **found.parts)
+            return await HANDLERS[route.name](self, request, found)
         except Exception:  # noqa: BLE001 - a bug must not take the server down; the client sees a 500
             traceback.print_exc(file=sys.stderr)
             error_body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "internal server error"}]})
@@ -217,16 +283,20 @@ class LiveServer:
             listener(entry)
 
     def _send(
-        self, request: web.Request, route: str, call: Callable[[], Response], *, sent: int = 0, **parts: str
+        self, request: web.Request, route: RouteName, call: Callable[[], Response], parts: Mapping[str, str],
+        *, sent: int = 0,
     ) -> Response:
-        """One model call through `World.send`, recorded with its explanation."""
-        assert self.world is not None and self.registry is not None
+        """One model call through `World.send`, recorded with its explanation.
+
+        `parts` are what the explanation and the ledger read: the path's parts (repository,
+        reference, digest, upload id) and, for a mount, `mount` and `from`."""
+        live = self._live
         path = request.raw_path
-        response, event = self.world.send(
-            RequestContext(str(request.remote)), self.registry.host, request.method, path, call, "", sent=sent
+        response, event = live.world.send(
+            RequestContext(str(request.remote)), live.registry.host, request.method, path, call, "", sent=sent
         )
-        event.why = explain(route, request.method, response, **parts)
-        event.outcome = outcome(route, request.method, response.status, **parts)
+        event.why = explain(route, request.method, response, parts)
+        event.outcome = outcome(route, request.method, response.status, parts)
         if response.status >= 400 and not event.outcome:
             event.outcome = response.error.code.name if response.error is not None else "error"
         request[EVENT] = event
@@ -234,40 +304,42 @@ class LiveServer:
             request[LEDGER] = self._ledger(route, request.method, response, parts)
         return response
 
-    def _ledger(self, route: str, method: str, response: Response, parts: dict[str, str]) -> dict[str, Any] | None:
+    def _ledger(self, route: RouteName, method: str, response: Response, parts: Mapping[str, str]) -> Ledger | None:
         """What the byte ledger needs to know about a successful request (see `LiveEntry.ledger`)."""
-        reg = self.registry
-        assert reg is not None
+        reg = self._live.registry
         name = parts.get("name", "")
-        if route in ("uploads", "upload") and response.status == 201:
+        if route in (RouteName.UPLOADS, RouteName.UPLOAD) and response.status == 201:
             digest = response.headers.get("Docker-Content-Digest", "")
-            blob = reg.blobs.get(digest)
-            if blob is None:
+            stored = reg.blobs.get(digest)
+            if stored is None:
                 return None
             source = parts.get("from") if "mount" in parts else None
             self._arrived.setdefault(name, {})[digest] = (How.MOUNTED if "mount" in parts else How.SENT, source)
-            return {"blob": digest, "size": blob.size, **({"mounted_from": source} if source else {})}
-        if route != "manifest" or method not in ("PUT", "GET"):
+            arrival = BlobLedger(blob=digest, size=stored.size)
+            if source:
+                arrival["mounted_from"] = source
+            return arrival
+        if route != RouteName.MANIFEST or method not in ("PUT", "GET"):
             return None
         digest = response.headers.get("Docker-Content-Digest", "")
         repo = reg.repositories.get(name)
         manifest = repo.manifests.get(digest) if repo is not None else None
         if manifest is None:
             return None
-        value: dict[str, Any] = {"repository": name, "reference": parts.get("reference", ""),
-                                 "manifest": digest, "media_type": manifest.media_type, "size": len(manifest.raw)}
+        value = ManifestLedger(repository=name, reference=parts.get("reference", ""), manifest=digest,
+                               media_type=manifest.media_type, size=len(manifest.raw))
         if isinstance(manifest, Manifest):
             described = [("config", manifest.config), *(("layer", layer) for layer in manifest.layers)]
             arrived = self._arrived.get(name, {})
-            blobs = []
+            blobs: list[LedgerBlob] = []
             for kind, descriptor in described:
-                blob = {"digest": descriptor.digest, "kind": kind, "size": descriptor.size}
+                named = LedgerBlob(digest=descriptor.digest, kind=kind, size=descriptor.size)
                 if method == "PUT":
                     how, source = arrived.pop(descriptor.digest, (How.EXISTS, None))
-                    blob["how"] = how
+                    named["how"] = how
                     if source:
-                        blob["source"] = source
-                blobs.append(blob)
+                        named["source"] = source
+                blobs.append(named)
             value["blobs"] = blobs
         else:
             value["children"] = [entry.digest for entry in manifest.manifests]
@@ -301,11 +373,10 @@ class LiveServer:
     async def _stream_file(
         self, request: web.Request, status: int, headers: dict[str, str], part: SizedContent, head: bool
     ) -> web.StreamResponse:
-        assert self.disk is not None
         headers.pop("Content-Length", None)
         out = web.StreamResponse(status=status, headers=headers)
         out.content_length = part.length
-        path = self.disk.files.path(part.digest)
+        path = self._live.disk.files.path(part.digest)
         handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - a local file, closed below
         try:
             await out.prepare(request)
@@ -319,7 +390,7 @@ class LiveServer:
         return out
 
     async def _send_file(
-        self, request: web.Request, out: web.StreamResponse, handle: Any, offset: int, length: int
+        self, request: web.Request, out: web.StreamResponse, handle: BinaryIO, offset: int, length: int
     ) -> None:
         """The kernel copies the file to the socket (sendfile) where it can; else 1 MiB at a time."""
         transport = request.transport
@@ -340,23 +411,25 @@ class LiveServer:
             await out.write(chunk)
 
     async def _answer(
-        self, request: web.Request, route: str, call: Callable[[], Response], *, sent: int = 0, **parts: str
+        self, request: web.Request, route: RouteName, call: Callable[[], Response],
+        parts: Mapping[str, str] | None = None, *, sent: int = 0,
     ) -> web.StreamResponse:
-        return await self._reply(request, self._send(request, route, call, sent=sent, **parts))
+        return await self._reply(request, self._send(request, route, call, parts or {}, sent=sent))
 
-    # ----- routes ------------------------------------------------------------------------------
+    # ----- routes (each takes the request and its route's match; `HANDLERS` maps route to handler) --
 
-    async def _ping(self, request: web.Request) -> web.StreamResponse:
+    async def _ping(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
         auth = _auth(request)
-        return await self._answer(request, "ping", lambda: self.registry.ping(auth))  # type: ignore[union-attr]
+        return await self._answer(request, RouteName.PING, lambda: reg.ping(auth))
 
-    async def _token(self, request: web.Request) -> web.StreamResponse:
-        reg = self.registry
-        assert reg is not None
+    async def _token(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
         auth = _auth(request)
+        service: str | None
         if request.method == "POST":   # the OAuth2 form some clients use
             form = parse_qs((await request.read()).decode(errors="replace"))
-            service = (form.get("service") or [None])[0]
+            service = form["service"][0] if form.get("service") else None
             scopes = [s for text in form.get("scope", []) for s in text.split()]
             grant = (form.get("grant_type") or [""])[0]
             if grant == "password":
@@ -365,114 +438,111 @@ class LiveServer:
                 auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
             elif grant:
                 error = RegistryError(ErrorCode.UNSUPPORTED, f"grant_type {grant} is not supported: use password")
-                return await self._answer(request, "token", _raise(error))
+                return await self._answer(request, RouteName.TOKEN, _raise(error))
         else:
             service = request.query.get("service")
             scopes = [s for text in request.query.getall("scope", []) for s in text.split()]
-        return await self._answer(request, "token", lambda: _rfc3339_issued_at(reg.issue_token(auth, service, scopes)))
-
-    async def _catalog(self, request: web.Request) -> web.StreamResponse:
-        reg = self.registry
-        assert reg is not None
-        auth = _auth(request)
-        try:
-            n, last = _paging(request)
-        except RegistryError as error:
-            return await self._answer(request, "catalog", _raise(error))
-
-        return await self._answer(request, "catalog", lambda: reg.catalog(auth, n, last))
-
-    async def _tags(self, request: web.Request, name: str) -> web.StreamResponse:
-        reg = self.registry
-        assert reg is not None
-        auth = _auth(request)
-        try:
-            n, last = _paging(request)
-        except RegistryError as error:
-            return await self._answer(request, "tags", _raise(error), name=name)
-        return await self._answer(request, "tags", lambda: reg.list_tags(auth, name, n, last), name=name)
-
-    async def _referrers(self, request: web.Request, name: str, digest: str) -> web.StreamResponse:
-        reg = self.registry
-        assert reg is not None
-        auth = _auth(request)
-        kind = request.query.get("artifactType")
         return await self._answer(
-            request, "referrers", lambda: reg.referrers(auth, name, digest, kind), name=name, digest=digest
+            request, RouteName.TOKEN, lambda: _rfc3339_issued_at(reg.issue_token(auth, service, scopes))
         )
 
-    async def _manifest(self, request: web.Request, name: str, reference: str) -> web.StreamResponse:
-        reg = self.registry
-        assert reg is not None
+    async def _catalog(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
         auth = _auth(request)
+        try:
+            n, last = _paging(request)
+        except RegistryError as error:
+            return await self._answer(request, RouteName.CATALOG, _raise(error))
+        return await self._answer(request, RouteName.CATALOG, lambda: reg.catalog(auth, n, last))
+
+    async def _tags(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
+        auth = _auth(request)
+        name = found.name
+        parts = {"name": name}
+        try:
+            n, last = _paging(request)
+        except RegistryError as error:
+            return await self._answer(request, RouteName.TAGS, _raise(error), parts)
+        return await self._answer(request, RouteName.TAGS, lambda: reg.list_tags(auth, name, n, last), parts)
+
+    async def _referrers(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
+        auth = _auth(request)
+        name, digest = found.name, found.digest
+        kind = request.query.get("artifactType")
+        return await self._answer(
+            request, RouteName.REFERRERS, lambda: reg.referrers(auth, name, digest, kind),
+            {"name": name, "digest": digest},
+        )
+
+    async def _manifest(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
+        auth = _auth(request)
+        name, reference = found.name, found.reference
         parts = {"name": name, "reference": reference}
         accept = _accept(request)
+        route = RouteName.MANIFEST
         if request.method == "HEAD":
-            return await self._answer(
-                request, "manifest", lambda: reg.head_manifest(auth, name, reference, accept), **parts
-            )
+            return await self._answer(request, route, lambda: reg.head_manifest(auth, name, reference, accept), parts)
         if request.method == "GET":
-            return await self._answer(
-                request, "manifest", lambda: reg.get_manifest(auth, name, reference, accept), **parts
-            )
+            return await self._answer(request, route, lambda: reg.get_manifest(auth, name, reference, accept), parts)
         if request.method == "DELETE":
-            return await self._answer(
-                request, "manifest", lambda: reg.delete_manifest(auth, name, reference), **parts
-            )
+            return await self._answer(request, route, lambda: reg.delete_manifest(auth, name, reference), parts)
         raw = await _read_limited(request, MAX_MANIFEST_BYTES + 1)   # one byte over: the model says 413
         content_type = request.headers.get("Content-Type", "").partition(";")[0].strip() or None
         if content_type not in MANIFEST_TYPES:
             content_type = None   # e.g. application/json: let the manifest's mediaType decide
         return await self._answer(
-            request, "manifest", lambda: reg.put_manifest(auth, name, reference, raw, content_type),
-            sent=len(raw), **parts,
+            request, route, lambda: reg.put_manifest(auth, name, reference, raw, content_type), parts, sent=len(raw)
         )
 
-    async def _blob(self, request: web.Request, name: str, digest: str) -> web.StreamResponse:
-        reg = self.registry
-        assert reg is not None
+    async def _blob(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
+        reg = self._live.registry
         auth = _auth(request)
+        name, digest = found.name, found.digest
         parts = {"name": name, "digest": digest}
+        route = RouteName.BLOB
         if request.method == "HEAD":
-            return await self._answer(request, "blob", lambda: reg.head_blob(auth, name, digest), **parts)
+            return await self._answer(request, route, lambda: reg.head_blob(auth, name, digest), parts)
         if request.method == "DELETE":
-            return await self._answer(request, "blob", lambda: reg.delete_blob(auth, name, digest), **parts)
+            return await self._answer(request, route, lambda: reg.delete_blob(auth, name, digest), parts)
         try:
             byte_range = _byte_range(request.headers.get("Range"), reg.blobs.get(digest))
         except RegistryError as error:
-            return await self._answer(request, "blob", _raise(error), **parts)
-        return await self._answer(request, "blob", lambda: reg.get_blob(auth, name, digest, byte_range), **parts)
+            return await self._answer(request, route, _raise(error), parts)
+        return await self._answer(request, route, lambda: reg.get_blob(auth, name, digest, byte_range), parts)
 
-    async def _uploads(self, request: web.Request, name: str) -> web.StreamResponse:
+    async def _uploads(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
         """POST: open an upload, mount from another repository, or take a whole blob in one request."""
-        reg = self.registry
-        assert reg is not None
+        reg = self._live.registry
         auth = _auth(request)
+        name = found.name
+        route = RouteName.UPLOADS
         mount = request.query.get("mount")
         source = request.query.get("from")
         digest = request.query.get("digest")
         if mount is not None:
+            mounted = {"name": name, "digest": mount, "mount": mount, **({"from": source} if source else {})}
             return await self._answer(
-                request, "uploads",
-                lambda: reg.start_upload(auth, name, mount=mount, from_repository=source),
-                name=name, digest=mount, mount=mount, **({"from": source} if source else {}),
+                request, route, lambda: reg.start_upload(auth, name, mount=mount, from_repository=source), mounted
             )
         if digest is None:
-            return await self._answer(request, "uploads", lambda: reg.start_upload(auth, name), name=name)
+            return await self._answer(request, route, lambda: reg.start_upload(auth, name), {"name": name})
+        parts = {"name": name, "digest": digest}
         # A single POST with the whole blob: the model opens a session (auth checked), the
         # body streams into it, and the model's own PUT closes it with the digest check.
         try:
             opened = reg.start_upload(auth, name)
         except RegistryError as error:
-            return await self._answer(request, "uploads", _raise(error), name=name, digest=digest)
+            return await self._answer(request, route, _raise(error), parts)
         uuid = opened.headers["Docker-Upload-UUID"]
         session = reg.uploads[uuid]
-        assert isinstance(session, DiskUploadSession)
+        assert isinstance(session, DiskUploadSession)   # the disk registry opens only these
         try:
             staged = await self._stage(request, session, sync=True)
             return await self._answer(
-                request, "uploads", lambda: reg.put_upload(auth, name, uuid, digest, staged),
-                sent=len(staged), name=name, digest=digest,
+                request, route, lambda: reg.put_upload(auth, name, uuid, digest, staged), parts, sent=len(staged)
             )
         finally:
             session.stage_end()
@@ -480,17 +550,18 @@ class LiveServer:
                 with contextlib.suppress(RegistryError):
                     reg.cancel_upload(auth, name, uuid)
 
-    async def _upload(self, request: web.Request, name: str, uuid: str) -> web.StreamResponse:
+    async def _upload(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
         """GET status, PATCH a chunk (with or without Content-Range), PUT ?digest= to close, DELETE."""
-        reg = self.registry
-        assert reg is not None
+        reg = self._live.registry
         auth = _auth(request)
+        name, uuid = found.name, found.uuid
         parts = {"name": name, "uuid": uuid}
+        route = RouteName.UPLOAD
         method = request.method
         if method == "GET":
-            return await self._answer(request, "upload", lambda: reg.upload_status(auth, name, uuid), **parts)
+            return await self._answer(request, route, lambda: reg.upload_status(auth, name, uuid), parts)
         if method == "DELETE":
-            return await self._answer(request, "upload", lambda: reg.cancel_upload(auth, name, uuid), **parts)
+            return await self._answer(request, route, lambda: reg.cancel_upload(auth, name, uuid), parts)
         digest = request.query.get("digest")
         if digest is not None:
             parts["digest"] = digest
@@ -503,16 +574,18 @@ class LiveServer:
             if session.busy:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "another request is writing to this upload")
             if method == "PUT" and digest is None:
-                return await self._answer(request, "upload", lambda: reg.put_upload(auth, name, uuid, None), **parts)
+                return await self._answer(request, route, lambda: reg.put_upload(auth, name, uuid, None), parts)
         except RegistryError as error:
-            return await self._answer(request, "upload", _raise(error), **parts)
+            return await self._answer(request, route, _raise(error), parts)
         try:
             staged = await self._stage(request, session, sync=method == "PUT")
-            if method == "PATCH":
-                call = lambda: reg.patch_upload(auth, name, uuid, staged, content_range)
-            else:
-                call = lambda: reg.put_upload(auth, name, uuid, digest, staged)
-            return await self._answer(request, "upload", call, sent=len(staged), **parts)
+
+            def call() -> Response:
+                if method == "PATCH":
+                    return reg.patch_upload(auth, name, uuid, staged, content_range)
+                return reg.put_upload(auth, name, uuid, digest, staged)
+
+            return await self._answer(request, route, call, parts, sent=len(staged))
         finally:
             session.stage_end()
 
@@ -548,6 +621,34 @@ class LiveServer:
                     await pending
             session.busy = False
         return StagedBytes(session.staged)
+
+
+def _handler(route: RouteName) -> Handler:
+    """The server's handler of a route; mypy checks that every route has one (`assert_never`)."""
+    match route:
+        case RouteName.PING:
+            return LiveServer._ping
+        case RouteName.CATALOG:
+            return LiveServer._catalog
+        case RouteName.TAGS:
+            return LiveServer._tags
+        case RouteName.MANIFEST:
+            return LiveServer._manifest
+        case RouteName.UPLOADS:
+            return LiveServer._uploads
+        case RouteName.UPLOAD:
+            return LiveServer._upload
+        case RouteName.BLOB:
+            return LiveServer._blob
+        case RouteName.REFERRERS:
+            return LiveServer._referrers
+        case RouteName.TOKEN:
+            return LiveServer._token
+        case _:
+            assert_never(route)
+
+
+HANDLERS: dict[RouteName, Handler] = {route: _handler(route) for route in RouteName}
 
 
 # ----- request parts ---------------------------------------------------------------------------
@@ -627,7 +728,7 @@ def _content_range(text: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def _byte_range(text: str | None, blob: Any) -> tuple[int, int] | None:
+def _byte_range(text: str | None, blob: Blob | None) -> tuple[int, int] | None:
     """A GET's `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` as (start, inclusive end)."""
     if text is None:
         return None

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from regsim.scenario.records import StepRecord
-from regsim.units import format_share, format_size
+from regsim.units import format_share, format_size, short_digest
 
 _KIND_ORDER = {"layer": 0, "config": 1, "manifest": 2}
 
@@ -70,11 +70,6 @@ def run_totals(records: Sequence[StepRecord]) -> ByteTotals:
         sum(r.naive_layer_bytes_down for r in records),
         sum(r.saved_bytes for r in records),
     )
-
-
-def short_digest(digest: str) -> str:
-    algorithm, _, hexdigits = digest.partition(":")
-    return f"{algorithm}:{hexdigits[:12]}" if hexdigits else digest[:19]
 
 
 def blob_lines(record: StepRecord, names: Mapping[str, str] | None = None) -> list[BlobLine]:

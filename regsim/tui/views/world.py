@@ -8,8 +8,7 @@ from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
-from regsim.tui.views.ledger import short_digest
-from regsim.units import format_size
+from regsim.units import docker_short_id, format_size, short_digest
 
 
 @dataclass(slots=True)
@@ -85,7 +84,7 @@ def client_node(world: World, name: str, names: dict[str, str]) -> WorldNode:
         tags_of.setdefault(key, []).append(_familiar(client, reference))
     for key, image in sorted(client.images.items()):
         image_node = WorldNode(
-            f"image {image.image_id.partition(':')[2][:12]}",
+            f"image {docker_short_id(image.image_id)}",
             "image",
             format_size(client.image_size(image)),
         )
