@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regsim.model.oci.descriptor import Descriptor, Platform, diff_id, layer_blob
-from regsim.model.oci.digest import Digest, sized_digest
+from regsim.model.oci.digest import Digest, check_digest, sized_digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import build_config, build_manifest, canonical_json
 from regsim.model.oci.mediatype import DOCKER_MANIFEST, OCI_LAYER, OCI_MANIFEST
@@ -137,6 +137,16 @@ def test_malformed_digests_are_digest_invalid(text, why):
         Digest.parse(text)
     assert info.value.code is ErrorCode.DIGEST_INVALID, why
     assert info.value.status == 400
+
+
+def test_a_digest_just_accepted_lets_no_malformed_digest_through_after_it():
+    valid = f"sha256:{SHA256_HEX}"
+    assert check_digest(valid) == valid
+    assert check_digest(valid) == valid   # answered from the one remembered digest
+    for text in (f"sha256:{SHA256_HEX.upper()}", valid[:-1], valid + "0", ""):
+        with pytest.raises(RegistryError) as info:
+            check_digest(text)
+        assert info.value.code is ErrorCode.DIGEST_INVALID, text
 
 
 def test_malformed_digest_reason_quotes_it_and_says_what_was_expected():

@@ -11,7 +11,7 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import How
+from regsim.model.sim.events import How, RequestEvent
 from regsim.units import docker_size
 
 TEAM_V1 = f"{HOST}/team/app:v1"
@@ -461,3 +461,15 @@ def test_build_reports_layer_count_and_size(world):
     assert outcome.output[0].endswith("(3 layers, 4.5MB)")
     assert outcome.output[1] == "Successfully tagged app:v1"   # as typed, as docker prints it
     assert [(row.repository, row.tag) for row in client.image_rows()] == [("app", "v1")]
+
+
+def test_a_deferred_reason_reads_as_the_same_text_everywhere():
+    def writer(repository: str, size: int) -> str:
+        return f"does {repository} have {docker_size(size)}?"
+
+    deferred = RequestEvent("HEAD", "/v2/app/blobs/x", 404, 0, "laptop", HOST, (writer, ("app", 5_000_000)))
+    said = RequestEvent("HEAD", "/v2/app/blobs/x", 404, 0, "laptop", HOST, "does app have 5MB?")
+    assert deferred.to_dict() == said.to_dict()
+    assert deferred.why == said.why == "does app have 5MB?"
+    deferred.why = "replaced"
+    assert deferred.to_dict()["why"] == "replaced"
