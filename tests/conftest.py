@@ -7,6 +7,7 @@ The images match the real trace in shared/reference (skopeo against distribution
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,15 @@ V2 = [*BASE, ("v2", 200_557)]
 # One worker per core (two on the CI machine): the tests are CPU-bound, and there two workers beat
 # one, three and four. PYTEST_XDIST_AUTO_NUM_WORKERS=N overrides the count.
 WORKERS = "auto"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The app driven through Pilot (the async tests of the tests/test_tui*.py files) is slow:
+    each test draws real screens, about 1-7 s apiece. `-m "not slow"` leaves them out."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if item.path.name.startswith("test_tui") and inspect.iscoroutinefunction(function):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(tryfirst=True)
