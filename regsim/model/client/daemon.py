@@ -20,7 +20,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
-from regsim.units import format_size
+from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -124,7 +124,7 @@ class Client:
         self.tags[tag_key(ref)] = image.key
         image_layers = image.layers()
         total = sum({layer.digest: layer.size for layer in image_layers}.values())
-        out.output.append(f"Successfully built {image.image_id.split(':')[1][:12]} "
+        out.output.append(f"Successfully built {docker_short_id(image.image_id)} "
                           f"({len(image_layers)} layers, {format_size(total)})")
         out.output.append(f"Successfully tagged {self.familiar(ref)}")
         return out

@@ -18,7 +18,7 @@ from regsim.model.oci.reference import Reference
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
-from regsim.units import format_size
+from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -123,7 +123,7 @@ def _pull_from(
     # The tag already names this very image here: docker lists no layers, only Digest and Status.
     up_to_date = existing is not None and have_config and (key is None or client.tags.get(key) == top.digest)
     for layer in image_manifest.layers:
-        short = layer.digest.split(":", 1)[1][:12]
+        short = docker_short_id(layer.digest)
         name = client.layer_names.get(layer.digest)
         if layer.digest in client.layers:
             out.blobs.append(BlobRecord(layer.digest, _LAYER, layer.size, _LOCAL, name))

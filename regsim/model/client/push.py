@@ -20,7 +20,7 @@ from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome, Why
-from regsim.units import format_size
+from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -107,9 +107,7 @@ def _why_send(label: str, size: int) -> str:
     return f"send {label}'s {format_size(size)}"
 
 
-def _short(digest: str) -> str:
-    """The 12 hex characters docker prints for a layer."""
-    return digest.split(":", 1)[1][:12]
+_short = docker_short_id  # the 12 hex characters docker prints for a layer
 
 
 class _Pusher:

@@ -24,6 +24,7 @@ from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
+from regsim.units import elided_digest
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
@@ -303,7 +304,7 @@ class Handler:
             if current is not None and current != manifest.digest:
                 raise RegistryError(
                     ErrorCode.DENIED,
-                    f"tag {reference} in {name} is immutable: it already names {current[:19]}…; "
+                    f"tag {reference} in {name} is immutable: it already names {elided_digest(current)}; "
                     "push a new tag instead",
                     {"tag": reference},
                 )
@@ -337,7 +338,8 @@ class Handler:
                 if isinstance(other, Index) and any(e.digest == manifest.digest for e in other.manifests):
                     raise RegistryError(
                         ErrorCode.DENIED,
-                        f"the index {other.digest[:19]}… still lists {manifest.digest[:19]}…: delete the index first",
+                        f"the index {elided_digest(other.digest)} still lists "
+                        f"{elided_digest(manifest.digest)}: delete the index first",
                         {"digest": manifest.digest},
                     )
             del repo.manifests[manifest.digest]
