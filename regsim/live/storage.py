@@ -168,13 +168,7 @@ class DiskUploadSession(UploadSession):
     # ----- the UploadSession interface the model calls -------------------------------------
 
     def append(self, body: Chunk, start: int | None = None) -> None:
-        if start is not None and start != self.received:
-            raise RegistryError(
-                ErrorCode.RANGE_INVALID,
-                f"chunk starts at byte {start} but the upload has {self.received} bytes: "
-                "chunks must arrive in order",
-                {"range": self.range_header},
-            )
+        self.check_start(start)
         if isinstance(body, StagedBytes):
             if body.length != self.staged:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "the staged bytes are not this chunk")

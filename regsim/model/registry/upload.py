@@ -42,8 +42,8 @@ class UploadSession:
         """The `Range` header the spec returns: inclusive end, `0-0` before any byte."""
         return f"0-{max(self.received - 1, 0)}"
 
-    def append(self, body: Chunk, start: int | None = None) -> None:
-        """Add a chunk; a chunk that does not start where the last ended is refused (416)."""
+    def check_start(self, start: int | None) -> None:
+        """A chunk that does not start where the last ended is refused (416)."""
         if start is not None and start != self.received:
             raise RegistryError(
                 ErrorCode.RANGE_INVALID,
@@ -51,6 +51,10 @@ class UploadSession:
                 "chunks must arrive in order",
                 {"range": self.range_header},
             )
+
+    def append(self, body: Chunk, start: int | None = None) -> None:
+        """Add a chunk that starts where the last ended."""
+        self.check_start(start)
         if isinstance(body, SizedContent):
             if self.data is not None:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "cannot mix stand-in and real bytes")
