@@ -176,28 +176,28 @@ def test_a_token_registry_answers_the_version_check_with_a_bearer_challenge():
 def test_a_pull_first_checks_the_version_then_asks_for_a_token_then_uses_it():
     world = make_world("token", seed=("library/x",))
     client = logged_in(world, "bob", "bob")
-    events = world.capture()
-    assert client.pull(f"{HOST}/library/x:v1").ok
-    first = [(e.method, e.path.split("?")[0], e.status, e.outcome) for e in events[:3]]
-    assert first == [
-        ("GET", "/v2/", 401, "challenge"),
-        ("GET", "/token", 200, "token"),
-        ("GET", "/v2/library/x/manifests/v1", 200, "ok"),
-    ]
-    query = parse_qs(urlsplit(events[1].path).query)
-    assert query == {"service": [HOST], "scope": ["repository:library/x:pull"]}
-    assert all(e.status == 200 for e in events[2:])
+    with world.recording() as events:
+        assert client.pull(f"{HOST}/library/x:v1").ok
+        first = [(e.method, e.path.split("?")[0], e.status, e.outcome) for e in events[:3]]
+        assert first == [
+            ("GET", "/v2/", 401, "challenge"),
+            ("GET", "/token", 200, "token"),
+            ("GET", "/v2/library/x/manifests/v1", 200, "ok"),
+        ]
+        query = parse_qs(urlsplit(events[1].path).query)
+        assert query == {"service": [HOST], "scope": ["repository:library/x:pull"]}
+        assert all(e.status == 200 for e in events[2:])
 
 
 def test_a_push_asks_for_pull_and_push_on_the_repository():
     world = make_world("token")
     client = logged_in(world, "alice", "alice")
     assert client.build(f"{HOST}/alice/app:v1", [("one", 1_000)]).ok
-    events = world.capture()
-    assert client.push(f"{HOST}/alice/app:v1").ok
-    tokens = [e for e in events if e.path.startswith("/token")]
-    assert len(tokens) == 1
-    assert parse_qs(urlsplit(tokens[0].path).query)["scope"] == ["repository:alice/app:pull,push"]
+    with world.recording() as events:
+        assert client.push(f"{HOST}/alice/app:v1").ok
+        tokens = [e for e in events if e.path.startswith("/token")]
+        assert len(tokens) == 1
+        assert parse_qs(urlsplit(tokens[0].path).query)["scope"] == ["repository:alice/app:pull,push"]
 
 
 def test_a_basic_registry_challenges_with_a_basic_realm():
@@ -213,10 +213,10 @@ def test_a_basic_registry_challenges_with_a_basic_realm():
 def test_with_basic_auth_the_client_sends_no_token_request():
     world = make_world("basic", seed=("library/x",))
     client = logged_in(world, "bob", "bob")
-    events = world.capture()
-    assert client.pull(f"{HOST}/library/x:v1").ok
-    assert not any(e.path.startswith("/token") for e in events)
-    assert events[0].status == 401 and events[0].path == "/v2/"
+    with world.recording() as events:
+        assert client.pull(f"{HOST}/library/x:v1").ok
+        assert not any(e.path.startswith("/token") for e in events)
+        assert events[0].status == 401 and events[0].path == "/v2/"
 
 
 def token_for(world: World, user: str | None, scope: str) -> str:
@@ -253,15 +253,15 @@ def test_after_five_minutes_the_next_pull_asks_for_a_new_token():
     world = make_world("token", seed=("library/x",))
     client = logged_in(world, "bob", "bob")
     assert client.pull(f"{HOST}/library/x:v1").ok
-    events = world.capture()
-    assert client.pull(f"{HOST}/library/x:v1").ok
-    assert not any(e.path.startswith("/token") for e in events)   # the cached token still works
-    world.now += 301
-    events = world.capture()
-    out = client.pull(f"{HOST}/library/x:v1")
-    assert out.ok, out.output
-    assert sum(e.path.startswith("/token") for e in events) == 1
-    assert all(e.status != 401 or e.path == "/v2/" for e in events)
+    with world.recording() as events:
+        assert client.pull(f"{HOST}/library/x:v1").ok
+        assert not any(e.path.startswith("/token") for e in events)   # the cached token still works
+        world.now += 301
+        with world.recording() as events:
+            out = client.pull(f"{HOST}/library/x:v1")
+            assert out.ok, out.output
+            assert sum(e.path.startswith("/token") for e in events) == 1
+            assert all(e.status != 401 or e.path == "/v2/" for e in events)
 
 
 def test_a_token_that_expires_in_the_middle_of_a_pull_is_renewed_transparently():
@@ -278,13 +278,13 @@ def test_a_token_that_expires_in_the_middle_of_a_pull_is_renewed_transparently()
         return real_get_blob(*args, **kwargs)
 
     registry.get_blob = slow_get_blob  # type: ignore[method-assign]
-    events = world.capture()
-    out = client.pull(f"{HOST}/library/x:v1")
-    assert out.ok, out.output
-    blob_gets = [e for e in events if "/blobs/" in e.path]
-    assert blob_gets[0].status == 401 and blob_gets[0].outcome == "challenge"
-    assert sum(e.path.startswith("/token") for e in events) == 2
-    assert all(e.status == 200 for e in blob_gets[1:])
+    with world.recording() as events:
+        out = client.pull(f"{HOST}/library/x:v1")
+        assert out.ok, out.output
+        blob_gets = [e for e in events if "/blobs/" in e.path]
+        assert blob_gets[0].status == 401 and blob_gets[0].outcome == "challenge"
+        assert sum(e.path.startswith("/token") for e in events) == 2
+        assert all(e.status == 200 for e in blob_gets[1:])
 
 
 # --- Login and logout ------------------------------------------------------------------------
@@ -373,14 +373,14 @@ def test_pushing_a_bare_name_lands_on_library_and_is_denied():
     world = make_world("token", default=HOST)
     client = logged_in(world, "alice", "alice")
     assert client.build("myapp", [("app", 4_000)]).ok
-    events = world.capture()
-    out = client.push("myapp")
-    assert out.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
-    assert not out.ok
-    assert out.output[-1] == "Error response from daemon: denied: requested access to the resource is denied"
-    assert any("scope=repository:library/myapp:pull,push" in e.path for e in events)
-    assert "library/myapp" not in world.registries[HOST].repositories or \
-        not world.registries[HOST].repositories["library/myapp"].tags
+    with world.recording() as events:
+        out = client.push("myapp")
+        assert out.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
+        assert not out.ok
+        assert out.output[-1] == "Error response from daemon: denied: requested access to the resource is denied"
+        assert any("scope=repository:library/myapp:pull,push" in e.path for e in events)
+        assert "library/myapp" not in world.registries[HOST].repositories or \
+            not world.registries[HOST].repositories["library/myapp"].tags
 
 
 # --- Secrets stay secret ---------------------------------------------------------------------
@@ -390,27 +390,27 @@ def test_pushing_a_bare_name_lands_on_library_and_is_denied():
 def test_a_password_never_appears_in_requests_output_or_reprs(mode):
     world = make_world(mode, seed=("alice/secret",))
     registry = world.registries[HOST]
-    events = world.capture()
-    seen: list[str] = []
-    client = world.add_client("bob")
-    for out in (
-        client.login(HOST, "bob", "wrong-Secret-999"),
-        client.login(HOST, "bob", PASSWORDS["bob"]),
-        client.pull(f"{HOST}/alice/secret:v1"),
-        client.build(f"{HOST}/alice/secret:v2", [("b", 10)]),
-        client.push(f"{HOST}/alice/secret:v2"),
-        client.logout(HOST),
-    ):
-        seen += out.output
-        seen += [str(out.message), str(out.error)]
-    for event in events:
-        seen += [json.dumps(event.to_dict()), repr(event)]
-    seen += [repr(registry), repr(client), repr(registry.guard), str(registry.guard)]
-    if registry.guard is not None:
-        seen += [repr(registry.guard.policy), repr(registry.guard.issuer)]
-    text = "\n".join(seen)
-    for secret in (PASSWORDS["bob"], "wrong-Secret-999", basic("bob")):
-        assert secret not in text
+    with world.recording() as events:
+        seen: list[str] = []
+        client = world.add_client("bob")
+        for out in (
+            client.login(HOST, "bob", "wrong-Secret-999"),
+            client.login(HOST, "bob", PASSWORDS["bob"]),
+            client.pull(f"{HOST}/alice/secret:v1"),
+            client.build(f"{HOST}/alice/secret:v2", [("b", 10)]),
+            client.push(f"{HOST}/alice/secret:v2"),
+            client.logout(HOST),
+        ):
+            seen += out.output
+            seen += [str(out.message), str(out.error)]
+        for event in events:
+            seen += [json.dumps(event.to_dict()), repr(event)]
+        seen += [repr(registry), repr(client), repr(registry.guard), str(registry.guard)]
+        if registry.guard is not None:
+            seen += [repr(registry.guard.policy), repr(registry.guard.issuer)]
+        text = "\n".join(seen)
+        for secret in (PASSWORDS["bob"], "wrong-Secret-999", basic("bob")):
+            assert secret not in text
 
 
 # --- Rate limits -----------------------------------------------------------------------------
@@ -425,12 +425,12 @@ def test_the_pull_after_the_limit_is_refused_with_429():
     client = world.add_client("ci")
     assert client.pull(f"{HOST}/library/x:v1").ok
     assert client.pull(f"{HOST}/library/x:v1").ok
-    events = world.capture()
-    out = client.pull(f"{HOST}/library/x:v1")
-    assert not out.ok and out.error == "TOOMANYREQUESTS"
-    assert out.output[-1].startswith("Error response from daemon: toomanyrequests: ")
-    manifest_gets = [e for e in events if "/manifests/" in e.path]
-    assert [e.status for e in manifest_gets] == [429]
+    with world.recording() as events:
+        out = client.pull(f"{HOST}/library/x:v1")
+        assert not out.ok and out.error == "TOOMANYREQUESTS"
+        assert out.output[-1].startswith("Error response from daemon: toomanyrequests: ")
+        manifest_gets = [e for e in events if "/manifests/" in e.path]
+        assert [e.status for e in manifest_gets] == [429]
 
 
 def test_the_limit_counts_manifest_gets_not_blobs():

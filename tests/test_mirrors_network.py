@@ -37,7 +37,6 @@ def mirror_world(ttl: float = 3600.0, layers=(("big", 100 * MB),)) -> World:  # 
     world.add_client("direct")
     world.network.set_link("direct", ORIGIN, 100e6, 0.080)
     world.network.set_link(MIRROR, ORIGIN, 100e6, 0.080)
-    world.capture()
     return world
 
 
@@ -50,70 +49,70 @@ def upstream_blob_gets(events) -> list:  # type: ignore[no-untyped-def]
 
 def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_origin():
     world = mirror_world()
-    events = world.capture()
-    out = world.clients["c1"].pull(IMAGE)
-    assert out.ok, out.output
-    layer = next(b for b in out.blobs if b.kind == "layer")
-    assert layer.how == How.MIRROR_MISS and layer.source == MIRROR
-    fetched = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
-    assert fetched and all(e.upstream for e in fetched)
-    assert len(upstream_blob_gets(events)) == 2          # the layer and the config
-    assert not any(e.src == "c1" and e.dst == ORIGIN for e in events)
-    # each upstream fetch is listed after the client request that caused it
-    first_blob = next(i for i, e in enumerate(events) if e.src == "c1" and "/blobs/" in e.path)
-    assert events[first_blob + 1].src == MIRROR or events[first_blob + 1].dst == ORIGIN
+    with world.recording() as events:
+        out = world.clients["c1"].pull(IMAGE)
+        assert out.ok, out.output
+        layer = next(b for b in out.blobs if b.kind == "layer")
+        assert layer.how == How.MIRROR_MISS and layer.source == MIRROR
+        fetched = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
+        assert fetched and all(e.upstream for e in fetched)
+        assert len(upstream_blob_gets(events)) == 2          # the layer and the config
+        assert not any(e.src == "c1" and e.dst == ORIGIN for e in events)
+        # each upstream fetch is listed after the client request that caused it
+        first_blob = next(i for i, e in enumerate(events) if e.src == "c1" and "/blobs/" in e.path)
+        assert events[first_blob + 1].src == MIRROR or events[first_blob + 1].dst == ORIGIN
 
 
 def test_a_mirrors_upstream_fetch_counts_in_the_lane_and_job_of_the_download_it_serves():
     world = mirror_world()
-    events = world.capture()
-    assert world.clients["c1"].pull(IMAGE).ok
-    for i, event in enumerate(events):
-        if event.src == "c1" and event.method == "GET" and "/blobs/" in event.path:
-            assert event.lane == Lane.DOWNLOAD and event.job > 0
-            caused = events[i + 1]
-            assert (caused.src, caused.dst, caused.path) == (MIRROR, ORIGIN, event.path)
-            assert (caused.lane, caused.job) == (event.lane, event.job)
-    assert len({e.job for e in events if e.src == MIRROR and "/blobs/" in e.path}) == 2   # layer, config
+    with world.recording() as events:
+        assert world.clients["c1"].pull(IMAGE).ok
+        for i, event in enumerate(events):
+            if event.src == "c1" and event.method == "GET" and "/blobs/" in event.path:
+                assert event.lane == Lane.DOWNLOAD and event.job > 0
+                caused = events[i + 1]
+                assert (caused.src, caused.dst, caused.path) == (MIRROR, ORIGIN, event.path)
+                assert (caused.lane, caused.job) == (event.lane, event.job)
+        assert len({e.job for e in events if e.src == MIRROR and "/blobs/" in e.path}) == 2   # layer, config
 
 
 def test_a_second_client_hits_the_cache_and_the_origin_sends_no_blob():
     world = mirror_world()
     assert world.clients["c1"].pull(IMAGE).ok
-    events = world.capture()
-    out = world.clients["c2"].pull(IMAGE)
-    assert out.ok, out.output
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
-    assert upstream_blob_gets(events) == []
-    assert world.registries[MIRROR].stats.hits >= 2
+    with world.recording() as events:
+        out = world.clients["c2"].pull(IMAGE)
+        assert out.ok, out.output
+        assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
+        assert upstream_blob_gets(events) == []
+        assert world.registries[MIRROR].stats.hits >= 2
 
 
 def test_the_origin_sends_each_layer_once_however_many_clients_pull():
     world = mirror_world(layers=(("a", 5 * MB), ("b", 6 * MB), ("c", 7 * MB)))
-    events = world.capture()
-    for name in ("c1", "c2", "c3"):
-        assert world.clients[name].pull(IMAGE).ok
-    gets = upstream_blob_gets(events)
-    digests = [e.path.rsplit("/", 1)[1] for e in gets]
-    assert len(digests) == 4 and len(set(digests)) == 4   # three layers and a config, each once
-    origin_bytes = sum(e.bytes for e in gets)
-    assert origin_bytes == world.registries[MIRROR].stats.bytes_from_upstream - sum(
-        len(m.raw) for r in world.registries[MIRROR].repositories.values() for m in r.manifests.values())
+    with world.recording() as events:
+        for name in ("c1", "c2", "c3"):
+            assert world.clients[name].pull(IMAGE).ok
+        gets = upstream_blob_gets(events)
+        digests = [e.path.rsplit("/", 1)[1] for e in gets]
+        assert len(digests) == 4 and len(set(digests)) == 4   # three layers and a config, each once
+        origin_bytes = sum(e.bytes for e in gets)
+        assert origin_bytes == world.registries[MIRROR].stats.bytes_from_upstream - sum(
+            len(m.raw) for r in world.registries[MIRROR].repositories.values() for m in r.manifests.values())
 
 
 def test_after_the_ttl_the_mirror_fetches_again():
     world = mirror_world(ttl=3600.0)
     assert world.clients["c1"].pull(IMAGE).ok
     world.now += 1800
-    events = world.capture()
-    assert world.clients["c2"].pull(IMAGE).ok
-    assert upstream_blob_gets(events) == []
-    world.now += 1801
-    events = world.capture()
-    out = world.clients["c3"].pull(IMAGE)
-    assert out.ok
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_MISS]
-    assert len(upstream_blob_gets(events)) == 2
+    with world.recording() as events:
+        assert world.clients["c2"].pull(IMAGE).ok
+        assert upstream_blob_gets(events) == []
+        world.now += 1801
+        with world.recording() as events:
+            out = world.clients["c3"].pull(IMAGE)
+            assert out.ok
+            assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_MISS]
+            assert len(upstream_blob_gets(events)) == 2
 
 
 def test_with_the_upstream_down_the_cached_image_still_pulls():
@@ -121,13 +120,13 @@ def test_with_the_upstream_down_the_cached_image_still_pulls():
     assert world.clients["c1"].pull(IMAGE).ok
     world.network.set_up(MIRROR, ORIGIN, False)
     world.network.set_up("c2", ORIGIN, False)
-    events = world.capture()
-    out = world.clients["c2"].pull(IMAGE)
-    assert out.ok, out.output
-    assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
-    attempts = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
-    assert attempts and all(e.status == 0 for e in attempts)    # it tried the origin, in vain
-    assert all(e.status == 200 for e in events if e.src == "c2")
+    with world.recording() as events:
+        out = world.clients["c2"].pull(IMAGE)
+        assert out.ok, out.output
+        assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_HIT]
+        attempts = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
+        assert attempts and all(e.status == 0 for e in attempts)    # it tried the origin, in vain
+        assert all(e.status == 200 for e in events if e.src == "c2")
 
 
 def test_with_the_upstream_down_and_the_ttl_over_the_stale_copy_still_pulls():
@@ -151,17 +150,17 @@ def test_an_image_the_mirror_never_saw_is_unavailable_while_the_upstream_is_down
 def test_a_mirror_fetches_any_manifest_type_then_answers_as_the_clients_accept_allows():
     world = mirror_world()
     mirror = world.registries[MIRROR]
-    events = world.capture()
-    with pytest.raises(RegistryError) as refused:
-        mirror.get_manifest(None, "team/app", "v1", (DOCKER_MANIFEST,))
-    assert refused.value.code is ErrorCode.MANIFEST_UNKNOWN
-    assert "accept header does not support OCI manifests" in refused.value.reason
-    # the upstream was asked with every manifest type, so the mirror fetched and kept the manifest
-    assert [(e.method, e.status) for e in events if e.src == MIRROR and "/manifests/" in e.path] == [("GET", 200)]
-    assert mirror.stats.misses == 1
-    response = mirror.get_manifest(None, "team/app", "v1", DOCKER_ACCEPT)
-    assert response.headers["Content-Type"] == OCI_MANIFEST
-    assert response.headers["X-Cache"] == "HIT"
+    with world.recording() as events:
+        with pytest.raises(RegistryError) as refused:
+            mirror.get_manifest(None, "team/app", "v1", (DOCKER_MANIFEST,))
+        assert refused.value.code is ErrorCode.MANIFEST_UNKNOWN
+        assert "accept header does not support OCI manifests" in refused.value.reason
+        # the upstream was asked with every manifest type, so the mirror fetched and kept the manifest
+        assert [(e.method, e.status) for e in events if e.src == MIRROR and "/manifests/" in e.path] == [("GET", 200)]
+        assert mirror.stats.misses == 1
+        response = mirror.get_manifest(None, "team/app", "v1", DOCKER_ACCEPT)
+        assert response.headers["Content-Type"] == OCI_MANIFEST
+        assert response.headers["X-Cache"] == "HIT"
 
 
 def test_pushing_to_a_mirror_is_unsupported():
@@ -178,22 +177,22 @@ def test_pushing_to_a_mirror_is_unsupported():
 def test_a_client_falls_back_to_the_origin_when_its_mirror_is_down():
     world = mirror_world()
     world.network.set_up("c1", MIRROR, False)
-    events = world.capture()
-    out = world.clients["c1"].pull(IMAGE)
-    assert out.ok, out.output
-    assert (events[0].dst, events[0].path, events[0].status) == (MIRROR, "/v2/", 0)
-    assert (events[1].dst, events[1].path, events[1].status) == (ORIGIN, "/v2/", 200)
-    assert all(e.dst == ORIGIN for e in events[1:])
-    assert all(b.source is None for b in out.blobs)
+    with world.recording() as events:
+        out = world.clients["c1"].pull(IMAGE)
+        assert out.ok, out.output
+        assert (events[0].dst, events[0].path, events[0].status) == (MIRROR, "/v2/", 0)
+        assert (events[1].dst, events[1].path, events[1].status) == (ORIGIN, "/v2/", 200)
+        assert all(e.dst == ORIGIN for e in events[1:])
+        assert all(b.source is None for b in out.blobs)
 
 
 def test_a_client_falls_back_to_the_origin_when_the_mirror_lacks_the_image():
     world = mirror_world()
     world.network.set_up(MIRROR, ORIGIN, False)     # the mirror cannot fill, but the client can go direct
-    events = world.capture()
-    out = world.clients["c1"].pull(IMAGE)
-    assert out.ok, out.output
-    assert any(e.dst == ORIGIN and e.src == "c1" and "/manifests/" in e.path and e.status == 200 for e in events)
+    with world.recording() as events:
+        out = world.clients["c1"].pull(IMAGE)
+        assert out.ok, out.output
+        assert any(e.dst == ORIGIN and e.src == "c1" and "/manifests/" in e.path and e.status == 200 for e in events)
 
 
 # --- Geo-replication -------------------------------------------------------------------------
@@ -253,11 +252,11 @@ def test_with_lag_zero_the_replica_has_it_at_once_and_the_copy_is_background_tra
     world = replicated_world(0)
     publisher = world.clients["publisher"]
     assert publisher.build(IMAGE, [("base", 2_000)]).ok
-    events = world.capture()
-    assert publisher.push(IMAGE).ok
-    copies = [e for e in events if e.src == ORIGIN and e.dst == REPLICA]
-    assert copies and all(e.lane == "background" and e.outcome == "replicated" for e in copies)
-    assert world.clients["reader"].pull(f"{REPLICA}/team/app:v1").ok
+    with world.recording() as events:
+        assert publisher.push(IMAGE).ok
+        copies = [e for e in events if e.src == ORIGIN and e.dst == REPLICA]
+        assert copies and all(e.lane == "background" and e.outcome == "replicated" for e in copies)
+        assert world.clients["reader"].pull(f"{REPLICA}/team/app:v1").ok
 
 
 REPLICA_SCENARIO = f"""
@@ -381,51 +380,51 @@ def serial_seconds(events, bandwidth: float, latency: float) -> float:  # type: 
 
 def test_100_mb_over_100_mbit_with_80_ms_latency_takes_about_8_seconds():
     world = mirror_world()
-    events = world.capture()
-    assert world.clients["direct"].pull(IMAGE).ok
-    seconds = step_seconds(events, world.network)
-    # two serial round trips (/v2/ and the manifest), then layer and config downloaded side by side:
-    # one round trip of latency, then all their bytes through the one link.
-    downloads = [e for e in events if e.lane == "download"]
-    assert len(downloads) == 2
-    expected = serial_seconds(events, SLOW, 0.080) + 0.080 + sum(e.bytes for e in downloads) / SLOW
-    assert seconds == pytest.approx(expected, rel=1e-9)
-    assert 8.0 < seconds < 8.3
+    with world.recording() as events:
+        assert world.clients["direct"].pull(IMAGE).ok
+        seconds = step_seconds(events, world.network)
+        # two serial round trips (/v2/ and the manifest), then layer and config downloaded side by side:
+        # one round trip of latency, then all their bytes through the one link.
+        downloads = [e for e in events if e.lane == "download"]
+        assert len(downloads) == 2
+        expected = serial_seconds(events, SLOW, 0.080) + 0.080 + sum(e.bytes for e in downloads) / SLOW
+        assert seconds == pytest.approx(expected, rel=1e-9)
+        assert 8.0 < seconds < 8.3
 
 
 def test_the_same_image_from_a_warm_1_gbit_mirror_is_about_ten_times_faster():
     world = mirror_world()
     assert world.clients["c1"].pull(IMAGE).ok
-    events = world.capture()
-    assert world.clients["direct"].pull(IMAGE).ok
-    slow = step_seconds(events, world.network)
-    events = world.capture()
-    assert world.clients["c2"].pull(IMAGE).ok
-    # the warm mirror still revalidates the tag with a HEAD to the origin (a serial round trip)
-    fast = step_seconds(events, world.network)
-    assert fast < 1.0
-    assert 8 < slow / fast < 11
-    client_side = [e for e in events if e.src == "c2"]
-    downloads = [e for e in client_side if e.lane == "download"]
-    upstream = [e for e in events if e.src == MIRROR]
-    expected = (serial_seconds(client_side, FAST, 0.002) + serial_seconds(upstream, SLOW, 0.080)
-                + 0.002 + sum(e.bytes for e in downloads) / FAST)
-    assert fast == pytest.approx(expected, rel=1e-9)
+    with world.recording() as events:
+        assert world.clients["direct"].pull(IMAGE).ok
+        slow = step_seconds(events, world.network)
+        with world.recording() as events:
+            assert world.clients["c2"].pull(IMAGE).ok
+            # the warm mirror still revalidates the tag with a HEAD to the origin (a serial round trip)
+            fast = step_seconds(events, world.network)
+            assert fast < 1.0
+            assert 8 < slow / fast < 11
+            client_side = [e for e in events if e.src == "c2"]
+            downloads = [e for e in client_side if e.lane == "download"]
+            upstream = [e for e in events if e.src == MIRROR]
+            expected = (serial_seconds(client_side, FAST, 0.002) + serial_seconds(upstream, SLOW, 0.080)
+                        + 0.002 + sum(e.bytes for e in downloads) / FAST)
+            assert fast == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_cold_mirror_is_no_faster_than_going_direct():
     world = mirror_world()
-    events = world.capture()
-    assert world.clients["c1"].pull(IMAGE).ok
-    cold = step_seconds(events, world.network)
-    assert cold > 100 * MB / SLOW       # every byte still crosses the slow link first
+    with world.recording() as events:
+        assert world.clients["c1"].pull(IMAGE).ok
+        cold = step_seconds(events, world.network)
+        assert cold > 100 * MB / SLOW       # every byte still crosses the slow link first
 
 
 def layered_pull_seconds(layers) -> tuple[float, list]:  # type: ignore[no-untyped-def]
     world = mirror_world(layers=layers)
-    events = world.capture()
-    assert world.clients["direct"].pull(IMAGE).ok
-    return step_seconds(events, world.network), events
+    with world.recording() as events:
+        assert world.clients["direct"].pull(IMAGE).ok
+        return step_seconds(events, world.network), events
 
 
 def test_downloads_run_three_at_a_time_so_latency_overlaps_within_each_wave():
@@ -450,25 +449,25 @@ def test_uploads_run_five_at_a_time():
     client = world.add_client("ci")
     world.network.set_link("ci", ORIGIN, 100e6, 0.080)
     assert client.build(IMAGE, [(f"l{i}", 10 * MB) for i in range(6)]).ok
-    events = world.capture()
-    assert client.push(IMAGE).ok
-    uploads = [e for e in events if e.lane == Lane.UPLOAD]
-    jobs: dict[int, list] = {}
-    for e in uploads:
-        jobs.setdefault(e.job, []).append(e)
-    assert len(jobs) == 7                                    # six layers and the config
-    per_job = [len(group) for group in jobs.values()]
-    # a layer: HEAD, HEAD again just before uploading, POST, PATCH, PUT; the config: no second HEAD
-    assert per_job == [5] * 6 + [4]
-    config = max(e.bytes for e in list(jobs.values())[-1])
-    latency = 5 * 0.080
-    assert 4 * 0.080 + config / SLOW < latency               # the config is done before layer six starts sending
-    # wave one: five layers, 0.4 s of round trips, then 50 MB shared; wave two: the sixth layer
-    # (and the small config beside it), 0.4 s, then 10 MB alone
-    expected = (serial_seconds(events, SLOW, 0.080)
-                + latency + 50 * MB / SLOW
-                + latency + 10 * MB / SLOW)
-    assert step_seconds(events, world.network) == pytest.approx(expected, rel=1e-9)
+    with world.recording() as events:
+        assert client.push(IMAGE).ok
+        uploads = [e for e in events if e.lane == Lane.UPLOAD]
+        jobs: dict[int, list] = {}
+        for e in uploads:
+            jobs.setdefault(e.job, []).append(e)
+        assert len(jobs) == 7                                    # six layers and the config
+        per_job = [len(group) for group in jobs.values()]
+        # a layer: HEAD, HEAD again just before uploading, POST, PATCH, PUT; the config: no second HEAD
+        assert per_job == [5] * 6 + [4]
+        config = max(e.bytes for e in list(jobs.values())[-1])
+        latency = 5 * 0.080
+        assert 4 * 0.080 + config / SLOW < latency               # the config is done before layer six starts sending
+        # wave one: five layers, 0.4 s of round trips, then 50 MB shared; wave two: the sixth layer
+        # (and the small config beside it), 0.4 s, then 10 MB alone
+        expected = (serial_seconds(events, SLOW, 0.080)
+                    + latency + 50 * MB / SLOW
+                    + latency + 10 * MB / SLOW)
+        assert step_seconds(events, world.network) == pytest.approx(expected, rel=1e-9)
 
 
 # --- Bad network input -----------------------------------------------------------------------
@@ -547,49 +546,49 @@ steps:
 
 def test_link_usage_counts_each_links_bytes_and_busy_seconds():
     world = mirror_world()
-    events = world.capture()
-    assert world.clients["c1"].pull(IMAGE).ok
-    usage = link_usage(events, world.network)
-    client_link = tuple(sorted(("c1", MIRROR)))
-    upstream_link = tuple(sorted((MIRROR, ORIGIN)))
-    assert set(usage) == {client_link, upstream_link}
-    client_bytes = sum(e.bytes for e in events if {e.src, e.dst} == {"c1", MIRROR})
-    upstream_bytes = sum(e.bytes for e in events if {e.src, e.dst} == {MIRROR, ORIGIN})
-    assert usage[client_link][0] == client_bytes
-    assert usage[upstream_link][0] == upstream_bytes
-    # the 100 MB layer crossed each link exactly once
-    assert 100 * MB < client_bytes < 100 * MB + 10_000
-    assert 100 * MB < upstream_bytes < 100 * MB + 10_000
-    # a link is busy while it carries a round trip or bytes: the cold mirror hands the layer on
-    # as it arrives over the slow upstream, so the fast client link carries it just as long
-    seconds = step_seconds(events, world.network)
-    for link in (client_link, upstream_link):
-        assert 100 * MB / SLOW < usage[link][1] <= seconds
-    # a warm second pull puts nothing but small requests on the upstream link
-    events = world.capture()
-    assert world.clients["c2"].pull(IMAGE).ok
-    usage = link_usage(events, world.network)
-    assert usage.get(upstream_link, (0, 0.0))[0] < 10_000
+    with world.recording() as events:
+        assert world.clients["c1"].pull(IMAGE).ok
+        usage = link_usage(events, world.network)
+        client_link = tuple(sorted(("c1", MIRROR)))
+        upstream_link = tuple(sorted((MIRROR, ORIGIN)))
+        assert set(usage) == {client_link, upstream_link}
+        client_bytes = sum(e.bytes for e in events if {e.src, e.dst} == {"c1", MIRROR})
+        upstream_bytes = sum(e.bytes for e in events if {e.src, e.dst} == {MIRROR, ORIGIN})
+        assert usage[client_link][0] == client_bytes
+        assert usage[upstream_link][0] == upstream_bytes
+        # the 100 MB layer crossed each link exactly once
+        assert 100 * MB < client_bytes < 100 * MB + 10_000
+        assert 100 * MB < upstream_bytes < 100 * MB + 10_000
+        # a link is busy while it carries a round trip or bytes: the cold mirror hands the layer on
+        # as it arrives over the slow upstream, so the fast client link carries it just as long
+        seconds = step_seconds(events, world.network)
+        for link in (client_link, upstream_link):
+            assert 100 * MB / SLOW < usage[link][1] <= seconds
+        # a warm second pull puts nothing but small requests on the upstream link
+        with world.recording() as events:
+            assert world.clients["c2"].pull(IMAGE).ok
+            usage = link_usage(events, world.network)
+            assert usage.get(upstream_link, (0, 0.0))[0] < 10_000
 
 
 @pytest.mark.parametrize("layers", [1, 3, 6])
 def test_one_link_is_busy_exactly_as_long_as_a_pull_over_it_takes(layers):
     world = mirror_world(layers=[(f"l{i}", 10 * MB) for i in range(layers)])
-    events = world.capture()
-    assert world.clients["direct"].pull(IMAGE).ok
-    seconds = step_seconds(events, world.network)
-    (busy,) = [s for _, s in link_usage(events, world.network).values()]
-    # downloads side by side overlap their round trips, so adding up every request's round
-    # trip and bytes would make the link busy longer than the pull took
-    assert busy == pytest.approx(seconds, rel=1e-12)
-    assert busy < sum(0.080 + e.bytes / SLOW for e in events)
+    with world.recording() as events:
+        assert world.clients["direct"].pull(IMAGE).ok
+        seconds = step_seconds(events, world.network)
+        (busy,) = [s for _, s in link_usage(events, world.network).values()]
+        # downloads side by side overlap their round trips, so adding up every request's round
+        # trip and bytes would make the link busy longer than the pull took
+        assert busy == pytest.approx(seconds, rel=1e-12)
+        assert busy < sum(0.080 + e.bytes / SLOW for e in events)
 
 
 def test_requests_that_never_left_are_not_counted():
     world = mirror_world()
     world.network.set_up("c1", MIRROR, False)
-    events = world.capture()
-    assert world.clients["c1"].pull(IMAGE).ok
-    usage = link_usage(events, world.network)
-    assert tuple(sorted(("c1", MIRROR))) not in usage
-    assert step_seconds([e for e in events if e.status == 0], world.network) == 0.0
+    with world.recording() as events:
+        assert world.clients["c1"].pull(IMAGE).ok
+        usage = link_usage(events, world.network)
+        assert tuple(sorted(("c1", MIRROR))) not in usage
+        assert step_seconds([e for e in events if e.status == 0], world.network) == 0.0

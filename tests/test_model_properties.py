@@ -109,8 +109,8 @@ def run_logged(world: World, log: list[tuple]) -> tuple[bytes, list[dict], list[
     requests: list[dict] = []  # type: ignore[type-arg]
     shown: list[object] = []
     for op in log:
-        events = world.capture()
-        shown.append(apply(world, op))
+        with world.recording() as events:
+            shown.append(apply(world, op))
         requests.extend(e.to_dict() for e in events)
     snapshots = [world.registries[HOST].snapshot_json()] + [c.snapshot_json() for c in world.clients.values()]
     return b"\n".join(snapshots), requests, shown
@@ -126,8 +126,8 @@ class RegistryWorld(RuleBasedStateMachine):
         self.shown: list[object] = []
 
     def step(self, op: tuple) -> list[object]:  # type: ignore[type-arg]
-        events = self.world.capture()
-        shown = apply(self.world, op)
+        with self.world.recording() as events:
+            shown = apply(self.world, op)
         self.log.append(op)
         self.shown.append(shown)
         self.requests.extend(e.to_dict() for e in events)

@@ -77,17 +77,17 @@ def test_pushing_the_same_image_again_sends_no_blob(world, pushed):
 def test_cross_repository_push_mounts_layers_and_moves_no_layer_bytes(world, registry, pushed):
     pushed.tag("app:v2", OTHER_V2)
     stored = registry.stored_bytes()
-    events = world.capture()
-    outcome = pushed.push(OTHER_V2)
-    assert layer_hows(outcome) == {"base1": How.MOUNTED, "base2": How.MOUNTED, "v2": How.MOUNTED}
-    assert {b.source for b in outcome.blobs if b.how == How.MOUNTED} == {"team/app"}
-    assert layer_bytes(outcome) == 0
-    assert not any(e.method == "PATCH" and e.bytes in SIZES.values() for e in events)
-    # the config is not mounted (the reference client uploads it again), yet the store keeps one copy
-    config = next(b for b in outcome.blobs if b.kind == "config")
-    assert config.how == How.SENT
-    assert registry.stored_bytes() == stored
-    assert registry.stored_layer_bytes == sum(SIZES.values())
+    with world.recording() as events:
+        outcome = pushed.push(OTHER_V2)
+        assert layer_hows(outcome) == {"base1": How.MOUNTED, "base2": How.MOUNTED, "v2": How.MOUNTED}
+        assert {b.source for b in outcome.blobs if b.how == How.MOUNTED} == {"team/app"}
+        assert layer_bytes(outcome) == 0
+        assert not any(e.method == "PATCH" and e.bytes in SIZES.values() for e in events)
+        # the config is not mounted (the reference client uploads it again), yet the store keeps one copy
+        config = next(b for b in outcome.blobs if b.kind == "config")
+        assert config.how == How.SENT
+        assert registry.stored_bytes() == stored
+        assert registry.stored_layer_bytes == sum(SIZES.values())
 
 
 def test_client_that_never_saw_the_other_repository_uploads_instead_of_mounting(world, pushed, bob):
@@ -111,18 +111,18 @@ def test_first_pull_downloads_everything_and_second_only_the_missing_layer(world
 
 def test_pull_of_an_image_already_present_downloads_nothing(world, pushed, bob):
     bob.pull(TEAM_V1)
-    events = world.capture()
-    again = bob.pull(TEAM_V1)
-    assert again.ok
-    assert sum(b.moved for b in again.blobs if b.kind != "manifest") == 0
-    assert [e.method for e in events if "/blobs/" in e.path] == []
+    with world.recording() as events:
+        again = bob.pull(TEAM_V1)
+        assert again.ok
+        assert sum(b.moved for b in again.blobs if b.kind != "manifest") == 0
+        assert [e.method for e in events if "/blobs/" in e.path] == []
 
 
 def test_client_that_built_the_image_pulls_nothing_but_the_manifest(world, pushed):
-    events = world.capture()
-    outcome = pushed.pull(TEAM_V1)
-    assert outcome.ok
-    assert [e.path for e in events if "/blobs/" in e.path] == []
+    with world.recording() as events:
+        outcome = pushed.pull(TEAM_V1)
+        assert outcome.ok
+        assert [e.path for e in events if "/blobs/" in e.path] == []
 
 
 # ----- what docker prints --------------------------------------------------------------------------------
@@ -189,20 +189,20 @@ def test_push_of_a_name_with_no_local_tag_fails_with_dockers_wording(world, alic
 
 
 def test_push_of_a_tag_the_client_lacks_fails_and_sends_nothing(world, alice):
-    events = world.capture()
-    outcome = alice.push(f"{HOST}/team/app:nope")
-    assert not outcome.ok
-    assert events == []
+    with world.recording() as events:
+        outcome = alice.push(f"{HOST}/team/app:nope")
+        assert not outcome.ok
+        assert events == []
 
 
 def test_push_by_digest_is_refused_and_tags_nothing(world, registry, alice):
     image = alice.image_for(alice.parse("app:v1"))
-    events = world.capture()
-    outcome = alice.push(f"{HOST}/team/app@{image.key}")
-    assert not outcome.ok
-    assert "cannot push a digest reference" in outcome.output[-1]
-    assert events == []
-    assert "team/app" not in registry.repositories
+    with world.recording() as events:
+        outcome = alice.push(f"{HOST}/team/app@{image.key}")
+        assert not outcome.ok
+        assert "cannot push a digest reference" in outcome.output[-1]
+        assert events == []
+        assert "team/app" not in registry.repositories
 
 
 def test_pull_of_a_missing_tag_fails_with_manifest_unknown_in_dockers_words(world, pushed, bob):
@@ -250,12 +250,12 @@ def test_reference_parsing_follows_docker(text, host, repository, tag):
 def test_single_component_name_goes_to_the_default_registry_under_library(world, registry):
     client = world.add_client("carol")
     client.build("myapp", [("solo", 1000)])
-    events = world.capture()
-    outcome = client.push("myapp")
-    assert outcome.ok, outcome.output
-    assert outcome.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
-    assert events[-1].path == "/v2/library/myapp/manifests/latest"
-    assert registry.repositories["library/myapp"].tags.keys() == {"latest"}
+    with world.recording() as events:
+        outcome = client.push("myapp")
+        assert outcome.ok, outcome.output
+        assert outcome.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
+        assert events[-1].path == "/v2/library/myapp/manifests/latest"
+        assert registry.repositories["library/myapp"].tags.keys() == {"latest"}
 
 
 def test_digest_reference_names_the_digest_and_may_keep_a_tag():
@@ -296,11 +296,11 @@ def test_malformed_references_are_refused_with_the_spec_code(text, code):
 
 
 def test_pull_of_a_malformed_reference_fails_before_any_request(world, bob):
-    events = world.capture()
-    outcome = bob.pull("Team/App")
-    assert not outcome.ok and outcome.error == "NAME_INVALID"
-    assert outcome.output[-1].startswith("invalid reference format")
-    assert events == []
+    with world.recording() as events:
+        outcome = bob.pull("Team/App")
+        assert not outcome.ok and outcome.error == "NAME_INVALID"
+        assert outcome.output[-1].startswith("invalid reference format")
+        assert events == []
 
 
 # ----- multi-platform images --------------------------------------------------------------------
@@ -473,3 +473,18 @@ def test_a_deferred_reason_reads_as_the_same_text_everywhere():
     assert deferred.why == said.why == "does app have 5MB?"
     deferred.why = "replaced"
     assert deferred.to_dict()["why"] == "replaced"
+
+
+def test_a_recording_holds_only_the_requests_sent_inside_it_and_nothing_is_kept_outside(world, alice):
+    alice.tag("app:v1", TEAM_V1)
+    alice.push(TEAM_V1)   # outside any recording: a long-lived world (a live server) keeps nothing
+    assert world.recording_now() is None
+    with world.recording() as outer:
+        pulled = world.add_client("bob")
+        pulled.pull(TEAM_V1)
+        with world.recording() as inner:
+            pulled.pull(TEAM_V1)
+    assert outer and inner
+    assert not {e.method for e in outer} & {"POST", "PATCH", "PUT"}   # the push left no trace here
+    assert not any(e is f for e in outer for f in inner)   # the inner block's requests are its own
+    assert world.recording_now() is None

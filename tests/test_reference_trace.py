@@ -139,10 +139,10 @@ def push_all_sections(world: World, alice):  # type: ignore[no-untyped-def]
     alice.tag("app:v2", f"{HOST}/other/app:v2")
     results = []
     for ref in (f"{HOST}/team/app:v1", f"{HOST}/team/app:v2", f"{HOST}/other/app:v2"):
-        events = world.capture()
-        outcome = alice.push(ref)
-        assert outcome.ok, outcome.output
-        results.append((list(events), outcome))
+        with world.recording() as events:
+            outcome = alice.push(ref)
+            assert outcome.ok, outcome.output
+            results.append((list(events), outcome))
     return results
 
 
@@ -198,29 +198,29 @@ def test_pulling_v1_then_v2_into_one_store_fetches_only_the_missing_layer_and_co
     push_all_sections(world, alice)
     names = reference_names(alice)
     for ref, expected in ((f"{HOST}/team/app:v1", SECTION_4_PULL_V1), (f"{HOST}/team/app:v2", SECTION_4_PULL_V2)):
-        events = world.capture()
-        outcome = bob.pull(ref)
-        assert outcome.ok, outcome.output
-        got = trace(events, names)
-        want = lines(expected)
-        # The version check and the manifest come first; blobs may arrive in any order.
-        assert got[:2] == want[:2]
-        assert Counter(got[2:]) == Counter(want[2:])
+        with world.recording() as events:
+            outcome = bob.pull(ref)
+            assert outcome.ok, outcome.output
+            got = trace(events, names)
+            want = lines(expected)
+            # The version check and the manifest come first; blobs may arrive in any order.
+            assert got[:2] == want[:2]
+            assert Counter(got[2:]) == Counter(want[2:])
 
 
 def test_pulled_layers_carry_exactly_their_sizes_in_the_response(world, alice, bob):
     push_all_sections(world, alice)
     names = reference_names(alice)
     short_to_size = {REFERENCE_NAMES[name]: size for name, size in LAYER_SIZES.items()}
-    events = world.capture()
-    bob.pull(f"{HOST}/team/app:v1")
-    bob.pull(f"{HOST}/team/app:v2")
-    sizes = {}
-    for e in events:
-        short = normalise(e.path, names).rsplit("/", 1)[1]
-        if short in short_to_size:
-            sizes.setdefault(short, []).append(e.bytes)
-    assert sizes == {short: [size] for short, size in short_to_size.items()}
+    with world.recording() as events:
+        bob.pull(f"{HOST}/team/app:v1")
+        bob.pull(f"{HOST}/team/app:v2")
+        sizes = {}
+        for e in events:
+            short = normalise(e.path, names).rsplit("/", 1)[1]
+            if short in short_to_size:
+                sizes.setdefault(short, []).append(e.bytes)
+        assert sizes == {short: [size] for short, size in short_to_size.items()}
 
 
 def test_second_pull_moves_only_the_new_layer(world, alice, bob):
@@ -307,10 +307,10 @@ def test_replaying_the_reference_scenario_twice_gives_identical_requests_and_sta
         for (events, _) in push_all_sections(w, a):
             all_events.extend(e.to_dict() for e in events)
         b = w.add_client("bob")
-        events = w.capture()
-        b.pull(f"{HOST}/team/app:v1")
-        b.pull(f"{HOST}/team/app:v2")
-        all_events.extend(e.to_dict() for e in events)
-        return all_events, reg.snapshot_json(), b.snapshot_json()
+        with w.recording() as events:
+            b.pull(f"{HOST}/team/app:v1")
+            b.pull(f"{HOST}/team/app:v2")
+            all_events.extend(e.to_dict() for e in events)
+            return all_events, reg.snapshot_json(), b.snapshot_json()
 
     assert run() == run()

@@ -16,7 +16,7 @@ from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
-from regsim.model.sim.events import Outcome, RequestEvent
+from regsim.model.sim.events import Outcome
 from regsim.model.sim.network import NetworkError, step_timing
 from regsim.model.sim.world import World
 from regsim.scenario.commands import (
@@ -172,9 +172,9 @@ def _delete(world: World, reference: str) -> Outcome:
 
 def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     """Run one step in `world` (mutating it) and return its record."""
-    events: list[RequestEvent] = world.capture()
-    world.begin_step()   # replication due by this step lands before the command runs
-    done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
+    with world.recording() as events:
+        world.begin_step()   # replication due by this step lands before the command runs
+        done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
     timing = step_timing(events, world.network)
     world.end_step(timing.seconds)
     return make_record(step, done.outcome, events, timing.seconds, timing.links, world,

@@ -81,8 +81,8 @@ def run_bench(images: int, seed: int = 7) -> dict[str, Any]:
                 client.build(local, recipe)
                 reference = f"{HOST}/{local}"
                 client.tag(local, reference)
-                sink = world.capture()
-                outcome = client.push(reference)
+                with world.recording() as sink:
+                    outcome = client.push(reference)
                 if not outcome.ok:
                     raise RuntimeError(f"bench push failed: {outcome.message}")
                 requests += len(sink)
@@ -90,7 +90,6 @@ def run_bench(images: int, seed: int = 7) -> dict[str, Any]:
                 pushed_layer_bytes += sum(b.moved for b in outcome.blobs if b.kind == _LAYER)
                 made += 1
         del world.clients[client.name]   # a publisher's machine is not kept once it has pushed
-        world.sink = []
     seconds = time.perf_counter() - start
     gc.enable()
     logical = registry.logical_layer_bytes()

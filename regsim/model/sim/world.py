@@ -6,7 +6,8 @@ Every request a client (or a mirror, or a replicating registry) makes goes throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
@@ -27,7 +28,7 @@ class World:
         self.clients: dict[str, Client] = {}
         self.network = Network()
         self.now = 0.0
-        self.sink: list[RequestEvent] = []
+        self._recording: list[RequestEvent] | None = None   # see `recording`
         self._jobs = 0
         self.replication = Replication(self)
 
@@ -91,9 +92,11 @@ class World:
         if dst not in registries or (self.network.down and not self.network.is_up(src, dst)):
             event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", context.lane,
                                  context.job, bool(sent))
-            self.sink.append(event)
+            if self._recording is not None:
+                self._recording.append(event)
             return Response(UNREACHABLE), event
-        sink = self.sink
+        # Outside a recording the requests this one causes are still gathered, to count them with it.
+        sink = self._recording if self._recording is not None else []
         position = len(sink)
         try:
             response = call(*args)
@@ -117,7 +120,20 @@ class World:
             sink.insert(position, event)
         return response, event
 
-    def capture(self) -> list[RequestEvent]:
-        """Start a fresh list of request records (one per step) and return it."""
-        self.sink = []
-        return self.sink
+    def recording_now(self) -> list[RequestEvent] | None:
+        """The list the requests sent now go to, or None outside any recording."""
+        return self._recording
+
+    @contextmanager
+    def recording(self) -> Iterator[list[RequestEvent]]:
+        """The requests sent inside the `with` block, in order (one step's, or one push's).
+
+        Outside any recording nothing is kept, so a long-lived world (a live server) does not
+        grow with its traffic, and a snapshot of the world between steps holds no requests."""
+        outer = self._recording
+        requests: list[RequestEvent] = []
+        self._recording = requests
+        try:
+            yield requests
+        finally:
+            self._recording = outer
