@@ -14,7 +14,7 @@ from regsim import __version__
 
 if TYPE_CHECKING:  # the layers these name load only when a command needs them
     from regsim.scenario.engine import Run
-    from regsim.scenario.loader import Scenario
+    from regsim.scenario.spec import Scenario
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

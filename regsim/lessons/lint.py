@@ -10,8 +10,8 @@ from regsim.lessons.model import Lesson, Question
 from regsim.lessons.quantities import QuantityError, format_quantity, parse_quantity, within
 from regsim.scenario.engine import Run, replay
 from regsim.scenario.lint import lint_scenario_file
-from regsim.scenario.loader import Scenario
 from regsim.scenario.problems import ContentError, Problem
+from regsim.scenario.spec import Scenario
 
 
 def _files(paths: list[Path]) -> list[Path]:

@@ -20,8 +20,9 @@ from regsim.lessons.model import Lesson, Page, Question
 from regsim.lessons.questions import PageContext, check_question
 from regsim.lessons.steps import StepIndex, StepRefError
 from regsim.scenario.engine import Run, replay
-from regsim.scenario.loader import Scenario, load_scenario
+from regsim.scenario.loader import load_scenario
 from regsim.scenario.problems import ContentError, Problem, did_you_mean, read_content_file
+from regsim.scenario.spec import Scenario
 
 LESSON_KEYS = ("id", "title", "order", "scenario", "goals")
 SIM_KEYS = ("steps",)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from regsim.scenario.loader import Scenario
 from regsim.scenario.problems import did_you_mean
+from regsim.scenario.spec import Scenario
 
 
 class StepRefError(ValueError):

@@ -20,7 +20,7 @@ from regsim.lessons.grading import (
 from regsim.lessons.model import Question
 from regsim.lessons.quantities import QuantityError, parse_quantity, within
 from regsim.scenario.engine import Run
-from regsim.scenario.loader import Scenario
+from regsim.scenario.spec import Scenario
 
 MYTH_CHOICES = ("Myth", "Fact")
 KIND_NAMES = {

@@ -22,7 +22,7 @@ from typing import Any
 from regsim.live.server import RECORD_KIND, RECORD_VERSION
 from regsim.live.session import SessionSteps
 from regsim.scenario.engine import Run
-from regsim.scenario.loader import Scenario
+from regsim.scenario.spec import Scenario
 
 _REQUIRED = {"method": str, "path": str, "status": int}
 

@@ -39,8 +39,8 @@ from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
 from regsim.model.sim.world import World
 from regsim.scenario.commands import Recorded
-from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord, make_record
+from regsim.scenario.spec import StepSpec
 from regsim.units import elided_digest, format_size
 
 

@@ -38,8 +38,8 @@ from regsim.scenario.commands import (
     Tag,
     Wait,
 )
-from regsim.scenario.loader import Scenario, StepSpec, find_recipe
 from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
+from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.tables import Table, disk_usage_tables, images_table, table_lines
 from regsim.scenario.world_builder import build_world
 from regsim.units import format_seconds, format_size

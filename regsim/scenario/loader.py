@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -26,6 +25,17 @@ from regsim.scenario.problems import (
     did_you_mean,
     read_content_file,
 )
+from regsim.scenario.spec import (
+    Ask,
+    ClientSpec,
+    LinkSpec,
+    RegistrySpec,
+    RepositorySpec,
+    Scenario,
+    StepSpec,
+    find_recipe,
+    recipe_key,
+)
 from regsim.units import UnitError, parse_bandwidth, parse_duration, parse_size
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",
@@ -40,88 +50,6 @@ COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pu
 ASK_METRICS = ("layers_pulled", "layers_pushed", "layers_mounted", "layers_skipped", "cache_hits",
                "layer_bytes_down", "layer_bytes_up", "seconds", "ok", "error")
 ACTIONS = ("pull", "push", "delete")
-
-
-@dataclass(slots=True)
-class RegistrySpec:
-    name: str
-    default: bool = False
-    auth: str = "none"
-    mirror_of: str | None = None
-    ttl: float = 7 * 24 * 3600.0
-    replicas: list[tuple[str, int]] = field(default_factory=list)
-    rate_limit: tuple[int, float] | None = None
-
-
-@dataclass(slots=True)
-class ClientSpec:
-    name: str
-    mirrors: list[str] = field(default_factory=list)
-    platform: str = "linux/amd64"
-
-
-@dataclass(slots=True)
-class LinkSpec:
-    a: str
-    b: str
-    bandwidth: float
-    latency: float
-
-
-@dataclass(slots=True)
-class RepositorySpec:
-    host: str
-    name: str
-    visibility: str = "public"
-    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    immutable_tags: bool = False
-
-
-@dataclass(slots=True)
-class Ask:
-    question: str
-    answer: Any                     # "computed", a choice, or a number
-    metric: str | None = None
-    choices: list[str] = field(default_factory=list)   # in the order shown (regsim.choice_order), not the file's
-
-
-@dataclass(slots=True)
-class StepSpec:
-    index: int                      # 1-based
-    line: int
-    id: str | None = None
-    say: str | None = None
-    actor: str | None = None
-    command: Command | None = None
-    expect: dict[str, Any] = field(default_factory=dict)
-    ask: Ask | None = None
-
-
-@dataclass(slots=True)
-class Scenario:
-    path: str
-    id: str
-    title: str
-    summary: str
-    registries: list[RegistrySpec]
-    clients: list[ClientSpec]
-    links: list[LinkSpec]
-    users: dict[str, str]
-    repositories: list[RepositorySpec]
-    layers: dict[str, int]
-    images: dict[str, Any]          # name -> [(layer, size)] or {platform: [(layer, size)]}
-    steps: list[StepSpec]
-    units: str = "decimal"
-
-    @property
-    def default_registry(self) -> str:
-        for registry in self.registries:
-            if registry.default:
-                return registry.name
-        return self.registries[0].name if self.registries else "docker.io"
-
-    def step_by_id(self, step_id: str) -> StepSpec | None:
-        return next((s for s in self.steps if s.id == step_id), None)
 
 
 class _Checker:
@@ -442,25 +370,6 @@ def _images(check: _Checker, value: Any, layers: dict[str, int]) -> dict[str, An
     for name in raw:
         resolve(str(name), ())
     return images
-
-
-def recipe_key(text: str) -> str:
-    """The images key a `docker build -t` name selects (`:latest` when no tag is given)."""
-    last = text.rsplit("/", 1)[-1]
-    return text if ":" in last else f"{text}:latest"
-
-
-def find_recipe(images: dict[str, Any], target: str) -> Any | None:
-    """The recipe for `docker build -t TARGET`: by the full name, else by its last path part
-    (so `-t registry.example/team/app:v1` builds the recipe `app:v1`)."""
-    short = target.rsplit("/", 1)[-1]
-    for name in (target, short):
-        for key in (name, recipe_key(name)):
-            if key in images:
-                return images[key]
-        if recipe_key(name).endswith(":latest") and recipe_key(name)[: -len(":latest")] in images:
-            return images[recipe_key(name)[: -len(":latest")]]
-    return None
 
 
 def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:

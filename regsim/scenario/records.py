@@ -29,7 +29,7 @@ from regsim.scenario.tables import Table
 
 if TYPE_CHECKING:
     from regsim.scenario.engine import Run
-    from regsim.scenario.loader import StepSpec
+    from regsim.scenario.spec import StepSpec
 
 
 @dataclass(slots=True)

@@ -18,9 +18,10 @@ from regsim.scenario.commands import (
     parse_command,
 )
 from regsim.scenario.engine import Player, Run, run_step
-from regsim.scenario.loader import Scenario, StepSpec, command_problems
+from regsim.scenario.loader import command_problems
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.records import StepRecord
+from regsim.scenario.spec import Scenario, StepSpec
 from regsim.scenario.world_builder import build_world
 
 # Words the sandbox itself understands, besides the scenario commands in USAGE.

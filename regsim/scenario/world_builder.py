@@ -7,7 +7,7 @@ from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserSto
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
-from regsim.scenario.loader import Scenario
+from regsim.scenario.spec import Scenario
 
 
 def build_world(scenario: Scenario) -> World:

@@ -14,9 +14,10 @@ from textual.screen import Screen
 from regsim.bundled import find_scenario, scenario_files
 from regsim.lessons.progress import ProgressStore
 from regsim.scenario.engine import Player, Run
-from regsim.scenario.loader import Scenario, load_scenario
+from regsim.scenario.loader import load_scenario
 from regsim.scenario.problems import ContentError
 from regsim.scenario.sandbox import SandboxSession
+from regsim.scenario.spec import Scenario
 from regsim.tui.base_app import RegsimBaseApp
 from regsim.tui.commands import RegsimCommands
 from regsim.tui.course import Course, read_lessons

@@ -21,7 +21,7 @@ from regsim.lessons.model import Lesson
 from regsim.lessons.question_book import Asked, QuestionBook
 from regsim.lessons.quiz_progress import QuizProgress
 from regsim.lessons.verdicts import restored, score_line, titles
-from regsim.scenario.loader import Scenario
+from regsim.scenario.spec import Scenario
 from regsim.tui.screens.questions import QuestionsScreen
 from regsim.tui.widgets.question_card import QuestionCard
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from regsim.scenario.engine import computed_answer
-from regsim.scenario.loader import Ask
 from regsim.scenario.records import StepRecord
+from regsim.scenario.spec import Ask
 from regsim.units import format_seconds, format_size
 
 

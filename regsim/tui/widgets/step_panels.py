@@ -7,8 +7,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from regsim.scenario.loader import StepSpec
 from regsim.scenario.records import StepRecord
+from regsim.scenario.spec import StepSpec
 from regsim.tui.views.ask import answer_text
 from regsim.tui.views.output import narrow_output
 from regsim.units import format_seconds
