@@ -63,14 +63,15 @@ def push(client: Client, text: str) -> Outcome:
             f"An image does not exist locally with the tag: {client.familiar(ref.with_tag(None))}",
         )
     out.output.append(f"The push refers to repository [{repo_line}]")
-    session = HostSession(client, ref.host, out)
-    if not session.start({ref.repository: ("pull", "push")}):
+    session = HostSession(client, ref.host, out, streamed=True)   # after "The push refers to repository"
+    manifests = list(image.manifests.values())
+    first = manifests[0].layers[0] if manifests[0].layers else manifests[0].config
+    if not session.start({ref.repository: ("pull", "push")}, ("Head", f"/v2/{ref.repository}/blobs/{first.digest}")):
         return out
     pusher = _Pusher(client, session, ref.repository, out)
     complete = isinstance(image.top, Manifest) or all(
         entry.digest in image.manifests for entry in image.top.manifests
     )
-    manifests = list(image.manifests.values())
     for manifest in manifests:
         for layer in manifest.layers:
             if not pusher.blob(layer, _LAYER, client.layer_names.get(layer.digest)):
