@@ -124,6 +124,10 @@ class _Pusher:
         self.world = client.world
         self.send = session.send
         self.head_blob = self.registry.head_blob
+        # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
+        # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
+        # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
+        self.placed: set[str] = set()
 
     def _head(self, repository: str, digest: str, job: RequestContext, why: Why) -> tuple[int, Response]:
         response, event = self.send(
@@ -136,6 +140,8 @@ class _Pusher:
 
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
+        if digest in self.placed:
+            return True
         client = self.client
         repository = self.repository
         job = RequestContext(client.name, _UPLOAD, self.world.new_job())
@@ -241,6 +247,7 @@ class _Pusher:
         self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
     ) -> None:
         self.out.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
+        self.placed.add(desc.digest)
         self.client.remember_location(desc.digest, self.host, self.repository)
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
