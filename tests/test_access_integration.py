@@ -559,3 +559,23 @@ steps:
     assert records[5].output[-1].startswith("Error response from daemon: toomanyrequests:")
     assert [e.status for e in records[5].requests if "/manifests/" in e.path] == [429]
     assert records[7].ok, records[7].output
+
+
+def test_a_mount_from_a_repository_the_token_cannot_read_is_refused_as_a_whole():
+    # distribution registry/handlers/app.go: a mount needs pull on `from` as well as push on the
+    # target, and the token access controller refuses a token lacking either with 401.
+    world = make_world("token", seed=("alice/secret", "dave/app", "bob/app"))
+    registry = world.registries[HOST]
+    digest = next(iter(registry.repositories["alice/secret"].layers))
+    bearer = token_for(world, "dave", "repository:dave/app:pull,push")
+    with pytest.raises(RegistryError) as caught:
+        registry.start_upload(bearer, "dave/app", mount=digest, from_repository="alice/secret")
+    assert caught.value.status == 401
+    assert parse_challenge(caught.value.headers["WWW-Authenticate"]).params["error"] == "insufficient_scope"
+    assert digest not in registry.repositories["dave/app"].layers
+    # bob may pull alice/secret: with both scopes in his token, the same request links the blob.
+    response = registry.issue_token(f"Basic {basic('bob')}", HOST,
+                                    ["repository:bob/app:pull,push", "repository:alice/secret:pull"])
+    both = f"Bearer {json.loads(response.body)['token']}"
+    assert registry.start_upload(both, "bob/app", mount=digest, from_repository="alice/secret").status == 201
+    assert digest in registry.repositories["bob/app"].layers

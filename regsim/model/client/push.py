@@ -181,6 +181,11 @@ class _Pusher:
                     event.outcome = _SAID_MOUNT_REFUSED
                     location = response.headers["Location"]
                     break
+                if response.status in (401, 403):
+                    # docker logs "failed to mount layer" and uploads it instead (moby distribution/push_v2.go)
+                    event.outcome = _SAID_MOUNT_REFUSED
+                    client.forget_location(digest, host, source)
+                    break
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
                 return False
             else:
