@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from regsim.model.oci.reference import Reference
     from regsim.model.registry.registry import Registry
 
-REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
+REGISTRY_LOGIN_ERROR = "incorrect username or password"
 
 
 class HostSession:
@@ -155,7 +155,9 @@ class HostSession:
             event.outcome = RequestOutcome.OK
             return True
         event.outcome = RequestOutcome.REFUSED
-        self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+        # moby registry/auth.go, loginV2: a /v2/ that still answers 401 ends the login with its status.
+        self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
+                          f"{DAEMON}login attempt to https://{self.host}/v2/ failed with status: 401 Unauthorized")
         return False
 
     def need(self, repository: str, actions: tuple[str, ...]) -> bool:
@@ -201,8 +203,10 @@ class HostSession:
         if response.status != 200:
             event.outcome = RequestOutcome.REFUSED
             if response.status == 401 and credential:
+                # The token request fails inside docker's GET /v2/, which reports it with that URL
+                # (moby registry/auth.go, loginV2 and translateV2AuthError).
                 self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
-                                  f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+                                  f'{DAEMON}Get "https://{self.host}/v2/": {docker_error(response)}')
             else:
                 self.fail_with(response, "/token")
             return False

@@ -153,7 +153,8 @@ class RegistryAccess:
         try:
             user = self._basic_user(auth)
         except RegistryError:
-            raise RegistryError(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS) from None
+            # Docker Hub's token service says which: "incorrect username or password".
+            raise RegistryError(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS, message=WRONG_CREDENTIALS) from None
         try:
             parsed = [parse_scope(text) for text in scopes]
         except AuthInputError as error:
