@@ -397,6 +397,9 @@ def test_a_push_without_rights_on_a_token_registry_is_a_401_that_docker_prints_a
         # Printed into the push's progress, after "The push refers to repository": no daemon prefix.
         assert out.output[-1] == "denied: requested access to the resource is denied"
         assert events[-1].status == 401
+        # The token service granted what it will grant: docker asks for no second token, and retries nothing.
+        assert sum(e.path.startswith("/token") for e in events) == 1
+        assert sum(e.status == 401 and e.path != "/v2/" for e in events) == 1
     assert "v2" not in world.registries[HOST].repositories["erin/tools"].tags
 
 

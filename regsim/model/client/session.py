@@ -78,16 +78,15 @@ class HostSession:
         return response, event
 
     def _merge_challenge(self, response: Response) -> bool:
-        """Whether a new token could help: ours has expired (`invalid_token`), or the challenge
-        names a scope never asked for. A token that was refused as too small
-        (`insufficient_scope`) would only be refused again: docker stops there."""
+        """Whether a new token could help: ours has expired (`invalid_token`), or none was sent
+        for a scope never asked for. A token refused as too small (`insufficient_scope`) is what
+        the token service granted, and would be granted again: docker stops there."""
         try:
             challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
             scope = parse_scope(challenge.params["scope"])
         except (AuthInputError, KeyError):
             return False
-        if challenge.params.get("error") == "insufficient_scope" and set(scope.actions) <= self.scopes.get(
-                scope.name, set()):
+        if challenge.params.get("error") == "insufficient_scope":
             return False
         wanted = self.scopes.setdefault(scope.name, set())
         grows = not set(scope.actions) <= wanted
