@@ -473,7 +473,7 @@ version: 1
 title: Rate limit
 summary: Two pulls per six hours, then a 429.
 registries:
-  - {{name: {HOST}, default: true, rate_limit: {{pulls: 2, per: 6h}}}}
+  - {{name: {HOST}, rate_limit: {{pulls: 2, per: 6h}}}}
 clients: [dev, ci]
 layers: {{base: 1MB}}
 images:
