@@ -292,3 +292,10 @@ def test_the_players_request_detail_shows_the_rate_limit_headers():
     assert rate_limit_lines(manifest)[-1] == (
         "RateLimit-Limit: 3;w=21600  RateLimit-Remaining: 2;w=21600  Docker-RateLimit-Source: 203.0.113.7")
     assert all(rate_limit_lines(blob) == () for blob in blobs)
+
+
+def test_an_account_limit_on_a_registry_nobody_can_log_in_to_is_reported():
+    text = SCENARIO.replace("rate_limit: {pulls: 2, per: 6h}", "rate_limit: {pulls: 2, authenticated: 5}")
+    assert problems(text) == [
+        "bad.yaml:6:43: authenticated counts logged-in pulls, but nobody can log in to docker.io (auth: none): "
+        "give it auth: token or basic, or leave authenticated out"]

@@ -61,6 +61,10 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
                 spec.replicas.append((rname, lag))
         if item.get("rate_limit") is not None:
             spec.rate_limit = read_rate_limit(check, item["rate_limit"], (*path, "rate_limit"))
+            if spec.rate_limit is not None and spec.rate_limit.authenticated is not None and spec.auth == "none":
+                check.add((*path, "rate_limit", "authenticated"),
+                          f"authenticated counts logged-in pulls, but nobody can log in to {name} "
+                          "(auth: none): give it auth: token or basic, or leave authenticated out")
         found.append(spec)
     names = [r.name for r in found]
     for i, spec in enumerate(found):
