@@ -71,6 +71,12 @@ def test_a_head_costs_no_pull():
         assert answer.headers["RateLimit-Remaining"] == "3;w=21600"
     answer = registry.get_manifest(None, "library/python", "3.12")
     assert answer.headers["RateLimit-Remaining"] == "2;w=21600"
+    registry.get_manifest(None, "library/python", "3.12")
+    registry.get_manifest(None, "library/python", "3.12")
+    # A spent budget still answers a HEAD: a 200 with "ratelimit-remaining: 0;w=21600", as shown in
+    # docker/hub-feedback#2464.
+    answer = registry.head_manifest(None, "library/python", "3.12")
+    assert (answer.status, answer.headers["RateLimit-Remaining"]) == (200, "0;w=21600")
 
 
 def test_a_multi_platform_pull_counts_once():
