@@ -48,9 +48,7 @@ ERRCODE_TEXT = {
     ErrorCode.UNAUTHORIZED: "unauthorized: authentication required",
     ErrorCode.DENIED: "denied: requested access to the resource is denied",
     ErrorCode.UNSUPPORTED: "unsupported: the operation is unsupported",
-    # Docker Hub's own 429 message (docs.docker.com/docker-hub/usage/)
-    ErrorCode.TOOMANYREQUESTS: ("toomanyrequests: You have reached your pull rate limit. "
-                                "You may increase the limit by authenticating and upgrading"),
+    ErrorCode.TOOMANYREQUESTS: "toomanyrequests: too many requests",
     ErrorCode.TAG_INVALID: "tag invalid: manifest tag did not match URI",
     ErrorCode.RANGE_INVALID: "range invalid: invalid content range",
     ErrorCode.MANIFEST_TOO_LARGE: "manifest too large: manifest too large",
@@ -111,3 +109,10 @@ def test_a_401_without_an_error_parameter_reads_the_body():
 
 def test_a_response_without_a_json_body_names_its_status():
     assert docker_error(Response(502)) == DockerError("HTTP_502", "status 502")
+
+
+def test_a_registry_s_own_message_replaces_the_codes_in_the_line():
+    # errcode's Error() prints the body's message: Docker Hub's 429 says how to raise the limit.
+    said = RegistryError(ErrorCode.TOOMANYREQUESTS, message="You have reached your pull rate limit.")
+    line = pull_line(docker_error(Response.from_error(said)), NAME, REF)
+    assert line == DAEMON + "toomanyrequests: You have reached your pull rate limit."

@@ -27,10 +27,6 @@ from regsim.model.registry.auth import AuthInputError, parse_challenge
 
 DAEMON = "Error response from daemon: "
 
-# Docker Hub's 429 body message (docs.docker.com/docker-hub/usage/): what docker shows after the code.
-DOCKER_HUB_RATE_LIMIT = ("You have reached your pull rate limit. "
-                         "You may increase the limit by authenticating and upgrading")
-
 
 @dataclass(frozen=True, slots=True)
 class DockerError:
@@ -59,8 +55,6 @@ def docker_error(response: Response) -> DockerError:
     error = response.error
     if error is None:
         return DockerError(f"HTTP_{response.status}", f"status {response.status}")
-    if error.code is ErrorCode.TOOMANYREQUESTS:
-        return DockerError(error.code.name, DOCKER_HUB_RATE_LIMIT)
     return DockerError(error.code.name, error.message)
 
 

@@ -144,7 +144,7 @@ class _Pusher:
             return True
         client = self.client
         repository = self.repository
-        job = RequestContext(client.name, _UPLOAD, self.world.new_job())
+        job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
         label = name or kind
         status, response = self._head(repository, digest, job, (_why_head, (repository, label, desc.size)))
         if status == 200:

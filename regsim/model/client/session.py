@@ -43,7 +43,7 @@ class HostSession:
         self.service: str | None = None
         self.auth: str | None = None
         self.scopes: dict[str, set[str]] = {}
-        self.context = RequestContext(client.name)   # the conversation's serial requests
+        self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
 
     @property
     def registry(self) -> Registry:
