@@ -79,12 +79,12 @@ class Replication:
         children = []
         if isinstance(manifest, Index):
             repo = origin.repositories[copy.repository]
-            children = [repo.manifests[e.digest] for e in manifest.manifests if e.digest in repo.manifests]
+            children = [child for e in manifest.manifests if (child := repo.manifests.get(e.digest)) is not None]
         target = replica.store.repository(copy.repository)
         for item in [*children, manifest]:
             if isinstance(item, Manifest):
                 for digest in item.blob_digests():
-                    if digest in target.layers:
+                    if digest in target.blobs:
                         continue
                     blob = origin.blobs[digest]
                     world.send(
