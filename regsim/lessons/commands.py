@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from regsim.lessons.catalog import lesson_summaries
-from regsim.lessons.question_audit import course_balance, question_entry
 from regsim.lessons.loader import LessonSet, lesson_dirs, load_lessons
 from regsim.lessons.progress import ProgressError, ProgressStore
+from regsim.lessons.question_audit import course_balance, question_entry
 from regsim.scenario.problems import ContentError
 
 

@@ -10,9 +10,10 @@
 - Every wrong choice has feedback of its own: not shared with another choice, and long enough to
   name the misconception (six words or more).
 
-These are checks on simple, visible cases, chosen to report few false alarms; an author who
-restates an answer on purpose (a review page) can mark the question's prompt with nothing: move the
-restatement below the question instead, where it explains rather than gives away.
+These are checks on simple, visible cases, chosen to report few false alarms: a page may use the
+words its question uses, as long as it does not say the right choice much more than a wrong one.
+There is no marker to silence them; a restatement belongs in the question's `explain`, shown once
+the learner has answered.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from regsim.scenario.engine import Run
 from regsim.scenario.problems import Problem
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
-_STOP = frozenset("""
-about above after again also another because been before being below between both cannot could does
-doing down each every from further have having here into itself just more most much only other over
-same some such than that their them then there these they this those through under until very were
-what when where which while whom will with would your yours the and for are but not you all any can
-had her his how its our out was who why one two its it's than onto upon nothing anything something
-""".split())
+_STOP = frozenset([
+    "about", "above", "after", "again", "also", "another", "because", "been", "before", "being", "below",
+    "between", "both", "cannot", "could", "does", "doing", "down", "each", "every", "from", "further", "have",
+    "having", "here", "into", "itself", "just", "more", "most", "much", "only", "other", "over", "same",
+    "some", "such", "than", "that", "their", "them", "then", "there", "these", "they", "this", "those",
+    "through", "under", "until", "very", "were", "what", "when", "where", "which", "while", "whom", "will",
+    "with", "would", "your", "yours", "the", "and", "for", "are", "but", "not", "you", "all", "any", "can",
+    "had", "her", "his", "how", "its", "our", "out", "was", "who", "why", "one", "two", "its", "it's", "than",
+    "onto", "upon", "nothing", "anything", "something",
+])
 _PREDICTING = re.compile(r"\bbefore reading on\b|\bpredict|\bguess\b", re.IGNORECASE)
 SHARE = 0.6          # of the right choice's key words, for a passage to give it away
 MIN_KEY_WORDS = 3
@@ -114,7 +118,7 @@ def _given_away(question: Question, lesson: Lesson, run: Run | None, lines: list
         right = key_words(question.choices[index].text)
         wrong = [key_words(c.text) for i, c in enumerate(question.choices) if i != index]
         if len(right) >= MIN_KEY_WORDS:
-            for line, column, passage_text, what in places:
+            for line, _column, passage_text, what in places:
                 passage = key_words(passage_text)
                 share = _share(right, passage)
                 if share >= SHARE and all(_share(w, passage) <= share - 0.25 for w in wrong):
@@ -129,7 +133,7 @@ def _given_away(question: Question, lesson: Lesson, run: Run | None, lines: list
             return problems
         variants = {shown, shown.replace("MB", " MB").replace("GB", " GB").replace("kB", " kB")}
         if any(ch.isalpha() for ch in shown):       # "3" alone is too common to mean anything
-            for line, column, passage_text, what in places:
+            for line, _column, passage_text, what in places:
                 if any(re.search(rf"(?<![\d.]){re.escape(v)}\b", passage_text) for v in variants):
                     problems.append(Problem(filename, *where, f"{what} (line {line}) already says the simulator's "
                                             f"answer, {shown}: the learner can copy it; move it below the question"))
