@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
 
+# `World.send`'s shape: (context, host, method, path, call, why, args, sent) -> (response, record).
+Transport = Callable[
+    [RequestContext, str, str, str, Callable[..., Response], Why, tuple[object, ...], int],
+    tuple[Response, RequestEvent],
+]
+
 
 class HostSession:
     """One command's session with one registry host."""
@@ -49,7 +55,6 @@ class HostSession:
         path: str,
         call: Callable[..., Response],
         why: Why,
-        *,
         args: tuple[object, ...] = (),
         context: RequestContext | None = None,
         sent: int = 0,
@@ -68,6 +73,34 @@ class HostSession:
             if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
                 return self.send(method, path, call, why_text(why) + " (retried with a new token)", args=args,
                                  context=context, sent=sent, retry=False)
+        return response, event
+
+    def transport(self) -> Transport:
+        """How a command sends many requests to this host: `World.send` itself, with the
+        endpoint's arguments led by the Authorization header (`(session.auth, *parts)`), or,
+        when a Bearer challenge may come back (an expired token, a new scope), a send that
+        answers it with a new token and one retry. A push sends one this way for every blob
+        request: a session without a token service needs no layer of its own between the
+        command and the transport."""
+        return self.world.send if self.scheme != "bearer" else self._send_retrying
+
+    def _send_retrying(
+        self,
+        context: RequestContext,
+        dst: str,
+        method: str,
+        path: str,
+        call: Callable[..., Response],
+        why: Why,
+        args: tuple[object, ...] = (),
+        sent: int = 0,
+    ) -> tuple[Response, RequestEvent]:
+        response, event = self.world.send(context, dst, method, path, call, why, args, sent)
+        if response.status == 401:
+            event.outcome = RequestOutcome.CHALLENGE
+            if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
+                return self.world.send(context, dst, method, path, call,
+                                       why_text(why) + " (retried with a new token)", (self.auth, *args[1:]), sent)
         return response, event
 
     def _merge_challenge(self, response: Response) -> bool:

@@ -62,7 +62,7 @@ class Handler:
         return Response(
             202,
             {
-                "Location": self._upload_location(name, uuid),
+                "Location": f"/v2/{name}/blobs/uploads/{uuid}",
                 "Range": "0-0",
                 "Docker-Upload-UUID": uuid,
                 "Content-Length": "0",
@@ -187,8 +187,8 @@ class Handler:
         return Response(
             202,
             {
-                "Location": self._upload_location(name, uuid),
-                "Range": session.range_header,
+                "Location": f"/v2/{name}/blobs/uploads/{uuid}",
+                "Range": f"0-{max(session.received - 1, 0)}",   # session.range_header, without the call
                 "Docker-Upload-UUID": uuid,
                 "Content-Length": "0",
             },
