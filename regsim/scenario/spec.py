@@ -9,6 +9,15 @@ from typing import Any
 from regsim.scenario.commands import Command
 
 
+@dataclass(frozen=True, slots=True)
+class RateLimitSpec:
+    """`rate_limit:` anonymous `pulls` per source address in each `per` seconds; `authenticated` per account."""
+
+    pulls: int
+    per: float
+    authenticated: int | None = None
+
+
 @dataclass(slots=True)
 class RegistrySpec:
     name: str
@@ -17,7 +26,7 @@ class RegistrySpec:
     mirror_of: str | None = None
     ttl: float = 7 * 24 * 3600.0
     replicas: list[tuple[str, int]] = field(default_factory=list)
-    rate_limit: tuple[int, float] | None = None
+    rate_limit: RateLimitSpec | None = None
 
 
 @dataclass(slots=True)
@@ -25,6 +34,7 @@ class ClientSpec:
     name: str
     mirrors: list[str] = field(default_factory=list)
     platform: str = "linux/amd64"
+    address: str | None = None      # clients that name the same address share its anonymous budget
 
 
 @dataclass(slots=True)

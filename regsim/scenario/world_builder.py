@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from regsim.model.registry.access import RateLimit, RegistryAccess
+from functools import partial
+
+from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.proxy import PullThroughCache
+from regsim.model.registry.ratelimit import PullRateLimit
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
 from regsim.scenario.spec import Scenario
@@ -26,22 +29,33 @@ def build_world(scenario: Scenario) -> World:
         for host in hosts:
             guard = None
             if spec.auth != "none":
-                guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time)
-            rate_limit = RateLimit(*spec.rate_limit) if spec.rate_limit is not None else None
+                # The token server knows which repositories hold an image (a mirror's come from upstream).
+                exists = None if spec.mirror_of is not None else partial(_holds_an_image, world, host)
+                guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time,
+                                       exists=exists)
+            limit = spec.rate_limit
+            rate_limit = None if limit is None else PullRateLimit(limit.pulls, limit.per, limit.authenticated)
             registry: Registry
             if spec.mirror_of is not None:
                 registry = PullThroughCache(host, spec.mirror_of, spec.ttl, world=world, guard=guard,
-                                            rate_limit=rate_limit, clock=world.current_time)
+                                            rate_limit=rate_limit, clock=world.current_time,
+                                            source=world.request_source)
                 kind = "mirror"
             else:
                 registry = Registry(host, guard=guard, rate_limit=rate_limit, clock=world.current_time,
-                                    immutable=immutable, on_manifest_stored=world.manifest_stored)
+                                    source=world.request_source, immutable=immutable,
+                                    on_manifest_stored=world.manifest_stored)
                 kind = "registry" if host == spec.name else "replica"
             world.add_registry(registry, kind)
         for name, lag in spec.replicas:
             world.replication.add(spec.name, name, lag)
     for client in scenario.clients:
-        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform)
+        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, address=client.address)
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world
+
+
+def _holds_an_image(world: World, host: str, name: str) -> bool:
+    repository = world.registries[host].repositories.get(name)
+    return repository is not None and bool(repository.manifests)
