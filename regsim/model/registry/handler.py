@@ -49,7 +49,7 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
-        # The last blob HEAD refused: (digest, repository, the store's blob or None, the answer).
+        # The last blob HEAD refused: (digest, repository, the blob the store held then or None, the answer).
         self._last_refusal: tuple[str, str, Blob | None, Response] | None = None
 
     # ----- helpers -------------------------------------------------------------------------
@@ -103,7 +103,7 @@ class Handler:
             # second time right before uploading: the refusal is built once and given again
             # while the question and the store's answer to it are the same.
             last = self._last_refusal
-            if last is not None and last[0] == digest and last[1] == name and last[2] == store.blobs.get(digest):
+            if last is not None and last[0] == digest and last[1] == name and last[2] is store.blobs.get(digest):
                 return last[3]
             refusal = Response.from_error(store.blob_unknown(name, digest))
             self._last_refusal = (digest, name, store.blobs.get(digest), refusal)
