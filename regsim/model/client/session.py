@@ -70,7 +70,8 @@ class HostSession:
 
         A fresh 401 challenge gets one new token and one retry.
         """
-        return self.transport()(context or self.context, self.host, method, path, call, why, (self.auth, *args), sent)
+        send = self._send_answering_challenges if self.scheme == "bearer" else self.world.send
+        return send(context or self.context, self.host, method, path, call, why, (self.auth, *args), sent)
 
     def transport(self) -> Transport:
         """How a command sends many requests to this host: `World.send` itself, with the
