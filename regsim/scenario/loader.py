@@ -6,9 +6,18 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from regsim.choice_order import in_presentation_order
+from regsim.model.client.daemon import Runtime
 from regsim.model.oci.descriptor import Platform
 from regsim.model.oci.errors import RegistryError
-from regsim.model.oci.reference import check_name
+from regsim.model.oci.reference import DOCKER_HUB, check_name
+from regsim.scenario.clients import (
+    RETIRED_DEFAULT,
+    command_runtime_problem,
+    docker_hub_problems,
+    pulls_from_docker_hub,
+    read_runtime,
+    unused_mirrors_warning,
+)
 from regsim.scenario.commands import (
     Build,
     Command,
@@ -40,8 +49,8 @@ from regsim.units import UnitError, parse_bandwidth, parse_duration, parse_size
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",
             "layers", "images", "steps")
-REGISTRY_KEYS = ("name", "default", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
-CLIENT_KEYS = ("name", "mirrors", "platform")
+REGISTRY_KEYS = ("name", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
+CLIENT_KEYS = ("name", "runtime", "mirrors", "hosts", "platform")
 STEP_KEYS = ("id", "say", "as", "run", "expect", "ask")
 EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "layers_mounted", "layers_skipped",
                "layers_pulled", "cache_hits", "seconds", "stored", "output_contains")
@@ -133,6 +142,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     scenario = Scenario(filename, scenario_id, title, summary, registries, clients, links, users, repositories,
                         layers, images, [], "binary" if binary else "decimal")
     scenario.steps = _steps(check, root.get("steps"), scenario)
+    scenario.warnings = _mirror_warnings(located, root.get("clients"), scenario)
     for step in scenario.steps:      # a predict's choices in the order they are shown, not the file's
         if step.ask is not None and len(step.ask.choices) > 1:
             step.ask.choices = in_presentation_order(f"{scenario_id}/{step.id or step.index}", step.ask.choices)
@@ -149,11 +159,14 @@ def _registries(check: _Checker, value: Any) -> list[RegistrySpec]:
         item = check.mapping(item, path, "a registry")
         if not item:
             continue
-        check.keys(item, REGISTRY_KEYS, path, "a registry")
+        # `default:` gets its own message (RETIRED_DEFAULT) and is never offered as a "did you mean".
+        check.keys({k: v for k, v in item.items() if k != "default"}, REGISTRY_KEYS, path, "a registry")
         name = check.text(item.get("name"), (*path, "name"), "the registry's name")
         if name is None:
             continue
-        spec = RegistrySpec(name, default=item.get("default") is True)
+        spec = RegistrySpec(name)
+        if "default" in item:
+            check.add((*path, "default"), RETIRED_DEFAULT, key=True)
         auth = item.get("auth", "none")
         if auth not in ("none", "basic", "token"):
             check.add((*path, "auth"), f"auth must be none, basic or token, not {auth!r}")
@@ -200,8 +213,6 @@ def _registries(check: _Checker, value: Any) -> list[RegistrySpec]:
             check.add(("registries", i, "mirror_of"),
                       f"mirror_of names {spec.mirror_of!r}, which is not a registry here"
                       f"{did_you_mean(spec.mirror_of, names)}")
-    if sum(1 for r in found if r.default) > 1:
-        check.add(("registries",), "only one registry can be the default")
     return found
 
 
@@ -217,6 +228,9 @@ def _clients(check: _Checker, value: Any, hosts: list[str]) -> list[ClientSpec]:
         if name is None:
             continue
         spec = ClientSpec(name)
+        spec.runtime, spec.hosts, found_problems = read_runtime(item, path, hosts)
+        for where, message in found_problems:
+            check.add(where, message)
         for j, mirror in enumerate(check.sequence(item.get("mirrors"), (*path, "mirrors"), "mirrors")):
             if mirror not in hosts:
                 check.add((*path, "mirrors", j),
@@ -231,6 +245,22 @@ def _clients(check: _Checker, value: Any, hosts: list[str]) -> list[ClientSpec]:
             check.add((*path, "name"), f"the name {name!r} is already taken")
         found.append(spec)
     return found
+
+
+def _mirror_warnings(located: Located, value: Any, scenario: Scenario) -> list[Problem]:
+    """A docker client's `mirrors:` that no step can use: it never pulls a Docker Hub name."""
+    warnings = []
+    items = value if isinstance(value, list) else []
+    where = {item.get("name"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    for spec in scenario.clients:
+        i = where.get(spec.name)
+        if spec.runtime != Runtime.DOCKER or not spec.mirrors or i is None:
+            continue
+        if not any(step.actor == spec.name and step.command is not None and pulls_from_docker_hub(step.command)
+                   for step in scenario.steps):
+            warnings.append(located.problem(("clients", i, "mirrors"), unused_mirrors_warning(spec.name),
+                                            key=True, warning=True))
+    return warnings
 
 
 def _links(check: _Checker, value: Any, nodes: list[str]) -> list[LinkSpec]:
@@ -380,7 +410,7 @@ def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
     clients = [c.name for c in scenario.clients]
     hosts = [r.name for r in scenario.registries] + [n for r in scenario.registries for n, _ in r.replicas]
     ids: set[str] = set()
-    default = scenario.default_registry
+    runtimes = {c.name: c.runtime for c in scenario.clients}
     for i, item in enumerate(items):
         path: Path = ("steps", i)
         line = check.located.at(path)[0]
@@ -419,7 +449,13 @@ def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
                 listed = ", ".join(clients) or "no clients are listed"
                 check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None:
-            _check_command(check, (*path, "run"), command, scenario, hosts, clients, default)
+            _check_command(check, (*path, "run"), command, scenario, hosts, clients)
+            for message in docker_hub_problems(command, hosts):
+                check.add((*path, "run"), message)
+            if step.actor is not None:
+                mismatch = command_runtime_problem(command, runtimes[step.actor], step.actor)
+                if mismatch is not None:
+                    check.add((*path, "run"), mismatch)
         if "expect" in item:
             step.expect = _expect(check, item["expect"], (*path, "expect"), hosts)
         if "ask" in item:
@@ -431,13 +467,12 @@ def _steps(check: _Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
 
 
 def _check_command(check: _Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
-                   clients: list[str], default: str) -> None:
-    for message in command_problems(command, scenario.images, hosts, clients, default):
+                   clients: list[str]) -> None:
+    for message in command_problems(command, scenario.images, hosts, clients):
         check.add(path, message)
 
 
-def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
-                     default: str) -> list[str]:
+def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str]) -> list[str]:
     """What stops a parsed command from running in a world with these hosts, clients and recipes.
 
     The scenario loader and the sandbox both ask this before anything runs.
@@ -445,7 +480,11 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
     problems: list[str] = []
     try:
         for reference in command.references:
-            host = check_reference(reference, default)
+            host = check_reference(reference)
+            # A Docker Hub name that stays on the client (build, tag, rmi) needs no docker.io registry;
+            # one sent to a registry is checked by clients.docker_hub_problems.
+            if host == DOCKER_HUB:
+                continue
             if host not in hosts:
                 problems.append(f"{reference!r} goes to {host!r}, which is not a registry here"
                                 f"{did_you_mean(host or '', hosts)}")

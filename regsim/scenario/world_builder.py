@@ -11,7 +11,7 @@ from regsim.scenario.spec import Scenario
 
 
 def build_world(scenario: Scenario) -> World:
-    world = World(scenario.default_registry)
+    world = World(scenario.first_registry)
     users = UserStore()
     for name, password in sorted(scenario.users.items()):
         users.add(name, password)
@@ -41,7 +41,8 @@ def build_world(scenario: Scenario) -> World:
         for name, lag in spec.replicas:
             world.replication.add(spec.name, name, lag)
     for client in scenario.clients:
-        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform)
+        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, runtime=client.runtime,
+                         hosts=client.hosts)
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world
