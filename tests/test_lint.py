@@ -143,8 +143,8 @@ _scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(all
                                       "layers_pulled", "", "::", "-"]))
 _keys = st.sampled_from(["version", "title", "summary", "registries", "clients", "network", "users",
                          "repositories", "layers", "images", "steps", "name", "default", "auth", "mirror_of",
-                         "ttl", "replicas", "rate_limit", "mirrors", "hosts", "runtime", "platform", "between", "bandwidth",
-                         "latency", "as", "run", "say", "expect", "ask", "answer", "metric", "choices",
+                         "ttl", "replicas", "rate_limit", "mirrors", "hosts", "runtime", "platform", "between",
+                         "bandwidth", "latency", "as", "run", "say", "expect", "ask", "answer", "metric", "choices",
                          "base", "platforms", "visibility", "grants", "pulls", "per", "lag", "stored",
                          "seconds", "about", "registry.example/team/app", "app:v1", "alice"])
 _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
