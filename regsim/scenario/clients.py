@@ -20,7 +20,8 @@ from regsim.model.client.daemon import Runtime
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import DOCKER_HUB, parse_reference
 from regsim.scenario.commands import ClientCommand, Command, CrictlPull, Pull, Push, RegistryDelete
-from regsim.scenario.problems import Path, did_you_mean
+from regsim.scenario.problems import Located, Path, Problem, did_you_mean
+from regsim.scenario.spec import Scenario
 
 RUNTIMES = tuple(str(runtime) for runtime in Runtime)
 
@@ -124,3 +125,19 @@ def unused_mirrors_warning(actor: str) -> str:
             f"only, and {actor} never pulls one here; a private registry cannot be mirrored this way "
             "(https://docs.docker.com/docker-hub/image-library/mirror/). To mirror another registry, make "
             f"{actor} a Kubernetes node: runtime: containerd with hosts: {{REGISTRY: [MIRROR]}}")
+
+
+def mirror_warnings(located: Located, value: Any, scenario: Scenario) -> list[Problem]:
+    """A docker client's `mirrors:` that no step can use: it never pulls a Docker Hub name."""
+    warnings = []
+    items = value if isinstance(value, list) else []
+    where = {item.get("name"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    for spec in scenario.clients:
+        i = where.get(spec.name)
+        if spec.runtime != Runtime.DOCKER or not spec.mirrors or i is None:
+            continue
+        if not any(step.actor == spec.name and step.command is not None and pulls_from_docker_hub(step.command)
+                   for step in scenario.steps):
+            warnings.append(located.problem(("clients", i, "mirrors"), unused_mirrors_warning(spec.name),
+                                            key=True, warning=True))
+    return warnings

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from regsim.model.client.daemon import Runtime
 from regsim.model.sim.world import World
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
+from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import (
     USAGE,
     Command,
@@ -20,7 +21,6 @@ from regsim.scenario.commands import (
     parse_command,
 )
 from regsim.scenario.engine import Player, Run, run_step
-from regsim.scenario.loader import command_problems
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Scenario, StepSpec
