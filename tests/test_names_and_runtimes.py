@@ -126,6 +126,8 @@ def test_containerd_asks_the_hosts_toml_mirror_of_a_private_registry_first():
     assert out.ok, out.output
     assert {e.dst for e in events if e.src == "node"} == {MIRROR}
     assert all(b.source == MIRROR for b in out.blobs if b.kind == "layer")
+    # docs/hosts.md: a request to a mirror names the registry in the `ns` query parameter
+    assert all(e.path.endswith(f"?ns={ORIGIN}") for e in events if e.src == "node")
 
 
 def test_containerd_falls_back_to_the_registry_request_by_request_when_the_mirror_lacks_the_image():

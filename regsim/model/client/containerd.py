@@ -9,7 +9,8 @@ It differs from dockerd's (pull.py) in three ways, each as containerd's code doe
 - Mirrors come from hosts.toml, one file per registry, for any registry (docs/hosts.md): each
   request tries the `[host]` entries in order, then the registry itself (the `server`). Any
   failure, a 404 or an unreachable host, moves on to the next host ("trying next host" in
-  resolver.go, "try another host" in fetcher.go), request by request, not pull by pull.
+  resolver.go, "try another host" in fetcher.go), request by request, not pull by pull. A
+  request to a mirror carries `?ns=REGISTRY`, so the mirror knows whose name it is.
 
 crictl prints what the CRI answers (cri-tools cmd/crictl/image.go): "Image is up to date for
 IMAGE-ID" after every successful pull, names in full (`docker.io/library/python`).
@@ -118,9 +119,12 @@ class _Hosts:
         """Send the request to each host in turn until one answers 2xx; None when none does."""
         for host in self.order:
             session = self.session(host)
-            where = host if host == self.ref.host else f"the mirror {host}"
+            mirror = host != self.ref.host
+            where = f"the mirror {host}" if mirror else host
+            # A mirror is told which registry the name belongs to (docs/hosts.md: the `ns` query parameter).
+            sent_path = f"{path}?ns={self.ref.host}" if mirror else path
             response, event = session.send(
-                method, path, lambda auth, s=session: call(s.registry, auth), f"{why} ({where})", context=context)
+                method, sent_path, lambda auth, s=session: call(s.registry, auth), f"{why} ({where})", context=context)
             if 200 <= response.status < 300:
                 return host, response, event
             event.outcome = RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR
