@@ -340,3 +340,15 @@ steps:
     assert pull.ok and {e.dst for e in pull.requests if e.src == "node"} == {"hub-mirror.example"}
     assert pull.verb == "pull"        # a crictl pull is a pull in the charts and the JSON
     assert images.output[1].startswith("docker.io/library/python")
+
+
+def test_a_mirror_that_refuses_the_node_is_only_a_reason_to_try_the_registry():
+    world = world_with_mirror()
+    policy = AccessPolicy("token", UserStore(), {"team/app": RepositoryPolicy("private", {})})
+    world.add_registry(PullThroughCache(MIRROR, ORIGIN, 3600.0, world=world,
+                                        guard=RegistryAccess(MIRROR, policy, world.current_time)), "mirror")
+    with world.recording() as events:
+        out = node(world).crictl_pull(IMAGE)
+    assert out.ok and out.error is None, out.output
+    assert [e.status for e in events if e.src == "node" and e.dst == MIRROR][0] == 401
+    assert out.output == [out.output[-1]] and out.output[-1].startswith("Image is up to date for sha256:")

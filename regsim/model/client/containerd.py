@@ -123,10 +123,15 @@ class _Hosts:
             where = f"the mirror {host}" if mirror else host
             # A mirror is told which registry the name belongs to (docs/hosts.md: the `ns` query parameter).
             sent_path = f"{path}?ns={self.ref.host}" if mirror else path
+            out = self.out
+            before = (out.ok, out.error, out.message, len(out.output))
             response, event = session.send(
                 method, sent_path, lambda auth, s=session: call(s.registry, auth), f"{why} ({where})", context=context)
             if 200 <= response.status < 300:
                 return host, response, event
+            # A host that failed (its token service too) is only a reason to try the next one.
+            out.ok, out.error, out.message = before[:3]
+            del out.output[before[3]:]
             event.outcome = RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR
             if self.first_failure is None or (self.first_failure[2].status == 404 and response.status != 404):
                 self.first_failure = (host, path, response)   # containerd keeps the first non-404 error
@@ -249,8 +254,6 @@ def _cache_word(response: Response) -> RequestOutcome | None:
 
 def _failed(out: Outcome, hosts: _Hosts, name: str, resolving: bool = False) -> Outcome:
     """crictl's line for a pull no host could serve, from the first error containerd kept."""
-    if out.error is not None:     # the token service already said why
-        return out
     prefix = f'pulling image: rpc error: code = {{code}} desc = failed to pull and unpack image "{name}": '
     failure = hosts.first_failure
     if failure is None:
