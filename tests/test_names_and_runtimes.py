@@ -352,3 +352,21 @@ def test_a_mirror_that_refuses_the_node_is_only_a_reason_to_try_the_registry():
     assert out.ok and out.error is None, out.output
     assert [e.status for e in events if e.src == "node" and e.dst == MIRROR][0] == 401
     assert out.output == [out.output[-1]] and out.output[-1].startswith("Image is up to date for sha256:")
+
+
+def test_a_mirror_listed_for_a_registry_it_does_not_copy_is_a_warning():
+    scenario = parse_scenario(HEAD + """registries:
+  - {name: docker.io}
+  - {name: registry.example}
+  - {name: mirror.example, mirror_of: registry.example}
+clients:
+  - {name: dev, mirrors: [mirror.example]}
+  - {name: node, runtime: containerd, hosts: {docker.io: [mirror.example]}}
+steps:
+  - {as: dev, run: docker pull python:3.12}
+  - {as: node, run: crictl pull python:3.12}
+""", "s.yaml")
+    found = [str(w) for w in scenario.warnings]
+    assert len(found) == 2
+    assert found[0].startswith("s.yaml:9:27: warning: mirror.example is a pull-through cache of registry.example")
+    assert found[1].startswith("s.yaml:10:59: warning:") and "asks it for docker.io names" in found[1]

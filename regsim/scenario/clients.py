@@ -128,16 +128,29 @@ def unused_mirrors_warning(actor: str) -> str:
 
 
 def mirror_warnings(located: Located, value: Any, scenario: Scenario) -> list[Problem]:
-    """A docker client's `mirrors:` that no step can use: it never pulls a Docker Hub name."""
+    """Mirrors that cannot do what the file seems to want: a docker client's `mirrors:` when it
+    never pulls a Docker Hub name, and a mirror listed for a registry it does not copy."""
     warnings = []
     items = value if isinstance(value, list) else []
     where = {item.get("name"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    copies = {r.name: r.mirror_of for r in scenario.registries if r.mirror_of is not None}
+
+    def warn(path: Path, message: str) -> None:
+        warnings.append(located.problem(path, message, key=True, warning=True))
+
     for spec in scenario.clients:
         i = where.get(spec.name)
-        if spec.runtime != Runtime.DOCKER or not spec.mirrors or i is None:
+        if i is None:
             continue
-        if not any(step.actor == spec.name and step.command is not None and pulls_from_docker_hub(step.command)
-                   for step in scenario.steps):
-            warnings.append(located.problem(("clients", i, "mirrors"), unused_mirrors_warning(spec.name),
-                                            key=True, warning=True))
+        listed = {DOCKER_HUB: spec.mirrors} if spec.runtime == Runtime.DOCKER else spec.hosts
+        for registry, mirrors in listed.items():
+            for j, mirror in enumerate(mirrors):
+                if mirror in copies and copies[mirror] != registry:
+                    key = ("mirrors", j) if spec.runtime == Runtime.DOCKER else ("hosts", registry, j)
+                    warn(("clients", i, *key), f"{mirror} is a pull-through cache of {copies[mirror]}, but "
+                         f"{spec.name} asks it for {registry} names: it would answer with {copies[mirror]}'s images")
+        if spec.runtime == Runtime.DOCKER and spec.mirrors and not any(
+                step.actor == spec.name and step.command is not None and pulls_from_docker_hub(step.command)
+                for step in scenario.steps):
+            warn(("clients", i, "mirrors"), unused_mirrors_warning(spec.name))
     return warnings
