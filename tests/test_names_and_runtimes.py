@@ -370,3 +370,30 @@ steps:
     assert len(found) == 2
     assert found[0].startswith("s.yaml:9:27: warning: mirror.example is a pull-through cache of registry.example")
     assert found[1].startswith("s.yaml:10:59: warning:") and "asks it for docker.io names" in found[1]
+
+
+def test_crictl_pull_creds_serve_one_pull_of_a_private_image_and_are_kept_nowhere():
+    # cri-tools cmd/crictl/image.go: --creds USERNAME[:PASSWORD] goes with this one pull request.
+    world = World()
+    users = UserStore()
+    users.add("ops", "s3cret")
+    policy = AccessPolicy("token", users, {"team/app": RepositoryPolicy("private", {"ops": frozenset({"pull"})})})
+    world.add_registry(Registry(ORIGIN, clock=world.current_time))
+    publisher = world.add_client("publisher")
+    assert publisher.build(IMAGE, [("base", MB)]).ok and publisher.push(IMAGE).ok
+    world.add_registry(Registry(ORIGIN, guard=RegistryAccess(ORIGIN, policy, world.current_time),
+                                clock=world.current_time, storage=_restarted(world.registries[ORIGIN])))
+    client = node(world, {})
+    refused = client.crictl_pull(IMAGE)
+    assert not refused.ok and "pull access denied, repository does not exist or may require authorization" in (
+        refused.output[-1])
+    assert client.crictl_pull(IMAGE, "ops:s3cret").ok
+    assert client.credentials == {} and client.logins == {}
+    assert "s3cret" not in " ".join(refused.output)
+
+
+def test_crictl_pull_creds_are_masked_on_charts():
+    from regsim.charts.labels import masked_command
+
+    assert masked_command("crictl pull --creds ops:s3cret registry.example/team/app:v1") == (
+        "crictl pull --creds *** registry.example/team/app:v1")

@@ -26,7 +26,7 @@ _OPTIONS_WITH_VALUE = frozenset(
         "--output",
     }
 )
-_SECRET_OPTIONS = frozenset({"-p", "--password"})
+_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds"})
 MAX_LABEL = 26
 
 

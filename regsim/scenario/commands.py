@@ -20,7 +20,7 @@ USAGE = {
     "docker rmi": "docker rmi NAME[:TAG]",
     "docker images": "docker images",
     "docker system df": "docker system df",
-    "crictl pull": "crictl pull NAME[:TAG|@DIGEST]",
+    "crictl pull": "crictl pull [--creds USER:PASSWORD] NAME[:TAG|@DIGEST]",
     "crictl images": "crictl images",
     "crictl rmi": "crictl rmi NAME[:TAG]",
     "registry delete": "registry delete HOST/REPO:TAG | HOST/REPO@DIGEST",
@@ -199,6 +199,7 @@ class CrictlCommand(ClientCommand):
 @dataclass(frozen=True, slots=True)
 class CrictlPull(CrictlCommand):
     reference: str
+    creds: str | None = None           # `--creds USER:PASSWORD`: this pull's credentials, kept nowhere
     verb = Verb.PULL
 
     @property
@@ -435,10 +436,10 @@ def _crictl(text: str, words: list[str]) -> CrictlCommand:
     key = f"crictl {verb}"
     if key not in USAGE:
         raise CommandError(f"crictl has no verb {verb!r} here{did_you_mean(verb, known)}")
-    args, _ = _options(rest, {}, set(), key)
+    args, opts = _options(rest, {"--creds": "creds"} if verb == "pull" else {}, set(), key)
     match verb, args:
         case "pull", [reference]:
-            return CrictlPull(text, reference)
+            return CrictlPull(text, reference, opts.get("creds"))
         case "images", []:
             return CrictlImages(text)
         case "rmi", [reference]:

@@ -129,8 +129,8 @@ def _client_command(client: Client, scenario: Scenario | None, command: ClientCo
             return Done(client.rmi(reference))
         case Images():
             return _tables(images_table(client.image_rows()))
-        case CrictlPull(reference=reference):
-            return Done(client.crictl_pull(reference))
+        case CrictlPull(reference=reference, creds=creds):
+            return Done(client.crictl_pull(reference, creds))
         case CrictlImages():
             return _tables(crictl_images_table(client.crictl_image_rows()))
         case CrictlRmi(reference=reference):

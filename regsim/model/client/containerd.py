@@ -18,6 +18,7 @@ IMAGE-ID" after every successful pull, names in full (`docker.io/library/python`
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -138,8 +139,9 @@ class _Hosts:
         return None
 
 
-def crictl_pull(client: Client, text: str) -> Outcome:
-    """`crictl pull REF`: resolve the tag, then fetch the manifest, config and missing layers by digest."""
+def crictl_pull(client: Client, text: str, creds: str | None = None) -> Outcome:
+    """`crictl pull [--creds USER:PASSWORD] REF`: resolve the tag, then fetch the manifest, config
+    and missing layers by digest."""
     out = Outcome(direction=Direction.DOWN)
     try:
         ref = client.parse(text)
@@ -148,6 +150,27 @@ def crictl_pull(client: Client, text: str) -> Outcome:
                         f'pulling image: rpc error: code = InvalidArgument desc = failed to parse "{text}": '
                         f"invalid reference format: {error.reason}")
     hosts = _Hosts(client, ref, out)
+    if creds is None:
+        return _pull(client, ref, hosts, out)
+    # The CRI hands this pull's credentials to every host it asks (containerd's ParseAuth with no
+    # server address); the node keeps them nowhere once the pull is over.
+    user, _, password = creds.partition(":")
+    kept = {host: (client.credentials.get(host), client.logins.get(host)) for host in hosts.order}
+    for host in hosts.order:
+        client.credentials[host] = base64.b64encode(f"{user}:{password}".encode()).decode()
+        client.logins[host] = user
+    try:
+        return _pull(client, ref, hosts, out)
+    finally:
+        for host, (credential, login) in kept.items():
+            for table, value in ((client.credentials, credential), (client.logins, login)):
+                if value is None:
+                    table.pop(host, None)
+                else:
+                    table[host] = value
+
+
+def _pull(client: Client, ref: Reference, hosts: _Hosts, out: Outcome) -> Outcome:
     repository, name = ref.repository, ref.full
     found = hosts.first(
         "HEAD", f"/v2/{repository}/manifests/{ref.reference}",

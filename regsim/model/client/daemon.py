@@ -315,8 +315,8 @@ class Client:
     def pull(self, text: str, platform: str | None = None) -> Outcome:
         return pull(self, text, platform)
 
-    def crictl_pull(self, text: str) -> Outcome:
-        return crictl_pull(self, text)
+    def crictl_pull(self, text: str, creds: str | None = None) -> Outcome:
+        return crictl_pull(self, text, creds)
 
     def snapshot_json(self) -> bytes:
         value = {
