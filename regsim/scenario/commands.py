@@ -234,7 +234,7 @@ class RegistryDelete(Command):
 
 @dataclass(frozen=True, slots=True)
 class RegistryGc(Command):
-    host: str | None = None            # None: the scenario's default registry
+    host: str | None = None            # None: the first registry the scenario lists
     delete_untagged: bool = False
     verb = Verb.REGISTRY_GC
 
