@@ -20,6 +20,7 @@ import pytest
 
 from regsim.cli import main
 from regsim.model.client.daemon import Runtime
+from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.proxy import PullThroughCache
@@ -68,6 +69,15 @@ def test_docker_images_hides_docker_hub_and_library_but_shows_every_other_host()
     for ref in ("python:3.12", "team/tool:v1", IMAGE):
         assert client.pull(ref).ok
     assert [row.repository for row in client.image_rows()] == ["python", "team/tool", f"{ORIGIN}/team/app"]
+
+
+@pytest.mark.parametrize("text", ["python", "python:3.12", "team/app:v1", "docker.io/library/python:3.12",
+                                  "index.docker.io/team/app", "registry.example/team/app:v1",
+                                  "registry.example/library/app", "localhost:5000/app", "a/b/c:d"])
+def test_the_familiar_form_and_the_full_form_name_the_same_image(text: str):
+    # distribution/reference: ParseNormalizedNamed(FamiliarString(ref)) is ref again
+    ref = parse_reference(text)
+    assert parse_reference(ref.familiar()) == ref == parse_reference(ref.full)
 
 
 # ----- dockerd's registry-mirrors ------------------------------------------------------------------
