@@ -407,3 +407,14 @@ def test_crictl_pull_creds_are_masked_on_charts():
 
     assert masked_command("crictl pull --creds ops:s3cret registry.example/team/app:v1") == (
         "crictl pull --creds *** registry.example/team/app:v1")
+
+
+def test_the_suggested_full_reference_names_a_registry_not_a_mirror():
+    found = problems("""registries:
+  - {name: cache.example, mirror_of: registry.example}
+  - {name: registry.example}
+clients: [dev]
+steps:
+  - {as: dev, run: docker pull team/app:v1}
+""")
+    assert len(found) == 1 and "(registry.example/team/app:v1)" in found[0]

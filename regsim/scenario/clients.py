@@ -90,11 +90,12 @@ def command_runtime_problem(command: Command, runtime: Runtime, actor: str) -> s
             f"runtime: containerd to {actor} or use docker {command.verb}")
 
 
-def docker_hub_problems(command: Command, hosts: Sequence[str]) -> list[str]:
-    """A name that goes to Docker Hub when the scenario has no registry named docker.io."""
+def docker_hub_problems(command: Command, hosts: Sequence[str], origins: Sequence[str] = ()) -> list[str]:
+    """A name that goes to Docker Hub when the scenario has no registry named docker.io; the
+    suggested full reference starts with the first of `origins` (the registries that are no mirror)."""
     if not isinstance(command, _SENDS) or DOCKER_HUB in hosts:
         return []
-    example = hosts[0] if hosts else "registry.example"
+    example = next(iter([*origins, *hosts]), "registry.example")
     problems = []
     for text in command.references:
         try:

@@ -189,7 +189,8 @@ class SandboxSession:
         world = self.world
         hosts = sorted(world.registries)
         problems = command_problems(command, self.scenario.images, hosts, self.clients)
-        problems += docker_hub_problems(command, hosts)
+        origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
+        problems += docker_hub_problems(command, hosts, origins)
         if command.needs_client and self.actor is None:
             problems.append("this scenario has no clients to run docker or crictl commands")
         elif self.actor is not None:

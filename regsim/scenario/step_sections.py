@@ -30,6 +30,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
     hosts = [r.name for r in scenario.registries] + [n for r in scenario.registries for n, _ in r.replicas]
     ids: set[str] = set()
     runtimes = {c.name: c.runtime for c in scenario.clients}
+    origins = [r.name for r in scenario.registries if r.mirror_of is None]
     for i, item in enumerate(items):
         path: Path = ("steps", i)
         line = check.located.at(path)[0]
@@ -69,7 +70,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
                 check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None:
             _check_command(check, (*path, "run"), command, scenario, hosts, clients)
-            for message in docker_hub_problems(command, hosts):
+            for message in docker_hub_problems(command, hosts, origins):
                 check.add((*path, "run"), message)
             if step.actor is not None:
                 mismatch = command_runtime_problem(command, runtimes[step.actor], step.actor)
