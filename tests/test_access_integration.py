@@ -15,9 +15,10 @@ import pytest
 from conftest import Restarted
 
 from regsim.model.oci.errors import RegistryError
-from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.auth import parse_challenge
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.ratelimit import PullRateLimit
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
 
@@ -83,7 +84,7 @@ def basic(user: str) -> str:
     return base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
 
 
-def make_world(mode: str, seed: tuple[str, ...] = (), rate_limit: RateLimit | None = None) -> World:
+def make_world(mode: str, seed: tuple[str, ...] = (), rate_limit: PullRateLimit | None = None) -> World:
     """A world with HOST guarded by `mode`; each repository in `seed` already holds NAME:v1."""
     world = World()
     seeded = world.add_registry(Registry(HOST))
@@ -95,6 +96,7 @@ def make_world(mode: str, seed: tuple[str, ...] = (), rate_limit: RateLimit | No
     guard = RegistryAccess(HOST, AccessPolicy(mode, users(), LISTED), world.current_time) if mode != "none" else None
     # The seeded content, served from now on with auth (and the rate limit) on.
     world.add_registry(Registry(HOST, guard=guard, rate_limit=rate_limit, clock=world.current_time,
+                                source=world.request_source,
                                 storage=Restarted(seeded.store)))
     return world
 
@@ -422,7 +424,7 @@ def test_a_password_never_appears_in_requests_output_or_reprs(mode):
 
 
 def limited_world(pulls: int = 2, per: float = 3600.0) -> World:
-    return make_world("token", seed=("library/x",), rate_limit=RateLimit(pulls, per))
+    return make_world("token", seed=("library/x",), rate_limit=PullRateLimit(pulls, per, authenticated=pulls))
 
 
 def test_the_pull_after_the_limit_is_refused_with_429():

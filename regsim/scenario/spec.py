@@ -11,6 +11,15 @@ from regsim.scenario.commands import Command
 from regsim.scenario.problems import Problem
 
 
+@dataclass(frozen=True, slots=True)
+class RateLimitSpec:
+    """`rate_limit:` anonymous `pulls` per source address in each `per` seconds; `authenticated` per account."""
+
+    pulls: int
+    per: float
+    authenticated: int | None = None
+
+
 @dataclass(slots=True)
 class RegistrySpec:
     name: str
@@ -18,7 +27,7 @@ class RegistrySpec:
     mirror_of: str | None = None
     ttl: float = 7 * 24 * 3600.0
     replicas: list[tuple[str, int]] = field(default_factory=list)
-    rate_limit: tuple[int, float] | None = None
+    rate_limit: RateLimitSpec | None = None
 
 
 @dataclass(slots=True)
@@ -28,6 +37,7 @@ class ClientSpec:
     platform: str = "linux/amd64"
     runtime: Runtime = Runtime.DOCKER
     hosts: dict[str, list[str]] = field(default_factory=dict)   # containerd's hosts.toml, per registry
+    address: str | None = None      # clients that name the same address share its anonymous budget
 
 
 @dataclass(slots=True)

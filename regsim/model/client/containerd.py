@@ -252,7 +252,7 @@ def _fetch_blob(
     hosts: _Hosts, repository: str, digest: str, size: int, label: str
 ) -> tuple[How, str, bytes | None] | None:
     client = hosts.client
-    job = RequestContext(client.name, Lane.DOWNLOAD, client.world.new_job())
+    job = RequestContext(client.name, Lane.DOWNLOAD, client.world.new_job(), client.address)
     found = hosts.first(
         "GET", f"/v2/{repository}/blobs/{digest}",
         lambda registry, auth: registry.get_blob(auth, repository, digest),

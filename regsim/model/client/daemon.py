@@ -47,12 +47,14 @@ class Client:
         name: str,
         mirrors: Sequence[str] = (),
         platform: str = "linux/amd64",
+        address: str | None = None,
         *,
         runtime: Runtime = Runtime.DOCKER,
         hosts: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.world = world
         self.name = name
+        self.address = address   # its network address; clients behind one NAT share one
         self.runtime = runtime
         # dockerd's `registry-mirrors`: only ever used for Docker Hub (see pull.py).
         self.mirrors = list(mirrors)
