@@ -418,3 +418,16 @@ steps:
   - {as: dev, run: docker pull team/app:v1}
 """)
     assert len(found) == 1 and "(registry.example/team/app:v1)" in found[0]
+
+
+def test_playing_a_scenario_with_the_retired_key_exits_2_with_one_line_and_no_traceback(tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    path = tmp_path / "old.yaml"
+    path.write_text(HEAD + """registries:
+  - {name: registry.example, default: true}
+clients: [dev]
+steps:
+  - {as: dev, run: docker pull registry.example/team/app:v1}
+""")
+    assert main(["play", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{path}:5:30: `default:` is retired")
