@@ -55,7 +55,7 @@ Call = Callable[["Registry", str | None], Response]
 class ContainerdSession(HostSession):
     """containerd's conversation with one host: no `GET /v2/`; the first 401 says how to log in."""
 
-    def start(self, scopes: dict[str, tuple[str, ...]]) -> bool:
+    def start(self, scopes: dict[str, tuple[str, ...]], first: tuple[str, str] | None = None) -> bool:
         for repository, actions in scopes.items():
             self.scopes[repository] = set(actions)
         return True
