@@ -66,14 +66,12 @@ class ContainerdSession(HostSession):
         path: str,
         call: Callable[..., Response],
         why: Why,
-        *,
         args: tuple[object, ...] = (),
         context: RequestContext | None = None,
         sent: int = 0,
-        retry: bool = True,
     ) -> tuple[Response, RequestEvent]:
-        response, event = super().send(method, path, call, why, args=args, context=context, sent=sent, retry=retry)
-        if response.status != 401 or self.scheme is not None or not retry:
+        response, event = super().send(method, path, call, why, args, context, sent)
+        if response.status != 401 or self.scheme is not None:
             return response, event
         try:
             challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
@@ -92,8 +90,8 @@ class ContainerdSession(HostSession):
             self.service = challenge.params.get("service", self.host)
             if not self._token_for(self._scope_text(), force=False):
                 return response, event
-        return self.send(method, path, call, f"{why} (again, with credentials)", args=args, context=context,
-                         sent=sent, retry=False)
+        # The scheme is known from here on: the session's own send answers any later challenge.
+        return super().send(method, path, call, f"{why} (again, with credentials)", args, context, sent)
 
 
 class _Hosts:
