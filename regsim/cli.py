@@ -178,17 +178,19 @@ def _lint(args: argparse.Namespace) -> int:
     from regsim.lessons.question_audit import CourseBalance
 
     balance = CourseBalance()
-    problems, checked = lint_paths([Path(p) for p in args.paths], balance)
-    for problem in problems:
+    found, checked = lint_paths([Path(p) for p in args.paths], balance)
+    for problem in found:
         print(problem)
     if checked == 0:
         raise UsageError("no scenario or lesson files found in " + ", ".join(args.paths))
     if balance.choice_questions or balance.myth_statements:
         print(f"course: {balance.summary()}", file=sys.stderr)
+    problems = [p for p in found if not p.warning]
+    warned = f", {len(found) - len(problems)} warning(s)" if len(found) > len(problems) else ""
     if problems:
-        print(f"{len(problems)} problem(s) in {checked} file(s)", file=sys.stderr)
+        print(f"{len(problems)} problem(s){warned} in {checked} file(s)", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{checked} file(s) checked: no problems", file=sys.stderr)
+    print(f"{checked} file(s) checked: no problems{warned}", file=sys.stderr)
     return EXIT_OK
 
 
