@@ -89,6 +89,7 @@ class Scenario:
     images: dict[str, Any]          # name -> [(layer, size)] or {platform: [(layer, size)]}
     steps: list[StepSpec]
     units: str = "decimal"
+    routers: list[str] = field(default_factory=list)   # nodes that only forward traffic
 
     @property
     def default_registry(self) -> str:

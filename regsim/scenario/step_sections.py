@@ -68,7 +68,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
                 listed = ", ".join(clients) or "no clients are listed"
                 check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None:
-            _check_command(check, (*path, "run"), command, scenario, hosts, clients, default)
+            _check_command(check, (*path, "run"), command, scenario, hosts, clients + scenario.routers, default)
         if "expect" in item:
             step.expect = _expect(check, item["expect"], (*path, "expect"), hosts)
         if "ask" in item:

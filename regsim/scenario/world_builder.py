@@ -51,6 +51,8 @@ def build_world(scenario: Scenario) -> World:
             world.replication.add(spec.name, name, lag)
     for client in scenario.clients:
         world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, address=client.address)
+    for router in scenario.routers:
+        world.network.add_node(router, "router")
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world
