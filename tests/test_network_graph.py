@@ -109,3 +109,127 @@ def test_lint_names_a_router_with_no_links_and_a_link_to_an_unknown_node(change,
     text = str(caught.value)
     assert f"site.yaml:{line}:" in text
     assert ("'spare' has no links" in text) if "spare" in message else ("'dcc' is not a client" in text)
+
+
+# --- Clients acting at once ------------------------------------------------------------------
+
+
+def fleet(count: int, *, mirror: bool = False) -> str:
+    """`count` servers behind one 100 Mbit/s WAN pull a 5-layer image at once (through a site mirror)."""
+    mirrors = ", mirrors: [mirror.site]" if mirror else ""
+    clients = "".join(f"  - {{name: srv{i}{mirrors}}}\n" for i in range(1, count + 1))
+    links = "".join(f"  - {{between: [srv{i}, site-a], bandwidth: 1Gbit/s, latency: 1ms}}\n"
+                    for i in range(1, count + 1))
+    return (
+        "version: 1\n"
+        "title: A fleet pulls at once\n"
+        "summary: Servers behind one WAN uplink pull the same image together.\n"
+        "registries:\n"
+        "  - {name: registry.example, default: true}\n"
+        "  - {name: mirror.site, mirror_of: registry.example}\n"
+        "clients:\n"
+        "  - name: ci\n"
+        f"{clients}"
+        "routers: [site-a, dc]\n"
+        "network:\n"
+        f"{links}"
+        "  - {between: [mirror.site, site-a], bandwidth: 10Gbit/s, latency: 1ms}\n"
+        "  - {between: [site-a, dc], bandwidth: 100Mbit/s, latency: 78ms}\n"
+        "  - {between: [dc, registry.example], bandwidth: 10Gbit/s, latency: 1ms}\n"
+        "layers: {l1: 30MB, l2: 20MB, l3: 10MB, l4: 5MB, l5: 2MB}\n"
+        "images:\n"
+        "  app:1.0: [l1, l2, l3, l4, l5]\n"
+        "steps:\n"
+        "  - {as: ci, run: docker build -t registry.example/team/app:1.0 .}\n"
+        "  - {as: ci, run: docker push registry.example/team/app:1.0}\n"
+        f'  - {{id: rollout, as: "srv[1-{count}]", run: docker pull registry.example/team/app:1.0}}\n'
+    )
+
+
+def _wan(record):  # type: ignore[no-untyped-def]
+    return next(link for link in record.links if link["between"] == ["dc", "site-a"])
+
+
+def test_fifty_clients_pulling_at_once_take_the_bytes_across_the_wan_over_its_bandwidth_plus_round_trips() -> None:
+    record = _step(replay(parse_scenario(fleet(50))), "rollout")
+    assert record.ok and record.layers_pulled == 250
+    wan = _wan(record)
+    # Every client's own copy of every blob crosses the one WAN; the WAN is full the whole time, so
+    # the step is the WAN's bytes over its bandwidth plus the round trips before the first byte:
+    # GET /v2/, GET the manifest, then the first blob GET (80 ms each across the routed path).
+    assert wan["bytes"] >= 50 * 67 * MB
+    arithmetic = wan["bytes"] / WAN + 3 * 0.080
+    assert record.seconds == pytest.approx(arithmetic, rel=0.01)
+    assert wan["peak_share"] == pytest.approx(1.0)
+    assert len(record.clients) == 50 and max(c["seconds"] for c in record.clients) == pytest.approx(record.seconds)
+
+
+def test_together_is_slower_per_client_than_alone_and_one_copy_per_client_crosses_the_wan() -> None:
+    alone = _step(replay(parse_scenario(fleet(1))), "rollout")
+    five = _step(replay(parse_scenario(fleet(5))), "rollout")
+    assert _wan(five)["bytes"] == 5 * _wan(alone)["bytes"]
+    assert five.seconds == pytest.approx(5 * (alone.seconds - 3 * 0.080) + 3 * 0.080, rel=0.01)
+
+
+def test_a_client_with_a_fast_route_finishes_first_and_the_record_says_when_each_was_done() -> None:
+    text = fleet(3).replace("{between: [srv3, site-a], bandwidth: 1Gbit/s, latency: 1ms}",
+                            "{between: [srv3, site-a], bandwidth: 1Gbit/s, latency: 1ms}\n"
+                            "  - {between: [srv3, dc], bandwidth: 10Gbit/s, latency: 2ms}")
+    record = _step(replay(parse_scenario(text)), "rollout")
+    done = {c["client"]: c["seconds"] for c in record.clients}
+    assert done["srv3"] < done["srv1"] == pytest.approx(done["srv2"])
+    assert record.seconds == pytest.approx(max(done.values()))
+    assert record.to_dict()["clients"] == record.clients
+
+
+def test_a_mirror_asked_for_a_blob_it_is_still_fetching_streams_it_from_upstream_again() -> None:
+    # distribution registry/proxy/proxyblobstore.go: ServeBlob finds the digest in `inflight` and
+    # answers with copyContent from the remote store (distribution/distribution pull 4664 documents
+    # that concurrent pulls fetch from upstream several times). So a cold mirror saves the WAN
+    # nothing when the whole fleet asks at once.
+    cold = _step(replay(parse_scenario(fleet(5, mirror=True))), "rollout")
+    assert cold.ok and cold.cache_hits == 20                       # the ledger: srv2..srv5 found them cached
+    direct = _step(replay(parse_scenario(fleet(5))), "rollout")
+    assert _wan(cold)["bytes"] >= _wan(direct)["bytes"] - 5 * 10_000
+    assert cold.seconds == pytest.approx(direct.seconds, rel=0.02)
+
+
+def test_max_min_fairness_gives_the_leftover_of_a_shared_link_to_the_flow_not_limited_elsewhere() -> None:
+    from regsim.model.sim.flows import max_min_rates
+
+    # Two flows share link A (10); one of them also crosses link B (2): B caps it at 2, the other gets 8.
+    rates = max_min_rates([(("a", "x"),), (("a", "x"), ("b", "y"))], {("a", "x"): 10.0, ("b", "y"): 2.0})
+    assert rates == pytest.approx([8.0, 2.0])
+
+
+def test_the_short_form_and_a_range_name_the_same_clients_as_listing_each_part() -> None:
+    base = fleet(3)
+    short = parse_scenario(base).steps[-1]
+    listed = parse_scenario(base.replace('as: "srv[1-3]", run: docker pull registry.example/team/app:1.0',
+                                         "together: [{as: srv1, run: docker pull registry.example/team/app:1.0},"
+                                         " {as: [srv2, srv3], run: docker pull registry.example/team/app:1.0}]"))
+    assert [a for a, _ in short.together] == [a for a, _ in listed.steps[-1].together] == ["srv1", "srv2", "srv3"]
+
+
+@pytest.mark.parametrize(("together", "message"), [
+    ("[{as: srv1, run: docker pull app:1.0}, {as: [srv2, srv1], run: docker pull app:1.0}]",
+     "srv1 is named twice in one together step"),
+    ("[{as: srv9, run: docker pull app:1.0}]", "unknown client 'srv9'"),
+    ("[{as: srv1, run: network down site-a dc}]", "clients acting together run client commands"),
+])
+def test_lint_a_together_step_naming_a_client_twice_or_an_unknown_one(together, message) -> None:  # type: ignore[no-untyped-def]
+    text = fleet(3).replace('as: "srv[1-3]", run: docker pull registry.example/team/app:1.0', f"together: {together}")
+    with pytest.raises(ContentError) as caught:
+        parse_scenario(text, "fleet.yaml")
+    assert message in str(caught.value) and "fleet.yaml:" in str(caught.value)
+
+
+def test_a_together_step_prints_its_clients_and_each_link_s_peak_as_its_contract_names() -> None:
+    from typing import get_type_hints
+
+    from regsim.scenario.contract import ClientTimeJSON, LinkUseJSON, StepJSON
+
+    step = _step(replay(parse_scenario(fleet(2))), "rollout").to_dict()
+    assert list(step) == list(get_type_hints(StepJSON))
+    assert all(list(link) == list(get_type_hints(LinkUseJSON)) for link in step["links"])
+    assert all(list(client) == list(get_type_hints(ClientTimeJSON)) for client in step["clients"])

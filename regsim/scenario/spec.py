@@ -72,6 +72,9 @@ class StepSpec:
     command: Command | None = None
     expect: dict[str, Any] = field(default_factory=dict)
     ask: Ask | None = None
+    # Clients acting at once (`together:`): each (client, command), run concurrently. `actor` and
+    # `command` are then the first part's, so whatever reads one command still reads one.
+    together: list[tuple[str, Command]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

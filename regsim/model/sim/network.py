@@ -121,7 +121,7 @@ class Network:
         except KeyError:
             pass
         if self.routers:
-            edges = [(key, link.bandwidth, link.latency, link.up) for key, link in self.links.items()]
+            edges = tuple((key, link.bandwidth, link.latency, link.up) for key, link in sorted(self.links.items()))
             found = find_route(a, b, self.routers, edges, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
         else:
             link = self.link(a, b)

@@ -8,11 +8,13 @@ requests are unreachable. networkx finds the paths; it is imported only when a s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 LinkKey = tuple[str, str]
+Edges = tuple[tuple[LinkKey, float, float, bool], ...]   # (key, bandwidth, latency, up) per link
+
+_GRAPHS: dict[Edges, tuple[Any, Any]] = {}   # the graphs of the last topologies seen (a scenario's few)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,9 @@ class Route:
     def bytes_per_second(self) -> float:
         return self.bandwidth / 8
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Route:   # immutable: a world's snapshot can share it
+        return self
+
 
 def _key(a: str, b: str) -> LinkKey:
     return (a, b) if a <= b else (b, a)
@@ -36,20 +41,15 @@ def find_route(
     a: str,
     b: str,
     routers: frozenset[str] | set[str],
-    edges: Iterable[tuple[LinkKey, float, float, bool]],
+    edges: Edges,
     local: tuple[float, float],
 ) -> Route | None:
-    """The lowest-latency route from `a` to `b` over `edges` ((key, bandwidth, latency, up) each).
+    """The lowest-latency route from `a` to `b` over `edges`.
 
     None when `a` and `b` are joined only over links that are down."""
     import networkx as nx
 
-    up: Any = nx.Graph()
-    every: Any = nx.Graph()
-    for (x, y), bandwidth, latency, is_up in edges:
-        every.add_edge(x, y)
-        if is_up:
-            up.add_edge(x, y, latency=latency, bandwidth=bandwidth)
+    up, every = _graphs(edges)
 
     def allowed(node: str) -> bool:   # traffic passes through routers only
         return node in routers or node in (a, b)
@@ -67,3 +67,22 @@ def find_route(
     if a in every and b in every and nx.has_path(nx.subgraph_view(every, filter_node=allowed), a, b):
         return None   # joined only over links that are down
     return Route((_key(a, b),), local[1], local[0])
+
+
+def _graphs(edges: Edges) -> tuple[Any, Any]:
+    """The links that are up, and every link, as networkx graphs (built once per topology)."""
+    found = _GRAPHS.get(edges)
+    if found is not None:
+        return found
+    import networkx as nx
+
+    up: Any = nx.Graph()
+    every: Any = nx.Graph()
+    for (x, y), bandwidth, latency, is_up in edges:
+        every.add_edge(x, y)
+        if is_up:
+            up.add_edge(x, y, latency=latency, bandwidth=bandwidth)
+    if len(_GRAPHS) >= 16:
+        _GRAPHS.clear()
+    _GRAPHS[edges] = (up, every)
+    return up, every
