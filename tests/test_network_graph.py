@@ -233,3 +233,37 @@ def test_a_together_step_prints_its_clients_and_each_link_s_peak_as_its_contract
     assert list(step) == list(get_type_hints(StepJSON))
     assert all(list(link) == list(get_type_hints(LinkUseJSON)) for link in step["links"])
     assert all(list(client) == list(get_type_hints(ClientTimeJSON)) for client in step["clients"])
+
+
+# --- Charts ----------------------------------------------------------------------------------
+
+
+def test_the_rollout_chart_has_one_row_per_client_with_when_it_was_done(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from regsim.charts import export, terminal_lines
+    from regsim.scenario.records import run_to_dict
+
+    run = run_to_dict(replay(parse_scenario(fleet(4))))
+    rows = list(csv.DictReader(export(run, "rollout", tmp_path / "r.csv").open(encoding="utf-8")))
+    assert [r["client"] for r in rows] == ["srv1", "srv2", "srv3", "srv4"]
+    step = run["steps"][-1]
+    assert max(float(r["seconds"]) for r in rows) == pytest.approx(step["seconds"])
+    assert export(run, "rollout", tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
+    lines = terminal_lines(run, "rollout", 80)
+    assert len(lines) == 5 and all("srv" in line for line in lines[1:])
+
+
+def test_the_network_chart_draws_routers_and_reads_each_links_peak_share(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from regsim.charts import chart_data, make_figure
+    from regsim.scenario.records import run_to_dict
+
+    run = run_to_dict(replay(parse_scenario(fleet(4))))
+    rows = {(r["node_a"], r["node_b"]): r for r in chart_data(run, "network")}
+    assert rows[("dc", "site-a")]["peak_share"] == pytest.approx(1.0)        # the WAN is full
+    assert rows[("dc", "registry.example")]["peak_share"] < 0.05             # the 10 Gbit/s uplink is not
+    assert {n["kind"] for n in run["topology"]["nodes"]} >= {"router", "client", "registry"}
+    figure = make_figure(run, "network")
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert any("100% in use at once" in t for t in texts)
+    assert "site-a" in texts and "dc" in texts
