@@ -13,6 +13,7 @@ import pytest
 
 from regsim.model.sim.events import UNREACHABLE
 from regsim.scenario.engine import replay
+from regsim.scenario.fleet import WAN_BANDWIDTH, WAN_ROUND_TRIP, fleet_scenario
 from regsim.scenario.loader import parse_scenario
 from regsim.scenario.problems import ContentError
 
@@ -115,35 +116,7 @@ def test_lint_names_a_router_with_no_links_and_a_link_to_an_unknown_node(change,
 
 
 def fleet(count: int, *, mirror: bool = False) -> str:
-    """`count` servers behind one 100 Mbit/s WAN pull a 5-layer image at once (through a site mirror)."""
-    mirrors = ", mirrors: [mirror.site]" if mirror else ""
-    clients = "".join(f"  - {{name: srv{i}{mirrors}}}\n" for i in range(1, count + 1))
-    links = "".join(f"  - {{between: [srv{i}, site-a], bandwidth: 1Gbit/s, latency: 1ms}}\n"
-                    for i in range(1, count + 1))
-    return (
-        "version: 1\n"
-        "title: A fleet pulls at once\n"
-        "summary: Servers behind one WAN uplink pull the same image together.\n"
-        "registries:\n"
-        "  - {name: registry.example, default: true}\n"
-        "  - {name: mirror.site, mirror_of: registry.example}\n"
-        "clients:\n"
-        "  - name: ci\n"
-        f"{clients}"
-        "routers: [site-a, dc]\n"
-        "network:\n"
-        f"{links}"
-        "  - {between: [mirror.site, site-a], bandwidth: 10Gbit/s, latency: 1ms}\n"
-        "  - {between: [site-a, dc], bandwidth: 100Mbit/s, latency: 78ms}\n"
-        "  - {between: [dc, registry.example], bandwidth: 10Gbit/s, latency: 1ms}\n"
-        "layers: {l1: 30MB, l2: 20MB, l3: 10MB, l4: 5MB, l5: 2MB}\n"
-        "images:\n"
-        "  app:1.0: [l1, l2, l3, l4, l5]\n"
-        "steps:\n"
-        "  - {as: ci, run: docker build -t registry.example/team/app:1.0 .}\n"
-        "  - {as: ci, run: docker push registry.example/team/app:1.0}\n"
-        f'  - {{id: rollout, as: "srv[1-{count}]", run: docker pull registry.example/team/app:1.0}}\n'
-    )
+    return fleet_scenario(count, mirror=mirror)
 
 
 def _wan(record):  # type: ignore[no-untyped-def]
@@ -158,7 +131,7 @@ def test_fifty_clients_pulling_at_once_take_the_bytes_across_the_wan_over_its_ba
     # the step is the WAN's bytes over its bandwidth plus the round trips before the first byte:
     # GET /v2/, GET the manifest, then the first blob GET (80 ms each across the routed path).
     assert wan["bytes"] >= 50 * 67 * MB
-    arithmetic = wan["bytes"] / WAN + 3 * 0.080
+    arithmetic = wan["bytes"] / (WAN_BANDWIDTH / 8) + 3 * WAN_ROUND_TRIP
     assert record.seconds == pytest.approx(arithmetic, rel=0.01)
     assert wan["peak_share"] == pytest.approx(1.0)
     assert len(record.clients) == 50 and max(c["seconds"] for c in record.clients) == pytest.approx(record.seconds)

@@ -109,7 +109,7 @@ def inflight_streams(parts: Sequence[Sequence[RequestEvent]]) -> dict[int, LinkK
 def max_min_rates(flows: list[tuple[LinkKey, ...]], capacity: dict[LinkKey, float]) -> list[float]:
     """Progressive filling: each flow's rate (bytes/s) over the links it crosses, max-min fair."""
     rates = [0.0] * len(flows)
-    left = dict(capacity)
+    left = {key: capacity[key] for links in flows for key in links}
     open_flows = set(range(len(flows)))
     while open_flows:
         users: dict[LinkKey, int] = {}
@@ -145,6 +145,8 @@ def together_timing(
                 keys = keys + network.route_taken(*pair).keys
             for key in keys:
                 sizes[key] = sizes.get(key, 0) + event.bytes
+    capacity = {key: network.link(*key).bytes_per_second
+                for client in clients for phase in client.phases for job in phase.jobs for key in job.links}
     busy: dict[LinkKey, list[tuple[float, float]]] = {}
     peak: dict[LinkKey, float] = {}
     clock = 0.0
@@ -163,8 +165,7 @@ def together_timing(
         if not running:
             break
         moving = [job for job in running if job.remaining_latency <= 0 and job.remaining_bytes > 0]
-        rates = max_min_rates([job.links for job in moving],
-                              {key: network.link(*key).bytes_per_second for job in moving for key in job.links})
+        rates = max_min_rates([job.links for job in moving], capacity)
         step = float("inf")
         for job in running:
             if job.remaining_latency > 0:
@@ -178,7 +179,7 @@ def together_timing(
             for key in job.links:
                 load[key] = load.get(key, 0.0) + rate
         for key, rate in load.items():
-            peak[key] = max(peak.get(key, 0.0), rate / network.link(*key).bytes_per_second)
+            peak[key] = max(peak.get(key, 0.0), rate / capacity[key])
         for job in running:
             for key, start, stop in job.busy_links(step):
                 spans = busy.setdefault(key, [])

@@ -14,7 +14,7 @@ from typing import Any
 LinkKey = tuple[str, str]
 Edges = tuple[tuple[LinkKey, float, float, bool], ...]   # (key, bandwidth, latency, up) per link
 
-_GRAPHS: dict[Edges, tuple[Any, Any]] = {}   # the graphs of the last topologies seen (a scenario's few)
+_GRAPHS: dict[tuple[Edges, frozenset[str]], _Graphs] = {}   # the last topologies seen (a scenario's few)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,42 +47,61 @@ def find_route(
     """The lowest-latency route from `a` to `b` over `edges`.
 
     None when `a` and `b` are joined only over links that are down."""
-    import networkx as nx
-
-    up, every = _graphs(edges)
-
-    def allowed(node: str) -> bool:   # traffic passes through routers only
-        return node in routers or node in (a, b)
-
-    if a in up and b in up:
-        view = nx.subgraph_view(up, filter_node=allowed)
-        try:
-            path = nx.shortest_path(view, a, b, weight="latency")
-        except nx.NetworkXNoPath:
-            path = None
-        if path is not None:
-            keys = tuple(_key(x, y) for x, y in zip(path, path[1:], strict=False))
-            hops = [up.edges[x, y] for x, y in zip(path, path[1:], strict=False)]
-            return Route(keys, sum(h["latency"] for h in hops), min(h["bandwidth"] for h in hops))
-    if a in every and b in every and nx.has_path(nx.subgraph_view(every, filter_node=allowed), a, b):
+    graphs = _graphs(edges, frozenset(routers))
+    paths, joined = graphs.towards(b)
+    path = paths.get(a)
+    if path is not None and len(path) > 1:
+        up = graphs.up
+        hops = [up.edges[x, y] for x, y in zip(path, path[1:], strict=False)]
+        keys = tuple(_key(x, y) for x, y in zip(path, path[1:], strict=False))
+        return Route(keys[::-1], sum(h["latency"] for h in hops), min(h["bandwidth"] for h in hops))
+    if a in joined:
         return None   # joined only over links that are down
     return Route((_key(a, b),), local[1], local[0])
 
 
-def _graphs(edges: Edges) -> tuple[Any, Any]:
-    """The links that are up, and every link, as networkx graphs (built once per topology)."""
-    found = _GRAPHS.get(edges)
-    if found is not None:
-        return found
-    import networkx as nx
+class _Graphs:
+    """One topology's graphs, and the paths towards each destination found so far."""
 
-    up: Any = nx.Graph()
-    every: Any = nx.Graph()
-    for (x, y), bandwidth, latency, is_up in edges:
-        every.add_edge(x, y)
-        if is_up:
-            up.add_edge(x, y, latency=latency, bandwidth=bandwidth)
-    if len(_GRAPHS) >= 16:
-        _GRAPHS.clear()
-    _GRAPHS[edges] = (up, every)
-    return up, every
+    def __init__(self, edges: Edges, routers: frozenset[str]) -> None:
+        import networkx as nx
+
+        self.routers = routers
+        self.up: Any = nx.Graph()
+        self.every: Any = nx.Graph()
+        for (x, y), bandwidth, latency, is_up in edges:
+            self.every.add_edge(x, y, latency=latency)
+            if is_up:
+                self.up.add_edge(x, y, latency=latency, bandwidth=bandwidth)
+        self._towards: dict[str, tuple[dict[str, list[str]], set[str]]] = {}
+
+    def towards(self, b: str) -> tuple[dict[str, list[str]], set[str]]:
+        """The lowest-latency paths from `b` to every node over links that are up, and the nodes
+        joined to `b` at all; a path passes through routers only (one Dijkstra per destination)."""
+        found = self._towards.get(b)
+        if found is None:
+            import networkx as nx
+
+            routers = self.routers
+
+            def through(u: str, v: str, data: dict[str, Any]) -> float | None:
+                # Traffic leaves only the destination itself or a router: a client or registry is an end.
+                return data["latency"] if u == b or u in routers else None
+
+            paths = nx.single_source_dijkstra_path(self.up, b, weight=through) if b in self.up else {}
+            joined: set[str] = set()
+            if b in self.every:
+                joined = set(nx.single_source_dijkstra_path_length(self.every, b, weight=through))
+            found = self._towards[b] = (paths, joined)
+        return found
+
+
+def _graphs(edges: Edges, routers: frozenset[str]) -> _Graphs:
+    """The graphs of this topology (built once; a scenario has a few)."""
+    key = (edges, routers)
+    found = _GRAPHS.get(key)
+    if found is None:
+        if len(_GRAPHS) >= 16:
+            _GRAPHS.clear()
+        found = _GRAPHS[key] = _Graphs(edges, routers)
+    return found
