@@ -14,7 +14,7 @@ import pytest
 from regsim.model.sim.events import UNREACHABLE
 from regsim.scenario.engine import replay
 from regsim.scenario.fleet import WAN_BANDWIDTH, WAN_ROUND_TRIP, fleet_scenario
-from regsim.scenario.loader import parse_scenario
+from regsim.scenario.loader import load_scenario, parse_scenario
 from regsim.scenario.problems import ContentError
 
 MB = 1_000_000
@@ -161,7 +161,8 @@ def test_a_mirror_asked_for_a_blob_it_is_still_fetching_streams_it_from_upstream
     # that concurrent pulls fetch from upstream several times). So a cold mirror saves the WAN
     # nothing when the whole fleet asks at once.
     cold = _step(replay(parse_scenario(fleet(5, mirror=True))), "rollout")
-    assert cold.ok and cold.cache_hits == 20                       # the ledger: srv2..srv5 found them cached
+    assert cold.ok and cold.cache_hits == 0          # srv2..srv5 got every layer fetched from upstream for them
+    assert sum(1 for b in cold.blobs if b.kind == "layer" and b.how == "mirror-miss") == 25
     direct = _step(replay(parse_scenario(fleet(5))), "rollout")
     assert _wan(cold)["bytes"] >= _wan(direct)["bytes"] - 5 * 10_000
     assert cold.seconds == pytest.approx(direct.seconds, rel=0.02)
@@ -240,3 +241,12 @@ def test_the_network_chart_draws_routers_and_reads_each_links_peak_share(tmp_pat
     texts = [t.get_text() for t in figure.axes[0].texts]
     assert any("100% in use at once" in t for t in texts)
     assert "site-a" in texts and "dc" in texts
+
+
+def test_a_mirror_warmed_by_one_canary_serves_the_rest_of_the_fleet_without_the_wan() -> None:
+    run = replay(load_scenario("scenarios/fleet-rollout.yaml"))
+    warm = _step(run, "site-b-warm")
+    assert warm.cache_hits == 9
+    wan = next(link for link in warm.links if link["between"] == ["dc", "site-b"])
+    assert wan["bytes"] == 0 and warm.seconds < 0.2
+    assert _step(run, "site-b-cold").seconds > 100 * warm.seconds

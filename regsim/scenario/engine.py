@@ -16,8 +16,8 @@ from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
-from regsim.model.sim.events import Outcome
-from regsim.model.sim.flows import together_timing
+from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
+from regsim.model.sim.flows import fetched_again, together_timing
 from regsim.model.sim.network import NetworkError, step_timing
 from regsim.model.sim.world import World
 from regsim.scenario.commands import (
@@ -195,10 +195,12 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
             start = len(events)
             done = execute(world, scenario, actor, command)
             parts.append((actor, done, start, len(events)))
-    together = together_timing([events[start:stop] for _, _, start, stop in parts], events[:background],
-                               world.network)
+    at_once = fetched_again([events[start:stop] for _, _, start, stop in parts])
+    together = together_timing(at_once, events[:background], world.network)
+    events = [*events[:background], *(event for part in at_once for event in part)]
     timing = together.timing
     world.end_step(timing.seconds)
+    _fetched_again(at_once, parts)
     outcome = Outcome(direction=parts[0][1].outcome.direction if parts else None)
     for actor, done, _, _ in parts:
         outcome.output.extend(f"{actor}: {line}" for line in done.outcome.output)
@@ -216,6 +218,16 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
         for (actor, done, _, _), seconds in zip(parts, together.finished, strict=True)
     ]
     return record
+
+
+def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Done, int, int]]) -> None:
+    """A blob a cache fetched again for a client (see flows.fetched_again) is a miss in its ledger too."""
+    again = {(event.src, event.path.rsplit("/", 1)[-1]) for part in at_once for event in part
+             if event.outcome == RequestOutcome.CACHE_MISS and not event.upstream}
+    for actor, done, _, _ in parts:
+        for blob in done.outcome.blobs:
+            if blob.how == How.MIRROR_HIT and (actor, blob.digest) in again:
+                blob.how = How.MIRROR_MISS
 
 
 def replay(scenario: Scenario) -> Run:

@@ -50,7 +50,7 @@ class TogetherTiming:
     peak: dict[LinkKey, float]           # per link: the largest share of its bandwidth in use at once
 
 
-def _phases(events: Sequence[RequestEvent], network: Network, extra: dict[int, LinkKey]) -> list[_Phase]:
+def _phases(events: Sequence[RequestEvent], network: Network) -> list[_Phase]:
     """Serial requests one at a time; consecutive requests of one parallel lane as one batch."""
     phases: list[_Phase] = []
     batch: dict[int, list[RequestEvent]] = {}
@@ -58,13 +58,13 @@ def _phases(events: Sequence[RequestEvent], network: Network, extra: dict[int, L
 
     def flush() -> None:
         if batch:
-            phases.append(_Phase([_job(group, network, extra) for group in batch.values()], LANES.get(lane, 1)))
+            phases.append(_Phase([_job_from(group, network) for group in batch.values()], LANES.get(lane, 1)))
             batch.clear()
 
     for event in events:
         if event.lane == Lane.SERIAL or event.job < 0:
             flush()
-            phases.append(_Phase([_job([event], network, extra)], 1))
+            phases.append(_Phase([_job_from([event], network)], 1))
             continue
         if event.lane != lane:
             flush()
@@ -74,36 +74,34 @@ def _phases(events: Sequence[RequestEvent], network: Network, extra: dict[int, L
     return phases
 
 
-def _job(events: list[RequestEvent], network: Network, extra: dict[int, LinkKey]) -> _Job:
-    job = _job_from(events, network)
-    for event in events:
-        pair = extra.get(id(event))
-        if pair is not None:   # streamed from upstream again: it crosses that route too
-            route = network.route_taken(*pair)
-            job.links = job.links + tuple(key for key in route.keys if key not in job.links)
-            job.latency += route.latency
-            job.remaining_latency = job.latency
-    return job
+def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestEvent]]:
+    """Each part's requests as they go when the parts run at once.
 
-
-def inflight_streams(parts: Sequence[Sequence[RequestEvent]]) -> dict[int, LinkKey]:
-    """Cache hits on blobs another part's request filled in this same step: (mirror, upstream) each.
-
-    Run one after another, a later client finds the blob cached; run at once, the fill is still under
-    way when it asks, so the cache streams the blob from upstream for it as well."""
-    filled: dict[tuple[str, str], str] = {}    # (mirror, digest) -> upstream, from earlier parts
-    streams: dict[int, LinkKey] = {}
+    Run one after another, a later client finds a blob cached that an earlier one's request filled;
+    run at once, that fill is still under way when it asks, so the cache fetches the blob from
+    upstream again for it. Its request becomes a miss, followed by the cache's own fetch."""
+    filled: dict[tuple[str, str], RequestEvent] = {}    # (cache, digest) -> an earlier part's fetch
+    result: list[list[RequestEvent]] = []
     for events in parts:
-        mine: dict[tuple[str, str], str] = {}
+        mine: dict[tuple[str, str], RequestEvent] = {}
+        found: list[RequestEvent] = []
         for event in events:
-            if event.upstream and event.method == "GET" and "/blobs/" in event.path and event.bytes:
-                mine[(event.src, event.path.rsplit("/", 1)[-1])] = event.dst
-            elif event.outcome == RequestOutcome.CACHE_HIT and "/blobs/" in event.path:
-                upstream = filled.get((event.dst, event.path.rsplit("/", 1)[-1]))
-                if upstream is not None:
-                    streams[id(event)] = (event.dst, upstream)
+            found.append(event)
+            if "/blobs/" not in event.path or event.method != "GET":
+                continue
+            digest = event.path.rsplit("/", 1)[-1]
+            if event.upstream and event.bytes:
+                mine[(event.src, digest)] = event
+            elif event.outcome == RequestOutcome.CACHE_HIT and (event.dst, digest) in filled:
+                fill = filled[(event.dst, digest)]
+                event.outcome = RequestOutcome.CACHE_MISS
+                found.append(RequestEvent(
+                    fill.method, fill.path, fill.status, fill.bytes, fill.src, fill.dst,
+                    "fetch it from upstream again: another client's fetch of it is still under way",
+                    fill.outcome, event.lane, event.job, False, True))
         filled.update(mine)
-    return streams
+        result.append(found)
+    return result
 
 
 def max_min_rates(flows: list[tuple[LinkKey, ...]], capacity: dict[LinkKey, float]) -> list[float]:
@@ -131,20 +129,14 @@ def together_timing(
 ) -> TogetherTiming:
     """Simulate every part's requests at once (and the registries' background work beside them)."""
     delivered = [[e for e in events if e.status != 0] for events in parts]
-    extra = inflight_streams(delivered)
-    clients = [_Client(_phases(events, network, extra)) for events in delivered]
-    clients.append(_Client(_phases([e for e in background if e.status != 0], network, {})))
+    clients = [_Client(_phases(events, network)) for events in delivered]
+    clients.append(_Client(_phases([e for e in background if e.status != 0], network)))
     sizes: dict[LinkKey, int] = {}
     for events in (*delivered, background):
         for event in events:
-            if event.status == 0:
-                continue
-            keys = network.route_taken(event.src, event.dst).keys
-            pair = extra.get(id(event))
-            if pair is not None:
-                keys = keys + network.route_taken(*pair).keys
-            for key in keys:
-                sizes[key] = sizes.get(key, 0) + event.bytes
+            if event.status != 0:
+                for key in network.route_taken(event.src, event.dst).keys:
+                    sizes[key] = sizes.get(key, 0) + event.bytes
     capacity = {key: network.link(*key).bytes_per_second
                 for client in clients for phase in client.phases for job in phase.jobs for key in job.links}
     busy: dict[LinkKey, list[tuple[float, float]]] = {}
