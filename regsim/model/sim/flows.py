@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
-from regsim.model.sim.network import LANES, Network, StepTiming, _covered, _Job, _job_from
+from regsim.model.sim.network import LANES, Job, Network, StepTiming, covered, job_from
 from regsim.model.sim.routes import LinkKey
 
 _EPSILON_SECONDS = 1e-12
@@ -28,15 +28,15 @@ _EPSILON_BYTES = 1e-6
 
 @dataclass(slots=True)
 class _Phase:
-    jobs: list[_Job]
+    jobs: list[Job]
     lanes: int
 
 
 @dataclass(slots=True)
 class _Client:
     phases: list[_Phase]
-    waiting: list[_Job] = field(default_factory=list)
-    active: list[_Job] = field(default_factory=list)
+    waiting: list[Job] = field(default_factory=list)
+    active: list[Job] = field(default_factory=list)
     lanes: int = 1
     finished: float | None = None
 
@@ -58,13 +58,13 @@ def _phases(events: Sequence[RequestEvent], network: Network) -> list[_Phase]:
 
     def flush() -> None:
         if batch:
-            phases.append(_Phase([_job_from(group, network) for group in batch.values()], LANES.get(lane, 1)))
+            phases.append(_Phase([job_from(group, network) for group in batch.values()], LANES.get(lane, 1)))
             batch.clear()
 
     for event in events:
         if event.lane == Lane.SERIAL or event.job < 0:
             flush()
-            phases.append(_Phase([_job_from([event], network)], 1))
+            phases.append(_Phase([job_from([event], network)], 1))
             continue
         if event.lane != lane:
             flush()
@@ -143,7 +143,7 @@ def together_timing(
     peak: dict[LinkKey, float] = {}
     clock = 0.0
     while True:
-        running: list[_Job] = []
+        running: list[Job] = []
         for client in clients:
             while client.finished is None and not client.active and not client.waiting:
                 if not client.phases:
@@ -190,6 +190,6 @@ def together_timing(
     finished = [client.finished or 0.0 for client in clients]
     client_seconds = max(finished[:-1], default=0.0)
     seconds = max(finished)
-    links = {key: (size, min(seconds, _covered(busy.get(key, [])))) for key, size in sizes.items()}
+    links = {key: (size, min(seconds, covered(busy.get(key, [])))) for key, size in sizes.items()}
     timing = StepTiming(seconds, client_seconds, finished[-1] if background else 0.0, links)
     return TogetherTiming(timing, finished[:-1], peak)

@@ -157,7 +157,7 @@ class Network:
 
 
 @dataclass(slots=True)
-class _Job:
+class Job:
     latency: float                               # its round trips, one after another
     bytes: int
     links: tuple[tuple[str, str], ...]           # the links its payload crosses
@@ -184,7 +184,7 @@ class _Job:
         return spans
 
 
-def _job_from(events: Sequence[RequestEvent], network: Network) -> _Job:
+def job_from(events: Sequence[RequestEvent], network: Network) -> Job:
     latency = 0.0
     size = 0
     links: list[tuple[str, str]] = []
@@ -198,7 +198,7 @@ def _job_from(events: Sequence[RequestEvent], network: Network) -> _Job:
             for key in route.keys:
                 if key not in links:
                     links.append(key)
-    return _Job(latency, size, tuple(links), tuple(hops), latency, float(size))
+    return Job(latency, size, tuple(links), tuple(hops), latency, float(size))
 
 
 class _Timeline:
@@ -222,19 +222,19 @@ class _Timeline:
 
     def serial(self, event: RequestEvent) -> None:
         """One request on its own: its round trip, then its bytes over its link."""
-        job = _job_from([event], self.network)
+        job = job_from([event], self.network)
         route = self.network.route_taken(event.src, event.dst)
         seconds = job.latency + (job.bytes / route.bytes_per_second)
         for key in route.keys:
             self._mark(key, 0.0, seconds)
         self.clock += seconds
 
-    def parallel(self, jobs: list[_Job], lanes: int) -> None:
+    def parallel(self, jobs: list[Job], lanes: int) -> None:
         """Processor sharing: `lanes` jobs at a time, each link's bandwidth split fairly among the
         payloads on it; a job first makes its round trips, then moves its payload."""
         clock = 0.0   # within the batch (added to the timeline's clock at the end, as one sum)
         waiting = list(jobs)
-        active: list[_Job] = []
+        active: list[Job] = []
         while waiting or active:
             while waiting and len(active) < lanes:
                 active.append(waiting.pop(0))
@@ -284,7 +284,7 @@ class _Timeline:
 
         def flush() -> None:
             if batch:
-                self.parallel([_job_from(group, self.network) for group in batch], LANES.get(batch_lane, 1))
+                self.parallel([job_from(group, self.network) for group in batch], LANES.get(batch_lane, 1))
             batch.clear()
             jobs_by_id.clear()
 
@@ -304,7 +304,7 @@ class _Timeline:
         flush()
 
 
-def _covered(spans: list[tuple[float, float]]) -> float:
+def covered(spans: list[tuple[float, float]]) -> float:
     """The length of the union of time spans."""
     total = 0.0
     end = -math.inf
@@ -355,7 +355,7 @@ def step_timing(events: Iterable[RequestEvent], network: Network) -> StepTiming:
     background.run(theirs)
     seconds = max(client.clock, background.clock)
     links = {
-        key: (size, min(seconds, _covered(client.busy.get(key, []) + background.busy.get(key, []))))
+        key: (size, min(seconds, covered(client.busy.get(key, []) + background.busy.get(key, []))))
         for key, size in sizes.items()
     }
     return StepTiming(seconds, client.clock, background.clock - start if theirs else 0.0, links)
