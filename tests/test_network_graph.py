@@ -250,3 +250,35 @@ def test_a_mirror_warmed_by_one_canary_serves_the_rest_of_the_fleet_without_the_
     wan = next(link for link in warm.links if link["between"] == ["dc", "site-b"])
     assert wan["bytes"] == 0 and warm.seconds < 0.2
     assert _step(run, "site-b-cold").seconds > 100 * warm.seconds
+
+
+def test_clients_pushing_at_once_do_not_wait_for_the_replication_their_pushes_set_off() -> None:
+    text = textwrap.dedent("""\
+        version: 1
+        title: Two teams push at once
+        summary: Both pushes land; the replica copies them in the background.
+        registries:
+          - {name: registry.example, default: true, replicas: [{name: eu.registry.example, lag: 0}]}
+        clients: [alice, bob]
+        network:
+          - {between: [alice, registry.example], bandwidth: 100Mbit/s, latency: 20ms}
+          - {between: [bob, registry.example], bandwidth: 100Mbit/s, latency: 20ms}
+          - {between: [registry.example, eu.registry.example], bandwidth: 10Mbit/s, latency: 100ms}
+        layers: {a: 20MB, b: 20MB}
+        images:
+          a:1: [a]
+          b:1: [b]
+        steps:
+          - {as: alice, run: docker build -t registry.example/team/a:1 .}
+          - {as: bob, run: docker build -t registry.example/team/b:1 .}
+          - id: both
+            together:
+              - {as: alice, run: docker push registry.example/team/a:1}
+              - {as: bob, run: docker push registry.example/team/b:1}
+        """)
+    record = _step(replay(parse_scenario(text)), "both")
+    assert record.ok and record.layers_pushed == 2
+    done = max(c["seconds"] for c in record.clients)
+    assert done < 3.0                                       # 20 MB each over its own 100 Mbit/s link
+    assert record.background_seconds > 30                  # 40 MB over the 10 Mbit/s link to the replica
+    assert record.seconds == pytest.approx(record.background_seconds, rel=0.01)

@@ -128,7 +128,9 @@ def together_timing(
     parts: Sequence[Sequence[RequestEvent]], background: Sequence[RequestEvent], network: Network
 ) -> TogetherTiming:
     """Simulate every part's requests at once (and the registries' background work beside them)."""
-    delivered = [[e for e in events if e.status != 0] for events in parts]
+    # A registry's background work (replication a push set off) runs beside the clients: no one waits for it.
+    delivered = [[e for e in events if e.status != 0 and e.lane != Lane.BACKGROUND] for events in parts]
+    background = [*background, *(e for events in parts for e in events if e.lane == Lane.BACKGROUND)]
     clients = [_Client(_phases(events, network)) for events in delivered]
     clients.append(_Client(_phases([e for e in background if e.status != 0], network)))
     sizes: dict[LinkKey, int] = {}
