@@ -190,6 +190,7 @@ def test_the_short_form_and_a_range_name_the_same_clients_as_listing_each_part()
      "srv1 is named twice in one together step"),
     ("[{as: srv9, run: docker pull app:1.0}]", "unknown client 'srv9'"),
     ("[{as: srv1, run: network down site-a dc}]", "clients acting together run client commands"),
+    ("[{as: [], run: docker pull app:1.0}]", "say which clients act with as:"),
 ])
 def test_lint_a_together_step_naming_a_client_twice_or_an_unknown_one(together, message) -> None:  # type: ignore[no-untyped-def]
     text = fleet(3).replace('as: "srv[1-3]", run: docker pull registry.example/team/app:1.0', f"together: {together}")

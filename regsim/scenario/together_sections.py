@@ -55,7 +55,7 @@ def read_together(check: Checker, item: dict[str, Any], path: Path, clients: lis
             command = None
         names = part.get("as")
         listed = names if isinstance(names, list) else [names]
-        if names is None:
+        if names is None or names == []:
             check.add(where, "say which clients act with as: (a name, a list, or a range like srv[1-50])")
         for j, name in enumerate(listed):
             at: Path = (*where, "as", j) if isinstance(names, list) else (*where, "as")
