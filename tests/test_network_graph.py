@@ -157,7 +157,7 @@ def test_a_client_with_a_fast_route_finishes_first_and_the_record_says_when_each
 
 def test_a_mirror_asked_for_a_blob_it_is_still_fetching_streams_it_from_upstream_again() -> None:
     # distribution registry/proxy/proxyblobstore.go: ServeBlob finds the digest in `inflight` and
-    # answers with copyContent from the remote store (distribution/distribution pull 4664 documents
+    # answers with copyContent from the remote store (https://github.com/distribution/distribution/pull/4664 documents
     # that concurrent pulls fetch from upstream several times). So a cold mirror saves the WAN
     # nothing when the whole fleet asks at once.
     cold = _step(replay(parse_scenario(fleet(5, mirror=True))), "rollout")
@@ -283,3 +283,12 @@ def test_clients_pushing_at_once_do_not_wait_for_the_replication_their_pushes_se
     assert done < 3.0                                       # 20 MB each over its own 100 Mbit/s link
     assert record.background_seconds > 30                  # 40 MB over the 10 Mbit/s link to the replica
     assert record.seconds == pytest.approx(record.background_seconds, rel=0.01)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_one_client_acting_together_takes_what_the_same_step_alone_takes(mirror) -> None:  # type: ignore[no-untyped-def]
+    text = fleet(1, mirror=mirror)
+    together = _step(replay(parse_scenario(text)), "rollout")
+    alone = _step(replay(parse_scenario(text.replace('as: "srv[1-1]"', "as: srv1"))), "rollout")
+    assert together.seconds == pytest.approx(alone.seconds, rel=1e-9)
+    assert [link["bytes"] for link in together.links] == [link["bytes"] for link in alone.links]

@@ -7,10 +7,10 @@ full, then stays at that rate while the others grow on), which is what TCP flows
 bottleneck converge to. The step lasts until the last client is done.
 
 A pull-through cache asked for a blob that another client's request is still fetching does not wait
-for that fetch: it streams the blob from upstream again for this request (distribution's
-registry/proxy/proxyblobstore.go: the `inflight` map only keeps the copy into its own storage single;
-a request that finds the digest in flight gets `copyContent` from the remote; the docs were corrected
-to say concurrent pulls fetch from upstream several times, distribution/distribution pull 4664).
+for that fetch: it streams the blob from upstream again for this request. In distribution's
+registry/proxy/proxyblobstore.go (ServeBlob) the `inflight` map only makes sure one copy goes into
+the cache's own storage; a request that finds the digest in flight is answered by `copyContent`
+straight from the remote (https://github.com/distribution/distribution/pull/4664 says so in its docs).
 """
 
 from __future__ import annotations
