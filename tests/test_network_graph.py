@@ -25,7 +25,7 @@ SITE = textwrap.dedent("""\
     title: A site behind one WAN
     summary: Two servers share one WAN uplink through the site's router.
     registries:
-      - {name: registry.example, default: true}
+      - {name: registry.example}
     clients:
       - name: ci
       - name: srv1
@@ -259,7 +259,7 @@ def test_clients_pushing_at_once_do_not_wait_for_the_replication_their_pushes_se
         title: Two teams push at once
         summary: Both pushes land; the replica copies them in the background.
         registries:
-          - {name: registry.example, default: true, replicas: [{name: eu.registry.example, lag: 0}]}
+          - {name: registry.example, replicas: [{name: eu.registry.example, lag: 0}]}
         clients: [alice, bob]
         network:
           - {between: [alice, registry.example], bandwidth: 100Mbit/s, latency: 20ms}

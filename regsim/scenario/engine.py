@@ -17,13 +17,16 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
-from regsim.model.sim.flows import fetched_again, together_timing
+from regsim.model.sim.flows import blob_digest, fetched_again, together_timing
 from regsim.model.sim.network import NetworkError, step_timing
 from regsim.model.sim.world import World
 from regsim.scenario.commands import (
     Build,
     ClientCommand,
     Command,
+    CrictlImages,
+    CrictlPull,
+    CrictlRmi,
     Images,
     Login,
     Logout,
@@ -41,7 +44,7 @@ from regsim.scenario.commands import (
 )
 from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
-from regsim.scenario.tables import Table, disk_usage_tables, images_table, table_lines
+from regsim.scenario.tables import Table, crictl_images_table, disk_usage_tables, images_table, table_lines
 from regsim.scenario.world_builder import build_world
 from regsim.units import format_seconds, format_size
 
@@ -95,9 +98,9 @@ def execute(world: World, scenario: Scenario | None, actor: str | None, command:
             out.output.append(f"The link between {a} and {b} is {'up' if up else 'down'}.")
             return Done(out)
         case RegistryGc(host=host, delete_untagged=delete_untagged):
-            return Done(_collect_garbage(world, host or world.default_registry, delete_untagged))
+            return Done(_collect_garbage(world, host or world.operator_registry, delete_untagged))
         case RegistryCatalog(host=host):
-            names = sorted(world.registries[host or world.default_registry].repositories)
+            names = sorted(world.registries[host or world.operator_registry].repositories)
             return Done(Outcome(output=names or ["(no repositories)"]))
         case RegistryTags(repository=repository):
             return Done(_list_tags(world, repository))
@@ -127,6 +130,12 @@ def _client_command(client: Client, scenario: Scenario | None, command: ClientCo
             return Done(client.rmi(reference))
         case Images():
             return _tables(images_table(client.image_rows()))
+        case CrictlPull(reference=reference, creds=creds):
+            return Done(client.crictl_pull(reference, creds))
+        case CrictlImages():
+            return _tables(crictl_images_table(client.crictl_image_rows()))
+        case CrictlRmi(reference=reference):
+            return Done(client.crictl_rmi(reference))
         case SystemDf():
             return _tables(*disk_usage_tables(client.disk_usage()))
     return Done(Outcome().fail("NOT_RUNNABLE", f"{command.text!r} is not a command a step can run"))
@@ -161,7 +170,7 @@ def _list_tags(world: World, repository: str) -> Outcome:
 def _delete(world: World, reference: str) -> Outcome:
     out = Outcome()
     try:
-        ref = parse_reference(reference, world.default_registry)
+        ref = parse_reference(reference)
         registry = world.registries[ref.host]
         registry.remove_manifest(ref.repository, ref.reference)  # the operator needs no token
     except RegistryError as error:
@@ -222,7 +231,7 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
 
 def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Done, int, int]]) -> None:
     """A blob a cache fetched again for a client (see flows.fetched_again) is a miss in its ledger too."""
-    again = {(event.src, event.path.rsplit("/", 1)[-1]) for part in at_once for event in part
+    again = {(event.src, blob_digest(event.path)) for part in at_once for event in part
              if event.outcome == RequestOutcome.CACHE_MISS and not event.upstream}
     for actor, done, _, _ in parts:
         for blob in done.outcome.blobs:

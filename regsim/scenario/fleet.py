@@ -10,8 +10,10 @@ LAYERS = {"l1": "30MB", "l2": "20MB", "l3": "10MB", "l4": "5MB", "l5": "2MB"}
 
 
 def fleet_scenario(count: int, *, mirror: bool = False) -> str:
-    """`count` servers pull a 5-layer image at once (the step with id `rollout`)."""
-    mirrors = ", mirrors: [mirror.site]" if mirror else ""
+    """`count` servers pull a 5-layer image at once (the step with id `rollout`): docker hosts, or
+    with a mirror Kubernetes nodes (containerd mirrors any registry through hosts.toml)."""
+    mirrors = ", runtime: containerd, hosts: {registry.example: [mirror.site]}" if mirror else ""
+    pull = "crictl pull" if mirror else "docker pull"
     clients = "".join(f"  - {{name: srv{i}{mirrors}}}\n" for i in range(1, count + 1))
     links = "".join(f"  - {{between: [srv{i}, site-a], bandwidth: 1Gbit/s, latency: 1ms}}\n"
                     for i in range(1, count + 1))
@@ -21,7 +23,7 @@ def fleet_scenario(count: int, *, mirror: bool = False) -> str:
         "title: A fleet pulls at once\n"
         "summary: Servers behind one WAN uplink pull the same image together.\n"
         "registries:\n"
-        "  - {name: registry.example, default: true}\n"
+        "  - {name: registry.example}\n"
         "  - {name: mirror.site, mirror_of: registry.example}\n"
         "clients:\n"
         "  - name: ci\n"
@@ -38,5 +40,5 @@ def fleet_scenario(count: int, *, mirror: bool = False) -> str:
         "steps:\n"
         "  - {as: ci, run: docker build -t registry.example/team/app:1.0 .}\n"
         "  - {as: ci, run: docker push registry.example/team/app:1.0}\n"
-        f'  - {{id: rollout, as: "srv[1-{count}]", run: docker pull registry.example/team/app:1.0}}\n'
+        f'  - {{id: rollout, as: "srv[1-{count}]", run: {pull} registry.example/team/app:1.0}}\n'
     )

@@ -74,6 +74,11 @@ def _phases(events: Sequence[RequestEvent], network: Network) -> list[_Phase]:
     return phases
 
 
+def blob_digest(path: str) -> str:
+    """The digest a blob request names (containerd adds `?ns=REGISTRY` when it asks a mirror)."""
+    return path.partition("?")[0].rsplit("/", 1)[-1]
+
+
 def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestEvent]]:
     """Each part's requests as they go when the parts run at once.
 
@@ -89,7 +94,7 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
             found.append(event)
             if "/blobs/" not in event.path or event.method != "GET":
                 continue
-            digest = event.path.rsplit("/", 1)[-1]
+            digest = blob_digest(event.path)
             if event.upstream and event.bytes:
                 mine[(event.src, digest)] = event
             elif event.outcome == RequestOutcome.CACHE_HIT and (event.dst, digest) in filled:
