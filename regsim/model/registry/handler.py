@@ -96,7 +96,9 @@ class Handler:
 
     def head_blob(self, name: str, digest: str) -> Response:
         store = self.store
-        blob = store.linked(name, digest)
+        # store.linked(name, digest), read here directly: every blob a push names is HEADed first.
+        repo = store.repositories.get(name)
+        blob = repo.blobs.stat(digest) if repo is not None else None
         if blob is None:
             # Most HEADs of a push find nothing: a miss is answered, not raised (raising and
             # catching would cost more than the rest of the request). docker asks twice, the
