@@ -3,37 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 
 _sha256 = hashlib.sha256
-
-
-class _Hash(Protocol):
-    def hexdigest(self) -> str: ...
-
-
-def _short_text_sha256() -> Callable[[bytes], _Hash]:
-    """CPython's own sha256 (`_sha256`; `_sha2` from 3.12), else hashlib's.
-
-    The same digests as hashlib's OpenSSL sha256, which is faster on long data but costs about
-    twice as much to start: a sized blob's digest hashes some 50 bytes, and `regsim bench` makes
-    two for each new layer."""
-    for module in ("_sha2", "_sha256"):
-        try:
-            sha256: Callable[[bytes], _Hash] = importlib.import_module(module).sha256
-        except (ImportError, AttributeError):
-            continue
-        return sha256
-    return _sha256
-
-
-_small_sha256 = _short_text_sha256()
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
 _CANONICAL = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 _DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
@@ -115,7 +90,7 @@ def sized_digest_text(identity: str, size: int) -> str:
     A scenario's 48 MB layer is never allocated: its digest is the sha256 of a short
     description, so the same layer name and size give the same digest on every run.
     """
-    return "sha256:" + _small_sha256(f"regsim-sized-blob\0{identity}\0{size}".encode()).hexdigest()
+    return "sha256:" + _sha256(f"regsim-sized-blob\0{identity}\0{size}".encode()).hexdigest()
 
 
 def sized_digest(identity: str, size: int) -> Digest:
