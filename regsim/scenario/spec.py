@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from regsim.model.registry.proxy import DEFAULT_TTL
 from regsim.scenario.commands import Command
 
 
@@ -15,7 +16,7 @@ class RegistrySpec:
     default: bool = False
     auth: str = "none"
     mirror_of: str | None = None
-    ttl: float = 7 * 24 * 3600.0
+    ttl: float = DEFAULT_TTL                # distribution's default: 168h
     replicas: list[tuple[str, int]] = field(default_factory=list)
     rate_limit: tuple[int, float] | None = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from regsim.model.oci.response import Response
@@ -218,6 +219,10 @@ class HostSession:
         elif code == "TOOMANYREQUESTS":
             line = ("toomanyrequests: You have reached your pull rate limit. "
                     "You may increase the limit by authenticating and upgrading")
+        elif response.status >= 500:
+            # distribution registry/client/errors.go HandleErrorResponse: the body of an answer
+            # outside 400-499 is not read; docker reports the status line only.
+            line = f"received unexpected HTTP status: {response.status} {HTTPStatus(response.status).phrase}"
         else:
             line = f"{lowered}: {message}"
         self.outcome.fail(code, reason, f"Error response from daemon: {line}")

@@ -31,6 +31,7 @@ class World:
         self._recording: list[RequestEvent] | None = None   # see `recording`
         self._jobs = 0
         self.replication = Replication(self)
+        self._time_listeners: list[Callable[[], None]] = []
 
     # ----- building ------------------------------------------------------------------------
 
@@ -49,8 +50,15 @@ class World:
         self.replication.begin_step()
 
     def end_step(self, seconds: float = 0.0) -> None:
-        """Close a step: simulated time moves on by the step's seconds."""
+        """Close a step: simulated time moves on by the step's seconds, and whatever was waiting
+        for that time (a pull-through cache's expiry) happens, so the step's record shows it."""
         self.now += seconds
+        for listener in self._time_listeners:
+            listener()
+
+    def on_time_passed(self, listener: Callable[[], None]) -> None:
+        """Call `listener` at the end of every step, after the clock has moved."""
+        self._time_listeners.append(listener)
 
     def current_time(self) -> float:
         return self.now
