@@ -146,7 +146,8 @@ class ProxyHandler(Handler):
             self._started = True
         upstream = self.world.registries[self.upstream]
         response, event = session.send(method, path, lambda auth: call(upstream, auth), why)
-        event.outcome = RequestOutcome.FETCHED if response.ok else RequestOutcome.ERROR
+        event.outcome = (RequestOutcome.FETCHED if response.ok else
+                         RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR)
         return response
 
     def _failure(self, response: Response) -> RegistryError:
