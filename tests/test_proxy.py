@@ -274,3 +274,10 @@ def test_a_ttl_of_zero_never_expires() -> None:
     assert cache(world).layer_bytes_stored() == 50 * MB
     uplink(world, False)
     assert world.clients["n2"].pull(THROUGH_CACHE).ok
+
+
+def test_the_step_where_copies_expire_says_what_the_cache_deleted() -> None:
+    run = replay(load_scenario(SCENARIOS / "cache-expiry.yaml"))
+    wait = next(r for r in run.records if r.command.startswith("wait"))
+    assert wait.output[-1] == (f"{CACHE}: the 24.0 h TTL of what it fetched for team/app ran out: "
+                               "1 manifest and 3 blobs deleted (52MB of layers)")

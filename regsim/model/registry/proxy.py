@@ -38,6 +38,7 @@ from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
+from regsim.units import format_seconds, format_size
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -85,11 +86,33 @@ class ProxyHandler(Handler):
 
     # ----- expiry (proxy/scheduler/scheduler.go, proxy/proxyregistry.go) ---------------------------
 
-    def expire_due(self) -> None:
+    def expire_due(self) -> list[ExpiryEntry]:
         """Delete every copy whose TTL has run out by now (the scheduler's timers, fired late at the
-        latest when the next request arrives or the step ends)."""
-        if self.scheduler is not None:
-            self.expired.extend(self.scheduler.run_due(self.clock()))
+        latest when the next request arrives or the step ends); the entries expired now."""
+        if self.scheduler is None:
+            return []
+        due = self.scheduler.run_due(self.clock())
+        self.expired.extend(due)
+        return due
+
+    def expiry_notes(self) -> list[str]:
+        """Expire what is due, and say what was deleted: one line per repository."""
+        before = self.store.stored_layer_bytes
+        due = self.expire_due()
+        if not due:
+            return []
+        freed = format_size(before - self.store.stored_layer_bytes)
+        names = sorted({entry.repository for entry in due})
+        notes = []
+        for name in names:
+            kinds = [entry.kind for entry in due if entry.repository == name]
+            manifests, blobs = kinds.count(EntryKind.MANIFEST), kinds.count(EntryKind.BLOB)
+            deleted = f"{_count(manifests, 'manifest')} and {_count(blobs, 'blob')}"
+            notes.append(f"{self.host}: the {format_seconds(self.ttl)} TTL of what it fetched for {name} ran out: "
+                         f"{deleted} deleted" + (f" ({freed} of layers)" if len(names) == 1 else ""))
+        if len(names) > 1:
+            notes.append(f"{self.host}: {freed} of layers deleted at expiry")
+        return notes
 
     def _schedule(self, name: str, digest: str, kind: EntryKind) -> None:
         """proxyblobstore.go / proxymanifeststore.go: a copy fetched from the upstream expires `ttl`
@@ -334,6 +357,10 @@ class ProxyHandler(Handler):
         raise self._refuse()
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class PullThroughCache(Registry):
     """A registry host in proxy mode: its handler is a `ProxyHandler` towards `upstream`.
 
@@ -364,7 +391,7 @@ class PullThroughCache(Registry):
         proxy = self.handler
         assert isinstance(proxy, ProxyHandler)
         self.proxy = proxy
-        world.on_time_passed(proxy.expire_due)
+        world.on_time_passed(proxy.expiry_notes)
 
     @property
     def upstream(self) -> str:

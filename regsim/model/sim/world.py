@@ -31,7 +31,7 @@ class World:
         self._recording: list[RequestEvent] | None = None   # see `recording`
         self._jobs = 0
         self.replication = Replication(self)
-        self._time_listeners: list[Callable[[], None]] = []
+        self._time_listeners: list[Callable[[], list[str]]] = []
 
     # ----- building ------------------------------------------------------------------------
 
@@ -49,15 +49,16 @@ class World:
         """Open a step: copies due to replicas by now are made first (background requests)."""
         self.replication.begin_step()
 
-    def end_step(self, seconds: float = 0.0) -> None:
+    def end_step(self, seconds: float = 0.0) -> list[str]:
         """Close a step: simulated time moves on by the step's seconds, and whatever was waiting
-        for that time (a pull-through cache's expiry) happens, so the step's record shows it."""
+        for that time (a pull-through cache's expiry) happens, so the step's record shows it.
+        Returns what the registries say about it."""
         self.now += seconds
-        for listener in self._time_listeners:
-            listener()
+        return [note for listener in self._time_listeners for note in listener()]
 
-    def on_time_passed(self, listener: Callable[[], None]) -> None:
-        """Call `listener` at the end of every step, after the clock has moved."""
+    def on_time_passed(self, listener: Callable[[], list[str]]) -> None:
+        """Call `listener` at the end of every step, after the clock has moved; it returns notes
+        on what happened then."""
         self._time_listeners.append(listener)
 
     def current_time(self) -> float:
