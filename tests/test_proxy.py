@@ -281,3 +281,17 @@ def test_the_step_where_copies_expire_says_what_the_cache_deleted() -> None:
     wait = next(r for r in run.records if r.command.startswith("wait"))
     assert wait.output[-1] == (f"{CACHE}: the 24.0 h TTL of what it fetched for team/app ran out: "
                                "1 manifest and 3 blobs deleted (52MB of layers)")
+
+
+def test_a_blob_the_upstream_lacks_is_blob_unknown_and_an_unreachable_upstream_is_unknown() -> None:
+    # handlers/blob.go GetBlob: Stat's ErrBlobUnknown is BLOB_UNKNOWN (404); any other error,
+    # such as the remote Stat failing to connect, is ErrorCodeUnknown (500).
+    world = cache_world()
+    missing = "sha256:" + "0" * 64
+    with pytest.raises(RegistryError) as refused:
+        cache(world).get_blob(None, "team/app", missing)
+    assert refused.value.code is ErrorCode.BLOB_UNKNOWN
+    uplink(world, False)
+    with pytest.raises(RegistryError) as refused:
+        cache(world).get_blob(None, "team/app", missing)
+    assert (refused.value.code, refused.value.code.status) == (ErrorCode.UNKNOWN, 500)

@@ -173,15 +173,17 @@ class ProxyHandler(Handler):
                          RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR)
         return response
 
-    def _failure(self, response: Response) -> RegistryError:
+    def _failure(self, response: Response, not_found: ErrorCode) -> RegistryError:
         """What the mirror answers when the upstream could not give it something it lacks.
 
-        An answer with the upstream's own error code passes through; anything else, such as an
-        upstream that cannot be reached, is UNKNOWN, 500 (handlers/manifests.go and
-        handlers/blob.go: an error that is not a registry error code becomes ErrorCodeUnknown).
+        The upstream's "not found" (`not_found`: MANIFEST_UNKNOWN or BLOB_UNKNOWN) passes through
+        (handlers/blob.go: Stat's ErrBlobUnknown is BLOB_UNKNOWN); any other failure, such as an
+        upstream that cannot be reached or refuses the mirror, is UNKNOWN, 500 (handlers/blob.go
+        and handlers/manifests.go append ErrorCodeUnknown for an error they do not recognise).
         """
-        if response.status != UNREACHABLE and response.error is not None:
-            return response.error
+        error = response.error
+        if response.status != UNREACHABLE and error is not None and error.code is not_found:
+            return error
         what = "cannot be reached" if response.status == UNREACHABLE else f"answered {response.status}"
         return RegistryError(ErrorCode.UNKNOWN, f"the upstream {self.upstream} {what}, and {self.host} "
                              "holds no copy")
@@ -247,7 +249,7 @@ class ProxyHandler(Handler):
             f"cache miss on {self.host}: fetch the manifest from the upstream {self.upstream}",
         )
         if not response.ok or not isinstance(response.body, bytes):
-            raise self._failure(response)
+            raise self._failure(response, ErrorCode.MANIFEST_UNKNOWN)
         manifest = parse_manifest(response.body)
         store = self.store
         store.blobs.setdefault(manifest.digest, Blob(manifest.digest, len(manifest.raw), manifest.raw))
@@ -294,14 +296,14 @@ class ProxyHandler(Handler):
             f"cache miss on {self.host}: does the upstream {self.upstream} have this blob? (Stat)",
         )
         if not stat.ok:
-            raise self._failure(stat)
+            raise self._failure(stat, ErrorCode.BLOB_UNKNOWN)
         fetched = self._upstream(
             name, "GET", f"/v2/{name}/blobs/{digest}",
             lambda upstream, auth: upstream.get_blob(auth, name, digest),
             f"cache miss on {self.host}: fetch the blob from the upstream {self.upstream}",
         )
         if not fetched.ok:
-            raise self._failure(fetched)
+            raise self._failure(fetched, ErrorCode.BLOB_UNKNOWN)
         data = fetched.body if isinstance(fetched.body, bytes) else None
         size = len(fetched.body) if fetched.body is not None else 0
         store.link(store.repository(name), Blob(digest, size, data))
