@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field
 
 from regsim.model.sim.world import World
+from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import (
     USAGE,
     Command,
@@ -18,7 +19,6 @@ from regsim.scenario.commands import (
     parse_command,
 )
 from regsim.scenario.engine import Player, Run, run_step
-from regsim.scenario.loader import command_problems
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Scenario, StepSpec

@@ -1,0 +1,39 @@
+"""Cross-checks of a parsed command against a world: every reference and host it names is a registry
+there, every recipe it builds is under images:, every link it sets joins known names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regsim.scenario.commands import Build, Command, CommandError, SetLink, check_reference
+from regsim.scenario.problems import did_you_mean
+from regsim.scenario.spec import find_recipe, recipe_key
+
+
+def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
+                     default: str) -> list[str]:
+    """What stops a parsed command from running in a world with these hosts, clients and recipes.
+
+    The scenario loader and the sandbox both ask this before anything runs.
+    """
+    problems: list[str] = []
+    try:
+        for reference in command.references:
+            host = check_reference(reference, default)
+            if host not in hosts:
+                problems.append(f"{reference!r} goes to {host!r}, which is not a registry here"
+                                f"{did_you_mean(host or '', hosts)}")
+    except CommandError as error:
+        return [str(error)]
+    match command:
+        case Build(target=target) if find_recipe(images, target) is None:
+            problems.append(f"no image recipe named {target!r} under images:"
+                            f"{did_you_mean(recipe_key(target), images)}")
+        case SetLink(a=a, b=b):
+            for name in (a, b):
+                if name not in hosts + clients:
+                    problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+    for host in command.hosts:
+        if host not in hosts:
+            problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
+    return problems

@@ -1,0 +1,151 @@
+"""A scenario's steps: what each one says or runs, as which client, and what it expects or asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regsim.scenario.checker import Checker
+from regsim.scenario.command_checks import command_problems
+from regsim.scenario.commands import Command, CommandError, parse_command
+from regsim.scenario.problems import Path, did_you_mean
+from regsim.scenario.spec import Ask, Scenario, StepSpec
+from regsim.units import UnitError, parse_size
+
+STEP_KEYS = ("id", "say", "as", "run", "expect", "ask")
+EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "layers_mounted", "layers_skipped",
+               "layers_pulled", "cache_hits", "seconds", "stored", "output_contains")
+SIZE_EXPECTS = ("layers_up", "layers_down")
+COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits")
+ASK_METRICS = ("layers_pulled", "layers_pushed", "layers_mounted", "layers_skipped", "cache_hits",
+               "layer_bytes_down", "layer_bytes_up", "seconds", "ok", "error")
+
+
+def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
+    steps: list[StepSpec] = []
+    items = check.sequence(value, ("steps",), "steps")
+    if value is None:
+        check.add(("steps",), "steps is required: a list of things to do")
+    clients = [c.name for c in scenario.clients]
+    hosts = [r.name for r in scenario.registries] + [n for r in scenario.registries for n, _ in r.replicas]
+    ids: set[str] = set()
+    default = scenario.default_registry
+    for i, item in enumerate(items):
+        path: Path = ("steps", i)
+        line = check.located.at(path)[0]
+        step = StepSpec(i + 1, line)
+        if isinstance(item, str):
+            item = {"run": item}
+        item = check.mapping(item, path, "a step")
+        check.keys(item, STEP_KEYS, path, "a step")
+        if "id" in item:
+            step.id = check.text(item["id"], (*path, "id"), "id")
+            if step.id in ids:
+                check.add((*path, "id"), f"step id {step.id!r} is used twice")
+            ids.add(step.id or "")
+        if "say" in item:
+            step.say = check.text(item["say"], (*path, "say"), "say")
+        if "run" in item:
+            text = check.text(item["run"], (*path, "run"), "run")
+            if text is not None:
+                try:
+                    step.command = parse_command(text)
+                except CommandError as error:
+                    check.add((*path, "run"), str(error))
+        elif "say" not in item:
+            check.add(path, "a step needs run (a command) or say (narration)")
+        command = step.command
+        if "as" in item:
+            actor = check.text(item["as"], (*path, "as"), "as")
+            if actor not in clients:
+                check.add((*path, "as"), f"unknown client {actor!r}{did_you_mean(str(actor), clients)}")
+            else:
+                step.actor = actor
+        if command is not None and command.needs_client and step.actor is None:
+            if len(clients) == 1:
+                step.actor = clients[0]
+            elif "as" not in item:
+                listed = ", ".join(clients) or "no clients are listed"
+                check.add(path, f"say which client runs this with as: ({listed})")
+        if command is not None:
+            _check_command(check, (*path, "run"), command, scenario, hosts, clients, default)
+        if "expect" in item:
+            step.expect = _expect(check, item["expect"], (*path, "expect"), hosts)
+        if "ask" in item:
+            step.ask = _ask(check, item["ask"], (*path, "ask"))
+            if step.ask is not None and step.ask.answer == "computed" and command is None:
+                check.add((*path, "ask"), "a computed answer needs a step that runs a command")
+        steps.append(step)
+    return steps
+
+
+def _check_command(check: Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
+                   clients: list[str], default: str) -> None:
+    for message in command_problems(command, scenario.images, hosts, clients, default):
+        check.add(path, message)
+
+
+
+def _expect(check: Checker, value: Any, path: Path, hosts: list[str]) -> dict[str, Any]:
+    expect = check.mapping(value, path, "expect")
+    check.keys(expect, EXPECT_KEYS, path, "expect")
+    result: dict[str, Any] = {}
+    for key, item in expect.items():
+        where = (*path, key)
+        if key == "ok":
+            if not isinstance(item, bool):
+                check.add(where, "ok is true or false")
+            else:
+                result[key] = item
+        elif key == "error":
+            result[key] = None if item is None else str(item)
+        elif key in SIZE_EXPECTS:
+            try:
+                result[key] = parse_size(item)
+            except UnitError as error:
+                check.add(where, str(error))
+        elif key in COUNT_EXPECTS:
+            if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+                check.add(where, f"{key} is a count (0 or more)")
+            else:
+                result[key] = item
+        elif key == "seconds":
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                result[key] = (float(item), max(0.1 * float(item), 0.05))
+            elif isinstance(item, dict) and isinstance(item.get("about"), (int, float)):
+                check.keys(item, ("about", "within"), where, "seconds")
+                result[key] = (float(item["about"]), float(item.get("within", 0.1 * float(item["about"]))))
+            else:
+                check.add(where, "seconds is a number or {about: N, within: M}")
+        elif key == "stored":
+            stored = check.mapping(item, where, "stored")
+            result[key] = {}
+            for host, size in stored.items():
+                if host not in hosts:
+                    check.add((*where, host), f"{host!r} is not a registry here{did_you_mean(str(host), hosts)}",
+                              key=True)
+                    continue
+                try:
+                    result[key][host] = parse_size(size)
+                except UnitError as error:
+                    check.add((*where, host), str(error))
+        elif key == "output_contains":
+            result[key] = str(item)
+    return result
+
+
+def _ask(check: Checker, value: Any, path: Path) -> Ask | None:
+    ask = check.mapping(value, path, "ask")
+    check.keys(ask, ("question", "answer", "metric", "choices"), path, "ask")
+    question = check.text(ask.get("question"), (*path, "question"), "the question")
+    if "answer" not in ask:
+        check.add(path, "ask needs an answer (or answer: computed with a metric)")
+        return None
+    answer = ask["answer"]
+    choices = [str(c) for c in check.sequence(ask.get("choices"), (*path, "choices"), "choices")]
+    metric = ask.get("metric")
+    if answer == "computed":
+        if metric not in ASK_METRICS:
+            check.add((*path, "metric"), f"a computed answer needs a metric: one of {', '.join(ASK_METRICS)}")
+    elif choices and str(answer) not in choices:
+        check.add((*path, "answer"), f"the answer {answer!r} is not one of the choices")
+    return Ask(question or "", answer, metric, choices)

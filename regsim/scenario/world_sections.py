@@ -1,0 +1,190 @@
+"""The sections of a scenario that make its world: registries, clients, network links, users and
+repositories (world_builder.py builds the model from what these return)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regsim.model.oci.descriptor import Platform
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.reference import check_name
+from regsim.scenario.checker import Checker
+from regsim.scenario.problems import Path, did_you_mean
+from regsim.scenario.spec import ClientSpec, LinkSpec, RegistrySpec, RepositorySpec
+from regsim.units import UnitError, parse_bandwidth, parse_duration
+
+REGISTRY_KEYS = ("name", "default", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
+CLIENT_KEYS = ("name", "mirrors", "platform")
+ACTIONS = ("pull", "push", "delete")
+
+
+def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
+    found: list[RegistrySpec] = []
+    items = check.sequence(value, ("registries",), "registries")
+    for i, item in enumerate(items):
+        path: Path = ("registries", i)
+        item = check.mapping(item, path, "a registry")
+        if not item:
+            continue
+        check.keys(item, REGISTRY_KEYS, path, "a registry")
+        name = check.text(item.get("name"), (*path, "name"), "the registry's name")
+        if name is None:
+            continue
+        spec = RegistrySpec(name, default=item.get("default") is True)
+        auth = item.get("auth", "none")
+        if auth not in ("none", "basic", "token"):
+            check.add((*path, "auth"), f"auth must be none, basic or token, not {auth!r}")
+        else:
+            spec.auth = auth
+        if item.get("mirror_of") is not None:
+            spec.mirror_of = str(item["mirror_of"])
+        if "ttl" in item:
+            try:
+                spec.ttl = parse_duration(item["ttl"])
+            except UnitError as error:
+                check.add((*path, "ttl"), str(error))
+        for j, replica in enumerate(check.sequence(item.get("replicas"), (*path, "replicas"), "replicas")):
+            rpath = (*path, "replicas", j)
+            if isinstance(replica, str):
+                spec.replicas.append((replica, 0))
+                continue
+            replica = check.mapping(replica, rpath, "a replica")
+            check.keys(replica, ("name", "lag"), rpath, "a replica")
+            rname = check.text(replica.get("name"), (*rpath, "name"), "the replica's name")
+            lag = replica.get("lag", 0)
+            if not isinstance(lag, int) or isinstance(lag, bool) or lag < 0:
+                check.add((*rpath, "lag"), "lag is a whole number of steps (0 or more)")
+                lag = 0
+            if rname:
+                spec.replicas.append((rname, lag))
+        if item.get("rate_limit") is not None:
+            limit = check.mapping(item["rate_limit"], (*path, "rate_limit"), "rate_limit")
+            check.keys(limit, ("pulls", "per"), (*path, "rate_limit"), "rate_limit")
+            pulls = limit.get("pulls")
+            if not isinstance(pulls, int) or isinstance(pulls, bool) or pulls < 1:
+                check.add((*path, "rate_limit", "pulls"), "pulls is a whole number of pulls (1 or more)")
+            else:
+                try:
+                    spec.rate_limit = (pulls, parse_duration(limit.get("per", "6h")))
+                except UnitError as error:
+                    check.add((*path, "rate_limit", "per"), str(error))
+        found.append(spec)
+    names = [r.name for r in found]
+    for i, spec in enumerate(found):
+        if names.count(spec.name) > 1:
+            check.add(("registries", i, "name"), f"registry {spec.name!r} is listed twice")
+        if spec.mirror_of is not None and spec.mirror_of not in names:
+            check.add(("registries", i, "mirror_of"),
+                      f"mirror_of names {spec.mirror_of!r}, which is not a registry here"
+                      f"{did_you_mean(spec.mirror_of, names)}")
+    if sum(1 for r in found if r.default) > 1:
+        check.add(("registries",), "only one registry can be the default")
+    return found
+
+
+def read_clients(check: Checker, value: Any, hosts: list[str]) -> list[ClientSpec]:
+    found: list[ClientSpec] = []
+    for i, item in enumerate(check.sequence(value, ("clients",), "clients")):
+        path: Path = ("clients", i)
+        if isinstance(item, str):
+            item = {"name": item}
+        item = check.mapping(item, path, "a client")
+        check.keys(item, CLIENT_KEYS, path, "a client")
+        name = check.text(item.get("name"), (*path, "name"), "the client's name")
+        if name is None:
+            continue
+        spec = ClientSpec(name)
+        for j, mirror in enumerate(check.sequence(item.get("mirrors"), (*path, "mirrors"), "mirrors")):
+            if mirror not in hosts:
+                check.add((*path, "mirrors", j),
+                          f"mirror {mirror!r} is not a registry here{did_you_mean(str(mirror), hosts)}")
+            spec.mirrors.append(str(mirror))
+        if "platform" in item:
+            try:
+                spec.platform = str(Platform.parse(str(item["platform"])))
+            except ValueError as error:
+                check.add((*path, "platform"), str(error))
+        if name in hosts or name in [c.name for c in found]:
+            check.add((*path, "name"), f"the name {name!r} is already taken")
+        found.append(spec)
+    return found
+
+
+def read_links(check: Checker, value: Any, nodes: list[str]) -> list[LinkSpec]:
+    found: list[LinkSpec] = []
+    for i, item in enumerate(check.sequence(value, ("network",), "network")):
+        path: Path = ("network", i)
+        item = check.mapping(item, path, "a link")
+        check.keys(item, ("between", "bandwidth", "latency"), path, "a link")
+        between = item.get("between")
+        if not isinstance(between, list) or len(between) != 2:
+            check.add((*path, "between"), "between lists exactly two names: [a, b]")
+            continue
+        ok = True
+        for j, name in enumerate(between):
+            if name not in nodes:
+                check.add((*path, "between", j),
+                          f"{name!r} is not a client or registry here{did_you_mean(str(name), nodes)}")
+                ok = False
+        if ok and between[0] == between[1]:
+            check.add((*path, "between"), "a link joins two different names")
+            ok = False
+        try:
+            bandwidth = parse_bandwidth(item.get("bandwidth", "10Gbit/s"))
+        except UnitError as error:
+            check.add((*path, "bandwidth"), str(error))
+            ok = False
+        try:
+            latency = parse_duration(item.get("latency", "0.2ms"))
+        except UnitError as error:
+            check.add((*path, "latency"), str(error))
+            ok = False
+        if ok:
+            found.append(LinkSpec(str(between[0]), str(between[1]), bandwidth, latency))
+    return found
+
+
+def read_users(check: Checker, value: Any) -> dict[str, str]:
+    users: dict[str, str] = {}
+    for name, item in check.mapping(value, ("users",), "users").items():
+        path: Path = ("users", name)
+        item = check.mapping(item, path, "a user")
+        check.keys(item, ("password",), path, "a user")
+        password = check.text(item.get("password"), (*path, "password"), "the user's password")
+        if password is not None:
+            users[str(name)] = password
+    return users
+
+
+def read_repositories(check: Checker, value: Any, hosts: list[str], users: dict[str, str]) -> list[RepositorySpec]:
+    found: list[RepositorySpec] = []
+    for key, item in check.mapping(value, ("repositories",), "repositories").items():
+        path: Path = ("repositories", key)
+        host, _, name = str(key).partition("/")
+        if host not in hosts:
+            check.add(path, f"{key!r} must start with a registry here{did_you_mean(host, hosts)}", key=True)
+            continue
+        try:
+            check_name(name)
+        except RegistryError as error:
+            check.add(path, error.reason, key=True)
+            continue
+        item = check.mapping(item, path, "a repository")
+        check.keys(item, ("visibility", "grants", "immutable_tags"), path, "a repository")
+        spec = RepositorySpec(host, name)
+        visibility = item.get("visibility", "public")
+        if visibility not in ("public", "private"):
+            check.add((*path, "visibility"), f"visibility is public or private, not {visibility!r}")
+        else:
+            spec.visibility = visibility
+        spec.immutable_tags = item.get("immutable_tags") is True
+        for user, actions in check.mapping(item.get("grants"), (*path, "grants"), "grants").items():
+            if user not in users:
+                check.add((*path, "grants", user), f"unknown user {user!r}{did_you_mean(str(user), users)}", key=True)
+            actions = check.sequence(actions, (*path, "grants", user), "the granted actions")
+            for j, action in enumerate(actions):
+                if action not in ACTIONS:
+                    check.add((*path, "grants", user, j), f"{action!r} is not pull, push or delete")
+            spec.grants[str(user)] = tuple(a for a in actions if a in ACTIONS)
+        found.append(spec)
+    return found
