@@ -7,6 +7,7 @@ distribution proxy directly, so the client's mirror settings play no part here.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,16 @@ def test_a_blob_the_upstream_lacks_is_blob_unknown_and_an_unreachable_upstream_i
     with pytest.raises(RegistryError) as refused:
         cache(world).get_blob(None, "team/app", missing)
     assert (refused.value.code, refused.value.code.status) == (ErrorCode.UNKNOWN, 500)
+
+
+def test_listing_tags_asks_the_upstream_and_falls_back_to_the_tags_kept_here() -> None:
+    # proxytagservice.go All: the remote's tags when it answers, else the local ones.
+    world = cache_world()
+    publisher = world.clients["publisher"]
+    assert publisher.tag(PUBLISHED, f"{ORIGIN}/team/app:v2").ok and publisher.push(f"{ORIGIN}/team/app:v2").ok
+    assert world.clients["n1"].pull(THROUGH_CACHE).ok
+    tags = cache(world).list_tags(None, "team/app")
+    assert json.loads(tags.body)["tags"] == ["v1", "v2"]       # v2 was never pulled through the cache
+    uplink(world, False)
+    tags = cache(world).list_tags(None, "team/app")
+    assert json.loads(tags.body)["tags"] == ["v1"]

@@ -17,6 +17,7 @@ Each rule names the file of distribution/distribution it follows (paths under `r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -273,6 +274,18 @@ class ProxyHandler(Handler):
         if blob is not None and digest in self._layers_named and digest not in store.layer_digests:
             store.layer_digests.add(digest)
             store.stored_layer_bytes += blob.size
+
+    def list_tags(self, name: str, n: int | None = None, last: str | None = None) -> Response:
+        """proxytagservice.go All: the upstream's tags when it answers, else the tags kept here."""
+        self.expire_due()
+        listed = self._upstream(
+            name, "GET", f"/v2/{name}/tags/list",
+            lambda upstream, auth: upstream.list_tags(auth, name),
+            f"which tags does {name} have on the upstream {self.upstream}?",
+        )
+        if listed.ok and isinstance(listed.body, bytes):
+            return self.tags_page(name, json.loads(listed.body)["tags"], n, last)
+        return super().list_tags(name, n, last)
 
     # ----- blobs ----------------------------------------------------------------------------------
 
