@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from regsim.units import format_seconds, format_size
+
 # Told of an expired entry: (repository, digest).
 ExpiryCallback = Callable[[str, str], None]
 
@@ -66,3 +68,23 @@ class ExpiryScheduler:
             callback(entry.repository, entry.digest)
         self._soonest = min((e.expires_at for e in self.entries.values()), default=math.inf)
         return due
+
+
+def expiry_notes(host: str, ttl: float, due: list[ExpiryEntry], layer_bytes_freed: int) -> list[str]:
+    """What a cache deleted at expiry, in a learner's words: one line per repository."""
+    freed = format_size(layer_bytes_freed)
+    names = sorted({entry.repository for entry in due})
+    notes = []
+    for name in names:
+        kinds = [entry.kind for entry in due if entry.repository == name]
+        manifests, blobs = kinds.count(EntryKind.MANIFEST), kinds.count(EntryKind.BLOB)
+        deleted = f"{_count(manifests, 'manifest')} and {_count(blobs, 'blob')}"
+        notes.append(f"{host}: the {format_seconds(ttl)} TTL of what it fetched for {name} ran out: "
+                     f"{deleted} deleted" + (f" ({freed} of layers)" if len(names) == 1 else ""))
+    if len(names) > 1:
+        notes.append(f"{host}: {freed} of layers deleted at expiry")
+    return notes
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

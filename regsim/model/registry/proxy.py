@@ -31,7 +31,7 @@ from regsim.model.oci.manifest import AnyManifest, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Response
-from regsim.model.registry.expiry import EntryKind, ExpiryEntry, ExpiryScheduler
+from regsim.model.registry.expiry import EntryKind, ExpiryEntry, ExpiryScheduler, expiry_notes
 from regsim.model.registry.handler import Handler, ManifestListener
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.registry import Guard, PullLimit, Registry
@@ -39,7 +39,6 @@ from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
-from regsim.units import format_seconds, format_size
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -79,7 +78,6 @@ class ProxyHandler(Handler):
         self.scheduler: ExpiryScheduler | None = (
             ExpiryScheduler(self._blob_expired, self._manifest_expired) if ttl > 0 else None
         )
-        self.expired: list[ExpiryEntry] = []      # what expiry has deleted, oldest first
         self._layers_named: set[str] = set()      # layer digests of every manifest fetched
         self._agent: Client | None = None
         self._upstream_session: HostSession | None = None
@@ -90,30 +88,13 @@ class ProxyHandler(Handler):
     def expire_due(self) -> list[ExpiryEntry]:
         """Delete every copy whose TTL has run out by now (the scheduler's timers, fired late at the
         latest when the next request arrives or the step ends); the entries expired now."""
-        if self.scheduler is None:
-            return []
-        due = self.scheduler.run_due(self.clock())
-        self.expired.extend(due)
-        return due
+        return self.scheduler.run_due(self.clock()) if self.scheduler is not None else []
 
     def expiry_notes(self) -> list[str]:
-        """Expire what is due, and say what was deleted: one line per repository."""
+        """Expire what is due, and say what was deleted."""
         before = self.store.stored_layer_bytes
         due = self.expire_due()
-        if not due:
-            return []
-        freed = format_size(before - self.store.stored_layer_bytes)
-        names = sorted({entry.repository for entry in due})
-        notes = []
-        for name in names:
-            kinds = [entry.kind for entry in due if entry.repository == name]
-            manifests, blobs = kinds.count(EntryKind.MANIFEST), kinds.count(EntryKind.BLOB)
-            deleted = f"{_count(manifests, 'manifest')} and {_count(blobs, 'blob')}"
-            notes.append(f"{self.host}: the {format_seconds(self.ttl)} TTL of what it fetched for {name} ran out: "
-                         f"{deleted} deleted" + (f" ({freed} of layers)" if len(names) == 1 else ""))
-        if len(names) > 1:
-            notes.append(f"{self.host}: {freed} of layers deleted at expiry")
-        return notes
+        return expiry_notes(self.host, self.ttl, due, before - self.store.stored_layer_bytes) if due else []
 
     def _schedule(self, name: str, digest: str, kind: EntryKind) -> None:
         """proxyblobstore.go / proxymanifeststore.go: a copy fetched from the upstream expires `ttl`
@@ -370,10 +351,6 @@ class ProxyHandler(Handler):
 
     def delete_blob(self, name: str, digest: str) -> Response:
         raise self._refuse()
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class PullThroughCache(Registry):
