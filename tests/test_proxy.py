@@ -309,3 +309,25 @@ def test_listing_tags_asks_the_upstream_and_falls_back_to_the_tags_kept_here() -
     uplink(world, False)
     tags = cache(world).list_tags(None, "team/app")
     assert json.loads(tags.body)["tags"] == ["v1"]
+
+
+def test_a_ttl_on_a_registry_that_is_not_a_cache_is_reported_at_its_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from regsim.cli import main
+
+    path = tmp_path / "ttl.yaml"
+    path.write_text(f"""version: 1
+title: t
+summary: s
+registries:
+  - name: {ORIGIN}
+    ttl: 2h
+clients: [n1]
+layers: {{base: 1MB}}
+images: {{app: [base]}}
+steps:
+  - {{say: hello, as: n1, run: docker build -t app .}}
+""")
+    assert main(["play", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:6:10: ttl is how long a pull-through cache keeps what it fetched" in err
+    assert "Traceback" not in err
