@@ -72,6 +72,9 @@ def typing(*lines: str, keys: tuple[str, ...] = ()):  # type: ignore[no-untyped-
     """A run_before that presses `keys`, then types each line into the sandbox's command line."""
 
     async def run_before(pilot: Pilot) -> None:
+        # Keys pressed before the app has shown its first screen could land on none (seen once on a busy machine).
+        await pilot.app.lessons_shown.wait()
+        await pilot.pause()
         await pilot.press(*keys)
         await pilot.pause()
         for line in lines:
