@@ -88,7 +88,8 @@ def test_expiry_deletes_the_cached_copies_so_the_caches_storage_falls() -> None:
 
 
 def test_the_storage_chart_falls_at_the_step_where_the_ttl_runs_out() -> None:
-    # The storage chart reads each step's registry storage; expiry happens when the clock passes it.
+    # The storage chart reads each step's registry storage; proxyregistry.go's expiry callbacks run
+    # when the scheduler's timer fires (scheduler.go startTimer), i.e. in the step that passes the TTL.
     run = run_to_dict(replay(load_scenario(SCENARIOS / "cache-expiry.yaml")))
     rows = chart_data(run, "storage")
     stored = [row[f"stored_layer_bytes@{CACHE}"] for row in rows]
@@ -255,6 +256,7 @@ steps:
 
 
 def test_a_default_ttl_copy_is_held_for_seven_days_and_not_a_second_more() -> None:
+    # proxyregistry.go repositoryTTL (24 * 7 * time.Hour), counted from the fetch (scheduler.go add).
     world = World(ORIGIN)
     world.add_registry(Registry(ORIGIN, clock=world.current_time))
     world.add_registry(PullThroughCache(CACHE, ORIGIN, world=world), "mirror")
@@ -278,6 +280,7 @@ def test_a_ttl_of_zero_never_expires() -> None:
 
 
 def test_the_step_where_copies_expire_says_what_the_cache_deleted() -> None:
+    # What proxyregistry.go's OnManifestExpire and OnBlobExpire deleted, told to the learner.
     run = replay(load_scenario(SCENARIOS / "cache-expiry.yaml"))
     wait = next(r for r in run.records if r.command.startswith("wait"))
     assert wait.output[-1] == (f"{CACHE}: the 24.0 h TTL of what it fetched for team/app ran out: "
@@ -312,6 +315,7 @@ def test_listing_tags_asks_the_upstream_and_falls_back_to_the_tags_kept_here() -
 
 
 def test_a_ttl_on_a_registry_that_is_not_a_cache_is_reported_at_its_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # configuration.go: ttl belongs to the proxy section; a registry without one never expires anything.
     from regsim.cli import main
 
     path = tmp_path / "ttl.yaml"
