@@ -15,9 +15,10 @@ import pytest
 from conftest import Restarted
 
 from regsim.model.oci.errors import RegistryError
-from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.auth import parse_challenge
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
+from regsim.model.registry.ratelimit import PullRateLimit
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
 
@@ -84,7 +85,7 @@ def basic(user: str) -> str:
 
 
 def make_world(
-    mode: str, seed: tuple[str, ...] = (), default: str = "docker.io", rate_limit: RateLimit | None = None
+    mode: str, seed: tuple[str, ...] = (), default: str = "docker.io", rate_limit: PullRateLimit | None = None
 ) -> World:
     """A world with HOST guarded by `mode`; each repository in `seed` already holds NAME:v1."""
     world = World(default)
@@ -97,6 +98,7 @@ def make_world(
     guard = RegistryAccess(HOST, AccessPolicy(mode, users(), LISTED), world.current_time) if mode != "none" else None
     # The seeded content, served from now on with auth (and the rate limit) on.
     world.add_registry(Registry(HOST, guard=guard, rate_limit=rate_limit, clock=world.current_time,
+                                source=world.request_source,
                                 storage=Restarted(seeded.store)))
     return world
 
@@ -417,7 +419,7 @@ def test_a_password_never_appears_in_requests_output_or_reprs(mode):
 
 
 def limited_world(pulls: int = 2, per: float = 3600.0) -> World:
-    return make_world("token", seed=("library/x",), rate_limit=RateLimit(pulls, per))
+    return make_world("token", seed=("library/x",), rate_limit=PullRateLimit(pulls, per, authenticated=pulls))
 
 
 def test_the_pull_after_the_limit_is_refused_with_429():
@@ -471,7 +473,7 @@ version: 1
 title: Rate limit
 summary: Two pulls per six hours, then a 429.
 registries:
-  - {{name: {HOST}, default: true, rate_limit: {{pulls: 2, per: 6h}}}}
+  - {{name: {HOST}, rate_limit: {{pulls: 2, per: 6h}}}}
 clients: [dev, ci]
 layers: {{base: 1MB}}
 images:

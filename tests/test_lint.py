@@ -140,12 +140,13 @@ _scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(all
                      st.sampled_from(["registry.example", "alice", "10MB", "12 MBs", "1h", "token", "computed",
                                       "docker pull app:v1", "docker push registry.example/a:b", "wait 2h",
                                       "registry gc", "network down alice registry.example", "app:v1", "base",
-                                      "layers_pulled", "", "::", "-"]))
+                                      "layers_pulled", "", "::", "-", "203.0.113.7"]))
 _keys = st.sampled_from(["version", "title", "summary", "registries", "clients", "network", "users",
                          "repositories", "layers", "images", "steps", "name", "default", "auth", "mirror_of",
                          "ttl", "replicas", "rate_limit", "mirrors", "platform", "between", "bandwidth",
                          "latency", "as", "run", "say", "expect", "ask", "answer", "metric", "choices",
-                         "base", "platforms", "visibility", "grants", "pulls", "per", "lag", "stored",
+                         "base", "platforms", "visibility", "grants", "pulls", "per", "authenticated",
+                         "address", "rate_limit_remaining", "lag", "stored",
                          "seconds", "about", "registry.example/team/app", "app:v1", "alice"])
 _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                          st.dictionaries(_keys, inner, max_size=5)), max_leaves=25)

@@ -7,7 +7,7 @@ command line read them. Key order is the JSON's order: a change here changes the
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 # "from" is a Python keyword, so the two dicts that carry it are declared the functional way.
 RequestJSON = TypedDict("RequestJSON", {
@@ -19,6 +19,8 @@ RequestJSON = TypedDict("RequestJSON", {
     "to": str,
     "why": str,
     "outcome": str,
+    # Only on an answer from a rate-limited registry: the pulls its RateLimit-Remaining header left.
+    "rate_limit_remaining": NotRequired[int],
 })
 
 

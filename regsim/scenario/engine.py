@@ -292,6 +292,9 @@ def _compare(record: StepRecord, key: str, expected: Any) -> tuple[Any, bool]:
                 all(actual.get(h) == size for h, size in expected.items()))
     if key == "output_contains":
         return "\n".join(record.output), any(expected in line for line in record.output)
+    if key == "rate_limit_remaining":
+        remaining = record.rate_limit_remaining
+        return remaining, remaining == expected
     count = STEP_METRICS[key](record)   # the layer counts
     return count, count == expected
 

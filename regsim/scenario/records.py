@@ -70,6 +70,15 @@ class StepRecord:
         return (self.naive_layer_bytes_up + self.naive_layer_bytes_down) - (self.layer_bytes_up + self.layer_bytes_down)
 
     @property
+    def rate_limit_remaining(self) -> int | None:
+        """The pulls left as the step's last rate-limited answer said (RateLimit-Remaining); None if none said."""
+        for event in reversed(self.requests):
+            remaining = event.rate_limit_remaining
+            if remaining is not None:
+                return remaining
+        return None
+
+    @property
     def layer_bytes(self) -> int:
         return self.layer_bytes_up + self.layer_bytes_down
 
@@ -129,8 +138,12 @@ STEP_METRICS: dict[str, Callable[[StepRecord], Metric]] = {
 
 
 def request_json(event: RequestEvent) -> RequestJSON:
-    return {"method": event.method, "path": event.path, "status": event.status, "bytes": event.bytes,
-            "from": event.src, "to": event.dst, "why": event.why, "outcome": event.outcome}
+    found: RequestJSON = {"method": event.method, "path": event.path, "status": event.status, "bytes": event.bytes,
+                          "from": event.src, "to": event.dst, "why": event.why, "outcome": event.outcome}
+    remaining = event.rate_limit_remaining
+    if remaining is not None:
+        found["rate_limit_remaining"] = remaining
+    return found
 
 
 def blob_json(blob: BlobRecord) -> BlobJSON:

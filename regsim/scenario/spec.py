@@ -10,6 +10,15 @@ from regsim.model.registry.proxy import DEFAULT_TTL
 from regsim.scenario.commands import Command
 
 
+@dataclass(frozen=True, slots=True)
+class RateLimitSpec:
+    """`rate_limit:` anonymous `pulls` per source address in each `per` seconds; `authenticated` per account."""
+
+    pulls: int
+    per: float
+    authenticated: int | None = None
+
+
 @dataclass(slots=True)
 class RegistrySpec:
     name: str
@@ -18,7 +27,7 @@ class RegistrySpec:
     mirror_of: str | None = None
     ttl: float = DEFAULT_TTL                # distribution's default: 168h
     replicas: list[tuple[str, int]] = field(default_factory=list)
-    rate_limit: tuple[int, float] | None = None
+    rate_limit: RateLimitSpec | None = None
 
 
 @dataclass(slots=True)
@@ -26,6 +35,7 @@ class ClientSpec:
     name: str
     mirrors: list[str] = field(default_factory=list)
     platform: str = "linux/amd64"
+    address: str | None = None      # clients that name the same address share its anonymous budget
 
 
 @dataclass(slots=True)

@@ -13,9 +13,10 @@ from regsim.units import UnitError, parse_size
 
 STEP_KEYS = ("id", "say", "as", "run", "expect", "ask")
 EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "layers_mounted", "layers_skipped",
-               "layers_pulled", "cache_hits", "seconds", "stored", "output_contains")
+               "layers_pulled", "cache_hits", "seconds", "stored", "output_contains", "rate_limit_remaining")
 SIZE_EXPECTS = ("layers_up", "layers_down")
-COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits")
+COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits",
+                 "rate_limit_remaining")
 ASK_METRICS = ("layers_pulled", "layers_pushed", "layers_mounted", "layers_skipped", "cache_hits",
                "layer_bytes_down", "layer_bytes_up", "seconds", "ok", "error")
 

@@ -39,8 +39,10 @@ def render_step(record: StepRecord, total: int) -> str:
             arrow = f"{event.src} → {event.dst}"
             status = "---" if event.status == 0 else str(event.status)
             size = format_size(event.bytes) if event.bytes else ""
+            remaining = event.rate_limit_remaining
+            left = "" if remaining is None else f"  RateLimit-Remaining: {remaining}"
             lines.append(f"    {event.method:<6} {_short_path(event.path):<58} {status:>3} {size:>7}  "
-                         f"{event.outcome:<12} {arrow}")
+                         f"{event.outcome:<12} {arrow}{left}")
     if record.naive_layer_bytes or record.layer_bytes:
         saved = record.saved_bytes
         share = f" ({format_share(saved, record.naive_layer_bytes)})" if record.naive_layer_bytes else ""

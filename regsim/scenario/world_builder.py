@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from regsim.model.registry.access import RateLimit, RegistryAccess
+from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.proxy import PullThroughCache
+from regsim.model.registry.ratelimit import PullRateLimit
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.world import World
 from regsim.scenario.spec import Scenario
@@ -27,21 +28,24 @@ def build_world(scenario: Scenario) -> World:
             guard = None
             if spec.auth != "none":
                 guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time)
-            rate_limit = RateLimit(*spec.rate_limit) if spec.rate_limit is not None else None
+            limit = spec.rate_limit
+            rate_limit = None if limit is None else PullRateLimit(limit.pulls, limit.per, limit.authenticated)
             registry: Registry
             if spec.mirror_of is not None:
                 registry = PullThroughCache(host, spec.mirror_of, spec.ttl, world=world, guard=guard,
-                                            rate_limit=rate_limit, clock=world.current_time)
+                                            rate_limit=rate_limit, clock=world.current_time,
+                                            source=world.request_source)
                 kind = "mirror"
             else:
                 registry = Registry(host, guard=guard, rate_limit=rate_limit, clock=world.current_time,
-                                    immutable=immutable, on_manifest_stored=world.manifest_stored)
+                                    source=world.request_source, immutable=immutable,
+                                    on_manifest_stored=world.manifest_stored)
                 kind = "registry" if host == spec.name else "replica"
             world.add_registry(registry, kind)
         for name, lag in spec.replicas:
             world.replication.add(spec.name, name, lag)
     for client in scenario.clients:
-        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform)
+        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, address=client.address)
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world

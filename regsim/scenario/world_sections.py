@@ -3,6 +3,7 @@ repositories (world_builder.py builds the model from what these return)."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from regsim.model.oci.descriptor import Platform
@@ -10,11 +11,12 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import check_name
 from regsim.scenario.checker import Checker
 from regsim.scenario.problems import Path, did_you_mean
-from regsim.scenario.spec import ClientSpec, LinkSpec, RegistrySpec, RepositorySpec
+from regsim.scenario.spec import ClientSpec, LinkSpec, RateLimitSpec, RegistrySpec, RepositorySpec
 from regsim.units import UnitError, parse_bandwidth, parse_duration
 
 REGISTRY_KEYS = ("name", "default", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
-CLIENT_KEYS = ("name", "mirrors", "platform")
+CLIENT_KEYS = ("name", "mirrors", "platform", "address")
+RATE_LIMIT_KEYS = ("pulls", "per", "authenticated")
 ACTIONS = ("pull", "push", "delete")
 
 
@@ -61,16 +63,11 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
             if rname:
                 spec.replicas.append((rname, lag))
         if item.get("rate_limit") is not None:
-            limit = check.mapping(item["rate_limit"], (*path, "rate_limit"), "rate_limit")
-            check.keys(limit, ("pulls", "per"), (*path, "rate_limit"), "rate_limit")
-            pulls = limit.get("pulls")
-            if not isinstance(pulls, int) or isinstance(pulls, bool) or pulls < 1:
-                check.add((*path, "rate_limit", "pulls"), "pulls is a whole number of pulls (1 or more)")
-            else:
-                try:
-                    spec.rate_limit = (pulls, parse_duration(limit.get("per", "6h")))
-                except UnitError as error:
-                    check.add((*path, "rate_limit", "per"), str(error))
+            spec.rate_limit = read_rate_limit(check, item["rate_limit"], (*path, "rate_limit"))
+            if spec.rate_limit is not None and spec.rate_limit.authenticated is not None and spec.auth == "none":
+                check.add((*path, "rate_limit", "authenticated"),
+                          f"authenticated counts logged-in pulls, but nobody can log in to {name} "
+                          "(auth: none): give it auth: token or basic, or leave authenticated out")
         found.append(spec)
     names = [r.name for r in found]
     for i, spec in enumerate(found):
@@ -83,6 +80,33 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
     if sum(1 for r in found if r.default) > 1:
         check.add(("registries",), "only one registry can be the default")
     return found
+
+
+def _pull_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+
+def read_rate_limit(check: Checker, value: Any, path: Path) -> RateLimitSpec | None:
+    """`rate_limit: {pulls, per, authenticated}`: anonymous pulls per address, and per account once logged in."""
+    limit = check.mapping(value, path, "rate_limit")
+    check.keys(limit, RATE_LIMIT_KEYS, path, "rate_limit")
+    pulls = _pull_count(limit.get("pulls"))
+    if pulls is None:
+        check.add((*path, "pulls"), "pulls is a whole number of pulls (1 or more) per address in each window")
+    authenticated = limit.get("authenticated")
+    if authenticated is not None and _pull_count(authenticated) is None:
+        check.add((*path, "authenticated"),
+                  "authenticated is a whole number of pulls (1 or more) per account in each window")
+        authenticated = None
+    try:
+        per = parse_duration(limit.get("per", "6h"))
+    except UnitError as error:
+        check.add((*path, "per"), str(error))
+        return None
+    if per <= 0:
+        check.add((*path, "per"), "per is the window's length, longer than 0 (e.g. 6h)")
+        return None
+    return None if pulls is None else RateLimitSpec(pulls, per, authenticated)
 
 
 def read_clients(check: Checker, value: Any, hosts: list[str]) -> list[ClientSpec]:
@@ -107,6 +131,12 @@ def read_clients(check: Checker, value: Any, hosts: list[str]) -> list[ClientSpe
                 spec.platform = str(Platform.parse(str(item["platform"])))
             except ValueError as error:
                 check.add((*path, "platform"), str(error))
+        if "address" in item:
+            try:
+                spec.address = str(ipaddress.ip_address(str(item["address"])))
+            except ValueError:
+                check.add((*path, "address"), f"address is an IPv4 or IPv6 address such as 203.0.113.7, "
+                          f"not {item['address']!r}")
         if name in hosts or name in [c.name for c in found]:
             check.add((*path, "name"), f"the name {name!r} is already taken")
         found.append(spec)

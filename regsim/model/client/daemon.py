@@ -38,9 +38,11 @@ class Client:
         name: str,
         mirrors: Sequence[str] = (),
         platform: str = "linux/amd64",
+        address: str | None = None,
     ) -> None:
         self.world = world
         self.name = name
+        self.address = address   # its network address; clients behind one NAT share one
         self.mirrors = list(mirrors)
         self.platform = Platform.parse(platform)
         self.layers: dict[str, LocalLayer] = {}

@@ -164,7 +164,7 @@ def _download(
     session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
 ) -> tuple[How, bytes | None] | None:
     registry = session.registry
-    job = RequestContext(client.name, _DOWNLOAD, client.world.new_job())
+    job = RequestContext(client.name, _DOWNLOAD, client.world.new_job(), client.address)
     response, event = session.send(
         "GET", f"/v2/{repository}/blobs/{digest}",
         lambda auth: registry.get_blob(auth, repository, digest),

@@ -137,7 +137,7 @@ class _Pusher:
         digest = desc.digest
         client = self.client
         repository = self.repository
-        job = RequestContext(client.name, _UPLOAD, self.world.new_job())
+        job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
         label = name or kind
         status, response = self._head(repository, digest, job, (_why_head, (repository, label, desc.size)))
         if status == 200:

@@ -38,7 +38,7 @@ class HostSession:
         self.service: str | None = None
         self.auth: str | None = None
         self.scopes: dict[str, set[str]] = {}
-        self.context = RequestContext(client.name)   # the conversation's serial requests
+        self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
 
     @property
     def registry(self) -> Registry:
@@ -216,9 +216,9 @@ class HostSession:
             line = "unauthorized: authentication required"
         elif code == "DENIED":
             line = "denied: requested access to the resource is denied"
-        elif code == "TOOMANYREQUESTS":
-            line = ("toomanyrequests: You have reached your pull rate limit. "
-                    "You may increase the limit by authenticating and upgrading")
+        elif code == "TOOMANYREQUESTS" and error is not None:
+            # docker prints the code and the registry's own message (Docker Hub's says how to raise the limit).
+            line = f"toomanyrequests: {error.message}"
         elif response.status >= 500:
             # distribution registry/client/errors.go HandleErrorResponse: the body of an answer
             # outside 400-499 is not read; docker reports the status line only.

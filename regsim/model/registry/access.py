@@ -1,4 +1,4 @@
-"""The registry side of auth: who may ping, pull, push and delete, the token endpoint, rate limits.
+"""The registry side of auth: who may ping, pull, push and delete, and the token endpoint.
 
 `RegistryAccess` is the `Guard` a registry consults on every request. With token auth it
 answers a request without a valid token with 401 and a `WWW-Authenticate: Bearer` challenge
@@ -12,7 +12,6 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.response import Response
@@ -154,31 +153,3 @@ class RegistryAccess:
 def _rfc3339(seconds: float) -> str:
     """The token spec's `issued_at` is RFC 3339 text (real clients refuse a bare number)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
-@dataclass(slots=True)
-class RateLimit:
-    """At most `pulls` manifest GETs per user (or anonymous) in each window of `per` seconds."""
-
-    pulls: int
-    per: float
-    counts: dict[str, tuple[float, int]] = field(default_factory=dict)
-
-    def hit(self, user: str | None, now: float) -> None:
-        who = user or "anonymous"
-        start, count = self.counts.get(who, (now, 0))
-        if now - start >= self.per:
-            start, count = now, 0
-        if count >= self.pulls:
-            wait = start + self.per - now
-            raise RegistryError(
-                ErrorCode.TOOMANYREQUESTS,
-                f"{who} has used {self.pulls} pulls in this {self.per / 3600:g}h window; "
-                f"the window resets in {wait / 60:.0f} min",
-                headers={"RateLimit-Limit": f"{self.pulls};w={int(self.per)}", "RateLimit-Remaining": "0"},
-            )
-        self.counts[who] = (start, count + 1)
-
-    def remaining(self, user: str | None, now: float) -> int:
-        start, count = self.counts.get(user or "anonymous", (now, 0))
-        return self.pulls if now - start >= self.per else self.pulls - count

@@ -370,6 +370,7 @@ class PullThroughCache(Registry):
         guard: Guard | None = None,
         rate_limit: PullLimit | None = None,
         clock: Callable[[], float] | None = None,
+        source: Callable[[], str] | None = None,
         storage: Storage | None = None,
     ) -> None:
         now = clock if clock is not None else world.current_time
@@ -379,7 +380,8 @@ class PullThroughCache(Registry):
         ) -> ProxyHandler:
             return ProxyHandler(store, backend, listener, world=world, upstream=upstream, ttl=ttl, clock=now)
 
-        super().__init__(host, guard=guard, rate_limit=rate_limit, clock=now, storage=storage, handler=proxy_handler)
+        super().__init__(host, guard=guard, rate_limit=rate_limit, clock=now, source=source or world.request_source,
+                         storage=storage, handler=proxy_handler)
         proxy = self.handler
         assert isinstance(proxy, ProxyHandler)
         self.proxy = proxy

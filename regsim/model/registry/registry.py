@@ -18,6 +18,7 @@ from regsim.model.oci.blob import Blob, Body
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Manifest
+from regsim.model.oci.mediatype import INDEX_TYPES
 from regsim.model.oci.reference import check_name
 from regsim.model.oci.response import Response
 from regsim.model.registry.handler import Handler, ManifestListener
@@ -40,13 +41,23 @@ class Guard(Protocol):
 
 
 class PullLimit(Protocol):
-    """Counts a user's manifest GETs and refuses them (429 TOOMANYREQUESTS) past a limit."""
+    """Counts pulls per source address (anonymous) or account, and refuses manifest GETs past a limit.
 
-    def hit(self, user: str | None, now: float) -> None: ...
+    `admit` raises 429 TOOMANYREQUESTS when the budget is spent; `answer` spends one pull when
+    `pull` is true and returns the headers the manifest response carries (ratelimit.py).
+    """
+
+    def admit(self, source: str, user: str | None, now: float) -> None: ...
+
+    def answer(self, source: str, user: str | None, now: float, pull: bool) -> dict[str, str]: ...
 
 
 def _no_time() -> float:
     return 0.0
+
+
+def _no_source() -> str:
+    return ""
 
 
 # Makes the API handler over a store (a pull-through cache passes its own).
@@ -58,7 +69,8 @@ class Registry:
 
     `storage` keeps the content (in memory unless given); `handler` makes the API handler over
     the store (a pull-through cache passes its own); `on_manifest_stored` is told of every
-    manifest that lands (replication); `clock` gives the time the rate limit counts in.
+    manifest that lands (replication); `clock` gives the time the rate limit counts in, and
+    `source` the address the request being served comes from (what an anonymous budget is kept for).
     """
 
     def __init__(
@@ -68,6 +80,7 @@ class Registry:
         guard: Guard | None = None,
         rate_limit: PullLimit | None = None,
         clock: Callable[[], float] = _no_time,
+        source: Callable[[], str] = _no_source,
         immutable: Iterable[str] = (),
         on_manifest_stored: ManifestListener | None = None,
         storage: Storage | None = None,
@@ -77,6 +90,7 @@ class Registry:
         self.guard = guard
         self.rate_limit = rate_limit
         self.clock = clock
+        self.source = source
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.store = RegistryStore(host, frozenset(immutable))
         self.storage.load(self.store)
@@ -208,17 +222,28 @@ class Registry:
         self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
     ) -> Response:
         """HEAD a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
-        self._let_in(auth, name, PULL)
-        return self.handler.head_manifest(name, reference, accept)
+        user = self._let_in(auth, name, PULL)
+        response = self.handler.head_manifest(name, reference, accept)
+        if self.rate_limit is not None:  # a HEAD carries the rate limit's headers and costs no pull
+            response.headers.update(self.rate_limit.answer(self.source(), user, self.clock(), pull=False))
+        return response
 
     def get_manifest(
         self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
     ) -> Response:
         """GET a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
         user = self._let_in(auth, name, PULL)
-        if self.rate_limit is not None:  # pull limits count manifest GETs, as Docker Hub's do
-            self.rate_limit.hit(user, self.clock())
-        return self.handler.get_manifest(name, reference, accept)
+        limit = self.rate_limit
+        if limit is None:
+            return self.handler.get_manifest(name, reference, accept)
+        source, now = self.source(), self.clock()
+        limit.admit(source, user, now)
+        response = self.handler.get_manifest(name, reference, accept)
+        # Docker Hub counts one pull per image manifest: an index's GET is the first half of a
+        # multi-platform pull, and the platform manifest fetched next is what counts (ratelimit.py).
+        pull = response.headers.get("Content-Type") not in INDEX_TYPES
+        response.headers.update(limit.answer(source, user, now, pull))
+        return response
 
     def put_manifest(
         self,

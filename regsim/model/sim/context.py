@@ -9,7 +9,7 @@ from regsim.model.sim.events import Lane
 
 @dataclass(slots=True)
 class RequestContext:
-    """Who sends, and how the step's timeline schedules the request.
+    """Who sends (and from which address), and how the step's timeline schedules the request.
 
     One is made per conversation (serial requests) or per blob a command moves (its requests
     share a job in a parallel lane), never per request, and never changed once made (not
@@ -21,3 +21,4 @@ class RequestContext:
     sender: str
     lane: Lane = Lane.SERIAL
     job: int = -1
+    address: str | None = None   # the sender's network address, if not its name (clients behind one NAT share one)

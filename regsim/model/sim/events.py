@@ -101,6 +101,8 @@ class RequestEvent:
     job: int = -1        # requests that move one blob share a job number
     upload: bool = False  # bytes travel src -> dst (otherwise dst -> src)
     upstream: bool = False  # made by a registry on a client's behalf (mirror fill, replication)
+    # A rate-limited answer's RateLimit-Limit, RateLimit-Remaining and Docker-RateLimit-Source.
+    rate_limit: tuple[str, str, str] | None = None
 
     @property
     def why(self) -> str:
@@ -112,6 +114,13 @@ class RequestEvent:
     @why.setter
     def why(self, text: str) -> None:
         self._why = text
+
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        """The pulls the answer said were left (RateLimit-Remaining: `2;w=21600`), if it said."""
+        if self.rate_limit is None:
+            return None
+        return int(self.rate_limit[1].partition(";")[0])
 
     def to_dict(self) -> dict[str, object]:
         return {

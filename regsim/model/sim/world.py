@@ -30,6 +30,7 @@ class World:
         self.now = 0.0
         self._recording: list[RequestEvent] | None = None   # see `recording`
         self._jobs = 0
+        self._serving: RequestContext | None = None   # the context of the request a registry is serving
         self.replication = Replication(self)
         self._time_listeners: list[Callable[[], list[str]]] = []
 
@@ -64,8 +65,17 @@ class World:
     def current_time(self) -> float:
         return self.now
 
-    def add_client(self, name: str, *, mirrors: Sequence[str] = (), platform: str = "linux/amd64") -> Client:
-        client = Client(self, name, mirrors, platform)
+    def request_source(self) -> str:
+        """The address the request being served comes from (its sender's name when it has none)."""
+        context = self._serving
+        if context is None:
+            return ""
+        return context.address or context.sender
+
+    def add_client(
+        self, name: str, *, mirrors: Sequence[str] = (), platform: str = "linux/amd64", address: str | None = None
+    ) -> Client:
+        client = Client(self, name, mirrors, platform, address)
         self.clients[name] = client
         self.network.add_node(name, "client")
         return client
@@ -107,10 +117,13 @@ class World:
         # Outside a recording the requests this one causes are still gathered, to count them with it.
         sink = self._recording if self._recording is not None else []
         position = len(sink)
+        outer, self._serving = self._serving, context
         try:
             response = call(*args)
         except RegistryError as error:
             response = Response.from_error(error)
+        finally:
+            self._serving = outer
         if sent:
             length = sent
         else:
@@ -120,6 +133,10 @@ class World:
         job = context.job
         event = RequestEvent(method, path, response.status, length, src, dst, why, "", lane, job, sent > 0,
                              src in registries)
+        remaining = response.headers.get("RateLimit-Remaining")
+        if remaining is not None:   # a rate-limited registry's answer (Docker Hub's headers)
+            event.rate_limit = (response.headers.get("RateLimit-Limit", ""), remaining,
+                                response.headers.get("Docker-RateLimit-Source", ""))
         if position == len(sink):
             sink.append(event)
         else:  # requests it caused are listed after it, and count with it

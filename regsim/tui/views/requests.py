@@ -106,3 +106,11 @@ def request_row(event: RequestEvent) -> RequestRow:
 
 def request_rows(events: list[RequestEvent]) -> list[RequestRow]:
     return [request_row(event) for event in events]
+
+
+def rate_limit_lines(event: RequestEvent) -> tuple[str, ...]:
+    """The rate limit headers of a rate-limited answer, one line to add below the request; () if none."""
+    if event.rate_limit is None:
+        return ()
+    limit, remaining, source = event.rate_limit
+    return ("\n", f"RateLimit-Limit: {limit}  RateLimit-Remaining: {remaining}  Docker-RateLimit-Source: {source}")

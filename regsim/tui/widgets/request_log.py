@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from regsim.model.sim.events import RequestEvent
-from regsim.tui.views.requests import TONES, RequestRow, fit_path, request_row, request_rows
+from regsim.tui.views.requests import TONES, RequestRow, fit_path, rate_limit_lines, request_row, request_rows
 
 # Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.
 COLUMNS = (
@@ -99,5 +99,6 @@ class RequestDetail(Static):
                 (f"{row.status} {row.outcome}", "bold"),
                 f"  {row.bytes}  {row.route}  ",
                 (event.why, "italic"),
+                *rate_limit_lines(event),
             )
         )
