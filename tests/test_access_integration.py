@@ -66,7 +66,9 @@ EXPECTED_WITH_AUTH = {
 }
 EXPECTED = {
     "none": {user: {kind: ALL for kind in EXPECTED_WITH_AUTH[user]} for user in USERS},
-    "basic": EXPECTED_WITH_AUTH,
+    # docker sends no request to a Basic registry without credentials, even for what the policy
+    # lets anyone pull (distribution registry/client/auth/session.go, ErrNoBasicAuthCredentials).
+    "basic": {**EXPECTED_WITH_AUTH, "anonymous": {kind: "" for kind in EXPECTED_WITH_AUTH["anonymous"]}},
     "token": EXPECTED_WITH_AUTH,
 }
 REPO_KINDS = list(EXPECTED_WITH_AUTH["owner"])
@@ -291,6 +293,14 @@ def test_a_token_that_expires_in_the_middle_of_a_pull_is_renewed_transparently()
 
 # --- Login and logout ------------------------------------------------------------------------
 
+# moby registry/auth.go, loginV2: with Basic auth the retried GET /v2/ answers 401 and docker
+# names its status; with a token service the token request fails inside that GET, and docker
+# shows the URL and the token service's error (as Docker Hub's: "incorrect username or password").
+WRONG_LOGIN = {
+    "basic": f"Error response from daemon: login attempt to https://{HOST}/v2/ failed with status: 401 Unauthorized",
+    "token": f'Error response from daemon: Get "https://{HOST}/v2/": unauthorized: incorrect username or password',
+}
+
 
 @pytest.mark.parametrize("mode", ["basic", "token"])
 def test_a_wrong_password_is_refused_and_nothing_is_stored(mode):
@@ -298,7 +308,7 @@ def test_a_wrong_password_is_refused_and_nothing_is_stored(mode):
     client = world.add_client("alice")
     out = client.login(HOST, "alice", "not-the-password")
     assert not out.ok
-    assert out.output == ["Error response from daemon: unauthorized: incorrect username or password"]
+    assert out.output == [WRONG_LOGIN[mode]]
     assert client.credentials == {} and client.logins == {}
     assert client.config_json() == {"auths": {}}
 
@@ -308,7 +318,7 @@ def test_an_unknown_user_is_refused_like_a_wrong_password(mode):
     world = make_world(mode)
     client = world.add_client("mallory")
     out = client.login(HOST, "mallory", "guess")
-    assert out.output == ["Error response from daemon: unauthorized: incorrect username or password"]
+    assert out.output == [WRONG_LOGIN[mode]]
     assert client.credentials == {}
 
 
@@ -345,29 +355,96 @@ def test_after_logout_a_private_pull_is_refused_again():
     client.rmi(f"{HOST}/alice/secret:v1")
     out = client.pull(f"{HOST}/alice/secret:v1")
     assert not out.ok
-    assert out.output[-1] == "Error response from daemon: unauthorized: authentication required"
+    assert out.output[-1] == PULL_ACCESS_DENIED.format(name=f"{HOST}/alice/secret")
 
 
 # --- What docker prints when refused ---------------------------------------------------------
 
+# moby distribution/errors.go (notFoundError) over the DENIED that distribution's client makes of
+# a 401 with error="insufficient_scope" (registry/client/errors.go, HandleErrorResponse).
+PULL_ACCESS_DENIED = ("Error response from daemon: pull access denied for {name}, repository does not exist "
+                      "or may require 'docker login': denied: requested access to the resource is denied")
 
-@pytest.mark.parametrize("mode", ["basic", "token"])
-def test_a_private_pull_without_login_needs_authentication(mode):
-    world = make_world(mode, seed=("alice/secret",))
+
+def test_a_private_pull_without_login_on_a_token_registry_prints_pull_access_denied():
+    world = make_world("token", seed=("alice/secret",))
     client = world.add_client("visitor")
-    out = client.pull(f"{HOST}/alice/secret:v1")
-    assert not out.ok and out.error == "UNAUTHORIZED"
-    assert out.output[-1] == "Error response from daemon: unauthorized: authentication required"
+    with world.recording() as events:
+        out = client.pull(f"{HOST}/alice/secret:v1")
+        assert not out.ok and out.error == "DENIED"
+        assert out.output[-1] == PULL_ACCESS_DENIED.format(name=f"{HOST}/alice/secret")
+        refused = events[-1]
+        assert (refused.method, refused.status) == ("GET", 401)
 
 
-@pytest.mark.parametrize("mode", ["basic", "token"])
-def test_a_push_without_rights_is_denied(mode):
-    world = make_world(mode, seed=("erin/tools",))
+def test_a_private_pull_without_login_on_a_basic_registry_is_stopped_by_the_client():
+    # distribution's Basic handler sends nothing without credentials (registry/client/auth/session.go).
+    world = make_world("basic", seed=("alice/secret",))
+    client = world.add_client("visitor")
+    with world.recording() as events:
+        out = client.pull(f"{HOST}/alice/secret:v1")
+        assert not out.ok and out.error == "UNAUTHORIZED"
+        assert out.output[-1] == (f'Error response from daemon: Get "https://{HOST}/v2/alice/secret/manifests/v1": '
+                                  "no basic auth credentials")
+        assert [(e.method, e.path) for e in events] == [("GET", "/v2/")]
+
+
+def test_a_push_without_rights_on_a_token_registry_is_a_401_that_docker_prints_as_denied():
+    world = make_world("token", seed=("erin/tools",))
     client = logged_in(world, "dave", "dave")
     assert client.build(f"{HOST}/erin/tools:v2", [("mine", 3_000)]).ok
-    out = client.push(f"{HOST}/erin/tools:v2")
-    assert not out.ok and out.error == "DENIED"
-    assert out.output[-1] == "Error response from daemon: denied: requested access to the resource is denied"
+    with world.recording() as events:
+        out = client.push(f"{HOST}/erin/tools:v2")
+        assert not out.ok and out.error == "DENIED"
+        # Printed into the push's progress, after "The push refers to repository": no daemon prefix.
+        assert out.output[-1] == "denied: requested access to the resource is denied"
+        assert events[-1].status == 401
+        # The token service granted what it will grant: docker asks for no second token, and retries nothing.
+        assert sum(e.path.startswith("/token") for e in events) == 1
+        assert sum(e.status == 401 and e.path != "/v2/" for e in events) == 1
+    assert "v2" not in world.registries[HOST].repositories["erin/tools"].tags
+
+
+@pytest.mark.parametrize("user", ["dave", None])
+def test_a_token_without_the_action_gets_401_insufficient_scope_never_403(user):
+    # distribution registry/auth/token/accesscontroller.go: every refusal is a challenge (401).
+    world = make_world("token", seed=("erin/tools",))
+    bearer = token_for(world, user, "repository:erin/tools:pull,push")
+    with pytest.raises(RegistryError) as caught:
+        world.registries[HOST].start_upload(bearer, "erin/tools")
+    assert caught.value.status == 401
+    challenge = parse_challenge(caught.value.headers["WWW-Authenticate"])
+    assert challenge.params["error"] == "insufficient_scope"
+    assert challenge.params["scope"] == "repository:erin/tools:push"
+
+
+def test_a_missing_repository_is_refused_to_a_stranger_exactly_as_a_private_one():
+    # Authorization comes before the repository is looked up (distribution registry/handlers/app.go),
+    # and the token server grants nothing on a name that holds nothing (Docker Hub's answer).
+    world = make_world("token", seed=("alice/secret",))
+    from regsim.scenario.world_builder import _holds_an_image
+    registry = world.registries[HOST]
+    registry.guard.exists = functools.partial(_holds_an_image, world, HOST)  # type: ignore[union-attr]
+    lines = {}
+    for name in ("alice/secret", "alice/nothing-here"):
+        client = world.add_client(f"visitor-{name.replace('/', '-')}")
+        with world.recording() as events:
+            out = client.pull(f"{HOST}/{name}:v1")
+            lines[name] = (out.error, out.output[-1].replace(name, "NAME"),
+                           [(e.method, e.status) for e in events])
+    assert lines["alice/secret"] == lines["alice/nothing-here"]
+    assert lines["alice/secret"][0] == "DENIED"
+
+
+def test_a_push_without_rights_on_a_basic_registry_is_a_403_denied():
+    world = make_world("basic", seed=("erin/tools",))
+    client = logged_in(world, "dave", "dave")
+    assert client.build(f"{HOST}/erin/tools:v2", [("mine", 3_000)]).ok
+    with world.recording() as events:
+        out = client.push(f"{HOST}/erin/tools:v2")
+        assert not out.ok and out.error == "DENIED"
+        assert out.output[-1] == "denied: requested access to the resource is denied"
+        assert events[-1].status == 403
     assert "v2" not in world.registries[HOST].repositories["erin/tools"].tags
 
 
@@ -379,7 +456,7 @@ def test_pushing_a_bare_name_lands_on_library_and_is_denied():
         out = client.push("myapp")
         assert out.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
         assert not out.ok
-        assert out.output[-1] == "Error response from daemon: denied: requested access to the resource is denied"
+        assert out.output[-1] == "denied: requested access to the resource is denied"
         assert any("scope=repository:library/myapp:pull,push" in e.path for e in events)
         assert "library/myapp" not in world.registries[HOST].repositories or \
             not world.registries[HOST].repositories["library/myapp"].tags
@@ -495,3 +572,23 @@ steps:
     assert records[5].output[-1].startswith("Error response from daemon: toomanyrequests:")
     assert [e.status for e in records[5].requests if "/manifests/" in e.path] == [429]
     assert records[7].ok, records[7].output
+
+
+def test_a_mount_from_a_repository_the_token_cannot_read_is_refused_as_a_whole():
+    # distribution registry/handlers/app.go: a mount needs pull on `from` as well as push on the
+    # target, and the token access controller refuses a token lacking either with 401.
+    world = make_world("token", seed=("alice/secret", "dave/app", "bob/app"))
+    registry = world.registries[HOST]
+    digest = next(iter(registry.repositories["alice/secret"].layers))
+    bearer = token_for(world, "dave", "repository:dave/app:pull,push")
+    with pytest.raises(RegistryError) as caught:
+        registry.start_upload(bearer, "dave/app", mount=digest, from_repository="alice/secret")
+    assert caught.value.status == 401
+    assert parse_challenge(caught.value.headers["WWW-Authenticate"]).params["error"] == "insufficient_scope"
+    assert digest not in registry.repositories["dave/app"].layers
+    # bob may pull alice/secret: with both scopes in his token, the same request links the blob.
+    response = registry.issue_token(f"Basic {basic('bob')}", HOST,
+                                    ["repository:bob/app:pull,push", "repository:alice/secret:pull"])
+    both = f"Bearer {json.loads(response.body)['token']}"
+    assert registry.start_upload(both, "bob/app", mount=digest, from_repository="alice/secret").status == 201
+    assert digest in registry.repositories["bob/app"].layers

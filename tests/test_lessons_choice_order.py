@@ -226,10 +226,10 @@ def test_scenario_predict_choices_are_shown_in_the_same_fixed_order():
 
 def test_a_scenario_predicts_order_does_not_depend_on_the_files_order(tmp_path):
     source = find_scenario("private-pull").read_text(encoding="utf-8")
-    original = "choices: [the image, MANIFEST_UNKNOWN, UNAUTHORIZED]"
+    original = "choices: [the image, MANIFEST_UNKNOWN, DENIED]"
     assert original in source
     moved = tmp_path / "private-pull.yaml"
-    moved.write_text(source.replace(original, "choices: [UNAUTHORIZED, the image, MANIFEST_UNKNOWN]"),
+    moved.write_text(source.replace(original, "choices: [DENIED, the image, MANIFEST_UNKNOWN]"),
                      encoding="utf-8")
     asks = [[s.ask.choices for s in load_scenario(p).steps if s.ask] for p in (find_scenario("private-pull"), moved)]
     assert asks[0] == asks[1]

@@ -372,7 +372,8 @@ def test_immutable_repository_refuses_to_move_a_tag(world, registry, alice):
     assert not outcome.ok
     assert outcome.error == "DENIED"
     assert "immutable" in outcome.message
-    assert outcome.output[-1] == "Error response from daemon: denied: requested access to the resource is denied"
+    # A push prints its error into its progress, bare (moby image_routes.go: output already flushed).
+    assert outcome.output[-1] == "denied: requested access to the resource is denied"
     assert registry.resolve("team/app", "v1").digest == v1
 
 
@@ -488,3 +489,39 @@ def test_a_recording_holds_only_the_requests_sent_inside_it_and_nothing_is_kept_
     assert not {e.method for e in outer} & {"POST", "PATCH", "PUT"}   # the push left no trace here
     assert not any(e is f for e in outer for f in inner)   # the inner block's requests are its own
     assert world.recording_now() is None
+
+
+SHARED = {
+    "linux/amd64": [("alpine-amd64", 3_400_000), ("assets", 5_000_000), ("tool-amd64", 12_000_000)],
+    "linux/arm64": [("alpine-arm64", 3_300_000), ("assets", 5_000_000), ("tool-arm64", 11_000_000)],
+}
+
+
+@pytest.mark.parametrize("second_repository", [False, True])
+def test_a_layer_two_platforms_share_is_pushed_and_printed_once(world, alice, second_repository):
+    # containerd's pusher skips a ref it has committed (core/remotes/docker/pusher.go) and dockerd
+    # prints one progress line per digest (moby daemon/containerd/progress.go, pushProgress).
+    alice.build("shared:1", SHARED)
+    alice.tag("shared:1", f"{HOST}/team/shared:1")
+    assert alice.push(f"{HOST}/team/shared:1").ok
+    target = f"{HOST}/other/shared:1" if second_repository else f"{HOST}/team/shared:2"
+    alice.tag("shared:1", target)
+    with world.recording() as events:
+        outcome = alice.push(target)
+        assert outcome.ok, outcome.output
+        shorts = [line.split(":")[0] for line in outcome.output[1:-1]]
+        assert len(shorts) == len(set(shorts)) == 5          # five distinct layers, one line each
+        heads = [e.path for e in events if e.method == "HEAD"]
+        assert len(heads) == len(set(heads))                 # no blob is asked about twice
+    if second_repository:
+        assert all(line.endswith("Mounted from team/shared") for line in outcome.output[1:-1])
+
+
+def test_docker_images_shows_the_config_digest_of_the_platform_pulled(world, multi, bob):
+    # moby image/store.go, Create: an image's ID is the digest of its config.
+    outcome = bob.pull(MULTI_REF)
+    assert outcome.ok
+    (row,) = bob.image_rows()
+    (manifest,) = bob.image_for(bob.parse(MULTI_REF)).manifests.values()
+    assert row.image_id == manifest.config.digest
+    assert str(manifest.config.digest) != str(bob.image_for(bob.parse(MULTI_REF)).key)

@@ -314,3 +314,30 @@ def test_replaying_the_reference_scenario_twice_gives_identical_requests_and_sta
             return all_events, reg.snapshot_json(), b.snapshot_json()
 
     assert run() == run()
+
+
+def test_the_bundled_mount_scenario_makes_the_reference_requests_and_no_extra_head_on_the_source():
+    # Section 3 of shared/reference: per layer, HEAD the target (404), HEAD the source once (200),
+    # POST the mount (201); the config is uploaded; then the manifest. The scenario's image has
+    # four layers where the reference's had three, so the per-layer requests repeat four times.
+    from pathlib import Path
+
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import load_scenario
+
+    def shape(line: str) -> str:
+        method, path, status = line.split(" ")
+        path = re.sub(r"sha256:[0-9a-f]{8,64}", "<digest>", path)
+        path = path.replace("team/app", "<source>").replace("other/app", "<target>")
+        return f"{method} {re.sub(r'/manifests/v[0-9]+', '/manifests/<tag>', path)} {status}"
+
+    reference = [shape(line) for line in lines(SECTION_3_PUSH_V2_TO_OTHER)]
+    version_check, per_layer, after_layers = reference[0], reference[1:4], reference[10:]
+    assert reference[1:10] == per_layer * 3
+    scenario = load_scenario(Path(__file__).parent.parent / "scenarios" / "cross-repo-mount.yaml")
+    run = replay(scenario)
+    (record,) = [r for r in run.records if r.command == "docker push registry.example/other/app:v1"]
+    got = [shape(f"{e.method} {normalise(e.path, {})} {e.status}") for e in record.requests]
+    assert got == [version_check, *per_layer * 4, *after_layers]
+    source_heads = [e for e in record.requests if e.method == "HEAD" and "/team/app/" in e.path]
+    assert len(source_heads) == len({e.path for e in source_heads}) == 4

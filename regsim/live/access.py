@@ -26,7 +26,7 @@ class LivePolicy(AccessPolicy):
 
     public: frozenset[str] = field(default_factory=frozenset)
 
-    def permitted(self, user: str | None, repository: str) -> frozenset[str]:
+    def permitted(self, user: str | None, repository: str, *, exists: bool = True) -> frozenset[str]:
         if self.auth_mode == "none":
             return frozenset(ACTIONS)
         if user is not None:

@@ -35,8 +35,9 @@ def explain(route: RouteName, method: str, response: Response, parts: Mapping[st
         challenge = response.headers.get("WWW-Authenticate", "")
         if 'error="insufficient_scope"' in challenge:
             scope = challenge.partition('scope="')[2].partition('"')[0]
-            return (f"401 insufficient_scope: the client's token does not allow this; it must ask the token "
-                    f"service again for {scope or 'the scope the challenge names'}")
+            # The token service granted less than asked; asking again gets the same (docker prints "denied").
+            return (f"401 insufficient_scope: the client's token does not allow this; only a client allowed "
+                    f"{scope or 'the scope the challenge names'} gets a token for it (docker reports 'denied')")
         if 'error="invalid_token"' in challenge:
             return ("401 invalid_token: the token is expired or not signed by this registry; "
                     "the client asks for a new one")

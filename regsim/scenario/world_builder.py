@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.proxy import PullThroughCache
@@ -27,7 +29,10 @@ def build_world(scenario: Scenario) -> World:
         for host in hosts:
             guard = None
             if spec.auth != "none":
-                guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time)
+                # The token server knows which repositories hold an image (a mirror's come from upstream).
+                exists = None if spec.mirror_of is not None else partial(_holds_an_image, world, host)
+                guard = RegistryAccess(host, AccessPolicy(spec.auth, users, policies), world.current_time,
+                                       exists=exists)
             limit = spec.rate_limit
             rate_limit = None if limit is None else PullRateLimit(limit.pulls, limit.per, limit.authenticated)
             registry: Registry
@@ -49,3 +54,8 @@ def build_world(scenario: Scenario) -> World:
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world
+
+
+def _holds_an_image(world: World, host: str, name: str) -> bool:
+    repository = world.registries[host].repositories.get(name)
+    return repository is not None and bool(repository.manifests)

@@ -28,9 +28,17 @@ class LocalImage:
 
     @property
     def image_id(self) -> str:
-        if isinstance(self.top, Manifest):
-            return self.top.config.digest
-        return self.top.digest
+        """docker's IMAGE ID: the digest of the image's config (moby `image/store.go`, `Create`:
+        the ID is the digest of the config bytes). A multi-platform image counts by the first
+        platform of its index that this store holds, the one a pull fetched."""
+        top = self.top
+        if isinstance(top, Manifest):
+            return top.config.digest
+        for entry in top.manifests:
+            manifest = self.manifests.get(entry.digest)
+            if manifest is not None:
+                return manifest.config.digest
+        return top.digest
 
     def layers(self) -> list[Descriptor]:
         return [layer for manifest in self.manifests.values() for layer in manifest.layers]
@@ -46,7 +54,7 @@ class ImageRow:
 
     repository: str      # as docker shows it: `app`, `registry.example/team/app`
     tag: str
-    image_id: str        # the full digest (docker shows 12 hex digits of it)
+    image_id: str        # the config's digest (docker shows 12 hex digits of it)
     size: int
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from regsim.model.client.errors import docker_error, pull_line
 from regsim.model.client.images import LocalImage, LocalLayer, tag_key
 from regsim.model.client.session import HostSession
 from regsim.model.oci.descriptor import Platform
@@ -75,7 +76,7 @@ def _pull_from(
     client: Client, host: str, ref: Reference, platform: Platform, out: Outcome, is_mirror: bool
 ) -> bool:
     session = HostSession(client, host, out)
-    if not session.start({ref.repository: ("pull",)}):
+    if not session.start({ref.repository: ("pull",)}, ("Get", f"/v2/{ref.repository}/manifests/{ref.reference}")):
         return False
     registry = session.registry
     repository, reference = ref.repository, ref.reference
@@ -116,6 +117,7 @@ def _pull_from(
     assert isinstance(image_manifest, Manifest)
     # docker names the repository path, without the host: `Pulling from library/python`.
     out.output.append(f"{ref.tag or ref.reference}: Pulling from {ref.repository}")
+    session.streamed, session.pulled = True, ref   # from here dockerd writes errors into the progress
     key = tag_key(ref) if ref.digest is None else None
     existing = client.images.get(top.digest)
     config_digest = image_manifest.config.digest
@@ -172,7 +174,7 @@ def _download(
     )
     if response.status != 200:
         event.outcome = _SAID_ERROR
-        session.fail_with(response, f"/v2/{repository}/blobs/{digest}")
+        _refused(session, client, session.pulled, response, f"/v2/{repository}/blobs/{digest}")
         return None
     cache = response.headers.get("X-Cache")
     how = _PULLED if cache is None else (_MIRROR_HIT if cache == "HIT" else _MIRROR_MISS)
@@ -193,10 +195,15 @@ def _cache_word(response: Response, default: RequestOutcome) -> RequestOutcome:
 
 
 def _manifest_failure(session: HostSession, client: Client, ref: Reference, response: Response) -> None:
-    error = response.error
-    if error is not None and error.code.name in ("MANIFEST_UNKNOWN", "NAME_UNKNOWN"):
-        line = (f"Error response from daemon: manifest for {client.familiar(ref)} not found: "
-                "manifest unknown: manifest unknown")
-        session.outcome.fail(error.code.name, error.reason, line)
+    _refused(session, client, ref, response, f"/v2/{ref.repository}/manifests/{ref.reference}")
+
+
+def _refused(session: HostSession, client: Client, ref: Reference | None, response: Response, path: str) -> None:
+    """docker's line for a refused pull (moby `distribution/errors.go`, `translatePullError`)."""
+    if response.status == UNREACHABLE or ref is None:
+        session.fail_with(response, path)
         return
-    session.fail_with(response, f"/v2/{ref.repository}/manifests/{ref.reference}")
+    error = docker_error(response)
+    reason = response.error.reason if response.error is not None else error.message
+    line = pull_line(error, client.familiar(ref.with_tag(None)), client.familiar(ref), streamed=session.streamed)
+    session.outcome.fail(error.code, reason, line)

@@ -63,14 +63,15 @@ def push(client: Client, text: str) -> Outcome:
             f"An image does not exist locally with the tag: {client.familiar(ref.with_tag(None))}",
         )
     out.output.append(f"The push refers to repository [{repo_line}]")
-    session = HostSession(client, ref.host, out)
-    if not session.start({ref.repository: ("pull", "push")}):
+    session = HostSession(client, ref.host, out, streamed=True)   # after "The push refers to repository"
+    manifests = list(image.manifests.values())
+    first = manifests[0].layers[0] if manifests[0].layers else manifests[0].config
+    if not session.start({ref.repository: ("pull", "push")}, ("Head", f"/v2/{ref.repository}/blobs/{first.digest}")):
         return out
     pusher = _Pusher(client, session, ref.repository, out)
     complete = isinstance(image.top, Manifest) or all(
         entry.digest in image.manifests for entry in image.top.manifests
     )
-    manifests = list(image.manifests.values())
     for manifest in manifests:
         for layer in manifest.layers:
             if not pusher.blob(layer, _LAYER, client.layer_names.get(layer.digest)):
@@ -123,6 +124,10 @@ class _Pusher:
         self.world = client.world
         self.send = session.send
         self.head_blob = self.registry.head_blob
+        # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
+        # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
+        # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
+        self.placed: set[str] = set()
 
     def _head(self, repository: str, digest: str, job: RequestContext, why: Why) -> tuple[int, Response]:
         response, event = self.send(
@@ -135,6 +140,8 @@ class _Pusher:
 
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
+        if digest in self.placed:
+            return True
         client = self.client
         repository = self.repository
         job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
@@ -173,6 +180,11 @@ class _Pusher:
                 if response.status == 202:
                     event.outcome = _SAID_MOUNT_REFUSED
                     location = response.headers["Location"]
+                    break
+                if response.status in (401, 403):
+                    # docker logs "failed to mount layer" and uploads it instead (moby distribution/push_v2.go)
+                    event.outcome = _SAID_MOUNT_REFUSED
+                    client.forget_location(digest, host, source)
                     break
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
                 return False
@@ -240,6 +252,7 @@ class _Pusher:
         self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
     ) -> None:
         self.out.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
+        self.placed.add(desc.digest)
         self.client.remember_location(desc.digest, self.host, self.repository)
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:

@@ -2,17 +2,18 @@
 
 Auth follows what docker does: `GET /v2/` tells the client whether and how to authenticate;
 with a Bearer challenge it asks the realm for a token for the scopes it needs and sends it
-on every request; a 401 with a new scope (or an expired token) means one more token request
-and a retry.
+on every request. A token that expired on the way (`error="invalid_token"`) means one more
+token request and a retry; a token the registry finds too small (`error="insufficient_scope"`)
+is final, as in docker, which reports it as DENIED (see `errors.py`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from regsim.model.client.errors import DAEMON, daemon_line, docker_error, stream_line
 from regsim.model.oci.response import Response
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.sim.context import RequestContext
@@ -20,16 +21,20 @@ from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestO
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
+    from regsim.model.oci.reference import Reference
     from regsim.model.registry.registry import Registry
 
-REGISTRY_LOGIN_ERROR = "unauthorized: incorrect username or password"
+REGISTRY_LOGIN_ERROR = "incorrect username or password"
 
 
 class HostSession:
     """One command's session with one registry host."""
 
-    def __init__(self, client: Client, host: str, outcome: Outcome) -> None:
+    def __init__(self, client: Client, host: str, outcome: Outcome, *, streamed: bool = False) -> None:
         self.client = client
+        # dockerd has already written progress (a push's first line): it prints errors bare.
+        self.streamed = streamed
+        self.pulled: Reference | None = None   # the image a pull is fetching, once it has said so
         self.host = host
         self.outcome = outcome
         self.world = client.world
@@ -64,19 +69,24 @@ class HostSession:
         response, event = self.world.send(
             context or self.context, self.host, method, path, call, why, (self.auth, *args), sent
         )
-        if response.status == 401 and retry and self.scheme == "bearer":
+        if response.status == 401 and self.scheme == "bearer":
             event.outcome = RequestOutcome.CHALLENGE
-            if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
+            if retry and self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
                 return self.send(method, path, call, why_text(why) + " (retried with a new token)", args=args,
                                  context=context, sent=sent, retry=False)
+            event.outcome = RequestOutcome.REFUSED   # the token stands: this refusal is final
         return response, event
 
     def _merge_challenge(self, response: Response) -> bool:
-        """Whether a new token could help: the challenge asks for more, or ours has expired."""
+        """Whether a new token could help: ours has expired (`invalid_token`), or none was sent
+        for a scope never asked for. A token refused as too small (`insufficient_scope`) is what
+        the token service granted, and would be granted again: docker stops there."""
         try:
             challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
             scope = parse_scope(challenge.params["scope"])
         except (AuthInputError, KeyError):
+            return False
+        if challenge.params.get("error") == "insufficient_scope":
             return False
         wanted = self.scopes.setdefault(scope.name, set())
         grows = not set(scope.actions) <= wanted
@@ -87,8 +97,11 @@ class HostSession:
 
     # ----- start: version check and auth -------------------------------------------------------
 
-    def start(self, scopes: dict[str, tuple[str, ...]]) -> bool:
-        """GET /v2/, then authenticate for `scopes` (repository -> actions). False when it failed."""
+    def start(self, scopes: dict[str, tuple[str, ...]], first: tuple[str, str] | None = None) -> bool:
+        """GET /v2/, then authenticate for `scopes` (repository -> actions). False when it failed.
+
+        `first` is the command's next request (verb and path), which a Basic challenge with no
+        stored credentials stops before it is sent."""
         registry = self.world.registries.get(self.host)
         response, event = self.world.send(
             self.context, self.host, "GET", "/v2/",
@@ -115,6 +128,15 @@ class HostSession:
             self.scheme = "basic"
             credential = self.client.credentials.get(self.host)
             self.auth = f"Basic {credential}" if credential else None
+            if credential is None and first is not None:
+                # distribution's Basic handler will not send a request it has no credentials for
+                # (registry/client/auth/session.go, ErrNoBasicAuthCredentials).
+                verb, path = first
+                line = f'{verb} "https://{self.host}{path}": no basic auth credentials'
+                self.outcome.fail("UNAUTHORIZED", f"{self.host} asks for Basic credentials and "
+                                  f"{self.client.name} has none: docker login {self.host} first",
+                                  line if self.streamed else DAEMON + line)
+                return False
             return True
         self.scheme = "bearer"
         self.realm = challenge.params.get("realm")
@@ -132,7 +154,9 @@ class HostSession:
             event.outcome = RequestOutcome.OK
             return True
         event.outcome = RequestOutcome.REFUSED
-        self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR, f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+        # moby registry/auth.go, loginV2: a /v2/ that still answers 401 ends the login with its status.
+        self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
+                          f"{DAEMON}login attempt to https://{self.host}/v2/ failed with status: 401 Unauthorized")
         return False
 
     def need(self, repository: str, actions: tuple[str, ...]) -> bool:
@@ -178,8 +202,10 @@ class HostSession:
         if response.status != 200:
             event.outcome = RequestOutcome.REFUSED
             if response.status == 401 and credential:
+                # The token request fails inside docker's GET /v2/, which reports it with that URL
+                # (moby registry/auth.go, loginV2 and translateV2AuthError).
                 self.outcome.fail("UNAUTHORIZED", REGISTRY_LOGIN_ERROR,
-                                  f"Error response from daemon: {REGISTRY_LOGIN_ERROR}")
+                                  f'{DAEMON}Get "https://{self.host}/v2/": {docker_error(response)}')
             else:
                 self.fail_with(response, "/token")
             return False
@@ -196,34 +222,18 @@ class HostSession:
 
     def unreachable(self, path: str) -> None:
         url = f"https://{self.host}{path}"
+        line = f'Get "{url}": dial tcp {self.host}:443: connect: network is unreachable'
         self.outcome.fail(
             "NETWORK_UNREACHABLE",
             f"{self.host} cannot be reached from {self.client.name}",
-            f'Error response from daemon: Get "{url}": dial tcp {self.host}:443: connect: network is unreachable',
+            line if self.streamed else DAEMON + line,
         )
 
     def fail_with(self, response: Response, path: str, verb: str = "Get") -> None:
-        """Turn an error response into docker's wording."""
+        """Turn an error response into the error docker makes of it and the line it prints."""
         if response.status == UNREACHABLE:
             self.unreachable(path)
             return
-        error = response.error
-        code = error.code.name if error else f"HTTP_{response.status}"
-        message = error.code.message if error else f"status {response.status}"
-        reason = error.reason if error else message
-        lowered = code.lower()
-        if code == "UNAUTHORIZED":
-            line = "unauthorized: authentication required"
-        elif code == "DENIED":
-            line = "denied: requested access to the resource is denied"
-        elif code == "TOOMANYREQUESTS" and error is not None:
-            # docker prints the code and the registry's own message (Docker Hub's says how to raise the limit).
-            line = f"toomanyrequests: {error.message}"
-        elif response.status >= 500:
-            # distribution registry/client/errors.go HandleErrorResponse: the body of an answer
-            # outside 400-499 is not read; docker reports the status line only.
-            line = f"received unexpected HTTP status: {response.status} {HTTPStatus(response.status).phrase}"
-        else:
-            line = f"{lowered}: {message}"
-        self.outcome.fail(code, reason, f"Error response from daemon: {line}")
-
+        error = docker_error(response)
+        reason = response.error.reason if response.error is not None else error.message
+        self.outcome.fail(error.code, reason, stream_line(error) if self.streamed else daemon_line(error))

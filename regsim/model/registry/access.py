@@ -1,9 +1,17 @@
 """The registry side of auth: who may ping, pull, push and delete, and the token endpoint.
 
-`RegistryAccess` is the `Guard` a registry consults on every request. With token auth it
-answers a request without a valid token with 401 and a `WWW-Authenticate: Bearer` challenge
-naming the scope the request needs; a valid token lacking that scope gets 401 with
-`error="insufficient_scope"` unless the user can never hold it, which is 403 DENIED.
+`RegistryAccess` is the `Guard` a registry consults on every request, before it looks for the
+repository (distribution's `registry/handlers/app.go`: `dispatcher` calls `app.authorized`
+before `app.registry.Repository`), so a refusal says nothing about whether the repository exists.
+
+With token auth, as distribution's `registry/auth/token/accesscontroller.go` answers: a request
+without a valid token gets 401 and a `WWW-Authenticate: Bearer` challenge naming the scope it
+needs; a valid token lacking that scope gets 401 again, with `error="insufficient_scope"`,
+whoever holds it: the token server granted less than was asked, and this registry never sends
+403. With Basic auth a logged-in user without the right gets 403 DENIED, as registries that
+check rights per repository behind Basic auth answer (Amazon ECR, which docker logs in to with
+Basic credentials, answers a push without `ecr:InitiateLayerUpload` with 403); distribution's
+own htpasswd check has no per-repository rights at all.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ class RegistryAccess:
         *,
         realm: str | None = None,
         secret: bytes | None = None,
+        exists: Callable[[str], bool] | None = None,
     ) -> None:
         self.host = host
         self.mode = policy.auth_mode
@@ -53,6 +62,9 @@ class RegistryAccess:
         secret = secret or hashlib.sha256(f"regsim token secret for {host}".encode()).digest()
         self.issuer = TokenIssuer(host, secret, lifetime)
         self._proven: dict[str, str] = {}
+        # Whether a repository holds an image (the token server's knowledge, as Docker Hub's has;
+        # None: every name counts as present). See `AccessPolicy.permitted`.
+        self.exists = exists
 
     # ----- challenges ------------------------------------------------------------------------
 
@@ -108,7 +120,7 @@ class RegistryAccess:
         scope = Scope("repository", name, frozenset({action}))
         if self.mode == "basic":
             user = self._basic_user(auth)
-            if action in self.policy.permitted(user, name):
+            if action in self._permitted(user, name):
                 return user
             if user is None:
                 raise self._challenge("authentication required", scope)
@@ -116,12 +128,18 @@ class RegistryAccess:
         token = self._token(auth, scope)
         if token.permits(name, action):
             return token.subject
-        if action in self.policy.permitted(token.subject, name):
-            raise self._challenge(f"the token does not grant {action} on {name}", scope, "insufficient_scope")
-        if token.subject is None and action == "pull":
-            raise self._challenge(f"{name} is not public: log in to pull it", scope, "insufficient_scope")
-        who = token.subject or "an anonymous client"
-        raise RegistryError(ErrorCode.DENIED, f"{who} may not {action} {name}")
+        # The same 401 for every token without the action; only the reason (for the learner) differs.
+        if action in self._permitted(token.subject, name):
+            reason = f"the token does not grant {action} on {name}"
+        elif token.subject is None:
+            reason = f"an anonymous token grants no {action} on {name} (private, or not there at all)"
+        else:
+            reason = f"{token.subject}'s token grants no {action} on {name} (no such right, or no such repository)"
+        raise self._challenge(reason, scope, "insufficient_scope")
+
+    def _permitted(self, user: str | None, name: str) -> frozenset[str]:
+        exists = self.exists
+        return self.policy.permitted(user, name, exists=exists is None or exists(name))
 
     # ----- the token endpoint -------------------------------------------------------------------
 
@@ -134,13 +152,14 @@ class RegistryAccess:
         try:
             user = self._basic_user(auth)
         except RegistryError:
-            raise RegistryError(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS) from None
+            # Docker Hub's token service says which: "incorrect username or password".
+            raise RegistryError(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS, message=WRONG_CREDENTIALS) from None
         try:
             parsed = [parse_scope(text) for text in scopes]
         except AuthInputError as error:
             raise RegistryError(ErrorCode.DENIED, f"malformed scope: {error}") from None
         now = self.clock()
-        token = self.issuer.issue(user, parsed, self.policy, now)
+        token = self.issuer.issue(user, parsed, self.policy, now, self.exists)
         text = token.encoded()
         body = json.dumps(
             {"token": text, "access_token": text, "expires_in": int(self.issuer.lifetime),

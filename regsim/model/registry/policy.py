@@ -131,8 +131,9 @@ class AccessPolicy:
             by_path[path] = policy
         object.__setattr__(self, "_by_path", by_path)
 
-    def permitted(self, user: str | None, repository: str) -> frozenset[str]:
-        """Every action `user` (None: anonymous) may take on `repository`."""
+    def permitted(self, user: str | None, repository: str, *, exists: bool = True) -> frozenset[str]:
+        """Every action `user` (None: anonymous) may take on `repository`; `exists` says whether
+        the repository holds an image (the token server knows, as Docker Hub's does)."""
         if self.auth_mode == "none":
             return frozenset(ACTIONS)
         if user is not None and user not in self.users:
@@ -146,11 +147,18 @@ class AccessPolicy:
                 _expand(listed.grants.get(user, frozenset())) if user is not None else frozenset()
             )
             return granted | {"pull"} if listed.visibility == "public" else granted
-        # Docker Hub's shape: USER/... belongs to USER (never to anonymous); the rest is pull-only.
+        # Docker Hub's shape: USER/... belongs to USER (never to anonymous); anyone may pull the
+        # rest, if it is there. A name that holds nothing is granted nothing, so a missing
+        # repository is refused exactly as a private one is (Docker Hub: "pull access denied
+        # for NAME, repository does not exist or may require 'docker login'").
         namespace, sep, _ = path.partition("/")
-        return frozenset(ACTIONS) if sep and user == namespace else frozenset({"pull"})
+        if sep and user == namespace:
+            return frozenset(ACTIONS)
+        return frozenset({"pull"}) if exists else frozenset()
 
-    def allowed(self, user: str | None, repository: str, wanted: Iterable[str]) -> frozenset[str]:
+    def allowed(
+        self, user: str | None, repository: str, wanted: Iterable[str], *, exists: bool = True
+    ) -> frozenset[str]:
         """What was asked AND is permitted; a partial (even empty) grant is not an error."""
         asked = _expand(_check_actions(wanted, f"the request for {repository!r}"))
-        return asked & self.permitted(user, repository)
+        return asked & self.permitted(user, repository, exists=exists)

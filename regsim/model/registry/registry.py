@@ -137,12 +137,17 @@ class Registry:
         return None if guard is None else guard.authorize(auth, name, action)
 
     def _may_read(self, auth: str | None, name: str | None) -> bool:
+        """Whether a mount may link from `name`. Distribution adds pull on `from` to the access a
+        mount request needs (registry/handlers/app.go, `authorized`), so a client that may not
+        read the source is refused as a whole (401, or 403 with Basic); a `from` that is no
+        repository name just leaves nothing to mount, and an upload opens instead."""
         if self.guard is None or name is None:
             return True
         try:
-            self.guard.authorize(auth, name, PULL)
+            check_name(name)
         except RegistryError:
             return False
+        self.guard.authorize(auth, name, PULL)
         return True
 
     # ----- the API --------------------------------------------------------------------------------

@@ -5,21 +5,29 @@ start of step k+N, before that step's command runs, so the replica serves it fro
 and a client reading from the replica in steps k..k+N-1 does not find it yet. With lag 0 the
 copy is made in step k itself, right after the manifest lands. The copy is background traffic
 on the link between the two registries: no client waits for it.
+
+The copy speaks the same API a client does, as Harbor's replication does (Harbor
+`src/controller/replication/transfer/image/transfer.go`, `copyBlob`, over the registry client of
+`src/pkg/registry/client.go`): for each blob a HEAD on the replica; nothing more if it is there;
+a mount POST when the replica holds it in another repository; otherwise POST to open an upload
+and one PUT `?digest=` carrying the whole blob. Then each manifest is PUT, an index's platform
+manifests by digest before the index itself under the tag. The replication job holds an
+account the replica lets do all this (its token requests are not shown).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from regsim.model.oci.blob import Blob
+from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest
 from regsim.model.oci.response import Response
-from regsim.model.registry.registry import Registry
-from regsim.model.registry.repository import Repository
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import Lane, RequestOutcome
+from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -72,7 +80,6 @@ class Replication:
     def _copy(self, copy: PendingCopy) -> None:
         world = self.world
         origin = world.registries[copy.origin]
-        replica = world.registries[copy.replica]
         manifest = origin.repositories[copy.repository].manifests.get(copy.digest)
         if manifest is None:
             return
@@ -80,33 +87,77 @@ class Replication:
         if isinstance(manifest, Index):
             repo = origin.repositories[copy.repository]
             children = [repo.manifests[e.digest] for e in manifest.manifests if e.digest in repo.manifests]
-        target = replica.store.repository(copy.repository)
+        job = _ReplicationJob(world, copy)
         for item in [*children, manifest]:
             if isinstance(item, Manifest):
                 for digest in item.blob_digests():
-                    if digest in target.layers:
-                        continue
-                    blob = origin.blobs[digest]
-                    world.send(
-                        RequestContext(copy.origin, Lane.BACKGROUND, world.new_job()), copy.replica,
-                        "PUT", f"/v2/{copy.repository}/blobs/{digest}",
-                        partial(_link, replica, target, blob),
-                        f"replicate a blob to {copy.replica}",
-                        sent=blob.size,
-                    )[1].outcome = RequestOutcome.REPLICATED
-            tag = copy.tag if item is manifest else None
-            world.send(
-                RequestContext(copy.origin, Lane.BACKGROUND), copy.replica,
-                "PUT", f"/v2/{copy.repository}/manifests/{tag or item.digest}",
-                partial(_store_manifest, replica, copy.repository, item, tag),
-                f"replicate the manifest to {copy.replica}", sent=len(item.raw),
-            )[1].outcome = RequestOutcome.REPLICATED
+                    job.blob(origin.blobs[digest])
+            job.manifest(item, copy.tag if item is manifest else None)
 
 
-def _link(replica: Registry, target: Repository, blob: Blob) -> Response:
-    replica.store.link(target, blob)
-    return Response(201)
+class _ReplicationJob:
+    """One copy's requests to the replica, sent from the origin in the background lane."""
 
+    def __init__(self, world: World, copy: PendingCopy) -> None:
+        self.world = world
+        self.copy = copy
+        self.replica = world.registries[copy.replica]
+        self.handler = self.replica.handler   # the job's account may do everything (see above)
+        self.name = copy.repository
 
-def _store_manifest(replica: Registry, repository: str, manifest: AnyManifest, tag: str | None) -> Response:
-    return replica.put_manifest(None, repository, tag or manifest.digest, manifest.raw, manifest.media_type, manifest)
+    def _send(self, context: RequestContext, method: str, path: str, call: Callable[[], Response], why: str,
+              sent: int = 0) -> tuple[Response, RequestEvent]:
+        return self.world.send(context, self.copy.replica, method, path, call, why, sent=sent)
+
+    def blob(self, blob: Blob) -> None:
+        name, digest, handler = self.name, blob.digest, self.handler
+        to = self.copy.replica
+        job = RequestContext(self.copy.origin, Lane.BACKGROUND, self.world.new_job())
+        response, event = self._send(job, "HEAD", f"/v2/{name}/blobs/{digest}",
+                                     partial(handler.head_blob, name, digest), f"does {to} have this blob already?")
+        if response.status == 200:
+            event.outcome = RequestOutcome.EXISTS
+            return
+        event.outcome = RequestOutcome.MISSING
+        source = self._holder(digest)
+        if source is not None:
+            query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
+            response, event = self._send(job, "POST", f"/v2/{name}/blobs/uploads/?{query}",
+                                         partial(handler.mount_blob, name, digest, source, True),
+                                         f"{to} holds it in {source}: link it from there")
+            if response.status == 201:
+                event.outcome = RequestOutcome.MOUNTED
+                return
+            event.outcome = RequestOutcome.MOUNT_REFUSED
+        else:
+            response, event = self._send(job, "POST", f"/v2/{name}/blobs/uploads/",
+                                         partial(handler.open_upload, name), f"open an upload on {to}")
+            if response.status != 202:
+                event.outcome = RequestOutcome.ERROR
+                return
+            event.outcome = RequestOutcome.UPLOAD_OPENED
+        location = response.headers["Location"]
+        uuid = location.rsplit("/", 1)[1]
+        body = blob.data if blob.data is not None else SizedContent(digest, blob.size)
+        response, event = self._send(job, "PUT", f"{location}?digest={digest}",
+                                     partial(handler.put_upload, name, uuid, digest, body),
+                                     f"send the whole blob to {to} in one PUT", sent=blob.size)
+        event.outcome = RequestOutcome.REPLICATED if response.status == 201 else RequestOutcome.ERROR
+
+    def _holder(self, digest: str) -> str | None:
+        """Another repository of the replica that links the blob (Harbor asks its own database)."""
+        if digest not in self.replica.blobs:
+            return None
+        for name, repository in sorted(self.replica.repositories.items()):
+            if name != self.name and digest in repository.layers:
+                return name
+        return None
+
+    def manifest(self, manifest: AnyManifest, tag: str | None) -> None:
+        reference = tag or manifest.digest
+        response, event = self._send(
+            RequestContext(self.copy.origin, Lane.BACKGROUND), "PUT", f"/v2/{self.name}/manifests/{reference}",
+            partial(self.handler.put_manifest, self.name, reference, manifest.raw, manifest.media_type, manifest),
+            f"replicate the manifest to {self.copy.replica}", sent=len(manifest.raw),
+        )
+        event.outcome = RequestOutcome.REPLICATED if response.status == 201 else RequestOutcome.ERROR

@@ -87,7 +87,11 @@ class RegistryStore:
         """The manifest a tag or digest names in a repository."""
         repo = self.repositories.get(name)
         if repo is None:
-            raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
+            # distribution looks up the tag (or revision) without asking whether the repository
+            # exists, so an unknown repository is MANIFEST_UNKNOWN too (registry/handlers/manifests.go).
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, f"{name} has no manifest {reference}: "
+                                f"there is no repository {name} on {self.host}",
+                                {"name": name, "reference": reference})
         if is_digest_reference(reference):
             Digest.parse(reference)
             manifest = repo.manifests.get(reference)

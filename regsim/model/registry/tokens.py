@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -106,16 +106,18 @@ class TokenIssuer:
         return _b64url(mac.digest())
 
     def issue(
-        self, user: str | None, scopes: Iterable[Scope], policy: AccessPolicy, now: float
+        self, user: str | None, scopes: Iterable[Scope], policy: AccessPolicy, now: float,
+        exists: Callable[[str], bool] | None = None,
     ) -> Token:
-        """A token granting, per requested scope, the requested actions the policy allows."""
+        """A token granting, per requested scope, the requested actions the policy allows
+        (`exists` tells the policy which repositories hold an image; None: all of them)."""
         if not math.isfinite(now):
             raise AuthInputError(f"time must be a finite number, not {now!r}")
         entries = []
         for scope in scopes:
             # Only repository scopes can be granted here; others are listed with no actions.
             granted = (
-                policy.allowed(user, scope.name, scope.actions)
+                policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
                 if scope.type == "repository"
                 else frozenset()
             )
