@@ -51,6 +51,9 @@ def no_host_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     # Textual reads its environment once, on import; what it read must not reach the picture.
     monkeypatch.setattr(textual.constants, "FILTERS", "")
+    # No blink timer at all: one that fired on a busy machine between `frozen` showing the cursor
+    # and the screenshot hid it (the reactive's class default is what a new Input starts with).
+    monkeypatch.setattr(Input, "cursor_blink", False)
 
 
 async def frozen(pilot: Pilot) -> None:

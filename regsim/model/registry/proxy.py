@@ -107,7 +107,7 @@ class ProxyHandler(Handler):
         remove its bytes from storage (`vacuum.RemoveBlob`), whichever repositories linked it."""
         repo = self.store.repositories.get(name)
         if repo is not None:
-            repo.layers.discard(digest)
+            repo.blobs.unlink(digest)
         if digest in self.store.blobs:
             self.store.free(digest)
             self.storage.blobs_freed([digest])
@@ -118,8 +118,8 @@ class ProxyHandler(Handler):
         """proxyregistry.go OnManifestExpire: delete the manifest revision (`manifests.Delete`).
         Its tags are not removed: a tag naming it now names a revision the mirror no longer has."""
         repo = self.store.repositories.get(name)
-        if repo is not None:
-            repo.manifests.pop(digest, None)
+        if repo is not None and digest in repo.manifests:
+            repo.manifests.delete(digest)
         if self._persistent:
             self.storage.changed(self.store)
 
@@ -207,7 +207,7 @@ class ProxyHandler(Handler):
         )
         upstream_digest = check.headers.get("Docker-Content-Digest") if check.ok else None
         if upstream_digest is not None:
-            self.store.repository(name).tags[tag] = upstream_digest
+            self.store.repository(name).tags.tag(tag, upstream_digest)
             return upstream_digest
         repo = self.store.repositories.get(name)
         local = repo.tags.get(tag) if repo is not None else None
@@ -234,8 +234,7 @@ class ProxyHandler(Handler):
             raise self._failure(response, ErrorCode.MANIFEST_UNKNOWN)
         manifest = parse_manifest(response.body)
         store = self.store
-        store.blobs.setdefault(manifest.digest, Blob(manifest.digest, len(manifest.raw), manifest.raw))
-        store.repository(name).manifests[manifest.digest] = manifest
+        store.repository(name).manifests.put(manifest)
         if isinstance(manifest, Manifest):
             for layer in manifest.layers:
                 self._layers_named.add(layer.digest)
