@@ -291,6 +291,34 @@ def test_a_token_that_expires_in_the_middle_of_a_pull_is_renewed_transparently()
         assert all(e.status == 200 for e in blob_gets[1:])
 
 
+def test_a_token_that_expires_in_the_middle_of_a_push_is_renewed_and_the_request_sent_again():
+    """A push sends its blob requests straight to the transport; with a token service, a 401
+    for an expired token still gets one new token and one retry, as docker's does."""
+    world = make_world("token")
+    registry = world.registries[HOST]
+    client = logged_in(world, "bob", "bob")
+    client.build("app:v1", [("base", 1000), ("top", 200)])
+    client.tag("app:v1", f"{HOST}/bob/app:v1")
+    real_head_blob = registry.head_blob
+    jumped = []
+
+    def slow_head_blob(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not jumped:            # the first HEAD is answered six minutes later
+            jumped.append(True)
+            world.now += 360
+        return real_head_blob(*args, **kwargs)
+
+    registry.head_blob = slow_head_blob  # type: ignore[method-assign]
+    with world.recording() as events:
+        out = client.push(f"{HOST}/bob/app:v1")
+        assert out.ok, out.output
+        heads = [e for e in events if e.method == "HEAD"]
+        assert heads[0].status == 401 and heads[0].outcome == "challenge"
+        assert heads[1].path == heads[0].path and heads[1].status == 404
+        assert heads[1].why.endswith("(retried with a new token)")
+        assert sum(e.path.startswith("/token") for e in events) == 2
+
+
 # --- Login and logout ------------------------------------------------------------------------
 
 # moby registry/auth.go, loginV2: with Basic auth the retried GET /v2/ answers 401 and docker
