@@ -10,7 +10,7 @@ these methods (see `registry.py`), so a handler method runs only for a request a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from regsim.model.oci.blob import Blob, Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
@@ -372,7 +372,11 @@ class Handler:
         repo = self.store.repositories.get(name)
         if repo is None:
             raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
-        tags, more = self._page(repo.tags.all(), n, last)
+        return self.tags_page(name, repo.tags.all(), n, last)
+
+    def tags_page(self, name: str, all_tags: Iterable[str], n: int | None, last: str | None) -> Response:
+        """The tags/list answer for these tags: lexical order, `n` after `last`, a Link to the rest."""
+        tags, more = self._page(sorted(all_tags), n, last)
         body = canonical_json({"name": name, "tags": tags})
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
         if more and tags:
