@@ -150,6 +150,10 @@ def _choice_lines(question: Question, state: QuizState) -> tuple[str, ...]:
 def answered(question: Question, state: QuizState, grade: Grade) -> Verdict:
     """The verdict on one committed answer."""
     if not state.locked:  # wrong, and another try is allowed
+        if question.kind == "myth":
+            # The feedback names the answer ("it is a fact"): with two choices, that would be
+            # the try given away.
+            return Verdict("retry", "Not quite — try again", ("h shows a hint.",))
         return Verdict("retry", "Not quite — try again", (grade.feedback,))
     lines = [grade.feedback] if grade.feedback else []
     if grade.expected_text and not grade.correct:
