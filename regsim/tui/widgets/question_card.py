@@ -279,6 +279,9 @@ class QuestionCard(Vertical):
         )
         for widget in self.query("OptionList, AnswerInput"):
             widget.disabled = self.locked
+        if tone == "error":  # unread (a unit missing, say): the answer stays, to be finished
+            for box in self.query(AnswerInput):
+                box.cursor_position = len(box.value)
         # (The box selected its answer when it was committed: the next one typed replaces it.)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
