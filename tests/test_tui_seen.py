@@ -254,3 +254,46 @@ async def test_every_page_of_every_lesson_keeps_the_focus_in_sight_at_80x24(
                 assert focus_seen(app), f"{where}, after paging: {app.focused}"
             await pilot.press("q")
             await pilot.pause()
+
+
+async def test_help_scrolls_at_80x24_and_names_the_command_palette(
+    progress: Path, make_app: MakeApp
+) -> None:
+    """Issue: help could not scroll at 80×24; its "Everywhere" part and ctrl+p were unreachable."""
+    app = make_app(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        await open_lesson(pilot, "what-is-an-image")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = app.screen.query_one("#help-box")
+        helped = box.query_one(Static).content
+        assert "ctrl+p" in getattr(helped, "plain", str(helped))
+        assert box.max_scroll_y > 0 and app.focused is box
+        await pilot.press("end")
+        await pilot.pause()
+        assert box.scroll_y == box.max_scroll_y
+
+
+async def test_home_end_and_page_keys_move_the_highlight(progress: Path, make_app: MakeApp) -> None:
+    """Issue: End, PageUp and Home moved the view and not the cursor, so Enter opened an
+    entry out of sight."""
+    from textual.widgets import ListView
+
+    app = make_app(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        await app.lessons_shown.wait()
+        await pilot.pause()
+        listing = app.screen.query_one(ListView)
+        await press_seen(pilot, "end")
+        last = listing.index
+        assert last is not None and last > 10 and in_view(listing.children[last])
+        await press_seen(pilot, "pageup")
+        assert listing.index is not None and listing.index < last
+        assert in_view(listing.children[listing.index])
+        await press_seen(pilot, "home")
+        first = listing.index
+        assert first is not None and in_view(listing.children[first])
+        assert not listing.children[first].disabled
+        await press_seen(pilot, "enter")
+        assert isinstance(app.screen, LessonScreen)  # the first entry: lesson 1
+        assert app.screen.tour.lesson.id == "what-is-an-image"

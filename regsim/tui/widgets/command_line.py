@@ -10,7 +10,7 @@ from textual.widgets import Input
 class CommandLine(Input):
     # (Textual runs Input's own handler of each event after these, unless prevent_default.)
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         # Enter is taken here, not through Input's binding: a binding runs only once the key
         # has bubbled up to the app, and keys typed right behind it (tmux send-keys, a fast
         # typist) would by then be in the line too ("docker imagesdocker system df").
