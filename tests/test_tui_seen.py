@@ -297,3 +297,23 @@ async def test_home_end_and_page_keys_move_the_highlight(progress: Path, make_ap
         await press_seen(pilot, "enter")
         assert isinstance(app.screen, LessonScreen)  # the first entry: lesson 1
         assert app.screen.tour.lesson.id == "what-is-an-image"
+
+
+async def test_quitting_a_quiz_keeps_its_running_score(progress: Path, make_app: MakeApp) -> None:
+    """Issue: quitting the quiz dropped its running score."""
+    from regsim.tui.screens.quiz import QuizScreen
+
+    def score() -> str:
+        content = app.screen.query_one("#status-score", Static).content
+        return getattr(content, "plain", str(content))
+
+    app = make_app(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        await app.lessons_shown.wait()
+        await pilot.pause()
+        await press_seen(pilot, "z")  # the quiz of lesson 1
+        assert isinstance(app.screen, QuizScreen) and score().startswith("Score 0 of 5")
+        await press_seen(pilot, "0", "enter")  # building moves no bytes: right
+        assert score().startswith("Score 1 of 5")
+        await press_seen(pilot, "q", "z")
+        assert isinstance(app.screen, QuizScreen) and score().startswith("Score 1 of 5")
