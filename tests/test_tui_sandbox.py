@@ -395,3 +395,15 @@ async def test_a_pasted_block_of_two_lines_runs_each_line(make_app: MakeApp) -> 
         await pilot.pause()
         assert sandbox_of(app).session.history[-2:] == ["registry gc", "registry gc"]
         assert command.value == "registry"  # the unfinished last line waits for its Enter
+
+
+async def test_help_in_the_sandbox_has_one_heading(make_app: MakeApp) -> None:
+    from regsim.tui.widgets.step_panels import DoneStep
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        assert app.open_sandbox("first-push-pull")
+        await pilot.pause()
+        await type_command(pilot, "help")
+        shown = text(app.screen.query_one(DoneStep))
+        assert "Commands you can type:" in shown and "\nYou can type:" not in shown

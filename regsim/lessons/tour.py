@@ -210,6 +210,8 @@ class LessonTour:
             for question in self.lesson.questions:
                 state = self.quiz.state(question.id)
                 outcome = _result(question, state.correct, state.revealed, state.locked, state.attempts)
+                if state.correct and state.credit < 1:
+                    outcome = "right on a later try"
                 lines.append(f"| {_cell(question.text)} | {outcome} | {state.credit:g} |")
             lines.append("")
         if self.lesson.goals:
@@ -225,8 +227,11 @@ class LessonTour:
 
 
 def _cell(text: str, width: int = 60) -> str:
+    """The question's text for the table, shortened at a word (never mid-word) when long."""
     text = " ".join(text.split()).replace("|", "/")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _result(question: Question, correct: bool, revealed: bool, locked: bool, attempts: int) -> str:

@@ -194,7 +194,8 @@ def restored(question: Question, state: QuizState) -> Verdict | None:
     """A question already finished in saved progress: what it came to (the answer given is not kept)."""
     if not state.locked:
         if state.attempts:
-            return Verdict("retry", f"{state.attempts} earlier try(s), not yet right", ())
+            tries = "1 earlier try" if state.attempts == 1 else f"{state.attempts} earlier tries"
+            return Verdict("retry", f"{tries}, not yet right", ())
         return None
     try:
         expected = expected_text(question, state.run)
