@@ -9,9 +9,10 @@ from regsim.scenario.problems import ContentError, Problem
 
 
 def lint_scenario_file(path: Path) -> list[Problem]:
-    """Every problem in one scenario file, as FILE:LINE:COL (an empty list when it is clean)."""
+    """Every problem in one scenario file, as FILE:LINE:COL (an empty list when it is clean),
+    then its warnings (`Problem.warning`: worth fixing, but the scenario still replays)."""
     try:
-        load_scenario(path)
+        scenario = load_scenario(path)
     except ContentError as error:
         return list(error.problems)
-    return []
+    return list(scenario.warnings)
