@@ -317,3 +317,15 @@ async def test_quitting_a_quiz_keeps_its_running_score(progress: Path, make_app:
         assert score().startswith("Score 1 of 5")
         await press_seen(pilot, "q", "z")
         assert isinstance(app.screen, QuizScreen) and score().startswith("Score 1 of 5")
+
+
+async def test_a_long_lesson_title_is_not_cut_at_80x24(progress: Path, make_app: MakeApp) -> None:
+    """Issue: truncated titles ("Under the…")."""
+    app = make_app(progress_path=progress)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_lesson(pilot, "push-and-pull-under-the-hood")
+        await pilot.pause()
+        line = screen.query_one("#status-line", Static)
+        title = screen.tour.lesson.title
+        assert len(f"Lesson 8 · page 1 of 4 · {title}") > line.size.width  # too long for one line
+        assert line.size.height >= 2  # so it takes two, whole
