@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     chart = commands.add_parser("chart", help="export a chart of a scenario's bytes (PNG, SVG, PDF or CSV)")
     chart.add_argument("scenario")
     chart.add_argument("-o", "--output", required=True, help="OUT.png, OUT.svg, OUT.pdf or OUT.csv")
-    chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing or network")
+    chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing, network or rollout")
     chart.add_argument("--until", type=int, default=None, help="only the first N steps")
 
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
