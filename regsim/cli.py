@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="copy your progress into FILE (to keep it, or to move to another machine)")
     group.add_argument("--import", dest="import_", type=Path, metavar="FILE",
                        help="replace your progress with an exported FILE (checked first; a bad file changes nothing)")
-    group.add_argument("--reset", action="store_true", help="forget all progress: every lesson starts again")
+    group.add_argument("--reset", action="store_true",
+                       help="forget all progress: every lesson starts again (asks first)")
+    progress.add_argument("--yes", action="store_true", help="with --reset: do not ask")
 
     serve = commands.add_parser(
         "serve", help="serve the OCI Distribution API to real clients and explain every request"
@@ -224,7 +226,7 @@ def _progress(args: argparse.Namespace) -> int:
     from regsim.lessons.commands import LessonUsageError, cmd_progress
 
     try:
-        return cmd_progress(export=args.export, import_=args.import_, reset=args.reset)
+        return cmd_progress(export=args.export, import_=args.import_, reset=args.reset, yes=args.yes)
     except LessonUsageError as error:
         raise UsageError(str(error)) from None
 

@@ -196,9 +196,20 @@ def test_an_unreadable_answer_is_not_counted_as_a_try(lesson, run):
 
 # -- numbers, units and tolerance -------------------------------------------------------------------
 
-@pytest.mark.parametrize("response", ["2.3MB", "2.3 MB", "2300000", "2,300,000", "2.3 mb", "2300 kB", "2.31MB"])
-def test_a_size_is_read_with_or_without_its_unit(response):
+@pytest.mark.parametrize("response", ["2.3MB", "2.3 MB", "2300000B", "2,300,000 bytes", "2.3 mb", "2300 kB", "2.31MB"])
+def test_a_size_is_read_with_any_unit_spelling(response):
     assert grade(numeric(2_300_000, "bytes"), response).correct
+
+
+@pytest.mark.parametrize(("response", "unit"), [("2.3", "bytes"), ("2300000", "bytes"), ("2.2", "seconds")])
+def test_a_bare_number_in_a_size_or_time_question_asks_for_a_unit_and_keeps_the_try(response, unit):
+    """Is 2.3 bytes, kB or MB? Guessing would grade a guess; the learner is asked instead."""
+    question = numeric(2_300_000 if unit == "bytes" else 2.0, unit)
+    state = QuizState(question)
+    with pytest.raises(AnswerError, match="Add a unit"):
+        state.answer(response)
+    assert state.attempts == 0 and not state.locked
+    assert grade(question, "0").correct is False  # 0 needs no unit: no bytes, no time
 
 
 @pytest.mark.parametrize("response", ["2.4MB", "3MB", "2.1MiB"])
@@ -219,7 +230,7 @@ def test_an_absolute_tolerance_in_seconds():
 
 def test_seconds_are_right_within_ten_percent_by_default():
     question = numeric(2.0, "seconds")
-    assert grade(question, "2.2").correct and not grade(question, "2.3 s").correct
+    assert grade(question, "2.2s").correct and not grade(question, "2.3 s").correct
 
 
 def test_layers_are_exact_by_default():

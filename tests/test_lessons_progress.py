@@ -255,7 +255,7 @@ def test_lessons_text_shows_each_lesson_with_its_status(path):
     code, out, _ = run_cmd(cmd_lessons, False, [FIXTURES], store=ProgressStore(path))
     assert code == 0
     line = next(line for line in out.splitlines() if "second-push" in line)
-    assert "The second push travels light" in line and line.endswith("5 questions  not started")
+    assert line.endswith("5 questions  not started  The second push travels light")
 
 
 def test_a_damaged_progress_file_is_a_notice_on_stderr_not_a_crash(path):
@@ -270,12 +270,47 @@ def test_progress_command_exports_imports_and_resets(path, tmp_path):
     store.record_answer("second-push", right("tags-role"))
     target = tmp_path / "mine.json"
     assert run_cmd(cmd_progress, export=target, store=store)[1] == f"exported progress to {target}\n"
-    assert run_cmd(cmd_progress, reset=True, store=store)[1].startswith("progress reset")
+    assert run_cmd(cmd_progress, reset=True, yes=True, store=store)[1].startswith("progress reset")
     assert ProgressStore(path).lesson_ids() == []
     code, out, _ = run_cmd(cmd_progress, import_=target, store=store)
-    assert (code, out) == (0, f"imported progress from {target} (1 lesson(s) for default)\n")
+    assert (code, out) == (0, f"imported progress from {target} (1 lesson for default)\n")
     code, out, _ = run_cmd(cmd_progress, store=ProgressStore(path))
-    assert "second-push" in out and "in progress" in out and "1 point(s) from 1 answered question(s)" in out
+    assert "second-push" in out and "in progress" in out and "1 point from 1 answered question\n" in out
+
+
+def test_progress_reset_asks_first_and_a_no_keeps_everything(path):
+    store = ProgressStore(path)
+    store.record_answer("second-push", right("tags-role"))
+    asked: list[str] = []
+    code, out, _ = run_cmd(cmd_progress, reset=True, store=store, ask=lambda q: asked.append(q) or "n")
+    assert code == 1 and out == "progress kept: nothing was reset\n"
+    assert "Forget your progress in 1 lesson" in asked[0] and ProgressStore(path).lesson_ids() == ["second-push"]
+    code, out, _ = run_cmd(cmd_progress, reset=True, store=store, ask=lambda q: "y")
+    assert code == 0 and ProgressStore(path).lesson_ids() == []
+
+
+def test_progress_reset_without_a_terminal_needs_yes(path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(LessonUsageError, match="add --yes to confirm"):
+        cmd_progress(reset=True, store=ProgressStore(path), out=io.StringIO())
+
+
+def test_progress_lists_lessons_in_course_order_in_aligned_columns(path):
+    store = ProgressStore(path)
+    for lesson_id in ("when-not-to-use-a-registry", "what-is-an-image", "push-and-pull-under-the-hood"):
+        store.start_lesson(lesson_id)
+    _, out, _ = run_cmd(cmd_progress, store=store)
+    rows = [line for line in out.splitlines() if line.startswith("  ")]
+    assert [row.split()[0] for row in rows] == [
+        "what-is-an-image", "push-and-pull-under-the-hood", "when-not-to-use-a-registry"]
+    assert len({row.index("in progress") for row in rows}) == 1  # one column, however long the id
+    assert all("0 points from 0 answered questions" in row for row in rows)
+
+
+def test_lessons_table_fits_100_columns_and_cuts_no_title(path):
+    _, out, _ = run_cmd(cmd_lessons, False, None, store=ProgressStore(path))
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "…" not in out and "request by request" in out
 
 
 def test_progress_command_takes_one_action_at_a_time(path, tmp_path):

@@ -163,3 +163,24 @@ def test_the_myths_quiz_keeps_only_myth_or_fact_statements_in_curriculum_order(
         "what-is-an-image",
         "layers-travel-once",
     }
+
+
+def test_the_done_table_names_a_half_point_answer_and_cuts_long_questions_at_a_word(
+    course: LessonSet, store: ProgressStore
+) -> None:
+    image = lesson(course, "what-is-an-image")
+    tour = LessonTour(image, course.run_for(image), store)
+    myth = next(q for q in image.questions if q.kind == "myth")
+    wrong = "fact" if myth.answer == "myth" else "myth"
+    tour.book.answer(f"{image.id}/{myth.id}", wrong)
+    assert tour.book.answer(f"{image.id}/{myth.id}", myth.answer).tone == "right"  # half a point
+    tour.go(len(image.pages))
+    row = next(line for line in tour.markdown().splitlines() if line.startswith("| ") and "0.5" in line)
+    assert "| right on a later try | 0.5 |" in row
+    rows = [line for line in tour.markdown().splitlines() if line.startswith("| ")][1:]  # no header
+    cells = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    assert len(cells) == len(image.questions)
+    for cell, question in zip(cells, image.questions, strict=True):
+        if cell.endswith("…"):  # cut after a whole word of the question
+            assert question.text.startswith(cell[:-1])
+            assert question.text[len(cell) - 1] == " "

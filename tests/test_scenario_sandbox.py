@@ -67,7 +67,8 @@ def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> N
         ("docker pull elsewhere.example/app:v1", "not a registry here"),
         ("registry gc elsewhere.example", "not a registry here"),
         ("network down alice nowhere", "not a client or registry here"),
-        ("docker build -t nope:v9", "no image recipe named 'nope:v9'"),
+        ("docker build -t nope:v9", "nothing here to build nope:v9: this sandbox has the files a build needs"
+                                    " (a Dockerfile and its app) only for app:v1"),
         ("docker push", "usage: docker push"),
     ):
         reply = session.enter(line)

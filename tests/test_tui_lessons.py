@@ -20,6 +20,7 @@ from regsim.scenario.engine import replay
 from regsim.scenario.loader import load_scenario
 from regsim.tui.app import RegsimApp
 from regsim.tui.course import Course
+from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.home import (
     ContinueItem,
     HomeScreen,
@@ -243,6 +244,8 @@ async def test_a_predict_question_locks_on_commit_then_runs_its_step_and_explain
         assert "Predict, before step" in text(card.query_one(".question-label", Static))
         assert screen.player.position < question.step  # the step has not run yet
         options = card.query_one(OptionList)
+        assert app.focused is screen.query_one("#lesson-page")
+        await pilot.press("enter")  # to the question's choices
         assert app.focused is options
         options.highlighted = wrong
         await pilot.press("enter")
@@ -361,7 +364,7 @@ async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
             assert words in shown, words
 
 
-async def test_tab_off_the_choices_marks_the_page_and_enter_goes_back_to_them(
+async def test_a_page_opens_with_the_focus_on_the_page_and_enter_goes_to_its_choices(
     progress: Path, make_app: MakeApp
 ) -> None:
     app = make_app(progress_path=progress)
@@ -369,11 +372,10 @@ async def test_tab_off_the_choices_marks_the_page_and_enter_goes_back_to_them(
         screen = await open_lesson(pilot, "what-is-an-image", page=1)  # a step with no requests
         page = screen.query_one("#lesson-page")
         options = cards(app)[0].query_one(OptionList)
-        assert app.focused is options and page.styles.border_left[0] == "blank"
-        await pilot.press("tab")  # the empty request table is skipped
         assert app.focused is page and page.styles.border_left[0] == "outer"  # the mark
-        await pilot.press("down", "enter")
+        await pilot.press("enter")
         assert app.focused is options and page.styles.border_left[0] == "blank"
+        assert options.highlighted == 0
         await pilot.press("down", "enter")
         await pilot.pause()
         assert cards(app)[0].item.state.attempts == 1  # (b) was committed
@@ -386,29 +388,29 @@ async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path, make_app: M
         page = screen.query_one("#lesson-page")
         box = screen.query_one("#requests-box")
         options = cards(app)[0].query_one(OptionList)
-        assert app.focused is options and options.highlighted is not None
         unmarked = box.styles.border_top
+        assert app.focused is page and page.styles.border_left[0] == "outer"
+        await pilot.press("tab")
+        assert app.focused is options and page.styles.border_left[0] == "blank"
         await pilot.press("tab")
         assert isinstance(app.focused, RequestLog) and box.styles.border_top != unmarked
         await pilot.press("tab")
         assert app.focused is page and page.styles.border_left[0] == "outer"
         assert box.styles.border_top == unmarked
-        await pilot.press("tab")
-        assert app.focused is options
 
 
 async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path, make_app: MakeApp) -> None:
     app = make_app(progress_path=progress)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_lesson(pilot, "what-is-a-registry", page=1)
-        options = cards(app)[0].query_one(OptionList)
-        assert app.focused is options
+        page = screen.query_one("#lesson-page")
+        assert app.focused is page
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.focused, RequestLog) and app.focused.region.width > 0
         await pilot.press("s")
         await pilot.pause()
-        assert app.focused is options and screen.query_one("#lesson-page").region.width == 80
+        assert app.focused is page and page.region.width == 80
 
 
 async def test_the_simulators_output_lines_do_not_wrap_at_120x40(progress: Path, make_app: MakeApp) -> None:
@@ -465,6 +467,8 @@ async def test_arrow_keys_turn_pages_while_the_answer_box_is_empty(progress: Pat
         screen = await open_lesson(pilot, "layers-travel-once", page=1)
         cards(app)[0].query_one(Input).focus()
         await pilot.press("right")
+        assert isinstance(app.screen, ConfirmScreen)  # the page's prediction is still open
+        await pilot.press("y")
         assert screen.tour.page == 2
         await pilot.press("left", "left")
         assert screen.tour.page == 0
@@ -485,7 +489,6 @@ async def test_finishing_the_last_page_marks_the_lesson_done_and_shows_the_score
         assert "Lesson complete" in screen.query_one(Markdown).source
         assert f"Score 0 of {len(lesson.questions)}" in screen.query_one(Markdown).source
         assert saved(progress, lesson.id)["status"] == "finished"
-        assert screen.check_action("next_page", ()) is None
         await pilot.press("q")
         row = next(item.row for item in app.screen.query(LessonItem) if item.row.id == lesson.id)
         assert row.status == "done" and row.progress.startswith("done · 0/")
@@ -573,6 +576,7 @@ async def test_z_on_a_lesson_opens_its_quiz_and_the_score_runs_and_counts_in_the
         assert f"Score 0 of {len(lesson.questions)}" in status(app)
         card = cards(app)[0]
         question, run = card.item.question, card.item.state.run
+        await pilot.press("enter")  # from the list to the first question
         if question.choices:
             card.query_one(OptionList).highlighted = correct_choice(question, run)
         else:
@@ -637,9 +641,11 @@ async def test_escape_in_a_quiz_box_goes_back_to_the_list_and_enter_to_the_quest
         assert app.open_quiz("what-is-an-image")
         await pilot.pause()
         box = cards(app)[0].query_one(Input)
+        listing = app.screen.query_one("#quiz-questions")
+        assert app.focused is listing  # a quiz opens on its list, which the scrolling keys scroll
+        await pilot.press("enter")
         assert app.focused is box
         await pilot.press("escape")
-        listing = app.screen.query_one("#quiz-questions")
         assert isinstance(app.screen, QuizScreen) and app.focused is listing
         assert listing.styles.border_left[0] == "outer"
         await pilot.press("enter")
@@ -655,13 +661,13 @@ async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress:
         assert app.open_quiz(None)
         await pilot.pause()
         card = cards(app)[0]
-        wrong = 1 if card.item.question.answer == "myth" else 0
-        card.query_one(OptionList).highlighted = wrong
-        await pilot.press("enter")
+        wrong = "b" if card.item.question.answer == "myth" else "a"
+        await pilot.press(wrong, "enter")
         await pilot.pause()
-        assert not card.locked and "try again" in verdict_text(card)
-        card.query_one(OptionList).highlighted = 1 - wrong
-        await pilot.press("enter")
+        shown = verdict_text(card)
+        assert not card.locked and "try again" in shown
+        assert "myth" not in shown.lower() and "fact" not in shown.lower()  # the try not given away
+        await pilot.press("a" if wrong == "b" else "b", "enter")
         await pilot.pause()
         assert card.locked and "Score 0.5 of" in status(app)
 
@@ -866,8 +872,9 @@ async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
-        screen.query_one("#lesson-page").focus()
-        await pilot.press("right")  # the next page runs the predicted step
+        await pilot.press("right")  # the next page would run the predicted step: it asks first
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
         assert screen.player.position >= question.step
         notices = [notification.message for notification in app._notifications]
         assert any("ran before you predicted it" in message for message in notices), notices

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, ListView, Static
 from tui_fixtures import MakeApp, run_from_palette
 
 from regsim.tui.app import RegsimApp
 from regsim.tui.course import Course
 from regsim.tui.screens.chart import ChartScreen
+from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.home import HomeScreen, SandboxItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.sandbox import SandboxScreen
@@ -202,7 +204,7 @@ async def test_escape_from_a_sandbox_opened_in_the_player_goes_back_to_the_same_
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "s")
         await type_command(pilot, "registry gc")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # a session with a command: leaving asks first
         assert isinstance(app.screen, PlayerScreen)
         assert app.screen.player.position == 2
 
@@ -344,3 +346,66 @@ async def test_help_in_the_sandbox_lists_its_keys(make_app: MakeApp) -> None:
         shown = text(app.screen.query_one("#help-text", Static))
         for words in ("ctrl+z", "Undo", "esc", "Leave", "palette"):
             assert words in shown, words
+
+
+# ----- issue 15: the command line takes what is typed and pasted, and leaving asks ------------
+
+
+async def test_escape_with_commands_run_asks_before_throwing_the_session_away(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        assert app.open_sandbox("first-push-pull")
+        await pilot.pause()
+        screen = sandbox_of(app)
+        await type_command(pilot, "registry gc")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen) and "1 command you ran" in str(
+            app.screen.question
+        )
+        await pilot.press("escape")  # esc again is "stay"
+        assert app.screen is screen and len(screen.session.records) == 1
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, SandboxScreen)
+
+
+async def test_two_commands_typed_at_once_run_as_two_commands(make_app: MakeApp) -> None:
+    """Issue: `'docker images' Enter 'docker system df' Enter` sent at once ran
+    "docker imagesdocker system df"."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        assert app.open_sandbox("first-push-pull")
+        await pilot.pause()
+        for line in ("registry gc", "registry gc"):
+            for character in line:
+                app.post_message(events.Key(character, character))
+            app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await pilot.pause()
+        assert sandbox_of(app).session.history[-2:] == ["registry gc", "registry gc"]
+
+
+async def test_a_pasted_block_of_two_lines_runs_each_line(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        assert app.open_sandbox("first-push-pull")
+        await pilot.pause()
+        command = app.screen.query_one(Input)
+        command.post_message(events.Paste("registry gc\nregistry gc\nregistry"))
+        await pilot.pause()
+        await pilot.pause()
+        assert sandbox_of(app).session.history[-2:] == ["registry gc", "registry gc"]
+        assert command.value == "registry"  # the unfinished last line waits for its Enter
+
+
+async def test_help_in_the_sandbox_has_one_heading(make_app: MakeApp) -> None:
+    from regsim.tui.widgets.step_panels import DoneStep
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        assert app.open_sandbox("first-push-pull")
+        await pilot.pause()
+        await type_command(pilot, "help")
+        shown = text(app.screen.query_one(DoneStep))
+        assert "Commands you can type:" in shown and "\nYou can type:" not in shown

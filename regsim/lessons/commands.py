@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -16,6 +17,8 @@ from regsim.lessons.loader import LessonSet, lesson_dirs, load_lessons
 from regsim.lessons.progress import ProgressError, ProgressStore
 from regsim.lessons.question_audit import course_balance, question_entry
 from regsim.scenario.problems import ContentError
+
+TABLE_WIDTH = 100  # `regsim lessons` fits a 100-column terminal
 
 
 class LessonUsageError(ValueError):
@@ -61,20 +64,29 @@ def cmd_lessons(args_json: bool = False, dirs: Iterable[Path] | None = None, *, 
     if not summaries:
         print("no lessons found", file=err)
         return 0
+    # The title comes last and wraps under itself, so the table stays within 100 columns
+    # and no title is cut.
     id_width = max(len(item["id"]) for item in summaries)
-    title_width = min(max(len(item["title"]) for item in summaries), 60)
+    states = []
     for item in summaries:
         progress = item["progress"]
-        title = item["title"] if len(item["title"]) <= title_width else item["title"][: title_width - 1] + "…"
-        state = progress["status"] if progress["status"] == "not started" else (
-            f"{progress['status']}, {progress['score']:g}/{progress['out_of']}")
+        states.append(progress["status"] if progress["status"] == "not started" else (
+            f"{progress['status']}, {progress['score']:g}/{progress['out_of']}"))
+    state_width = max(len(state) for state in states)
+    lead = 3 + 2 + id_width + 2 + 12 + 2 + state_width + 2
+    title_width = max(30, TABLE_WIDTH - lead)
+    for item, state in zip(summaries, states, strict=True):
         count = sum(item["questions"].values())
-        print(f"{item['order']:>3}  {item['id']:<{id_width}}  {title:<{title_width}}  {count:>2} questions  {state}",
-              file=out)
+        lines = textwrap.wrap(item["title"], title_width) or [""]
+        print(f"{item['order']:>3}  {item['id']:<{id_width}}  {_count(count, 'question'):>12}  "
+              f"{state:<{state_width}}  {lines[0]}".rstrip(), file=out)
+        for more in lines[1:]:
+            print(" " * lead + more, file=out)
     return 0
 
 
 def cmd_progress(export: Path | None = None, import_: Path | None = None, reset: bool = False, *,
+                 yes: bool = False, ask: Callable[[str], str] | None = None,
                  store: ProgressStore | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Show the learner's progress, or export it, import it, or reset it (one at a time)."""
     out, err = out or sys.stdout, err or sys.stderr
@@ -89,9 +101,12 @@ def cmd_progress(export: Path | None = None, import_: Path | None = None, reset:
             print(f"exported progress to {export}", file=out)
         elif import_ is not None:
             store.import_(Path(import_))
-            print(f"imported progress from {import_} ({len(store.lesson_ids())} lesson(s) for {store.learner})",
-                  file=out)
+            print(f"imported progress from {import_} ({_count(len(store.lesson_ids()), 'lesson')} for "
+                  f"{store.learner})", file=out)
         elif reset:
+            if not yes and not _confirmed(store, ask):
+                print("progress kept: nothing was reset", file=out)
+                return 1
             store.reset()
             print(f"progress reset: every lesson is not started again ({store.path})", file=out)
         else:
@@ -107,10 +122,38 @@ def _show(store: ProgressStore, out: TextIO) -> None:
     if not ids:
         print("no progress yet: open a lesson with `regsim`", file=out)
         return
+    order = _lesson_order()
+    ids = sorted(ids, key=lambda lesson_id: (order.get(lesson_id, len(order)), lesson_id))
+    id_width = max(len(lesson_id) for lesson_id in ids)
     for lesson_id in ids:
         answers = store.answers(lesson_id)
-        print(f"  {lesson_id:<28} {store.status(lesson_id):<12} {store.earned(lesson_id):g} point(s) from "
-              f"{len(answers)} answered question(s)", file=out)
+        earned = store.earned(lesson_id)
+        points = f"{earned:g} point{'' if earned == 1 else 's'}"
+        print(f"  {lesson_id:<{id_width}}  {store.status(lesson_id):<12} {points} from "
+              f"{_count(len(answers), 'answered question')}", file=out)
     last = store.last_position
     if last:
         print(f"last position: {last[0]}, page {last[1] + 1}", file=out)
+
+
+def _lesson_order() -> dict[str, int]:
+    """Each bundled (and instructor) lesson's place in the course; {} when they cannot be read."""
+    try:
+        return {lesson.id: lesson.order for lesson in load_lessons(lesson_dirs(None))}
+    except ContentError:
+        return {}
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
+def _confirmed(store: ProgressStore, ask: Callable[[str], str] | None) -> bool:
+    """Ask before forgetting every lesson's progress; without a terminal to ask on, --yes says it."""
+    if ask is None:
+        if not sys.stdin.isatty():
+            raise LessonUsageError("--reset forgets the progress of every lesson: add --yes to confirm")
+        ask = input
+    begun = len(store.lesson_ids())
+    reply = ask(f"Forget your progress in {_count(begun, 'lesson')} ({store.path})? [y/N] ")
+    return reply.strip().lower() in ("y", "yes")

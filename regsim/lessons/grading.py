@@ -13,7 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from regsim.lessons.model import Lesson, Question
-from regsim.lessons.quantities import QuantityError, format_quantity, parse_quantity, within
+from regsim.lessons.quantities import (
+    QuantityError,
+    format_quantity,
+    missing_unit,
+    parse_quantity,
+    within,
+)
 from regsim.scenario.engine import Run, computed_answer
 
 FIRST_TRY, LATER_TRY = 1.0, 0.5
@@ -124,6 +130,8 @@ def grade(question: Question, response: Any, run: Run | None = None) -> Grade:
         opening = "Right" if right else "Not quite"
         return Grade(right, 1.0 if right else 0.0,
                      f"{opening}: it is a {question.answer}. {question.feedback or ''}".strip(), expected)
+    if isinstance(response, str) and (asked := missing_unit(response, question.unit)):
+        raise AnswerError(asked)
     try:
         value = parse_quantity(response, question.unit)
     except QuantityError as error:

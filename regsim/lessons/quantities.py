@@ -51,6 +51,24 @@ def _split(text: str, unit: str | None) -> tuple[float, str]:
     return float(match.group(1)), match.group(2)
 
 
+def missing_unit(text: str, unit: str | None) -> str | None:
+    """A learner's answer to a size or time question that is a bare number other than 0 (is
+    "2.3" bytes, kB or MB?): the request for a unit, else None. Guessing the unit would grade
+    the learner on a guess and spend the try; 0 needs no unit."""
+    if unit not in ("bytes", "seconds"):
+        return None
+    try:
+        number, word = _split(text, unit)
+    except QuantityError:
+        return None
+    if word or number == 0:
+        return None
+    shown = f"{number:g}"
+    if unit == "bytes":
+        return f"{shown} what? Add a unit: {shown}MB, {shown}kB or {shown}B (this try is not used)."
+    return f"{shown} what? Add a unit: {shown}s or {shown}ms (this try is not used)."
+
+
 def parse_quantity(value: Any, unit: str | None) -> int | float:
     """A value in `unit`: bytes as an int, layers as an int, seconds as a float, else a number."""
     if isinstance(value, bool) or value is None:

@@ -30,6 +30,7 @@ class Asked:
     question: Question
     state: QuizState
     practice: bool = False  # already answered in its lesson: a quiz answer leaves that result
+    earlier: AnswerRecord | None = None  # practice: the lesson's result, which the score keeps
 
     @property
     def key(self) -> str:
@@ -82,10 +83,15 @@ class QuestionBook:
             self.save(item)
 
     def score(self) -> Score:
+        """The running score. A practice question counts with its lesson's result (which
+        stands), so a quiz left and opened again starts from the score it had."""
         records = {
-            key: item.state.record()
+            key: item.earlier if item.practice and item.earlier is not None else item.state.record()
             for key, item in self.asked.items()
-            if item.state.attempts or item.state.hinted or item.state.revealed
+            if (item.practice and item.earlier is not None)
+            or item.state.attempts
+            or item.state.hinted
+            or item.state.revealed
         }
         keyed = [_keyed(item) for item in self.asked.values()]
         return score(keyed, {key: _rekey(record, key) for key, record in records.items()})
@@ -123,7 +129,8 @@ def quiz_items(
             record = records.get(question.id)
             state = QuizState.restore(question, record, run) if record else QuizState(question, run)
             if state.locked:
-                items.append(Asked(lesson, question, QuizState(question, run), practice=True))
+                fresh = QuizState(question, run)
+                items.append(Asked(lesson, question, fresh, practice=True, earlier=record))
             else:
                 items.append(Asked(lesson, question, state))
     return items

@@ -17,8 +17,16 @@ from regsim.scenario.engine import Run
 class LessonTour:
     """One learner going through one lesson: pages, the simulator's position, answers saved."""
 
-    def __init__(self, lesson: Lesson, run: Run, store: ProgressStore, page: int = 0) -> None:
+    def __init__(
+        self,
+        lesson: Lesson,
+        run: Run,
+        store: ProgressStore,
+        page: int = 0,
+        next_lesson: Lesson | None = None,
+    ) -> None:
         self.lesson = lesson
+        self.next_lesson = next_lesson  # offered on the done page
         self.run = run
         self.store = store
         self.quiz = LessonQuiz(lesson, run, saved=store.answers(lesson.id))
@@ -79,18 +87,19 @@ class LessonTour:
 
     # ----- the simulator ------------------------------------------------------------------------
 
-    def sim_position(self) -> int:
-        """Steps done when this page is shown: the end of every step range so far, and every
-        committed prediction so far; never an open prediction's step on this page."""
-        last = min(self.page, self.count - 1)
+    def sim_position(self, page: int | None = None) -> int:
+        """Steps done when this page (or `page`) is shown: the end of every step range so far,
+        and every committed prediction so far; never an open prediction's step on this page."""
+        shown = self.page if page is None else page
+        last = min(shown, self.count - 1)
         position = 0
-        for page in self.lesson.pages[: last + 1]:
-            if page.steps is not None:
-                position = max(position, page.steps[1])
-            for question in page.questions:
+        for each in self.lesson.pages[: last + 1]:
+            if each.steps is not None:
+                position = max(position, each.steps[1])
+            for question in each.questions:
                 if self._predict_step(question) and self.quiz.state(question.id).locked:
                     position = max(position, question.step or 0)
-        if self.finished:
+        if shown >= self.count:
             return position
         waiting = [
             q.step
@@ -114,6 +123,18 @@ class LessonTour:
                 if self._predict_step(question) and not self.quiz.state(question.id).locked:
                     found.setdefault(question.step or 0, number)
         return found
+
+    def would_pass(self, page: int) -> list[Question]:
+        """The open predictions that showing `page` would run past (each then counts as
+        revealed): the screen asks before it goes there."""
+        position = self.sim_position(page)
+        return [
+            question
+            for question in self.lesson.questions
+            if self._predict_step(question)
+            and (question.step or 0) <= position
+            and not self.quiz.state(question.id).locked
+        ]
 
     def _reveal_passed(self) -> None:
         """A prediction whose step the simulator has now run (the learner paged past it without
@@ -189,17 +210,28 @@ class LessonTour:
             for question in self.lesson.questions:
                 state = self.quiz.state(question.id)
                 outcome = _result(question, state.correct, state.revealed, state.locked, state.attempts)
+                if state.correct and state.credit < 1:
+                    outcome = "right on a later try"
                 lines.append(f"| {_cell(question.text)} | {outcome} | {state.credit:g} |")
             lines.append("")
         if self.lesson.goals:
             lines += ["**You can now**", ""] + [f"- {goal}" for goal in self.lesson.goals]
+        if self.next_lesson is not None:
+            upcoming = self.next_lesson
+            lines += [
+                "",
+                f"**Next: lesson {upcoming.order}, {upcoming.title}.** Press **→** to go on.",
+            ]
         lines += ["", "Press **q** for the list of lessons, or **←** to read the pages again."]
         return "\n".join(lines)
 
 
 def _cell(text: str, width: int = 60) -> str:
+    """The question's text for the table, shortened at a word (never mid-word) when long."""
     text = " ".join(text.split()).replace("|", "/")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _result(question: Question, correct: bool, revealed: bool, locked: bool, attempts: int) -> str:

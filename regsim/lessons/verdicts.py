@@ -150,6 +150,10 @@ def _choice_lines(question: Question, state: QuizState) -> tuple[str, ...]:
 def answered(question: Question, state: QuizState, grade: Grade) -> Verdict:
     """The verdict on one committed answer."""
     if not state.locked:  # wrong, and another try is allowed
+        if question.kind == "myth":
+            # The feedback names the answer ("it is a fact"): with two choices, that would be
+            # the try given away.
+            return Verdict("retry", "Not quite — try again", ("h shows a hint.",))
         return Verdict("retry", "Not quite — try again", (grade.feedback,))
     lines = [grade.feedback] if grade.feedback else []
     if grade.expected_text and not grade.correct:
@@ -190,7 +194,8 @@ def restored(question: Question, state: QuizState) -> Verdict | None:
     """A question already finished in saved progress: what it came to (the answer given is not kept)."""
     if not state.locked:
         if state.attempts:
-            return Verdict("retry", f"{state.attempts} earlier try(s), not yet right", ())
+            tries = "1 earlier try" if state.attempts == 1 else f"{state.attempts} earlier tries"
+            return Verdict("retry", f"{tries}, not yet right", ())
         return None
     try:
         expected = expected_text(question, state.run)

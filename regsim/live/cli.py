@@ -101,8 +101,9 @@ def gc_main(
         return EXIT_USAGE
     sizes = {digest: blob.size for digest, blob in registry.blobs.items()}
     report = collect_garbage(registry, delete_untagged)
-    print(f"regsim serve --gc: {root_path}: deleted {report.manifests_deleted} untagged manifests, "
-          f"freed {report.blobs_freed} blobs ({format_size(report.bytes_freed)}, "
+    manifests, blobs = report.manifests_deleted, report.blobs_freed
+    print(f"regsim serve --gc: {root_path}: deleted {manifests} untagged manifest{'' if manifests == 1 else 's'}, "
+          f"freed {blobs} blob{'' if blobs == 1 else 's'} ({format_size(report.bytes_freed)}, "
           f"{format_size(report.layer_bytes_freed)} of layers)", file=out)
     for digest in report.freed:
         print(f"  freed {digest}  {format_size(sizes.get(digest, 0))}", file=out)

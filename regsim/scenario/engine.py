@@ -150,8 +150,10 @@ def _collect_garbage(world: World, host: str, delete_untagged: bool) -> Outcome:
     out = Outcome()
     report = collect_garbage(world.registries[host], delete_untagged)
     out.freed_bytes = report.layer_bytes_freed
-    out.output.append(f"{host}: marked and swept; deleted {report.manifests_deleted} untagged manifests, "
-                      f"freed {report.blobs_freed} blobs ({format_size(report.bytes_freed)}, "
+    manifests, blobs = report.manifests_deleted, report.blobs_freed
+    out.output.append(f"{host}: marked and swept; deleted {manifests} untagged "
+                      f"manifest{'' if manifests == 1 else 's'}, "
+                      f"freed {blobs} blob{'' if blobs == 1 else 's'} ({format_size(report.bytes_freed)}, "
                       f"{format_size(report.layer_bytes_freed)} of layers)")
     return out
 

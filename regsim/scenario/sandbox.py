@@ -16,6 +16,7 @@ from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import (
     USAGE,
+    Build,
     Command,
     CommandError,
     parse_command,
@@ -23,7 +24,7 @@ from regsim.scenario.commands import (
 from regsim.scenario.engine import Player, Run, run_step
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.records import StepRecord
-from regsim.scenario.spec import Scenario, StepSpec
+from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.world_builder import build_world
 
 # Words the sandbox itself understands, besides the scenario commands in USAGE.
@@ -187,6 +188,9 @@ class SandboxSession:
     def check(self, command: Command) -> None:
         """What the scenario loader checks before a step runs, against this world."""
         world = self.world
+        if isinstance(command, Build) and find_recipe(self.scenario.images, command.target) is None:
+            # Said in the learner's words: what can be built here, not the scenario file's keys.
+            raise CommandError(self.no_recipe(command.target))
         hosts = sorted(world.registries)
         problems = command_problems(command, self.scenario.images, hosts, self.clients)
         origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
@@ -198,6 +202,14 @@ class SandboxSession:
             problems += [mismatch] if mismatch else []
         if problems:
             raise CommandError(problems[0])
+
+    def no_recipe(self, target: str) -> str:
+        buildable = sorted(self.scenario.images)
+        listed = ", ".join(buildable) if buildable else "nothing"
+        return (
+            f"nothing here to build {target}: this sandbox has the files a build needs "
+            f"(a Dockerfile and its app) only for {listed}"
+        )
 
     def execute(self, text: str, command: Command) -> Reply:
         """Exactly a scenario step: run it in a copy of the world and keep that copy."""

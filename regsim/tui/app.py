@@ -188,7 +188,10 @@ class RegsimApp(RegsimBaseApp):
         from regsim.lessons.tour import LessonTour
         from regsim.tui.screens.lesson import LessonScreen  # the Markdown widget loads when needed
 
-        self.push_screen(LessonScreen(LessonTour(lesson, run, self.store, page)), self.refresh_home)
+        ordered = sorted(self.lessons, key=lambda each: each.order)
+        later = [each for each in ordered if each.order > lesson.order]
+        tour = LessonTour(lesson, run, self.store, page, next_lesson=later[0] if later else None)
+        self.push_screen(LessonScreen(tour), self.refresh_home)
         return True
 
     def open_quiz(self, lesson_id: str | None = None) -> bool:

@@ -136,8 +136,10 @@ class World:
         if sent:
             length = sent
         else:
+            # A HEAD response carries no body, even an error's (RFC 9110 §9.3.2; Go's net/http,
+            # which distribution serves with, drops what a handler writes for HEAD).
             body = response.body
-            length = 0 if body is None else len(body)
+            length = 0 if body is None or method == "HEAD" else len(body)
         lane = context.lane
         job = context.job
         event = RequestEvent(method, path, response.status, length, src, dst, why, "", lane, job, sent > 0,

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
@@ -65,10 +65,18 @@ class HelpScreen(ModalScreen[None]):
         focused = screen.focused
         if focused is not None and getattr(focused, "HELP_IN_SCREEN", False):
             own = node_keys(screen, focused) + own
-        self.sections = [
-            ("This screen", own),
-            ("Everywhere", node_keys(screen, screen.app)),
-        ]
+        everywhere = node_keys(screen, screen.app)
+        if screen.app.ENABLE_COMMAND_PALETTE and not any(
+            "ctrl+p" in key.keys for key in everywhere
+        ):
+            everywhere.append(
+                KeyHelp(
+                    "ctrl+p",
+                    "Commands",
+                    "search every command by name: open any lesson, quiz or scenario, a sandbox…",
+                )
+            )
+        self.sections = [("This screen", own), ("Everywhere", everywhere)]
         self.notes: list[str] = list(getattr(screen, "HELP_NOTES", ()))
 
     def compose(self) -> ComposeResult:
@@ -87,6 +95,12 @@ class HelpScreen(ModalScreen[None]):
         if self.notes:
             lines.append(Content(""))
             lines += [Content.assemble(("· ", "dim"), note) for note in self.notes]
-        lines += [Content(""), Content.assemble(("esc closes this help", "dim"))]
-        with Vertical(id="help-box"):
+        lines += [
+            Content(""),
+            Content.assemble(("↑ ↓ PageUp PageDown scroll this help; esc closes it", "dim")),
+        ]
+        with VerticalScroll(id="help-box"):
             yield Static(Content("\n").join(lines), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box", VerticalScroll).focus()

@@ -44,7 +44,29 @@ class HomeList(ListView):
     HELP_IN_SCREEN = True  # the help lists these keys with the screen's own
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", tooltip=OPEN_TIP),
+        # Home, End and the page keys move the highlight (the view follows it), so Enter opens
+        # what is highlighted on screen, never an entry scrolled out of sight.
+        Binding("home", "move_to('first')", show=False),
+        Binding("end", "move_to('last')", show=False),
+        Binding("pageup", "move_to('page_up')", show=False),
+        Binding("pagedown", "move_to('page_down')", show=False),
     ]
+
+    def action_move_to(self, where: str) -> None:
+        items = [i for i, child in enumerate(self.children) if not child.disabled]
+        if not items:
+            return
+        current = self.index if self.index is not None else items[0]
+        page = max(1, self.scrollable_content_region.height - 1)
+        if where == "first":
+            target = items[0]
+        elif where == "last":
+            target = items[-1]
+        elif where == "page_up":
+            target = next((i for i in items if i >= current - page), items[0])
+        else:
+            target = next((i for i in reversed(items) if i <= current + page), items[-1])
+        self.index = target
 
 
 class SectionItem(ListItem):

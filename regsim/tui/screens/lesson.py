@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Input, Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
 from regsim.lessons.question_book import QuestionBook
 from regsim.lessons.tour import LessonTour
 from regsim.lessons.verdicts import score_line, step_name
 from regsim.scenario.engine import Player
+from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.questions import QuestionsScreen
-from regsim.tui.widgets.question_card import NUMBER_START, AnswerInput, QuestionCard
+from regsim.tui.widgets.in_view import keep_focus_in_view
+from regsim.tui.widgets.question_card import QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
 
@@ -61,14 +62,17 @@ class LessonScreen(QuestionsScreen):
     ]
 
     HELP_NOTES = (
-        "Choose an answer with ↑ ↓ and commit it with Enter; type a number or a size (2.3MB) and press Enter.",
+        "↑ ↓, PageUp, PageDown, Home and End scroll the page; a question is answered only when you can see it.",
+        "Choose an answer by its letter (b) or with Enter and ↑ ↓; it is marked, and Enter commits it.",
+        "Type a number or a size with its unit (2.3MB, 40s) and press Enter.",
         "A prediction locks when you commit it; then the simulator runs the step and the answer is explained.",
         "Until you predict, the simulator shows the step's command but not what it will do.",
-        "Paging past a prediction you have not made runs its step: it then counts as revealed (no credit).",
+        "Paging past a prediction you have not made asks first: its step then runs and it counts as revealed.",
         "tab moves between the page, its questions and the simulator's requests, and marks the one it is on.",
         "Enter on the page goes back to the open question; h and r act on the question you are in.",
         "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
+        "On the done page, → opens the next lesson.",
     )
 
     def __init__(self, tour: LessonTour) -> None:
@@ -93,7 +97,12 @@ class LessonScreen(QuestionsScreen):
 
     async def on_mount(self) -> None:
         self.title = self.tour.lesson.title
+        keep_focus_in_view(self, self.page)
         await self.show_page()
+
+    @property
+    def page(self) -> VerticalScroll:
+        return self.query_one("#lesson-page", VerticalScroll)
 
     # ----- drawing ---------------------------------------------------------------------------
 
@@ -112,7 +121,7 @@ class LessonScreen(QuestionsScreen):
         self.move_sim()
         self.query_one("#lesson-page", VerticalScroll).scroll_home(animate=False)
         self.show_status()
-        self.focus_next_question()
+        self.focus_page()
         self.refresh_bindings()
         self.tell_problems()
         self.tell_passed()
@@ -145,39 +154,10 @@ class LessonScreen(QuestionsScreen):
             Content.assemble((score_line(summary) if summary.possible else "no questions", "dim"))
         )
 
-    def focus_next_question(self) -> None:
-        """The first open question's choices; for a typed answer, the page keeps the focus (so the
-        footer shows every key) and the first digit typed goes to the box."""
-        for card in self.query(QuestionCard):
-            if card.locked:
-                continue
-            if not card.focus_answer(boxes=False):
-                self.query_one("#lesson-page", VerticalScroll).focus()
-            return
-        self.query_one("#lesson-page", VerticalScroll).focus()
-
-    async def on_key(self, event: events.Key) -> None:
-        """A digit typed on the page starts the answer in the box. Keys typed right after it
-        may already be on their way to the page; they reach here, and go to the box too."""
-        focused = self.focused
-        if not (event.is_printable and event.character):
-            if isinstance(focused, AnswerInput) and await focused.take_key(event):
-                event.stop()  # Enter, backspace…: acted on in the box, in the order typed
-                event.prevent_default()
-            return
-        if isinstance(focused, AnswerInput):
-            # The box stops every printable key it receives, so this one was sent elsewhere
-            # before the focus moved into the box.
-            focused.add_typed(event.character)
-            event.stop()
-            event.prevent_default()
-            return
-        if event.character in NUMBER_START and not isinstance(focused, Input):
-            for card in self.query(QuestionCard):
-                if card.type_into(event.character):
-                    event.stop()
-                    event.prevent_default()
-                    return
+    def focus_page(self) -> None:
+        """The page has the focus, so the scrolling keys scroll it. A question is reached by
+        its letters (a choice), a digit (the box), or Enter; each brings it into view."""
+        self.set_focus(self.page, scroll_visible=False)
 
     # ----- answers (graded in QuestionsScreen) ------------------------------------------------
 
@@ -192,16 +172,17 @@ class LessonScreen(QuestionsScreen):
         return self.tour.take_problems()
 
     def after_lock(self, card: QuestionCard) -> None:
-        """A prediction's step runs once it is locked; the focus moves to the next open question."""
+        """A prediction's step runs once it is locked; the page takes the focus back (the verdict
+        is brought into view), and the next question is a letter, a digit or Enter away."""
         self.move_sim()
         self.show_status()
-        self.focus_next_question()
+        self.focus_page()
 
     # ----- keys ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_page":
-            return None if self.tour.finished else True
+            return None if self.tour.finished and self.tour.next_lesson is None else True
         if action == "previous_page":
             return None if self.tour.page == 0 else True
         if action in ("hint", "reveal"):
@@ -212,7 +193,49 @@ class LessonScreen(QuestionsScreen):
 
     async def action_next_page(self) -> None:
         if self.tour.finished:
+            self.open_next_lesson()
             return
+        passed = self.tour.would_pass(self.tour.page + 1)
+        if passed:
+            one = len(passed) == 1
+            question = (
+                "You have not made the prediction on this page yet."
+                if one
+                else f"You have not made {len(passed)} predictions yet."
+            )
+            self.app.push_screen(
+                ConfirmScreen(
+                    question,
+                    yes="go on: the step runs and the prediction counts as revealed (no credit)"
+                    if one
+                    else "go on: the steps run and the predictions count as revealed (no credit)",
+                    no="stay and predict",
+                ),
+                self.leave_page_answered,
+            )
+            return
+        await self.turn_page()
+
+    async def leave_page_answered(self, go_on: bool | None) -> None:
+        if go_on:
+            await self.turn_page()
+            return
+        for card in self.query(QuestionCard):
+            if not card.locked:
+                card.focus_answer()
+                return
+
+    def open_next_lesson(self) -> None:
+        upcoming = self.tour.next_lesson
+        if upcoming is None:
+            return
+        app = self.app
+        self.dismiss()
+        open_lesson = getattr(app, "open_lesson", None)
+        if open_lesson is not None:
+            open_lesson(upcoming.id, 0)
+
+    async def turn_page(self) -> None:
         last = self.tour.page == self.tour.count - 1
         self.tour.go(self.tour.page + 1)
         if last:
@@ -234,7 +257,7 @@ class LessonScreen(QuestionsScreen):
             log = self.sim.query_one(RequestLog)
             self.set_focus(log if log.can_focus else None)
         else:
-            self.focus_next_question()
+            self.focus_page()
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -23,6 +23,7 @@ from regsim.lessons.quiz_progress import QuizProgress
 from regsim.lessons.verdicts import restored, score_line, titles
 from regsim.scenario.spec import Scenario
 from regsim.tui.screens.questions import QuestionsScreen
+from regsim.tui.widgets.in_view import keep_focus_in_view
 from regsim.tui.widgets.question_card import QuestionCard
 
 
@@ -43,7 +44,8 @@ class QuizScreen(QuestionsScreen):
     ]
 
     HELP_NOTES = (
-        "tab and shift+tab move between questions; ↑ ↓ choose, Enter commits; type numbers in the box.",
+        "↑ ↓ and the page keys scroll the list; a letter (b) marks that choice and Enter commits it.",
+        "tab and shift+tab move between questions; type numbers, with their unit, in the box.",
         "esc in an answer box goes back to the list; Enter there goes on to the first open question.",
         "esc (or q) on the list goes back home.",
         "Your answers count in each question's lesson and are saved as you go.",
@@ -88,9 +90,9 @@ class QuizScreen(QuestionsScreen):
     def on_mount(self) -> None:
         self.title = self.heading
         self.show_score()
-        cards = list(self.query(QuestionCard))
-        if cards:
-            cards[0].focus_answer()
+        # The list has the focus: the scrolling keys scroll it, a letter marks a choice.
+        self.query_one("#quiz-questions", VerticalScroll).focus(scroll_visible=False)
+        keep_focus_in_view(self, self.query_one("#quiz-questions", VerticalScroll))
 
     def show_score(self) -> None:
         self.query_one("#status-line", Static).update(Content.assemble((self.heading, "bold")))

@@ -12,9 +12,11 @@ from textual.widgets import Input, Static
 
 from regsim.scenario.records import StepRecord
 from regsim.scenario.sandbox import Reply, SandboxSession, summary_lines
+from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.panes import PanesScreen, Parts
 from regsim.tui.views.chart import ChartSource
 from regsim.tui.views.world import layer_names
+from regsim.tui.widgets.command_line import CommandLine
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DoneStep
@@ -59,7 +61,7 @@ class SandboxScreen(PanesScreen):
 
     def compose(self) -> ComposeResult:
         prompt = Horizontal(
-            Input(placeholder=self.session.hint(), id="command"),
+            CommandLine(placeholder=self.session.hint(), id="command"),
             Static(id="prompt-hint"),
             id="prompt",
         )
@@ -141,8 +143,7 @@ class SandboxScreen(PanesScreen):
     # ----- typing and keys -------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        event.input.value = ""
+        event.stop()  # (the command line has emptied itself for the next command already)
         self._recall = 0
         self.run_line(event.value)
 
@@ -174,4 +175,21 @@ class SandboxScreen(PanesScreen):
         command.cursor_position = len(command.value)
 
     def action_leave(self) -> None:
-        self.dismiss()
+        """Leaving throws the session away: with commands typed, ask first."""
+        count = len(self.session.records)
+        if not count:
+            self.dismiss()
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Leave the sandbox? The {count} command{'s' if count != 1 else ''} you ran "
+                "here will be gone.",
+                yes="leave and throw the session away",
+                no="stay in the sandbox",
+            ),
+            self.leave_answered,
+        )
+
+    def leave_answered(self, leave: bool | None) -> None:
+        if leave:
+            self.dismiss()

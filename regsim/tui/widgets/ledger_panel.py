@@ -47,7 +47,8 @@ def ledger_content(
             ("No step done yet.\nLayer bytes appear here\nafter each step.", "dim")
         )
     lines = _totals(f"This step ({record.index})", step_totals(record))
-    lines += _totals(f"So far ({len(so_far)} steps)", run_totals(so_far))
+    steps = f"{len(so_far)} step{'' if len(so_far) == 1 else 's'}"
+    lines += _totals(f"So far ({steps})", run_totals(so_far))
     blobs = blob_lines(record, names)
     if blobs:
         lines.append(Content.assemble(("Blobs", "bold")))

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
 from regsim.lessons.question_book import Asked
@@ -28,6 +29,56 @@ TONES = {
     "error": ("! ", "$text-warning bold"),
 }
 NUMBER_START = set("0123456789.,+-")
+LETTERS = "abcdefghij"
+
+
+def page_of(widget: Widget) -> ScrollableContainer | None:
+    """The scrolling page (the lesson page, the quiz) a question's widget sits in."""
+    for node in widget.ancestors:
+        if isinstance(node, ScrollableContainer) and node.focusable:
+            return node
+    return None
+
+
+class ChoiceList(OptionList):
+    """A question's choices. ↑ ↓ move the highlight without wrapping round (a wrap would move it
+    out of sight); ↑ on the first choice, and the page keys (PageUp, PageDown, Home, End), give
+    the focus back to the page and scroll it, so a highlight is never moved where it is not seen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "up", "Up", show=False),
+        Binding("down", "down", "Down", show=False),
+        Binding("pageup", "page('page_up')", show=False),
+        Binding("pagedown", "page('page_down')", show=False),
+        Binding("home", "page('scroll_home')", show=False),
+        Binding("end", "page('scroll_end')", show=False),
+    ]
+
+    async def action_up(self) -> None:
+        if self.highlighted is None or self.highlighted == 0:
+            await self.action_page("scroll_up")
+        else:
+            self.highlighted -= 1
+
+    def action_down(self) -> None:
+        if self.highlighted is None:
+            self.highlighted = 0
+        elif self.highlighted < self.option_count - 1:
+            self.highlighted += 1
+
+    async def action_page(self, action: str) -> None:
+        page = page_of(self)
+        if page is None:
+            return
+        self.screen.set_focus(page, scroll_visible=False)
+        await page.run_action(action)
+
+    def choose(self, index: int) -> None:
+        """Highlight choice `index` and bring the list into view with the focus: the learner
+        sees what is marked before Enter commits it."""
+        self.highlighted = index
+        self.screen.set_focus(self)
+        self.scroll_visible(animate=False)
 
 
 class AnswerInput(Input):
@@ -73,11 +124,7 @@ class AnswerInput(Input):
 
     def action_leave_box(self) -> None:
         """Focus the scrolling page the box sits in (the lesson page, the quiz)."""
-        for node in self.ancestors:
-            if isinstance(node, ScrollableContainer) and node.focusable:
-                self.screen.set_focus(node, scroll_visible=False)
-                return
-        self.screen.set_focus(None)
+        self.screen.set_focus(page_of(self), scroll_visible=False)
 
     async def action_submit(self) -> None:
         """Commit what is in the box now, then select it: whatever is typed next (however soon)
@@ -155,9 +202,8 @@ class QuestionCard(Vertical):
         yield Static(Content(question.text), classes="question-prompt")
         choices = choices_of(question)
         if choices:
-            letters = "abcdefghij"
-            yield OptionList(
-                *(f"({letters[i]}) {text}" for i, text in enumerate(choices)),
+            yield ChoiceList(
+                *(f"({LETTERS[i]}) {text}" for i, text in enumerate(choices)),
                 classes="question-choices",
             )
         else:
@@ -178,6 +224,8 @@ class QuestionCard(Vertical):
         for widget in self.query("OptionList, AnswerInput"):
             if isinstance(widget, AnswerInput) and not boxes:
                 return False
+            if isinstance(widget, ChoiceList) and widget.highlighted is None:
+                widget.highlighted = 0
             widget.focus()
             return True
         return False
@@ -186,6 +234,22 @@ class QuestionCard(Vertical):
         """Scroll the page so the verdict (or hint) just shown is on screen, after it is laid out."""
         verdict = self.query_one(".question-verdict" if self.verdict else ".question-hint", Static)
         self.call_after_refresh(verdict.scroll_visible, animate=False)
+
+    def choose(self, letter: str) -> bool:
+        """Highlight the choice labelled `letter` and focus it (not yet committed); False when
+        the question has no such choice or takes no more answers."""
+        if self.locked:
+            return False
+        for choices in self.query(ChoiceList):
+            index = LETTERS.find(letter)
+            if 0 <= index < choices.option_count:
+                choices.choose(index)
+                return True
+        return False
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.query(ChoiceList))
 
     def type_into(self, character: str) -> bool:
         """Start the answer with `character` (typed while the page had the focus)."""
@@ -215,6 +279,9 @@ class QuestionCard(Vertical):
         )
         for widget in self.query("OptionList, AnswerInput"):
             widget.disabled = self.locked
+        if tone == "error":  # unread (a unit missing, say): the answer stays, to be finished
+            for box in self.query(AnswerInput):
+                box.cursor_position = len(box.value)
         # (The box selected its answer when it was committed: the next one typed replaces it.)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -138,8 +138,9 @@ class DoneStep(Static):
                 (message, "$text-error" if failed else "bold"),
             )
         )
-        if lines:
+        if lines and not message.endswith(":"):  # (help's message is its own heading)
             shown.append(Content.assemble(("You can type:", "bold")))
+        if lines:
             shown += [Content.assemble((line, "$text-accent")) for line in lines]
         self.update(Content("\n").join(shown))
 
