@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_arguments(serve)
 
-    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios (and those of --lessons DIR)")
     scenarios.add_argument("--json", action="store_true")
 
     bench = commands.add_parser("bench", help="push a Docker-Hub-shaped synthetic registry and report time and memory")
@@ -118,17 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _load(name: str) -> Scenario:
+def _load(name: str, folders: Sequence[Path] = ()) -> Scenario:
     from regsim.bundled import find_scenario
     from regsim.scenario.loader import load_scenario
     from regsim.scenario.problems import ContentError
 
-    path = find_scenario(name)
+    path = find_scenario(name, folders)
     if not path.exists():
         from regsim.bundled import scenario_files
         from regsim.scenario.problems import did_you_mean
 
-        hint = did_you_mean(name, [p.stem for p in scenario_files()])
+        hint = did_you_mean(name, [p.stem for p in scenario_files(folders)])
         raise UsageError(f"{name}: no such scenario file or bundled scenario{hint}")
     try:
         return load_scenario(path)
@@ -154,7 +154,7 @@ def _play(args: argparse.Namespace) -> int:
         if args.check:
             raise UsageError(f"{args.scenario}: a recorded session has no expectations to --check")
     else:
-        run = replay(_load(args.scenario))
+        run = replay(_load(args.scenario, _lesson_dirs(args) or ()))
     if args.json:
         json.dump([record.to_dict() for record in run.records], sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -190,7 +190,7 @@ def _chart(args: argparse.Namespace) -> int:
     from regsim.scenario.engine import replay
     from regsim.scenario.records import run_to_dict
 
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, _lesson_dirs(args) or ())
     run = replay(scenario)
     if args.until is not None and not 1 <= args.until <= len(run.records):
         raise UsageError(f"--until {args.until}: {scenario.id} has steps 1 to {len(run.records)}")
@@ -235,11 +235,15 @@ def _serve(args: argparse.Namespace) -> int:
 def _scenarios(args: argparse.Namespace) -> int:
     from regsim.bundled import scenario_files
     from regsim.scenario.loader import load_scenario
+    from regsim.scenario.problems import ContentError
 
     items = []
-    for path in scenario_files():
-        scenario = load_scenario(path)
-        items.append({"id": scenario.id, "title": scenario.title, "summary": scenario.summary,
+    for path in scenario_files(_lesson_dirs(args) or ()):
+        try:
+            scenario = load_scenario(path)
+        except ContentError as error:
+            raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
+        items.append({"id": scenario.id, "title": scenario.title, "summary": scenario.blurb,
                       "steps": len(scenario.steps)})
     if args.json:
         json.dump(items, sys.stdout, indent=1)
@@ -282,10 +286,11 @@ def _open(args: argparse.Namespace) -> int:
         from regsim.tui.app import run_app as open_run
 
         return open_run(run=run)
-    _load(args.scenario)   # a missing or broken file is reported here, with exit 2
+    folders = _lesson_dirs(args) or ()
+    _load(args.scenario, folders)   # a missing or broken file is reported here, with exit 2
     from regsim.tui.app import run_app
 
-    return run_app(str(find_scenario(args.scenario)), lesson_dirs=_lesson_dirs(args))
+    return run_app(str(find_scenario(args.scenario, folders)), lesson_dirs=_lesson_dirs(args))
 
 
 def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:

@@ -91,6 +91,13 @@ class Scenario:
     units: str = "decimal"
 
     @property
+    def blurb(self) -> str:
+        """What a list of scenarios shows under the title: the summary, else the first narration."""
+        if self.summary:
+            return self.summary
+        return next((step.say for step in self.steps if step.say), "")
+
+    @property
     def default_registry(self) -> str:
         for registry in self.registries:
             if registry.default:
