@@ -135,7 +135,14 @@ class Restarted(MemoryStorage):
 
     def load(self, store: RegistryStore) -> None:
         store.blobs.update(self.source.blobs)
-        store.repositories.update(self.source.repositories)
+        for name, saved in self.source.repositories.items():   # its links, over the new blob store
+            repo = store.repository(name)
+            for digest in saved.blobs.enumerate():
+                repo.blobs.link(digest)
+            for manifest in saved.manifests.revisions():
+                repo.manifests.put(manifest)
+            for tag, digest in saved.tags.links().items():
+                repo.tags.tag(tag, digest)
         store.layer_digests.update(self.source.layer_digests)
         store.stored_layer_bytes = self.source.stored_layer_bytes
 

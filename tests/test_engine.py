@@ -202,9 +202,9 @@ def test_seeking_clamps_to_the_scenario_and_shows_the_world_after_that_many_step
     player = Player(parse_scenario(TWO_VERSIONS))
     assert player.seek(5).index == 5
     registry = player.world.registries["registry.example"]
-    assert set(registry.repositories["team/app"].tags) == {"v1"}
+    assert registry.repositories["team/app"].tags.all() == ["v1"]
     assert player.seek(6).index == 6
-    assert set(player.world.registries["registry.example"].repositories["team/app"].tags) == {"v1", "v2"}
+    assert player.world.registries["registry.example"].repositories["team/app"].tags.all() == ["v1", "v2"]
     assert player.seek(4).index == 4
     assert "team/app" not in player.world.registries["registry.example"].repositories
     assert player.seek(999).index == 15 and player.position == 15
@@ -373,8 +373,8 @@ def test_with_the_network_down_a_pull_fails_and_the_registry_is_unchanged(two_ve
     before = two_versions.worlds[14].registries["registry.example"]
     after = two_versions.worlds[15].registries["registry.example"]
     assert set(after.blobs) == set(before.blobs)
-    assert {n: dict(r.tags) for n, r in after.repositories.items()} == {
-        n: dict(r.tags) for n, r in before.repositories.items()}
+    assert {n: r.tags.links() for n, r in after.repositories.items()} == {
+        n: r.tags.links() for n, r in before.repositories.items()}
     assert not any(key.endswith(":v2") for key in map(str, two_versions.worlds[15].clients["bob"].tags))
     assert len(two_versions.worlds[15].clients["bob"].images) == len(two_versions.worlds[14].clients["bob"].images)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from live_helpers import ServerThread, sha256, wait_until
 
-from regsim.live.storage import disk_registry
+from regsim.live.storage import disk_registry, disk_storage
+from regsim.model.oci.mediatype import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 
 
 def test_a_blob_lands_in_its_content_addressed_place_and_is_not_held_in_memory(tmp_path):
@@ -167,3 +169,37 @@ def test_state_file_is_replaced_atomically(tmp_path):
     assert (root / "state.json").exists()
     assert not list(root.glob(".state-*"))
     assert not list(Path(root / "uploads").iterdir())
+
+
+def test_a_version_1_state_file_loads_every_link_and_is_written_back_the_same(tmp_path):
+    """state.json's format (version 1): per repository its linked blobs ("layers"), manifest
+    revisions (digest -> media type) and tags. A root written before keeps serving every image."""
+    root = tmp_path / "root"
+    layer, config = b"layer bytes", b'{"architecture":"amd64","os":"linux"}'
+    raw = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": sha256(config), "size": len(config)},
+        "layers": [{"mediaType": OCI_LAYER, "digest": sha256(layer), "size": len(layer)}],
+    }).encode()
+    for data in (layer, config, raw):
+        hexpart = sha256(data)[7:]
+        (root / "blobs" / "sha256" / hexpart[:2]).mkdir(parents=True, exist_ok=True)
+        (root / "blobs" / "sha256" / hexpart[:2] / hexpart).write_bytes(data)
+    linked = sorted([sha256(layer), sha256(config)])
+    kept = {
+        "team/app": {"layers": linked, "manifests": {sha256(raw): OCI_MANIFEST},
+                     "tags": {"latest": sha256(raw), "v1": sha256(raw)}},
+        "other/app": {"layers": [sha256(layer)], "manifests": {}, "tags": {}},
+    }
+    saved = json.loads(json.dumps(kept))
+    saved["team/app"]["layers"].append("sha256:" + "0" * 64)     # a link whose blob is gone
+    saved["team/app"]["tags"]["v0"] = "sha256:" + "1" * 64        # a tag whose manifest is gone
+    (root / "state.json").write_text(json.dumps({"version": 1, "repositories": saved}))
+
+    registry = disk_registry("test", root)
+    got = registry.get_manifest(None, "team/app", "v1")
+    assert got.status == 200 and got.body == raw
+    assert json.loads(registry.list_tags(None, "team/app").body)["tags"] == ["latest", "v1"]
+    assert registry.get_blob(None, "other/app", sha256(layer)).status == 200
+    assert registry.layer_bytes_stored() == len(layer)
+    assert disk_storage(registry).state(registry.store) == {"version": 1, "repositories": kept}

@@ -97,7 +97,7 @@ def test_the_origin_sends_each_layer_once_however_many_clients_pull():
         assert len(digests) == 4 and len(set(digests)) == 4   # three layers and a config, each once
         origin_bytes = sum(e.bytes for e in gets)
         assert origin_bytes == world.registries[MIRROR].stats.bytes_from_upstream - sum(
-            len(m.raw) for r in world.registries[MIRROR].repositories.values() for m in r.manifests.values())
+            len(m.raw) for r in world.registries[MIRROR].repositories.values() for m in r.manifests.revisions())
 
 
 def test_after_the_ttl_the_mirror_fetches_again():

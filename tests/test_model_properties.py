@@ -48,8 +48,8 @@ def fresh_world() -> World:
 def referenced(registry: Registry) -> set[str]:
     needed: set[str] = set()
     for repo in registry.repositories.values():
-        for digest, manifest in repo.manifests.items():
-            needed.add(digest)
+        for manifest in repo.manifests.revisions():
+            needed.add(manifest.digest)
             if isinstance(manifest, Manifest):
                 needed.update(manifest.blob_digests())
     return needed
@@ -186,7 +186,7 @@ class RegistryWorld(RuleBasedStateMachine):
         if result == "DENIED":
             # a manifest an index still lists cannot go by digest: nothing changes
             assert by_digest and target is not None
-            listed = [m for m in self.registry.repositories[repo].manifests.values()
+            listed = [m for m in self.registry.repositories[repo].manifests.revisions()
                       if isinstance(m, Index) and any(e.digest == target for e in m.manifests)]
             assert listed
             assert self.registry.snapshot_json() == snapshot
@@ -206,14 +206,15 @@ class RegistryWorld(RuleBasedStateMachine):
         assert freed_bytes == sum(before[d].size for d in freed)
         assert layer_bytes == sum(before[d].size for d in freed if d in POOL_DIGESTS)
         for repo in self.registry.repositories.values():
-            assert repo.layers <= after
+            assert set(repo.blobs.enumerate()) <= after
 
     # ----- invariants ------------------------------------------------------------------------------
 
     @invariant()
     def no_manifest_names_a_missing_blob(self) -> None:
         for repo in self.registry.repositories.values():
-            for digest, manifest in repo.manifests.items():
+            for manifest in repo.manifests.revisions():
+                digest = manifest.digest
                 assert digest in self.registry.blobs
                 if isinstance(manifest, Manifest):
                     missing = set(manifest.blob_digests()) - set(self.registry.blobs)
@@ -222,9 +223,9 @@ class RegistryWorld(RuleBasedStateMachine):
     @invariant()
     def every_tag_names_a_stored_manifest(self) -> None:
         for repo in self.registry.repositories.values():
-            for digest in repo.tags.values():
-                assert digest in repo.manifests
-                top = repo.manifests[digest]
+            for digest in repo.tags.links().values():
+                top = repo.manifests.get(digest)
+                assert top is not None
                 if isinstance(top, Index):   # a tagged index keeps every platform's manifest
                     assert all(entry.digest in repo.manifests for entry in top.manifests)
 

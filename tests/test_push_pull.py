@@ -255,7 +255,7 @@ def test_single_component_name_goes_to_the_default_registry_under_library(world,
         assert outcome.ok, outcome.output
         assert outcome.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
         assert events[-1].path == "/v2/library/myapp/manifests/latest"
-        assert registry.repositories["library/myapp"].tags.keys() == {"latest"}
+        assert registry.repositories["library/myapp"].tags.all() == ["latest"]
 
 
 def test_digest_reference_names_the_digest_and_may_keep_a_tag():

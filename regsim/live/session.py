@@ -209,13 +209,13 @@ class SessionSteps:
         name = _repository(entry)
         if "blob" in ledger:
             self._blob(ledger["blob"], int(ledger["size"]))
-            self.registry.store.repository(name).layers.add(ledger["blob"])
+            self.registry.store.repository(name).blobs.link(ledger["blob"])
         elif route == RouteName.MANIFEST and method == "PUT" and ("text" in ledger or "base64" in ledger):
             raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
             repo = self.registry.store.repository(name)
             for blob in ledger.get("blobs", []):
                 self._blob(blob["digest"], int(blob["size"]))
-                repo.layers.add(blob["digest"])
+                repo.blobs.link(blob["digest"])
             for child in ledger.get("children", []):
                 if child not in repo.manifests:
                     return   # a child pushed before the session: the index cannot be replayed
@@ -231,7 +231,7 @@ class SessionSteps:
         elif route == RouteName.BLOB and method == "DELETE":
             linked = self.registry.repositories.get(name)
             if linked is not None:
-                linked.layers.discard(_digest(entry))
+                linked.blobs.unlink(_digest(entry))
 
     # ----- records -----------------------------------------------------------------------------
 

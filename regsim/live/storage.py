@@ -5,7 +5,8 @@ the model's own upload id, never from a client's text):
 
     blobs/sha256/ab/<hex>     content-addressed blobs (layers, configs and manifests)
     uploads/<uuid>            an upload in progress (removed on start: uploads do not survive)
-    state.json                repositories: linked blobs, manifest revisions and tags
+    state.json                repositories: each one's linked blobs ("layers"), manifest
+                              revisions ("manifests": digest -> media type) and tags
 
 A blob is written to `uploads/`, hashed while it arrives, verified against the client's
 digest, flushed to disk and only then renamed into `blobs/`: a reader never sees a partial
@@ -276,9 +277,9 @@ class DiskStorage:
             "version": STATE_VERSION,
             "repositories": {
                 name: {
-                    "layers": sorted(repo.layers),
-                    "manifests": {d: m.media_type for d, m in sorted(repo.manifests.items())},
-                    "tags": dict(sorted(repo.tags.items())),
+                    "layers": repo.blobs.enumerate(),
+                    "manifests": {m.digest: m.media_type for m in repo.manifests.revisions()},
+                    "tags": repo.tags.links(),
                 }
                 for name, repo in sorted(store.repositories.items())
             },
@@ -309,7 +310,9 @@ class DiskStorage:
         for name, saved in state.get("repositories", {}).items():
             check_name(name)
             repo = store.repository(name)
-            repo.layers = {d for d in saved.get("layers", []) if d in store.blobs}
+            for digest in saved.get("layers", []):
+                if digest in store.blobs:
+                    repo.blobs.link(digest)
             for digest, media_type in saved.get("manifests", {}).items():
                 if digest not in store.blobs:
                     continue
@@ -320,11 +323,13 @@ class DiskStorage:
                     manifest = parse_manifest(raw, media_type)
                 except RegistryError:
                     continue
-                repo.manifests[digest] = manifest
-                store.blobs[digest] = Blob(digest, len(raw), raw)
-            repo.tags = {t: d for t, d in saved.get("tags", {}).items() if d in repo.manifests}
+                store.blobs[digest] = Blob(digest, len(raw), raw)   # the bytes, not only the size
+                repo.manifests.put(manifest)
+            for tag, digest in saved.get("tags", {}).items():
+                if digest in repo.manifests:
+                    repo.tags.tag(tag, digest)
         for repo in store.repositories.values():
-            for manifest in repo.manifests.values():
+            for manifest in repo.manifests.revisions():
                 if isinstance(manifest, Manifest):
                     for layer in manifest.layers:
                         if layer.digest in store.blobs and layer.digest not in store.layer_digests:

@@ -152,8 +152,8 @@ def _list_tags(world: World, repository: str) -> Outcome:
     repo = world.registries[host].repositories.get(name)
     if repo is None:
         return out.fail("NAME_UNKNOWN", f"no repository {name} on {host}")
-    for tag in sorted(repo.tags):
-        out.output.append(f"{tag}  {repo.tags[tag]}")
+    for tag, digest in repo.tags.links().items():
+        out.output.append(f"{tag}  {digest}")
     return out
 
 

@@ -237,7 +237,7 @@ def run_to_dict(run: Run, until: int | None = None) -> RunJSON:
         manifests[host] = {
             f"{name}:{tag}": digest
             for name, repo in sorted(registry.repositories.items())
-            for tag, digest in sorted(repo.tags.items())
+            for tag, digest in repo.tags.links().items()
             if f"{name}:{tag}" in images[host]
         }
     return {

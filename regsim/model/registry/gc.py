@@ -1,4 +1,10 @@
-"""Garbage collection as the reference registry does it: mark what kept manifests reference, sweep the rest."""
+"""Garbage collection as the reference registry does it: mark what kept manifests reference, sweep the rest.
+
+Follows distribution's registry/storage/garbagecollect.go `MarkAndSweep`: the mark walks each
+repository's manifest store (and, with `--delete-untagged`, asks the tag store which manifests
+a tag still reaches); the sweep frees every blob of the blob store left unmarked and removes
+the repositories' links to what it freed.
+"""
 
 from __future__ import annotations
 
@@ -35,11 +41,11 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
     for repo in store.repositories.values():
         if delete_untagged:
             keep = _reachable_from_tags(repo)
-            for digest in [d for d in repo.manifests if d not in keep]:
-                del repo.manifests[digest]
+            for digest in [d for d in repo.manifests.enumerate() if d not in keep]:
+                repo.manifests.delete(digest)
                 report.manifests_deleted += 1
-        for digest, manifest in repo.manifests.items():
-            marked.add(digest)
+        for manifest in repo.manifests.revisions():
+            marked.add(manifest.digest)
             if isinstance(manifest, Manifest):
                 marked.update(manifest.blob_digests())
     for digest in sorted(d for d in store.blobs if d not in marked):
@@ -52,7 +58,9 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
             report.layer_bytes_freed += blob.size
     freed = set(report.freed)
     for repo in store.repositories.values():
-        repo.layers -= freed
+        for digest in repo.blobs.enumerate():
+            if digest in freed:
+                repo.blobs.unlink(digest)
     registry.storage.changed(store)
     registry.storage.blobs_freed(report.freed)
     return report
@@ -60,21 +68,21 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
 
 def _reachable_from_tags(repo: Repository) -> set[str]:
     keep: set[str] = set()
-    todo = list(repo.tags.values())
+    todo = list(repo.tags.links().values())
     while todo:
         digest = todo.pop()
-        if digest in keep or digest not in repo.manifests:
+        manifest = repo.manifests.get(digest)
+        if digest in keep or manifest is None:
             continue
         keep.add(digest)
-        manifest = repo.manifests[digest]
         if not isinstance(manifest, Manifest):
             todo.extend(entry.digest for entry in manifest.manifests)
     # Referrers (signatures, SBOMs) live as long as the manifest they describe.
     changed = True
     while changed:
         changed = False
-        for digest, manifest in repo.manifests.items():
-            if digest not in keep and manifest.subject is not None and manifest.subject.digest in keep:
-                keep.add(digest)
+        for manifest in repo.manifests.revisions():
+            if manifest.digest not in keep and manifest.subject is not None and manifest.subject.digest in keep:
+                keep.add(manifest.digest)
                 changed = True
     return keep

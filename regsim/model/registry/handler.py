@@ -130,7 +130,7 @@ class Handler:
     def delete_blob(self, name: str, digest: str) -> Response:
         """DELETE a blob: unlinks it from the repository; the store frees it at the next GC."""
         self.store.linked_blob(name, digest)
-        self.store.repositories[name].layers.discard(digest)
+        self.store.repositories[name].blobs.unlink(digest)
         if self._persistent:
             self.storage.changed(self.store)
         return Response(202, {"Docker-Content-Digest": digest, "Content-Length": "0"})
@@ -149,8 +149,8 @@ class Handler:
         store = self.store
         Digest.parse(digest)
         source = store.repositories.get(from_repository or "")
-        if source is not None and digest in source.layers and digest in store.blobs and readable:
-            store.repository(name).layers.add(digest)
+        if source is not None and source.blobs.stat(digest) is not None and readable:
+            store.repository(name).blobs.link(digest)   # a mount links; nothing is copied
             if self._persistent:
                 self.storage.changed(store)
             return self._blob_created(name, digest)
@@ -279,20 +279,17 @@ class Handler:
                 {"digest": reference},
             )
         repo = store.repositories.get(name)
-        linked = repo.layers if repo is not None else set()
         if isinstance(manifest, Manifest):
-            blobs = store.blobs
             for digest in manifest.blob_digests():
-                if digest not in linked or digest not in blobs:
+                if repo is None or repo.blobs.stat(digest) is None:
                     raise RegistryError(
                         ErrorCode.MANIFEST_BLOB_UNKNOWN,
                         f"the manifest names blob {digest}, which {name} does not have: push it first",
                         {"digest": digest},
                     )
         else:
-            known = repo.manifests if repo is not None else {}
             for child in manifest.manifests:
-                if child.digest not in known:
+                if repo is None or child.digest not in repo.manifests:
                     raise RegistryError(
                         ErrorCode.MANIFEST_BLOB_UNKNOWN,
                         f"the index names manifest {child.digest}, which {name} does not have: push it first",
@@ -308,10 +305,9 @@ class Handler:
                     "push a new tag instead",
                     {"tag": reference},
                 )
-        store.blobs.setdefault(manifest.digest, Blob(manifest.digest, len(raw), raw))
-        repo.manifests[manifest.digest] = manifest
+        repo.manifests.put(manifest)
         if not by_digest:
-            repo.tags[reference] = manifest.digest
+            repo.tags.tag(reference, manifest.digest)
         if isinstance(manifest, Manifest):
             store.count_layers(manifest)
         if self._persistent:
@@ -334,7 +330,7 @@ class Handler:
         manifest = store.resolve(name, reference)
         repo = store.repositories[name]
         if is_digest_reference(reference):
-            for other in repo.manifests.values():
+            for other in repo.manifests.revisions():
                 if isinstance(other, Index) and any(e.digest == manifest.digest for e in other.manifests):
                     raise RegistryError(
                         ErrorCode.DENIED,
@@ -342,11 +338,11 @@ class Handler:
                         f"{elided_digest(manifest.digest)}: delete the index first",
                         {"digest": manifest.digest},
                     )
-            del repo.manifests[manifest.digest]
-            for tag in [t for t, d in repo.tags.items() if d == manifest.digest]:
-                del repo.tags[tag]
+            repo.manifests.delete(manifest.digest)
+            for tag in repo.tags.lookup(manifest.digest):   # distribution's DeleteManifest: Lookup, Untag
+                repo.tags.untag(tag)
         else:
-            del repo.tags[reference]
+            repo.tags.untag(reference)
         if self._persistent:
             self.storage.changed(store)
         return Response(202, {"Content-Length": "0"})
@@ -368,7 +364,7 @@ class Handler:
         repo = self.store.repositories.get(name)
         if repo is None:
             raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
-        tags, more = self._page(sorted(repo.tags), n, last)
+        tags, more = self._page(repo.tags.all(), n, last)
         body = canonical_json({"name": name, "tags": tags})
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
         if more and tags:
@@ -389,7 +385,7 @@ class Handler:
         Digest.parse(digest)
         repo = self.store.repositories.get(name)
         entries = []
-        for manifest in (repo.manifests.values() if repo else ()):
+        for manifest in (repo.manifests.revisions() if repo else ()):
             if manifest.subject is None or manifest.subject.digest != digest:
                 continue
             kind = manifest.artifact_type or (

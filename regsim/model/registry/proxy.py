@@ -155,9 +155,9 @@ class ProxyHandler(Handler):
         manifest = parse_manifest(response.body)
         repo = store.repository(name)
         store.blobs[manifest.digest] = Blob(manifest.digest, len(manifest.raw), manifest.raw)
-        repo.manifests[manifest.digest] = manifest
+        repo.manifests.put(manifest)
         if not is_digest_reference(reference):
-            repo.tags[reference] = manifest.digest
+            repo.tags.tag(reference, manifest.digest)
         self.fetched_at[manifest.digest] = self.clock()
         self.stats.misses += 1
         self.stats.bytes_from_upstream += len(manifest.raw)
@@ -175,7 +175,7 @@ class ProxyHandler(Handler):
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
         store = self.store
         repo = store.repositories.get(name)
-        held = repo is not None and digest in repo.layers and digest in store.blobs
+        held = repo is not None and repo.blobs.stat(digest) is not None
         if held and self._fresh(digest):
             return self._serve(name, digest, byte_range, "HIT")
         fetched = self._upstream(name, "GET", f"/v2/{name}/blobs/{digest}",
@@ -191,7 +191,7 @@ class ProxyHandler(Handler):
         data = fetched.body if isinstance(fetched.body, bytes) else None
         size = len(fetched.body) if fetched.body is not None else 0
         store.blobs[digest] = Blob(digest, size, data)
-        store.repository(name).layers.add(digest)
+        store.repository(name).blobs.link(digest)
         self.fetched_at[digest] = self.clock()
         self.stats.bytes_from_upstream += size
         return self._serve(name, digest, byte_range, "MISS")

@@ -86,7 +86,7 @@ class Replication:
         children = []
         if isinstance(manifest, Index):
             repo = origin.repositories[copy.repository]
-            children = [repo.manifests[e.digest] for e in manifest.manifests if e.digest in repo.manifests]
+            children = [child for e in manifest.manifests if (child := repo.manifests.get(e.digest)) is not None]
         job = _ReplicationJob(world, copy)
         for item in [*children, manifest]:
             if isinstance(item, Manifest):
@@ -149,7 +149,7 @@ class _ReplicationJob:
         if digest not in self.replica.blobs:
             return None
         for name, repository in sorted(self.replica.repositories.items()):
-            if name != self.name and digest in repository.layers:
+            if name != self.name and digest in repository.blobs:
                 return name
         return None
 

@@ -1,23 +1,33 @@
-"""A repository: the blobs it links, its manifest revisions and its tags.
+"""A repository: the three stores distribution gives each repository, over one blob store.
 
-As in distribution's `linkedblobstore.go`, `manifeststore.go` and `tagstore.go`, a repository
-does not hold content: it *links* digests the registry's blob store holds. A blob is readable
-through a repository only while that repository links it.
+As distribution's registry/storage/registry.go `repository` hands out `Blobs()`,
+`Manifests()` and `Tags()`, a repository here owns a linked blob store
+(linked_blob_store.py, after linkedblobstore.go), a manifest store (manifest_store.py, after
+manifeststore.go) and a tag store (tag_store.py, after tagstore.go). None of them holds
+content: the registry's content-addressed blob store (`RegistryStore.blobs`, as blobstore.go)
+holds every blob once, and the stores link digests into it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from regsim.model.oci.blob import Blob
+from regsim.model.registry.linked_blob_store import LinkedBlobStore
+from regsim.model.registry.manifest_store import ManifestStore
+from regsim.model.registry.tag_store import TagStore
 
-from regsim.model.oci.manifest import AnyManifest
 
-
-@dataclass(slots=True)
 class Repository:
-    """What one repository links: blobs it may serve, manifest revisions (by digest), and tags."""
+    """One repository's linked blobs, manifest revisions and tags."""
 
-    name: str
-    layers: set[str] = field(default_factory=set)
-    manifests: dict[str, AnyManifest] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    immutable_tags: bool = False
+    __slots__ = ("blobs", "immutable_tags", "manifests", "name", "tags")
+
+    def __init__(self, name: str, blob_store: dict[str, Blob], immutable_tags: bool = False) -> None:
+        self.name = name
+        self.blobs = LinkedBlobStore(blob_store)
+        self.manifests = ManifestStore(blob_store)
+        self.tags = TagStore()
+        self.immutable_tags = immutable_tags
+
+    def __repr__(self) -> str:
+        return (f"Repository({self.name!r}, {len(self.blobs)} blobs, {len(self.manifests)} manifests, "
+                f"{len(self.tags)} tags)")

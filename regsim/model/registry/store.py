@@ -37,20 +37,18 @@ class RegistryStore:
         """The repository `name`, created empty the first time something is linked into it."""
         repo = self.repositories.get(name)
         if repo is None:
-            repo = self.repositories[name] = Repository(name, immutable_tags=name in self.immutable)
+            repo = self.repositories[name] = Repository(name, self.blobs, immutable_tags=name in self.immutable)
         return repo
 
     def linked(self, name: str, digest: str) -> Blob | None:
         """The blob `digest` when the repository `name` links it and the store holds it, else None."""
         repo = self.repositories.get(name)
-        if repo is None or digest not in repo.layers:
-            return None
-        return self.blobs.get(digest)
+        return repo.blobs.stat(digest) if repo is not None else None
 
     def blob_unknown(self, name: str, digest: str) -> RegistryError:
         """Why `name` cannot serve `digest` (BLOB_UNKNOWN); raises DIGEST_INVALID for a malformed digest."""
         repo = self.repositories.get(name)
-        if repo is None or digest not in repo.layers:
+        if repo is None or digest not in repo.blobs:
             if digest not in self.blobs:   # a digest the store holds was checked when it arrived
                 check_digest(digest)
             return RegistryError(ErrorCode.BLOB_UNKNOWN, f"{name} has no blob {digest}", digest)
@@ -65,8 +63,7 @@ class RegistryStore:
 
     def link(self, repo: Repository, blob: Blob) -> None:
         """Hold the blob (once) and link it into the repository."""
-        self.blobs.setdefault(blob.digest, blob)
-        repo.layers.add(blob.digest)
+        repo.blobs.put(blob)
 
     def count_layers(self, manifest: Manifest) -> None:
         """A manifest landed: its layers count in the deduplicated layer bytes (each blob once)."""
@@ -121,7 +118,7 @@ class RegistryStore:
         """What storing every tagged image whole would cost: the sum of each tag's layers."""
         total = 0
         for repo in self.repositories.values():
-            for digest in repo.tags.values():
+            for digest in repo.tags.links().values():
                 manifest = repo.manifests.get(digest)
                 if manifest is not None:
                     for image in self.image_manifests(manifest, repo):
@@ -132,7 +129,7 @@ class RegistryStore:
         """Layer bytes of the blobs some held manifest names as layers (what a cache holds)."""
         seen: set[str] = set()
         for repo in self.repositories.values():
-            for manifest in repo.manifests.values():
+            for manifest in repo.manifests.revisions():
                 if isinstance(manifest, Manifest):
                     seen.update(layer.digest for layer in manifest.layers if layer.digest in self.blobs)
         return sum(self.blobs[d].size for d in seen)
@@ -144,8 +141,8 @@ class RegistryStore:
         """Every tag as `repo:tag` with the layers of the image(s) it names."""
         images: dict[str, list[Descriptor]] = {}
         for repo in sorted(self.repositories.values(), key=lambda r: r.name):
-            for tag in sorted(repo.tags):
-                manifest = repo.manifests.get(repo.tags[tag])
+            for tag, digest in repo.tags.links().items():
+                manifest = repo.manifests.get(digest)
                 if manifest is None:
                     continue
                 layers = [layer for image in self.image_manifests(manifest, repo) for layer in image.layers]
@@ -158,9 +155,9 @@ class RegistryStore:
             "blobs": sorted((d, b.size) for d, b in self.blobs.items()),
             "repositories": {
                 name: {
-                    "layers": sorted(repo.layers),
-                    "manifests": sorted(repo.manifests),
-                    "tags": dict(sorted(repo.tags.items())),
+                    "layers": repo.blobs.enumerate(),
+                    "manifests": sorted(repo.manifests.enumerate()),
+                    "tags": repo.tags.links(),
                 }
                 for name, repo in sorted(self.repositories.items())
             },

@@ -117,7 +117,7 @@ def _median_image_bytes(registry: Registry) -> float:
     sizes = sorted(
         sum(image.layer_bytes for image in registry.image_manifests(manifest, repo))
         for repo in registry.repositories.values()
-        for digest in repo.tags.values()
+        for digest in repo.tags.links().values()
         if (manifest := repo.manifests.get(digest)) is not None
     )
     return float(sizes[len(sizes) // 2]) if sizes else 0.0

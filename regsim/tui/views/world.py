@@ -34,7 +34,9 @@ def sharing_counts(registry: Registry) -> dict[str, int]:
     users: dict[str, set[str]] = {}
     for image, layers in registry.tagged_images().items():
         name, _, tag = image.rpartition(":")
-        manifest = registry.repositories[name].tags[tag]
+        manifest = registry.repositories[name].tags.get(tag)
+        if manifest is None:   # tagged_images lists only tags that name a manifest
+            continue
         for layer in layers:
             users.setdefault(layer.digest, set()).add(manifest)
     return {digest: len(manifests) for digest, manifests in users.items()}
@@ -49,13 +51,13 @@ def registry_node(host: str, registry: Registry, kind: str, names: dict[str, str
     )
     for name, repo in sorted(registry.repositories.items()):
         repo_node = WorldNode(name, "repository", note=_count(len(repo.tags), "tag"))
-        for tag in sorted(repo.tags):
+        for tag, digest in repo.tags.links().items():
             layers = images.get(f"{name}:{tag}", [])
             tag_node = WorldNode(
                 tag,
                 "tag",
                 format_size(sum(layer.size for layer in layers)),
-                short_digest(repo.tags[tag]),
+                short_digest(digest),
             )
             for layer in layers:
                 count = shared.get(layer.digest, 0)
