@@ -194,8 +194,11 @@ def _chart(args: argparse.Namespace) -> int:
     run = replay(scenario)
     if args.until is not None and not 1 <= args.until <= len(run.records):
         raise UsageError(f"--until {args.until}: {scenario.id} has steps 1 to {len(run.records)}")
+    data, until = run_to_dict(run), args.until
+    if args.kind == "sharing" and until is not None:   # the images the registries hold after step `until`
+        data, until = run_to_dict(run, until), None
     try:
-        path = export(run_to_dict(run), args.kind, Path(args.output), until=args.until)
+        path = export(data, args.kind, Path(args.output), until=until)
     except ChartError as error:
         raise UsageError(str(error)) from None
     print(f"wrote {path}")
