@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing or network")
     chart.add_argument("--until", type=int, default=None, help="only the first N steps")
 
+    worksheet = commands.add_parser(
+        "worksheet", help="write a printable worksheet for a scenario or lesson (Markdown or PDF)",
+        description="The scenario's world, each step's command and its questions with blanks to fill, "
+        "then an answer key page with the simulator's answers and the bytes each step moved.")
+    worksheet.add_argument("source", metavar="SCENARIO_OR_LESSON",
+                           help="a scenario (file or id), or a lesson (.md file, id, or its number: 6)")
+    worksheet.add_argument("-o", "--output", required=True, help="FILE.md or FILE.pdf")
+
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
     open_.add_argument("scenario", help="a scenario file, the id of a bundled scenario, "
                        "or a session recorded by `regsim serve --record` (.json)")
@@ -100,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _app(args)
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
-            "open": _open, "lessons": _lessons, "progress": _progress, "serve": _serve,
+            "open": _open, "lessons": _lessons, "worksheet": _worksheet, "progress": _progress, "serve": _serve,
         }[args.command]
         return handler(args)
     except ProblemsError as error:
@@ -202,6 +210,19 @@ def _chart(args: argparse.Namespace) -> int:
     except ChartError as error:
         raise UsageError(str(error)) from None
     print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _worksheet(args: argparse.Namespace) -> int:
+    from regsim.worksheet import WorksheetError, build_worksheet, write_worksheet
+
+    try:
+        written = write_worksheet(build_worksheet(args.source, _lesson_dirs(args)), args.output)
+    except WorksheetError as error:
+        if error.located:   # a file's problems, as FILE:LINE:COL
+            raise ProblemsError(str(error)) from None
+        raise UsageError(str(error)) from None
+    print("wrote " + ", ".join(str(path) for path in written))
     return EXIT_OK
 
 

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "regsim.scenario": 2,
     "regsim.lessons": 3,
     "regsim.charts": 3,
+    "regsim.worksheet": 4,
     "regsim.live": 4,
     "regsim.tui": 5,
     "regsim.web": 6,
