@@ -93,3 +93,13 @@ def test_a_broken_scenario_is_reported_at_its_line(tmp_path, capsys):
     bad.write_text("version: 1\ntitle: Bad\nsteps:\n  - run: docker fly\n", encoding="utf-8")
     assert main(["worksheet", str(bad), "-o", str(tmp_path / "x.md")]) == 2
     assert f"{bad}:4:" in capsys.readouterr().err
+
+
+def test_a_scenario_summary_that_tells_the_outcome_is_kept_for_the_key(tmp_path):
+    # geo-replication's summary says the early pull gets MANIFEST_UNKNOWN, which its question asks about.
+    target = tmp_path / "geo.md"
+    assert main(["worksheet", "geo-replication", "-o", str(target)]) == 0
+    handout, key = handout_and_key(target)
+    summary = load_scenario(find_scenario("geo-replication")).summary
+    assert "MANIFEST_UNKNOWN" in summary and summary not in handout and summary in key
+    assert "- [ ] MANIFEST_UNKNOWN" in handout

@@ -40,7 +40,7 @@ def _question(question: SheetQuestion) -> list[str]:
 def worksheet_markdown(sheet: Worksheet, diagram: str | None = None) -> str:
     """The handout (with `diagram`, an image file name, as the world's picture) and its answer key."""
     lines = [f"# Worksheet: {sheet.title}", "", f"*From regsim, {sheet.source}.*", "",
-             f"Name: {'_' * 24}  Date: {'_' * 12}", ""]
+             f"Name: {'_' * 24}  Date: {'_' * 12}", "", f"*{sheet.how}*", ""]
     if sheet.subtitle:
         lines += [sheet.subtitle, ""]
     if sheet.goals:
@@ -59,6 +59,8 @@ def worksheet_markdown(sheet: Worksheet, diagram: str | None = None) -> str:
         for question in section.questions:
             lines += _question(question)
     lines += [PAGE_BREAK, "", f"# Answer key: {sheet.title}", ""]
+    if sheet.key_note:
+        lines += [sheet.key_note, ""]
     for question in sheet.questions:
         explain = f" {question.explain}" if question.explain else ""
         lines.append(f"- **Q{question.number}.** {question.answer}.{explain}")

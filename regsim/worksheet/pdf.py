@@ -3,6 +3,7 @@ the world diagram sits on the first page, and the answer key starts on a page of
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
+    from matplotlib.textpath import TextToPath
 
 WIDTH, HEIGHT = 8.27, 11.69          # A4, inches
 MARGIN = 0.75
@@ -24,6 +26,14 @@ TEXT_WIDTH = WIDTH - 2 * MARGIN
 SANS, MONO = "DejaVu Sans", "DejaVu Sans Mono"
 CHAR_WIDTH = {SANS: 0.55, MONO: 0.61}   # average glyph width as a share of the font size
 BOX = "☐"
+
+
+@functools.cache
+def _text_to_path() -> TextToPath:
+    """matplotlib's own text layout, to measure a line in points (loaded on first use)."""
+    from matplotlib.textpath import TextToPath
+
+    return TextToPath()
 
 
 class Flow:
@@ -61,9 +71,28 @@ class Flow:
 
     @staticmethod
     def wrap(text: str, size: float, family: str = SANS, width: float = TEXT_WIDTH, bold: bool = False) -> list[str]:
-        glyph = size * CHAR_WIDTH[family] * (1.15 if bold else 1.0)   # bold glyphs are wider
-        columns = max(int(width * 72 / glyph), 10)
-        return textwrap.wrap(text, columns, break_on_hyphens=False) or [""]
+        """Words filled into lines no wider than `width` inches, as the font measures them."""
+        from matplotlib.font_manager import FontProperties
+
+        font = FontProperties(family=family, size=size, weight="bold" if bold else "normal")
+        limit = width * 72   # points
+
+        def fits(line: str) -> bool:
+            return bool(_text_to_path().get_text_width_height_descent(line, font, ismath=False)[0] <= limit)
+
+        lines: list[str] = []
+        lead = " " * (len(text) - len(text.lstrip(" ")))   # kept: it aligns step numbers
+        for word in text.split():
+            if lines and fits(f"{lines[-1]} {word}"):
+                lines[-1] = f"{lines[-1]} {word}"
+            elif fits(word):
+                lines.append(word)
+            else:                            # a word longer than the line (a long reference): cut it
+                columns = max(int(limit / (size * CHAR_WIDTH[family])), 10)
+                lines.extend(textwrap.wrap(word, columns))
+        if lines:
+            lines[0] = lead + lines[0]
+        return lines or [""]
 
     @staticmethod
     def line_height(size: float) -> float:
@@ -165,6 +194,8 @@ def _handout(flow: Flow, sheet: Worksheet) -> None:
     flow.rule(indent=0.5, length=3.3)
     flow.rule(indent=4.55, length=TEXT_WIDTH - 4.55)
     flow.space(0.3)
+    flow.text(sheet.how, 9.5, style_="italic", colour="#333333")
+    flow.space(0.1)
     if sheet.subtitle:
         flow.text(sheet.subtitle, 10)
         flow.space(0.08)
@@ -177,6 +208,7 @@ def _handout(flow: Flow, sheet: Worksheet) -> None:
     flow.text("The world", 13, "bold")
     height = 1.6 if len(sheet.scenario.clients) + len(sheet.scenario.registries) < 8 else 2.0
     flow.picture(height, lambda ax: draw_world(ax, sheet.scenario))
+    flow.space(0.08)
     for line in world_lines(sheet.scenario):
         flow.text(line, 8.5, colour="#333333")
     for section in sheet.sections:
@@ -201,6 +233,9 @@ def _answer_key(flow: Flow, sheet: Worksheet) -> None:
     flow.text("For the teacher. The answers are what the simulator computes when it replays the scenario.", 9,
               colour=style.GREY)
     flow.space(0.15)
+    if sheet.key_note:
+        flow.text(sheet.key_note, 9.5)
+        flow.space(0.12)
     for question in sheet.questions:
         flow.text(f"Q{question.number}. {question.text}", 8.5, colour=style.GREY, keep=0.3)
         flow.text(question.answer, 10, "bold", indent=0.3)

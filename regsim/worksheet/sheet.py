@@ -62,6 +62,14 @@ class Worksheet:
     scenario: Scenario
     run: Run
     sections: list[Section]
+    key_note: str = ""              # said on the answer key only (a scenario's summary often tells the outcome)
+
+    @property
+    def how(self) -> str:
+        """How the sheet is used: beside the simulator, answering before each step runs."""
+        where = (f"`regsim open {self.scenario.id}`" if self.source.startswith("scenario")
+                 else f"the app's lesson {self.source.split()[1]}")
+        return f"Follow along in {where}. Answer each question before the step it is about runs."
 
     @property
     def questions(self) -> list[SheetQuestion]:
@@ -98,7 +106,8 @@ def scenario_sheet(scenario: Scenario) -> Worksheet:
             kind = "predict" if spec.ask.answer == "computed" else "choice" if spec.ask.choices else "numeric"
             section.questions.append(SheetQuestion(number, spec.ask.question, kind, tuple(spec.ask.choices),
                                                    step, ask_answer(spec.ask, record)))
-    return Worksheet(scenario.title, scenario.blurb, f"scenario {scenario.id}", [], scenario, run, [section])
+    return Worksheet(scenario.title, "", f"scenario {scenario.id}", [], scenario, run, [section],
+                     key_note=f"What the scenario shows: {scenario.blurb}" if scenario.blurb else "")
 
 
 def _question(number: int, question: Question, run: Run) -> SheetQuestion:
