@@ -213,7 +213,9 @@ def _handout(flow: Flow, sheet: Worksheet) -> None:
         flow.text(line, 8.5, colour="#333333")
     for section in sheet.sections:
         flow.space(0.2)
-        flow.need(0.9)
+        # The heading, its steps and its first question on one page, so a question sits under its context.
+        first = section.questions[0] if section.questions else None
+        flow.need(0.45 + 0.17 * len(section.steps) + (1.1 + 0.22 * len(first.choices) if first else 0.0))
         flow.text(section.title, 13, "bold")
         flow.space(0.04)
         for step in section.steps:
