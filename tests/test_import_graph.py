@@ -1,4 +1,4 @@
-"""Imports flow one way: model <- scenario <- lessons, charts <- live <- tui <- cli.
+"""Imports flow one way: model <- scenario <- lessons, charts <- live, worksheet <- tui <- cli.
 
 An ast walk over every module of `regsim/` collects every import, including those inside
 functions (only imports under `if TYPE_CHECKING:` are exempt: they never run). Two checks:

@@ -67,6 +67,9 @@ def draw_world(ax: Axes, scenario: Scenario) -> None:
                 bbox={"boxstyle": "round,pad=0.4", "facecolor": "#FFF4DC", "edgecolor": style.OKABE_ITO["orange"]})
     ax.text(0.0, 0.97, "registries", fontsize=7, color=style.GREY, va="top")
     ax.text(0.0, 0.03, "clients", fontsize=7, color=style.GREY, va="bottom")
+    if any(label for _, _, label in edges):
+        ax.text(1.0, 0.03, "solid: a link listed below · dotted: fast and local", fontsize=6.5, color=style.GREY,
+                va="bottom", ha="right")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(0, 1)
     ax.set_axis_off()
