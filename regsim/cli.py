@@ -181,15 +181,17 @@ def _play(args: argparse.Namespace) -> int:
 def _lint(args: argparse.Namespace) -> int:
     from regsim.lessons.lint import lint_paths
 
-    problems, checked = lint_paths([Path(p) for p in args.paths])
-    for problem in problems:
+    found, checked = lint_paths([Path(p) for p in args.paths])
+    for problem in found:
         print(problem)
     if checked == 0:
         raise UsageError("no scenario or lesson files found in " + ", ".join(args.paths))
+    problems = [p for p in found if not p.warning]
+    warned = f", {len(found) - len(problems)} warning(s)" if len(found) > len(problems) else ""
     if problems:
-        print(f"{len(problems)} problem(s) in {checked} file(s)", file=sys.stderr)
+        print(f"{len(problems)} problem(s){warned} in {checked} file(s)", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{checked} file(s) checked: no problems", file=sys.stderr)
+    print(f"{checked} file(s) checked: no problems{warned}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -115,7 +115,7 @@ def bundled_lessons():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
-    """A world whose default registry is registry.example, with that registry in it.
+    """A world with one registry, registry.example, in it.
 
     Parametrized indirectly, the parameter names the repositories whose tags are immutable.
     """

@@ -86,11 +86,9 @@ def basic(user: str) -> str:
     return base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
 
 
-def make_world(
-    mode: str, seed: tuple[str, ...] = (), default: str = "docker.io", rate_limit: PullRateLimit | None = None
-) -> World:
+def make_world(mode: str, seed: tuple[str, ...] = (), rate_limit: PullRateLimit | None = None) -> World:
     """A world with HOST guarded by `mode`; each repository in `seed` already holds NAME:v1."""
-    world = World(default)
+    world = World()
     seeded = world.add_registry(Registry(HOST))
     seeder = world.add_client("seeder")
     for i, repository in enumerate(seed):
@@ -291,6 +289,34 @@ def test_a_token_that_expires_in_the_middle_of_a_pull_is_renewed_transparently()
         assert all(e.status == 200 for e in blob_gets[1:])
 
 
+def test_a_token_that_expires_in_the_middle_of_a_push_is_renewed_and_the_request_sent_again():
+    """A push sends its blob requests straight to the transport; with a token service, a 401
+    for an expired token still gets one new token and one retry, as docker's does."""
+    world = make_world("token")
+    registry = world.registries[HOST]
+    client = logged_in(world, "bob", "bob")
+    client.build("app:v1", [("base", 1000), ("top", 200)])
+    client.tag("app:v1", f"{HOST}/bob/app:v1")
+    real_head_blob = registry.head_blob
+    jumped = []
+
+    def slow_head_blob(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not jumped:            # the first HEAD is answered six minutes later
+            jumped.append(True)
+            world.now += 360
+        return real_head_blob(*args, **kwargs)
+
+    registry.head_blob = slow_head_blob  # type: ignore[method-assign]
+    with world.recording() as events:
+        out = client.push(f"{HOST}/bob/app:v1")
+        assert out.ok, out.output
+        heads = [e for e in events if e.method == "HEAD"]
+        assert heads[0].status == 401 and heads[0].outcome == "challenge"
+        assert heads[1].path == heads[0].path and heads[1].status == 404
+        assert heads[1].why.endswith("(retried with a new token)")
+        assert sum(e.path.startswith("/token") for e in events) == 2
+
+
 # --- Login and logout ------------------------------------------------------------------------
 
 # moby registry/auth.go, loginV2: with Basic auth the retried GET /v2/ answers 401 and docker
@@ -448,18 +474,25 @@ def test_a_push_without_rights_on_a_basic_registry_is_a_403_denied():
     assert "v2" not in world.registries[HOST].repositories["erin/tools"].tags
 
 
-def test_pushing_a_bare_name_lands_on_library_and_is_denied():
-    world = make_world("token", default=HOST)
-    client = logged_in(world, "alice", "alice")
+def test_pushing_a_bare_name_lands_on_docker_hub_under_library_and_is_denied():
+    # distribution/reference normalize.go (splitDockerDomain): a name with no host is Docker
+    # Hub's, and a one-component name there is under library/, whichever registry is set up.
+    world = World()
+    hub = "docker.io"
+    guard = RegistryAccess(hub, AccessPolicy("token", users(), LISTED), world.current_time)
+    world.add_registry(Registry(hub, guard=guard, clock=world.current_time))
+    client = world.add_client("alice")
+    assert client.login(hub, "alice", PASSWORDS["alice"]).ok
     assert client.build("myapp", [("app", 4_000)]).ok
     with world.recording() as events:
         out = client.push("myapp")
-        assert out.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
+        assert out.output[0] == "The push refers to repository [docker.io/library/myapp]"
         assert not out.ok
         assert out.output[-1] == "denied: requested access to the resource is denied"
         assert any("scope=repository:library/myapp:pull,push" in e.path for e in events)
-        assert "library/myapp" not in world.registries[HOST].repositories or \
-            not world.registries[HOST].repositories["library/myapp"].tags
+        assert all(e.dst == hub for e in events)
+        assert "library/myapp" not in world.registries[hub].repositories or \
+            not world.registries[hub].repositories["library/myapp"].tags
 
 
 # --- Secrets stay secret ---------------------------------------------------------------------

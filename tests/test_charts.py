@@ -276,6 +276,7 @@ def test_a_binary_run_speaks_mebibytes(run):
 def test_step_labels_drop_the_host_and_never_show_a_password():
     assert short_command("docker push registry.example/team/app:v1") == "push team/app:v1"
     assert short_command("docker build -t app:v1 .") == "build app:v1"
+    assert short_command("crictl pull registry.example/team/app:v1") == "pull team/app:v1"
     assert short_command("registry gc --delete-untagged") == "registry gc"
     login = "docker login registry.example -u alice -p wonderland"
     assert short_command(login) == "login registry.example"

@@ -21,7 +21,7 @@ version: 1
 title: A wrong expectation
 summary: The push sends two layers, but the file says three.
 registries:
-  - {name: registry.example, default: true}
+  - {name: registry.example}
 clients: [alice]
 layers: {a: 1MB, b: 2MB}
 images:

@@ -18,7 +18,7 @@ version: 1
 title: Two versions on one base
 summary: Alice pushes two versions that share a base layer; Bob pulls them.
 registries:
-  - {name: registry.example, default: true}
+  - {name: registry.example}
 clients: [alice, bob]
 layers: {base: 10MB, v1: 1MB, v2: 2MB}
 images:
@@ -47,17 +47,14 @@ version: 1
 title: A slow link and a mirror
 summary: One 100 MB layer pulled over a slow WAN, and through a mirror on a fast LAN.
 registries:
-  - {name: registry.example, default: true}
+  - {name: registry.example}
   - {name: mirror.example, mirror_of: registry.example, ttl: 1h}
 clients:
   - name: alice
   - name: bob
-  - name: carol
-    mirrors: [mirror.example]
-  - name: dave
-    mirrors: [mirror.example]
-  - name: erin
-    mirrors: [mirror.example]
+  - {name: carol, runtime: containerd, hosts: {registry.example: [mirror.example]}}
+  - {name: dave, runtime: containerd, hosts: {registry.example: [mirror.example]}}
+  - {name: erin, runtime: containerd, hosts: {registry.example: [mirror.example]}}
 network:
   - {between: [bob, registry.example], bandwidth: 100Mbit/s, latency: 80ms}
   - {between: [carol, mirror.example], bandwidth: 1Gbit/s, latency: 2ms}
@@ -72,14 +69,14 @@ steps:
   - {as: alice, run: docker tag app:v1 registry.example/team/app:v1}       # 2
   - {as: alice, run: docker push registry.example/team/app:v1}             # 3
   - {as: bob, run: docker pull registry.example/team/app:v1}               # 4  straight over the WAN
-  - {as: carol, run: docker pull registry.example/team/app:v1}             # 5  mirror is cold
-  - {as: dave, run: docker pull registry.example/team/app:v1}              # 6  mirror is warm
+  - {as: carol, run: crictl pull registry.example/team/app:v1}             # 5  mirror is cold
+  - {as: dave, run: crictl pull registry.example/team/app:v1}              # 6  mirror is warm
   - {run: wait 2h}                                                         # 7  beyond the ttl
-  - {as: erin, run: docker pull registry.example/team/app:v1}              # 8  mirror fetches again
-  - {as: erin, run: docker rmi registry.example/team/app:v1}               # 9
+  - {as: erin, run: crictl pull registry.example/team/app:v1}              # 8  mirror fetches again
+  - {as: erin, run: crictl rmi registry.example/team/app:v1}               # 9
   - {run: network down mirror.example registry.example}                    # 10
   - {run: network down erin registry.example}                              # 11
-  - {as: erin, run: docker pull registry.example/team/app:v1}              # 12 cached copy still serves
+  - {as: erin, run: crictl pull registry.example/team/app:v1}              # 12 cached copy still serves
 """
 
 TOKEN_AUTH = """
@@ -87,7 +84,7 @@ version: 1
 title: Token auth
 summary: Bob pulls from a registry with token auth, twice quickly and once after the token ran out.
 registries:
-  - {name: registry.example, default: true, auth: token}
+  - {name: registry.example, auth: token}
 clients: [alice, bob]
 users: {alice: {password: wonderland}}
 repositories:

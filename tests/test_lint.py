@@ -22,7 +22,7 @@ BAD = FIXTURES / "bad_many_mistakes.yaml"
 # (line, column, a piece of the message) for every mistake in bad_many_mistakes.yaml
 EXPECTED = [
     (1, 1, "title is required"),
-    (5, 5, "unknown key 'defualt' in a registry (did you mean 'default'?)"),
+    (5, 5, "unknown key 'atuh' in a registry (did you mean 'auth'?)"),
     (9, 8, "'12 MBs' is not a size"),
     (11, 18, "unknown layer 'apps'"),
     (13, 10, "unknown client 'carol'"),
@@ -35,7 +35,7 @@ version: 1
 title: Clean
 summary: A file with nothing wrong.
 registries:
-  - {name: registry.example, default: true}
+  - {name: registry.example}
 clients: [alice]
 layers: {base: 10MB}
 images:
@@ -143,8 +143,8 @@ _scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(all
                                       "layers_pulled", "", "::", "-", "203.0.113.7"]))
 _keys = st.sampled_from(["version", "title", "summary", "registries", "clients", "network", "users",
                          "repositories", "layers", "images", "steps", "name", "default", "auth", "mirror_of",
-                         "ttl", "replicas", "rate_limit", "mirrors", "platform", "between", "bandwidth",
-                         "latency", "as", "run", "say", "expect", "ask", "answer", "metric", "choices",
+                         "ttl", "replicas", "rate_limit", "mirrors", "hosts", "runtime", "platform", "between",
+                         "bandwidth", "latency", "as", "run", "say", "expect", "ask", "answer", "metric", "choices",
                          "base", "platforms", "visibility", "grants", "pulls", "per", "authenticated",
                          "address", "rate_limit_remaining", "lag", "stored",
                          "seconds", "about", "registry.example/team/app", "app:v1", "alice"])

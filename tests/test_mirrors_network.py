@@ -14,7 +14,7 @@ from regsim.model.sim.events import How, Lane
 from regsim.model.sim.network import NetworkError, link_usage, step_seconds
 from regsim.model.sim.world import World
 
-ORIGIN = "registry.example"
+ORIGIN = "docker.io"       # dockerd's registry-mirrors stand in for Docker Hub only
 MIRROR = "mirror.example"
 REPLICA = "eu.example"
 MB = 1_000_000
@@ -266,7 +266,6 @@ title: Replica lag
 summary: The replica gets the push two steps later.
 registries:
   - name: {ORIGIN}
-    default: true
     replicas: [{{name: {REPLICA}, lag: 2}}]
 clients: [alice, bob]
 network:
@@ -533,7 +532,7 @@ version: 1
 title: Bad link
 summary: A typo in a network command.
 registries:
-  - {{name: {ORIGIN}, default: true}}
+  - {{name: {ORIGIN}}}
 clients: [alice]
 steps:
   - {{run: network down alice {ORIGIN}}}

@@ -251,6 +251,17 @@ def test_manifest_and_config_bytes_are_canonical_json_whatever_the_text(
     assert manifest.digest == "sha256:" + hashlib.sha256(manifest.raw).hexdigest()
 
 
+@pytest.mark.parametrize("odd", ['quote"', "back\\slash", "line\n", "é"])
+def test_a_descriptor_whose_digest_json_must_escape_still_gives_canonical_bytes(odd):
+    """Descriptors are formatted directly and their digests checked at once: one odd digest
+    among plain ones sends the whole list through the JSON encoder, byte for byte as it writes it."""
+    descriptors = (layer_blob("debian", 29_000_000), Descriptor(OCI_LAYER, odd, 3), layer_blob("app", 5))
+    manifest = build_manifest(b"{}", descriptors)
+    expected = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": manifest.config.to_json(),
+                "layers": [d.to_json() for d in descriptors]}
+    assert manifest.raw == canonical_json(expected)
+
+
 def test_the_same_recipe_builds_the_same_manifest_bytes_as_before():
     """A pinned digest: scenario digests stay what learners saw in earlier versions."""
     layers = (layer_blob("debian", 29_000_000), layer_blob("app", 1_000_000))

@@ -240,43 +240,33 @@ def test_pull_by_digest_fetches_that_exact_manifest(world, registry, pushed, bob
         ("a.b/c/d/e:t", "a.b", "c/d/e", "t"),
         ("localhostx/app", "docker.io", "localhostx/app", "latest"),   # not a host: no dot, colon
         ("localhost:5000", "docker.io", "library/localhost", "5000"),   # a name with a tag
+        ("docker.io/python:3.12", "docker.io", "library/python", "3.12"),   # library/ on Docker Hub only
+        ("index.docker.io/team/app", "docker.io", "team/app", "latest"),    # Docker Hub's old name
     ],
 )
 def test_reference_parsing_follows_docker(text, host, repository, tag):
-    ref = parse_reference(text, "docker.io")
+    # distribution/reference normalize.go, ParseNormalizedNamed and splitDockerDomain.
+    ref = parse_reference(text)
     assert (ref.host, ref.repository, ref.tag) == (host, repository, tag)
-
-
-def test_single_component_name_goes_to_the_default_registry_under_library(world, registry):
-    client = world.add_client("carol")
-    client.build("myapp", [("solo", 1000)])
-    with world.recording() as events:
-        outcome = client.push("myapp")
-        assert outcome.ok, outcome.output
-        assert outcome.output[0] == f"The push refers to repository [{HOST}/library/myapp]"
-        assert events[-1].path == "/v2/library/myapp/manifests/latest"
-        assert registry.repositories["library/myapp"].tags.all() == ["latest"]
 
 
 def test_digest_reference_names_the_digest_and_may_keep_a_tag():
     digest = "sha256:" + "1" * 64
-    ref = parse_reference(f"registry.example/team/app@{digest}", "docker.io")
+    ref = parse_reference(f"registry.example/team/app@{digest}")
     assert (ref.tag, str(ref.digest), ref.reference) == (None, digest, digest)
-    both = parse_reference(f"team/app:v1@{digest}", "docker.io")
+    both = parse_reference(f"team/app:v1@{digest}")
     assert (both.tag, both.reference) == ("v1", digest)
 
 
-def test_familiar_name_hides_only_the_default_registry():
-    assert parse_reference("myapp", "docker.io").familiar("docker.io") == "myapp:latest"
-    assert parse_reference("team/app:v1", "docker.io").familiar("docker.io") == "team/app:v1"
-    assert (parse_reference("registry.example/team/app:v1", "docker.io").familiar("docker.io")
-            == "registry.example/team/app:v1")
-    # A scenario's default registry plays Docker Hub's part: a one-word name reads as typed.
-    assert parse_reference("app:v1", "registry.example").familiar("registry.example") == "app:v1"
-    assert (parse_reference("registry.example/team/app:v1", "registry.example").familiar("registry.example")
-            == "registry.example/team/app:v1")
-    assert (parse_reference("docker.io/library/app:v1", "registry.example").familiar("registry.example")
-            == "docker.io/library/app:v1")
+def test_familiar_name_hides_only_docker_hub_and_its_library_prefix():
+    # distribution/reference normalize.go, familiarizeName: docker.io/ goes, and library/ goes
+    # when one component follows it; every other host stays, whatever registries a world has.
+    assert parse_reference("myapp").familiar() == "myapp:latest"
+    assert parse_reference("team/app:v1").familiar() == "team/app:v1"
+    assert parse_reference("docker.io/library/app:v1").familiar() == "app:v1"
+    assert parse_reference("registry.example/team/app:v1").familiar() == "registry.example/team/app:v1"
+    assert parse_reference("registry.example/library/app:v1").familiar() == "registry.example/library/app:v1"
+    assert parse_reference("app:v1").full == "docker.io/library/app:v1"
 
 
 @pytest.mark.parametrize(
@@ -291,7 +281,7 @@ def test_familiar_name_hides_only_the_default_registry():
 )
 def test_malformed_references_are_refused_with_the_spec_code(text, code):
     with pytest.raises(RegistryError) as info:
-        parse_reference(text, "docker.io")
+        parse_reference(text)
     assert info.value.code is code
 
 

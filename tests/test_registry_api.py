@@ -225,6 +225,25 @@ def test_blob_stored_for_one_repository_is_not_readable_through_another(reg):
     refused(reg, lambda: reg.get_blob(None, "other/app", digest), ErrorCode.BLOB_UNKNOWN)
 
 
+def test_a_blob_head_refused_twice_then_pushed_is_found(reg):
+    """docker's push HEADs a missing blob twice (once more right before uploading it); both get
+    distribution's 404 BLOB_UNKNOWN with the digest as detail (registry/handlers/blob.go), and
+    the next HEAD once the blob is pushed, here or only elsewhere, says what the store now holds."""
+    data = b"pushed after two misses"
+    digest = sha256_digest(data)
+    first = reg.head_blob(None, NAME, digest)
+    second = reg.head_blob(None, NAME, digest)
+    for answer in (first, second):
+        assert answer.status == 404
+        assert answer.error is not None and answer.error.code is ErrorCode.BLOB_UNKNOWN
+        assert json.loads(answer.body)["errors"][0]["detail"] == digest
+    assert second.body == first.body and second.error.reason == first.error.reason
+    upload(reg, "other/app", data)   # stored, but not linked into NAME
+    assert reg.head_blob(None, NAME, digest).status == 404
+    upload(reg, NAME, data)
+    assert reg.head_blob(None, NAME, digest).status == 200
+
+
 # ----- uploads ----------------------------------------------------------------------------------
 
 

@@ -123,7 +123,7 @@ def test_the_mirror_replay_shows_each_layer_crossing_the_wan_once(capsys):
     wan = "mirror.site.example ↔ registry.example"
     step_lines = [line for line in out.splitlines() if line.startswith("  links: ")]
     assert f"{wan} 370MB" in step_lines[0]          # the cold mirror fetches every layer once
-    assert all(f"{wan} 0B" in line for line in step_lines[1:])   # then the servers' pulls stay on the LAN
+    assert all(f"{wan} 0B" in line for line in step_lines[1:])   # then the nodes' pulls stay on the LAN
     footer = out.splitlines()[-1]
     assert footer.startswith("Bytes per link: ") and f"{wan} 370MB" in footer
-    assert "mirror.site.example ↔ srv2 370MB" in footer
+    assert "mirror.site.example ↔ node2 370MB" in footer

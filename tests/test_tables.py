@@ -12,7 +12,7 @@ version: 1
 title: Two images on one base
 summary: Bob builds two images that share a base layer, then lists them.
 registries:
-  - {name: registry.example, default: true}
+  - {name: registry.example}
 clients: [bob]
 layers: {base: 10MB, v1: 1MB, v2: 2500kB}
 images:

@@ -26,7 +26,7 @@ _OPTIONS_WITH_VALUE = frozenset(
         "--output",
     }
 )
-_SECRET_OPTIONS = frozenset({"-p", "--password"})
+_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds"})
 MAX_LABEL = 26
 
 
@@ -70,7 +70,7 @@ def short_command(command: str | None, verb: str | None = None) -> str:
     if not command:
         return verb or "say"
     words = _words(command)
-    if words and words[0] == "docker":
+    if words and words[0] in ("docker", "crictl"):   # the CLI's name says nothing on a chart tick
         words = words[1:]
     if not words:
         return verb or "say"

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from regsim.model.oci.reference import DOCKER_HUB
 from regsim.scenario.commands import Build, Command, CommandError, SetLink, check_reference
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.spec import find_recipe, recipe_key
 
 
-def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
-                     default: str) -> list[str]:
+def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str]) -> list[str]:
     """What stops a parsed command from running in a world with these hosts, clients and recipes.
 
     The scenario loader and the sandbox both ask this before anything runs.
@@ -19,7 +19,11 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
     problems: list[str] = []
     try:
         for reference in command.references:
-            host = check_reference(reference, default)
+            host = check_reference(reference)
+            # A Docker Hub name that stays on the client (build, tag, rmi) needs no docker.io registry;
+            # one sent to a registry is checked by clients.docker_hub_problems.
+            if host == DOCKER_HUB:
+                continue
             if host not in hosts:
                 problems.append(f"{reference!r} goes to {host!r}, which is not a registry here"
                                 f"{did_you_mean(host or '', hosts)}")

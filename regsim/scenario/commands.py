@@ -20,6 +20,9 @@ USAGE = {
     "docker rmi": "docker rmi NAME[:TAG]",
     "docker images": "docker images",
     "docker system df": "docker system df",
+    "crictl pull": "crictl pull [--creds USER:PASSWORD] NAME[:TAG|@DIGEST]",
+    "crictl images": "crictl images",
+    "crictl rmi": "crictl rmi NAME[:TAG]",
     "registry delete": "registry delete HOST/REPO:TAG | HOST/REPO@DIGEST",
     "registry gc": "registry gc [--delete-untagged] [HOST]",
     "registry tags": "registry tags HOST/REPO",
@@ -88,11 +91,16 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class ClientCommand(Command):
-    """A docker command: a client runs it."""
+    """A client's command: docker's on a docker client, crictl's on a containerd node."""
 
     @property
     def needs_client(self) -> bool:
         return True
+
+    @property
+    def tool(self) -> str:
+        """The CLI it belongs to, which is the runtime a client must run: docker or crictl."""
+        return "docker"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +188,41 @@ class SystemDf(ClientCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class CrictlCommand(ClientCommand):
+    """A crictl command: a containerd node (`runtime: containerd`) runs it."""
+
+    @property
+    def tool(self) -> str:
+        return "crictl"
+
+
+@dataclass(frozen=True, slots=True)
+class CrictlPull(CrictlCommand):
+    reference: str
+    creds: str | None = None           # `--creds USER:PASSWORD`: this pull's credentials, kept nowhere
+    verb = Verb.PULL
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
+class CrictlImages(CrictlCommand):
+    verb = Verb.IMAGES
+
+
+@dataclass(frozen=True, slots=True)
+class CrictlRmi(CrictlCommand):
+    reference: str
+    verb = Verb.RMI
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryDelete(Command):
     reference: str                     # HOST/REPO:TAG or HOST/REPO@DIGEST
     verb = Verb.REGISTRY_DELETE
@@ -191,7 +234,7 @@ class RegistryDelete(Command):
 
 @dataclass(frozen=True, slots=True)
 class RegistryGc(Command):
-    host: str | None = None            # None: the scenario's default registry
+    host: str | None = None            # None: the first registry the scenario lists
     delete_untagged: bool = False
     verb = Verb.REGISTRY_GC
 
@@ -340,6 +383,8 @@ def parse_command(text: str) -> Command:
             case "images", []:
                 return Images(text)
         raise CommandError(_usage(key))
+    if head == "crictl":
+        return _crictl(text, words[1:])
     if head == "registry":
         verb, rest = (words[1] if len(words) > 1 else ""), words[2:]
         key = f"registry {verb}"
@@ -373,13 +418,39 @@ def parse_command(text: str) -> Command:
         return Wait(text, words[1])
     from regsim.scenario.problems import did_you_mean
 
-    raise CommandError(f"unknown command {head!r}{did_you_mean(head, ['docker', 'registry', 'network', 'wait'])}; "
-                       "commands start with docker, registry, network or wait")
+    raise CommandError(f"unknown command {head!r}{did_you_mean(head, HEADS)}; "
+                       "commands start with docker, crictl, registry, network or wait")
 
 
-def check_reference(text: str, default_host: str) -> str | None:
-    """The host a reference goes to, or raise CommandError with the grammar's reason."""
+HEADS = ("docker", "crictl", "registry", "network", "wait")
+
+
+def _crictl(text: str, words: list[str]) -> CrictlCommand:
+    """crictl's image verbs (cri-tools cmd/crictl/image.go): `pull`, `images` (or `img`), `rmi`."""
+    from regsim.scenario.problems import did_you_mean
+
+    known = sorted(k.split(" ", 1)[1] for k in USAGE if k.startswith("crictl"))
+    if not words:
+        raise CommandError(f"crictl needs a verb: {', '.join(known)}")
+    verb, rest = ("images" if words[0] in ("image", "img") else words[0]), words[1:]
+    key = f"crictl {verb}"
+    if key not in USAGE:
+        raise CommandError(f"crictl has no verb {verb!r} here{did_you_mean(verb, known)}")
+    args, opts = _options(rest, {"--creds": "creds"} if verb == "pull" else {}, set(), key)
+    match verb, args:
+        case "pull", [reference]:
+            return CrictlPull(text, reference, opts.get("creds"))
+        case "images", []:
+            return CrictlImages(text)
+        case "rmi", [reference]:
+            return CrictlRmi(text, reference)
+    raise CommandError(_usage(key))
+
+
+def check_reference(text: str) -> str:
+    """The host a reference goes to (`docker.io` for a short name), or raise CommandError with the
+    grammar's reason."""
     try:
-        return parse_reference(text, default_host).host
+        return parse_reference(text).host
     except RegistryError as error:
         raise CommandError(f"{text!r}: {error.reason}") from None

@@ -23,6 +23,9 @@ from regsim.scenario.commands import (
     Build,
     ClientCommand,
     Command,
+    CrictlImages,
+    CrictlPull,
+    CrictlRmi,
     Images,
     Login,
     Logout,
@@ -40,7 +43,7 @@ from regsim.scenario.commands import (
 )
 from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
-from regsim.scenario.tables import Table, disk_usage_tables, images_table, table_lines
+from regsim.scenario.tables import Table, crictl_images_table, disk_usage_tables, images_table, table_lines
 from regsim.scenario.world_builder import build_world
 from regsim.units import format_seconds, format_size
 
@@ -94,9 +97,9 @@ def execute(world: World, scenario: Scenario | None, actor: str | None, command:
             out.output.append(f"The link between {a} and {b} is {'up' if up else 'down'}.")
             return Done(out)
         case RegistryGc(host=host, delete_untagged=delete_untagged):
-            return Done(_collect_garbage(world, host or world.default_registry, delete_untagged))
+            return Done(_collect_garbage(world, host or world.operator_registry, delete_untagged))
         case RegistryCatalog(host=host):
-            names = sorted(world.registries[host or world.default_registry].repositories)
+            names = sorted(world.registries[host or world.operator_registry].repositories)
             return Done(Outcome(output=names or ["(no repositories)"]))
         case RegistryTags(repository=repository):
             return Done(_list_tags(world, repository))
@@ -126,6 +129,12 @@ def _client_command(client: Client, scenario: Scenario | None, command: ClientCo
             return Done(client.rmi(reference))
         case Images():
             return _tables(images_table(client.image_rows()))
+        case CrictlPull(reference=reference, creds=creds):
+            return Done(client.crictl_pull(reference, creds))
+        case CrictlImages():
+            return _tables(crictl_images_table(client.crictl_image_rows()))
+        case CrictlRmi(reference=reference):
+            return Done(client.crictl_rmi(reference))
         case SystemDf():
             return _tables(*disk_usage_tables(client.disk_usage()))
     return Done(Outcome().fail("NOT_RUNNABLE", f"{command.text!r} is not a command a step can run"))
@@ -160,7 +169,7 @@ def _list_tags(world: World, repository: str) -> Outcome:
 def _delete(world: World, reference: str) -> Outcome:
     out = Outcome()
     try:
-        ref = parse_reference(reference, world.default_registry)
+        ref = parse_reference(reference)
         registry = world.registries[ref.host]
         registry.remove_manifest(ref.repository, ref.reference)  # the operator needs no token
     except RegistryError as error:

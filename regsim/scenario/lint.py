@@ -11,15 +11,18 @@ from regsim.scenario.problems import ContentError, Located, Problem, read_conten
 
 
 def lint_scenario_file(path: Path) -> list[Problem]:
-    """Every problem in one scenario file, as FILE:LINE:COL (an empty list when it is clean)."""
+    """Every problem in one scenario file, as FILE:LINE:COL (an empty list when it is clean): its
+    warnings (`Problem.warning`: worth fixing, but the scenario still replays), then each expectation
+    the replay contradicts."""
     try:
         scenario = load_scenario(path)
     except ContentError as error:
         return list(error.problems)
+    warnings = list(scenario.warnings)
     failures = check_expectations(replay(scenario))
     if not failures:
-        return []
+        return warnings
     located = Located(read_content_file(path, "scenario"), str(path))
-    return [located.problem(("steps", f.step - 1, "expect", f.key),
-                            f"this expectation does not hold: {f.key} is {f.actual}, not {f.expected}", key=True)
-            for f in failures]
+    return [*warnings, *(located.problem(("steps", f.step - 1, "expect", f.key),
+                                         f"this expectation does not hold: {f.key} is {f.actual}, not {f.expected}",
+                                         key=True) for f in failures)]

@@ -10,6 +10,7 @@ from pathlib import Path as FilePath
 
 from regsim.choice_order import in_presentation_order
 from regsim.scenario.checker import Checker
+from regsim.scenario.clients import mirror_warnings
 from regsim.scenario.image_sections import read_images, read_layers
 from regsim.scenario.problems import ContentError, Located, Problem, read_content_file
 from regsim.scenario.spec import Scenario
@@ -59,6 +60,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     scenario = Scenario(filename, scenario_id, title, summary, registries, clients, links, users, repositories,
                         layers, images, [], "binary" if binary else "decimal")
     scenario.steps = read_steps(check, root.get("steps"), scenario)
+    scenario.warnings = mirror_warnings(located, root.get("clients"), scenario)
     for step in scenario.steps:      # a predict's choices in the order they are shown, not the file's
         if step.ask is not None and len(step.ask.choices) > 1:
             step.ask.choices = in_presentation_order(f"{scenario_id}/{step.id or step.index}", step.ask.choices)

@@ -18,9 +18,11 @@ class Problem:
     line: int      # 1-based
     column: int    # 1-based
     message: str
+    warning: bool = False   # a warning is printed by `regsim lint` but stops nothing from running
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}:{self.column}: {kind}{self.message}"
 
 
 class ContentError(Exception):
@@ -96,9 +98,9 @@ class Located:
             path = path[:-1]
         return self.marks.get((), (1, 1))
 
-    def problem(self, path: Path, message: str, key: bool = False) -> Problem:
+    def problem(self, path: Path, message: str, key: bool = False, warning: bool = False) -> Problem:
         line, column = self.at(path, key)
-        return Problem(self.filename, line, column, message)
+        return Problem(self.filename, line, column, message, warning)
 
 
 def read_content_file(path: str | os.PathLike[str], kind: str) -> str:

@@ -215,7 +215,7 @@ def make_record(
             "stored_layer_bytes": registry.layer_bytes_stored(),
             "logical_layer_bytes": registry.logical_layer_bytes(),
             "freed_bytes": outcome.freed_bytes if isinstance(command, RegistryGc)
-            and (command.host or world.default_registry) == host else 0,
+            and (command.host or world.operator_registry) == host else 0,
         }
     return record
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from regsim.model.client.daemon import Runtime
 from regsim.model.sim.world import World
+from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import (
     USAGE,
@@ -32,7 +34,7 @@ SANDBOX_USAGE = {
     "save": "save FILE.yaml [--overwrite] (keep what was typed as a scenario file)",
     "help": "help (list every command)",
 }
-HEADS = ("docker", "registry", "network", "wait", *SANDBOX_USAGE)
+HEADS = ("docker", "crictl", "registry", "network", "wait", *SANDBOX_USAGE)
 
 
 def usage_lines() -> list[str]:
@@ -137,9 +139,9 @@ class SandboxSession:
         """The command line's placeholder: a few commands to try, `as` with a client that is here
         (another one than the client acting now; none when there is no other)."""
         others = [name for name in self.clients if name != self.actor]
-        return ", ".join(
-            ["docker pull …", "registry gc", *(f"as {name}" for name in others[:1]), "help"]
-        )
+        actor = self.world.clients.get(self.actor) if self.actor else None
+        pull = "crictl pull …" if actor is not None and actor.runtime == Runtime.CONTAINERD else "docker pull …"
+        return ", ".join([pull, "registry gc", *(f"as {name}" for name in others[:1]), "help"])
 
     # ----- typing ----------------------------------------------------------------------------
 
@@ -189,13 +191,17 @@ class SandboxSession:
     def check(self, command: Command) -> None:
         """What the scenario loader checks before a step runs, against this world."""
         world = self.world
-        problems = command_problems(
-            command, self.scenario.images, sorted(world.registries), self.clients, world.default_registry
-        )
+        hosts = sorted(world.registries)
+        problems = command_problems(command, self.scenario.images, hosts, self.clients)
+        origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
+        problems += docker_hub_problems(command, hosts, origins)
+        if command.needs_client and self.actor is None:
+            problems.append("this scenario has no clients to run docker or crictl commands")
+        elif self.actor is not None:
+            mismatch = command_runtime_problem(command, world.clients[self.actor].runtime, self.actor)
+            problems += [mismatch] if mismatch else []
         if problems:
             raise CommandError(problems[0])
-        if command.needs_client and self.actor is None:
-            raise CommandError("this scenario has no clients to run docker commands")
 
     def execute(self, text: str, command: Command) -> Reply:
         """Exactly a scenario step: run it in a copy of the world and keep that copy."""

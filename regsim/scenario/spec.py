@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from regsim.model.client.daemon import Runtime
 from regsim.scenario.commands import Command
+from regsim.scenario.problems import Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,6 @@ class RateLimitSpec:
 @dataclass(slots=True)
 class RegistrySpec:
     name: str
-    default: bool = False
     auth: str = "none"
     mirror_of: str | None = None
     ttl: float = 7 * 24 * 3600.0
@@ -32,8 +33,10 @@ class RegistrySpec:
 @dataclass(slots=True)
 class ClientSpec:
     name: str
-    mirrors: list[str] = field(default_factory=list)
+    mirrors: list[str] = field(default_factory=list)       # dockerd's registry-mirrors (docker.io only)
     platform: str = "linux/amd64"
+    runtime: Runtime = Runtime.DOCKER
+    hosts: dict[str, list[str]] = field(default_factory=dict)   # containerd's hosts.toml, per registry
     address: str | None = None      # clients that name the same address share its anonymous budget
 
 
@@ -89,6 +92,7 @@ class Scenario:
     images: dict[str, Any]          # name -> [(layer, size)] or {platform: [(layer, size)]}
     steps: list[StepSpec]
     units: str = "decimal"
+    warnings: list[Problem] = field(default_factory=list)   # what lint points out; nothing stops a replay
 
     @property
     def blurb(self) -> str:
@@ -98,10 +102,9 @@ class Scenario:
         return next((step.say for step in self.steps if step.say), "")
 
     @property
-    def default_registry(self) -> str:
-        for registry in self.registries:
-            if registry.default:
-                return registry.name
+    def first_registry(self) -> str:
+        """What `registry gc` and `registry catalog` mean when they name no host (never a default
+        for image names: those without a host are Docker Hub's)."""
         return self.registries[0].name if self.registries else "docker.io"
 
     def step_by_id(self, step_id: str) -> StepSpec | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from regsim.model.oci.errors import ErrorCode
 from regsim.scenario.checker import Checker
+from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import Command, CommandError, parse_command
 from regsim.scenario.problems import Path, did_you_mean
@@ -35,7 +36,8 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
     clients = [c.name for c in scenario.clients]
     hosts = [r.name for r in scenario.registries] + [n for r in scenario.registries for n, _ in r.replicas]
     ids: set[str] = set()
-    default = scenario.default_registry
+    runtimes = {c.name: c.runtime for c in scenario.clients}
+    origins = [r.name for r in scenario.registries if r.mirror_of is None]
     for i, item in enumerate(items):
         path: Path = ("steps", i)
         line = check.located.at(path)[0]
@@ -74,7 +76,13 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
                 listed = ", ".join(clients) or "no clients are listed"
                 check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None:
-            _check_command(check, (*path, "run"), command, scenario, hosts, clients, default)
+            _check_command(check, (*path, "run"), command, scenario, hosts, clients)
+            for message in docker_hub_problems(command, hosts, origins):
+                check.add((*path, "run"), message)
+            if step.actor is not None:
+                mismatch = command_runtime_problem(command, runtimes[step.actor], step.actor)
+                if mismatch is not None:
+                    check.add((*path, "run"), mismatch)
         if "expect" in item:
             step.expect = _expect(check, item["expect"], (*path, "expect"), hosts)
         if "ask" in item:
@@ -86,8 +94,8 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
 
 
 def _check_command(check: Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
-                   clients: list[str], default: str) -> None:
-    for message in command_problems(command, scenario.images, hosts, clients, default):
+                   clients: list[str]) -> None:
+    for message in command_problems(command, scenario.images, hosts, clients):
         check.add(path, message)
 
 

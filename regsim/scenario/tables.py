@@ -44,6 +44,20 @@ def images_table(rows: list[ImageRow]) -> Table:
     )
 
 
+def crictl_images_table(rows: list[ImageRow]) -> Table:
+    """`crictl images`: names in full, 13 hex digits of the image ID, columns laid out by Go's
+    tabwriter as cri-tools sets it up (minimum width 20, padding 3: cmd/crictl/util.go)."""
+    cells = tuple((row.repository, row.tag, crictl_short_id(row.image_id), docker_size(row.size)) for row in rows)
+    header = ("IMAGE", "TAG", "IMAGE ID", "SIZE")
+    widths = tuple(max(20, *(len(r[i]) + 3 for r in (header, *cells))) - 1 for i in range(3))
+    return Table(header, cells, (widths[0], widths[1], widths[2]))
+
+
+def crictl_short_id(digest: str) -> str:
+    """An image ID as crictl prints it: 13 hex digits (cri-tools cmd/crictl/util.go, truncatedIDLen)."""
+    return digest.partition(":")[2][:13]
+
+
 def disk_usage_tables(usage: DiskUsage) -> tuple[Table, Table]:
     """`docker system df -v`: the totals, then each image's size, shared and unique parts."""
     totals = Table(

@@ -14,7 +14,7 @@ from regsim.scenario.spec import Scenario
 
 
 def build_world(scenario: Scenario) -> World:
-    world = World(scenario.default_registry)
+    world = World(scenario.first_registry)
     users = UserStore()
     for name, password in sorted(scenario.users.items()):
         users.add(name, password)
@@ -50,7 +50,8 @@ def build_world(scenario: Scenario) -> World:
         for name, lag in spec.replicas:
             world.replication.add(spec.name, name, lag)
     for client in scenario.clients:
-        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, address=client.address)
+        world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, address=client.address,
+                         runtime=client.runtime, hosts=client.hosts)
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world

@@ -10,12 +10,13 @@ from regsim.model.oci.descriptor import Platform
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import check_name
 from regsim.scenario.checker import Checker
+from regsim.scenario.clients import RETIRED_DEFAULT, read_runtime
 from regsim.scenario.problems import Path, did_you_mean
 from regsim.scenario.spec import ClientSpec, LinkSpec, RateLimitSpec, RegistrySpec, RepositorySpec
 from regsim.units import UnitError, parse_bandwidth, parse_duration
 
-REGISTRY_KEYS = ("name", "default", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
-CLIENT_KEYS = ("name", "mirrors", "platform", "address")
+REGISTRY_KEYS = ("name", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
+CLIENT_KEYS = ("name", "runtime", "mirrors", "hosts", "platform", "address")
 RATE_LIMIT_KEYS = ("pulls", "per", "authenticated")
 ACTIONS = ("pull", "push", "delete")
 
@@ -28,11 +29,14 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
         item = check.mapping(item, path, "a registry")
         if not item:
             continue
-        check.keys(item, REGISTRY_KEYS, path, "a registry")
+        # `default:` gets its own message (RETIRED_DEFAULT) and is never offered as a "did you mean".
+        check.keys({k: v for k, v in item.items() if k != "default"}, REGISTRY_KEYS, path, "a registry")
         name = check.text(item.get("name"), (*path, "name"), "the registry's name")
         if name is None:
             continue
-        spec = RegistrySpec(name, default=item.get("default") is True)
+        spec = RegistrySpec(name)
+        if "default" in item:
+            check.add((*path, "default"), RETIRED_DEFAULT, key=True)
         auth = item.get("auth", "none")
         if auth not in ("none", "basic", "token"):
             check.add((*path, "auth"), f"auth must be none, basic or token, not {auth!r}")
@@ -74,8 +78,6 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
             check.add(("registries", i, "mirror_of"),
                       f"mirror_of names {spec.mirror_of!r}, which is not a registry here"
                       f"{did_you_mean(spec.mirror_of, names)}")
-    if sum(1 for r in found if r.default) > 1:
-        check.add(("registries",), "only one registry can be the default")
     return found
 
 
@@ -118,6 +120,9 @@ def read_clients(check: Checker, value: Any, hosts: list[str]) -> list[ClientSpe
         if name is None:
             continue
         spec = ClientSpec(name)
+        spec.runtime, spec.hosts, found_problems = read_runtime(item, path, hosts)
+        for where, message in found_problems:
+            check.add(where, message)
         for j, mirror in enumerate(check.sequence(item.get("mirrors"), (*path, "mirrors"), "mirrors")):
             if mirror not in hosts:
                 check.add((*path, "mirrors", j),

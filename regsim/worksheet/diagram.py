@@ -3,6 +3,7 @@ links between them (a listed link with its bandwidth and latency). No traffic: i
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from regsim.charts import style
@@ -24,15 +25,21 @@ def _row(names: list[str]) -> dict[str, float]:
 def world_edges(scenario: Scenario) -> list[tuple[str, str, str]]:
     """(a, b, label) for each line to draw: listed links with their numbers, else who talks to whom."""
     edges: dict[frozenset[str], tuple[str, str, str]] = {}
-    default = scenario.default_registry
+    hosts = [r.name for r in scenario.registries] + [name for r in scenario.registries for name, _ in r.replicas]
     for registry in scenario.registries:
         if registry.mirror_of:
             edges[frozenset((registry.name, registry.mirror_of))] = (registry.name, registry.mirror_of, "")
         for replica, _ in registry.replicas:
             edges[frozenset((registry.name, replica))] = (registry.name, replica, "")
     for client in scenario.clients:
-        for target in client.mirrors or [default]:
+        for target in client.mirrors:
             edges[frozenset((client.name, target))] = (client.name, target, "")
+    for step in scenario.steps:   # who talks to whom: the hosts a client's commands name
+        if step.actor is None or step.command is None:
+            continue
+        for host in hosts:
+            if re.search(rf"(^|[\s/@]){re.escape(host)}(/|\s|$)", step.command.text):
+                edges.setdefault(frozenset((step.actor, host)), (step.actor, host, ""))
     for link in scenario.links:
         label = f"{format_bandwidth(link.bandwidth)}, {format_latency(link.latency)}"
         edges[frozenset((link.a, link.b))] = (link.a, link.b, label)

@@ -164,8 +164,6 @@ def world_lines(scenario: Scenario) -> list[str]:
     lines = []
     for registry in scenario.registries:
         notes = []
-        if registry.name == scenario.default_registry and len(scenario.registries) > 1:
-            notes.append("the default")
         if registry.mirror_of:
             notes.append(f"a pull-through cache of {registry.mirror_of}")
         if registry.auth != "none":

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from regsim.model.client.containerd import crictl_pull
 from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, tag_key
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
@@ -29,8 +31,15 @@ Recipe = Sequence[tuple[str, int]] | dict[str, Sequence[tuple[str, int]]]
 
 
 
+class Runtime(StrEnum):
+    """Which container engine a client runs: it decides the commands, the output and the mirrors."""
+
+    DOCKER = "docker"            # dockerd and the docker CLI
+    CONTAINERD = "containerd"    # a Kubernetes node: containerd's CRI plugin, driven with crictl
+
+
 class Client:
-    """One actor's docker daemon and CLI."""
+    """One actor's container engine and its CLI: docker (dockerd) or containerd (crictl)."""
 
     def __init__(
         self,
@@ -39,11 +48,19 @@ class Client:
         mirrors: Sequence[str] = (),
         platform: str = "linux/amd64",
         address: str | None = None,
+        *,
+        runtime: Runtime = Runtime.DOCKER,
+        hosts: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.world = world
         self.name = name
         self.address = address   # its network address; clients behind one NAT share one
+        self.runtime = runtime
+        # dockerd's `registry-mirrors`: only ever used for Docker Hub (see pull.py).
         self.mirrors = list(mirrors)
+        # containerd's hosts.toml, per registry: the [host] entries tried in order before the
+        # registry itself (containerd docs/hosts.md, "server field").
+        self.hosts = {registry: list(mirrors) for registry, mirrors in (hosts or {}).items()}
         self.platform = Platform.parse(platform)
         self.layers: dict[str, LocalLayer] = {}
         self.images: dict[str, LocalImage] = {}
@@ -60,10 +77,12 @@ class Client:
     # ----- references and the store -------------------------------------------------------------
 
     def parse(self, text: str) -> Reference:
-        return parse_reference(text, self.world.default_registry)
+        return parse_reference(text)
 
     def familiar(self, ref: Reference) -> str:
-        return ref.familiar(self.world.default_registry)
+        """A name as this client's CLI prints it: docker hides `docker.io/` and `library/`;
+        crictl prints every name in full, as containerd stores it."""
+        return ref.full if self.runtime == Runtime.CONTAINERD else ref.familiar()
 
     def image_for(self, ref: Reference) -> LocalImage | None:
         if ref.digest is not None:
@@ -202,6 +221,43 @@ class Client:
                                  self.image_size(image)))
         return rows
 
+    def crictl_image_rows(self) -> list[ImageRow]:
+        """`crictl images`: each image's tags in full, images in the order of their first tag, and
+        the image ID the CRI reports, the config's digest (cri-tools cmd/crictl/image.go)."""
+        tags_of: dict[str, list[str]] = {}
+        for key in sorted(self.tags):
+            tags_of.setdefault(self.tags[key], []).append(key)
+        rows = []
+        for key, tags in sorted(tags_of.items(), key=lambda item: item[1][0]):
+            image = self.images[key]
+            config = next((m.config.digest for m in image.manifests.values()), image.image_id)
+            for tag_text in tags:
+                name, _, tag = tag_text.rpartition(":")
+                rows.append(ImageRow(name, tag, config, self.image_size(image)))
+        return rows
+
+    def crictl_rmi(self, text: str) -> Outcome:
+        """`crictl rmi REF`: remove the image the name points at, with every tag it has; content
+        no other image uses goes with it (containerd's garbage collector)."""
+        out = Outcome()
+        try:
+            ref = self.parse(text)
+        except RegistryError as error:
+            return out.fail(error.code.name, error.reason, f"no such image {text}")
+        key = self.tags.get(tag_key(ref))
+        if key is None:
+            return out.fail("NOT_FOUND_LOCALLY", f"no local image {ref.full}",
+                            f"no such image {text}")
+        for tag_text in sorted(t for t, k in self.tags.items() if k == key):
+            del self.tags[tag_text]
+            out.output.append(f"Deleted: {tag_text}")
+        image = self.images.pop(key)
+        still_used = {layer.digest for other in self.images.values() for layer in other.layers()}
+        for layer in image.layers():
+            if layer.digest not in still_used:
+                self.layers.pop(layer.digest, None)
+        return out
+
     def disk_usage(self) -> DiskUsage:
         """`docker system df -v`: each image's size, the part it shares, and the disk really used."""
         users: dict[str, int] = {}
@@ -260,6 +316,9 @@ class Client:
 
     def pull(self, text: str, platform: str | None = None) -> Outcome:
         return pull(self, text, platform)
+
+    def crictl_pull(self, text: str, creds: str | None = None) -> Outcome:
+        return crictl_pull(self, text, creds)
 
     def snapshot_json(self) -> bytes:
         value = {

@@ -1,7 +1,11 @@
 """`docker pull`: resolve the tag to a manifest, then download only the blobs the client lacks.
 
-A client with mirrors for its default registry tries each mirror first and falls back to
-the origin when a mirror fails or lacks the image, as dockerd does.
+dockerd's `registry-mirrors` serve Docker Hub only: moby registry/service_v2.go
+(`lookupV2Endpoints`) lists the mirrors before the origin for `docker.io` and for no other
+host, so a pull from any other registry goes straight to it ("it's not possible to mirror
+another private registry", https://docs.docker.com/docker-hub/image-library/mirror/). Any
+error from a mirror, a registry error or an unreachable host, moves on to the next endpoint
+and finally to Docker Hub itself (moby distribution/errors.go `continueOnError`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from regsim.model.oci.descriptor import Platform
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
-from regsim.model.oci.reference import Reference
+from regsim.model.oci.reference import DOCKER_HUB, Reference
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
@@ -58,7 +62,7 @@ def pull(client: Client, text: str, platform_text: str | None = None) -> Outcome
     except ValueError as error:
         return out.fail("PLATFORM_INVALID", str(error))
     endpoints = [ref.host]
-    if ref.host == client.world.default_registry:
+    if ref.host == DOCKER_HUB:
         endpoints = [*client.mirrors, ref.host]
     for host in endpoints:
         attempt = Outcome(direction=_DOWN)

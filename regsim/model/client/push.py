@@ -113,26 +113,31 @@ _short = docker_short_id  # the 12 hex characters docker prints for a layer
 
 class _Pusher:
     # One per push; its methods run for every blob, so what they read often is bound here once.
+    # Requests go straight to the session's transport (see HostSession.transport), the endpoint's
+    # arguments led by the session's Authorization header, read at each request (a new token
+    # for a mount's source scope replaces it).
     def __init__(self, client: Client, session: HostSession, repository: str, out: Outcome) -> None:
         self.client = client
         self.session = session
         self.repository = repository
         self.out = out
         self.output = out.output
+        self.blobs = out.blobs
         self.registry = session.registry
         self.host = session.host
         self.world = client.world
-        self.send = session.send
+        self.send = session.transport()
         self.head_blob = self.registry.head_blob
+        self.blobs_path = f"/v2/{repository}/blobs/"
+        self.uploads_path = f"/v2/{repository}/blobs/uploads/"
         # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
         # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
         self.placed: set[str] = set()
 
-    def _head(self, repository: str, digest: str, job: RequestContext, why: Why) -> tuple[int, Response]:
-        response, event = self.send(
-            "HEAD", f"/v2/{repository}/blobs/{digest}", self.head_blob, why, args=(repository, digest), context=job,
-        )
+    def _head(self, repository: str, path: str, digest: str, job: RequestContext, why: Why) -> tuple[int, Response]:
+        response, event = self.send(job, self.host, "HEAD", path, self.head_blob, why,
+                                    (self.session.auth, repository, digest), 0)
         status = response.status
         event.outcome = (_SAID_EXISTS if status == 200
                          else _SAID_MISSING if status == 404 else _SAID_ERROR)
@@ -144,16 +149,17 @@ class _Pusher:
             return True
         client = self.client
         repository = self.repository
+        path = self.blobs_path + digest
         job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
         label = name or kind
-        status, response = self._head(repository, digest, job, (_why_head, (repository, label, desc.size)))
+        status, response = self._head(repository, path, digest, job, (_why_head, (repository, label, desc.size)))
         if status == 200:
             self._record(desc, kind, name, _EXISTS)
             if kind == _LAYER:
                 self.output.append(f"{_short(digest)}: Layer already exists")
             return True
         if status != 404:
-            self.session.fail_with(response, f"/v2/{repository}/blobs/{digest}", "Head")
+            self.session.fail_with(response, path, "Head")
             return False
         location = None
         if kind == _LAYER:
@@ -162,15 +168,15 @@ class _Pusher:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
-                status, _ = self._head(source, digest, job, (_why_seen, (client.name, source)))
+                status, _ = self._head(source, f"/v2/{source}/blobs/{digest}", digest, job,
+                                       (_why_seen, (client.name, source)))
                 if status != 200:
                     client.forget_location(digest, host, source)
                     continue
                 query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
                 response, event = self.send(
-                    "POST", f"/v2/{repository}/blobs/uploads/?{query}",
-                    self._mount, (_why_mount, (label, source)),
-                    args=(source, digest), context=job,
+                    job, self.host, "POST", f"{self.uploads_path}?{query}", self._mount,
+                    (_why_mount, (label, source)), (self.session.auth, source, digest), 0,
                 )
                 if response.status == 201:
                     event.outcome = _SAID_MOUNTED
@@ -189,7 +195,7 @@ class _Pusher:
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
                 return False
             else:
-                status, response = self._head(repository, digest, job, "check once more just before uploading")
+                status, response = self._head(repository, path, digest, job, "check once more just before uploading")
                 if status == 200:
                     self._record(desc, kind, name, _EXISTS)
                     self.output.append(f"{_short(digest)}: Layer already exists")
@@ -205,31 +211,32 @@ class _Pusher:
         image: LocalImage | None,
     ) -> bool:
         registry, repository, digest, send = self.registry, self.repository, desc.digest, self.send
+        host, session = self.host, self.session
         label = name or kind
         if location is None:
             response, event = send(
-                "POST", f"/v2/{repository}/blobs/uploads/", registry.start_upload, (_why_open, (label,)),
-                args=(repository,), context=job,
+                job, host, "POST", self.uploads_path, registry.start_upload, (_why_open, (label,)),
+                (session.auth, repository), 0,
             )
             if response.status != 202:
-                self.session.fail_with(response, f"/v2/{repository}/blobs/uploads/", "Post")
+                self.session.fail_with(response, self.uploads_path, "Post")
                 return False
             event.outcome = _SAID_UPLOAD_OPENED
             location = response.headers["Location"]
         uuid = location.rsplit("/", 1)[1]
         body = self._body(desc, image)
         response, event = send(
-            "PATCH", location, registry.patch_upload, (_why_send, (label, desc.size)),
-            args=(repository, uuid, body), context=job, sent=len(body),
+            job, host, "PATCH", location, registry.patch_upload, (_why_send, (label, desc.size)),
+            (session.auth, repository, uuid, body), len(body),
         )
         if response.status != 202:
             self.session.fail_with(response, location, "Patch")
             return False
         event.outcome = _SAID_SENT
         response, event = send(
-            "PUT", f"{location}?digest={digest}", registry.put_upload,
+            job, host, "PUT", f"{location}?digest={digest}", registry.put_upload,
             "close the upload: the registry checks the bytes against the digest",
-            args=(repository, uuid, digest), context=job,
+            (session.auth, repository, uuid, digest), 0,
         )
         if response.status != 201:
             self.session.fail_with(response, location, "Put")
@@ -251,18 +258,19 @@ class _Pusher:
     def _record(
         self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
     ) -> None:
-        self.out.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
+        self.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
         self.placed.add(desc.digest)
         self.client.remember_location(desc.digest, self.host, self.repository)
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
         registry, repository = self.registry, self.repository
         response, event = self.send(
-            "PUT", f"/v2/{repository}/manifests/{reference}",
+            self.session.context, self.host, "PUT", f"/v2/{repository}/manifests/{reference}",
             registry.put_manifest,
             "store the manifest: the registry checks every blob it names is here"
             if reference.startswith("sha256:") is False else "store one platform's manifest by digest",
-            args=(repository, reference, manifest.raw, manifest.media_type, manifest), sent=len(manifest.raw),
+            (self.session.auth, repository, reference, manifest.raw, manifest.media_type, manifest),
+            len(manifest.raw),
         )
         if response.status != 201:
             self.session.fail_with(response, f"/v2/{repository}/manifests/{reference}", "Put")

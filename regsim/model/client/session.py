@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 REGISTRY_LOGIN_ERROR = "incorrect username or password"
 
+# `World.send`'s shape: (context, host, method, path, call, why, args, sent) -> (response, record).
+Transport = Callable[
+    [RequestContext, str, str, str, Callable[..., Response], Why, tuple[object, ...], int],
+    tuple[Response, RequestEvent],
+]
+
 
 class HostSession:
     """One command's session with one registry host."""
@@ -55,25 +61,48 @@ class HostSession:
         path: str,
         call: Callable[..., Response],
         why: Why,
-        *,
         args: tuple[object, ...] = (),
         context: RequestContext | None = None,
         sent: int = 0,
-        retry: bool = True,
     ) -> tuple[Response, RequestEvent]:
         """One request, `call(auth, *args)`, with the session's credentials; `context` says which
         lane and job it counts in (default: the session's serial requests).
 
         A fresh 401 challenge gets one new token and one retry.
         """
-        response, event = self.world.send(
-            context or self.context, self.host, method, path, call, why, (self.auth, *args), sent
-        )
-        if response.status == 401 and self.scheme == "bearer":
+        send = self._send_answering_challenges if self.scheme == "bearer" else self.world.send
+        return send(context or self.context, self.host, method, path, call, why, (self.auth, *args), sent)
+
+    def transport(self) -> Transport:
+        """How a command sends many requests to this host: `World.send` itself, with the
+        endpoint's arguments led by the Authorization header (`(session.auth, *parts)`), or,
+        when a Bearer challenge may come back (an expired token, a new scope), a send that
+        answers it with a new token and one retry. A push sends one this way for every blob
+        request: a session without a token service needs no layer of its own between the
+        command and the transport."""
+        return self.world.send if self.scheme != "bearer" else self._send_answering_challenges
+
+    def _send_answering_challenges(
+        self,
+        context: RequestContext,
+        dst: str,
+        method: str,
+        path: str,
+        call: Callable[..., Response],
+        why: Why,
+        args: tuple[object, ...] = (),
+        sent: int = 0,
+    ) -> tuple[Response, RequestEvent]:
+        """`World.send`, and on a 401 one new token and one retry when a new token could help."""
+        response, event = self.world.send(context, dst, method, path, call, why, args, sent)
+        if response.status == 401:
             event.outcome = RequestOutcome.CHALLENGE
-            if retry and self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
-                return self.send(method, path, call, why_text(why) + " (retried with a new token)", args=args,
-                                 context=context, sent=sent, retry=False)
+            if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
+                response, event = self.world.send(context, dst, method, path, call,
+                                                  why_text(why) + " (retried with a new token)",
+                                                  (self.auth, *args[1:]), sent)
+                if response.status != 401:
+                    return response, event
             event.outcome = RequestOutcome.REFUSED   # the token stands: this refusal is final
         return response, event
 

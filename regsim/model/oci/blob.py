@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (nothing changes one once made): a push makes one for every blob it uploads and
+# the store one for every blob it holds, and a frozen dataclass costs three times as much to make.
+@dataclass(slots=True, init=False)
 class SizedContent:
     """A stand-in for `length` bytes at `offset` of a blob whose digest and size are known."""
 
     digest: str
     size: int
-    offset: int = 0
-    length: int = -1
+    offset: int
+    length: int
 
-    def __post_init__(self) -> None:
-        if self.length < 0:
-            object.__setattr__(self, "length", self.size - self.offset)
+    def __init__(self, digest: str, size: int, offset: int = 0, length: int = -1) -> None:
+        self.digest = digest
+        self.size = size
+        self.offset = offset
+        self.length = length if length >= 0 else size - offset
 
     def __len__(self) -> int:
         return self.length
@@ -29,7 +33,7 @@ def body_length(body: Body | None) -> int:
     return 0 if body is None else len(body)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)   # not frozen, for the reason SizedContent is not
 class Blob:
     """What the blob store holds: a digest, a size, and the bytes when they are real."""
 

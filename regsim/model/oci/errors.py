@@ -90,6 +90,11 @@ class RegistryError(Exception):
         self.message = message or code.message
         self.args = (reason,)   # what str(error) shows
 
+    def __reduce__(self) -> tuple[type[RegistryError], tuple[Any, ...]]:
+        # Copied (a snapshot of a world keeps its registries' last answers) with every field:
+        # Exception's own reduce would pass only `args` to __init__.
+        return (RegistryError, (self.code, self.reason, self.detail, self.headers, self.message))
+
     @property
     def status(self) -> int:
         return self.code.status

@@ -1,4 +1,10 @@
-"""Repository names, tags and image references, with the spec's grammar and docker's defaults."""
+"""Repository names, tags and image references, with the spec's grammar and docker's defaults.
+
+A name with no registry host always means Docker Hub, as docker and containerd resolve it:
+github.com/distribution/reference normalize.go (`ParseNormalizedNamed`, `splitDockerDomain`)
+puts it on `docker.io`, under `library/` when it has one component, and `familiarizeName`
+hides exactly that host and prefix again when a name is shown.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,9 @@ _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
 _HOST_RE = re.compile(rf"^(?:{_LABEL})(?:\.{_LABEL})*(?::[0-9]+)?$")
 MAX_NAME_LENGTH = 255
 DEFAULT_TAG = "latest"
+DOCKER_HUB = "docker.io"                 # distribution/reference: defaultDomain
+_LEGACY_DOCKER_HUB = "index.docker.io"   # distribution/reference: legacyDefaultDomain
+OFFICIAL_PREFIX = "library/"             # distribution/reference: officialRepoPrefix
 
 
 def check_name(name: str) -> str:
@@ -72,17 +81,25 @@ class Reference:
             return str(self.digest)
         return self.tag or DEFAULT_TAG
 
-    def familiar(self, default_host: str | None = None) -> str:
-        """The short form a person types (docker's "familiar" name)."""
+    def familiar(self) -> str:
+        """The short form docker shows (distribution/reference `FamiliarString`): `docker.io/`
+        is left out, and so is `library/` before a one-component name; every other host stays."""
         name = self.repository
-        # Like docker, Docker Hub's host is left out, and so is a scenario's default registry
-        # (it stands in for docker.io) for a one-word name: `app:v1` reads as typed, while an
-        # explicit `registry.example/team/app` keeps its host, as docker shows any other host.
-        short = name.startswith("library/") and name.count("/") == 1
-        hidden = self.host == default_host and (default_host == "docker.io" or short)
-        if hidden and name.startswith("library/") and name.count("/") == 1:
-            name = name[len("library/"):]
-        text = name if hidden else f"{self.host}/{name}"
+        if self.host == DOCKER_HUB:
+            rest = name[len(OFFICIAL_PREFIX):] if name.startswith(OFFICIAL_PREFIX) else None
+            text = rest if rest is not None and "/" not in rest else name
+        else:
+            text = f"{self.host}/{name}"
+        if self.tag is not None:
+            text += f":{self.tag}"
+        if self.digest is not None:
+            text += f"@{self.digest}"
+        return text
+
+    @property
+    def full(self) -> str:
+        """The fully qualified form containerd and crictl show: `docker.io/library/python:3.12`."""
+        text = f"{self.host}/{self.repository}"
         if self.tag is not None:
             text += f":{self.tag}"
         if self.digest is not None:
@@ -90,28 +107,29 @@ class Reference:
         return text
 
     def __str__(self) -> str:
-        return self.familiar(None)
+        return self.familiar()
 
     def with_tag(self, tag: str | None) -> Reference:
         return Reference(self.host, self.repository, tag, None)
 
 
-def parse_reference(text: str, default_host: str) -> Reference:
-    """Parse `[HOST/]NAME[:TAG][@DIGEST]` as the docker CLI does.
+def parse_reference(text: str) -> Reference:
+    """Parse `[HOST/]NAME[:TAG][@DIGEST]` as docker does (distribution/reference `ParseNormalizedNamed`).
 
-    The first component is a host when it holds a `.` or a `:` or is `localhost`;
-    otherwise the reference goes to `default_host`, and a one-component name there
-    gets the `library/` prefix. No tag and no digest means `latest`.
+    The first component is a host when it holds a `.` or a `:` or is `localhost`; otherwise
+    the reference goes to Docker Hub (`docker.io`), and a one-component name there gets the
+    `library/` prefix (so does `docker.io/python`). `index.docker.io` is Docker Hub's old name.
+    No tag and no digest means `latest`.
     """
     if not isinstance(text, str):
         raise RegistryError(ErrorCode.NAME_INVALID, "an image reference cannot be empty")
-    return _parse_reference(text, default_host)
+    return _parse_reference(text)
 
 
 # A build, its tag and its push parse the same texts again; a Reference is immutable, so one
 # parse serves them all (a refused text raises, and lru_cache keeps no exception).
 @lru_cache(maxsize=1024)
-def _parse_reference(text: str, default_host: str) -> Reference:
+def _parse_reference(text: str) -> Reference:
     if not text.strip():
         raise RegistryError(ErrorCode.NAME_INVALID, "an image reference cannot be empty")
     text = text.strip()
@@ -128,11 +146,11 @@ def _parse_reference(text: str, default_host: str) -> Reference:
     if sep and ("." in first or ":" in first or first == "localhost"):
         if not _HOST_RE.match(first):
             raise RegistryError(ErrorCode.NAME_INVALID, f"{first!r} is not a valid registry host")
-        host, name = first, rest
+        host, name = (DOCKER_HUB if first == _LEGACY_DOCKER_HUB else first), rest
     else:
-        host, name = default_host, text
-        if "/" not in name:
-            name = f"library/{name}"
+        host, name = DOCKER_HUB, text
+    if host == DOCKER_HUB and "/" not in name:
+        name = OFFICIAL_PREFIX + name
     check_name(name)
     if tag is None and digest is None:
         tag = DEFAULT_TAG

@@ -49,20 +49,23 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
+        # The last blob HEAD refused: (digest, repository, the blob the store held then or None, the answer).
+        self._last_refusal: tuple[str, str, Blob | None, Response] | None = None
 
     # ----- helpers -------------------------------------------------------------------------
 
     def _upload_location(self, name: str, uuid: str) -> str:
         return f"/v2/{name}/blobs/uploads/{uuid}"
 
-    def _new_upload(self, name: str) -> Response:
+    def open_upload(self, name: str) -> Response:
+        """POST /v2/<name>/blobs/uploads/: open an upload session."""
         self._upload_counter += 1
         uuid = f"{self._upload_counter:08x}-0000-4000-8000-{self._host_code}"
         self.uploads[uuid] = self.storage.new_upload(uuid, name)
         return Response(
             202,
             {
-                "Location": self._upload_location(name, uuid),
+                "Location": f"/v2/{name}/blobs/uploads/{uuid}",
                 "Range": "0-0",
                 "Docker-Upload-UUID": uuid,
                 "Content-Length": "0",
@@ -96,8 +99,15 @@ class Handler:
         blob = store.linked(name, digest)
         if blob is None:
             # Most HEADs of a push find nothing: a miss is answered, not raised (raising and
-            # catching would cost more than the rest of the request).
-            return Response.from_error(store.blob_unknown(name, digest))
+            # catching would cost more than the rest of the request). docker asks twice, the
+            # second time right before uploading: the refusal is built once and given again
+            # while the question and the store's answer to it are the same.
+            last = self._last_refusal
+            if last is not None and last[0] == digest and last[1] == name and last[2] is store.blobs.get(digest):
+                return last[3]
+            refusal = Response.from_error(store.blob_unknown(name, digest))
+            self._last_refusal = (digest, name, store.blobs.get(digest), refusal)
+            return refusal
         return Response(200, {"Content-Length": str(blob.size), "Docker-Content-Digest": digest})
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
@@ -137,10 +147,6 @@ class Handler:
 
     # ----- uploads ----------------------------------------------------------------------------
 
-    def open_upload(self, name: str) -> Response:
-        """POST /v2/<name>/blobs/uploads/: open an upload session."""
-        return self._new_upload(name)
-
     def mount_blob(self, name: str, digest: str, from_repository: str | None, readable: bool) -> Response:
         """POST ?mount=&from=: link the blob from another repository, or open an upload instead.
 
@@ -154,7 +160,7 @@ class Handler:
             if self._persistent:
                 self.storage.changed(store)
             return self._blob_created(name, digest)
-        return self._new_upload(name)  # the spec's fallback: an ordinary upload session
+        return self.open_upload(name)  # the spec's fallback: an ordinary upload session
 
     def upload_whole(self, name: str, digest: str, body: Body | None) -> Response:
         """POST ?digest=: the whole blob in one request, checked against the digest."""
@@ -187,8 +193,8 @@ class Handler:
         return Response(
             202,
             {
-                "Location": self._upload_location(name, uuid),
-                "Range": session.range_header,
+                "Location": f"/v2/{name}/blobs/uploads/{uuid}",
+                "Range": f"0-{max(session.received - 1, 0)}",   # session.range_header, without the call
                 "Docker-Upload-UUID": uuid,
                 "Content-Length": "0",
             },

@@ -129,7 +129,10 @@ class Registry:
     # ----- the guard ----------------------------------------------------------------------------
 
     def _let_in(self, auth: str | None, name: str, action: str) -> str | None:
-        """The name must be valid and the request allowed; the user it proves (None: anonymous)."""
+        """The name must be valid and the request allowed; the user it proves (None: anonymous).
+
+        The endpoints a push calls for every blob skip the call when it could only pass (no guard,
+        a name already checked): the same decision, without a call per request."""
         if name not in self._valid_names:
             check_name(name)
             self._valid_names.add(name)
@@ -165,7 +168,8 @@ class Registry:
         return self.guard.issue_token(auth, service, scopes)
 
     def head_blob(self, auth: str | None, name: str, digest: str) -> Response:
-        self._let_in(auth, name, PULL)
+        if self.guard is not None or name not in self._valid_names:   # see _let_in
+            self._let_in(auth, name, PULL)
         return self.handler.head_blob(name, digest)
 
     def get_blob(
@@ -190,7 +194,8 @@ class Registry:
         from_repository: str | None = None,
     ) -> Response:
         """POST /v2/<name>/blobs/uploads/: open a session, mount from another repository, or take a whole blob."""
-        self._let_in(auth, name, PUSH)
+        if self.guard is not None or name not in self._valid_names:
+            self._let_in(auth, name, PUSH)
         if mount is not None:
             return self.handler.mount_blob(name, mount, from_repository, self._may_read(auth, from_repository))
         if digest is not None:
@@ -201,14 +206,16 @@ class Registry:
         self, auth: str | None, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
-        self._let_in(auth, name, PUSH)
+        if self.guard is not None or name not in self._valid_names:
+            self._let_in(auth, name, PUSH)
         return self.handler.patch_upload(name, uuid, body, content_range)
 
     def put_upload(
         self, auth: str | None, name: str, uuid: str, digest: str | None, body: Chunk | None = None
     ) -> Response:
         """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
-        self._let_in(auth, name, PUSH)
+        if self.guard is not None or name not in self._valid_names:
+            self._let_in(auth, name, PUSH)
         return self.handler.put_upload(name, uuid, digest, body)
 
     def upload_status(self, auth: str | None, name: str, uuid: str) -> Response:

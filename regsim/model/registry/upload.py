@@ -54,7 +54,8 @@ class UploadSession:
 
     def append(self, body: Chunk, start: int | None = None) -> None:
         """Add a chunk that starts where the last ended."""
-        self.check_start(start)
+        if start is not None:
+            self.check_start(start)
         if isinstance(body, SizedContent):
             if self.data is not None:
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "cannot mix stand-in and real bytes")

@@ -6,10 +6,10 @@ Every request a client (or a mirror, or a replicating registry) makes goes throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from regsim.model.client.daemon import Client
+from regsim.model.client.daemon import Client, Runtime
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
@@ -22,8 +22,10 @@ from regsim.model.sim.network import Network
 class World:
     """Everything a scenario sets up, and the transport every request travels through."""
 
-    def __init__(self, default_registry: str = "docker.io") -> None:
-        self.default_registry = default_registry
+    def __init__(self, operator_registry: str = "docker.io") -> None:
+        # What `registry gc` and `registry catalog` mean when they name no host. It is never a
+        # default for image names: a name with no host is always Docker Hub's (oci/reference.py).
+        self.operator_registry = operator_registry
         self.registries: dict[str, Registry] = {}
         self.clients: dict[str, Client] = {}
         self.network = Network()
@@ -64,9 +66,16 @@ class World:
         return context.address or context.sender
 
     def add_client(
-        self, name: str, *, mirrors: Sequence[str] = (), platform: str = "linux/amd64", address: str | None = None
+        self,
+        name: str,
+        *,
+        mirrors: Sequence[str] = (),
+        platform: str = "linux/amd64",
+        address: str | None = None,
+        runtime: Runtime = Runtime.DOCKER,
+        hosts: Mapping[str, Sequence[str]] | None = None,
     ) -> Client:
-        client = Client(self, name, mirrors, platform, address)
+        client = Client(self, name, mirrors, platform, address, runtime=runtime, hosts=hosts)
         self.clients[name] = client
         self.network.add_node(name, "client")
         return client

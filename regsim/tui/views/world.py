@@ -116,7 +116,7 @@ def world_nodes(world: World) -> list[WorldNode]:
 
 
 def _familiar(client: Client, reference: str) -> str:
-    """A tag as `docker images` names it (no default registry, no library/)."""
+    """A tag as the client's CLI names it (docker hides docker.io/ and library/; crictl shows all)."""
     try:
         return client.familiar(client.parse(reference))
     except RegistryError:
