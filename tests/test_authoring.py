@@ -21,7 +21,7 @@ HEAD = """\
 version: 1
 title: Percent
 registries:
-  - {name: registry.example, default: true}
+  - {name: registry.example}
 clients: [alice]
 layers: {debian: 29MB, app-v1: 2000001B}
 images:

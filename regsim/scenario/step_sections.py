@@ -18,8 +18,9 @@ EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "laye
                "layers_pulled", "cache_hits", "seconds", "stored", "output_contains", "rate_limit_remaining")
 # What `error:` can name: the registry's codes (the spec's and distribution's), and the client's own
 # failures, which never reach a registry (the codes the model's `Outcome.fail` calls use).
-CLIENT_ERROR_CODES = ("NETWORK_UNREACHABLE", "NOT_FOUND_LOCALLY", "DIGEST_REFERENCE", "PLATFORM_INVALID",
-                      "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE")
+# UNKNOWN is containerd's (gRPC code Unknown) when no host of a hosts.toml answers.
+CLIENT_ERROR_CODES = ("NETWORK_UNREACHABLE", "UNKNOWN", "NOT_FOUND_LOCALLY", "DIGEST_REFERENCE",
+                      "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE")
 ERROR_CODES = tuple(code.name for code in ErrorCode) + CLIENT_ERROR_CODES
 SIZE_EXPECTS = ("layers_up", "layers_down")
 COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits",
