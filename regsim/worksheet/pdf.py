@@ -194,7 +194,7 @@ def _handout(flow: Flow, sheet: Worksheet) -> None:
     flow.rule(indent=0.5, length=3.3)
     flow.rule(indent=4.55, length=TEXT_WIDTH - 4.55)
     flow.space(0.3)
-    flow.text(sheet.how, 9.5, style_="italic", colour="#333333")
+    flow.text(sheet.how.replace("`", "\""), 9.5, style_="italic", colour="#333333")   # no Markdown on paper
     flow.space(0.1)
     if sheet.subtitle:
         flow.text(sheet.subtitle, 10)
