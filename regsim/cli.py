@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     chart = commands.add_parser("chart", help="export a chart of a scenario's bytes (PNG, SVG, PDF or CSV)")
     chart.add_argument("scenario")
     chart.add_argument("-o", "--output", required=True, help="OUT.png, OUT.svg, OUT.pdf or OUT.csv")
-    chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing or network")
+    chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing, network or rollout")
     chart.add_argument("--until", type=int, default=None, help="only the first N steps")
 
     worksheet = commands.add_parser(
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lessons = commands.add_parser("lessons", help="list the lessons and your progress")
     lessons.add_argument("--json", action="store_true")
+    lessons.add_argument("--questions", action="store_true",
+                         help="with --json: every question (kind, page, choices as shown, answer, feedback count) "
+                         "and the course's balance (right choice longest, myth/fact split), to audit a course")
 
     progress = commands.add_parser(
         "progress", help="export, import or reset your progress",
@@ -180,12 +183,16 @@ def _play(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     from regsim.lessons.lint import lint_paths
+    from regsim.lessons.question_audit import CourseBalance
 
-    found, checked = lint_paths([Path(p) for p in args.paths])
+    balance = CourseBalance()
+    found, checked = lint_paths([Path(p) for p in args.paths], balance)
     for problem in found:
         print(problem)
     if checked == 0:
         raise UsageError("no scenario or lesson files found in " + ", ".join(args.paths))
+    if balance.choice_questions or balance.myth_statements:
+        print(f"course: {balance.summary()}", file=sys.stderr)
     problems = [p for p in found if not p.warning]
     warned = f", {len(found) - len(problems)} warning(s)" if len(found) > len(problems) else ""
     if problems:
@@ -232,7 +239,7 @@ def _lessons(args: argparse.Namespace) -> int:
     from regsim.lessons.commands import LessonUsageError, cmd_lessons
 
     try:
-        return cmd_lessons(args.json, args.lessons)
+        return cmd_lessons(args.json, args.lessons, questions=args.questions)
     except LessonUsageError as error:
         raise UsageError(str(error)) from None
 

@@ -374,7 +374,8 @@ def test_every_format_is_written_and_reads_back(run, kind, tmp_path):
     rows = list(csv.DictReader(io.StringIO(text)))
     expected = chart_data(run, kind)
     assert len(rows) == len(expected)
-    assert list(rows[0]) == list(expected[0])
+    if expected:   # a run with no step of clients acting at once has no rollout rows
+        assert list(rows[0]) == list(expected[0])
     if kind in ("transfer", "storage"):
         assert len(rows) == len(run["steps"])
     for row, want in zip(rows, expected, strict=True):

@@ -148,9 +148,9 @@ answer: computed
 metric: layers_pushed
 choices:
   - text: 1 layer
-    feedback: Only the new layer.
+    feedback: Only the new layer travels; the rest is there.
   - text: 3 layers
-    feedback: Half the image.
+    feedback: Half the image, as if some base layers were missing.
   - text: 6 layers
     correct: true
 hint: Which layers does the registry hold?

@@ -19,7 +19,8 @@ def test_the_myth_or_fact_round_holds_facts_too(statements):
     answers = Counter(q.answer for _, q in statements)
     assert set(answers) == {"myth", "fact"}
     assert answers["fact"] >= 8
-    assert answers["myth"] > answers["fact"]          # still mostly myths, as the course teaches them
+    # Neither "always myth" nor "always fact" may win the round (`regsim lint`'s course check).
+    assert 0.4 <= answers["fact"] / (answers["fact"] + answers["myth"]) <= 0.6
     assert len({lesson.id for lesson, q in statements if q.answer == "fact"}) >= 8    # spread over lessons
 
 

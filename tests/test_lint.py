@@ -165,3 +165,12 @@ def test_scenario_shaped_garbage_is_a_content_error_never_a_crash(document) -> N
         assert error.problems
         return
     replay(scenario)     # a file that lints clean also replays without a crash
+
+
+def test_a_client_whose_name_is_a_list_is_reported_not_a_crash() -> None:
+    """Found by the property test above: the mirror check keyed clients by their raw `name:`."""
+    text = ("version: 1\ntitle: t\nsummary: s\nregistries:\n  - name: registry.example\n"
+            "clients:\n  - name: []\n    mirrors: [x]\nsteps:\n  - run: docker images\n")
+    with pytest.raises(ContentError) as caught:
+        parse_scenario(text, "list-name.yaml")
+    assert any("list-name.yaml:7:11: the client's name must be text" in str(p) for p in caught.value.problems)

@@ -15,13 +15,14 @@ from regsim.charts.labels import masked_command, step_verb
 from regsim.scenario.contract import ImageLayerJSON, RunJSON, StepJSON
 from regsim.units import UNIT_SYSTEMS, short_digest
 
-KINDS: tuple[str, ...] = ("transfer", "storage", "sharing", "network")
+KINDS: tuple[str, ...] = ("transfer", "storage", "sharing", "network", "rollout")
 
 _WHAT = {
     "transfer": "layer bytes over the network, actual vs. whole images",
     "storage": "layer bytes stored per registry, deduplicated vs. logical",
     "sharing": "which images share which layers",
     "network": "bytes and seconds per network link",
+    "rollout": "when each client acting at once was done",
 }
 # Topology kinds that hold blobs, in the order their storage panels are drawn.
 STORING_KINDS = ("registry", "mirror", "replica")
@@ -255,6 +256,7 @@ def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
                 "latency_s": link.get("latency_s"),
                 "total_bytes": 0,
                 "total_seconds": 0.0,
+                "peak_share": None,
             },
         )
     for step in steps:
@@ -270,14 +272,32 @@ def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
                     "latency_s": None,
                     "total_bytes": 0,
                     "total_seconds": 0.0,
+                    "peak_share": None,
                 },
             )
             row["total_bytes"] += _number(used, "bytes")
             row["total_seconds"] += float(used.get("seconds") or 0.0)
+            peak = used.get("peak_share")   # only where clients acted at once
+            if peak is not None:
+                row["peak_share"] = max(float(peak), row["peak_share"] or 0.0)
     for row in rows.values():
         # Summing floats leaves 0.30000000000000004-style tails; a microsecond is plenty.
         row["total_seconds"] = round(row["total_seconds"], 6)
     return list(rows.values())
+
+
+def rollout_rows(run: RunJSON, until: int | None = None) -> list[Row]:
+    """One row per client of every step where clients acted at once: when its command was done."""
+    rows: list[Row] = []
+    for step in steps_until(run, until):
+        for client in step.get("clients") or []:
+            rows.append({
+                **_step_columns(step),
+                "client": client["client"],
+                "seconds": client["seconds"],
+                "ok": client["ok"],
+            })
+    return rows
 
 
 _ROWS = {
@@ -285,6 +305,7 @@ _ROWS = {
     "storage": storage_rows,
     "sharing": sharing_rows,
     "network": network_rows,
+    "rollout": rollout_rows,
 }
 
 

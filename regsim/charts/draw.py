@@ -8,6 +8,7 @@ from regsim.charts import style
 from regsim.charts.data import check_kind
 from regsim.charts.figures import storage_figure, transfer_figure
 from regsim.charts.graphs import network_figure, sharing_figure
+from regsim.charts.rollout import rollout_figure
 from regsim.scenario.contract import RunJSON
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def make_figure(run: RunJSON, kind: str, until: int | None = None) -> Figure:
         "storage": storage_figure,
         "sharing": sharing_figure,
         "network": network_figure,
+        "rollout": rollout_figure,
     }[check_kind(kind)]
     with style.rc_context():
         return draw(run, until)

@@ -53,7 +53,8 @@ EMPTY_COLUMNS = {
     "storage": ["step", "actor", "command", "verb"],
     "sharing": ["registry", "image", "layer", "digest", "size_bytes", "shared_by"],
     "network": ["node_a", "node_b", "declared", "bandwidth_bps", "latency_s", "total_bytes",
-                "total_seconds"],
+                "total_seconds", "peak_share"],
+    "rollout": ["step", "actor", "command", "verb", "client", "seconds", "ok"],
 }  # fmt: skip
 
 

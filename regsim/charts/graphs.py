@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
 MAX_LAYER_LABELS = 24  # beyond this, only shared layers are named
-KIND_COLUMN = {"client": 0, "mirror": 1, "registry": 2, "replica": 3}
+KIND_COLUMN: dict[str, float] = {"client": 0, "router": 0.5, "mirror": 1, "registry": 2, "replica": 3}
+MAX_LINK_LABELS = 8   # with more links than this, a client's own link is not labelled: the shared ones are
 
 
 def _spread(count: int) -> list[float]:
@@ -228,8 +229,10 @@ def _tag_list(references: list[str]) -> str:
 
 
 def network_figure(run: RunJSON, until: int | None = None) -> Figure:
-    """The topology: clients, mirrors, registries; each link labelled with its bytes and seconds."""
+    """The topology: clients, routers, mirrors, registries; each link labelled with its bytes and
+    seconds, and, where clients acted at once, coloured by the largest share of it in use at once."""
     import networkx as nx
+    from matplotlib import colormaps
     from matplotlib.lines import Line2D
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path
@@ -254,7 +257,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         return fig
 
     # Columns by role (clients → mirrors → registries → replicas), top to bottom in file order.
-    columns: dict[int, list[str]] = {}
+    columns: dict[float, list[str]] = {}
     for name, kind in graph.nodes(data="kind"):
         columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
     pos: dict[str, tuple[float, float]] = {}
@@ -263,6 +266,11 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             pos[name] = (float(x), y)
 
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1
+    labelled_keys = {
+        (r["node_a"], r["node_b"]) for r in rows
+        if len(rows) <= MAX_LINK_LABELS or "client" not in (kinds.get(r["node_a"]), kinds.get(r["node_b"]))
+    }
+    load = colormaps["YlOrRd"]
     link_labels: list[tuple[tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
@@ -277,7 +285,8 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             PathPatch(
                 Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
                 facecolor="none",
-                edgecolor="black" if busy else style.GREY,
+                edgecolor=(load(0.3 + 0.7 * row["peak_share"]) if row["peak_share"] is not None
+                           else "black" if busy else style.GREY),
                 linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
                 linestyle="solid" if row["declared"] else (0, (4, 3)),
                 zorder=1,
@@ -293,6 +302,10 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
                 text += f", {format_latency(row['latency_s'])} latency"
+        if row["peak_share"] is not None and busy:
+            text += f"\nat most {row['peak_share']:.0%} in use at once"
+        if (row["node_a"], row["node_b"]) not in labelled_keys:
+            continue
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
         link_labels.append((((x0, y0), (cx, cy), (x1, y1)), ax.text(
             mx,
@@ -370,7 +383,11 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
                 label="unlisted link (fast, local)",
             )
         )
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    columns_wide = len(handles)
+    if any(row["peak_share"] is not None for row in rows):
+        handles.append(Line2D([], [], color=load(1.0), linewidth=3, label="colour: share in use (full = red)"))
+        columns_wide = min(len(handles), 4)
+    fig.legend(handles=handles, loc="outside lower center", ncols=columns_wide, frameon=False)
     _spread_link_labels(fig, ax, link_labels)
     return fig
 

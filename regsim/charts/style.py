@@ -46,6 +46,7 @@ NODE_STYLE = {
     "mirror": ("D", OKABE_ITO["orange"]),
     "registry": ("s", OKABE_ITO["blue"]),
     "replica": ("h", OKABE_ITO["bluish_green"]),
+    "router": ("^", OKABE_ITO["yellow"]),
 }
 OTHER_NODE_STYLE = ("P", GREY)
 

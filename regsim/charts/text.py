@@ -185,16 +185,32 @@ def _network(run: RunJSON, until: int | None, width: int) -> list[str]:
     )
 
 
+def _rollout(run: RunJSON, until: int | None, width: int) -> list[str]:
+    rows = chart_data(run, "rollout", until)
+    if not rows:
+        return ["(no step with clients acting at once)"]
+    scale = max(float(r["seconds"]) for r in rows)
+    values = [format_seconds(float(r["seconds"])) + ("" if r["ok"] else " (failed)") for r in rows]
+    labels = [f"step {r['step']} {r['client']}" for r in rows]
+    return _rows_to_lines(
+        labels,
+        [(float(r["seconds"]), float(r["seconds"])) for r in rows],
+        values,
+        scale,
+        _layout(labels, values, width),
+    )
+
+
 def terminal_lines(run: RunJSON, kind: str, width: int, until: int | None = None) -> list[str]:
     """Chart `kind` as text lines at most `width` columns wide: a title, then one bar per row.
 
-    transfer and storage draw one row per step; sharing one per layer; network one per link.
+    transfer and storage draw one row per step; sharing one per layer; network one per link;
+    rollout one per client of each step where clients acted at once.
     """
     kind = check_kind(kind)
     if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
         raise ChartError(f"width must be at least {MIN_WIDTH} columns, got {width!r}")
     steps_until(run, until)
-    draw = {"transfer": _transfer, "storage": _storage, "sharing": _sharing, "network": _network}[
-        kind
-    ]
+    draw = {"transfer": _transfer, "storage": _storage, "sharing": _sharing, "network": _network,
+            "rollout": _rollout}[kind]
     return [_fit(chart_title(run, kind, until), width), *draw(run, until, width)]

@@ -14,6 +14,7 @@ from typing import TextIO
 from regsim.lessons.catalog import lesson_summaries
 from regsim.lessons.loader import LessonSet, lesson_dirs, load_lessons
 from regsim.lessons.progress import ProgressError, ProgressStore
+from regsim.lessons.question_audit import course_balance, question_entry
 from regsim.scenario.problems import ContentError
 
 
@@ -34,14 +35,25 @@ def curriculum(dirs: Iterable[Path] | None = None) -> LessonSet:
 
 
 def cmd_lessons(args_json: bool = False, dirs: Iterable[Path] | None = None, *, store: ProgressStore | None = None,
-                out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """List the lessons (with the learner's progress); JSON when `args_json`."""
+                out: TextIO | None = None, err: TextIO | None = None, questions: bool = False) -> int:
+    """List the lessons (with the learner's progress); JSON when `args_json`. With `questions` (JSON
+    only) the output is an object: `lessons`, each with its `question_list`, and `course`, the
+    course-level balance (`regsim.lessons.question_audit`)."""
     out, err = out or sys.stdout, err or sys.stderr
+    if questions and not args_json:
+        raise LessonUsageError("--questions goes with --json: regsim lessons --json --questions")
     lessons = curriculum(dirs)
     store = store if store is not None else ProgressStore()
     if store.notice:
         print(store.notice, file=err)
     summaries = lesson_summaries(lessons, store)
+    if args_json and questions:
+        for item, lesson in zip(summaries, lessons, strict=True):
+            run = lessons.run_for(lesson)
+            item["question_list"] = [question_entry(q, lesson, run) for q in lesson.questions]
+        json.dump({"lessons": summaries, "course": course_balance(lessons, lessons.run_for).to_dict()}, out, indent=1)
+        out.write("\n")
+        return 0
     if args_json:
         json.dump(summaries, out, indent=1)
         out.write("\n")

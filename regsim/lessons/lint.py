@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from regsim.lessons.grading import answer_for, correct_choice
+from regsim.lessons.honesty import honesty_problems
 from regsim.lessons.loader import ScenarioFinder, load_lesson
 from regsim.lessons.model import Lesson, Question
 from regsim.lessons.quantities import QuantityError, format_quantity, parse_quantity, within
+from regsim.lessons.question_audit import CourseBalance
 from regsim.scenario.engine import Run, replay
 from regsim.scenario.lint import lint_scenario_file
 from regsim.scenario.problems import ContentError, Problem
@@ -25,23 +27,48 @@ def _files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def lint_paths(paths: list[Path]) -> tuple[list[Problem], int]:
-    """Every problem in every scenario (.yaml) and lesson (.md) file, and how many files were checked."""
+def lint_paths(paths: list[Path], balance: CourseBalance | None = None) -> tuple[list[Problem], int]:
+    """Every problem in every scenario (.yaml) and lesson (.md) file, and how many files were checked.
+
+    The lessons checked together are one course: `balance` (when given) is filled with its numbers,
+    and a share outside its bounds is one more problem, at the first lesson's folder."""
     problems: list[Problem] = []
+    balance = balance if balance is not None else CourseBalance()
+    lesson_paths: list[Path] = []
     checked = 0
     for path in _files(paths):
         checked += 1
         if not path.exists():
             problems.append(Problem(str(path), 1, 1, "no such file"))
         elif path.suffix == ".md":
-            problems.extend(lint_lesson_file(path))
+            problems.extend(lint_lesson_file(path, balance))
+            lesson_paths.append(path)
         else:
             problems.extend(lint_scenario_file(path))
+    if lesson_paths:
+        problems.extend(balance_problems(balance, lesson_paths[0].parent))
     return problems, checked
 
 
-def lint_lesson_file(path: str | Path) -> list[Problem]:
-    """Every problem in one lesson file, as FILE:LINE:COL (an empty list when it is clean)."""
+def balance_problems(balance: CourseBalance, folder: Path) -> list[Problem]:
+    """The course-level checks, each as one problem naming the numbers and the questions to change."""
+    problems = []
+    if not balance.longest_ok():
+        places = ", ".join(f"{Path(path).name}:{line}" for path, line in balance.right_longest)
+        problems.append(Problem(str(folder), 1, 1, f"course: the right choice is the longest (or tied) in "
+                                f"{len(balance.right_longest)} of {balance.choice_questions} choice-type questions "
+                                f"({balance.longest_share:.0%}); at most 40%, or learners score by picking the "
+                                f"longest: lengthen wrong choices or shorten right ones in {places}"))
+    if not balance.facts_ok():
+        problems.append(Problem(str(folder), 1, 1, f"course: \"fact\" is the answer of {balance.facts} of "
+                                f"{balance.myth_statements} myth-or-fact statements ({balance.fact_share:.0%}); "
+                                "keep it between 40% and 60%, or always answering one way wins"))
+    return problems
+
+
+def lint_lesson_file(path: str | Path, balance: CourseBalance | None = None) -> list[Problem]:
+    """Every problem in one lesson file, as FILE:LINE:COL (an empty list when it is clean); a clean
+    lesson's questions are added to `balance`."""
     finder = ScenarioFinder()
     try:
         lesson = load_lesson(path, finder=finder)
@@ -50,7 +77,12 @@ def lint_lesson_file(path: str | Path) -> list[Problem]:
     assert lesson.scenario_path is not None
     scenario = finder.load(lesson.scenario_path)
     assert isinstance(scenario, Scenario)
-    return check_answers(lesson, replay(scenario))
+    run = replay(scenario)
+    problems = check_answers(lesson, run)
+    problems.extend(honesty_problems(lesson, run, Path(path).read_text(encoding="utf-8")))
+    if balance is not None:
+        balance.add(lesson, run)
+    return sorted(problems, key=lambda p: (p.line, p.column, p.message))
 
 
 def check_answers(lesson: Lesson, run: Run) -> list[Problem]:

@@ -133,7 +133,8 @@ def mirror_warnings(located: Located, value: Any, scenario: Scenario) -> list[Pr
     never pulls a Docker Hub name, and a mirror listed for a registry it does not copy."""
     warnings = []
     items = value if isinstance(value, list) else []
-    where = {item.get("name"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    where = {item["name"]: i for i, item in enumerate(items)
+             if isinstance(item, dict) and isinstance(item.get("name"), str)}
     copies = {r.name: r.mirror_of for r in scenario.registries if r.mirror_of is not None}
 
     def warn(path: Path, message: str) -> None:

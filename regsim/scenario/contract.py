@@ -38,6 +38,16 @@ class LinkUseJSON(TypedDict):
     between: list[str]
     bytes: int
     seconds: float
+    # Only in a step of clients acting at once: the largest share of the link's bandwidth in use at once.
+    peak_share: NotRequired[float]
+
+
+class ClientTimeJSON(TypedDict):
+    """One client of a step where clients act at once."""
+
+    client: str
+    seconds: float       # from the step's start until this client's command was done
+    ok: bool
 
 
 class StorageJSON(TypedDict):
@@ -76,6 +86,7 @@ class StepJSON(TypedDict):
     clock_seconds: float
     links: list[LinkUseJSON]
     storage: dict[str, StorageJSON]
+    clients: NotRequired[list[ClientTimeJSON]]   # only in a step of clients acting at once
 
 
 class NodeJSON(TypedDict):

@@ -16,7 +16,8 @@ from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
-from regsim.model.sim.events import Outcome
+from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
+from regsim.model.sim.flows import blob_digest, fetched_again, together_timing
 from regsim.model.sim.network import NetworkError, step_timing
 from regsim.model.sim.world import World
 from regsim.scenario.commands import (
@@ -181,6 +182,8 @@ def _delete(world: World, reference: str) -> Outcome:
 
 def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     """Run one step in `world` (mutating it) and return its record."""
+    if step.together:
+        return _run_together(world, scenario, step)
     with world.recording() as events:
         world.begin_step()   # replication due by this step lands before the command runs
         done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
@@ -188,6 +191,52 @@ def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     world.end_step(timing.seconds)
     return make_record(step, done.outcome, events, timing.seconds, timing.links, world,
                        background_seconds=timing.background_seconds, tables=done.tables)
+
+
+def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
+    """Clients acting at once: each command runs in the model in the order listed (so the registries
+    see them in that order), then their requests are timed together, sharing every link."""
+    parts: list[tuple[str, Done, int, int]] = []
+    with world.recording() as events:
+        world.begin_step()
+        background = len(events)
+        for actor, command in step.together:
+            start = len(events)
+            done = execute(world, scenario, actor, command)
+            parts.append((actor, done, start, len(events)))
+    at_once = fetched_again([events[start:stop] for _, _, start, stop in parts])
+    together = together_timing(at_once, events[:background], world.network)
+    events = [*events[:background], *(event for part in at_once for event in part)]
+    timing = together.timing
+    world.end_step(timing.seconds)
+    _fetched_again(at_once, parts)
+    outcome = Outcome(direction=parts[0][1].outcome.direction if parts else None)
+    for actor, done, _, _ in parts:
+        outcome.output.extend(f"{actor}: {line}" for line in done.outcome.output)
+        outcome.blobs.extend(done.outcome.blobs)
+        if not done.outcome.ok and outcome.ok:
+            outcome.ok, outcome.error = False, done.outcome.error
+            outcome.message = f"{actor}: {done.outcome.message}"
+    record = make_record(step, outcome, events, timing.seconds, timing.links, world,
+                         background_seconds=timing.background_seconds, peaks=together.peak)
+    actors = [actor for actor, _ in step.together]
+    record.actor = ", ".join(actors) if len(actors) <= 3 else f"{actors[0]} … {actors[-1]} ({len(actors)} at once)"
+    record.command = "; ".join(dict.fromkeys(command.text for _, command in step.together))
+    record.clients = [
+        {"client": actor, "seconds": round(seconds, 6), "ok": done.outcome.ok}
+        for (actor, done, _, _), seconds in zip(parts, together.finished, strict=True)
+    ]
+    return record
+
+
+def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Done, int, int]]) -> None:
+    """A blob a cache fetched again for a client (see flows.fetched_again) is a miss in its ledger too."""
+    again = {(event.src, blob_digest(event.path)) for part in at_once for event in part
+             if event.outcome == RequestOutcome.CACHE_MISS and not event.upstream}
+    for actor, done, _, _ in parts:
+        for blob in done.outcome.blobs:
+            if blob.how == How.MIRROR_HIT and (actor, blob.digest) in again:
+                blob.how = How.MIRROR_MISS
 
 
 def replay(scenario: Scenario) -> Run:

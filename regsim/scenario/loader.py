@@ -13,6 +13,7 @@ from regsim.scenario.checker import Checker
 from regsim.scenario.clients import mirror_warnings
 from regsim.scenario.image_sections import read_images, read_layers
 from regsim.scenario.problems import ContentError, Located, Problem, read_content_file
+from regsim.scenario.router_sections import check_routers_linked, read_routers
 from regsim.scenario.spec import Scenario
 from regsim.scenario.step_sections import read_steps
 from regsim.scenario.world_sections import (
@@ -23,7 +24,7 @@ from regsim.scenario.world_sections import (
     read_users,
 )
 
-TOP_KEYS = ("version", "title", "summary", "registries", "clients", "network", "users", "repositories",
+TOP_KEYS = ("version", "title", "summary", "registries", "clients", "routers", "network", "users", "repositories",
             "layers", "images", "steps")
 
 
@@ -53,12 +54,14 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     host_names = [r.name for r in registries] + [name for r in registries for name, _ in r.replicas]
     clients = read_clients(check, root.get("clients"), host_names)
     node_names = host_names + [c.name for c in clients]
-    links = read_links(check, root.get("network"), node_names)
+    routers = read_routers(check, root.get("routers"), node_names)
+    links = read_links(check, root.get("network"), node_names + routers)
+    check_routers_linked(check, routers, links)
     users = read_users(check, root.get("users"))
     repositories = read_repositories(check, root.get("repositories"), host_names, users)
     images = read_images(check, root.get("images"), layers)
     scenario = Scenario(filename, scenario_id, title, summary, registries, clients, links, users, repositories,
-                        layers, images, [], "binary" if binary else "decimal")
+                        layers, images, [], "binary" if binary else "decimal", routers)
     scenario.steps = read_steps(check, root.get("steps"), scenario)
     scenario.warnings = mirror_warnings(located, root.get("clients"), scenario)
     for step in scenario.steps:      # a predict's choices in the order they are shown, not the file's

@@ -18,6 +18,7 @@ from regsim.model.sim.world import World
 from regsim.scenario.commands import RegistryGc
 from regsim.scenario.contract import (
     BlobJSON,
+    ClientTimeJSON,
     ImageLayerJSON,
     LinkUseJSON,
     RequestJSON,
@@ -62,6 +63,7 @@ class StepRecord:
     clock: float = 0.0
     links: list[LinkUseJSON] = field(default_factory=list)
     storage: dict[str, StorageJSON] = field(default_factory=dict)
+    clients: list[ClientTimeJSON] = field(default_factory=list)   # a together step: when each client was done
     tables: list[Table] = field(default_factory=list)   # the tables among `output` (not in the JSON)
 
     @property
@@ -87,6 +89,12 @@ class StepRecord:
         return self.naive_layer_bytes_up + self.naive_layer_bytes_down
 
     def to_dict(self) -> StepJSON:
+        found = self._to_dict()
+        if self.clients:
+            found["clients"] = self.clients
+        return found
+
+    def _to_dict(self) -> StepJSON:
         return {
             "index": self.index,
             "id": self.step_id,
@@ -160,6 +168,7 @@ def make_record(
     world: World,
     background_seconds: float = 0.0,
     tables: list[Table] | None = None,
+    peaks: dict[tuple[str, str], float] | None = None,
 ) -> StepRecord:
     command = step.command
     record = StepRecord(
@@ -210,6 +219,9 @@ def make_record(
     record.links = [
         {"between": [a, b], "bytes": size, "seconds": round(busy, 6)} for (a, b), (size, busy) in sorted(usage.items())
     ]
+    if peaks is not None:   # clients acting at once: how full each link got
+        for link in record.links:
+            link["peak_share"] = round(peaks.get((link["between"][0], link["between"][1]), 0.0), 6)
     for host, registry in sorted(world.registries.items()):
         record.storage[host] = {
             "stored_layer_bytes": registry.layer_bytes_stored(),

@@ -75,6 +75,9 @@ class StepSpec:
     command: Command | None = None
     expect: dict[str, Any] = field(default_factory=dict)
     ask: Ask | None = None
+    # Clients acting at once (`together:`): each (client, command), run concurrently. `actor` and
+    # `command` are then the first part's, so whatever reads one command still reads one.
+    together: list[tuple[str, Command]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,6 +95,7 @@ class Scenario:
     images: dict[str, Any]          # name -> [(layer, size)] or {platform: [(layer, size)]}
     steps: list[StepSpec]
     units: str = "decimal"
+    routers: list[str] = field(default_factory=list)   # nodes that only forward traffic
     warnings: list[Problem] = field(default_factory=list)   # what lint points out; nothing stops a replay
 
     @property

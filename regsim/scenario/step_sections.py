@@ -11,9 +11,10 @@ from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import Command, CommandError, parse_command
 from regsim.scenario.problems import Path, did_you_mean
 from regsim.scenario.spec import Ask, Scenario, StepSpec
+from regsim.scenario.together_sections import expand_names, read_together
 from regsim.units import UnitError, format_seconds, parse_duration, parse_size
 
-STEP_KEYS = ("id", "say", "as", "run", "expect", "ask")
+STEP_KEYS = ("id", "say", "as", "run", "together", "expect", "ask")
 EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "layers_mounted", "layers_skipped",
                "layers_pulled", "cache_hits", "seconds", "stored", "output_contains", "rate_limit_remaining")
 # What `error:` can name: the registry's codes (the spec's and distribution's), and the client's own
@@ -54,7 +55,23 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
             ids.add(step.id or "")
         if "say" in item:
             step.say = check.text(item["say"], (*path, "say"), "say")
-        if "run" in item:
+        names = item.get("as")
+        together = "together" in item or isinstance(names, list) or (
+            isinstance(names, str) and expand_names(names) != [names])
+        if together:
+            step.together = read_together(check, item, path, clients)
+            if step.together:
+                step.actor, step.command = step.together[0]
+            where: Path = (*path, "together" if "together" in item else "run")
+            for part in {id(c): c for _, c in step.together}.values():
+                _check_command(check, where, part, scenario, hosts, clients + scenario.routers)
+                for message in docker_hub_problems(part, hosts, origins):
+                    check.add(where, message)
+            for name, part in step.together:
+                mismatch = command_runtime_problem(part, runtimes[name], name)
+                if mismatch is not None:
+                    check.add(where, mismatch)
+        elif "run" in item:
             text = check.text(item["run"], (*path, "run"), "run")
             if text is not None:
                 try:
@@ -64,7 +81,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
         elif "say" not in item:
             check.add(path, "a step needs run (a command) or say (narration)")
         command = step.command
-        if "as" in item:
+        if "as" in item and not together:
             actor = check.text(item["as"], (*path, "as"), "as")
             if actor not in clients:
                 check.add((*path, "as"), f"unknown client {actor!r}{did_you_mean(str(actor), clients)}")
@@ -76,8 +93,8 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
             elif "as" not in item:
                 listed = ", ".join(clients) or "no clients are listed"
                 check.add(path, f"say which client runs this with as: ({listed})")
-        if command is not None:
-            _check_command(check, (*path, "run"), command, scenario, hosts, clients)
+        if command is not None and not together:
+            _check_command(check, (*path, "run"), command, scenario, hosts, clients + scenario.routers)
             for message in docker_hub_problems(command, hosts, origins):
                 check.add((*path, "run"), message)
             if step.actor is not None:

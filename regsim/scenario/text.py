@@ -60,6 +60,11 @@ def render_step(record: StepRecord, total: int, failures: list[Failure] | None =
             background = (f" (replication ran in the background for {format_seconds(record.background_seconds)}; "
                           "no client waited for it)")
         lines.append(f"  time: {format_seconds(record.seconds)}{background}")
+    if record.clients:   # clients acting at once: the first and the last one done
+        done = sorted(record.clients, key=lambda c: c["seconds"])
+        lines.append(f"  {len(done)} clients at once: first done {done[0]['client']} after "
+                     f"{format_seconds(done[0]['seconds'])}, last {done[-1]['client']} after "
+                     f"{format_seconds(done[-1]['seconds'])}")
     if not record.ok:
         lines.append(f"  ✗ {record.error}: {record.message}")
     for failure in failures or ():

@@ -52,6 +52,8 @@ def build_world(scenario: Scenario) -> World:
     for client in scenario.clients:
         world.add_client(client.name, mirrors=client.mirrors, platform=client.platform, address=client.address,
                          runtime=client.runtime, hosts=client.hosts)
+    for router in scenario.routers:
+        world.network.add_node(router, "router")
     for link in scenario.links:
         world.network.set_link(link.a, link.b, link.bandwidth, link.latency)
     return world

@@ -159,7 +159,7 @@ def read_links(check: Checker, value: Any, nodes: list[str]) -> list[LinkSpec]:
         for j, name in enumerate(between):
             if name not in nodes:
                 check.add((*path, "between", j),
-                          f"{name!r} is not a client or registry here{did_you_mean(str(name), nodes)}")
+                          f"{name!r} is not a client, registry or router here{did_you_mean(str(name), nodes)}")
                 ok = False
         if ok and between[0] == between[1]:
             check.add((*path, "between"), "a link joins two different names")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from regsim.model.sim.events import Lane, RequestEvent
+from regsim.model.sim.routes import Route, find_route
 
 # Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
 # and these are read for every request of a step.
@@ -57,9 +58,14 @@ class Network:
         self.nodes: dict[str, str] = {}
         self.links: dict[tuple[str, str], Link] = {}
         self.down: set[tuple[str, str]] = set()   # links that are down: while empty, no request need look
+        self.routers: set[str] = set()            # nodes that forward traffic (neither clients nor registries)
+        self._routes: dict[tuple[str, str], Route | None] = {}   # found once per topology change
 
     def add_node(self, name: str, kind: str) -> None:
         self.nodes[name] = kind
+        if kind == "router":
+            self.routers.add(name)
+        self._routes.clear()
 
     def _check(self, a: str, b: str) -> None:
         for name in (a, b):
@@ -79,6 +85,7 @@ class Network:
             )
         self.links[_key(a, b)] = Link(bandwidth, latency, True, True)
         self.down.discard(_key(a, b))
+        self._routes.clear()
 
     def link(self, a: str, b: str) -> Link:
         """The link between two nodes (an unlisted pair gets the fast local default; nothing is stored)."""
@@ -92,12 +99,39 @@ class Network:
             self.down.discard(key)
         else:
             self.down.add(key)
+        self._routes.clear()
 
     def is_up(self, a: str, b: str) -> bool:
+        """Whether a request from `a` reaches `b` (some route joins them over links that are up)."""
         if not self.down:   # the common case: every link is up, nothing to look up
             return True
+        if self.routers:
+            return self.route(a, b) is not None
         found = self.links.get(_key(a, b))
         return found is None or found.up
+
+    def route(self, a: str, b: str) -> Route | None:
+        """The links a request from `a` to `b` crosses (None: only links that are down join them).
+
+        Without routers every route is the pair's own link; with routers, the lowest-latency path
+        through routers (see routes.py). Found once, until a link is set, goes down or comes up."""
+        pair = (a, b)
+        try:
+            return self._routes[pair]
+        except KeyError:
+            pass
+        if self.routers:
+            edges = tuple((key, link.bandwidth, link.latency, link.up) for key, link in sorted(self.links.items()))
+            found = find_route(a, b, self.routers, edges, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
+        else:
+            link = self.link(a, b)
+            found = Route((_key(a, b),), link.latency, link.bandwidth) if link.up else None
+        self._routes[pair] = found
+        return found
+
+    def route_taken(self, a: str, b: str) -> Route:
+        """The route a request that was delivered took (a local link if the topology changed since)."""
+        return self.route(a, b) or Route((_key(a, b),), DEFAULT_LATENCY, DEFAULT_BANDWIDTH)
 
     def listed_links(self) -> list[tuple[str, str, Link]]:
         return [(a, b, link) for (a, b), link in sorted(self.links.items()) if link.listed or not link.up]
@@ -119,14 +153,15 @@ class Network:
     def restore_state(self, state: dict[tuple[str, str], tuple[float, float, bool, bool]]) -> None:
         self.links = {k: Link(*v) for k, v in state.items()}
         self.down = {k for k, link in self.links.items() if not link.up}
+        self._routes.clear()
 
 
 @dataclass(slots=True)
-class _Job:
+class Job:
     latency: float                               # its round trips, one after another
     bytes: int
     links: tuple[tuple[str, str], ...]           # the links its payload crosses
-    hops: tuple[tuple[tuple[str, str], float], ...] = ()   # each request's link and round trip, in order
+    hops: tuple[tuple[tuple[tuple[str, str], ...], float], ...] = ()   # each request's links and round trip
     remaining_latency: float = 0.0
     remaining_bytes: float = 0.0
 
@@ -138,32 +173,32 @@ class _Job:
         """
         if self.remaining_latency <= 0:
             return [(key, 0.0, seconds) for key in self.links] if self.remaining_bytes > 0 else []
-        spans = []
+        spans: list[tuple[tuple[str, str], float, float]] = []
         done = self.latency - self.remaining_latency   # round-trip time already behind it
         elapsed = 0.0
-        for key, latency in self.hops:
+        for keys, latency in self.hops:
             start, stop = max(elapsed, done), min(elapsed + latency, done + seconds)
             if stop > start:
-                spans.append((key, start - done, stop - done))
+                spans.extend((key, start - done, stop - done) for key in keys)
             elapsed += latency
         return spans
 
 
-def _job_from(events: Sequence[RequestEvent], network: Network) -> _Job:
+def job_from(events: Sequence[RequestEvent], network: Network) -> Job:
     latency = 0.0
     size = 0
     links: list[tuple[str, str]] = []
-    hops: list[tuple[tuple[str, str], float]] = []
+    hops: list[tuple[tuple[tuple[str, str], ...], float]] = []
     for event in events:
-        link = network.link(event.src, event.dst)
-        latency += link.latency
-        key = _key(event.src, event.dst)
-        hops.append((key, link.latency))
+        route = network.route_taken(event.src, event.dst)
+        latency += route.latency
+        hops.append((route.keys, route.latency))
         if event.bytes:
             size = max(size, event.bytes)   # a mirror streams what it fetches: one payload, two links
-            if key not in links:
-                links.append(key)
-    return _Job(latency, size, tuple(links), tuple(hops), latency, float(size))
+            for key in route.keys:
+                if key not in links:
+                    links.append(key)
+    return Job(latency, size, tuple(links), tuple(hops), latency, float(size))
 
 
 class _Timeline:
@@ -187,17 +222,19 @@ class _Timeline:
 
     def serial(self, event: RequestEvent) -> None:
         """One request on its own: its round trip, then its bytes over its link."""
-        job = _job_from([event], self.network)
-        seconds = job.latency + (job.bytes / self.network.link(event.src, event.dst).bytes_per_second)
-        self._mark(_key(event.src, event.dst), 0.0, seconds)
+        job = job_from([event], self.network)
+        route = self.network.route_taken(event.src, event.dst)
+        seconds = job.latency + (job.bytes / route.bytes_per_second)
+        for key in route.keys:
+            self._mark(key, 0.0, seconds)
         self.clock += seconds
 
-    def parallel(self, jobs: list[_Job], lanes: int) -> None:
+    def parallel(self, jobs: list[Job], lanes: int) -> None:
         """Processor sharing: `lanes` jobs at a time, each link's bandwidth split fairly among the
         payloads on it; a job first makes its round trips, then moves its payload."""
         clock = 0.0   # within the batch (added to the timeline's clock at the end, as one sum)
         waiting = list(jobs)
-        active: list[_Job] = []
+        active: list[Job] = []
         while waiting or active:
             while waiting and len(active) < lanes:
                 active.append(waiting.pop(0))
@@ -247,7 +284,7 @@ class _Timeline:
 
         def flush() -> None:
             if batch:
-                self.parallel([_job_from(group, self.network) for group in batch], LANES.get(batch_lane, 1))
+                self.parallel([job_from(group, self.network) for group in batch], LANES.get(batch_lane, 1))
             batch.clear()
             jobs_by_id.clear()
 
@@ -267,7 +304,7 @@ class _Timeline:
         flush()
 
 
-def _covered(spans: list[tuple[float, float]]) -> float:
+def covered(spans: list[tuple[float, float]]) -> float:
     """The length of the union of time spans."""
     total = 0.0
     end = -math.inf
@@ -306,8 +343,8 @@ def step_timing(events: Iterable[RequestEvent], network: Network) -> StepTiming:
     for event in events:
         if event.status == 0:
             continue  # it never left
-        key = _key(event.src, event.dst)
-        sizes[key] = sizes.get(key, 0) + event.bytes
+        for key in network.route_taken(event.src, event.dst).keys:
+            sizes[key] = sizes.get(key, 0) + event.bytes
         if event.lane == _BACKGROUND:
             theirs.append(event)
         else:
@@ -318,7 +355,7 @@ def step_timing(events: Iterable[RequestEvent], network: Network) -> StepTiming:
     background.run(theirs)
     seconds = max(client.clock, background.clock)
     links = {
-        key: (size, min(seconds, _covered(client.busy.get(key, []) + background.busy.get(key, []))))
+        key: (size, min(seconds, covered(client.busy.get(key, []) + background.busy.get(key, []))))
         for key, size in sizes.items()
     }
     return StepTiming(seconds, client.clock, background.clock - start if theirs else 0.0, links)
