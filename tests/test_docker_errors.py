@@ -52,8 +52,11 @@ ERRCODE_TEXT = {
     ErrorCode.TAG_INVALID: "tag invalid: manifest tag did not match URI",
     ErrorCode.RANGE_INVALID: "range invalid: invalid content range",
     ErrorCode.MANIFEST_TOO_LARGE: "manifest too large: manifest too large",
-    ErrorCode.UNAVAILABLE: "unavailable: service unavailable",
     ErrorCode.PAGINATION_NUMBER_INVALID: "pagination number invalid: invalid number of results requested",
+    # Outside 400-499 HandleErrorResponse reads no body: UnexpectedHTTPStatusError's text
+    # (distribution registry/client/errors.go).
+    ErrorCode.UNAVAILABLE: "received unexpected HTTP status: 503 Service Unavailable",
+    ErrorCode.UNKNOWN: "received unexpected HTTP status: 500 Internal Server Error",
 }
 
 
@@ -108,7 +111,8 @@ def test_a_401_without_an_error_parameter_reads_the_body():
 
 
 def test_a_response_without_a_json_body_names_its_status():
-    assert docker_error(Response(502)) == DockerError("HTTP_502", "status 502")
+    assert docker_error(Response(404)) == DockerError("HTTP_404", "status 404")
+    assert str(docker_error(Response(502))) == "received unexpected HTTP status: 502 Bad Gateway"
 
 
 def test_a_registry_s_own_message_replaces_the_codes_in_the_line():

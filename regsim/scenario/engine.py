@@ -188,7 +188,9 @@ def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
         world.begin_step()   # replication due by this step lands before the command runs
         done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
     timing = step_timing(events, world.network)
-    world.end_step(timing.seconds)
+    notes = world.end_step(timing.seconds)
+    if step.actor is None:   # a client's output is what its CLI prints; registry notes go with other steps
+        done.outcome.output.extend(notes)
     return make_record(step, done.outcome, events, timing.seconds, timing.links, world,
                        background_seconds=timing.background_seconds, tables=done.tables)
 

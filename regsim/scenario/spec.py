@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regsim.model.client.daemon import Runtime
+from regsim.model.registry.proxy import DEFAULT_TTL
 from regsim.scenario.commands import Command
 from regsim.scenario.problems import Problem
 
@@ -25,7 +26,7 @@ class RegistrySpec:
     name: str
     auth: str = "none"
     mirror_of: str | None = None
-    ttl: float = 7 * 24 * 3600.0
+    ttl: float = DEFAULT_TTL                # distribution's default: 168h
     replicas: list[tuple[str, int]] = field(default_factory=list)
     rate_limit: RateLimitSpec | None = None
 

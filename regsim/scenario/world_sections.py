@@ -49,6 +49,9 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
                 spec.ttl = parse_duration(item["ttl"])
             except UnitError as error:
                 check.add((*path, "ttl"), str(error))
+            if spec.mirror_of is None:
+                check.add((*path, "ttl"), "ttl is how long a pull-through cache keeps what it fetched; "
+                          "this registry has no mirror_of, so nothing here expires: remove ttl or add mirror_of")
         for j, replica in enumerate(check.sequence(item.get("replicas"), (*path, "replicas"), "replicas")):
             rpath = (*path, "replicas", j)
             if isinstance(replica, str):

@@ -95,8 +95,11 @@ class Client:
 
     def remember_location(self, digest: str, host: str, repository: str) -> None:
         """The blob info cache: where this client knows a blob exists (used to mount instead of upload)."""
-        places = self.known_locations.setdefault(digest, [])
         entry = (host, repository)
+        places = self.known_locations.get(digest)
+        if places is None:   # most blobs a push records are new to the client: one place, no search
+            self.known_locations[digest] = [entry]
+            return
         if entry in places:
             places.remove(entry)
         places.insert(0, entry)

@@ -20,6 +20,7 @@ Two steps, each as docker's own code takes them:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from regsim.model.oci.errors import ErrorCode
 from regsim.model.oci.response import Response
@@ -34,9 +35,13 @@ class DockerError:
 
     code: str
     message: str
+    unexpected_status: str | None = None    # an answer outside 400-499: its status line
 
     def __str__(self) -> str:
-        """errcode's `Error()`: `denied: requested access to the resource is denied`."""
+        """errcode's `Error()`: `denied: requested access to the resource is denied`; for a status
+        outside 400-499, `UnexpectedHTTPStatusError`'s: `received unexpected HTTP status: 500 …`."""
+        if self.unexpected_status is not None:
+            return f"received unexpected HTTP status: {self.unexpected_status}"
         return f"{self.code.lower().replace('_', ' ')}: {self.message}"
 
 
@@ -53,9 +58,15 @@ def docker_error(response: Response) -> DockerError:
             if code is not None:
                 return DockerError(code.name, challenge.params.get("error_description") or code.message)
     error = response.error
+    named = error.code.name if error is not None else f"HTTP_{response.status}"
+    if not 400 <= response.status < 500:
+        # HandleErrorResponse reads no body outside 400-499 (a 500 from a pull-through cache
+        # whose upstream is down): an UnexpectedHTTPStatusError with the status line.
+        status = f"{response.status} {HTTPStatus(response.status).phrase}"
+        return DockerError(named, error.message if error is not None else status, status)
     if error is None:
-        return DockerError(f"HTTP_{response.status}", f"status {response.status}")
-    return DockerError(error.code.name, error.message)
+        return DockerError(named, f"status {response.status}")
+    return DockerError(named, error.message)
 
 
 def pull_line(error: DockerError, name: str, reference: str, *, streamed: bool = False) -> str:

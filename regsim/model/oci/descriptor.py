@@ -64,9 +64,11 @@ def layer_blob(name: str, size: int) -> Descriptor:
 
 def diff_id(layer: Descriptor) -> str:
     """A stable stand-in for the uncompressed layer digest that the config lists."""
-    return _diff_id(layer.digest, layer.size)
+    return layer_diff_id(layer.digest, layer.size)
 
 
 @lru_cache(maxsize=8192)
-def _diff_id(digest: str, size: int) -> str:
+def layer_diff_id(digest: str, size: int) -> str:
+    """`diff_id` of the layer `digest` of `size` bytes (called directly, it makes no Python frame
+    when cached: a config lists every layer of its image)."""
     return sized_digest_text(f"diff:{digest}", size)

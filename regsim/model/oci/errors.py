@@ -34,6 +34,7 @@ class ErrorCode(Enum):
     RANGE_INVALID = (416, "invalid content range")
     MANIFEST_TOO_LARGE = (413, "manifest too large")
     UNAVAILABLE = (503, "service unavailable")
+    UNKNOWN = (500, "unknown error")          # distribution's errcode.ErrorCodeUnknown
     PAGINATION_NUMBER_INVALID = (400, "invalid number of results requested")
 
     def __init__(self, status: int, message: str) -> None:

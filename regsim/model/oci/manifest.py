@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from regsim.model.oci.descriptor import Descriptor, Platform, diff_id
+from regsim.model.oci.descriptor import Descriptor, Platform, layer_diff_id
 from regsim.model.oci.digest import Digest, sha256_digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.mediatype import (
@@ -132,10 +132,11 @@ _PLAIN_MEDIA_TYPES: dict[str, bool] = {}   # media type -> whether JSON writes i
 
 def build_config(layers: tuple[Descriptor, ...], platform: Platform) -> bytes:
     """The image config blob as real JSON: platform and rootfs diff_ids (no timestamps)."""
-    diff_ids = [diff_id(layer) for layer in layers]
+    diff_ids = [layer_diff_id(layer.digest, layer.size) for layer in layers]
     if not platform.variant and _plain(platform.architecture + platform.os):
-        # The bytes canonical_json gives for the value below, written without the encoder.
-        listed = ",".join(f'"{d}"' for d in diff_ids)
+        # The bytes canonical_json gives for the value below, written without the encoder
+        # (a diff_id is a digest: JSON writes it as it is, between quotes).
+        listed = '"' + '","'.join(diff_ids) + '"' if diff_ids else ""
         return (
             f'{{"architecture":"{platform.architecture}","os":"{platform.os}","config":{{}},'
             f'"rootfs":{{"type":"layers","diff_ids":[{listed}]}}}}'

@@ -10,7 +10,7 @@ these methods (see `registry.py`), so a handler method runs only for a request a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from regsim.model.oci.blob import Blob, Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
@@ -96,7 +96,9 @@ class Handler:
 
     def head_blob(self, name: str, digest: str) -> Response:
         store = self.store
-        blob = store.linked(name, digest)
+        # store.linked(name, digest), read here directly: every blob a push names is HEADed first.
+        repo = store.repositories.get(name)
+        blob = repo.blobs.stat(digest) if repo is not None else None
         if blob is None:
             # Most HEADs of a push find nothing: a miss is answered, not raised (raising and
             # catching would cost more than the rest of the request). docker asks twice, the
@@ -370,7 +372,11 @@ class Handler:
         repo = self.store.repositories.get(name)
         if repo is None:
             raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
-        tags, more = self._page(repo.tags.all(), n, last)
+        return self.tags_page(name, repo.tags.all(), n, last)
+
+    def tags_page(self, name: str, all_tags: Iterable[str], n: int | None, last: str | None) -> Response:
+        """The tags/list answer for these tags: lexical order, `n` after `last`, a Link to the rest."""
+        tags, more = self._page(sorted(all_tags), n, last)
         body = canonical_json({"name": name, "tags": tags})
         headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
         if more and tags:

@@ -1,13 +1,23 @@
-"""A pull-through cache (a registry mirror), as the reference registry's proxy mode behaves.
+"""A pull-through cache (a registry mirror), rule for rule as distribution's proxy mode behaves.
 
-On a miss the mirror fetches from its upstream, keeps what it fetched, and serves it; later
-requests are hits until the entry's TTL runs out. A tag is revalidated against the upstream
-on every manifest request (a cheap HEAD), and the cached answer is used when the upstream
-cannot be reached. Pushes are refused.
+Each rule names the file of distribution/distribution it follows (paths under `registry/`):
+
+- a tag is always asked of the upstream first (a HEAD); its answer is kept as the local tag,
+  and the local tag is used only when the upstream cannot answer (proxy/proxytagservice.go);
+- a manifest or blob held locally is served without asking the upstream; one not held is
+  fetched, kept, and scheduled to expire `ttl` after that fetch; serving a copy does not
+  extend its life (proxy/proxymanifeststore.go, proxy/proxyblobstore.go);
+- at expiry the copy is deleted: a blob's link and its bytes, a manifest's revision; the tag
+  stays (proxy/proxyregistry.go, proxy/scheduler/scheduler.go), so an expired copy is never
+  served, and with the upstream unreachable the request fails;
+- `ttl` defaults to 168h (7 days); 0 means copies never expire (configuration/configuration.go
+  `Proxy.TTL`, proxy/proxyregistry.go);
+- pushes and deletes are refused as unsupported (proxy/proxyblobstore.go, proxymanifeststore.go).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,11 +25,13 @@ from typing import TYPE_CHECKING
 from regsim.model.client.daemon import Client
 from regsim.model.client.session import HostSession
 from regsim.model.oci.blob import Blob, Body
+from regsim.model.oci.digest import Digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.oci.manifest import AnyManifest, parse_manifest
+from regsim.model.oci.manifest import AnyManifest, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
-from regsim.model.oci.reference import is_digest_reference
+from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Response
+from regsim.model.registry.expiry import EntryKind, ExpiryEntry, ExpiryScheduler, expiry_notes
 from regsim.model.registry.handler import Handler, ManifestListener
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.registry import Guard, PullLimit, Registry
@@ -30,6 +42,9 @@ from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
+
+# proxy/proxyregistry.go `repositoryTTL`: "Default TTL is 7 days" when the config sets no `ttl`.
+DEFAULT_TTL = 7 * 24 * 3600.0
 
 
 @dataclass(slots=True)
@@ -58,33 +73,75 @@ class ProxyHandler(Handler):
         self.upstream = upstream
         self.ttl = ttl
         self.clock = clock
-        self.fetched_at: dict[str, float] = {}      # blob or manifest digest -> when it was fetched
         self.stats = CacheStats()
+        # proxy/proxyregistry.go: with a TTL of 0 there is no scheduler, and nothing expires.
+        self.scheduler: ExpiryScheduler | None = (
+            ExpiryScheduler(self._blob_expired, self._manifest_expired) if ttl > 0 else None
+        )
+        self._layers_named: set[str] = set()      # layer digests of every manifest fetched
         self._agent: Client | None = None
         self._upstream_session: HostSession | None = None
         self._started = False
 
+    # ----- expiry (proxy/scheduler/scheduler.go, proxy/proxyregistry.go) ---------------------------
+
+    def expire_due(self) -> list[ExpiryEntry]:
+        """Delete every copy whose TTL has run out by now (the scheduler's timers, fired late at the
+        latest when the next request arrives or the step ends); the entries expired now."""
+        return self.scheduler.run_due(self.clock()) if self.scheduler is not None else []
+
+    def expiry_notes(self) -> list[str]:
+        """Expire what is due, and say what was deleted."""
+        before = self.store.stored_layer_bytes
+        due = self.expire_due()
+        return expiry_notes(self.host, self.ttl, due, before - self.store.stored_layer_bytes) if due else []
+
+    def _schedule(self, name: str, digest: str, kind: EntryKind) -> None:
+        """proxyblobstore.go / proxymanifeststore.go: a copy fetched from the upstream expires `ttl`
+        after the fetch (AddBlob / AddManifest); a copy served from the cache is not rescheduled."""
+        if self.scheduler is not None:
+            self.scheduler.add(name, digest, kind, self.clock(), self.ttl)
+
+    def _blob_expired(self, name: str, digest: str) -> None:
+        """proxyregistry.go OnBlobExpire: unlink the blob from the repository (`blobs.Delete`), then
+        remove its bytes from storage (`vacuum.RemoveBlob`), whichever repositories linked it."""
+        repo = self.store.repositories.get(name)
+        if repo is not None:
+            repo.blobs.unlink(digest)
+        if digest in self.store.blobs:
+            self.store.free(digest)
+            self.storage.blobs_freed([digest])
+        if self._persistent:
+            self.storage.changed(self.store)
+
+    def _manifest_expired(self, name: str, digest: str) -> None:
+        """proxyregistry.go OnManifestExpire: delete the manifest revision (`manifests.Delete`).
+        Its tags are not removed: a tag naming it now names a revision the mirror no longer has."""
+        repo = self.store.repositories.get(name)
+        if repo is not None and digest in repo.manifests:
+            repo.manifests.delete(digest)
+        if self._persistent:
+            self.storage.changed(self.store)
+
     # ----- talking to the upstream --------------------------------------------------------------
 
     def _upstream_session_now(self) -> HostSession:
-        """The mirror's own client identity towards its upstream (anonymous, like a default proxy).
-
-        The version check and token are made once and kept while the upstream answers.
-        """
+        """The mirror's own client identity towards its upstream (anonymous, like a default proxy)."""
         if self._agent is None:
             self._agent = Client(self.world, self.host)
         if self._upstream_session is None:
             self._upstream_session = HostSession(self._agent, self.upstream, Outcome())
         return self._upstream_session
 
-    def _fresh(self, digest: str) -> bool:
-        at = self.fetched_at.get(digest)
-        return at is not None and self.clock() - at < self.ttl
-
     def _upstream(
-        self, name: str, method: str, path: str, call: Callable[[Registry, str | None], Response]
+        self, name: str, method: str, path: str, call: Callable[[Registry, str | None], Response], why: str
     ) -> Response:
-        """One request to the upstream, `call(upstream registry, auth)`, through the mirror's own session."""
+        """One request to the upstream, `call(upstream registry, auth)`, through the mirror's own session.
+
+        proxyregistry.go `tryEstablishChallenges`: the upstream's /v2/ is asked only until its
+        challenge is known; after that a request goes straight to the upstream (and fails if it
+        cannot be reached). Each repository gets its own pull token (proxyregistry.go `Repository`).
+        """
         session = self._upstream_session_now()
         if not self._started or not session.need(name, ("pull",)):
             session.outcome = Outcome()
@@ -93,79 +150,124 @@ class ProxyHandler(Handler):
                 return Response(UNREACHABLE) if session.outcome.error == "NETWORK_UNREACHABLE" else Response(502)
             self._started = True
         upstream = self.world.registries[self.upstream]
-        response, event = session.send(
-            method, path, lambda auth: call(upstream, auth),
-            f"cache miss on {self.host}: fetch from the upstream {self.upstream}",
-        )
-        event.outcome = RequestOutcome.FETCHED if response.ok else RequestOutcome.ERROR
-        if response.status == UNREACHABLE:
-            self._upstream_session, self._started = None, False
+        response, event = session.send(method, path, lambda auth: call(upstream, auth), why)
+        event.outcome = (RequestOutcome.FETCHED if response.ok else
+                         RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR)
         return response
 
-    def _unavailable(self, name: str) -> RegistryError:
-        return RegistryError(ErrorCode.UNAVAILABLE, f"the upstream {self.upstream} cannot be reached and "
-                             f"{self.host} has no cached copy", {"name": name})
+    def _failure(self, response: Response, not_found: ErrorCode) -> RegistryError:
+        """What the mirror answers when the upstream could not give it something it lacks.
 
-    # ----- reads ----------------------------------------------------------------------------------
+        The upstream's "not found" (`not_found`: MANIFEST_UNKNOWN or BLOB_UNKNOWN) passes through
+        (handlers/blob.go: Stat's ErrBlobUnknown is BLOB_UNKNOWN); any other failure, such as an
+        upstream that cannot be reached or refuses the mirror, is UNKNOWN, 500 (handlers/blob.go
+        and handlers/manifests.go append ErrorCodeUnknown for an error they do not recognise).
+        """
+        error = response.error
+        if response.status != UNREACHABLE and error is not None and error.code is not_found:
+            return error
+        what = "cannot be reached" if response.status == UNREACHABLE else f"answered {response.status}"
+        return RegistryError(ErrorCode.UNKNOWN, f"the upstream {self.upstream} {what}, and {self.host} "
+                             "holds no copy")
+
+    # ----- manifests ------------------------------------------------------------------------------
 
     def get_manifest(self, name: str, reference: str, accept: Sequence[str] | None = None) -> Response:
         return self._cached(name, reference, accept, with_body=True)
 
     def head_manifest(self, name: str, reference: str, accept: Sequence[str] | None = None) -> Response:
+        # handlers/manifests.go serves HEAD with the same GetManifest as GET (and so fetches too).
         return self._cached(name, reference, accept, with_body=False)
 
     def _cached(self, name: str, reference: str, accept: Sequence[str] | None, with_body: bool) -> Response:
-        """Fetch (or take from the cache) whatever the upstream has, then answer as the client's Accept allows."""
-        manifest, cache = self._cached_manifest(name, reference)
-        served = negotiate(name, reference, manifest, accept, lambda digest: self._cached_manifest(name, digest)[0])
+        """handlers/manifests.go GetManifest: a tag becomes a digest through the tag service, the
+        digest a manifest through the manifest service; then the client's Accept decides."""
+        self.expire_due()
+        if is_digest_reference(reference):
+            Digest.parse(reference)
+            digest = reference
+        else:
+            check_tag(reference)
+            digest = self._tag_digest(name, reference)
+        manifest, cache = self._revision(name, digest)
+        served = negotiate(name, reference, manifest, accept, lambda child: self._revision(name, child)[0])
         result = self.manifest_response(served, with_body)
         result.headers["X-Cache"] = cache
         return result
 
-    def _cached_manifest(self, name: str, reference: str) -> tuple[AnyManifest, str]:
-        """The manifest `reference` names and whether it was a cache HIT or MISS.
+    def _tag_digest(self, name: str, tag: str) -> str:
+        """proxytagservice.go Get: ask the upstream which digest the tag names now (registry/client
+        repository.go `tags.Get` sends a HEAD with every manifest type in Accept) and keep that as
+        the local tag; if the upstream cannot answer, use the local tag. No local tag either:
+        404 MANIFEST_UNKNOWN (handlers/manifests.go, ErrTagUnknown)."""
+        check = self._upstream(
+            name, "HEAD", f"/v2/{name}/manifests/{tag}",
+            lambda upstream, auth: upstream.head_manifest(auth, name, tag, DOCKER_ACCEPT),
+            f"which manifest does the tag {tag} name on the upstream now? (a HEAD: no body)",
+        )
+        upstream_digest = check.headers.get("Docker-Content-Digest") if check.ok else None
+        if upstream_digest is not None:
+            self.store.repository(name).tags.tag(tag, upstream_digest)
+            return upstream_digest
+        repo = self.store.repositories.get(name)
+        local = repo.tags.get(tag) if repo is not None else None
+        if local is None:
+            raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, f"{self.host} has no tag {tag} in {name} and its "
+                                f"upstream {self.upstream} did not name one",
+                                {"name": name, "reference": tag})
+        return local
 
-        The upstream is asked with every manifest type a client may want (as docker's Accept):
-        what this client may receive is decided afterwards, from the client's own Accept.
-        """
-        store = self.store
-        repo = store.repositories.get(name)
-        cached = None
-        if repo is not None:
-            cached_digest = reference if is_digest_reference(reference) else repo.tags.get(reference)
-            cached = repo.manifests.get(cached_digest) if cached_digest is not None else None
-        if cached is not None:
-            if is_digest_reference(reference) and self._fresh(cached.digest):
-                return self._hit(cached)
-            # A tag can move upstream: ask the upstream what it names now (HEAD: no body).
-            check = self._upstream(name, "HEAD", f"/v2/{name}/manifests/{reference}",
-                                   lambda upstream, auth: upstream.head_manifest(auth, name, reference, DOCKER_ACCEPT))
-            if check.status == UNREACHABLE or check.status >= 500:
-                return self._hit(cached)
-            if check.ok and check.headers.get("Docker-Content-Digest") == cached.digest and self._fresh(cached.digest):
-                return self._hit(cached)
-        response = self._upstream(name, "GET", f"/v2/{name}/manifests/{reference}",
-                                  lambda upstream, auth: upstream.get_manifest(auth, name, reference, DOCKER_ACCEPT))
-        if response.status == UNREACHABLE:
-            raise self._unavailable(name)
+    def _revision(self, name: str, digest: str) -> tuple[AnyManifest, str]:
+        """proxymanifeststore.go Get: the local revision if the mirror holds it (a HIT); otherwise
+        fetched from the upstream by digest, kept, and scheduled to expire (a MISS)."""
+        repo = self.store.repositories.get(name)
+        held = repo.manifests.get(digest) if repo is not None else None
+        if held is not None:
+            self.stats.hits += 1
+            return held, "HIT"
+        response = self._upstream(
+            name, "GET", f"/v2/{name}/manifests/{digest}",
+            lambda upstream, auth: upstream.get_manifest(auth, name, digest, DOCKER_ACCEPT),
+            f"cache miss on {self.host}: fetch the manifest from the upstream {self.upstream}",
+        )
         if not response.ok or not isinstance(response.body, bytes):
-            if response.error is not None:
-                raise response.error
-            raise RegistryError(ErrorCode.UNAVAILABLE, f"the upstream answered {response.status}")
+            raise self._failure(response, ErrorCode.MANIFEST_UNKNOWN)
         manifest = parse_manifest(response.body)
-        repo = store.repository(name)
-        store.blobs[manifest.digest] = Blob(manifest.digest, len(manifest.raw), manifest.raw)
-        repo.manifests.put(manifest)
-        if not is_digest_reference(reference):
-            repo.tags.tag(reference, manifest.digest)
-        self.fetched_at[manifest.digest] = self.clock()
+        store = self.store
+        store.repository(name).manifests.put(manifest)
+        if isinstance(manifest, Manifest):
+            for layer in manifest.layers:
+                self._layers_named.add(layer.digest)
+                self._count_layer(layer.digest)
+        if self._persistent:
+            self.storage.manifest_stored(manifest.digest, manifest.raw)
+            self.storage.changed(store)
+        self._schedule(name, manifest.digest, EntryKind.MANIFEST)
         self.stats.misses += 1
         self.stats.bytes_from_upstream += len(manifest.raw)
         return manifest, "MISS"
 
-    def _hit(self, manifest: AnyManifest) -> tuple[AnyManifest, str]:
-        self.stats.hits += 1
-        return manifest, "HIT"
+    def _count_layer(self, digest: str) -> None:
+        """A held blob some fetched manifest names as a layer counts in the stored layer bytes."""
+        store = self.store
+        blob = store.blobs.get(digest)
+        if blob is not None and digest in self._layers_named and digest not in store.layer_digests:
+            store.layer_digests.add(digest)
+            store.stored_layer_bytes += blob.size
+
+    def list_tags(self, name: str, n: int | None = None, last: str | None = None) -> Response:
+        """proxytagservice.go All: the upstream's tags when it answers, else the tags kept here."""
+        self.expire_due()
+        listed = self._upstream(
+            name, "GET", f"/v2/{name}/tags/list",
+            lambda upstream, auth: upstream.list_tags(auth, name),
+            f"which tags does {name} have on the upstream {self.upstream}?",
+        )
+        if listed.ok and isinstance(listed.body, bytes):
+            return self.tags_page(name, json.loads(listed.body)["tags"], n, last)
+        return super().list_tags(name, n, last)
+
+    # ----- blobs ----------------------------------------------------------------------------------
 
     def head_blob(self, name: str, digest: str) -> Response:
         response = self.get_blob(name, digest)
@@ -173,26 +275,35 @@ class ProxyHandler(Handler):
         return response
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
+        """handlers/blob.go GetBlob: Stat, then ServeBlob. proxyblobstore.go: a blob this repository
+        links and the mirror holds is served from storage (a HIT); otherwise the upstream is asked
+        for its size (Stat: a HEAD), then its bytes, which are kept and scheduled to expire (a MISS)."""
+        self.expire_due()
         store = self.store
-        repo = store.repositories.get(name)
-        held = repo is not None and repo.blobs.stat(digest) is not None
-        if held and self._fresh(digest):
+        if store.linked(name, digest) is not None:
             return self._serve(name, digest, byte_range, "HIT")
-        fetched = self._upstream(name, "GET", f"/v2/{name}/blobs/{digest}",
-                                 lambda upstream, auth: upstream.get_blob(auth, name, digest))
-        if fetched.status == UNREACHABLE:
-            if held:   # stale, but better than nothing while the upstream is away
-                return self._serve(name, digest, byte_range, "HIT")
-            raise self._unavailable(name)
+        Digest.parse(digest)
+        stat = self._upstream(
+            name, "HEAD", f"/v2/{name}/blobs/{digest}",
+            lambda upstream, auth: upstream.head_blob(auth, name, digest),
+            f"cache miss on {self.host}: does the upstream {self.upstream} have this blob? (Stat)",
+        )
+        if not stat.ok:
+            raise self._failure(stat, ErrorCode.BLOB_UNKNOWN)
+        fetched = self._upstream(
+            name, "GET", f"/v2/{name}/blobs/{digest}",
+            lambda upstream, auth: upstream.get_blob(auth, name, digest),
+            f"cache miss on {self.host}: fetch the blob from the upstream {self.upstream}",
+        )
         if not fetched.ok:
-            if fetched.error is not None:
-                raise fetched.error
-            raise RegistryError(ErrorCode.UNAVAILABLE, f"the upstream answered {fetched.status}")
+            raise self._failure(fetched, ErrorCode.BLOB_UNKNOWN)
         data = fetched.body if isinstance(fetched.body, bytes) else None
         size = len(fetched.body) if fetched.body is not None else 0
-        store.blobs[digest] = Blob(digest, size, data)
-        store.repository(name).blobs.link(digest)
-        self.fetched_at[digest] = self.clock()
+        store.link(store.repository(name), Blob(digest, size, data))
+        self._count_layer(digest)
+        if self._persistent:
+            self.storage.changed(store)
+        self._schedule(name, digest, EntryKind.BLOB)
         self.stats.bytes_from_upstream += size
         return self._serve(name, digest, byte_range, "MISS")
 
@@ -240,22 +351,19 @@ class ProxyHandler(Handler):
     def delete_blob(self, name: str, digest: str) -> Response:
         raise self._refuse()
 
-    def layer_bytes_stored(self) -> int:
-        """Layer bytes the mirror holds: blobs a cached manifest names as layers."""
-        return self.store.cached_layer_bytes()
-
 
 class PullThroughCache(Registry):
     """A registry host in proxy mode: its handler is a `ProxyHandler` towards `upstream`.
 
-    It reaches the upstream through `world`, as the mirror's own anonymous client.
+    It reaches the upstream through `world`, as the mirror's own anonymous client, and its
+    copies expire as the world's time passes (checked at the end of every step).
     """
 
     def __init__(
         self,
         host: str,
         upstream: str,
-        ttl: float = 7 * 24 * 3600.0,
+        ttl: float = DEFAULT_TTL,
         *,
         world: World,
         guard: Guard | None = None,
@@ -276,6 +384,7 @@ class PullThroughCache(Registry):
         proxy = self.handler
         assert isinstance(proxy, ProxyHandler)
         self.proxy = proxy
+        world.on_time_passed(proxy.expiry_notes)
 
     @property
     def upstream(self) -> str:
@@ -290,5 +399,6 @@ class PullThroughCache(Registry):
         return self.proxy.stats
 
     @property
-    def fetched_at(self) -> dict[str, float]:
-        return self.proxy.fetched_at
+    def scheduled(self) -> dict[str, ExpiryEntry]:
+        """The copies waiting to expire, by `repository@digest` (empty when nothing expires)."""
+        return self.proxy.scheduler.entries if self.proxy.scheduler is not None else {}

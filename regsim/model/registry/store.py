@@ -125,15 +125,6 @@ class RegistryStore:
                         total += image.layer_bytes
         return total
 
-    def cached_layer_bytes(self) -> int:
-        """Layer bytes of the blobs some held manifest names as layers (what a cache holds)."""
-        seen: set[str] = set()
-        for repo in self.repositories.values():
-            for manifest in repo.manifests.revisions():
-                if isinstance(manifest, Manifest):
-                    seen.update(layer.digest for layer in manifest.layers if layer.digest in self.blobs)
-        return sum(self.blobs[d].size for d in seen)
-
     def stored_bytes(self) -> int:
         return sum(blob.size for blob in self.blobs.values())
 

@@ -34,6 +34,7 @@ class World:
         self._jobs = 0
         self._serving: RequestContext | None = None   # the context of the request a registry is serving
         self.replication = Replication(self)
+        self._time_listeners: list[Callable[[], list[str]]] = []
 
     # ----- building ------------------------------------------------------------------------
 
@@ -51,9 +52,17 @@ class World:
         """Open a step: copies due to replicas by now are made first (background requests)."""
         self.replication.begin_step()
 
-    def end_step(self, seconds: float = 0.0) -> None:
-        """Close a step: simulated time moves on by the step's seconds."""
+    def end_step(self, seconds: float = 0.0) -> list[str]:
+        """Close a step: simulated time moves on by the step's seconds, and whatever was waiting
+        for that time (a pull-through cache's expiry) happens, so the step's record shows it.
+        Returns what the registries say about it."""
         self.now += seconds
+        return [note for listener in self._time_listeners for note in listener()]
+
+    def on_time_passed(self, listener: Callable[[], list[str]]) -> None:
+        """Call `listener` at the end of every step, after the clock has moved; it returns notes
+        on what happened then."""
+        self._time_listeners.append(listener)
 
     def current_time(self) -> float:
         return self.now
