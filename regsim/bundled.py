@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -15,13 +16,30 @@ def content_dir(kind: str) -> Path:
     return _PACKAGE.parent / kind
 
 
-def scenario_files() -> list[Path]:
-    return sorted(content_dir("scenarios").glob("*.yaml"))
+def scenario_dirs(lesson_dirs: Iterable[Path] = ()) -> list[Path]:
+    """Where scenarios are found by id: each instructor folder's `scenarios/` (`regsim --lessons DIR`),
+    then the bundled ones (so an instructor's scenario of the same id is the one used)."""
+    return [*(Path(d) / "scenarios" for d in lesson_dirs), content_dir("scenarios")]
 
 
-def find_scenario(name: str) -> Path:
-    """A path as given, or the bundled scenario with that id."""
+def scenario_files(lesson_dirs: Iterable[Path] = ()) -> list[Path]:
+    """Every scenario file: the bundled ones, then each instructor folder's (one per id: the
+    instructor's when both have it)."""
+    by_id: dict[str, Path] = {}
+    for folder in reversed(scenario_dirs(lesson_dirs)):
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            by_id[path.stem] = path
+    bundled = content_dir("scenarios")
+    return sorted(by_id.values(), key=lambda p: (p.parent != bundled, p.stem))
+
+
+def find_scenario(name: str, lesson_dirs: Iterable[Path] = ()) -> Path:
+    """A path as given, or the scenario with that id (an instructor's first, then the bundled one)."""
     path = Path(name)
     if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name:
         return path
+    for folder in scenario_dirs(lesson_dirs):
+        for suffix in (".yaml", ".yml"):
+            if (folder / f"{name}{suffix}").is_file():
+                return folder / f"{name}{suffix}"
     return content_dir("scenarios") / f"{name}.yaml"

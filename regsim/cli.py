@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     chart.add_argument("--kind", default="transfer", help="transfer (default), storage, sharing, network or rollout")
     chart.add_argument("--until", type=int, default=None, help="only the first N steps")
 
+    worksheet = commands.add_parser(
+        "worksheet", help="write a printable worksheet for a scenario or lesson (Markdown or PDF)",
+        description="The scenario's world, each step's command and its questions with blanks to fill, "
+        "then an answer key page with the simulator's answers and the bytes each step moved.")
+    worksheet.add_argument("source", metavar="SCENARIO_OR_LESSON",
+                           help="a scenario (file or id), or a lesson (.md file, id, or its number: 6)")
+    worksheet.add_argument("-o", "--output", required=True, help="FILE.md or FILE.pdf")
+
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
     open_.add_argument("scenario", help="a scenario file, the id of a bundled scenario, "
                        "or a session recorded by `regsim serve --record` (.json)")
@@ -84,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_arguments(serve)
 
-    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios (and those of --lessons DIR)")
     scenarios.add_argument("--json", action="store_true")
 
     bench = commands.add_parser("bench", help="push a Docker-Hub-shaped synthetic registry and report time and memory")
@@ -105,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _app(args)
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
-            "open": _open, "lessons": _lessons, "progress": _progress, "serve": _serve,
+            "open": _open, "lessons": _lessons, "worksheet": _worksheet, "progress": _progress, "serve": _serve,
         }[args.command]
         return handler(args)
     except ProblemsError as error:
@@ -123,17 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _load(name: str) -> Scenario:
+def _load(name: str, folders: Sequence[Path] = ()) -> Scenario:
     from regsim.bundled import find_scenario
     from regsim.scenario.loader import load_scenario
     from regsim.scenario.problems import ContentError
 
-    path = find_scenario(name)
+    path = find_scenario(name, folders)
     if not path.exists():
         from regsim.bundled import scenario_files
         from regsim.scenario.problems import did_you_mean
 
-        hint = did_you_mean(name, [p.stem for p in scenario_files()])
+        hint = did_you_mean(name, [p.stem for p in scenario_files(folders)])
         raise UsageError(f"{name}: no such scenario file or bundled scenario{hint}")
     try:
         return load_scenario(path)
@@ -159,7 +167,7 @@ def _play(args: argparse.Namespace) -> int:
         if args.check:
             raise UsageError(f"{args.scenario}: a recorded session has no expectations to --check")
     else:
-        run = replay(_load(args.scenario))
+        run = replay(_load(args.scenario, _lesson_dirs(args) or ()))
     if args.json:
         json.dump([record.to_dict() for record in run.records], sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -201,15 +209,31 @@ def _chart(args: argparse.Namespace) -> int:
     from regsim.scenario.engine import replay
     from regsim.scenario.records import run_to_dict
 
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, _lesson_dirs(args) or ())
     run = replay(scenario)
     if args.until is not None and not 1 <= args.until <= len(run.records):
         raise UsageError(f"--until {args.until}: {scenario.id} has steps 1 to {len(run.records)}")
+    data, until = run_to_dict(run), args.until
+    if args.kind == "sharing" and until is not None:   # the images the registries hold after step `until`
+        data, until = run_to_dict(run, until), None
     try:
-        path = export(run_to_dict(run), args.kind, Path(args.output), until=args.until)
+        path = export(data, args.kind, Path(args.output), until=until)
     except ChartError as error:
         raise UsageError(str(error)) from None
     print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _worksheet(args: argparse.Namespace) -> int:
+    from regsim.worksheet import WorksheetError, build_worksheet, write_worksheet
+
+    try:
+        written = write_worksheet(build_worksheet(args.source, _lesson_dirs(args)), args.output)
+    except WorksheetError as error:
+        if error.located:   # a file's problems, as FILE:LINE:COL
+            raise ProblemsError(str(error)) from None
+        raise UsageError(str(error)) from None
+    print("wrote " + ", ".join(str(path) for path in written))
     return EXIT_OK
 
 
@@ -246,11 +270,15 @@ def _serve(args: argparse.Namespace) -> int:
 def _scenarios(args: argparse.Namespace) -> int:
     from regsim.bundled import scenario_files
     from regsim.scenario.loader import load_scenario
+    from regsim.scenario.problems import ContentError
 
     items = []
-    for path in scenario_files():
-        scenario = load_scenario(path)
-        items.append({"id": scenario.id, "title": scenario.title, "summary": scenario.summary,
+    for path in scenario_files(_lesson_dirs(args) or ()):
+        try:
+            scenario = load_scenario(path)
+        except ContentError as error:
+            raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
+        items.append({"id": scenario.id, "title": scenario.title, "summary": scenario.blurb,
                       "steps": len(scenario.steps)})
     if args.json:
         json.dump(items, sys.stdout, indent=1)
@@ -293,10 +321,11 @@ def _open(args: argparse.Namespace) -> int:
         from regsim.tui.app import run_app as open_run
 
         return open_run(run=run)
-    _load(args.scenario)   # a missing or broken file is reported here, with exit 2
+    folders = _lesson_dirs(args) or ()
+    _load(args.scenario, folders)   # a missing or broken file is reported here, with exit 2
     from regsim.tui.app import run_app
 
-    return run_app(str(find_scenario(args.scenario)), lesson_dirs=_lesson_dirs(args))
+    return run_app(str(find_scenario(args.scenario, folders)), lesson_dirs=_lesson_dirs(args))
 
 
 def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:

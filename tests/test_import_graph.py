@@ -1,4 +1,4 @@
-"""Imports flow one way: model <- scenario <- lessons, charts <- live <- tui <- cli.
+"""Imports flow one way: model <- scenario <- lessons, charts <- live, worksheet <- tui <- cli.
 
 An ast walk over every module of `regsim/` collects every import, including those inside
 functions (only imports under `if TYPE_CHECKING:` are exempt: they never run). Two checks:
@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "regsim.scenario": 2,
     "regsim.lessons": 3,
     "regsim.charts": 3,
+    "regsim.worksheet": 4,
     "regsim.live": 4,
     "regsim.tui": 5,
     "regsim.web": 6,

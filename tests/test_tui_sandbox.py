@@ -16,10 +16,12 @@ from regsim.tui.app import RegsimApp
 from regsim.tui.course import Course
 from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.confirm import ConfirmScreen
+from regsim.tui.screens.export_dialog import ExportDialog
 from regsim.tui.screens.home import HomeScreen, SandboxItem
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.sandbox import SandboxScreen
 from regsim.tui.screens.sandbox_chooser import SandboxChooser
+from regsim.tui.views.chart import export_directory
 from regsim.tui.views.ledger import step_totals
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.world_tree import WorldTree
@@ -246,6 +248,13 @@ async def test_e_exports_png_and_csv_and_the_notification_names_them(no_host_sta
     app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end", "c", "e")
+        # Asked first: the folder is shown, and nothing is written before enter.
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.query_one(Input).value == str(no_host_state)
+        shown = " ".join(text(static) for static in app.screen.query(Static))
+        assert "second-version-transfer.png and second-version-transfer.csv" in shown
+        assert list(no_host_state.iterdir()) == []
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         png = no_host_state / "second-version-transfer.png"
@@ -262,16 +271,45 @@ async def test_e_exports_png_and_csv_and_the_notification_names_them(no_host_sta
 async def test_an_export_that_cannot_be_written_says_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
-    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "missing"))
+    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "missing" / "deeper"))
     app = make_app("second-version")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n", "n", "n", "c", "e")
+        await pilot.press("n", "n", "n", "c", "e", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)     # still asking, with the reason
+        assert f"no such folder: {tmp_path / 'missing'}" in text(app.screen.query_one("#export-problem", Static))
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, ChartScreen) and not (tmp_path / "missing").exists()
+        assert app.is_running
+
+
+async def test_an_export_makes_the_folder_chosen_when_its_parent_exists(
+    tmp_path: Path, make_app: MakeApp
+) -> None:
+    app = make_app("second-version")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end", "c", "e")
+        field = app.screen.query_one(Input)
+        field.value = str(tmp_path / "report")
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        notes = list(app._notifications)
-        assert notes and notes[-1].severity == "error"
-        assert "does not exist" in notes[-1].message
-        assert app.is_running
+        assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
+            "second-version-transfer.csv", "second-version-transfer.png"]
+
+
+def test_the_export_folder_suggested_is_documents_regsim_when_there_is_a_documents_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REGSIM_EXPORT_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert export_directory() == tmp_path            # no Documents: the current folder
+    (tmp_path / "Documents").mkdir()
+    assert export_directory() == tmp_path / "Documents" / "regsim"
+    monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "elsewhere"))
+    assert export_directory() == tmp_path / "elsewhere"
 
 
 def test_the_chart_screen_draws_without_loading_matplotlib() -> None:
@@ -280,6 +318,7 @@ import asyncio, sys
 from regsim.lessons.loader import LessonSet
 from regsim.tui.app import RegsimApp
 from regsim.tui.screens.chart import ChartScreen
+from regsim.tui.screens.export_dialog import ExportDialog
 
 async def main():
     app = RegsimApp("second-version", scenarios=[], lessons=LessonSet([], {}))  # no course to read
@@ -329,6 +368,9 @@ async def test_export_chart_from_the_palette_writes_the_files(no_host_state: Pat
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("n", "n", "n")
         await run_from_palette(pilot, "export chart", "Export chart")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ChartScreen)

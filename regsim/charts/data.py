@@ -204,7 +204,9 @@ def sharing_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     Sharing happens inside one registry's store: `shared_by` counts the distinct images (manifests)
     of that registry using the layer. A replica or mirror holding the same layer stores its own
     copy, so its images are counted on its own rows, not added to the origin's.
-    `run["images"]` is the state after the last step, so `until` is checked but not applied.
+    `run["images"]` is the state after the run's last step, so `until` is checked but not applied: a
+    chart of the images after step n is drawn from `run_to_dict(run, until=n)` (as `regsim chart
+    --kind sharing --until n` and the app do).
     """
     steps_until(run, until)
     images = run.get("images") or {}

@@ -194,6 +194,11 @@ def _pages(doc: Document, steps: StepIndex | None, problems: list[Problem]) -> l
                                     "range); split the page, or widen the range"))
         if sims:
             page_steps = _sim_range(sims[0], steps, problems)
+        if page_steps is not None and page_steps[0] < shown_until and steps is not None:
+            # The player only steps forward: a page may go on from the last step shown, not rewind.
+            problems.append(sims[0].yaml.problem(("steps",), (
+                f"this page's steps go backwards: it starts at {steps.describe(page_steps[0])}, but an earlier "
+                f"page already showed up to {steps.describe(shown_until)}; start at step {shown_until} or later")))
         if page_steps is not None:
             shown_until = max(shown_until, page_steps[1])
         questions: list[Question] = []

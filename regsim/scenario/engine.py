@@ -317,46 +317,59 @@ def check_expectations(run: Run) -> list[Failure]:
     failures = []
     for step, record in zip(run.scenario.steps, run.records, strict=True):
         for key, expected in step.expect.items():
-            actual, holds = _compare(record, key, expected)
+            shown, actual, holds = _compare(record, key, expected)
             if not holds:
-                shown = _show(key, expected)
                 failures.append(Failure(step.index, key, shown, actual, step.line))
     return failures
 
 
-def _show(key: str, expected: Any) -> Any:
+def _sizes(expected: int, actual: int) -> tuple[str, str]:
+    """Both sizes as a person reads them, or in exact bytes when the rounded forms would look the same."""
+    shown, got = format_size(expected), format_size(actual)
+    if shown == got:
+        return f"{expected:,} B", f"{actual:,} B"
+    return shown, got
+
+
+def _hosts(sizes: dict[str, str]) -> str:
+    return ", ".join(f"{host} {size}" for host, size in sizes.items()) or "nothing"
+
+
+def _compare(record: StepRecord, key: str, expected: Any) -> tuple[Any, Any, bool]:
+    """(the expectation as shown, what happened as shown, whether it held)."""
     if key in ("layers_up", "layers_down"):
-        return format_size(expected)
+        actual = record.layer_bytes_up if key == "layers_up" else record.layer_bytes_down
+        return (*_sizes(expected, actual), actual == expected)
     if key == "seconds":
-        return f"{expected[0]} ± {expected[1]}"
+        about, allowed, tolerance = expected
+        holds = abs(record.seconds - about) <= allowed + 1e-9
+        took = f"{round(record.seconds, 3):g} s"
+        if took == f"{about:g} s":   # the same when rounded: show the time to the microsecond
+            took = f"{record.seconds:.6f} s"
+        return f"{about:g} s ± {tolerance}", took, holds
     if key == "stored":
-        return {host: format_size(size) for host, size in expected.items()}
-    return expected
-
-
-def _compare(record: StepRecord, key: str, expected: Any) -> tuple[Any, bool]:
+        actual_sizes = {host: record.storage[host]["stored_layer_bytes"] for host in expected
+                        if host in record.storage}
+        holds = all(actual_sizes.get(h) == size for h, size in expected.items())
+        shown_expected: dict[str, str] = {}
+        shown_actual: dict[str, str] = {}
+        for host, size in expected.items():
+            if host not in actual_sizes:
+                shown_expected[host] = format_size(size)
+                continue
+            shown_expected[host], shown_actual[host] = _sizes(size, actual_sizes[host])
+        return _hosts(shown_expected), _hosts(shown_actual), holds
     if key == "ok":
-        return record.ok, record.ok == expected
+        return expected, record.ok, record.ok == expected
     if key == "error":
-        return record.error, record.error == expected
-    if key == "layers_up":
-        return format_size(record.layer_bytes_up), record.layer_bytes_up == expected
-    if key == "layers_down":
-        return format_size(record.layer_bytes_down), record.layer_bytes_down == expected
-    if key == "seconds":
-        about, within = expected
-        return round(record.seconds, 3), abs(record.seconds - about) <= within
-    if key == "stored":
-        actual = {host: record.storage[host]["stored_layer_bytes"] for host in expected if host in record.storage}
-        return ({h: format_size(s) for h, s in actual.items()},
-                all(actual.get(h) == size for h, size in expected.items()))
+        return expected, record.error, record.error == expected
     if key == "output_contains":
-        return "\n".join(record.output), any(expected in line for line in record.output)
+        return expected, "\n".join(record.output), any(expected in line for line in record.output)
     if key == "rate_limit_remaining":
         remaining = record.rate_limit_remaining
-        return remaining, remaining == expected
+        return expected, remaining, remaining == expected
     count = STEP_METRICS[key](record)   # the layer counts
-    return count, count == expected
+    return expected, count, count == expected
 
 
 def computed_answer(record: StepRecord, metric: str) -> Metric:

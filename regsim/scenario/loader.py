@@ -46,7 +46,7 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     if root.get("version") != 1:
         check.add(("version",), "version: 1 is required (the only scenario format so far)")
     title = check.text(root.get("title"), ("title",), "title") or ""
-    summary = check.text(root.get("summary"), ("summary",), "summary") or ""
+    summary = check.text(root.get("summary"), ("summary",), "summary", required=False) or ""
 
     layers, binary = read_layers(check, root.get("layers"))
 

@@ -26,11 +26,13 @@ from regsim.scenario.problems import did_you_mean
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.world_builder import build_world
+from regsim.scenario.writer import SaveError, session_yaml, write_session
 
 # Words the sandbox itself understands, besides the scenario commands in USAGE.
 SANDBOX_USAGE = {
     "as": "as NAME (act as another client)",
     "undo": "undo (or ctrl+z: take back the last command)",
+    "save": "save FILE.yaml [--overwrite] (keep what was typed as a scenario file)",
     "help": "help (list every command)",
 }
 HEADS = ("docker", "crictl", "registry", "network", "wait", *SANDBOX_USAGE)
@@ -53,7 +55,7 @@ def summary_lines() -> list[str]:
         if len(verbs) <= 2:  # short families show their arguments too: network down A B
             verbs = [USAGE[f"{head} {verb}"].split(" ", 1)[1] for verb in verbs]
         lines.append(f"{head} {', '.join(verbs)}")
-    lines.append("wait DURATION · as NAME · undo · help (every usage)")
+    lines.append("wait DURATION · as NAME · undo · save FILE.yaml · help (every usage)")
     return lines
 
 
@@ -62,7 +64,7 @@ class Reply:
     """What typing one line did: a step ran (record), or a note (the actor changed, a problem)."""
 
     text: str
-    kind: str  # ran | problem | actor | help | undo | empty
+    kind: str  # ran | problem | actor | help | undo | saved | empty
     message: str = ""
     lines: list[str] = field(default_factory=list)
     record: StepRecord | None = None
@@ -155,6 +157,8 @@ class SandboxSession:
             return self.switch_actor(text, words[1:])
         if words == ["undo"]:
             return self.undo()
+        if words[0] == "save":
+            return self.save(text, words[1:])
         if words[0] in ("help", "?"):
             return Reply(text, "help", "Commands you can type:", usage_lines())
         try:
@@ -234,3 +238,17 @@ class SandboxSession:
         self.worlds.pop()
         shown = f"{record.actor}$ {record.command}" if record.actor else f"$ {record.command}"
         return Reply("undo", "undo", f"Undid {shown}", record=self.current)
+
+    def save(self, text: str, words: list[str]) -> Reply:
+        """`save FILE.yaml [--overwrite]`: the session as a scenario file that replays to the same records."""
+        overwrite = "--overwrite" in words
+        names = [word for word in words if word != "--overwrite"]
+        if len(names) != 1 or any(name.startswith("-") for name in names):
+            return Reply(text, "problem", f"usage: {SANDBOX_USAGE['save']}")
+        try:
+            document = session_yaml(self.scenario, self.start_step, self.records, self.base_records)
+            path = write_session(document, names[0], overwrite)
+        except SaveError as error:
+            return Reply(text, "problem", str(error))
+        steps = self.start_step + len(self.records)
+        return Reply(text, "saved", f"Saved {steps} step(s) to {path}: `regsim play --check {path}` replays it.")

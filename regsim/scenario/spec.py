@@ -100,6 +100,13 @@ class Scenario:
     warnings: list[Problem] = field(default_factory=list)   # what lint points out; nothing stops a replay
 
     @property
+    def blurb(self) -> str:
+        """What a list of scenarios shows under the title: the summary, else the first narration."""
+        if self.summary:
+            return self.summary
+        return next((step.say for step in self.steps if step.say), "")
+
+    @property
     def first_registry(self) -> str:
         """What `registry gc` and `registry catalog` mean when they name no host (never a default
         for image names: those without a host are Docker Hub's)."""

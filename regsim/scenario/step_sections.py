@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from regsim.model.oci.errors import ErrorCode
 from regsim.scenario.checker import Checker
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems
@@ -11,11 +12,17 @@ from regsim.scenario.commands import Command, CommandError, parse_command
 from regsim.scenario.problems import Path, did_you_mean
 from regsim.scenario.spec import Ask, Scenario, StepSpec
 from regsim.scenario.together_sections import expand_names, read_together
-from regsim.units import UnitError, parse_size
+from regsim.units import UnitError, format_seconds, parse_duration, parse_size
 
 STEP_KEYS = ("id", "say", "as", "run", "together", "expect", "ask")
 EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "layers_mounted", "layers_skipped",
                "layers_pulled", "cache_hits", "seconds", "stored", "output_contains", "rate_limit_remaining")
+# What `error:` can name: the registry's codes (the spec's and distribution's), and the client's own
+# failures, which never reach a registry (the codes the model's `Outcome.fail` calls use).
+# UNKNOWN is containerd's (gRPC code Unknown) when no host of a hosts.toml answers.
+CLIENT_ERROR_CODES = ("NETWORK_UNREACHABLE", "UNKNOWN", "NOT_FOUND_LOCALLY", "DIGEST_REFERENCE",
+                      "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE")
+ERROR_CODES = tuple(code.name for code in ErrorCode) + CLIENT_ERROR_CODES
 SIZE_EXPECTS = ("layers_up", "layers_down")
 COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits",
                  "rate_limit_remaining")
@@ -123,7 +130,10 @@ def _expect(check: Checker, value: Any, path: Path, hosts: list[str]) -> dict[st
             else:
                 result[key] = item
         elif key == "error":
-            result[key] = None if item is None else str(item)
+            if item is not None and str(item) not in ERROR_CODES:
+                check.add(where, f"unknown error code {item!r}{did_you_mean(str(item), ERROR_CODES)}")
+            else:
+                result[key] = None if item is None else str(item)
         elif key in SIZE_EXPECTS:
             try:
                 result[key] = parse_size(item)
@@ -135,13 +145,9 @@ def _expect(check: Checker, value: Any, path: Path, hosts: list[str]) -> dict[st
             else:
                 result[key] = item
         elif key == "seconds":
-            if isinstance(item, (int, float)) and not isinstance(item, bool):
-                result[key] = (float(item), max(0.1 * float(item), 0.05))
-            elif isinstance(item, dict) and isinstance(item.get("about"), (int, float)):
-                check.keys(item, ("about", "within"), where, "seconds")
-                result[key] = (float(item["about"]), float(item.get("within", 0.1 * float(item["about"]))))
-            else:
-                check.add(where, "seconds is a number or {about: N, within: M}")
+            seconds = _seconds(check, item, where)
+            if seconds is not None:
+                result[key] = seconds
         elif key == "stored":
             stored = check.mapping(item, where, "stored")
             result[key] = {}
@@ -157,6 +163,40 @@ def _expect(check: Checker, value: Any, path: Path, hosts: list[str]) -> dict[st
         elif key == "output_contains":
             result[key] = str(item)
     return result
+
+
+def _seconds(check: Checker, item: Any, where: Path) -> tuple[float, float, str] | None:
+    """`seconds: 6.5` (within 10%), or `{about: 6.5, within: 0.5}`: `within` is absolute seconds
+    (a number or a time such as `500ms`) or a share of `about` (`"20%"`). Kept as (about, allowed
+    error in seconds, the tolerance as written)."""
+    usage = "seconds is a number, or {about: N, within: M} (M in seconds, or a share such as \"20%\")"
+    if isinstance(item, (int, float)) and not isinstance(item, bool):
+        return float(item), max(0.1 * float(item), 0.05), "10%"
+    if not isinstance(item, dict):
+        check.add(where, usage)
+        return None
+    check.keys(item, ("about", "within"), where, "seconds")
+    about = item.get("about")
+    if isinstance(about, bool) or not isinstance(about, (int, float)) or about < 0:
+        check.add((*where, "about") if "about" in item else where, usage)
+        return None
+    within = item.get("within", "10%")
+    if isinstance(within, str) and within.strip().endswith("%"):
+        try:
+            percent = float(within.strip()[:-1])
+        except ValueError:
+            percent = -1.0
+        if percent < 0:
+            check.add((*where, "within"), f"within {within!r} is not a share such as \"20%\"")
+            return None
+        return float(about), float(about) * percent / 100.0, f"{percent:g}%"
+    try:
+        allowed = parse_duration(within)
+    except UnitError:
+        check.add((*where, "within"), f"within {within!r} is not seconds (a number, or a time such as 500ms) "
+                  "or a share such as \"20%\"")
+        return None
+    return float(about), allowed, format_seconds(allowed)
 
 
 def _ask(check: Checker, value: Any, path: Path) -> Ask | None:

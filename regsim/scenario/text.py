@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from regsim.scenario.engine import Run
+from regsim.scenario.engine import Failure, Run, check_expectations
 from regsim.scenario.records import StepRecord
 from regsim.units import elided_digest, format_seconds, format_share, format_size
 
@@ -24,7 +24,7 @@ def _short_path(path: str) -> str:
     return text
 
 
-def render_step(record: StepRecord, total: int) -> str:
+def render_step(record: StepRecord, total: int, failures: list[Failure] | None = None) -> str:
     lines = [f"── step {record.index} of {total} " + "─" * 40]
     if record.say:
         lines.append(record.say)
@@ -67,12 +67,18 @@ def render_step(record: StepRecord, total: int) -> str:
                      f"{format_seconds(done[-1]['seconds'])}")
     if not record.ok:
         lines.append(f"  ✗ {record.error}: {record.message}")
+    for failure in failures or ():
+        lines.append(f"  ✗ expectation not met (line {failure.line}): {failure.key} is {failure.actual}, "
+                     f"not {failure.expected}")
     return "\n".join(lines) + "\n"
 
 
 def render_run(run: Run) -> str:
-    header = f"{run.scenario.title}\n{run.scenario.summary}\n\n"
-    body = "\n".join(render_step(record, len(run.records)) for record in run.records)
+    summary = f"{run.scenario.summary}\n" if run.scenario.summary else ""
+    header = f"{run.scenario.title}\n{summary}\n"
+    failures = check_expectations(run) if run.scenario.steps else []   # a recorded session has no expects
+    body = "\n".join(render_step(record, len(run.records), [f for f in failures if f.step == record.index])
+                     for record in run.records)
     moved = sum(r.layer_bytes for r in run.records)
     naive = sum(r.naive_layer_bytes for r in run.records)
     share = f" ({format_share(naive - moved, naive)})" if naive else ""
@@ -87,4 +93,7 @@ def render_run(run: Run) -> str:
         footer += "Bytes per link: " + "; ".join(
             f"{a} ↔ {b} {format_size(total)}" for (a, b), total in sorted(per_link.items(), key=lambda kv: -kv[1])
             if total) + ".\n"
+    if failures:
+        footer += (f"✗ {len(failures)} expectation(s) did not hold (`regsim play --check` exits 1 on them; "
+                   "`regsim lint` lists them).\n")
     return header + body + footer

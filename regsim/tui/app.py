@@ -69,7 +69,8 @@ class RegsimApp(RegsimBaseApp):
         super().__init__()
         self.scenario_path = scenario_path
         if scenarios is None:
-            scenarios = scenario_entries(scenario_files() if files is None else files)
+            folders = [Path(d) for d in lesson_dirs or ()]
+            scenarios = scenario_entries(scenario_files(folders) if files is None else files)
         self.course = Course(list(scenarios), lessons)
         if lessons is not None:
             self.course.lesson_problems = [str(problem) for problem in lessons.problems]
@@ -222,7 +223,7 @@ class RegsimApp(RegsimBaseApp):
 
     def open_scenario(self, name: str | Path) -> bool:
         """Replay a scenario file (or bundled id) and show it in the player; problems in a modal."""
-        path = find_scenario(str(name))
+        path = find_scenario(str(name), self.lesson_dirs)
         try:
             player = Player(load_scenario(path))
         except ContentError as error:
@@ -240,7 +241,7 @@ class RegsimApp(RegsimBaseApp):
 
     def open_sandbox(self, name: str | Path) -> bool:
         """A sandbox on a fresh world built from a scenario's setup (none of its steps run)."""
-        path = find_scenario(str(name))
+        path = find_scenario(str(name), self.lesson_dirs)
         try:
             scenario: Scenario = load_scenario(path)
             session = SandboxSession.from_scenario(scenario)

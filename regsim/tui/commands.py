@@ -26,7 +26,7 @@ from regsim.tui.messages import (
 from regsim.tui.views.chart import Charted
 
 PaletteCommand = tuple[str, Callable[[], object], str]
-EXPORT_HELP = "Write the chart as PNG and CSV (to $REGSIM_EXPORT_DIR or the current directory)"
+EXPORT_HELP = "Write the chart as PNG and CSV (asks which folder first)"
 
 
 class RegsimCommands(Provider):

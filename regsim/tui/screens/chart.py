@@ -19,7 +19,8 @@ from textual.widgets import Footer, ProgressBar, Static
 from regsim.charts import KINDS, ChartError, chart_title
 from regsim.charts.text import FULL, LIGHT
 from regsim.tui.messages import ChartRequested
-from regsim.tui.views.chart import ChartSource, export_chart, export_directory, next_kind
+from regsim.tui.screens.export_dialog import ExportDialog
+from regsim.tui.views.chart import ChartSource, export_chart, export_directory, export_names, next_kind
 
 _BARS = re.compile(f"({FULL}+|{LIGHT}+)")
 
@@ -51,7 +52,7 @@ class ChartScreen(Screen[None]):
             key_display="k",
             tooltip="Next chart: " + " → ".join(KINDS),
         ),
-        Binding("e", "export", "Export", tooltip="Write this chart as PNG and CSV"),
+        Binding("e", "export", "Export", tooltip="Write this chart as PNG and CSV (asks where first)"),
         Binding(
             "escape,q",
             "leave",
@@ -62,7 +63,8 @@ class ChartScreen(Screen[None]):
     ]
 
     HELP_NOTES = (
-        "Exports go to $REGSIM_EXPORT_DIR when it is set, else the current directory.",
+        "e asks where to write, suggesting $REGSIM_EXPORT_DIR when it is set, else Documents/regsim, "
+        "else the current directory.",
         "█ is what actually moved or is stored; ░ is what whole images would have cost.",
     )
 
@@ -158,14 +160,21 @@ class ChartScreen(Screen[None]):
         self.dismiss()
 
     def action_export(self) -> None:
+        """Ask where (the suggested folder shown, editable), then write; escape writes nothing."""
         if self.exporting:
+            return
+        names = export_names(self.source, self.kind)
+        self.app.push_screen(ExportDialog(export_directory(), names), self.export_into)
+
+    def export_into(self, folder: Path | None) -> None:
+        if folder is None or self.exporting:
             return
         self.exporting = True
         self.add_class("-exporting")
         self.query_one("#export-label", Static).update("Exporting…")
         self.query_one(ProgressBar).update(total=2, progress=0)
         self.refresh_bindings()
-        self.export(self.kind, export_directory())
+        self.export(self.kind, folder)
 
     @work(thread=True, exclusive=True, group="chart-export")
     def export(self, kind: str, directory: Path) -> None:

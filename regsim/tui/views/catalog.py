@@ -35,5 +35,5 @@ def scenario_entries(paths: Iterable[Path]) -> list[ScenarioEntry]:
                 )
             )
             continue
-        entries.append(ScenarioEntry(path, scenario.title, scenario.summary, len(scenario.steps)))
+        entries.append(ScenarioEntry(path, scenario.title, scenario.blurb, len(scenario.steps)))
     return entries

@@ -25,9 +25,24 @@ EXPORT_SUFFIXES = (".png", ".csv")
 
 
 def export_directory() -> Path:
-    """Where exports go: $REGSIM_EXPORT_DIR when set, else the current directory."""
+    """The folder an export suggests (the app asks before writing): $REGSIM_EXPORT_DIR when set, else
+    `regsim` in the user's Documents folder when there is one, else the current directory."""
     configured = os.environ.get(EXPORT_DIR_VARIABLE)
-    return Path(configured) if configured else Path.cwd()
+    if configured:
+        return Path(configured)
+    documents = Path.home() / "Documents"
+    return documents / "regsim" if documents.is_dir() else Path.cwd()
+
+
+def export_folder_problem(folder: Path) -> str | None:
+    """Why files cannot go into `folder`, or None (a missing folder is made when its parent exists)."""
+    if folder.is_dir():
+        return None
+    if folder.exists():
+        return f"{folder} is a file, not a folder"
+    if not folder.parent.is_dir():
+        return f"no such folder: {folder.parent}"
+    return None
 
 
 def next_kind(kind: str) -> str:
@@ -82,6 +97,11 @@ class Charted(Protocol):
         ...
 
 
+def export_names(source: ChartSource, kind: str) -> list[str]:
+    """The files an export of `kind` writes."""
+    return [f"{source.file_stem(kind)}{suffix}" for suffix in EXPORT_SUFFIXES]
+
+
 def export_chart(
     source: ChartSource,
     kind: str,
@@ -95,6 +115,8 @@ def export_chart(
     from regsim.charts import export  # the drawing (matplotlib) loads only here
 
     data, until = source.run_dict(kind)
+    if not directory.exists() and directory.parent.is_dir():   # the folder the user chose (it was shown)
+        directory.mkdir()
     written = []
     for done, suffix in enumerate(EXPORT_SUFFIXES):
         target = directory / f"{source.file_stem(kind)}{suffix}"
