@@ -71,7 +71,11 @@ def make_app(bundled_course: Course, no_host_state: Path) -> MakeApp:
             options.setdefault("scenarios", course.scenarios)
         if "lesson_dirs" not in options:
             options.setdefault("lessons", course.lessons)
-        return RegsimApp(scenario_path, **options)
+        app = RegsimApp(scenario_path, **options)
+        # Scrolls jump instead of gliding: a key that scrolls (End, PageDown) is then settled at
+        # once rather than after its animation's second, and what a test checks is the same.
+        app.animation_level = "none"
+        return app
 
     return make
 
