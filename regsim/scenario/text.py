@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from regsim.scenario.engine import Failure, Run, check_expectations
+from regsim.scenario.engine import Failure, Run, check_expectations, computed_answer
 from regsim.scenario.records import StepRecord
+from regsim.scenario.spec import Ask
 from regsim.units import elided_digest, format_seconds, format_share, format_size
 
 
@@ -97,3 +98,19 @@ def render_run(run: Run) -> str:
         footer += (f"✗ {len(failures)} expectation(s) did not hold (`regsim play --check` exits 1 on them; "
                    "`regsim lint` lists them).\n")
     return header + body + footer
+
+
+def ask_answer_text(ask: Ask, record: StepRecord, *, yes: str = "true", no: str = "false") -> str:
+    """A scenario `ask`'s answer as the replay gives it: `answer: computed` is the simulator's own
+    result for the metric, with sizes and times in the words the app uses; a yes/no metric reads
+    as `yes` or `no` (the app says true/false, a printed worksheet yes/no)."""
+    if ask.answer != "computed" or ask.metric is None:
+        return str(ask.answer)
+    value = computed_answer(record, ask.metric)
+    if ask.metric.startswith("layer_bytes") and isinstance(value, (int, float)):
+        return format_size(value)
+    if ask.metric == "seconds" and isinstance(value, (int, float)):
+        return format_seconds(value)
+    if value is None:
+        return "none"
+    return (yes if value else no) if isinstance(value, bool) else str(value)

@@ -10,11 +10,12 @@ from regsim.bundled import content_dir, find_scenario
 from regsim.lessons.grading import expected_text
 from regsim.lessons.loader import lesson_dirs, load_lesson, load_lessons
 from regsim.lessons.model import Lesson, Question
-from regsim.scenario.engine import Run, computed_answer, replay
+from regsim.scenario.engine import Run, replay
 from regsim.scenario.loader import load_scenario
 from regsim.scenario.problems import ContentError, did_you_mean
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Ask, Scenario
+from regsim.scenario.text import ask_answer_text
 from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
 
@@ -81,17 +82,8 @@ def step_of(record: StepRecord) -> SheetStep:
 
 
 def ask_answer(ask: Ask, record: StepRecord) -> str:
-    """A scenario `ask`'s answer as the replay gives it (sizes and times in the words the app uses)."""
-    if ask.answer != "computed" or ask.metric is None:
-        return str(ask.answer)
-    value = computed_answer(record, ask.metric)
-    if ask.metric.startswith("layer_bytes") and isinstance(value, (int, float)):
-        return format_size(value)
-    if ask.metric == "seconds" and isinstance(value, (int, float)):
-        return format_seconds(value)
-    if value is None:
-        return "none"
-    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+    """A scenario `ask`'s answer as the replay gives it, yes/no for a printed page."""
+    return ask_answer_text(ask, record, yes="yes", no="no")
 
 
 def scenario_sheet(scenario: Scenario) -> Worksheet:
