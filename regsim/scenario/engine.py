@@ -17,8 +17,8 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
-from regsim.model.sim.flows import blob_digest, fetched_again, together_timing
-from regsim.model.sim.network import NetworkError, step_timing
+from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing, step_timing
+from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
 from regsim.scenario.commands import (
     Build,
@@ -209,7 +209,7 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
             done = execute(world, scenario, actor, command)
             parts.append((actor, done, start, len(events)))
     at_once = fetched_again([events[start:stop] for _, _, start, stop in parts])
-    together = together_timing(at_once, events[:background], world.network)
+    together = flow_timing(at_once, world.network, events[:background])
     events = [*events[:background], *(event for part in at_once for event in part)]
     timing = together.timing
     world.end_step(timing.seconds)
