@@ -297,3 +297,30 @@ def test_one_client_acting_together_takes_what_the_same_step_alone_takes(mirror)
     alone = _step(replay(parse_scenario(text.replace('as: "srv[1-1]"', "as: srv1"))), "rollout")
     assert together.seconds == pytest.approx(alone.seconds, rel=1e-9)
     assert [link["bytes"] for link in together.links] == [link["bytes"] for link in alone.links]
+
+
+def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
+    # The routes' own Dijkstra (routes.py) stands in for networkx's single_source_dijkstra_path with a
+    # weight that lets only routers forward; on random topologies with many equal latencies, both pick
+    # the same path to every node.
+    import random
+
+    import networkx as nx
+
+    from regsim.model.sim.routes import _dijkstra_paths, _Graphs
+
+    rng = random.Random(19)
+    for _ in range(60):
+        nodes = [f"n{i}" for i in range(rng.randint(3, 12))]
+        routers = frozenset(rng.sample(nodes, rng.randint(1, len(nodes) - 1)))
+        pairs = sorted({tuple(sorted(rng.sample(nodes, 2))) for _ in range(rng.randint(2, 25))})
+        edges = tuple(((a, b), 1e9, rng.choice([0.001, 0.002, 0.003]), True) for a, b in pairs)
+        graph = nx.Graph()
+        for (a, b), _, latency, _ in edges:
+            graph.add_edge(a, b, latency=latency)
+        ours = _Graphs(edges, routers)
+        for source in graph.nodes:
+            def through(u, v, data, source=source, routers=routers):  # type: ignore[no-untyped-def]
+                return data["latency"] if u == source or u in routers else None
+            expected = nx.single_source_dijkstra_path(graph, source, weight=through)
+            assert _dijkstra_paths(ours.up, source, routers) == expected
