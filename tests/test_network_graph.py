@@ -324,3 +324,30 @@ def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
                 return data["latency"] if u == source or u in routers else None
             expected = nx.single_source_dijkstra_path(graph, source, weight=through)
             assert _dijkstra_paths(ours.up, source, routers) == expected
+
+
+@pytest.mark.parametrize(("change", "position", "message"), [
+    # a range that overlaps a name listed beside it: the position of the range
+    ('as: "srv[1-3]", run:', "26:30", "srv1 is named twice in one together step: a client runs one command at a time"),
+    # a step that takes down a link to a node that is nowhere in the network
+    ("together-free", "27:11", "'dcc' is not a client, registry or router here (did you mean 'dc'?)"),
+])
+def test_lint_places_a_twice_named_client_and_an_unknown_link_node_at_their_line_and_column(
+        change, position, message) -> None:  # type: ignore[no-untyped-def]
+    text = fleet(3)
+    if change == "together-free":
+        text += "  - {run: network down site-a dcc}\n"
+    else:
+        text = text.replace(change, 'as: [srv1, "srv[1-3]"], run:')
+    with pytest.raises(ContentError) as caught:
+        parse_scenario(text, "fleet.yaml")
+    assert f"fleet.yaml:{position}: {message}" in str(caught.value).splitlines()
+
+
+def test_the_sandbox_takes_a_link_between_routers_down_and_refuses_one_to_an_unknown_node() -> None:
+    from regsim.scenario.sandbox import SandboxSession
+
+    session = SandboxSession.from_scenario(parse_scenario(fleet(2)))
+    assert session.enter("network down site-a dc").kind != "problem"
+    refused = session.enter("network down site-a dcc")
+    assert refused.kind == "problem" and "not a client, registry or router" in refused.message

@@ -11,8 +11,9 @@ from regsim.scenario.problems import did_you_mean
 from regsim.scenario.spec import find_recipe, recipe_key
 
 
-def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str]) -> list[str]:
-    """What stops a parsed command from running in a world with these hosts, clients and recipes.
+def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
+                     routers: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """What stops a parsed command from running in a world with these hosts, clients, routers and recipes.
 
     The scenario loader and the sandbox both ask this before anything runs.
     """
@@ -34,9 +35,11 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
             problems.append(f"no image recipe named {target!r} under images:"
                             f"{did_you_mean(recipe_key(target), images)}")
         case SetLink(a=a, b=b):
+            nodes = [*hosts, *clients, *routers]
             for name in (a, b):
-                if name not in hosts + clients:
-                    problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+                if name not in nodes:
+                    kinds = "a client, registry or router" if routers else "a client or registry"
+                    problems.append(f"{name!r} is not {kinds} here{did_you_mean(name, nodes)}")
     for host in command.hosts:
         if host not in hosts:
             problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
