@@ -351,3 +351,30 @@ def test_the_sandbox_takes_a_link_between_routers_down_and_refuses_one_to_an_unk
     assert session.enter("network down site-a dc").kind != "problem"
     refused = session.enter("network down site-a dcc")
     assert refused.kind == "problem" and "not a client, registry or router" in refused.message
+
+
+# --- How a together step reads ---------------------------------------------------------------
+
+
+def test_a_together_step_reads_as_its_clients_compactly_each_command_once_and_when_each_was_done() -> None:
+    from regsim.scenario.together_text import clients_label, finish_groups, step_prompts
+    from regsim.tui.widgets.step_panels import done_summary
+
+    text = fleet(12).replace(
+        '  - {id: rollout, as: "srv[1-12]", run: docker pull registry.example/team/app:1.0}\n',
+        "  - id: rollout\n    together:\n"
+        '      - {as: "srv[1-10]", run: docker pull registry.example/team/app:1.0}\n'
+        "      - {as: [srv12, srv11], run: docker pull registry.example/team/app:1.0@sha256:" + "0" * 64 + "}\n")
+    scenario = parse_scenario(text)
+    prompts = step_prompts(scenario.steps[-1])
+    assert prompts == [("srv1 … srv10 (10 at once)", "docker pull registry.example/team/app:1.0"),
+                       ("srv12, srv11", "docker pull registry.example/team/app:1.0@sha256:" + "0" * 64)]
+    assert clients_label([f"n{i}" for i in range(1, 60, 2)]).endswith(", … (30 at once)")
+    record = _step(replay(scenario), "rollout")
+    # srv12 and srv11 fail at once (no such manifest): they are done first (named in the order given),
+    # while the ten pulls share the WAN
+    groups = finish_groups(record.clients)
+    assert groups[0].startswith("srv12, srv11 after") and groups[-1].startswith("srv1 … srv10 after")
+    shown = [line.plain for line in done_summary(record)]
+    assert shown[0].startswith("srv1 … srv10, srv12, srv11 (12 at once)$ docker pull")
+    assert f"Done: {groups[0]}" in shown and f"      {groups[-1]}" in shown

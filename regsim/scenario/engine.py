@@ -45,6 +45,7 @@ from regsim.scenario.commands import (
 from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.tables import Table, crictl_images_table, disk_usage_tables, images_table, table_lines
+from regsim.scenario.together_text import clients_label
 from regsim.scenario.world_builder import build_world
 from regsim.units import format_seconds, format_size
 
@@ -224,7 +225,7 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
     record = make_record(step, outcome, events, timing.seconds, timing.links, world,
                          background_seconds=timing.background_seconds, peaks=together.peak)
     actors = [actor for actor, _ in step.together]
-    record.actor = ", ".join(actors) if len(actors) <= 3 else f"{actors[0]} … {actors[-1]} ({len(actors)} at once)"
+    record.actor = clients_label(actors)
     record.command = "; ".join(dict.fromkeys(command.text for _, command in step.together))
     record.clients = [
         {"client": actor, "seconds": round(seconds, 6), "ok": done.outcome.ok}
