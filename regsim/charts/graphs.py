@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
 from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until, unit_system
+from regsim.charts.placement import hop_columns, spread_link_labels
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
@@ -230,7 +231,7 @@ def _tag_list(references: list[str]) -> str:
 
 def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     """The topology: clients, routers, mirrors, registries; each link labelled with its bytes and
-    seconds, and, where clients acted at once, coloured by the largest share of it in use at once."""
+    seconds, and coloured by the largest share of it in use at once."""
     import networkx as nx
     from matplotlib import colormaps
     from matplotlib.lines import Line2D
@@ -256,14 +257,17 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         _empty(ax, "this run has no topology")
         return fig
 
-    # Columns by role (clients → mirrors → registries → replicas), top to bottom in file order.
-    columns: dict[float, list[str]] = {}
-    for name, kind in graph.nodes(data="kind"):
-        columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
     pos: dict[str, tuple[float, float]] = {}
-    for x, key in enumerate(sorted(columns)):
-        for name, y in zip(columns[key], _spread(len(columns[key])), strict=True):
-            pos[name] = (float(x), y)
+    if "router" in kinds.values():   # columns by hops from the clients (placement.py)
+        pos = hop_columns(dict(graph.nodes(data="kind")),
+                          [(row["node_a"], row["node_b"]) for row in rows if row["declared"]])
+    else:   # columns by role (clients → mirrors → registries → replicas), top to bottom in file order
+        columns: dict[float, list[str]] = {}
+        for name, kind in graph.nodes(data="kind"):
+            columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
+        for x, key in enumerate(sorted(columns)):
+            for name, y in zip(columns[key], _spread(len(columns[key])), strict=True):
+                pos[name] = (float(x), y)
 
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1
     labelled_keys = {
@@ -271,6 +275,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         if len(rows) <= MAX_LINK_LABELS or "client" not in (kinds.get(r["node_a"]), kinds.get(r["node_b"]))
     }
     load = colormaps["YlOrRd"]
+    # Through routers links are shared, and how full one got is the point: colour by it. Without
+    # routers each link is one pair's own, which a lone transfer fills: its colour would say nothing.
+    shared = "router" in kinds.values()
     link_labels: list[tuple[tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
@@ -285,7 +292,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             PathPatch(
                 Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
                 facecolor="none",
-                edgecolor=(load(0.3 + 0.7 * row["peak_share"]) if row["peak_share"] is not None
+                edgecolor=(load(0.3 + 0.7 * row["peak_share"]) if shared and row["peak_share"] is not None
                            else "black" if busy else style.GREY),
                 linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
                 linestyle="solid" if row["declared"] else (0, (4, 3)),
@@ -302,8 +309,8 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
                 text += f", {format_latency(row['latency_s'])} latency"
-        if row["peak_share"] is not None and busy:
-            text += f"\nat most {row['peak_share']:.0%} in use at once"
+        if shared and row["peak_share"] is not None and busy:
+            text += f"\nat most {row['peak_share']:.0%} in use"
         if (row["node_a"], row["node_b"]) not in labelled_keys:
             continue
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
@@ -313,7 +320,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             text,
             ha="center",
             va="center",
-            fontsize=11,
+            fontsize=9 if shared else 11,   # routers: more columns, less room
             zorder=4,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style.LIGHT_GREY},
         )))
@@ -384,32 +391,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             )
         )
     columns_wide = len(handles)
-    if any(row["peak_share"] is not None for row in rows):
+    if shared and any(row["peak_share"] is not None for row in rows):
         handles.append(Line2D([], [], color=load(1.0), linewidth=3, label="colour: share in use (full = red)"))
         columns_wide = min(len(handles), 4)
     fig.legend(handles=handles, loc="outside lower center", ncols=columns_wide, frameon=False)
-    _spread_link_labels(fig, ax, link_labels)
+    spread_link_labels(fig, ax, link_labels, list(pos.values()) if shared else [])
     return fig
-
-
-def _spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[float, float], ...], Text]]) -> None:
-    """Slide each link's label along its link until it overlaps no label placed before it and no
-    node name. Labels start at the middle of their link; the busiest links' labels stay there."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
-    taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
-    taken = [box.expanded(1.0, 1.0) for box in taken]
-    for (p0, c, p1), label in labels:
-        for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
-            x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
-            y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]
-            label.set_position((x, y))
-            box = label.get_window_extent(renderer).expanded(1.04, 1.15)
-            if not any(box.overlaps(other) for other in taken):
-                break
-        else:
-            label.set_position(((p0[0] + 2 * c[0] + p1[0]) / 4, (p0[1] + 2 * c[1] + p1[1]) / 4))
-        taken.append(label.get_window_extent(renderer).expanded(1.04, 1.15))

@@ -17,7 +17,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
-from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing, step_timing
+from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing
 from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
 from regsim.scenario.commands import (
@@ -190,12 +190,13 @@ def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     with world.recording() as events:
         world.begin_step()   # replication due by this step lands before the command runs
         done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
-    timing = step_timing(events, world.network)
+    flows = flow_timing([events], world.network)
+    timing = flows.timing
     notes = world.end_step(timing.seconds)
     if step.actor is None:   # a client's output is what its CLI prints; registry notes go with other steps
         done.outcome.output.extend(notes)
     return make_record(step, done.outcome, events, timing.seconds, timing.links, world,
-                       background_seconds=timing.background_seconds, tables=done.tables)
+                       background_seconds=timing.background_seconds, tables=done.tables, peaks=flows.peak)
 
 
 def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
