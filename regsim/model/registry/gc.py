@@ -78,8 +78,9 @@ def _reachable_from_tags(repo: Repository, follow_subjects: bool = True) -> set[
         if not isinstance(manifest, Manifest):
             todo.extend(entry.digest for entry in manifest.manifests)
     # Referrers (signatures, SBOMs) live as long as the manifest they describe, on a registry that
-    # knows `subject` (the spec's editors advise treating referrers like an index's children,
-    # opencontainers/distribution-spec#337; zot's `gcReferrers` removes those whose subject is gone).
+    # knows `subject`: the spec leaves GC to registries, and its editors advise treating referrers
+    # like an index's children, kept with their subject and safe to remove once it is deleted
+    # (opencontainers/distribution-spec#337).
     # distribution knows no subject: its MarkAndSweep (registry/storage/garbagecollect.go) keeps an
     # untagged manifest only when a kept manifest lists it, as the tag schema's `sha256-<hex>` index does.
     changed = follow_subjects
