@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from regsim.model.client.daemon import Runtime
 from regsim.model.sim.world import World
+from regsim.scenario.artifact_commands import ARTIFACT_TOOLS
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import (
@@ -35,7 +36,7 @@ SANDBOX_USAGE = {
     "save": "save FILE.yaml [--overwrite] (keep what was typed as a scenario file)",
     "help": "help (list every command)",
 }
-HEADS = ("docker", "crictl", "registry", "network", "wait", *SANDBOX_USAGE)
+HEADS = ("docker", "crictl", *ARTIFACT_TOOLS, "registry", "network", "wait", *SANDBOX_USAGE)
 
 
 def usage_lines() -> list[str]:
