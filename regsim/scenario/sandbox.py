@@ -52,11 +52,16 @@ def summary_lines() -> list[str]:
         if head != "wait":
             families.setdefault(head, []).append(verb)
     lines = []
+    tools = []   # the artifact tools share one line: cosign sign, verify · oras attach, discover · …
     for head, verbs in families.items():
+        if head in ARTIFACT_TOOLS:
+            tools.append(f"{head} {', '.join(verbs)}")
+            continue
         if len(verbs) <= 2:  # short families show their arguments too: network down A B
             verbs = [USAGE[f"{head} {verb}"].split(" ", 1)[1] for verb in verbs]
         lines.append(f"{head} {', '.join(verbs)}")
     lines.append("wait DURATION · as NAME · undo · save FILE.yaml · help (every usage)")
+    lines.append(" · ".join(tools))   # last: a short panel still shows the line that names help
     return lines
 
 
