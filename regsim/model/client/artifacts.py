@@ -69,12 +69,11 @@ def artifact_manifest(
 class ArtifactSession:
     """One command of an artifact tool against one repository of one registry."""
 
-    def __init__(self, client: Client, ref: Reference, out: Outcome, tool: str) -> None:
+    def __init__(self, client: Client, ref: Reference, out: Outcome) -> None:
         self.client = client
         self.ref = ref
         self.name = ref.repository
         self.out = out
-        self.tool = tool
         self.session = HostSession(client, ref.host, out, streamed=True)
 
     @property

@@ -25,9 +25,6 @@ from regsim.model.sim.events import BlobKind, Direction, Outcome, Via
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
 
-TOOL = "cosign"
-
-
 def key_pair(path: str) -> str:
     """The key pair a key file belongs to: `cosign.key` and `cosign.pub` are one pair."""
     stem, dot, suffix = path.rpartition(".")
@@ -58,7 +55,7 @@ def _reference(client: Client, text: str, out: Outcome) -> ArtifactSession | Non
     except RegistryError as error:
         out.fail(error.code.name, error.reason, f"Error: parsing reference: {error.reason}")
         return None
-    return ArtifactSession(client, ref, out, TOOL)
+    return ArtifactSession(client, ref, out)
 
 
 def sign(client: Client, text: str, key_file: str) -> Outcome:

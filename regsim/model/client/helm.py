@@ -45,7 +45,7 @@ def push(client: Client, file_name: str, target: str, size: int) -> Outcome:
         ref = client.parse(text)
     except RegistryError as error:
         return out.fail(error.code.name, error.reason, f"Error: invalid reference {text}: {error.reason}")
-    tool = ArtifactSession(client, ref, out, "helm")
+    tool = ArtifactSession(client, ref, out)
     if not tool.start(("pull", "push")):
         return out
     config, config_bytes = bytes_blob(canonical_json({"name": name, "version": version, "apiVersion": "v2"}),

@@ -21,16 +21,13 @@ from regsim.model.sim.events import BlobKind, Direction, Outcome
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
 
-TOOL = "oras"
-
-
 def _session(client: Client, text: str, out: Outcome) -> ArtifactSession | None:
     try:
         ref = client.parse(text)
     except RegistryError as error:
         out.fail(error.code.name, error.reason, f"Error: {text!r}: invalid reference: {error.reason}")
         return None
-    return ArtifactSession(client, ref, out, TOOL)
+    return ArtifactSession(client, ref, out)
 
 
 def attach(client: Client, text: str, artifact_type: str, file_name: str, size: int) -> Outcome:
