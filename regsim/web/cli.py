@@ -95,16 +95,14 @@ def run_web(args: argparse.Namespace, lesson_dirs: list[Path]) -> int:
     server = ClassServer(settings)
     shown = f"[{host}]" if ":" in host else host
 
-    async def announce(_: web.Application) -> None:
+    def announce(_: str) -> None:   # run_app calls it once the port is listening
         code = "with the class code you chose" if settings.class_code else "no class code"
         print(f"regsim web: learners open http://{shown}:{port}/ ({code}; at most {settings.max_learners} at once)\n"
               f"instructor: http://{shown}:{port}/instructor/{settings.token}  (keep this address to yourself)\n"
               f"progress is kept in {settings.data}; Ctrl+C stops the class", flush=True)
 
-    app = server.application()
-    app.on_startup.append(announce)
     try:
-        web.run_app(app, host=host, port=port, print=None, access_log_class=RedactingAccessLogger,
+        web.run_app(server.application(), host=host, port=port, print=announce, access_log_class=RedactingAccessLogger,
                     handle_signals=True, loop=asyncio.new_event_loop())
     except OSError as error:
         raise WebUsageError(f"web: cannot listen on {host}:{port}: {error.strerror or error}") from None

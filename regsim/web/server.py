@@ -232,6 +232,8 @@ class ClassServer:
             return _html(pages.join_page(needs_code=needs_code, name=name,
                                          problem="That class code is not this class's. Ask your instructor for it."),
                          status=403)
+        if len(self.sessions) >= self.settings.max_learners:   # no name is claimed while no place is free
+            return _html(pages.full_page(self.settings.max_learners), status=503)
         try:
             _, cookie = self.roster.join(name, request.cookies.get(COOKIE))
         except JoinRefused as refused:

@@ -1,0 +1,163 @@
+"""How many learners one machine serves: `python -m regsim.web.bench --learners 30`.
+
+Starts `regsim web` on a free loopback port with a fresh data folder, connects LEARNERS simulated
+learners at once (each joins, opens the app's websocket as the browser page does, and waits until the
+home screen lists lesson 1), then measures every app process's memory (resident, and proportional:
+shared pages split among the processes that share them) and the time one more learner takes to get a
+working app: from joining to lesson 1 drawn after pressing Enter. Every request goes to 127.0.0.1;
+every wait is bounded; the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import aiohttp
+
+ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+WAIT = 120.0
+
+
+class Learner:
+    def __init__(self, session: aiohttp.ClientSession, base: str, name: str) -> None:
+        self.session, self.base, self.name = session, base, name
+        self.text = ""
+        self.websocket: aiohttp.ClientWebSocketResponse | None = None
+
+    async def join(self) -> None:
+        async with self.session.post(f"{self.base}/join", data={"name": self.name}) as response:
+            assert response.status == 200, await response.text()
+
+    async def open_app(self) -> None:
+        self.websocket = await self.session.ws_connect(f"{self.base}/ws?width=120&height=40")
+        await self.websocket.send_json(["resize", {"width": 120, "height": 40}])
+
+    async def wait_for(self, words: str) -> None:
+        assert self.websocket is not None
+        async with asyncio.timeout(WAIT):
+            while words not in self.text:
+                message = await self.websocket.receive()
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    self.text += ANSI.sub("", message.data.decode("utf-8", "replace"))
+                elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                    raise RuntimeError(f"{self.name}: the app closed")
+            self.text = ""
+
+    async def press_enter(self) -> None:
+        assert self.websocket is not None
+        await self.websocket.send_json(["stdin", "\r"])
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """Resident and proportional set size of one process, in kB (Linux /proc)."""
+    rss = pss = 0
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                found.append(int(entry))
+    return found
+
+
+async def measure(base: str, server: int, learners: int, data: str) -> dict[str, Any]:
+    sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(learners + 1)]
+    try:
+        class_ = [Learner(s, base, f"Learner {n}") for n, s in enumerate(sessions)]
+        began = time.monotonic()
+        for learner in class_[:learners]:
+            await learner.join()
+        await asyncio.gather(*(learner.open_app() for learner in class_[:learners]))
+        await asyncio.gather(*(learner.wait_for("What an image is") for learner in class_[:learners]))
+        all_connected = time.monotonic() - began
+        await asyncio.sleep(2)   # the new spare process, started after the last learner took one
+        processes = children_of(server)
+        # A learner's app runs in their work folder; the spare, waiting for the next learner, does not yet.
+        apps = [pid for pid in processes if os.readlink(f"/proc/{pid}/cwd").startswith(data)]
+        memory = [memory_kb(pid) for pid in apps]
+        spare = [memory_kb(pid) for pid in processes if pid not in apps]
+        server_rss, server_pss = memory_kb(server)
+        one_more = class_[learners]
+        began = time.monotonic()
+        await one_more.join()
+        await one_more.open_app()
+        await one_more.wait_for("What an image is")
+        home = time.monotonic() - began
+        await one_more.press_enter()
+        await one_more.wait_for("Lesson 1 · page 1")
+        working = time.monotonic() - began
+    finally:
+        await asyncio.gather(*(session.close() for session in sessions))
+    rss = [kb for kb, _ in memory]
+    pss = [kb for _, kb in memory]
+    return {
+        "learners": learners, "app_processes": len(apps), "spare_processes": len(spare),
+        "seconds_until_all_on_home": round(all_connected, 2),
+        "app_rss_mib_median": round(statistics.median(rss) / 1024, 1),
+        "app_pss_mib_median": round(statistics.median(pss) / 1024, 1),
+        "spare_rss_mib": round(sum(kb for kb, _ in spare) / 1024, 1),
+        "server_rss_mib": round(server_rss / 1024, 1),
+        "total_rss_mib": round((sum(rss) + sum(kb for kb, _ in spare) + server_rss) / 1024, 1),
+        "total_pss_mib": round((sum(pss) + sum(kb for _, kb in spare) + server_pss) / 1024, 1),
+        "one_more_seconds_to_home": round(home, 2), "one_more_seconds_to_lesson_1": round(working, 2),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m regsim.web.bench")
+    parser.add_argument("--learners", type=int, default=30)
+    args = parser.parse_args(argv)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as data:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "regsim", "web", "--port", str(port), "--data", data,
+             "--max-learners", str(args.learners + 1)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            assert server.stdout is not None
+            for line in server.stdout:
+                if line.startswith("instructor:"):
+                    break
+            result = asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, args.learners,
+                                         os.path.realpath(data)))
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    json.dump(result, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
