@@ -21,7 +21,7 @@ from regsim.lessons.grading import QuizState
 from regsim.lessons.progress import ProgressStore
 from regsim.web.report import ReportError, csv_text, write_report
 from regsim.web.roster import COOKIE, JoinRefused, Roster, clean_name
-from regsim.web.server import ClassServer, ClassSettings, RedactingAccessLogger
+from regsim.web.server import ClassServer, ClassSettings, RedactingAccessLogger, Session
 from regsim.web.standing import class_standing
 from tests.tui_fixtures import small_course  # noqa: F401 - a fixture
 
@@ -175,3 +175,36 @@ async def test_the_instructor_page_needs_the_token_and_the_log_never_holds_it(
     assert page.status == 200 and "1 learner(s), 0 online" in text and "<td>Ada</td>" in text
     assert f'src="{TOKEN}/class.png"' in text   # drawn in tests/test_web_browser.py
     assert TOKEN not in caplog.text
+
+
+class FakeApp:
+    """A session's app, without a process: records that it was ended."""
+
+    ended = False
+
+    async def end(self) -> None:
+        self.ended = True
+
+
+async def test_a_session_idle_past_the_limit_is_closed_and_a_busy_one_is_not(tmp_path: Path) -> None:
+    server = ClassServer(ClassSettings(data=tmp_path, token=TOKEN, idle_seconds=60))
+    roster = Roster(tmp_path)
+    (idle_learner, _), (busy_learner, _) = roster.join("Ada", None), roster.join("Grace", None)
+    idle = Session(idle_learner, FakeApp(), FakeWebSocket(), last_active=1000.0)   # type: ignore[arg-type]
+    busy = Session(busy_learner, FakeApp(), FakeWebSocket(), last_active=1050.0)   # type: ignore[arg-type]
+    server.sessions = {idle_learner.id: idle, busy_learner.id: busy}
+    assert await server.close_idle(now=1061.0) == 1
+    assert idle.service.ended and not busy.service.ended
+    assert list(server.sessions) == [busy_learner.id]
+
+
+class FakeWebSocket:
+    async def close(self) -> None:
+        pass
+
+
+async def test_the_app_socket_refuses_a_page_from_another_site(client: Any) -> None:
+    await client.post("/join", data={"name": "Ada", "code": "blue-42"})
+    response = await client.get("/ws", headers={"Origin": "http://elsewhere.example"})
+    assert response.status == 403
+    assert not client.class_server.sessions

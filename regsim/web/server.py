@@ -189,15 +189,19 @@ class ClassServer:
         await asyncio.gather(*(session.end() for session in list(self.sessions.values())))
 
     async def _reap_idle(self) -> None:
-        """Close sessions idle for longer than the limit (checked a few times per limit)."""
+        """Close idle sessions, checking a few times per idle limit."""
         period = max(0.2, min(30.0, self.settings.idle_seconds / 4))
         while True:
             await asyncio.sleep(period)
-            now = time.monotonic()
-            for session in list(self.sessions.values()):
-                if now - session.last_active > self.settings.idle_seconds:
-                    log.info("closing an idle session")
-                    await self._end(session)
+            await self.close_idle(time.monotonic())
+
+    async def close_idle(self, now: float) -> int:
+        """End every session idle for longer than the limit at `now`; how many were ended."""
+        idle = [s for s in self.sessions.values() if now - s.last_active > self.settings.idle_seconds]
+        for session in idle:
+            log.info("closing a session idle for %d minutes", (now - session.last_active) // 60)
+            await self._end(session)
+        return len(idle)
 
     async def _end(self, session: Session) -> None:
         if self.sessions.get(session.learner.id) is session:
@@ -253,6 +257,9 @@ class ClassServer:
         learner = self._learner(request)
         if learner is None:
             raise web.HTTPForbidden(text="join the class first")
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.partition("://")[2] != request.host:
+            raise web.HTTPForbidden(text="the app opens from this server's own page only")
         if (earlier := self.sessions.pop(learner.id, None)) is not None:
             await earlier.end()   # one app per learner: a new tab takes over
         if self.full_for(learner):
