@@ -1,11 +1,12 @@
 """How many learners one machine serves: `python -m regsim.web.bench --learners 30`.
 
-Starts `regsim web` on a free loopback port with a fresh data folder, connects LEARNERS simulated
-learners at once (each joins, opens the app's websocket as the browser page does, and waits until the
-home screen lists lesson 1), then measures every app process's memory (resident, and proportional:
-shared pages split among the processes that share them) and the time one more learner takes to get a
-working app: from joining to lesson 1 drawn after pressing Enter. Every request goes to 127.0.0.1;
-every wait is bounded; the server is stopped at the end.
+Starts `regsim web` on a free loopback port with a fresh data folder and connects LEARNERS simulated
+learners, one after another as a class arrives (each joins, opens the app's websocket as the browser
+page does, and waits until the home screen lists lesson 1). With all of them connected it measures
+every app process's memory (resident, and proportional: shared pages split among the processes that
+share them) and the time one more learner takes to get a working app: from joining to lesson 1 drawn
+after pressing Enter. Every request goes to 127.0.0.1; every wait is bounded; the server is stopped
+at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 import aiohttp
 
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
-WAIT = 120.0
+WAIT = 300.0
 
 
 class Learner:
@@ -87,13 +88,14 @@ def children_of(parent: int) -> list[int]:
 
 async def measure(base: str, server: int, learners: int, data: str) -> dict[str, Any]:
     sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(learners + 1)]
+    load_before = os.getloadavg()[0]
     try:
         class_ = [Learner(s, base, f"Learner {n}") for n, s in enumerate(sessions)]
         began = time.monotonic()
-        for learner in class_[:learners]:
+        for learner in class_[:learners]:   # one after another, as a class arrives: each on home before the next
             await learner.join()
-        await asyncio.gather(*(learner.open_app() for learner in class_[:learners]))
-        await asyncio.gather(*(learner.wait_for("What an image is") for learner in class_[:learners]))
+            await learner.open_app()
+            await learner.wait_for("What an image is")
         all_connected = time.monotonic() - began
         await asyncio.sleep(2)   # the new spare process, started after the last learner took one
         processes = children_of(server)
@@ -117,7 +119,7 @@ async def measure(base: str, server: int, learners: int, data: str) -> dict[str,
     pss = [kb for _, kb in memory]
     return {
         "learners": learners, "app_processes": len(apps), "spare_processes": len(spare),
-        "seconds_until_all_on_home": round(all_connected, 2),
+        "seconds_until_all_on_home": round(all_connected, 2), "load_average_before": load_before,
         "app_rss_mib_median": round(statistics.median(rss) / 1024, 1),
         "app_pss_mib_median": round(statistics.median(pss) / 1024, 1),
         "spare_rss_mib": round(sum(kb for kb, _ in spare) / 1024, 1),
