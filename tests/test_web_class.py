@@ -130,7 +130,7 @@ def test_web_refuses_a_non_loopback_host_without_a_class_code(capsys: pytest.Cap
 
 @pytest.fixture
 async def client(tmp_path: Path, lessons: LessonSet) -> Any:
-    settings = ClassSettings(data=tmp_path, token=TOKEN, class_code="blue-42")
+    settings = ClassSettings(data=tmp_path, token=TOKEN, class_code="blue-42", preload=False)
     server = ClassServer(settings, lessons)
     async with TestClient(TestServer(server.application(), access_log_class=RedactingAccessLogger)) as client:
         client.class_server = server
@@ -187,7 +187,7 @@ class FakeApp:
 
 
 async def test_a_session_idle_past_the_limit_is_closed_and_a_busy_one_is_not(tmp_path: Path) -> None:
-    server = ClassServer(ClassSettings(data=tmp_path, token=TOKEN, idle_seconds=60))
+    server = ClassServer(ClassSettings(data=tmp_path, token=TOKEN, idle_seconds=60, preload=False))
     roster = Roster(tmp_path)
     (idle_learner, _), (busy_learner, _) = roster.join("Ada", None), roster.join("Grace", None)
     idle = Session(idle_learner, FakeApp(), FakeWebSocket(), last_active=1000.0)   # type: ignore[arg-type]

@@ -41,7 +41,7 @@ def join_page(*, needs_code: bool, problem: str = "", name: str = "") -> str:
 
 def full_page(limit: int) -> str:
     return page("regsim: the class is full", f"""<h1>The class is full</h1>
-<p>This regsim server runs at most {limit} learners at once, and all those places are taken.
+<p>This regsim server runs at most {limit} learner(s) at once, and every place is taken.
 Wait for someone to leave, then <a href="/">try again</a>; or ask your instructor.</p>""")
 
 

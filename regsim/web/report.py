@@ -26,9 +26,10 @@ def render(standing: Standing, fmt: str) -> bytes:
     from matplotlib.figure import Figure
 
     with style.rc_context():
-        fig = Figure(figsize=(style.FIGSIZE[0], style.FIGSIZE[1] * 1.6), layout="constrained")
+        where_rows = len({row.lesson for row in standing.learners}) or 1
+        fig = Figure(figsize=(style.FIGSIZE[0], 6.5 + 0.3 * where_rows), layout="constrained")
         fig.suptitle(f"{TITLE}: {len(standing.learners)} learner(s)")
-        where, shares, notes = fig.subplots(3, 1, height_ratios=[1, 1.4, 0.9])
+        where, shares, notes = fig.subplots(3, 1, height_ratios=[1.2 + 0.3 * where_rows, 4, 1.4])
         _draw_where(where, standing)
         _draw_shares(shares, standing)
         _draw_misconceptions(notes, standing)
@@ -43,7 +44,7 @@ def _draw_where(ax: object, standing: Standing) -> None:
     assert isinstance(ax, Axes)
     counts = Counter(row.lesson or "not started" for row in standing.learners)
     names = list(counts)
-    ax.barh(range(len(names)), [counts[n] for n in names], color=style.ACTUAL)
+    ax.barh(range(len(names)), [counts[n] for n in names], height=0.6, color=style.ACTUAL)
     ax.set_yticks(range(len(names)), [textwrap.shorten(n, 40) for n in names])
     ax.invert_yaxis()
     ax.set_title("Learners on each lesson", loc="left")

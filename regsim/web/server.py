@@ -17,12 +17,11 @@ import hmac
 import json
 import logging
 import os
-import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import textual_serve
 from aiohttp import WSMsgType, web
@@ -32,6 +31,7 @@ from textual_serve.download_manager import DownloadManager
 
 from regsim.lessons.progress import dumps, empty, problems_in
 from regsim.web import pages
+from regsim.web.forks import ForkedApp, ForkServer
 from regsim.web.roster import COOKIE, JoinRefused, Learner, Roster, code_matches
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class ClassSettings:
     max_learners: int = 40
     idle_seconds: float = 30 * 60
     font_size: int = 16
+    preload: bool = True   # start the learners' app server with the web server (tests of pages alone do not)
 
 
 def app_environment() -> dict[str, str]:
@@ -66,52 +67,30 @@ def app_environment() -> dict[str, str]:
             "TERM_PROGRAM_VERSION": version("textual-serve")}
 
 
-async def start_app_process(lesson_dirs: Sequence[Path]) -> Process:
-    """An app process that reads the course, then waits for its learner (`learner_app`)."""
-    arguments = [sys.executable, "-m", "regsim.web.learner_app"]
-    for folder in lesson_dirs:
-        arguments += ["--lessons", str(folder)]
-    return await asyncio.create_subprocess_exec(
-        *arguments, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env=app_environment())
-
-
 class LearnerService(AppService):
-    """textual-serve's app service for one learner, on an app process the server started ahead."""
+    """textual-serve's app service for one learner, on an app forked from the loaded fork server."""
 
-    def __init__(self, learner: Learner, take: Callable[[], Awaitable[Process]], **kwargs: Any) -> None:
+    def __init__(self, learner: Learner, forks: ForkServer, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self.learner = learner
-        self._take = take
+        self.forks = forks
+        self.app: ForkedApp | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         self.learner.work.mkdir(parents=True, exist_ok=True)
-        process = await self._take()
-        assert process.stdin is not None
-        handoff = {"progress": str(self.learner.progress), "work": str(self.learner.work),
-                   "width": width, "height": height}
-        process.stdin.write(json.dumps(handoff).encode() + b"\n")
-        await process.stdin.drain()
-        self._process, self._stdin = process, process.stdin
-        return process
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        self.app = await self.forks.fork({"progress": str(self.learner.progress), "work": str(self.learner.work),
+                                          "width": width, "height": height})
+        # AppService reads a process's stdout and stderr and writes its stdin; the forked app has all three.
+        self._process, self._stdin = cast("Process", self.app), self.app.stdin
+        return self._process
 
     async def end(self) -> None:
         """Ask the app to quit; kill it when it does not within STOP_WAIT seconds."""
         with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
             await asyncio.wait_for(self.stop(), STOP_WAIT)
-        if self._process is not None:
-            await end_process(self._process)
-
-
-async def end_process(process: Process) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-    await process.wait()
+        if self.app is not None:
+            self.app.kill()
+            await self.app.wait()
 
 
 @dataclass
@@ -144,21 +123,8 @@ class ClassServer:
         self.downloads = DownloadManager()
         self._lessons = lessons
         self._reaper: asyncio.Task[None] | None = None
-        self._spare: asyncio.Task[Process] | None = None
-
-    async def take_process(self) -> Process:
-        """The spare app process (started now if there is none, or it died), and a new spare when
-        the class has room for one more learner."""
-        spare, self._spare = self._spare, None
-        process = await spare if spare is not None else None
-        if process is None or process.returncode is not None:
-            process = await start_app_process(self.settings.lesson_dirs)
-        self._keep_spare()
-        return process
-
-    def _keep_spare(self) -> None:
-        if self._spare is None and len(self.sessions) < self.settings.max_learners:
-            self._spare = asyncio.create_task(start_app_process(self.settings.lesson_dirs))
+        self.forks = ForkServer(app_environment(), settings.lesson_dirs)
+        self._preload: asyncio.Task[None] | None = None
 
     # ----- the application -------------------------------------------------------------------
 
@@ -177,16 +143,17 @@ class ClassServer:
         return app
 
     async def _start_reaper(self, _: web.Application) -> None:
+        if self.settings.preload:   # the course loads once, while the first learners type their names
+            self._preload = asyncio.create_task(self.forks.ensure_started())
         self._reaper = asyncio.create_task(self._reap_idle())
-        self._keep_spare()
 
     async def _end_all(self, _: web.Application) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            await end_process(await spare)
+        if self._preload is not None and not self._preload.done():
+            self._preload.cancel()
         await asyncio.gather(*(session.end() for session in list(self.sessions.values())))
+        await self.forks.close()
 
     async def _reap_idle(self) -> None:
         """Close idle sessions, checking a few times per idle limit."""
@@ -268,7 +235,7 @@ class ClassServer:
         await websocket.prepare(request)
         width = _int(request.query.get("width"), 80)
         height = _int(request.query.get("height"), 24)
-        service = LearnerService(learner, self.take_process, write_bytes=websocket.send_bytes,
+        service = LearnerService(learner, self.forks, write_bytes=websocket.send_bytes,
                                  write_str=websocket.send_str, close=websocket.close, download_manager=self.downloads)
         session = self.sessions[learner.id] = Session(learner, service, websocket)
         try:
