@@ -62,14 +62,19 @@ class Learner:
 
 def memory_kb(pid: int) -> tuple[int, int]:
     """Resident and proportional set size of one process, in kB (Linux /proc)."""
-    rss = pss = 0
+    rss, pss, _ = memory_detail_kb(pid)
+    return rss, pss
+
+
+def memory_detail_kb(pid: int) -> tuple[int, int, int]:
+    """Resident, proportional and private (its own pages only: what one more such process costs) size, in kB."""
+    found = {"Rss:": 0, "Pss:": 0, "Private_Clean:": 0, "Private_Dirty:": 0}
     with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
         for line in rollup:
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
-    return rss, pss
+            key, _, rest = line.partition(" ")
+            if key in found:
+                found[key] = int(rest.split()[0])
+    return found["Rss:"], found["Pss:"], found["Private_Clean:"] + found["Private_Dirty:"]
 
 
 def children_of(parent: int) -> list[int]:
@@ -86,7 +91,7 @@ def children_of(parent: int) -> list[int]:
     return found
 
 
-async def measure(base: str, server: int, learners: int, data: str) -> dict[str, Any]:
+async def measure(base: str, server: int, learners: int) -> dict[str, Any]:
     sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) for _ in range(learners + 1)]
     load_before = os.getloadavg()[0]
     try:
@@ -97,12 +102,11 @@ async def measure(base: str, server: int, learners: int, data: str) -> dict[str,
             await learner.open_app()
             await learner.wait_for("What an image is")
         all_connected = time.monotonic() - began
-        await asyncio.sleep(2)   # the new spare process, started after the last learner took one
-        processes = children_of(server)
-        # A learner's app runs in their work folder; the spare, waiting for the next learner, does not yet.
-        apps = [pid for pid in processes if os.readlink(f"/proc/{pid}/cwd").startswith(data)]
-        memory = [memory_kb(pid) for pid in apps]
-        spare = [memory_kb(pid) for pid in processes if pid not in apps]
+        fork_servers = children_of(server)   # the process the apps are forked from, with the course loaded
+        apps = [pid for parent in fork_servers for pid in children_of(parent)]
+        detail = [memory_detail_kb(pid) for pid in apps]
+        memory = [(rss, pss) for rss, pss, _ in detail]
+        spare = [memory_kb(pid) for pid in fork_servers]
         server_rss, server_pss = memory_kb(server)
         one_more = class_[learners]
         began = time.monotonic()
@@ -118,11 +122,12 @@ async def measure(base: str, server: int, learners: int, data: str) -> dict[str,
     rss = [kb for kb, _ in memory]
     pss = [kb for _, kb in memory]
     return {
-        "learners": learners, "app_processes": len(apps), "spare_processes": len(spare),
+        "learners": learners, "app_processes": len(apps), "fork_server_processes": len(spare),
         "seconds_until_all_on_home": round(all_connected, 2), "load_average_before": load_before,
         "app_rss_mib_median": round(statistics.median(rss) / 1024, 1),
         "app_pss_mib_median": round(statistics.median(pss) / 1024, 1),
-        "spare_rss_mib": round(sum(kb for kb, _ in spare) / 1024, 1),
+        "app_private_mib_median": round(statistics.median(private for _, _, private in detail) / 1024, 1),
+        "fork_server_rss_mib": round(sum(kb for kb, _ in spare) / 1024, 1),
         "server_rss_mib": round(server_rss / 1024, 1),
         "total_rss_mib": round((sum(rss) + sum(kb for kb, _ in spare) + server_rss) / 1024, 1),
         "total_pss_mib": round((sum(pss) + sum(kb for _, kb in spare) + server_pss) / 1024, 1),
@@ -148,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in server.stdout:
                 if line.startswith("instructor:"):
                     break
-            result = asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, args.learners,
-                                         os.path.realpath(data)))
+            result = asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, args.learners))
         finally:
             server.terminate()
             try:

@@ -14,6 +14,7 @@ No thread is started here before a fork (a forked child keeps only the thread th
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import signal
@@ -68,6 +69,8 @@ def serve(channel: socket.socket, lesson_dirs: list[Path]) -> None:
     if lessons is not None and len(lessons):   # the first lesson's replay, kept by the lesson set
         lessons.run_for(lessons.lessons[0])
     signal.signal(signal.SIGCHLD, _reap)
+    gc.collect()
+    gc.freeze()   # the loaded objects out of the collector's sight: its passes would copy their pages in every app
     channel.send(b"ready")
     while True:
         try:
