@@ -5,7 +5,8 @@ learners, one after another as a class arrives (each joins, opens the app's webs
 page does, and waits until the home screen lists lesson 1). With all of them connected it measures
 every app process's memory (resident, and proportional: shared pages split among the processes that
 share them) and the time one more learner takes to get a working app: from joining to lesson 1 drawn
-after pressing Enter. Every request goes to 127.0.0.1; every wait is bounded; the server is stopped
+after pressing Enter. With --chromium, first a real browser times a first visit and a return, from
+opening the address to lesson 1 on screen. Every request goes to 127.0.0.1; every wait is bounded; the server is stopped
 at the end.
 """
 
@@ -28,6 +29,7 @@ import aiohttp
 
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 WAIT = 300.0
+IDLE_SAMPLE = 5.0   # seconds the connected class sits idle while its apps' CPU time is counted
 
 
 class Learner:
@@ -55,6 +57,12 @@ class Learner:
                     raise RuntimeError(f"{self.name}: the app closed")
             self.text = ""
 
+    async def stay(self) -> None:
+        """Keep reading, as a browser tab does (the server's heartbeat closes a socket that stops answering)."""
+        assert self.websocket is not None
+        async for _ in self.websocket:
+            pass
+
     async def press_enter(self) -> None:
         assert self.websocket is not None
         await self.websocket.send_json(["stdin", "\r"])
@@ -77,6 +85,12 @@ def memory_detail_kb(pid: int) -> tuple[int, int, int]:
     return found["Rss:"], found["Pss:"], found["Private_Clean:"] + found["Private_Dirty:"]
 
 
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children_of(parent: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
@@ -97,10 +111,12 @@ async def measure(base: str, server: int, learners: int) -> dict[str, Any]:
     try:
         class_ = [Learner(s, base, f"Learner {n}") for n, s in enumerate(sessions)]
         began = time.monotonic()
+        staying: list[asyncio.Task[None]] = []
         for learner in class_[:learners]:   # one after another, as a class arrives: each on home before the next
             await learner.join()
             await learner.open_app()
             await learner.wait_for("What an image is")
+            staying.append(asyncio.create_task(learner.stay()))
         all_connected = time.monotonic() - began
         fork_servers = children_of(server)   # the process the apps are forked from, with the course loaded
         apps = [pid for parent in fork_servers for pid in children_of(parent)]
@@ -108,6 +124,9 @@ async def measure(base: str, server: int, learners: int) -> dict[str, Any]:
         memory = [(rss, pss) for rss, pss, _ in detail]
         spare = [memory_kb(pid) for pid in fork_servers]
         server_rss, server_pss = memory_kb(server)
+        cpu_before, idle_began = sum(cpu_seconds(pid) for pid in apps), time.monotonic()
+        await asyncio.sleep(IDLE_SAMPLE)
+        idle_share = (sum(cpu_seconds(pid) for pid in apps) - cpu_before) / (time.monotonic() - idle_began)
         one_more = class_[learners]
         began = time.monotonic()
         await one_more.join()
@@ -132,13 +151,54 @@ async def measure(base: str, server: int, learners: int) -> dict[str, Any]:
         "total_rss_mib": round((sum(rss) + sum(kb for kb, _ in spare) + server_rss) / 1024, 1),
         "total_pss_mib": round((sum(pss) + sum(kb for _, kb in spare) + server_pss) / 1024, 1),
         "one_more_seconds_to_home": round(home, 2), "one_more_seconds_to_lesson_1": round(working, 2),
+        "idle_apps_cpu_share": round(idle_share, 3),   # of one core, for all the apps together, nobody typing
         "load_average": os.getloadavg()[0],
     }
+
+
+def chromium_seconds(base: str, executable: str) -> dict[str, float]:
+    """In Chromium: from opening the address to lesson 1 on screen, for a first visit (the join form
+    filled, Enter on the home screen) and for a learner coming back (the same browser, a new tab)."""
+    from playwright.sync_api import sync_playwright
+
+    frames: list[bytes] = []
+
+    def watch(websocket: Any) -> None:
+        frames.clear()
+        websocket.on("framereceived", lambda frame: frames.append(frame if isinstance(frame, bytes) else b""))
+
+    def until(words: str, began: float) -> float:
+        while words not in ANSI.sub("", b"".join(frames).decode("utf-8", "replace")):
+            if time.monotonic() - began > WAIT:
+                raise TimeoutError(words)
+            page.wait_for_timeout(20)
+        return time.monotonic() - began
+
+    result = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        for visit in ("first_visit", "coming_back"):
+            page = context.new_page()
+            page.on("websocket", watch)
+            began = time.monotonic()
+            page.goto(base + "/")
+            if visit == "first_visit":
+                page.fill("#name", "Chromium Learner")
+                page.click("button[type=submit]")
+            result[f"chromium_{visit}_seconds_to_home"] = round(until("What an image is", began), 2)
+            page.focus(".xterm-helper-textarea")
+            page.keyboard.press("Enter")
+            result[f"chromium_{visit}_seconds_to_lesson_1"] = round(until("Lesson 1 · page 1", began), 2)
+            page.close()
+        browser.close()
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regsim.web.bench")
     parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--chromium", metavar="PATH", help="also time a real browser (Debian's: /usr/bin/chromium)")
     args = parser.parse_args(argv)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -153,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
             for line in server.stdout:
                 if line.startswith("instructor:"):
                     break
-            result = asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, args.learners))
+            base = f"http://127.0.0.1:{port}"
+            result = chromium_seconds(base, args.chromium) if args.chromium else {}
+            result.update(asyncio.run(measure(base, server.pid, args.learners)))
         finally:
             server.terminate()
             try:
