@@ -210,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             assert server.stdout is not None
-            for line in server.stdout:
-                if line.startswith("instructor:"):
+            for line in server.stdout:   # until the learners' apps are ready, as an instructor would see
+                if "the course is loaded" in line:
                     break
             base = f"http://127.0.0.1:{port}"
             result = chromium_seconds(base, args.chromium) if args.chromium else {}

@@ -144,8 +144,12 @@ class ClassServer:
 
     async def _start_reaper(self, _: web.Application) -> None:
         if self.settings.preload:   # the course loads once, while the first learners type their names
-            self._preload = asyncio.create_task(self.forks.ensure_started())
+            self._preload = asyncio.create_task(self._load_course())
         self._reaper = asyncio.create_task(self._reap_idle())
+
+    async def _load_course(self) -> None:
+        await self.forks.ensure_started()
+        print("regsim web: the course is loaded; each learner's app starts at once", flush=True)
 
     async def _end_all(self, _: web.Application) -> None:
         if self._reaper is not None:
