@@ -236,13 +236,14 @@ class ClassServer:
         if self.full_for(learner):
             raise web.HTTPServiceUnavailable(text="the class is full")
         websocket = web.WebSocketResponse(heartbeat=15)
-        await websocket.prepare(request)
         width = _int(request.query.get("width"), 80)
         height = _int(request.query.get("height"), 24)
         service = LearnerService(learner, self.forks, write_bytes=websocket.send_bytes,
                                  write_str=websocket.send_str, close=websocket.close, download_manager=self.downloads)
+        # The place is taken before the first await, so two learners arriving at once cannot pass the cap.
         session = self.sessions[learner.id] = Session(learner, service, websocket)
         try:
+            await websocket.prepare(request)
             await service.start(width, height)
             await self._relay(session)
         except Exception:
