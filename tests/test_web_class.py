@@ -124,6 +124,8 @@ def test_web_refuses_a_non_loopback_host_without_a_class_code(capsys: pytest.Cap
     err = capsys.readouterr().err
     assert "--class-code" in err and "Traceback" not in err
     assert main(["web", "--max-learners", "0"]) == 2
+    assert main(["web", "--lessons", "no-such-folder"]) == 2
+    assert "--lessons no-such-folder: no such folder" in capsys.readouterr().err
 
 
 # ----- the routes that start no app --------------------------------------------------------------

@@ -34,6 +34,7 @@ def add_web_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--open", action="store_true", help="serve beyond this machine without a class code")
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help=f"where the class's learners and progress are kept (default {default_data()})")
+    _add_lessons(parser)
     parser.add_argument("--max-learners", type=int, default=40, metavar="N",
                         help="apps running at once (each is one process; default 40)")
     parser.add_argument("--idle-minutes", type=float, default=30, metavar="M",
@@ -45,6 +46,13 @@ def add_class_arguments(parser: argparse.ArgumentParser) -> None:
     report = commands.add_parser("report", help="where the class stands, from its stored progress (PNG, PDF or CSV)")
     report.add_argument("--data", type=Path, metavar="DIR", help="the folder `regsim web --data` kept")
     report.add_argument("-o", "--output", type=Path, required=True, help="report.png, report.pdf or report.csv")
+    _add_lessons(report)
+
+
+def _add_lessons(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: absent here, `regsim --lessons DIR web` keeps the folders given before the command.
+    parser.add_argument("--lessons", action="append", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                        help="add a folder of your own lessons (with a scenarios/ folder beside or inside it)")
 
 
 def is_loopback(host: str) -> bool:
