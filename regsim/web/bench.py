@@ -191,6 +191,7 @@ def chromium_seconds(base: str, executable: str) -> dict[str, float]:
             page.keyboard.press("Enter")
             result[f"chromium_{visit}_seconds_to_lesson_1"] = round(until("Lesson 1 · page 1", began), 2)
             page.close()
+            time.sleep(3)   # the closed tab's app ends first, as it would overnight
         browser.close()
     return result
 
