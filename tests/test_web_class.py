@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from regsim.cli import main
 from regsim.lessons.grading import QuizState
-from regsim.lessons.progress import ProgressStore
+from regsim.lessons.progress import ProgressStore, problems_in
 from regsim.web.report import ReportError, csv_text, write_report
 from regsim.web.roster import COOKIE, JoinRefused, Roster, clean_name
 from regsim.web.server import ClassServer, ClassSettings, RedactingAccessLogger, Session
@@ -99,6 +99,14 @@ def test_the_standing_counts_right_first_answers_and_the_misconceptions_picked_m
                       ("what-is-inside", "A running process that keeps the program's memory and state", 1)]
     assert standing.misconceptions[0].feedback.startswith("That is the whole image")
     assert standing.misconceptions[2].feedback.startswith("That is a container, not an image")
+    ada_learner = roster.learners()[0]
+    kept = ProgressStore(ada_learner.progress).answers("what-is-an-image")   # read back as the app reads it
+    assert kept["fact-containers-leave-image"].wrong == ("myth",) and kept["build-traffic"].wrong == (
+        "16.5MB (16,500,000 bytes)",)
+    document = json.loads(ada_learner.progress.read_text())
+    document["learners"]["default"]["lessons"]["what-is-an-image"]["answers"]["build-traffic"]["wrong"] = "16.5MB"
+    assert problems_in(document) == ["learner 'default', lesson 'what-is-an-image': the wrong picks of "
+                                     "'build-traffic' are not a list of texts"]
     ada = standing.learners[0]
     assert (ada.name, ada.lesson, ada.page, ada.answered, ada.online) == ("Ada", "What an image is", 1, 2, True)
     table = list(csv.reader(io.StringIO(csv_text(standing))))
