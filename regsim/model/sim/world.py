@@ -117,16 +117,20 @@ class World:
         # attribute once and calls nothing it need not (see the README's Benchmark).
         src = context.sender
         registries = self.registries
-        if dst not in registries or (self.network.down and not self.network.is_up(src, dst)):
+        registry = registries.get(dst)
+        if registry is None or (self.network.down and not self.network.is_up(src, dst)):
             event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", context.lane,
                                  context.job, bool(sent))
             if self._recording is not None:
                 self._recording.append(event)
             return Response(UNREACHABLE), event
         # Outside a recording the requests this one causes are still gathered, to count them with it.
-        sink = self._recording if self._recording is not None else []
+        sink = self._recording
+        if sink is None:
+            sink = []
         position = len(sink)
-        outer, self._serving = self._serving, context
+        outer = self._serving
+        self._serving = context
         try:
             response = call(*args)
         except RegistryError as error:
@@ -135,19 +139,23 @@ class World:
             self._serving = outer
         if sent:
             length = sent
-        else:
+        elif method == "HEAD":
             # A HEAD response carries no body, even an error's (RFC 9110 §9.3.2; Go's net/http,
             # which distribution serves with, drops what a handler writes for HEAD).
+            length = 0
+        else:
             body = response.body
-            length = 0 if body is None or method == "HEAD" else len(body)
+            length = 0 if body is None else len(body)
         lane = context.lane
         job = context.job
         event = RequestEvent(method, path, response.status, length, src, dst, why, "", lane, job, sent > 0,
                              src in registries)
-        remaining = response.headers.get("RateLimit-Remaining")
-        if remaining is not None:   # a rate-limited registry's answer (Docker Hub's headers)
-            event.rate_limit = (response.headers.get("RateLimit-Limit", ""), remaining,
-                                response.headers.get("Docker-RateLimit-Source", ""))
+        if registry.rate_limit is not None:   # its answers carry Docker Hub's rate-limit headers
+            headers = response.headers
+            remaining = headers.get("RateLimit-Remaining")
+            if remaining is not None:
+                event.rate_limit = (headers.get("RateLimit-Limit", ""), remaining,
+                                    headers.get("Docker-RateLimit-Source", ""))
         if position == len(sink):
             sink.append(event)
         else:  # requests it caused are listed after it, and count with it
