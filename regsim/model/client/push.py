@@ -156,7 +156,7 @@ class _Pusher:
         status = response.status
         if status == 200:
             event.outcome = _SAID_EXISTS
-            return self._placed(desc, kind, name, _EXISTS, "Layer already exists")
+            return self._record(desc, kind, name, _EXISTS, "Layer already exists")
         if status != 404:
             event.outcome = _SAID_ERROR
             self.session.fail_with(response, path, "Head")
@@ -184,9 +184,7 @@ class _Pusher:
                 )
                 if response.status == 201:
                     event.outcome = _SAID_MOUNTED
-                    self._record(desc, kind, name, _MOUNTED, source)
-                    self.output.append(f"{_short(digest)}: Mounted from {source}")
-                    return True
+                    return self._record(desc, kind, name, _MOUNTED, f"Mounted from {source}", source)
                 if response.status == 202:
                     event.outcome = _SAID_MOUNT_REFUSED
                     location = response.headers["Location"]
@@ -206,7 +204,7 @@ class _Pusher:
                 status = response.status
                 if status == 200:
                     event.outcome = _SAID_EXISTS
-                    return self._placed(desc, kind, name, _EXISTS, "Layer already exists")
+                    return self._record(desc, kind, name, _EXISTS, "Layer already exists")
                 event.outcome = _SAID_MISSING if status == 404 else _SAID_ERROR
         return self._upload(desc, kind, name, job, location, image)
 
@@ -258,21 +256,20 @@ class _Pusher:
             session.fail_with(response, location, "Put")
             return False
         event.outcome = _SAID_STORED
-        return self._placed(desc, kind, name, _SENT, "Pushed")
-
-    def _placed(self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, said: str) -> bool:
-        """The blob is in the repository: its ledger line, and for a layer the line docker prints."""
-        self._record(desc, kind, name, how)
-        if kind == _LAYER:
-            self.output.append(f"{_short(desc.digest)}: {said}")
-        return True
+        return self._record(desc, kind, name, _SENT, "Pushed")
 
     def _record(
-        self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
-    ) -> None:
-        self.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
-        self.placed.add(desc.digest)
-        self.client.remember_location(desc.digest, self.host, self.repository)
+        self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, said: str, source: str | None = None
+    ) -> bool:
+        """The blob is in the repository: its ledger line, the client's note of where it is, and
+        for a layer the line docker prints (`said`)."""
+        digest = desc.digest
+        self.blobs.append(BlobRecord(digest, kind, desc.size, how, name, source))
+        self.placed.add(digest)
+        self.client.remember_location(digest, self.host, self.repository)
+        if kind == _LAYER:
+            self.output.append(f"{_short(digest)}: {said}")
+        return True
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
         registry, repository = self.registry, self.repository

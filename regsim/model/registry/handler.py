@@ -290,13 +290,14 @@ class Handler:
             )
         repo = store.repositories.get(name)
         if isinstance(manifest, Manifest):
-            for digest in manifest.blob_digests():
-                if repo is None or repo.blobs.stat(digest) is None:
-                    raise RegistryError(
-                        ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                        f"the manifest names blob {digest}, which {name} does not have: push it first",
-                        {"digest": digest},
-                    )
+            digests = manifest.blob_digests()
+            digest = digests[0] if repo is None else repo.blobs.first_missing(digests)
+            if digest is not None:
+                raise RegistryError(
+                    ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                    f"the manifest names blob {digest}, which {name} does not have: push it first",
+                    {"digest": digest},
+                )
         else:
             for child in manifest.manifests:
                 if repo is None or child.digest not in repo.manifests:
