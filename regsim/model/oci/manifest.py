@@ -30,7 +30,8 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the reason Descriptor is not (oci/descriptor.py): a build makes one per image.
+@dataclass(slots=True, unsafe_hash=True)
 class Manifest:
     """An image manifest (OCI or Docker schema 2): a config and layers, as raw bytes plus parsed."""
 
@@ -55,7 +56,7 @@ class Manifest:
         return sum([layer.size for layer in self.layers])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)   # not frozen, as Manifest
 class Index:
     """An image index / manifest list: one manifest per platform."""
 
