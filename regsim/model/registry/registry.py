@@ -145,9 +145,12 @@ class Registry:
 
     def unguarded(self, name: str) -> Handler | None:
         """The handler itself, when no guard stands before it and `name` is a valid repository
-        name: a client may then call its endpoints directly (without the `auth` argument), the
-        same answers without this layer's call per request. None when a guard decides, or the
-        name is invalid (the guarded endpoints then refuse it with NAME_INVALID)."""
+        name: a client may then call its blob endpoints directly (without the `auth` argument),
+        the same answers without this layer's call per request. None when a guard decides, or
+        the name is invalid (the guarded endpoints then refuse it with NAME_INVALID).
+
+        So this layer's blob endpoints (head_blob, start_upload, patch_upload, put_upload) do
+        nothing but apply the guard: anything more would be skipped here."""
         if self.guard is not None:
             return None
         try:
