@@ -515,3 +515,52 @@ def test_docker_images_shows_the_config_digest_of_the_platform_pulled(world, mul
     (manifest,) = bob.image_for(bob.parse(MULTI_REF)).manifests.values()
     assert row.image_id == manifest.config.digest
     assert str(manifest.config.digest) != str(bob.image_for(bob.parse(MULTI_REF)).key)
+
+
+# ----- the request path: the same requests whichever way they are dispatched -------------------
+
+
+def _wire(events: list[RequestEvent]) -> list[tuple[object, ...]]:
+    return [(e.method, e.path, e.status, e.bytes, e.outcome, e.lane, e.upload, e.why) for e in events]
+
+
+def test_a_push_sends_the_same_requests_to_a_registry_with_or_without_an_open_guard():
+    """A registry with no guard lends its handler to a push (`Registry.unguarded`); one whose guard
+    lets everyone in (auth mode none) is asked through the guard. The requests on the wire, their
+    answers and their order are the same: what docker sends does not depend on how the registry
+    is built (the HEAD, HEAD, POST, PATCH, PUT per new blob of shared/reference)."""
+    from regsim.model.registry.access import RegistryAccess
+    from regsim.model.registry.policy import AccessPolicy
+    from regsim.model.sim.world import World
+
+    records = []
+    for guarded in (False, True):
+        world = World(HOST)
+        guard = RegistryAccess(HOST, AccessPolicy("none"), world.current_time) if guarded else None
+        registry = world.add_registry(Registry(HOST, guard=guard))
+        assert (registry.unguarded("team/app") is None) is guarded
+        alice = world.add_client("alice")
+        assert alice.build("team/app:v1", V1).ok and alice.build("team/app:v2", V2).ok
+        with world.recording() as events:
+            for tag in ("v1", "v2"):
+                assert alice.tag(f"team/app:{tag}", f"{HOST}/team/app:{tag}").ok
+                assert alice.push(f"{HOST}/team/app:{tag}").ok
+            assert alice.tag("team/app:v1", f"{HOST}/team/other:v1").ok
+            assert alice.push(f"{HOST}/team/other:v1").ok   # mounts from team/app
+        records.append(_wire(events))
+    assert records[0] == records[1]
+    assert [r[4] for r in records[0]].count("mounted") > 0
+
+
+def test_every_field_of_a_request_record_is_filled_by_the_transport(world, alice):
+    """World.send fills a RequestEvent field by field: each of its fields reads back."""
+    from dataclasses import fields
+
+    assert alice.tag("app:v1", f"{HOST}/app:v1").ok
+    with world.recording() as events:
+        assert alice.push(f"{HOST}/app:v1").ok
+    assert events
+    for event in events:
+        for field in fields(RequestEvent):
+            getattr(event, field.name)   # AttributeError if the transport left one unset
+        assert event.to_dict()["why"]

@@ -8,6 +8,7 @@ there, POST + PATCH + PUT for what must travel, the config blob last, then the m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome, Why
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
@@ -113,9 +114,10 @@ _short = docker_short_id  # the 12 hex characters docker prints for a layer
 
 class _Pusher:
     # One per push; its methods run for every blob, so what they read often is bound here once.
-    # Requests go straight to the session's transport (see HostSession.transport), the endpoint's
-    # arguments led by the session's Authorization header, read at each request (a new token
-    # for a mount's source scope replaces it).
+    # Requests go straight to the session's transport (see HostSession.transport). When no guard
+    # stands before the registry's handler (`Registry.unguarded`), they call the handler's
+    # endpoints directly; otherwise the registry's, led by the session's Authorization header,
+    # read at each request (a new token for a mount's source scope replaces it).
     def __init__(self, client: Client, session: HostSession, repository: str, out: Outcome) -> None:
         self.client = client
         self.session = session
@@ -123,11 +125,16 @@ class _Pusher:
         self.out = out
         self.output = out.output
         self.blobs = out.blobs
-        self.registry = session.registry
+        self.registry = registry = session.registry
         self.host = session.host
         self.world = client.world
         self.send = session.transport()
-        self.head_blob = self.registry.head_blob
+        self.direct = direct = registry.unguarded(repository)
+        self.head_blob: Callable[..., Response] = registry.head_blob if direct is None else direct.head_blob
+        self.open_upload: Callable[..., Response] = registry.start_upload if direct is None else direct.open_upload
+        self.patch_upload: Callable[..., Response] = (
+            registry.patch_upload if direct is None else direct.patch_upload)
+        self.put_upload: Callable[..., Response] = registry.put_upload if direct is None else direct.put_upload
         self.blobs_path = f"/v2/{repository}/blobs/"
         self.uploads_path = f"/v2/{repository}/blobs/uploads/"
         # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
@@ -135,54 +142,49 @@ class _Pusher:
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
         self.placed: set[str] = set()
 
-    def _head(self, repository: str, path: str, digest: str, job: RequestContext, why: Why) -> tuple[int, Response]:
-        response, event = self.send(job, self.host, "HEAD", path, self.head_blob, why,
-                                    (self.session.auth, repository, digest), 0)
-        status = response.status
-        event.outcome = (_SAID_EXISTS if status == 200
-                         else _SAID_MISSING if status == 404 else _SAID_ERROR)
-        return status, response
-
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
         if digest in self.placed:
             return True
-        client = self.client
-        repository = self.repository
+        client, repository, send, host = self.client, self.repository, self.send, self.host
         path = self.blobs_path + digest
         job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
         label = name or kind
-        status, response = self._head(repository, path, digest, job, (_why_head, (repository, label, desc.size)))
+        asked = (repository, digest) if self.direct is not None else (self.session.auth, repository, digest)
+        response, event = send(job, host, "HEAD", path, self.head_blob,
+                               (_why_head, (repository, label, desc.size)), asked, 0)
+        status = response.status
         if status == 200:
-            self._record(desc, kind, name, _EXISTS)
-            if kind == _LAYER:
-                self.output.append(f"{_short(digest)}: Layer already exists")
-            return True
+            event.outcome = _SAID_EXISTS
+            return self._record(desc, kind, name, _EXISTS, "Layer already exists")
         if status != 404:
+            event.outcome = _SAID_ERROR
             self.session.fail_with(response, path, "Head")
             return False
+        event.outcome = _SAID_MISSING
         location = None
         if kind == _LAYER:
-            for host, source in list(client.known_locations.get(digest, ())):
-                if host != self.host or source == repository:
+            for known_host, source in list(client.known_locations.get(digest, ())):
+                if known_host != host or source == repository:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
-                status, _ = self._head(source, f"/v2/{source}/blobs/{digest}", digest, job,
-                                       (_why_seen, (client.name, source)))
+                response, event = send(job, host, "HEAD", f"/v2/{source}/blobs/{digest}", self.registry.head_blob,
+                                       (_why_seen, (client.name, source)), (self.session.auth, source, digest), 0)
+                status = response.status
+                event.outcome = (_SAID_EXISTS if status == 200
+                                 else _SAID_MISSING if status == 404 else _SAID_ERROR)
                 if status != 200:
-                    client.forget_location(digest, host, source)
+                    client.forget_location(digest, known_host, source)
                     continue
                 query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
-                response, event = self.send(
-                    job, self.host, "POST", f"{self.uploads_path}?{query}", self._mount,
+                response, event = send(
+                    job, host, "POST", f"{self.uploads_path}?{query}", self._mount,
                     (_why_mount, (label, source)), (self.session.auth, source, digest), 0,
                 )
                 if response.status == 201:
                     event.outcome = _SAID_MOUNTED
-                    self._record(desc, kind, name, _MOUNTED, source)
-                    self.output.append(f"{_short(digest)}: Mounted from {source}")
-                    return True
+                    return self._record(desc, kind, name, _MOUNTED, f"Mounted from {source}", source)
                 if response.status == 202:
                     event.outcome = _SAID_MOUNT_REFUSED
                     location = response.headers["Location"]
@@ -190,16 +192,20 @@ class _Pusher:
                 if response.status in (401, 403):
                     # docker logs "failed to mount layer" and uploads it instead (moby distribution/push_v2.go)
                     event.outcome = _SAID_MOUNT_REFUSED
-                    client.forget_location(digest, host, source)
+                    client.forget_location(digest, known_host, source)
                     break
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
                 return False
             else:
-                status, response = self._head(repository, path, digest, job, "check once more just before uploading")
+                if self.direct is None:
+                    asked = (self.session.auth, repository, digest)   # the token may have changed
+                response, event = send(job, host, "HEAD", path, self.head_blob,
+                                       "check once more just before uploading", asked, 0)
+                status = response.status
                 if status == 200:
-                    self._record(desc, kind, name, _EXISTS)
-                    self.output.append(f"{_short(digest)}: Layer already exists")
-                    return True
+                    event.outcome = _SAID_EXISTS
+                    return self._record(desc, kind, name, _EXISTS, "Layer already exists")
+                event.outcome = _SAID_MISSING if status == 404 else _SAID_ERROR
         return self._upload(desc, kind, name, job, location, image)
 
     def _mount(self, auth: str | None, source: str, digest: str) -> Response:
@@ -210,57 +216,60 @@ class _Pusher:
         self, desc: Descriptor, kind: BlobKind, name: str | None, job: RequestContext, location: str | None,
         image: LocalImage | None,
     ) -> bool:
-        registry, repository, digest, send = self.registry, self.repository, desc.digest, self.send
-        host, session = self.host, self.session
+        repository, digest, send, host, session = self.repository, desc.digest, self.send, self.host, self.session
+        direct = self.direct is not None
         label = name or kind
         if location is None:
             response, event = send(
-                job, host, "POST", self.uploads_path, registry.start_upload, (_why_open, (label,)),
-                (session.auth, repository), 0,
+                job, host, "POST", self.uploads_path, self.open_upload, (_why_open, (label,)),
+                (repository,) if direct else (session.auth, repository), 0,
             )
             if response.status != 202:
-                self.session.fail_with(response, self.uploads_path, "Post")
+                session.fail_with(response, self.uploads_path, "Post")
                 return False
             event.outcome = _SAID_UPLOAD_OPENED
             location = response.headers["Location"]
         uuid = location.rsplit("/", 1)[1]
-        body = self._body(desc, image)
+        # The bytes that travel: the config's JSON, a layer's bytes, or a sized layer's stand-in.
+        body: bytes | SizedContent
+        layer = self.client.layers.get(digest)
+        if image is not None and digest in image.configs:
+            body = image.configs[digest]
+        elif layer is not None and layer.data is not None:
+            body = layer.data
+        else:
+            body = SizedContent(digest, desc.size, 0, desc.size)
         response, event = send(
-            job, host, "PATCH", location, registry.patch_upload, (_why_send, (label, desc.size)),
-            (session.auth, repository, uuid, body), len(body),
+            job, host, "PATCH", location, self.patch_upload, (_why_send, (label, desc.size)),
+            (repository, uuid, body) if direct else (session.auth, repository, uuid, body), len(body),
         )
         if response.status != 202:
-            self.session.fail_with(response, location, "Patch")
+            session.fail_with(response, location, "Patch")
             return False
         event.outcome = _SAID_SENT
         response, event = send(
-            job, host, "PUT", f"{location}?digest={digest}", registry.put_upload,
+            job, host, "PUT", f"{location}?digest={digest}", self.put_upload,
             "close the upload: the registry checks the bytes against the digest",
-            (session.auth, repository, uuid, digest), 0,
+            (repository, uuid, digest) if direct else (session.auth, repository, uuid, digest), 0,
         )
         if response.status != 201:
-            self.session.fail_with(response, location, "Put")
+            session.fail_with(response, location, "Put")
             return False
         event.outcome = _SAID_STORED
-        self._record(desc, kind, name, _SENT)
-        if kind == _LAYER:
-            self.output.append(f"{_short(digest)}: Pushed")
-        return True
-
-    def _body(self, desc: Descriptor, image: LocalImage | None) -> bytes | SizedContent:
-        if image is not None and desc.digest in image.configs:
-            return image.configs[desc.digest]
-        layer = self.client.layers.get(desc.digest)
-        if layer is not None and layer.data is not None:
-            return layer.data
-        return SizedContent(desc.digest, desc.size, 0, desc.size)
+        return self._record(desc, kind, name, _SENT, "Pushed")
 
     def _record(
-        self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, source: str | None = None
-    ) -> None:
-        self.blobs.append(BlobRecord(desc.digest, kind, desc.size, how, name, source))
-        self.placed.add(desc.digest)
-        self.client.remember_location(desc.digest, self.host, self.repository)
+        self, desc: Descriptor, kind: BlobKind, name: str | None, how: How, said: str, source: str | None = None
+    ) -> bool:
+        """The blob is in the repository: its ledger line, the client's note of where it is, and
+        for a layer the line docker prints (`said`)."""
+        digest = desc.digest
+        self.blobs.append(BlobRecord(digest, kind, desc.size, how, name, source))
+        self.placed.add(digest)
+        self.client.remember_location(digest, self.host, self.repository)
+        if kind == _LAYER:
+            self.output.append(f"{_short(digest)}: {said}")
+        return True
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
         registry, repository = self.registry, self.repository

@@ -37,7 +37,10 @@ class Platform:
         return self
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (nothing changes one once made; `unsafe_hash` keeps it hashable as a frozen one is):
+# a frozen dataclass sets each field through object.__setattr__, which made building one cost
+# several times as much, and a build makes one for every new layer and its config.
+@dataclass(slots=True, unsafe_hash=True)
 class Descriptor:
     """The OCI content descriptor: what a manifest says about a blob it points at."""
 

@@ -7,7 +7,6 @@ real bytes or *sized* stand-ins that carry only a size and a derived digest.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,8 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the reason Descriptor is not (oci/descriptor.py): a build makes one per image.
+@dataclass(slots=True, unsafe_hash=True)
 class Manifest:
     """An image manifest (OCI or Docker schema 2): a config and layers, as raw bytes plus parsed."""
 
@@ -49,17 +49,17 @@ class Manifest:
         return False
 
     def blob_digests(self) -> tuple[str, ...]:
-        return (self.config.digest, *(layer.digest for layer in self.layers))
+        return (self.config.digest, *[layer.digest for layer in self.layers])   # a list: no generator to resume
 
     @property
     def layer_bytes(self) -> int:
-        return sum(layer.size for layer in self.layers)
+        return sum([layer.size for layer in self.layers])
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Manifest:   # immutable: a world's snapshot can share it
         return self
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)   # not frozen, as Manifest
 class Index:
     """An image index / manifest list: one manifest per platform."""
 
@@ -97,11 +97,13 @@ AnyManifest = Manifest | Index
 
 
 # Text that JSON writes as it is (no escapes): the fast writers below may format it directly.
-_JSON_PLAIN = re.compile(r"[A-Za-z0-9:._/+-]*\Z")
+# Deleting these characters leaves nothing of such text (a byte table: faster than a pattern
+# over the 700 characters of a manifest's digests).
+_JSON_PLAIN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:._/+-"
 
 
 def _plain(text: str) -> bool:
-    return _JSON_PLAIN.match(text) is not None
+    return text.isascii() and not text.encode().translate(None, _JSON_PLAIN)
 
 
 def _descriptor_text(desc: Descriptor) -> str:

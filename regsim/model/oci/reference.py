@@ -65,7 +65,9 @@ def is_digest_reference(reference: str) -> bool:
     return ":" in reference
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the reason Descriptor is not (oci/descriptor.py): every new name a client
+# builds, tags or pushes makes one (parse_reference keeps them, so none is ever changed).
+@dataclass(slots=True, unsafe_hash=True)
 class Reference:
     """An image reference split as docker splits it: host, repository, tag and/or digest."""
 

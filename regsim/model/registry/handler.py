@@ -3,8 +3,8 @@
 Every endpoint of the spec v1.1 is a method that takes the request's parts and returns a
 `Response` (status, headers, body) or raises a `RegistryError`, which the transport turns into
 the spec's JSON error body (`Response.from_error`). Where a refusal is the usual answer (most
-blob HEADs of a push find nothing) the handler returns that error response itself: the same
-answer, without the cost of raising. Auth is not decided here: the registry applies its guard around
+blob HEADs of a push find nothing) the handler returns that refusal itself: the same answer,
+without the cost of raising. Auth is not decided here: the registry applies its guard around
 these methods (see `registry.py`), so a handler method runs only for a request allowed in.
 """
 
@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 from regsim.model.oci.blob import Blob, Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
-from regsim.model.oci.digest import Digest, sha256_digest
+from regsim.model.oci.digest import Digest, check_digest, sha256_digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest, canonical_json, parse_manifest
 from regsim.model.oci.mediatype import OCI_INDEX
 from regsim.model.oci.reference import check_tag, is_digest_reference
-from regsim.model.oci.response import Response
+from regsim.model.oci.response import Refusal, Response
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
@@ -49,8 +49,6 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
-        # The last blob HEAD refused: (digest, repository, the blob the store held then or None, the answer).
-        self._last_refusal: tuple[str, str, Blob | None, Response] | None = None
 
     # ----- helpers -------------------------------------------------------------------------
 
@@ -75,10 +73,12 @@ class Handler:
     def _session(self, name: str, uuid: str) -> UploadSession:
         session = self.uploads.get(uuid)
         if session is None or session.repository != name:
-            raise RegistryError(
-                ErrorCode.BLOB_UPLOAD_UNKNOWN, f"no upload {uuid} is open for {name}", {"uuid": uuid}
-            )
+            raise self._upload_unknown(name, uuid)
         return session
+
+    @staticmethod
+    def _upload_unknown(name: str, uuid: str) -> RegistryError:
+        return RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, f"no upload {uuid} is open for {name}", {"uuid": uuid})
 
     def _blob_created(self, name: str, digest: str) -> Response:
         return Response(
@@ -101,15 +101,10 @@ class Handler:
         blob = repo.blobs.stat(digest) if repo is not None else None
         if blob is None:
             # Most HEADs of a push find nothing: a miss is answered, not raised (raising and
-            # catching would cost more than the rest of the request). docker asks twice, the
-            # second time right before uploading: the refusal is built once and given again
-            # while the question and the store's answer to it are the same.
-            last = self._last_refusal
-            if last is not None and last[0] == digest and last[1] == name and last[2] is store.blobs.get(digest):
-                return last[3]
-            refusal = Response.from_error(store.blob_unknown(name, digest))
-            self._last_refusal = (digest, name, store.blobs.get(digest), refusal)
-            return refusal
+            # catching would cost more than the rest of the request).
+            if digest not in store.blobs:
+                check_digest(digest)   # a malformed digest is refused now (400), not when read
+            return Refusal(404, store.blob_unknown, (name, digest))
         return Response(200, {"Content-Length": str(blob.size), "Docker-Content-Digest": digest})
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
@@ -183,7 +178,9 @@ class Handler:
         self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
-        session = self._session(name, uuid)
+        session = self.uploads.get(uuid)   # self._session(name, uuid), without the call: a push PATCHes every blob
+        if session is None or session.repository != name:
+            raise self._upload_unknown(name, uuid)
         if content_range is not None:
             start, end = content_range
             if end - start + 1 != len(body):
@@ -204,7 +201,9 @@ class Handler:
 
     def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
         """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
-        session = self._session(name, uuid)
+        session = self.uploads.get(uuid)   # as in patch_upload
+        if session is None or session.repository != name:
+            raise self._upload_unknown(name, uuid)
         if digest is None:
             raise RegistryError(ErrorCode.DIGEST_INVALID, "the final PUT of an upload needs ?digest=")
         try:
@@ -216,10 +215,13 @@ class Handler:
             if self._persistent:
                 self.storage.upload_closed(session)
         store = self.store
-        store.link(store.repository(name), blob)
+        store.repository(name).blobs.put(blob)   # store.link, without the call
         if self._persistent:
             self.storage.changed(store)
-        return self._blob_created(name, digest)
+        return Response(
+            201,
+            {"Location": f"/v2/{name}/blobs/{digest}", "Docker-Content-Digest": digest, "Content-Length": "0"},
+        )
 
     def upload_status(self, name: str, uuid: str) -> Response:
         session = self._session(name, uuid)
@@ -288,13 +290,14 @@ class Handler:
             )
         repo = store.repositories.get(name)
         if isinstance(manifest, Manifest):
-            for digest in manifest.blob_digests():
-                if repo is None or repo.blobs.stat(digest) is None:
-                    raise RegistryError(
-                        ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                        f"the manifest names blob {digest}, which {name} does not have: push it first",
-                        {"digest": digest},
-                    )
+            digests = manifest.blob_digests()
+            digest = digests[0] if repo is None else repo.blobs.first_missing(digests)
+            if digest is not None:
+                raise RegistryError(
+                    ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                    f"the manifest names blob {digest}, which {name} does not have: push it first",
+                    {"digest": digest},
+                )
         else:
             for child in manifest.manifests:
                 if repo is None or child.digest not in repo.manifests:

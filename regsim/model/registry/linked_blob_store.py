@@ -35,6 +35,14 @@ class LinkedBlobStore:
         (distribution answers ErrBlobUnknown to either miss)."""
         return self._blobs.get(digest) if digest in self._links else None
 
+    def first_missing(self, digests: tuple[str, ...]) -> str | None:
+        """The first of `digests` this repository cannot serve (`stat` finds nothing), or None."""
+        links, blobs = self._links, self._blobs
+        for digest in digests:
+            if digest not in links or digest not in blobs:
+                return digest
+        return None
+
     def put(self, blob: Blob) -> None:
         """Hold the blob in the blob store (once: content already there is kept) and link it."""
         self._blobs.setdefault(blob.digest, blob)

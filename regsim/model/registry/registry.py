@@ -143,6 +143,22 @@ class Registry:
         guard = self.guard
         return None if guard is None else guard.authorize(auth, name, action)
 
+    def unguarded(self, name: str) -> Handler | None:
+        """The handler itself, when no guard stands before it and `name` is a valid repository
+        name: a client may then call its blob endpoints directly (without the `auth` argument),
+        the same answers without this layer's call per request. None when a guard decides, or
+        the name is invalid (the guarded endpoints then refuse it with NAME_INVALID).
+
+        So this layer's blob endpoints (head_blob, start_upload, patch_upload, put_upload) do
+        nothing but apply the guard: anything more would be skipped here."""
+        if self.guard is not None:
+            return None
+        try:
+            self._let_in(None, name, PULL)
+        except RegistryError:
+            return None
+        return self.handler
+
     def _may_read(self, auth: str | None, name: str | None) -> bool:
         """Whether a mount may link from `name`. Distribution adds pull on `from` to the access a
         mount request needs (registry/handlers/app.go, `authorized`), so a client that may not

@@ -6,8 +6,7 @@ Every request a client (or a mirror, or a replicating registry) makes goes throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 
 from regsim.model.client.daemon import Client, Runtime
 from regsim.model.oci.errors import RegistryError
@@ -17,6 +16,8 @@ from regsim.model.registry.replication import Replication
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent, Why
 from regsim.model.sim.network import Network
+
+_new_record = object.__new__
 
 
 class World:
@@ -117,16 +118,20 @@ class World:
         # attribute once and calls nothing it need not (see the README's Benchmark).
         src = context.sender
         registries = self.registries
-        if dst not in registries or (self.network.down and not self.network.is_up(src, dst)):
+        registry = registries.get(dst)
+        if registry is None or (self.network.down and not self.network.is_up(src, dst)):
             event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", context.lane,
                                  context.job, bool(sent))
             if self._recording is not None:
                 self._recording.append(event)
             return Response(UNREACHABLE), event
         # Outside a recording the requests this one causes are still gathered, to count them with it.
-        sink = self._recording if self._recording is not None else []
+        sink = self._recording
+        if sink is None:
+            sink = []
         position = len(sink)
-        outer, self._serving = self._serving, context
+        outer = self._serving
+        self._serving = context
         try:
             response = call(*args)
         except RegistryError as error:
@@ -135,19 +140,36 @@ class World:
             self._serving = outer
         if sent:
             length = sent
-        else:
+        elif method == "HEAD":
             # A HEAD response carries no body, even an error's (RFC 9110 §9.3.2; Go's net/http,
             # which distribution serves with, drops what a handler writes for HEAD).
+            length = 0
+        else:
             body = response.body
-            length = 0 if body is None or method == "HEAD" else len(body)
-        lane = context.lane
-        job = context.job
-        event = RequestEvent(method, path, response.status, length, src, dst, why, "", lane, job, sent > 0,
-                             src in registries)
-        remaining = response.headers.get("RateLimit-Remaining")
-        if remaining is not None:   # a rate-limited registry's answer (Docker Hub's headers)
-            event.rate_limit = (response.headers.get("RateLimit-Limit", ""), remaining,
-                                response.headers.get("Docker-RateLimit-Source", ""))
+            length = 0 if body is None else len(body)
+        # The record, made without a call to RequestEvent's __init__ (its fields set here one by one,
+        # every one of them): a call costs as much as the rest of the record, and every request
+        # of a scenario or of `regsim bench` makes one.
+        event = _new_record(RequestEvent)
+        event.method = method
+        event.path = path
+        event.status = response.status
+        event.bytes = length
+        event.src = src
+        event.dst = dst
+        event._why = why
+        event.outcome = ""
+        event.lane = lane = context.lane
+        event.job = job = context.job
+        event.upload = sent > 0
+        event.upstream = src in registries
+        event.rate_limit = None
+        if registry.rate_limit is not None:   # its answers carry Docker Hub's rate-limit headers
+            headers = response.headers
+            remaining = headers.get("RateLimit-Remaining")
+            if remaining is not None:
+                event.rate_limit = (headers.get("RateLimit-Limit", ""), remaining,
+                                    headers.get("Docker-RateLimit-Source", ""))
         if position == len(sink):
             sink.append(event)
         else:  # requests it caused are listed after it, and count with it
@@ -161,16 +183,30 @@ class World:
         """The list the requests sent now go to, or None outside any recording."""
         return self._recording
 
-    @contextmanager
-    def recording(self) -> Iterator[list[RequestEvent]]:
-        """The requests sent inside the `with` block, in order (one step's, or one push's).
+    def recording(self) -> Recording:
+        """The requests sent inside a `with world.recording() as requests:` block, in order (one
+        step's, or one push's).
 
         Outside any recording nothing is kept, so a long-lived world (a live server) does not
         grow with its traffic, and a snapshot of the world between steps holds no requests."""
-        outer = self._recording
+        return Recording(self)
+
+
+class Recording:
+    """`World.recording()`: a context manager (a class, not a generator: `regsim bench` opens one per push)."""
+
+    __slots__ = ("_outer", "_world")
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._outer: list[RequestEvent] | None = None
+
+    def __enter__(self) -> list[RequestEvent]:
+        world = self._world
+        self._outer = world._recording
         requests: list[RequestEvent] = []
-        self._recording = requests
-        try:
-            yield requests
-        finally:
-            self._recording = outer
+        world._recording = requests
+        return requests
+
+    def __exit__(self, *exc: object) -> None:
+        self._world._recording = self._outer
