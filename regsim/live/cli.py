@@ -86,10 +86,21 @@ def gc_main(
     if not (root_path / "state.json").is_file() and not (root_path / "blobs").is_dir():
         print(f"regsim serve --gc: no registry at {root_path} (nothing was ever pushed there)", file=err)
         return EXIT_USAGE
-    serving = _serving_pid(root_path)
-    if serving is not None:
-        print(f"regsim serve --gc: a server (pid {serving}) is using {root_path}: stop it first", file=err)
+    from regsim.live.rootlock import RootInUse, RootLock
+
+    lock = RootLock(root_path, "the collection")
+    try:
+        lock.acquire()   # held until the collection is done: no server may start meanwhile
+    except RootInUse as error:
+        print(f"regsim serve --gc: {error}", file=err)
         return EXIT_USAGE
+    try:
+        return _collect(root_path, delete_untagged, out, err)
+    finally:
+        lock.release()
+
+
+def _collect(root_path: Path, delete_untagged: bool, out: TextIO, err: TextIO) -> int:
     from regsim.live.storage import disk_registry
     from regsim.model.registry.gc import collect_garbage
     from regsim.units import format_size
@@ -110,23 +121,6 @@ def gc_main(
     kept = len(registry.blobs)
     print(f"  kept {kept} blobs ({format_size(sum(b.size for b in registry.blobs.values()))})", file=out)
     return EXIT_OK
-
-
-def _serving_pid(root: Path) -> int | None:
-    """The pid in root/server.pid when that process is alive (a server is using the root)."""
-    try:
-        pid = int((root / "server.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    if pid == os.getpid():
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
 
 
 def serve_main(

@@ -13,7 +13,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
 import re
 import socket
 import sys
@@ -30,6 +29,7 @@ from aiohttp import web
 
 from regsim.live.access import make_guard
 from regsim.live.explain import explain, outcome
+from regsim.live.rootlock import RootLock
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
 from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.errors import ErrorCode, RegistryError
@@ -47,7 +47,6 @@ from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
 RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
-PID_FILE = "server.pid"
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
@@ -151,6 +150,7 @@ class LiveServer:
         self.started = time.time()
         self._clock0 = time.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
+        self._lock = RootLock(self.root)
         self._runner: web.AppRunner | None = None
         self._started: _Started | None = None
         # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
@@ -189,6 +189,8 @@ class LiveServer:
         return f"{self.host}:{self.port}"
 
     async def start(self) -> None:
+        # Before anything under the root is touched (opening it clears uploads/): one process per root.
+        self._lock.acquire()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -196,6 +198,7 @@ class LiveServer:
             sock.bind((self.host, self.port))
         except OSError:
             sock.close()
+            self._lock.release()
             raise
         self.port = sock.getsockname()[1]
         realm_host = self.host if self.host not in ("0.0.0.0", "::") else socket.getfqdn()
@@ -208,7 +211,6 @@ class LiveServer:
         world = World(self.service)
         world.add_registry(registry, "live registry")
         self._started = _Started(registry, disk_storage(registry), world)
-        self._write_pid()
         app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -222,16 +224,7 @@ class LiveServer:
         if self.registry is not None:
             self.registry.abandon_uploads()
         self._pool.shutdown(wait=True)
-        pid_file = self.root / PID_FILE
-        with contextlib.suppress(OSError, ValueError):
-            if int(pid_file.read_text().strip()) == os.getpid():
-                pid_file.unlink()
-
-    def _write_pid(self) -> None:
-        """Mark the root as served (`regsim serve --gc` refuses a root a live server is using)."""
-        temp = self.root / f".{PID_FILE}.{os.getpid()}"
-        temp.write_text(f"{os.getpid()}\n")
-        os.replace(temp, self.root / PID_FILE)
+        self._lock.release()
 
     def record(self) -> dict[str, Any]:
         """The session as data: what `--record FILE` saves for later replay."""
@@ -293,7 +286,8 @@ class LiveServer:
         live = self._live
         path = request.raw_path
         response, event = live.world.send(
-            RequestContext(str(request.remote)), live.registry.host, request.method, path, call, "", sent=sent
+            RequestContext(str(request.remote)), live.registry.host, request.method, path, _saving(call), "",
+            sent=sent,
         )
         event.why = explain(route, request.method, response, parts)
         event.outcome = outcome(route, request.method, response.status, parts)
@@ -676,6 +670,19 @@ def _raise(error: RegistryError) -> Callable[[], Response]:
         raise error
 
     return call
+
+
+def _saving(call: Callable[[], Response]) -> Callable[[], Response]:
+    """A write that failed (a full disk) is a 500 the client can read: the storage has already put
+    the repositories back as the disk holds them, so nothing of the failed request is served."""
+    def saving() -> Response:
+        try:
+            return call()
+        except OSError as error:
+            raise RegistryError(ErrorCode.UNKNOWN, f"the registry could not save this: "
+                                f"{error.strerror or error}; nothing of it was kept") from None
+
+    return saving
 
 
 def _rfc3339_issued_at(response: Response) -> Response:
