@@ -19,7 +19,7 @@ from regsim.live.cli import serve_main
 @pytest.mark.parametrize(("options", "message"), [
     ({"host": "0.0.0.0"}, "add --public"),
     ({"host": "192.168.1.10"}, "add --public"),
-    ({"auth": "basic"}, "needs at least one --user"),
+    ({"auth": "basic"}, "needs --htpasswd FILE or at least one --user"),
     ({"users": ["alice:pw"]}, "--user needs --auth"),
     ({"auth": "token", "users": ["alice"]}, "NAME:PASSWORD"),
     ({"auth": "sometimes"}, "--auth must be"),

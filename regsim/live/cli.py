@@ -45,7 +45,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: the user data directory)")
     parser.add_argument("--auth", choices=AUTH_MODES, default="none", help="none (default), basic or token")
     parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
-                        help="an account (repeatable); needed with --auth basic or token")
+                        help="an account (repeatable; the password shows in `ps`: prefer --htpasswd)")
+    parser.add_argument("--htpasswd", type=Path, default=None, metavar="FILE",
+                        help="accounts from an htpasswd file of bcrypt entries (htpasswd -Bbn NAME PASSWORD), "
+                        "as the reference registry reads it; with or instead of --user")
+    parser.add_argument("--upload-timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="cancel an upload no request touched for this long (default 600)")
     parser.add_argument("--public-repo", action="append", default=[], metavar="NAME",
                         help="with auth, a repository anyone may pull without logging in (repeatable)")
     parser.add_argument("--public", action="store_true",
@@ -71,7 +76,7 @@ def run_from_args(args: argparse.Namespace, show_live: ShowLive | None = None) -
     return serve_main(
         args.host, args.port, args.root, args.auth, args.user, args.record,
         public=args.public, public_repositories=args.public_repo, tui=getattr(args, "tui", False),
-        show_live=show_live,
+        show_live=show_live, htpasswd=args.htpasswd, upload_timeout=args.upload_timeout,
     )
 
 
@@ -138,6 +143,8 @@ def serve_main(
     ready: Callable[[LiveServer], None] | None = None,
     tui: bool = False,
     show_live: ShowLive | None = None,
+    htpasswd: Path | str | None = None,
+    upload_timeout: float = 600.0,
 ) -> int:
     """Serve until interrupted (Ctrl-C or SIGTERM; q in the Live screen). Exit 2 with one line on bad input."""
     out = out or sys.stdout
@@ -157,10 +164,12 @@ def serve_main(
         accounts = [parse_user(text) for text in users]
     except AuthInputError as error:
         return usage(str(error))
-    if auth != "none" and not accounts:
-        return usage(f"--auth {auth} needs at least one --user NAME:PASSWORD")
-    if auth == "none" and accounts:
-        return usage("--user needs --auth basic or --auth token")
+    if auth != "none" and not accounts and htpasswd is None:
+        return usage(f"--auth {auth} needs --htpasswd FILE or at least one --user NAME:PASSWORD")
+    if auth == "none" and (accounts or htpasswd is not None):
+        return usage(f"{'--user' if accounts else '--htpasswd'} needs --auth basic or --auth token")
+    if not upload_timeout > 0:
+        return usage(f"--upload-timeout must be a positive number of seconds, not {upload_timeout:g}")
     if public and auth == "none":
         print("regsim serve: WARNING: anyone who can reach this machine may push, pull and delete "
               "(no auth); consider --auth token", file=err)
@@ -168,7 +177,8 @@ def serve_main(
 
     root_path = Path(root) if root is not None else default_root()
     server = LiveServer(root_path, host=host, port=port, auth=auth, users=accounts,
-                        public_repositories=list(public_repositories))
+                        public_repositories=list(public_repositories),
+                        htpasswd=Path(htpasswd) if htpasswd is not None else None, upload_timeout=upload_timeout)
 
     if tui:
         if show_live is None:
@@ -237,7 +247,8 @@ def client_examples(server: LiveServer) -> list[tuple[str, list[list[str]]]]:
     """Copy-paste client commands, each a list of its words: (what they do, the commands).
     A password is never shown: PASSWORD stands for it."""
     address = server.service if ":" not in server.host else f"[{server.host}]:{server.port}"
-    user = server.users[0][0] if server.users else None
+    names = server.account_names()
+    user = names[0] if names else None
     creds = ["--dest-creds", f"{user}:PASSWORD"] if user else []
     src_creds = ["--src-creds", f"{user}:PASSWORD"] if user else []
     login = [["oras", "login", "--plain-http", "-u", user, address]] if user else []

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from regsim.live.access import make_guard
+from regsim.live.access import LoginThrottle, make_guard
 from regsim.live.explain import explain, outcome
 from regsim.live.rootlock import RootLock
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
@@ -37,6 +37,7 @@ from regsim.model.oci.manifest import Manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteMatch, RouteName, match_path
+from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.handler import API_VERSION_HEADER
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.upload import StagedBytes
@@ -86,6 +87,7 @@ class ManifestLedger(TypedDict):
 
 Ledger = BlobLedger | ManifestLedger
 
+AUTH = web.RequestKey[str | None]("auth")
 EVENT = web.RequestKey[RequestEvent | None]("event")
 BEGUN = web.RequestKey("begun", float)
 LEDGER = web.RequestKey[Ledger | None]("ledger")
@@ -143,6 +145,9 @@ class LiveServer:
     public_repositories: list[str] = field(default_factory=list)
     token_lifetime: float = 300.0
     listeners: list[Callable[[LiveEntry], None]] = field(default_factory=list)
+    htpasswd: Path | None = None
+    upload_timeout: float = 600.0       # an upload idle this long is cancelled
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -151,6 +156,12 @@ class LiveServer:
         self._clock0 = time.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
         self._lock = RootLock(self.root)
+        # Password hashes are slow on purpose: one thread of their own, never the event loop,
+        # and one check at a time per client (see `_vetted`).
+        self._password_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regsim-login")
+        self._checking: dict[str, asyncio.Lock] = {}
+        self._guard: RegistryAccess | None = None
+        self._expiry: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self._started: _Started | None = None
         # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
@@ -179,6 +190,12 @@ class LiveServer:
             raise RuntimeError("the live server is not started")
         return self._started
 
+    def account_names(self) -> list[str]:
+        """The accounts that may sign in (--user and --htpasswd), once started; never a password."""
+        if self._guard is not None:
+            return list(self._guard.policy.users.names())
+        return [name for name, _ in self.users]
+
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -203,10 +220,16 @@ class LiveServer:
         self.port = sock.getsockname()[1]
         realm_host = self.host if self.host not in ("0.0.0.0", "::") else socket.getfqdn()
         realm_host = f"[{realm_host}]" if ":" in realm_host else realm_host
-        guard = make_guard(
-            self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
-            public=self.public_repositories, lifetime=self.token_lifetime,
-        )
+        try:
+            guard = make_guard(
+                self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
+                public=self.public_repositories, lifetime=self.token_lifetime, htpasswd=self.htpasswd,
+            )
+        except Exception:
+            sock.close()
+            self._lock.release()
+            raise
+        self._guard = guard
         registry = disk_registry(self.service, self.root, guard=guard, clock=time.time)
         world = World(self.service)
         world.add_registry(registry, "live registry")
@@ -216,15 +239,73 @@ class LiveServer:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
+        self._expiry = asyncio.get_running_loop().create_task(self._expire_uploads())
 
     async def stop(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         if self.registry is not None:
             self.registry.abandon_uploads()
         self._pool.shutdown(wait=True)
+        self._password_pool.shutdown(wait=True)
         self._lock.release()
+
+    async def _expire_uploads(self) -> None:
+        """Cancel uploads no request touched for `upload_timeout` seconds (distribution purges
+        them too: storage.maintenance.uploadpurging, 168 h by default, checked every 24 h)."""
+        period = max(min(self.upload_timeout / 4, 60.0), 0.01)
+        while True:
+            await asyncio.sleep(period)
+            self.expire_uploads(time.monotonic())
+
+    def expire_uploads(self, now: float) -> list[str]:
+        """The ids of the idle uploads cancelled now (their files are removed)."""
+        registry = self.registry
+        if registry is None:
+            return []
+        expired = [uuid for uuid, session in registry.uploads.items()
+                   if isinstance(session, DiskUploadSession) and not session.busy
+                   and now - session.touched > self.upload_timeout]
+        for uuid in expired:
+            registry.storage.upload_closed(registry.uploads.pop(uuid))
+        return expired
+
+    async def _vetted(self, request: web.Request, auth: str | None) -> str | None:
+        """The Authorization to hand the model, its password already checked off the event loop.
+
+        Empty Basic credentials (`Basic Og==`, ":" encoded) are no credentials: skopeo and podman
+        send them after a Basic challenge when they have no login (containers/image
+        docker/docker_client.go sets Basic auth from its empty username and password), so they
+        read as anonymous and a public repository stays pullable."""
+        if auth is None:
+            return None
+        scheme, _, value = auth.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return auth
+        with contextlib.suppress(ValueError):
+            if base64.b64decode(value.strip(), validate=True) == b":":
+                return None
+        guard = self._guard
+        if guard is None or guard.knows(auth):
+            return auth
+        client = str(request.remote)
+        lock = self._checking.setdefault(client, asyncio.Lock())
+        async with lock:
+            if guard.knows(auth):        # checked while this request waited its turn
+                return auth
+            delay = self.throttle.delay(client, time.monotonic())
+            if delay:
+                await asyncio.sleep(delay)
+            right = await asyncio.get_running_loop().run_in_executor(self._password_pool, guard.prove_basic, auth)
+            if right:
+                self.throttle.succeeded(client)
+            else:
+                self.throttle.failed(client, time.monotonic())
+        return auth
 
     def record(self) -> dict[str, Any]:
         """The session as data: what `--record FILE` saves for later replay."""
@@ -254,6 +335,7 @@ class LiveServer:
                 )
                 response = self._send(request, route.name, _raise(error), {})
                 return await self._reply(request, response)
+            request[AUTH] = await self._vetted(request, request.headers.get("Authorization"))
             return await HANDLERS[route.name](self, request, found)
         except Exception:  # noqa: BLE001 - a bug must not take the server down; the client sees a 500
             traceback.print_exc(file=sys.stderr)
@@ -429,7 +511,8 @@ class LiveServer:
             if grant == "password":
                 user = (form.get("username") or [""])[0]
                 password = (form.get("password") or [""])[0]
-                auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                auth = await self._vetted(
+                    request, "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
             elif grant:
                 error = RegistryError(ErrorCode.UNSUPPORTED, f"grant_type {grant} is not supported: use password")
                 return await self._answer(request, RouteName.TOKEN, _raise(error))
@@ -649,7 +732,8 @@ HANDLERS: dict[RouteName, Handler] = {route: _handler(route) for route in RouteN
 
 
 def _auth(request: web.Request) -> str | None:
-    return request.headers.get("Authorization")
+    """The request's credentials as `LiveServer._vetted` passed them (None: anonymous)."""
+    return request.get(AUTH)
 
 
 def _accept(request: web.Request) -> tuple[str, ...]:

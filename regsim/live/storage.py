@@ -141,6 +141,7 @@ class DiskUploadSession(UploadSession):
         self._mark: Any = None
         self._handle: Any = None
         self.busy = False
+        self.touched = time.monotonic()   # the last request that used it (idle uploads expire)
 
     # ----- staging (called by the live server around a model call) --------------------------
 
@@ -163,6 +164,7 @@ class DiskUploadSession(UploadSession):
         os.fsync(self._handle.fileno())
 
     def stage_end(self) -> None:
+        self.touched = time.monotonic()
         if self._handle is not None:
             self._handle.close()
             self._handle = None
