@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import signal
 import subprocess
 import sys
@@ -11,9 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from live_helpers import wait_until
 
 from regsim.live.access import is_loopback
 from regsim.live.cli import serve_main
+from regsim.live.record import read_record
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -60,7 +61,7 @@ def run_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     return proc, banner
 
 
-def test_serve_prints_its_url_examples_logs_requests_and_records_them(tmp_path):
+def test_serve_prints_its_url_examples_logs_requests_and_records_them_safe_against_kill_9(tmp_path):
     record = tmp_path / "session.json"
     proc, banner = run_server(tmp_path, "--auth", "basic", "--user", "alice:s3cret-pass", "--record", str(record))
     try:
@@ -72,18 +73,21 @@ def test_serve_prints_its_url_examples_logs_requests_and_records_them(tmp_path):
         import http.client
 
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("GET", "/v2/", headers={"Authorization": "Basic YWxpY2U6czNjcmV0LXBhc3M="})
+        conn.request("GET", "/v2/", headers={"Authorization": "Basic YWxpY2U6czNjcmV0LXBhc3M=",
+                                             "User-Agent": "skopeo/1.13.3"})
         assert conn.getresponse().status == 200
         conn.close()
+        wait_until(lambda: record.is_file() and record.read_text().count("\n") == 2, "the request's line")
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.kill()   # kill -9: nothing runs at exit, the record must already hold every request
         out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0
     assert "GET /v2/ 200" in out
     assert "s3cret-pass" not in out + err and "YWxpY2U6czNjcmV0LXBhc3M=" not in out + err
-    saved = json.loads(record.read_text())
-    assert saved["kind"] == "regsim-live-record"
-    assert [(r["method"], r["path"], r["status"]) for r in saved["requests"]] == [("GET", "/v2/", 200)]
+    saved = read_record(record)
+    assert saved["kind"] == "regsim-live-record" and saved["version"] == 3
+    assert [(r["method"], r["path"], r["status"], r["agent"]) for r in saved["requests"]] == [
+        ("GET", "/v2/", 200, "skopeo/1.13.3")]
+    assert saved["requests"][0]["conn"].startswith("127.0.0.1:")
     assert "s3cret-pass" not in record.read_text()
 
 

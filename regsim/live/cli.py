@@ -22,6 +22,7 @@ from regsim.model.registry.auth import AuthInputError
 from regsim.model.registry.policy import AUTH_MODES
 
 if TYPE_CHECKING:   # aiohttp is imported only when the server really starts
+    from regsim.live.journal import RecordJournal
     from regsim.live.server import LiveEntry, LiveServer
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -184,13 +185,14 @@ def serve_main(
         if show_live is None:
             return usage("--tui needs the app: run `regsim serve --tui`")
         return _serve_tui(server, out, record, usage, show_live)
+    journal = server.journal(Path(record)) if record is not None else None
 
     def log(entry: LiveEntry) -> None:
         print(entry.line(), file=out, flush=True)
 
     server.listeners.append(log)
     try:
-        return asyncio.run(_serve(server, out, err, record, ready))
+        return asyncio.run(_serve(server, out, err, journal, ready))
     except KeyboardInterrupt:
         return EXIT_OK
     except OSError as error:
@@ -200,7 +202,7 @@ def serve_main(
 
 
 async def _serve(
-    server: LiveServer, out: TextIO, err: TextIO, record: Path | str | None,
+    server: LiveServer, out: TextIO, err: TextIO, journal: RecordJournal | None,
     ready: Callable[[LiveServer], None] | None,
 ) -> int:
     await server.start()
@@ -216,9 +218,9 @@ async def _serve(
         await stop.wait()
     finally:
         await server.stop()
-        if record is not None:
-            write_record(Path(record), server.record())
-            print(f"regsim serve: {len(server.entries)} requests recorded in {record}", file=out, flush=True)
+        if journal is not None:
+            journal.close()
+            print(f"regsim serve: {journal.count} requests recorded in {journal.path}", file=out, flush=True)
     return EXIT_OK
 
 
@@ -226,13 +228,15 @@ def _serve_tui(
     server: LiveServer, out: TextIO, record: Path | str | None, usage: Callable[[str], int],
     show_live: ShowLive,
 ) -> int:
-    """The Live screen, with the server in the app's own event loop; the record is written after."""
+    """The Live screen, with the server in the app's own event loop; the record is written as requests come."""
+    journal = server.journal(Path(record)) if record is not None else None
     status, failure = show_live(server)
+    if journal is not None:
+        journal.close(served=failure is None)
     if failure is not None:
         return usage(f"cannot serve on {server.host}:{server.port}: {failure}")
-    if record is not None:
-        write_record(Path(record), server.record())
-        print(f"regsim serve: {len(server.entries)} requests recorded in {record}", file=out, flush=True)
+    if journal is not None:
+        print(f"regsim serve: {journal.count} requests recorded in {journal.path}", file=out, flush=True)
     return status
 
 

@@ -29,6 +29,7 @@ from aiohttp import web
 
 from regsim.live.access import LoginThrottle, make_guard
 from regsim.live.explain import explain, outcome
+from regsim.live.journal import RecordJournal
 from regsim.live.rootlock import RootLock
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
 from regsim.model.oci.blob import Blob, SizedContent
@@ -47,8 +48,10 @@ from regsim.model.sim.world import World
 from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
-RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
+RECORD_VERSION = 3   # 3: JSON lines written as requests happen, `conn` and `agent`; 2 adds `ledger`; all load
+ABORTED = "aborted"  # the outcome of a transfer the client broke off
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
+SENDFILE_CHUNK = 4 << 20        # bytes per sendfile call: an aborted download is counted this finely
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
 
@@ -90,6 +93,7 @@ Ledger = BlobLedger | ManifestLedger
 AUTH = web.RequestKey[str | None]("auth")
 EVENT = web.RequestKey[RequestEvent | None]("event")
 BEGUN = web.RequestKey("begun", float)
+BUSY = web.RequestKey("busy", int)
 LEDGER = web.RequestKey[Ledger | None]("ledger")
 
 
@@ -105,9 +109,21 @@ class LiveEntry:
     # a stored manifest (its text and each blob it names: uploaded, mounted or already there),
     # a fetched manifest (the blobs it names), or a blob that arrived (digest and size).
     ledger: Ledger | None = None
+    connection: str = ""     # the client's address and port: one TCP connection
+    agent: str = ""          # its User-Agent (skopeo/1.x, containerd/…)
+    # False while a body is still streaming: the bytes and the why may yet change (the client can
+    # go away); the record writes an entry once it is settled.
+    settled: bool = True
+    busy: int = 0            # the same client's requests (address and agent) in flight when this one came
 
     def to_dict(self) -> dict[str, Any]:
         value = {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
+        if self.connection:
+            value["conn"] = self.connection
+        if self.agent:
+            value["agent"] = self.agent
+        if self.busy:
+            value["busy"] = self.busy
         if self.ledger is not None:
             value["ledger"] = self.ledger
         return value
@@ -145,6 +161,8 @@ class LiveServer:
     public_repositories: list[str] = field(default_factory=list)
     token_lifetime: float = 300.0
     listeners: list[Callable[[LiveEntry], None]] = field(default_factory=list)
+    # Called again once a streamed entry is settled (its body sent, or the client gone).
+    settled: list[Callable[[LiveEntry], None]] = field(default_factory=list)
     htpasswd: Path | None = None
     upload_timeout: float = 600.0       # an upload idle this long is cancelled
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
@@ -162,6 +180,7 @@ class LiveServer:
         self._checking: dict[str, asyncio.Lock] = {}
         self._guard: RegistryAccess | None = None
         self._expiry: asyncio.Task[None] | None = None
+        self._inflight: dict[tuple[str, str], int] = {}   # (address, user agent) -> unfinished requests
         self._runner: web.AppRunner | None = None
         self._started: _Started | None = None
         # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
@@ -307,22 +326,35 @@ class LiveServer:
                 self.throttle.failed(client, time.monotonic())
         return auth
 
-    def record(self) -> dict[str, Any]:
-        """The session as data: what `--record FILE` saves for later replay."""
+    def record_header(self) -> dict[str, Any]:
+        """The first line of a `--record FILE` (regsim.live.journal)."""
         return {
             "version": RECORD_VERSION,
             "kind": RECORD_KIND,
             "registry": self.service,
             "auth": self.auth,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "requests": [entry.to_dict() for entry in self.entries],
         }
+
+    def record(self) -> dict[str, Any]:
+        """The session as one JSON value (what `regsim open` also reads)."""
+        return {**self.record_header(), "requests": [entry.to_dict() for entry in self.entries]}
+
+    def journal(self, path: Path) -> RecordJournal:
+        """Write every request to `path` as it happens (JSON lines); close it after `stop`."""
+        journal = RecordJournal(path, self.record_header)
+        self.listeners.append(journal.logged)
+        self.settled.append(journal.settled)
+        return journal
 
     # ----- dispatch ----------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         request[BEGUN] = time.monotonic()
         request[EVENT] = None
+        client = (str(request.remote), request.headers.get("User-Agent", ""))
+        request[BUSY] = self._inflight.get(client, 0)
+        self._inflight[client] = request[BUSY] + 1
         try:
             found = match_path(request.raw_path)
             if found is None:
@@ -343,18 +375,32 @@ class LiveServer:
             return web.Response(status=500, text=error_body, content_type="application/json")
         finally:
             self._log(request)
+            left = self._inflight.pop(client) - 1
+            if left:
+                self._inflight[client] = left
 
-    def _log(self, request: web.Request) -> None:
+    def _log(self, request: web.Request, *, settled: bool = True) -> LiveEntry | None:
         """Log the request once, just before its last byte goes (so a client never sees it first)."""
         event = request.get(EVENT)
         if event is None:
-            return
+            return None
         request[EVENT] = None
         begun = request[BEGUN]
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+        connection = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(request.remote)
         entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000,
-                          request.get(LEDGER))
+                          request.get(LEDGER), connection, request.headers.get("User-Agent", ""), settled,
+                          request[BUSY])
         self.entries.append(entry)
         for listener in self.listeners:
+            listener(entry)
+        return entry
+
+    def _settle(self, entry: LiveEntry | None) -> None:
+        if entry is None or entry.settled:
+            return
+        entry.settled = True
+        for listener in self.settled:
             listener(entry)
 
     def _send(
@@ -454,37 +500,63 @@ class LiveServer:
         out.content_length = part.length
         path = self._live.disk.files.path(part.digest)
         handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - a local file, closed below
+        entry = None
+        sent = [0]
         try:
             await out.prepare(request)
             if not head and part.length:
-                self._log(request)
-                await self._send_file(request, out, handle, part.offset, part.length)
+                entry = self._log(request, settled=False)
+                await self._send_file(request, out, handle, part.offset, part.length, sent)
             self._log(request)
             await out.write_eof()
+        except (ConnectionError, asyncio.CancelledError) as error:
+            if entry is not None:   # the client went away mid-download: say so, with the bytes that went
+                event = entry.event
+                event.bytes = sent[0]
+                event.outcome = ABORTED
+                event.why = (f"the client went away after {format_size(sent[0])} of {format_size(part.length)}: "
+                             "the download was broken off, and a client starts it again (or asks for the rest "
+                             "with a Range header)")
+                entry.ms = (time.monotonic() - request[BEGUN]) * 1000
+            if isinstance(error, asyncio.CancelledError):
+                raise
         finally:
             handle.close()
+            self._settle(entry)
         return out
 
     async def _send_file(
-        self, request: web.Request, out: web.StreamResponse, handle: BinaryIO, offset: int, length: int
+        self, request: web.Request, out: web.StreamResponse, handle: BinaryIO, offset: int, length: int,
+        sent: list[int],
     ) -> None:
-        """The kernel copies the file to the socket (sendfile) where it can; else 1 MiB at a time."""
-        transport = request.transport
-        if transport is None:
-            raise ConnectionResetError("the client went away")
+        """The kernel copies the file to the socket (sendfile) where it can; else 1 MiB at a time.
+        `sent` counts the bytes handed over so far (what an aborted download is recorded with)."""
+        loop = asyncio.get_running_loop()
+        remaining = length
         try:
-            await asyncio.get_running_loop().sendfile(transport, handle, offset, length)
+            while remaining > 0:
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    raise ConnectionResetError("the client went away")
+                try:
+                    done = await loop.sendfile(transport, handle, offset + sent[0], min(SENDFILE_CHUNK, remaining))
+                except ConnectionError:
+                    # asyncio leaves the file's position after the last byte the kernel took
+                    sent[0] = max(sent[0], handle.tell() - offset)
+                    raise
+                sent[0] += done
+                remaining -= done
             return
         except NotImplementedError:
             pass
-        handle.seek(offset)
-        remaining = length
+        handle.seek(offset + sent[0])
         while remaining > 0:
             chunk = handle.read(min(STREAM_CHUNK, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
             await out.write(chunk)
+            sent[0] += len(chunk)
 
     async def _answer(
         self, request: web.Request, route: RouteName, call: Callable[[], Response],
@@ -617,7 +689,10 @@ class LiveServer:
         session = reg.uploads[uuid]
         assert isinstance(session, DiskUploadSession)   # the disk registry opens only these
         try:
-            staged = await self._stage(request, session, sync=True)
+            try:
+                staged = await self._stage(request, session, sync=True)
+            except BrokenOff as broken:
+                return self._broken_off(request, broken.received)
             return await self._answer(
                 request, route, lambda: reg.put_upload(auth, name, uuid, digest, staged), parts, sent=len(staged)
             )
@@ -655,7 +730,10 @@ class LiveServer:
         except RegistryError as error:
             return await self._answer(request, route, _raise(error), parts)
         try:
-            staged = await self._stage(request, session, sync=method == "PUT")
+            try:
+                staged = await self._stage(request, session, sync=method == "PUT")
+            except BrokenOff as broken:
+                return self._broken_off(request, broken.received)
 
             def call() -> Response:
                 if method == "PATCH":
@@ -665,6 +743,15 @@ class LiveServer:
             return await self._answer(request, route, call, parts, sent=len(staged))
         finally:
             session.stage_end()
+
+    def _broken_off(self, request: web.Request, received: int) -> web.StreamResponse:
+        """The client went away mid-body: logged with the bytes that came, and nothing of them kept."""
+        request[EVENT] = RequestEvent(
+            request.method, request.raw_path, 0, received, str(request.remote), self.service,
+            f"the client went away after sending {format_size(received)} of this request: none of it is kept, "
+            "the upload stays where it stood", ABORTED, upload=True,
+        )
+        return web.Response(status=400)   # nobody is left to read it
 
     # ----- streaming a request body into an upload ---------------------------------------------
 
@@ -676,15 +763,20 @@ class LiveServer:
         pending: asyncio.Future[None] | None = None
         buffer: list[bytes] = []
         buffered = 0
+        seen = 0
         try:
-            async for chunk in request.content.iter_any():
-                buffer.append(chunk)
-                buffered += len(chunk)
-                if buffered >= STREAM_CHUNK:
-                    if pending is not None:
-                        await pending
-                    pending = loop.run_in_executor(self._pool, session.stage_write, b"".join(buffer))
-                    buffer, buffered = [], 0
+            try:
+                async for chunk in request.content.iter_any():
+                    seen += len(chunk)
+                    buffer.append(chunk)
+                    buffered += len(chunk)
+                    if buffered >= STREAM_CHUNK:
+                        if pending is not None:
+                            await pending
+                        pending = loop.run_in_executor(self._pool, session.stage_write, b"".join(buffer))
+                        buffer, buffered = [], 0
+            except ConnectionError:
+                raise BrokenOff(seen) from None
             if pending is not None:
                 await pending
                 pending = None
@@ -698,6 +790,14 @@ class LiveServer:
                     await pending
             session.busy = False
         return StagedBytes(session.staged)
+
+
+class BrokenOff(Exception):
+    """The client went away while sending a body; `received` bytes of it had come."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"the client went away after {received} bytes")
+        self.received = received
 
 
 def _handler(route: RouteName) -> Handler:
