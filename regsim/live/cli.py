@@ -279,6 +279,91 @@ def banner(server: LiveServer) -> str:
     return "\n".join(lines)
 
 
+def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--upstream", required=True, metavar="URL",
+                        help="the registry to watch: http://HOST:PORT or https://HOST (a real registry)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 5000; 0 picks a free one)")
+    parser.add_argument("--public", action="store_true",
+                        help="allow listening on an address other machines can reach")
+    parser.add_argument("--upstream-ca", type=Path, default=None, metavar="FILE",
+                        help="trust this CA (PEM) for an https upstream, besides the system's")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="write every request as it happens (JSON lines; replay with regsim open FILE)")
+    parser.add_argument("--tui", action="store_true", help="show the Live screen instead of the log")
+
+
+def watch_main(
+    upstream: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, public: bool = False,
+    upstream_ca: Path | str | None = None, record: Path | str | None = None,
+    out: TextIO | None = None, err: TextIO | None = None, tui: bool = False,
+    show_live: ShowLive | None = None,
+) -> int:
+    """`regsim watch`: forward to --upstream, explain every request; exit 2 with one line on bad input."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    def usage(message: str) -> int:
+        print(f"regsim watch: {message}", file=err)
+        return EXIT_USAGE
+
+    if not 0 <= port <= 65535:
+        return usage(f"--port must be 0-65535, not {port}")
+    if not is_loopback(host) and not public:
+        return usage(f"{host} is reachable from other machines: add --public to listen on it on purpose")
+    if upstream_ca is not None and not Path(upstream_ca).is_file():
+        return usage(f"--upstream-ca {upstream_ca}: no such file")
+    from regsim.live.watch import UpstreamError, WatchProxy
+
+    try:
+        proxy = WatchProxy(upstream, host=host, port=port,
+                           upstream_ca=Path(upstream_ca) if upstream_ca is not None else None)
+    except UpstreamError as error:
+        return usage(str(error))
+    journal = proxy.journal(Path(record)) if record is not None else None
+    if tui:
+        if show_live is None:
+            return usage("--tui needs the app: run `regsim watch --tui`")
+        status, failure = show_live(proxy)  # type: ignore[arg-type]  # the screen reads what both have
+        if journal is not None:
+            journal.close(served=failure is None)
+        return usage(f"cannot listen on {host}:{port}: {failure}") if failure is not None else status
+
+    def log(entry: LiveEntry) -> None:
+        print(entry.line(), file=out, flush=True)
+
+    proxy.listeners.append(log)
+
+    async def run() -> int:
+        await proxy.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        print(f"regsim watch at {proxy.url}, forwarding to {proxy.upstream}\n\n"
+              f"Point a client at {proxy.url[len('http://'):]} instead of the registry (plain HTTP: "
+              "--tls-verify=false for skopeo and podman). Every request is forwarded unchanged and "
+              "explained below; passwords and tokens are never shown. Ctrl-C stops.", file=out, flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await proxy.stop()
+            if journal is not None:
+                journal.close()
+                print(f"regsim watch: {journal.count} requests recorded in {journal.path}", file=out, flush=True)
+        return EXIT_OK
+
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except OSError as error:
+        return usage(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    except UpstreamError as error:
+        return usage(str(error))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="regsim serve", description="Serve the OCI Distribution API "
                                      "to real clients and explain every request.")
