@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from regsim.model.oci.response import Response
@@ -20,6 +21,23 @@ def _error_code(response: Response) -> str | None:
         except (ValueError, KeyError, IndexError, TypeError):
             return None
     return None
+
+
+_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+def challenge_text(challenge: str) -> str:
+    """What a 401's WWW-Authenticate asks of the client (the token spec's dance, or Basic)."""
+    params = dict(_PARAM.findall(challenge))
+    if challenge.lower().startswith("bearer"):
+        scope = params.get("scope")
+        return (f"401: a token is needed: the client asks the token service {params.get('realm', '?')} for "
+                f"{scope or 'a token that only proves who it is'} (service {params.get('service', '?')}), "
+                "then sends this request again with the token")
+    if challenge.lower().startswith("basic"):
+        return ("401: the registry wants a user name and password (Basic auth): the client sends them "
+                "with this request again, and with every request after it")
+    return "401: the client must authenticate first"
 
 
 def explain(route: RouteName, method: str, response: Response, parts: Mapping[str, str]) -> str:
@@ -41,7 +59,7 @@ def explain(route: RouteName, method: str, response: Response, parts: Mapping[st
         if 'error="invalid_token"' in challenge:
             return ("401 invalid_token: the token is expired or not signed by this registry; "
                     "the client asks for a new one")
-        return "401: the client must authenticate first (the challenge names the token service or Basic realm)"
+        return challenge_text(challenge)
     if status == 403:
         return "403 DENIED: the client is known but may not do this here"
     if route == RouteName.PING:

@@ -21,7 +21,6 @@ import asyncio
 import base64
 import binascii
 import json
-import re
 import socket
 import ssl
 import time
@@ -99,21 +98,6 @@ def token_scope(token: str) -> str:
     return f"for {subject} granting {' '.join(grants) if grants else 'no scope'}"
 
 
-def challenge_note(headers: Any) -> str:
-    """What a 401's challenge asks of the client: where to get a token and for which scope."""
-    challenge = str(headers.get("WWW-Authenticate", ""))
-    if not challenge.lower().startswith("bearer"):
-        return ""
-    params = dict(_PARAM.findall(challenge))
-    scope = params.get("scope")
-    return (f"; the client asks the token service {params.get('realm', '?')} for "
-            f"{scope or 'a token for the registry'} (service {params.get('service', '?')}) and sends the request "
-            "again with the token")
-
-
-_PARAM = re.compile(r'(\w+)="([^"]*)"')
-
-
 @dataclass
 class WatchProxy:
     """Listen on `host:port`, forward to `upstream`; `start`/`stop` in a running event loop."""
@@ -134,7 +118,12 @@ class WatchProxy:
         self._session: aiohttp.ClientSession | None = None
         self._ledger = WatchLedger()
         self._inflight: dict[tuple[str, str], int] = {}
+        # What the Live screen reads of a server: a proxy holds no registry and no accounts.
         self.auth = "upstream's"
+        self.users: list[tuple[str, str]] = []
+        self.root = self.upstream
+        self.registry = None
+        self.world = None
 
     @property
     def url(self) -> str:
@@ -239,7 +228,10 @@ class WatchProxy:
                     received += len(chunk)
                 await out.write_eof()
         except (ConnectionError, aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as error:
-            aborted = f"the transfer broke off after {format_size(sent[0] + received)} ({type(error).__name__})"
+            # A client may hang up once it has an answer's head (a 401's body is of no use to it);
+            # only a blob's body, or a request's, broken off is a transfer that did not finish.
+            if out is None or (route == RouteName.BLOB and request.method == "GET"):
+                aborted = f"the transfer broke off after {format_size(sent[0] + received)} ({type(error).__name__})"
         except aiohttp.ClientError as error:
             if out is None:   # the upstream could not be reached: the client gets a 502 as from any proxy
                 status = 502
@@ -305,8 +297,6 @@ class WatchProxy:
             said = outcome(route, method, status, parts)
             if status >= 400 and not said:
                 said = "error"
-        if status == 401:
-            why += challenge_note(headers)
         note = credentials_note(request.headers)
         if note:
             why += f" [{note}]"
