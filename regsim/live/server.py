@@ -655,6 +655,10 @@ class LiveServer:
         if request.method == "HEAD":
             return await self._answer(request, route, lambda: reg.head_blob(auth, name, digest), parts)
         if request.method == "DELETE":
+            repo = reg.repositories.get(name)
+            if repo is not None and any(isinstance(m, Manifest) and digest in m.blob_digests()
+                                        for m in repo.manifests.revisions()):
+                parts["referenced"] = "yes"   # the explanation warns: a stored image needs this blob
             return await self._answer(request, route, lambda: reg.delete_blob(auth, name, digest), parts)
         try:
             byte_range = _byte_range(request.headers.get("Range"), reg.blobs.get(digest))
