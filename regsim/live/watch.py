@@ -158,7 +158,7 @@ class WatchProxy:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=context, limit=64), auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=30),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=30), read_bufsize=CHUNK,
         )
         app = web.Application(client_max_size=0)
         app.router.add_route("*", "/{tail:.*}", self.handle)
@@ -221,7 +221,7 @@ class WatchProxy:
                 await out.prepare(request)
                 keep = status >= 400 or (is_manifest and request.method == "GET")
                 limit = ERROR_BODY_LIMIT if status >= 400 else MAX_MANIFEST_BYTES
-                async for chunk in upstream.content.iter_chunked(CHUNK):
+                async for chunk in upstream.content.iter_any():   # what arrived, as it arrived: no copying
                     if keep and len(kept) < limit:
                         kept += chunk[: limit - len(kept)]
                     await out.write(chunk)
