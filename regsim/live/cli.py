@@ -24,13 +24,14 @@ from regsim.model.registry.policy import AUTH_MODES
 if TYPE_CHECKING:   # aiohttp is imported only when the server really starts
     from regsim.live.journal import RecordJournal
     from regsim.live.server import LiveEntry, LiveServer
+    from regsim.live.source import LiveSource
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_PORT = 5000
 
 # The Live screen belongs to the app (regsim.tui), a layer above this one: `regsim serve --tui`
 # hands it in. It serves until the user leaves: the exit status, and why the server did not start.
-ShowLive = Callable[["LiveServer"], "tuple[int, str | None]"]
+ShowLive = Callable[["LiveSource"], "tuple[int, str | None]"]
 
 
 def default_root() -> Path:
@@ -247,7 +248,7 @@ def write_record(path: Path, value: dict[str, object]) -> None:
     os.replace(temp, path)
 
 
-def client_examples(server: LiveServer) -> list[tuple[str, list[list[str]]]]:
+def client_examples(server: LiveSource) -> list[tuple[str, list[list[str]]]]:
     """Copy-paste client commands, each a list of its words: (what they do, the commands).
     A password is never shown: PASSWORD stands for it."""
     address = server.service if ":" not in server.host else f"[{server.host}]:{server.port}"
@@ -324,7 +325,7 @@ def watch_main(
     if tui:
         if show_live is None:
             return usage("--tui needs the app: run `regsim watch --tui`")
-        status, failure = show_live(proxy)  # type: ignore[arg-type]  # the screen reads what both have
+        status, failure = show_live(proxy)
         if journal is not None:
             journal.close(served=failure is None)
         return usage(f"cannot listen on {host}:{port}: {failure}") if failure is not None else status

@@ -125,6 +125,9 @@ class WatchProxy:
         self.registry = None
         self.world = None
 
+    def account_names(self) -> list[str]:
+        return []   # the upstream's accounts are its own
+
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
