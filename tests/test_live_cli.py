@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import signal
 import subprocess
 import sys
@@ -99,3 +100,34 @@ def test_public_without_auth_warns(tmp_path):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
     assert "WARNING" in err and "no auth" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--upstream", "ftp://registry.example"], "--upstream must be http://HOST[:PORT] or https://HOST[:PORT]"),
+    (["--upstream", "https://registry.example/v2/"], "names a registry, not a path"),
+    (["--upstream", "https://registry.example", "--upstream-ca", "/nonexistent/ca.pem"], "no such file"),
+    (["--upstream", "http://127.0.0.1:5001", "--host", "0.0.0.0"], "add --public"),
+])
+def test_watch_refuses_bad_options_in_one_line(args, message, capsys):
+    from regsim.cli import main
+
+    assert main(["watch", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regsim watch: ") and message in err and err.count("\n") == 1
+
+
+def test_watch_shows_who_a_request_speaks_for_never_the_secret():
+    import base64
+
+    from regsim.live.watch import credentials_note
+
+    claims = base64.urlsafe_b64encode(json.dumps({"sub": "alice", "access": [
+        {"type": "repository", "name": "team/app", "actions": ["pull", "push"]}]}).encode()).decode().rstrip("=")
+    token = f"eyJhbGciOiJIUzI1NiJ9.{claims}.c2lnbmF0dXJl"
+    assert credentials_note({"Authorization": f"Bearer {token}"}) == \
+        "a token for alice granting repository:team/app:pull,push"
+    assert credentials_note({"Authorization": "Bearer opaque-cloud-token"}) == \
+        "a token (opaque: not a JWT, its scope cannot be read)"
+    assert credentials_note({"Authorization": "Basic " + base64.b64encode(b"bob:hunter2").decode()}) == \
+        "Basic credentials of bob"
+    assert credentials_note({"Authorization": "Basic Og=="}) == "empty Basic credentials (anonymous)"
