@@ -4,8 +4,12 @@ skopeo pushes and pulls through it, the bytes are those of a direct copy, every 
 from __future__ import annotations
 
 import os
+import ssl
+import subprocess
+from pathlib import Path
 
 import pytest
+from aiohttp import web
 from live_helpers import (
     ReferenceRegistry,
     ServerThread,
@@ -76,3 +80,45 @@ def test_the_record_replays_as_a_push_and_a_pull(watched):
     push, pull = run.records
     assert push.output == ["pushed team/app:v1: 2 layers uploaded, 0 existed"]
     assert push.layer_bytes_up == pull.layer_bytes_down == sum(len(layer) for layer in LAYERS)
+
+
+class TlsRegistry:
+    """A stand-in upstream over HTTPS (a self-signed certificate for 127.0.0.1) that answers /v2/."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        async def ping(request: web.Request) -> web.Response:
+            return web.json_response({}, headers={"Docker-Distribution-API-Version": "registry/2.0"})
+
+        app = web.Application()
+        app.router.add_get("/v2/", ping)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.context)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+def test_an_https_upstream_is_trusted_through_upstream_ca_and_refused_without_it(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    with ServerThread(server=TlsRegistry(cert, key)) as upstream:
+        url = f"https://127.0.0.1:{upstream.server.port}"
+        with ServerThread(server=WatchProxy(url, upstream_ca=cert)) as trusted, \
+                ServerThread(server=WatchProxy(url)) as untrusted:
+            ok = trusted.request("GET", "/v2/")
+            refused = untrusted.request("GET", "/v2/")
+    assert ok.status == 200 and ok.headers["docker-distribution-api-version"] == "registry/2.0"
+    assert trusted.server.entries[0].event.why.startswith("the client checks that this is a v2 registry")
+    assert refused.status == 502 and b"certificate verify failed" in refused.body
