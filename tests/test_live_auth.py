@@ -34,6 +34,12 @@ def basic_live(tmp_path):
         yield server
 
 
+@pytest.fixture
+def quick_hashes(monkeypatch):
+    """Fewer PBKDF2 rounds for tests about something else than the hash's cost."""
+    monkeypatch.setattr("regsim.live.access.STRONG_PBKDF2_ITERATIONS", 1000)
+
+
 def token(live: ServerThread, scope: str, creds: dict[str, str] | None = None) -> str:
     reply = live.request("GET", f"/token?service={quote(live.server.service)}&scope={quote(scope)}",
                          headers=creds or {})
@@ -181,7 +187,7 @@ def test_a_live_server_hashes_passwords_with_random_salts_and_many_rounds(monkey
     assert users_a.check("ana", "s3cret") and not users_a.check("ana", "wrong")
 
 
-def test_the_catalog_under_token_auth_needs_the_registry_catalog_scope(token_live):
+def test_the_catalog_under_token_auth_needs_the_registry_catalog_scope(quick_hashes, token_live):
     """distribution registry/handlers/app.go (appendCatalogAccessRecord): /v2/_catalog asks for
     registry:catalog:*; a repository token, or an anonymous one, lists nothing."""
     push = token(token_live, "repository:priv/app:pull,push", basic("alice", PASSWORD))
@@ -196,7 +202,7 @@ def test_the_catalog_under_token_auth_needs_the_registry_catalog_scope(token_liv
     assert reply.status == 200 and reply.json() == {"repositories": ["priv/app"]}
 
 
-def test_empty_basic_credentials_are_anonymous_so_a_public_repository_stays_pullable(tmp_path):
+def test_empty_basic_credentials_are_anonymous_so_a_public_repository_stays_pullable(quick_hashes, tmp_path):
     """skopeo and podman answer a Basic challenge with `Basic Og==` (":") when they have no login."""
     empty = {"Authorization": "Basic Og=="}
     with ServerThread(tmp_path / "root", auth="basic", users=[("alice", PASSWORD)],
@@ -208,9 +214,11 @@ def test_empty_basic_credentials_are_anonymous_so_a_public_repository_stays_pull
         assert refused.status == 401 and refused.headers["www-authenticate"].startswith("Basic ")
 
 
-def test_a_password_flood_leaves_the_server_answering_and_backs_off(tmp_path):
+def test_a_password_flood_leaves_the_server_answering_and_backs_off(tmp_path, monkeypatch):
     """20 concurrent wrong passwords: the hashes run off the event loop, one at a time per client,
-    so a signed-in client's ping is answered at once meanwhile."""
+    so a signed-in client's ping is answered at once meanwhile (on the loop, 20 hashes of 100,000
+    rounds would hold it for about a second)."""
+    monkeypatch.setattr("regsim.live.access.STRONG_PBKDF2_ITERATIONS", 100_000)
     with ServerThread(tmp_path / "root", auth="basic", users=[("alice", PASSWORD)]) as live:
         right = basic("alice", PASSWORD)
         assert live.request("GET", "/v2/", headers=right).status == 200   # proven once, then remembered
@@ -247,7 +255,7 @@ def test_wrong_passwords_from_one_client_wait_longer_each_time():
     assert throttle.delay("10.0.0.7", 9.0) == 0.0
 
 
-def test_htpasswd_bcrypt_accounts_beside_user_and_a_bad_file_in_one_line(tmp_path):
+def test_htpasswd_bcrypt_accounts_beside_user_and_a_bad_file_in_one_line(quick_hashes, tmp_path):
     """distribution registry/auth/htpasswd/htpasswd.go: trimmed lines, `#` comments, NAME:HASH, bcrypt."""
     file = tmp_path / "htpasswd"
     hashed = bcrypt.hashpw(b"from-the-file", bcrypt.gensalt(4)).decode().replace("$2b$", "$2y$", 1)
