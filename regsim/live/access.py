@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bcrypt
-
 from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.auth import ACTIONS, AuthInputError, repository_path
 from regsim.model.registry.policy import STRONG_PBKDF2_ITERATIONS, AccessPolicy, UserStore
@@ -125,6 +123,8 @@ class HtpasswdUsers(UserStore):
         hashed = self._bcrypt.get(name) if isinstance(name, str) else None
         if hashed is None:
             return super().check(name, password)
+        import bcrypt   # only a server with an htpasswd file needs it
+
         try:
             return isinstance(password, str) and bcrypt.checkpw(password.encode(), hashed)
         except ValueError:   # a malformed hash: no password matches it
