@@ -192,7 +192,7 @@ def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
 
 
 def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does() -> None:
-    from regsim.live.server import LiveEntry
+    from regsim.live.entry import LiveEntry
     from regsim.model.sim.events import RequestEvent
 
     digest = "sha256:5f8ee423db7d" + "0" * 52

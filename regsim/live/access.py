@@ -123,7 +123,7 @@ class HtpasswdUsers(UserStore):
         hashed = self._bcrypt.get(name) if isinstance(name, str) else None
         if hashed is None:
             return super().check(name, password)
-        import bcrypt   # only a server with an htpasswd file needs it
+        import bcrypt  # only a server with an htpasswd file needs it
 
         try:
             return isinstance(password, str) and bcrypt.checkpw(password.encode(), hashed)

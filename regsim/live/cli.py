@@ -22,8 +22,9 @@ from regsim.model.registry.auth import AuthInputError
 from regsim.model.registry.policy import AUTH_MODES
 
 if TYPE_CHECKING:   # aiohttp is imported only when the server really starts
+    from regsim.live.entry import LiveEntry
     from regsim.live.journal import RecordJournal
-    from regsim.live.server import LiveEntry, LiveServer
+    from regsim.live.server import LiveServer
     from regsim.live.source import LiveSource
 
 EXIT_OK, EXIT_USAGE = 0, 2

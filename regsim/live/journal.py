@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from regsim.live.server import LiveEntry
+    from regsim.live.entry import LiveEntry
 
 
 class RecordJournal:

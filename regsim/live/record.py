@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from regsim.live.server import RECORD_KIND, RECORD_VERSION
+from regsim.live.entry import RECORD_KIND, RECORD_VERSION
 from regsim.live.session import SessionSteps
 from regsim.scenario.engine import Run
 from regsim.scenario.spec import Scenario

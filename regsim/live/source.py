@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from regsim.live.server import LiveEntry
+    from regsim.live.entry import LiveEntry
     from regsim.model.registry.registry import Registry
     from regsim.model.sim.world import World
 

@@ -34,9 +34,9 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from regsim.live.entry import ABORTED, RECORD_KIND, RECORD_VERSION, LiveEntry
 from regsim.live.explain import explain, outcome
 from regsim.live.journal import RecordJournal
-from regsim.live.server import ABORTED, RECORD_KIND, RECORD_VERSION, LiveEntry
 from regsim.live.watch_ledger import WatchLedger
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.mediatype import MAX_MANIFEST_BYTES

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 
-from regsim.live.server import BlobLedger, Ledger, LedgerBlob, ManifestLedger
+from regsim.live.entry import BlobLedger, Ledger, LedgerBlob, ManifestLedger
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Manifest, parse_manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES

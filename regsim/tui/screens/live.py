@@ -32,7 +32,7 @@ from regsim.tui.widgets.world_tree import WorldTree
 from regsim.units import format_size
 
 if TYPE_CHECKING:
-    from regsim.live.server import LiveEntry
+    from regsim.live.entry import LiveEntry
     from regsim.live.source import LiveSource
 
 REDRAW_SECONDS = 0.15       # panels other than the log redraw at most this often
