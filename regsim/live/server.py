@@ -58,7 +58,6 @@ from regsim.model.sim.world import World
 from regsim.units import format_size
 
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
-SENDFILE_CHUNK = 4 << 20        # bytes per sendfile call: an aborted download is counted this finely
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
 
@@ -466,20 +465,16 @@ class LiveServer:
         `sent` counts the bytes handed over so far (what an aborted download is recorded with)."""
         loop = asyncio.get_running_loop()
         remaining = length
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("the client went away")
         try:
-            while remaining > 0:
-                transport = request.transport
-                if transport is None or transport.is_closing():
-                    raise ConnectionResetError("the client went away")
-                try:
-                    done = await loop.sendfile(transport, handle, offset + sent[0], min(SENDFILE_CHUNK, remaining))
-                except ConnectionError:
-                    # asyncio leaves the file's position after the last byte the kernel took
-                    sent[0] = max(sent[0], handle.tell() - offset)
-                    raise
-                sent[0] += done
-                remaining -= done
+            sent[0] = await loop.sendfile(transport, handle, offset, length)
             return
+        except ConnectionError:
+            # asyncio leaves the file's position after the last byte the kernel took
+            sent[0] = max(0, handle.tell() - offset)
+            raise
         except NotImplementedError:
             pass
         handle.seek(offset + sent[0])

@@ -141,7 +141,10 @@ class WatchProxy:
         if not self.upstream.startswith("https:"):
             return False
         try:
-            return ssl.create_default_context(cafile=str(self.upstream_ca) if self.upstream_ca else None)
+            context = ssl.create_default_context()   # the system's trust store ...
+            if self.upstream_ca is not None:
+                context.load_verify_locations(cafile=str(self.upstream_ca))   # ... and this CA besides
+            return context
         except (OSError, ssl.SSLError) as error:
             raise UpstreamError(f"--upstream-ca {self.upstream_ca}: cannot be read "
                                 f"({getattr(error, 'strerror', None) or error})") from None
