@@ -3,7 +3,9 @@ skopeo pushes and pulls through it, the bytes are those of a direct copy, every 
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import ssl
 import subprocess
 from pathlib import Path
@@ -17,6 +19,7 @@ from live_helpers import (
     need_reference,
     need_skopeo,
     read_layout_blobs,
+    sha256,
     skopeo,
     write_layout,
 )
@@ -41,6 +44,7 @@ def watched(tmp_path_factory):
         with pytest.MonkeyPatch.context() as patch, \
                 ServerThread(server=WatchProxy(reference.url)) as proxy:
             patch.setenv("REGISTRY_AUTH_FILE", str(tmp / "auth.json"))
+            (tmp / "auth.json").write_text('{"auths": {}}')   # podman wants the file to exist
             journal = proxy.server.journal(tmp / "watch.jsonl")
             address = proxy.address
             skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp}/image:v1", f"docker://{address}/team/app:v1")
@@ -48,7 +52,21 @@ def watched(tmp_path_factory):
             journal.close()
             skopeo("copy", "--src-tls-verify=false", f"docker://127.0.0.1:{reference.port}/team/app:v1",
                    f"oci:{tmp}/direct:v1")
-            yield {"pushed": pushed, "tmp": tmp, "entries": list(proxy.server.entries)}
+            mark = len(proxy.server.entries)
+            podman = None
+            if shutil.which("podman"):   # podman pulls into its own store, then pushes under a new name
+                store = ["podman", "--root", str(tmp / "podman"), "--runroot", str(tmp / "podman-run"),
+                         "--storage-driver", "vfs", "--events-backend", "none", "--cgroup-manager", "cgroupfs"]
+                image = f"{address}/team/app:v1"
+                for args in (["pull", "--tls-verify=false", image],
+                             ["push", "--tls-verify=false", image, f"docker://{address}/team/podman:v1"]):
+                    done = subprocess.run([*store, *args], capture_output=True, text=True, timeout=120)
+                    assert done.returncode == 0, done.stderr
+                podman = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
+                                         f"docker://127.0.0.1:{reference.port}/team/podman:v1"],
+                                        capture_output=True, text=True, check=True).stdout
+            yield {"pushed": pushed, "tmp": tmp, "entries": list(proxy.server.entries[:mark]),
+                   "podman": podman, "podman_entries": list(proxy.server.entries[mark:])}
     finally:
         reference.stop()
 
@@ -72,6 +90,17 @@ def test_every_request_went_through_the_proxy_and_is_explained_as_live_mode_does
     assert sorted(e.bytes for e in downloads) == sorted(len(b) for d, b in watched["pushed"].items()
                                                          if not b.startswith(b'{"schemaVersion"'))
     assert all("the client downloads" in e.why for e in downloads)
+
+
+def test_podman_pulls_and_pushes_through_the_proxy_with_the_same_layers(watched):
+    if watched["podman"] is None:
+        pytest.skip("podman is not installed (.ci/live-tools installs it with apt-get)")
+    layers = [layer["digest"] for layer in json.loads(watched["podman"])["layers"]]
+    assert layers == [sha256(layer) for layer in LAYERS]   # the same compressed bytes, not re-made ones
+    entries = [e.event for e in watched["podman_entries"]]
+    assert any(e.method == "GET" and "/team/app/manifests/v1" in e.path and e.status == 200 for e in entries)
+    assert any(e.method == "PUT" and e.path == "/v2/team/podman/manifests/v1" and e.status == 201
+               and "tag v1 now points at it" in e.why for e in entries)
 
 
 def test_the_record_replays_as_a_push_and_a_pull(watched):
