@@ -8,6 +8,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -55,13 +56,17 @@ def watched(tmp_path_factory):
             mark = len(proxy.server.entries)
             podman = None
             if shutil.which("podman"):   # podman pulls into its own store, then pushes under a new name
-                store = ["podman", "--root", str(tmp / "podman"), "--runroot", str(tmp / "podman-run"),
+                run_root = tempfile.mkdtemp(prefix="regsim-podman-")   # podman takes at most 50 characters
+                store = ["podman", "--root", str(tmp / "podman"), "--runroot", run_root,
                          "--storage-driver", "vfs", "--events-backend", "none", "--cgroup-manager", "cgroupfs"]
                 image = f"{address}/team/app:v1"
-                for args in (["pull", "--tls-verify=false", image],
-                             ["push", "--tls-verify=false", image, f"docker://{address}/team/podman:v1"]):
-                    done = subprocess.run([*store, *args], capture_output=True, text=True, timeout=120)
-                    assert done.returncode == 0, done.stderr
+                try:
+                    for args in (["pull", "--tls-verify=false", image],
+                                 ["push", "--tls-verify=false", image, f"docker://{address}/team/podman:v1"]):
+                        done = subprocess.run([*store, *args], capture_output=True, text=True, timeout=120)
+                        assert done.returncode == 0, done.stderr
+                finally:
+                    shutil.rmtree(run_root, ignore_errors=True)
                 podman = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
                                          f"docker://127.0.0.1:{reference.port}/team/podman:v1"],
                                         capture_output=True, text=True, check=True).stdout
