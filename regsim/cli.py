@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_serve_arguments(serve)
+    watch = commands.add_parser(
+        "watch", help="a proxy in front of a real registry that explains every request passing through"
+    )
+    from regsim.live.cli import add_watch_arguments
+
+    add_watch_arguments(watch)
 
     web = commands.add_parser(
         "web", help="serve the app to a class's browsers, each learner with their own progress",
@@ -126,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
             "open": _open, "lessons": _lessons, "worksheet": _worksheet, "progress": _progress, "serve": _serve,
             "web": _web, "class": _class,
+            "watch": _watch,
         }[args.command]
         return handler(args)
     except ProblemsError as error:
@@ -277,6 +284,20 @@ def _serve(args: argparse.Namespace) -> int:
             raise UsageError(f"serve: --tui needs the app ({error})") from None
         return run_from_args(args, show_live=run_live_app)
     return run_from_args(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from regsim.live.cli import watch_main
+
+    show_live = None
+    if args.tui:
+        try:
+            from regsim.tui.live_app import run_live_app
+        except ImportError as error:
+            raise UsageError(f"watch: --tui needs the app ({error})") from None
+        show_live = run_live_app
+    return watch_main(args.upstream, args.host, args.port, public=args.public, upstream_ca=args.upstream_ca,
+                      record=args.record, tui=args.tui, show_live=show_live)
 
 
 def _web(args: argparse.Namespace) -> int:

@@ -43,10 +43,11 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = 30.0
 
 
 class ServerThread:
-    """A LiveServer running its own event loop in a background thread."""
+    """A LiveServer running its own event loop in a background thread (or, given `server`, any
+    object with async `start` and `stop`, such as a `WatchProxy`)."""
 
-    def __init__(self, root: Path, **options: Any) -> None:
-        self.server = LiveServer(Path(root), **options)
+    def __init__(self, root: Path | None = None, *, server: Any = None, **options: Any) -> None:
+        self.server = server if server is not None else LiveServer(Path(root or "."), **options)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._ready = threading.Event()
@@ -217,6 +218,65 @@ def write_layout(path: Path, tag: str, layers: list[bytes]) -> dict[str, bytes]:
 
 def read_layout_blobs(path: Path) -> dict[str, bytes]:
     return {f"sha256:{p.name}": p.read_bytes() for p in (path / "blobs" / "sha256").iterdir()}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ReferenceRegistry:
+    """Debian's docker-registry (distribution 2.8.2) on a loopback port, optionally behind htpasswd."""
+
+    def __init__(self, root: Path, htpasswd: Path | None = None) -> None:
+        self.port = free_port()
+        config = root / "config.yml"
+        auth = (f"auth:\n  htpasswd:\n    realm: regsim-test\n    path: {htpasswd}\n" if htpasswd else "")
+        config.write_text(f"version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+                          f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n  delete:\n    enabled: true\n"
+                          f"http:\n  addr: 127.0.0.1:{self.port}\n{auth}")
+        self.log = root / "registry.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log,
+                                         stderr=subprocess.STDOUT)
+
+        def up() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"docker-registry exited: {self.log.read_text()[-2000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/v2/")
+                conn.getresponse().read()
+                conn.close()
+                return True
+            except OSError:
+                return False
+
+        wait_until(up, "docker-registry to listen", timeout=20)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def need_reference() -> str:
+    found = shutil.which("docker-registry")
+    if found is None:
+        reason = "docker-registry (distribution) is not installed (.ci/live-tools installs it with apt-get)"
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+    return found
 
 
 def need_skopeo() -> str:

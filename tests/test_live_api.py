@@ -488,3 +488,24 @@ def test_a_manifest_refused_for_a_missing_accept_header_is_explained_in_the_log(
     why = live.server.entries[-1].event.why
     assert "team/app:v1 is stored, but not sent" in why
     assert "Accept header" in why
+
+
+def test_explanations_say_what_each_answer_means(live):
+    """A 416 is about the range, not a missing blob; DELETE by tag leaves the manifest, by digest takes
+    its tags (the model's handler.delete_manifest); a blob a manifest names is unlinked with a warning
+    (distribution's garbage collection marks blobs from manifests, registry/storage/garbagecollect.go)."""
+    layer = b"layer bytes" * 10
+    digest, _ = live.push_image("team/app", "v1", [layer])
+    live.request("PUT", "/v2/team/app/manifests/v2", _, {"Content-Type": OCI_MANIFEST})
+    live.request("GET", f"/v2/team/app/blobs/{sha256(layer)}", headers={"Range": "bytes=99999-"})
+    live.request("DELETE", "/v2/team/app/manifests/v2")
+    live.request("DELETE", f"/v2/team/app/blobs/{sha256(layer)}")
+    live.request("DELETE", f"/v2/team/app/manifests/{digest}")
+    live.request("GET", "/v2/team/app/referrers/sha256:nothex")
+    whys = [e.event.why for e in live.server.entries[-5:]]
+    assert whys[0].startswith("416: the Range asked for lies outside") and "RANGE_INVALID" not in whys[0]
+    assert whys[1] == "tag v2 is removed from team/app; the manifest it named stays, reachable by its digest"
+    assert whys[2].endswith("yet a manifest here still names it: pulls of that image from here now fail on "
+                            "this blob, and garbage collection keeps its bytes while a manifest references them")
+    assert whys[3].endswith("is deleted from team/app, and every tag that pointed at it goes with it")
+    assert whys[4].startswith("referrers refused: ")

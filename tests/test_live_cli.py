@@ -11,15 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
+from live_helpers import wait_until
 
 from regsim.live.access import is_loopback
 from regsim.live.cli import serve_main
+from regsim.live.record import read_record
 
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"host": "0.0.0.0"}, "add --public"),
     ({"host": "192.168.1.10"}, "add --public"),
-    ({"auth": "basic"}, "needs at least one --user"),
+    ({"auth": "basic"}, "needs --htpasswd FILE or at least one --user"),
     ({"users": ["alice:pw"]}, "--user needs --auth"),
     ({"auth": "token", "users": ["alice"]}, "NAME:PASSWORD"),
     ({"auth": "sometimes"}, "--auth must be"),
@@ -60,7 +62,7 @@ def run_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     return proc, banner
 
 
-def test_serve_prints_its_url_examples_logs_requests_and_records_them(tmp_path):
+def test_serve_prints_its_url_examples_logs_requests_and_records_them_safe_against_kill_9(tmp_path):
     record = tmp_path / "session.json"
     proc, banner = run_server(tmp_path, "--auth", "basic", "--user", "alice:s3cret-pass", "--record", str(record))
     try:
@@ -72,18 +74,21 @@ def test_serve_prints_its_url_examples_logs_requests_and_records_them(tmp_path):
         import http.client
 
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("GET", "/v2/", headers={"Authorization": "Basic YWxpY2U6czNjcmV0LXBhc3M="})
+        conn.request("GET", "/v2/", headers={"Authorization": "Basic YWxpY2U6czNjcmV0LXBhc3M=",
+                                             "User-Agent": "skopeo/1.13.3"})
         assert conn.getresponse().status == 200
         conn.close()
+        wait_until(lambda: record.is_file() and record.read_text().count("\n") == 2, "the request's line")
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.kill()   # kill -9: nothing runs at exit, the record must already hold every request
         out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0
     assert "GET /v2/ 200" in out
     assert "s3cret-pass" not in out + err and "YWxpY2U6czNjcmV0LXBhc3M=" not in out + err
-    saved = json.loads(record.read_text())
-    assert saved["kind"] == "regsim-live-record"
-    assert [(r["method"], r["path"], r["status"]) for r in saved["requests"]] == [("GET", "/v2/", 200)]
+    saved = read_record(record)
+    assert saved["kind"] == "regsim-live-record" and saved["version"] == 3
+    assert [(r["method"], r["path"], r["status"], r["agent"]) for r in saved["requests"]] == [
+        ("GET", "/v2/", 200, "skopeo/1.13.3")]
+    assert saved["requests"][0]["conn"].startswith("127.0.0.1:")
     assert "s3cret-pass" not in record.read_text()
 
 
@@ -95,3 +100,34 @@ def test_public_without_auth_warns(tmp_path):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
     assert "WARNING" in err and "no auth" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--upstream", "ftp://registry.example"], "--upstream must be http://HOST[:PORT] or https://HOST[:PORT]"),
+    (["--upstream", "https://registry.example/v2/"], "names a registry, not a path"),
+    (["--upstream", "https://registry.example", "--upstream-ca", "/nonexistent/ca.pem"], "no such file"),
+    (["--upstream", "http://127.0.0.1:5001", "--host", "0.0.0.0"], "add --public"),
+])
+def test_watch_refuses_bad_options_in_one_line(args, message, capsys):
+    from regsim.cli import main
+
+    assert main(["watch", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regsim watch: ") and message in err and err.count("\n") == 1
+
+
+def test_watch_shows_who_a_request_speaks_for_never_the_secret():
+    import base64
+
+    from regsim.live.watch import credentials_note
+
+    claims = base64.urlsafe_b64encode(json.dumps({"sub": "alice", "access": [
+        {"type": "repository", "name": "team/app", "actions": ["pull", "push"]}]}).encode()).decode().rstrip("=")
+    token = f"eyJhbGciOiJIUzI1NiJ9.{claims}.c2lnbmF0dXJl"
+    assert credentials_note({"Authorization": f"Bearer {token}"}) == \
+        "a token for alice granting repository:team/app:pull,push"
+    assert credentials_note({"Authorization": "Bearer opaque-cloud-token"}) == \
+        "a token (opaque: not a JWT, its scope cannot be read)"
+    assert credentials_note({"Authorization": "Basic " + base64.b64encode(b"bob:hunter2").decode()}) == \
+        "Basic credentials of bob"
+    assert credentials_note({"Authorization": "Basic Og=="}) == "empty Basic credentials (anonymous)"

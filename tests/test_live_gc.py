@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import os
 
+import pytest
 from live_helpers import ServerThread, sha256
 
-from regsim.live.cli import gc_main, main
+from regsim.live.cli import gc_main, main, serve_main
+from regsim.live.rootlock import RootInUse
 
 
 def blob_file(root, digest):
@@ -58,14 +60,22 @@ def test_gc_with_delete_untagged_frees_an_overwritten_tag(tmp_path):
     assert not blob_file(root, sha256(first)).exists() and blob_file(root, sha256(second)).is_file()
 
 
-def test_gc_refuses_a_root_a_server_is_using_and_a_root_that_is_not_a_registry(tmp_path):
+def test_a_second_server_and_gc_refuse_a_root_a_server_is_using_and_a_root_that_is_not_a_registry(tmp_path):
     root = tmp_path / "root"
-    with ServerThread(root):
+    with ServerThread(root) as live:
+        digest = live.push_blob("team/app", b"pushed to the first server")
         err = io.StringIO()
-        # the server runs in this very process here, so pretend it is another one
-        (root / "server.pid").write_text("1\n")
         assert gc_main(root, out=io.StringIO(), err=err) == 2
-        assert "stop it first" in err.getvalue()
+        assert f"in use by another regsim process (pid {os.getpid()}): stop it first" in err.getvalue()
+        with pytest.raises(RootInUse, match=f"pid {os.getpid()}"):
+            ServerThread(root).__enter__()
+        err = io.StringIO()
+        assert serve_main(port=0, root=root, out=io.StringIO(), err=err) == 2
+        assert err.getvalue().count("\n") == 1 and f"(pid {os.getpid()})" in err.getvalue()
+        # the refused server touched nothing: the first one's blob is still served
+        assert live.request("HEAD", f"/v2/team/app/blobs/{digest}").status == 200
+    with ServerThread(root):   # the lock goes with the server: a restart is not refused
+        pass
     err = io.StringIO()
     assert gc_main(tmp_path / "nothing", out=io.StringIO(), err=err) == 2
     assert "no registry at" in err.getvalue() and err.getvalue().count("\n") == 1

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
 
 import pytest
-from live_helpers import ServerThread, layer_tar, need_skopeo, skopeo, write_layout
+from live_helpers import ServerThread, layer_tar, need_skopeo, sha256, skopeo, wait_until, write_layout
 
 from regsim.live.cli import write_record
-from regsim.live.record import RecordError, load_record
+from regsim.live.record import RecordError, load_record, read_record
 from regsim.scenario.engine import Player
 
 BASE = [layer_tar({"etc/os-release": os.urandom(30_000)}), layer_tar({"usr/lib/big": os.urandom(100_000)})]
@@ -190,7 +192,7 @@ def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
 
 
 def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does() -> None:
-    from regsim.live.server import LiveEntry
+    from regsim.live.entry import LiveEntry
     from regsim.model.sim.events import RequestEvent
 
     digest = "sha256:5f8ee423db7d" + "0" * 52
@@ -198,3 +200,76 @@ def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does(
                          "the client downloads it")
     line = LiveEntry(1.0, "127.0.0.1", event, 12.4).line()
     assert line == "127.0.0.1 GET /v2/team/app/blobs/sha256:5f8ee423db7d… 200 79MB 12ms  the client downloads it"
+
+
+def test_a_push_beside_a_pull_from_one_address_are_two_operations_written_as_they_happen(tmp_path):
+    """Every local client is 127.0.0.1 and skopeo opens a connection per request: operations are told
+    apart by user agent, repository and the requests in flight when a client pings."""
+    agent = {"User-Agent": "skopeo/1.9.3"}
+    layer, big = os.urandom(3000), os.urandom(200_000)
+    path = tmp_path / "session.jsonl"
+    with ServerThread(tmp_path / "root") as live:
+        journal = live.server.journal(path)
+        live.request("GET", "/v2/", headers=agent)
+        live.push_image("other/app", "v1", [layer], agent)
+        go, halfway = threading.Event(), threading.Event()
+
+        def push() -> None:   # a slow upload: its PATCH is in flight while the pull runs
+            live.request("GET", "/v2/", headers=agent)
+            location = live.request("POST", "/v2/team/app/blobs/uploads/", headers=agent).headers["location"]
+
+            def body():
+                yield big[:100_000]
+                halfway.set()
+                go.wait(30)
+                yield big[100_000:]
+
+            live.request("PATCH", location, body(), agent)
+            assert live.request("PUT", f"{location}?digest={sha256(big)}", headers=agent).status == 201
+            live.push_image("team/app", "v1", [big], agent)
+
+        pusher = threading.Thread(target=push)
+        pusher.start()
+        assert halfway.wait(30)
+        wait_until(lambda: live.server.registry.uploads and any(u.busy for u in live.server.registry.uploads.values()),
+                   "the PATCH to be under way")
+        live.request("GET", "/v2/", headers=agent)
+        manifest = live.request("GET", "/v2/other/app/manifests/v1", headers=agent).json()
+        live.request("GET", f"/v2/other/app/blobs/{manifest['layers'][0]['digest']}", headers=agent)
+        go.set()
+        pusher.join(30)
+        journal.close()
+    with path.open("a") as file:
+        file.write('{"t": 9.1, "method": "GE')   # killed while writing the next line
+    run = load_record(path)
+    assert [r.command for r in run.records] == ["push other/app:v1", "push team/app:v1", "pull other/app:v1"]
+    pulled = run.records[2]
+    assert pulled.layer_bytes_down == len(layer) and [e.method for e in pulled.requests] == ["GET"] * 3
+    pushed = run.records[1]
+    assert pushed.requests[0].path == "/v2/" and pushed.requests[-1].path == "/v2/team/app/manifests/v1"
+    assert pushed.seconds <= sum(e["ms"] for e in read_record(path)["requests"]) / 1000
+
+
+def test_an_aborted_download_and_upload_are_recorded_with_the_bytes_that_went(tmp_path, capfd):
+    data = os.urandom(8 << 20)
+    with ServerThread(tmp_path / "root") as live:
+        digest = live.push_blob("team/app", data)
+        sock = socket.create_connection(("127.0.0.1", live.port))
+        sock.sendall(f"GET /v2/team/app/blobs/{digest} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        got = 0
+        while got < (1 << 20):
+            got += len(sock.recv(65536))
+        sock.close()   # the client gives up after a megabyte
+        wait_until(lambda: live.server.entries[-1].settled, "the download to be settled")
+        download = live.server.entries[-1].event
+        location = live.request("POST", "/v2/team/app/blobs/uploads/").headers["location"]
+        sock = socket.create_connection(("127.0.0.1", live.port))
+        sock.sendall(f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode())
+        sock.sendall(b"x" * 300_000)
+        sock.close()
+        wait_until(lambda: live.server.entries[-1].event.method == "PATCH", "the broken upload to be logged")
+        upload = live.server.entries[-1].event
+    assert download.outcome == "aborted" and (1 << 20) <= download.bytes < len(data)
+    assert "went away after" in download.why
+    assert (upload.outcome, upload.bytes, upload.upload) == ("aborted", 300_000, True)
+    assert "Traceback" not in capfd.readouterr().err

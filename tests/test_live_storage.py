@@ -203,3 +203,18 @@ def test_a_version_1_state_file_loads_every_link_and_is_written_back_the_same(tm
     assert registry.get_blob(None, "other/app", sha256(layer)).status == 200
     assert registry.layer_bytes_stored() == len(layer)
     assert disk_storage(registry).state(registry.store) == {"version": 1, "repositories": kept}
+
+
+def test_an_idle_upload_expires_and_its_file_goes(tmp_path):
+    """distribution purges abandoned uploads (storage.maintenance.uploadpurging); here after --upload-timeout."""
+    with ServerThread(tmp_path / "root", upload_timeout=30.0) as live:
+        idle = live.request("POST", "/v2/team/app/blobs/uploads/").headers["location"]
+        live.request("PATCH", idle, os.urandom(5000))
+        active = live.request("POST", "/v2/team/app/blobs/uploads/").headers["location"]
+        now = time.monotonic()
+        live.registry.uploads[active.rsplit("/", 1)[1]].touched = now   # used just now
+        live.registry.uploads[idle.rsplit("/", 1)[1]].touched = now - 31
+        assert live.server.expire_uploads(now) == [idle.rsplit("/", 1)[1]]
+        assert live.request("GET", idle).code == "BLOB_UPLOAD_UNKNOWN"
+        assert live.request("GET", active).status == 204
+        assert [p.name for p in (tmp_path / "root" / "uploads").iterdir()] == [active.rsplit("/", 1)[1]]

@@ -1,13 +1,17 @@
 """Benchmark: skopeo pushes then pulls a 5-layer image of random bytes through `regsim serve`.
 
-    python -m regsim.live.bench [--mb 250] [--runs 3] [--reference] [--rss-mb 25] [--json]
+    python -m regsim.live.bench [--mb 250] [--runs 3] [--reference] [--watch] [--rss-mb 25]
+                                [--big-mb 1000] [--json]
 
 Reports wall seconds for push and pull (median of the runs) and the server's peak resident
 memory (VmHWM), which must not grow with blob size. With `--reference`, Debian's
 `docker-registry` (the reference registry) serves the same image on the same machine, runs
 alternating (regsim, reference, regsim, ...), and the ratios regsim/reference are reported;
 `--rss-mb` adds one regsim run at that size, to compare peak memory for small and large
-blobs. Needs skopeo on PATH. Not a timed test.
+blobs. With `--watch`, `regsim watch` in front of the reference is timed against a direct copy
+to the reference (alternating too). `--big-mb` pushes one image of that size through `regsim
+serve` and through `regsim watch`, for their peak memory (nothing may be buffered whole).
+Needs skopeo on PATH. Not a timed test.
 """
 
 from __future__ import annotations
@@ -122,22 +126,33 @@ def _start(kind: str, root: Path, port: int) -> subprocess.Popen[bytes]:
     return server
 
 
-def one_run(kind: str, work: Path, image: Path, index: int) -> tuple[float, float, int]:
-    """Push then pull through one fresh server: (push seconds, pull seconds, server peak RSS)."""
+def one_run(kind: str, work: Path, image: Path, index: int, *, pull: bool = True) -> tuple[float, float, int]:
+    """Push then pull through one fresh server: (push seconds, pull seconds, server peak RSS).
+
+    `watch`: a fresh reference registry with `regsim watch` in front; the proxy's memory is reported."""
     port = _free_port()
     root, pulled = work / f"{kind}-root{index}", work / f"{kind}-pull{index}"
-    server = _start(kind, root, port)
+    server = _start("reference" if kind == "watch" else kind, root, port)
+    proxy = None
     try:
+        if kind == "watch":
+            upstream, port = port, _free_port()
+            proxy = subprocess.Popen([sys.executable, "-m", "regsim", "watch", "--upstream",
+                                      f"http://127.0.0.1:{upstream}", "--port", str(port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _wait_port(port, proxy)
         target = f"docker://127.0.0.1:{port}/bench/image:v1"
-        push = _skopeo("copy", "--dest-tls-verify=false", f"oci:{image}:bench", target)
-        pull = _skopeo("copy", "--src-tls-verify=false", target, f"oci:{pulled}:v1")
-        peak = _peak_rss(server.pid)
+        pushed = _skopeo("copy", "--dest-tls-verify=false", f"oci:{image}:bench", target)
+        pulled_seconds = _skopeo("copy", "--src-tls-verify=false", target, f"oci:{pulled}:v1") if pull else 0.0
+        peak = _peak_rss((proxy or server).pid)
     finally:
-        server.terminate()
-        server.wait(30)
+        for process in (proxy, server):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(pulled, ignore_errors=True)
-    return push, pull, peak
+    return pushed, pulled_seconds, peak
 
 
 class Summary(TypedDict):
@@ -161,6 +176,13 @@ class BenchResult(Summary, total=False):
     pull_ratio: float
     rss_small_mb: int
     server_peak_rss_bytes_small: int
+    watch: Summary
+    direct: Summary
+    watch_push_ratio: float
+    watch_pull_ratio: float
+    big_mb: int
+    serve_peak_rss_bytes_big: int
+    watch_peak_rss_bytes_big: int
 
 
 def _summary(results: list[tuple[float, float, int]]) -> Summary:
@@ -171,12 +193,17 @@ def _summary(results: list[tuple[float, float, int]]) -> Summary:
             "server_peak_rss_bytes": max(peaks)}
 
 
-def run(total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None = None) -> BenchResult:
+def run(
+    total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None = None, watch: bool = False,
+    big_mb: int | None = None,
+) -> BenchResult:
     work = Path(tempfile.mkdtemp(prefix="regsim-bench-"))
     try:
         write_random_layout(work / "image", total_mb)
         os.sync()   # the image's pages reach the disk now, not during the first run's fsyncs
-        kinds = ["regsim", "reference"] if reference else ["regsim"]
+        kinds = ["regsim", "reference"] if reference or watch else ["regsim"]
+        if watch:
+            kinds.append("watch")   # the reference's own runs are the direct copies it is compared with
         results: dict[str, list[tuple[float, float, int]]] = {kind: [] for kind in kinds}
         for index in range(runs):
             for kind in kinds:   # alternating, so a slow moment of the machine hits both alike
@@ -193,6 +220,17 @@ def run(total_mb: int, runs: int, *, reference: bool = False, rss_mb: int | None
             value["reference"] = ref
             value["push_ratio"] = round(ours["push_seconds"] / ref["push_seconds"], 2)
             value["pull_ratio"] = round(ours["pull_seconds"] / ref["pull_seconds"], 2)
+        if watch:
+            value["watch"], value["direct"] = _summary(results["watch"]), _summary(results["reference"])
+            value["watch_push_ratio"] = round(value["watch"]["push_seconds"] / value["direct"]["push_seconds"], 2)
+            value["watch_pull_ratio"] = round(value["watch"]["pull_seconds"] / value["direct"]["pull_seconds"], 2)
+        if big_mb is not None:
+            shutil.rmtree(work / "image", ignore_errors=True)
+            write_random_layout(work / "big", big_mb)
+            os.sync()
+            value["big_mb"] = big_mb
+            value["serve_peak_rss_bytes_big"] = one_run("regsim", work, work / "big", 0, pull=False)[2]
+            value["watch_peak_rss_bytes_big"] = one_run("watch", work, work / "big", 0, pull=False)[2]
         if rss_mb is not None:
             write_random_layout(work / "small", rss_mb)
             os.sync()
@@ -211,15 +249,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run Debian's docker-registry, alternating, and report the ratios")
     parser.add_argument("--rss-mb", type=int, default=None, metavar="MB",
                         help="one more regsim run at this size, to compare peak memory")
+    parser.add_argument("--watch", action="store_true",
+                        help="also time regsim watch in front of the reference against a direct copy")
+    parser.add_argument("--big-mb", type=int, default=None, metavar="MB",
+                        help="push one image this large through serve and through watch, for peak memory")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("skopeo") is None:
         print("regsim bench: skopeo is not installed", file=sys.stderr)
         return 2
-    if args.reference and shutil.which("docker-registry") is None:
-        print("regsim bench: --reference needs docker-registry (apt-get install docker-registry)", file=sys.stderr)
+    if (args.reference or args.watch or args.big_mb) and shutil.which("docker-registry") is None:
+        print("regsim bench: --reference, --watch and --big-mb need docker-registry "
+              "(apt-get install docker-registry)", file=sys.stderr)
         return 2
-    result = run(args.mb, args.runs, reference=args.reference, rss_mb=args.rss_mb)
+    result = run(args.mb, args.runs, reference=args.reference, rss_mb=args.rss_mb, watch=args.watch,
+                 big_mb=args.big_mb)
     if args.json:
         print(json.dumps(result))
         return 0
@@ -231,6 +275,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference  push {ref['push_seconds']} s, pull {ref['pull_seconds']} s; "
               f"server peak RSS {ref['server_peak_rss_bytes'] / 1e6:.0f} MB")
         print(f"ratio      push {result['push_ratio']}x, pull {result['pull_ratio']}x (regsim / reference)")
+    if args.watch:
+        w, d = result["watch"], result["direct"]
+        print(f"watch      push {w['push_seconds']} s, pull {w['pull_seconds']} s in front of the reference; "
+              f"direct push {d['push_seconds']} s, pull {d['pull_seconds']} s; ratio push "
+              f"{result['watch_push_ratio']}x, pull {result['watch_pull_ratio']}x; "
+              f"proxy peak RSS {w['server_peak_rss_bytes'] / 1e6:.0f} MB")
+    if args.big_mb is not None:
+        print(f"{args.big_mb} MB push: serve peak RSS {result['serve_peak_rss_bytes_big'] / 1e6:.0f} MB, "
+              f"watch peak RSS {result['watch_peak_rss_bytes_big'] / 1e6:.0f} MB")
     if args.rss_mb is not None:
         print(f"regsim peak RSS: {result['server_peak_rss_bytes_small'] / 1e6:.0f} MB at {args.rss_mb} MB, "
               f"{result['server_peak_rss_bytes'] / 1e6:.0f} MB at {args.mb} MB")

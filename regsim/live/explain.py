@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from regsim.model.oci.response import Response
@@ -20,6 +21,23 @@ def _error_code(response: Response) -> str | None:
         except (ValueError, KeyError, IndexError, TypeError):
             return None
     return None
+
+
+_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+def challenge_text(challenge: str) -> str:
+    """What a 401's WWW-Authenticate asks of the client (the token spec's dance, or Basic)."""
+    params = dict(_PARAM.findall(challenge))
+    if challenge.lower().startswith("bearer"):
+        scope = params.get("scope")
+        return (f"401: a token is needed: the client asks the token service {params.get('realm', '?')} for "
+                f"{scope or 'a token that only proves who it is'} (service {params.get('service', '?')}), "
+                "then sends this request again with the token")
+    if challenge.lower().startswith("basic"):
+        return ("401: the registry wants a user name and password (Basic auth): the client sends them "
+                "with this request again, and with every request after it")
+    return "401: the client must authenticate first"
 
 
 def explain(route: RouteName, method: str, response: Response, parts: Mapping[str, str]) -> str:
@@ -41,7 +59,7 @@ def explain(route: RouteName, method: str, response: Response, parts: Mapping[st
         if 'error="invalid_token"' in challenge:
             return ("401 invalid_token: the token is expired or not signed by this registry; "
                     "the client asks for a new one")
-        return "401: the client must authenticate first (the challenge names the token service or Basic realm)"
+        return challenge_text(challenge)
     if status == 403:
         return "403 DENIED: the client is known but may not do this here"
     if route == RouteName.PING:
@@ -57,10 +75,20 @@ def explain(route: RouteName, method: str, response: Response, parts: Mapping[st
             return f"a byte range of {digest}: the client resumes or splits a download"
         if status == 200:
             return f"the client downloads {digest} ({response.length:,} bytes)"
-        return f"{digest} is not in {name}: {code}"
+        if status == 416:
+            return (f"416: the Range asked for lies outside {digest}: the blob is there, but has no such bytes; "
+                    "the client asks again for a range inside it, or for the whole blob")
+        if status == 404:
+            return f"{digest} is not in {name}: {code}"
+        return f"blob download refused: {code}"
     if route == RouteName.BLOB and method == "DELETE":
-        return f"{digest} is unlinked from {name}; the bytes go at the next garbage collection" if status == 202 \
-            else f"blob delete refused: {code}"
+        if status != 202:
+            return f"blob delete refused: {code}"
+        if parts.get("referenced"):
+            return (f"{digest} is unlinked from {name}, yet a manifest here still names it: pulls of that image "
+                    "from here now fail on this blob, and garbage collection keeps its bytes while a manifest "
+                    "references them")
+        return f"{digest} is unlinked from {name}; no manifest names it, so its bytes go at the next garbage collection"
     if route == RouteName.UPLOADS and method == "POST":
         if "mount" in parts:
             if status == 201:
@@ -108,13 +136,20 @@ def explain(route: RouteName, method: str, response: Response, parts: Mapping[st
                         "a client must list the manifest's media type in its Accept header")
             return f"{name} has no manifest {reference}: {code}"
         if method == "DELETE":
-            return f"{reference} is deleted from {name}" if status == 202 else f"delete refused: {code}"
+            if status != 202:
+                return f"delete refused: {code}"
+            if ":" in parts.get("reference", ""):
+                return (f"the manifest {reference} is deleted from {name}, and every tag that pointed at it "
+                        "goes with it")
+            return f"tag {reference} is removed from {name}; the manifest it named stays, reachable by its digest"
     if route == RouteName.TAGS:
         return f"the tags of {name}, in lexical order" if status == 200 else f"tag list refused: {code}"
     if route == RouteName.CATALOG:
         return "the list of repositories"
     if route == RouteName.REFERRERS:
-        return f"the artifacts (signatures, SBOMs, ...) whose subject is {digest}"
+        if status == 200:
+            return f"the artifacts (signatures, SBOMs, ...) whose subject is {digest}"
+        return f"referrers refused: {code}"
     return f"{method} → {status}" + (f" {code}" if code else "")
 
 

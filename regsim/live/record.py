@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from regsim.live.server import RECORD_KIND, RECORD_VERSION
+from regsim.live.entry import RECORD_KIND, RECORD_VERSION
 from regsim.live.session import SessionSteps
 from regsim.scenario.engine import Run
 from regsim.scenario.spec import Scenario
@@ -35,6 +35,37 @@ def _fail(path: Path, reason: str) -> RecordError:
     return RecordError(f"{path}: {reason}")
 
 
+def _parse(path: Path, text: str) -> Any:
+    """One JSON value, or JSON lines (a header, then one request a line: what `--record` writes).
+
+    A last line cut short (the server was killed while writing it) is left out."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as whole:
+        lines = text.splitlines()
+        try:
+            header = json.loads(lines[0]) if lines else None
+        except json.JSONDecodeError:
+            header = None
+        if not isinstance(header, dict) or "requests" in header:
+            raise _fail(path, f"not a regsim live record: not JSON ({whole.msg} at line {whole.lineno})") from None
+        requests: list[Any] = []
+        for number, line in enumerate(lines[1:], 2):
+            if not line.strip():
+                continue
+            try:
+                requests.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                if number == len(lines):
+                    break   # the last line, cut short
+                raise _fail(path, f"line {number} is not JSON ({error.msg} at column {error.colno})") from None
+        return {**header, "requests": requests}
+    if isinstance(value, dict) and "requests" not in value and isinstance(value.get("version"), int) \
+            and value["version"] >= 3:
+        value["requests"] = []   # JSON lines with the header alone: a session without requests
+    return value
+
+
 def read_record(path: str | Path) -> dict[str, Any]:
     """The record's JSON, checked: its kind, version and every request's method, path and status."""
     path = Path(path)
@@ -44,10 +75,7 @@ def read_record(path: str | Path) -> dict[str, Any]:
         raise _fail(path, "no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(path, f"cannot be read ({getattr(error, 'strerror', None) or error})") from None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _fail(path, f"not a regsim live record: not JSON ({error.msg} at line {error.lineno})") from None
+    value = _parse(path, text)
     if not isinstance(value, dict):
         raise _fail(path, "not a regsim live record: the JSON is not an object")
     kind = value.get("kind")

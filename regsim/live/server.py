@@ -13,7 +13,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
 import re
 import socket
 import sys
@@ -23,13 +22,25 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, NotRequired, TypedDict, assert_never
+from typing import Any, BinaryIO, assert_never
 from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from regsim.live.access import make_guard
+from regsim.live.access import LoginThrottle, make_guard
+from regsim.live.entry import (
+    ABORTED,
+    RECORD_KIND,
+    RECORD_VERSION,
+    BlobLedger,
+    Ledger,
+    LedgerBlob,
+    LiveEntry,
+    ManifestLedger,
+)
 from regsim.live.explain import explain, outcome
+from regsim.live.journal import RecordJournal
+from regsim.live.rootlock import RootLock
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
 from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.errors import ErrorCode, RegistryError
@@ -37,6 +48,7 @@ from regsim.model.oci.manifest import Manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteMatch, RouteName, match_path
+from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.handler import API_VERSION_HEADER
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.upload import StagedBytes
@@ -45,79 +57,16 @@ from regsim.model.sim.events import How, RequestEvent
 from regsim.model.sim.world import World
 from regsim.units import format_size
 
-RECORD_KIND = "regsim-live-record"
-RECORD_VERSION = 2                # 2 adds each entry's `ledger`; version 1 files still load
-PID_FILE = "server.pid"
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
 
 
-class LedgerBlob(TypedDict):
-    """One blob a manifest names; `how` and `source` only for a stored (PUT) manifest."""
-
-    digest: str
-    kind: str                  # "config" or "layer"
-    size: int
-    how: NotRequired[str]      # a `How`: sent, mounted or exists
-    source: NotRequired[str]   # the repository a mounted blob came from
-
-
-class BlobLedger(TypedDict):
-    """A blob that arrived in a repository (an upload closed, or a mount)."""
-
-    blob: str
-    size: int
-    mounted_from: NotRequired[str]
-
-
-class ManifestLedger(TypedDict):
-    """A manifest stored (PUT) or fetched (GET); a PUT keeps its bytes so a replay can store them."""
-
-    repository: str
-    reference: str
-    manifest: str
-    media_type: str
-    size: int
-    blobs: NotRequired[list[LedgerBlob]]       # an image manifest
-    children: NotRequired[list[str]]           # an index: its manifests' digests
-    text: NotRequired[str]
-    base64: NotRequired[str]                   # a stored manifest that is not UTF-8
-
-
-Ledger = BlobLedger | ManifestLedger
-
+AUTH = web.RequestKey[str | None]("auth")
 EVENT = web.RequestKey[RequestEvent | None]("event")
 BEGUN = web.RequestKey("begun", float)
+BUSY = web.RequestKey("busy", int)
 LEDGER = web.RequestKey[Ledger | None]("ledger")
-
-
-@dataclass(slots=True)
-class LiveEntry:
-    """One request as the access log and the record show it."""
-
-    t: float                 # seconds since the server started
-    client: str
-    event: RequestEvent
-    ms: float
-    # What the byte ledger and a replay need beyond the request line (JSON-ready), or None:
-    # a stored manifest (its text and each blob it names: uploaded, mounted or already there),
-    # a fetched manifest (the blobs it names), or a blob that arrived (digest and size).
-    ledger: Ledger | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        value = {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
-        if self.ledger is not None:
-            value["ledger"] = self.ledger
-        return value
-
-    def line(self) -> str:
-        e = self.event
-        path = _LONG_DIGEST.sub(r"\1\2…", e.path)
-        return f"{self.client} {e.method} {path} {e.status} {format_size(e.bytes)} {self.ms:.0f}ms  {e.why}"
-
-
-_LONG_DIGEST = re.compile(r"(sha(?:256|512)(?::|%3A|%3a))([0-9a-f]{12})[0-9a-f]{52,116}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +93,11 @@ class LiveServer:
     public_repositories: list[str] = field(default_factory=list)
     token_lifetime: float = 300.0
     listeners: list[Callable[[LiveEntry], None]] = field(default_factory=list)
+    # Called again once a streamed entry is settled (its body sent, or the client gone).
+    settled: list[Callable[[LiveEntry], None]] = field(default_factory=list)
+    htpasswd: Path | None = None
+    upload_timeout: float = 600.0       # an upload idle this long is cancelled
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -151,6 +105,14 @@ class LiveServer:
         self.started = time.time()
         self._clock0 = time.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
+        self._lock = RootLock(self.root)
+        # Password hashes are slow on purpose: one thread of their own, never the event loop,
+        # and one check at a time per client (see `_vetted`).
+        self._password_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regsim-login")
+        self._checking: dict[str, asyncio.Lock] = {}
+        self._guard: RegistryAccess | None = None
+        self._expiry: asyncio.Task[None] | None = None
+        self._inflight: dict[tuple[str, str], int] = {}   # (address, user agent) -> unfinished requests
         self._runner: web.AppRunner | None = None
         self._started: _Started | None = None
         # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
@@ -179,6 +141,12 @@ class LiveServer:
             raise RuntimeError("the live server is not started")
         return self._started
 
+    def account_names(self) -> list[str]:
+        """The accounts that may sign in (--user and --htpasswd), once started; never a password."""
+        if self._guard is not None:
+            return list(self._guard.policy.users.names())
+        return [name for name, _ in self.users]
+
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -189,6 +157,8 @@ class LiveServer:
         return f"{self.host}:{self.port}"
 
     async def start(self) -> None:
+        # Before anything under the root is touched (opening it clears uploads/): one process per root.
+        self._lock.acquire()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -196,59 +166,127 @@ class LiveServer:
             sock.bind((self.host, self.port))
         except OSError:
             sock.close()
+            self._lock.release()
             raise
         self.port = sock.getsockname()[1]
         realm_host = self.host if self.host not in ("0.0.0.0", "::") else socket.getfqdn()
         realm_host = f"[{realm_host}]" if ":" in realm_host else realm_host
-        guard = make_guard(
-            self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
-            public=self.public_repositories, lifetime=self.token_lifetime,
-        )
+        try:
+            guard = make_guard(
+                self.auth, self.users, self.service, f"http://{realm_host}:{self.port}/token",
+                public=self.public_repositories, lifetime=self.token_lifetime, htpasswd=self.htpasswd,
+            )
+        except Exception:
+            sock.close()
+            self._lock.release()
+            raise
+        self._guard = guard
         registry = disk_registry(self.service, self.root, guard=guard, clock=time.time)
         world = World(self.service)
         world.add_registry(registry, "live registry")
         self._started = _Started(registry, disk_storage(registry), world)
-        self._write_pid()
         app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
+        self._expiry = asyncio.get_running_loop().create_task(self._expire_uploads())
 
     async def stop(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         if self.registry is not None:
             self.registry.abandon_uploads()
         self._pool.shutdown(wait=True)
-        pid_file = self.root / PID_FILE
-        with contextlib.suppress(OSError, ValueError):
-            if int(pid_file.read_text().strip()) == os.getpid():
-                pid_file.unlink()
+        self._password_pool.shutdown(wait=True)
+        self._lock.release()
 
-    def _write_pid(self) -> None:
-        """Mark the root as served (`regsim serve --gc` refuses a root a live server is using)."""
-        temp = self.root / f".{PID_FILE}.{os.getpid()}"
-        temp.write_text(f"{os.getpid()}\n")
-        os.replace(temp, self.root / PID_FILE)
+    async def _expire_uploads(self) -> None:
+        """Cancel uploads no request touched for `upload_timeout` seconds (distribution purges
+        them too: storage.maintenance.uploadpurging, 168 h by default, checked every 24 h)."""
+        period = max(min(self.upload_timeout / 4, 60.0), 0.01)
+        while True:
+            await asyncio.sleep(period)
+            self.expire_uploads(time.monotonic())
 
-    def record(self) -> dict[str, Any]:
-        """The session as data: what `--record FILE` saves for later replay."""
+    def expire_uploads(self, now: float) -> list[str]:
+        """The ids of the idle uploads cancelled now (their files are removed)."""
+        registry = self.registry
+        if registry is None:
+            return []
+        expired = [uuid for uuid, session in registry.uploads.items()
+                   if isinstance(session, DiskUploadSession) and not session.busy
+                   and now - session.touched > self.upload_timeout]
+        for uuid in expired:
+            registry.storage.upload_closed(registry.uploads.pop(uuid))
+        return expired
+
+    async def _vetted(self, request: web.Request, auth: str | None) -> str | None:
+        """The Authorization to hand the model, its password already checked off the event loop.
+
+        Empty Basic credentials (`Basic Og==`, ":" encoded) are no credentials: skopeo and podman
+        send them after a Basic challenge when they have no login (containers/image
+        docker/docker_client.go sets Basic auth from its empty username and password), so they
+        read as anonymous and a public repository stays pullable."""
+        if auth is None:
+            return None
+        scheme, _, value = auth.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return auth
+        with contextlib.suppress(ValueError):
+            if base64.b64decode(value.strip(), validate=True) == b":":
+                return None
+        guard = self._guard
+        if guard is None or guard.knows(auth):
+            return auth
+        client = str(request.remote)
+        lock = self._checking.setdefault(client, asyncio.Lock())
+        async with lock:
+            if guard.knows(auth):        # checked while this request waited its turn
+                return auth
+            delay = self.throttle.delay(client, time.monotonic())
+            if delay:
+                await asyncio.sleep(delay)
+            right = await asyncio.get_running_loop().run_in_executor(self._password_pool, guard.prove_basic, auth)
+            if right:
+                self.throttle.succeeded(client)
+            else:
+                self.throttle.failed(client, time.monotonic())
+        return auth
+
+    def record_header(self) -> dict[str, Any]:
+        """The first line of a `--record FILE` (regsim.live.journal)."""
         return {
             "version": RECORD_VERSION,
             "kind": RECORD_KIND,
             "registry": self.service,
             "auth": self.auth,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "requests": [entry.to_dict() for entry in self.entries],
         }
+
+    def record(self) -> dict[str, Any]:
+        """The session as one JSON value (what `regsim open` also reads)."""
+        return {**self.record_header(), "requests": [entry.to_dict() for entry in self.entries]}
+
+    def journal(self, path: Path) -> RecordJournal:
+        """Write every request to `path` as it happens (JSON lines); close it after `stop`."""
+        journal = RecordJournal(path, self.record_header)
+        self.listeners.append(journal.logged)
+        self.settled.append(journal.settled)
+        return journal
 
     # ----- dispatch ----------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         request[BEGUN] = time.monotonic()
         request[EVENT] = None
+        client = (str(request.remote), request.headers.get("User-Agent", ""))
+        request[BUSY] = self._inflight.get(client, 0)
+        self._inflight[client] = request[BUSY] + 1
         try:
             found = match_path(request.raw_path)
             if found is None:
@@ -261,6 +299,7 @@ class LiveServer:
                 )
                 response = self._send(request, route.name, _raise(error), {})
                 return await self._reply(request, response)
+            request[AUTH] = await self._vetted(request, request.headers.get("Authorization"))
             return await HANDLERS[route.name](self, request, found)
         except Exception:  # noqa: BLE001 - a bug must not take the server down; the client sees a 500
             traceback.print_exc(file=sys.stderr)
@@ -268,18 +307,32 @@ class LiveServer:
             return web.Response(status=500, text=error_body, content_type="application/json")
         finally:
             self._log(request)
+            left = self._inflight.pop(client) - 1
+            if left:
+                self._inflight[client] = left
 
-    def _log(self, request: web.Request) -> None:
+    def _log(self, request: web.Request, *, settled: bool = True) -> LiveEntry | None:
         """Log the request once, just before its last byte goes (so a client never sees it first)."""
         event = request.get(EVENT)
         if event is None:
-            return
+            return None
         request[EVENT] = None
         begun = request[BEGUN]
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+        connection = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(request.remote)
         entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000,
-                          request.get(LEDGER))
+                          request.get(LEDGER), connection, request.headers.get("User-Agent", ""), settled,
+                          request[BUSY])
         self.entries.append(entry)
         for listener in self.listeners:
+            listener(entry)
+        return entry
+
+    def _settle(self, entry: LiveEntry | None) -> None:
+        if entry is None or entry.settled:
+            return
+        entry.settled = True
+        for listener in self.settled:
             listener(entry)
 
     def _send(
@@ -293,7 +346,8 @@ class LiveServer:
         live = self._live
         path = request.raw_path
         response, event = live.world.send(
-            RequestContext(str(request.remote)), live.registry.host, request.method, path, call, "", sent=sent
+            RequestContext(str(request.remote)), live.registry.host, request.method, path, _saving(call), "",
+            sent=sent,
         )
         event.why = explain(route, request.method, response, parts)
         event.outcome = outcome(route, request.method, response.status, parts)
@@ -378,37 +432,59 @@ class LiveServer:
         out.content_length = part.length
         path = self._live.disk.files.path(part.digest)
         handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - a local file, closed below
+        entry = None
+        sent = [0]
         try:
             await out.prepare(request)
             if not head and part.length:
-                self._log(request)
-                await self._send_file(request, out, handle, part.offset, part.length)
+                entry = self._log(request, settled=False)
+                await self._send_file(request, out, handle, part.offset, part.length, sent)
             self._log(request)
             await out.write_eof()
+        except (ConnectionError, asyncio.CancelledError) as error:
+            if entry is not None:   # the client went away mid-download: say so, with the bytes that went
+                event = entry.event
+                event.bytes = sent[0]
+                event.outcome = ABORTED
+                event.why = (f"the client went away after {format_size(sent[0])} of {format_size(part.length)}: "
+                             "the download was broken off, and a client starts it again (or asks for the rest "
+                             "with a Range header)")
+                entry.ms = (time.monotonic() - request[BEGUN]) * 1000
+            if isinstance(error, asyncio.CancelledError):
+                raise
         finally:
             handle.close()
+            self._settle(entry)
         return out
 
     async def _send_file(
-        self, request: web.Request, out: web.StreamResponse, handle: BinaryIO, offset: int, length: int
+        self, request: web.Request, out: web.StreamResponse, handle: BinaryIO, offset: int, length: int,
+        sent: list[int],
     ) -> None:
-        """The kernel copies the file to the socket (sendfile) where it can; else 1 MiB at a time."""
+        """The kernel copies the file to the socket (sendfile) where it can; else 1 MiB at a time.
+        `sent` counts the bytes handed over so far (what an aborted download is recorded with)."""
+        loop = asyncio.get_running_loop()
+        remaining = length
         transport = request.transport
-        if transport is None:
+        if transport is None or transport.is_closing():
             raise ConnectionResetError("the client went away")
         try:
-            await asyncio.get_running_loop().sendfile(transport, handle, offset, length)
+            sent[0] = await loop.sendfile(transport, handle, offset, length)
             return
+        except ConnectionError:
+            # asyncio leaves the file's position after the last byte the kernel took
+            sent[0] = max(0, handle.tell() - offset)
+            raise
         except NotImplementedError:
             pass
-        handle.seek(offset)
-        remaining = length
+        handle.seek(offset + sent[0])
         while remaining > 0:
             chunk = handle.read(min(STREAM_CHUNK, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
             await out.write(chunk)
+            sent[0] += len(chunk)
 
     async def _answer(
         self, request: web.Request, route: RouteName, call: Callable[[], Response],
@@ -435,7 +511,8 @@ class LiveServer:
             if grant == "password":
                 user = (form.get("username") or [""])[0]
                 password = (form.get("password") or [""])[0]
-                auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                auth = await self._vetted(
+                    request, "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
             elif grant:
                 error = RegistryError(ErrorCode.UNSUPPORTED, f"grant_type {grant} is not supported: use password")
                 return await self._answer(request, RouteName.TOKEN, _raise(error))
@@ -506,6 +583,10 @@ class LiveServer:
         if request.method == "HEAD":
             return await self._answer(request, route, lambda: reg.head_blob(auth, name, digest), parts)
         if request.method == "DELETE":
+            repo = reg.repositories.get(name)
+            if repo is not None and any(isinstance(m, Manifest) and digest in m.blob_digests()
+                                        for m in repo.manifests.revisions()):
+                parts["referenced"] = "yes"   # the explanation warns: a stored image needs this blob
             return await self._answer(request, route, lambda: reg.delete_blob(auth, name, digest), parts)
         try:
             byte_range = _byte_range(request.headers.get("Range"), reg.blobs.get(digest))
@@ -540,7 +621,10 @@ class LiveServer:
         session = reg.uploads[uuid]
         assert isinstance(session, DiskUploadSession)   # the disk registry opens only these
         try:
-            staged = await self._stage(request, session, sync=True)
+            try:
+                staged = await self._stage(request, session, sync=True)
+            except BrokenOff as broken:
+                return self._broken_off(request, broken.received)
             return await self._answer(
                 request, route, lambda: reg.put_upload(auth, name, uuid, digest, staged), parts, sent=len(staged)
             )
@@ -578,7 +662,10 @@ class LiveServer:
         except RegistryError as error:
             return await self._answer(request, route, _raise(error), parts)
         try:
-            staged = await self._stage(request, session, sync=method == "PUT")
+            try:
+                staged = await self._stage(request, session, sync=method == "PUT")
+            except BrokenOff as broken:
+                return self._broken_off(request, broken.received)
 
             def call() -> Response:
                 if method == "PATCH":
@@ -588,6 +675,15 @@ class LiveServer:
             return await self._answer(request, route, call, parts, sent=len(staged))
         finally:
             session.stage_end()
+
+    def _broken_off(self, request: web.Request, received: int) -> web.StreamResponse:
+        """The client went away mid-body: logged with the bytes that came, and nothing of them kept."""
+        request[EVENT] = RequestEvent(
+            request.method, request.raw_path, 0, received, str(request.remote), self.service,
+            f"the client went away after sending {format_size(received)} of this request: none of it is kept, "
+            "the upload stays where it stood", ABORTED, upload=True,
+        )
+        return web.Response(status=400)   # nobody is left to read it
 
     # ----- streaming a request body into an upload ---------------------------------------------
 
@@ -599,15 +695,20 @@ class LiveServer:
         pending: asyncio.Future[None] | None = None
         buffer: list[bytes] = []
         buffered = 0
+        seen = 0
         try:
-            async for chunk in request.content.iter_any():
-                buffer.append(chunk)
-                buffered += len(chunk)
-                if buffered >= STREAM_CHUNK:
-                    if pending is not None:
-                        await pending
-                    pending = loop.run_in_executor(self._pool, session.stage_write, b"".join(buffer))
-                    buffer, buffered = [], 0
+            try:
+                async for chunk in request.content.iter_any():
+                    seen += len(chunk)
+                    buffer.append(chunk)
+                    buffered += len(chunk)
+                    if buffered >= STREAM_CHUNK:
+                        if pending is not None:
+                            await pending
+                        pending = loop.run_in_executor(self._pool, session.stage_write, b"".join(buffer))
+                        buffer, buffered = [], 0
+            except ConnectionError:
+                raise BrokenOff(seen) from None
             if pending is not None:
                 await pending
                 pending = None
@@ -621,6 +722,14 @@ class LiveServer:
                     await pending
             session.busy = False
         return StagedBytes(session.staged)
+
+
+class BrokenOff(Exception):
+    """The client went away while sending a body; `received` bytes of it had come."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"the client went away after {received} bytes")
+        self.received = received
 
 
 def _handler(route: RouteName) -> Handler:
@@ -655,7 +764,8 @@ HANDLERS: dict[RouteName, Handler] = {route: _handler(route) for route in RouteN
 
 
 def _auth(request: web.Request) -> str | None:
-    return request.headers.get("Authorization")
+    """The request's credentials as `LiveServer._vetted` passed them (None: anonymous)."""
+    return request.get(AUTH)
 
 
 def _accept(request: web.Request) -> tuple[str, ...]:
@@ -676,6 +786,19 @@ def _raise(error: RegistryError) -> Callable[[], Response]:
         raise error
 
     return call
+
+
+def _saving(call: Callable[[], Response]) -> Callable[[], Response]:
+    """A write that failed (a full disk) is a 500 the client can read: the storage has already put
+    the repositories back as the disk holds them, so nothing of the failed request is served."""
+    def saving() -> Response:
+        try:
+            return call()
+        except OSError as error:
+            raise RegistryError(ErrorCode.UNKNOWN, f"the registry could not save this: "
+                                f"{error.strerror or error}; nothing of it was kept") from None
+
+    return saving
 
 
 def _rfc3339_issued_at(response: Response) -> Response:

@@ -63,10 +63,13 @@ ARRIVALS = (How.SENT, How.MOUNTED, How.EXISTS)
 
 @dataclass
 class Operation:
-    """The requests of one client operation so far."""
+    """The requests of one client operation so far (one client process: its address and user agent,
+    over the connections it opened)."""
 
     client: str
     entries: list[dict[str, Any]] = field(default_factory=list)
+    agent: str = ""
+    repositories: set[str] = field(default_factory=set)
 
     @property
     def has_content(self) -> bool:
@@ -141,6 +144,21 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
 
 
+def _busy_seconds(entries: list[dict[str, Any]]) -> float:
+    """How long the operation had a request under way: the union of its requests' spans (the
+    client's idle time between them, a person typing the next command, does not count)."""
+    spans = sorted((float(e.get("t", 0.0)), float(e.get("t", 0.0)) + float(e.get("ms", 0.0)) / 1000)
+                   for e in entries)
+    total, start, end = 0.0, *spans[0]
+    for begin, finish in spans[1:]:
+        if begin > end:
+            total += end - start
+            start, end = begin, finish
+        else:
+            end = max(end, finish)
+    return total + end - start
+
+
 class SessionSteps:
     """Feed it a session's requests (as `LiveEntry.to_dict()` gives them); read steps and worlds."""
 
@@ -153,25 +171,66 @@ class SessionSteps:
         self.records: list[StepRecord] = []
         self.steps: list[StepSpec] = []
         self.worlds: list[World] = [copy.deepcopy(self.world)] if keep_worlds else []
-        self.open: dict[str, Operation] = {}
+        self.open: dict[int, Operation] = {}     # by a number of its own, in the order they began
+        self._connections: dict[str, int] = {}   # a client connection -> the operation it serves
+        self._next = 0
         self._sizes: dict[str, int] = {}        # blob digest -> size, as the session learnt it
 
     # ----- feeding ---------------------------------------------------------------------------
 
     def feed(self, entry: dict[str, Any]) -> StepRecord | None:
-        """Add one request; returns the record of an operation this request closed, if any."""
+        """Add one request; returns the record of an operation this request closed, if any.
+
+        A client process pings once, first: a ping starts an operation. It closes the operations
+        of the same address and user agent when none of their requests is in flight (`busy`, the
+        server's count of that client's unfinished requests), so a push beside a pull stays two
+        operations. A request on a connection already seen continues its operation; one on a new
+        connection (skopeo opens one per request) joins the open operation of the same address and
+        agent that works on the same repository, else the latest one. Records of version 2 (no
+        connection, agent or busy count) group by address alone."""
         client = str(entry.get("from", ""))
+        connection = str(entry.get("conn") or client)
+        agent = str(entry.get("agent", ""))
         route = _route(entry)
-        current = self.open.get(client)
+        repository = _repository(entry)
         closed = None
-        if current is not None and self._starts_new(current, entry, route):
-            closed = self._close(client)
+        if route == RouteName.PING:
+            same = [k for k, op in self.open.items() if op.client == client and op.agent == agent]
+            if not entry.get("busy"):
+                for done in [k for k in same if self.open[k].has_content]:
+                    closed = self._close(done)
+            # a login (ping and token) that came first is part of the operation it led to
+            key = next((k for k in same if k in self.open and not self.open[k].has_content), None)
+        else:
+            key = self._connections.get(connection)
+            if key not in self.open:
+                key = self._joined(client, agent, repository)
+        current = self.open.get(key) if key is not None else None
+        if current is not None and key is not None and self._starts_new(current, entry, route):
+            closed = self._close(key)
             current = None
         if current is None:
-            current = self.open[client] = Operation(client)
+            key, self._next = self._next, self._next + 1
+            current = self.open[key] = Operation(client, agent=agent)
+        assert key is not None
+        self._connections[connection] = key
         current.entries.append(entry)
+        if repository:
+            current.repositories.add(repository)
         self._apply(entry, route)
         return closed
+
+    def _joined(self, client: str, agent: str, repository: str) -> int | None:
+        """The open operation a new connection's request continues, if one fits."""
+        same = [key for key, op in self.open.items() if op.client == client and op.agent == agent]
+        going = [key for key in same if not self.open[key].tag_pushed]   # a push ends with its tag
+        if repository:
+            fitting = [key for key in going if repository in self.open[key].repositories]
+            if fitting:
+                return fitting[-1]
+        if going:
+            return going[-1]
+        return same[-1] if same else None
 
     def feed_all(self, entries: Iterable[dict[str, Any]]) -> None:
         for entry in entries:
@@ -179,8 +238,8 @@ class SessionSteps:
 
     def finish(self) -> list[StepRecord]:
         """Close every open operation; the records, in order."""
-        for client in list(self.open):
-            self._close(client)
+        for key in list(self.open):
+            self._close(key)
         return self.records
 
     @staticmethod
@@ -235,8 +294,8 @@ class SessionSteps:
 
     # ----- records -----------------------------------------------------------------------------
 
-    def _close(self, client: str) -> StepRecord:
-        operation = self.open.pop(client)
+    def _close(self, key: int) -> StepRecord:
+        operation = self.open.pop(key)
         record = self.build(operation, len(self.records) + 1)
         self.records.append(record)
         self.steps.append(self._spec(record))
@@ -259,17 +318,19 @@ class SessionSteps:
         outcome = Outcome()
         events = [_event(e) for e in entries]
         verb, command = self._describe(operation, outcome)
-        first = float(entries[0].get("t", 0.0))
         last = max(float(e.get("t", 0.0)) + float(e.get("ms", 0.0)) / 1000 for e in entries)
         failed = self._failure(operation)
         if failed is not None:
             outcome.ok = False
             outcome.error = failed.get("outcome") or f"HTTP {failed['status']}"
-            outcome.message = str(failed.get("why", ""))
-            outcome.output.append(f"{failed['method']} {_path(failed)} → {failed['status']}: {failed.get('why', '')}")
+            why = str(failed.get("why", ""))
+            outcome.message = why
+            status = str(failed["status"])
+            said = why[len(status):].lstrip(" :") if why.startswith(status) else why   # "→ 416: 416: …" once
+            outcome.output.append(f"{failed['method']} {_path(failed)} → {status}: {said}")
         spec = StepSpec(index=index, line=0, actor=operation.client,
                         command=Recorded(command, verb))
-        record = make_record(spec, outcome, events, last - first, {}, self.world)
+        record = make_record(spec, outcome, events, _busy_seconds(entries), {}, self.world)
         record.verb = verb
         record.actor = operation.client
         record.clock = last

@@ -11,8 +11,10 @@ the model's own upload id, never from a client's text):
 A blob is written to `uploads/`, hashed while it arrives, verified against the client's
 digest, flushed to disk and only then renamed into `blobs/`: a reader never sees a partial
 blob, a wrong digest stores nothing, and a crash loses only the upload in progress.
-`state.json` is replaced atomically after every change a client made, so a restart serves
-everything committed before.
+`state.json` is replaced atomically after every change a client made, before the client is
+answered, so a restart serves everything committed before. When a write fails (a full disk, an
+I/O error) the repositories in memory are read back from disk before the client gets its 500: the
+running server, like a restarted one, serves exactly what clients were told succeeded.
 """
 
 from __future__ import annotations
@@ -83,11 +85,15 @@ class BlobFiles:
         if self.has(digest):
             return
         temp = self.upload_root / f"put-{secrets.token_hex(8)}"
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.commit(temp, digest)
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self.commit(temp, digest)
+        except OSError:
+            temp.unlink(missing_ok=True)
+            raise
 
     def scan(self) -> dict[str, int]:
         """Every stored blob: digest -> size."""
@@ -135,6 +141,7 @@ class DiskUploadSession(UploadSession):
         self._mark: Any = None
         self._handle: Any = None
         self.busy = False
+        self.touched = time.monotonic()   # the last request that used it (idle uploads expire)
 
     # ----- staging (called by the live server around a model call) --------------------------
 
@@ -157,6 +164,7 @@ class DiskUploadSession(UploadSession):
         os.fsync(self._handle.fileno())
 
     def stage_end(self) -> None:
+        self.touched = time.monotonic()
         if self._handle is not None:
             self._handle.close()
             self._handle = None
@@ -234,6 +242,7 @@ class DiskStorage:
         self.root.mkdir(parents=True, exist_ok=True)
         self.files = BlobFiles(self.root)
         self.state_path = self.root / "state.json"
+        self._store: RegistryStore | None = None
 
     def first_upload_number(self) -> int:
         # Upload ids must not repeat across restarts: a client may still hold an old one.
@@ -252,10 +261,30 @@ class DiskStorage:
     # ----- changes that are saved ------------------------------------------------------------
 
     def manifest_stored(self, digest: str, raw: bytes) -> None:
-        self.files.write(digest, raw)
+        try:
+            self.files.write(digest, raw)
+        except OSError:
+            self._roll_back()
+            raise
 
     def changed(self, store: RegistryStore) -> None:
-        self.save(store)
+        try:
+            self.save(store)
+        except OSError:
+            self._roll_back()
+            raise
+
+    def _roll_back(self) -> None:
+        """A write failed after the model changed its dictionaries: serve what the disk holds again
+        (the last state.json), so nothing the client is about to be told failed stays visible."""
+        store = self._store
+        if store is None:
+            return
+        store.repositories.clear()
+        store.blobs.clear()            # cleared in place: every repository shares this dict
+        store.layer_digests.clear()
+        store.stored_layer_bytes = 0
+        self.load(store)
 
     def blobs_freed(self, digests: Sequence[str]) -> None:
         """Delete the files of the blobs a collection freed (called once the state is saved).
@@ -289,15 +318,20 @@ class DiskStorage:
         """Replace state.json atomically (write, flush, rename): a crash leaves the old or the new."""
         data = json.dumps(self.state(store), indent=1, sort_keys=True).encode()
         temp = self.root / f".state-{secrets.token_hex(6)}.tmp"
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, self.state_path)
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.state_path)
+        except OSError:
+            temp.unlink(missing_ok=True)   # a full disk keeps no half-written copy
+            raise
         _sync_dir(self.root)
 
     def load(self, store: RegistryStore) -> None:
         """Serve again what was committed before: blobs on disk, repositories from state.json."""
+        self._store = store
         for stale in self.root.glob(".state-*.tmp"):
             stale.unlink(missing_ok=True)
         for digest, size in self.files.scan().items():

@@ -15,7 +15,7 @@ from regsim.tui.base_app import RegsimBaseApp
 from regsim.tui.screens.live import LiveScreen
 
 if TYPE_CHECKING:
-    from regsim.live.server import LiveServer
+    from regsim.live.source import LiveSource
 
 
 class LiveApp(RegsimBaseApp):
@@ -26,7 +26,7 @@ class LiveApp(RegsimBaseApp):
         Binding("q,ctrl+c", "quit", "Stop", tooltip="Stop the registry and leave"),
     ]
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: LiveSource) -> None:
         super().__init__()
         self.server = server
         self.start_error: str | None = None  # why the server could not start (the app exits 2)
@@ -55,7 +55,7 @@ class LiveApp(RegsimBaseApp):
         await self.stop_server()  # the app closed some other way: the socket must not outlive it
 
 
-def run_live_app(server: LiveServer) -> tuple[int, str | None]:
+def run_live_app(server: LiveSource) -> tuple[int, str | None]:
     """Serve with the Live screen until q: the exit status, and why the server could not start
     (None when it did)."""
     app = LiveApp(server)

@@ -62,6 +62,7 @@ class RegistryAccess:
         secret = secret or hashlib.sha256(f"regsim token secret for {host}".encode()).digest()
         self.issuer = TokenIssuer(host, secret, lifetime)
         self._proven: dict[str, str] = {}
+        self._refused: dict[str, None] = {}   # wrong credentials `prove_basic` saw (oldest first)
         # Whether a repository holds an image (the token server's knowledge, as Docker Hub's has;
         # None: every name counts as present). See `AccessPolicy.permitted`.
         self.exists = exists
@@ -73,7 +74,7 @@ class RegistryAccess:
             header = format_challenge(basic_challenge(self.host))
         else:
             header = format_challenge(bearer_challenge(self.realm, self.host, [scope] if scope else [], error))
-        detail = None if scope is None else [{"Type": "repository", "Name": scope.name,
+        detail = None if scope is None else [{"Type": scope.type, "Name": scope.name,
                                               "Action": ",".join(sorted(scope.actions))}]
         return RegistryError(ErrorCode.UNAUTHORIZED, reason, detail, {"WWW-Authenticate": header})
 
@@ -85,6 +86,8 @@ class RegistryAccess:
         proof = hashlib.sha256(auth.encode()).hexdigest()
         if proof in self._proven:
             return self._proven[proof]
+        if proof in self._refused:
+            raise self._challenge(WRONG_CREDENTIALS)
         try:
             user, password = parse_basic(auth)
         except AuthInputError:
@@ -93,6 +96,24 @@ class RegistryAccess:
             raise self._challenge(WRONG_CREDENTIALS)
         self._proven[proof] = user
         return user
+
+    def prove_basic(self, auth: str) -> bool:
+        """Check Basic credentials once and remember the verdict, so the request's own checks answer
+        from memory (a live server calls this in a worker thread: the slow hash stays off its loop)."""
+        try:
+            self._basic_user(auth)
+            return True
+        except RegistryError:
+            proof = hashlib.sha256(auth.encode()).hexdigest()
+            self._refused[proof] = None
+            while len(self._refused) > 4096:
+                del self._refused[next(iter(self._refused))]
+            return False
+
+    def knows(self, auth: str) -> bool:
+        """Whether these Basic credentials were checked before (right or wrong)."""
+        proof = hashlib.sha256(auth.encode()).hexdigest()
+        return proof in self._proven or proof in self._refused
 
     def _token(self, auth: str | None, scope: Scope | None) -> Token:
         if auth is None or not auth.startswith("Bearer "):
@@ -113,6 +134,17 @@ class RegistryAccess:
                 raise self._challenge("credentials are required")
             return
         self._token(auth, None)
+
+    def check_catalog(self, auth: str | None) -> None:
+        """The catalog lists every repository, private ones too: a token needs `registry:catalog:*`."""
+        if self.mode != "token":
+            self.check_ping(auth)
+            return
+        scope = Scope("registry", "catalog", frozenset({"*"}))
+        token = self._token(auth, scope)
+        if not token.permits_catalog():
+            who = "an anonymous token" if token.subject is None else f"{token.subject}'s token"
+            raise self._challenge(f"{who} does not carry registry:catalog:*", scope, "insufficient_scope")
 
     def authorize(self, auth: str | None, name: str, action: str) -> str | None:
         if self.mode == "none":

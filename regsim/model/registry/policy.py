@@ -156,6 +156,11 @@ class AccessPolicy:
             return frozenset(ACTIONS)
         return frozenset({"pull"}) if exists else frozenset()
 
+    def may_list_catalog(self, user: str | None) -> bool:
+        """Whether `user` gets the `registry:catalog:*` scope: a signed-in account (the list names
+        private repositories too, so an anonymous token never gets it)."""
+        return self.auth_mode == "none" or (user is not None and user in self.users)
+
     def allowed(
         self, user: str | None, repository: str, wanted: Iterable[str], *, exists: bool = True
     ) -> frozenset[str]:

@@ -38,6 +38,8 @@ class Guard(Protocol):
 
     def check_ping(self, auth: str | None) -> None: ...
 
+    def check_catalog(self, auth: str | None) -> None: ...
+
     def issue_token(self, auth: str | None, service: str | None, scopes: list[str]) -> Response: ...
 
 
@@ -307,9 +309,10 @@ class Registry:
         return self.handler.list_tags(name, n, last)
 
     def catalog(self, auth: str | None = None, n: int | None = None, last: str | None = None) -> Response:
-        """GET /v2/_catalog: any client the registry lets in (as for /v2/) may list its repositories."""
+        """GET /v2/_catalog: with token auth the token must carry `registry:catalog:*` (distribution
+        registry/handlers/app.go, appendCatalogAccessRecord); with basic auth any signed-in client."""
         if self.guard is not None:
-            self.guard.check_ping(auth)
+            self.guard.check_catalog(auth)
         return self.handler.catalog(n, last)
 
     def referrers(self, auth: str | None, name: str, digest: str, artifact_type: str | None = None) -> Response:

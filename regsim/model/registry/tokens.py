@@ -82,6 +82,10 @@ class Token:
     def permits(self, repository: str, action: str) -> bool:
         return action in self.actions_for(repository)
 
+    def permits_catalog(self) -> bool:
+        """Whether the token carries `registry:catalog:*`, what `/v2/_catalog` needs."""
+        return any(e.type == "registry" and e.name == "catalog" and "*" in e.actions for e in self.access)
+
 
 def _unauthorized(reason: str) -> RegistryError:
     return RegistryError(ErrorCode.UNAUTHORIZED, reason)
@@ -115,12 +119,14 @@ class TokenIssuer:
             raise AuthInputError(f"time must be a finite number, not {now!r}")
         entries = []
         for scope in scopes:
-            # Only repository scopes can be granted here; others are listed with no actions.
-            granted = (
-                policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
-                if scope.type == "repository"
-                else frozenset()
-            )
+            # Repository scopes, and the catalog's (distribution: registry:catalog:*); any other
+            # scope is listed with no actions.
+            if scope.type == "repository":
+                granted = policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
+            elif scope.type == "registry" and scope.name == "catalog" and "*" in scope.actions:
+                granted = frozenset({"*"}) if policy.may_list_catalog(user) else frozenset()
+            else:
+                granted = frozenset()
             entries.append(AccessEntry(scope.type, scope.name, _ordered(granted)))
         unsigned = Token(user, self.service, tuple(entries), float(now), now + self.lifetime, "")
         return replace(unsigned, signature=self._sign(unsigned))

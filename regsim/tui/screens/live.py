@@ -32,7 +32,8 @@ from regsim.tui.widgets.world_tree import WorldTree
 from regsim.units import format_size
 
 if TYPE_CHECKING:
-    from regsim.live.server import LiveEntry, LiveServer
+    from regsim.live.entry import LiveEntry
+    from regsim.live.source import LiveSource
 
 REDRAW_SECONDS = 0.15       # panels other than the log redraw at most this often
 MAX_ROWS = 2000             # the table keeps the newest rows; the record keeps every request
@@ -94,7 +95,7 @@ class LiveRequestLog(RequestLog):
         self._moved_by_hand()
 
 
-def connect_text(server: LiveServer) -> Content:
+def connect_text(server: LiveSource) -> Content:
     """The story panel's few lines: where the registry is; `c` shows the client commands (they
     are too long for the panel's narrow column)."""
     users = ", ".join(name for name, _ in server.users)
@@ -123,7 +124,7 @@ def shell_lines(words: list[str], width: int, indent: str = "    ") -> list[str]
     return lines
 
 
-def commands_text(server: LiveServer, width: int) -> Content:
+def commands_text(server: LiveSource, width: int) -> Content:
     """Every client example, captions dim and commands bold, wrapped to `width`."""
     from regsim.live.cli import client_examples
 
@@ -141,7 +142,7 @@ def commands_text(server: LiveServer, width: int) -> Content:
 class CommandsText(Static):
     """The client commands, wrapped between words to whatever width the box has."""
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: LiveSource) -> None:
         super().__init__(id="connect-commands")
         self.server = server
 
@@ -160,7 +161,7 @@ class ConnectScreen(ModalScreen[None]):
         Binding("escape,c,q", "dismiss", "Close", key_display="esc"),
     ]
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: LiveSource) -> None:
         super().__init__()
         self.server = server
 
@@ -199,7 +200,7 @@ class LiveScreen(PanesScreen):
     )
 
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: LiveSource) -> None:
         super().__init__(classes="simulator")
         self.server = server
         self.steps = SessionSteps(server.service, keep_worlds=False)

@@ -1,0 +1,89 @@
+"""The byte ledger of traffic `regsim watch` forwards: the same annotations `regsim serve` records.
+
+The proxy sees no registry state, only the exchanges, so it keeps what they told: the bytes sent
+to each upload (its size when it closes), the blobs that arrived in each repository (uploaded or
+mounted) since a manifest last named them, and each manifest's bytes as they went by. From these
+a manifest PUT says which of its blobs travelled, were mounted or were already there, exactly as
+the live server's ledger does (`LiveServer._ledger`), and a replay can rebuild the world.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+
+from regsim.live.entry import BlobLedger, Ledger, LedgerBlob, ManifestLedger
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import Manifest, parse_manifest
+from regsim.model.oci.mediatype import MANIFEST_TYPES
+from regsim.model.oci.routes import RouteName
+from regsim.model.sim.events import How
+
+
+class WatchLedger:
+    def __init__(self) -> None:
+        self._upload_bytes: dict[str, int] = {}                         # upload id -> bytes sent so far
+        self._arrived: dict[str, dict[str, tuple[How, str | None]]] = {}
+
+    def note(
+        self, route: RouteName, method: str, parts: Mapping[str, str], headers: Mapping[str, str],
+        body: bytes, sent: int,
+    ) -> Ledger | None:
+        """A successful exchange: what the ledger records of it (None: nothing)."""
+        name = parts.get("name", "")
+        if route == RouteName.UPLOAD and method in ("PATCH", "PUT"):
+            uuid = parts.get("uuid", "")
+            total = self._upload_bytes.get(uuid, 0) + sent
+            if method == "PATCH":
+                self._upload_bytes[uuid] = total
+                return None
+            self._upload_bytes.pop(uuid, None)
+            return self._arrival(name, headers, total, How.SENT, None)
+        if route == RouteName.UPLOADS and method == "POST" and "mount" in parts:
+            digest = headers.get("Docker-Content-Digest") or parts.get("mount", "")
+            self._arrived.setdefault(name, {})[digest] = (How.MOUNTED, parts.get("from"))
+            return None   # its size comes with the manifest that names it
+        if route == RouteName.UPLOADS and method == "POST" and sent:
+            return self._arrival(name, headers, sent, How.SENT, None)
+        if route == RouteName.MANIFEST and method in ("PUT", "GET") and body:
+            return self._manifest(name, parts.get("reference", ""), method, headers, body)
+        return None
+
+    def _arrival(self, name: str, headers: Mapping[str, str], size: int, how: How, source: str | None) -> Ledger | None:
+        digest = headers.get("Docker-Content-Digest", "")
+        if not digest:
+            return None
+        self._arrived.setdefault(name, {})[digest] = (how, source)
+        return BlobLedger(blob=digest, size=size)
+
+    def _manifest(
+        self, name: str, reference: str, method: str, headers: Mapping[str, str], raw: bytes
+    ) -> Ledger | None:
+        content_type = headers.get("Content-Type", "").partition(";")[0].strip()
+        try:
+            manifest = parse_manifest(raw, content_type if content_type in MANIFEST_TYPES else None)
+        except RegistryError:
+            return None
+        digest = headers.get("Docker-Content-Digest") or manifest.digest
+        value = ManifestLedger(repository=name, reference=reference, manifest=digest,
+                               media_type=manifest.media_type, size=len(raw))
+        if isinstance(manifest, Manifest):
+            arrived = self._arrived.get(name, {})
+            blobs: list[LedgerBlob] = []
+            for kind, descriptor in [("config", manifest.config), *(("layer", d) for d in manifest.layers)]:
+                named = LedgerBlob(digest=descriptor.digest, kind=kind, size=descriptor.size)
+                if method == "PUT":
+                    how, source = arrived.pop(descriptor.digest, (How.EXISTS, None))
+                    named["how"] = how
+                    if source:
+                        named["source"] = source
+                blobs.append(named)
+            value["blobs"] = blobs
+        else:
+            value["children"] = [entry.digest for entry in manifest.manifests]
+        if method == "PUT":
+            try:
+                value["text"] = raw.decode()
+            except UnicodeDecodeError:
+                value["base64"] = base64.b64encode(raw).decode()
+        return value
