@@ -11,12 +11,22 @@ from typing import TYPE_CHECKING
 
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
-from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until, unit_system
+from regsim.charts.data import (
+    down_spans,
+    image_identity,
+    network_rows,
+    node_kinds,
+    sharing_rows,
+    steps_until,
+    unit_system,
+)
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.transforms import Bbox
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
@@ -53,7 +63,10 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
 
     rows = sharing_rows(run, until)
     units = unit_system(run)
-    fig = new_figure(run, "sharing", until)
+    # Tall enough that every image and layer has a line of its own (about 16 points each).
+    lines = max(len({(r["registry"], r["image"]) for r in rows}),
+                len({(r["registry"], r["digest"]) for r in rows}) + len({r["registry"] for r in rows}))
+    fig = new_figure(run, "sharing", until, max(style.FIGSIZE[1], lines * 16 / 72 * 1.3 + 2.2))
     ax = fig.add_subplot()
     if not rows:
         _empty(ax, "no tagged images in this run")
@@ -107,6 +120,14 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
         image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)] for i, image in enumerate(images)
     }
     largest = max(graph.nodes[d]["size"] for d in layers) or 1
+    # No circle wider than the gap to its neighbours (the axes are about the figure's height less
+    # 2 inches tall, and show 1.24 of data): circles never cover each other or a label.
+    slots_shown = (len(layers) + (len({graph.nodes[d]["registry"] for d in layers}) if several else 0))
+    gap = (fig.get_figheight() - 2.0) * 72 / 1.24 / max(1, slots_shown - 1)
+    widest = min(1720.0, (0.85 * gap) ** 2)
+    smallest = min(120.0, widest / 3)
+    area_of = {d: smallest + (widest - smallest) * graph.nodes[d]["size"] / largest for d in layers}
+    label_at = 10 + (max(area_of.values()) ** 0.5) / 2   # one column of labels, right of every circle
 
     for image, digest in graph.edges():
         if graph.nodes[image]["side"] != "image":
@@ -146,7 +167,7 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
         node = graph.nodes[digest]
         users = node["users"]
         shared = users >= 2
-        area = 120 + 1600 * node["size"] / largest
+        area = area_of[digest]
         ax.scatter(
             [1],
             [layer_y[digest]],
@@ -160,11 +181,10 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
             text = f"{node['name']} · {format_size(node['size'], units)}"
             if shared:
                 text += f" · shared by {users}"
-            offset = 10 + (area**0.5) / 2
             ax.annotate(
                 text,
                 (1, layer_y[digest]),
-                xytext=(offset, 0),
+                xytext=(label_at, 0),
                 textcoords="offset points",
                 ha="left",
                 va="center",
@@ -239,6 +259,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
 
     steps_until(run, until)
     rows = network_rows(run, until)
+    down = down_spans(run, until)
     units = unit_system(run)
     kinds = node_kinds(run)
     fig = new_figure(run, "network", until)
@@ -271,7 +292,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         if len(rows) <= MAX_LINK_LABELS or "client" not in (kinds.get(r["node_a"]), kinds.get(r["node_b"]))
     }
     load = colormaps["YlOrRd"]
-    link_labels: list[tuple[tuple[tuple[float, float], ...], Text]] = []
+    link_labels: list[tuple[int, tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
         # A link that skips a column or stays in one bends, so it does not run through a node.
@@ -281,14 +302,17 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         if (cy - (y0 + y1) / 2) * ((y0 + y1) / 2 - 0.5 or 1) < 0:
             cx, cy = (x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)
         busy = row["total_bytes"] > 0
+        spans = down.get((a, b) if a <= b else (b, a), [])
+        still_down = bool(spans) and spans[-1][1] is None
         ax.add_patch(
             PathPatch(
                 Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
                 facecolor="none",
-                edgecolor=(load(0.3 + 0.7 * row["peak_share"]) if row["peak_share"] is not None
+                edgecolor=(style.NAIVE if still_down
+                           else load(0.3 + 0.7 * row["peak_share"]) if row["peak_share"] is not None
                            else "black" if busy else style.GREY),
                 linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
-                linestyle="solid" if row["declared"] else (0, (4, 3)),
+                linestyle=(0, (1, 2)) if still_down else "solid" if row["declared"] else (0, (4, 3)),
                 zorder=1,
                 capstyle="round",
             )
@@ -298,16 +322,20 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             if busy
             else "no traffic"
         )
-        if row["declared"] and row["bandwidth_bps"]:
+        if row["declared"] and row["bandwidth_bps"] and (busy or not spans):
             text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
                 text += f", {format_latency(row['latency_s'])} latency"
         if row["peak_share"] is not None and busy:
             text += f"\nat most {row['peak_share']:.0%} in use at once"
+        if spans:   # a link a step cut: when, and whether it came back
+            text = ("" if not busy else text + "\n") + ", ".join(
+                f"✗ down from step {start}" if end is None else f"down steps {start}–{end - 1}"
+                for start, end in spans)
         if (row["node_a"], row["node_b"]) not in labelled_keys:
             continue
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
-        link_labels.append((((x0, y0), (cx, cy), (x1, y1)), ax.text(
+        link_labels.append((row["total_bytes"], ((x0, y0), (cx, cy), (x1, y1)), ax.text(
             mx,
             my,
             text,
@@ -372,6 +400,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         for k in present
     ]
     handles.append(Line2D([], [], color="black", linewidth=2, label="link in the scenario"))
+    if any(runs[-1][1] is None for runs in down.values()):
+        handles.append(Line2D([], [], color=style.NAIVE, linewidth=2, linestyle=(0, (1, 2)),
+                              label="link down at the end"))
     if any(not row["declared"] for row in rows):
         handles.append(
             Line2D(
@@ -386,30 +417,55 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     columns_wide = len(handles)
     if any(row["peak_share"] is not None for row in rows):
         handles.append(Line2D([], [], color=load(1.0), linewidth=3, label="colour: share in use (full = red)"))
-        columns_wide = min(len(handles), 4)
+    columns_wide = min(columns_wide, 4)   # more entries take a second row, not the page's margin
     fig.legend(handles=handles, loc="outside lower center", ncols=columns_wide, frameon=False)
-    _spread_link_labels(fig, ax, link_labels)
+    link_labels.sort(key=lambda label: -label[0])   # the busiest links' labels are placed first
+    _spread_link_labels(fig, ax, [(path, label) for _, path, label in link_labels])
     return fig
 
 
 def _spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[float, float], ...], Text]]) -> None:
-    """Slide each link's label along its link until it overlaps no label placed before it and no
-    node name. Labels start at the middle of their link; the busiest links' labels stay there."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """Slide each link's label along its link, or just above or below it, until it overlaps no label
+    placed before it, no node and no node name; failing that, it is left out (labels come busiest
+    link first, so a quiet link's goes; the CSV has every link). Labels start at the link's middle."""
+    from regsim.charts.placing import laid_out
 
-    FigureCanvasAgg(fig)
-    fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
+    renderer = laid_out(fig)
     taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
-    taken = [box.expanded(1.0, 1.0) for box in taken]
+    taken = [box.expanded(1.0, 1.0) for box in taken] + _marker_boxes(fig, ax)
     for (p0, c, p1), label in labels:
-        for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
+        if not _place_on_link(ax, renderer, (p0, c, p1), label, taken):
+            label.set_visible(False)
+
+
+def _place_on_link(ax: Axes, renderer: RendererBase, path: tuple[tuple[float, float], ...], label: Text,
+                   taken: list[Bbox]) -> bool:
+    p0, c, p1 = path
+    height = label.get_window_extent(renderer).height
+    to_data = ax.transData.inverted()
+    for shift in (0.0, 0.6, -0.6):
+        for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8, 0.44, 0.56, 0.33, 0.67, 0.24, 0.76):
             x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
             y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]
-            label.set_position((x, y))
+            px, py = ax.transData.transform((x, y))
+            label.set_position(tuple(to_data.transform((px, py + shift * (height + 6)))))
             box = label.get_window_extent(renderer).expanded(1.04, 1.15)
             if not any(box.overlaps(other) for other in taken):
-                break
-        else:
-            label.set_position(((p0[0] + 2 * c[0] + p1[0]) / 4, (p0[1] + 2 * c[1] + p1[1]) / 4))
-        taken.append(label.get_window_extent(renderer).expanded(1.04, 1.15))
+                taken.append(box)
+                return True
+    return False
+
+
+def _marker_boxes(fig: Figure, ax: Axes) -> list[Bbox]:
+    """The square around each node marker, in pixels: a link's label never covers a node."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for collection in ax.collections:
+        if isinstance(collection, PathCollection):
+            sizes = collection.get_sizes()
+            for i, (x, y) in enumerate(ax.transData.transform(collection.get_offsets())):
+                radius = (sizes[i % len(sizes)] ** 0.5) / 2 * fig.dpi / 72 + 2
+                boxes.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
+    return boxes
