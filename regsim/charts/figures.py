@@ -28,9 +28,9 @@ from regsim.units import axis_unit, format_share, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.transforms import Bbox
     from matplotlib.figure import Figure
     from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 MAX_TICK_LABELS = 14  # more step labels than this on a 10-inch axis collide
 

@@ -26,9 +26,9 @@ from regsim.units import format_bandwidth, format_latency, format_seconds, forma
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.backend_bases import RendererBase
-    from matplotlib.transforms import Bbox
     from matplotlib.figure import Figure
     from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 MAX_LAYER_LABELS = 24  # beyond this, only shared layers are named
 KIND_COLUMN: dict[str, float] = {"client": 0, "router": 0.5, "mirror": 1, "registry": 2, "replica": 3}

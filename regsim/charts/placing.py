@@ -34,8 +34,9 @@ def bar_boxes(ax: Axes) -> list[Bbox]:
     from matplotlib.transforms import Bbox
 
     bars = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
-    corners = ax.transData.transform([(bar.get_x(), bar.get_y()) for bar in bars]
-                                     + [(bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height()) for bar in bars])
+    low = [(bar.get_x(), bar.get_y()) for bar in bars]
+    high = [(bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height()) for bar in bars]
+    corners = ax.transData.transform(low + high)
     return [Bbox([corners[i], corners[i + len(bars)]]) for i in range(len(bars))]
 
 
