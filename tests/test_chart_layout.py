@@ -96,10 +96,13 @@ def _overlap(a: Bbox, b: Bbox) -> bool:
 
 
 def overlaps(fig: Figure) -> list[str]:
-    """Each pair of texts, or text and marker, whose boxes overlap by more than a pixel."""
+    """Each text cut by the figure's edge, and each pair of texts, or text and marker, whose boxes
+    overlap by more than a pixel."""
     texts = text_boxes(fig)
     nodes = [(name, 0.0, box, box) for name, box in node_boxes(fig)]
-    found = []
+    page = fig.bbox
+    found = [f"{a!r} is cut by the figure's edge" for a, _, _, box in texts
+             if box.x0 < page.x0 - 1 or box.x1 > page.x1 + 1 or box.y0 < page.y0 - 1 or box.y1 > page.y1 + 1]
     for i, (a, angle_a, turned_a, box_a) in enumerate(texts):
         for b, angle_b, turned_b, box_b in texts[i + 1:] + nodes:
             alike = angle_a == angle_b and (angle_a == 0 or b in dict.fromkeys(t[0] for t in texts))

@@ -240,12 +240,22 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
     return fig
 
 
+MAX_TAG = 24   # a longer tag (a referrer's `sha256-<64 hex>` tag, say) is cut: it would squeeze the chart
+
+
+def _short_tag(reference: str) -> str:
+    repository, colon, tag = reference.rpartition(":")
+    if colon and len(tag) > MAX_TAG and "/" not in tag:
+        return f"{repository}:{tag[:MAX_TAG - 1]}…"
+    return reference
+
+
 def _tag_list(references: list[str]) -> str:
     """'team/app:1.4.0, :sha-abc123': every tag naming one image, its repository written once."""
     first, *rest = sorted(references)
     repository = first.rpartition(":")[0]
     others = [f":{ref.rpartition(':')[2]}" if ref.rpartition(":")[0] == repository else ref for ref in rest]
-    return ", ".join([first, *others])
+    return ", ".join(_short_tag(ref) if not ref.startswith(":") else ref for ref in [first, *others])
 
 
 def network_figure(run: RunJSON, until: int | None = None) -> Figure:
