@@ -88,3 +88,11 @@ def test_svg_keeps_text_as_text_and_the_same_bytes_every_time() -> None:
 def test_network_csv_writes_bandwidth_as_whole_bits_per_second() -> None:
     rows = chart_data(run_of("mirror-near-site"), "network")  # type: ignore[arg-type]
     assert {type(row["bandwidth_bps"]) for row in rows if row["declared"]} == {int}
+
+
+def test_a_long_title_keeps_after_step_n_of_m_on_one_line() -> None:
+    run = run_of("garbage-collection")
+    for kind in ("transfer", "storage"):
+        title = make_figure(run, kind, until=14).get_suptitle()  # type: ignore[arg-type]
+        line = next(line for line in title.splitlines() if "after" in line)
+        assert line.replace("\u00a0", " ").endswith("(after step 14 of 15)")
