@@ -43,6 +43,7 @@ def text_boxes(fig: Figure) -> list[Box]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
+    # Laid out afresh, as an export is: tick positions follow the axes' final size.
     FigureCanvasAgg(fig)
     fig.draw_without_rendering()   # lays out and measures, paints nothing
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -92,7 +93,7 @@ def node_boxes(fig: Figure) -> list[tuple[str, Bbox]]:
 
 
 def _overlap(a: Bbox, b: Bbox) -> bool:
-    return min(a.x1, b.x1) - max(a.x0, b.x0) > 1 and min(a.y1, b.y1) - max(a.y0, b.y0) > 1
+    return bool(min(a.x1, b.x1) - max(a.x0, b.x0) > 1 and min(a.y1, b.y1) - max(a.y0, b.y0) > 1)
 
 
 def overlaps(fig: Figure) -> list[str]:

@@ -76,11 +76,9 @@ def test_storage_bars_carry_their_values_in_the_clis_units() -> None:
     assert any(f"gc freed {format_size(freed)}" in text for text in texts)
 
 
-def test_svg_keeps_text_as_text_and_the_same_bytes_every_time() -> None:
-    run = run_of("garbage-collection")
-    first = render(run, "transfer", "svg")  # type: ignore[arg-type]
-    assert first == render(run, "transfer", "svg")  # type: ignore[arg-type]
-    root = ET.fromstring(first)
+def test_svg_keeps_text_as_text() -> None:
+    # (the same run giving the same SVG bytes is test_charts.py's to check, with the ids fixed)
+    root = ET.fromstring(render(run_of("garbage-collection"), "transfer", "svg"))  # type: ignore[arg-type]
     words = " ".join("".join(node.itertext()) for node in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "15 pull team/app:v3" in words and "layer bytes, cumulative (GB)" in words
 
@@ -91,8 +89,10 @@ def test_network_csv_writes_bandwidth_as_whole_bits_per_second() -> None:
 
 
 def test_a_long_title_keeps_after_step_n_of_m_on_one_line() -> None:
+    from regsim.charts.canvas import new_figure
+
     run = run_of("garbage-collection")
     for kind in ("transfer", "storage"):
-        title = make_figure(run, kind, until=14).get_suptitle()  # type: ignore[arg-type]
+        title = new_figure(run, kind, until=14).get_suptitle()  # type: ignore[arg-type]
         line = next(line for line in title.splitlines() if "after" in line)
         assert line.replace("\u00a0", " ").endswith("(after step 14 of 15)")
