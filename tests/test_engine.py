@@ -513,5 +513,6 @@ def test_the_json_a_step_and_a_run_print_has_exactly_the_keys_its_contract_names
             required = [key for key in keys(RequestJSON) if key in RequestJSON.__required_keys__]
             assert all(list(request) == required for request in step["requests"])
             assert all(list(blob) == keys(BlobJSON) for blob in step["blobs"])
-            assert all(list(link) == required_keys(LinkUseJSON) for link in step["links"])
+            # a replayed step says how full each link got (a recorded live session's does not)
+            assert all(list(link) == keys(LinkUseJSON) for link in step["links"])
             assert all(list(storage) == keys(StorageJSON) for storage in step["storage"].values())

@@ -11,7 +11,8 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIF
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import How, Lane
-from regsim.model.sim.network import NetworkError, link_usage, step_seconds
+from regsim.model.sim.flows import link_usage, step_seconds
+from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
 
 ORIGIN = "docker.io"       # dockerd's registry-mirrors stand in for Docker Hub only

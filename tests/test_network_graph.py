@@ -137,6 +137,28 @@ def test_fifty_clients_pulling_at_once_take_the_bytes_across_the_wan_over_its_ba
     assert len(record.clients) == 50 and max(c["seconds"] for c in record.clients) == pytest.approx(record.seconds)
 
 
+def test_fifty_clients_pulling_at_once_are_one_step_of_well_under_50_ms_of_cpu() -> None:
+    # The issue's measure: the step (the pulls in the model and their timing together) costs less
+    # than 50 ms. CPU time, the best of three, so a busy machine does not decide it.
+    import copy
+    import time
+
+    from regsim.scenario.engine import run_step
+    from regsim.scenario.world_builder import build_world
+
+    scenario = parse_scenario(fleet(50))
+    world = build_world(scenario)
+    for step in scenario.steps[:-1]:
+        run_step(world, scenario, step)
+    best = float("inf")
+    for fresh in [copy.deepcopy(world) for _ in range(3)]:
+        start = time.process_time()
+        record = run_step(fresh, scenario, scenario.steps[-1])
+        best = min(best, time.process_time() - start)
+    assert record.ok and len(record.clients) == 50
+    assert best < 0.050
+
+
 def test_together_is_slower_per_client_than_alone_and_one_copy_per_client_crosses_the_wan() -> None:
     alone = _step(replay(parse_scenario(fleet(1))), "rollout")
     five = _step(replay(parse_scenario(fleet(5))), "rollout")
@@ -241,7 +263,7 @@ def test_the_network_chart_draws_routers_and_reads_each_links_peak_share(tmp_pat
     assert {n["kind"] for n in run["topology"]["nodes"]} >= {"router", "client", "registry"}
     figure = make_figure(run, "network")
     texts = [t.get_text() for t in figure.axes[0].texts]
-    assert any("100% in use at once" in t for t in texts)
+    assert any("at most 100% in use" in t for t in texts)
     assert "site-a" in texts and "dc" in texts
 
 
@@ -283,7 +305,12 @@ def test_clients_pushing_at_once_do_not_wait_for_the_replication_their_pushes_se
     done = max(c["seconds"] for c in record.clients)
     assert done < 3.0                                       # 20 MB each over its own 100 Mbit/s link
     assert record.background_seconds > 30                  # 40 MB over the 10 Mbit/s link to the replica
-    assert record.seconds == pytest.approx(record.background_seconds, rel=0.01)
+    # Each copy starts when its push has stored the manifest (a push event: distribution
+    # notifications/listener.go dispatches ManifestPushed after Put succeeds; Harbor's
+    # src/controller/event/handler/replication/replication.go replicates on PushArtifactEvent),
+    # not at the step's start: the step is the pushes, then the copies.
+    first = min(c["seconds"] for c in record.clients)
+    assert record.seconds == pytest.approx(first + record.background_seconds, rel=1e-6)
 
 
 @pytest.mark.parametrize("mirror", [False, True])
@@ -293,3 +320,84 @@ def test_one_client_acting_together_takes_what_the_same_step_alone_takes(mirror)
     alone = _step(replay(parse_scenario(text.replace('as: "srv[1-1]"', "as: srv1"))), "rollout")
     assert together.seconds == pytest.approx(alone.seconds, rel=1e-9)
     assert [link["bytes"] for link in together.links] == [link["bytes"] for link in alone.links]
+
+
+def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
+    # The routes' own Dijkstra (routes.py) stands in for networkx's single_source_dijkstra_path with a
+    # weight that lets only routers forward; on random topologies with many equal latencies, both pick
+    # the same path to every node.
+    import random
+
+    import networkx as nx
+
+    from regsim.model.sim.routes import _dijkstra_paths, _Graphs
+
+    rng = random.Random(19)
+    for _ in range(60):
+        nodes = [f"n{i}" for i in range(rng.randint(3, 12))]
+        routers = frozenset(rng.sample(nodes, rng.randint(1, len(nodes) - 1)))
+        pairs = sorted({tuple(sorted(rng.sample(nodes, 2))) for _ in range(rng.randint(2, 25))})
+        edges = tuple(((a, b), 1e9, rng.choice([0.001, 0.002, 0.003]), True) for a, b in pairs)
+        graph = nx.Graph()
+        for (a, b), _, latency, _ in edges:
+            graph.add_edge(a, b, latency=latency)
+        ours = _Graphs(edges, routers)
+        for source in graph.nodes:
+            def through(u, v, data, source=source, routers=routers):  # type: ignore[no-untyped-def]
+                return data["latency"] if u == source or u in routers else None
+            expected = nx.single_source_dijkstra_path(graph, source, weight=through)
+            assert _dijkstra_paths(ours.up, source, routers) == expected
+
+
+@pytest.mark.parametrize(("change", "position", "message"), [
+    # a range that overlaps a name listed beside it: the position of the range
+    ('as: "srv[1-3]", run:', "26:30", "srv1 is named twice in one together step: a client runs one command at a time"),
+    # a step that takes down a link to a node that is nowhere in the network
+    ("together-free", "27:11", "'dcc' is not a client, registry or router here (did you mean 'dc'?)"),
+])
+def test_lint_places_a_twice_named_client_and_an_unknown_link_node_at_their_line_and_column(
+        change, position, message) -> None:  # type: ignore[no-untyped-def]
+    text = fleet(3)
+    if change == "together-free":
+        text += "  - {run: network down site-a dcc}\n"
+    else:
+        text = text.replace(change, 'as: [srv1, "srv[1-3]"], run:')
+    with pytest.raises(ContentError) as caught:
+        parse_scenario(text, "fleet.yaml")
+    assert f"fleet.yaml:{position}: {message}" in str(caught.value).splitlines()
+
+
+def test_the_sandbox_takes_a_link_between_routers_down_and_refuses_one_to_an_unknown_node() -> None:
+    from regsim.scenario.sandbox import SandboxSession
+
+    session = SandboxSession.from_scenario(parse_scenario(fleet(2)))
+    assert session.enter("network down site-a dc").kind != "problem"
+    refused = session.enter("network down site-a dcc")
+    assert refused.kind == "problem" and "not a client, registry or router" in refused.message
+
+
+# --- How a together step reads ---------------------------------------------------------------
+
+
+def test_a_together_step_reads_as_its_clients_compactly_each_command_once_and_when_each_was_done() -> None:
+    from regsim.scenario.together_text import clients_label, finish_groups, step_prompts
+    from regsim.tui.widgets.step_panels import done_summary
+
+    text = fleet(12).replace(
+        '  - {id: rollout, as: "srv[1-12]", run: docker pull registry.example/team/app:1.0}\n',
+        "  - id: rollout\n    together:\n"
+        '      - {as: "srv[1-10]", run: docker pull registry.example/team/app:1.0}\n'
+        "      - {as: [srv12, srv11], run: docker pull registry.example/team/app:1.0@sha256:" + "0" * 64 + "}\n")
+    scenario = parse_scenario(text)
+    prompts = step_prompts(scenario.steps[-1])
+    assert prompts == [("srv1 … srv10 (10 at once)", "docker pull registry.example/team/app:1.0"),
+                       ("srv12, srv11", "docker pull registry.example/team/app:1.0@sha256:" + "0" * 64)]
+    assert clients_label([f"n{i}" for i in range(1, 60, 2)]).endswith(", … (30 at once)")
+    record = _step(replay(scenario), "rollout")
+    # srv12 and srv11 fail at once (no such manifest): they are done first (named in the order given),
+    # while the ten pulls share the WAN
+    groups = finish_groups(record.clients)
+    assert groups[0].startswith("srv12, srv11 after") and groups[-1].startswith("srv1 … srv10 after")
+    shown = [line.plain for line in done_summary(record)]
+    assert shown[0].startswith("srv1 … srv10, srv12, srv11 (12 at once)$ docker pull")
+    assert f"Done: {groups[0]}" in shown and f"      {groups[-1]}" in shown

@@ -41,7 +41,7 @@ def test_a_session_opened_from_the_player_keeps_the_steps_before_it(tmp_path):
     player = Player(load_scenario(find_scenario("mirror-near-site")))
     player.seek(4)
     session = SandboxSession.from_player(player)
-    for line in ("as node2", "crictl pull registry.example/team/app:1.0", "wait 2h", "as ci", "docker images"):
+    for line in ("as south2", "crictl pull registry.example/team/app:1.0", "wait 2h", "as ci", "docker images"):
         assert session.enter(line).kind in ("ran", "actor")
     target = tmp_path / "from-step-4.yaml"
     assert session.enter(f"save {target}").kind == "saved"

@@ -78,11 +78,11 @@ async def test_the_sandbox_placeholder_suggests_a_client_that_is_there(make_app:
         assert app.open_sandbox("mirror-near-site")
         await pilot.pause()
         command = app.screen.query_one(Input)
-        assert "as node1" in command.placeholder and "bob" not in command.placeholder
+        assert "as north1" in command.placeholder and "bob" not in command.placeholder
         assert command.placeholder.startswith("docker pull")          # ci runs docker
-        await type_command(pilot, "as node2")
+        await type_command(pilot, "as south2")
         assert "as ci" in command.placeholder
-        assert command.placeholder.startswith("crictl pull")          # node2 is a containerd node
+        assert command.placeholder.startswith("crictl pull")          # south2 is a containerd node
 
 
 async def test_a_typed_pull_shows_its_requests_and_the_ledger_numbers_of_its_record(make_app: MakeApp) -> None:

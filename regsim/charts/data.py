@@ -319,7 +319,7 @@ def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
             )
             row["total_bytes"] += _number(used, "bytes")
             row["total_seconds"] += float(used.get("seconds") or 0.0)
-            peak = used.get("peak_share")   # only where clients acted at once
+            peak = used.get("peak_share")   # absent from a recorded live session
             if peak is not None:
                 row["peak_share"] = max(float(peak), row["peak_share"] or 0.0)
     for row in rows.values():

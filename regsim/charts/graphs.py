@@ -20,15 +20,14 @@ from regsim.charts.data import (
     steps_until,
     unit_system,
 )
+from regsim.charts.placement import hop_columns, spread_link_labels
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
     from matplotlib.text import Text
-    from matplotlib.transforms import Bbox
 
 MAX_LAYER_LABELS = 24  # beyond this, only shared layers are named
 KIND_COLUMN: dict[str, float] = {"client": 0, "router": 0.5, "mirror": 1, "registry": 2, "replica": 3}
@@ -260,7 +259,7 @@ def _tag_list(references: list[str]) -> str:
 
 def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     """The topology: clients, routers, mirrors, registries; each link labelled with its bytes and
-    seconds, and, where clients acted at once, coloured by the largest share of it in use at once."""
+    seconds, and coloured by the largest share of it in use at once."""
     import networkx as nx
     from matplotlib import colormaps
     from matplotlib.lines import Line2D
@@ -287,14 +286,17 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         _empty(ax, "this run has no topology")
         return fig
 
-    # Columns by role (clients → mirrors → registries → replicas), top to bottom in file order.
-    columns: dict[float, list[str]] = {}
-    for name, kind in graph.nodes(data="kind"):
-        columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
     pos: dict[str, tuple[float, float]] = {}
-    for x, key in enumerate(sorted(columns)):
-        for name, y in zip(columns[key], _spread(len(columns[key])), strict=True):
-            pos[name] = (float(x), y)
+    if "router" in kinds.values():   # columns by hops from the clients (placement.py)
+        pos = hop_columns(dict(graph.nodes(data="kind")),
+                          [(row["node_a"], row["node_b"]) for row in rows if row["declared"]])
+    else:   # columns by role (clients → mirrors → registries → replicas), top to bottom in file order
+        columns: dict[float, list[str]] = {}
+        for name, kind in graph.nodes(data="kind"):
+            columns.setdefault(KIND_COLUMN.get(kind, 2), []).append(name)
+        for x, key in enumerate(sorted(columns)):
+            for name, y in zip(columns[key], _spread(len(columns[key])), strict=True):
+                pos[name] = (float(x), y)
 
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1
     labelled_keys = {
@@ -302,6 +304,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         if len(rows) <= MAX_LINK_LABELS or "client" not in (kinds.get(r["node_a"]), kinds.get(r["node_b"]))
     }
     load = colormaps["YlOrRd"]
+    # Through routers links are shared, and how full one got is the point: colour by it. Without
+    # routers each link is one pair's own, which a lone transfer fills: its colour would say nothing.
+    shared = "router" in kinds.values()
     link_labels: list[tuple[int, tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
@@ -319,7 +324,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
                 Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
                 facecolor="none",
                 edgecolor=(style.NAIVE if still_down
-                           else load(0.3 + 0.7 * row["peak_share"]) if row["peak_share"] is not None
+                           else load(0.3 + 0.7 * row["peak_share"]) if shared and row["peak_share"] is not None
                            else "black" if busy else style.GREY),
                 linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
                 linestyle=(0, (1, 2)) if still_down else "solid" if row["declared"] else (0, (4, 3)),
@@ -336,8 +341,8 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
                 text += f", {format_latency(row['latency_s'])} latency"
-        if row["peak_share"] is not None and busy:
-            text += f"\nat most {row['peak_share']:.0%} in use at once"
+        if shared and row["peak_share"] is not None and busy:
+            text += f"\nat most {row['peak_share']:.0%} in use"
         if spans:   # a link a step cut: when, and whether it came back
             text = ("" if not busy else text + "\n") + ", ".join(
                 f"✗ down from step {start}" if end is None else f"down steps {start}–{end - 1}"
@@ -351,7 +356,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             text,
             ha="center",
             va="center",
-            fontsize=11,
+            fontsize=9 if shared else 11,   # routers: more columns, less room
             zorder=4,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style.LIGHT_GREY},
         )))
@@ -425,57 +430,10 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             )
         )
     columns_wide = len(handles)
-    if any(row["peak_share"] is not None for row in rows):
+    if shared and any(row["peak_share"] is not None for row in rows):
         handles.append(Line2D([], [], color=load(1.0), linewidth=3, label="colour: share in use (full = red)"))
     columns_wide = min(columns_wide, 4)   # more entries take a second row, not the page's margin
     fig.legend(handles=handles, loc="outside lower center", ncols=columns_wide, frameon=False)
     link_labels.sort(key=lambda label: -label[0])   # the busiest links' labels are placed first
-    _spread_link_labels(fig, ax, [(path, label) for _, path, label in link_labels])
+    spread_link_labels(fig, ax, [(path, label) for _, path, label in link_labels], list(pos.values()))
     return fig
-
-
-def _spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[float, float], ...], Text]]) -> None:
-    """Slide each link's label along its link, or just above or below it, until it overlaps no label
-    placed before it, no node and no node name; failing that, it is left out (labels come busiest
-    link first, so a quiet link's goes; the CSV has every link). Labels start at the link's middle."""
-    from regsim.charts.placing import laid_out
-
-    renderer = laid_out(fig)
-    taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
-    taken = [box.expanded(1.0, 1.0) for box in taken] + _marker_boxes(fig, ax)
-    for (p0, c, p1), label in labels:
-        if not _place_on_link(ax, renderer, (p0, c, p1), label, taken):
-            label.set_visible(False)
-
-
-def _place_on_link(ax: Axes, renderer: RendererBase, path: tuple[tuple[float, float], ...], label: Text,
-                   taken: list[Bbox]) -> bool:
-    p0, c, p1 = path
-    height = label.get_window_extent(renderer).height
-    to_data = ax.transData.inverted()
-    for shift in (0.0, 0.6, -0.6):
-        for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8, 0.44, 0.56, 0.33, 0.67, 0.24, 0.76):
-            x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
-            y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]
-            px, py = ax.transData.transform((x, y))
-            label.set_position(tuple(to_data.transform((px, py + shift * (height + 6)))))
-            box = label.get_window_extent(renderer).expanded(1.04, 1.15)
-            if not any(box.overlaps(other) for other in taken):
-                taken.append(box)
-                return True
-    return False
-
-
-def _marker_boxes(fig: Figure, ax: Axes) -> list[Bbox]:
-    """The square around each node marker, in pixels: a link's label never covers a node."""
-    from matplotlib.collections import PathCollection
-    from matplotlib.transforms import Bbox
-
-    boxes = []
-    for collection in ax.collections:
-        if isinstance(collection, PathCollection):
-            sizes = collection.get_sizes()
-            for i, (x, y) in enumerate(ax.transData.transform(collection.get_offsets())):
-                radius = (sizes[i % len(sizes)] ** 0.5) / 2 * fig.dpi / 72 + 2
-                boxes.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
-    return boxes

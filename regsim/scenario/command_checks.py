@@ -15,8 +15,9 @@ from regsim.scenario.spec import find_recipe, recipe_key
 
 
 def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
-                     files: Collection[str] = ()) -> list[str]:
-    """What stops a parsed command from running in a world with these hosts, clients, recipes and files.
+                     files: Collection[str] = (), routers: Collection[str] = ()) -> list[str]:
+    """What stops a parsed command from running in a world with these hosts, clients, routers, recipes
+    and files.
 
     The scenario loader and the sandbox both ask this before anything runs.
     """
@@ -38,9 +39,11 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
             problems.append(f"no image recipe named {target!r} under images:"
                             f"{did_you_mean(recipe_key(target), images)}")
         case SetLink(a=a, b=b):
+            nodes = [*hosts, *clients, *routers]
             for name in (a, b):
-                if name not in hosts + clients:
-                    problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+                if name not in nodes:
+                    kinds = "a client, registry or router" if routers else "a client or registry"
+                    problems.append(f"{name!r} is not {kinds} here{did_you_mean(name, nodes)}")
     if isinstance(command, ArtifactCommand):
         for name in command.files:
             if name not in files:

@@ -17,8 +17,8 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
-from regsim.model.sim.flows import blob_digest, fetched_again, together_timing
-from regsim.model.sim.network import NetworkError, step_timing
+from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing
+from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import CosignSign, CosignVerify, HelmPush, OrasAttach, OrasDiscover
 from regsim.scenario.commands import (
@@ -46,6 +46,7 @@ from regsim.scenario.commands import (
 from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.tables import Table, crictl_images_table, disk_usage_tables, images_table, table_lines
+from regsim.scenario.together_text import clients_label
 from regsim.scenario.world_builder import build_world
 from regsim.units import format_seconds, format_size
 
@@ -210,12 +211,13 @@ def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     with world.recording() as events:
         world.begin_step()   # replication due by this step lands before the command runs
         done = Done(Outcome()) if step.command is None else execute(world, scenario, step.actor, step.command)
-    timing = step_timing(events, world.network)
+    flows = flow_timing([events], world.network)
+    timing = flows.timing
     notes = world.end_step(timing.seconds)
     if step.actor is None:   # a client's output is what its CLI prints; registry notes go with other steps
         done.outcome.output.extend(notes)
     return make_record(step, done.outcome, events, timing.seconds, timing.links, world,
-                       background_seconds=timing.background_seconds, tables=done.tables)
+                       background_seconds=timing.background_seconds, tables=done.tables, peaks=flows.peak)
 
 
 def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
@@ -230,7 +232,7 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
             done = execute(world, scenario, actor, command)
             parts.append((actor, done, start, len(events)))
     at_once = fetched_again([events[start:stop] for _, _, start, stop in parts])
-    together = together_timing(at_once, events[:background], world.network)
+    together = flow_timing(at_once, world.network, events[:background])
     events = [*events[:background], *(event for part in at_once for event in part)]
     timing = together.timing
     world.end_step(timing.seconds)
@@ -245,7 +247,7 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
     record = make_record(step, outcome, events, timing.seconds, timing.links, world,
                          background_seconds=timing.background_seconds, peaks=together.peak)
     actors = [actor for actor, _ in step.together]
-    record.actor = ", ".join(actors) if len(actors) <= 3 else f"{actors[0]} … {actors[-1]} ({len(actors)} at once)"
+    record.actor = clients_label(actors)
     record.command = "; ".join(dict.fromkeys(command.text for _, command in step.together))
     record.clients = [
         {"client": actor, "seconds": round(seconds, 6), "ok": done.outcome.ok}

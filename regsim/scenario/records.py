@@ -232,7 +232,7 @@ def make_record(
     record.links = [
         {"between": [a, b], "bytes": size, "seconds": round(busy, 6)} for (a, b), (size, busy) in sorted(usage.items())
     ]
-    if peaks is not None:   # clients acting at once: how full each link got
+    if peaks is not None:   # how full each link got at its busiest moment
         for link in record.links:
             link["peak_share"] = round(peaks.get((link["between"][0], link["between"][1]), 0.0), 6)
     for host, registry in sorted(world.registries.items()):

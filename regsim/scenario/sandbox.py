@@ -202,7 +202,8 @@ class SandboxSession:
             # Said in the learner's words: what can be built here, not the scenario file's keys.
             raise CommandError(self.no_recipe(command.target))
         hosts = sorted(world.registries)
-        problems = command_problems(command, self.scenario.images, hosts, self.clients, self.scenario.files)
+        problems = command_problems(command, self.scenario.images, hosts, self.clients, self.scenario.files,
+                                    sorted(world.network.routers))
         origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
         problems += docker_hub_problems(command, hosts, origins)
         if command.needs_client and self.actor is None:

@@ -67,7 +67,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
                 step.actor, step.command = step.together[0]
             where: Path = (*path, "together" if "together" in item else "run")
             for part in {id(c): c for _, c in step.together}.values():
-                _check_command(check, where, part, scenario, hosts, clients + scenario.routers)
+                _check_command(check, where, part, scenario, hosts, clients)
                 for message in docker_hub_problems(part, hosts, origins):
                     check.add(where, message)
             for name, part in step.together:
@@ -97,7 +97,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
                 listed = ", ".join(clients) or "no clients are listed"
                 check.add(path, f"say which client runs this with as: ({listed})")
         if command is not None and not together:
-            _check_command(check, (*path, "run"), command, scenario, hosts, clients + scenario.routers)
+            _check_command(check, (*path, "run"), command, scenario, hosts, clients)
             for message in docker_hub_problems(command, hosts, origins):
                 check.add((*path, "run"), message)
             if step.actor is not None:
@@ -116,7 +116,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
 
 def _check_command(check: Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
                    clients: list[str]) -> None:
-    for message in command_problems(command, scenario.images, hosts, clients, scenario.files):
+    for message in command_problems(command, scenario.images, hosts, clients, scenario.files, scenario.routers):
         check.add(path, message)
 
 

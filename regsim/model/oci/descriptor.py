@@ -33,6 +33,9 @@ class Platform:
             value["variant"] = self.variant
         return value
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Platform:   # immutable: a world's snapshot can share it
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class Descriptor:
@@ -54,6 +57,9 @@ class Descriptor:
         if self.annotations:
             value["annotations"] = dict(self.annotations)
         return value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Descriptor:   # immutable: a world's snapshot can share it
+        return self
 
 
 @lru_cache(maxsize=8192)  # base layers recur in image after image

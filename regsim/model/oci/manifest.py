@@ -55,6 +55,9 @@ class Manifest:
     def layer_bytes(self) -> int:
         return sum(layer.size for layer in self.layers)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Manifest:   # immutable: a world's snapshot can share it
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class Index:
@@ -84,6 +87,9 @@ class Index:
             ):
                 return entry
         return None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Index:   # immutable: a world's snapshot can share it
+        return self
 
 
 AnyManifest = Manifest | Index

@@ -1,10 +1,20 @@
-"""Clients acting at once: every client's requests in simulated time together, sharing the links.
+"""How long a step takes: every request on its route, every link shared by the bytes on it.
 
-Each client runs its own requests as it would alone (serial requests one after another, its blobs in
-its own 3 download / 5 upload lanes); at every moment the bytes in flight share each link by
-max-min fairness (progressive filling: every flow grows at the same pace until a link it crosses is
-full, then stays at that rate while the others grow on), which is what TCP flows sharing a
-bottleneck converge to. The step lasts until the last client is done.
+One model for every step. A step's clients (one, or several acting at once) each run their own
+requests as they would alone: serial requests one after another, blobs in the client's own
+parallel lanes (3 downloads, 5 uploads at once, dockerd's defaults). A request first makes the
+round trips of its route, then moves its bytes; at every moment the bytes in flight share each
+link by max-min fairness (progressive filling: every flow grows at the same pace until a link it
+crosses is full, then stays at that rate while the others grow on), which is what TCP flows
+sharing a bottleneck converge to. One client on its own is this model with one client in it: its
+bytes are bounded by the slowest link of its route.
+
+A registry's background work (replication) runs beside the clients, in its own lanes: nobody waits
+for it, but the step lasts until it is done. A copy due from an earlier step starts with the step;
+a copy a push sets off starts when the request that stored the manifest is done, as a registry's
+push event does (distribution notifications/listener.go: `ManifestPushed` is dispatched after the
+manifest's `Put` succeeds; Harbor src/controller/event/handler/replication/replication.go starts a
+replication for each `PushArtifactEvent`), each copy in its own lanes.
 
 A pull-through cache asked for a blob that another client's request is still fetching does not wait
 for that fetch: it streams the blob from upstream again for this request. In distribution's
@@ -15,15 +25,101 @@ straight from the remote (https://github.com/distribution/distribution/pull/4664
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
-from regsim.model.sim.network import LANES, Job, Network, StepTiming, covered, job_from
+from regsim.model.sim.network import Network
 from regsim.model.sim.routes import LinkKey
+
+LANES = {Lane.DOWNLOAD: 3, Lane.UPLOAD: 5, Lane.BACKGROUND: 5}   # background: a registry copying blobs to a replica
+
+# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
+# and these are read for every request of a step.
+_SERIAL, _BACKGROUND = Lane.SERIAL, Lane.BACKGROUND
 
 _EPSILON_SECONDS = 1e-12
 _EPSILON_BYTES = 1e-6
+
+
+@dataclass(slots=True)
+class Job:
+    """A request, or the requests of one blob (a mirror's fetch counts with the download it serves)."""
+
+    latency: float                               # its round trips, one after another
+    bytes: int
+    links: tuple[LinkKey, ...]                   # the links its payload crosses
+    hops: tuple[tuple[tuple[LinkKey, ...], float], ...] = ()   # each request's links and round trip
+    remaining_latency: float = 0.0
+    remaining_bytes: float = 0.0
+    done: bool = False
+
+    def busy_links(self, seconds: float) -> list[tuple[LinkKey, float, float]]:
+        """The links this job occupies over the next `seconds`: (link, from, to) relative to now.
+
+        While it makes its round trips, each request's link for that request's round trip;
+        afterwards, every link its payload crosses.
+        """
+        if self.remaining_latency <= 0:
+            return [(key, 0.0, seconds) for key in self.links] if self.remaining_bytes > 0 else []
+        spans: list[tuple[LinkKey, float, float]] = []
+        done = self.latency - self.remaining_latency   # round-trip time already behind it
+        elapsed = 0.0
+        for keys, latency in self.hops:
+            start, stop = max(elapsed, done), min(elapsed + latency, done + seconds)
+            if stop > start:
+                spans.extend((key, start - done, stop - done) for key in keys)
+            elapsed += latency
+        return spans
+
+
+def job_from(events: Sequence[RequestEvent], network: Network) -> Job:
+    latency = 0.0
+    size = 0
+    links: list[LinkKey] = []
+    hops: list[tuple[tuple[LinkKey, ...], float]] = []
+    for event in events:
+        route = network.route_taken(event.src, event.dst)
+        latency += route.latency
+        hops.append((route.keys, route.latency))
+        if event.bytes:
+            size = max(size, event.bytes)   # a mirror streams what it fetches: one payload, two links
+            for key in route.keys:
+                if key not in links:
+                    links.append(key)
+    return Job(latency, size, tuple(links), tuple(hops), latency, float(size))
+
+
+def covered(spans: list[tuple[float, float]]) -> float:
+    """The length of the union of time spans."""
+    total = 0.0
+    end = -math.inf
+    for start, stop in sorted(spans):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class StepTiming:
+    """How long a step took, and what each link carried during it."""
+
+    seconds: float               # from the step's start until its last request is done
+    client_seconds: float        # the requests clients wait for (every lane but background)
+    background_seconds: float    # the registries' own work (replication): from its start to its end
+    links: dict[LinkKey, tuple[int, float]]   # per link: bytes, and seconds it carried something
+
+
+@dataclass(frozen=True, slots=True)
+class FlowTiming:
+    """A step's timing, each client's finish, and each link's peak."""
+
+    timing: StepTiming
+    finished: list[float]                # per part, in the order given: seconds from the step's start
+    peak: dict[LinkKey, float]           # per link: the largest share of its bandwidth in use at once
 
 
 @dataclass(slots=True)
@@ -33,45 +129,95 @@ class _Phase:
 
 
 @dataclass(slots=True)
-class _Client:
+class _Actor:
+    """A client's requests, or one background copy's: phases one after another.
+
+    Each keeps its own clock: when its phase began, and the time since (steps added to it), so a
+    client alone adds up its seconds exactly as a sum of round trips and transfers."""
+
     phases: list[_Phase]
+    gate: tuple[_Actor, Job] | None = None   # a copy starts once the request that set it off is done
     waiting: list[Job] = field(default_factory=list)
     active: list[Job] = field(default_factory=list)
     lanes: int = 1
+    phase_start: float = 0.0
+    elapsed: float = 0.0                     # since phase_start
+    started: float | None = None
     finished: float | None = None
+    busy: dict[LinkKey, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def now(self) -> float:
+        return self.phase_start + self.elapsed
+
+    def mark(self, key: LinkKey, start: float, stop: float) -> None:
+        """The link carries something from `start` to `stop` seconds from now (spans that touch merge)."""
+        if stop <= start:
+            return
+        spans = self.busy.setdefault(key, [])
+        begin, end = self.phase_start + (self.elapsed + start), self.phase_start + (self.elapsed + stop)
+        if spans and spans[-1][0] <= begin <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((begin, end))
 
 
-@dataclass(frozen=True, slots=True)
-class TogetherTiming:
-    """A step of clients acting at once: the step's timing, each client's finish, each link's peak."""
-
-    timing: StepTiming
-    finished: list[float]                # per part, in the order given: seconds from the step's start
-    peak: dict[LinkKey, float]           # per link: the largest share of its bandwidth in use at once
+_NO_JOB = Job(0.0, 0, ())   # a placeholder while a batch is gathered
 
 
-def _phases(events: Sequence[RequestEvent], network: Network) -> list[_Phase]:
-    """Serial requests one at a time; consecutive requests of one parallel lane as one batch."""
+def _phases(events: Sequence[RequestEvent], network: Network) -> tuple[list[_Phase], list[Job]]:
+    """Serial requests one at a time; consecutive requests of one parallel lane as one batch.
+    Also the job each event belongs to, in the order given."""
     phases: list[_Phase] = []
-    batch: dict[int, list[RequestEvent]] = {}
-    lane = Lane.SERIAL
+    jobs: list[Job] = []
+    batch: dict[int, list[int]] = {}   # job id -> the positions of its events
+    lane = _SERIAL
 
     def flush() -> None:
         if batch:
-            phases.append(_Phase([job_from(group, network) for group in batch.values()], LANES.get(lane, 1)))
+            made = []
+            for positions in batch.values():
+                job = job_from([events[i] for i in positions], network)
+                made.append(job)
+                for i in positions:
+                    jobs[i] = job
+            phases.append(_Phase(made, LANES.get(lane, 1)))
             batch.clear()
 
-    for event in events:
-        if event.lane == Lane.SERIAL or event.job < 0:
+    for i, event in enumerate(events):
+        jobs.append(_NO_JOB)
+        if event.lane == _SERIAL or event.job < 0:
             flush()
-            phases.append(_Phase([job_from([event], network)], 1))
+            job = jobs[i] = job_from([event], network)
+            phases.append(_Phase([job], 1))
             continue
         if event.lane != lane:
             flush()
             lane = event.lane
-        batch.setdefault(event.job, []).append(event)
+        batch.setdefault(event.job, []).append(i)
     flush()
-    return phases
+    return phases, jobs
+
+
+def _actors(events: Sequence[RequestEvent], network: Network) -> tuple[_Actor, list[_Actor]]:
+    """A part's client, and the background copies among its requests (each gated on the request
+    before it: the one that set it off, or none when it was due at the step's start)."""
+    mine: list[RequestEvent] = []
+    groups: list[tuple[int, list[RequestEvent]]] = []   # (how many of mine came before it, its requests)
+    for event in events:
+        if event.status == 0:
+            continue   # it never left
+        if event.lane == _BACKGROUND:
+            if groups and groups[-1][0] == len(mine):
+                groups[-1][1].append(event)
+            else:
+                groups.append((len(mine), [event]))
+        else:
+            mine.append(event)
+    phases, jobs = _phases(mine, network)
+    client = _Actor(phases)
+    copies = [_Actor(_phases(group, network)[0], (client, jobs[after - 1]) if after else None)
+              for after, group in groups]
+    return client, copies
 
 
 def blob_digest(path: str) -> str:
@@ -111,61 +257,82 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
 
 def max_min_rates(flows: list[tuple[LinkKey, ...]], capacity: dict[LinkKey, float]) -> list[float]:
     """Progressive filling: each flow's rate (bytes/s) over the links it crosses, max-min fair."""
-    rates = [0.0] * len(flows)
-    left = {key: capacity[key] for links in flows for key in links}
-    open_flows = set(range(len(flows)))
-    while open_flows:
+    if len(flows) == 1:   # one flow alone: its route's bottleneck
+        return [min(capacity[key] for key in flows[0])]
+    # Flows over the same links get the same rate: fill each route once, counted as often as it is used.
+    routes: dict[tuple[LinkKey, ...], int] = {}
+    for links in flows:
+        routes[links] = routes.get(links, 0) + 1
+    rate = dict.fromkeys(routes, 0.0)
+    left = {key: capacity[key] for links in routes for key in links}
+    open_routes = list(routes)
+    while open_routes:
         users: dict[LinkKey, int] = {}
-        for i in open_flows:
-            for key in flows[i]:
-                users[key] = users.get(key, 0) + 1
+        for links in open_routes:
+            count = routes[links]
+            for key in links:
+                users[key] = users.get(key, 0) + count
         share = min(left[key] / count for key, count in users.items())
         full = {key for key, count in users.items() if left[key] / count <= share * (1 + 1e-12)}
-        for i in open_flows:
-            rates[i] += share
+        for links in open_routes:
+            rate[links] += share
         for key, count in users.items():
             left[key] -= share * count
-        open_flows = {i for i in open_flows if not any(key in full for key in flows[i])}
-    return rates
+        open_routes = [links for links in open_routes if not any(key in full for key in links)]
+    return [rate[links] for links in flows]
 
 
-def together_timing(
-    parts: Sequence[Sequence[RequestEvent]], background: Sequence[RequestEvent], network: Network
-) -> TogetherTiming:
-    """Simulate every part's requests at once (and the registries' background work beside them)."""
-    # A registry's background work (replication a push set off) runs beside the clients: no one waits for it.
-    delivered = [[e for e in events if e.status != 0 and e.lane != Lane.BACKGROUND] for events in parts]
-    background = [*background, *(e for events in parts for e in events if e.lane == Lane.BACKGROUND)]
-    clients = [_Client(_phases(events, network)) for events in delivered]
-    clients.append(_Client(_phases([e for e in background if e.status != 0], network)))
+def flow_timing(
+    parts: Sequence[Sequence[RequestEvent]], network: Network, due: Sequence[RequestEvent] = ()
+) -> FlowTiming:
+    """Simulate every part's requests at once, with the registries' background work beside them.
+
+    `parts`: each client's requests, in the order it sent them (background copies its requests set
+    off among them); `due`: the background copies due at the step's start, before any client acts."""
+    clients: list[_Actor] = []
+    copies: list[_Actor] = []
+    if due:
+        copies.extend(_actors(due, network)[1])
+    for events in parts:
+        client, theirs = _actors(events, network)
+        clients.append(client)
+        copies.extend(theirs)
     sizes: dict[LinkKey, int] = {}
-    for events in (*delivered, background):
+    for events in (due, *parts):
         for event in events:
             if event.status != 0:
                 for key in network.route_taken(event.src, event.dst).keys:
                     sizes[key] = sizes.get(key, 0) + event.bytes
+    actors = [*clients, *copies]
     capacity = {key: network.link(*key).bytes_per_second
-                for client in clients for phase in client.phases for job in phase.jobs for key in job.links}
-    busy: dict[LinkKey, list[tuple[float, float]]] = {}
+                for actor in actors for phase in actor.phases for job in phase.jobs for key in job.links}
     peak: dict[LinkKey, float] = {}
-    clock = 0.0
     while True:
         running: list[Job] = []
-        for client in clients:
-            while client.finished is None and not client.active and not client.waiting:
-                if not client.phases:
-                    client.finished = clock
+        for actor in actors:
+            while actor.finished is None and not actor.active and not actor.waiting:
+                if actor.started is None:
+                    if actor.gate is not None:
+                        trigger, job = actor.gate
+                        if not job.done:
+                            break   # its push is not done yet
+                        actor.phase_start = trigger.now()
+                    actor.started = actor.phase_start
+                actor.phase_start += actor.elapsed   # the phase before is over
+                actor.elapsed = 0.0
+                if not actor.phases:
+                    actor.finished = actor.phase_start
                     break
-                phase = client.phases.pop(0)
-                client.waiting, client.lanes = list(phase.jobs), phase.lanes
-            while client.waiting and len(client.active) < client.lanes:
-                client.active.append(client.waiting.pop(0))
-            running.extend(client.active)
+                phase = actor.phases.pop(0)
+                actor.waiting, actor.lanes = list(phase.jobs), phase.lanes
+            while actor.waiting and len(actor.active) < actor.lanes:
+                actor.active.append(actor.waiting.pop(0))
+            running.extend(actor.active)
         if not running:
             break
         moving = [job for job in running if job.remaining_latency <= 0 and job.remaining_bytes > 0]
-        rates = max_min_rates([job.links for job in moving], capacity)
-        step = float("inf")
+        rates = max_min_rates([job.links for job in moving], capacity) if moving else []
+        step = math.inf
         for job in running:
             if job.remaining_latency > 0:
                 step = min(step, job.remaining_latency)
@@ -178,12 +345,19 @@ def together_timing(
             for key in job.links:
                 load[key] = load.get(key, 0.0) + rate
         for key, rate in load.items():
-            peak[key] = max(peak.get(key, 0.0), rate / capacity[key])
-        for job in running:
-            for key, start, stop in job.busy_links(step):
-                spans = busy.setdefault(key, [])
-                spans.append((clock + start, clock + stop))
-        clock += step
+            share = rate / capacity[key]
+            if share > peak.get(key, 0.0):
+                peak[key] = share
+        for actor in actors:
+            if actor.active:
+                for job in actor.active:
+                    if job.remaining_latency <= 0:   # its bytes cross every link of its route
+                        for key in job.links:
+                            actor.mark(key, 0.0, step)
+                    else:
+                        for key, start, stop in job.busy_links(step):
+                            actor.mark(key, start, stop)
+                actor.elapsed += step
         for job in running:
             if job.remaining_latency > 0:
                 job.remaining_latency -= step
@@ -191,12 +365,36 @@ def together_timing(
                     job.remaining_latency = 0.0
         for job, rate in zip(moving, rates, strict=True):
             job.remaining_bytes -= rate * step
-        for client in clients:
-            client.active = [job for job in client.active
-                             if job.remaining_latency > 0 or job.remaining_bytes > _EPSILON_BYTES]
+        for actor in actors:
+            if actor.active:
+                still = []
+                for job in actor.active:
+                    if job.remaining_latency > 0 or job.remaining_bytes > _EPSILON_BYTES:
+                        still.append(job)
+                    else:
+                        job.done = True
+                actor.active = still
     finished = [client.finished or 0.0 for client in clients]
-    client_seconds = max(finished[:-1], default=0.0)
-    seconds = max(finished)
-    links = {key: (size, min(seconds, covered(busy.get(key, [])))) for key, size in sizes.items()}
-    timing = StepTiming(seconds, client_seconds, finished[-1] if background else 0.0, links)
-    return TogetherTiming(timing, finished[:-1], peak)
+    ends = [copy.finished or 0.0 for copy in copies]
+    seconds = max([*finished, *ends], default=0.0)
+    background = max(ends) - min(copy.started or 0.0 for copy in copies) if copies else 0.0
+    links = {key: (size, min(seconds, covered([span for actor in actors for span in actor.busy.get(key, ())])))
+             for key, size in sizes.items()}
+    timing = StepTiming(seconds, max(finished, default=0.0), background, links)
+    return FlowTiming(timing, finished, peak)
+
+
+def step_timing(events: Iterable[RequestEvent], network: Network) -> StepTiming:
+    """A step of one client (or none): its seconds and per-link usage, as a step of clients acting
+    at once with one client in it."""
+    return flow_timing([list(events)], network).timing
+
+
+def step_seconds(events: Iterable[RequestEvent], network: Network) -> float:
+    """Simulated seconds for a step's requests, from first principles (latency + bytes/bandwidth)."""
+    return step_timing(events, network).seconds
+
+
+def link_usage(events: Iterable[RequestEvent], network: Network) -> dict[LinkKey, tuple[int, float]]:
+    """Bytes and busy seconds per link: the time it carried a request's round trip or bytes."""
+    return step_timing(events, network).links

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import StepSpec
+from regsim.scenario.together_text import finish_groups, step_prompts
 from regsim.tui.views.ask import answer_text
 from regsim.tui.views.output import narrow_output
 from regsim.units import format_seconds
@@ -52,15 +53,13 @@ class NextStep(Static):
             parts.append((withheld, "italic $text-muted"))
         elif step.say:
             parts.append(step.say)
-        if step.command is not None:
+        prompts = step_prompts(step)
+        if len(prompts) > 1:   # clients acting at once, not all with the same command
+            parts += ["\n" if parts else "", ("At once:", "$text-muted")]
+        for actor, command in prompts:
             if parts:
                 parts.append("\n")
-            parts.append(
-                (
-                    prompt(step.actor if step.command.needs_client else None, step.command.text),
-                    "$text-primary bold",
-                )
-            )
+            parts.append((prompt(actor, command), "$text-primary bold"))
         if step.ask is not None and ask:
             parts += ["\n", ("Predict: ", "$text-warning bold"), step.ask.question]
             for letter, choice in zip("abcdefgh", step.ask.choices, strict=False):
@@ -103,6 +102,9 @@ def done_summary(record: StepRecord, step: StepSpec | None = None) -> list[Conte
                 (")", "dim"),
             )
         )
+    if record.clients:   # clients acting at once: when each was done, soonest first
+        for i, group in enumerate(finish_groups(record.clients)):
+            lines.append(Content.assemble(("Done: " if i == 0 else "      ", "dim"), group))
     return lines
 
 
