@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
     open_.add_argument("scenario", help="a scenario file, the id of a bundled scenario, "
                        "or a session recorded by `regsim serve --record` (.json)")
+    open_.add_argument("--class", dest="classroom", action="store_true",
+                       help="class mode for a projector: large panes, clicker keys (PageDown, PageUp, "
+                       "B or . to blank), each prediction put to the room before its step runs")
+    open_.add_argument("--from", dest="start", metavar="STEP", default=None,
+                       help="open with the steps before STEP done (a step number, or a step's id)")
 
     lessons = commands.add_parser("lessons", help="list the lessons and your progress")
     lessons.add_argument("--json", action="store_true")
@@ -369,14 +374,32 @@ def _open(args: argparse.Namespace) -> int:
 
     if args.scenario.endswith(".json"):   # a session recorded by `regsim serve --record`
         run = _load_record(args.scenario)
+        start = _start_step(run.scenario, args.start)
         from regsim.tui.app import run_app as open_run
 
-        return open_run(run=run)
+        return open_run(run=run, classroom=args.classroom, start_at=start)
     folders = _lesson_dirs(args) or ()
-    _load(args.scenario, folders)   # a missing or broken file is reported here, with exit 2
+    scenario = _load(args.scenario, folders)   # a missing or broken file is reported here, with exit 2
+    start = _start_step(scenario, args.start)
     from regsim.tui.app import run_app
 
-    return run_app(str(find_scenario(args.scenario, folders)), lesson_dirs=_lesson_dirs(args))
+    return run_app(str(find_scenario(args.scenario, folders)), lesson_dirs=_lesson_dirs(args),
+                   classroom=args.classroom, start_at=start)
+
+
+def _start_step(scenario: Scenario, start: str | None) -> int:
+    """`--from STEP`: a step number (1..steps) or a step's `id`, as the step's 1-based number."""
+    if start is None:
+        return 1
+    steps = scenario.steps
+    for step in steps:
+        if step.id is not None and step.id == start:
+            return step.index
+    if start.isdigit() and 1 <= int(start) <= len(steps):
+        return int(start)
+    ids = [step.id for step in steps if step.id]
+    named = f", or one of its step ids: {', '.join(ids)}" if ids else ""
+    raise UsageError(f"--from {start}: {scenario.id} has steps 1 to {len(steps)}{named}")
 
 
 def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:

@@ -400,6 +400,11 @@ def test_transfer_csv_names_its_columns_with_units(run, tmp_path):
         "cumulative_actual_bytes",
         "cumulative_naive_bytes",
         "saved_bytes",
+        # the sample run pulls through a mirror: what it served, fetched upstream, and saved the WAN
+        "mirror_served_bytes",
+        "mirror_upstream_bytes",
+        "cumulative_mirror_upstream_bytes",
+        "mirror_saved_bytes",
     ]
 
 

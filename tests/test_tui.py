@@ -398,9 +398,13 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end(make_app: MakeApp)
         assert screen.auto_timer is None and "auto" not in status(app)
         await pilot.pause()
         assert player_of(app).position == paused_at
+        # the last step asks for a prediction: auto waits for it, then → runs it and auto ends
         player_of(app).seek(player_of(app).total - 1)
         await pilot.press("a")
-        await until(pilot, lambda: player_of(app).position == player_of(app).total)
+        await until(pilot, lambda: screen.auto_waiting)
+        assert player_of(app).position == player_of(app).total - 1
+        await pilot.press("n")
+        assert player_of(app).position == player_of(app).total
         await pilot.pause()
         assert screen.auto_timer is None
         assert screen.check_action("auto", ()) is None

@@ -21,6 +21,9 @@ def new_figure(run: RunJSON, kind: str, until: int | None, height: float | None 
     title = chart_title(run, kind, until)
     if len(title) > 75:  # run title on one line, what the chart shows on the next
         head, _, tail = title.partition(": ")
+        # "(after step 4 of 15)" wraps as one piece, never leaving "15)" alone on a line
+        what, paren, after = tail.partition(" (after step ")
+        tail = what + (" " + (paren.strip() + " " + after).replace(" ", "\u00a0") if paren else "")
         title = "\n".join([textwrap.fill(head, 75), textwrap.fill(tail, 75)])
     fig.suptitle(title)
     return fig

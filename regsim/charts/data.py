@@ -101,13 +101,40 @@ def _step_columns(step: StepJSON) -> Row:
     }
 
 
+MIRROR_HOWS = ("mirror-hit", "mirror-miss")
+
+
+def has_mirror_traffic(run: RunJSON) -> bool:
+    """True when a client pulled a layer through a pull-through mirror in this run."""
+    return any(blob.get("how") in MIRROR_HOWS for step in run_steps(run) for blob in step.get("blobs") or [])
+
+
+def _mirror_bytes(step: StepJSON) -> tuple[int, int]:
+    """(layer bytes clients received from a mirror, layer bytes the mirror fetched upstream).
+
+    A pull-through cache fetches a layer it lacks from its upstream once, whole, and keeps it;
+    a layer it holds is served from its own store (distribution: registry/proxy/proxyblobstore.go,
+    ServeBlob serves a local blob, else copies the remote one into its store while serving it)."""
+    served = upstream = 0
+    for blob in step.get("blobs") or []:
+        if blob.get("kind") == "layer" and blob.get("how") in MIRROR_HOWS:
+            served += _number(blob, "bytes")
+            if blob.get("how") == "mirror-miss":
+                upstream += _number(blob, "size")
+    return served, upstream
+
+
 def transfer_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per step: layer bytes moved and the whole-image bytes, each and cumulative.
 
-    `saved_bytes` is cumulative: the gap between the two running totals after the step.
+    `saved_bytes` is cumulative: the gap between the two running totals after the step. A run
+    where clients pulled through a mirror also has the mirror's side: the layer bytes it served,
+    what it fetched from its upstream (the WAN) for them, and, cumulative, what it saved the WAN.
     """
     rows: list[Row] = []
     total_actual = total_naive = 0
+    mirrored = has_mirror_traffic(run)
+    total_served = total_upstream = 0
     for step in steps_until(run, until):
         actual = _number(step, "layer_bytes_up") + _number(step, "layer_bytes_down")
         naive = _number(step, "naive_layer_bytes_up") + _number(step, "naive_layer_bytes_down")
@@ -123,6 +150,16 @@ def transfer_rows(run: RunJSON, until: int | None = None) -> list[Row]:
                 "saved_bytes": total_naive - total_actual,
             }
         )
+        if mirrored:
+            served, upstream = _mirror_bytes(step)
+            total_served += served
+            total_upstream += upstream
+            rows[-1] |= {
+                "mirror_served_bytes": served,
+                "mirror_upstream_bytes": upstream,
+                "cumulative_mirror_upstream_bytes": total_upstream,
+                "mirror_saved_bytes": total_served - total_upstream,
+            }
     return rows
 
 
@@ -240,6 +277,11 @@ def _link_key(between: Sequence[str]) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+def _whole(value: Any) -> Any:
+    """50000000.0 as 50000000: bits per second are whole numbers, and a CSV reader sees them so."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per link: declared links first, then links only the steps' traffic used."""
     steps = steps_until(run, until)
@@ -252,7 +294,7 @@ def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
                 "node_a": a,
                 "node_b": b,
                 "declared": True,
-                "bandwidth_bps": link.get("bandwidth_bps"),
+                "bandwidth_bps": _whole(link.get("bandwidth_bps")),
                 "latency_s": link.get("latency_s"),
                 "total_bytes": 0,
                 "total_seconds": 0.0,
@@ -284,6 +326,24 @@ def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
         # Summing floats leaves 0.30000000000000004-style tails; a microsecond is plenty.
         row["total_seconds"] = round(row["total_seconds"], 6)
     return list(rows.values())
+
+
+def down_spans(run: RunJSON, until: int | None = None) -> dict[tuple[str, str], list[tuple[int, int | None]]]:
+    """Each link a `network down A B` step cut: the steps it was down, from the cut to the
+    `network up A B` that mended it (None: still down after the last step charted)."""
+    spans: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
+    for step in steps_until(run, until):
+        words = (step.get("command") or "").split()
+        if len(words) != 4 or words[0] != "network" or words[1] not in ("down", "up") or step.get("ok") is False:
+            continue
+        key = _link_key(words[2:])
+        index = int(step.get("index") or 0)
+        runs = spans.setdefault(key, [])
+        if words[1] == "down" and (not runs or runs[-1][1] is not None):
+            runs.append((index, None))
+        elif words[1] == "up" and runs and runs[-1][1] is None:
+            runs[-1] = (runs[-1][0], index)
+    return {key: runs for key, runs in spans.items() if runs}
 
 
 def rollout_rows(run: RunJSON, until: int | None = None) -> list[Row]:

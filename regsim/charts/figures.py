@@ -8,7 +8,7 @@ global state, no GUI backend, safe to draw from a worker thread.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
@@ -30,22 +30,25 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 MAX_TICK_LABELS = 14  # more step labels than this on a 10-inch axis collide
 
 
 def _label_steps(ax: Axes, steps: list[StepJSON]) -> None:
-    """Tick each step with `N verb target`; past MAX_TICK_LABELS, number a spaced subset only."""
+    """Tick every step with `N verb target` (a failed one ends in ✗ and reads in red): slanted up
+    to MAX_TICK_LABELS steps, upright and smaller beyond, so each still has its own line."""
     positions = list(range(1, len(steps) + 1))
-    if len(steps) <= MAX_TICK_LABELS:
-        ax.set_xticks(positions, [step_label(step) for step in steps])
-        for tick in ax.get_xticklabels():
-            tick.set(rotation=30, ha="right", rotation_mode="anchor")
-    else:
-        stride = -(-len(steps) // MAX_TICK_LABELS)
-        shown = positions[::stride]
-        ax.set_xticks(shown, [str(steps[p - 1].get("index", p)) for p in shown])
-        ax.set_xlabel("step")
+    ax.set_xticks(positions, [step_label(step) for step in steps])
+    many = len(steps) > MAX_TICK_LABELS
+    for tick, step in zip(ax.get_xticklabels(), steps, strict=True):
+        tick.set(rotation=90 if many else 30, ha="right" if not many else "center",
+                 va="top", rotation_mode="anchor" if not many else "default",
+                 fontsize=11 if len(steps) <= 50 else 9)   # 11 points fit 50 upright labels
+        if many:
+            tick.set(rotation_mode="anchor", ha="right", va="center")
+        if step.get("ok") is False:
+            tick.set(color=style.NAIVE, fontweight="bold")
     ax.set_xlim(0.5, len(steps) + 0.5)
 
 
@@ -71,6 +74,8 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
     divisor, unit = axis_unit(top, units)
     actual = [r["cumulative_actual_bytes"] / divisor for r in rows]
     naive = [r["cumulative_naive_bytes"] / divisor for r in rows]
+    mirrored = "cumulative_mirror_upstream_bytes" in rows[0]
+    upstream = [r["cumulative_mirror_upstream_bytes"] / divisor for r in rows] if mirrored else []
 
     ax.fill_between(
         xs,
@@ -84,6 +89,12 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
     )
     ax.plot(xs, naive, color=style.NAIVE, linestyle=(0, (5, 3)), linewidth=2.5)
     ax.plot(xs, actual, color=style.ACTUAL, linewidth=2.5)
+    if mirrored:   # what the mirrors fetched from upstream, over the WAN, for what they served
+        ax.plot(xs, upstream, color=style.UPSTREAM, linestyle=(0, (1, 1.5)), linewidth=3)
+    failed = [(x, a) for x, a, step in zip(xs, actual, steps, strict=True) if step.get("ok") is False]
+    if failed:
+        ax.scatter([x for x, _ in failed], [a for _, a in failed], marker="X", s=170, color=style.NAIVE,
+                   edgecolors="white", linewidths=1.0, zorder=4)
     for verb, marker, colour in (("push", "^", style.PUSH), ("pull", "v", style.PULL)):
         points = [(x, a) for x, a, r in zip(xs, actual, rows, strict=True) if r["verb"] == verb]
         if points:
@@ -116,11 +127,19 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
         f"saved: {format_size(saved, units)} "
         f"({format_share(saved, last['cumulative_naive_bytes'])})"
     )
+    # With mirrors, the saving that matters is the WAN's: clients still receive every layer, from
+    # the mirror, while it fetches each from upstream once.
+    low, high = actual[-1], naive[-1]
+    if mirrored and saved <= 0:
+        saved = last["mirror_saved_bytes"]
+        served = sum(r["mirror_served_bytes"] for r in rows)
+        saved_text = f"WAN saved by the mirror: {format_size(saved, units)} ({format_share(saved, served)})"
+        low, high = upstream[-1], actual[-1]
     if saved > 0:
         ax.annotate(
             "",
-            xy=(xs[-1], naive[-1]),
-            xytext=(xs[-1], actual[-1]),
+            xy=(xs[-1], high),
+            xytext=(xs[-1], low),
             arrowprops={
                 "arrowstyle": "<->",
                 "color": "black",
@@ -131,7 +150,7 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
         )
         saved_label = ax.text(
             xs[-1] - 0.12,
-            (actual[-1] + naive[-1]) / 2,
+            (low + high) / 2,
             saved_text,
             ha="right",
             va="center",
@@ -180,6 +199,14 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
             label="pull (bytes down)",
         ),
     ]
+    if mirrored and last["saved_bytes"] <= 0:   # the shaded gap is empty: the WAN line says it
+        handles.pop(2)
+    if mirrored:
+        handles.insert(2, Line2D([], [], color=style.UPSTREAM, linewidth=3, linestyle=(0, (1, 1.5)),
+                                 label="fetched by the mirror from upstream (WAN)"))
+    if failed:
+        handles.append(Line2D([], [], linestyle="none", marker="X", markersize=11, color=style.NAIVE,
+                              markeredgecolor="white", label="step failed (✗)"))
     ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.9)
     if saved > 0:
         _clear_of_lines(fig, ax, saved_label)
@@ -190,11 +217,10 @@ def _clear_of_lines(fig: Figure, ax: Axes, label: Text) -> None:
     """Move `label` up or down to the nearest height where no line and not the legend runs
     through it, preferring where it stands (between the two lines, by the arrow)."""
     import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    FigureCanvasAgg(fig)
-    fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
+    from regsim.charts.placing import laid_out
+
+    renderer = laid_out(fig)
     box = label.get_window_extent(renderer)
     area = ax.get_window_extent(renderer)
     margin = 4.0
@@ -246,6 +272,10 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
     divisor, unit = axis_unit(top, units)
     xs = list(range(1, len(rows) + 1))
     width = 0.38
+    # (axes, annotation, places to try, fallback note for the panel's title): placed once laid out
+    # Values first (each has one place), then gc notes (they have many).
+    values: list[tuple[Axes, Text, list[tuple[float, float]], str | None]] = []
+    notes: list[tuple[Axes, Text, list[tuple[float, float]], str | None]] = []
     for ax, name in zip(axes, registries, strict=True):
         stored_key, logical_key, freed_key = storage_columns(name)
         logical = [row[logical_key] / divisor for row in rows]
@@ -262,22 +292,32 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
         ax.bar([x + width / 2 for x in xs], stored, width, color=style.STORED)
         for x, row, height_ in zip(xs, rows, stored, strict=True):
             if row[freed_key] > 0:
-                near_right = x > len(xs) - 1.5
-                ax.annotate(
-                    f"gc freed {format_size(row[freed_key], units)}",
+                note = f"gc freed {format_size(row[freed_key], units)}"
+                label = ax.annotate(
+                    note,
                     xy=(x + width / 2, height_),
-                    xytext=(-8 if near_right else 0, 30),
+                    xytext=(0, 30),
                     textcoords="offset points",
-                    ha="right" if near_right else "center",
+                    ha="center",
                     va="bottom",
                     fontsize=11,
                     fontweight="bold",
                     arrowprops={"arrowstyle": "->", "color": "black", "lw": 1.2},
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
                 )
+                places: list[tuple[float, float]] = [
+                    (dx, dy) for dy in (30, 45, 60, 75, 90, 20) for dx in (0, -40, 40, -80, 80, -120, 120)]
+                notes.append((ax, label, places, f"{note} at step {row['step']}"))
+        for x, value, bytes_, side in _value_labels(rows, stored_key, logical_key, divisor):
+            label = ax.annotate(
+                format_size(bytes_, units), xy=(x + side * width / 2, value), xytext=(0, 3),
+                textcoords="offset points", ha="center", va="bottom", fontsize=11, rotation=90,
+                color=style.STORED if side > 0 else "black",
+            )
+            values.append((ax, label, [(0, 3)], None))
         kind = kinds.get(name)
         ax.set_title(f"{name} ({kind})" if kind else name, loc="left", fontsize=12)
-        ax.set_ylim(0, (top / divisor) * 1.4 or 1)
+        ax.set_ylim(0, (top / divisor) * 1.6 or 1)   # room above the tallest bar for its value
     _label_steps(axes[-1], steps)
     fig.supylabel(f"layer bytes ({unit})", fontsize=12)
     fig.legend(
@@ -294,4 +334,39 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
         ncols=2,
         frameon=False,
     )
+    fig.get_layout_engine().set(h_pad=0.12)  # type: ignore[union-attr,call-arg]  # panels' tick labels apart
+    _place_storage_labels(fig, values + notes)
     return fig
+
+
+def _value_labels(rows: list[dict[str, Any]], stored_key: str, logical_key: str,
+                  divisor: float) -> list[tuple[int, float, int, int]]:
+    """Which bars carry their value: the last step's two, then each stored bar that changed
+    (a value the bar before already showed is not repeated).
+
+    Each as (x, bar height, bytes, side: -1 logical, +1 stored), in the order they
+    are placed (a later one is left out when there is no room for it)."""
+    last = len(rows)
+    labels = [(last, rows[-1][logical_key] / divisor, rows[-1][logical_key], -1),
+              (last, rows[-1][stored_key] / divisor, rows[-1][stored_key], 1)]
+    previous = 0
+    for x, row in enumerate(rows[:-1], start=1):
+        if row[stored_key] != previous:
+            labels.append((x, row[stored_key] / divisor, row[stored_key], 1))
+        previous = row[stored_key]
+    return [label for label in labels if label[2] > 0]
+
+
+def _place_storage_labels(fig: Figure, pending: list[tuple[Axes, Text, list[tuple[float, float]], str | None]]) -> None:
+    """Each gc note and value label where it covers no bar and no other label; a gc note with no
+    room goes into its panel's title instead."""
+    from regsim.charts.placing import bar_boxes, laid_out, place
+
+    for _, label, _, _ in pending:
+        label.set_in_layout(False)  # placing a label must not move the panels it is placed in
+    renderer = laid_out(fig)
+    taken: dict[int, list[Bbox]] = {}
+    for ax, label, places, fallback in pending:
+        boxes = taken.setdefault(id(ax), bar_boxes(ax))
+        if not place(label, places, boxes, renderer, within=ax.get_window_extent(renderer)) and fallback:
+            ax.set_title(f"{ax.get_title(loc='left')} · {fallback}", loc="left", fontsize=12)

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
-from regsim.charts.data import image_identity, network_rows, node_kinds, sharing_rows, steps_until, unit_system
+from regsim.charts.data import (
+    down_spans,
+    image_identity,
+    network_rows,
+    node_kinds,
+    sharing_rows,
+    steps_until,
+    unit_system,
+)
 from regsim.charts.placement import hop_columns, spread_link_labels
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
@@ -54,7 +62,10 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
 
     rows = sharing_rows(run, until)
     units = unit_system(run)
-    fig = new_figure(run, "sharing", until)
+    # Tall enough that every image and layer has a line of its own (about 16 points each).
+    lines = max(len({(r["registry"], r["image"]) for r in rows}),
+                len({(r["registry"], r["digest"]) for r in rows}) + len({r["registry"] for r in rows}))
+    fig = new_figure(run, "sharing", until, max(style.FIGSIZE[1], lines * 16 / 72 * 1.3 + 2.2))
     ax = fig.add_subplot()
     if not rows:
         _empty(ax, "no tagged images in this run")
@@ -108,6 +119,14 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
         image: style.IMAGE_COLOURS[i % len(style.IMAGE_COLOURS)] for i, image in enumerate(images)
     }
     largest = max(graph.nodes[d]["size"] for d in layers) or 1
+    # No circle wider than the gap to its neighbours (the axes are about the figure's height less
+    # 2 inches tall, and show 1.24 of data): circles never cover each other or a label.
+    slots_shown = (len(layers) + (len({graph.nodes[d]["registry"] for d in layers}) if several else 0))
+    gap = (fig.get_figheight() - 2.0) * 72 / 1.24 / max(1, slots_shown - 1)
+    widest = min(1720.0, (0.85 * gap) ** 2)
+    smallest = min(120.0, widest / 3)
+    area_of = {d: smallest + (widest - smallest) * graph.nodes[d]["size"] / largest for d in layers}
+    label_at = 10 + (max(area_of.values()) ** 0.5) / 2   # one column of labels, right of every circle
 
     for image, digest in graph.edges():
         if graph.nodes[image]["side"] != "image":
@@ -147,7 +166,7 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
         node = graph.nodes[digest]
         users = node["users"]
         shared = users >= 2
-        area = 120 + 1600 * node["size"] / largest
+        area = area_of[digest]
         ax.scatter(
             [1],
             [layer_y[digest]],
@@ -161,11 +180,10 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
             text = f"{node['name']} · {format_size(node['size'], units)}"
             if shared:
                 text += f" · shared by {users}"
-            offset = 10 + (area**0.5) / 2
             ax.annotate(
                 text,
                 (1, layer_y[digest]),
-                xytext=(offset, 0),
+                xytext=(label_at, 0),
                 textcoords="offset points",
                 ha="left",
                 va="center",
@@ -221,12 +239,22 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
     return fig
 
 
+MAX_TAG = 24   # a longer tag (a referrer's `sha256-<64 hex>` tag, say) is cut: it would squeeze the chart
+
+
+def _short_tag(reference: str) -> str:
+    repository, colon, tag = reference.rpartition(":")
+    if colon and len(tag) > MAX_TAG and "/" not in tag:
+        return f"{repository}:{tag[:MAX_TAG - 1]}…"
+    return reference
+
+
 def _tag_list(references: list[str]) -> str:
     """'team/app:1.4.0, :sha-abc123': every tag naming one image, its repository written once."""
     first, *rest = sorted(references)
     repository = first.rpartition(":")[0]
     others = [f":{ref.rpartition(':')[2]}" if ref.rpartition(":")[0] == repository else ref for ref in rest]
-    return ", ".join([first, *others])
+    return ", ".join(_short_tag(ref) if not ref.startswith(":") else ref for ref in [first, *others])
 
 
 def network_figure(run: RunJSON, until: int | None = None) -> Figure:
@@ -240,6 +268,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
 
     steps_until(run, until)
     rows = network_rows(run, until)
+    down = down_spans(run, until)
     units = unit_system(run)
     kinds = node_kinds(run)
     fig = new_figure(run, "network", until)
@@ -278,7 +307,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     # Through routers links are shared, and how full one got is the point: colour by it. Without
     # routers each link is one pair's own, which a lone transfer fills: its colour would say nothing.
     shared = "router" in kinds.values()
-    link_labels: list[tuple[tuple[tuple[float, float], ...], Text]] = []
+    link_labels: list[tuple[int, tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
         # A link that skips a column or stays in one bends, so it does not run through a node.
@@ -288,14 +317,17 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         if (cy - (y0 + y1) / 2) * ((y0 + y1) / 2 - 0.5 or 1) < 0:
             cx, cy = (x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)
         busy = row["total_bytes"] > 0
+        spans = down.get((a, b) if a <= b else (b, a), [])
+        still_down = bool(spans) and spans[-1][1] is None
         ax.add_patch(
             PathPatch(
                 Path([(x0, y0), (cx, cy), (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
                 facecolor="none",
-                edgecolor=(load(0.3 + 0.7 * row["peak_share"]) if shared and row["peak_share"] is not None
+                edgecolor=(style.NAIVE if still_down
+                           else load(0.3 + 0.7 * row["peak_share"]) if shared and row["peak_share"] is not None
                            else "black" if busy else style.GREY),
                 linewidth=1.2 + 3.3 * row["total_bytes"] / busiest,
-                linestyle="solid" if row["declared"] else (0, (4, 3)),
+                linestyle=(0, (1, 2)) if still_down else "solid" if row["declared"] else (0, (4, 3)),
                 zorder=1,
                 capstyle="round",
             )
@@ -305,16 +337,20 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
             if busy
             else "no traffic"
         )
-        if row["declared"] and row["bandwidth_bps"]:
+        if row["declared"] and row["bandwidth_bps"] and (busy or not spans):
             text += f"\n{format_bandwidth(row['bandwidth_bps'])}"
             if row["latency_s"] is not None:
                 text += f", {format_latency(row['latency_s'])} latency"
         if shared and row["peak_share"] is not None and busy:
             text += f"\nat most {row['peak_share']:.0%} in use"
+        if spans:   # a link a step cut: when, and whether it came back
+            text = ("" if not busy else text + "\n") + ", ".join(
+                f"✗ down from step {start}" if end is None else f"down steps {start}–{end - 1}"
+                for start, end in spans)
         if (row["node_a"], row["node_b"]) not in labelled_keys:
             continue
         mx, my = (x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4
-        link_labels.append((((x0, y0), (cx, cy), (x1, y1)), ax.text(
+        link_labels.append((row["total_bytes"], ((x0, y0), (cx, cy), (x1, y1)), ax.text(
             mx,
             my,
             text,
@@ -379,6 +415,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         for k in present
     ]
     handles.append(Line2D([], [], color="black", linewidth=2, label="link in the scenario"))
+    if any(runs[-1][1] is None for runs in down.values()):
+        handles.append(Line2D([], [], color=style.NAIVE, linewidth=2, linestyle=(0, (1, 2)),
+                              label="link down at the end"))
     if any(not row["declared"] for row in rows):
         handles.append(
             Line2D(
@@ -393,7 +432,8 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     columns_wide = len(handles)
     if shared and any(row["peak_share"] is not None for row in rows):
         handles.append(Line2D([], [], color=load(1.0), linewidth=3, label="colour: share in use (full = red)"))
-        columns_wide = min(len(handles), 4)
+    columns_wide = min(columns_wide, 4)   # more entries take a second row, not the page's margin
     fig.legend(handles=handles, loc="outside lower center", ncols=columns_wide, frameon=False)
-    spread_link_labels(fig, ax, link_labels, list(pos.values()) if shared else [])
+    link_labels.sort(key=lambda label: -label[0])   # the busiest links' labels are placed first
+    spread_link_labels(fig, ax, [(path, label) for _, path, label in link_labels], list(pos.values()))
     return fig

@@ -101,6 +101,9 @@ def short_command(command: str | None, verb: str | None = None) -> str:
             continue
         positional.append(word)
     target = tag_value if head == "build" and tag_value else (positional[-1] if positional else "")
+    if head == "network" and len(rest) == 3:   # `network down A B`: which link, by short names
+        a, b = (host.split(".")[0] for host in rest[1:])
+        return _shorten(f"{rest[0]} {a}–{b}")
     if tool in ("oras", "helm") and positional:   # oras attach REF FILE: the image; helm push CHART: the chart
         target = positional[0]
     if head == "login" or head == "logout":

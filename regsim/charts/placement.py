@@ -77,38 +77,36 @@ def _apart(wanted: dict[str, float]) -> dict[str, float]:
 
 def spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[float, float], ...], Text]],
                        nodes: Sequence[tuple[float, float]] = ()) -> None:
-    """Slide each link's label along its link until it overlaps no label placed before it, no
-    node name and none of `nodes` (their markers). Labels start at the middle of their link; the
-    busiest links' labels stay there."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """Slide each link's label along its link, or just above or below it, until it overlaps no
+    label placed before it, no node name and none of `nodes` (their markers). Labels start at the
+    middle of their link and come busiest link first; a label with no clear place is left out
+    rather than covering another (a quiet link's: the CSV has every link)."""
     from matplotlib.transforms import Bbox
 
-    FigureCanvasAgg(fig)
-    fig.canvas.draw()   # lays the figure out, so screen positions are final
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas has it; stubs type the base
+    from regsim.charts.placing import laid_out
+
+    renderer = laid_out(fig)
     taken = [text.get_window_extent(renderer) for text in ax.texts if all(text is not t for _, t in labels)]
     taken = [box.expanded(1.0, 1.0) for box in taken]
     for x, y in nodes:   # a marker is about 26 points across
         cx, cy = ax.transData.transform((x, y))
         half = 18 * fig.dpi / 72
         taken.append(Bbox([[cx - half, cy - half], [cx + half, cy + half]]))
-
-    def covering(box: Bbox) -> float:   # how much of what is placed the box would cover
-        return sum(float(max(0.0, min(box.x1, o.x1) - max(box.x0, o.x0)))
-                   * float(max(0.0, min(box.y1, o.y1) - max(box.y0, o.y0))) for o in taken)
-
+    to_data = ax.transData.inverted()
     for (p0, c, p1), label in labels:
-        best: tuple[float, tuple[float, float]] | None = None
-        for t in (0.5, 0.44, 0.56, 0.38, 0.62, 0.33, 0.67, 0.28, 0.72, 0.2, 0.8):
-            x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
-            y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]
-            label.set_position((x, y))
-            cover = covering(label.get_window_extent(renderer).expanded(1.08, 1.15))
-            if cover == 0:
-                break
-            if best is None or cover < best[0]:
-                best = (cover, (x, y))
-        else:   # no place is free: the one that covers least
-            assert best is not None
-            label.set_position(best[1])
-        taken.append(label.get_window_extent(renderer).expanded(1.08, 1.15))
+        height = label.get_window_extent(renderer).height
+        for shift in (0.0, 0.6, -0.6):
+            for t in (0.5, 0.44, 0.56, 0.38, 0.62, 0.33, 0.67, 0.28, 0.72, 0.2, 0.8):
+                x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
+                y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]
+                px, py = ax.transData.transform((x, y))
+                label.set_position(tuple(to_data.transform((px, py + shift * (height + 6)))))
+                box = label.get_window_extent(renderer).expanded(1.08, 1.15)
+                if not any(box.overlaps(other) for other in taken):
+                    taken.append(box)
+                    break
+            else:
+                continue
+            break
+        else:
+            label.set_visible(False)

@@ -26,6 +26,7 @@ LIGHT_GREY = "#D9D9D9"
 ACTUAL = OKABE_ITO["blue"]
 NAIVE = OKABE_ITO["vermillion"]
 SAVED = OKABE_ITO["sky_blue"]
+UPSTREAM = OKABE_ITO["reddish_purple"]   # bytes a mirror fetched from its upstream
 PUSH = OKABE_ITO["blue"]
 PULL = OKABE_ITO["bluish_green"]
 STORED = OKABE_ITO["blue"]
@@ -54,7 +55,10 @@ FIGSIZE = (10.0, 5.6)  # inches: a 16:9 slide
 PNG_DPI = 150  # 1500 x 840 pixels
 
 RC: dict[RcKeyType, Any] = {
-    "font.family": "DejaVu Sans",  # ships with matplotlib, so every machine draws the same glyphs
+    # DejaVu Sans ships with matplotlib, so every machine lays out the same glyphs; an SVG names
+    # the whole stack, so a viewer without DejaVu Sans shows the nearest sans-serif.
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Bitstream Vera Sans", "Verdana", "Arial", "Helvetica"],
     "font.size": 12,
     "axes.titlesize": 13,
     "axes.labelsize": 12,
@@ -72,7 +76,7 @@ RC: dict[RcKeyType, Any] = {
     "axes.axisbelow": True,
     "hatch.linewidth": 1.0,
     "svg.hashsalt": "regsim",  # fixed ids inside SVG files: same run, same bytes
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",   # text stays text: a student can select, search and edit it
     "pdf.fonttype": 42,
 }
 

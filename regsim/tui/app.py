@@ -65,9 +65,13 @@ class RegsimApp(RegsimBaseApp):
         lesson_dirs: Sequence[str | Path] | None = None,
         run: Run | None = None,
         progress_path: str | Path | None = None,
+        classroom: bool = False,
+        start_at: int = 1,
     ) -> None:
         super().__init__()
         self.scenario_path = scenario_path
+        self.classroom = classroom   # `regsim open --class`: the player opens in class mode
+        self.start_at = start_at     # `regsim open --from STEP`: the first step still to run
         if scenarios is None:
             folders = [Path(d) for d in lesson_dirs or ()]
             scenarios = scenario_entries(scenario_files(folders) if files is None else files)
@@ -102,9 +106,11 @@ class RegsimApp(RegsimBaseApp):
         if self.store.notice:
             self.notify(self.store.notice, title="Progress", severity="warning", timeout=12)
         if self.run_to_open is not None:
-            self.push_screen(PlayerScreen(Player.from_run(self.run_to_open)))
+            player = Player.from_run(self.run_to_open)
+            player.seek(self.start_at - 1)
+            self.push_screen(PlayerScreen(player, self.classroom))
         elif self.scenario_path is not None:
-            self.open_scenario(self.scenario_path)
+            self.open_scenario(self.scenario_path, self.start_at, self.classroom)
         if self.course.lessons is not None:
             self.lessons_shown.set()  # given ready-made: the home screen listed them at once
         else:
@@ -221,8 +227,9 @@ class RegsimApp(RegsimBaseApp):
         self.push_screen(quiz, self.refresh_home)
         return True
 
-    def open_scenario(self, name: str | Path) -> bool:
-        """Replay a scenario file (or bundled id) and show it in the player; problems in a modal."""
+    def open_scenario(self, name: str | Path, start_at: int = 1, classroom: bool = False) -> bool:
+        """Replay a scenario file (or bundled id) and show it in the player, `start_at` the next
+        step to run; problems in a modal."""
         path = find_scenario(str(name), self.lesson_dirs)
         try:
             player = Player(load_scenario(path))
@@ -236,7 +243,8 @@ class RegsimApp(RegsimBaseApp):
                 ProblemsScreen(f"{path} could not be replayed (a bug in regsim):", [reason])
             )
             return False
-        self.push_screen(PlayerScreen(player))
+        player.seek(start_at - 1)
+        self.push_screen(PlayerScreen(player, classroom))
         return True
 
     def open_sandbox(self, name: str | Path) -> bool:
@@ -293,10 +301,14 @@ def run_app(
     lesson_dirs: Sequence[str | Path] | None = None,
     run: Run | None = None,
     progress_path: str | Path | None = None,
+    classroom: bool = False,
+    start_at: int = 1,
 ) -> int:
     """Run the app. With a path (or a bundled scenario id) it opens straight in the player; with
     `run` (a recorded live session, say) the player shows that run. `lesson_dirs` adds instructor
-    folders (`regsim --lessons DIR`); `progress_path` keeps progress somewhere else (tests)."""
-    app = RegsimApp(scenario_path, lesson_dirs=lesson_dirs, run=run, progress_path=progress_path)
+    folders (`regsim --lessons DIR`); `progress_path` keeps progress somewhere else (tests);
+    `classroom` opens the player in class mode, `start_at` with the steps before it done."""
+    app = RegsimApp(scenario_path, lesson_dirs=lesson_dirs, run=run, progress_path=progress_path,
+                    classroom=classroom, start_at=start_at)
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
@@ -29,16 +30,24 @@ class PlayerScreen(PanesScreen):
     # Priority, so the arrow keys step the scenario even while the request table has focus.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "right,n,space",
+            "right,n,space,pagedown",
             "next",
             "Next",
             key_display="→",
             priority=True,
             tooltip="Run the next step",
         ),
+        # A presentation clicker sends PageDown/PageUp to step and B or . to blank the projector.
+        # In class mode b blanks (listed first, it passes the key on to Back otherwise).
+        Binding("b,B", "class_blank", "Blank", show=False, priority=True,
+                tooltip="In class mode: blank the screen until any key (a clicker's blank key)"),
         Binding(
-            "left,p,b", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"
+            "left,p,b,pageup", "back", "Back", key_display="←", priority=True, tooltip="Undo the last step"
         ),
+        Binding("full_stop", "blank", "Blank", key_display=".", show=False, priority=True,
+                tooltip="Blank the screen until any key (a clicker's blank key)"),
+        Binding("f", "toggle_class", "Class", show=False,
+                tooltip="Class mode: large panes for a projector, predictions put to the room"),
         # Shown in help, not in the footer: help and back must fit in 80 columns.
         Binding(
             "home,g",
@@ -81,6 +90,9 @@ class PlayerScreen(PanesScreen):
         Binding(
             "s", "sandbox", "Sandbox", tooltip="Type your own commands in the world as it is now"
         ),
+        # A clicker's start/stop-show key sends esc: in class mode it does not leave (q does).
+        Binding("escape", "stay_in_class", "Stay", show=False,
+                tooltip="In class mode esc stays in the player (q leaves)"),
         Binding(
             "escape,q",
             "leave",
@@ -97,12 +109,19 @@ class PlayerScreen(PanesScreen):
     )
 
 
-    def __init__(self, player: Player) -> None:
-        super().__init__(classes="simulator")
+    def __init__(self, player: Player, classroom: bool = False) -> None:
+        # Class mode swaps the pane layout ("simulator") for the projector's ("classroom").
+        super().__init__(classes="classroom" if classroom else "simulator")
         self.player = player
         self.auto_interval = DEFAULT_INTERVAL
         self.auto_timer: Timer | None = None
+        # Auto mode waiting at a prediction: on, but no step runs until the room has answered.
+        self.auto_waiting = False
         self._bindings_at: tuple[bool, bool] | None = None
+
+    @property
+    def classroom(self) -> bool:
+        return self.has_class("classroom")
 
     def compose(self) -> ComposeResult:
         yield from self.compose_panes([NextStep(id="next"), DoneStep(id="done")], RequestLog(id="requests"))
@@ -149,8 +168,12 @@ class PlayerScreen(PanesScreen):
     def status_parts(self) -> Parts:
         player = self.player
         parts: Parts = [(f"step {player.position} of {player.total}", "bold")]
-        if self.auto_timer:
+        if self.auto_waiting:
+            parts.append(("  ⏸ auto waits: predict, then →", "$text-warning bold"))
+        elif self.auto_timer:
             parts.append((f"  ▶ auto every {self.auto_interval:g} s", "$text-accent bold"))
+        if self.classroom:
+            parts.append(("  · class", "$text-accent"))
         return [*parts, "  ·  ", player.scenario.title]
 
     def shown_record(self) -> StepRecord | None:
@@ -170,18 +193,66 @@ class PlayerScreen(PanesScreen):
         if action in ("back", "start"):
             return None if at_start else True
         if action == "auto":
-            return True if self.auto_timer or not at_end else None
+            return True if self.auto_timer or self.auto_waiting or not at_end else None
         if action == "faster":
             return None if self.auto_interval <= AUTO_INTERVALS[0] else True
         if action == "slower":
             return None if self.auto_interval >= AUTO_INTERVALS[-1] else True
+        if action in ("class_blank", "stay_in_class"):
+            return self.classroom   # False: not listed in help, and the key goes to Back or Leave
         if action == "switch_view":
-            return self.has_class("-narrow")
+            return self.classroom or self.has_class("-narrow")
         return True
 
     def action_next(self) -> None:
+        upcoming = self.player.next_step
+        if self.classroom and upcoming is not None and upcoming.ask is not None:
+            self.put_to_room()
+            return
         self.player.step()
         self.show_position()
+        self.resume_auto()
+
+    def put_to_room(self) -> None:
+        """The next step's prediction, large; the reveal key runs the step."""
+        upcoming = self.player.next_step
+        if upcoming is None or upcoming.ask is None:
+            return
+        from regsim.tui.screens.room_question import RoomQuestion
+
+        self.app.push_screen(RoomQuestion(upcoming, self.player.total, self._reveal), self._after_room)
+
+    def _reveal(self) -> StepRecord | None:
+        record = self.player.step()
+        self.show_position()
+        return record
+
+    def _after_room(self, revealed: bool | None) -> None:
+        self.show_position()
+        if revealed:
+            self.resume_auto()
+
+    def action_class_blank(self) -> None:
+        if not self.classroom:
+            raise SkipAction()   # b is Back outside class mode
+        self.action_blank()
+
+    def action_stay_in_class(self) -> None:
+        if not self.classroom:
+            raise SkipAction()   # esc leaves outside class mode
+
+    def action_blank(self) -> None:
+        from regsim.tui.screens.room_question import BlankScreen
+
+        self.app.push_screen(BlankScreen())
+
+    def action_toggle_class(self) -> None:
+        classroom = not self.classroom
+        self.set_class(not classroom, "simulator")
+        self.set_class(classroom, "classroom")
+        self.show_position()
+        self.refresh_bindings()
+
 
     def action_back(self) -> None:
         self.player.back()
@@ -197,7 +268,7 @@ class PlayerScreen(PanesScreen):
         self.show_position()
 
     def action_auto(self) -> None:
-        if self.auto_timer:
+        if self.auto_timer or self.auto_waiting:
             self.stop_auto()
         else:
             self.auto_timer = self.set_interval(self.auto_interval, self._auto_step)
@@ -231,12 +302,31 @@ class PlayerScreen(PanesScreen):
     # ----- auto-advance ----------------------------------------------------------------------
 
     def _auto_step(self) -> None:
+        upcoming = self.player.next_step
+        if upcoming is not None and upcoming.ask is not None:
+            # A prediction is the point of the step: auto waits for the room, then goes on.
+            self.stop_auto()
+            self.auto_waiting = True
+            self.show_status()
+            if self.classroom:
+                self.put_to_room()
+            return
         self.player.step()
         if self.player.position >= self.player.total:
             self.stop_auto()
         self.show_position()
 
+    def resume_auto(self) -> None:
+        """After a prediction's step has run, auto mode (if it was waiting) plays on."""
+        if self.auto_waiting:
+            self.auto_waiting = False
+            if self.player.position < self.player.total:
+                self.auto_timer = self.set_interval(self.auto_interval, self._auto_step)
+            self.show_status()
+            self.refresh_bindings()
+
     def stop_auto(self) -> None:
+        self.auto_waiting = False
         if self.auto_timer:
             self.auto_timer.stop()
             self.auto_timer = None

@@ -54,10 +54,20 @@ class RequestLog(DataTable[Text]):
             self._fill()
 
     def _path_width(self) -> int:
-        # Narrow screens: leave room for status, outcome and bytes; wide ones: never cut.
+        # Narrow screens: leave room for status, outcome, bytes and who sent it to whom (the
+        # From → to column, sized by the rows shown); wide ones: never cut.
         # A lesson's side panel (under 70 columns) keeps only the digest's start.
         width = self.size.width or 120
-        return max(12 if width < 70 else 20, width - 44) if width < 110 else 200
+        if width < 70:
+            return max(12, width - 44)
+        if width >= 110 or not self._request_rows:
+            return 200
+        columns = zip(*((r.method, r.status, r.outcome, r.bytes, r.route) for r in self._request_rows), strict=True)
+        labels = ("Method", "Status", "Outcome", "Bytes", "From → to")
+        # Each column has a cell of padding on either side; the path's own, and the scrollbar.
+        others = sum(max(len(label), *(len(v) for v in values)) + 2
+                     for label, values in zip(labels, columns, strict=True))
+        return max(20, width - others - 4)
 
     def _fill(self, keep_cursor: bool = True) -> None:
         row_index = self.cursor_row if keep_cursor else 0
