@@ -24,9 +24,12 @@ _OPTIONS_WITH_VALUE = frozenset(
         "--target",
         "-o",
         "--output",
+        "--creds",
+        "--image-pull-policy",
+        "--pull-secret",
     }
 )
-_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds"})
+_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds", "--pull-secret"})
 MAX_LABEL = 26
 
 
@@ -45,8 +48,9 @@ def masked_command(command: str | None) -> str:
     for i, word in enumerate(words):
         if word in _SECRET_OPTIONS and i + 1 < len(words):
             words[i + 1] = "***"
-        if word.startswith("--password="):
-            words[i] = "--password=***"
+        name, eq, _ = word.partition("=")
+        if eq and name in _SECRET_OPTIONS:
+            words[i] = f"{name}=***"
     return " ".join(words)
 
 
@@ -70,7 +74,7 @@ def short_command(command: str | None, verb: str | None = None) -> str:
     if not command:
         return verb or "say"
     words = _words(command)
-    if words and words[0] in ("docker", "crictl"):   # the CLI's name says nothing on a chart tick
+    if words and words[0] in ("docker", "crictl", "kubelet"):   # the CLI's name says nothing on a chart tick
         words = words[1:]
     if not words:
         return verb or "say"

@@ -35,7 +35,7 @@ SANDBOX_USAGE = {
     "save": "save FILE.yaml [--overwrite] (keep what was typed as a scenario file)",
     "help": "help (list every command)",
 }
-HEADS = ("docker", "crictl", "registry", "network", "wait", *SANDBOX_USAGE)
+HEADS = ("docker", "crictl", "kubelet", "registry", "network", "wait", *SANDBOX_USAGE)
 
 
 def usage_lines() -> list[str]:

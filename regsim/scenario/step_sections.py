@@ -21,7 +21,8 @@ EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "laye
 # failures, which never reach a registry (the codes the model's `Outcome.fail` calls use).
 # UNKNOWN is containerd's (gRPC code Unknown) when no host of a hosts.toml answers.
 CLIENT_ERROR_CODES = ("NETWORK_UNREACHABLE", "UNKNOWN", "NOT_FOUND_LOCALLY", "DIGEST_REFERENCE",
-                      "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE")
+                      "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE",
+                      "ErrImageNeverPull", "InvalidImageName")   # the last two: the kubelet's reasons
 ERROR_CODES = tuple(code.name for code in ErrorCode) + CLIENT_ERROR_CODES
 SIZE_EXPECTS = ("layers_up", "layers_down")
 COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits",
