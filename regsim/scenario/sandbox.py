@@ -52,7 +52,8 @@ def summary_lines() -> list[str]:
             families.setdefault(head, []).append(verb)
     lines = []
     for head, verbs in families.items():
-        if len(verbs) <= 2:  # short families show their arguments too: network down A B
+        # Short families show their arguments too (network down A B), when those are short.
+        if len(verbs) <= 2 and all(len(USAGE[f"{head} {verb}"]) <= 24 for verb in verbs):
             verbs = [USAGE[f"{head} {verb}"].split(" ", 1)[1] for verb in verbs]
         lines.append(f"{head} {', '.join(verbs)}")
     lines.append("wait DURATION · as NAME · undo · save FILE.yaml · help (every usage)")
