@@ -135,3 +135,35 @@ def test_kubelet_pull_reads_the_policy_and_secret_and_refuses_an_unknown_policy(
     assert command == KubeletPull(command.text, "registry.example/a:1", "Always", "u:p")
     with pytest.raises(CommandError, match="Always, IfNotPresent or Never"):
         parse_command("kubelet pull --image-pull-policy Sometimes registry.example/a:1")
+
+
+def test_the_sandbox_runs_kubelet_pull_on_a_node_and_refuses_it_on_a_docker_client():
+    from regsim.bundled import find_scenario
+    from regsim.scenario.loader import load_scenario
+    from regsim.scenario.sandbox import SandboxSession
+
+    session = SandboxSession.from_scenario(load_scenario(find_scenario("kubernetes-nodes")))
+    assert session.enter("as node7").kind == "actor"
+    never = session.enter(f"kubelet pull --image-pull-policy Never {IMAGE}")
+    assert never.kind == "ran" and never.record is not None and never.record.error == "ErrImageNeverPull"
+    assert session.enter("as ci").kind == "actor"
+    refused = session.enter(f"kubelet pull {IMAGE}")
+    assert refused.kind == "problem" and "runtime: containerd" in refused.message
+
+
+def test_a_scenario_with_an_unknown_pull_policy_names_its_line():
+    from regsim.scenario.loader import parse_scenario
+    from regsim.scenario.problems import ContentError
+
+    text = """\
+version: 1
+title: t
+registries: [{name: registry.example}]
+clients: [{name: node, runtime: containerd}]
+steps:
+  - {as: node, run: kubelet pull --image-pull-policy Sometimes registry.example/team/app:1.0}
+"""
+    with pytest.raises(ContentError) as info:
+        parse_scenario(text, "s.yaml")
+    found = [str(p) for p in info.value.problems]
+    assert len(found) == 1 and found[0].startswith("s.yaml:6:") and "Always, IfNotPresent or Never" in found[0]
