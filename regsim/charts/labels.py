@@ -24,11 +24,14 @@ _OPTIONS_WITH_VALUE = frozenset(
         "--target",
         "-o",
         "--output",
+        "--creds",
+        "--image-pull-policy",
+        "--pull-secret",
         "--key",              # cosign
         "--artifact-type",    # oras
     }
 )
-_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds"})
+_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds", "--pull-secret"})
 MAX_LABEL = 26
 
 
@@ -47,8 +50,9 @@ def masked_command(command: str | None) -> str:
     for i, word in enumerate(words):
         if word in _SECRET_OPTIONS and i + 1 < len(words):
             words[i + 1] = "***"
-        if word.startswith("--password="):
-            words[i] = "--password=***"
+        name, eq, _ = word.partition("=")
+        if eq and name in _SECRET_OPTIONS:
+            words[i] = f"{name}=***"
     return " ".join(words)
 
 
@@ -73,7 +77,7 @@ def short_command(command: str | None, verb: str | None = None) -> str:
         return verb or "say"
     words = _words(command)
     tool = words[0] if words else ""
-    if tool in ("docker", "crictl", "cosign", "oras", "helm"):   # the CLI's name says little on a chart tick
+    if tool in ("docker", "crictl", "kubelet", "cosign", "oras", "helm"):   # the CLI's name says little on a chart tick
         words = words[1:]
     if not words:
         return verb or "say"

@@ -20,7 +20,7 @@ from regsim.model.client.daemon import Runtime
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import DOCKER_HUB, parse_reference
 from regsim.scenario.artifact_commands import ARTIFACT_TOOLS, ArtifactCommand
-from regsim.scenario.commands import ClientCommand, Command, CrictlPull, Pull, Push, RegistryDelete
+from regsim.scenario.commands import ClientCommand, Command, CrictlPull, KubeletPull, Pull, Push, RegistryDelete
 from regsim.scenario.problems import Located, Path, Problem, did_you_mean
 from regsim.scenario.spec import Scenario
 
@@ -33,7 +33,7 @@ RETIRED_DEFAULT = (
 )
 
 # Commands that send a name to a registry; the others (build, tag, rmi, images) stay on the client.
-_SENDS = (Push, Pull, CrictlPull, RegistryDelete, ArtifactCommand)
+_SENDS = (Push, Pull, CrictlPull, KubeletPull, RegistryDelete, ArtifactCommand)
 
 Found = list[tuple[Path, str]]
 
@@ -91,9 +91,9 @@ def command_runtime_problem(command: Command, runtime: Runtime, actor: str) -> s
         return None
     if runtime == Runtime.CONTAINERD:
         return (f"{actor} is a containerd node (runtime: containerd): it runs crictl (crictl pull, crictl images, "
-                f"crictl rmi), not {command.tool}")
-    return (f"{actor} runs docker (runtime: docker, the default): crictl talks to containerd; add "
-            f"runtime: containerd to {actor} or use docker {command.verb}")
+                f"crictl rmi) and its kubelet runs kubelet pull, not {command.tool}")
+    return (f"{actor} runs docker (runtime: docker, the default): {command.text.split()[0]} talks to containerd; "
+            f"add runtime: containerd to {actor} or use docker {command.verb}")
 
 
 def docker_hub_problems(command: Command, hosts: Sequence[str], origins: Sequence[str] = ()) -> list[str]:

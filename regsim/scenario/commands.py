@@ -30,6 +30,8 @@ USAGE = {
     "crictl pull": "crictl pull [--creds USER:PASSWORD] NAME[:TAG|@DIGEST]",
     "crictl images": "crictl images",
     "crictl rmi": "crictl rmi NAME[:TAG]",
+    "kubelet pull": "kubelet pull [--image-pull-policy Always|IfNotPresent|Never] [--pull-secret USER:PASSWORD] "
+                    "NAME[:TAG|@DIGEST]",
     "registry delete": "registry delete HOST/REPO:TAG | HOST/REPO@DIGEST",
     "registry gc": "registry gc [--delete-untagged] [HOST]",
     "registry tags": "registry tags HOST/REPO",
@@ -182,6 +184,20 @@ class CrictlRmi(CrictlCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class KubeletPull(CrictlCommand):
+    """What the kubelet does for a container's image before starting it (model/client/kubelet.py)."""
+
+    reference: str
+    policy: str | None = None          # imagePullPolicy; None: the default for this name
+    secret: str | None = None          # an imagePullSecret's USER:PASSWORD, for this pull only
+    verb = Verb.PULL
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference,)
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryDelete(Command):
     reference: str                     # HOST/REPO:TAG or HOST/REPO@DIGEST
     verb = Verb.REGISTRY_DELETE
@@ -324,6 +340,8 @@ def parse_command(text: str) -> Command:
         raise CommandError(_usage(key))
     if head == "crictl":
         return _crictl(text, words[1:])
+    if head == "kubelet":
+        return _kubelet(text, words[1:])
     if head in ARTIFACT_TOOLS:
         return parse_artifact_command(text, words)
     if head == "registry":
@@ -363,7 +381,8 @@ def parse_command(text: str) -> Command:
                        f"commands start with {', '.join(HEADS[:-1])} or {HEADS[-1]}")
 
 
-HEADS = ("docker", "crictl", *ARTIFACT_TOOLS, "registry", "network", "wait")
+HEADS = ("docker", "crictl", "kubelet", *ARTIFACT_TOOLS, "registry", "network", "wait")
+POLICIES = ("Always", "IfNotPresent", "Never")
 
 
 def _crictl(text: str, words: list[str]) -> CrictlCommand:
@@ -386,6 +405,20 @@ def _crictl(text: str, words: list[str]) -> CrictlCommand:
         case "rmi", [reference]:
             return CrictlRmi(text, reference)
     raise CommandError(_usage(key))
+
+
+def _kubelet(text: str, words: list[str]) -> KubeletPull:
+    """`kubelet pull`: a container's image, its imagePullPolicy and an imagePullSecret."""
+    if words[:1] != ["pull"]:
+        raise CommandError(f"kubelet has one verb here, pull; {_usage('kubelet pull')}")
+    flags = {"--image-pull-policy": "policy", "--pull-secret": "secret"}
+    args, opts = _options(words[1:], flags, set(), "kubelet pull")
+    if len(args) != 1:
+        raise CommandError(_usage("kubelet pull"))
+    policy = opts.get("policy")
+    if policy is not None and policy not in POLICIES:
+        raise CommandError(f"imagePullPolicy is Always, IfNotPresent or Never, not {policy!r}")
+    return KubeletPull(text, args[0], policy, opts.get("secret"))
 
 
 def check_reference(text: str) -> str:

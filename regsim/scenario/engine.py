@@ -29,6 +29,7 @@ from regsim.scenario.commands import (
     CrictlPull,
     CrictlRmi,
     Images,
+    KubeletPull,
     Login,
     Logout,
     Pull,
@@ -138,6 +139,8 @@ def _client_command(client: Client, scenario: Scenario | None, command: ClientCo
             return _tables(crictl_images_table(client.crictl_image_rows()))
         case CrictlRmi(reference=reference):
             return Done(client.crictl_rmi(reference))
+        case KubeletPull(reference=reference, policy=policy, secret=secret):
+            return Done(client.kubelet_pull(reference, policy, secret))
         case SystemDf():
             return _tables(*disk_usage_tables(client.disk_usage()))
         case CosignSign(reference=reference, key=key):

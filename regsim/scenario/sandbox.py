@@ -36,7 +36,7 @@ SANDBOX_USAGE = {
     "save": "save FILE.yaml [--overwrite] (keep what was typed as a scenario file)",
     "help": "help (list every command)",
 }
-HEADS = ("docker", "crictl", *ARTIFACT_TOOLS, "registry", "network", "wait", *SANDBOX_USAGE)
+HEADS = ("docker", "crictl", "kubelet", *ARTIFACT_TOOLS, "registry", "network", "wait", *SANDBOX_USAGE)
 
 
 def usage_lines() -> list[str]:
@@ -57,7 +57,8 @@ def summary_lines() -> list[str]:
         if head in ARTIFACT_TOOLS:
             tools.append(f"{head} {', '.join(verbs)}")
             continue
-        if len(verbs) <= 2:  # short families show their arguments too: network down A B
+        # Short families show their arguments too (network down A B), when those are short.
+        if len(verbs) <= 2 and all(len(USAGE[f"{head} {verb}"]) <= 24 for verb in verbs):
             verbs = [USAGE[f"{head} {verb}"].split(" ", 1)[1] for verb in verbs]
         lines.append(f"{head} {', '.join(verbs)}")
     lines.append("wait DURATION · as NAME · undo · save FILE.yaml · help (every usage)")

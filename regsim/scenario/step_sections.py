@@ -23,6 +23,7 @@ EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "laye
 # UNKNOWN is containerd's (gRPC code Unknown) when no host of a hosts.toml answers.
 CLIENT_ERROR_CODES = ("NETWORK_UNREACHABLE", "UNKNOWN", "NOT_FOUND_LOCALLY", "DIGEST_REFERENCE",
                       "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE",
+                      "ErrImageNeverPull", "InvalidImageName",   # the kubelet's reasons (model/client/kubelet.py)
                       # cosign verify's two refusals (model/client/cosign.py), a file or chart not found
                       "NO_SIGNATURES", "NO_MATCHING_SIGNATURES", "NO_FILE", "CHART_INVALID")
 ERROR_CODES = tuple(code.name for code in ErrorCode) + CLIENT_ERROR_CODES

@@ -5,7 +5,9 @@ It differs from dockerd's (pull.py) in three ways, each as containerd's code doe
 - No version check: the first request is the manifest request itself, and a 401 answer starts
   the auth dance (containerd core/remotes/docker/authorizer.go).
 - The tag is resolved with a HEAD request for its manifest; everything after that is fetched
-  by digest (core/remotes/docker/resolver.go `Resolve`, fetcher.go `Fetch`).
+  by digest (core/remotes/docker/resolver.go `Resolve`, fetcher.go `Fetch`), and only if the
+  content store lacks it: core/remotes/handlers.go `fetch` returns at once when opening a writer
+  for the digest says it already exists. Pulling an unchanged tag again is one HEAD request.
 - Mirrors come from hosts.toml, one file per registry, for any registry (docs/hosts.md): each
   request tries the `[host]` entries in order, then the registry itself (the `server`). Any
   failure, a 404 or an unreachable host, moves on to the next host ("trying next host" in
@@ -180,7 +182,8 @@ def _pull(client: Client, ref: Reference, hosts: _Hosts, out: Outcome) -> Outcom
     _, response, event = found
     event.outcome = RequestOutcome.OK
     top_digest = response.headers.get("Docker-Content-Digest") or ref.reference
-    top = _fetch_manifest(hosts, repository, top_digest, "fetch the manifest it names, by digest")
+    top = _held_manifest(client, top_digest) or _fetch_manifest(
+        hosts, repository, top_digest, "fetch the manifest it names, by digest")
     if top is None:
         return _failed(out, hosts, name)
     image_manifest: AnyManifest = top
@@ -190,8 +193,8 @@ def _pull(client: Client, ref: Reference, hosts: _Hosts, out: Outcome) -> Outcom
             return out.fail("MANIFEST_UNKNOWN", f"no {client.platform} image in this index",
                             f'pulling image: rpc error: code = NotFound desc = failed to pull and unpack image '
                             f'"{name}": no match for platform in manifest: not found')
-        child = _fetch_manifest(hosts, repository, entry.digest,
-                                f"the index lists one manifest per platform: fetch the {client.platform} one")
+        why = f"the index lists one manifest per platform: fetch the {client.platform} one"
+        child = _held_manifest(client, entry.digest) or _fetch_manifest(hosts, repository, entry.digest, why)
         if child is None:
             return _failed(out, hosts, name)
         image_manifest = child
@@ -228,6 +231,16 @@ def _pull(client: Client, ref: Reference, hosts: _Hosts, out: Outcome) -> Outcom
     # The CRI answers with the image ID, the config's digest, whatever was downloaded.
     out.output.append(f"Image is up to date for {config_digest}")
     return out
+
+
+def _held_manifest(client: Client, digest: str) -> Manifest | Index | None:
+    """A manifest or index already in the node's content store: containerd does not fetch it again."""
+    for image in client.images.values():
+        if image.key == digest:
+            return image.top
+        if digest in image.manifests:
+            return image.manifests[digest]
+    return None
 
 
 def _fetch_manifest(hosts: _Hosts, repository: str, digest: str, why: str) -> Manifest | Index | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from regsim.model.client import cosign, helm, oras
 from regsim.model.client.containerd import crictl_pull
 from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, tag_key
+from regsim.model.client.kubelet import PullPolicy, ensure_image
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
 from regsim.model.client.session import HostSession
@@ -323,6 +324,10 @@ class Client:
 
     def crictl_pull(self, text: str, creds: str | None = None) -> Outcome:
         return crictl_pull(self, text, creds)
+
+    def kubelet_pull(self, text: str, policy: str | None = None, secret: str | None = None) -> Outcome:
+        """The kubelet's image manager for one container (kubelet.py)."""
+        return ensure_image(self, text, PullPolicy(policy) if policy else None, secret)
 
     # ----- artifact tools: cosign, oras, helm (each in its own module) ---------------------------
 
