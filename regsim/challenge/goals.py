@@ -6,6 +6,7 @@ Each goal is one plain sentence an instructor writes and a learner reads:
     bob does not have registry.example/team/app:v1
     bob has registry.example/team/app:latest matching registry.example/team/app:v2
                                                           ...and it is the image the registry tags v2
+    bob has the image of registry.example/team/app:v2     under any name (pulled from a mirror, say)
     registry.example/team/app:v2 exists                   the registry has a manifest under the tag
     registry.example/team/app:v1 does not exist
     registry.example/team/app:latest is registry.example/team/app:v2    both tags name one manifest
@@ -28,6 +29,7 @@ FORMS = (
     "CLIENT has REF",
     "CLIENT does not have REF",
     "CLIENT has REF matching REF",
+    "CLIENT has the image of REF",
     "REF exists",
     "REF does not exist",
     "REF is REF",
@@ -35,6 +37,7 @@ FORMS = (
 )
 
 _HAS = re.compile(r"^(?P<client>\S+) has (?P<ref>\S+)(?: matching (?P<like>\S+))?$")
+_IMAGE_OF = re.compile(r"^(?P<client>\S+) has the image of (?P<ref>\S+)$")
 _LACKS = re.compile(r"^(?P<client>\S+) does not have (?P<ref>\S+)$")
 _EXISTS = re.compile(r"^(?P<ref>\S+) exists$")
 _GONE = re.compile(r"^(?P<ref>\S+) does not exist$")
@@ -82,6 +85,8 @@ class Goal:
         match self.form:
             case "has" | "lacks":
                 return self._client_check(world)
+            case "image":
+                return self._image_check(world)
             case "exists" | "gone":
                 assert self.ref is not None
                 digest, why = _registry_digest(world, self.ref)
@@ -103,6 +108,16 @@ class Goal:
         held = stored <= self.size
         return Check(self.text, held, f"{self.host} stores {format_size(stored)} of layers"
                      + ("" if held else f", more than {format_size(self.size)}"))
+
+    def _image_check(self, world: World) -> Check:
+        assert self.client is not None and self.other is not None
+        wanted, why = _registry_digest(world, self.other)
+        if wanted is None:
+            return Check(self.text, False, why)
+        client = world.clients.get(self.client)
+        if client is not None and any(image.key == wanted for image in client.images.values()):
+            return Check(self.text, True, f"{self.client} holds manifest {_short(wanted)}")
+        return Check(self.text, False, f"{self.client} holds no image with manifest {_short(wanted)}")
 
     def _client_check(self, world: World) -> Check:
         assert self.client is not None and self.ref is not None
@@ -130,6 +145,8 @@ def parse_goal(text: str) -> Goal:
     """One goal sentence read; GoalError naming the forms when it matches none."""
     words = " ".join(str(text).split())
     try:
+        if match := _IMAGE_OF.match(words):
+            return Goal(words, "image", client=match["client"], other=_ref(match["ref"]))
         if match := _LACKS.match(words):
             return Goal(words, "lacks", client=match["client"], ref=_ref(match["ref"]))
         if match := _GONE.match(words):

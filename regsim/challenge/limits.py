@@ -5,6 +5,7 @@
       layer_bytes_up: 3MB          layer bytes the acting clients sent, over every command
       layer_bytes_down: 0B         ...and received
       layers_pushed: 1             layers uploaded (a mount or a skip is not an upload)
+      sent_by: {docker.io: 310MB}  blob bytes a registry sent (to clients, mirrors and replicas)
       link:                        bytes over one link of the network (the WAN to a far registry)
         between: [mirror.example, registry.example]
         at_most: 120MB
@@ -21,7 +22,7 @@ from regsim.units import format_size
 
 SIZE_LIMITS = ("layer_bytes_up", "layer_bytes_down")
 COUNT_LIMITS = ("commands", "layers_pushed", "layers_pulled")
-KEYS = (*COUNT_LIMITS, *SIZE_LIMITS, "link")
+KEYS = (*COUNT_LIMITS, *SIZE_LIMITS, "sent_by", "link")
 
 _WORDS = {
     "commands": "commands",
@@ -39,6 +40,7 @@ class Limit:
     key: str
     most: int
     between: tuple[str, str] | None = None
+    registry: str | None = None     # for sent_by
 
     def measure(self, records: list[StepRecord]) -> int:
         if self.key == "commands":
@@ -47,6 +49,9 @@ class Limit:
             assert self.between is not None
             ends = set(self.between)
             return sum(use["bytes"] for r in records for use in r.links if set(use["between"]) == ends)
+        if self.key == "sent_by":
+            return sum(event.bytes for r in records for event in r.requests
+                       if event.dst == self.registry and event.method == "GET" and "/blobs/" in event.path)
         return sum(int(getattr(r, self.key)) for r in records)
 
     def describe(self, value: int | None = None) -> str:
@@ -56,7 +61,10 @@ class Limit:
             assert self.between is not None
             what = f"over the link {self.between[0]} ↔ {self.between[1]}"
             return f"at most {most} {what}" if value is None else f"{self.shown(value)} {what}, at most {most}"
-        words = _WORDS[self.key]
+        if self.key == "sent_by":
+            what = f"of blobs sent by {self.registry}"
+            return f"at most {most} {what}" if value is None else f"{self.shown(value)} {what}, at most {most}"
+        words = "command" if self.key == "commands" and value == 1 else _WORDS[self.key]
         if value is None:
             return f"at most {most} {words}"
         return f"{self.shown(value)} {words}, at most {most}"

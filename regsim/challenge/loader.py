@@ -135,6 +135,16 @@ def _limits(check: Checker, value: Any, nodes: list[str]) -> tuple[Limit, ...]:
                 limits.append(Limit(key, parse_size(item)))
             except UnitError as error:
                 check.add(where, str(error))
+        elif key == "sent_by":
+            for host, size in check.mapping(item, where, "sent_by").items():
+                if host not in nodes:
+                    check.add((*where, host), f"there is no registry {host!r}{did_you_mean(str(host), nodes)}",
+                              key=True)
+                    continue
+                try:
+                    limits.append(Limit(key, parse_size(size), registry=str(host)))
+                except UnitError as error:
+                    check.add((*where, host), str(error))
         elif key == "link":
             limit = _link_limit(check, item, where, nodes)
             if limit is not None:
