@@ -15,10 +15,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Markdown, Static
 
+from regsim.challenge.loader import load_challenge
 from regsim.lessons.question_book import QuestionBook
 from regsim.lessons.tour import LessonTour
 from regsim.lessons.verdicts import score_line, step_name
 from regsim.scenario.engine import Player
+from regsim.scenario.problems import ContentError
+from regsim.tui.messages import ChallengeChosen
 from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.questions import QuestionsScreen
 from regsim.tui.widgets.in_view import keep_focus_in_view
@@ -49,6 +52,7 @@ class LessonScreen(QuestionsScreen):
             "Simulator",
             tooltip="On a narrow terminal: the page or the simulator",
         ),
+        Binding("c", "challenge", "Challenge", tooltip="Try this page's challenge in the sandbox"),
         Binding(
             "escape,q", "leave", "Lessons", key_display="q", tooltip="Back to the list of lessons"
         ),
@@ -73,6 +77,7 @@ class LessonScreen(QuestionsScreen):
         "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
         "On the done page, → opens the next lesson.",
+        "A page with a challenge: c opens it, the sandbox with a goal to reach by typing commands.",
     )
 
     def __init__(self, tour: LessonTour) -> None:
@@ -116,6 +121,7 @@ class LessonScreen(QuestionsScreen):
         for i, item in enumerate(items, start=1):
             title, done_title = tour.titles(item.question, i, len(items))
             cards.append(QuestionCard(item, title, tour.restored(item), done_title))
+        cards += self.challenge_cards()
         if cards:
             await box.mount_all(cards)
         self.move_sim()
@@ -125,6 +131,25 @@ class LessonScreen(QuestionsScreen):
         self.refresh_bindings()
         self.tell_problems()
         self.tell_passed()
+
+    def challenge_cards(self) -> list[Static]:
+        """A card for each challenge the page names: its title, its task, and the key that opens it."""
+        page = self.tour.current()
+        cards: list[Static] = []
+        for path in page.challenges if page is not None else ():
+            try:
+                challenge = load_challenge(path)
+            except ContentError as error:
+                cards.append(Static(f"This page's challenge cannot be read: {error.problems[0]}",
+                                    classes="challenge-card"))
+                continue
+            solved = self.tour.store.challenge(challenge.id)["solved"]
+            card = Static(Content.assemble(
+                challenge.task, "\n", ("c", "bold"), " opens it in the sandbox, with the goal beside your world.",
+                ("  ✓ solved" if solved else "", "$text-success")), classes="challenge-card")
+            card.border_title = f"Challenge: {challenge.title}"
+            cards.append(card)
+        return cards
 
     def move_sim(self) -> None:
         """The simulator where the page has it; a step that an open prediction is about shows
@@ -185,6 +210,9 @@ class LessonScreen(QuestionsScreen):
             return None if self.tour.finished and self.tour.next_lesson is None else True
         if action == "previous_page":
             return None if self.tour.page == 0 else True
+        if action == "challenge":
+            page = self.tour.current()
+            return True if page is not None and page.challenges else None
         if action in ("hint", "reveal"):
             return True if self.tour.questions() else None
         if action == "switch_side":
@@ -250,6 +278,11 @@ class LessonScreen(QuestionsScreen):
     def action_switch_view(self) -> None:
         self.sim.switch_detail()
 
+    def action_challenge(self) -> None:
+        page = self.tour.current()
+        if page is not None and page.challenges:
+            self.post_message(ChallengeChosen(page.challenges[0]))
+
     def action_switch_side(self) -> None:
         """The focus follows: the request table (when it has rows), or back to the question."""
         self.toggle_class("-show-sim")
@@ -264,7 +297,9 @@ class LessonScreen(QuestionsScreen):
 
     async def on_screen_resume(self) -> None:
         """Back from a quiz opened over the lesson: its answers show here too."""
-        if self.is_mounted and self.tour.reload():
+        page = self.tour.current()
+        played = page is not None and bool(page.challenges)   # a challenge's card says whether it is solved
+        if self.is_mounted and (self.tour.reload() or played):
             await self.show_page()
 
     def on_resize(self) -> None:

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from regsim.scenario.records import StepRecord
@@ -65,7 +66,11 @@ class SandboxScreen(PanesScreen):
             Static(id="prompt-hint"),
             id="prompt",
         )
-        yield from self.compose_panes([DoneStep(id="done")], RequestLog(id="requests"), [prompt])
+        yield from self.compose_panes(self.story(), RequestLog(id="requests"), [prompt])
+
+    def story(self) -> list[Widget]:
+        """The story column: what the last command did (a challenge adds its goal above)."""
+        return [DoneStep(id="done")]
 
     def on_mount(self) -> None:
         self.title_panes()
