@@ -165,7 +165,7 @@ def _link_limit(check: Checker, item: Any, where: Path, nodes: list[str]) -> Lim
             check.add((*where, "between", i), f"there is no client or registry {end!r}"
                       f"{did_you_mean(str(end), nodes)}")
     try:
-        most = parse_size(link.get("at_most"))
+        most = parse_size(link.get("at_most", ""))
     except UnitError as error:
         check.add((*where, "at_most") if "at_most" in link else where, f"at_most: {error}")
         return None

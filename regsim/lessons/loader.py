@@ -212,8 +212,9 @@ def _pages(doc: Document, steps: StepIndex | None, problems: list[Problem]) -> l
             problems.extend(found)
             if question is not None:
                 questions.append(question)
-        challenges = tuple(found for block in section.blocks if block.kind == "challenge"
-                           if (found := _challenge_block(block, Path(doc.filename), problems)) is not None)
+        named = [_challenge_block(block, Path(doc.filename), problems)
+                 for block in section.blocks if block.kind == "challenge"]
+        challenges = tuple(path for path in named if path is not None)
         pages.append(Page(section.title, section.markdown, page_steps, tuple(questions), section.line, challenges))
     return pages
 
@@ -236,7 +237,8 @@ def _challenge_block(block: Block, lesson_path: Path, problems: list[Problem]) -
     path = find_challenge(raw["name"], folders)
     if not path.is_file():
         known = [p.stem for p in challenge_files(folders)]
-        problems.append(data.problem(("name",), f"no challenge named {raw['name']!r}{did_you_mean(raw['name'], known)}"))
+        hint = did_you_mean(raw["name"], known)
+        problems.append(data.problem(("name",), f"no challenge named {raw['name']!r}{hint}"))
         return None
     return str(path)
 

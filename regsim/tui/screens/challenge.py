@@ -53,7 +53,7 @@ class ChallengeScreen(SandboxScreen):
         Binding("ctrl+t", "hint", "Hint", priority=True, tooltip="One more hint (type `hint` too)"),
     ]
 
-    HELP_NOTES = (
+    HELP_NOTES: tuple[str, ...] = (
         "Type commands until every line of the goal shows ✓; the goal is checked after each command.",
         "`hint` (or ctrl+t) shows one more hint; `show solution` shows one way to do it, but then the "
         "challenge earns no credit.",

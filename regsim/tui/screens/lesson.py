@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer, Markdown, Static
 
 from regsim.challenge.loader import load_challenge
@@ -117,7 +118,7 @@ class LessonScreen(QuestionsScreen):
         box = self.query_one("#page-questions", Vertical)
         await box.remove_children()
         items = tour.questions()
-        cards = []
+        cards: list[Widget] = []
         for i, item in enumerate(items, start=1):
             title, done_title = tour.titles(item.question, i, len(items))
             cards.append(QuestionCard(item, title, tour.restored(item), done_title))

@@ -48,7 +48,7 @@ class SandboxScreen(PanesScreen):
         Binding("escape", "leave", "Leave", tooltip="Leave the sandbox"),
     ]
 
-    HELP_NOTES = (
+    HELP_NOTES: tuple[str, ...] = (
         "Type a command and press Enter; `help` lists them all, `as NAME` switches the client.",
         "tab moves between the command line, the request table and the world tree.",
         "ctrl+p opens the command palette: charts of this sandbox's run, other scenarios.",
