@@ -23,7 +23,6 @@ def test_sharing_until_lists_only_what_was_pushed_by_then(tmp_path, capsys):
 
 
 def test_the_sharing_image_until_a_step_is_drawn_from_that_step(tmp_path):
-    for name, until in (("3.png", ["--until", "3"]), ("3-again.png", ["--until", "3"]), ("all.png", [])):
+    for name, until in (("3.png", ["--until", "3"]), ("all.png", [])):
         assert main(["chart", "shared-base", "--kind", "sharing", *until, "-o", str(tmp_path / name)]) == 0
-    early, again, final = ((tmp_path / n).read_bytes() for n in ("3.png", "3-again.png", "all.png"))
-    assert early == again and early != final
+    assert (tmp_path / "3.png").read_bytes() != (tmp_path / "all.png").read_bytes()

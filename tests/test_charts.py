@@ -405,12 +405,13 @@ def test_transfer_csv_names_its_columns_with_units(run, tmp_path):
 
 @pytest.mark.slow   # two fresh processes render twelve files each
 def test_the_same_run_gives_the_same_bytes_in_every_process(tmp_path):
+    # Each format once, each from a different kind: the network layout (the one place a hash seed
+    # could reach) in the two vector formats, whose files also carry ids and dates.
     script = (
         "import json, sys; from regsim.charts import export\n"
         "run = json.load(open(sys.argv[1]))\n"
-        "for kind in ('transfer', 'network', 'sharing'):\n"
-        "    for suffix in ('svg', 'csv', 'png', 'pdf'):\n"
-        "        export(run, kind, f'{sys.argv[2]}/{kind}.{suffix}')\n"
+        "for kind, suffix in (('network', 'svg'), ('network', 'pdf'), ('transfer', 'png'), ('sharing', 'csv')):\n"
+        "    export(run, kind, f'{sys.argv[2]}/{kind}.{suffix}')\n"
     )
     outputs = []
     for seed in ("1", "2"):
@@ -420,7 +421,7 @@ def test_the_same_run_gives_the_same_bytes_in_every_process(tmp_path):
         env.pop("SOURCE_DATE_EPOCH", None)
         subprocess.run([sys.executable, "-c", script, str(FIXTURE), str(out)], check=True, env=env)
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
-    assert len(outputs[0]) == 12
+    assert len(outputs[0]) == 4
     for name, data in outputs[0].items():
         assert outputs[1][name] == data, f"{name} differs between two runs"
 

@@ -153,7 +153,7 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_siz
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({"version": st.just(1), "title": st.just("t"), "summary": st.just("s")},
                              optional={k: _values for k in ("registries", "clients", "network", "users",
                                                             "repositories", "layers", "images", "steps")}))
