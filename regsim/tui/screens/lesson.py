@@ -25,6 +25,7 @@ from regsim.scenario.problems import ContentError
 from regsim.tui.messages import ChallengeChosen
 from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.questions import QuestionsScreen
+from regsim.tui.views.strip import strip_lines
 from regsim.tui.widgets.in_view import keep_focus_in_view
 from regsim.tui.widgets.question_card import QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
@@ -99,6 +100,7 @@ class LessonScreen(QuestionsScreen):
                 yield Markdown(id="page-text")
                 yield Vertical(id="page-questions")
             yield SimulatorPane(self.player, id="lesson-sim")
+        yield Static(id="world-strip")
         yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
@@ -161,6 +163,15 @@ class LessonScreen(QuestionsScreen):
             where = "" if page == tour.page else f" (on page {page + 1})"
             notes[step] = f"Predict first{where}: the narration appears once you have answered."
         self.sim.seek(tour.sim_position(), notes)
+        self.show_strip()
+
+    def show_strip(self) -> None:
+        """The world strip (shown on a narrow screen, where the simulator is behind s): the step, its
+        layer bytes against whole images, and its last requests."""
+        player = self.player
+        width = max(40, self.size.width - 2)
+        lines = strip_lines(player.current, player.position, player.total, width)
+        self.query_one("#world-strip", Static).update("\n".join(lines))
 
     def tell_passed(self) -> None:
         """Predictions whose step ran before the learner committed: revealed, with no credit."""
@@ -213,7 +224,7 @@ class LessonScreen(QuestionsScreen):
             return None if self.tour.page == 0 else True
         if action == "challenge":
             page = self.tour.current()
-            return True if page is not None and page.challenges else None
+            return page is not None and bool(page.challenges)   # hidden on the many pages without one
         if action in ("hint", "reveal"):
             return True if self.tour.questions() else None
         if action == "switch_side":
@@ -221,6 +232,11 @@ class LessonScreen(QuestionsScreen):
         return True
 
     async def action_next_page(self) -> None:
+        if self.tour.can_step():   # a page's range of steps is shown one step at a time first
+            self.tour.step()
+            self.move_sim()
+            self.show_status()
+            return
         if self.tour.finished:
             self.open_next_lesson()
             return
@@ -305,3 +321,4 @@ class LessonScreen(QuestionsScreen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_bindings)
+        self.call_after_refresh(self.show_strip)
