@@ -14,13 +14,14 @@ def strip_lines(record: StepRecord | None, position: int, total: int, width: int
         return [f"Simulator: no step has run yet (0 of {total}) · s shows it"]
     said = f"{record.actor or ''}$ {record.command}" if record.command else (record.say or "")
     head = f"Step {position}/{total} {said}"
-    moved = (f"layers ↑{format_size(record.layer_bytes_up)} ↓{format_size(record.layer_bytes_down)}"
-             f" of {format_size(record.naive_layer_bytes)} whole")
-    lines = [_cut(head, width - len(moved) - 3) + " · " + moved if record.naive_layer_bytes or record.layer_bytes
-             else _cut(head, width)]
-    events = record.requests[-requests:]
+    suffix = ""
+    if record.naive_layer_bytes or record.layer_bytes:
+        suffix += (f" · layers ↑{format_size(record.layer_bytes_up)} ↓{format_size(record.layer_bytes_down)}"
+                   f" of {format_size(record.naive_layer_bytes)} whole")
     if len(record.requests) > requests:
-        lines[0] = _cut(lines[0], width - 12) + f" · {len(record.requests)} reqs"
+        suffix += f" · {len(record.requests)} requests"
+    lines = [_cut(head, width - len(suffix)) + suffix]
+    events = record.requests[-requests:]
     for event in events:
         row = request_row(event)
         tail = f" {row.status} {row.bytes}"
