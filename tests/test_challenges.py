@@ -12,6 +12,7 @@ from regsim.challenge.lint import lint_challenge_file
 from regsim.challenge.loader import load_challenge, parse_challenge
 from regsim.challenge.session import ChallengeSession
 from regsim.cli import main
+from regsim.lessons.lint import lint_paths
 from regsim.lessons.loader import load_lesson
 from regsim.lessons.progress import ProgressStore, problems_in
 from regsim.scenario.problems import ContentError
@@ -125,6 +126,8 @@ def test_undo_gives_back_the_command_budget_and_hints_come_one_at_a_time() -> No
 
 def test_seeing_the_solution_asks_first_and_then_costs_the_credit(tmp_path: Path) -> None:
     played = session("full-name-push")
+    assert played.enter("help").reply.lines[-2:] == ["hint (one more hint)",
+                                                     "show solution (one way to do it; no credit then)"]
     warning = played.enter("show solution").reply
     assert warning.kind == "hint" and "gives up" in warning.message and not played.solution_shown
     shown = played.enter("show solution").reply
@@ -178,8 +181,9 @@ def test_lint_reports_a_solution_that_misses_the_goal_at_the_solution(tmp_path: 
     text = (content_dir("challenges") / "full-name-push.yaml").read_text()
     broken = tmp_path / "broken.yaml"
     broken.write_text(text.replace("  - docker push registry.example/myapp:1.0\n", ""))
-    problems = lint_challenge_file(broken)
+    problems, checked = lint_paths([broken])     # `regsim lint` tells a challenge from a scenario by its goal
     line = broken.read_text().splitlines().index("solution:") + 1
+    assert checked == 1
     assert [(p.line, p.message.split(":")[0]) for p in problems] == [(line, "the solution does not reach the goal")]
 
 

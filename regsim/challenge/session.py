@@ -82,6 +82,9 @@ class ChallengeSession:
             return Turn(self.show_solution(line), self.verdict)
         self._solution_asked = False
         reply = self.sandbox.enter(text)
+        if reply.kind == "help":       # the challenge's own words, after the sandbox's
+            reply = Reply(reply.text, reply.kind, reply.message,
+                          [*reply.lines, "hint (one more hint)", "show solution (one way to do it; no credit then)"])
         return self.after(reply)
 
     def undo(self) -> Turn:
