@@ -120,14 +120,14 @@ def test_an_instructor_lesson_replaces_a_bundled_lesson_with_the_same_id(tmp_pat
 def test_an_instructor_lesson_takes_its_place_by_order_after_a_bundled_one_with_the_same_number(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
-    for lesson_id, order in (("aa-mine-first", 1), ("zz-mine-late", 20)):
+    for lesson_id, order in (("aa-mine-first", 1), ("zz-mine-late", 99)):
         text = (GOOD.read_text(encoding="utf-8").replace("id: second-push", f"id: {lesson_id}")
                 .replace("order: 2", f"order: {order}"))
         (mine / f"{lesson_id}.md").write_text(text, encoding="utf-8")
     ids = load_lessons([content_dir("lessons"), mine]).ids
     bundled_first = load_lessons([content_dir("lessons")]).ids[0]
     # Order 1 is shared with the first bundled lesson: the bundled one comes first, even though
-    # "aa-mine-first" sorts before it by id; order 20 comes after all nineteen bundled lessons.
+    # "aa-mine-first" sorts before it by id; order 99 comes after every bundled lesson.
     assert ids[:2] == [bundled_first, "aa-mine-first"]
     assert ids[-1] == "zz-mine-late"
     assert main(["--lessons", str(mine), "lessons", "--json"]) == 0

@@ -24,6 +24,8 @@ _OPTIONS_WITH_VALUE = frozenset(
         "--target",
         "-o",
         "--output",
+        "--key",              # cosign
+        "--artifact-type",    # oras
     }
 )
 _SECRET_OPTIONS = frozenset({"-p", "--password", "--creds"})
@@ -70,7 +72,8 @@ def short_command(command: str | None, verb: str | None = None) -> str:
     if not command:
         return verb or "say"
     words = _words(command)
-    if words and words[0] in ("docker", "crictl"):   # the CLI's name says nothing on a chart tick
+    tool = words[0] if words else ""
+    if tool in ("docker", "crictl", "cosign", "oras", "helm"):   # the CLI's name says little on a chart tick
         words = words[1:]
     if not words:
         return verb or "say"
@@ -98,6 +101,8 @@ def short_command(command: str | None, verb: str | None = None) -> str:
             continue
         positional.append(word)
     target = tag_value if head == "build" and tag_value else (positional[-1] if positional else "")
+    if tool in ("oras", "helm") and positional:   # oras attach REF FILE: the image; helm push CHART: the chart
+        target = positional[0]
     if head == "login" or head == "logout":
         return _shorten(f"{head} {target}".strip())
     return _shorten(f"{head} {_without_host(target)}".strip())

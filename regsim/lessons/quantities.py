@@ -10,7 +10,7 @@ from typing import Any
 from regsim.units import UnitError, format_seconds, format_size, parse_duration, parse_size
 
 # The step-record fields a computed answer can read, and the unit each is measured in.
-METRIC_UNITS = {
+METRIC_UNITS: dict[str, str | None] = {
     "layers_pushed": "layers",
     "layers_pulled": "layers",
     "layers_mounted": "layers",
@@ -19,6 +19,8 @@ METRIC_UNITS = {
     "layer_bytes_up": "bytes",
     "layer_bytes_down": "bytes",
     "seconds": "seconds",
+    "referrers_listed": None,   # artifacts a discover or verify found (plain counts, exact)
+    "requests": None,           # requests the step sent
 }
 METRICS = tuple(METRIC_UNITS)
 

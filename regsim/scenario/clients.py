@@ -19,6 +19,7 @@ from typing import Any
 from regsim.model.client.daemon import Runtime
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import DOCKER_HUB, parse_reference
+from regsim.scenario.artifact_commands import ARTIFACT_TOOLS, ArtifactCommand
 from regsim.scenario.commands import ClientCommand, Command, CrictlPull, Pull, Push, RegistryDelete
 from regsim.scenario.problems import Located, Path, Problem, did_you_mean
 from regsim.scenario.spec import Scenario
@@ -32,7 +33,7 @@ RETIRED_DEFAULT = (
 )
 
 # Commands that send a name to a registry; the others (build, tag, rmi, images) stay on the client.
-_SENDS = (Push, Pull, CrictlPull, RegistryDelete)
+_SENDS = (Push, Pull, CrictlPull, RegistryDelete, ArtifactCommand)
 
 Found = list[tuple[Path, str]]
 
@@ -80,6 +81,11 @@ def command_runtime_problem(command: Command, runtime: Runtime, actor: str) -> s
     """A docker command on a containerd node, or a crictl command on a docker client."""
     if not isinstance(command, ClientCommand):
         return None
+    if command.tool in ARTIFACT_TOOLS:
+        if runtime == Runtime.DOCKER:
+            return None
+        return (f"{actor} is a containerd node (runtime: containerd): it pulls with crictl; {command.tool} runs "
+                "on a workstation or CI machine, a client with runtime: docker (the default)")
     wanted = "crictl" if runtime == Runtime.CONTAINERD else "docker"
     if command.tool == wanted:
         return None

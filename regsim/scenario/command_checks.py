@@ -3,16 +3,20 @@ there, every recipe it builds is under images:, every link it sets joins known n
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from regsim.model.client.helm import chart_of
 from regsim.model.oci.reference import DOCKER_HUB
+from regsim.scenario.artifact_commands import ArtifactCommand, HelmPush
 from regsim.scenario.commands import Build, Command, CommandError, SetLink, check_reference
 from regsim.scenario.problems import did_you_mean
 from regsim.scenario.spec import find_recipe, recipe_key
 
 
-def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str]) -> list[str]:
-    """What stops a parsed command from running in a world with these hosts, clients and recipes.
+def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
+                     files: Collection[str] = ()) -> list[str]:
+    """What stops a parsed command from running in a world with these hosts, clients, recipes and files.
 
     The scenario loader and the sandbox both ask this before anything runs.
     """
@@ -37,6 +41,13 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
             for name in (a, b):
                 if name not in hosts + clients:
                     problems.append(f"{name!r} is not a client or registry here{did_you_mean(name, hosts + clients)}")
+    if isinstance(command, ArtifactCommand):
+        for name in command.files:
+            if name not in files:
+                problems.append(f"no file named {name!r} under files:{did_you_mean(name, list(files))}")
+    if isinstance(command, HelmPush) and chart_of(command.chart) is None:
+        problems.append(f"{command.chart!r} is not a chart archive: helm package names it NAME-VERSION.tgz "
+                        "(mychart-0.1.0.tgz)")
     for host in command.hosts:
         if host not in hosts:
             problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")

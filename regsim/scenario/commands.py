@@ -8,6 +8,13 @@ from enum import StrEnum
 
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
+from regsim.scenario.artifact_commands import ARTIFACT_TOOLS, ARTIFACT_USAGE, parse_artifact_command
+
+# The base classes live in command_base.py (artifact_commands.py builds on them too); named here as before.
+from regsim.scenario.command_base import ClientCommand as ClientCommand
+from regsim.scenario.command_base import Command as Command
+from regsim.scenario.command_base import CommandError as CommandError
+from regsim.scenario.command_base import split_options
 from regsim.units import UnitError, parse_duration
 
 USAGE = {
@@ -30,6 +37,7 @@ USAGE = {
     "network down": "network down A B",
     "network up": "network up A B",
     "wait": "wait DURATION (e.g. wait 2h)",
+    **ARTIFACT_USAGE,
 }
 
 
@@ -52,55 +60,6 @@ class Verb(StrEnum):
     NETWORK_DOWN = "network-down"
     NETWORK_UP = "network-up"
     WAIT = "wait"
-
-
-class CommandError(ValueError):
-    """A command that cannot be run as written."""
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A parsed command line; each verb is a subclass that holds its arguments by name."""
-
-    text: str
-
-    @property
-    def verb(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def needs_client(self) -> bool:
-        """Whether a client (`as: NAME`) runs it."""
-        return False
-
-    @property
-    def family(self) -> str:
-        """The short verb a learner sees: push, pull, registry, network, wait, ..."""
-        return self.verb.split("-", 1)[0]
-
-    @property
-    def references(self) -> tuple[str, ...]:
-        """The image references it names (to check their hosts before running)."""
-        return ()
-
-    @property
-    def hosts(self) -> tuple[str, ...]:
-        """The registries it names by host."""
-        return ()
-
-
-@dataclass(frozen=True, slots=True)
-class ClientCommand(Command):
-    """A client's command: docker's on a docker client, crictl's on a containerd node."""
-
-    @property
-    def needs_client(self) -> bool:
-        return True
-
-    @property
-    def tool(self) -> str:
-        """The CLI it belongs to, which is the runtime a client must run: docker or crictl."""
-        return "docker"
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,27 +266,7 @@ def _usage(key: str) -> str:
 
 def _options(words: list[str], flags: dict[str, str], switches: set[str], key: str) -> tuple[list[str], dict[str, str]]:
     """Split words into positional arguments and options (`-t X`, `--tag=X`, `--delete-untagged`)."""
-    positional: list[str] = []
-    options: dict[str, str] = {}
-    i = 0
-    while i < len(words):
-        word = words[i]
-        name, eq, value = word.partition("=")
-        if name in switches:
-            options[name.lstrip("-")] = "true"
-        elif name in flags:
-            if not eq:
-                if i + 1 >= len(words):
-                    raise CommandError(f"{name} needs a value; {_usage(key)}")
-                i += 1
-                value = words[i]
-            options[flags[name]] = value
-        elif word.startswith("-") and word != "-":
-            raise CommandError(f"unknown option {word!r}; {_usage(key)}")
-        else:
-            positional.append(word)
-        i += 1
-    return positional, options
+    return split_options(words, flags, switches, _usage(key))
 
 
 def parse_command(text: str) -> Command:
@@ -385,6 +324,8 @@ def parse_command(text: str) -> Command:
         raise CommandError(_usage(key))
     if head == "crictl":
         return _crictl(text, words[1:])
+    if head in ARTIFACT_TOOLS:
+        return parse_artifact_command(text, words)
     if head == "registry":
         verb, rest = (words[1] if len(words) > 1 else ""), words[2:]
         key = f"registry {verb}"
@@ -419,10 +360,10 @@ def parse_command(text: str) -> Command:
     from regsim.scenario.problems import did_you_mean
 
     raise CommandError(f"unknown command {head!r}{did_you_mean(head, HEADS)}; "
-                       "commands start with docker, crictl, registry, network or wait")
+                       f"commands start with {', '.join(HEADS[:-1])} or {HEADS[-1]}")
 
 
-HEADS = ("docker", "crictl", "registry", "network", "wait")
+HEADS = ("docker", "crictl", *ARTIFACT_TOOLS, "registry", "network", "wait")
 
 
 def _crictl(text: str, words: list[str]) -> CrictlCommand:

@@ -50,6 +50,16 @@ class ClientTimeJSON(TypedDict):
     ok: bool
 
 
+class ReferrerJSON(TypedDict):
+    """An artifact (a signature, an SBOM) that points at an image through `subject`."""
+
+    subject: str                 # the digest of the image manifest it points at
+    digest: str                  # the artifact manifest's digest
+    artifact_type: str | None
+    how: str                     # pushed (this step stored it) | listed (this step found it)
+    via: str                     # api (the referrers API) | tag-schema (the sha256-<hex> index)
+
+
 class StorageJSON(TypedDict):
     stored_layer_bytes: int
     logical_layer_bytes: int
@@ -87,6 +97,7 @@ class StepJSON(TypedDict):
     links: list[LinkUseJSON]
     storage: dict[str, StorageJSON]
     clients: NotRequired[list[ClientTimeJSON]]   # only in a step of clients acting at once
+    referrers: NotRequired[list[ReferrerJSON]]   # only in a step of cosign, oras or helm
 
 
 class NodeJSON(TypedDict):

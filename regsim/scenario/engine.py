@@ -20,6 +20,7 @@ from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
 from regsim.model.sim.flows import blob_digest, fetched_again, together_timing
 from regsim.model.sim.network import NetworkError, step_timing
 from regsim.model.sim.world import World
+from regsim.scenario.artifact_commands import CosignSign, CosignVerify, HelmPush, OrasAttach, OrasDiscover
 from regsim.scenario.commands import (
     Build,
     ClientCommand,
@@ -138,7 +139,27 @@ def _client_command(client: Client, scenario: Scenario | None, command: ClientCo
             return Done(client.crictl_rmi(reference))
         case SystemDf():
             return _tables(*disk_usage_tables(client.disk_usage()))
+        case CosignSign(reference=reference, key=key):
+            return Done(client.cosign_sign(reference, key))
+        case CosignVerify(reference=reference, key=key):
+            return Done(client.cosign_verify(reference, key))
+        case OrasAttach(reference=reference, artifact_type=artifact_type, file=file):
+            size = _file_size(scenario, file)
+            if size is None:
+                return Done(Outcome().fail("NO_FILE", f"no file named {file} under files:"))
+            return Done(client.oras_attach(reference, artifact_type, file, size))
+        case OrasDiscover(reference=reference, artifact_type=artifact_type):
+            return Done(client.oras_discover(reference, artifact_type))
+        case HelmPush(chart=chart, target=target):
+            size = _file_size(scenario, chart)
+            if size is None:
+                return Done(Outcome().fail("NO_FILE", f"no file named {chart} under files:"))
+            return Done(client.helm_push(chart, target, size))
     return Done(Outcome().fail("NOT_RUNNABLE", f"{command.text!r} is not a command a step can run"))
+
+
+def _file_size(scenario: Scenario | None, name: str) -> int | None:
+    return scenario.files.get(name) if scenario is not None else None
 
 
 def _tables(*tables: Table) -> Done:

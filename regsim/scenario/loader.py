@@ -11,6 +11,7 @@ from pathlib import Path as FilePath
 from regsim.choice_order import in_presentation_order
 from regsim.scenario.checker import Checker
 from regsim.scenario.clients import mirror_warnings
+from regsim.scenario.file_sections import read_files
 from regsim.scenario.image_sections import read_images, read_layers
 from regsim.scenario.problems import ContentError, Located, Problem, read_content_file
 from regsim.scenario.router_sections import check_routers_linked, read_routers
@@ -25,7 +26,7 @@ from regsim.scenario.world_sections import (
 )
 
 TOP_KEYS = ("version", "title", "summary", "registries", "clients", "routers", "network", "users", "repositories",
-            "layers", "images", "steps")
+            "layers", "images", "files", "steps")
 
 
 def load_scenario(path: str | FilePath) -> Scenario:
@@ -64,7 +65,8 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     repositories = read_repositories(check, root.get("repositories"), host_names, users)
     images = read_images(check, root.get("images"), layers)
     scenario = Scenario(filename, scenario_id, title, summary, registries, clients, links, users, repositories,
-                        layers, images, [], "binary" if binary else "decimal", routers)
+                        layers, images, [], "binary" if binary else "decimal", routers,
+                        files=read_files(check, root.get("files")))
     steps = root.get("steps", None if steps_required else [])
     scenario.steps = read_steps(check, steps, scenario)
     scenario.warnings = mirror_warnings(located, root.get("clients"), scenario)

@@ -13,14 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from regsim.model.sim.events import BlobRecord, How, Outcome, RequestEvent
+from regsim.model.sim.events import BlobRecord, How, Outcome, ReferrerRecord, RequestEvent
 from regsim.model.sim.world import World
+from regsim.scenario.artifact_commands import ArtifactCommand
 from regsim.scenario.commands import RegistryGc
 from regsim.scenario.contract import (
     BlobJSON,
     ClientTimeJSON,
     ImageLayerJSON,
     LinkUseJSON,
+    ReferrerJSON,
     RequestJSON,
     RunJSON,
     StepJSON,
@@ -65,6 +67,7 @@ class StepRecord:
     storage: dict[str, StorageJSON] = field(default_factory=dict)
     clients: list[ClientTimeJSON] = field(default_factory=list)   # a together step: when each client was done
     tables: list[Table] = field(default_factory=list)   # the tables among `output` (not in the JSON)
+    referrers: list[ReferrerRecord] | None = None   # an artifact tool's step: what it pushed or listed
 
     @property
     def saved_bytes(self) -> int:
@@ -92,6 +95,8 @@ class StepRecord:
         found = self._to_dict()
         if self.clients:
             found["clients"] = self.clients
+        if self.referrers is not None:
+            found["referrers"] = [referrer_json(referrer) for referrer in self.referrers]
         return found
 
     def _to_dict(self) -> StepJSON:
@@ -142,6 +147,8 @@ STEP_METRICS: dict[str, Callable[[StepRecord], Metric]] = {
     "layer_bytes_up": lambda record: record.layer_bytes_up,
     "layer_bytes_down": lambda record: record.layer_bytes_down,
     "seconds": lambda record: record.seconds,
+    "referrers_listed": lambda record: sum(1 for r in record.referrers or () if r.how == "listed"),
+    "requests": lambda record: len(record.requests),
 }
 
 
@@ -152,6 +159,11 @@ def request_json(event: RequestEvent) -> RequestJSON:
     if remaining is not None:
         found["rate_limit_remaining"] = remaining
     return found
+
+
+def referrer_json(referrer: ReferrerRecord) -> ReferrerJSON:
+    return {"subject": referrer.subject, "digest": referrer.digest, "artifact_type": referrer.artifact_type,
+            "how": referrer.how, "via": referrer.via}
 
 
 def blob_json(blob: BlobRecord) -> BlobJSON:
@@ -188,6 +200,7 @@ def make_record(
         background_seconds=background_seconds,
         clock=world.now,
         tables=list(tables or ()),
+        referrers=list(outcome.referrers) if isinstance(command, ArtifactCommand) else None,
     )
     for blob in outcome.blobs:
         if blob.kind == "config":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from regsim.model.client.daemon import Runtime
 from regsim.model.sim.world import World
+from regsim.scenario.artifact_commands import ARTIFACT_TOOLS
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems
 from regsim.scenario.commands import (
@@ -35,7 +36,7 @@ SANDBOX_USAGE = {
     "save": "save FILE.yaml [--overwrite] (keep what was typed as a scenario file)",
     "help": "help (list every command)",
 }
-HEADS = ("docker", "crictl", "registry", "network", "wait", *SANDBOX_USAGE)
+HEADS = ("docker", "crictl", *ARTIFACT_TOOLS, "registry", "network", "wait", *SANDBOX_USAGE)
 
 
 def usage_lines() -> list[str]:
@@ -51,11 +52,16 @@ def summary_lines() -> list[str]:
         if head != "wait":
             families.setdefault(head, []).append(verb)
     lines = []
+    tools = []   # the artifact tools share one line: cosign sign, verify · oras attach, discover · …
     for head, verbs in families.items():
+        if head in ARTIFACT_TOOLS:
+            tools.append(f"{head} {', '.join(verbs)}")
+            continue
         if len(verbs) <= 2:  # short families show their arguments too: network down A B
             verbs = [USAGE[f"{head} {verb}"].split(" ", 1)[1] for verb in verbs]
         lines.append(f"{head} {', '.join(verbs)}")
     lines.append("wait DURATION · as NAME · undo · save FILE.yaml · help (every usage)")
+    lines.append(" · ".join(tools))   # last: a short panel still shows the line that names help
     return lines
 
 
@@ -196,7 +202,7 @@ class SandboxSession:
             # Said in the learner's words: what can be built here, not the scenario file's keys.
             raise CommandError(self.no_recipe(command.target))
         hosts = sorted(world.registries)
-        problems = command_problems(command, self.scenario.images, hosts, self.clients)
+        problems = command_problems(command, self.scenario.images, hosts, self.clients, self.scenario.files)
         origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
         problems += docker_hub_problems(command, hosts, origins)
         if command.needs_client and self.actor is None:

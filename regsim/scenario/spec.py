@@ -29,6 +29,7 @@ class RegistrySpec:
     ttl: float = DEFAULT_TTL                # distribution's default: 168h
     replicas: list[tuple[str, int]] = field(default_factory=list)
     rate_limit: RateLimitSpec | None = None
+    referrers_api: bool = True              # false: answers as distribution does, with no referrers API
 
 
 @dataclass(slots=True)
@@ -98,6 +99,7 @@ class Scenario:
     units: str = "decimal"
     routers: list[str] = field(default_factory=list)   # nodes that only forward traffic
     warnings: list[Problem] = field(default_factory=list)   # what lint points out; nothing stops a replay
+    files: dict[str, int] = field(default_factory=dict)     # name -> size: what artifact tools push
 
     @property
     def blurb(self) -> str:

@@ -16,18 +16,21 @@ from regsim.units import UnitError, format_seconds, parse_duration, parse_size
 
 STEP_KEYS = ("id", "say", "as", "run", "together", "expect", "ask")
 EXPECT_KEYS = ("ok", "error", "layers_up", "layers_down", "layers_pushed", "layers_mounted", "layers_skipped",
-               "layers_pulled", "cache_hits", "seconds", "stored", "output_contains", "rate_limit_remaining")
+               "layers_pulled", "cache_hits", "seconds", "stored", "output_contains", "rate_limit_remaining",
+               "referrers_listed", "requests")
 # What `error:` can name: the registry's codes (the spec's and distribution's), and the client's own
 # failures, which never reach a registry (the codes the model's `Outcome.fail` calls use).
 # UNKNOWN is containerd's (gRPC code Unknown) when no host of a hosts.toml answers.
 CLIENT_ERROR_CODES = ("NETWORK_UNREACHABLE", "UNKNOWN", "NOT_FOUND_LOCALLY", "DIGEST_REFERENCE",
-                      "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE")
+                      "PLATFORM_INVALID", "NO_RECIPE", "NO_CLIENT", "NETWORK_INVALID", "NOT_RUNNABLE",
+                      # cosign verify's two refusals (model/client/cosign.py), a file or chart not found
+                      "NO_SIGNATURES", "NO_MATCHING_SIGNATURES", "NO_FILE", "CHART_INVALID")
 ERROR_CODES = tuple(code.name for code in ErrorCode) + CLIENT_ERROR_CODES
 SIZE_EXPECTS = ("layers_up", "layers_down")
 COUNT_EXPECTS = ("layers_pushed", "layers_mounted", "layers_skipped", "layers_pulled", "cache_hits",
-                 "rate_limit_remaining")
+                 "rate_limit_remaining", "referrers_listed", "requests")
 ASK_METRICS = ("layers_pulled", "layers_pushed", "layers_mounted", "layers_skipped", "cache_hits",
-               "layer_bytes_down", "layer_bytes_up", "seconds", "ok", "error")
+               "layer_bytes_down", "layer_bytes_up", "seconds", "ok", "error", "referrers_listed", "requests")
 
 
 def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]:
@@ -113,7 +116,7 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
 
 def _check_command(check: Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
                    clients: list[str]) -> None:
-    for message in command_problems(command, scenario.images, hosts, clients):
+    for message in command_problems(command, scenario.images, hosts, clients, scenario.files):
         check.add(path, message)
 
 

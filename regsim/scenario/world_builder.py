@@ -44,7 +44,7 @@ def build_world(scenario: Scenario) -> World:
             else:
                 registry = Registry(host, guard=guard, rate_limit=rate_limit, clock=world.current_time,
                                     source=world.request_source, immutable=immutable,
-                                    on_manifest_stored=world.manifest_stored)
+                                    on_manifest_stored=world.manifest_stored, referrers_api=spec.referrers_api)
                 kind = "registry" if host == spec.name else "replica"
             world.add_registry(registry, kind)
         for name, lag in spec.replicas:

@@ -15,7 +15,7 @@ from regsim.scenario.problems import Path, did_you_mean
 from regsim.scenario.spec import ClientSpec, LinkSpec, RateLimitSpec, RegistrySpec, RepositorySpec
 from regsim.units import UnitError, parse_bandwidth, parse_duration
 
-REGISTRY_KEYS = ("name", "auth", "mirror_of", "ttl", "replicas", "rate_limit")
+REGISTRY_KEYS = ("name", "auth", "mirror_of", "ttl", "replicas", "rate_limit", "referrers_api")
 CLIENT_KEYS = ("name", "runtime", "mirrors", "hosts", "platform", "address")
 RATE_LIMIT_KEYS = ("pulls", "per", "authenticated")
 ACTIONS = ("pull", "push", "delete")
@@ -72,6 +72,15 @@ def read_registries(check: Checker, value: Any) -> list[RegistrySpec]:
                 check.add((*path, "rate_limit", "authenticated"),
                           f"authenticated counts logged-in pulls, but nobody can log in to {name} "
                           "(auth: none): give it auth: token or basic, or leave authenticated out")
+        if "referrers_api" in item:
+            if not isinstance(item["referrers_api"], bool):
+                check.add((*path, "referrers_api"), "referrers_api is true (the default: OCI distribution-spec "
+                          "v1.1's referrers API) or false (a registry without it, as distribution)")
+            elif spec.mirror_of is not None:
+                check.add((*path, "referrers_api"), "referrers_api says how a registry keeps what is pushed to "
+                          "it; a pull-through cache takes no pushes: remove it here")
+            else:
+                spec.referrers_api = item["referrers_api"]
         found.append(spec)
     names = [r.name for r in found]
     for i, spec in enumerate(found):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from regsim.model.client import cosign, helm, oras
 from regsim.model.client.containerd import crictl_pull
 from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, tag_key
 from regsim.model.client.pull import pull
@@ -322,6 +323,23 @@ class Client:
 
     def crictl_pull(self, text: str, creds: str | None = None) -> Outcome:
         return crictl_pull(self, text, creds)
+
+    # ----- artifact tools: cosign, oras, helm (each in its own module) ---------------------------
+
+    def cosign_sign(self, text: str, key_file: str) -> Outcome:
+        return cosign.sign(self, text, key_file)
+
+    def cosign_verify(self, text: str, key_file: str) -> Outcome:
+        return cosign.verify(self, text, key_file)
+
+    def oras_attach(self, text: str, artifact_type: str, file_name: str, size: int) -> Outcome:
+        return oras.attach(self, text, artifact_type, file_name, size)
+
+    def oras_discover(self, text: str, artifact_type: str | None = None) -> Outcome:
+        return oras.discover(self, text, artifact_type)
+
+    def helm_push(self, file_name: str, target: str, size: int) -> Outcome:
+        return helm.push(self, file_name, target, size)
 
     def snapshot_json(self) -> bytes:
         value = {

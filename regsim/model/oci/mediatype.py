@@ -17,3 +17,10 @@ IMAGE_MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
 MANIFEST_TYPES = IMAGE_MANIFEST_TYPES | INDEX_TYPES
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+# OCI artifacts (image-spec v1.1 manifest.md, "Guidelines for Artifact Usage"): an artifact is an
+# image manifest whose `artifactType` (or config media type) says what it holds.
+EMPTY_JSON = b"{}"   # the empty descriptor's content (image-spec manifest.md, "Guidance for an Empty Descriptor")
+SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"   # sigstore/cosign specs/BUNDLE_SPEC.md
+HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"            # helm pkg/registry/constants.go
+HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"  # helm pkg/registry/constants.go

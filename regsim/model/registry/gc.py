@@ -40,7 +40,7 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
     marked: set[str] = set()
     for repo in store.repositories.values():
         if delete_untagged:
-            keep = _reachable_from_tags(repo)
+            keep = _reachable_from_tags(repo, follow_subjects=registry.referrers_api)
             for digest in [d for d in repo.manifests.enumerate() if d not in keep]:
                 repo.manifests.delete(digest)
                 report.manifests_deleted += 1
@@ -66,7 +66,7 @@ def collect_garbage(registry: Registry, delete_untagged: bool = False) -> GCRepo
     return report
 
 
-def _reachable_from_tags(repo: Repository) -> set[str]:
+def _reachable_from_tags(repo: Repository, follow_subjects: bool = True) -> set[str]:
     keep: set[str] = set()
     todo = list(repo.tags.links().values())
     while todo:
@@ -77,8 +77,13 @@ def _reachable_from_tags(repo: Repository) -> set[str]:
         keep.add(digest)
         if not isinstance(manifest, Manifest):
             todo.extend(entry.digest for entry in manifest.manifests)
-    # Referrers (signatures, SBOMs) live as long as the manifest they describe.
-    changed = True
+    # Referrers (signatures, SBOMs) live as long as the manifest they describe, on a registry that
+    # knows `subject`: the spec leaves GC to registries, and its editors advise treating referrers
+    # like an index's children, kept with their subject and safe to remove once it is deleted
+    # (opencontainers/distribution-spec#337).
+    # distribution knows no subject: its MarkAndSweep (registry/storage/garbagecollect.go) keeps an
+    # untagged manifest only when a kept manifest lists it, as the tag schema's `sha256-<hex>` index does.
+    changed = follow_subjects
     while changed:
         changed = False
         for manifest in repo.manifests.revisions():

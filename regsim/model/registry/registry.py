@@ -22,6 +22,7 @@ from regsim.model.oci.mediatype import INDEX_TYPES
 from regsim.model.oci.reference import check_name
 from regsim.model.oci.response import Response
 from regsim.model.registry.handler import Handler, ManifestListener
+from regsim.model.registry.referrers_off import no_referrers_route, without_subject_header
 from regsim.model.registry.repository import Repository
 from regsim.model.registry.storage import MemoryStorage, Storage
 from regsim.model.registry.store import RegistryStore
@@ -85,6 +86,7 @@ class Registry:
         on_manifest_stored: ManifestListener | None = None,
         storage: Storage | None = None,
         handler: HandlerFactory = Handler,
+        referrers_api: bool = True,
     ) -> None:
         self.host = host
         self.guard = guard
@@ -96,6 +98,8 @@ class Registry:
         self.storage.load(self.store)
         self.handler = handler(self.store, self.storage, on_manifest_stored)
         self._valid_names: set[str] = set()
+        # False: a registry that predates OCI distribution-spec v1.1 (see referrers_off.py).
+        self.referrers_api = referrers_api
 
     def __repr__(self) -> str:
         return f"Registry({self.host!r}, {len(self.repositories)} repositories, {len(self.blobs)} blobs)"
@@ -268,7 +272,8 @@ class Registry:
     ) -> Response:
         """PUT a manifest by tag or digest; every blob it names must already be in this repository."""
         self._let_in(auth, name, PUSH)
-        return self.handler.put_manifest(name, reference, raw, content_type, parsed)
+        response = self.handler.put_manifest(name, reference, raw, content_type, parsed)
+        return response if self.referrers_api else without_subject_header(response)
 
     def delete_manifest(self, auth: str | None, name: str, reference: str) -> Response:
         """DELETE by digest removes the revision and its tags; by tag removes only the tag."""
@@ -293,6 +298,8 @@ class Registry:
 
     def referrers(self, auth: str | None, name: str, digest: str, artifact_type: str | None = None) -> Response:
         """GET /v2/<name>/referrers/<digest>: an index of the manifests whose subject is `digest`."""
+        if not self.referrers_api:
+            return no_referrers_route()
         self._let_in(auth, name, PULL)
         return self.handler.referrers(name, digest, artifact_type)
 

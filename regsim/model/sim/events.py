@@ -163,6 +163,24 @@ class BlobRecord:
         }
 
 
+class Via(StrEnum):
+    """How a client learned of (or recorded) a referrer."""
+
+    API = "api"                  # the registry's referrers API (GET /v2/<name>/referrers/<digest>)
+    TAG_SCHEMA = "tag-schema"    # the index a client keeps under the subject's sha256-<hex> tag
+
+
+@dataclass(slots=True)
+class ReferrerRecord:
+    """An artifact that points at an image through its `subject`, as one step pushed or listed it."""
+
+    subject: str
+    digest: str
+    artifact_type: str | None
+    how: str                     # pushed | listed
+    via: Via
+
+
 @dataclass(slots=True)
 class Outcome:
     """What one client or registry command did: success or error, output, requests, ledger."""
@@ -175,6 +193,7 @@ class Outcome:
     blobs: list[BlobRecord] = field(default_factory=list)
     direction: Direction | None = None
     freed_bytes: int = 0           # garbage collection
+    referrers: list[ReferrerRecord] = field(default_factory=list)   # artifacts pushed or listed
 
     def fail(self, error: str, message: str, line: str | None = None) -> Outcome:
         self.ok = False
