@@ -56,6 +56,13 @@ class LessonScreen(QuestionsScreen):
         ),
         Binding("c", "challenge", "Challenge", tooltip="Try this page's challenge in the sandbox"),
         Binding(
+            "shift+right,N",
+            "skip_steps",
+            "All steps",
+            key_display="⇧→",
+            tooltip="Show the rest of this page's steps at once",
+        ),
+        Binding(
             "escape,q", "leave", "Lessons", key_display="q", tooltip="Back to the list of lessons"
         ),
         Binding(
@@ -79,6 +86,7 @@ class LessonScreen(QuestionsScreen):
         "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
         "On the done page, → opens the next lesson.",
+        "A page whose simulator covers several steps shows them one at a time: → runs the next, ⇧→ all of them.",
         "A page with a challenge: c opens it, the sandbox with a goal to reach by typing commands.",
     )
 
@@ -222,6 +230,8 @@ class LessonScreen(QuestionsScreen):
             return None if self.tour.finished and self.tour.next_lesson is None else True
         if action == "previous_page":
             return None if self.tour.page == 0 else True
+        if action == "skip_steps":
+            return self.tour.can_step()   # only while a page's range is shown one step at a time
         if action == "challenge":
             page = self.tour.current()
             return page is not None and bool(page.challenges)   # hidden on the many pages without one
@@ -236,6 +246,7 @@ class LessonScreen(QuestionsScreen):
             self.tour.step()
             self.move_sim()
             self.show_status()
+            self.refresh_bindings()
             return
         if self.tour.finished:
             self.open_next_lesson()
@@ -294,6 +305,13 @@ class LessonScreen(QuestionsScreen):
 
     def action_switch_view(self) -> None:
         self.sim.switch_detail()
+
+    def action_skip_steps(self) -> None:
+        while self.tour.can_step():
+            self.tour.step()
+        self.move_sim()
+        self.show_status()
+        self.refresh_bindings()
 
     def action_challenge(self) -> None:
         page = self.tour.current()
