@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Markdown, Static
 
 from regsim.challenge.loader import load_challenge
+from regsim.challenge.spec import Challenge
 from regsim.lessons.question_book import QuestionBook
 from regsim.lessons.tour import LessonTour
 from regsim.lessons.verdicts import score_line, step_name
@@ -30,6 +31,14 @@ from regsim.tui.widgets.in_view import keep_focus_in_view
 from regsim.tui.widgets.question_card import QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
+
+
+class ChallengeCard(Static):
+    """A page's challenge: its task and the key that opens it (and ✓ once solved)."""
+
+    def __init__(self, challenge: Challenge, *, classes: str) -> None:
+        super().__init__(classes=classes)
+        self.challenge = challenge
 
 
 class LessonScreen(QuestionsScreen):
@@ -154,13 +163,18 @@ class LessonScreen(QuestionsScreen):
                 cards.append(Static(f"This page's challenge cannot be read: {error.problems[0]}",
                                     classes="challenge-card"))
                 continue
-            solved = self.tour.store.challenge(challenge.id)["solved"]
-            card = Static(Content.assemble(
-                challenge.task, "\n", ("c", "bold"), " opens it in the sandbox, with the goal beside your world.",
-                ("  ✓ solved" if solved else "", "$text-success")), classes="challenge-card")
+            card = ChallengeCard(challenge, classes="challenge-card")
             card.border_title = f"Challenge: {challenge.title}"
+            self.show_challenge_card(card)
             cards.append(card)
         return cards
+
+    def show_challenge_card(self, card: ChallengeCard) -> None:
+        challenge = card.challenge
+        solved = self.tour.store.challenge(challenge.id)["solved"]
+        card.update(Content.assemble(
+            challenge.task, "\n", ("c", "bold"), " opens it in the sandbox, with the goal beside your world.",
+            ("  ✓ solved" if solved else "", "$text-success")))
 
     def move_sim(self) -> None:
         """The simulator where the page has it; a step that an open prediction is about shows
@@ -331,11 +345,15 @@ class LessonScreen(QuestionsScreen):
         self.dismiss()
 
     async def on_screen_resume(self) -> None:
-        """Back from a quiz opened over the lesson: its answers show here too."""
-        page = self.tour.current()
-        played = page is not None and bool(page.challenges)   # a challenge's card says whether it is solved
-        if self.is_mounted and (self.tour.reload() or played):
+        """Back from a quiz opened over the lesson: its answers show here too; back from a challenge,
+        its card (the page stays where it was)."""
+        if not self.is_mounted:
+            return
+        if self.tour.reload():
             await self.show_page()
+            return
+        for card in self.query(ChallengeCard):   # back from a challenge: its card says whether it is solved
+            self.show_challenge_card(card)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_bindings)
