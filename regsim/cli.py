@@ -101,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_arguments(serve)
 
+    web = commands.add_parser(
+        "web", help="serve the app to a class's browsers, each learner with their own progress",
+        description="Each browser gets its own app; learners give a name (and the class code) on their first "
+        "visit and continue where they left off when they come back. The instructor's address, printed at "
+        "start, shows where the class stands.")
+    class_ = commands.add_parser("class", help="a class's report from the progress `regsim web` kept")
+    from regsim.web.cli import add_class_arguments, add_web_arguments  # argparse only
+
+    add_web_arguments(web)
+    add_class_arguments(class_)
+
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios (and those of --lessons DIR)")
     scenarios.add_argument("--json", action="store_true")
 
@@ -123,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
             "open": _open, "lessons": _lessons, "worksheet": _worksheet, "progress": _progress, "serve": _serve,
-            "challenge": _challenge,
+            "challenge": _challenge, "web": _web, "class": _class,
         }[args.command]
         return handler(args)
     except ProblemsError as error:
@@ -306,6 +317,24 @@ def _serve(args: argparse.Namespace) -> int:
             raise UsageError(f"serve: --tui needs the app ({error})") from None
         return run_from_args(args, show_live=run_live_app)
     return run_from_args(args)
+
+
+def _web(args: argparse.Namespace) -> int:
+    from regsim.web.cli import WebUsageError, run_web
+
+    try:
+        return run_web(args, _lesson_dirs(args) or [])
+    except WebUsageError as error:
+        raise UsageError(str(error)) from None
+
+
+def _class(args: argparse.Namespace) -> int:
+    from regsim.web.cli import WebUsageError, run_class
+
+    try:
+        return run_class(args, _lesson_dirs(args) or [])
+    except WebUsageError as error:
+        raise UsageError(str(error)) from None
 
 
 def _scenarios(args: argparse.Namespace) -> int:

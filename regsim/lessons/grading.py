@@ -51,9 +51,15 @@ class AnswerRecord:
     attempts: int
     hinted: bool
     revealed: bool
+    wrong: tuple[str, ...] = ()   # the known wrong answers picked, in order (see `wrong_pick`)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.wrong:
+            data["wrong"] = list(self.wrong)
+        else:   # files without wrong picks keep the shape they always had
+            del data["wrong"]
+        return data
 
 
 def answer_for(question: Question, run: Run | None = None) -> Any:
@@ -144,6 +150,33 @@ def grade(question: Question, response: Any, run: Run | None = None) -> Grade:
     return Grade(False, 0.0, _numeric_feedback(question, value), expected)
 
 
+def wrong_pick(question: Question, response: Any) -> str | None:
+    """A wrong answer's name, when it is one the lesson foresaw: the choice's text, the verdict
+    ("myth"/"fact"), or a misconception's number in the question's unit; None for any other answer."""
+    try:
+        if question.choices:
+            return question.choices[_choice_index(question, response)].text
+        if question.kind == "myth":
+            return _myth_response(response)
+        value = parse_quantity(response, question.unit)
+    except (AnswerError, QuantityError):
+        return None
+    for wrong, _ in question.misconceptions:
+        if within(value, wrong, question.unit, question.tolerance):
+            return format_quantity(wrong, question.unit)
+    return None
+
+
+def pick_feedback(question: Question, pick: str) -> str | None:
+    """The feedback a learner read after a `wrong_pick`."""
+    if question.choices:
+        chosen = next((c for c in question.choices if c.text == pick), None)
+        return None if chosen is None else chosen.feedback or question.feedback
+    if question.kind == "myth":
+        return question.feedback
+    return next((why for wrong, why in question.misconceptions if format_quantity(wrong, question.unit) == pick), None)
+
+
 def _numeric_feedback(question: Question, value: float) -> str:
     for wrong, why in question.misconceptions:
         if within(value, wrong, question.unit, question.tolerance):
@@ -164,6 +197,7 @@ class QuizState:
         self.credit = 0.0
         self.finished = False
         self.grades: list[Grade] = []
+        self.wrong: list[str] = []
 
     @property
     def locked(self) -> bool:
@@ -182,6 +216,8 @@ class QuizState:
             raise QuizLocked(f"{self.question.id}: {what}; no more answers")
         result = grade(self.question, response, self.run)
         self.attempts += 1
+        if not result.correct and (pick := wrong_pick(self.question, response)) is not None:
+            self.wrong.append(pick)
         if result.correct:
             self.correct = True
             self.credit = FIRST_TRY if self.attempts == 1 else LATER_TRY
@@ -206,7 +242,8 @@ class QuizState:
         return Grade(self.correct, self.credit, explain, expected)
 
     def record(self) -> AnswerRecord:
-        return AnswerRecord(self.question.id, self.correct, self.credit, self.attempts, self.hinted, self.revealed)
+        return AnswerRecord(self.question.id, self.correct, self.credit, self.attempts, self.hinted, self.revealed,
+                            tuple(self.wrong))
 
     @classmethod
     def restore(cls, question: Question, record: AnswerRecord, run: Run | None = None) -> QuizState:
@@ -214,6 +251,7 @@ class QuizState:
         state = cls(question, run)
         state.attempts, state.hinted, state.revealed = record.attempts, record.hinted, record.revealed
         state.correct, state.credit = record.correct, record.credit
+        state.wrong = list(record.wrong)
         state.finished = record.correct or record.revealed or (question.kind == "predict" and record.attempts > 0)
         return state
 

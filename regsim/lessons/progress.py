@@ -10,6 +10,7 @@ File shape (sorted keys, so the same progress always gives the same bytes):
                               "challenges": {"move-latest": {"solved": bool, "solution_shown": bool}}}}}
     (`challenges` is present once a challenge was played; a solved one earns credit unless its
     solution was shown first.)
+An answer's "wrong" list (the foreseen wrong answers picked, for a class's report) is left out when empty.
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def problems_in(data: Any) -> list[str]:
                         not isinstance(answer.get(key), kind) or (kind is int and isinstance(answer.get(key), bool))
                         for key, kind in _ANSWER_FIELDS.items()):
                     found.append(f"{where}: the answer to {question_id!r} is damaged")
+                elif not isinstance(wrong := answer.get("wrong", []), list) or not all(
+                        isinstance(pick, str) for pick in wrong):
+                    found.append(f"{where}: the wrong picks of {question_id!r} are not a list of texts")
     return found
 
 
@@ -162,7 +166,8 @@ class ProgressStore:
 
     def answers(self, lesson_id: str) -> dict[str, AnswerRecord]:
         lesson = self.data["learners"].get(self.learner, {}).get("lessons", {}).get(lesson_id, {})
-        return {qid: AnswerRecord(**{k: a[k] for k in _ANSWER_FIELDS}) for qid, a in lesson.get("answers", {}).items()}
+        return {qid: AnswerRecord(**{k: a[k] for k in _ANSWER_FIELDS}, wrong=tuple(a.get("wrong", ())))
+                for qid, a in lesson.get("answers", {}).items()}
 
     def earned(self, lesson_id: str) -> float:
         return round(sum(a.credit for a in self.answers(lesson_id).values()), 3)
