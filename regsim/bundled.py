@@ -9,7 +9,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def content_dir(kind: str) -> Path:
-    """`lessons` or `scenarios`: the wheel's copy, else the source checkout's folder."""
+    """`lessons`, `scenarios` or `challenges`: the wheel's copy, else the source checkout's folder."""
     installed = _PACKAGE / "_content" / kind
     if installed.is_dir():
         return installed
@@ -43,3 +43,20 @@ def find_scenario(name: str, lesson_dirs: Iterable[Path] = ()) -> Path:
             if (folder / f"{name}{suffix}").is_file():
                 return folder / f"{name}{suffix}"
     return content_dir("scenarios") / f"{name}.yaml"
+
+
+def challenge_files(folders: Iterable[Path] = ()) -> list[Path]:
+    """Every challenge file: each folder's `challenges/` (an instructor's), then the bundled ones."""
+    places = [*(Path(d) / "challenges" for d in folders), content_dir("challenges")]
+    return [path for place in places for path in sorted(place.glob("*.yaml"))]
+
+
+def find_challenge(name: str, folders: Iterable[Path] = ()) -> Path:
+    """A path as given, or the challenge with that id (an instructor's first, then the bundled one)."""
+    path = Path(name)
+    if path.exists() or path.suffix in (".yaml", ".yml") or "/" in name:
+        return path
+    for found in challenge_files(folders):
+        if found.stem == name:
+            return found
+    return content_dir("challenges") / f"{name}.yaml"

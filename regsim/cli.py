@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
                            help="a scenario (file or id), or a lesson (.md file, id, or its number: 6)")
     worksheet.add_argument("-o", "--output", required=True, help="FILE.md or FILE.pdf")
 
+    challenge = commands.add_parser(
+        "challenge", help="play a challenge without the app: is its goal met after these commands?",
+        description="Types each command into the challenge's world, then says whether the goal is met and "
+        "why not. Exit 0: met; 1: not met; 2: a bad file or a line the sandbox cannot run.")
+    challenge.add_argument("challenge", help="a challenge file, or the id of a bundled challenge")
+    challenge.add_argument("--solve", metavar="COMMANDS",
+                           help='the commands, separated by ";" (`as NAME` switches client); '
+                           "without it, the challenge is described")
+
     open_ = commands.add_parser("open", help="open the app straight on one scenario (for a class)")
     open_.add_argument("scenario", help="a scenario file, the id of a bundled scenario, "
                        "or a session recorded by `regsim serve --record` (.json)")
@@ -136,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {
             "play": _play, "lint": _lint, "chart": _chart, "scenarios": _scenarios, "bench": _bench,
             "open": _open, "lessons": _lessons, "worksheet": _worksheet, "progress": _progress, "serve": _serve,
-            "web": _web, "class": _class,
+            "challenge": _challenge, "web": _web, "class": _class,
             "watch": _watch,
         }[args.command]
         return handler(args)
@@ -171,6 +180,37 @@ def _load(name: str, folders: Sequence[Path] = ()) -> Scenario:
         return load_scenario(path)
     except ContentError as error:
         raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
+
+
+def _challenge(args: argparse.Namespace) -> int:
+    from regsim.bundled import challenge_files, find_challenge
+    from regsim.challenge.loader import load_challenge
+    from regsim.challenge.session import ChallengeSession
+    from regsim.challenge.text import outcome_lines, statement_lines, turn_line
+    from regsim.scenario.problems import ContentError, did_you_mean
+
+    folders = _lesson_dirs(args) or ()
+    path = find_challenge(args.challenge, folders)
+    if not path.exists():
+        hint = did_you_mean(args.challenge, [p.stem for p in challenge_files(folders)])
+        raise UsageError(f"{args.challenge}: no such challenge file or bundled challenge{hint}")
+    try:
+        challenge = load_challenge(path)
+    except ContentError as error:
+        raise ProblemsError("\n".join(str(p) for p in error.problems)) from None
+    if args.solve is None:
+        print("\n".join(statement_lines(challenge)))
+        return EXIT_OK
+    session = ChallengeSession(challenge)
+    for line in (part.strip() for part in args.solve.split(";")):
+        if not line:
+            continue
+        turn = session.enter(line)
+        if turn.reply.kind == "problem":
+            raise UsageError(f"{line!r}: {turn.reply.message}")
+        print(turn_line(turn))
+    print("\n".join(outcome_lines(session)))
+    return EXIT_OK if session.verdict.met else EXIT_PROBLEMS
 
 
 def _load_record(path: str) -> Run:

@@ -21,12 +21,13 @@ ROOT = Path(regsim.__file__).resolve().parent
 
 # Lower rank = lower layer. A module may import its own layer and any lower one.
 # Siblings on one rank (lessons and charts) may not import each other.
-LAYERS: dict[str, int] = {
+LAYERS: dict[str, float] = {
     "regsim.units": 0,
     "regsim.bundled": 0,
     "regsim.choice_order": 0,
     "regsim.model": 1,
     "regsim.scenario": 2,
+    "regsim.challenge": 2.5,    # above the scenario engine it plays, below lessons that name challenges
     "regsim.lessons": 3,
     "regsim.charts": 3,
     "regsim.worksheet": 4,

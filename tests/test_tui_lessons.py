@@ -202,6 +202,12 @@ async def test_enter_on_a_lesson_opens_its_first_page_beside_the_simulator(
         assert row.status == "in progress"
 
 
+async def step_through(pilot, screen: LessonScreen) -> None:  # type: ignore[no-untyped-def]
+    """→ until the page's range of steps has been shown one step at a time."""
+    while screen.tour.can_step():
+        await pilot.press("right")
+
+
 async def test_paging_forward_moves_the_simulator_to_the_end_of_each_pages_steps(
     lessons: LessonSet, progress: Path, make_app: MakeApp
 ) -> None:
@@ -211,14 +217,20 @@ async def test_paging_forward_moves_the_simulator_to_the_end_of_each_pages_steps
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
         steps = lesson.pages[0].steps
-        assert steps is not None and screen.player.position == steps[1]
+        # A range of several steps is shown one step at a time first: → runs the next.
+        assert steps is not None and screen.player.position == steps[0]
+        assert f"step 1 of {steps[1] - steps[0] + 1} here" in status(app)
+        screen.query_one("#lesson-page").focus()
+        await step_through(pilot, screen)
+        assert screen.player.position == steps[1] and "here" not in status(app)
         assert f"step {steps[1]} of {screen.player.total}" in text(
             screen.query_one("#sim-status", Static)
         )
-        screen.query_one("#lesson-page").focus()
         await pilot.press("right")
         second = lesson.pages[1].steps
-        assert second is not None and screen.player.position == second[1]
+        assert second is not None and screen.player.position == second[0]
+        await pilot.press("shift+right")    # the rest of the page's steps at once
+        assert screen.player.position == second[1] and not screen.tour.can_step()
         assert "page 2 of" in status(app)
         await pilot.press("left")
         assert screen.player.position == steps[1] and "page 1 of" in status(app)
@@ -837,6 +849,8 @@ async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_predict
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)  # page 1: step 4 runs next, page 2 asks
+        screen.query_one("#lesson-page").focus()
+        await step_through(pilot, screen)
         assert screen.player.position == (question.step or 0) - 1
         shown = next_panel()
         assert said not in shown and step.command.text in shown
@@ -872,6 +886,7 @@ async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, lesson.id)
+        await step_through(pilot, screen)
         await pilot.press("right")  # the next page would run the predicted step: it asks first
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

@@ -139,7 +139,7 @@ def test_a_retry_typed_at_once_after_a_wrong_answer_is_graded(session: str) -> N
     tmux("send-keys", "-t", session, "Enter")
     wait_for(session, lambda s: "page 1 of 4" in s)
     for page in (2, 3, 4):
-        tmux("send-keys", "-t", session, "Right")
+        tmux("send-keys", "-t", session, "S-Right", "Right")   # all the page's steps, then the next page
         shown = wait_for(
             session, lambda s, page=page: f"page {page} of 4" in s or "You have not made" in s
         )

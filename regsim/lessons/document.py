@@ -9,7 +9,7 @@ from typing import Any
 
 from regsim.scenario.problems import ContentError, Located, Problem
 
-BLOCK_KINDS = ("sim", "question")
+BLOCK_KINDS = ("sim", "question", "challenge")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})\s*([^`\s]*)")
 _HEADING = re.compile(r"^##(?!#)(?:[ \t]+(.*?))?[ \t#]*$")
 
@@ -49,7 +49,7 @@ class BlockYaml:
 
 @dataclass(slots=True)
 class Block:
-    kind: str            # sim | question
+    kind: str            # sim | question | challenge
     fence_line: int      # the line of the opening fence
     yaml: BlockYaml
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from regsim.challenge.lint import lint_challenge_file
+from regsim.challenge.loader import is_challenge_text
 from regsim.lessons.grading import answer_for, correct_choice
 from regsim.lessons.honesty import honesty_problems
 from regsim.lessons.loader import ScenarioFinder, load_lesson
@@ -43,11 +45,21 @@ def lint_paths(paths: list[Path], balance: CourseBalance | None = None) -> tuple
         elif path.suffix == ".md":
             problems.extend(lint_lesson_file(path, balance))
             lesson_paths.append(path)
+        elif is_challenge_file(path):
+            problems.extend(lint_challenge_file(path))
         else:
             problems.extend(lint_scenario_file(path))
     if lesson_paths:
         problems.extend(balance_problems(balance, lesson_paths[0].parent))
     return problems, checked
+
+
+def is_challenge_file(path: Path) -> bool:
+    """A YAML file with a top-level `goal:` is a challenge; any other is a scenario."""
+    try:
+        return is_challenge_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def balance_problems(balance: CourseBalance, folder: Path) -> list[Problem]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from regsim.bundled import content_dir
+from regsim.bundled import challenge_files, content_dir, find_challenge
 from regsim.choice_order import presentation_order
 from regsim.lessons.document import Block, BlockYaml, Document, parse_document
 from regsim.lessons.model import Lesson, Page, Question
@@ -26,6 +26,7 @@ from regsim.scenario.spec import Scenario
 
 LESSON_KEYS = ("id", "title", "order", "scenario", "goals")
 SIM_KEYS = ("steps",)
+CHALLENGE_BLOCK_KEYS = ("name",)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -211,8 +212,35 @@ def _pages(doc: Document, steps: StepIndex | None, problems: list[Problem]) -> l
             problems.extend(found)
             if question is not None:
                 questions.append(question)
-        pages.append(Page(section.title, section.markdown, page_steps, tuple(questions), section.line))
+        named = [_challenge_block(block, Path(doc.filename), problems)
+                 for block in section.blocks if block.kind == "challenge"]
+        challenges = tuple(path for path in named if path is not None)
+        pages.append(Page(section.title, section.markdown, page_steps, tuple(questions), section.line, challenges))
     return pages
+
+
+def _challenge_block(block: Block, lesson_path: Path, problems: list[Problem]) -> str | None:
+    """A ```challenge block names a challenge file (`name: ID`), looked up in the lesson's course folder
+    (DIR/challenges/), then among the bundled ones; the path found, or None (with a problem)."""
+    data: BlockYaml = block.yaml
+    if data.located is None:
+        return None
+    raw = data.value
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        problems.append(data.problem((), "a challenge block names a challenge: name: ID (a file in challenges/)"))
+        return None
+    for key in raw:
+        if key not in CHALLENGE_BLOCK_KEYS:
+            problems.append(data.problem((key,), f"unknown key {key!r} in a challenge block"
+                                         f"{did_you_mean(str(key), CHALLENGE_BLOCK_KEYS)}", key=True))
+    folders = [lesson_path.resolve().parent.parent, lesson_path.resolve().parent]
+    path = find_challenge(raw["name"], folders)
+    if not path.is_file():
+        known = [p.stem for p in challenge_files(folders)]
+        hint = did_you_mean(raw["name"], known)
+        problems.append(data.problem(("name",), f"no challenge named {raw['name']!r}{hint}"))
+        return None
+    return str(path)
 
 
 def _sim_range(block: Block, steps: StepIndex | None, problems: list[Problem]) -> tuple[int, int] | None:

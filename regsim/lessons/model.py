@@ -77,6 +77,7 @@ class Page:
     steps: tuple[int, int] | None = None        # 1-based inclusive scenario step range the page shows
     questions: tuple[Question, ...] = ()
     line: int = 0                               # the line of its `## ` heading
+    challenges: tuple[str, ...] = ()            # challenge files (paths) its ```challenge blocks name
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,10 @@ File shape (sorted keys, so the same progress always gives the same bytes):
     {"format": "regsim-progress", "version": 1,
      "learners": {"default": {"last": {"lesson": "tags", "page": 2} | null,
                               "lessons": {"tags": {"status": "started" | "finished",
-                                                   "answers": {"q-id": {AnswerRecord fields}}}}}}}
+                                                   "answers": {"q-id": {AnswerRecord fields}}}},
+                              "challenges": {"move-latest": {"solved": bool, "solution_shown": bool}}}}}
+    (`challenges` is present once a challenge was played; a solved one earns credit unless its
+    solution was shown first.)
 An answer's "wrong" list (the foreseen wrong answers picked, for a class's report) is left out when empty.
 """
 
@@ -26,6 +29,8 @@ STATUSES = ("started", "finished")
 _ANSWER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "question": str, "correct": bool, "credit": (int, float), "attempts": int, "hinted": bool, "revealed": bool,
 }
+
+_CHALLENGE_FIELDS = ("solved", "solution_shown")
 
 
 class ProgressError(ValueError):
@@ -62,6 +67,11 @@ def problems_in(data: Any) -> list[str]:
         if last is not None and not (isinstance(last, dict) and isinstance(last.get("lesson"), str)
                                      and isinstance(last.get("page"), int) and not isinstance(last.get("page"), bool)):
             found.append(f"learner {name!r}: \"last\" is not {{\"lesson\": ID, \"page\": N}}")
+        challenges = learner.get("challenges", {})
+        if not isinstance(challenges, dict) or any(
+                not isinstance(c, dict) or any(not isinstance(c.get(k), bool) for k in _CHALLENGE_FIELDS)
+                for c in challenges.values()):
+            found.append(f"learner {name!r}: \"challenges\" is damaged")
         for lesson_id, lesson in learner.get("lessons", {}).items():
             where = f"learner {name!r}, lesson {lesson_id!r}"
             if not isinstance(lesson, dict) or lesson.get("status") not in STATUSES:
@@ -187,6 +197,27 @@ class ProgressStore:
     def set_position(self, lesson_id: str, page: int) -> bool:
         self._lesson(lesson_id)
         self._learner()["last"] = {"lesson": lesson_id, "page": int(page)}
+        return self.save()
+
+    def challenge(self, challenge_id: str) -> dict[str, bool]:
+        """A challenge's record: {"solved": …, "solution_shown": …} (both False when never played)."""
+        found = self.data["learners"].get(self.learner, {}).get("challenges", {}).get(challenge_id, {})
+        return {key: bool(found.get(key, False)) for key in _CHALLENGE_FIELDS}
+
+    def challenge_credited(self, challenge_id: str) -> bool:
+        record = self.challenge(challenge_id)
+        return record["solved"] and not record["solution_shown"]
+
+    def record_challenge(self, challenge_id: str, *, solved: bool = False, solution_shown: bool = False) -> bool:
+        """Keep what happened in a challenge (solved, or its solution seen); nothing already kept is undone."""
+        record = self._learner().setdefault("challenges", {}).setdefault(
+            challenge_id, dict.fromkeys(_CHALLENGE_FIELDS, False))
+        if solved and not record["solved"]:
+            record["solved"] = True
+            # The credit is earned when the goal is reached before the solution is seen.
+            record["solution_shown"] = bool(record["solution_shown"]) or solution_shown
+        elif solution_shown and not record["solved"]:
+            record["solution_shown"] = True
         return self.save()
 
     # -- the whole file ----------------------------------------------------------------------------

@@ -36,6 +36,11 @@ class LessonTour:
         self._check(store.start_lesson(lesson.id))
         self.page = max(0, min(page, len(lesson.pages) - 1))
         self._check(store.set_position(lesson.id, self.page))
+        # While the learner steps through the page's step range, the last step shown (None: all of it).
+        self.stepped: int | None = None
+        self.step_from = 0          # the first step of the range shown one at a time
+        if self.page == 0:
+            self._start_stepping(0)
         self.passed: list[Asked] = []  # predictions whose step ran unanswered, for the screen
         self._reveal_passed()
 
@@ -54,8 +59,14 @@ class LessonTour:
         return None if self.finished else self.lesson.pages[self.page]
 
     def go(self, page: int) -> None:
-        """Show another page (the summary is `count`); the position is saved at once."""
+        """Show another page (the summary is `count`); the position is saved at once. Going on to
+        the next page whose step range holds several new steps shows the first of them."""
+        before = self.sim_position()
+        forward = page == self.page + 1
         self.page = max(0, min(page, self.count))
+        self.stepped = None
+        if forward and not self.finished:
+            self._start_stepping(before)
         if self.finished:
             self._check(self.store.finish_lesson(self.lesson.id))
         else:
@@ -83,19 +94,52 @@ class LessonTour:
     def heading(self) -> str:
         """`Lesson 6 · page 2 of 4 · Layers…` (the title last: on a narrow line it is the part cut)."""
         where = "done" if self.finished else f"page {self.page + 1} of {self.count}"
+        note = self.stepping_note()
+        if note:
+            where += f" · {note}"
         return f"Lesson {self.lesson.order} · {where} · {self.lesson.title}"
 
     # ----- the simulator ------------------------------------------------------------------------
 
-    def sim_position(self, page: int | None = None) -> int:
+    def _start_stepping(self, before: int) -> None:
+        steps = self.lesson.pages[self.page].steps
+        if steps is not None:
+            first = max(before + 1, steps[0])
+            if first < self.sim_position():
+                self.stepped = self.step_from = first
+
+    def can_step(self) -> bool:
+        """The page's step range has steps the simulator has not shown yet (→ shows the next)."""
+        return self.stepped is not None and self.sim_position() < self.sim_position(full=True)
+
+    def step(self) -> None:
+        """Show one more step of the page's range; after its last, → turns the page again."""
+        if self.can_step():
+            assert self.stepped is not None
+            self.stepped += 1
+        if not self.can_step():
+            self.stepped = None
+
+    def stepping_note(self) -> str | None:
+        """`step 1 of 3 here, → next` while stepping through the page's range (None otherwise)."""
+        page = self.current()
+        if not self.can_step() or self.stepped is None or page is None or page.steps is None:
+            return None
+        last = min(page.steps[1], self.sim_position(full=True))
+        return f"step {self.stepped - self.step_from + 1} of {last - self.step_from + 1} here, → next"
+
+    def sim_position(self, page: int | None = None, full: bool = False) -> int:
         """Steps done when this page (or `page`) is shown: the end of every step range so far,
-        and every committed prediction so far; never an open prediction's step on this page."""
+        and every committed prediction so far; never an open prediction's step on this page. While
+        the learner steps through this page's range, no further than the step shown (unless `full`)."""
         shown = self.page if page is None else page
+        stepped = self.stepped if page is None and not full else None
         last = min(shown, self.count - 1)
         position = 0
-        for each in self.lesson.pages[: last + 1]:
+        for number, each in enumerate(self.lesson.pages[: last + 1]):
             if each.steps is not None:
-                position = max(position, each.steps[1])
+                end = each.steps[1] if stepped is None or number != last else min(each.steps[1], stepped)
+                position = max(position, end)
             for question in each.questions:
                 if self._predict_step(question) and self.quiz.state(question.id).locked:
                     position = max(position, question.step or 0)

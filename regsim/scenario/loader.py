@@ -36,14 +36,17 @@ def load_scenario(path: str | FilePath) -> Scenario:
     return parse_scenario(text, str(path), file.stem)
 
 
-def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "scenario") -> Scenario:
+def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "scenario",
+                   extra_keys: tuple[str, ...] = (), steps_required: bool = True) -> Scenario:
+    """`extra_keys`: top-level keys another format built on this one reads itself (a challenge's goal);
+    such a format may leave `steps` out (`steps_required`)."""
     located = Located(text, filename)
     check = Checker(located)
     root = located.value
     if not isinstance(root, dict):
         raise ContentError([Problem(filename, 1, 1,
                                     "a scenario is a YAML mapping with version, title, summary and steps")])
-    check.keys(root, TOP_KEYS, (), "the scenario")
+    check.keys(root, TOP_KEYS + extra_keys, (), "the scenario")
     if root.get("version") != 1:
         check.add(("version",), "version: 1 is required (the only scenario format so far)")
     title = check.text(root.get("title"), ("title",), "title") or ""
@@ -64,7 +67,8 @@ def parse_scenario(text: str, filename: str = "<scenario>", scenario_id: str = "
     scenario = Scenario(filename, scenario_id, title, summary, registries, clients, links, users, repositories,
                         layers, images, [], "binary" if binary else "decimal", routers,
                         files=read_files(check, root.get("files")))
-    scenario.steps = read_steps(check, root.get("steps"), scenario)
+    steps = root.get("steps", None if steps_required else [])
+    scenario.steps = read_steps(check, steps, scenario)
     scenario.warnings = mirror_warnings(located, root.get("clients"), scenario)
     for step in scenario.steps:      # a predict's choices in the order they are shown, not the file's
         if step.ask is not None and len(step.ask.choices) > 1:

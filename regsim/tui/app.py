@@ -22,6 +22,8 @@ from regsim.tui.base_app import RegsimBaseApp
 from regsim.tui.commands import RegsimCommands
 from regsim.tui.course import Course, read_lessons
 from regsim.tui.messages import (
+    ChallengeChosen,
+    ChallengePlayed,
     ChartRequested,
     LessonChosen,
     QuizChosen,
@@ -270,6 +272,23 @@ class RegsimApp(RegsimBaseApp):
         """A sandbox on a copy of the world the player shows now."""
         self.push_screen(SandboxScreen(SandboxSession.from_player(player)))
 
+    def open_challenge(self, name: str | Path) -> bool:
+        """A challenge file (or bundled id) in the challenge screen; problems in a modal."""
+        from regsim.bundled import find_challenge
+        from regsim.challenge.loader import load_challenge
+        from regsim.challenge.session import ChallengeSession
+        from regsim.tui.screens.challenge import ChallengeScreen
+
+        path = find_challenge(str(name), self.lesson_dirs)
+        try:
+            session = ChallengeSession(load_challenge(path))
+        except ContentError as error:
+            problems = [str(problem) for problem in error.problems]
+            self.push_screen(ProblemsScreen(f"{path} cannot be opened:", problems))
+            return False
+        self.push_screen(ChallengeScreen(session))
+        return True
+
     def open_chart(self, source: ChartSource, kind: str = "transfer", export: bool = False) -> None:
         """The chart screen for a run up to a step; with `export`, its files are written at once."""
         self.push_screen(ChartScreen(source, kind, export_on_mount=export))
@@ -293,6 +312,14 @@ class RegsimApp(RegsimBaseApp):
 
     def on_chart_requested(self, message: ChartRequested) -> None:
         self.open_chart(message.source, message.kind, message.export)
+
+    def on_challenge_chosen(self, message: ChallengeChosen) -> None:
+        self.open_challenge(message.path)
+
+    def on_challenge_played(self, message: ChallengePlayed) -> None:
+        if self.store is not None:
+            self.store.record_challenge(message.challenge_id, solved=message.solved,
+                                        solution_shown=message.solution_shown)
 
 
 def run_app(

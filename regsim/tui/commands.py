@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p): open any lesson, quiz, scenario or sandbox; chart and export the run.
+"""The command palette (ctrl+p): open any lesson, quiz, scenario, sandbox or challenge; chart and export the run.
 
 Each command posts the same message a screen would (`LessonChosen`, `ChartRequested`…) to the
 screen the palette was opened over; the app (or the chart screen) answers it. Textual's own
@@ -14,9 +14,11 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 
+from regsim.bundled import challenge_files
 from regsim.charts import KINDS
 from regsim.tui.course import OffersCourse
 from regsim.tui.messages import (
+    ChallengeChosen,
     ChartRequested,
     LessonChosen,
     QuizChosen,
@@ -91,6 +93,14 @@ class RegsimCommands(Provider):
                     f"Sandbox: {entry.title}",
                     self.ask(SandboxChosen(entry.path)),
                     "Type your own commands against this scenario's setup",
+                )
+            )
+        for path in challenge_files(getattr(app, "lesson_dirs", ())):
+            found.append(
+                (
+                    f"Challenge: {path.stem}",
+                    self.ask(ChallengeChosen(path)),
+                    "Reach a goal world by typing commands in the sandbox",
                 )
             )
         return found

@@ -66,3 +66,21 @@ class ChartRequested(Message):
         self.source = source
         self.kind = kind
         self.export = export
+
+
+class ChallengeChosen(Message):
+    """Open a challenge file in the challenge screen (the sandbox with a goal beside it)."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = path
+
+
+class ChallengePlayed(Message):
+    """A challenge's goal was reached, or its solution shown: what the learner's progress keeps."""
+
+    def __init__(self, challenge_id: str, *, solved: bool = False, solution_shown: bool = False) -> None:
+        super().__init__()
+        self.challenge_id = challenge_id
+        self.solved = solved
+        self.solution_shown = solution_shown

@@ -13,18 +13,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer, Markdown, Static
 
+from regsim.challenge.loader import load_challenge
+from regsim.challenge.spec import Challenge
 from regsim.lessons.question_book import QuestionBook
 from regsim.lessons.tour import LessonTour
 from regsim.lessons.verdicts import score_line, step_name
 from regsim.scenario.engine import Player
+from regsim.scenario.problems import ContentError
+from regsim.tui.messages import ChallengeChosen
 from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.questions import QuestionsScreen
+from regsim.tui.views.strip import strip_lines
 from regsim.tui.widgets.in_view import keep_focus_in_view
 from regsim.tui.widgets.question_card import QuestionCard
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.simulator_pane import SimulatorPane
+
+
+class ChallengeCard(Static):
+    """A page's challenge: its task and the key that opens it (and ✓ once solved)."""
+
+    def __init__(self, challenge: Challenge, *, classes: str) -> None:
+        super().__init__(classes=classes)
+        self.challenge = challenge
 
 
 class LessonScreen(QuestionsScreen):
@@ -48,6 +62,14 @@ class LessonScreen(QuestionsScreen):
             "switch_side",
             "Simulator",
             tooltip="On a narrow terminal: the page or the simulator",
+        ),
+        Binding("c", "challenge", "Challenge", tooltip="Try this page's challenge in the sandbox"),
+        Binding(
+            "shift+right,N",
+            "skip_steps",
+            "All steps",
+            key_display="⇧→",
+            tooltip="Show the rest of this page's steps at once",
         ),
         Binding(
             "escape,q", "leave", "Lessons", key_display="q", tooltip="Back to the list of lessons"
@@ -73,6 +95,8 @@ class LessonScreen(QuestionsScreen):
         "esc in an answer box goes back to the page; esc (or q) on the page goes back to the lessons.",
         "Your answers and the page you are on are saved as you go: Continue on the home screen returns here.",
         "On the done page, → opens the next lesson.",
+        "A page whose simulator covers several steps shows them one at a time: → runs the next, ⇧→ all of them.",
+        "A page with a challenge: c opens it, the sandbox with a goal to reach by typing commands.",
     )
 
     def __init__(self, tour: LessonTour) -> None:
@@ -93,6 +117,7 @@ class LessonScreen(QuestionsScreen):
                 yield Markdown(id="page-text")
                 yield Vertical(id="page-questions")
             yield SimulatorPane(self.player, id="lesson-sim")
+        yield Static(id="world-strip")
         yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
@@ -112,10 +137,11 @@ class LessonScreen(QuestionsScreen):
         box = self.query_one("#page-questions", Vertical)
         await box.remove_children()
         items = tour.questions()
-        cards = []
+        cards: list[Widget] = []
         for i, item in enumerate(items, start=1):
             title, done_title = tour.titles(item.question, i, len(items))
             cards.append(QuestionCard(item, title, tour.restored(item), done_title))
+        cards += self.challenge_cards()
         if cards:
             await box.mount_all(cards)
         self.move_sim()
@@ -126,6 +152,30 @@ class LessonScreen(QuestionsScreen):
         self.tell_problems()
         self.tell_passed()
 
+    def challenge_cards(self) -> list[Static]:
+        """A card for each challenge the page names: its title, its task, and the key that opens it."""
+        page = self.tour.current()
+        cards: list[Static] = []
+        for path in page.challenges if page is not None else ():
+            try:
+                challenge = load_challenge(path)
+            except ContentError as error:
+                cards.append(Static(f"This page's challenge cannot be read: {error.problems[0]}",
+                                    classes="challenge-card"))
+                continue
+            card = ChallengeCard(challenge, classes="challenge-card")
+            card.border_title = f"Challenge: {challenge.title}"
+            self.show_challenge_card(card)
+            cards.append(card)
+        return cards
+
+    def show_challenge_card(self, card: ChallengeCard) -> None:
+        challenge = card.challenge
+        solved = self.tour.store.challenge(challenge.id)["solved"]
+        card.update(Content.assemble(
+            challenge.task, "\n", ("c", "bold"), " opens it in the sandbox, with the goal beside your world.",
+            ("  ✓ solved" if solved else "", "$text-success")))
+
     def move_sim(self) -> None:
         """The simulator where the page has it; a step that an open prediction is about shows
         its command but not its narration, which would give the answer away."""
@@ -135,6 +185,15 @@ class LessonScreen(QuestionsScreen):
             where = "" if page == tour.page else f" (on page {page + 1})"
             notes[step] = f"Predict first{where}: the narration appears once you have answered."
         self.sim.seek(tour.sim_position(), notes)
+        self.show_strip()
+
+    def show_strip(self) -> None:
+        """The world strip (shown on a narrow screen, where the simulator is behind s): the step, its
+        layer bytes against whole images, and its last requests."""
+        player = self.player
+        width = max(40, self.size.width - 2)
+        lines = strip_lines(player.current, player.position, player.total, width)
+        self.query_one("#world-strip", Static).update("\n".join(lines))
 
     def tell_passed(self) -> None:
         """Predictions whose step ran before the learner committed: revealed, with no credit."""
@@ -185,6 +244,11 @@ class LessonScreen(QuestionsScreen):
             return None if self.tour.finished and self.tour.next_lesson is None else True
         if action == "previous_page":
             return None if self.tour.page == 0 else True
+        if action == "skip_steps":
+            return self.tour.can_step()   # only while a page's range is shown one step at a time
+        if action == "challenge":
+            page = self.tour.current()
+            return page is not None and bool(page.challenges)   # hidden on the many pages without one
         if action in ("hint", "reveal"):
             return True if self.tour.questions() else None
         if action == "switch_side":
@@ -192,6 +256,12 @@ class LessonScreen(QuestionsScreen):
         return True
 
     async def action_next_page(self) -> None:
+        if self.tour.can_step():   # a page's range of steps is shown one step at a time first
+            self.tour.step()
+            self.move_sim()
+            self.show_status()
+            self.refresh_bindings()
+            return
         if self.tour.finished:
             self.open_next_lesson()
             return
@@ -250,6 +320,18 @@ class LessonScreen(QuestionsScreen):
     def action_switch_view(self) -> None:
         self.sim.switch_detail()
 
+    def action_skip_steps(self) -> None:
+        while self.tour.can_step():
+            self.tour.step()
+        self.move_sim()
+        self.show_status()
+        self.refresh_bindings()
+
+    def action_challenge(self) -> None:
+        page = self.tour.current()
+        if page is not None and page.challenges:
+            self.post_message(ChallengeChosen(page.challenges[0]))
+
     def action_switch_side(self) -> None:
         """The focus follows: the request table (when it has rows), or back to the question."""
         self.toggle_class("-show-sim")
@@ -263,9 +345,16 @@ class LessonScreen(QuestionsScreen):
         self.dismiss()
 
     async def on_screen_resume(self) -> None:
-        """Back from a quiz opened over the lesson: its answers show here too."""
-        if self.is_mounted and self.tour.reload():
+        """Back from a quiz opened over the lesson: its answers show here too; back from a challenge,
+        its card (the page stays where it was)."""
+        if not self.is_mounted:
+            return
+        if self.tour.reload():
             await self.show_page()
+            return
+        for card in self.query(ChallengeCard):   # back from a challenge: its card says whether it is solved
+            self.show_challenge_card(card)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_bindings)
+        self.call_after_refresh(self.show_strip)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from regsim.scenario.records import StepRecord
@@ -47,7 +48,7 @@ class SandboxScreen(PanesScreen):
         Binding("escape", "leave", "Leave", tooltip="Leave the sandbox"),
     ]
 
-    HELP_NOTES = (
+    HELP_NOTES: tuple[str, ...] = (
         "Type a command and press Enter; `help` lists them all, `as NAME` switches the client.",
         "tab moves between the command line, the request table and the world tree.",
         "ctrl+p opens the command palette: charts of this sandbox's run, other scenarios.",
@@ -65,7 +66,11 @@ class SandboxScreen(PanesScreen):
             Static(id="prompt-hint"),
             id="prompt",
         )
-        yield from self.compose_panes([DoneStep(id="done")], RequestLog(id="requests"), [prompt])
+        yield from self.compose_panes(self.story(), RequestLog(id="requests"), [prompt])
+
+    def story(self) -> list[Widget]:
+        """The story column: what the last command did (a challenge adds its goal above)."""
+        return [DoneStep(id="done")]
 
     def on_mount(self) -> None:
         self.title_panes()
