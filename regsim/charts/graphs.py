@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
+from regsim.charts.client_groups import group_clients
 from regsim.charts.data import (
     down_spans,
     image_identity,
@@ -267,10 +268,9 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     from matplotlib.path import Path
 
     steps_until(run, until)
-    rows = network_rows(run, until)
     down = down_spans(run, until)
+    kinds, rows = group_clients(node_kinds(run), network_rows(run, until), down)
     units = unit_system(run)
-    kinds = node_kinds(run)
     fig = new_figure(run, "network", until)
     ax = fig.add_subplot()
 
@@ -332,8 +332,10 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
                 capstyle="round",
             )
         )
+        links = row.get("links", 1)   # alike clients drawn as one node: their links as one
         text = (
-            f"{format_size(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
+            f"{links} links, {format_size(row['total_bytes'], units)} in all" if busy and links > 1
+            else f"{format_size(row['total_bytes'], units)} in {format_seconds(row['total_seconds'])}"
             if busy
             else "no traffic"
         )
