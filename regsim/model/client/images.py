@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.manifest import AnyManifest, Manifest
@@ -15,6 +16,9 @@ class LocalLayer:
     size: int
     name: str | None = None
     data: bytes | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LocalLayer:   # never changed once made: a world's snapshot can share it
+        return self
 
 
 @dataclass(slots=True)
