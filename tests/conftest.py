@@ -53,6 +53,8 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     if config.option.numprocesses is None and not config.option.usepdb and not config.option.collectonly:
         config.option.numprocesses = WORKERS
+    if config.option.dist == "no" and config.option.numprocesses:   # not chosen: an idle worker takes
+        config.option.dist = "worksteal"                                # tests queued for a busy one
 
 
 # Deterministic in CI (the same examples on every run, so a failure there is one anyone can
