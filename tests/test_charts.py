@@ -610,3 +610,23 @@ def test_no_two_link_labels_of_the_network_chart_overlap(name, bundled_run):
     for i, first in enumerate(boxes):
         for second in boxes[i + 1:]:
             assert not first.overlaps(second), (ax.texts[boxes.index(first)].get_text(), name)
+
+
+def test_a_layer_two_platforms_of_one_image_use_is_shared_by_two() -> None:
+    """An OCI image index names one manifest per platform (image-spec image-index.md), and each
+    platform manifest lists its layers; a layer both list is one blob the registry stores once
+    (distribution's linked blob store), used by two manifests, so the chart says shared by 2."""
+    from regsim.scenario.engine import replay
+    from regsim.scenario.loader import parse_scenario
+    from regsim.scenario.records import run_to_dict
+
+    text = (
+        "version: 1\ntitle: t\nregistries:\n  - name: registry.example\nclients:\n  - name: ci\n"
+        "layers:\n  base-amd64: 3MB\n  base-arm64: 3MB\n  assets: 20MB\n"
+        "images:\n  web:1.0:\n    platforms:\n      linux/amd64: [base-amd64, assets]\n"
+        "      linux/arm64: [base-arm64, assets]\n"
+        "steps:\n  - as: ci\n    run: docker build -t registry.example/team/web:1.0 .\n"
+        "  - as: ci\n    run: docker push registry.example/team/web:1.0\n"
+    )
+    rows = chart_data(run_to_dict(replay(parse_scenario(text, "two-platforms.yaml"))), "sharing")
+    assert {row["layer"]: row["shared_by"] for row in rows} == {"base-amd64": 1, "assets": 2, "base-arm64": 1}

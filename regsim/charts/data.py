@@ -238,8 +238,9 @@ def image_identity(run: RunJSON, registry: str, image: str) -> str:
 def sharing_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     """One row per image→layer edge of the run's final state, with how many images share the layer.
 
-    Sharing happens inside one registry's store: `shared_by` counts the distinct images (manifests)
-    of that registry using the layer. A replica or mirror holding the same layer stores its own
+    Sharing happens inside one registry's store: `shared_by` counts the distinct manifests of that
+    registry using the layer: each image, and each platform of a multi-platform image (an index
+    lists a layer once per platform manifest that has it). A replica or mirror holding the same layer stores its own
     copy, so its images are counted on its own rows, not added to the origin's.
     `run["images"]` is the state after the run's last step, so `until` is checked but not applied: a
     chart of the images after step n is drawn from `run_to_dict(run, until=n)` (as `regsim chart
@@ -248,17 +249,17 @@ def sharing_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     steps_until(run, until)
     images = run.get("images") or {}
     edges: list[tuple[str, str, str, ImageLayerJSON]] = []
-    users: dict[tuple[str, str], set[str]] = {}
+    users: dict[tuple[str, str], set[str]] = {}   # the manifests (image, platform) using each layer
     for registry, tagged in images.items():
         for image, layers in (tagged or {}).items():
-            seen: set[str] = set()
+            uses: dict[str, int] = {}   # by digest: how many of the image's platform manifests list it
             for layer in layers or []:
                 digest = str(layer.get("digest") or _layer_name(layer))
-                if digest in seen:
-                    continue
-                seen.add(digest)
-                edges.append((registry, image, digest, layer))
-                users.setdefault((registry, digest), set()).add(image_identity(run, registry, image))
+                uses[digest] = uses.get(digest, 0) + 1
+                if uses[digest] == 1:
+                    edges.append((registry, image, digest, layer))
+                users.setdefault((registry, digest), set()).add(
+                    f"{image_identity(run, registry, image)}#{uses[digest]}")
     return [
         {
             "registry": registry,

@@ -220,7 +220,7 @@ def sharing_figure(run: RunJSON, until: int | None = None) -> Figure:
                 color=style.SHARED,
                 markeredgecolor="black",
                 markeredgewidth=2,
-                label="layer shared by ≥ 2 images of its registry",
+                label="layer shared by ≥ 2 images (or platforms) of its registry",
             ),
             Line2D(
                 [],

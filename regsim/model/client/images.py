@@ -17,7 +17,7 @@ class LocalLayer:
     name: str | None = None
     data: bytes | None = None
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> LocalLayer:   # never changed once made: a world's snapshot can share it
+    def __deepcopy__(self, memo: dict[int, Any]) -> LocalLayer:   # never changed once made: snapshots share it
         return self
 
 
