@@ -134,7 +134,8 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
         saved = last["mirror_saved_bytes"]
         served = sum(r["mirror_served_bytes"] for r in rows)
         saved_text = f"WAN saved by the mirror: {format_size(saved, units)} ({format_share(saved, served)})"
-        low, high = upstream[-1], actual[-1]
+        # The arrow is as long as the saving: from what crossed the WAN to what the mirror served.
+        low, high = upstream[-1], upstream[-1] + saved / divisor
     if saved > 0:
         ax.annotate(
             "",
