@@ -34,7 +34,8 @@ from regsim.charts import (
     make_figure,
     terminal_lines,
 )
-from regsim.charts.labels import masked_command, short_command
+from regsim.charts.labels import short_command
+from regsim.scenario.prompt import masked_command
 from regsim.units import format_size
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run_sample.json"

@@ -403,7 +403,7 @@ def test_crictl_pull_creds_serve_one_pull_of_a_private_image_and_are_kept_nowher
 
 
 def test_crictl_pull_creds_are_masked_on_charts():
-    from regsim.charts.labels import masked_command
+    from regsim.scenario.prompt import masked_command
 
     assert masked_command("crictl pull --creds ops:s3cret registry.example/team/app:v1") == (
         "crictl pull --creds *** registry.example/team/app:v1")

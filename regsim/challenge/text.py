@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from regsim.challenge.session import ChallengeSession, Turn, Verdict
 from regsim.challenge.spec import Challenge
+from regsim.scenario.prompt import prompt_line
 from regsim.units import format_size
 
 
@@ -25,11 +26,10 @@ def turn_line(turn: Turn) -> str:
     reply = turn.reply
     record = reply.record
     if reply.kind == "ran" and record is not None:
-        prompt = f"{record.actor}$ " if record.actor else "$ "
         result = "ok" if record.ok else f"failed: {record.error or record.message or 'error'}"
         moved = [f"{format_size(size)} {way}" for size, way in
                  ((record.layer_bytes_up, "up"), (record.layer_bytes_down, "down")) if size]
-        return f"{prompt}{record.command}  ({', '.join([result, *moved])})"
+        return f"{prompt_line(record.actor, record.command)}  ({', '.join([result, *moved])})"
     return f"> {reply.text}  ({reply.message})" if reply.message else f"> {reply.text}"
 
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from regsim.charts.errors import ChartError
-from regsim.charts.labels import masked_command, step_verb
+from regsim.charts.labels import step_verb
 from regsim.scenario.contract import ImageLayerJSON, RunJSON, StepJSON
+from regsim.scenario.prompt import masked_command
 from regsim.units import UNIT_SYSTEMS, short_digest
 
 KINDS: tuple[str, ...] = ("transfer", "storage", "sharing", "network", "rollout")

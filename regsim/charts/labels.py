@@ -31,7 +31,6 @@ _OPTIONS_WITH_VALUE = frozenset(
         "--artifact-type",    # oras
     }
 )
-_SECRET_OPTIONS = frozenset({"-p", "--password", "--creds", "--pull-secret"})
 MAX_LABEL = 26
 
 
@@ -40,20 +39,6 @@ def _words(command: str) -> list[str]:
         return shlex.split(command)
     except ValueError:  # an unbalanced quote: split on spaces rather than fail a chart
         return command.split()
-
-
-def masked_command(command: str | None) -> str:
-    """The command as typed, with any password replaced by `***`."""
-    if not command:
-        return ""
-    words = command.split()
-    for i, word in enumerate(words):
-        if word in _SECRET_OPTIONS and i + 1 < len(words):
-            words[i + 1] = "***"
-        name, eq, _ = word.partition("=")
-        if eq and name in _SECRET_OPTIONS:
-            words[i] = f"{name}=***"
-    return " ".join(words)
 
 
 def _without_host(reference: str) -> str:

@@ -28,6 +28,7 @@ from regsim.scenario.contract import (
     StepJSON,
     StorageJSON,
 )
+from regsim.scenario.prompt import masked_command
 from regsim.scenario.tables import Table
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class StepRecord:
             "index": self.index,
             "id": self.step_id,
             "actor": self.actor,
-            "command": self.command,
+            "command": masked_command(self.command) if self.command is not None else None,
             "verb": self.verb,
             "say": self.say,
             "ok": self.ok,

@@ -24,6 +24,7 @@ from regsim.scenario.commands import (
 )
 from regsim.scenario.engine import Player, Run, run_step
 from regsim.scenario.problems import did_you_mean
+from regsim.scenario.prompt import prompt_line
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.world_builder import build_world
@@ -244,7 +245,7 @@ class SandboxSession:
             return Reply("undo", "problem", "Nothing to undo: no command has run in this sandbox.")
         record = self.records.pop()
         self.worlds.pop()
-        shown = f"{record.actor}$ {record.command}" if record.actor else f"$ {record.command}"
+        shown = prompt_line(record.actor, record.command)
         return Reply("undo", "undo", f"Undid {shown}", record=self.current)
 
     def save(self, text: str, words: list[str]) -> Reply:

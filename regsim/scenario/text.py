@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from regsim.scenario.engine import Failure, Run, check_expectations, computed_answer
+from regsim.scenario.prompt import prompt_line
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Ask
 from regsim.units import elided_digest, format_seconds, format_share, format_size
@@ -30,8 +31,7 @@ def render_step(record: StepRecord, total: int, failures: list[Failure] | None =
     if record.say:
         lines.append(record.say)
     if record.command:
-        actor = f"{record.actor}$ " if record.actor else "$ "
-        lines.append(f"  {actor}{record.command}")
+        lines.append(f"  {prompt_line(record.actor, record.command)}")
     for line in record.output:
         lines.append(f"    {line}")
     if record.requests:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from regsim.scenario.contract import ClientTimeJSON
+from regsim.scenario.prompt import masked_command
 from regsim.scenario.spec import StepSpec
 from regsim.units import format_seconds
 
@@ -52,10 +53,10 @@ def step_prompts(step: StepSpec) -> list[tuple[str | None, str]]:
     if not step.together:
         if step.command is None:
             return []
-        return [(step.actor if step.command.needs_client else None, step.command.text)]
+        return [(step.actor if step.command.needs_client else None, masked_command(step.command.text))]
     by_command: dict[str, list[str]] = {}
     for actor, command in step.together:
-        by_command.setdefault(command.text, []).append(actor)
+        by_command.setdefault(masked_command(command.text), []).append(actor)
     return [(clients_label(actors), text) for text, actors in by_command.items()]
 
 

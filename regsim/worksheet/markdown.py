@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from regsim.scenario.prompt import prompt_line
 from regsim.worksheet.sheet import BYTES_HEADER, SheetQuestion, SheetStep, Worksheet, bytes_rows, world_lines
 
 BLANK = "_" * 40
@@ -9,7 +10,7 @@ PAGE_BREAK = '<div style="page-break-after: always"></div>'
 
 
 def command_text(step: SheetStep) -> str:
-    return f"{step.actor}$ {step.command}" if step.actor else f"$ {step.command}"
+    return prompt_line(step.actor, step.command)
 
 
 def _cell(text: str) -> str:

@@ -13,6 +13,7 @@ from regsim.lessons.model import Lesson, Question
 from regsim.scenario.engine import Run, replay
 from regsim.scenario.loader import load_scenario
 from regsim.scenario.problems import ContentError, did_you_mean
+from regsim.scenario.prompt import masked_command
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Ask, Scenario
 from regsim.scenario.text import ask_answer_text
@@ -185,7 +186,7 @@ def bytes_rows(run: Run) -> list[tuple[str, ...]]:
         who = f"{record.actor}$ " if record.actor else ""
         sizes = (record.layer_bytes_up, record.layer_bytes_down, record.naive_layer_bytes, record.saved_bytes)
         shown = [format_size(size) if record.requests else "–" for size in sizes]   # "–": nothing was sent
-        rows.append((str(record.index), f"{who}{record.command}", *shown,
+        rows.append((str(record.index), f"{who}{masked_command(record.command)}", *shown,
                      format_seconds(record.seconds) if record.requests else "–",
                      "ok" if record.ok else (record.error or "failed")))
     return rows

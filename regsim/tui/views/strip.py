@@ -3,6 +3,7 @@ and its last requests, in a few lines (the full simulator is a key away)."""
 
 from __future__ import annotations
 
+from regsim.scenario.prompt import prompt_line
 from regsim.scenario.records import StepRecord
 from regsim.tui.views.requests import fit_path, request_row
 from regsim.units import format_size
@@ -12,7 +13,7 @@ def strip_lines(record: StepRecord | None, position: int, total: int, width: int
     """One summary line, then the step's last `requests` requests (method, path, status, bytes)."""
     if record is None:
         return [f"Simulator: no step has run yet (0 of {total}) · s shows it"]
-    said = f"{record.actor or ''}$ {record.command}" if record.command else (record.say or "")
+    said = prompt_line(record.actor, record.command) if record.command else (record.say or "")
     head = f"Step {position}/{total} {said}"
     suffix = ""
     if record.naive_layer_bytes or record.layer_bytes:

@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from regsim.scenario.prompt import prompt_line
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import StepSpec
 from regsim.scenario.together_text import finish_groups, step_prompts
@@ -17,7 +18,7 @@ from regsim.units import format_seconds
 
 def prompt(actor: str | None, command: str | None) -> str:
     """A command as a shell prompt line: `alice$ docker push …`."""
-    return f"{actor or ''}$ {command}" if command else ""
+    return prompt_line(actor, command) if command else ""
 
 
 class NextStep(Static):
