@@ -145,13 +145,13 @@ def test_rollout_labels_stay_clear_of_each_other_and_inside_the_figure(name: str
 
 
 def test_fifty_alike_nodes_are_drawn_as_one_and_the_csv_keeps_every_link() -> None:
-    """kubernetes-nodes has 55 clients: named one under another they would cover each other."""
+    """kubernetes-nodes has 55 clients on one switch: named one under another they would cover each other."""
     from regsim.charts import chart_data
 
     run = run_of("kubernetes-nodes")
     fig = make_figure(run, "network")  # type: ignore[arg-type]
     names = [t.get_text() for t in fig.axes[0].texts]
-    assert "node1 … node50 (50)" in names and "node7" not in names
-    assert any(name.startswith("50 links, ") for name in names)
+    assert "node1 … node50, pool-b1 … pool-b5 (55)" in names and "node7" not in names
+    assert any(name.startswith("55 links, ") for name in names)
     rows = chart_data(run, "network")  # type: ignore[arg-type]
     assert sum(1 for row in rows if "node7" in (row["node_a"], row["node_b"])) >= 1
