@@ -115,6 +115,8 @@ def test_a_grant_from_the_administrator_lets_the_next_push_through_without_a_new
     # through its next token. docker asks for one on every push: moby distribution/registry.go,
     # NewV2Repository makes a new token handler per push and pull.
     played = session("grant-push")
+    refused = played.enter("registry grant bob push registry.example/team/app")     # checked before it runs
+    assert refused.reply.kind == "problem" and "no account 'bob'" in (refused.reply.message or "")
     turns = played.solve(["registry grant alice pull,push,delete registry.example/team/app",
                           "docker push registry.example/team/app:1.4"])
     grant, push = played.sandbox.records

@@ -128,8 +128,7 @@ steps:
     with pytest.raises(ContentError) as caught:
         parse_scenario(text, "grants.yaml")
     assert [str(problem) for problem in caught.value.problems] == [
-        "grants.yaml:7:10: there is no account 'alise' under users: (did you mean 'alice'?)",
-        "grants.yaml:8:10: 'team/ap' is not listed under repositories: for r.example, so it has no grants to change "
-        "(did you mean 'team/app'?)",
-        "grants.yaml:9:10: open.example has auth: none, so it has no accounts to grant anything to",
+        "grants.yaml:7:10: r.example has no account 'alise' (did you mean 'alice'?)",
+        "grants.yaml:8:10: r.example keeps no grants for 'team/ap' (did you mean 'team/app'?)",
+        "grants.yaml:9:10: open.example has no accounts (auth: none), so there is nothing to grant there",
     ]

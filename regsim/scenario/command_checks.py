@@ -59,19 +59,19 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
 
 def grant_problems(command: RegistryGrant, scenario: Scenario) -> list[str]:
     """What stops an administrator's grant or revoke in this scenario: a registry without accounts,
-    an account not under users:, a repository not listed (with its grants) under repositories:."""
+    an account not under users:, a repository not listed (with its grants) under repositories:.
+    The scenario loader and the sandbox both ask this before anything runs."""
     host, _, name = command.repository.partition("/")
     spec = next((r for r in scenario.registries if host == r.name or host in dict(r.replicas)), None)
     if spec is None:
         return []      # command_problems says the host is not a registry here
     if spec.auth == "none":
-        return [f"{host} has auth: none, so it has no accounts to grant anything to"]
+        return [f"{host} has no accounts (auth: none), so there is nothing to grant there"]
     problems = []
     user = command.user
     if user not in scenario.users:
-        problems.append(f"there is no account {user!r} under users:{did_you_mean(user, scenario.users)}")
+        problems.append(f"{host} has no account {user!r}{did_you_mean(user, scenario.users)}")
     listed = [r.name for r in scenario.repositories if r.host == spec.name]
     if name not in listed:
-        problems.append(f"{name!r} is not listed under repositories: for {spec.name}, so it has no grants to "
-                        f"change{did_you_mean(name, listed)}")
+        problems.append(f"{host} keeps no grants for {name!r}{did_you_mean(name, listed)}")
     return problems

@@ -36,8 +36,9 @@ USAGE = {
     "registry gc": "registry gc [--delete-untagged] [HOST]",
     "registry tags": "registry tags HOST/REPO",
     "registry catalog": "registry catalog [HOST]",
-    "registry grant": "registry grant USER ACTIONS HOST/REPO (the registry admin; ACTIONS: pull,push,delete)",
-    "registry revoke": "registry revoke USER ACTIONS HOST/REPO (the registry admin)",
+    "registry grant": "registry grant USER ACTIONS HOST/REPO (the admin, as on Docker Hub's repository "
+                      "permissions; ACTIONS: pull,push,delete)",
+    "registry revoke": "registry revoke USER ACTIONS HOST/REPO (the admin takes the actions back)",
     "network down": "network down A B",
     "network up": "network up A B",
     "wait": "wait DURATION (e.g. wait 2h)",

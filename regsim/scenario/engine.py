@@ -221,12 +221,12 @@ def _grant(world: World, command: RegistryGrant) -> Outcome:
     host, _, name = command.repository.partition("/")
     guard = world.registries[host].guard
     if not isinstance(guard, RegistryAccess):
-        return out.fail("UNSUPPORTED", f"{host} has no accounts (auth: none): anyone may pull and push there")
+        return out.fail("NOT_RUNNABLE", f"{host} has no accounts (auth: none): anyone may pull and push there")
     try:
         change = guard.policy.revoke if command.revoke else guard.policy.grant
         holds = change(command.user, name, command.actions)
     except AuthInputError as error:
-        return out.fail("DENIED", f"{host}: {error}")
+        return out.fail("NOT_RUNNABLE", f"{host}: {error}")
     verb = "revoked" if command.revoke else "granted"
     out.access = AccessChange(host, name, command.user, "revoke" if command.revoke else "grant",
                               command.actions, holds)
