@@ -125,7 +125,9 @@ def test_a_grant_from_the_administrator_lets_the_next_push_through_without_a_new
     assert grant.to_dict()["access"] == {"registry": "registry.example", "repository": "team/app", "user": "alice",
                                          "change": "grant", "actions": ["pull", "push", "delete"],
                                          "holds": ["pull", "push", "delete"]}
-    assert not turns[-1].verdict.met     # delete was more than the push needed (Docker Hub: Admin, not Read & Write)
+    # Delete was more than the push needed: on Docker Hub a team with Write permission on a repository
+    # pushes, and only Admin may delete (docs.docker.com, Docker Hub repository team permissions).
+    assert not turns[-1].verdict.met
     played.enter("registry revoke alice delete registry.example/team/app")
     assert all(goal.held for goal in played.verdict.goals)     # the goal now; the third command is over the limit
     # The goal, "team/app:1.4 is tagged and pull-able by ci but not pushable", once push is revoked too.

@@ -248,9 +248,11 @@ class RegistryGrant(Command):
     """The registry administrator gives (or takes back) an account's actions on one repository.
 
     Not a docker command: what an administrator does in the registry's own interface, such as a
-    Docker Hub repository's Permissions (a team at Read-only is pull, Read & Write pull and push,
-    Admin adds delete) or Harbor's Projects > Members > + User (Guest pulls, Developer pushes,
-    Maintainer deletes). No client runs it, as none runs `registry gc`."""
+    Docker Hub repository's team permissions (Hub API `POST /v2/repositories/NS/REPO/groups` with
+    `permission: read|write|admin`; the docs: "Permissions are cumulative", Read pulls a private
+    repository, Write pushes, Admin may also delete) or Harbor's Projects > Members > + User (Guest
+    pulls, Developer pushes, Maintainer deletes). Grants here are per repository, as Hub's are. No
+    client runs it, as none runs `registry gc`."""
 
     user: str
     actions: tuple[str, ...]           # pull, push, delete (as the token spec names them)
