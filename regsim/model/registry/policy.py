@@ -113,7 +113,8 @@ class RepositoryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
-    """Who may do what where. Repositories are keyed by name; a host prefix is ignored."""
+    """Who may do what where. Repositories are keyed by name; a host prefix is ignored. `repositories`
+    is what the policy started with; `grant` and `revoke` (the administrator's) change what it allows."""
 
     auth_mode: str = "none"
     users: UserStore = field(default_factory=UserStore)
