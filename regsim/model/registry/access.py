@@ -119,8 +119,7 @@ class RegistryAccess:
         if auth is None or not auth.startswith("Bearer "):
             raise self._challenge("a token is required: ask the token service first", scope)
         try:
-            token = self.issuer.decode(auth[len("Bearer "):])
-            return self.issuer.verify(token, self.clock())
+            return self.issuer.accept(auth[len("Bearer "):], self.clock())
         except RegistryError as error:
             raise self._challenge(error.reason, scope, "invalid_token") from None
 
@@ -191,8 +190,7 @@ class RegistryAccess:
         except AuthInputError as error:
             raise RegistryError(ErrorCode.DENIED, f"malformed scope: {error}") from None
         now = self.clock()
-        token = self.issuer.issue(user, parsed, self.policy, now, self.exists)
-        text = token.encoded()
+        _, text = self.issuer.issue_encoded(user, parsed, self.policy, now, self.exists)
         body = json.dumps(
             {"token": text, "access_token": text, "expires_in": int(self.issuer.lifetime),
              "issued_at": _rfc3339(now)},

@@ -27,6 +27,8 @@ _PARAM_RE = re.compile(
     rf'[ \t]*({_TOKEN_CHARS})[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s",]+))[ \t]*(,|\Z)', re.DOTALL
 )
 _CHALLENGE_PARAM_ORDER = ("realm", "service", "scope", "error")
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")   # a character below 32, or DEL
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
 
 class AuthInputError(ValueError):
@@ -118,7 +120,7 @@ class Challenge:
             if not _PARAM_NAME_RE.match(key) or key != key.lower():
                 raise AuthInputError(f"challenge parameter name {key!r} is not a lowercase token")
             # A control character (CR/LF above all) would let a value forge extra headers.
-            if not isinstance(value, str) or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            if not isinstance(value, str) or _CONTROL_RE.search(value):
                 raise AuthInputError(
                     f"challenge parameter {key}={value!r} holds a control character"
                 )
@@ -161,7 +163,7 @@ def parse_challenge(header: str) -> Challenge:
         if key in params:
             raise AuthInputError(f"challenge {header!r}: parameter {key!r} appears twice")
         params[key] = (
-            re.sub(r"\\(.)", r"\1", quoted, flags=re.DOTALL) if quoted is not None else bare
+            _ESCAPE_RE.sub(r"\1", quoted) if quoted is not None else bare
         )
         position = match.end()
         if comma and position >= len(rest):
