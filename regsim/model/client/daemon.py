@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regsim.model.client import cosign, helm, oras
 from regsim.model.client.containerd import crictl_pull
@@ -24,6 +24,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
+from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_copies, dict_of_lists, same, shallow
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
@@ -72,6 +73,19 @@ class Client:
         self.tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self.known_locations: dict[str, list[tuple[str, str]]] = {}   # blob -> [(host, repository)]
         self.layer_names: dict[str, str] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Client:
+        # A snapshot of the world copies every client after every step: its tables by one
+        # `dict.copy()` each (their values are names, digests and records nothing changes).
+        return copy_fields(self, memo, _COPIERS)
+
+    def in_world(self, world: World) -> Client:
+        """This client, as it is now, in another copy of its world, sharing its tables: only for a
+        snapshot, which nothing changes (see `World.snapshot`)."""
+        moved = object.__new__(Client)
+        moved.__dict__.update(self.__dict__)
+        moved.world = world
+        return moved
 
     def __repr__(self) -> str:
         return f"Client({self.name!r}, {len(self.images)} images, {len(self.layers)} layers)"
@@ -357,3 +371,19 @@ class Client:
 
 def index_platforms(index: Index) -> list[str]:
     return [str(entry.platform) for entry in index.manifests if entry.platform is not None]
+
+
+# How a client's fields copy (see `Client.__deepcopy__`); `world` and anything unlisted deep-copy.
+_COPIERS: dict[str, Copier] = {
+    "platform": same,
+    "mirrors": shallow,
+    "hosts": dict_of_lists,
+    "layers": shallow,             # LocalLayer: never changed once made
+    "images": dict_of_copies,      # LocalImage: its manifests and configs grow
+    "tags": shallow,
+    "credentials": shallow,
+    "logins": shallow,
+    "tokens": shallow,             # (text, expiry) pairs
+    "known_locations": dict_of_lists,
+    "layer_names": shallow,
+}

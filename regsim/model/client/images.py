@@ -30,6 +30,12 @@ class LocalImage:
     manifests: dict[str, Manifest] = field(default_factory=dict)
     configs: dict[str, bytes] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> LocalImage:
+        # Its manifests are immutable and its configs bytes: only the two tables are new.
+        copied = LocalImage(self.key, self.top, self.manifests.copy(), self.configs.copy())
+        memo[id(self)] = copied
+        return copied
+
     @property
     def image_id(self) -> str:
         """docker's IMAGE ID: the digest of the image's config (moby `image/store.go`, `Create`:

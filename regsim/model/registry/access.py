@@ -20,6 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.response import Response
@@ -27,7 +28,7 @@ from regsim.model.registry.auth import (
     AuthInputError,
     Scope,
     basic_challenge,
-    bearer_challenge,
+    bearer_header,
     format_challenge,
     parse_basic,
     parse_scope,
@@ -73,7 +74,7 @@ class RegistryAccess:
         if self.mode == "basic":
             header = format_challenge(basic_challenge(self.host))
         else:
-            header = format_challenge(bearer_challenge(self.realm, self.host, [scope] if scope else [], error))
+            header = bearer_header(self.realm, self.host, scope, error)
         detail = None if scope is None else [{"Type": scope.type, "Name": scope.name,
                                               "Action": ",".join(sorted(scope.actions))}]
         return RegistryError(ErrorCode.UNAUTHORIZED, reason, detail, {"WWW-Authenticate": header})
@@ -148,7 +149,7 @@ class RegistryAccess:
     def authorize(self, auth: str | None, name: str, action: str) -> str | None:
         if self.mode == "none":
             return None
-        scope = Scope("repository", name, frozenset({action}))
+        scope = _repository_scope(name, action)
         if self.mode == "basic":
             user = self._basic_user(auth)
             if action in self._permitted(user, name):
@@ -197,6 +198,12 @@ class RegistryAccess:
             separators=(",", ":"),
         ).encode()
         return Response(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
+
+
+@lru_cache(maxsize=4096)
+def _repository_scope(name: str, action: str) -> Scope:
+    """The scope a request needs (made once per name and action: every request of a pull needs one)."""
+    return Scope("repository", name, frozenset({action}))
 
 
 def _rfc3339(seconds: float) -> str:

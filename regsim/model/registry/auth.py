@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -88,6 +89,13 @@ def parse_scope(text: str) -> Scope:
     """Parse one scope; the name may carry `host:port`, so actions follow the LAST colon."""
     if not isinstance(text, str) or not text:
         raise AuthInputError(f"a scope must be 'repository:NAME:ACTIONS', not {text!r}")
+    return _parse_scope(text)
+
+
+# A pull asks for and is challenged with the same few scopes on every request: each text is
+# read once (a Scope never changes; a text that is refused is not kept, and is refused again).
+@lru_cache(maxsize=1024)
+def _parse_scope(text: str) -> Scope:
     type_, sep1, rest = text.partition(":")
     name, sep2, actions = rest.rpartition(":")
     if not (sep1 and sep2 and type_ and name and actions):
@@ -142,9 +150,17 @@ def _quote(value: str) -> str:
 
 
 def parse_challenge(header: str) -> Challenge:
-    """Parse a `WWW-Authenticate` value; quoted values may hold commas, colons and escapes."""
+    """Parse a `WWW-Authenticate` value; quoted values may hold commas, colons and escapes.
+
+    Every caller only reads the challenge: one registry sends the same few headers again and
+    again, so each is parsed once and its challenge is shared."""
     if not isinstance(header, str) or not header.strip():
         raise AuthInputError(f"a challenge cannot be empty, got {header!r}")
+    return _parse_challenge(header)
+
+
+@lru_cache(maxsize=1024)
+def _parse_challenge(header: str) -> Challenge:
     scheme, _, rest = header.strip().partition(" ")
     canonical = {"bearer": "Bearer", "basic": "Basic"}.get(scheme.lower())
     if canonical is None:
@@ -172,6 +188,13 @@ def parse_challenge(header: str) -> Challenge:
         return Challenge(canonical, params)
     except AuthInputError as error:
         raise AuthInputError(f"challenge {header!r}: {error}") from None
+
+
+@lru_cache(maxsize=1024)
+def bearer_header(realm: str, service: str, scope: Scope | None = None, error: str | None = None) -> str:
+    """`format_challenge(bearer_challenge(...))` for at most one scope: a registry sends the same
+    few on every refusal, so each is written once."""
+    return format_challenge(bearer_challenge(realm, service, [scope] if scope else [], error))
 
 
 def bearer_challenge(

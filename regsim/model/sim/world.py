@@ -6,7 +6,9 @@ Every request a client (or a mirror, or a replicating registry) makes goes throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import copy
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from regsim.model.client.daemon import Client, Runtime
 from regsim.model.oci.errors import RegistryError
@@ -89,6 +91,27 @@ class World:
         self.clients[name] = client
         self.network.add_node(name, "client")
         return client
+
+    # ----- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self, previous: World | None = None, unchanged: Collection[str] = ()) -> World:
+        """A copy of the world to keep and read, never to change (the step engine keeps one after
+        every step; `copy.deepcopy` makes one to change).
+
+        The clients named in `unchanged` are as they were in `previous`, the snapshot kept before
+        (a step changes only the clients it acts as): this copy's client reads that one's tables
+        instead of copying them again.
+        """
+        memo: dict[int, Any] = {}
+        copied = object.__new__(World)
+        memo[id(self)] = copied
+        if previous is not None:
+            for name in unchanged:
+                kept, live = previous.clients.get(name), self.clients.get(name)
+                if kept is not None and live is not None:
+                    memo[id(live)] = kept.in_world(copied)
+        copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return copied
 
     # ----- transport ------------------------------------------------------------------------
 
