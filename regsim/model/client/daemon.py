@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from regsim.model.client import cosign, helm, oras
 from regsim.model.client.containerd import crictl_pull
-from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, tag_key
+from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, copy_images, tag_key
 from regsim.model.client.kubelet import PullPolicy, ensure_image
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
@@ -24,7 +24,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
-from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_copies, dict_of_lists, same, shallow
+from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables, same, shallow
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
@@ -375,15 +375,16 @@ def index_platforms(index: Index) -> list[str]:
 
 # How a client's fields copy (see `Client.__deepcopy__`); `world` and anything unlisted deep-copy.
 _COPIERS: dict[str, Copier] = {
+    "runtime": same,
     "platform": same,
     "mirrors": shallow,
-    "hosts": dict_of_lists,
+    "hosts": dict_of_tables,
     "layers": shallow,             # LocalLayer: never changed once made
-    "images": dict_of_copies,      # LocalImage: its manifests and configs grow
+    "images": copy_images,         # LocalImage: its manifests and configs grow
     "tags": shallow,
     "credentials": shallow,
     "logins": shallow,
     "tokens": shallow,             # (text, expiry) pairs
-    "known_locations": dict_of_lists,
+    "known_locations": dict_of_tables,
     "layer_names": shallow,
 }

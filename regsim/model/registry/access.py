@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.response import Response
@@ -35,6 +36,7 @@ from regsim.model.registry.auth import (
 )
 from regsim.model.registry.policy import AccessPolicy
 from regsim.model.registry.tokens import Token, TokenIssuer
+from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 WRONG_CREDENTIALS = "incorrect username or password"
 
@@ -67,6 +69,9 @@ class RegistryAccess:
         # Whether a repository holds an image (the token server's knowledge, as Docker Hub's has;
         # None: every name counts as present). See `AccessPolicy.permitted`.
         self.exists = exists
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RegistryAccess:
+        return copy_fields(self, memo, _COPIERS)   # a snapshot copies every registry after every step
 
     # ----- challenges ------------------------------------------------------------------------
 
@@ -204,6 +209,10 @@ class RegistryAccess:
 def _repository_scope(name: str, action: str) -> Scope:
     """The scope a request needs (made once per name and action: every request of a pull needs one)."""
     return Scope("repository", name, frozenset({action}))
+
+
+# Credentials proven and refused: names and hashes.
+_COPIERS: dict[str, Copier] = {"_proven": shallow, "_refused": shallow}
 
 
 def _rfc3339(seconds: float) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, repository_path
 
@@ -28,6 +30,9 @@ class User:
     name: str
     salt: bytes = field(repr=False)
     password_hash: bytes = field(repr=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> User:   # immutable: a world's snapshot can share it
+        return self
 
 
 def _salt_for(name: str) -> bytes:
@@ -55,6 +60,14 @@ class UserStore:
         self._users: dict[str, User] = {}
         self._iterations = iterations
         self._salts = salts or _salt_for
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> UserStore:
+        copied = object.__new__(UserStore)
+        memo[id(self)] = copied
+        copied._users = self._users.copy()   # users never change once made
+        copied._iterations = self._iterations
+        copied._salts = self._salts
+        return copied
 
     def add(self, name: str, password: str) -> User:
         """Create an account; AuthInputError for a bad or taken name or an empty password."""
@@ -102,6 +115,9 @@ class RepositoryPolicy:
     visibility: str = "public"
     grants: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> RepositoryPolicy:   # nothing changes one once made
+        return self
+
     def __post_init__(self) -> None:
         if self.visibility not in VISIBILITIES:
             raise AuthInputError(f"visibility {self.visibility!r} is not public or private")
@@ -119,6 +135,16 @@ class AccessPolicy:
     users: UserStore = field(default_factory=UserStore)
     repositories: dict[str, RepositoryPolicy] = field(default_factory=dict)
     _by_path: dict[str, RepositoryPolicy] = field(init=False, repr=False, compare=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AccessPolicy:
+        # The repositories' policies never change once made; the users may (a store has `add`).
+        copied = object.__new__(AccessPolicy)
+        memo[id(self)] = copied
+        for name in self.__slots__:
+            value = getattr(self, name)
+            shared = name in ("repositories", "_by_path")
+            object.__setattr__(copied, name, value if shared else copy.deepcopy(value, memo))
+        return copied
 
     def __post_init__(self) -> None:
         if self.auth_mode not in AUTH_MODES:

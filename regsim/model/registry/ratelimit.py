@@ -28,6 +28,7 @@ import ipaddress
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 
@@ -62,6 +63,10 @@ def _hours_minutes(seconds: float) -> str:
 class _Budget:
     limit: int
     pulls: deque[float] = field(default_factory=deque)   # when each pull still in the window was made
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Budget:   # a snapshot copies every budget after every step
+        copied = memo[id(self)] = _Budget(self.limit, self.pulls.copy())
+        return copied
 
     def remaining(self, now: float, per: float) -> int:
         pulls = self.pulls

@@ -42,13 +42,18 @@ def same(value: T, memo: dict[int, Any]) -> T:
 
 
 def shallow(value: Any, memo: dict[int, Any]) -> Any:
-    """For a dict, list or set of values nothing changes once made (that nothing else holds)."""
-    return value.copy()
+    """For a dict, list, set or deque of values nothing changes once made. A table two parts of the
+    world hold (a registry's blob store, which each repository's stores read) is copied once, and
+    both copies hold that one."""
+    copied = memo.get(id(value))
+    if copied is None:
+        copied = memo[id(value)] = value.copy()
+    return copied
 
 
-def dict_of_lists(value: dict[Any, list[Any]], memo: dict[int, Any]) -> dict[Any, list[Any]]:
-    """For a dict whose values are lists of values nothing changes."""
-    return {key: list(items) for key, items in value.items()}
+def dict_of_tables(value: dict[Any, Any], memo: dict[int, Any]) -> dict[Any, Any]:
+    """For a dict whose values are lists or sets (that nothing else holds) of values nothing changes."""
+    return {key: items.copy() for key, items in value.items()}
 
 
 def dict_of_copies(value: dict[Any, Any], memo: dict[int, Any]) -> dict[Any, Any]:
