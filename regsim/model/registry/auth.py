@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 ACTIONS: tuple[str, ...] = ("pull", "push", "delete")
 _ACTION_ORDER = (*ACTIONS, "*")  # canonical order for printing; `*` means all three

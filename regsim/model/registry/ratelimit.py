@@ -28,6 +28,7 @@ import ipaddress
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
@@ -39,6 +40,7 @@ DOCKER_HUB_MESSAGE = ("You have reached your pull rate limit. You may increase t
                       "authenticating and upgrading: https://www.docker.com/increase-rate-limit")
 
 
+@lru_cache(maxsize=4096)   # asked on every manifest request, with the same few addresses
 def budget_address(source: str) -> str:
     """The address an anonymous budget is kept for: an IPv4 address, or an IPv6 address's /64.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.registry.auth import AuthInputError, Scope, _expand, _ordered
+from regsim.model.registry.auth import ACTIONS, AuthInputError, Scope, _expand, _ordered
 from regsim.model.registry.policy import AccessPolicy
 
 _JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
@@ -85,7 +85,13 @@ class Token:
         return frozenset(granted)
 
     def permits(self, repository: str, action: str) -> bool:
-        return action in self.actions_for(repository)
+        """`action in actions_for(repository)`, read straight from the claims (every request asks)."""
+        for entry in self.access:
+            if entry.type == "repository" and entry.name == repository:
+                actions = entry.actions
+                if action in ACTIONS if "*" in actions else action in actions:
+                    return True
+        return False
 
     def permits_catalog(self) -> bool:
         """Whether the token carries `registry:catalog:*`, what `/v2/_catalog` needs."""
