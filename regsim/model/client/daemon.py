@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -75,9 +76,23 @@ class Client:
         self.layer_names: dict[str, str] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Client:
-        # A snapshot of the world copies every client after every step: its tables by one
-        # `dict.copy()` each (their values are names, digests and records nothing changes).
-        return copy_fields(self, memo, _COPIERS)
+        # A snapshot of the world copies the clients a step acted as: their tables by one
+        # `copy()` each (their values are names, digests and records nothing changes).
+        fields = self.__dict__
+        if fields.keys() != _FIELDS:
+            return copy_fields(self, memo, _COPIERS)   # a field added since: copied one by one
+        copied = object.__new__(Client)
+        memo[id(self)] = copied
+        new = fields.copy()
+        world = fields["world"]
+        new["world"] = memo.get(id(world)) or copy.deepcopy(world, memo)
+        for name in _TABLES:
+            new[name] = fields[name].copy()
+        new["hosts"] = {registry: mirrors.copy() for registry, mirrors in fields["hosts"].items()}
+        new["known_locations"] = {digest: places.copy() for digest, places in fields["known_locations"].items()}
+        new["images"] = copy_images(fields["images"], memo)
+        copied.__dict__ = new
+        return copied
 
     def in_world(self, world: World) -> Client:
         """This client, as it is now, in another copy of its world, sharing its tables: only for a
@@ -388,3 +403,5 @@ _COPIERS: dict[str, Copier] = {
     "known_locations": dict_of_tables,
     "layer_names": shallow,
 }
+_TABLES = tuple(name for name, copier in _COPIERS.items() if copier is shallow)
+_FIELDS = frozenset({*_COPIERS, "world", "name", "address"})

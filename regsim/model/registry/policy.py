@@ -40,8 +40,21 @@ def _salt_for(name: str) -> bytes:
     return hashlib.sha256(b"regsim-user-salt\0" + name.encode()).digest()[:16]
 
 
+# A scenario's light hashes, by a SHA-256 of the salt and password (no password is kept): a scenario
+# hashes a password when it makes the user and again at each first login, and every time it is opened.
+_light_hashes: dict[bytes, bytes] = {}
+
+
 def _hash_password(password: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    if iterations != PBKDF2_ITERATIONS:   # a real server's hashes are never kept
+        return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    key = hashlib.sha256(salt + b"\0" + password.encode()).digest()
+    found = _light_hashes.get(key)
+    if found is None:
+        if len(_light_hashes) >= 4096:
+            _light_hashes.clear()
+        found = _light_hashes[key] = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    return found
 
 
 class UserStore:
