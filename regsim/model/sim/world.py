@@ -105,12 +105,15 @@ class World:
         memo: dict[int, Any] = {}
         copied = object.__new__(World)
         memo[id(self)] = copied
-        if previous is not None:
-            for name in unchanged:
-                kept, live = previous.clients.get(name), self.clients.get(name)
-                if kept is not None and live is not None:
-                    memo[id(live)] = kept.in_world(copied)
-        copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        clients: dict[str, Client] = {}
+        kept_clients = previous.clients if previous is not None else {}
+        keep = set(unchanged)
+        for name, client in self.clients.items():
+            kept = kept_clients.get(name) if name in keep else None
+            clients[name] = memo[id(client)] = (kept.in_world(copied) if kept is not None
+                                                else copy.deepcopy(client, memo))
+        copied.__dict__.update(copy.deepcopy({**self.__dict__, "clients": {}}, memo))
+        copied.clients = clients
         return copied
 
     # ----- transport ------------------------------------------------------------------------
