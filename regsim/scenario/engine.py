@@ -2,6 +2,8 @@
 
 Every step is replayed once, deterministically, when a scenario is opened; the world after
 each step is kept as a snapshot, so stepping back or seeking anywhere costs a list lookup.
+A snapshot is never changed once kept, so it shares with the one before it the clients the step
+did not act as (`World.snapshot`); whatever changes a kept world is a copy of it (the sandbox's).
 """
 
 from __future__ import annotations
