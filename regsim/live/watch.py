@@ -37,6 +37,7 @@ from multidict import CIMultiDict
 from regsim.live.entry import ABORTED, RECORD_KIND, RECORD_VERSION, LiveEntry
 from regsim.live.explain import explain, outcome
 from regsim.live.journal import RecordJournal
+from regsim.live.relay import Relay, UpstreamBrokeOff, socket_of
 from regsim.live.watch_ledger import WatchLedger
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.mediatype import MAX_MANIFEST_BYTES
@@ -117,6 +118,7 @@ class WatchProxy:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ledger = WatchLedger()
+        self._relay = Relay()
         self._inflight: dict[tuple[str, str], int] = {}
         # What the Live screen reads of a server: a proxy holds no registry and no accounts.
         self.auth = "upstream's"
@@ -173,6 +175,7 @@ class WatchProxy:
         await web.SockSite(self._runner, sock).start()
 
     async def stop(self) -> None:
+        self._relay.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -202,7 +205,7 @@ class WatchProxy:
         busy = self._inflight.get(client, 0)
         self._inflight[client] = busy + 1
         sent = [0]
-        received = 0
+        got = [0]                 # body bytes passed on to the client
         status = 0
         headers: dict[str, str] = {}
         kept = bytearray()        # an error body (for its code) or a manifest (for the ledger)
@@ -227,17 +230,19 @@ class WatchProxy:
                 await out.prepare(request)
                 keep = status >= 400 or (is_manifest and request.method == "GET")
                 limit = ERROR_BODY_LIMIT if status >= 400 else MAX_MANIFEST_BYTES
-                async for chunk in upstream.content.iter_any():   # what arrived, as it arrived: no copying
-                    if keep and len(kept) < limit:
-                        kept += chunk[: limit - len(kept)]
-                    await out.write(chunk)
-                    received += len(chunk)
+                blob = route == RouteName.BLOB and request.method == "GET" and status in (200, 206)
+                if not (blob and await self._relayed(request, upstream, out, got)):
+                    async for chunk in upstream.content.iter_any():   # what arrived, as it arrived
+                        if keep and len(kept) < limit:
+                            kept += chunk[: limit - len(kept)]
+                        await out.write(chunk)
+                        got[0] += len(chunk)
                 await out.write_eof()
         except (ConnectionError, aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as error:
             # A client may hang up once it has an answer's head (a 401's body is of no use to it);
             # only a blob's body, or a request's, broken off is a transfer that did not finish.
             if out is None or (route == RouteName.BLOB and request.method == "GET"):
-                aborted = f"the transfer broke off after {format_size(sent[0] + received)} ({type(error).__name__})"
+                aborted = f"the transfer broke off after {format_size(sent[0] + got[0])} ({type(error).__name__})"
         except aiohttp.ClientError as error:
             if out is None:   # the upstream could not be reached: the client gets a 502 as from any proxy
                 status = 502
@@ -251,8 +256,40 @@ class WatchProxy:
             if left:
                 self._inflight[client] = left
         self._log(request, begun, busy, route, found.parts if found else {}, status, headers,
-                  bytes(kept), bytes(manifest_body), sent[0], received, aborted)
+                  bytes(kept), bytes(manifest_body), sent[0], got[0], aborted)
         return out if out is not None else web.Response(status=502)
+
+    async def _relayed(
+        self, request: web.Request, upstream: aiohttp.ClientResponse, out: web.StreamResponse, got: list[int]
+    ) -> bool:
+        """A blob's body spliced by the kernel (regsim.live.relay); False: stream it here instead."""
+        length = upstream.content_length
+        connection = upstream.connection
+        upstream_transport = connection.transport if connection is not None else None
+        source, sink = socket_of(upstream_transport), socket_of(request.transport)
+        if not length or upstream_transport is None or source is None or sink is None or not self._relay.available:
+            return False
+        head = await upstream.content.readany()      # the first bytes, read with the head
+        head += upstream.content.read_nowait()       # and any aiohttp holds already
+        if not head:
+            raise UpstreamBrokeOff("the upstream closed before the body")
+        if len(head) >= length or upstream.connection is not connection:
+            # Whole already: aiohttp has handed the connection back to its pool, to be reused.
+            await out.write(head)
+            got[0] += len(head)
+            return True
+        upstream_transport.pause_reading()           # the rest stays in the socket for the kernel
+        try:
+            await out.write(head)                    # sends the head of the answer too
+            got[0] += len(head)
+            while request.transport is not None and request.transport.get_write_buffer_size():
+                await asyncio.sleep(0.001)           # the relay writes to the socket: after all of this
+            if request.transport is None:
+                raise ConnectionResetError("the client went away")
+            await self._relay.move(source, sink, length - len(head), got)
+        finally:
+            upstream.close()   # its connection's parser never saw the relayed bytes: never reused
+        return True
 
     def _forward(
         self, request: web.Request, sent: list[int], manifest: bytearray | None
