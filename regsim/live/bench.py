@@ -1,7 +1,7 @@
 """Benchmark: skopeo pushes then pulls a 5-layer image of random bytes through `regsim serve`.
 
     python -m regsim.live.bench [--mb 250] [--runs 3] [--reference] [--watch] [--rss-mb 25]
-                                [--big-mb 1000] [--json]
+                                [--big-mb 1000] [--flood 20] [--json]
 
 Reports wall seconds for push and pull (median of the runs) and the server's peak resident
 memory (VmHWM), which must not grow with blob size. With `--reference`, Debian's
@@ -11,13 +11,17 @@ alternating (regsim, reference, regsim, ...), and the ratios regsim/reference ar
 blobs. With `--watch`, `regsim watch` in front of the reference is timed against a direct copy
 to the reference (alternating too). `--big-mb` pushes one image of that size through `regsim
 serve` and through `regsim watch`, for their peak memory (nothing may be buffered whole).
-Needs skopeo on PATH. Not a timed test.
+`--flood N` sends N wrong passwords at once to `regsim serve --auth basic` and times a signed-in
+client's pings meanwhile (each wrong one costs a full password hash). Needs skopeo on PATH
+(except `--flood` alone). Not a timed test.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -26,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TypedDict
@@ -155,6 +160,65 @@ def one_run(kind: str, work: Path, image: Path, index: int, *, pull: bool = True
     return pushed, pulled_seconds, peak
 
 
+class Flood(TypedDict):
+    """Pings of a signed-in client while `guesses` wrong passwords were checked (milliseconds)."""
+
+    guesses: int
+    refused: int
+    pings: int
+    ping_median_ms: float
+    ping_p99_ms: float
+    ping_max_ms: float
+    pings_over_50_ms: int
+    flood_seconds: float
+
+
+def password_flood(guesses: int) -> Flood:
+    """`guesses` concurrent wrong passwords to `regsim serve --auth basic`, and a signed-in client's
+    pings meanwhile, one after the other, until every guess is answered."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="regsim-flood-") as work:
+        server = subprocess.Popen([sys.executable, "-m", "regsim.live", "--port", str(port), "--root", work,
+                                   "--auth", "basic", "--user", "bench:right-password"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_port(port, server)
+
+            def ping(user: str, password: str) -> int:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                try:
+                    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+                    conn.request("GET", "/v2/", headers={"Authorization": f"Basic {token}"})
+                    return conn.getresponse().status
+                finally:
+                    conn.close()
+
+            ping("bench", "right-password")   # proven once: the server remembers it
+            answers: list[int] = []
+            flood = [threading.Thread(target=lambda n=n: answers.append(ping("bench", f"guess-{n}")))
+                     for n in range(guesses)]
+            began = time.perf_counter()
+            for thread in flood:
+                thread.start()
+            pings: list[float] = []
+            while len(answers) < guesses:
+                start = time.perf_counter()
+                if ping("bench", "right-password") != 200:
+                    raise RuntimeError("the signed-in client was refused during the flood")
+                pings.append((time.perf_counter() - start) * 1000)
+            for thread in flood:
+                thread.join()
+            took = time.perf_counter() - began
+        finally:
+            server.terminate()
+            server.wait(30)
+    return {"guesses": guesses, "refused": answers.count(401), "pings": len(pings),
+            "ping_median_ms": round(statistics.median(pings), 1) if pings else 0.0,
+            "ping_p99_ms": round(sorted(pings)[len(pings) * 99 // 100], 1) if pings else 0.0,
+            "ping_max_ms": round(max(pings), 1) if pings else 0.0,
+            "pings_over_50_ms": sum(1 for ping in pings if ping >= 50), "flood_seconds": round(took, 2)}
+
+
 class Summary(TypedDict):
     """One server's medians over the runs (seconds) and its largest resident memory (bytes)."""
 
@@ -253,8 +317,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time regsim watch in front of the reference against a direct copy")
     parser.add_argument("--big-mb", type=int, default=None, metavar="MB",
                         help="push one image this large through serve and through watch, for peak memory")
+    parser.add_argument("--flood", type=int, default=None, metavar="N",
+                        help="only: N concurrent wrong passwords, and a signed-in client's ping times meanwhile")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.flood is not None:
+        flood = password_flood(args.flood)
+        if args.json:
+            print(json.dumps(flood))
+        else:
+            print(f"{flood['refused']} of {flood['guesses']} wrong passwords refused in {flood['flood_seconds']} s; "
+                  f"meanwhile {flood['pings']} pings of a signed-in client: median {flood['ping_median_ms']} ms, "
+                  f"99th percentile {flood['ping_p99_ms']} ms, slowest {flood['ping_max_ms']} ms "
+                  f"({flood['pings_over_50_ms']} over 50 ms)")
+        return 0
     if shutil.which("skopeo") is None:
         print("regsim bench: skopeo is not installed", file=sys.stderr)
         return 2

@@ -4,7 +4,8 @@ The proxy sees no registry state, only the exchanges, so it keeps what they told
 to each upload (its size when it closes), the blobs that arrived in each repository (uploaded or
 mounted) since a manifest last named them, and each manifest's bytes as they went by. From these
 a manifest PUT says which of its blobs travelled, were mounted or were already there, exactly as
-the live server's ledger does (`LiveServer._ledger`), and a replay can rebuild the world.
+the live server's ledger does (`LiveServer._ledger`), and a replay can rebuild the world: what was pushed, and what was
+pulled (the manifests a pull fetched, with their tags), as far as the traffic showed it.
 """
 
 from __future__ import annotations
@@ -81,9 +82,10 @@ class WatchLedger:
             value["blobs"] = blobs
         else:
             value["children"] = [entry.digest for entry in manifest.manifests]
-        if method == "PUT":
-            try:
-                value["text"] = raw.decode()
-            except UnicodeDecodeError:
-                value["base64"] = base64.b64encode(raw).decode()
+        # The bytes, pushed or pulled: a replay (the Live screen's world, `regsim open`) stores the
+        # manifest, as the proxy cannot ask the upstream what it holds.
+        try:
+            value["text"] = raw.decode()
+        except UnicodeDecodeError:
+            value["base64"] = base64.b64encode(raw).decode()
         return value
