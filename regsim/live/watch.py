@@ -34,9 +34,9 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from regsim.live.entry import ABORTED, RECORD_KIND, RECORD_VERSION, LiveEntry
+from regsim.live.access_log import AccessLog
+from regsim.live.entry import ABORTED, LiveEntry
 from regsim.live.explain import explain, outcome
-from regsim.live.journal import RecordJournal
 from regsim.live.relay import Relay, UpstreamBrokeOff, socket_of
 from regsim.live.watch_ledger import WatchLedger
 from regsim.model.oci.blob import SizedContent
@@ -100,7 +100,7 @@ def token_scope(token: str) -> str:
 
 
 @dataclass
-class WatchProxy:
+class WatchProxy(AccessLog):
     """Listen on `host:port`, forward to `upstream`; `start`/`stop` in a running event loop."""
 
     upstream: str
@@ -112,14 +112,11 @@ class WatchProxy:
 
     def __post_init__(self) -> None:
         self.upstream = parse_upstream(self.upstream)
-        self.entries: list[LiveEntry] = []
-        self.started = time.time()
-        self._clock0 = time.monotonic()
+        self.open_log()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ledger = WatchLedger()
         self._relay = Relay()
-        self._inflight: dict[tuple[str, str], int] = {}
         # What the Live screen reads of a server: a proxy holds no registry and no accounts.
         self.auth = "upstream's"
         self.users: list[tuple[str, str]] = []
@@ -183,27 +180,14 @@ class WatchProxy:
             await self._session.close()
             self._session = None
 
-    def record_header(self) -> dict[str, Any]:
-        return {"version": RECORD_VERSION, "kind": RECORD_KIND, "registry": self.service, "auth": "upstream",
-                "upstream": self.upstream,
-                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started))}
-
-    def record(self) -> dict[str, Any]:
-        return {**self.record_header(), "requests": [entry.to_dict() for entry in self.entries]}
-
-    def journal(self, path: Path) -> RecordJournal:
-        journal = RecordJournal(path, self.record_header)
-        self.listeners.append(journal.logged)
-        self.settled.append(journal.settled)
-        return journal
+    def record_fields(self) -> dict[str, Any]:
+        return {"auth": "upstream", "upstream": self.upstream}
 
     # ----- one exchange --------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         begun = time.monotonic()
-        client = (str(request.remote), request.headers.get("User-Agent", ""))
-        busy = self._inflight.get(client, 0)
-        self._inflight[client] = busy + 1
+        client, busy = self.arrived(request)
         sent = [0]
         got = [0]                 # body bytes passed on to the client
         status = 0
@@ -252,9 +236,7 @@ class WatchProxy:
             else:
                 aborted = f"the upstream broke off: {error}"
         finally:
-            left = self._inflight.pop(client) - 1
-            if left:
-                self._inflight[client] = left
+            self.finished(client)
         self._log(request, begun, busy, route, found.parts if found else {}, status, headers,
                   bytes(kept), bytes(manifest_body), sent[0], got[0], aborted)
         return out if out is not None else web.Response(status=502)
@@ -351,13 +333,7 @@ class WatchProxy:
         ledger = None
         if route is not None and 200 <= status < 300 and not aborted:
             ledger = self._ledger.note(route, method, parts, headers, put_body if method == "PUT" else kept, sent)
-        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
-        connection = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(request.remote)
-        entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000,
-                          ledger, connection, request.headers.get("User-Agent", ""), True, busy)
-        self.entries.append(entry)
-        for listener in self.listeners:
-            listener(entry)
+        self.log(request, begun, event, ledger, busy)
 
 
 async def serve_watch(proxy: WatchProxy, ready: Callable[[WatchProxy], None] | None = None) -> None:
