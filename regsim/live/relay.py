@@ -2,11 +2,11 @@
 
 Streaming a download through Python costs a copy in and a copy out of every byte, and on a busy
 machine that CPU is what a pull through `regsim watch` waits for. On Linux, with a plain-HTTP
-upstream, the bytes after the response head go socket -> pipe -> socket inside the kernel
-(as haproxy and nginx do for the same reason), so relaying costs the proxy almost nothing. The
-relay runs in a worker thread on duplicates of both sockets' descriptors (the event loop may close
-its own while the relay runs; a duplicate is never reused for another connection), and it stops
-at the first error, with the count of the bytes that reached the client.
+upstream, the bytes after the response head go socket -> pipe -> socket inside the kernel (as
+haproxy does with `option splice-response`, for the same reason), so relaying costs the proxy
+almost nothing. The relay runs in a worker thread on duplicates of both sockets' descriptors
+(the event loop may close its own while the relay runs; a duplicate is never reused for another
+connection), and it stops at the first error, with the count of the bytes that reached the client.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`regsim watch`: a transparent proxy in front of any real registry, explaining each request.
 
 Every request is forwarded to the upstream registry as it came and every answer sent back as it
-came, both streamed (a blob is never held whole): method, path, query, headers and body; only
+came, both streamed (a blob is never held whole; a download from a plain-HTTP upstream on Linux
+is relayed by the kernel, regsim.live.relay): method, path, query, headers and body; only
 hop-by-hop headers (RFC 9110 section 7.6.1) stay on their own hop, and the Host header names the
 upstream so a virtual-hosted registry serves it. One change is made, as a reverse proxy does
 (nginx `proxy_redirect`): a `Location` that points at the upstream itself (distribution builds
