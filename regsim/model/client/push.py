@@ -141,6 +141,8 @@ class _Pusher:
         # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
         self.placed: set[str] = set()
+        self.locations = client.known_locations
+        self.location = (self.host, repository)   # where the client notes each blob it places
 
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
@@ -266,7 +268,11 @@ class _Pusher:
         digest = desc.digest
         self.blobs.append(BlobRecord(digest, kind, desc.size, how, name, source))
         self.placed.add(digest)
-        self.client.remember_location(digest, self.host, self.repository)
+        places = self.locations.get(digest)
+        if places is None:   # Client.remember_location's common case, without the call: a blob new to the client
+            self.locations[digest] = [self.location]
+        else:
+            self.client.remember_location(digest, self.host, self.repository)
         if kind == _LAYER:
             self.output.append(f"{_short(digest)}: {said}")
         return True
