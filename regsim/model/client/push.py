@@ -21,7 +21,7 @@ from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
-from regsim.units import docker_short_id, format_size
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -107,9 +107,6 @@ def _why_open(label: str) -> str:
 
 def _why_send(label: str, size: int) -> str:
     return f"send {label}'s {format_size(size)}"
-
-
-_short = docker_short_id  # the 12 hex characters docker prints for a layer
 
 
 class _Pusher:
@@ -273,8 +270,8 @@ class _Pusher:
             self.locations[digest] = [self.location]
         else:
             self.client.remember_location(digest, self.host, self.repository)
-        if kind == _LAYER:
-            self.output.append(f"{_short(digest)}: {said}")
+        if kind == _LAYER:   # docker_short_id(digest), without the call: a digest always names its algorithm
+            self.output.append(f"{digest.partition(':')[2][:12]}: {said}")
         return True
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:

@@ -102,8 +102,7 @@ class Refusal(Response):
         self._make = make
         self._args = args
         self._error: RegistryError | None = None
-        self._headers: dict[str, str] | None = None
-        self._body: Body | None = None
+        self._headers: dict[str, str] | None = None   # `_body` is set with them
 
     @property   # Response's attribute, made when first read
     def error(self) -> RegistryError | None:

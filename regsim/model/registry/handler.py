@@ -223,7 +223,8 @@ class Handler:
             if self._persistent:
                 self.storage.upload_closed(session)
         store = self.store
-        store.repository(name).blobs.put(blob)   # store.link, without the call
+        repo = store.repositories.get(name) or store.repository(name)   # an upload's repository mostly exists
+        repo.blobs.put(blob)   # store.link, without the call
         if self._persistent:
             self.storage.changed(store)
         return Answer(201, _created_headers, (name, digest))
