@@ -96,13 +96,14 @@ class Refusal(Response):
     """
 
     __slots__ = ("_args", "_body", "_error", "_headers", "_make")
+    _body: Body | None   # set with the headers, when first read
 
     def __init__(self, status: int, make: Callable[..., RegistryError], args: tuple[object, ...]) -> None:
         self.status = status
         self._make = make
         self._args = args
         self._error: RegistryError | None = None
-        self._headers: dict[str, str] | None = None   # `_body` is set with them
+        self._headers: dict[str, str] | None = None
 
     @property   # Response's attribute, made when first read
     def error(self) -> RegistryError | None:
