@@ -2,11 +2,12 @@
 
 Every step is replayed once, deterministically, when a scenario is opened; the world after
 each step is kept as a snapshot, so stepping back or seeking anywhere costs a list lookup.
+A snapshot is never changed once kept, so it shares with the one before it the clients the step
+did not act as (`World.snapshot`); whatever changes a kept world is a copy of it (the sandbox's).
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,11 +305,13 @@ def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Don
 def replay(scenario: Scenario) -> Run:
     """Replay every step, keeping the world after each one."""
     world = build_world(scenario)
-    worlds = [copy.deepcopy(world)]
+    worlds = [world.snapshot()]
     records = []
     for step in scenario.steps:
         records.append(run_step(world, scenario, step))
-        worlds.append(copy.deepcopy(world))
+        # Only the clients a step acts as can change in it: the others' tables are the snapshot's before.
+        acting = {actor for actor, _ in step.together} if step.together else {step.actor}
+        worlds.append(world.snapshot(worlds[-1], [name for name in world.clients if name not in acting]))
     return Run(scenario, records, worlds)
 
 

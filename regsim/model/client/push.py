@@ -21,7 +21,7 @@ from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
-from regsim.units import docker_short_id, format_size
+from regsim.units import format_size
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -109,9 +109,6 @@ def _why_send(label: str, size: int) -> str:
     return f"send {label}'s {format_size(size)}"
 
 
-_short = docker_short_id  # the 12 hex characters docker prints for a layer
-
-
 class _Pusher:
     # One per push; its methods run for every blob, so what they read often is bound here once.
     # Requests go straight to the session's transport (see HostSession.transport). When no guard
@@ -141,6 +138,8 @@ class _Pusher:
         # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
         self.placed: set[str] = set()
+        self.locations = client.known_locations
+        self.location = (self.host, repository)   # where the client notes each blob it places
 
     def blob(self, desc: Descriptor, kind: BlobKind, name: str | None, image: LocalImage | None = None) -> bool:
         digest = desc.digest
@@ -266,9 +265,13 @@ class _Pusher:
         digest = desc.digest
         self.blobs.append(BlobRecord(digest, kind, desc.size, how, name, source))
         self.placed.add(digest)
-        self.client.remember_location(digest, self.host, self.repository)
-        if kind == _LAYER:
-            self.output.append(f"{_short(digest)}: {said}")
+        places = self.locations.get(digest)
+        if places is None:   # Client.remember_location's common case, without the call: a blob new to the client
+            self.locations[digest] = [self.location]
+        else:
+            self.client.remember_location(digest, self.host, self.repository)
+        if kind == _LAYER:   # docker_short_id(digest), without the call: a digest always names its algorithm
+            self.output.append(f"{digest.partition(':')[2][:12]}: {said}")
         return True
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:

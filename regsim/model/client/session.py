@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regsim.model.client.errors import DAEMON, daemon_line, docker_error, stream_line
 from regsim.model.oci.response import Response
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why, why_text
+from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -55,6 +56,9 @@ class HostSession:
         # an authorizer per pull; so the next command asks again, and sees any change of rights.
         self.tokens: dict[str, tuple[str, float]] = {}
         self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> HostSession:   # a mirror keeps one to its upstream
+        return copy_fields(self, memo, _COPIERS)
 
     @property
     def registry(self) -> Registry:
@@ -266,3 +270,6 @@ class HostSession:
         error = docker_error(response)
         reason = response.error.reason if response.error is not None else error.message
         self.outcome.fail(error.code, reason, stream_line(error) if self.streamed else daemon_line(error))
+
+
+_COPIERS: dict[str, Copier] = {"scopes": dict_of_tables}   # repository -> the actions asked for

@@ -56,6 +56,37 @@ def _given(error: RegistryError) -> RegistryError:
     return error
 
 
+class Answer(Response):
+    """An answer whose headers are written (`write(*args)`) the first time they are read.
+
+    A push reads few of its answers' headers (an upload's Location) and never those of a
+    blob HEAD that found the blob, or of its PATCH and PUT: writing them would be wasted.
+    """
+
+    __slots__ = ("_args", "_headers", "_write")
+
+    def __init__(
+        self, status: int, write: Callable[..., dict[str, str]], args: tuple[object, ...], body: Body | None = None
+    ) -> None:
+        self.status = status
+        self._write = write
+        self._args = args
+        self._headers: dict[str, str] | None = None
+        self.body = body
+        self.error = None
+
+    @property   # Response's attribute, made when first read
+    def headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = self._write(*self._args)
+        return headers
+
+    @headers.setter
+    def headers(self, value: dict[str, str]) -> None:
+        self._headers = value
+
+
 class Refusal(Response):
     """A refusal whose error, JSON body and headers are made the first time one is read.
 
@@ -65,6 +96,7 @@ class Refusal(Response):
     """
 
     __slots__ = ("_args", "_body", "_error", "_headers", "_make")
+    _body: Body | None   # set with the headers, when first read
 
     def __init__(self, status: int, make: Callable[..., RegistryError], args: tuple[object, ...]) -> None:
         self.status = status
@@ -72,7 +104,6 @@ class Refusal(Response):
         self._args = args
         self._error: RegistryError | None = None
         self._headers: dict[str, str] | None = None
-        self._body: Body | None = None
 
     @property   # Response's attribute, made when first read
     def error(self) -> RegistryError | None:

@@ -11,6 +11,7 @@ these methods (see `registry.py`), so a handler method runs only for a request a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
 
 from regsim.model.oci.blob import Blob, Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
@@ -19,14 +20,34 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest, canonical_json, parse_manifest
 from regsim.model.oci.mediatype import OCI_INDEX
 from regsim.model.oci.reference import check_tag, is_digest_reference
-from regsim.model.oci.response import Refusal, Response
+from regsim.model.oci.response import Answer, Refusal, Response
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
+from regsim.model.sim.snapshot import Copier, copy_fields
 from regsim.units import elided_digest
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
+
+
+# The headers of the answers a push gets for every blob, written only when read (see Answer).
+def _found_headers(size: int, digest: str) -> dict[str, str]:
+    return {"Content-Length": str(size), "Docker-Content-Digest": digest}
+
+
+def _created_headers(name: str, digest: str) -> dict[str, str]:
+    return {"Location": f"/v2/{name}/blobs/{digest}", "Docker-Content-Digest": digest, "Content-Length": "0"}
+
+
+def _progress_headers(name: str, uuid: str, received: int) -> dict[str, str]:
+    return {
+        "Location": f"/v2/{name}/blobs/uploads/{uuid}",
+        "Range": f"0-{max(received - 1, 0)}",   # as UploadSession.range_header
+        "Docker-Upload-UUID": uuid,
+        "Content-Length": "0",
+    }
+
 
 # Told when a manifest lands: (registry host, repository, digest, tag or None) — replication listens.
 ManifestListener = Callable[[str, str, str, str | None], None]
@@ -49,6 +70,12 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
+
+    # How its fields copy when a snapshot copies the registry (see sim/snapshot.py); the rest deep-copy.
+    _copiers: ClassVar[dict[str, Copier]] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Handler:
+        return copy_fields(self, memo, self._copiers)
 
     # ----- helpers -------------------------------------------------------------------------
 
@@ -81,10 +108,7 @@ class Handler:
         return RegistryError(ErrorCode.BLOB_UPLOAD_UNKNOWN, f"no upload {uuid} is open for {name}", {"uuid": uuid})
 
     def _blob_created(self, name: str, digest: str) -> Response:
-        return Response(
-            201,
-            {"Location": f"/v2/{name}/blobs/{digest}", "Docker-Content-Digest": digest, "Content-Length": "0"},
-        )
+        return Answer(201, _created_headers, (name, digest))
 
     # ----- API version ----------------------------------------------------------------------
 
@@ -105,7 +129,7 @@ class Handler:
             if digest not in store.blobs:
                 check_digest(digest)   # a malformed digest is refused now (400), not when read
             return Refusal(404, store.blob_unknown, (name, digest))
-        return Response(200, {"Content-Length": str(blob.size), "Docker-Content-Digest": digest})
+        return Answer(200, _found_headers, (blob.size, digest))
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
         return self.blob_response(self.store.linked_blob(name, digest), byte_range)
@@ -189,15 +213,7 @@ class Handler:
                     f"Content-Range {start}-{end} does not match a chunk of {len(body)} bytes",
                 )
         session.append(body, None if content_range is None else content_range[0])
-        return Response(
-            202,
-            {
-                "Location": f"/v2/{name}/blobs/uploads/{uuid}",
-                "Range": f"0-{max(session.received - 1, 0)}",   # session.range_header, without the call
-                "Docker-Upload-UUID": uuid,
-                "Content-Length": "0",
-            },
-        )
+        return Answer(202, _progress_headers, (name, uuid, session.received))
 
     def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
         """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
@@ -215,13 +231,11 @@ class Handler:
             if self._persistent:
                 self.storage.upload_closed(session)
         store = self.store
-        store.repository(name).blobs.put(blob)   # store.link, without the call
+        repo = store.repositories.get(name) or store.repository(name)   # an upload's repository mostly exists
+        repo.blobs.put(blob)   # store.link, without the call
         if self._persistent:
             self.storage.changed(store)
-        return Response(
-            201,
-            {"Location": f"/v2/{name}/blobs/{digest}", "Docker-Content-Digest": digest, "Content-Length": "0"},
-        )
+        return Answer(201, _created_headers, (name, digest))
 
     def upload_status(self, name: str, uuid: str) -> Response:
         session = self._session(name, uuid)
