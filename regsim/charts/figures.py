@@ -131,13 +131,10 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
     # the mirror, while it fetches each from upstream twice on its first pull (a copy kept, a copy
     # streamed) and not again until the copy expires.
     low, high = actual[-1], naive[-1]
-    wan_label = "fetched by the mirror from upstream (WAN)"
     if mirrored and saved <= 0:
         saved = last["mirror_saved_bytes"]
         served = sum(r["mirror_served_bytes"] for r in rows)
         saved_text = f"WAN saved by the mirror: {format_size(saved, units)} ({format_share(saved, served)})"
-        if saved < 0:   # a cold mirror that many clients asked at once: it saved nothing yet
-            wan_label += f": {format_size(-saved, units)} more than it served"
         # The arrow is as long as the saving: from what crossed the WAN to what the mirror served.
         low, high = upstream[-1], upstream[-1] + saved / divisor
     if saved > 0:
@@ -208,7 +205,7 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
         handles.pop(2)
     if mirrored:
         handles.insert(2, Line2D([], [], color=style.UPSTREAM, linewidth=3, linestyle=(0, (1, 1.5)),
-                                 label=wan_label))
+                                 label="fetched by the mirror from upstream (WAN)"))
     if failed:
         handles.append(Line2D([], [], linestyle="none", marker="X", markersize=11, color=style.NAIVE,
                               markeredgecolor="white", label="step failed (✗)"))
