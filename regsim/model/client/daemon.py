@@ -69,7 +69,6 @@ class Client:
         self.tags: dict[str, str] = {}                  # host/repo:tag -> image key
         self.credentials: dict[str, str] = {}           # host -> base64(user:password), as config.json keeps it
         self.logins: dict[str, str] = {}                # host -> user name (for narration)
-        self.tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self.known_locations: dict[str, list[tuple[str, str]]] = {}   # blob -> [(host, repository)]
         self.layer_names: dict[str, str] = {}
 
@@ -290,9 +289,6 @@ class Client:
         old_credential, old_login = self.credentials.get(host), self.logins.get(host)
         self.credentials[host] = credential
         self.logins[host] = user
-        previous_tokens = self.tokens
-        # A login always proves the password it was given: no cached token may stand in for it.
-        self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         session = HostSession(self, host, out)
         if not session.start({}) or (session.scheme == "basic" and not session.check_basic()):
             if old_credential is None or old_login is None:
@@ -300,7 +296,6 @@ class Client:
                 self.logins.pop(host, None)
             else:
                 self.credentials[host], self.logins[host] = old_credential, old_login
-            self.tokens = previous_tokens
             return out
         out.output.append("WARNING! Your credentials are stored unencrypted in '~/.docker/config.json'.")
         out.output.append("Login Succeeded")
@@ -312,7 +307,6 @@ class Client:
             out.output.append(f"Not logged in to {host}")
             return out
         self.logins.pop(host, None)
-        self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         out.output.append(f"Removing login credentials for {host}")
         return out
 

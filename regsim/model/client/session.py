@@ -49,6 +49,11 @@ class HostSession:
         self.service: str | None = None
         self.auth: str | None = None
         self.scopes: dict[str, set[str]] = {}
+        # The tokens this command was given, by scope: docker makes a new token handler for every
+        # push and pull (moby distribution/registry.go, NewV2Repository), which caches its token only
+        # in itself (distribution registry/client/auth/session.go, tokenHandler), and containerd makes
+        # an authorizer per pull; so the next command asks again, and sees any change of rights.
+        self.tokens: dict[str, tuple[str, float]] = {}
         self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
 
     @property
@@ -120,7 +125,7 @@ class HostSession:
         wanted = self.scopes.setdefault(scope.name, set())
         grows = not set(scope.actions) <= wanted
         wanted.update(scope.actions)
-        cached = self.client.tokens.get(self._cache_key(self._scope_text()))
+        cached = self.tokens.get(self._scope_text())
         expired = cached is None or cached[1] <= self.world.now
         return grows or expired
 
@@ -198,10 +203,6 @@ class HostSession:
         wanted.update(actions)
         return self._token_for(self._scope_text(), force=False)
 
-    def _cache_key(self, scope: str) -> tuple[str, str]:
-        """Tokens are kept per host, per user (a login changes what a token may grant) and per scope."""
-        return (self.host, f"{self.client.logins.get(self.host, '')} {scope}")
-
     def _scope_text(self) -> str:
         order = ("pull", "push", "delete")
         parts = []
@@ -212,8 +213,7 @@ class HostSession:
 
     def _token_for(self, scope: str, force: bool) -> bool:
         """Use a cached token for this scope, or ask the realm for one (with credentials when logged in)."""
-        cache_key = self._cache_key(scope)
-        cached = self.client.tokens.get(cache_key)
+        cached = self.tokens.get(scope)
         if cached is not None and not force and cached[1] > self.world.now:
             self.auth = f"Bearer {cached[0]}"
             return True
@@ -243,7 +243,7 @@ class HostSession:
         value = json.loads(response.body)
         token = value["token"]
         expires = self.world.now + float(value.get("expires_in", 60))
-        self.client.tokens[cache_key] = (token, expires)
+        self.tokens[scope] = (token, expires)
         self.auth = f"Bearer {token}"
         return True
 

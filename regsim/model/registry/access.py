@@ -152,7 +152,7 @@ class RegistryAccess:
         scope = Scope("repository", name, frozenset({action}))
         if self.mode == "basic":
             user = self._basic_user(auth)
-            if action in self._permitted(user, name):
+            if action in self.permitted(user, name):
                 return user
             if user is None:
                 raise self._challenge("authentication required", scope)
@@ -161,7 +161,7 @@ class RegistryAccess:
         if token.permits(name, action):
             return token.subject
         # The same 401 for every token without the action; only the reason (for the learner) differs.
-        if action in self._permitted(token.subject, name):
+        if action in self.permitted(token.subject, name):
             reason = f"the token does not grant {action} on {name}"
         elif token.subject is None:
             reason = f"an anonymous token grants no {action} on {name} (private, or not there at all)"
@@ -169,7 +169,8 @@ class RegistryAccess:
             reason = f"{token.subject}'s token grants no {action} on {name} (no such right, or no such repository)"
         raise self._challenge(reason, scope, "insufficient_scope")
 
-    def _permitted(self, user: str | None, name: str) -> frozenset[str]:
+    def permitted(self, user: str | None, name: str) -> frozenset[str]:
+        """What the policy lets `user` (None: anonymous) do on `name` now: what the next token gets."""
         exists = self.exists
         return self.policy.permitted(user, name, exists=exists is None or exists(name))
 

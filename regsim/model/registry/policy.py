@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, repository_path
+from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, _ordered, repository_path
 
 AUTH_MODES = ("none", "basic", "token")
 VISIBILITIES = ("public", "private")
@@ -113,7 +113,8 @@ class RepositoryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
-    """Who may do what where. Repositories are keyed by name; a host prefix is ignored."""
+    """Who may do what where. Repositories are keyed by name; a host prefix is ignored. `repositories`
+    is what the policy started with; `grant` and `revoke` (the administrator's) change what it allows."""
 
     auth_mode: str = "none"
     users: UserStore = field(default_factory=UserStore)
@@ -167,3 +168,36 @@ class AccessPolicy:
         """What was asked AND is permitted; a partial (even empty) grant is not an error."""
         asked = _expand(_check_actions(wanted, f"the request for {repository!r}"))
         return asked & self.permitted(user, repository, exists=exists)
+
+    def grant(self, user: str, repository: str, actions: Iterable[str]) -> tuple[str, ...]:
+        """The administrator gives `user` these actions on a listed repository (Docker Hub: a
+        repository's permissions for a team, Read & Write being pull and push; Harbor: a project
+        member's role); returns every action the user now holds there. Only the policy changes: a
+        token already issued keeps the access claim it was signed with (see `tokens.py`)."""
+        path, listed = self._listed(user, repository)
+        held = _expand(listed.grants.get(user, frozenset()))
+        now = held | _expand(_check_actions(actions, f"the grant to {user!r}"))
+        self._by_path[path] = replace(listed, grants={**listed.grants, user: frozenset(now)})
+        return _ordered(now)
+
+    def revoke(self, user: str, repository: str, actions: Iterable[str]) -> tuple[str, ...]:
+        """Take these actions away from `user` on a listed repository; returns what the user still holds."""
+        path, listed = self._listed(user, repository)
+        held = _expand(listed.grants.get(user, frozenset()))
+        now = held - _expand(_check_actions(actions, f"the revoke from {user!r}"))
+        grants = {name: granted for name, granted in listed.grants.items() if name != user}
+        if now:
+            grants[user] = frozenset(now)
+        self._by_path[path] = replace(listed, grants=grants)
+        return _ordered(now)
+
+    def _listed(self, user: str, repository: str) -> tuple[str, RepositoryPolicy]:
+        if self.auth_mode == "none":
+            raise AuthInputError("this registry has no accounts (auth: none): anyone may pull and push")
+        if user not in self.users:
+            raise AuthInputError(f"there is no account {user!r} here")
+        path = repository_path(repository)
+        listed = self._by_path.get(path)
+        if listed is None:
+            raise AuthInputError(f"{path} is not one of the repositories listed with grants here")
+        return path, listed
