@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from regsim.model.sim.events import AccessChange, BlobRecord, How, Outcome, ReferrerRecord, RequestEvent
+from regsim.model.sim.events import AccessChange, BlobRecord, How, Lane, Outcome, ReferrerRecord, RequestEvent
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ArtifactCommand
 from regsim.scenario.commands import RegistryGc
@@ -85,6 +85,14 @@ class StepRecord:
             if remaining is not None:
                 return remaining
         return None
+
+    @property
+    def background_work(self) -> str:
+        """What ran in the background in this step: a registry replicating (HEAD, POST and PUT to a
+        replica) and a mirror copying a blob it lacks into its storage (a GET upstream), or both."""
+        kinds = {"copying into the mirror's cache" if event.method == "GET" else "replication"
+                 for event in self.requests if event.lane == Lane.BACKGROUND}
+        return " and ".join(sorted(kinds, reverse=True))
 
     @property
     def layer_bytes(self) -> int:

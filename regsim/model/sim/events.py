@@ -32,7 +32,7 @@ class Lane(StrEnum):
     SERIAL = "serial"
     DOWNLOAD = "download"        # up to 3 layer downloads at once
     UPLOAD = "upload"            # up to 5 layer uploads at once
-    BACKGROUND = "background"    # registry-to-registry work no client waits for (replication)
+    BACKGROUND = "background"    # a registry's own work no client waits for (replication, a mirror's cache fill)
 
 
 class BlobKind(StrEnum):

@@ -74,7 +74,7 @@ def done_title(record: StepRecord) -> tuple[str, str]:
     """The step panel's border title and subtitle."""
     subtitle = f"{format_seconds(record.seconds)} simulated" if record.seconds else ""
     if record.background_seconds:
-        subtitle += f", {format_seconds(record.background_seconds)} of background replication"
+        subtitle += f", {format_seconds(record.background_seconds)} of background {record.background_work}"
     return f"Step {record.index} done", subtitle
 
 
