@@ -108,8 +108,8 @@ async def test_home_lists_every_bundled_scenario_with_its_title_and_summary(
         items = list(app.screen.query(ScenarioItem))
         assert len(items) == len(scenario_files())
         first = load_scenario(scenario_files()[0])
-        assert text(items[0].query_one(".title", Static)).startswith(first.title)
-        assert text(items[0].query_one(".summary", Static)) == first.summary
+        assert items[0].text.startswith(first.title)
+        assert " ".join(first.summary.split()) in " ".join(items[0].text.split())  # wrapped below
 
 
 async def test_enter_on_home_opens_the_first_scenario_at_step_zero(make_app: MakeApp) -> None:

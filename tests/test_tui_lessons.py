@@ -527,7 +527,7 @@ async def test_progress_is_restored_after_quitting_and_continue_opens_the_saved_
         assert row.status == "in progress"
         continuing = again.screen.query_one(ContinueItem)
         assert continuing.display and continuing.lesson_id == lesson.id and continuing.page == 2
-        assert f"{lesson.title}, page 3" in text(continuing.query_one(Static))
+        assert f"{lesson.title}, page 3" in continuing.text
         assert again.screen.query_one(ListView).highlighted_child is continuing
         await pilot.press("enter")
         await pilot.pause()
