@@ -448,7 +448,7 @@ async def test_a_replay_that_fails_inside_regsim_is_shown_not_raised(
     def broken(scenario: object) -> Player:
         raise RuntimeError("the model tripped")
 
-    monkeypatch.setattr("regsim.tui.app.Player", broken)
+    monkeypatch.setattr("regsim.scenario.engine.Player", broken)
     app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
         assert isinstance(app.screen, ProblemsScreen)
