@@ -112,31 +112,30 @@ async def test_home_lists_every_bundled_scenario_with_its_title_and_summary(
         assert " ".join(first.summary.split()) in " ".join(items[0].text.split())  # wrapped below
 
 
-async def test_enter_on_home_opens_the_first_scenario_at_step_zero(make_app: MakeApp) -> None:
+async def test_enter_on_home_opens_the_highlighted_scenario_and_escape_comes_back(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await to_scenarios(pilot)
-        await pilot.press("enter")
+        await pilot.press("enter")   # the first scenario, at step 0
         player = player_of(app)
         assert player.scenario.path == str(app.catalog()[0].path)
         assert status(app).startswith(f"step 0 of {player.total}")
         assert player.scenario.title in status(app)
-
-
-async def test_arrow_keys_choose_which_scenario_enter_opens(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await to_scenarios(pilot)
-        await pilot.press("down", "down", "enter")
-        assert player_of(app).scenario.path == str(app.catalog()[2].path)
-
-
-async def test_escape_in_the_player_goes_back_to_the_list(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await to_scenarios(pilot)
-        await pilot.press("enter", "escape")
+        await pilot.press("escape")   # back to the list
         assert isinstance(app.screen, HomeScreen)
+        await to_scenarios(pilot)
+        await pilot.press("down", "down", "enter")   # the arrows choose which one Enter opens
+        assert player_of(app).scenario.path == str(app.catalog()[2].path)
+        await pilot.press("end")   # End runs every step; Next is disabled there
+        player = player_of(app)
+        screen = app.screen
+        assert player.position == player.total
+        assert status(app).startswith(f"step {player.total} of {player.total}")
+        assert "That was the last step" in text(screen.query_one("#next", Static))
+        assert screen.check_action("next", ()) is None
+        assert screen.check_action("end", ()) is None
+        await pilot.press("n")
+        assert player.position == player.total
 
 
 # ----- stepping ---------------------------------------------------------------------------------
@@ -167,54 +166,7 @@ async def test_next_runs_a_step_and_the_request_table_shows_its_requests(make_ap
         assert row[5].plain == f"{first.src} → {first.dst}"
 
 
-async def test_back_undoes_the_last_step(make_app: MakeApp) -> None:
-    app = make_app("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        player = player_of(app)
-        await pilot.press("n", "n", "n", "n", "n")
-        await pilot.press("left")
-        assert player.position == 4
-        assert status(app).startswith(f"step 4 of {player.total}")
-        table = app.screen.query_one(RequestLog)
-        assert table.row_count == len(player.run.records[3].requests)
-        await pilot.press("b")
-        assert player.position == 3
-        assert table.row_count == len(player.run.records[2].requests) > 0
-        await pilot.press("p")
-        assert status(app).startswith("step 2 of")
-        assert table.row_count == 0
-
-
-async def test_end_runs_every_step_and_next_is_disabled_there(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await to_scenarios(pilot)
-        await pilot.press("enter", "end")
-        player = player_of(app)
-        screen = app.screen
-        assert player.position == player.total
-        assert status(app).startswith(f"step {player.total} of {player.total}")
-        assert "That was the last step" in text(screen.query_one("#next", Static))
-        assert screen.check_action("next", ()) is None
-        assert screen.check_action("end", ()) is None
-        await pilot.press("n")
-        assert player.position == player.total
-
-
-async def test_start_goes_back_to_before_step_one_and_back_is_disabled_there(make_app: MakeApp) -> None:
-    app = make_app("first-push-pull")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("G", "g")
-        player = player_of(app)
-        assert player.position == 0
-        assert app.screen.check_action("back", ()) is None
-        assert app.screen.check_action("start", ()) is None
-        assert app.screen.query_one(RequestLog).row_count == 0
-        await pilot.press("left")
-        assert player.position == 0
-
-
-async def test_the_step_panels_tell_the_next_step_keep_a_predictions_narration_and_show_output(
+async def test_the_step_panels_tell_each_step_and_start_and_back_undo_steps(
     make_app: MakeApp,
 ) -> None:
     """The narration says what happens ("every layer is uploaded"): shown early, it would answer
@@ -240,6 +192,30 @@ async def test_the_step_panels_tell_the_next_step_keep_a_predictions_narration_a
         shown = text(app.screen.query_one("#done", Static))
         for line in record.output:
             assert line in shown
+
+        # Start (g) goes back to before step one, where Back and Start are disabled.
+        await pilot.press("G", "g")
+        player = player_of(app)
+        assert player.position == 0
+        assert app.screen.check_action("back", ()) is None
+        assert app.screen.check_action("start", ()) is None
+        assert app.screen.query_one(RequestLog).row_count == 0
+        await pilot.press("left")
+        assert player.position == 0
+
+        # Back (←, b, p) undoes the last step, and the request table follows.
+        await pilot.press("n", "n", "n", "n", "n")
+        await pilot.press("left")
+        assert player.position == 4
+        assert status(app).startswith(f"step 4 of {player.total}")
+        table = app.screen.query_one(RequestLog)
+        assert table.row_count == len(player.run.records[3].requests)
+        await pilot.press("b")
+        assert player.position == 3
+        assert table.row_count == len(player.run.records[2].requests) > 0
+        await pilot.press("p")
+        assert status(app).startswith("step 2 of")
+        assert table.row_count == 0
 
 
 # ----- what a step shows ------------------------------------------------------------------------
