@@ -37,6 +37,11 @@ V2 = [*BASE, ("v2", 200_557)]
 WORKERS = "auto"
 
 
+# The longest single tests (a browser and a server, tmux sessions, the walk through every lesson)
+# run first: started last, one of them would keep one worker busy after the other has finished.
+LONG_FIRST = ("test_web_browser.py", "test_tui_tmux.py", "test_tui_sandbox_save.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The app driven through Pilot (the async tests of the tests/test_tui*.py files) is slow:
     each test draws real screens, about 1-7 s apiece. `-m "not slow"` leaves them out."""
@@ -44,6 +49,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         function = getattr(item, "function", None)
         if item.path.name.startswith("test_tui") and inspect.iscoroutinefunction(function):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: not (item.path.name in LONG_FIRST or item.get_closest_marker("walk")))
 
 
 @pytest.hookimpl(tryfirst=True)
