@@ -345,37 +345,6 @@ async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path,
         assert card.query_one(Input).value == "2MB" and "Right" in verdict_text(card)
 
 
-async def test_escape_in_the_answer_box_goes_back_to_the_page_then_to_the_lessons(
-    progress: Path, make_app: MakeApp
-) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        screen = await open_lesson(pilot, "what-is-an-image", page=2)
-        box = cards(app)[0].query_one(Input)
-        await pilot.press("2")
-        assert app.focused is box
-        assert footer_keys(app) == ["esc Leave box"]  # q would type a q here; esc is the way out
-        await pilot.press("escape")
-        assert app.screen is screen and app.focused is screen.query_one("#lesson-page")
-        assert box.value == "2"  # nothing typed is lost
-        assert "q Lessons" in footer_keys(app)
-        await pilot.press("escape")
-        assert isinstance(app.screen, HomeScreen)
-
-
-async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
-    progress: Path, make_app: MakeApp
-) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        await open_lesson(pilot, "what-is-an-image", page=2)
-        cards(app)[0].query_one(Input).focus()
-        await pilot.press("question_mark")
-        shown = text(app.screen.query_one("#help-text", Static))
-        for words in ("Hint", "Reveal", "esc, q", "esc in an answer box goes back to the page"):
-            assert words in shown, words
-
-
 async def test_a_page_opens_with_the_focus_on_the_page_and_enter_goes_to_its_choices(
     progress: Path, make_app: MakeApp
 ) -> None:
@@ -865,15 +834,37 @@ async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_predict
         assert said in next_panel() and "Predict first" not in next_panel()
 
 
-async def test_the_lessons_simulator_leaves_out_the_scenarios_own_predict_prompt(
-    progress: Path, make_app: MakeApp
-) -> None:
+async def test_lesson_1_page_3_its_help_and_esc_from_its_answer_box(progress: Path, make_app: MakeApp) -> None:
+    """One app on lesson 1's third page (a prediction typed into a box), for three checks."""
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-an-image", page=2)
+
+        # The lesson's simulator leaves out the scenario's own predict prompt.
         step = screen.player.next_step
         assert step is not None and step.ask is not None  # the scenario asks here
         assert "Predict:" not in text(screen.query_one(NextStep))
+
+        # Help opened from an empty answer box lists the keys of the page.
+        box = cards(app)[0].query_one(Input)
+        box.focus()
+        await pilot.press("question_mark")
+        shown = text(app.screen.query_one("#help-text", Static))
+        for words in ("Hint", "Reveal", "esc, q", "esc in an answer box goes back to the page"):
+            assert words in shown, words
+        await pilot.press("escape")
+        assert app.screen is screen
+
+        # Esc in the answer box goes back to the page (nothing typed lost), then to the lessons.
+        await pilot.press("2")
+        assert app.focused is box
+        assert footer_keys(app) == ["esc Leave box"]  # q would type a q here; esc is the way out
+        await pilot.press("escape")
+        assert app.screen is screen and app.focused is screen.query_one("#lesson-page")
+        assert box.value == "2"  # nothing typed is lost
+        assert "q Lessons" in footer_keys(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(
