@@ -377,10 +377,16 @@ async def test_export_chart_from_the_palette_writes_the_files(no_host_state: Pat
         ]
 
 
-async def test_help_in_the_sandbox_lists_its_keys(make_app: MakeApp) -> None:
+async def test_help_in_the_sandbox_lists_its_keys_and_typed_help_has_one_heading(make_app: MakeApp) -> None:
+    from regsim.tui.widgets.step_panels import DoneStep
+
     app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("s", "f1")
+        await pilot.press("s")
+        await type_command(pilot, "help")   # the typed command's list: one heading
+        shown = text(app.screen.query_one(DoneStep))
+        assert "Commands you can type:" in shown and "\nYou can type:" not in shown
+        await pilot.press("f1")   # the keys' help
         shown = text(app.screen.query_one("#help-text", Static))
         for words in ("ctrl+z", "Undo", "esc", "Leave", "palette"):
             assert words in shown, words
@@ -435,15 +441,3 @@ async def test_a_pasted_block_of_two_lines_runs_each_line(make_app: MakeApp) -> 
         await pilot.pause()
         assert sandbox_of(app).session.history[-2:] == ["registry gc", "registry gc"]
         assert command.value == "registry"  # the unfinished last line waits for its Enter
-
-
-async def test_help_in_the_sandbox_has_one_heading(make_app: MakeApp) -> None:
-    from regsim.tui.widgets.step_panels import DoneStep
-
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        assert app.open_sandbox("first-push-pull")
-        await pilot.pause()
-        await type_command(pilot, "help")
-        shown = text(app.screen.query_one(DoneStep))
-        assert "Commands you can type:" in shown and "\nYou can type:" not in shown
