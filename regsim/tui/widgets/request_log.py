@@ -10,7 +10,8 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from regsim.model.sim.events import RequestEvent
-from regsim.tui.views.requests import TONES, RequestRow, fit_path, rate_limit_lines, request_row, request_rows
+from regsim.tui.views.requests import TONES, RequestRow, rate_limit_lines, request_row, request_rows
+from regsim.units import fit_path
 
 # Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.
 COLUMNS = (
