@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from regsim.bundled import challenge_files, content_dir
+from regsim.challenge.goals import parse_goal
 from regsim.challenge.lint import lint_challenge_file
 from regsim.challenge.loader import load_challenge, parse_challenge
 from regsim.challenge.session import ChallengeSession
@@ -108,6 +109,37 @@ def test_a_denied_push_stays_denied_until_an_account_with_push_logs_in() -> None
     assert played.verdict.met
 
 
+def test_a_grant_from_the_administrator_lets_the_next_push_through_without_a_new_login() -> None:
+    # A token carries the actions signed into it when issued; the registry checks only those
+    # (distribution registry/auth/token/accesscontroller.go, Authorized), so a grant reaches a client
+    # through its next token. docker asks for one on every push: moby distribution/registry.go,
+    # NewV2Repository makes a new token handler per push and pull.
+    played = session("grant-push")
+    refused = played.enter("registry grant bob push registry.example/team/app")     # checked before it runs
+    assert refused.reply.kind == "problem" and "no account 'bob'" in (refused.reply.message or "")
+    turns = played.solve(["registry grant alice pull,push,delete registry.example/team/app",
+                          "docker push registry.example/team/app:1.4"])
+    grant, push = played.sandbox.records
+    assert grant.actor is None and push.ok and "Login Succeeded" not in push.output
+    assert [r.path.split("?")[0] for r in push.requests[:2]] == ["/v2/", "/token"]
+    assert grant.to_dict()["access"] == {"registry": "registry.example", "repository": "team/app", "user": "alice",
+                                         "change": "grant", "actions": ["pull", "push", "delete"],
+                                         "holds": ["pull", "push", "delete"]}
+    # Delete was more than the push needed: on Docker Hub a team with Write permission on a repository
+    # pushes, and only Admin may delete (docs.docker.com, Docker Hub repository team permissions).
+    assert not turns[-1].verdict.met
+    played.enter("registry revoke alice delete registry.example/team/app")
+    assert all(goal.held for goal in played.verdict.goals)     # the goal now; the third command is over the limit
+    # The goal, "team/app:1.4 is tagged and pull-able by ci but not pushable", once push is revoked too.
+    played.enter("registry revoke alice push registry.example/team/app")
+    held = [goal.check(played.sandbox.world).held for goal in (parse_goal(text) for text in (
+        "registry.example/team/app:1.4 exists", "ci can pull registry.example/team/app:1.4",
+        "ci cannot push registry.example/team/app:1.4"))]
+    assert held == [True, True, True]
+    assert played.enter("docker push registry.example/team/app:1.4").reply.message is not None
+    assert played.sandbox.records[-1].error == "DENIED"
+
+
 def test_undo_gives_back_the_command_budget_and_hints_come_one_at_a_time() -> None:
     played = session("log-in-first")
     played.enter("docker pull registry.example/team/app:v1")          # refused: anonymous
@@ -169,7 +201,7 @@ def test_a_bad_challenge_file_gets_one_problem_per_mistake_at_its_line_and_colum
         "bad.yaml:11:5: there is no client 'carol' (known: alice)",
         "bad.yaml:12:5: goal 'bob wants cake' is not one of the forms: CLIENT has REF; CLIENT does not have REF; "
         "CLIENT has REF matching REF; CLIENT has the image of REF; REF exists; REF does not exist; REF is REF; "
-        "REGISTRY stores at most SIZE",
+        "REGISTRY stores at most SIZE; CLIENT can pull|push|delete REF; CLIENT cannot pull|push|delete REF",
         "bad.yaml:14:3: unknown key 'comands' in limits (did you mean 'commands'?)",
         "bad.yaml:16:5: docker has no verb 'pish' here (did you mean 'push'?)",
     ]

@@ -17,6 +17,7 @@ from regsim.scenario.commands import (
     RegistryCatalog,
     RegistryDelete,
     RegistryGc,
+    RegistryGrant,
     RegistryTags,
     Rmi,
     SetLink,
@@ -26,6 +27,8 @@ from regsim.scenario.commands import (
     Wait,
     parse_command,
 )
+from regsim.scenario.loader import parse_scenario
+from regsim.scenario.problems import ContentError
 
 
 @pytest.mark.parametrize(
@@ -51,6 +54,11 @@ from regsim.scenario.commands import (
          RegistryGc("registry gc --delete-untagged r.example", "r.example", True)),
         ("registry tags r.example/app", RegistryTags("registry tags r.example/app", "r.example/app")),
         ("registry catalog", RegistryCatalog("registry catalog", None)),
+        ("registry grant ci push,pull r.example/team/app",
+         RegistryGrant("registry grant ci push,pull r.example/team/app", "ci", ("push", "pull"), "r.example/team/app")),
+        ("registry revoke ci delete r.example/team/app",
+         RegistryGrant("registry revoke ci delete r.example/team/app", "ci", ("delete",), "r.example/team/app",
+                       revoke=True)),
         ("network down alice r.example", SetLink("network down alice r.example", "alice", "r.example", up=False)),
         ("network up alice r.example", SetLink("network up alice r.example", "alice", "r.example", up=True)),
         ("wait 2h", Wait("wait 2h", "2h")),
@@ -94,6 +102,9 @@ def test_a_recorded_live_operation_is_described_not_run() -> None:
         ("docker build app", "usage: docker build -t NAME"),
         ("docker pusj app", "did you mean 'push'"),
         ("registry gc a b", "usage: registry gc"),
+        ("registry grant ci write r.example/team/app", "'write' is not an action a registry grants"),
+        ("registry grant ci push team/app", "name the repository with its registry, HOST/REPO"),
+        ("registry revoke ci push r.example/team/app:v1", "without a tag or digest"),
         ("network sideways a b", "usage: network down A B"),
         ("wait soon", "is not a duration"),
     ],
@@ -101,3 +112,23 @@ def test_a_recorded_live_operation_is_described_not_run() -> None:
 def test_a_command_that_cannot_run_says_how_to_write_it(text: str, message: str) -> None:
     with pytest.raises(CommandError, match=message):
         parse_command(text)
+
+
+def test_a_grant_the_scenario_cannot_carry_out_is_reported_at_its_line_and_column() -> None:
+    text = """version: 1
+title: Grants
+registries: [{name: r.example, auth: token}, {name: open.example}]
+users: {alice: {password: wonderland}}
+repositories: {r.example/team/app: {grants: {alice: [pull]}}}
+steps:
+  - run: registry grant alise push r.example/team/app
+  - run: registry grant alice push r.example/team/ap
+  - run: registry grant alice push open.example/team/app
+"""
+    with pytest.raises(ContentError) as caught:
+        parse_scenario(text, "grants.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [
+        "grants.yaml:7:10: r.example has no account 'alise' (did you mean 'alice'?)",
+        "grants.yaml:8:10: r.example keeps no grants for 'team/ap' (did you mean 'team/app'?)",
+        "grants.yaml:9:10: open.example has no accounts (auth: none), so there is nothing to grant there",
+    ]

@@ -26,6 +26,7 @@ from live_helpers import (
 )
 
 from regsim.live.record import load_record
+from regsim.live.session import SessionSteps
 from regsim.live.watch import WatchProxy
 
 pytestmark = pytest.mark.slow   # a real registry and real skopeo
@@ -114,6 +115,10 @@ def test_the_record_replays_as_a_push_and_a_pull(watched):
     push, pull = run.records
     assert push.output == ["pushed team/app:v1: 2 layers uploaded, 0 existed"]
     assert push.layer_bytes_up == pull.layer_bytes_down == sum(len(layer) for layer in LAYERS)
+    # The Live screen's world under watch: a pull alone shows the image it fetched, tag and layers.
+    pulled = SessionSteps("watched", keep_worlds=False)
+    pulled.feed_all(entry.to_dict() for entry in watched["entries"] if entry.event.method == "GET")
+    assert set(pulled.registry.resolve("team/app", "v1").blob_digests()) >= {sha256(layer) for layer in LAYERS}
 
 
 class TlsRegistry:

@@ -78,3 +78,18 @@ def test_a_save_that_cannot_be_done_is_one_line(tmp_path, words, message):
 ])
 def test_a_saved_size_reads_back_to_the_byte(size, units, text):
     assert exact_size(size, units) == text
+
+
+def test_a_challenge_saved_from_its_sandbox_is_a_scenario_without_the_challenges_keys(tmp_path):
+    """A challenge file is a scenario plus task, goal, limits, hints…; `save` keeps the scenario part only."""
+    from regsim.bundled import content_dir
+    from regsim.challenge.loader import load_challenge
+    from regsim.challenge.session import ChallengeSession
+
+    session = ChallengeSession(load_challenge(content_dir("challenges") / "move-latest.yaml"))
+    session.enter("docker images")
+    target = tmp_path / "from-a-challenge.yaml"
+    assert session.sandbox.enter(f"save {target}").kind == "saved"
+    text = target.read_text(encoding="utf-8")
+    assert "goal:" not in text and "hints:" not in text and "solution:" not in text
+    replays_the_same(session.sandbox, target)

@@ -11,6 +11,10 @@ Each goal is one plain sentence an instructor writes and a learner reads:
     registry.example/team/app:v1 does not exist
     registry.example/team/app:latest is registry.example/team/app:v2    both tags name one manifest
     registry.example stores at most 60MB                  deduplicated layer bytes in its blob store
+    ci can pull registry.example/team/app:1.4             the account ci is logged in to the registry as
+                                                          (anonymous if none) may pull the repository
+                                                          now, and the tag is there
+    ci cannot push registry.example/team/app:1.4          ...may not push it (can/cannot: pull, push, delete)
 
 Only the world is read (never a step record), so undo, replay and the headless check agree.
 """
@@ -22,6 +26,8 @@ from dataclasses import dataclass
 
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import Reference, parse_reference
+from regsim.model.registry.access import RegistryAccess
+from regsim.model.registry.auth import ACTIONS
 from regsim.model.sim.world import World
 from regsim.units import UnitError, format_size, parse_size, short_digest
 
@@ -34,6 +40,8 @@ FORMS = (
     "REF does not exist",
     "REF is REF",
     "REGISTRY stores at most SIZE",
+    "CLIENT can pull|push|delete REF",
+    "CLIENT cannot pull|push|delete REF",
 )
 
 _HAS = re.compile(r"^(?P<client>\S+) has (?P<ref>\S+)(?: matching (?P<like>\S+))?$")
@@ -42,6 +50,7 @@ _LACKS = re.compile(r"^(?P<client>\S+) does not have (?P<ref>\S+)$")
 _EXISTS = re.compile(r"^(?P<ref>\S+) exists$")
 _GONE = re.compile(r"^(?P<ref>\S+) does not exist$")
 _SAME = re.compile(r"^(?P<ref>\S+) is (?P<other>\S+)$")
+_MAY = re.compile(r"^(?P<client>\S+) (?P<form>can|cannot) (?P<action>pull|push|delete) (?P<ref>\S+)$")
 _STORES = re.compile(r"^(?P<host>\S+) stores at most (?P<size>\S+)$")
 
 
@@ -60,7 +69,8 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """One goal sentence, read: its form (`has`, `lacks`, `exists`, `gone`, `same`, `stores`) and its words."""
+    """One goal sentence, read: its form (`has`, `lacks`, `exists`, `gone`, `same`, `stores`, `can`,
+    `cannot`) and its words."""
 
     text: str
     form: str
@@ -69,6 +79,7 @@ class Goal:
     other: Reference | None = None
     host: str | None = None
     size: int = 0
+    action: str | None = None       # what `can` and `cannot` are about: pull, push or delete
 
     def names(self) -> tuple[list[str], list[str]]:
         """The clients and the registry hosts the goal names (a linter checks that they exist)."""
@@ -87,6 +98,8 @@ class Goal:
                 return self._client_check(world)
             case "image":
                 return self._image_check(world)
+            case "can" | "cannot":
+                return self._rights_check(world)
             case "exists" | "gone":
                 assert self.ref is not None
                 digest, why = _registry_digest(world, self.ref)
@@ -108,6 +121,24 @@ class Goal:
         held = stored <= self.size
         return Check(self.text, held, f"{self.host} stores {format_size(stored)} of layers"
                      + ("" if held else f", more than {format_size(self.size)}"))
+
+    def _rights_check(self, world: World) -> Check:
+        """What the registry's policy lets the client's account do now: what its next token would carry."""
+        assert self.client is not None and self.ref is not None and self.action is not None
+        ref, action = self.ref, self.action
+        registry = world.registries.get(ref.host)
+        client = world.clients.get(self.client)
+        user = client.logins.get(ref.host) if client is not None else None
+        who = f"{self.client}, logged in as {user}," if user else f"{self.client}, not logged in,"
+        guard = registry.guard if registry is not None else None
+        rights = guard.permitted(user, ref.repository) if isinstance(guard, RegistryAccess) else frozenset(ACTIONS)
+        may = action in rights
+        why = f"{who} may {action} {ref.repository}" if may else f"{who} may not {action} {ref.repository}"
+        if may and action == "pull":
+            digest, missing = _registry_digest(world, ref)
+            if digest is None:
+                may, why = False, missing
+        return Check(self.text, may == (self.form == "can"), why)
 
     def _image_check(self, world: World) -> Check:
         assert self.client is not None and self.other is not None
@@ -145,6 +176,8 @@ def parse_goal(text: str) -> Goal:
     """One goal sentence read; GoalError naming the forms when it matches none."""
     words = " ".join(str(text).split())
     try:
+        if match := _MAY.match(words):
+            return Goal(words, match["form"], client=match["client"], ref=_ref(match["ref"]), action=match["action"])
         if match := _IMAGE_OF.match(words):
             return Goal(words, "image", client=match["client"], other=_ref(match["ref"]))
         if match := _LACKS.match(words):

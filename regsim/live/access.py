@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,8 +95,8 @@ class HtpasswdUsers(UserStore):
 
     __slots__ = ("_bcrypt",)
 
-    def __init__(self, *, iterations: int, salts: object) -> None:
-        super().__init__(iterations=iterations, salts=salts)  # type: ignore[arg-type]
+    def __init__(self, *, iterations: int, salts: Callable[[str], bytes] | None) -> None:
+        super().__init__(iterations=iterations, salts=salts)
         self._bcrypt: dict[str, bytes] = {}
 
     def read_htpasswd(self, path: Path) -> None:

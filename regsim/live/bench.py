@@ -1,23 +1,28 @@
 """Benchmark: skopeo pushes then pulls a 5-layer image of random bytes through `regsim serve`.
 
     python -m regsim.live.bench [--mb 250] [--runs 3] [--reference] [--watch] [--rss-mb 25]
-                                [--big-mb 1000] [--json]
+                                [--big-mb 1000] [--flood 20] [--json]
 
-Reports wall seconds for push and pull (median of the runs) and the server's peak resident
-memory (VmHWM), which must not grow with blob size. With `--reference`, Debian's
+Reports wall seconds for push and pull (median of the runs), the server's CPU seconds for each
+(which a busy machine changes far less than the wall time) and its peak resident memory
+(VmHWM), which must not grow with blob size. With `--reference`, Debian's
 `docker-registry` (the reference registry) serves the same image on the same machine, runs
 alternating (regsim, reference, regsim, ...), and the ratios regsim/reference are reported;
 `--rss-mb` adds one regsim run at that size, to compare peak memory for small and large
 blobs. With `--watch`, `regsim watch` in front of the reference is timed against a direct copy
 to the reference (alternating too). `--big-mb` pushes one image of that size through `regsim
 serve` and through `regsim watch`, for their peak memory (nothing may be buffered whole).
-Needs skopeo on PATH. Not a timed test.
+`--flood N` sends N wrong passwords at once to `regsim serve --auth basic` and times a signed-in
+client's pings meanwhile (each wrong one costs a full password hash). Needs skopeo on PATH
+(except `--flood` alone). Not a timed test.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -26,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TypedDict
@@ -79,6 +85,12 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (what the machine's load does not change)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _skopeo(*args: str) -> float:
     began = time.perf_counter()
     subprocess.run(["skopeo", "--insecure-policy", *args], check=True, capture_output=True)
@@ -126,10 +138,15 @@ def _start(kind: str, root: Path, port: int) -> subprocess.Popen[bytes]:
     return server
 
 
-def one_run(kind: str, work: Path, image: Path, index: int, *, pull: bool = True) -> tuple[float, float, int]:
-    """Push then pull through one fresh server: (push seconds, pull seconds, server peak RSS).
+Run = tuple[float, float, int, float, float]
 
-    `watch`: a fresh reference registry with `regsim watch` in front; the proxy's memory is reported."""
+
+def one_run(kind: str, work: Path, image: Path, index: int, *, pull: bool = True) -> Run:
+    """Push then pull through one fresh server: (push seconds, pull seconds, server peak RSS,
+    the server's CPU seconds during the push, and during the pull).
+
+    `watch`: a fresh reference registry with `regsim watch` in front; the proxy's memory and CPU
+    are reported."""
     port = _free_port()
     root, pulled = work / f"{kind}-root{index}", work / f"{kind}-pull{index}"
     server = _start("reference" if kind == "watch" else kind, root, port)
@@ -142,9 +159,13 @@ def one_run(kind: str, work: Path, image: Path, index: int, *, pull: bool = True
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _wait_port(port, proxy)
         target = f"docker://127.0.0.1:{port}/bench/image:v1"
+        measured = (proxy or server).pid
+        cpu = [_cpu_seconds(measured)]
         pushed = _skopeo("copy", "--dest-tls-verify=false", f"oci:{image}:bench", target)
+        cpu.append(_cpu_seconds(measured))
         pulled_seconds = _skopeo("copy", "--src-tls-verify=false", target, f"oci:{pulled}:v1") if pull else 0.0
-        peak = _peak_rss((proxy or server).pid)
+        cpu.append(_cpu_seconds(measured))
+        peak = _peak_rss(measured)
     finally:
         for process in (proxy, server):
             if process is not None:
@@ -152,7 +173,74 @@ def one_run(kind: str, work: Path, image: Path, index: int, *, pull: bool = True
                 process.wait(30)
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(pulled, ignore_errors=True)
-    return pushed, pulled_seconds, peak
+    return pushed, pulled_seconds, peak, cpu[1] - cpu[0], cpu[2] - cpu[1]
+
+
+class Flood(TypedDict):
+    """Pings of a signed-in client while `guesses` wrong passwords were checked (milliseconds)."""
+
+    guesses: int
+    refused: int
+    pings: int
+    ping_median_ms: float
+    ping_p99_ms: float
+    ping_max_ms: float
+    pings_over_50_ms: int
+    flood_seconds: float
+    quiet_p99_ms: float          # the same pings before the flood: what the machine alone costs
+    quiet_max_ms: float
+
+
+def password_flood(guesses: int) -> Flood:
+    """`guesses` concurrent wrong passwords to `regsim serve --auth basic`, and a signed-in client's
+    pings meanwhile, one after the other, until every guess is answered."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="regsim-flood-") as work:
+        server = subprocess.Popen([sys.executable, "-m", "regsim.live", "--port", str(port), "--root", work,
+                                   "--auth", "basic", "--user", "bench:right-password"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_port(port, server)
+
+            def ping(user: str, password: str) -> int:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                try:
+                    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+                    conn.request("GET", "/v2/", headers={"Authorization": f"Basic {token}"})
+                    return conn.getresponse().status
+                finally:
+                    conn.close()
+
+            ping("bench", "right-password")   # proven once: the server remembers it
+
+            def timed() -> float:
+                start = time.perf_counter()
+                if ping("bench", "right-password") != 200:
+                    raise RuntimeError("the signed-in client was refused")
+                return (time.perf_counter() - start) * 1000
+
+            quiet = sorted(timed() for _ in range(2000))
+            answers: list[int] = []
+            flood = [threading.Thread(target=lambda n=n: answers.append(ping("bench", f"guess-{n}")))
+                     for n in range(guesses)]
+            began = time.perf_counter()
+            for thread in flood:
+                thread.start()
+            pings: list[float] = []
+            while len(answers) < guesses:
+                pings.append(timed())
+            for thread in flood:
+                thread.join()
+            took = time.perf_counter() - began
+        finally:
+            server.terminate()
+            server.wait(30)
+    return {"guesses": guesses, "refused": answers.count(401), "pings": len(pings),
+            "ping_median_ms": round(statistics.median(pings), 1) if pings else 0.0,
+            "ping_p99_ms": round(sorted(pings)[len(pings) * 99 // 100], 1) if pings else 0.0,
+            "ping_max_ms": round(max(pings), 1) if pings else 0.0,
+            "pings_over_50_ms": sum(1 for ping in pings if ping >= 50), "flood_seconds": round(took, 2),
+            "quiet_p99_ms": round(quiet[len(quiet) * 99 // 100], 1), "quiet_max_ms": round(quiet[-1], 1)}
 
 
 class Summary(TypedDict):
@@ -163,6 +251,8 @@ class Summary(TypedDict):
     push_all: list[float]
     pull_all: list[float]
     server_peak_rss_bytes: int
+    push_cpu_seconds: float      # the server's (or the proxy's) CPU time, median
+    pull_cpu_seconds: float
 
 
 class BenchResult(Summary, total=False):
@@ -185,12 +275,14 @@ class BenchResult(Summary, total=False):
     watch_peak_rss_bytes_big: int
 
 
-def _summary(results: list[tuple[float, float, int]]) -> Summary:
-    pushes, pulls, peaks = zip(*results, strict=True)
+def _summary(results: list[Run]) -> Summary:
+    pushes, pulls, peaks, push_cpu, pull_cpu = zip(*results, strict=True)
     return {"push_seconds": round(statistics.median(pushes), 3),
             "pull_seconds": round(statistics.median(pulls), 3),
             "push_all": [round(x, 3) for x in pushes], "pull_all": [round(x, 3) for x in pulls],
-            "server_peak_rss_bytes": max(peaks)}
+            "server_peak_rss_bytes": max(peaks),
+            "push_cpu_seconds": round(statistics.median(push_cpu), 3),
+            "pull_cpu_seconds": round(statistics.median(pull_cpu), 3)}
 
 
 def run(
@@ -204,7 +296,7 @@ def run(
         kinds = ["regsim", "reference"] if reference or watch else ["regsim"]
         if watch:
             kinds.append("watch")   # the reference's own runs are the direct copies it is compared with
-        results: dict[str, list[tuple[float, float, int]]] = {kind: [] for kind in kinds}
+        results: dict[str, list[Run]] = {kind: [] for kind in kinds}
         for index in range(runs):
             for kind in kinds:   # alternating, so a slow moment of the machine hits both alike
                 results[kind].append(one_run(kind, work, work / "image", index))
@@ -214,6 +306,7 @@ def run(
             "push_seconds": ours["push_seconds"], "pull_seconds": ours["pull_seconds"],
             "push_all": ours["push_all"], "pull_all": ours["pull_all"],
             "server_peak_rss_bytes": ours["server_peak_rss_bytes"],
+            "push_cpu_seconds": ours["push_cpu_seconds"], "pull_cpu_seconds": ours["pull_cpu_seconds"],
         }
         if reference:
             ref = _summary(results["reference"])
@@ -253,8 +346,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time regsim watch in front of the reference against a direct copy")
     parser.add_argument("--big-mb", type=int, default=None, metavar="MB",
                         help="push one image this large through serve and through watch, for peak memory")
+    parser.add_argument("--flood", type=int, default=None, metavar="N",
+                        help="only: N concurrent wrong passwords, and a signed-in client's ping times meanwhile")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.flood is not None:
+        flood = password_flood(args.flood)
+        if args.json:
+            print(json.dumps(flood))
+        else:
+            print(f"{flood['refused']} of {flood['guesses']} wrong passwords refused in {flood['flood_seconds']} s; "
+                  f"meanwhile {flood['pings']} pings of a signed-in client: median {flood['ping_median_ms']} ms, "
+                  f"99th percentile {flood['ping_p99_ms']} ms, slowest {flood['ping_max_ms']} ms "
+                  f"({flood['pings_over_50_ms']} over 50 ms); without the flood: 99th percentile "
+                  f"{flood['quiet_p99_ms']} ms, slowest {flood['quiet_max_ms']} ms")
+        return 0
     if shutil.which("skopeo") is None:
         print("regsim bench: skopeo is not installed", file=sys.stderr)
         return 2
@@ -269,18 +375,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"regsim     push {result['push_seconds']} s, pull {result['pull_seconds']} s "
           f"(median of {args.runs}, {args.mb} MB in 5 layers); "
-          f"server peak RSS {result['server_peak_rss_bytes'] / 1e6:.0f} MB")
+          f"server peak RSS {result['server_peak_rss_bytes'] / 1e6:.0f} MB; server CPU push "
+          f"{result['push_cpu_seconds']} s, pull {result['pull_cpu_seconds']} s")
     if args.reference:
         ref = result["reference"]
         print(f"reference  push {ref['push_seconds']} s, pull {ref['pull_seconds']} s; "
-              f"server peak RSS {ref['server_peak_rss_bytes'] / 1e6:.0f} MB")
+              f"server peak RSS {ref['server_peak_rss_bytes'] / 1e6:.0f} MB; server CPU push "
+              f"{ref['push_cpu_seconds']} s, pull {ref['pull_cpu_seconds']} s")
         print(f"ratio      push {result['push_ratio']}x, pull {result['pull_ratio']}x (regsim / reference)")
     if args.watch:
         w, d = result["watch"], result["direct"]
         print(f"watch      push {w['push_seconds']} s, pull {w['pull_seconds']} s in front of the reference; "
               f"direct push {d['push_seconds']} s, pull {d['pull_seconds']} s; ratio push "
               f"{result['watch_push_ratio']}x, pull {result['watch_pull_ratio']}x; "
-              f"proxy peak RSS {w['server_peak_rss_bytes'] / 1e6:.0f} MB")
+              f"proxy peak RSS {w['server_peak_rss_bytes'] / 1e6:.0f} MB, proxy CPU push "
+              f"{w['push_cpu_seconds']} s, pull {w['pull_cpu_seconds']} s")
     if args.big_mb is not None:
         print(f"{args.big_mb} MB push: serve peak RSS {result['serve_peak_rss_bytes_big'] / 1e6:.0f} MB, "
               f"watch peak RSS {result['watch_peak_rss_bytes_big'] / 1e6:.0f} MB")

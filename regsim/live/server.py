@@ -13,7 +13,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import re
 import socket
 import sys
 import time
@@ -28,21 +27,26 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from regsim.live.access import LoginThrottle, make_guard
+from regsim.live.access_log import AccessLog
 from regsim.live.entry import (
     ABORTED,
-    RECORD_KIND,
-    RECORD_VERSION,
     BlobLedger,
     Ledger,
-    LedgerBlob,
     LiveEntry,
-    ManifestLedger,
 )
 from regsim.live.explain import explain, outcome
-from regsim.live.journal import RecordJournal
+from regsim.live.ledger import Arrivals
+from regsim.live.request_parts import (
+    accepted_types,
+    byte_range,
+    content_range,
+    paging,
+    read_limited,
+    rfc3339_issued_at,
+)
 from regsim.live.rootlock import RootLock
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
-from regsim.model.oci.blob import Blob, SizedContent
+from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES, MAX_MANIFEST_BYTES
@@ -58,7 +62,6 @@ from regsim.model.sim.world import World
 from regsim.units import format_size
 
 STREAM_CHUNK = 1 << 20          # bytes per disk write / hash update / socket write
-DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of a refused manifest
 
 
 
@@ -82,7 +85,7 @@ Handler = Callable[["LiveServer", web.Request, RouteMatch], Awaitable[web.Stream
 
 
 @dataclass
-class LiveServer:
+class LiveServer(AccessLog):
     """A registry on this machine: bind, serve, record; `start`/`stop` in a running event loop."""
 
     root: Path
@@ -101,9 +104,7 @@ class LiveServer:
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
-        self.entries: list[LiveEntry] = []
-        self.started = time.time()
-        self._clock0 = time.monotonic()
+        self.open_log()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="regsim-live")
         self._lock = RootLock(self.root)
         # Password hashes are slow on purpose: one thread of their own, never the event loop,
@@ -112,12 +113,10 @@ class LiveServer:
         self._checking: dict[str, asyncio.Lock] = {}
         self._guard: RegistryAccess | None = None
         self._expiry: asyncio.Task[None] | None = None
-        self._inflight: dict[tuple[str, str], int] = {}   # (address, user agent) -> unfinished requests
         self._runner: web.AppRunner | None = None
         self._started: _Started | None = None
-        # Blobs that arrived in each repository (uploaded or mounted) and no stored manifest has
-        # named yet: when one does, the ledger says which of its blobs travelled.
-        self._arrived: dict[str, dict[str, tuple[How, str | None]]] = {}
+        # Blobs that arrived and no stored manifest named yet: when one does, the ledger says which travelled.
+        self._arrivals = Arrivals()
 
     # ----- lifecycle ---------------------------------------------------------------------------
 
@@ -258,35 +257,15 @@ class LiveServer:
                 self.throttle.failed(client, time.monotonic())
         return auth
 
-    def record_header(self) -> dict[str, Any]:
-        """The first line of a `--record FILE` (regsim.live.journal)."""
-        return {
-            "version": RECORD_VERSION,
-            "kind": RECORD_KIND,
-            "registry": self.service,
-            "auth": self.auth,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-        }
-
-    def record(self) -> dict[str, Any]:
-        """The session as one JSON value (what `regsim open` also reads)."""
-        return {**self.record_header(), "requests": [entry.to_dict() for entry in self.entries]}
-
-    def journal(self, path: Path) -> RecordJournal:
-        """Write every request to `path` as it happens (JSON lines); close it after `stop`."""
-        journal = RecordJournal(path, self.record_header)
-        self.listeners.append(journal.logged)
-        self.settled.append(journal.settled)
-        return journal
+    def record_fields(self) -> dict[str, Any]:
+        return {"auth": self.auth}
 
     # ----- dispatch ----------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         request[BEGUN] = time.monotonic()
         request[EVENT] = None
-        client = (str(request.remote), request.headers.get("User-Agent", ""))
-        request[BUSY] = self._inflight.get(client, 0)
-        self._inflight[client] = request[BUSY] + 1
+        client, request[BUSY] = self.arrived(request)
         try:
             found = match_path(request.raw_path)
             if found is None:
@@ -307,9 +286,7 @@ class LiveServer:
             return web.Response(status=500, text=error_body, content_type="application/json")
         finally:
             self._log(request)
-            left = self._inflight.pop(client) - 1
-            if left:
-                self._inflight[client] = left
+            self.finished(client)
 
     def _log(self, request: web.Request, *, settled: bool = True) -> LiveEntry | None:
         """Log the request once, just before its last byte goes (so a client never sees it first)."""
@@ -317,16 +294,7 @@ class LiveServer:
         if event is None:
             return None
         request[EVENT] = None
-        begun = request[BEGUN]
-        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
-        connection = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(request.remote)
-        entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000,
-                          request.get(LEDGER), connection, request.headers.get("User-Agent", ""), settled,
-                          request[BUSY])
-        self.entries.append(entry)
-        for listener in self.listeners:
-            listener(entry)
-        return entry
+        return self.log(request, request[BEGUN], event, request.get(LEDGER), request[BUSY], settled=settled)
 
     def _settle(self, entry: LiveEntry | None) -> None:
         if entry is None or entry.settled:
@@ -368,7 +336,7 @@ class LiveServer:
             if stored is None:
                 return None
             source = parts.get("from") if "mount" in parts else None
-            self._arrived.setdefault(name, {})[digest] = (How.MOUNTED if "mount" in parts else How.SENT, source)
+            self._arrivals.arrived(name, digest, How.MOUNTED if "mount" in parts else How.SENT, source)
             arrival = BlobLedger(blob=digest, size=stored.size)
             if source:
                 arrival["mounted_from"] = source
@@ -380,29 +348,8 @@ class LiveServer:
         manifest = repo.manifests.get(digest) if repo is not None else None
         if manifest is None:
             return None
-        value = ManifestLedger(repository=name, reference=parts.get("reference", ""), manifest=digest,
-                               media_type=manifest.media_type, size=len(manifest.raw))
-        if isinstance(manifest, Manifest):
-            described = [("config", manifest.config), *(("layer", layer) for layer in manifest.layers)]
-            arrived = self._arrived.get(name, {})
-            blobs: list[LedgerBlob] = []
-            for kind, descriptor in described:
-                named = LedgerBlob(digest=descriptor.digest, kind=kind, size=descriptor.size)
-                if method == "PUT":
-                    how, source = arrived.pop(descriptor.digest, (How.EXISTS, None))
-                    named["how"] = how
-                    if source:
-                        named["source"] = source
-                blobs.append(named)
-            value["blobs"] = blobs
-        else:
-            value["children"] = [entry.digest for entry in manifest.manifests]
-        if method == "PUT":
-            try:
-                value["text"] = manifest.raw.decode()   # a replay stores the same bytes again
-            except UnicodeDecodeError:
-                value["base64"] = base64.b64encode(manifest.raw).decode()
-        return value
+        return self._arrivals.manifest(name, parts.get("reference", ""), method, digest, manifest, manifest.raw,
+                                       with_bytes=method == "PUT")
 
     async def _reply(self, request: web.Request, response: Response) -> web.StreamResponse:
         """The model's Response as HTTP: bytes as they are, a blob's file streamed from disk."""
@@ -520,14 +467,14 @@ class LiveServer:
             service = request.query.get("service")
             scopes = [s for text in request.query.getall("scope", []) for s in text.split()]
         return await self._answer(
-            request, RouteName.TOKEN, lambda: _rfc3339_issued_at(reg.issue_token(auth, service, scopes))
+            request, RouteName.TOKEN, lambda: rfc3339_issued_at(reg.issue_token(auth, service, scopes))
         )
 
     async def _catalog(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
         reg = self._live.registry
         auth = _auth(request)
         try:
-            n, last = _paging(request)
+            n, last = paging(request)
         except RegistryError as error:
             return await self._answer(request, RouteName.CATALOG, _raise(error))
         return await self._answer(request, RouteName.CATALOG, lambda: reg.catalog(auth, n, last))
@@ -538,7 +485,7 @@ class LiveServer:
         name = found.name
         parts = {"name": name}
         try:
-            n, last = _paging(request)
+            n, last = paging(request)
         except RegistryError as error:
             return await self._answer(request, RouteName.TAGS, _raise(error), parts)
         return await self._answer(request, RouteName.TAGS, lambda: reg.list_tags(auth, name, n, last), parts)
@@ -558,7 +505,7 @@ class LiveServer:
         auth = _auth(request)
         name, reference = found.name, found.reference
         parts = {"name": name, "reference": reference}
-        accept = _accept(request)
+        accept = accepted_types(request)
         route = RouteName.MANIFEST
         if request.method == "HEAD":
             return await self._answer(request, route, lambda: reg.head_manifest(auth, name, reference, accept), parts)
@@ -566,7 +513,7 @@ class LiveServer:
             return await self._answer(request, route, lambda: reg.get_manifest(auth, name, reference, accept), parts)
         if request.method == "DELETE":
             return await self._answer(request, route, lambda: reg.delete_manifest(auth, name, reference), parts)
-        raw = await _read_limited(request, MAX_MANIFEST_BYTES + 1)   # one byte over: the model says 413
+        raw = await read_limited(request, MAX_MANIFEST_BYTES + 1)   # one byte over: the model says 413
         content_type = request.headers.get("Content-Type", "").partition(";")[0].strip() or None
         if content_type not in MANIFEST_TYPES:
             content_type = None   # e.g. application/json: let the manifest's mediaType decide
@@ -589,10 +536,10 @@ class LiveServer:
                 parts["referenced"] = "yes"   # the explanation warns: a stored image needs this blob
             return await self._answer(request, route, lambda: reg.delete_blob(auth, name, digest), parts)
         try:
-            byte_range = _byte_range(request.headers.get("Range"), reg.blobs.get(digest))
+            wanted = byte_range(request.headers.get("Range"), reg.blobs.get(digest))
         except RegistryError as error:
             return await self._answer(request, route, _raise(error), parts)
-        return await self._answer(request, route, lambda: reg.get_blob(auth, name, digest, byte_range), parts)
+        return await self._answer(request, route, lambda: reg.get_blob(auth, name, digest, wanted), parts)
 
     async def _uploads(self, request: web.Request, found: RouteMatch) -> web.StreamResponse:
         """POST: open an upload, mount from another repository, or take a whole blob in one request."""
@@ -651,7 +598,7 @@ class LiveServer:
             parts["digest"] = digest
         try:
             reg.upload_status(auth, name, uuid)   # auth and the session, before any byte is read
-            content_range = _content_range(request.headers.get("Content-Range")) if method == "PATCH" else None
+            claimed = content_range(request.headers.get("Content-Range")) if method == "PATCH" else None
             session = reg.uploads[uuid]
             if not isinstance(session, DiskUploadSession):
                 raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, "this upload was not opened over HTTP")
@@ -669,7 +616,7 @@ class LiveServer:
 
             def call() -> Response:
                 if method == "PATCH":
-                    return reg.patch_upload(auth, name, uuid, staged, content_range)
+                    return reg.patch_upload(auth, name, uuid, staged, claimed)
                 return reg.put_upload(auth, name, uuid, digest, staged)
 
             return await self._answer(request, route, call, parts, sent=len(staged))
@@ -768,19 +715,6 @@ def _auth(request: web.Request) -> str | None:
     return request.get(AUTH)
 
 
-def _accept(request: web.Request) -> tuple[str, ...]:
-    """The media types the Accept header(s) list, parameters (`;q=`) dropped.
-
-    Like distribution, every Accept header counts and each is split at commas, and a request
-    with no Accept header accepts no manifest type: `curl` without `-H Accept:` gets 404 for an
-    OCI manifest, exactly as from the reference registry.
-    """
-    values = request.headers.getall("Accept", [])
-    return tuple(
-        kind for value in values for part in value.split(",") if (kind := part.partition(";")[0].strip().lower())
-    )
-
-
 def _raise(error: RegistryError) -> Callable[[], Response]:
     def call() -> Response:
         raise error
@@ -799,81 +733,3 @@ def _saving(call: Callable[[], Response]) -> Callable[[], Response]:
                                 f"{error.strerror or error}; nothing of it was kept") from None
 
     return saving
-
-
-def _rfc3339_issued_at(response: Response) -> Response:
-    """The token spec's `issued_at` is RFC 3339 text; the model gives seconds (simulated time).
-
-    Real clients (skopeo) refuse a number, so a live token answer carries the UTC time as text.
-    """
-    if response.status != 200 or not isinstance(response.body, bytes):
-        return response
-    value = json.loads(response.body)
-    if isinstance(value.get("issued_at"), (int, float)):
-        value["issued_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value["issued_at"]))
-    body = json.dumps(value, separators=(",", ":")).encode()
-    return Response(200, {**response.headers, "Content-Length": str(len(body))}, body)
-
-
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}")   # what Go's strconv.Atoi takes (64-bit)
-
-
-def _paging(request: web.Request) -> tuple[int | None, str | None]:
-    """`n` and `last`; an `n` that is not a whole number is 400 PAGINATION_NUMBER_INVALID.
-
-    An empty `n` counts as absent; a negative one is refused by the model.
-    """
-    text = request.query.get("n") or None
-    n = None
-    if text is not None:
-        if _WHOLE_NUMBER.fullmatch(text) is None or not -(1 << 63) <= int(text) < (1 << 63):
-            raise RegistryError(
-                ErrorCode.PAGINATION_NUMBER_INVALID, f"n must be a whole number, not {text!r}", {"n": text}
-            )
-        n = int(text)
-    return n, request.query.get("last")
-
-
-_CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def _content_range(text: str | None) -> tuple[int, int] | None:
-    """A PATCH's `Content-Range: <start>-<end>` (inclusive); `bytes a-b/c` is accepted too."""
-    if text is None:
-        return None
-    match = _CONTENT_RANGE.match(text.strip())
-    if match is None:
-        raise RegistryError(ErrorCode.RANGE_INVALID, f"Content-Range {text!r} is not <start>-<end>")
-    start, end = int(match[1]), int(match[2])
-    if end < start:
-        raise RegistryError(ErrorCode.RANGE_INVALID, f"Content-Range {text!r} ends before it starts")
-    return start, end
-
-
-def _byte_range(text: str | None, blob: Blob | None) -> tuple[int, int] | None:
-    """A GET's `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` as (start, inclusive end)."""
-    if text is None:
-        return None
-    match = _RANGE.match(text.strip())
-    if match is None or not (match[1] or match[2]):
-        raise RegistryError(ErrorCode.RANGE_INVALID, f"Range {text!r} is not one bytes=<start>-<end> range")
-    size = blob.size if blob is not None else 0
-    if not match[1]:   # the last n bytes
-        n = int(match[2])
-        return max(size - n, 0), max(size - 1, 0)
-    start = int(match[1])
-    return start, int(match[2]) if match[2] else max(start, size - 1)
-
-
-async def _read_limited(request: web.Request, limit: int) -> bytes:
-    """At most `limit` bytes of the body; the rest (up to DRAIN_LIMIT) is read and dropped."""
-    kept = bytearray()
-    seen = 0
-    async for chunk in request.content.iter_any():
-        seen += len(chunk)
-        if len(kept) < limit:
-            kept += chunk[: limit - len(kept)]
-        if seen > DRAIN_LIMIT:
-            break
-    return bytes(kept)

@@ -18,7 +18,8 @@ record has no annotations: its steps list the requests and their bytes, with an 
 The world after each step is rebuilt by replaying every stored manifest (and each delete)
 into an in-memory model `Registry` holding sized blobs, so the player's world tree follows
 the session step by step. It starts empty: content the root held before the session appears
-only as the session's manifests name it.
+only as the session's manifests name it. A `regsim watch` record carries the bytes of fetched
+manifests too, so what a pull saw of the upstream is replayed as well.
 """
 
 from __future__ import annotations
@@ -269,7 +270,8 @@ class SessionSteps:
         if "blob" in ledger:
             self._blob(ledger["blob"], int(ledger["size"]))
             self.registry.store.repository(name).blobs.link(ledger["blob"])
-        elif route == RouteName.MANIFEST and method == "PUT" and ("text" in ledger or "base64" in ledger):
+        elif route == RouteName.MANIFEST and method in ("PUT", "GET") and ("text" in ledger or "base64" in ledger):
+            # a GET carries its bytes only from `regsim watch`, which sees the upstream's manifests no other way
             raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
             repo = self.registry.store.repository(name)
             for blob in ledger.get("blobs", []):

@@ -1,7 +1,8 @@
 """`regsim watch`: a transparent proxy in front of any real registry, explaining each request.
 
 Every request is forwarded to the upstream registry as it came and every answer sent back as it
-came, both streamed (a blob is never held whole): method, path, query, headers and body; only
+came, both streamed (a blob is never held whole; a download from a plain-HTTP upstream on Linux
+is relayed by the kernel, regsim.live.relay): method, path, query, headers and body; only
 hop-by-hop headers (RFC 9110 section 7.6.1) stay on their own hop, and the Host header names the
 upstream so a virtual-hosted registry serves it. One change is made, as a reverse proxy does
 (nginx `proxy_redirect`): a `Location` that points at the upstream itself (distribution builds
@@ -34,9 +35,10 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from regsim.live.entry import ABORTED, RECORD_KIND, RECORD_VERSION, LiveEntry
+from regsim.live.access_log import AccessLog
+from regsim.live.entry import ABORTED, LiveEntry
 from regsim.live.explain import explain, outcome
-from regsim.live.journal import RecordJournal
+from regsim.live.relay import Relay, UpstreamBrokeOff, socket_of
 from regsim.live.watch_ledger import WatchLedger
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.mediatype import MAX_MANIFEST_BYTES
@@ -99,7 +101,7 @@ def token_scope(token: str) -> str:
 
 
 @dataclass
-class WatchProxy:
+class WatchProxy(AccessLog):
     """Listen on `host:port`, forward to `upstream`; `start`/`stop` in a running event loop."""
 
     upstream: str
@@ -111,13 +113,11 @@ class WatchProxy:
 
     def __post_init__(self) -> None:
         self.upstream = parse_upstream(self.upstream)
-        self.entries: list[LiveEntry] = []
-        self.started = time.time()
-        self._clock0 = time.monotonic()
+        self.open_log()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ledger = WatchLedger()
-        self._inflight: dict[tuple[str, str], int] = {}
+        self._relay = Relay()
         # What the Live screen reads of a server: a proxy holds no registry and no accounts.
         self.auth = "upstream's"
         self.users: list[tuple[str, str]] = []
@@ -173,6 +173,7 @@ class WatchProxy:
         await web.SockSite(self._runner, sock).start()
 
     async def stop(self) -> None:
+        self._relay.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -180,29 +181,16 @@ class WatchProxy:
             await self._session.close()
             self._session = None
 
-    def record_header(self) -> dict[str, Any]:
-        return {"version": RECORD_VERSION, "kind": RECORD_KIND, "registry": self.service, "auth": "upstream",
-                "upstream": self.upstream,
-                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started))}
-
-    def record(self) -> dict[str, Any]:
-        return {**self.record_header(), "requests": [entry.to_dict() for entry in self.entries]}
-
-    def journal(self, path: Path) -> RecordJournal:
-        journal = RecordJournal(path, self.record_header)
-        self.listeners.append(journal.logged)
-        self.settled.append(journal.settled)
-        return journal
+    def record_fields(self) -> dict[str, Any]:
+        return {"auth": "upstream", "upstream": self.upstream}
 
     # ----- one exchange --------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         begun = time.monotonic()
-        client = (str(request.remote), request.headers.get("User-Agent", ""))
-        busy = self._inflight.get(client, 0)
-        self._inflight[client] = busy + 1
+        client, busy = self.arrived(request)
         sent = [0]
-        received = 0
+        got = [0]                 # body bytes passed on to the client
         status = 0
         headers: dict[str, str] = {}
         kept = bytearray()        # an error body (for its code) or a manifest (for the ledger)
@@ -227,17 +215,19 @@ class WatchProxy:
                 await out.prepare(request)
                 keep = status >= 400 or (is_manifest and request.method == "GET")
                 limit = ERROR_BODY_LIMIT if status >= 400 else MAX_MANIFEST_BYTES
-                async for chunk in upstream.content.iter_any():   # what arrived, as it arrived: no copying
-                    if keep and len(kept) < limit:
-                        kept += chunk[: limit - len(kept)]
-                    await out.write(chunk)
-                    received += len(chunk)
+                blob = route == RouteName.BLOB and request.method == "GET" and status in (200, 206)
+                if not (blob and await self._relayed(request, upstream, out, got)):
+                    async for chunk in upstream.content.iter_any():   # what arrived, as it arrived
+                        if keep and len(kept) < limit:
+                            kept += chunk[: limit - len(kept)]
+                        await out.write(chunk)
+                        got[0] += len(chunk)
                 await out.write_eof()
         except (ConnectionError, aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as error:
             # A client may hang up once it has an answer's head (a 401's body is of no use to it);
             # only a blob's body, or a request's, broken off is a transfer that did not finish.
             if out is None or (route == RouteName.BLOB and request.method == "GET"):
-                aborted = f"the transfer broke off after {format_size(sent[0] + received)} ({type(error).__name__})"
+                aborted = f"the transfer broke off after {format_size(sent[0] + got[0])} ({type(error).__name__})"
         except aiohttp.ClientError as error:
             if out is None:   # the upstream could not be reached: the client gets a 502 as from any proxy
                 status = 502
@@ -247,12 +237,42 @@ class WatchProxy:
             else:
                 aborted = f"the upstream broke off: {error}"
         finally:
-            left = self._inflight.pop(client) - 1
-            if left:
-                self._inflight[client] = left
+            self.finished(client)
         self._log(request, begun, busy, route, found.parts if found else {}, status, headers,
-                  bytes(kept), bytes(manifest_body), sent[0], received, aborted)
+                  bytes(kept), bytes(manifest_body), sent[0], got[0], aborted)
         return out if out is not None else web.Response(status=502)
+
+    async def _relayed(
+        self, request: web.Request, upstream: aiohttp.ClientResponse, out: web.StreamResponse, got: list[int]
+    ) -> bool:
+        """A blob's body spliced by the kernel (regsim.live.relay); False: stream it here instead."""
+        length = upstream.content_length
+        connection = upstream.connection
+        upstream_transport = connection.transport if connection is not None else None
+        source, sink = socket_of(upstream_transport), socket_of(request.transport)
+        if not length or upstream_transport is None or source is None or sink is None or not self._relay.available:
+            return False
+        head = await upstream.content.readany()      # the first bytes, read with the head
+        head += upstream.content.read_nowait()       # and any aiohttp holds already
+        if not head:
+            raise UpstreamBrokeOff("the upstream closed before the body")
+        if len(head) >= length or upstream.connection is not connection:
+            # Whole already: aiohttp has handed the connection back to its pool, to be reused.
+            await out.write(head)
+            got[0] += len(head)
+            return True
+        upstream_transport.pause_reading()           # the rest stays in the socket for the kernel
+        try:
+            await out.write(head)                    # sends the head of the answer too
+            got[0] += len(head)
+            while request.transport is not None and request.transport.get_write_buffer_size():
+                await asyncio.sleep(0.001)           # the relay writes to the socket: after all of this
+            if request.transport is None:
+                raise ConnectionResetError("the client went away")
+            await self._relay.move(source, sink, length - len(head), got)
+        finally:
+            upstream.close()   # its connection's parser never saw the relayed bytes: never reused
+        return True
 
     def _forward(
         self, request: web.Request, sent: list[int], manifest: bytearray | None
@@ -314,13 +334,7 @@ class WatchProxy:
         ledger = None
         if route is not None and 200 <= status < 300 and not aborted:
             ledger = self._ledger.note(route, method, parts, headers, put_body if method == "PUT" else kept, sent)
-        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
-        connection = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(request.remote)
-        entry = LiveEntry(begun - self._clock0, str(request.remote), event, (time.monotonic() - begun) * 1000,
-                          ledger, connection, request.headers.get("User-Agent", ""), True, busy)
-        self.entries.append(entry)
-        for listener in self.listeners:
-            listener(entry)
+        self.log(request, begun, event, ledger, busy)
 
 
 async def serve_watch(proxy: WatchProxy, ready: Callable[[WatchProxy], None] | None = None) -> None:

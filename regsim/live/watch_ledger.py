@@ -4,17 +4,19 @@ The proxy sees no registry state, only the exchanges, so it keeps what they told
 to each upload (its size when it closes), the blobs that arrived in each repository (uploaded or
 mounted) since a manifest last named them, and each manifest's bytes as they went by. From these
 a manifest PUT says which of its blobs travelled, were mounted or were already there, exactly as
-the live server's ledger does (`LiveServer._ledger`), and a replay can rebuild the world.
+the live server's ledger does (both through regsim.live.ledger), and a replay can rebuild the
+world: what was pushed, and what was pulled (the manifests a pull fetched, with their tags), as
+far as the traffic showed it.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 
-from regsim.live.entry import BlobLedger, Ledger, LedgerBlob, ManifestLedger
+from regsim.live.entry import BlobLedger, Ledger
+from regsim.live.ledger import Arrivals
 from regsim.model.oci.errors import RegistryError
-from regsim.model.oci.manifest import Manifest, parse_manifest
+from regsim.model.oci.manifest import parse_manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES
 from regsim.model.oci.routes import RouteName
 from regsim.model.sim.events import How
@@ -23,7 +25,7 @@ from regsim.model.sim.events import How
 class WatchLedger:
     def __init__(self) -> None:
         self._upload_bytes: dict[str, int] = {}                         # upload id -> bytes sent so far
-        self._arrived: dict[str, dict[str, tuple[How, str | None]]] = {}
+        self._arrivals = Arrivals()
 
     def note(
         self, route: RouteName, method: str, parts: Mapping[str, str], headers: Mapping[str, str],
@@ -41,7 +43,7 @@ class WatchLedger:
             return self._arrival(name, headers, total, How.SENT, None)
         if route == RouteName.UPLOADS and method == "POST" and "mount" in parts:
             digest = headers.get("Docker-Content-Digest") or parts.get("mount", "")
-            self._arrived.setdefault(name, {})[digest] = (How.MOUNTED, parts.get("from"))
+            self._arrivals.arrived(name, digest, How.MOUNTED, parts.get("from"))
             return None   # its size comes with the manifest that names it
         if route == RouteName.UPLOADS and method == "POST" and sent:
             return self._arrival(name, headers, sent, How.SENT, None)
@@ -53,7 +55,7 @@ class WatchLedger:
         digest = headers.get("Docker-Content-Digest", "")
         if not digest:
             return None
-        self._arrived.setdefault(name, {})[digest] = (how, source)
+        self._arrivals.arrived(name, digest, how, source)
         return BlobLedger(blob=digest, size=size)
 
     def _manifest(
@@ -65,25 +67,6 @@ class WatchLedger:
         except RegistryError:
             return None
         digest = headers.get("Docker-Content-Digest") or manifest.digest
-        value = ManifestLedger(repository=name, reference=reference, manifest=digest,
-                               media_type=manifest.media_type, size=len(raw))
-        if isinstance(manifest, Manifest):
-            arrived = self._arrived.get(name, {})
-            blobs: list[LedgerBlob] = []
-            for kind, descriptor in [("config", manifest.config), *(("layer", d) for d in manifest.layers)]:
-                named = LedgerBlob(digest=descriptor.digest, kind=kind, size=descriptor.size)
-                if method == "PUT":
-                    how, source = arrived.pop(descriptor.digest, (How.EXISTS, None))
-                    named["how"] = how
-                    if source:
-                        named["source"] = source
-                blobs.append(named)
-            value["blobs"] = blobs
-        else:
-            value["children"] = [entry.digest for entry in manifest.manifests]
-        if method == "PUT":
-            try:
-                value["text"] = raw.decode()
-            except UnicodeDecodeError:
-                value["base64"] = base64.b64encode(raw).decode()
-        return value
+        # The bytes, pushed or pulled: a replay (the Live screen's world, `regsim open`) stores the
+        # manifest, as the proxy cannot ask the upstream what it holds.
+        return self._arrivals.manifest(name, reference, method, digest, manifest, raw, with_bytes=True)

@@ -9,9 +9,9 @@ from typing import Any
 from regsim.model.client.helm import chart_of
 from regsim.model.oci.reference import DOCKER_HUB
 from regsim.scenario.artifact_commands import ArtifactCommand, HelmPush
-from regsim.scenario.commands import Build, Command, CommandError, SetLink, check_reference
+from regsim.scenario.commands import Build, Command, CommandError, RegistryGrant, SetLink, check_reference
 from regsim.scenario.problems import did_you_mean
-from regsim.scenario.spec import find_recipe, recipe_key
+from regsim.scenario.spec import Scenario, find_recipe, recipe_key
 
 
 def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
@@ -54,4 +54,24 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
     for host in command.hosts:
         if host not in hosts:
             problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
+    return problems
+
+
+def grant_problems(command: RegistryGrant, scenario: Scenario) -> list[str]:
+    """What stops an administrator's grant or revoke in this scenario: a registry without accounts,
+    an account not under users:, a repository not listed (with its grants) under repositories:.
+    The scenario loader and the sandbox both ask this before anything runs."""
+    host, _, name = command.repository.partition("/")
+    spec = next((r for r in scenario.registries if host == r.name or host in dict(r.replicas)), None)
+    if spec is None:
+        return []      # command_problems says the host is not a registry here
+    if spec.auth == "none":
+        return [f"{host} has no accounts (auth: none), so there is nothing to grant there"]
+    problems = []
+    user = command.user
+    if user not in scenario.users:
+        problems.append(f"{host} has no account {user!r}{did_you_mean(user, scenario.users)}")
+    listed = [r.name for r in scenario.repositories if r.host == spec.name]
+    if name not in listed:
+        problems.append(f"{host} keeps no grants for {name!r}{did_you_mean(name, listed)}")
     return problems

@@ -36,6 +36,9 @@ USAGE = {
     "registry gc": "registry gc [--delete-untagged] [HOST]",
     "registry tags": "registry tags HOST/REPO",
     "registry catalog": "registry catalog [HOST]",
+    "registry grant": "registry grant USER ACTIONS HOST/REPO (the admin, as on Docker Hub's repository "
+                      "permissions; ACTIONS: pull,push,delete)",
+    "registry revoke": "registry revoke USER ACTIONS HOST/REPO (the admin takes the actions back)",
     "network down": "network down A B",
     "network up": "network up A B",
     "wait": "wait DURATION (e.g. wait 2h)",
@@ -59,6 +62,8 @@ class Verb(StrEnum):
     REGISTRY_GC = "registry-gc"
     REGISTRY_TAGS = "registry-tags"
     REGISTRY_CATALOG = "registry-catalog"
+    REGISTRY_GRANT = "registry-grant"
+    REGISTRY_REVOKE = "registry-revoke"
     NETWORK_DOWN = "network-down"
     NETWORK_UP = "network-up"
     WAIT = "wait"
@@ -239,6 +244,31 @@ class RegistryCatalog(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryGrant(Command):
+    """The registry administrator gives (or takes back) an account's actions on one repository.
+
+    Not a docker command: what an administrator does in the registry's own interface, such as a
+    Docker Hub repository's team permissions (Hub API `POST /v2/repositories/NS/REPO/groups` with
+    `permission: read|write|admin`; the docs: "Permissions are cumulative", Read pulls a private
+    repository, Write pushes, Admin may also delete) or Harbor's Projects > Members > + User (Guest
+    pulls, Developer pushes, Maintainer deletes). Grants here are per repository, as Hub's are. No
+    client runs it, as none runs `registry gc`."""
+
+    user: str
+    actions: tuple[str, ...]           # pull, push, delete (as the token spec names them)
+    repository: str                    # HOST/REPO
+    revoke: bool = False
+
+    @property
+    def verb(self) -> str:
+        return Verb.REGISTRY_REVOKE if self.revoke else Verb.REGISTRY_GRANT
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.repository.partition("/")[0],)
+
+
+@dataclass(frozen=True, slots=True)
 class SetLink(Command):
     """`network down A B` / `network up A B`."""
 
@@ -352,6 +382,8 @@ def parse_command(text: str) -> Command:
 
             known = sorted(k.split(" ", 1)[1] for k in USAGE if k.startswith("registry"))
             raise CommandError(f"registry has no command {verb!r}{did_you_mean(verb, known)}")
+        if verb in ("grant", "revoke"):
+            return _grant(text, verb, rest)
         args, opts = _options(rest, {}, {"--delete-untagged"}, key)
         limits = {"delete": (1, 1), "gc": (0, 1), "tags": (1, 1), "catalog": (0, 1)}[verb]
         if not limits[0] <= len(args) <= limits[1]:
@@ -383,6 +415,30 @@ def parse_command(text: str) -> Command:
 
 HEADS = ("docker", "crictl", "kubelet", *ARTIFACT_TOOLS, "registry", "network", "wait")
 POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+GRANTABLE = ("pull", "push", "delete")
+
+
+def _grant(text: str, verb: str, words: list[str]) -> RegistryGrant:
+    """`registry grant USER ACTIONS HOST/REPO`: ACTIONS is pull, push and delete, joined by commas."""
+    args, _ = _options(words, {}, set(), f"registry {verb}")
+    if len(args) != 3:
+        raise CommandError(_usage(f"registry {verb}"))
+    user, actions, repository = args
+    named = tuple(dict.fromkeys(a.strip() for a in actions.split(",")))
+    for action in named:
+        if action not in GRANTABLE:
+            from regsim.scenario.problems import did_you_mean
+
+            raise CommandError(f"{action!r} is not an action a registry grants{did_you_mean(action, GRANTABLE)}")
+    host, slash, name = repository.partition("/")
+    if not slash or not name or "." not in host and ":" not in host and host != "localhost":
+        raise CommandError(f"{repository!r}: name the repository with its registry, HOST/REPO "
+                           "(registry.example/team/app)")
+    if ":" in name or "@" in name:
+        raise CommandError(f"{repository!r}: rights are given on a whole repository, without a tag or digest")
+    return RegistryGrant(text, user, named, repository, revoke=verb == "revoke")
 
 
 def _crictl(text: str, words: list[str]) -> CrictlCommand:

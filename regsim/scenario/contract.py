@@ -60,6 +60,17 @@ class ReferrerJSON(TypedDict):
     via: str                     # api (the referrers API) | tag-schema (the sha256-<hex> index)
 
 
+class AccessJSON(TypedDict):
+    """What a `registry grant` or `registry revoke` step changed."""
+
+    registry: str
+    repository: str
+    user: str
+    change: str                  # grant | revoke
+    actions: list[str]           # the actions the command named
+    holds: list[str]             # every action the user holds on the repository after the step
+
+
 class StorageJSON(TypedDict):
     stored_layer_bytes: int
     logical_layer_bytes: int
@@ -98,6 +109,7 @@ class StepJSON(TypedDict):
     storage: dict[str, StorageJSON]
     clients: NotRequired[list[ClientTimeJSON]]   # only in a step of clients acting at once
     referrers: NotRequired[list[ReferrerJSON]]   # only in a step of cosign, oras or helm
+    access: NotRequired[AccessJSON]              # only in a registry grant or revoke step that ran
 
 
 class NodeJSON(TypedDict):

@@ -2,11 +2,12 @@
 
 Every step is replayed once, deterministically, when a scenario is opened; the world after
 each step is kept as a snapshot, so stepping back or seeking anywhere costs a list lookup.
+A snapshot is never changed once kept, so it shares with the one before it the clients the step
+did not act as (`World.snapshot`); whatever changes a kept world is a copy of it (the sandbox's).
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,10 @@ import regsim.model.client.push  # noqa: F401
 from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
+from regsim.model.registry.access import RegistryAccess
+from regsim.model.registry.auth import AuthInputError
 from regsim.model.registry.gc import collect_garbage
-from regsim.model.sim.events import How, Outcome, RequestEvent, RequestOutcome
+from regsim.model.sim.events import AccessChange, How, Outcome, RequestEvent, RequestOutcome
 from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing
 from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
@@ -37,6 +40,7 @@ from regsim.scenario.commands import (
     RegistryCatalog,
     RegistryDelete,
     RegistryGc,
+    RegistryGrant,
     RegistryTags,
     Rmi,
     SetLink,
@@ -109,6 +113,8 @@ def execute(world: World, scenario: Scenario | None, actor: str | None, command:
             return Done(_list_tags(world, repository))
         case RegistryDelete(reference=reference):
             return Done(_delete(world, reference))
+        case RegistryGrant():
+            return Done(_grant(world, command))
     return Done(Outcome().fail("NOT_RUNNABLE", f"{command.text!r} is not a command a step can run"))
 
 
@@ -207,6 +213,33 @@ def _delete(world: World, reference: str) -> Outcome:
     return out
 
 
+def _grant(world: World, command: RegistryGrant) -> Outcome:
+    """The administrator changes an account's rights on a repository. A token-auth registry checks a
+    request against the access claim of the token it carries, signed when issued (distribution
+    registry/auth/token/accesscontroller.go, `Authorized`), so only tokens asked for from now on
+    carry the change; docker asks for a new one for every push and pull (see client/session.py)."""
+    out = Outcome()
+    host, _, name = command.repository.partition("/")
+    guard = world.registries[host].guard
+    if not isinstance(guard, RegistryAccess):
+        return out.fail("NOT_RUNNABLE", f"{host} has no accounts (auth: none): anyone may pull and push there")
+    try:
+        change = guard.policy.revoke if command.revoke else guard.policy.grant
+        holds = change(command.user, name, command.actions)
+    except AuthInputError as error:
+        return out.fail("NOT_RUNNABLE", f"{host}: {error}")
+    verb = "revoked" if command.revoke else "granted"
+    out.access = AccessChange(host, name, command.user, "revoke" if command.revoke else "grant",
+                              command.actions, holds)
+    now = ", ".join(holds) or "nothing"
+    out.output.append(f"{host}: {verb} {command.user} {','.join(command.actions)} on {name}; "
+                      f"{command.user} now holds {now} there.")
+    if guard.mode == "token":
+        out.output.append("Tokens issued before keep the scope they were signed with until they expire; "
+                          "the next token asked for carries the change.")
+    return out
+
+
 def run_step(world: World, scenario: Scenario, step: StepSpec) -> StepRecord:
     """Run one step in `world` (mutating it) and return its record."""
     if step.together:
@@ -272,11 +305,13 @@ def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Don
 def replay(scenario: Scenario) -> Run:
     """Replay every step, keeping the world after each one."""
     world = build_world(scenario)
-    worlds = [copy.deepcopy(world)]
+    worlds = [world.snapshot()]
     records = []
     for step in scenario.steps:
         records.append(run_step(world, scenario, step))
-        worlds.append(copy.deepcopy(world))
+        # Only the clients a step acts as can change in it: the others' tables are the snapshot's before.
+        acting = {actor for actor, _ in step.together} if step.together else {step.actor}
+        worlds.append(world.snapshot(worlds[-1], [name for name in world.clients if name not in acting]))
     return Run(scenario, records, worlds)
 
 

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from regsim.model.sim.events import BlobRecord, How, Outcome, ReferrerRecord, RequestEvent
+from regsim.model.sim.events import AccessChange, BlobRecord, How, Outcome, ReferrerRecord, RequestEvent
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ArtifactCommand
 from regsim.scenario.commands import RegistryGc
 from regsim.scenario.contract import (
+    AccessJSON,
     BlobJSON,
     ClientTimeJSON,
     ImageLayerJSON,
@@ -69,6 +70,7 @@ class StepRecord:
     clients: list[ClientTimeJSON] = field(default_factory=list)   # a together step: when each client was done
     tables: list[Table] = field(default_factory=list)   # the tables among `output` (not in the JSON)
     referrers: list[ReferrerRecord] | None = None   # an artifact tool's step: what it pushed or listed
+    access: AccessChange | None = None              # a registry grant or revoke that ran: what it changed
 
     @property
     def saved_bytes(self) -> int:
@@ -98,6 +100,8 @@ class StepRecord:
             found["clients"] = self.clients
         if self.referrers is not None:
             found["referrers"] = [referrer_json(referrer) for referrer in self.referrers]
+        if self.access is not None:
+            found["access"] = access_json(self.access)
         return found
 
     def _to_dict(self) -> StepJSON:
@@ -167,6 +171,11 @@ def referrer_json(referrer: ReferrerRecord) -> ReferrerJSON:
             "how": referrer.how, "via": referrer.via}
 
 
+def access_json(change: AccessChange) -> AccessJSON:
+    return {"registry": change.registry, "repository": change.repository, "user": change.user,
+            "change": change.change, "actions": list(change.actions), "holds": list(change.holds)}
+
+
 def blob_json(blob: BlobRecord) -> BlobJSON:
     return {"digest": blob.digest, "kind": blob.kind, "name": blob.name, "size": blob.size, "how": blob.how,
             "bytes": blob.moved, "source": blob.source}
@@ -202,6 +211,7 @@ def make_record(
         clock=world.now,
         tables=list(tables or ()),
         referrers=list(outcome.referrers) if isinstance(command, ArtifactCommand) else None,
+        access=outcome.access,
     )
     for blob in outcome.blobs:
         if blob.kind == "config":

@@ -14,12 +14,13 @@ from regsim.model.client.daemon import Runtime
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ARTIFACT_TOOLS
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
-from regsim.scenario.command_checks import command_problems
+from regsim.scenario.command_checks import command_problems, grant_problems
 from regsim.scenario.commands import (
     USAGE,
     Build,
     Command,
     CommandError,
+    RegistryGrant,
     parse_command,
 )
 from regsim.scenario.engine import Player, Run, run_step
@@ -208,6 +209,8 @@ class SandboxSession:
                                     sorted(world.network.routers))
         origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
         problems += docker_hub_problems(command, hosts, origins)
+        if isinstance(command, RegistryGrant):
+            problems += grant_problems(command, self.scenario)
         if command.needs_client and self.actor is None:
             problems.append("this scenario has no clients to run docker or crictl commands")
         elif self.actor is not None:

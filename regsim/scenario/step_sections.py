@@ -7,8 +7,8 @@ from typing import Any
 from regsim.model.oci.errors import ErrorCode
 from regsim.scenario.checker import Checker
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
-from regsim.scenario.command_checks import command_problems
-from regsim.scenario.commands import Command, CommandError, parse_command
+from regsim.scenario.command_checks import command_problems, grant_problems
+from regsim.scenario.commands import Command, CommandError, RegistryGrant, parse_command
 from regsim.scenario.problems import Path, did_you_mean
 from regsim.scenario.spec import Ask, Scenario, StepSpec
 from regsim.scenario.together_sections import expand_names, read_together
@@ -119,6 +119,9 @@ def _check_command(check: Checker, path: Path, command: Command, scenario: Scena
                    clients: list[str]) -> None:
     for message in command_problems(command, scenario.images, hosts, clients, scenario.files, scenario.routers):
         check.add(path, message)
+    if isinstance(command, RegistryGrant):
+        for message in grant_problems(command, scenario):
+            check.add(path, message)
 
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from regsim.scenario.loader import TOP_KEYS
 from regsim.scenario.problems import ContentError, Located, read_content_file
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Scenario
@@ -82,7 +83,8 @@ def session_yaml(scenario: Scenario, done_before: int, records: list[StepRecord]
         step["expect"] = expectations(record, stored, scenario.units)
         stored = {host: usage["stored_layer_bytes"] for host, usage in record.storage.items()}
         steps.append(step)
-    document = {key: value for key, value in source.items() if key != "steps"}
+    # Only a scenario's own keys: a challenge file's goal, limits and hints are not a scenario's.
+    document = {key: value for key, value in source.items() if key != "steps" and key in TOP_KEYS}
     document["title"] = f"Sandbox: {scenario.title}"
     after = f" after its first {done_before} steps" if done_before else ""
     document["summary"] = (f"{len(records)} command(s) typed in the sandbox of the scenario "

@@ -44,6 +44,7 @@ from regsim.model.sim.events import (
     RequestEvent,
     RequestOutcome,
     Why,
+    why_text,
 )
 from regsim.units import format_size
 
@@ -93,7 +94,7 @@ class ContainerdSession(HostSession):
             if not self._token_for(self._scope_text(), force=False):
                 return response, event
         # The scheme is known from here on: the session's own send answers any later challenge.
-        return super().send(method, path, call, f"{why} (again, with credentials)", args, context, sent)
+        return super().send(method, path, call, f"{why_text(why)} (again, with credentials)", args, context, sent)
 
 
 class _Hosts:
@@ -115,19 +116,19 @@ class _Hosts:
         return self.sessions[host]
 
     def first(
-        self, method: str, path: str, call: Call, why: str, context: RequestContext | None = None
+        self, method: str, path: str, call: Call, why: Why, context: RequestContext | None = None
     ) -> tuple[str, Response, RequestEvent] | None:
         """Send the request to each host in turn until one answers 2xx; None when none does."""
         for host in self.order:
             session = self.session(host)
             mirror = host != self.ref.host
-            where = f"the mirror {host}" if mirror else host
             # A mirror is told which registry the name belongs to (docs/hosts.md: the `ns` query parameter).
             sent_path = f"{path}?ns={self.ref.host}" if mirror else path
             out = self.out
             before = (out.ok, out.error, out.message, len(out.output))
             response, event = session.send(
-                method, sent_path, lambda auth, s=session: call(s.registry, auth), f"{why} ({where})", context=context)
+                method, sent_path, lambda auth, s=session: call(s.registry, auth), (_asked, (why, host, mirror)),
+                context=context)
             if 200 <= response.status < 300:
                 return host, response, event
             # A host that failed (its token service too) is only a reason to try the next one.
@@ -137,6 +138,15 @@ class _Hosts:
             if self.first_failure is None or (self.first_failure[2].status == 404 and response.status != 404):
                 self.first_failure = (host, path, response)   # containerd keeps the first non-404 error
         return None
+
+
+def _asked(why: Why, host: str, mirror: bool) -> str:
+    """A request's reason with the host it went to (written only when a record is read)."""
+    return f"{why_text(why)} ({f'the mirror {host}' if mirror else host})"
+
+
+def _lacks(name: str, label: str, size: int) -> str:
+    return f"{name} lacks {label} ({format_size(size)}): fetch it"
 
 
 def crictl_pull(client: Client, text: str, creds: str | None = None) -> Outcome:
@@ -267,7 +277,7 @@ def _fetch_blob(
     found = hosts.first(
         "GET", f"/v2/{repository}/blobs/{digest}",
         lambda registry, auth: registry.get_blob(auth, repository, digest),
-        f"{client.name} lacks {label} ({format_size(size)}): fetch it", context=job,
+        (_lacks, (client.name, label, size)), context=job,
     )
     if found is None:
         return None

@@ -7,14 +7,15 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regsim.model.client import cosign, helm, oras
 from regsim.model.client.containerd import crictl_pull
-from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, tag_key
+from regsim.model.client.images import DiskUsage, ImageRow, ImageUsage, LocalImage, LocalLayer, copy_images, tag_key
 from regsim.model.client.kubelet import PullPolicy, ensure_image
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
@@ -24,6 +25,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
+from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables, same, shallow
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
@@ -69,9 +71,35 @@ class Client:
         self.tags: dict[str, str] = {}                  # host/repo:tag -> image key
         self.credentials: dict[str, str] = {}           # host -> base64(user:password), as config.json keeps it
         self.logins: dict[str, str] = {}                # host -> user name (for narration)
-        self.tokens: dict[tuple[str, str], tuple[str, float]] = {}
         self.known_locations: dict[str, list[tuple[str, str]]] = {}   # blob -> [(host, repository)]
         self.layer_names: dict[str, str] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Client:
+        # A snapshot of the world copies the clients a step acted as: their tables by one
+        # `copy()` each (their values are names, digests and records nothing changes).
+        fields = self.__dict__
+        if fields.keys() != _FIELDS:
+            return copy_fields(self, memo, _COPIERS)   # a field added since: copied one by one
+        copied = object.__new__(Client)
+        memo[id(self)] = copied
+        new = fields.copy()
+        world = fields["world"]
+        new["world"] = memo.get(id(world)) or copy.deepcopy(world, memo)
+        for name in _TABLES:
+            new[name] = fields[name].copy()
+        new["hosts"] = {registry: mirrors.copy() for registry, mirrors in fields["hosts"].items()}
+        new["known_locations"] = {digest: places.copy() for digest, places in fields["known_locations"].items()}
+        new["images"] = copy_images(fields["images"], memo)
+        copied.__dict__ = new
+        return copied
+
+    def in_world(self, world: World) -> Client:
+        """This client, as it is now, in another copy of its world, sharing its tables: only for a
+        snapshot, which nothing changes (see `World.snapshot`)."""
+        moved = object.__new__(Client)
+        moved.__dict__.update(self.__dict__)
+        moved.world = world
+        return moved
 
     def __repr__(self) -> str:
         return f"Client({self.name!r}, {len(self.images)} images, {len(self.layers)} layers)"
@@ -290,9 +318,6 @@ class Client:
         old_credential, old_login = self.credentials.get(host), self.logins.get(host)
         self.credentials[host] = credential
         self.logins[host] = user
-        previous_tokens = self.tokens
-        # A login always proves the password it was given: no cached token may stand in for it.
-        self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         session = HostSession(self, host, out)
         if not session.start({}) or (session.scheme == "basic" and not session.check_basic()):
             if old_credential is None or old_login is None:
@@ -300,7 +325,6 @@ class Client:
                 self.logins.pop(host, None)
             else:
                 self.credentials[host], self.logins[host] = old_credential, old_login
-            self.tokens = previous_tokens
             return out
         out.output.append("WARNING! Your credentials are stored unencrypted in '~/.docker/config.json'.")
         out.output.append("Login Succeeded")
@@ -312,7 +336,6 @@ class Client:
             out.output.append(f"Not logged in to {host}")
             return out
         self.logins.pop(host, None)
-        self.tokens = {k: v for k, v in self.tokens.items() if k[0] != host}
         out.output.append(f"Removing login credentials for {host}")
         return out
 
@@ -357,3 +380,22 @@ class Client:
 
 def index_platforms(index: Index) -> list[str]:
     return [str(entry.platform) for entry in index.manifests if entry.platform is not None]
+
+
+# How a client's fields copy (see `Client.__deepcopy__`); `world` and anything unlisted deep-copy.
+_COPIERS: dict[str, Copier] = {
+    "runtime": same,
+    "platform": same,
+    "mirrors": shallow,
+    "hosts": dict_of_tables,
+    "layers": shallow,             # LocalLayer: never changed once made
+    "images": copy_images,         # LocalImage: its manifests and configs grow
+    "tags": shallow,
+    "credentials": shallow,
+    "logins": shallow,
+    "tokens": shallow,             # (text, expiry) pairs
+    "known_locations": dict_of_tables,
+    "layer_names": shallow,
+}
+_TABLES = tuple(name for name, copier in _COPIERS.items() if copier is shallow)
+_FIELDS = frozenset({*_COPIERS, "world", "name", "address"})

@@ -30,6 +30,11 @@ class LocalImage:
     manifests: dict[str, Manifest] = field(default_factory=dict)
     configs: dict[str, bytes] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> LocalImage:
+        # Its manifests are immutable and its configs bytes: only the two tables are new.
+        copied = memo[id(self)] = LocalImage(self.key, self.top, self.manifests.copy(), self.configs.copy())
+        return copied
+
     @property
     def image_id(self) -> str:
         """docker's IMAGE ID: the digest of the image's config (moby `image/store.go`, `Create`:
@@ -46,6 +51,15 @@ class LocalImage:
 
     def layers(self) -> list[Descriptor]:
         return [layer for manifest in self.manifests.values() for layer in manifest.layers]
+
+
+def copy_images(images: dict[str, LocalImage], memo: dict[int, Any]) -> dict[str, LocalImage]:
+    """A client's image table, copied for a snapshot (`LocalImage.__deepcopy__` without deepcopy's dispatch)."""
+    copied = {}
+    for key, image in images.items():
+        found = memo.get(id(image))
+        copied[key] = found if found is not None else image.__deepcopy__(memo)
+    return copied
 
 
 def tag_key(ref: Reference) -> str:

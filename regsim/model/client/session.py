@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regsim.model.client.errors import DAEMON, daemon_line, docker_error, stream_line
 from regsim.model.oci.response import Response
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why, why_text
+from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
@@ -49,7 +50,15 @@ class HostSession:
         self.service: str | None = None
         self.auth: str | None = None
         self.scopes: dict[str, set[str]] = {}
+        # The tokens this command was given, by scope: docker makes a new token handler for every
+        # push and pull (moby distribution/registry.go, NewV2Repository), which caches its token only
+        # in itself (distribution registry/client/auth/session.go, tokenHandler), and containerd makes
+        # an authorizer per pull; so the next command asks again, and sees any change of rights.
+        self.tokens: dict[str, tuple[str, float]] = {}
         self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> HostSession:   # a mirror keeps one to its upstream
+        return copy_fields(self, memo, _COPIERS)
 
     @property
     def registry(self) -> Registry:
@@ -120,7 +129,7 @@ class HostSession:
         wanted = self.scopes.setdefault(scope.name, set())
         grows = not set(scope.actions) <= wanted
         wanted.update(scope.actions)
-        cached = self.client.tokens.get(self._cache_key(self._scope_text()))
+        cached = self.tokens.get(self._scope_text())
         expired = cached is None or cached[1] <= self.world.now
         return grows or expired
 
@@ -198,10 +207,6 @@ class HostSession:
         wanted.update(actions)
         return self._token_for(self._scope_text(), force=False)
 
-    def _cache_key(self, scope: str) -> tuple[str, str]:
-        """Tokens are kept per host, per user (a login changes what a token may grant) and per scope."""
-        return (self.host, f"{self.client.logins.get(self.host, '')} {scope}")
-
     def _scope_text(self) -> str:
         order = ("pull", "push", "delete")
         parts = []
@@ -212,8 +217,7 @@ class HostSession:
 
     def _token_for(self, scope: str, force: bool) -> bool:
         """Use a cached token for this scope, or ask the realm for one (with credentials when logged in)."""
-        cache_key = self._cache_key(scope)
-        cached = self.client.tokens.get(cache_key)
+        cached = self.tokens.get(scope)
         if cached is not None and not force and cached[1] > self.world.now:
             self.auth = f"Bearer {cached[0]}"
             return True
@@ -243,7 +247,7 @@ class HostSession:
         value = json.loads(response.body)
         token = value["token"]
         expires = self.world.now + float(value.get("expires_in", 60))
-        self.client.tokens[cache_key] = (token, expires)
+        self.tokens[scope] = (token, expires)
         self.auth = f"Bearer {token}"
         return True
 
@@ -266,3 +270,6 @@ class HostSession:
         error = docker_error(response)
         reason = response.error.reason if response.error is not None else error.message
         self.outcome.fail(error.code, reason, stream_line(error) if self.streamed else daemon_line(error))
+
+
+_COPIERS: dict[str, Copier] = {"scopes": dict_of_tables}   # repository -> the actions asked for

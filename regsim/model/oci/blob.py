@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 # Not frozen (nothing changes one once made): a push makes one for every blob it uploads and
@@ -25,6 +26,9 @@ class SizedContent:
     def __len__(self) -> int:
         return self.length
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> SizedContent:   # never changed once made
+        return self
+
 
 Body = bytes | SizedContent
 
@@ -40,6 +44,9 @@ class Blob:
     digest: str
     size: int
     data: bytes | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Blob:   # never changed once made: snapshots share it
+        return self
 
     @property
     def sized(self) -> bool:

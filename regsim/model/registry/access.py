@@ -20,6 +20,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.response import Response
@@ -27,13 +29,14 @@ from regsim.model.registry.auth import (
     AuthInputError,
     Scope,
     basic_challenge,
-    bearer_challenge,
+    bearer_header,
     format_challenge,
     parse_basic,
     parse_scope,
 )
 from regsim.model.registry.policy import AccessPolicy
 from regsim.model.registry.tokens import Token, TokenIssuer
+from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 WRONG_CREDENTIALS = "incorrect username or password"
 
@@ -67,13 +70,16 @@ class RegistryAccess:
         # None: every name counts as present). See `AccessPolicy.permitted`.
         self.exists = exists
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> RegistryAccess:
+        return copy_fields(self, memo, _COPIERS)   # a snapshot copies every registry after every step
+
     # ----- challenges ------------------------------------------------------------------------
 
     def _challenge(self, reason: str, scope: Scope | None = None, error: str | None = None) -> RegistryError:
         if self.mode == "basic":
             header = format_challenge(basic_challenge(self.host))
         else:
-            header = format_challenge(bearer_challenge(self.realm, self.host, [scope] if scope else [], error))
+            header = bearer_header(self.realm, self.host, scope, error)
         detail = None if scope is None else [{"Type": scope.type, "Name": scope.name,
                                               "Action": ",".join(sorted(scope.actions))}]
         return RegistryError(ErrorCode.UNAUTHORIZED, reason, detail, {"WWW-Authenticate": header})
@@ -119,8 +125,7 @@ class RegistryAccess:
         if auth is None or not auth.startswith("Bearer "):
             raise self._challenge("a token is required: ask the token service first", scope)
         try:
-            token = self.issuer.decode(auth[len("Bearer "):])
-            return self.issuer.verify(token, self.clock())
+            return self.issuer.accept(auth[len("Bearer "):], self.clock())
         except RegistryError as error:
             raise self._challenge(error.reason, scope, "invalid_token") from None
 
@@ -149,10 +154,10 @@ class RegistryAccess:
     def authorize(self, auth: str | None, name: str, action: str) -> str | None:
         if self.mode == "none":
             return None
-        scope = Scope("repository", name, frozenset({action}))
+        scope = _repository_scope(name, action)
         if self.mode == "basic":
             user = self._basic_user(auth)
-            if action in self._permitted(user, name):
+            if action in self.permitted(user, name):
                 return user
             if user is None:
                 raise self._challenge("authentication required", scope)
@@ -161,7 +166,7 @@ class RegistryAccess:
         if token.permits(name, action):
             return token.subject
         # The same 401 for every token without the action; only the reason (for the learner) differs.
-        if action in self._permitted(token.subject, name):
+        if action in self.permitted(token.subject, name):
             reason = f"the token does not grant {action} on {name}"
         elif token.subject is None:
             reason = f"an anonymous token grants no {action} on {name} (private, or not there at all)"
@@ -169,7 +174,8 @@ class RegistryAccess:
             reason = f"{token.subject}'s token grants no {action} on {name} (no such right, or no such repository)"
         raise self._challenge(reason, scope, "insufficient_scope")
 
-    def _permitted(self, user: str | None, name: str) -> frozenset[str]:
+    def permitted(self, user: str | None, name: str) -> frozenset[str]:
+        """What the policy lets `user` (None: anonymous) do on `name` now: what the next token gets."""
         exists = self.exists
         return self.policy.permitted(user, name, exists=exists is None or exists(name))
 
@@ -191,14 +197,23 @@ class RegistryAccess:
         except AuthInputError as error:
             raise RegistryError(ErrorCode.DENIED, f"malformed scope: {error}") from None
         now = self.clock()
-        token = self.issuer.issue(user, parsed, self.policy, now, self.exists)
-        text = token.encoded()
+        _, text = self.issuer.issue_encoded(user, parsed, self.policy, now, self.exists)
         body = json.dumps(
             {"token": text, "access_token": text, "expires_in": int(self.issuer.lifetime),
              "issued_at": _rfc3339(now)},
             separators=(",", ":"),
         ).encode()
         return Response(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
+
+
+@lru_cache(maxsize=4096)
+def _repository_scope(name: str, action: str) -> Scope:
+    """The scope a request needs (made once per name and action: every request of a pull needs one)."""
+    return Scope("repository", name, frozenset({action}))
+
+
+# Credentials proven and refused: names and hashes.
+_COPIERS: dict[str, Copier] = {"_proven": shallow, "_refused": shallow}
 
 
 def _rfc3339(seconds: float) -> str:

@@ -13,6 +13,7 @@ import binascii
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 ACTIONS: tuple[str, ...] = ("pull", "push", "delete")
 _ACTION_ORDER = (*ACTIONS, "*")  # canonical order for printing; `*` means all three
@@ -27,6 +28,8 @@ _PARAM_RE = re.compile(
     rf'[ \t]*({_TOKEN_CHARS})[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s",]+))[ \t]*(,|\Z)', re.DOTALL
 )
 _CHALLENGE_PARAM_ORDER = ("realm", "service", "scope", "error")
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")   # a character below 32, or DEL
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
 
 class AuthInputError(ValueError):
@@ -86,6 +89,13 @@ def parse_scope(text: str) -> Scope:
     """Parse one scope; the name may carry `host:port`, so actions follow the LAST colon."""
     if not isinstance(text, str) or not text:
         raise AuthInputError(f"a scope must be 'repository:NAME:ACTIONS', not {text!r}")
+    return _parse_scope(text)
+
+
+# A pull asks for and is challenged with the same few scopes on every request: each text is
+# read once (a Scope never changes; a text that is refused is not kept, and is refused again).
+@lru_cache(maxsize=1024)
+def _parse_scope(text: str) -> Scope:
     type_, sep1, rest = text.partition(":")
     name, sep2, actions = rest.rpartition(":")
     if not (sep1 and sep2 and type_ and name and actions):
@@ -118,7 +128,7 @@ class Challenge:
             if not _PARAM_NAME_RE.match(key) or key != key.lower():
                 raise AuthInputError(f"challenge parameter name {key!r} is not a lowercase token")
             # A control character (CR/LF above all) would let a value forge extra headers.
-            if not isinstance(value, str) or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            if not isinstance(value, str) or _CONTROL_RE.search(value):
                 raise AuthInputError(
                     f"challenge parameter {key}={value!r} holds a control character"
                 )
@@ -140,9 +150,17 @@ def _quote(value: str) -> str:
 
 
 def parse_challenge(header: str) -> Challenge:
-    """Parse a `WWW-Authenticate` value; quoted values may hold commas, colons and escapes."""
+    """Parse a `WWW-Authenticate` value; quoted values may hold commas, colons and escapes.
+
+    Every caller only reads the challenge: one registry sends the same few headers again and
+    again, so each is parsed once and its challenge is shared."""
     if not isinstance(header, str) or not header.strip():
         raise AuthInputError(f"a challenge cannot be empty, got {header!r}")
+    return _parse_challenge(header)
+
+
+@lru_cache(maxsize=1024)
+def _parse_challenge(header: str) -> Challenge:
     scheme, _, rest = header.strip().partition(" ")
     canonical = {"bearer": "Bearer", "basic": "Basic"}.get(scheme.lower())
     if canonical is None:
@@ -161,7 +179,7 @@ def parse_challenge(header: str) -> Challenge:
         if key in params:
             raise AuthInputError(f"challenge {header!r}: parameter {key!r} appears twice")
         params[key] = (
-            re.sub(r"\\(.)", r"\1", quoted, flags=re.DOTALL) if quoted is not None else bare
+            _ESCAPE_RE.sub(r"\1", quoted) if quoted is not None else bare
         )
         position = match.end()
         if comma and position >= len(rest):
@@ -170,6 +188,13 @@ def parse_challenge(header: str) -> Challenge:
         return Challenge(canonical, params)
     except AuthInputError as error:
         raise AuthInputError(f"challenge {header!r}: {error}") from None
+
+
+@lru_cache(maxsize=1024)
+def bearer_header(realm: str, service: str, scope: Scope | None = None, error: str | None = None) -> str:
+    """`format_challenge(bearer_challenge(...))` for at most one scope: a registry sends the same
+    few on every refusal, so each is written once."""
+    return format_challenge(bearer_challenge(realm, service, [scope] if scope else [], error))
 
 
 def bearer_challenge(

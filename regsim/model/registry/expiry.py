@@ -9,10 +9,12 @@ timers: `run_due` fires every entry whose time has come, in the order their time
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from regsim.units import format_seconds, format_size
 
@@ -32,6 +34,9 @@ class ExpiryEntry:
     kind: EntryKind
     expires_at: float
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ExpiryEntry:   # immutable: a world's snapshot can share it
+        return self
+
     @property
     def key(self) -> str:
         """The entry's reference, as scheduler.go keys it (`reference.String()`)."""
@@ -48,6 +53,15 @@ class ExpiryScheduler:
         self.on_blob_expire = on_blob_expire
         self.on_manifest_expire = on_manifest_expire
         self._soonest = math.inf    # no entry expires before this (checked on every request)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ExpiryScheduler:
+        copied = object.__new__(ExpiryScheduler)
+        memo[id(self)] = copied
+        copied.entries = self.entries.copy()
+        copied.on_blob_expire = copy.deepcopy(self.on_blob_expire, memo)   # the copy's cache's callbacks
+        copied.on_manifest_expire = copy.deepcopy(self.on_manifest_expire, memo)
+        copied._soonest = self._soonest
+        return copied
 
     def add(self, repository: str, digest: str, kind: EntryKind, now: float, ttl: float) -> ExpiryEntry:
         """Schedule `repository@digest` to expire `ttl` seconds from `now` (scheduler.go `add`:

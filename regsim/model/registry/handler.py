@@ -11,6 +11,7 @@ these methods (see `registry.py`), so a handler method runs only for a request a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
 
 from regsim.model.oci.blob import Blob, Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
@@ -24,6 +25,7 @@ from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
+from regsim.model.sim.snapshot import Copier, copy_fields
 from regsim.units import elided_digest
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
@@ -49,6 +51,12 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
+
+    # How its fields copy when a snapshot copies the registry (see sim/snapshot.py); the rest deep-copy.
+    _copiers: ClassVar[dict[str, Copier]] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Handler:
+        return copy_fields(self, memo, self._copiers)
 
     # ----- helpers -------------------------------------------------------------------------
 

@@ -11,7 +11,10 @@ garbage collection frees once nothing references it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from regsim.model.oci.blob import Blob
+from regsim.model.sim.snapshot import shallow
 
 
 class LinkedBlobStore:
@@ -22,6 +25,13 @@ class LinkedBlobStore:
     def __init__(self, blobs: dict[str, Blob]) -> None:
         self._blobs = blobs              # the registry's blob store, shared by every repository
         self._links: set[str] = set()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LinkedBlobStore:
+        copied = object.__new__(LinkedBlobStore)
+        memo[id(self)] = copied
+        copied._blobs = shallow(self._blobs, memo)   # the copy of the registry's one blob table
+        copied._links = self._links.copy()
+        return copied
 
     def __len__(self) -> int:
         return len(self._links)

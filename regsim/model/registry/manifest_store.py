@@ -12,9 +12,11 @@ until garbage collection, and the tags that named it are removed by the handler
 from __future__ import annotations
 
 from collections.abc import KeysView, ValuesView
+from typing import Any
 
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.manifest import AnyManifest
+from regsim.model.sim.snapshot import shallow
 
 
 class ManifestStore:
@@ -25,6 +27,13 @@ class ManifestStore:
     def __init__(self, blobs: dict[str, Blob]) -> None:
         self._blobs = blobs              # the registry's blob store, shared by every repository
         self._revisions: dict[str, AnyManifest] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ManifestStore:
+        copied = object.__new__(ManifestStore)
+        memo[id(self)] = copied
+        copied._blobs = shallow(self._blobs, memo)   # the copy of the registry's one blob table
+        copied._revisions = self._revisions.copy()   # manifests never change once made
+        return copied
 
     def __len__(self) -> int:
         return len(self._revisions)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Index
@@ -38,7 +39,7 @@ def negotiate(
     """
     if accept is None:
         return manifest
-    kinds = {text.partition(";")[0].strip().lower() for text in accept}
+    kinds = _kinds(accept) if isinstance(accept, tuple) else _media_types(accept)
     if manifest.media_type == OCI_MANIFEST and OCI_MANIFEST not in kinds:
         raise RegistryError(ErrorCode.MANIFEST_UNKNOWN, OCI_MANIFEST_NOT_ACCEPTED,
                             message=OCI_MANIFEST_NOT_ACCEPTED)
@@ -60,3 +61,12 @@ def negotiate(
             "that does not accept manifest lists",
         )
     return manifest
+
+
+def _media_types(accept: Iterable[str]) -> frozenset[str]:
+    """The media types an Accept list names, parameters dropped."""
+    return frozenset(text.partition(";")[0].strip().lower() for text in accept)
+
+
+# A client sends the same Accept list with every manifest request: each is read once.
+_kinds = lru_cache(maxsize=256)(_media_types)

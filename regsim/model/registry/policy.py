@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, repository_path
+from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, _ordered, repository_path
 
 AUTH_MODES = ("none", "basic", "token")
 VISIBILITIES = ("public", "private")
@@ -29,14 +31,30 @@ class User:
     salt: bytes = field(repr=False)
     password_hash: bytes = field(repr=False)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> User:   # immutable: a world's snapshot can share it
+        return self
+
 
 def _salt_for(name: str) -> bytes:
     # Derived from the name (not random) so the same scenario hashes identically every run.
     return hashlib.sha256(b"regsim-user-salt\0" + name.encode()).digest()[:16]
 
 
+# A scenario's light hashes, by a SHA-256 of the salt and password (no password is kept): a scenario
+# hashes a password when it makes the user and again at each first login, and every time it is opened.
+_light_hashes: dict[bytes, bytes] = {}
+
+
 def _hash_password(password: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    if iterations != PBKDF2_ITERATIONS:   # a real server's hashes are never kept
+        return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    key = hashlib.sha256(salt + b"\0" + password.encode()).digest()
+    found = _light_hashes.get(key)
+    if found is None:
+        if len(_light_hashes) >= 4096:
+            _light_hashes.clear()
+        found = _light_hashes[key] = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    return found
 
 
 class UserStore:
@@ -55,6 +73,14 @@ class UserStore:
         self._users: dict[str, User] = {}
         self._iterations = iterations
         self._salts = salts or _salt_for
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> UserStore:
+        copied = object.__new__(UserStore)
+        memo[id(self)] = copied
+        copied._users = self._users.copy()   # users never change once made
+        copied._iterations = self._iterations
+        copied._salts = self._salts
+        return copied
 
     def add(self, name: str, password: str) -> User:
         """Create an account; AuthInputError for a bad or taken name or an empty password."""
@@ -102,6 +128,9 @@ class RepositoryPolicy:
     visibility: str = "public"
     grants: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> RepositoryPolicy:   # nothing changes one once made
+        return self
+
     def __post_init__(self) -> None:
         if self.visibility not in VISIBILITIES:
             raise AuthInputError(f"visibility {self.visibility!r} is not public or private")
@@ -113,12 +142,27 @@ class RepositoryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
-    """Who may do what where. Repositories are keyed by name; a host prefix is ignored."""
+    """Who may do what where. Repositories are keyed by name; a host prefix is ignored. `repositories`
+    is what the policy started with; `grant` and `revoke` (the administrator's) change what it allows."""
 
     auth_mode: str = "none"
     users: UserStore = field(default_factory=UserStore)
     repositories: dict[str, RepositoryPolicy] = field(default_factory=dict)
     _by_path: dict[str, RepositoryPolicy] = field(init=False, repr=False, compare=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AccessPolicy:
+        # `repositories` (what the policy started with) never changes, nor does a RepositoryPolicy:
+        # `grant` and `revoke` put new ones in `_by_path`, whose copy is a copy of the table alone.
+        copied = object.__new__(AccessPolicy)
+        memo[id(self)] = copied
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if name == "_by_path":
+                value = value.copy()
+            elif name != "repositories":
+                value = copy.deepcopy(value, memo)
+            object.__setattr__(copied, name, value)
+        return copied
 
     def __post_init__(self) -> None:
         if self.auth_mode not in AUTH_MODES:
@@ -167,3 +211,36 @@ class AccessPolicy:
         """What was asked AND is permitted; a partial (even empty) grant is not an error."""
         asked = _expand(_check_actions(wanted, f"the request for {repository!r}"))
         return asked & self.permitted(user, repository, exists=exists)
+
+    def grant(self, user: str, repository: str, actions: Iterable[str]) -> tuple[str, ...]:
+        """The administrator gives `user` these actions on a listed repository (Docker Hub: a
+        repository's permissions for a team, Read & Write being pull and push; Harbor: a project
+        member's role); returns every action the user now holds there. Only the policy changes: a
+        token already issued keeps the access claim it was signed with (see `tokens.py`)."""
+        path, listed = self._listed(user, repository)
+        held = _expand(listed.grants.get(user, frozenset()))
+        now = held | _expand(_check_actions(actions, f"the grant to {user!r}"))
+        self._by_path[path] = replace(listed, grants={**listed.grants, user: frozenset(now)})
+        return _ordered(now)
+
+    def revoke(self, user: str, repository: str, actions: Iterable[str]) -> tuple[str, ...]:
+        """Take these actions away from `user` on a listed repository; returns what the user still holds."""
+        path, listed = self._listed(user, repository)
+        held = _expand(listed.grants.get(user, frozenset()))
+        now = held - _expand(_check_actions(actions, f"the revoke from {user!r}"))
+        grants = {name: granted for name, granted in listed.grants.items() if name != user}
+        if now:
+            grants[user] = frozenset(now)
+        self._by_path[path] = replace(listed, grants=grants)
+        return _ordered(now)
+
+    def _listed(self, user: str, repository: str) -> tuple[str, RepositoryPolicy]:
+        if self.auth_mode == "none":
+            raise AuthInputError("this registry has no accounts (auth: none): anyone may pull and push")
+        if user not in self.users:
+            raise AuthInputError(f"there is no account {user!r} here")
+        path = repository_path(repository)
+        listed = self._by_path.get(path)
+        if listed is None:
+            raise AuthInputError(f"{path} is not one of the repositories listed with grants here")
+        return path, listed

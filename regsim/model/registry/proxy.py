@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from regsim.model.client.daemon import Client
 from regsim.model.client.session import HostSession
@@ -39,6 +39,7 @@ from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
+from regsim.model.sim.snapshot import Copier, shallow
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -56,6 +57,8 @@ class CacheStats:
 
 class ProxyHandler(Handler):
     """The API handler of a mirror of `upstream`: serves from its own store, fetching on a miss."""
+
+    _copiers: ClassVar[dict[str, Copier]] = {"_layers_named": shallow}
 
     def __init__(
         self,

@@ -27,6 +27,8 @@ from __future__ import annotations
 import ipaddress
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.units import format_wait
@@ -38,6 +40,7 @@ DOCKER_HUB_MESSAGE = ("You have reached your pull rate limit. You may increase t
                       "authenticating and upgrading: https://www.docker.com/increase-rate-limit")
 
 
+@lru_cache(maxsize=4096)   # asked on every manifest request, with the same few addresses
 def budget_address(source: str) -> str:
     """The address an anonymous budget is kept for: an IPv4 address, or an IPv6 address's /64.
 
@@ -56,6 +59,10 @@ def budget_address(source: str) -> str:
 class _Budget:
     limit: int
     pulls: deque[float] = field(default_factory=deque)   # when each pull still in the window was made
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Budget:   # a snapshot copies every budget after every step
+        copied = memo[id(self)] = _Budget(self.limit, self.pulls.copy())
+        return copied
 
     def remaining(self, now: float, per: float) -> int:
         pulls = self.pulls

@@ -12,7 +12,7 @@ whose tags are immutable, who is told when a manifest lands, and the storage bac
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from regsim.model.oci.blob import Blob, Body
 from regsim.model.oci.descriptor import Descriptor
@@ -27,6 +27,7 @@ from regsim.model.registry.repository import Repository
 from regsim.model.registry.storage import MemoryStorage, Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
+from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 PULL, PUSH, DELETE = "pull", "push", "delete"
 
@@ -102,6 +103,9 @@ class Registry:
         self._valid_names: set[str] = set()
         # False: a registry that predates OCI distribution-spec v1.1 (see referrers_off.py).
         self.referrers_api = referrers_api
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Registry:
+        return copy_fields(self, memo, _COPIERS)   # a snapshot copies every registry after every step
 
     def __repr__(self) -> str:
         return f"Registry({self.host!r}, {len(self.repositories)} repositories, {len(self.blobs)} blobs)"
@@ -356,3 +360,6 @@ class Registry:
     def snapshot_json(self) -> bytes:
         """A canonical dump of the registry's state, for determinism checks."""
         return self.store.snapshot_json()
+
+
+_COPIERS: dict[str, Copier] = {"_valid_names": shallow}   # names already checked

@@ -10,6 +10,9 @@ holds every blob once, and the stores link digests into it.
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from regsim.model.oci.blob import Blob
 from regsim.model.registry.linked_blob_store import LinkedBlobStore
 from regsim.model.registry.manifest_store import ManifestStore
@@ -27,6 +30,16 @@ class Repository:
         self.manifests = ManifestStore(blob_store)
         self.tags = TagStore()
         self.immutable_tags = immutable_tags
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Repository:
+        copied = object.__new__(Repository)
+        memo[id(self)] = copied
+        copied.name = self.name
+        copied.immutable_tags = self.immutable_tags
+        copied.blobs = copy.deepcopy(self.blobs, memo)
+        copied.manifests = copy.deepcopy(self.manifests, memo)
+        copied.tags = copy.deepcopy(self.tags, memo)
+        return copied
 
     def __repr__(self) -> str:
         return (f"Repository({self.name!r}, {len(self.blobs)} blobs, {len(self.manifests)} manifests, "

@@ -8,6 +8,7 @@ blobs arrive and leave, so `stored_layer_bytes` costs nothing to read.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.descriptor import Descriptor
@@ -16,12 +17,26 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Manifest
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.registry.repository import Repository
+from regsim.model.sim.snapshot import dict_of_copies, shallow
 
 
 class RegistryStore:
     """Blobs by digest, repositories by name, and the deduplicated layer bytes."""
 
     __slots__ = ("blobs", "host", "immutable", "layer_digests", "repositories", "stored_layer_bytes")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RegistryStore:
+        # A snapshot copies every registry after every step: the tables by one call each (blobs
+        # never change once stored; the repositories' stores hold this same blob table).
+        copied = object.__new__(RegistryStore)
+        memo[id(self)] = copied
+        copied.host = self.host
+        copied.immutable = self.immutable
+        copied.blobs = shallow(self.blobs, memo)
+        copied.layer_digests = self.layer_digests.copy()
+        copied.stored_layer_bytes = self.stored_layer_bytes
+        copied.repositories = dict_of_copies(self.repositories, memo)
+        return copied
 
     def __init__(self, host: str, immutable: frozenset[str] = frozenset()) -> None:
         self.host = host

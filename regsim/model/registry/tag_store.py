@@ -8,6 +8,8 @@ link is a digest (what deleting a manifest by digest untags, so no tag is left d
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TagStore:
     """Tag -> manifest digest, one current link per tag."""
@@ -16,6 +18,12 @@ class TagStore:
 
     def __init__(self) -> None:
         self._current: dict[str, str] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TagStore:
+        copied = object.__new__(TagStore)
+        memo[id(self)] = copied
+        copied._current = self._current.copy()
+        return copied
 
     def __len__(self) -> int:
         return len(self._current)

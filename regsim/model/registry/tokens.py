@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.registry.auth import AuthInputError, Scope, _expand, _ordered
+from regsim.model.registry.auth import ACTIONS, AuthInputError, Scope, _expand, _ordered
 from regsim.model.registry.policy import AccessPolicy
 
 _JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
@@ -38,6 +38,11 @@ def _unb64url(text: str) -> bytes:
 
 def _canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+_HEADER_TEXT = _b64url(_canonical_json(_JWT_HEADER))   # every token's first part
+# How many token texts an issuer remembers having signed or checked (see `TokenIssuer.decode`).
+_KNOWN_TOKENS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,7 @@ class Token:
 
     def signing_input(self) -> str:
         """`header.claims`, base64url: exactly what the HS256 signature covers."""
-        return f"{_b64url(_canonical_json(_JWT_HEADER))}.{_b64url(_canonical_json(self.claims()))}"
+        return f"{_HEADER_TEXT}.{_b64url(_canonical_json(self.claims()))}"
 
     def encoded(self) -> str:
         """The opaque string a client sends as `Authorization: Bearer …` (an HS256 JWT)."""
@@ -80,7 +85,13 @@ class Token:
         return frozenset(granted)
 
     def permits(self, repository: str, action: str) -> bool:
-        return action in self.actions_for(repository)
+        """`action in actions_for(repository)`, read straight from the claims (every request asks)."""
+        for entry in self.access:
+            if entry.type == "repository" and entry.name == repository:
+                actions = entry.actions
+                if action in ACTIONS if "*" in actions else action in actions:
+                    return True
+        return False
 
     def permits_catalog(self) -> bool:
         """Whether the token carries `registry:catalog:*`, what `/v2/_catalog` needs."""
@@ -98,6 +109,9 @@ class TokenIssuer:
     service: str
     secret: bytes = field(repr=False)
     lifetime: float = 300.0
+    # Texts this issuer signed or has checked, with their tokens: a client sends one token on every
+    # request of a pull, and checking it again means encoding and signing it again, for the same answer.
+    _known: dict[str, Token] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.secret, bytes) or not self.secret:
@@ -105,9 +119,21 @@ class TokenIssuer:
         if not (math.isfinite(self.lifetime) and self.lifetime > 0):
             raise AuthInputError(f"token lifetime must be a positive number, not {self.lifetime!r}")
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> TokenIssuer:
+        # Immutable but for `_known`, whose answers hold for every copy: a world's snapshot shares it.
+        return self
+
     def _sign(self, token: Token) -> str:
-        mac = hmac.new(self.secret, token.signing_input().encode(), hashlib.sha256)
-        return _b64url(mac.digest())
+        return self._mac(token.signing_input())
+
+    def _mac(self, signing_input: str) -> str:
+        return _b64url(hmac.new(self.secret, signing_input.encode(), hashlib.sha256).digest())
+
+    def _remember(self, text: str, token: Token) -> None:
+        known = self._known
+        known[text] = token
+        if len(known) > _KNOWN_TOKENS:
+            del known[next(iter(known))]
 
     def issue(
         self, user: str | None, scopes: Iterable[Scope], policy: AccessPolicy, now: float,
@@ -115,6 +141,13 @@ class TokenIssuer:
     ) -> Token:
         """A token granting, per requested scope, the requested actions the policy allows
         (`exists` tells the policy which repositories hold an image; None: all of them)."""
+        return self.issue_encoded(user, scopes, policy, now, exists)[0]
+
+    def issue_encoded(
+        self, user: str | None, scopes: Iterable[Scope], policy: AccessPolicy, now: float,
+        exists: Callable[[str], bool] | None = None,
+    ) -> tuple[Token, str]:
+        """`issue`, with the token's encoded text (what the token endpoint answers with)."""
         if not math.isfinite(now):
             raise AuthInputError(f"time must be a finite number, not {now!r}")
         entries = []
@@ -129,7 +162,12 @@ class TokenIssuer:
                 granted = frozenset()
             entries.append(AccessEntry(scope.type, scope.name, _ordered(granted)))
         unsigned = Token(user, self.service, tuple(entries), float(now), now + self.lifetime, "")
-        return replace(unsigned, signature=self._sign(unsigned))
+        signing_input = unsigned.signing_input()
+        token = replace(unsigned, signature=self._mac(signing_input))
+        text = f"{signing_input}.{token.signature}"
+        if isinstance(token.expires_at, float):   # a whole-number expiry would not read back as it was written
+            self._remember(text, token)
+        return token, text
 
     def _check_signature(self, token: Token) -> None:
         if not hmac.compare_digest(token.signature, self._sign(token)):
@@ -138,6 +176,13 @@ class TokenIssuer:
     def verify(self, token: Token, now: float) -> Token:
         """Return `token` if it is genuine, for this service and unexpired; UNAUTHORIZED if not."""
         self._check_signature(token)
+        return self._check_claims(token, now)
+
+    def accept(self, text: str, now: float) -> Token:
+        """`verify(decode(text), now)`: the token a request carries, if genuine, for this service and unexpired."""
+        return self._check_claims(self.decode(text), now)   # decode has checked the signature
+
+    def _check_claims(self, token: Token, now: float) -> Token:
         if token.service != self.service:
             raise _unauthorized(f"token is for service {token.service!r}, not {self.service!r}")
         if now >= token.expires_at:
@@ -146,6 +191,9 @@ class TokenIssuer:
 
     def decode(self, text: str) -> Token:
         """Read a token from its encoded form; UNAUTHORIZED unless it is intact and canonical."""
+        known = self._known.get(text)
+        if known is not None:   # signed here or checked before: the same text decodes the same
+            return known
         try:
             header, claims, signature = text.split(".")
             if json.loads(_unb64url(header)) != _JWT_HEADER:
@@ -164,4 +212,5 @@ class TokenIssuer:
         if token.encoded() != text:
             raise _unauthorized("token is not in canonical form")
         self._check_signature(token)
+        self._remember(text, token)
         return token

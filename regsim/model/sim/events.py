@@ -181,6 +181,18 @@ class ReferrerRecord:
     via: Via
 
 
+@dataclass(frozen=True, slots=True)
+class AccessChange:
+    """What an administrator's grant or revoke changed: the actions named and what the user holds after."""
+
+    registry: str
+    repository: str
+    user: str
+    change: str                  # grant | revoke
+    actions: tuple[str, ...]     # as named in the command
+    holds: tuple[str, ...]       # every action the user holds on the repository afterwards
+
+
 @dataclass(slots=True)
 class Outcome:
     """What one client or registry command did: success or error, output, requests, ledger."""
@@ -194,6 +206,7 @@ class Outcome:
     direction: Direction | None = None
     freed_bytes: int = 0           # garbage collection
     referrers: list[ReferrerRecord] = field(default_factory=list)   # artifacts pushed or listed
+    access: AccessChange | None = None   # an administrator's grant or revoke
 
     def fail(self, error: str, message: str, line: str | None = None) -> Outcome:
         self.ok = False

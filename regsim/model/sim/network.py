@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from regsim.model.sim.routes import Route, find_route
+from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
@@ -51,6 +52,10 @@ class Network:
         self.down: set[tuple[str, str]] = set()   # links that are down: while empty, no request need look
         self.routers: set[str] = set()            # nodes that forward traffic (neither clients nor registries)
         self._routes: dict[tuple[str, str], Route | None] = {}   # found once per topology change
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Network:
+        # Names, pairs of names, links and routes: nothing changes one once made.
+        return copy_fields(self, memo, _COPIERS)
 
     def add_node(self, name: str, kind: str) -> None:
         self.nodes[name] = kind
@@ -145,3 +150,6 @@ class Network:
         self.links = {k: Link(*v) for k, v in state.items()}
         self.down = {k for k, link in self.links.items() if not link.up}
         self._routes.clear()
+
+
+_COPIERS: dict[str, Copier] = {name: shallow for name in ("nodes", "links", "down", "routers", "_routes")}

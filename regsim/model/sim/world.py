@@ -6,7 +6,9 @@ Every request a client (or a mirror, or a replicating registry) makes goes throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import copy
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from regsim.model.client.daemon import Client, Runtime
 from regsim.model.oci.errors import RegistryError
@@ -89,6 +91,30 @@ class World:
         self.clients[name] = client
         self.network.add_node(name, "client")
         return client
+
+    # ----- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self, previous: World | None = None, unchanged: Collection[str] = ()) -> World:
+        """A copy of the world to keep and read, never to change (the step engine keeps one after
+        every step; `copy.deepcopy` makes one to change).
+
+        The clients named in `unchanged` are as they were in `previous`, the snapshot kept before
+        (a step changes only the clients it acts as): this copy's client reads that one's tables
+        instead of copying them again.
+        """
+        memo: dict[int, Any] = {}
+        copied = object.__new__(World)
+        memo[id(self)] = copied
+        clients: dict[str, Client] = {}
+        kept_clients = previous.clients if previous is not None else {}
+        keep = set(unchanged)
+        for name, client in self.clients.items():
+            kept = kept_clients.get(name) if name in keep else None
+            clients[name] = memo[id(client)] = (kept.in_world(copied) if kept is not None
+                                                else copy.deepcopy(client, memo))
+        copied.__dict__.update(copy.deepcopy({**self.__dict__, "clients": {}}, memo))
+        copied.clients = clients
+        return copied
 
     # ----- transport ------------------------------------------------------------------------
 

@@ -261,6 +261,10 @@ class LessonScreen(QuestionsScreen):
             self.move_sim()
             self.show_status()
             self.refresh_bindings()
+            focused = self.app.focused
+            if focused is not None and focused is not self.page:
+                # The world above may have grown: what the learner acts on stays in sight.
+                self.call_after_refresh(focused.scroll_visible, animate=False)
             return
         if self.tour.finished:
             self.open_next_lesson()

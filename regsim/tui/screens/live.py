@@ -1,9 +1,10 @@
 """The Live screen: a real client's requests as they arrive, each explained, the world and the bytes.
 
 It reuses the player's widgets: the request log (one row per request, appended as it comes),
-the world tree (the live registry's repositories, tags and layers), the byte ledger (the
-operation in progress and the session so far: layer bytes that travelled beside what
-whole-image transfers would have needed) and the step panel (the operation's summary lines).
+the world tree (the live registry's repositories, tags and layers; under `regsim watch`, what
+the traffic showed of the upstream), the byte ledger (the operation in progress and the session
+so far: layer bytes that travelled beside what whole-image transfers would have needed) and
+the step panel (the operation's summary lines).
 Requests are grouped into operations by `regsim.live.session`, as a saved record is.
 """
 
@@ -282,8 +283,13 @@ class LiveScreen(PanesScreen):
             done.border_subtitle = f"{current.seconds:.2f} s"
         self.query_one(LedgerPanel).show(current, records, {})
         self.query_one("#ledger").border_subtitle = f"{format_size(self.received)} received in all"
+        world = self.query_one(WorldTree)
         if self.server.world is not None:
-            self.query_one(WorldTree).show(self.server.world)
+            world.show(self.server.world)
+        else:
+            # A proxy holds no registry: the world is what the traffic showed of the upstream.
+            world.show(self.steps.world)
+            world.border_subtitle = "as seen in the traffic: images pushed or pulled through here"
         self.query_one("#requests-box").border_subtitle = f"{len(self.events)} requests"
         self.show_status()
 
