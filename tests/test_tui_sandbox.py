@@ -268,7 +268,7 @@ async def test_e_exports_png_and_csv_and_the_notification_names_them(no_host_sta
         assert not app.screen.has_class("-exporting")
 
 
-async def test_an_export_that_cannot_be_written_says_why(
+async def test_an_export_that_cannot_be_written_says_why_and_one_whose_parent_exists_is_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     monkeypatch.setenv("REGSIM_EXPORT_DIR", str(tmp_path / "missing" / "deeper"))
@@ -278,25 +278,21 @@ async def test_an_export_that_cannot_be_written_says_why(
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)     # still asking, with the reason
         assert f"no such folder: {tmp_path / 'missing'}" in text(app.screen.query_one("#export-problem", Static))
-        await pilot.press("escape")
-        await app.workers.wait_for_complete()
-        assert isinstance(app.screen, ChartScreen) and not (tmp_path / "missing").exists()
-        assert app.is_running
+        assert not (tmp_path / "missing").exists() and app.is_running
 
-
-async def test_an_export_makes_the_folder_chosen_when_its_parent_exists(
-    tmp_path: Path, make_app: MakeApp
-) -> None:
-    app = make_app("second-version")
-    async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("end", "c", "e")
-        field = app.screen.query_one(Input)
-        field.value = str(tmp_path / "report")
+        # A folder whose parent exists is made, and the files are written into it.
+        app.screen.query_one(Input).value = str(tmp_path / "report")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
-            "second-version-transfer.csv", "second-version-transfer.png"]
+        assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [   # the run up to step 3
+            "second-version-transfer-after-step-3.csv", "second-version-transfer-after-step-3.png"]
+
+        # Esc leaves the dialog with nothing written.
+        await pilot.press("e", "escape")
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, ChartScreen) and not (tmp_path / "missing").exists()
+        assert app.is_running
 
 
 def test_the_export_folder_suggested_is_documents_regsim_when_there_is_a_documents_folder(
@@ -381,10 +377,16 @@ async def test_export_chart_from_the_palette_writes_the_files(no_host_state: Pat
         ]
 
 
-async def test_help_in_the_sandbox_lists_its_keys(make_app: MakeApp) -> None:
+async def test_help_in_the_sandbox_lists_its_keys_and_typed_help_has_one_heading(make_app: MakeApp) -> None:
+    from regsim.tui.widgets.step_panels import DoneStep
+
     app = make_app("first-push-pull")
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("s", "f1")
+        await pilot.press("s")
+        await type_command(pilot, "help")   # the typed command's list: one heading
+        shown = text(app.screen.query_one(DoneStep))
+        assert "Commands you can type:" in shown and "\nYou can type:" not in shown
+        await pilot.press("f1")   # the keys' help
         shown = text(app.screen.query_one("#help-text", Static))
         for words in ("ctrl+z", "Undo", "esc", "Leave", "palette"):
             assert words in shown, words
@@ -439,15 +441,3 @@ async def test_a_pasted_block_of_two_lines_runs_each_line(make_app: MakeApp) -> 
         await pilot.pause()
         assert sandbox_of(app).session.history[-2:] == ["registry gc", "registry gc"]
         assert command.value == "registry"  # the unfinished last line waits for its Enter
-
-
-async def test_help_in_the_sandbox_has_one_heading(make_app: MakeApp) -> None:
-    from regsim.tui.widgets.step_panels import DoneStep
-
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        assert app.open_sandbox("first-push-pull")
-        await pilot.pause()
-        await type_command(pilot, "help")
-        shown = text(app.screen.query_one(DoneStep))
-        assert "Commands you can type:" in shown and "\nYou can type:" not in shown
