@@ -10,9 +10,11 @@ change of regsim's own style never changes docker's.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from urllib.parse import unquote
 
 _SIZE_UNITS = {
     "B": 1,
@@ -163,6 +165,12 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def format_wait(seconds: float) -> str:
+    """A wait in whole minutes, rounded up, as a rate limit's window or time left: `6 h`, `1 h 59 min`, `5 min`."""
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+
+
 _SHORT_HEX = 12   # as many hex digits as docker shows of an image ID
 
 
@@ -185,3 +193,36 @@ def elided_digest(digest: str) -> str:
 def docker_short_id(digest: str) -> str:
     """An image or layer ID as the docker CLI prints it: 12 hex digits, no algorithm (`5f8ee423db7d`)."""
     return digest.partition(":")[2][:_SHORT_HEX] if ":" in digest else digest[:_SHORT_HEX]
+
+
+_DIGEST = re.compile(r"\b(sha256|sha512):([0-9a-f]{12})[0-9a-f]{20,}")
+_QUERY_ALGORITHM = re.compile(r"^(\w+=)(?:sha256|sha512):")
+_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def short_path(path: str) -> str:
+    """A path that fits a table column: digests cut to the 12 hex digits docker prints, upload ids
+    to their first 8, the closing digest (the one just checked) and the token service's
+    `service=` (the To column names it) left out; query values are shown decoded."""
+    base, _, query = path.partition("?")
+    base = _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", base))
+    params = []
+    for param in query.split("&"):
+        param = _DIGEST.sub(r"\1:\2…", unquote(param))
+        if not param or param.startswith("service="):
+            continue
+        params.append(
+            "digest=…" if param.startswith("digest=") else _QUERY_ALGORITHM.sub(r"\1", param)
+        )
+    return base + ("?" + "&".join(params) if params else "")
+
+
+def elided_digests(text: str) -> str:
+    """Every full digest and upload id in `text` cut to its start (`sha256:5f8ee423db7d…`), the rest
+    kept: a whole path or reason that fits a line, its query decoded."""
+    return _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", unquote(text)))
+
+
+def fit_path(path: str, width: int) -> str:
+    """Keep the end of a path, which names the blob or upload, when the column is too narrow."""
+    return path if len(path) <= width else "…" + path[len(path) - width + 1 :]

@@ -135,6 +135,15 @@ def test_no_label_covers_another_or_a_node(name: str, kind: str) -> None:
     assert overlaps(fig) == []
 
 
+@pytest.mark.parametrize("name", ["kubernetes-nodes", "fleet-rollout"])
+def test_rollout_labels_stay_clear_of_each_other_and_inside_the_figure(name: str) -> None:
+    """The fifty-node rollout names every fifth node and shortens a long command, keeping its image."""
+    fig = make_figure(run_of(name), "rollout")  # type: ignore[arg-type]
+    assert overlaps(fig) == []
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert all(title.endswith(("app:1.0", "app:2.0", "nginx:1.27", "nginx:1.28", "nginx:1.28.1")) for title in titles)
+
+
 def test_fifty_alike_nodes_are_drawn_as_one_and_the_csv_keeps_every_link() -> None:
     """kubernetes-nodes has 55 clients: named one under another they would cover each other."""
     from regsim.charts import chart_data

@@ -75,18 +75,29 @@ def _is_type_checking(test: ast.expr) -> bool:
 def _runtime_imports(tree: ast.AST) -> list[tuple[ast.Import | ast.ImportFrom, int]]:
     found: list[tuple[ast.Import | ast.ImportFrom, int]] = []
 
-    def walk(node: ast.AST) -> None:
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for other in node.orelse:   # the else branch runs
+                visit(other)
+            return
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append((node, node.lineno))
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child.test):
-                for other in child.orelse:
-                    walk(other)
-                continue
-            if isinstance(child, ast.Import | ast.ImportFrom):
-                found.append((child, child.lineno))
-            walk(child)
+            visit(child)
 
-    walk(tree)
+    visit(tree)
     return found
+
+
+def test_imports_inside_functions_and_in_the_else_of_type_checking_are_seen():
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import regsim.tui\n"
+        "else:\n    import regsim.cli\n"
+        "def f():\n    import regsim.web\n"
+    )
+    seen = {alias.name for node, _ in _runtime_imports(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert seen == {"regsim.cli", "regsim.web"}
 
 
 @functools.cache   # the four tests read one walk

@@ -25,11 +25,12 @@ from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.views.ledger import run_totals, step_totals
 from regsim.tui.views.output import narrow_lines, narrow_output
-from regsim.tui.views.requests import request_row, shorten_path
+from regsim.tui.views.requests import request_row
 from regsim.tui.views.world import world_nodes
 from regsim.tui.widgets.request_log import RequestLog
 from regsim.tui.widgets.world_tree import WorldTree
 from regsim.units import format_size
+from regsim.units import short_path as shorten_path
 
 WIDE = (120, 40)
 SMALL = (80, 24)

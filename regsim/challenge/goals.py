@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.world import World
-from regsim.units import UnitError, format_size, parse_size
+from regsim.units import UnitError, format_size, parse_size, short_digest
 
 FORMS = (
     "CLIENT has REF",
@@ -99,9 +99,9 @@ class Goal:
                 if first is None or second is None:
                     return Check(self.text, False, why_first if first is None else why_second)
                 if first == second:
-                    return Check(self.text, True, f"both name manifest {_short(first)}")
-                return Check(self.text, False, f"{self.ref.familiar()} names manifest {_short(first)}, "
-                             f"{self.other.familiar()} names {_short(second)}")
+                    return Check(self.text, True, f"both name manifest {short_digest(first)}")
+                return Check(self.text, False, f"{self.ref.familiar()} names manifest {short_digest(first)}, "
+                             f"{self.other.familiar()} names {short_digest(second)}")
         assert self.host is not None
         registry = world.registries.get(self.host)
         stored = registry.stored_layer_bytes if registry is not None else 0
@@ -116,8 +116,8 @@ class Goal:
             return Check(self.text, False, why)
         client = world.clients.get(self.client)
         if client is not None and any(image.key == wanted for image in client.images.values()):
-            return Check(self.text, True, f"{self.client} holds manifest {_short(wanted)}")
-        return Check(self.text, False, f"{self.client} holds no image with manifest {_short(wanted)}")
+            return Check(self.text, True, f"{self.client} holds manifest {short_digest(wanted)}")
+        return Check(self.text, False, f"{self.client} holds no image with manifest {short_digest(wanted)}")
 
     def _client_check(self, world: World) -> Check:
         assert self.client is not None and self.ref is not None
@@ -135,10 +135,10 @@ class Goal:
         if wanted is None:
             return Check(self.text, False, why)
         if image.key == wanted:
-            return Check(self.text, True, f"{self.client}'s {shown} is manifest {_short(wanted)}, "
+            return Check(self.text, True, f"{self.client}'s {shown} is manifest {short_digest(wanted)}, "
                          f"as {self.other.familiar()} is")
-        return Check(self.text, False, f"{self.client}'s {shown} is manifest {_short(image.key)}, "
-                     f"but {self.other.familiar()} is {_short(wanted)}")
+        return Check(self.text, False, f"{self.client}'s {shown} is manifest {short_digest(image.key)}, "
+                     f"but {self.other.familiar()} is {short_digest(wanted)}")
 
 
 def parse_goal(text: str) -> Goal:
@@ -181,10 +181,4 @@ def _registry_digest(world: World, ref: Reference) -> tuple[str | None, str]:
         manifest = registry.store.resolve(ref.repository, ref.reference)
     except RegistryError:
         return None, f"{ref.host} has no {shown}"
-    return manifest.digest, f"{ref.host} has {shown} (manifest {_short(manifest.digest)})"
-
-
-def _short(digest: str) -> str:
-    return digest.split(":", 1)[-1][:12]
-
-
+    return manifest.digest, f"{ref.host} has {shown} (manifest {short_digest(manifest.digest)})"

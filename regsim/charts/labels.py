@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from regsim.units import short_digest
+
 if TYPE_CHECKING:
     from regsim.scenario.contract import StepJSON
 
@@ -47,8 +49,7 @@ def _without_host(reference: str) -> str:
         reference = rest
     name, at, digest = reference.partition("@")
     if at:
-        algorithm, _, hexpart = digest.partition(":")
-        reference = f"{name}@{algorithm}:{hexpart[:8]}"
+        reference = f"{name}@{short_digest(digest)}"
     return reference
 
 

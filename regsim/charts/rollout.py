@@ -18,7 +18,8 @@ from regsim.units import format_seconds
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-MAX_CLIENT_LABELS = 25   # more client names than this on one axis collide: name every nth
+MAX_TITLE = 124         # characters of a panel's title that fit the figure's width at 10 pt
+MAX_CLIENT_LABELS = 12   # more names than this collide on a panel 2.8 in high: name every nth
 
 
 def rollout_figure(run: RunJSON, until: int | None = None) -> Figure:
@@ -47,11 +48,15 @@ def rollout_figure(run: RunJSON, until: int | None = None) -> Figure:
         ax.set_yticks(ys[::every], names[::every], fontsize=9 if len(names) > 10 else 11)
         last = max(seconds)
         ax.axvline(last, color="black", linewidth=1.2, linestyle=(0, (4, 3)))
-        ax.annotate(f"last done: {format_seconds(last)}", (last, ys[0]), xytext=(-6, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=11,
-                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"})
-        command = clients[0].get("command") or ""
-        ax.set_title(f"step {index}: {len(names)} clients at once · {command}", loc="left", fontsize=12)
+        command = str(clients[0].get("command") or "")
+        title = f"step {index}: {len(names)} clients at once · {command}"
+        words = command.split()
+        while len(title) > MAX_TITLE and len(words) > 3:   # past the figure's edge: drop options, keep the image
+            words = [*words[:2], "…", *words[3 + (words[2] == "…"):]]
+            title = f"step {index}: {len(names)} clients at once · {' '.join(words)}"
+        ax.set_title(title, loc="left", fontsize=12 if len(title) <= 100 else 10)
         ax.set_xlim(0, last * 1.05 or 1)
-        ax.set_xlabel("seconds from the step's start until the client was done", fontsize=11)
+        # The last client's time under the axis, never over a bar or the step's (long) title.
+        ax.set_xlabel(f"seconds from the step's start until the client was done · the last, dashed: "
+                      f"{format_seconds(last)}", fontsize=11)
     return fig

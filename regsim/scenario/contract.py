@@ -38,7 +38,7 @@ class LinkUseJSON(TypedDict):
     between: list[str]
     bytes: int
     seconds: float
-    # Only in a step of clients acting at once: the largest share of the link's bandwidth in use at once.
+    # The largest share of the link's bandwidth in use at once during the step (a step the flow model timed).
     peak_share: NotRequired[float]
 
 

@@ -6,24 +6,7 @@ from regsim.scenario.engine import Failure, Run, check_expectations, computed_an
 from regsim.scenario.prompt import prompt_line
 from regsim.scenario.records import StepRecord
 from regsim.scenario.spec import Ask
-from regsim.units import elided_digest, format_seconds, format_share, format_size
-
-
-def _short_path(path: str) -> str:
-    """Digests and upload ids cut to 12 characters, as docker shows them."""
-    parts = []
-    for part in path.split("/"):
-        if part.startswith("sha256:"):
-            part = elided_digest(part)
-        elif len(part) >= 32 and part.count("-") >= 4:
-            part = part[:8] + "…"
-        parts.append(part)
-    text = "/".join(parts)
-    if "?" in text:
-        head, _, query = text.partition("?")
-        query = "&".join(q if len(q) < 40 else q[:30] + "…" for q in query.split("&"))
-        text = f"{head}?{query}"
-    return text
+from regsim.units import format_seconds, format_share, format_size, short_path
 
 
 def render_step(record: StepRecord, total: int, failures: list[Failure] | None = None) -> str:
@@ -42,7 +25,7 @@ def render_step(record: StepRecord, total: int, failures: list[Failure] | None =
             size = format_size(event.bytes) if event.bytes else ""
             remaining = event.rate_limit_remaining
             left = "" if remaining is None else f"  RateLimit-Remaining: {remaining}"
-            lines.append(f"    {event.method:<6} {_short_path(event.path):<58} {status:>3} {size:>7}  "
+            lines.append(f"    {event.method:<6} {short_path(event.path):<58} {status:>3} {size:>7}  "
                          f"{event.outcome:<12} {arrow}{left}")
     if record.naive_layer_bytes or record.layer_bytes:
         saved = record.saved_bytes

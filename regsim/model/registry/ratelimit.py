@@ -25,11 +25,11 @@ was made: Docker's blog calls the window rolling.
 from __future__ import annotations
 
 import ipaddress
-import math
 from collections import deque
 from dataclasses import dataclass, field
 
 from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.units import format_wait
 
 # The body Docker Hub sends with its 429, as docker prints it after "toomanyrequests: " (seen in
 # docker/hub-feedback#2429 and quoted by containers/image#1078; Docker's documentation quotes the
@@ -50,12 +50,6 @@ def budget_address(source: str) -> str:
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
-
-
-def _hours_minutes(seconds: float) -> str:
-    """A wait in whole minutes, rounded up: `6 h`, `1 h 59 min`, `5 min`."""
-    hours, minutes = divmod(math.ceil(seconds / 60), 60)
-    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
 
 
 @dataclass(slots=True)
@@ -113,8 +107,8 @@ class PullRateLimit:
         who, budget = found
         if budget.remaining(now, self.per) > 0:
             return
-        window = _hours_minutes(self.per)
-        frees = _hours_minutes(budget.pulls[0] + self.per - now)
+        window = format_wait(self.per)
+        frees = format_wait(budget.pulls[0] + self.per - now)
         whose = f"the account {who}" if user is not None else f"anonymous clients at {who}"
         raise RegistryError(
             ErrorCode.TOOMANYREQUESTS,

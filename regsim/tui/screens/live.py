@@ -24,12 +24,12 @@ from regsim.live.session import SessionSteps
 from regsim.model.sim.events import RequestEvent
 from regsim.scenario.records import StepRecord
 from regsim.tui.screens.panes import PanesScreen, Parts
-from regsim.tui.views.requests import fit_path, request_row
+from regsim.tui.views.requests import request_row
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DoneStep
 from regsim.tui.widgets.world_tree import WorldTree
-from regsim.units import format_size
+from regsim.units import fit_path, format_size
 
 if TYPE_CHECKING:
     from regsim.live.entry import LiveEntry

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from regsim.model.sim.events import RequestEvent
-from regsim.units import format_size
-
-_DIGEST = re.compile(r"\b(sha256|sha512):([0-9a-f]{12})[0-9a-f]{20,}")
-_QUERY_ALGORITHM = re.compile(r"^(\w+=)(?:sha256|sha512):")
-_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+from regsim.units import format_size, short_path
 
 # The outcome word a request carries, and the tone it is drawn in. Tones that teach something
 # (challenge, cache-hit, mounted, exists, error) each get their own colour in regsim.tcss.
@@ -58,34 +52,6 @@ class RequestRow:
     tone: str
 
 
-def shorten_path(path: str) -> str:
-    """A path that fits a table column: digests cut to the 12 hex digits docker prints, upload ids
-    to their first 8, the closing digest (the one just checked) and the token service's
-    `service=` (the To column names it) left out; query values are shown decoded."""
-    base, _, query = path.partition("?")
-    base = _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", base))
-    params = []
-    for param in query.split("&"):
-        param = _DIGEST.sub(r"\1:\2…", unquote(param))
-        if not param or param.startswith("service="):
-            continue
-        params.append(
-            "digest=…" if param.startswith("digest=") else _QUERY_ALGORITHM.sub(r"\1", param)
-        )
-    return base + ("?" + "&".join(params) if params else "")
-
-
-def elide_digests(text: str) -> str:
-    """Every full digest and upload id in `text` cut to its start (`sha256:5f8ee423db7d…`), the rest
-    kept: a path or a reason that fits a line, with the query decoded."""
-    return _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", unquote(text)))
-
-
-def fit_path(path: str, width: int) -> str:
-    """Keep the end of a path, which names the blob or upload, when the column is too narrow."""
-    return path if len(path) <= width else "…" + path[len(path) - width + 1 :]
-
-
 def outcome_word(event: RequestEvent) -> str:
     """The record's outcome word; a refusal the record leaves unnamed reads "error"."""
     if event.outcome:
@@ -100,7 +66,7 @@ def request_row(event: RequestEvent) -> RequestRow:
     tone = _TONES.get(word, "error" if event.status >= 400 and word != "missing" else "plain")
     return RequestRow(
         method=event.method,
-        path=shorten_path(event.path),
+        path=short_path(event.path),
         status=str(event.status) if event.status else "—",
         bytes=format_size(event.bytes),
         route=f"{event.src} → {event.dst}",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from regsim.scenario.prompt import prompt_line
 from regsim.scenario.records import StepRecord
-from regsim.tui.views.requests import fit_path, request_row
-from regsim.units import format_size
+from regsim.tui.views.requests import request_row
+from regsim.units import fit_path, format_size
 
 
 def strip_lines(record: StepRecord | None, position: int, total: int, width: int, requests: int = 2) -> list[str]:

@@ -10,15 +10,8 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from regsim.model.sim.events import RequestEvent
-from regsim.tui.views.requests import (
-    TONES,
-    RequestRow,
-    elide_digests,
-    fit_path,
-    rate_limit_lines,
-    request_row,
-    request_rows,
-)
+from regsim.tui.views.requests import TONES, RequestRow, rate_limit_lines, request_row, request_rows
+from regsim.units import elided_digests, fit_path
 
 # Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.
 COLUMNS = (
@@ -126,13 +119,13 @@ class RequestDetail(Static):
         self.update(
             Content.assemble(
                 (f"{event.method} ", "bold"),
-                elide_digests(event.path),
+                elided_digests(event.path),
                 "  ",
                 (f"{row.status} {row.outcome}", "bold"),
                 f"  {row.bytes}\n",
                 (row.route, "bold"),
                 "  ",
-                (elide_digests(event.why), "italic"),
+                (elided_digests(event.why), "italic"),
                 *rate_limit_lines(event),
             )
         )
