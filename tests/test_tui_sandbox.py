@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import Input, ListView, Static
-from tui_fixtures import MakeApp, run_from_palette
+from tui_fixtures import MakeApp, run_from_palette, shown_text
 
 from regsim.tui.app import RegsimApp
 from regsim.tui.course import Course
@@ -23,7 +23,7 @@ from regsim.tui.screens.sandbox import SandboxScreen
 from regsim.tui.screens.sandbox_chooser import SandboxChooser
 from regsim.tui.views.chart import export_directory
 from regsim.tui.views.ledger import step_totals
-from regsim.tui.widgets.request_log import RequestLog
+from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import OutputPanel
 from regsim.tui.widgets.world_tree import WorldTree
 from regsim.units import format_size
@@ -213,6 +213,8 @@ async def test_escape_from_a_sandbox_opened_in_the_player_goes_back_to_the_same_
 
 
 async def test_the_sandbox_works_at_80x24_with_one_detail_at_a_time(make_app: MakeApp) -> None:
+    """Issue 15 at 80×24: the title whole, each request whole in the detail, the output scrolled
+    through all of `help`, and a short name answered with what can be typed here."""
     app = make_app("first-push-pull")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("n", "s")
@@ -221,9 +223,32 @@ async def test_the_sandbox_works_at_80x24_with_one_detail_at_a_time(make_app: Ma
         await type_command(pilot, f"docker push {APP}")
         box, ledger = screen.query_one("#requests-box"), screen.query_one("#ledger")
         assert box.display and not ledger.display
+        assert "First push, first pull (from step 1)" in shown_text(screen.query_one("#status-line"))
+        record = screen.session.current
+        assert record is not None
+        version_check = record.requests[0]
+        assert f"{version_check.src} → {version_check.dst} {version_check.why}" in shown_text(
+            screen.query_one(RequestDetail)
+        )
+        # A name with no host is Docker Hub's (distribution/reference normalize.go); there is none here.
+        await type_command(pilot, "docker pull app:v1")
+        output = screen.query_one(OutputPanel)
+        assert output.text.endswith(f"pull it by its full name: {APP}")
+        await type_command(pilot, "help")
+        lines = output.query_one(Static)
+        seen = set(shown_text(lines).split())
+        while output.scroll_y < output.max_scroll_y:   # PageDown from the command line pages through it
+            await pilot.press("pagedown")
+            seen |= set(shown_text(lines).split())
+        assert {"crictl", "kubelet", "cosign", "oras", "helm", "save", "undo"} <= seen
+        assert screen.query_one(Input).has_focus
+        await pilot.press("tab")   # then the output itself, where ↑ scrolls
+        assert app.focused is output
+        await pilot.press("up")
+        assert output.scroll_y < output.max_scroll_y
         await pilot.press("f2")
         assert ledger.display and not box.display
-        assert screen.query_one(Input).has_focus
+        assert "So far (3 steps)" in shown_text(ledger)   # (hidden while the push ran: drawn when shown)
 
 
 # ----- the chart screen ---------------------------------------------------------------------------

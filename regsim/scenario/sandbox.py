@@ -258,8 +258,8 @@ class SandboxSession:
         here = ", ".join(registries) or "none"
         tool = command.tool if isinstance(command, ClientCommand) else command.text.split()[0]
         return (
-            f"{text!r} names no registry, so {tool} sends it to Docker Hub ({ref.full}), and this "
-            f"sandbox has no Docker Hub (its registries: {here}): {fix}"
+            f"{text!r} names no registry, so {tool} sends it to Docker Hub ({ref.full}), and there is "
+            f"no Docker Hub in this sandbox (its registries: {here}): {fix}"
         )
 
     def no_recipe(self, target: str) -> str:
