@@ -61,3 +61,8 @@ def test_the_image_id_is_a_short_config_digest() -> None:
 
 def test_no_lesson_file_is_left_out() -> None:
     assert len(LESSONS) == len([p for p in Path(content_dir("lessons")).glob("*.md") if p.name != "README.md"])
+
+
+def test_every_bundled_scenario_is_taught_by_a_lesson() -> None:
+    scenarios = {p.stem for p in Path(content_dir("scenarios")).glob("*.yaml")}
+    assert scenarios - {lesson.scenario for lesson in LESSONS.lessons} == set()

@@ -963,7 +963,7 @@ async def test_an_instructor_folder_adds_its_lessons_and_lists_broken_ones(
     (folder / "extra.md").write_text(
         source.replace("id: layers-travel-once", "id: our-own-lesson")
         .replace("order: 6", "order: 99")
-        .replace("title: Layers, and why only missing ones travel", "title: Our own lesson"),
+        .replace("title: Layers, and what a new version sends", "title: Our own lesson"),
         encoding="utf-8",
     )
     (folder / "broken.md").write_text("no front matter here\n", encoding="utf-8")
