@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import Footer, Input, ListView, Markdown, OptionList, Static
-from tui_fixtures import MakeApp, run_from_palette
+from tui_fixtures import MakeApp, run_from_palette, shown_text
 
 from regsim.bundled import content_dir, find_scenario
 from regsim.lessons.grading import correct_choice, expected_text
@@ -33,8 +33,9 @@ from regsim.tui.screens.lesson import LessonScreen
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.quiz import QuizScreen
 from regsim.tui.widgets.question_card import QuestionCard
-from regsim.tui.widgets.request_log import RequestLog
+from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DonePanel, NextStep
+from regsim.units import elided_digests
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -380,15 +381,32 @@ async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path, make_app: M
         assert box.styles.border_top == unmarked
 
 
-async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path, make_app: MakeApp) -> None:
+async def test_at_80x24_s_shows_the_simulator_with_the_focus_and_each_request_whole(
+    progress: Path, make_app: MakeApp
+) -> None:
+    """Issue 15, bug 9: in lesson 2's simulator at 80×24 the table cuts From → to and Why, and the
+    detail below it showed only a blob HEAD's digest path, so status, sender and reason never
+    showed. The detail keeps each digest's first 12 hex digits (as docker prints an ID)."""
     app = make_app(progress_path=progress)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_lesson(pilot, "what-is-a-registry", page=1)
         page = screen.query_one("#lesson-page")
-        assert app.focused is page
+        assert app.focused is page and page.region.width == 80
+        assert not screen.sim.display or screen.sim.region.width == 0
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.focused, RequestLog) and app.focused.region.width > 0
+        assert screen.sim.region.width == 80 and page.region.width == 0
+        await pilot.press("down")   # the first blob HEAD
+        await pilot.pause()
+        record = screen.player.current
+        assert record is not None
+        head = record.requests[1]
+        shown = shown_text(screen.sim.query_one(RequestDetail))
+        assert head.method == "HEAD" and f"HEAD {elided_digests(head.path)} {head.status} missing" in shown
+        assert f"{head.src} → {head.dst} {' '.join(head.why.split())}" in shown
+        await pilot.press("v")
+        assert screen.sim.detail == "ledger"
         await pilot.press("s")
         await pilot.pause()
         assert app.focused is page and page.region.width == 80
@@ -521,23 +539,6 @@ async def test_a_damaged_progress_file_is_set_aside_with_a_notice_and_the_app_ru
         assert all(item.row.status == "not started" for item in app.screen.query(LessonItem))
         await pilot.press("enter")
         assert isinstance(app.screen, LessonScreen)
-
-
-async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: Path, make_app: MakeApp) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=SMALL) as pilot:
-        screen = await open_lesson(pilot, "layers-travel-once")
-        screen.query_one("#lesson-page").focus()
-        assert screen.query_one("#lesson-page").region.width == 80
-        assert not screen.sim.display or screen.sim.region.width == 0
-        await pilot.press("s")
-        await pilot.pause()
-        assert screen.sim.region.width == 80 and screen.query_one("#lesson-page").region.width == 0
-        await pilot.press("v")
-        assert screen.sim.detail == "ledger"
-        await pilot.press("s")
-        await pilot.pause()
-        assert screen.query_one("#lesson-page").region.width == 80
 
 
 # ----- quizzes ----------------------------------------------------------------------------------

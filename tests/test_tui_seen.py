@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Markdown, OptionList, Static
-from tui_fixtures import MakeApp
+from tui_fixtures import MakeApp, shown_text
 
 from regsim.lessons.grading import correct_choice, expected_text
 from regsim.tui.app import RegsimApp
+from regsim.tui.messages import QuizChosen
 from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.lesson import LessonScreen
 from regsim.tui.widgets.in_view import in_view
@@ -337,3 +338,8 @@ async def test_a_long_lesson_title_is_not_cut_at_80x24(progress: Path, make_app:
         title = screen.tour.lesson.title
         assert len(f"Lesson 8 · page 1 of 4 · {title}") > line.size.width  # too long for one line
         assert line.size.height >= 2  # so it takes two, whole
+        # The quiz's heading too ("Quiz: Pitfall: pushing an image without a ful…").
+        app.post_message(QuizChosen("push-and-pull-under-the-hood"))
+        await pilot.pause()
+        heading = app.screen.query_one("#status-line", Static)
+        assert f"Quiz: {title}" in shown_text(heading)
