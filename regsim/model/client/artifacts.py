@@ -29,7 +29,7 @@ from regsim.model.oci.mediatype import MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST
 from regsim.model.oci.reference import Reference
 from regsim.model.oci.referrers import fallback_tag, referrers_index
 from regsim.model.oci.response import Response
-from regsim.model.sim.events import BlobKind, BlobRecord, How, Outcome, ReferrerRecord, RequestOutcome, Via
+from regsim.model.sim.events import BlobKind, BlobRecord, How, Outcome, ReferrerHow, ReferrerRecord, RequestOutcome, Via
 from regsim.units import format_size
 
 if TYPE_CHECKING:
@@ -261,7 +261,9 @@ class ArtifactSession:
         if artifact_type and not filtered:
             entries = [entry for entry in entries if entry.artifact_type == artifact_type]
         for entry in entries:
-            self.out.referrers.append(ReferrerRecord(subject, entry.digest, entry.artifact_type, "listed", via))
+            self.out.referrers.append(
+                ReferrerRecord(subject, entry.digest, entry.artifact_type, ReferrerHow.LISTED, via)
+            )
         return entries, via
 
     def push_referrer(self, manifest: AnyManifest, why: str, library: Library) -> bool:
@@ -278,7 +280,9 @@ class ArtifactSession:
             return False
         entry_type = manifest.artifact_type
         if response.headers.get("OCI-Subject") == subject.digest and not ping_first:
-            self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, "pushed", Via.API))
+            self.out.referrers.append(
+                ReferrerRecord(subject.digest, manifest.digest, entry_type, ReferrerHow.PUSHED, Via.API)
+            )
             return True
         if ping_first:
             registry, name = self.session.registry, self.name
@@ -289,8 +293,9 @@ class ArtifactSession:
             )
             if answer.status == 200:
                 event.outcome = RequestOutcome.OK
-                self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, "pushed",
-                                                         Via.API))
+                self.out.referrers.append(
+                    ReferrerRecord(subject.digest, manifest.digest, entry_type, ReferrerHow.PUSHED, Via.API)
+                )
                 return True
             event.outcome = RequestOutcome.MISSING
         return self._add_to_tag_schema(manifest, library)
@@ -319,7 +324,7 @@ class ArtifactSession:
         index = referrers_index(tuple(entries), by_digest=by_digest)
         if self.put(index, tag, f"store the updated referrers list under the tag {tag}") is None:
             return False
-        self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, "pushed",
+        self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, ReferrerHow.PUSHED,
                                                  Via.TAG_SCHEMA))
         if isinstance(old, Index) and not by_digest and old.digest != index.digest:
             return self.delete(old.digest, "delete the referrers list this one replaced")
