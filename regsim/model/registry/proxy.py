@@ -36,6 +36,7 @@ from regsim.model.oci.manifest import AnyManifest, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path, tags_path
 from regsim.model.registry.expiry import EntryKind, ExpiryEntry, ExpiryScheduler, expiry_notes
 from regsim.model.registry.handler import Handler, ManifestListener
 from regsim.model.registry.negotiation import negotiate
@@ -217,7 +218,7 @@ class ProxyHandler(Handler):
         the local tag; if the upstream cannot answer, use the local tag. No local tag either:
         404 MANIFEST_UNKNOWN (handlers/manifests.go, ErrTagUnknown)."""
         check = self._upstream(
-            name, "HEAD", f"/v2/{name}/manifests/{tag}",
+            name, "HEAD", manifest_path(name, tag),
             lambda upstream, auth: upstream.head_manifest(auth, name, tag, DOCKER_ACCEPT),
             f"which manifest does the tag {tag} name on the upstream now? (a HEAD: no body)",
         )
@@ -242,7 +243,7 @@ class ProxyHandler(Handler):
             self.stats.hits += 1
             return held, "HIT"
         response = self._upstream(
-            name, "GET", f"/v2/{name}/manifests/{digest}",
+            name, "GET", manifest_path(name, digest),
             lambda upstream, auth: upstream.get_manifest(auth, name, digest, DOCKER_ACCEPT),
             f"cache miss on {self.host}: fetch the manifest from the upstream {self.upstream}",
         )
@@ -275,7 +276,7 @@ class ProxyHandler(Handler):
         """proxytagservice.go All: the upstream's tags when it answers, else the tags kept here."""
         self.expire_due()
         listed = self._upstream(
-            name, "GET", f"/v2/{name}/tags/list",
+            name, "GET", tags_path(name),
             lambda upstream, auth: upstream.list_tags(auth, name),
             f"which tags does {name} have on the upstream {self.upstream}?",
         )
@@ -305,7 +306,7 @@ class ProxyHandler(Handler):
         if store.linked(name, digest) is not None:
             return self._serve(name, digest, byte_range, "HIT")
         Digest.parse(digest)
-        path = f"/v2/{name}/blobs/{digest}"
+        path = blob_path(name, digest)
         stat = self._upstream(
             name, "HEAD", path,
             lambda upstream, auth: upstream.head_blob(auth, name, digest),
