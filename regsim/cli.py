@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--engine", action="store_true", help="time the step engine on the bundled scenarios instead")
     bench.add_argument(
-        "--tui", action="store_true", help="time the app's start-up and one rendered player step instead"
+        "--tui", action="store_true",
+        help="time the app's start-up, one rendered player step and one sandbox command instead",
     )
     return parser
 
@@ -387,9 +388,10 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     if args.tui:
-        from regsim.tui.bench import player_step_ms, startup_seconds
+        from regsim.tui.bench import player_step_ms, sandbox_command_ms, startup_seconds
 
-        result = {"startup_seconds": round(startup_seconds(), 3), "player_step_ms": round(player_step_ms(), 1)}
+        result = {"startup_seconds": round(startup_seconds(), 3), "player_step_ms": round(player_step_ms(), 1),
+                  "sandbox_command_ms": round(sandbox_command_ms(), 1)}
     elif args.engine:
         from regsim.scenario.bench import engine_timings
 

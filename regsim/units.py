@@ -217,6 +217,12 @@ def short_path(path: str) -> str:
     return base + ("?" + "&".join(params) if params else "")
 
 
+def elided_digests(text: str) -> str:
+    """Every full digest and upload id in `text` cut to its start (`sha256:5f8ee423db7d…`), the rest
+    kept: a whole path or reason that fits a line, its query decoded."""
+    return _UUID.sub(r"\1…", _DIGEST.sub(r"\1:\2…", unquote(text)))
+
+
 def fit_path(path: str, width: int) -> str:
     """Keep the end of a path, which names the blob or upload, when the column is too narrow."""
     return path if len(path) <= width else "…" + path[len(path) - width + 1 :]

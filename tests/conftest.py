@@ -37,6 +37,21 @@ V2 = [*BASE, ("v2", 200_557)]
 WORKERS = "auto"
 
 
+# The longest single tests (a browser and a server, tmux sessions, the walk through every lesson)
+# run first, shared between the two workers: started last, one of them would keep one worker busy
+# after the other has finished. xdist's work stealing hands each worker an equal run of the list
+# (the first half, the second half), so the long ones lead each half in turn.
+LONG_FIRST = ("test_web_browser.py", "test_tui_tmux.py", "test_tui_sandbox_save.py")
+
+
+def long_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    long = [item for item in items if item.path.name in LONG_FIRST or item.get_closest_marker("walk")]
+    rest = [item for item in items if item not in set(long)]
+    first, second = long[0::2], long[1::2]
+    middle = max(0, len(items) // 2 - len(first))
+    return first + rest[:middle] + second + rest[middle:]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The app driven through Pilot (the async tests of the tests/test_tui*.py files) is slow:
     each test draws real screens, about 1-7 s apiece. `-m "not slow"` leaves them out."""
@@ -44,6 +59,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         function = getattr(item, "function", None)
         if item.path.name.startswith("test_tui") and inspect.iscoroutinefunction(function):
             item.add_marker(pytest.mark.slow)
+    items[:] = long_first(items)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -40,15 +40,16 @@ def test_a_long_run_names_every_step_and_marks_the_failed_one_in_red() -> None:
 
 
 def test_a_mirrors_wan_bytes_and_saving_are_in_the_transfer_chart() -> None:
-    # A pull-through cache fetches a layer it lacks from upstream once and serves it from its own
-    # store after that (distribution registry/proxy/proxyblobstore.go, ServeBlob): however many
-    # nodes pull through the site's mirror, each layer crosses the WAN once.
+    # A pull-through cache reads a layer it lacks from upstream twice, a copy into its store and a
+    # copy streamed to the client (distribution registry/proxy/proxyblobstore.go, ServeBlob), and
+    # serves it from its store after that: however many nodes pull through the site's mirror after
+    # the first, each layer crosses the WAN twice in all.
     run = run_of("mirror-near-site")
     rows = chart_data(run, "transfer")  # type: ignore[arg-type]
     last = rows[-1]
     layers = {(blob["source"], blob["digest"]): blob["size"] for step in run["steps"] for blob in step["blobs"]
               if blob["kind"] == "layer" and blob["how"] in ("mirror-hit", "mirror-miss")}
-    upstream = sum(layers.values())
+    upstream = 2 * sum(layers.values())
     assert last["cumulative_mirror_upstream_bytes"] == upstream
     served = sum(row["mirror_served_bytes"] for row in rows)
     assert served > upstream and last["mirror_saved_bytes"] == served - upstream

@@ -458,8 +458,9 @@ def test_the_same_pull_from_a_warm_mirror_on_a_fast_lan_is_about_ten_times_faste
     wan, cold, warm = step(slow_link, 4), step(slow_link, 5), step(slow_link, 6)
     assert cold.ok and warm.ok
     assert cold.cache_hits == 0 and warm.cache_hits == 1
-    # a cold mirror is no faster than the WAN: the bytes still cross it
-    assert cold.seconds > 8.0
+    # a cold mirror is slower than the WAN alone: the stream to carol and the mirror's copy into its
+    # storage cross it together (distribution registry/proxy/proxyblobstore.go ServeBlob), 200 MB
+    assert 16.0 < cold.seconds < 17.0
     # warm: 100 MB at 1 Gbit/s is 0.8 s, plus LAN round trips and a tag revalidation over the WAN
     assert 0.8 < warm.seconds < 1.0
     assert 7 < wan.seconds / warm.seconds < 12
@@ -519,10 +520,12 @@ def _upstream_blob_gets(record, digest: str) -> int:  # type: ignore[no-untyped-
                and r.method == "GET" and r.path.endswith(f"/blobs/{digest}") and r.status == 200)
 
 
-def test_two_clients_through_one_mirror_make_the_upstream_send_each_layer_once(slow_link) -> None:  # type: ignore[no-untyped-def]
+def test_two_clients_through_one_mirror_make_the_upstream_send_each_layer_twice_then_never(slow_link) -> None:  # type: ignore[no-untyped-def]
+    # distribution registry/proxy/proxyblobstore.go ServeBlob: a cold blob is copied into storage
+    # and streamed to the client, two GETs upstream; a held one is served locally.
     big = _digest_of(slow_link, "big")
     carol, dave = step(slow_link, 5), step(slow_link, 6)
-    assert _upstream_blob_gets(carol, big) == 1
+    assert _upstream_blob_gets(carol, big) == 2
     assert _upstream_blob_gets(dave, big) == 0
     assert carol.layer_bytes_down == dave.layer_bytes_down == 100 * MB
     wan = [link for link in dave.links if link["between"] == ["mirror.example", "registry.example"]]
@@ -534,7 +537,7 @@ def test_after_the_ttl_the_mirror_fetches_the_layer_again(slow_link) -> None:  #
     erin = step(slow_link, 8)
     assert erin.ok
     assert erin.cache_hits == 0
-    assert _upstream_blob_gets(erin, big) == 1
+    assert _upstream_blob_gets(erin, big) == 2
 
 
 def test_with_the_upstream_down_a_cached_image_still_pulls_from_the_mirror(slow_link) -> None:  # type: ignore[no-untyped-def]

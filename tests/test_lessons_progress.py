@@ -252,7 +252,7 @@ def test_lessons_with_a_broken_lesson_names_file_line_and_column(path):
 
 
 def test_lessons_text_shows_each_lesson_with_its_status(path):
-    code, out, _ = run_cmd(cmd_lessons, False, [FIXTURES], store=ProgressStore(path))
+    code, out, _ = run_cmd(cmd_lessons, False, [FIXTURES], store=ProgressStore(path), width=100)
     assert code == 0
     line = next(line for line in out.splitlines() if "second-push" in line)
     assert line.endswith("5 questions  not started  The second push travels light")
@@ -307,10 +307,13 @@ def test_progress_lists_lessons_in_course_order_in_aligned_columns(path):
     assert all("0 points from 0 answered questions" in row for row in rows)
 
 
-def test_lessons_table_fits_100_columns_and_cuts_no_title(path):
-    _, out, _ = run_cmd(cmd_lessons, False, None, store=ProgressStore(path))
-    assert max(len(line) for line in out.splitlines()) <= 100
-    assert "…" not in out and "request by request" in out
+def test_lessons_table_fits_the_terminal_and_cuts_no_title(path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")   # the width comes from the terminal, as `ls` takes it
+    for width, (_, out, _) in ((80, run_cmd(cmd_lessons, False, None, store=ProgressStore(path))),
+                               (100, run_cmd(cmd_lessons, False, None, store=ProgressStore(path), width=100))):
+        assert max(len(line) for line in out.splitlines()) <= width
+        assert "…" not in out and "request by request" in out
+        assert "     Under the hood: a push and a pull, request by request" in out.splitlines() or width == 100
 
 
 def test_progress_command_takes_one_action_at_a_time(path, tmp_path):

@@ -11,7 +11,7 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIF
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import How, Lane
-from regsim.model.sim.flows import link_usage, step_seconds
+from regsim.model.sim.flows import link_usage, step_seconds, step_timing
 from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
 
@@ -57,7 +57,7 @@ def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_
         assert layer.how == How.MIRROR_MISS and layer.source == MIRROR
         fetched = [e for e in events if e.src == MIRROR and e.dst == ORIGIN]
         assert fetched and all(e.upstream for e in fetched)
-        assert len(upstream_blob_gets(events)) == 2          # the layer and the config
+        assert len(upstream_blob_gets(events)) == 4          # the layer and the config, each read twice
         assert not any(e.src == "c1" and e.dst == ORIGIN for e in events)
         # each upstream fetch is listed after the client request that caused it
         first_blob = next(i for i, e in enumerate(events) if e.src == "c1" and "/blobs/" in e.path)
@@ -65,16 +65,20 @@ def test_the_first_pull_through_a_mirror_misses_and_the_mirror_fetches_from_the_
 
 
 def test_a_mirrors_upstream_fetch_counts_in_the_lane_and_job_of_the_download_it_serves():
+    # distribution registry/proxy/proxyblobstore.go ServeBlob: the Stat (HEAD) and the copyContent
+    # stream serve the client's request; `go storeLocal`, the copy into storage, runs on its own.
     world = mirror_world()
     with world.recording() as events:
         assert world.clients["c1"].pull(IMAGE).ok
         for i, event in enumerate(events):
             if event.src == "c1" and event.method == "GET" and "/blobs/" in event.path:
                 assert event.lane == Lane.DOWNLOAD and event.job > 0
-                caused = events[i + 1]
-                assert (caused.src, caused.dst, caused.path) == (MIRROR, ORIGIN, event.path)
-                assert (caused.lane, caused.job) == (event.lane, event.job)
-        assert len({e.job for e in events if e.src == MIRROR and "/blobs/" in e.path}) == 2   # layer, config
+                head, kept, streamed = events[i + 1:i + 4]
+                assert {(e.src, e.dst, e.path) for e in (head, kept, streamed)} == {(MIRROR, ORIGIN, event.path)}
+                assert [(e.method, e.lane, e.job) for e in (head, streamed)] == [
+                    ("HEAD", event.lane, event.job), ("GET", event.lane, event.job)]
+                assert kept.method == "GET" and kept.lane == Lane.BACKGROUND and kept.job != event.job
+        assert len({e.job for e in events if e.src == MIRROR and "/blobs/" in e.path}) == 4   # layer, config: 2 each
 
 
 def test_a_second_client_hits_the_cache_and_the_origin_sends_no_blob():
@@ -88,14 +92,16 @@ def test_a_second_client_hits_the_cache_and_the_origin_sends_no_blob():
         assert world.registries[MIRROR].stats.hits >= 2
 
 
-def test_the_origin_sends_each_layer_once_however_many_clients_pull():
+def test_the_origin_sends_each_layer_twice_to_the_mirror_however_many_clients_pull_after_it():
+    # distribution 2.8.2 as a proxy, measured: a cold pull reads each blob from the upstream twice
+    # (proxyblobstore.go: storeLocal's copy and copyContent's stream); later pulls read none.
     world = mirror_world(layers=(("a", 5 * MB), ("b", 6 * MB), ("c", 7 * MB)))
     with world.recording() as events:
         for name in ("c1", "c2", "c3"):
             assert world.clients[name].pull(IMAGE).ok
         gets = upstream_blob_gets(events)
         digests = [e.path.rsplit("/", 1)[1] for e in gets]
-        assert len(digests) == 4 and len(set(digests)) == 4   # three layers and a config, each once
+        assert len(digests) == 8 and all(digests.count(d) == 2 for d in digests)   # 3 layers, a config
         origin_bytes = sum(e.bytes for e in gets)
         assert origin_bytes == world.registries[MIRROR].stats.bytes_from_upstream - sum(
             len(m.raw) for r in world.registries[MIRROR].repositories.values() for m in r.manifests.revisions())
@@ -113,7 +119,7 @@ def test_after_the_ttl_the_mirror_fetches_again():
             out = world.clients["c3"].pull(IMAGE)
             assert out.ok
             assert [b.how for b in out.blobs if b.kind == "layer"] == [How.MIRROR_MISS]
-            assert len(upstream_blob_gets(events)) == 2
+            assert len(upstream_blob_gets(events)) == 4
 
 
 def test_with_the_upstream_down_the_cached_image_still_pulls():
@@ -348,7 +354,7 @@ def test_a_step_whose_only_traffic_is_replication_shows_it_on_the_link_and_the_c
     assert record.seconds == record.background_seconds == pytest.approx(link["seconds"])
     assert record.seconds > 10 * MB / SLOW               # 10 MB at 100 Mbit/s: 0.8 s, plus round trips
     assert record.clock == pytest.approx(run.records[4].clock + record.seconds)
-    assert "replication ran in the background" in render_step(record, len(run.records))
+    assert "(background replication ran for " in render_step(record, len(run.records))
 
 
 def test_with_lag_zero_the_copy_starts_when_the_push_is_done_and_the_step_lasts_until_it_lands():
@@ -551,14 +557,23 @@ def test_link_usage_counts_each_links_bytes_and_busy_seconds():
         upstream_bytes = sum(e.bytes for e in events if {e.src, e.dst} == {MIRROR, ORIGIN})
         assert usage[client_link][0] == client_bytes
         assert usage[upstream_link][0] == upstream_bytes
-        # the 100 MB layer crossed each link exactly once
+        # the 100 MB layer crossed the client's link once and the upstream link twice: the cold
+        # mirror's copy into storage and the stream to the client (proxyblobstore.go ServeBlob)
         assert 100 * MB < client_bytes < 100 * MB + 10_000
-        assert 100 * MB < upstream_bytes < 100 * MB + 10_000
+        assert 200 * MB < upstream_bytes < 200 * MB + 10_000
+        # the copy starts with the stream, after the HEAD, and the two share the slow link: the
+        # client waits for its own stream, which ends with the copy; the step lasts until both are done
+        timing = step_timing(events, world.network)
+        lan, wan = 0.002, 0.080
+        copy_starts = (lan + lan + 3 * wan) + lan + wan   # /v2/, the manifest (the mirror's 3 asks), GET, HEAD
+        # (the client's time to within a millisecond: the manifest's few bytes also cross the slow link)
+        assert timing.client_seconds == pytest.approx(copy_starts + wan + 200 * MB / SLOW, abs=1e-3)
+        assert timing.seconds == timing.client_seconds
+        assert timing.background_seconds == pytest.approx(timing.seconds - copy_starts, abs=1e-3)
         # a link is busy while it carries a round trip or bytes: the cold mirror hands the layer on
         # as it arrives over the slow upstream, so the fast client link carries it just as long
-        seconds = step_seconds(events, world.network)
         for link in (client_link, upstream_link):
-            assert 100 * MB / SLOW < usage[link][1] <= seconds
+            assert 200 * MB / SLOW < usage[link][1] <= timing.seconds
         # a warm second pull puts nothing but small requests on the upstream link
         with world.recording() as events:
             assert world.clients["c2"].pull(IMAGE).ok

@@ -62,8 +62,13 @@ def test_the_command_lines_hint_names_a_client_of_this_scenario(name: str) -> No
 
 
 def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> None:
+    """A name with no host is Docker Hub's (distribution/reference normalize.go, ParseNormalizedNamed);
+    the sandbox has none and cannot be given one, so it says what to type instead."""
     session = SandboxSession.from_scenario(load_scenario(find_scenario("first-push-pull")))
     for line, words in (
+        ("docker pull app:v1", "sends it to Docker Hub (docker.io/library/app:v1), and there is no Docker Hub "
+                               "in this sandbox (its registries: registry.example): write a registry's name first"),
+        ("docker push app:v1", "then push that"),
         ("docker pull elsewhere.example/app:v1", "not a registry here"),
         ("registry gc elsewhere.example", "not a registry here"),
         ("network down alice nowhere", "not a client or registry here"),
@@ -73,6 +78,7 @@ def test_commands_naming_hosts_the_world_lacks_are_refused_before_running() -> N
     ):
         reply = session.enter(line)
         assert reply.kind == "problem" and words in reply.message, line
+        assert "add a registry" not in reply.message and not (reply.lines and "Docker Hub" in reply.message)
     assert session.records == []
 
 
@@ -84,6 +90,8 @@ def test_a_sandbox_opened_in_the_player_starts_from_the_world_shown_and_the_next
     session = SandboxSession.from_player(player)
     assert session.start_step == 4 and session.actor == "bob"
     assert session.world is not player.world  # a copy: the player's replay is never changed
+    # a short name: the repository that holds it here is named in full
+    assert session.enter("docker pull app:v1").message.endswith("pull it by its full name: " + APP)
     record = session.enter(f"docker pull {APP}").record
     assert record is not None and record.ok and record.index == 5 and record.actor == "bob"
     assert [r.index for r in session.run.records] == [1, 2, 3, 4, 5]  # the charts read both

@@ -120,15 +120,16 @@ def test_a_failed_step_never_claims_a_saving(path, replayed) -> None:  # type: i
             assert step["naive_layer_bytes_down"] == step["layer_bytes_down"], where
 
 
-def test_the_mirror_replay_shows_each_layer_crossing_the_wan_once(capsys):
+def test_the_mirror_replay_shows_each_layer_crossing_the_wan_twice_for_the_whole_site(capsys):
     """The dedup saving is zero for a mirror; the point is on the links, and the replay shows it:
-    ten north nodes pull ten copies across their WAN, the south site's WAN carries one."""
+    ten north nodes pull ten copies across their WAN, the south site's WAN carries two (the cold
+    mirror's copy into its store and the copy it streams on: distribution registry/proxy/proxyblobstore.go)."""
     assert main(["play", "mirror-near-site"]) == 0
     out = capsys.readouterr().out
     north, south = "dc ↔ north", "dc ↔ south"
     step_lines = [line for line in out.splitlines() if line.startswith("  links: ")]
     assert f"{north} 3.7GB" in step_lines[0]        # the north rollout: ten copies of 370MB
-    assert f"{south} 370MB" in step_lines[1]        # the south canary through the cold mirror: one copy
+    assert f"{south} 739MB" in step_lines[1]        # the south canary through the cold mirror: two copies
     assert f"{south} 0B" in step_lines[2]           # the other nine stay on the LAN
     footer = out.splitlines()[-1]
-    assert footer.startswith("Bytes per link: ") and f"{south} 370MB" in footer and f"{north} 3.7GB" in footer
+    assert footer.startswith("Bytes per link: ") and f"{south} 739MB" in footer and f"{north} 3.7GB" in footer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import Footer, Input, ListView, Markdown, OptionList, Static
-from tui_fixtures import MakeApp, run_from_palette
+from tui_fixtures import MakeApp, run_from_palette, shown_text
 
 from regsim.bundled import content_dir, find_scenario
 from regsim.lessons.grading import correct_choice, expected_text
@@ -33,8 +33,9 @@ from regsim.tui.screens.lesson import LessonScreen
 from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.quiz import QuizScreen
 from regsim.tui.widgets.question_card import QuestionCard
-from regsim.tui.widgets.request_log import RequestLog
+from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DonePanel, NextStep
+from regsim.units import elided_digests
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -345,37 +346,6 @@ async def test_after_a_wrong_size_the_next_one_typed_replaces_it(progress: Path,
         assert card.query_one(Input).value == "2MB" and "Right" in verdict_text(card)
 
 
-async def test_escape_in_the_answer_box_goes_back_to_the_page_then_to_the_lessons(
-    progress: Path, make_app: MakeApp
-) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        screen = await open_lesson(pilot, "what-is-an-image", page=2)
-        box = cards(app)[0].query_one(Input)
-        await pilot.press("2")
-        assert app.focused is box
-        assert footer_keys(app) == ["esc Leave box"]  # q would type a q here; esc is the way out
-        await pilot.press("escape")
-        assert app.screen is screen and app.focused is screen.query_one("#lesson-page")
-        assert box.value == "2"  # nothing typed is lost
-        assert "q Lessons" in footer_keys(app)
-        await pilot.press("escape")
-        assert isinstance(app.screen, HomeScreen)
-
-
-async def test_help_opened_from_an_empty_answer_box_lists_the_keys_of_the_page(
-    progress: Path, make_app: MakeApp
-) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        await open_lesson(pilot, "what-is-an-image", page=2)
-        cards(app)[0].query_one(Input).focus()
-        await pilot.press("question_mark")
-        shown = text(app.screen.query_one("#help-text", Static))
-        for words in ("Hint", "Reveal", "esc, q", "esc in an answer box goes back to the page"):
-            assert words in shown, words
-
-
 async def test_a_page_opens_with_the_focus_on_the_page_and_enter_goes_to_its_choices(
     progress: Path, make_app: MakeApp
 ) -> None:
@@ -411,15 +381,32 @@ async def test_every_stop_of_tab_on_a_page_is_marked(progress: Path, make_app: M
         assert box.styles.border_top == unmarked
 
 
-async def test_at_80x24_the_focus_follows_the_side_shown(progress: Path, make_app: MakeApp) -> None:
+async def test_at_80x24_s_shows_the_simulator_with_the_focus_and_each_request_whole(
+    progress: Path, make_app: MakeApp
+) -> None:
+    """Issue 15, bug 9: in lesson 2's simulator at 80×24 the table cuts From → to and Why, and the
+    detail below it showed only a blob HEAD's digest path, so status, sender and reason never
+    showed. The detail keeps each digest's first 12 hex digits (as docker prints an ID)."""
     app = make_app(progress_path=progress)
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_lesson(pilot, "what-is-a-registry", page=1)
         page = screen.query_one("#lesson-page")
-        assert app.focused is page
+        assert app.focused is page and page.region.width == 80
+        assert not screen.sim.display or screen.sim.region.width == 0
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.focused, RequestLog) and app.focused.region.width > 0
+        assert screen.sim.region.width == 80 and page.region.width == 0
+        await pilot.press("down")   # the first blob HEAD
+        await pilot.pause()
+        record = screen.player.current
+        assert record is not None
+        head = record.requests[1]
+        shown = shown_text(screen.sim.query_one(RequestDetail))
+        assert head.method == "HEAD" and f"HEAD {elided_digests(head.path)} {head.status} missing" in shown
+        assert f"{head.src} → {head.dst} {' '.join(head.why.split())}" in shown
+        await pilot.press("v")
+        assert screen.sim.detail == "ledger"
         await pilot.press("s")
         await pilot.pause()
         assert app.focused is page and page.region.width == 80
@@ -527,7 +514,7 @@ async def test_progress_is_restored_after_quitting_and_continue_opens_the_saved_
         assert row.status == "in progress"
         continuing = again.screen.query_one(ContinueItem)
         assert continuing.display and continuing.lesson_id == lesson.id and continuing.page == 2
-        assert f"{lesson.title}, page 3" in text(continuing.query_one(Static))
+        assert f"{lesson.title}, page 3" in continuing.text
         assert again.screen.query_one(ListView).highlighted_child is continuing
         await pilot.press("enter")
         await pilot.pause()
@@ -552,23 +539,6 @@ async def test_a_damaged_progress_file_is_set_aside_with_a_notice_and_the_app_ru
         assert all(item.row.status == "not started" for item in app.screen.query(LessonItem))
         await pilot.press("enter")
         assert isinstance(app.screen, LessonScreen)
-
-
-async def test_at_80x24_s_switches_between_the_page_and_the_simulator(progress: Path, make_app: MakeApp) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=SMALL) as pilot:
-        screen = await open_lesson(pilot, "layers-travel-once")
-        screen.query_one("#lesson-page").focus()
-        assert screen.query_one("#lesson-page").region.width == 80
-        assert not screen.sim.display or screen.sim.region.width == 0
-        await pilot.press("s")
-        await pilot.pause()
-        assert screen.sim.region.width == 80 and screen.query_one("#lesson-page").region.width == 0
-        await pilot.press("v")
-        assert screen.sim.detail == "ledger"
-        await pilot.press("s")
-        await pilot.pause()
-        assert screen.query_one("#lesson-page").region.width == 80
 
 
 # ----- quizzes ----------------------------------------------------------------------------------
@@ -666,13 +636,36 @@ async def test_escape_in_a_quiz_box_goes_back_to_the_list_and_enter_to_the_quest
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress: Path, make_app: MakeApp) -> None:
+async def test_the_all_myths_quiz_from_the_palette_records_answers_and_allows_a_retry(
+    lessons: LessonSet, progress: Path, make_app: MakeApp
+) -> None:
+    """One app and one opening of the (large) all-myths quiz for its checks: the palette opens it
+    and any lesson; each answer counts in its own lesson; a wrong myth answer can be tried again."""
+    myths = [q for lesson in lessons for q in lesson.questions if q.kind == "myth"]
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         await home_ready(pilot)
-        assert app.open_quiz(None)
-        await pilot.pause()
-        card = cards(app)[0]
+        await run_from_palette(pilot, "quiz: myth or fact", "Quiz: myth or fact")
+        assert isinstance(app.screen, QuizScreen) and app.screen.heading == "Quiz: myth or fact"
+        assert [card.item.question.id for card in cards(app)] == [q.id for q in myths]
+
+        # The first two answers, right, each recorded in its own lesson.
+        answered = cards(app)[:2]
+        assert answered[0].item.lesson.id != answered[1].item.lesson.id
+        for card in answered:
+            right = 0 if card.item.question.answer == "myth" else 1
+            card.query_one(OptionList).focus()
+            card.query_one(OptionList).highlighted = right
+            await pilot.press("enter")
+            await pilot.pause()
+            assert card.locked
+        for card in answered:
+            record = saved(progress, card.item.lesson.id)["answers"][card.item.question.id]
+            assert record["correct"] is True and record["credit"] == 1
+
+        # A wrong myth answer can be tried again, for half a point; the try gives nothing away.
+        card = cards(app)[2]
+        card.query_one(OptionList).focus()
         wrong = "b" if card.item.question.answer == "myth" else "a"
         await pilot.press(wrong, "enter")
         await pilot.pause()
@@ -681,20 +674,12 @@ async def test_a_wrong_myth_answer_can_be_tried_again_for_half_a_point(progress:
         assert "myth" not in shown.lower() and "fact" not in shown.lower()  # the try not given away
         await pilot.press("a" if wrong == "b" else "b", "enter")
         await pilot.pause()
-        assert card.locked and "Score 0.5 of" in status(app)
+        assert card.locked and "Score 2.5 of" in status(app)
 
-
-async def test_the_palette_opens_all_myths_and_any_lesson(
-    lessons: LessonSet, progress: Path, make_app: MakeApp
-) -> None:
-    myths = [q for lesson in lessons for q in lesson.questions if q.kind == "myth"]
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        await home_ready(pilot)
-        await run_from_palette(pilot, "quiz: myth or fact", "Quiz: myth or fact")
-        assert isinstance(app.screen, QuizScreen) and app.screen.heading == "Quiz: myth or fact"
-        assert [card.item.question.id for card in cards(app)] == [q.id for q in myths]
         await pilot.press("escape")
+        rows = {item.row.id: item.row for item in app.screen.query(LessonItem)}
+        for card in answered:
+            assert rows[card.item.lesson.id].status == "in progress"
         tags = lessons.get("tags-and-versions")
         assert tags is not None
         await run_from_palette(pilot, "lesson: tags", f"Lesson: {tags.title}")
@@ -759,32 +744,6 @@ async def test_a_question_answered_in_the_lesson_keeps_its_first_result_in_a_qui
         await pilot.pause()
         assert "Right (first try: 1 point)" in verdict_text(card)  # the round scores it
         assert saved(progress, "what-is-an-image")["answers"]["second-image-disk"] == before
-
-
-async def test_the_all_myths_quiz_records_each_answer_in_its_own_lesson(
-    lessons: LessonSet, progress: Path, make_app: MakeApp
-) -> None:
-    app = make_app(progress_path=progress)
-    async with app.run_test(size=WIDE) as pilot:
-        await home_ready(pilot)
-        assert app.open_quiz(None)
-        await pilot.pause()
-        answered = cards(app)[:2]
-        assert answered[0].item.lesson.id != answered[1].item.lesson.id
-        for card in answered:
-            right = 0 if card.item.question.answer == "myth" else 1
-            card.query_one(OptionList).focus()
-            card.query_one(OptionList).highlighted = right
-            await pilot.press("enter")
-            await pilot.pause()
-            assert card.locked
-        for card in answered:
-            record = saved(progress, card.item.lesson.id)["answers"][card.item.question.id]
-            assert record["correct"] is True and record["credit"] == 1
-        await pilot.press("escape")
-        rows = {item.row.id: item.row for item in app.screen.query(LessonItem)}
-        for card in answered:
-            assert rows[card.item.lesson.id].status == "in progress"
 
 
 async def test_answers_typed_in_one_burst_in_a_quiz_are_each_committed_in_order(
@@ -865,15 +824,37 @@ async def test_the_simulator_keeps_a_predicted_steps_narration_until_the_predict
         assert said in next_panel() and "Predict first" not in next_panel()
 
 
-async def test_the_lessons_simulator_leaves_out_the_scenarios_own_predict_prompt(
-    progress: Path, make_app: MakeApp
-) -> None:
+async def test_lesson_1_page_3_its_help_and_esc_from_its_answer_box(progress: Path, make_app: MakeApp) -> None:
+    """One app on lesson 1's third page (a prediction typed into a box), for three checks."""
     app = make_app(progress_path=progress)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_lesson(pilot, "what-is-an-image", page=2)
+
+        # The lesson's simulator leaves out the scenario's own predict prompt.
         step = screen.player.next_step
         assert step is not None and step.ask is not None  # the scenario asks here
         assert "Predict:" not in text(screen.query_one(NextStep))
+
+        # Help opened from an empty answer box lists the keys of the page.
+        box = cards(app)[0].query_one(Input)
+        box.focus()
+        await pilot.press("question_mark")
+        shown = text(app.screen.query_one("#help-text", Static))
+        for words in ("Hint", "Reveal", "esc, q", "esc in an answer box goes back to the page"):
+            assert words in shown, words
+        await pilot.press("escape")
+        assert app.screen is screen
+
+        # Esc in the answer box goes back to the page (nothing typed lost), then to the lessons.
+        await pilot.press("2")
+        assert app.focused is box
+        assert footer_keys(app) == ["esc Leave box"]  # q would type a q here; esc is the way out
+        await pilot.press("escape")
+        assert app.screen is screen and app.focused is screen.query_one("#lesson-page")
+        assert box.value == "2"  # nothing typed is lost
+        assert "q Lessons" in footer_keys(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_paging_past_an_open_prediction_reveals_it_with_no_credit(

@@ -10,7 +10,7 @@ from tui_fixtures import MakeApp
 from regsim.scenario.engine import replay
 from regsim.scenario.loader import load_scenario
 from regsim.tui.screens.sandbox import SandboxScreen
-from regsim.tui.widgets.step_panels import DoneStep
+from regsim.tui.widgets.step_panels import OutputPanel
 
 WIDE = (120, 34)
 
@@ -32,10 +32,10 @@ async def test_save_in_the_sandbox_writes_a_scenario_that_replays_the_same(tmp_p
         await type_line(pilot, f"save {target}")
         await pilot.pause()
         assert target.exists()
-        assert screen.query_one(DoneStep).border_title == "Sandbox"
+        assert screen.query_one(OutputPanel).border_title == "Sandbox"
         await type_line(pilot, f"save {target}")
         await pilot.pause()
-        assert screen.query_one(DoneStep).border_title == "Cannot run that"
+        assert screen.query_one(OutputPanel).border_title == "Cannot run that"
         records = screen.session.records_so_far()
     replayed = replay(load_scenario(target)).records
     assert [r.to_dict() for r in replayed] == [r.to_dict() for r in records]

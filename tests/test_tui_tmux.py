@@ -95,13 +95,28 @@ def home_with_lessons(session: str) -> str:
     )
 
 
-def test_the_app_starts_in_a_real_terminal_and_g_enter_opens_the_first_scenario(
+def test_the_app_starts_in_a_real_terminal_and_opens_lesson_1_and_the_first_scenario(
     session: str,
 ) -> None:
+    """One start of the app (a fresh interpreter reading the whole course) for both ways in."""
     first = load_scenario(scenario_files()[0])
     home = home_with_lessons(session)
     assert "regsim" in home.splitlines()[0]
     assert len(home.splitlines()) <= HEIGHT
+
+    # Enter on home opens the first lesson, and q comes back to Continue.
+    tmux("send-keys", "-t", session, "Enter")
+    lesson = wait_for(session, lambda s: "page 1 of" in s)
+    assert "Lesson 1" in lesson
+    tmux("send-keys", "-t", session, "Right")  # the page's prediction is open: it asks first
+    wait_for(session, lambda s: "You have not made the prediction" in s)
+    tmux("send-keys", "-t", session, "y")
+    wait_for(session, lambda s: "page 2 of" in s)
+    tmux("send-keys", "-t", session, "q")
+    back = wait_for(session, lambda s: "Continue:" in s)
+    assert "in progress" in back
+
+    # g, Enter opens the first scenario in the player; q comes back, and q on home quits.
     tmux("send-keys", "-t", session, "g")
     wait_for(session, lambda s: first.title in s)
     tmux("send-keys", "-t", session, "Enter")
@@ -113,20 +128,6 @@ def test_the_app_starts_in_a_real_terminal_and_g_enter_opens_the_first_scenario(
     wait_for(session, lambda s: "watch a container image registry work" in s)
     tmux("send-keys", "-t", session, "q")
     wait_for(session, lambda s: not s)  # quit: the session ends with the app
-
-
-def test_enter_on_home_opens_the_first_lesson_and_q_comes_back(session: str) -> None:
-    home_with_lessons(session)
-    tmux("send-keys", "-t", session, "Enter")
-    lesson = wait_for(session, lambda s: "page 1 of" in s)
-    assert "Lesson 1" in lesson
-    tmux("send-keys", "-t", session, "Right")  # the page's prediction is open: it asks first
-    wait_for(session, lambda s: "You have not made the prediction" in s)
-    tmux("send-keys", "-t", session, "y")
-    wait_for(session, lambda s: "page 2 of" in s)
-    tmux("send-keys", "-t", session, "q")
-    back = wait_for(session, lambda s: "Continue:" in s)
-    assert "in progress" in back
 
 
 def test_a_retry_typed_at_once_after_a_wrong_answer_is_graded(session: str) -> None:

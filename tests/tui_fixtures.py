@@ -111,3 +111,16 @@ async def run_from_palette(pilot: Any, query: str, expect: str) -> None:
     await until(pilot, lambda: highlighted().lower() == expect.lower())
     await pilot.press("enter")
     await pilot.pause()
+
+
+def shown_text(widget: Any) -> str:
+    """The words a widget shows on screen, its lines joined: what its boxes cut off is not there."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    visible = widget.region
+    for box in widget.ancestors:
+        if isinstance(box, Widget):
+            visible = visible.intersection(box.region)
+    crop = Region(visible.x - widget.region.x, visible.y - widget.region.y, visible.width, visible.height)
+    return " ".join(" ".join(strip.text.split()) for strip in widget.render_lines(crop))

@@ -113,15 +113,24 @@ def has_mirror_traffic(run: RunJSON) -> bool:
 def _mirror_bytes(step: StepJSON) -> tuple[int, int]:
     """(layer bytes clients received from a mirror, layer bytes the mirror fetched upstream).
 
-    A pull-through cache fetches a layer it lacks from its upstream once, whole, and keeps it;
-    a layer it holds is served from its own store (distribution: registry/proxy/proxyblobstore.go,
-    ServeBlob serves a local blob, else copies the remote one into its store while serving it)."""
-    served = upstream = 0
+    A layer a mirror holds is served from its own store; for one it lacks, the mirror reads it from
+    its upstream twice, a copy into its store and a copy streamed to the client, and once more for
+    each client asking while that copy is under way (distribution: registry/proxy/proxyblobstore.go,
+    ServeBlob: `go storeLocal`, then `copyContent` from the remote). What the mirror fetched is what
+    its blob GETs to its upstream carried, for the layers it served in the step."""
+    served = 0
+    mirrors: set[str] = set()
+    layers: set[str] = set()
     for blob in step.get("blobs") or []:
         if blob.get("kind") == "layer" and blob.get("how") in MIRROR_HOWS:
             served += _number(blob, "bytes")
-            if blob.get("how") == "mirror-miss":
-                upstream += _number(blob, "size")
+            mirrors.add(str(blob.get("source")))
+            layers.add(str(blob.get("digest")))
+    upstream = sum(
+        _number(request, "bytes") for request in step.get("requests") or []
+        if request.get("from") in mirrors and request.get("method") == "GET" and request.get("status") == 200
+        and str(request.get("path", "")).rpartition("/")[2] in layers
+    )
     return served, upstream
 
 

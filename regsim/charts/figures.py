@@ -128,7 +128,8 @@ def transfer_figure(run: RunJSON, until: int | None = None) -> Figure:
         f"({format_share(saved, last['cumulative_naive_bytes'])})"
     )
     # With mirrors, the saving that matters is the WAN's: clients still receive every layer, from
-    # the mirror, while it fetches each from upstream once.
+    # the mirror, while it fetches each from upstream twice on its first pull (a copy kept, a copy
+    # streamed) and not again until the copy expires.
     low, high = actual[-1], naive[-1]
     if mirrored and saved <= 0:
         saved = last["mirror_saved_bytes"]

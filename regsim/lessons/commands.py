@@ -6,6 +6,7 @@ LessonUsageError, whose message is what the CLI prints (exit status 2)."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Iterable
@@ -18,7 +19,8 @@ from regsim.lessons.progress import ProgressError, ProgressStore
 from regsim.lessons.question_audit import course_balance, question_entry
 from regsim.scenario.problems import ContentError
 
-TABLE_WIDTH = 100  # `regsim lessons` fits a 100-column terminal
+MIN_WIDTH = 60     # `regsim lessons` fits the terminal, down to this many columns
+TITLE_BESIDE = 24  # narrower than this beside the row, a title goes on lines of its own below it
 
 
 class LessonUsageError(ValueError):
@@ -38,10 +40,12 @@ def curriculum(dirs: Iterable[Path] | None = None) -> LessonSet:
 
 
 def cmd_lessons(args_json: bool = False, dirs: Iterable[Path] | None = None, *, store: ProgressStore | None = None,
-                out: TextIO | None = None, err: TextIO | None = None, questions: bool = False) -> int:
+                out: TextIO | None = None, err: TextIO | None = None, questions: bool = False,
+                width: int | None = None) -> int:
     """List the lessons (with the learner's progress); JSON when `args_json`. With `questions` (JSON
     only) the output is an object: `lessons`, each with its `question_list`, and `course`, the
-    course-level balance (`regsim.lessons.question_audit`)."""
+    course-level balance (`regsim.lessons.question_audit`). The text fits `width` columns (by
+    default the terminal's: $COLUMNS, else its size, else 100)."""
     out, err = out or sys.stdout, err or sys.stderr
     if questions and not args_json:
         raise LessonUsageError("--questions goes with --json: regsim lessons --json --questions")
@@ -64,8 +68,9 @@ def cmd_lessons(args_json: bool = False, dirs: Iterable[Path] | None = None, *, 
     if not summaries:
         print("no lessons found", file=err)
         return 0
-    # The title comes last and wraps under itself, so the table stays within 100 columns
-    # and no title is cut.
+    # The title comes last and wraps under itself, so the table fits the terminal and no title is
+    # cut; too narrow for that, each title goes on lines of its own under its row.
+    width = max(MIN_WIDTH, width or shutil.get_terminal_size((100, 24)).columns)
     id_width = max(len(item["id"]) for item in summaries)
     states = []
     for item in summaries:
@@ -74,14 +79,15 @@ def cmd_lessons(args_json: bool = False, dirs: Iterable[Path] | None = None, *, 
             f"{progress['status']}, {progress['score']:g}/{progress['out_of']}"))
     state_width = max(len(state) for state in states)
     lead = 3 + 2 + id_width + 2 + 12 + 2 + state_width + 2
-    title_width = max(30, TABLE_WIDTH - lead)
+    below = width - lead < TITLE_BESIDE
+    indent = 5 if below else lead
     for item, state in zip(summaries, states, strict=True):
         count = sum(item["questions"].values())
-        lines = textwrap.wrap(item["title"], title_width) or [""]
-        print(f"{item['order']:>3}  {item['id']:<{id_width}}  {_count(count, 'question'):>12}  "
-              f"{state:<{state_width}}  {lines[0]}".rstrip(), file=out)
-        for more in lines[1:]:
-            print(" " * lead + more, file=out)
+        lines = textwrap.wrap(item["title"], width - indent) or [""]
+        row = f"{item['order']:>3}  {item['id']:<{id_width}}  {_count(count, 'question'):>12}  {state:<{state_width}}"
+        print(row.rstrip() if below else f"{row}  {lines[0]}".rstrip(), file=out)
+        for more in lines if below else lines[1:]:
+            print(" " * indent + more, file=out)
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regsim.lessons.model import Lesson, Question
 from regsim.lessons.quantities import (
@@ -20,7 +20,9 @@ from regsim.lessons.quantities import (
     parse_quantity,
     within,
 )
-from regsim.scenario.engine import Run, computed_answer
+
+if TYPE_CHECKING:  # the progress file reads AnswerRecord at start-up; the engine loads when answers are graded
+    from regsim.scenario.engine import Run
 
 FIRST_TRY, LATER_TRY = 1.0, 0.5
 
@@ -73,6 +75,8 @@ def answer_for(question: Question, run: Run | None = None) -> Any:
         raise ValueError(f"question {question.id!r}: a computed answer needs the replayed scenario run")
     if question.step is None or question.metric is None:
         raise ValueError(f"question {question.id!r}: a computed answer needs a step and a metric")
+    from regsim.scenario.engine import computed_answer
+
     return computed_answer(run.records[question.step - 1], question.metric)
 
 

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
-from regsim.model.sim.events import RequestEvent
+from regsim.model.sim.events import RequestEvent, RequestOutcome
 from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
 RECORD_VERSION = 3   # 3: JSON lines written as requests happen, `conn` and `agent`; 2 adds `ledger`; all load
-ABORTED = "aborted"  # the outcome of a transfer the client broke off
+ABORTED = RequestOutcome.ABORTED  # the outcome of a transfer the client broke off
 
 
 class LedgerBlob(TypedDict):

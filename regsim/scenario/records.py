@@ -13,7 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from regsim.model.sim.events import AccessChange, BlobRecord, How, Outcome, ReferrerRecord, RequestEvent
+from regsim.model.sim.events import (
+    AccessChange,
+    BlobRecord,
+    How,
+    Lane,
+    Outcome,
+    ReferrerHow,
+    ReferrerRecord,
+    RequestEvent,
+)
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ArtifactCommand
 from regsim.scenario.commands import RegistryGc
@@ -87,6 +96,14 @@ class StepRecord:
         return None
 
     @property
+    def background_work(self) -> str:
+        """What ran in the background in this step: a registry replicating (HEAD, POST and PUT to a
+        replica) and a mirror copying a blob it lacks into its storage (a GET upstream), or both."""
+        kinds = {"copying into the mirror's cache" if event.method == "GET" else "replication"
+                 for event in self.requests if event.lane == Lane.BACKGROUND}
+        return " and ".join(sorted(kinds, reverse=True))
+
+    @property
     def layer_bytes(self) -> int:
         return self.layer_bytes_up + self.layer_bytes_down
 
@@ -152,7 +169,7 @@ STEP_METRICS: dict[str, Callable[[StepRecord], Metric]] = {
     "layer_bytes_up": lambda record: record.layer_bytes_up,
     "layer_bytes_down": lambda record: record.layer_bytes_down,
     "seconds": lambda record: record.seconds,
-    "referrers_listed": lambda record: sum(1 for r in record.referrers or () if r.how == "listed"),
+    "referrers_listed": lambda record: sum(1 for r in record.referrers or () if r.how == ReferrerHow.LISTED),
     "requests": lambda record: len(record.requests),
 }
 

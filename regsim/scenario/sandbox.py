@@ -11,6 +11,8 @@ import copy
 from dataclasses import dataclass, field
 
 from regsim.model.client.daemon import Runtime
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.reference import DOCKER_HUB, Reference, parse_reference
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ARTIFACT_TOOLS
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
@@ -18,8 +20,13 @@ from regsim.scenario.command_checks import command_problems, grant_problems
 from regsim.scenario.commands import (
     USAGE,
     Build,
+    ClientCommand,
     Command,
     CommandError,
+    CrictlPull,
+    KubeletPull,
+    Pull,
+    Push,
     RegistryGrant,
     parse_command,
 )
@@ -39,6 +46,13 @@ SANDBOX_USAGE = {
     "help": "help (list every command)",
 }
 HEADS = ("docker", "crictl", "kubelet", *ARTIFACT_TOOLS, "registry", "network", "wait", *SANDBOX_USAGE)
+
+
+def _parse(text: str) -> Reference | None:
+    try:
+        return parse_reference(text)
+    except RegistryError:
+        return None
 
 
 def usage_lines() -> list[str]:
@@ -208,7 +222,9 @@ class SandboxSession:
         problems = command_problems(command, self.scenario.images, hosts, self.clients, self.scenario.files,
                                     sorted(world.network.routers))
         origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
-        problems += docker_hub_problems(command, hosts, origins)
+        if docker_hub_problems(command, hosts, origins):
+            # The scenario file's advice ("add a registry named docker.io") cannot be followed here.
+            problems.append(self.no_docker_hub(command, origins or hosts))
         if isinstance(command, RegistryGrant):
             problems += grant_problems(command, self.scenario)
         if command.needs_client and self.actor is None:
@@ -218,6 +234,36 @@ class SandboxSession:
             problems += [mismatch] if mismatch else []
         if problems:
             raise CommandError(problems[0])
+
+    def no_docker_hub(self, command: Command, registries: list[str]) -> str:
+        """What a name with no registry host means (Docker Hub: distribution/reference
+        normalize.go), and what to type instead in this sandbox, which has no Docker Hub: the
+        name with a registry that is here, a repository of the same name if one holds it."""
+        text, ref = next(
+            (text, ref) for text in command.references
+            if (ref := _parse(text)) is not None and ref.host == DOCKER_HUB
+        )
+        short = Reference(ref.host, ref.repository).familiar()   # the name as typed: app, team/app
+        named = ref.familiar().removeprefix(short)   # its tag or digest: ":v1"
+        found = [
+            f"{host}/{repository}{named}"
+            for host in registries
+            for repository in sorted(self.world.registries[host].repositories)
+            if repository == short or repository.endswith(f"/{short}")
+        ]
+        fix = (
+            f"pull it by its full name: {found[0]}" if found and isinstance(command, (Pull, CrictlPull, KubeletPull))
+            else f"tag it with a registry's name first (docker tag {text} {registries[0]}/{text}), then push that"
+            if isinstance(command, Push) and registries
+            else f"write a registry's name first, as in {registries[0]}/{text}" if registries
+            else "this sandbox has no registry to send it to"
+        )
+        here = ", ".join(registries) or "none"
+        tool = command.tool if isinstance(command, ClientCommand) else command.text.split()[0]
+        return (
+            f"{text!r} names no registry, so {tool} sends it to Docker Hub ({ref.full}), and there is "
+            f"no Docker Hub in this sandbox (its registries: {here}): {fix}"
+        )
 
     def no_recipe(self, target: str) -> str:
         buildable = sorted(self.scenario.images)

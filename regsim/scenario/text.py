@@ -41,7 +41,7 @@ def render_step(record: StepRecord, total: int, failures: list[Failure] | None =
     if record.requests:
         background = ""
         if record.background_seconds:
-            background = (f" (replication ran in the background for {format_seconds(record.background_seconds)}; "
+            background = (f" (background {record.background_work} ran for {format_seconds(record.background_seconds)}; "
                           "no client waited for it)")
         lines.append(f"  time: {format_seconds(record.seconds)}{background}")
     if record.clients:   # clients acting at once: the first and the last one done

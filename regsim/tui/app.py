@@ -13,13 +13,9 @@ from textual.screen import Screen
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.lessons.progress import ProgressStore
-from regsim.scenario.engine import Player, Run
 from regsim.scenario.loader import load_scenario
 from regsim.scenario.problems import ContentError
-from regsim.scenario.sandbox import SandboxSession
-from regsim.scenario.spec import Scenario
 from regsim.tui.base_app import RegsimBaseApp
-from regsim.tui.commands import RegsimCommands
 from regsim.tui.course import Course, read_lessons
 from regsim.tui.messages import (
     ChallengeChosen,
@@ -31,17 +27,26 @@ from regsim.tui.messages import (
     SandboxFromPlayer,
     ScenarioChosen,
 )
-from regsim.tui.screens.chart import ChartScreen
 from regsim.tui.screens.home import HomeScreen
-from regsim.tui.screens.player import PlayerScreen
 from regsim.tui.screens.problems import ProblemsScreen
-from regsim.tui.screens.sandbox import SandboxScreen
 from regsim.tui.views.catalog import ScenarioEntry, scenario_entries
-from regsim.tui.views.chart import ChartSource
 from regsim.tui.views.lessons import LessonListing, LessonRow, continue_at, lesson_rows
 
+# What the home screen does not need loads when first used (the engine, the other screens,
+# the palette's commands): start-up imports only what draws home.
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from regsim.lessons.loader import LessonSet
+    from regsim.scenario.engine import Player, Run
+    from regsim.tui.views.chart import ChartSource
+
+
+def regsim_commands() -> type[Provider]:
+    """The palette's commands, loaded when the palette first opens."""
+    from regsim.tui.commands import RegsimCommands
+
+    return RegsimCommands
 
 
 class RegsimApp(RegsimBaseApp):
@@ -54,7 +59,7 @@ class RegsimApp(RegsimBaseApp):
     and the lessons in a worker once the home screen is drawn."""
 
     TITLE = "regsim"
-    COMMANDS = {RegsimCommands}  # regsim's commands, then Textual's (one provider: one order)
+    COMMANDS = {regsim_commands}  # regsim's commands, then Textual's (one provider: one order)
     # q goes back one screen (home's q quits); ctrl+q, Textual's own, quits from anywhere.
 
     def __init__(
@@ -108,6 +113,9 @@ class RegsimApp(RegsimBaseApp):
         if self.store.notice:
             self.notify(self.store.notice, title="Progress", severity="warning", timeout=12)
         if self.run_to_open is not None:
+            from regsim.scenario.engine import Player
+            from regsim.tui.screens.player import PlayerScreen
+
             player = Player.from_run(self.run_to_open)
             player.seek(self.start_at - 1)
             self.push_screen(PlayerScreen(player, self.classroom))
@@ -232,6 +240,9 @@ class RegsimApp(RegsimBaseApp):
     def open_scenario(self, name: str | Path, start_at: int = 1, classroom: bool = False) -> bool:
         """Replay a scenario file (or bundled id) and show it in the player, `start_at` the next
         step to run; problems in a modal."""
+        from regsim.scenario.engine import Player
+        from regsim.tui.screens.player import PlayerScreen
+
         path = find_scenario(str(name), self.lesson_dirs)
         try:
             player = Player(load_scenario(path))
@@ -251,9 +262,12 @@ class RegsimApp(RegsimBaseApp):
 
     def open_sandbox(self, name: str | Path) -> bool:
         """A sandbox on a fresh world built from a scenario's setup (none of its steps run)."""
+        from regsim.scenario.sandbox import SandboxSession
+        from regsim.tui.screens.sandbox import SandboxScreen
+
         path = find_scenario(str(name), self.lesson_dirs)
         try:
-            scenario: Scenario = load_scenario(path)
+            scenario = load_scenario(path)
             session = SandboxSession.from_scenario(scenario)
         except ContentError as error:
             problems = [str(problem) for problem in error.problems]
@@ -270,6 +284,9 @@ class RegsimApp(RegsimBaseApp):
 
     def open_sandbox_from_player(self, player: Player) -> None:
         """A sandbox on a copy of the world the player shows now."""
+        from regsim.scenario.sandbox import SandboxSession
+        from regsim.tui.screens.sandbox import SandboxScreen
+
         self.push_screen(SandboxScreen(SandboxSession.from_player(player)))
 
     def open_challenge(self, name: str | Path) -> bool:
@@ -291,6 +308,8 @@ class RegsimApp(RegsimBaseApp):
 
     def open_chart(self, source: ChartSource, kind: str = "transfer", export: bool = False) -> None:
         """The chart screen for a run up to a step; with `export`, its files are written at once."""
+        from regsim.tui.screens.chart import ChartScreen
+
         self.push_screen(ChartScreen(source, kind, export_on_mount=export))
 
     # ----- what the screens ask for ----------------------------------------------------------

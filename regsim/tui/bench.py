@@ -1,8 +1,10 @@
-"""Benchmarks of the app's responsiveness: start-up to the home screen, and one player step.
+"""Benchmarks of the app's responsiveness: start-up to the home screen, one player step, and one
+sandbox command.
 
-Targets (issue 7): the home screen in under 1 s, a step in the player in under 50 ms. The lessons
-are read in a worker once the home screen is up; `lessons_seconds` says when they are listed.
-Run `python -m regsim.tui.bench`; these are measurements, not timed tests.
+Targets (issues 7 and 15): the home screen in under 1 s, a step in the player and a command typed
+in the sandbox at 80×24 each in under 50 ms. The lessons are read in a worker once the home screen
+is up; `lessons_seconds` says when they are listed. Run `python -m regsim.tui.bench`; these are
+measurements, not timed tests.
 """
 
 from __future__ import annotations
@@ -102,11 +104,60 @@ def player_step_ms(scenario: str = "second-version", wall: bool = False) -> floa
     return 1000 * statistics.median(asyncio.run(_step_times(scenario, clock)))
 
 
+# A learner's first session in the first-push-pull sandbox: every kind of answer the screen draws
+# (a push's and a pull's many requests, a table, a line of its own, a note that runs nothing).
+SANDBOX_COMMANDS = (
+    "docker build -t app:v1 .",
+    "docker tag app:v1 registry.example/team/app:v1",
+    "docker push registry.example/team/app:v1",
+    "as bob",
+    "docker pull registry.example/team/app:v1",
+    "docker images",
+    "docker system df",
+)
+
+
+async def _sandbox_times(size: tuple[int, int]) -> dict[str, float]:
+    from textual.widgets import Input
+
+    from regsim.tui.app import RegsimApp
+    from regsim.tui.screens.sandbox import SandboxScreen
+
+    app = RegsimApp()
+    times = {}
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.open_sandbox("first-push-pull")
+        await pilot.pause()
+        assert isinstance(app.screen, SandboxScreen)
+        for command in SANDBOX_COMMANDS:
+            app.screen.query_one(Input).value = command
+            started = time.process_time()
+            await pilot.press("enter")
+            await pilot.pause()  # the command has run and the screen has settled
+            times[command] = 1000 * (time.process_time() - started)
+    return times
+
+
+def sandbox_times_ms(size: tuple[int, int] = (80, 24), rounds: int = 3) -> dict[str, float]:
+    """Median CPU milliseconds of each command in `SANDBOX_COMMANDS`, from Enter until the screen
+    has settled (the command run, every pane redrawn), over `rounds` fresh apps."""
+    runs = [asyncio.run(_sandbox_times(size)) for _ in range(rounds)]
+    return {command: statistics.median(run[command] for run in runs) for command in SANDBOX_COMMANDS}
+
+
+def sandbox_command_ms(size: tuple[int, int] = (80, 24)) -> float:
+    """The slowest command's median in `sandbox_times_ms`: every command answers within this."""
+    return max(sandbox_times_ms(size).values())
+
+
 def main() -> None:
     print(f"startup to home screen  {startup_seconds():.3f} s   (target < 1 s)")
     print(f"lessons listed on home  {lessons_seconds():.3f} s   (read in a worker after start-up)")
     print(f"one player step         {player_step_ms():.1f} ms  (target < 50 ms) CPU time")
     print(f"                        {player_step_ms(wall=True):.1f} ms  elapsed, with idle polling")
+    for command, ms in sandbox_times_ms().items():
+        print(f"sandbox at 80×24         {ms:5.1f} ms  {command}")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ push the screen asked for. A screen never calls into the app, so it knows nothin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from regsim.scenario.engine import Player
-from regsim.tui.views.chart import ChartSource
+if TYPE_CHECKING:  # the engine and the charts load when a screen that shows them does
+    from regsim.scenario.engine import Player
+    from regsim.tui.views.chart import ChartSource
 
 
 class LessonChosen(Message):

@@ -29,7 +29,8 @@ from regsim.model.oci.mediatype import MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST
 from regsim.model.oci.reference import Reference
 from regsim.model.oci.referrers import fallback_tag, referrers_index
 from regsim.model.oci.response import Response
-from regsim.model.sim.events import BlobKind, BlobRecord, How, Outcome, ReferrerRecord, RequestOutcome, Via
+from regsim.model.oci.routes import blob_path, manifest_path, referrers_path, uploads_path
+from regsim.model.sim.events import BlobKind, BlobRecord, How, Outcome, ReferrerHow, ReferrerRecord, RequestOutcome, Via
 from regsim.units import format_size
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class ArtifactSession:
     def resolve(self, reference: str) -> Descriptor | None:
         """HEAD the manifest a tag or digest names: its digest, media type and size (None: refused)."""
         registry = self.session.registry
-        path = f"/v2/{self.name}/manifests/{reference}"
+        path = manifest_path(self.name, reference)
         response, event = self.session.send(
             "HEAD", path, lambda auth: registry.head_manifest(auth, self.name, reference, ACCEPT_ALL),
             f"which manifest does {reference} name? (its digest is what an artifact's subject points at)",
@@ -115,7 +116,7 @@ class ArtifactSession:
         """GET a manifest: it, None when there is none (404), False when refused otherwise."""
         registry = self.session.registry
         response, event = self.session.send(
-            "GET", f"/v2/{self.name}/manifests/{reference}",
+            "GET", manifest_path(self.name, reference),
             lambda auth: registry.get_manifest(auth, self.name, reference, accept), why,
         )
         if response.status == 404:
@@ -134,7 +135,7 @@ class ArtifactSession:
         """PUT a manifest by tag or digest; the answer, or None when refused."""
         registry = self.session.registry
         response, event = self.session.send(
-            "PUT", f"/v2/{self.name}/manifests/{reference}", registry.put_manifest, why,
+            "PUT", manifest_path(self.name, reference), registry.put_manifest, why,
             (self.name, reference, manifest.raw, manifest.media_type, manifest), sent=len(manifest.raw),
         )
         if response.status != 201:
@@ -150,7 +151,7 @@ class ArtifactSession:
         if not self.session.need(self.name, ("delete",)):
             return False
         response, event = self.session.send(
-            "DELETE", f"/v2/{self.name}/manifests/{digest}",
+            "DELETE", manifest_path(self.name, digest),
             lambda auth: registry.delete_manifest(auth, self.name, digest), why,
         )
         if response.status != 202:
@@ -165,9 +166,9 @@ class ArtifactSession:
     def push_blob(self, desc: Descriptor, body: Body, kind: BlobKind, label: str, library: Library) -> bool:
         """HEAD the blob; when missing, open an upload and send it the way the tool's library does."""
         registry, name, digest = self.session.registry, self.name, desc.digest
-        blob_path = f"/v2/{name}/blobs/{digest}"
+        head_path = blob_path(name, digest)
         response, event = self.session.send(
-            "HEAD", blob_path, registry.head_blob, f"does {name} already have {label} ({format_size(desc.size)})?",
+            "HEAD", head_path, registry.head_blob, f"does {name} already have {label} ({format_size(desc.size)})?",
             (name, digest),
         )
         if response.status == 200:
@@ -176,10 +177,10 @@ class ArtifactSession:
             return True
         if response.status != 404:
             event.outcome = RequestOutcome.ERROR
-            self.fail(response, blob_path)
+            self.fail(response, head_path)
             return False
         event.outcome = RequestOutcome.MISSING
-        uploads = f"/v2/{name}/blobs/uploads/"
+        uploads = uploads_path(name)
         response, event = self.session.send("POST", uploads, registry.start_upload, f"open an upload for {label}",
                                             (name,))
         if response.status != 202:
@@ -216,7 +217,7 @@ class ArtifactSession:
 
     def get_blob(self, desc: Descriptor, kind: BlobKind, label: str) -> Body | None:
         registry, name = self.session.registry, self.name
-        path = f"/v2/{name}/blobs/{desc.digest}"
+        path = blob_path(name, desc.digest)
         response, event = self.session.send("GET", path, registry.get_blob, f"download {label}", (name, desc.digest))
         if response.status != 200 or response.body is None:
             event.outcome = RequestOutcome.ERROR
@@ -236,7 +237,7 @@ class ArtifactSession:
         registry, name = self.session.registry, self.name
         query = f"?artifactType={artifact_type}" if artifact_type else ""
         response, event = self.session.send(
-            "GET", f"/v2/{name}/referrers/{subject}{query}",
+            "GET", referrers_path(name, subject) + query,
             lambda auth: registry.referrers(auth, name, subject, artifact_type),
             "which artifacts point at this image through their subject? (the referrers API)",
         )
@@ -256,12 +257,14 @@ class ArtifactSession:
             filtered, via = False, Via.TAG_SCHEMA
         else:
             event.outcome = RequestOutcome.ERROR
-            self.fail(response, f"/v2/{name}/referrers/{subject}")
+            self.fail(response, referrers_path(name, subject))
             return None
         if artifact_type and not filtered:
             entries = [entry for entry in entries if entry.artifact_type == artifact_type]
         for entry in entries:
-            self.out.referrers.append(ReferrerRecord(subject, entry.digest, entry.artifact_type, "listed", via))
+            self.out.referrers.append(
+                ReferrerRecord(subject, entry.digest, entry.artifact_type, ReferrerHow.LISTED, via)
+            )
         return entries, via
 
     def push_referrer(self, manifest: AnyManifest, why: str, library: Library) -> bool:
@@ -278,19 +281,22 @@ class ArtifactSession:
             return False
         entry_type = manifest.artifact_type
         if response.headers.get("OCI-Subject") == subject.digest and not ping_first:
-            self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, "pushed", Via.API))
+            self.out.referrers.append(
+                ReferrerRecord(subject.digest, manifest.digest, entry_type, ReferrerHow.PUSHED, Via.API)
+            )
             return True
         if ping_first:
             registry, name = self.session.registry, self.name
             answer, event = self.session.send(
-                "GET", f"/v2/{name}/referrers/{subject.digest}",
+                "GET", referrers_path(name, subject.digest),
                 lambda auth: registry.referrers(auth, name, subject.digest, None),
                 "does this registry keep referrers lists itself? (the referrers API)",
             )
             if answer.status == 200:
                 event.outcome = RequestOutcome.OK
-                self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, "pushed",
-                                                         Via.API))
+                self.out.referrers.append(
+                    ReferrerRecord(subject.digest, manifest.digest, entry_type, ReferrerHow.PUSHED, Via.API)
+                )
                 return True
             event.outcome = RequestOutcome.MISSING
         return self._add_to_tag_schema(manifest, library)
@@ -319,7 +325,7 @@ class ArtifactSession:
         index = referrers_index(tuple(entries), by_digest=by_digest)
         if self.put(index, tag, f"store the updated referrers list under the tag {tag}") is None:
             return False
-        self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, "pushed",
+        self.out.referrers.append(ReferrerRecord(subject.digest, manifest.digest, entry_type, ReferrerHow.PUSHED,
                                                  Via.TAG_SCHEMA))
         if isinstance(old, Index) and not by_digest and old.digest != index.digest:
             return self.delete(old.digest, "delete the referrers list this one replaced")

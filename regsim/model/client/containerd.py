@@ -31,6 +31,7 @@ from regsim.model.oci.manifest import AnyManifest, Index, Manifest, parse_manife
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import Reference
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path
 from regsim.model.registry.auth import AuthInputError, parse_challenge
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import (
@@ -183,7 +184,7 @@ def crictl_pull(client: Client, text: str, creds: str | None = None) -> Outcome:
 def _pull(client: Client, ref: Reference, hosts: _Hosts, out: Outcome) -> Outcome:
     repository, name = ref.repository, ref.full
     found = hosts.first(
-        "HEAD", f"/v2/{repository}/manifests/{ref.reference}",
+        "HEAD", manifest_path(repository, ref.reference),
         lambda registry, auth: registry.head_manifest(auth, repository, ref.reference, DOCKER_ACCEPT),
         f"which digest does {name} name? (resolve with HEAD)",
     )
@@ -255,7 +256,7 @@ def _held_manifest(client: Client, digest: str) -> Manifest | Index | None:
 
 def _fetch_manifest(hosts: _Hosts, repository: str, digest: str, why: str) -> Manifest | Index | None:
     found = hosts.first(
-        "GET", f"/v2/{repository}/manifests/{digest}",
+        "GET", manifest_path(repository, digest),
         lambda registry, auth: registry.get_manifest(auth, repository, digest, DOCKER_ACCEPT), why,
     )
     if found is None:
@@ -275,7 +276,7 @@ def _fetch_blob(
     client = hosts.client
     job = RequestContext(client.name, Lane.DOWNLOAD, client.world.new_job(), client.address)
     found = hosts.first(
-        "GET", f"/v2/{repository}/blobs/{digest}",
+        "GET", blob_path(repository, digest),
         lambda registry, auth: registry.get_blob(auth, repository, digest),
         (_lacks, (client.name, label, size)), context=job,
     )

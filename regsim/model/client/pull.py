@@ -21,6 +21,7 @@ from regsim.model.oci.manifest import Index, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import DOCKER_HUB, Reference
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.units import docker_short_id, format_size
@@ -80,13 +81,13 @@ def _pull_from(
     client: Client, host: str, ref: Reference, platform: Platform, out: Outcome, is_mirror: bool
 ) -> bool:
     session = HostSession(client, host, out)
-    if not session.start({ref.repository: ("pull",)}, ("Get", f"/v2/{ref.repository}/manifests/{ref.reference}")):
+    if not session.start({ref.repository: ("pull",)}, ("Get", manifest_path(ref.repository, ref.reference))):
         return False
     registry = session.registry
     repository, reference = ref.repository, ref.reference
     where = f"the mirror {host}" if is_mirror else host
     response, event = session.send(
-        "GET", f"/v2/{repository}/manifests/{reference}",
+        "GET", manifest_path(repository, reference),
         lambda auth: registry.get_manifest(auth, repository, reference, DOCKER_ACCEPT),
         f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
     )
@@ -108,7 +109,7 @@ def _pull_from(
             return True
         child = entry.digest
         response, event = session.send(
-            "GET", f"/v2/{repository}/manifests/{child}",
+            "GET", manifest_path(repository, child),
             lambda auth: registry.get_manifest(auth, repository, child, DOCKER_ACCEPT),
             f"the index lists one manifest per platform: fetch the {platform} one",
         )
@@ -172,13 +173,13 @@ def _download(
     registry = session.registry
     job = RequestContext(client.name, _DOWNLOAD, client.world.new_job(), client.address)
     response, event = session.send(
-        "GET", f"/v2/{repository}/blobs/{digest}",
+        "GET", blob_path(repository, digest),
         lambda auth: registry.get_blob(auth, repository, digest),
         f"{client.name} lacks {label} ({format_size(size)}): download it", context=job,
     )
     if response.status != 200:
         event.outcome = _SAID_ERROR
-        _refused(session, client, session.pulled, response, f"/v2/{repository}/blobs/{digest}")
+        _refused(session, client, session.pulled, response, blob_path(repository, digest))
         return None
     cache = response.headers.get("X-Cache")
     how = _PULLED if cache is None else (_MIRROR_HIT if cache == "HIT" else _MIRROR_MISS)
@@ -199,7 +200,7 @@ def _cache_word(response: Response, default: RequestOutcome) -> RequestOutcome:
 
 
 def _manifest_failure(session: HostSession, client: Client, ref: Reference, response: Response) -> None:
-    _refused(session, client, ref, response, f"/v2/{ref.repository}/manifests/{ref.reference}")
+    _refused(session, client, ref, response, manifest_path(ref.repository, ref.reference))
 
 
 def _refused(session: HostSession, client: Client, ref: Reference | None, response: Response, path: str) -> None:

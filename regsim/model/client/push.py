@@ -19,6 +19,7 @@ from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
 from regsim.units import format_size
@@ -67,7 +68,7 @@ def push(client: Client, text: str) -> Outcome:
     session = HostSession(client, ref.host, out, streamed=True)   # after "The push refers to repository"
     manifests = list(image.manifests.values())
     first = manifests[0].layers[0] if manifests[0].layers else manifests[0].config
-    if not session.start({ref.repository: ("pull", "push")}, ("Head", f"/v2/{ref.repository}/blobs/{first.digest}")):
+    if not session.start({ref.repository: ("pull", "push")}, ("Head", blob_path(ref.repository, first.digest))):
         return out
     pusher = _Pusher(client, session, ref.repository, out)
     complete = isinstance(image.top, Manifest) or all(
@@ -132,8 +133,8 @@ class _Pusher:
         self.patch_upload: Callable[..., Response] = (
             registry.patch_upload if direct is None else direct.patch_upload)
         self.put_upload: Callable[..., Response] = registry.put_upload if direct is None else direct.put_upload
-        self.blobs_path = f"/v2/{repository}/blobs/"
-        self.uploads_path = f"/v2/{repository}/blobs/uploads/"
+        self.blobs_path = blob_path(repository, "")
+        self.uploads_path = uploads_path(repository)
         # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
         # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
@@ -168,7 +169,7 @@ class _Pusher:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
-                response, event = send(job, host, "HEAD", f"/v2/{source}/blobs/{digest}", self.registry.head_blob,
+                response, event = send(job, host, "HEAD", blob_path(source, digest), self.registry.head_blob,
                                        (_why_seen, (client.name, source)), (self.session.auth, source, digest), 0)
                 status = response.status
                 event.outcome = (_SAID_EXISTS if status == 200
@@ -277,7 +278,7 @@ class _Pusher:
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
         registry, repository = self.registry, self.repository
         response, event = self.send(
-            self.session.context, self.host, "PUT", f"/v2/{repository}/manifests/{reference}",
+            self.session.context, self.host, "PUT", manifest_path(repository, reference),
             registry.put_manifest,
             "store the manifest: the registry checks every blob it names is here"
             if reference.startswith("sha256:") is False else "store one platform's manifest by digest",
@@ -285,7 +286,7 @@ class _Pusher:
             len(manifest.raw),
         )
         if response.status != 201:
-            self.session.fail_with(response, f"/v2/{repository}/manifests/{reference}", "Put")
+            self.session.fail_with(response, manifest_path(repository, reference), "Put")
             return False
         event.outcome = _SAID_STORED
         self.out.blobs.append(BlobRecord(manifest.digest, _MANIFEST, len(manifest.raw), _SENT))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from regsim.model.client.errors import DAEMON, daemon_line, docker_error, stream_line
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import PING_PATH, TOKEN_PATH
 from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why, why_text
@@ -142,19 +143,19 @@ class HostSession:
         stored credentials stops before it is sent."""
         registry = self.world.registries.get(self.host)
         response, event = self.world.send(
-            self.context, self.host, "GET", "/v2/",
+            self.context, self.host, "GET", PING_PATH,
             lambda: registry.ping(None) if registry else Response(UNREACHABLE),
             "version check: does this registry speak the v2 API, and does it want credentials?",
         )
         if response.status == UNREACHABLE:
-            self.unreachable("/v2/")
+            self.unreachable(PING_PATH)
             return False
         if response.status == 200:
             event.outcome = RequestOutcome.OK
             return True
         if response.status != 401:
             event.outcome = RequestOutcome.ERROR
-            self.fail_with(response, "/v2/")
+            self.fail_with(response, PING_PATH)
             return False
         event.outcome = RequestOutcome.CHALLENGE
         try:
@@ -186,7 +187,7 @@ class HostSession:
     def check_basic(self) -> bool:
         """With Basic auth, prove the credentials by asking for /v2/ again with them."""
         response, event = self.send(
-            "GET", "/v2/", lambda auth: self.registry.ping(auth), "version check again, with the credentials"
+            "GET", PING_PATH, lambda auth: self.registry.ping(auth), "version check again, with the credentials"
         )
         if response.status == 200:
             event.outcome = RequestOutcome.OK
@@ -228,7 +229,7 @@ class HostSession:
         user = self.client.logins.get(self.host)
         who = f"as {user}" if credential else "anonymously"
         response, event = self.world.send(
-            self.context, self.host, "GET", f"/token?{query}",
+            self.context, self.host, "GET", TOKEN_PATH + "?" + query,
             lambda: registry.issue_token(f"Basic {credential}" if credential else None, self.service, scopes),
             f"ask the token service ({self.realm}) for a token, {who}, for {scope or 'login'}",
         )

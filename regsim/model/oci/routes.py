@@ -3,8 +3,9 @@
 As distribution's `registry/api/v2/routes.go` and `urls.go`: each route has a name, the
 methods it answers and a path pattern. `match_path` turns a request path into its route and
 the parts it names (repository, reference, digest, upload id); `Route.build` turns the parts
-back into a path. The live server dispatches on it and the live explanations read it, so the
-two never disagree about what a path means.
+back into a path. The model's clients and registries build every path they send or answer
+with it, the live server dispatches on it and the live explanations read it, so none of them
+disagrees about what a path means.
 
     >>> found = match_path("/v2/team/app/manifests/v1")
     >>> found.route.name, found.name, found.reference
@@ -80,6 +81,42 @@ ROUTES: tuple[Route, ...] = (
     _route(RouteName.TOKEN, "GET POST", "/token/?"),
 )
 ROUTE: dict[RouteName, Route] = {route.name: route for route in ROUTES}
+
+
+# The paths a client or a registry sends, built from the table above (bound once: a client builds
+# several per blob). The routes' parts are plain strings already checked by the reference grammar.
+_MANIFEST = ROUTE[RouteName.MANIFEST].template.format
+_BLOB = ROUTE[RouteName.BLOB].template.format
+_UPLOAD = ROUTE[RouteName.UPLOAD].template.format
+_TAGS = ROUTE[RouteName.TAGS].template.format
+_REFERRERS = ROUTE[RouteName.REFERRERS].template.format
+PING_PATH = ROUTE[RouteName.PING].build()
+TOKEN_PATH = ROUTE[RouteName.TOKEN].build().removesuffix("/")
+
+
+def manifest_path(name: str, reference: str) -> str:
+    return _MANIFEST(name=name, reference=reference)
+
+
+def blob_path(name: str, digest: str) -> str:
+    """`blob_path(name, "")` is the prefix a digest completes."""
+    return _BLOB(name=name, digest=digest)
+
+
+def uploads_path(name: str) -> str:
+    return ROUTE[RouteName.UPLOADS].build(name=name)
+
+
+def upload_path(name: str, uuid: str) -> str:
+    return _UPLOAD(name=name, uuid=uuid)
+
+
+def tags_path(name: str) -> str:
+    return _TAGS(name=name)
+
+
+def referrers_path(name: str, digest: str) -> str:
+    return _REFERRERS(name=name, digest=digest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from regsim.model.oci.manifest import AnyManifest, Index, Manifest, canonical_js
 from regsim.model.oci.mediatype import OCI_INDEX
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Answer, Refusal, Response
+from regsim.model.oci.routes import blob_path, manifest_path, upload_path
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
@@ -37,12 +38,12 @@ def _found_headers(size: int, digest: str) -> dict[str, str]:
 
 
 def _created_headers(name: str, digest: str) -> dict[str, str]:
-    return {"Location": f"/v2/{name}/blobs/{digest}", "Docker-Content-Digest": digest, "Content-Length": "0"}
+    return {"Location": blob_path(name, digest), "Docker-Content-Digest": digest, "Content-Length": "0"}
 
 
 def _progress_headers(name: str, uuid: str, received: int) -> dict[str, str]:
     return {
-        "Location": f"/v2/{name}/blobs/uploads/{uuid}",
+        "Location": upload_path(name, uuid),
         "Range": f"0-{max(received - 1, 0)}",   # as UploadSession.range_header
         "Docker-Upload-UUID": uuid,
         "Content-Length": "0",
@@ -80,7 +81,7 @@ class Handler:
     # ----- helpers -------------------------------------------------------------------------
 
     def _upload_location(self, name: str, uuid: str) -> str:
-        return f"/v2/{name}/blobs/uploads/{uuid}"
+        return upload_path(name, uuid)
 
     def open_upload(self, name: str) -> Response:
         """POST /v2/<name>/blobs/uploads/: open an upload session."""
@@ -90,7 +91,7 @@ class Handler:
         return Response(
             202,
             {
-                "Location": f"/v2/{name}/blobs/uploads/{uuid}",
+                "Location": upload_path(name, uuid),
                 "Range": "0-0",
                 "Docker-Upload-UUID": uuid,
                 "Content-Length": "0",
@@ -339,7 +340,7 @@ class Handler:
             self.storage.manifest_stored(manifest.digest, raw)
             self.storage.changed(store)
         headers = {
-            "Location": f"/v2/{name}/manifests/{manifest.digest}",
+            "Location": manifest_path(name, manifest.digest),
             "Docker-Content-Digest": manifest.digest,
             "Content-Length": "0",
         }

@@ -7,6 +7,11 @@ Each rule names the file of distribution/distribution it follows (paths under `r
 - a manifest or blob held locally is served without asking the upstream; one not held is
   fetched, kept, and scheduled to expire `ttl` after that fetch; serving a copy does not
   extend its life (proxy/proxymanifeststore.go, proxy/proxyblobstore.go);
+- a manifest is fetched once (proxymanifeststore.go Get: from the remote, then Put locally); a
+  blob not held is asked for with one HEAD (the handler's Stat, kept in the request's descriptor
+  cache) and read from the upstream twice: ServeBlob starts `go storeLocal`, a copy into the
+  mirror's own storage, and answers the client with `copyContent`, a second GET streamed from the
+  upstream (proxyblobstore.go); the copy is background work, in its own lane;
 - at expiry the copy is deleted: a blob's link and its bytes, a manifest's revision; the tag
   stays (proxy/proxyregistry.go, proxy/scheduler/scheduler.go), so an expired copy is never
   served, and with the upstream unreachable the request fails;
@@ -31,6 +36,7 @@ from regsim.model.oci.manifest import AnyManifest, Manifest, parse_manifest
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path, tags_path
 from regsim.model.registry.expiry import EntryKind, ExpiryEntry, ExpiryScheduler, expiry_notes
 from regsim.model.registry.handler import Handler, ManifestListener
 from regsim.model.registry.negotiation import negotiate
@@ -38,7 +44,8 @@ from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
-from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
+from regsim.model.sim.context import RequestContext
+from regsim.model.sim.events import UNREACHABLE, Lane, Outcome, RequestOutcome
 from regsim.model.sim.snapshot import Copier, shallow
 
 if TYPE_CHECKING:
@@ -137,13 +144,16 @@ class ProxyHandler(Handler):
         return self._upstream_session
 
     def _upstream(
-        self, name: str, method: str, path: str, call: Callable[[Registry, str | None], Response], why: str
+        self, name: str, method: str, path: str, call: Callable[[Registry, str | None], Response], why: str,
+        background: bool = False,
     ) -> Response:
         """One request to the upstream, `call(upstream registry, auth)`, through the mirror's own session.
 
         proxyregistry.go `tryEstablishChallenges`: the upstream's /v2/ is asked only until its
         challenge is known; after that a request goes straight to the upstream (and fails if it
         cannot be reached). Each repository gets its own pull token (proxyregistry.go `Repository`).
+        A `background` request is the mirror's own work, which no client waits for: it keeps a lane
+        and job of its own instead of counting with the client's request it serves.
         """
         session = self._upstream_session_now()
         if not self._started or not session.need(name, ("pull",)):
@@ -153,7 +163,11 @@ class ProxyHandler(Handler):
                 return Response(UNREACHABLE) if session.outcome.error == "NETWORK_UNREACHABLE" else Response(502)
             self._started = True
         upstream = self.world.registries[self.upstream]
-        response, event = session.send(method, path, lambda auth: call(upstream, auth), why)
+        context = None
+        if background:
+            own = session.context
+            context = RequestContext(own.sender, Lane.BACKGROUND, self.world.new_job(), own.address)
+        response, event = session.send(method, path, lambda auth: call(upstream, auth), why, context=context)
         event.outcome = (RequestOutcome.FETCHED if response.ok else
                          RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR)
         return response
@@ -204,7 +218,7 @@ class ProxyHandler(Handler):
         the local tag; if the upstream cannot answer, use the local tag. No local tag either:
         404 MANIFEST_UNKNOWN (handlers/manifests.go, ErrTagUnknown)."""
         check = self._upstream(
-            name, "HEAD", f"/v2/{name}/manifests/{tag}",
+            name, "HEAD", manifest_path(name, tag),
             lambda upstream, auth: upstream.head_manifest(auth, name, tag, DOCKER_ACCEPT),
             f"which manifest does the tag {tag} name on the upstream now? (a HEAD: no body)",
         )
@@ -229,7 +243,7 @@ class ProxyHandler(Handler):
             self.stats.hits += 1
             return held, "HIT"
         response = self._upstream(
-            name, "GET", f"/v2/{name}/manifests/{digest}",
+            name, "GET", manifest_path(name, digest),
             lambda upstream, auth: upstream.get_manifest(auth, name, digest, DOCKER_ACCEPT),
             f"cache miss on {self.host}: fetch the manifest from the upstream {self.upstream}",
         )
@@ -262,7 +276,7 @@ class ProxyHandler(Handler):
         """proxytagservice.go All: the upstream's tags when it answers, else the tags kept here."""
         self.expire_due()
         listed = self._upstream(
-            name, "GET", f"/v2/{name}/tags/list",
+            name, "GET", tags_path(name),
             lambda upstream, auth: upstream.list_tags(auth, name),
             f"which tags does {name} have on the upstream {self.upstream}?",
         )
@@ -279,35 +293,51 @@ class ProxyHandler(Handler):
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
         """handlers/blob.go GetBlob: Stat, then ServeBlob. proxyblobstore.go: a blob this repository
-        links and the mirror holds is served from storage (a HIT); otherwise the upstream is asked
-        for its size (Stat: a HEAD), then its bytes, which are kept and scheduled to expire (a MISS)."""
+        links and the mirror holds is served from storage (a HIT). Otherwise (a MISS) Stat asks the
+        upstream for it (a HEAD), and ServeBlob reads it from the upstream twice: `go storeLocal`
+        copies it into the mirror's storage (a background GET), while `copyContent` streams it to
+        the client (a GET the client's download waits for). The copy is kept and scheduled to expire.
+
+        The copy is stored when this request is done (as a replica's copy is): the step's timing
+        shows it finish in the background. A request for a blob whose copy is still under way
+        streams it from the upstream once more without storing it (`inflight`): flows.fetched_again."""
         self.expire_due()
         store = self.store
         if store.linked(name, digest) is not None:
             return self._serve(name, digest, byte_range, "HIT")
         Digest.parse(digest)
+        path = blob_path(name, digest)
         stat = self._upstream(
-            name, "HEAD", f"/v2/{name}/blobs/{digest}",
+            name, "HEAD", path,
             lambda upstream, auth: upstream.head_blob(auth, name, digest),
             f"cache miss on {self.host}: does the upstream {self.upstream} have this blob? (Stat)",
         )
         if not stat.ok:
             raise self._failure(stat, ErrorCode.BLOB_UNKNOWN)
-        fetched = self._upstream(
-            name, "GET", f"/v2/{name}/blobs/{digest}",
+        kept = self._upstream(
+            name, "GET", path,
             lambda upstream, auth: upstream.get_blob(auth, name, digest),
-            f"cache miss on {self.host}: fetch the blob from the upstream {self.upstream}",
+            f"cache miss on {self.host}: copy the blob from the upstream {self.upstream} into its own "
+            "storage, in the background (storeLocal)",
+            background=True,
         )
-        if not fetched.ok:
-            raise self._failure(fetched, ErrorCode.BLOB_UNKNOWN)
-        data = fetched.body if isinstance(fetched.body, bytes) else None
-        size = len(fetched.body) if fetched.body is not None else 0
+        streamed = self._upstream(
+            name, "GET", path,
+            lambda upstream, auth: upstream.get_blob(auth, name, digest),
+            f"cache miss on {self.host}: stream the blob from the upstream {self.upstream} to the client "
+            "(copyContent), beside the copy into storage",
+        )
+        # One upstream answers both at the same moment, so in the model they succeed or fail together.
+        if not streamed.ok or not kept.ok or kept.body is None:
+            raise self._failure(streamed if not streamed.ok else kept, ErrorCode.BLOB_UNKNOWN)
+        size = len(kept.body)
+        self.stats.bytes_from_upstream += 2 * size   # the copy kept and the copy streamed
+        data = kept.body if isinstance(kept.body, bytes) else None
         store.link(store.repository(name), Blob(digest, size, data))
         self._count_layer(digest)
         if self._persistent:
             self.storage.changed(store)
         self._schedule(name, digest, EntryKind.BLOB)
-        self.stats.bytes_from_upstream += size
         return self._serve(name, digest, byte_range, "MISS")
 
     def _serve(self, name: str, digest: str, byte_range: tuple[int, int] | None, cache: str) -> Response:

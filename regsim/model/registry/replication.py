@@ -26,6 +26,7 @@ from urllib.parse import quote
 from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest
 from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
 
@@ -113,7 +114,7 @@ class _ReplicationJob:
         name, digest, handler = self.name, blob.digest, self.handler
         to = self.copy.replica
         job = RequestContext(self.copy.origin, Lane.BACKGROUND, self.world.new_job())
-        response, event = self._send(job, "HEAD", f"/v2/{name}/blobs/{digest}",
+        response, event = self._send(job, "HEAD", blob_path(name, digest),
                                      partial(handler.head_blob, name, digest), f"does {to} have this blob already?")
         if response.status == 200:
             event.outcome = RequestOutcome.EXISTS
@@ -122,7 +123,7 @@ class _ReplicationJob:
         source = self._holder(digest)
         if source is not None:
             query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
-            response, event = self._send(job, "POST", f"/v2/{name}/blobs/uploads/?{query}",
+            response, event = self._send(job, "POST", uploads_path(name) + f"?{query}",
                                          partial(handler.mount_blob, name, digest, source, True),
                                          f"{to} holds it in {source}: link it from there")
             if response.status == 201:
@@ -130,7 +131,7 @@ class _ReplicationJob:
                 return
             event.outcome = RequestOutcome.MOUNT_REFUSED
         else:
-            response, event = self._send(job, "POST", f"/v2/{name}/blobs/uploads/",
+            response, event = self._send(job, "POST", uploads_path(name),
                                          partial(handler.open_upload, name), f"open an upload on {to}")
             if response.status != 202:
                 event.outcome = RequestOutcome.ERROR
@@ -156,7 +157,7 @@ class _ReplicationJob:
     def manifest(self, manifest: AnyManifest, tag: str | None) -> None:
         reference = tag or manifest.digest
         response, event = self._send(
-            RequestContext(self.copy.origin, Lane.BACKGROUND), "PUT", f"/v2/{self.name}/manifests/{reference}",
+            RequestContext(self.copy.origin, Lane.BACKGROUND), "PUT", manifest_path(self.name, reference),
             partial(self.handler.put_manifest, self.name, reference, manifest.raw, manifest.media_type, manifest),
             f"replicate the manifest to {self.copy.replica}", sent=len(manifest.raw),
         )

@@ -32,7 +32,7 @@ class Lane(StrEnum):
     SERIAL = "serial"
     DOWNLOAD = "download"        # up to 3 layer downloads at once
     UPLOAD = "upload"            # up to 5 layer uploads at once
-    BACKGROUND = "background"    # registry-to-registry work no client waits for (replication)
+    BACKGROUND = "background"    # a registry's own work no client waits for (replication, a mirror's cache fill)
 
 
 class BlobKind(StrEnum):
@@ -69,6 +69,7 @@ class RequestOutcome(StrEnum):
     CACHE_MISS = "cache-miss"
     FETCHED = "fetched"
     REPLICATED = "replicated"
+    ABORTED = "aborted"          # live mode: a transfer the client broke off
 
 
 # A request's reason as given, or as a writer and its arguments (`(writer, args)`): the text is
@@ -170,6 +171,13 @@ class Via(StrEnum):
     TAG_SCHEMA = "tag-schema"    # the index a client keeps under the subject's sha256-<hex> tag
 
 
+class ReferrerHow(StrEnum):
+    """What a step did with a referrer."""
+
+    PUSHED = "pushed"
+    LISTED = "listed"
+
+
 @dataclass(slots=True)
 class ReferrerRecord:
     """An artifact that points at an image through its `subject`, as one step pushed or listed it."""
@@ -177,7 +185,7 @@ class ReferrerRecord:
     subject: str
     digest: str
     artifact_type: str | None
-    how: str                     # pushed | listed
+    how: ReferrerHow
     via: Via
 
 

@@ -9,18 +9,25 @@ crosses is full, then stays at that rate while the others grow on), which is wha
 sharing a bottleneck converge to. One client on its own is this model with one client in it: its
 bytes are bounded by the slowest link of its route.
 
-A registry's background work (replication) runs beside the clients, in its own lanes: nobody waits
-for it, but the step lasts until it is done. A copy due from an earlier step starts with the step;
-a copy a push sets off starts when the request that stored the manifest is done, as a registry's
-push event does (distribution notifications/listener.go: `ManifestPushed` is dispatched after the
-manifest's `Put` succeeds; Harbor src/controller/event/handler/replication/replication.go starts a
-replication for each `PushArtifactEvent`), each copy in its own lanes.
+A registry's background work (replication, a mirror's copy into its storage) runs beside the
+clients, in its own lanes: nobody waits for it, but the step lasts until it is done. A copy due
+from an earlier step starts with the step; a copy a push sets off starts when the request that
+stored the manifest is done, as a registry's push event does (distribution
+notifications/listener.go: `ManifestPushed` is dispatched after the manifest's `Put` succeeds;
+Harbor src/controller/event/handler/replication/replication.go starts a replication for each
+`PushArtifactEvent`), each copy in its own lanes. A copy set off in the middle of a request starts
+when the requests before it are made: a pull-through cache's copy of a blob it lacks starts with
+the GET that streams the blob to the client, after the HEAD (distribution
+registry/proxy/proxyblobstore.go ServeBlob: `go storeLocal(...)`, then `copyContent(ctx, dgst, w)`),
+so the two cross the WAN together and share it.
 
-A pull-through cache asked for a blob that another client's request is still fetching does not wait
-for that fetch: it streams the blob from upstream again for this request. In distribution's
-registry/proxy/proxyblobstore.go (ServeBlob) the `inflight` map only makes sure one copy goes into
+A pull-through cache asked for a blob whose copy into its storage is still under way does not wait
+for that copy: it asks the upstream for the blob once more (a HEAD, then a GET) and streams it to
+this request without storing it. In ServeBlob the `inflight` map only makes sure one copy goes into
 the cache's own storage; a request that finds the digest in flight is answered by `copyContent`
-straight from the remote (https://github.com/distribution/distribution/pull/4664 says so in its docs).
+straight from the remote, so N clients asking at once for a blob the cache lacks cost N+1 GETs
+upstream (https://github.com/distribution/distribution/pull/3428 says so; pull/4664 corrects the
+docs that claimed otherwise).
 """
 
 from __future__ import annotations
@@ -136,7 +143,9 @@ class _Actor:
     client alone adds up its seconds exactly as a sum of round trips and transfers."""
 
     phases: list[_Phase]
-    gate: tuple[_Actor, Job] | None = None   # a copy starts once the request that set it off is done
+    # A copy starts once the job that set it off has made `offset` seconds of its round trips (the
+    # requests before the copy), or, with no offset, once that job is done.
+    gate: tuple[_Actor, Job, float | None] | None = None
     waiting: list[Job] = field(default_factory=list)
     active: list[Job] = field(default_factory=list)
     lanes: int = 1
@@ -215,8 +224,15 @@ def _actors(events: Sequence[RequestEvent], network: Network) -> tuple[_Actor, l
             mine.append(event)
     phases, jobs = _phases(mine, network)
     client = _Actor(phases)
-    copies = [_Actor(_phases(group, network)[0], (client, jobs[after - 1]) if after else None)
-              for after, group in groups]
+    copies = []
+    for after, group in groups:
+        gate: tuple[_Actor, Job, float | None] | None = None
+        if after:
+            job = jobs[after - 1]
+            made = sum(1 for other in jobs[:after] if other is job)   # its requests sent before the copy
+            offset = None if made == len(job.hops) else sum(latency for _, latency in job.hops[:made])
+            gate = (client, job, offset)
+        copies.append(_Actor(_phases(group, network)[0], gate))
     return client, copies
 
 
@@ -225,32 +241,44 @@ def blob_digest(path: str) -> str:
     return path.partition("?")[0].rsplit("/", 1)[-1]
 
 
+_ASKED_AGAIN = "does the upstream have it? (the cache's copy of it into storage is still under way)"
+_STREAMED_AGAIN = "stream it from upstream again, without keeping it: the cache's copy into storage is still under way"
+
+
 def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestEvent]]:
     """Each part's requests as they go when the parts run at once.
 
     Run one after another, a later client finds a blob cached that an earlier one's request filled;
-    run at once, that fill is still under way when it asks, so the cache fetches the blob from
-    upstream again for it. Its request becomes a miss, followed by the cache's own fetch."""
-    filled: dict[tuple[str, str], RequestEvent] = {}    # (cache, digest) -> an earlier part's fetch
+    run at once, the cache's copy of it into storage is still under way when it asks, so the cache
+    asks the upstream again for it (a HEAD, then a GET) and streams the blob to it without storing
+    it (distribution registry/proxy/proxyblobstore.go: `inflight`, then `copyContent` from the
+    remote). Its request becomes a miss, followed by the cache's two requests."""
+    filled: dict[tuple[str, str], list[RequestEvent]] = {}   # (cache, digest) -> an earlier part's HEAD and GET
     result: list[list[RequestEvent]] = []
     for events in parts:
-        mine: dict[tuple[str, str], RequestEvent] = {}
+        mine: dict[tuple[str, str], list[RequestEvent]] = {}
         found: list[RequestEvent] = []
         for event in events:
             found.append(event)
-            if "/blobs/" not in event.path or event.method != "GET":
+            if "/blobs/" not in event.path:
                 continue
             digest = blob_digest(event.path)
-            if event.upstream and event.bytes:
-                mine[(event.src, digest)] = event
-            elif event.outcome == RequestOutcome.CACHE_HIT and (event.dst, digest) in filled:
-                fill = filled[(event.dst, digest)]
+            if event.upstream:
+                # the cache's Stat and the GET it streams to the client (not its own copy, in the background)
+                if event.lane != _BACKGROUND and event.method in ("HEAD", "GET"):
+                    asked = mine.setdefault((event.src, digest), [])
+                    if event.method == "HEAD":
+                        asked.clear()
+                    asked.append(event)
+            elif (event.method == "GET" and event.outcome == RequestOutcome.CACHE_HIT
+                  and (event.dst, digest) in filled):
                 event.outcome = RequestOutcome.CACHE_MISS
-                found.append(RequestEvent(
-                    fill.method, fill.path, fill.status, fill.bytes, fill.src, fill.dst,
-                    "fetch it from upstream again: another client's fetch of it is still under way",
-                    fill.outcome, event.lane, event.job, False, True))
-        filled.update(mine)
+                for fill in filled[(event.dst, digest)]:
+                    why = _ASKED_AGAIN if fill.method == "HEAD" else _STREAMED_AGAIN
+                    found.append(RequestEvent(
+                        fill.method, fill.path, fill.status, fill.bytes, fill.src, fill.dst, why,
+                        fill.outcome, event.lane, event.job, False, True))
+        filled.update((key, asked) for key, asked in mine.items() if any(e.method == "GET" for e in asked))
         result.append(found)
     return result
 
@@ -307,15 +335,17 @@ def flow_timing(
     capacity = {key: network.link(*key).bytes_per_second
                 for actor in actors for phase in actor.phases for job in phase.jobs for key in job.links}
     peak: dict[LinkKey, float] = {}
+    midway = [copy for copy in copies if copy.gate is not None and copy.gate[2] is not None]
     while True:
         running: list[Job] = []
         for actor in actors:
             while actor.finished is None and not actor.active and not actor.waiting:
                 if actor.started is None:
                     if actor.gate is not None:
-                        trigger, job = actor.gate
-                        if not job.done:
-                            break   # its push is not done yet
+                        trigger, job, offset = actor.gate
+                        if not job.done and (offset is None
+                                             or job.latency - job.remaining_latency < offset - _EPSILON_SECONDS):
+                            break   # the request that sets it off is not done (or not sent) yet
                         actor.phase_start = trigger.now()
                     actor.started = actor.phase_start
                 actor.phase_start += actor.elapsed   # the phase before is over
@@ -340,6 +370,12 @@ def flow_timing(
                 step = 0.0
         for job, rate in zip(moving, rates, strict=True):
             step = min(step, job.remaining_bytes / rate)
+        for actor in midway:   # a copy set off midway through a running job starts exactly then
+            if actor.started is None and actor.gate is not None:
+                trigger, job, offset = actor.gate
+                ahead = (offset or 0.0) - (job.latency - job.remaining_latency)
+                if ahead > _EPSILON_SECONDS and any(active is job for active in trigger.active):
+                    step = min(step, ahead)
         load: dict[LinkKey, float] = {}
         for job, rate in zip(moving, rates, strict=True):
             for key in job.links:

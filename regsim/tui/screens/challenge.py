@@ -14,7 +14,7 @@ from regsim.scenario.sandbox import Reply
 from regsim.tui.messages import ChallengePlayed
 from regsim.tui.screens.panes import Parts
 from regsim.tui.screens.sandbox import SandboxScreen
-from regsim.tui.widgets.step_panels import DoneStep
+from regsim.tui.widgets.step_panels import OutputPanel
 
 
 class GoalPanel(Static):
@@ -67,7 +67,7 @@ class ChallengeScreen(SandboxScreen):
         self.add_class("challenge")
 
     def story(self) -> list[Widget]:
-        return [GoalPanel(id="goal"), DoneStep(id="done")]
+        return [GoalPanel(id="goal"), OutputPanel(id="done")]
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -77,7 +77,10 @@ class ChallengeScreen(SandboxScreen):
     def status_parts(self) -> Parts:
         parts = super().status_parts()
         parts[0] = ("challenge", "bold")
-        return parts[:4]
+        return parts
+
+    def title_parts(self) -> Parts:
+        return []   # the goal panel's title names the challenge
 
     def run_line(self, text: str) -> Reply:
         turn = self.challenge.enter(text)

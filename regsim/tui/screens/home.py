@@ -13,7 +13,6 @@ from typing import ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, ListItem, ListView, Static
@@ -23,17 +22,19 @@ from regsim.tui.screens.problems import ProblemsScreen
 from regsim.tui.screens.sandbox_chooser import SandboxChooser
 from regsim.tui.views.catalog import ScenarioEntry
 from regsim.tui.views.lessons import LessonListing, LessonRow
-
-SANDBOX_SUMMARY = (
-    "Type docker pull, docker push, registry gc and more against a scenario's setup, with undo."
+from regsim.tui.widgets.home_rows import (
+    SANDBOX_SUMMARY,
+    ContinueItem,
+    LessonItem,
+    LessonProblemsItem,
+    MythsItem,
+    SandboxItem,
+    ScenarioItem,
+    SectionItem,
+    TitledRow,
 )
-MYTHS_SUMMARY = "Every myth-or-fact statement of the lessons in one round, with a running score."
-STATUS_STYLES = {
-    "done": "$text-success bold",
-    "in progress": "$text-accent bold",
-    "not started": "dim",
-}
 
+MYTHS_SUMMARY = "Every myth-or-fact statement of the lessons in one round, with a running score."
 
 OPEN_TIP = "Open the highlighted lesson, quiz or scenario"
 
@@ -67,122 +68,6 @@ class HomeList(ListView):
         else:
             target = next((i for i in reversed(items) if i <= current + page), items[-1])
         self.index = target
-
-
-class SectionItem(ListItem):
-    """A heading inside the list (never highlighted)."""
-
-    def __init__(self, title: str, note: str = "", *, id: str | None = None) -> None:
-        super().__init__(classes="section", disabled=True, id=id)
-        self.heading = title
-        self.note = note
-
-    def compose(self) -> ComposeResult:
-        yield Static(Content.assemble((self.heading, "bold underline"), (f"  {self.note}", "dim")))
-
-
-class ContinueItem(ListItem):
-    """Continue: the lesson and page the learner left; hidden while there is none."""
-
-    def __init__(self) -> None:
-        super().__init__(id="continue", disabled=True)
-        self.lesson_id: str | None = None
-        self.page = 0
-
-    def compose(self) -> ComposeResult:
-        yield Static(classes="title")
-
-    def show(self, lesson_id: str | None, title: str = "", page: int = 0) -> None:
-        self.lesson_id, self.page = lesson_id, page
-        self.disabled = lesson_id is None
-        self.display = lesson_id is not None
-        if lesson_id is not None:
-            self.query_one(Static).update(
-                Content.assemble(
-                    ("▶ Continue: ", "$text-accent bold"), (title, "bold"), f", page {page + 1}"
-                )
-            )
-
-
-class LessonItem(ListItem):
-    def __init__(self, row: LessonRow) -> None:
-        super().__init__()
-        self.row = row
-
-    def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Static(classes="title")
-            yield Static(classes="progress")
-
-    def on_mount(self) -> None:
-        self.show(self.row)
-
-    def show(self, row: LessonRow) -> None:
-        self.row = row
-        self.query_one(".title", Static).update(
-            Content.assemble((f"{row.order:>2}  ", "dim"), (row.title, "bold"))
-        )
-        self.query_one(".progress", Static).update(
-            Content.assemble((row.progress, STATUS_STYLES.get(row.status, "")))
-        )
-        self.set_class(row.status == "done", "-done")
-
-
-class MythsItem(ListItem):
-    """The quiz of every myth in the curriculum."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(id="myths")
-        self.count = count
-
-    def compose(self) -> ComposeResult:
-        yield Static(
-            Content.assemble(
-                ("    Quiz: myth or fact", "bold"),
-                (f"  {self.count} statements, myth or fact?", "dim"),
-            ),
-            classes="title",
-        )
-
-
-class LessonProblemsItem(ListItem):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(classes="-broken")
-        self.problems = problems
-
-    def compose(self) -> ComposeResult:
-        yield Static(
-            Content.assemble(
-                ("    Some lesson files have problems", "$text-error bold"),
-                (f"  {len(self.problems)} — Enter lists them", "dim"),
-            ),
-            classes="title",
-        )
-
-
-class ScenarioItem(ListItem):
-    def __init__(self, entry: ScenarioEntry) -> None:
-        super().__init__(classes="-broken" if entry.problems else "")
-        self.entry = entry
-
-    def compose(self) -> ComposeResult:
-        entry = self.entry
-        steps = f"  {entry.steps} steps" if entry.steps else ""
-        with Vertical():
-            yield Static(Content.assemble((entry.title, "bold"), (steps, "dim")), classes="title")
-            yield Static(Content(entry.summary), classes="summary")
-
-
-class SandboxItem(ListItem):
-    """The entry that opens the sandbox, after the scenarios."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(
-                Content.assemble(("Sandbox", "bold"), ("  your own commands", "dim")),
-                classes="title",
-            )
-            yield Static(Content(SANDBOX_SUMMARY), classes="summary")
 
 
 def lesson_items(lessons: LessonListing) -> list[ListItem]:
@@ -332,6 +217,15 @@ class HomeScreen(Screen[None]):
                     listing.index = i
                     break
         self.show_summary(listing.highlighted_child)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The size classes (-short) are set once the screen has handled the resize, after this
+        # handler: then the scenario rows show or leave out their summaries.
+        self.call_later(self.fit_rows)
+
+    def fit_rows(self) -> None:
+        for row in self.query(TitledRow):
+            row.refresh(layout=True)
 
     def on_key(self, event: events.Key) -> None:
         if event.key in ("up", "down", "k", "j", "home", "end", "pageup", "pagedown", "l", "g"):

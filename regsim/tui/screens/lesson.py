@@ -23,7 +23,7 @@ from regsim.lessons.tour import LessonTour
 from regsim.lessons.verdicts import score_line, step_name
 from regsim.scenario.engine import Player
 from regsim.scenario.problems import ContentError
-from regsim.tui.messages import ChallengeChosen
+from regsim.tui.messages import ChallengeChosen, LessonChosen
 from regsim.tui.screens.confirm import ConfirmScreen
 from regsim.tui.screens.questions import QuestionsScreen
 from regsim.tui.views.strip import strip_lines
@@ -305,9 +305,8 @@ class LessonScreen(QuestionsScreen):
             return
         app = self.app
         self.dismiss()
-        open_lesson = getattr(app, "open_lesson", None)
-        if open_lesson is not None:
-            open_lesson(upcoming.id, 0)
+        # This screen is leaving (a message posted on it could go with it): the app takes the message.
+        app.post_message(LessonChosen(upcoming.id, 0))
 
     async def turn_page(self) -> None:
         last = self.tour.page == self.tour.count - 1

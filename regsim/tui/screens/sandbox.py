@@ -20,7 +20,7 @@ from regsim.tui.views.world import layer_names
 from regsim.tui.widgets.command_line import CommandLine
 from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
-from regsim.tui.widgets.step_panels import DoneStep
+from regsim.tui.widgets.step_panels import OutputPanel
 from regsim.tui.widgets.world_tree import WorldTree
 
 
@@ -44,13 +44,16 @@ class SandboxScreen(PanesScreen):
         Binding(
             "f2", "switch_view", "View", tooltip="Show the requests, the byte ledger or the world"
         ),
+        Binding("pageup", "scroll_output(-1)", "Scroll", show=False, tooltip="Scroll the output up"),
+        Binding("pagedown", "scroll_output(1)", "Scroll", show=False, tooltip="Scroll the output down"),
         Binding("f1", "app.help", "Help", tooltip="Every key of this screen"),
         Binding("escape", "leave", "Leave", tooltip="Leave the sandbox"),
     ]
 
     HELP_NOTES: tuple[str, ...] = (
         "Type a command and press Enter; `help` lists them all, `as NAME` switches the client.",
-        "tab moves between the command line, the request table and the world tree.",
+        "tab moves between the command line, the output, the request table and the world tree.",
+        "PageUp and PageDown scroll the output (help is longer than a small screen).",
         "ctrl+p opens the command palette: charts of this sandbox's run, other scenarios.",
     )
 
@@ -70,7 +73,7 @@ class SandboxScreen(PanesScreen):
 
     def story(self) -> list[Widget]:
         """The story column: what the last command did (a challenge adds its goal above)."""
-        return [DoneStep(id="done")]
+        return [OutputPanel(id="done")]
 
     def on_mount(self) -> None:
         self.title_panes()
@@ -88,7 +91,7 @@ class SandboxScreen(PanesScreen):
                 " lists all",
             )
         )
-        self.query_one(DoneStep).show_note(
+        self.query_one(OutputPanel).show_note(
             "", "Type a command above and press Enter.", summary_lines()
         )
         self.show_session()
@@ -97,35 +100,53 @@ class SandboxScreen(PanesScreen):
     # ----- drawing ---------------------------------------------------------------------------
 
     def show_session(self) -> None:
-        """Redraw the panes from the session's last record and world."""
+        """Redraw the panes from the session's last record and world, as one screen update. A
+        narrow screen shows one detail pane at a time; the others are drawn when switched to."""
         session = self.session
         record = session.current
         requests = record.requests if record else []
-        self.query_one(RequestLog).show(requests)
-        self.query_one(RequestDetail).show(requests[0] if requests else None)
-        self.query_one("#requests-box").border_subtitle = (
-            f"{len(requests)} requests" if requests else ""
-        )
-        self.query_one(LedgerPanel).show(
-            record, session.records_so_far(), layer_names(session.world)
-        )
-        self.query_one(WorldTree).show(session.world)
-        self.query_one("#prompt").border_title = f"{session.actor or 'no client'}$"
-        self.query_one("#command", Input).placeholder = session.hint()
-        self.show_status()
-        self.refresh_bindings()
+        with self.app.batch_update():
+            if self.shows("requests"):
+                self.query_one(RequestLog).show(requests)
+                self.query_one(RequestDetail).show(requests[0] if requests else None)
+            self.query_one("#requests-box").border_subtitle = (
+                f"{len(requests)} requests" if requests else ""
+            )
+            if self.shows("ledger"):
+                self.query_one(LedgerPanel).show(
+                    record, session.records_so_far(), layer_names(session.world)
+                )
+            if self.shows("world"):
+                self.query_one(WorldTree).show(session.world)
+            self.query_one("#prompt").border_title = f"{session.actor or 'no client'}$"
+            self.query_one("#command", Input).placeholder = session.hint()
+            self.show_status()
+
+    def shows(self, detail: str) -> bool:
+        """Whether a detail pane is on screen."""
+        return not self.has_class("-narrow") or self.detail == detail
+
+    def watch_detail(self, old: str, new: str) -> None:
+        super().watch_detail(old, new)
+        if self.is_mounted:
+            self.show_session()   # the pane switched to shows the last command
+
+    def _after_resize(self) -> None:
+        super()._after_resize()
+        self.show_session()   # from narrow to wide, every pane is on screen again
 
     def status_parts(self) -> Parts:
         session = self.session
         count = len(session.records)
-        parts: Parts = [
-            ("sandbox", "bold"),
-            f"  {count} command{'s' if count != 1 else ''}",
-            "  ·  acting as ",
-            (session.actor or "nobody", "$text-accent bold"),
-            "  ·  ",
-            session.scenario.title,
-        ]
+        parts: Parts = [("sandbox", "bold"), f"  {count} command{'s' if count != 1 else ''}"]
+        if not self.has_class("-narrow"):   # (narrow: the prompt's title names the client, "alice$")
+            parts += ["  ·  acting as ", (session.actor or "nobody", "$text-accent bold")]
+        return parts + self.title_parts()
+
+    def title_parts(self) -> Parts:
+        """The status line's last words: the scenario the sandbox started from."""
+        session = self.session
+        parts: Parts = ["  ·  ", session.scenario.title]
         if session.start_step:
             parts.append((f" (from step {session.start_step})", "dim"))
         return parts
@@ -138,12 +159,13 @@ class SandboxScreen(PanesScreen):
         return ChartSource(run, len(run.records), f"{run.scenario.id}-sandbox")
 
     def show_reply(self, reply: Reply) -> None:
-        done = self.query_one(DoneStep)
-        if reply.kind == "ran" and reply.record is not None:
-            done.show(reply.record)
-        elif reply.kind != "empty":
-            done.show_note(reply.text, reply.message, reply.lines, failed=reply.kind == "problem")
-        self.show_session()
+        done = self.query_one(OutputPanel)
+        with self.app.batch_update():
+            if reply.kind == "ran" and reply.record is not None:
+                done.show(reply.record)
+            elif reply.kind != "empty":
+                done.show_note(reply.text, reply.message, reply.lines, failed=reply.kind == "problem")
+            self.show_session()
 
     # ----- typing and keys -------------------------------------------------------------------
 
@@ -159,13 +181,21 @@ class SandboxScreen(PanesScreen):
         return reply
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "undo":
-            return True if self.session.records else None
+        # ctrl+z stays on (with nothing to undo it says so): the footer, which rebuilds every key
+        # when one turns on or off, is then never rebuilt while commands run.
         if action == "switch_view":
             return self.has_class("-narrow")
         if action == "recall":
             return isinstance(self.focused, Input)
         return True
+
+    def action_scroll_output(self, pages: int) -> None:
+        """PageUp/PageDown from the command line (the request table and the output panel, when
+        focused, take these keys themselves)."""
+        output = self.query_one(OutputPanel)
+        page = max(1, output.scrollable_content_region.height - 1)   # a line of the last page stays
+        # At once (not after the next refresh), so keys pressed in a row each move a page.
+        output.scroll_to(y=output.scroll_y + pages * page, animate=False, immediate=True)
 
     def action_undo(self) -> None:
         self.show_reply(self.session.undo())

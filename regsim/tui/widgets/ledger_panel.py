@@ -100,6 +100,7 @@ class LedgerPanel(Static):
             [],
             None,
         )
+        self._drawn = False
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(
@@ -112,10 +113,16 @@ class LedgerPanel(Static):
         so_far: Sequence[StepRecord],
         names: Mapping[str, str] | None = None,
     ) -> None:
+        before, earlier, old_names = self._shown
+        if self._drawn and record is before and names == old_names and len(so_far) == len(earlier) and all(
+            a is b for a, b in zip(so_far, earlier, strict=True)
+        ):
+            return  # the same records (the sandbox's `as`, help, a problem): no redraw, no new layout
         self._shown = (record, so_far, names)
         self._draw()
 
     def _draw(self) -> None:
+        self._drawn = True
         self.update(ledger_content(*self._shown, how_style=self._how_style))
 
     def _how_style(self, how: str) -> Style | str:

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from regsim.model.sim.events import RequestEvent
 from regsim.tui.views.requests import TONES, RequestRow, rate_limit_lines, request_row, request_rows
-from regsim.units import fit_path
+from regsim.units import elided_digests, fit_path
 
 # Outcome sits beside the status it explains ("404 missing", "401 challenge"), before the wide columns.
 COLUMNS = (
@@ -35,6 +35,7 @@ class RequestLog(DataTable[Text]):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, id=id, classes=classes)
         self._request_rows: list[RequestRow] = []
+        self._filled_width = 0  # the width the rows were cut for (only the path column depends on it)
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -45,13 +46,17 @@ class RequestLog(DataTable[Text]):
 
     def show(self, events: list[RequestEvent]) -> None:
         rows = request_rows(events)
-        if not rows and not self._request_rows and self.row_count == 0:
-            return  # an empty step after an empty step: nothing to redraw
+        if rows == self._request_rows and self.row_count == len(rows):
+            # The same requests (the sandbox's `as`, help, a problem): the rows drawn stand.
+            if self.cursor_row:
+                self.move_cursor(row=0, animate=False)
+            return
         self._request_rows = rows
         self._fill(keep_cursor=False)
 
     def on_resize(self) -> None:
-        if self._request_rows:
+        # A taller or shorter table (the panel above grew) shows the same rows: refill on a new width only.
+        if self._request_rows and self.size.width != self._filled_width:
             self._fill()
 
     def _path_width(self) -> int:
@@ -76,6 +81,7 @@ class RequestLog(DataTable[Text]):
         for column in self.columns.values():  # widths follow the rows shown, never earlier ones
             column.content_width = column.label.cell_len
         path_width = self._path_width()
+        self._filled_width = self.size.width
         for row in self._request_rows:
             tone = self._tone_style(row.tone)
             self.add_row(
@@ -95,9 +101,17 @@ class RequestLog(DataTable[Text]):
 
 
 class RequestDetail(Static):
-    """The highlighted request in full: its whole path and why, which the table may have to cut."""
+    """The highlighted request whole: method, path, status, bytes, who sent it to whom, and why,
+    which a narrow table has to cut. Digests keep their first 12 hex digits (docker's short form)
+    so the path fits one line and leaves the other lines to the sender and the reason."""
+
+    _event: RequestEvent | None = None
+    _drawn = False
 
     def show(self, event: RequestEvent | None) -> None:
+        if self._drawn and event is self._event:
+            return   # (the table's cursor, put back on the first row, asks for the request shown)
+        self._event, self._drawn = event, True
         if event is None:
             self.update(Content.assemble(("No requests in this step.", "dim")))
             return
@@ -105,11 +119,13 @@ class RequestDetail(Static):
         self.update(
             Content.assemble(
                 (f"{event.method} ", "bold"),
-                event.path,
-                "\n",
+                elided_digests(event.path),
+                "  ",
                 (f"{row.status} {row.outcome}", "bold"),
-                f"  {row.bytes}  {row.route}  ",
-                (event.why, "italic"),
+                f"  {row.bytes}\n",
+                (row.route, "bold"),
+                "  ",
+                (elided_digests(event.why), "italic"),
                 *rate_limit_lines(event),
             )
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -74,7 +74,7 @@ def done_title(record: StepRecord) -> tuple[str, str]:
     """The step panel's border title and subtitle."""
     subtitle = f"{format_seconds(record.seconds)} simulated" if record.seconds else ""
     if record.background_seconds:
-        subtitle += f", {format_seconds(record.background_seconds)} of background replication"
+        subtitle += f", {format_seconds(record.background_seconds)} of background {record.background_work}"
     return f"Step {record.index} done", subtitle
 
 
@@ -109,6 +109,30 @@ def done_summary(record: StepRecord, step: StepSpec | None = None) -> list[Conte
     return lines
 
 
+def note_content(typed: str, message: str, lines: list[str] | None = None, failed: bool = False) -> Content:
+    """A line the sandbox answered itself (a problem with what was typed, help, undo, `as`): what
+    was typed, the answer, and the commands it lists."""
+    shown = [Content.assemble((typed, "$text-primary bold"))] if typed else []
+    shown.append(
+        Content.assemble(
+            *((("error ", "$text-error bold"),) if failed else ()),
+            (message, "$text-error" if failed else "bold"),
+        )
+    )
+    if lines and not message.endswith(":"):  # (help's message is its own heading)
+        shown.append(Content.assemble(("You can type:", "bold")))
+    if lines:
+        shown += [Content.assemble((line, "$text-accent")) for line in lines]
+    return Content("\n").join(shown)
+
+
+def done_content(record: StepRecord, step: StepSpec | None = None) -> Content:
+    """The step's summary, then what it printed; tables lose their padding (in a narrow column a
+    padded row wraps into two broken ones)."""
+    lines = done_summary(record, step) + [Content(line) for line in narrow_output(record)]
+    return Content("\n").join(lines)
+
+
 class DoneStep(Static):
     """The step just done: ok or its error, then the lines the docker CLI printed."""
 
@@ -123,29 +147,43 @@ class DoneStep(Static):
             self.update(Content.assemble((note, "dim")))
             return
         self.border_title, self.border_subtitle = done_title(record)
-        # Tables lose their padding: in a narrow column a padded row wraps into two broken ones.
-        lines = done_summary(record, step) + [Content(line) for line in narrow_output(record)]
-        self.update(Content("\n").join(lines))
+        self.update(done_content(record, step))
+
+
+class OutputPanel(VerticalScroll):
+    """The sandbox's output: what the last command printed, or the sandbox's own answer (help, a
+    problem). It scrolls, as `help` is longer than the panel on a small screen: tab focuses it, and
+    PageUp/PageDown scroll it from the command line."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown = Content("")
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="output-text")
+
+    def show(self, record: StepRecord) -> None:
+        self.set_class(not record.ok, "-failed")
+        self.border_title, self.border_subtitle = done_title(record)
+        self._draw(done_content(record))
 
     def show_note(
         self, typed: str, message: str, lines: list[str] | None = None, failed: bool = False
     ) -> None:
-        """A line the sandbox answered itself: a problem with what was typed, help, undo, `as`."""
         self.set_class(failed, "-failed")
         self.border_title = "Cannot run that" if failed else "Sandbox"
         self.border_subtitle = ""
-        shown = [Content.assemble((typed, "$text-primary bold"))] if typed else []
-        shown.append(
-            Content.assemble(
-                *((("error ", "$text-error bold"),) if failed else ()),
-                (message, "$text-error" if failed else "bold"),
-            )
-        )
-        if lines and not message.endswith(":"):  # (help's message is its own heading)
-            shown.append(Content.assemble(("You can type:", "bold")))
-        if lines:
-            shown += [Content.assemble((line, "$text-accent")) for line in lines]
-        self.update(Content("\n").join(shown))
+        self._draw(note_content(typed, message, lines, failed))
+
+    def _draw(self, content: Content) -> None:
+        self._shown = content
+        self.query_one(".output-text", Static).update(content)
+        self.scroll_home(animate=False)   # each answer is read from its first line
+
+    @property
+    def text(self) -> str:
+        """What the panel shows, as plain text."""
+        return self._shown.plain
 
 
 class DonePanel(Vertical):
