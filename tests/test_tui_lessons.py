@@ -977,7 +977,7 @@ def test_a_page_with_an_open_prediction_stops_the_simulator_before_its_step(
 
 def test_no_answer_box_offers_the_answer_as_its_example(lessons: LessonSet) -> None:
     from regsim.lessons.grading import answer_for
-    from regsim.lessons.quantities import parse_quantity, within
+    from regsim.lessons.quantities import missing_unit, parse_quantity, within
     from regsim.lessons.verdicts import choices_of, input_hint
 
     checked = 0
@@ -989,6 +989,7 @@ def test_no_answer_box_offers_the_answer_as_its_example(lessons: LessonSet) -> N
             hint = input_hint(question, run)
             example = hint.split("e.g. ", 1)[1].split(" · ", 1)[0]
             value = parse_quantity(example, question.unit)
+            assert missing_unit(example, question.unit) is None, (question.id, hint)   # typed as shown, it counts
             answer = answer_for(question, run)
             assert not within(value, answer, question.unit, question.tolerance), (question.id, hint)
             checked += 1

@@ -32,14 +32,14 @@ KIND_NAMES = {
 UNIT_HINTS = {
     "layers": "layers",
     "bytes": "a size",
-    "seconds": "seconds",
+    "seconds": "a time",
     None: "a number",
 }
 # Examples for the answer box, first choice first; one equal (or close) to the answer is skipped.
 UNIT_EXAMPLES: dict[str | None, tuple[str, ...]] = {
     "layers": ("3", "5", "2", "7"),
     "bytes": ("2.3MB", "750kB", "41GB", "12MB"),
-    "seconds": ("4.5", "12", "0.8", "90"),
+    "seconds": ("4.5s", "12s", "800ms", "90s"),   # with their unit: a bare number is asked for one
     None: ("3", "5", "2", "7"),
 }
 
