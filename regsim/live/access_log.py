@@ -23,6 +23,14 @@ class AccessLog:
 
     listeners: list[Callable[[LiveEntry], None]]
     settled: list[Callable[[LiveEntry], None]]
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """The address clients are told (an IPv6 host in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def open_log(self) -> None:
         self.entries: list[LiveEntry] = []

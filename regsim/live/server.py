@@ -147,11 +147,6 @@ class LiveServer(AccessLog):
         return [name for name, _ in self.users]
 
     @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    @property
     def service(self) -> str:
         return f"{self.host}:{self.port}"
 

@@ -129,11 +129,6 @@ class WatchProxy(AccessLog):
         return []   # the upstream's accounts are its own
 
     @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    @property
     def service(self) -> str:
         return urlsplit(self.upstream).netloc
 
