@@ -20,13 +20,13 @@ from regsim.model.client.kubelet import PullPolicy, ensure_image
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
 from regsim.model.client.session import HostSession
-from regsim.model.oci.descriptor import Descriptor, Platform, layer_blob
+from regsim.model.oci.descriptor import Descriptor, Platform, sized_layer
 from regsim.model.oci.errors import RegistryError
-from regsim.model.oci.manifest import Index, Manifest, build_config, build_index, build_manifest
+from regsim.model.oci.manifest import Index, Manifest, build_index, image_config, image_manifest
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
 from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables, same, shallow
-from regsim.units import docker_short_id, format_size
+from regsim.units import docker_size
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -139,11 +139,6 @@ class Client:
         if places and (host, repository) in places:
             places.remove((host, repository))
 
-    def add_image(self, image: LocalImage, layers: Sequence[LocalLayer] = ()) -> None:
-        for layer in layers:
-            self.layers.setdefault(layer.digest, layer)
-        self.images[image.key] = image
-
     def config_json(self) -> dict[str, object]:
         """The client's ~/.docker/config.json: credentials are base64, which is an encoding, not encryption."""
         return {"auths": {host: {"auth": value} for host, value in sorted(self.credentials.items())}}
@@ -161,46 +156,48 @@ class Client:
             children = []
             image_manifests: dict[str, Manifest] = {}
             configs: dict[str, bytes] = {}
-            new_layers = []
             for platform_text, layer_list in recipe.items():
                 platform = Platform.parse(platform_text)
-                manifest, config, layers = self._build_one(layer_list, platform)
-                new_layers.extend(layers)
+                manifest, config = self._build_one(layer_list, platform)
                 image_manifests[manifest.digest] = manifest
                 configs[manifest.config.digest] = config
                 children.append(Descriptor(manifest.media_type, manifest.digest, len(manifest.raw), platform))
             index = build_index(tuple(children))
             image = LocalImage(index.digest, index, image_manifests, configs)
+            image_layers: Sequence[Descriptor] = image.layers()
+            image_id = image.image_id
         else:
-            manifest, config, new_layers = self._build_one(recipe, self.platform)
-            image = LocalImage(manifest.digest, manifest, {manifest.digest: manifest}, {manifest.config.digest: config})
-        self.add_image(image, new_layers)
+            manifest, config = self._build_one(recipe, self.platform)
+            image_id = manifest.config.digest
+            image = LocalImage(manifest.digest, manifest, {manifest.digest: manifest}, {image_id: config})
+            image_layers = manifest.layers
+        self.images[image.key] = image
         self.tags[tag_key(ref)] = image.key
-        image_layers = image.layers()
         total = sum({layer.digest: layer.size for layer in image_layers}.values())
-        out.output.append(f"Successfully built {docker_short_id(image.image_id)} "
-                          f"({len(image_layers)} layers, {format_size(total)})")
+        # docker's own line, so docker's short ID and size (an image ID always names its algorithm).
+        out.output.append(f"Successfully built {image_id.partition(':')[2][:12]} "
+                          f"({len(image_layers)} layers, {docker_size(total)})")
         out.output.append(f"Successfully tagged {self.familiar(ref)}")
         return out
 
-    def _build_one(
-        self, layer_list: Sequence[tuple[str, int]], platform: Platform
-    ) -> tuple[Manifest, bytes, list[LocalLayer]]:
-        """One platform's manifest, its config, and the layers the store does not hold yet."""
+    def _build_one(self, layer_list: Sequence[tuple[str, int]], platform: Platform) -> tuple[Manifest, bytes]:
+        """One platform's manifest and its config; the layers the store does not hold yet join it."""
         descriptors: list[Descriptor] = []
-        local: list[LocalLayer] = []
+        diff_ids: list[str] = []
+        entries: list[str] = []
         names = self.layer_names
         held = self.layers
         for name, size in layer_list:
-            desc = layer_blob(name, size)
-            names[desc.digest] = name
+            desc, layer_diff_id, entry = sized_layer(name, size)
+            digest = desc.digest
+            names[digest] = name
             descriptors.append(desc)
-            if desc.digest not in held:   # the store keeps the layer it has (add_image)
-                local.append(LocalLayer(desc.digest, desc.size, name))
-        layers = tuple(descriptors)
-        config = build_config(layers, platform)
-        manifest = build_manifest(config, layers)
-        return manifest, config, local
+            diff_ids.append(layer_diff_id)
+            entries.append(entry)
+            if digest not in held:   # the store keeps the layer it has
+                held[digest] = LocalLayer(digest, size, name)
+        config = image_config(diff_ids, platform)
+        return image_manifest(config, tuple(descriptors), entries), config
 
     def tag(self, source: str, target: str) -> Outcome:
         out = Outcome()

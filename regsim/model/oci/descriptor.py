@@ -65,10 +65,26 @@ class Descriptor:
         return self
 
 
-@lru_cache(maxsize=8192)  # base layers recur in image after image
+# A named, sized layer as a build uses it: its descriptor, its diff_id (what the config lists)
+# and its entry in a manifest's `layers` (canonical JSON, as `canonical_json(desc.to_json())`).
+SizedLayer = tuple[Descriptor, str, str]
+
+
+# One cache for the three (base and dependency layers recur in image after image; a build asks
+# for every layer of its image): a layer new to it costs one entry, not one per part.
+@lru_cache(maxsize=8192)
+def sized_layer(name: str, size: int) -> SizedLayer:
+    """The descriptor, diff_id and manifest entry of a scenario's named, sized layer (its
+    digest derives from name and size)."""
+    digest = sized_digest_text(name, size)
+    # A digest is `sha256:` and hex, and the media type a constant: JSON writes both as they are.
+    return (Descriptor(OCI_LAYER, digest, size), sized_digest_text(f"diff:{digest}", size),
+            f'{{"mediaType":"{OCI_LAYER}","digest":"{digest}","size":{size}}}')
+
+
 def layer_blob(name: str, size: int) -> Descriptor:
     """The descriptor of a scenario's named, sized layer (its digest derives from name and size)."""
-    return Descriptor(OCI_LAYER, sized_digest_text(name, size), size)
+    return sized_layer(name, size)[0]
 
 
 def diff_id(layer: Descriptor) -> str:
@@ -76,8 +92,6 @@ def diff_id(layer: Descriptor) -> str:
     return layer_diff_id(layer.digest, layer.size)
 
 
-@lru_cache(maxsize=8192)
 def layer_diff_id(digest: str, size: int) -> str:
-    """`diff_id` of the layer `digest` of `size` bytes (called directly, it makes no Python frame
-    when cached: a config lists every layer of its image)."""
+    """`diff_id` of the layer `digest` of `size` bytes."""
     return sized_digest_text(f"diff:{digest}", size)

@@ -6,6 +6,7 @@ real bytes or *sized* stand-ins that carry only a size and a derived digest.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -140,7 +141,11 @@ _PLAIN_MEDIA_TYPES: dict[str, bool] = {}   # media type -> whether JSON writes i
 
 def build_config(layers: tuple[Descriptor, ...], platform: Platform) -> bytes:
     """The image config blob as real JSON: platform and rootfs diff_ids (no timestamps)."""
-    diff_ids = [layer_diff_id(layer.digest, layer.size) for layer in layers]
+    return image_config([layer_diff_id(layer.digest, layer.size) for layer in layers], platform)
+
+
+def image_config(diff_ids: list[str], platform: Platform) -> bytes:
+    """`build_config` for layers whose diff_ids are known (a build has them with each layer)."""
     if not platform.variant and _plain(platform.architecture + platform.os):
         # The bytes canonical_json gives for the value below, written without the encoder
         # (a diff_id is a digest: JSON writes it as it is, between quotes).
@@ -157,6 +162,25 @@ def build_config(layers: tuple[Descriptor, ...], platform: Platform) -> bytes:
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }
     return canonical_json(value)
+
+
+_sha256 = hashlib.sha256
+# What an OCI image manifest's bytes begin with, up to its config's digest (both media types are
+# constants JSON writes as they are).
+_IMAGE_MANIFEST_HEAD = (
+    f'{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{OCI_CONFIG}","digest":"'
+)
+
+
+def image_manifest(config: bytes, layers: tuple[Descriptor, ...], entries: list[str]) -> Manifest:
+    """`build_manifest(config, layers)` for layers whose entries (`sized_layer`'s canonical JSON,
+    one per layer, in order) are written already: the same bytes, without a check or a format per
+    layer (a build writes one manifest per image, of ten layers or more)."""
+    config_digest = "sha256:" + _sha256(config).hexdigest()
+    size = len(config)
+    raw = (f'{_IMAGE_MANIFEST_HEAD}{config_digest}","size":{size}}},"layers":[{",".join(entries)}]}}').encode()
+    return Manifest(OCI_MANIFEST, Descriptor(OCI_CONFIG, config_digest, size), layers, raw,
+                    "sha256:" + _sha256(raw).hexdigest())
 
 
 def build_manifest(
