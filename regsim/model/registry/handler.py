@@ -21,13 +21,18 @@ from regsim.model.oci.manifest import AnyManifest, Index, Manifest, canonical_js
 from regsim.model.oci.mediatype import OCI_INDEX
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.oci.response import Answer, Refusal, Response
-from regsim.model.oci.routes import blob_path, manifest_path, upload_path
+from regsim.model.oci.routes import ROUTE, RouteName, blob_path, manifest_path, upload_path
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
 from regsim.model.sim.snapshot import Copier, copy_fields
 from regsim.units import elided_digest
+
+# An upload's path around its two parts, from the route table (`upload_path`, without a call and
+# a keyword format for each of the uploads a push opens, one per blob it sends).
+_UPLOAD_HEAD, _, _UPLOAD_REST = ROUTE[RouteName.UPLOAD].template.partition("{name}")
+_UPLOAD_MIDDLE = _UPLOAD_REST.removesuffix("{uuid}")
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
@@ -39,6 +44,17 @@ def _found_headers(size: int, digest: str) -> dict[str, str]:
 
 def _created_headers(name: str, digest: str) -> dict[str, str]:
     return {"Location": blob_path(name, digest), "Docker-Content-Digest": digest, "Content-Length": "0"}
+
+
+def _manifest_created_headers(name: str, manifest: AnyManifest) -> dict[str, str]:
+    headers = {
+        "Location": manifest_path(name, manifest.digest),
+        "Docker-Content-Digest": manifest.digest,
+        "Content-Length": "0",
+    }
+    if manifest.subject is not None:
+        headers["OCI-Subject"] = manifest.subject.digest
+    return headers
 
 
 def _progress_headers(name: str, uuid: str, received: int) -> dict[str, str]:
@@ -85,13 +101,13 @@ class Handler:
 
     def open_upload(self, name: str) -> Response:
         """POST /v2/<name>/blobs/uploads/: open an upload session."""
-        self._upload_counter += 1
-        uuid = f"{self._upload_counter:08x}-0000-4000-8000-{self._host_code}"
+        self._upload_counter = number = self._upload_counter + 1
+        uuid = f"{number:08x}-0000-4000-8000-{self._host_code}"
         self.uploads[uuid] = self.storage.new_upload(uuid, name)
         return Response(
             202,
             {
-                "Location": upload_path(name, uuid),
+                "Location": f"{_UPLOAD_HEAD}{name}{_UPLOAD_MIDDLE}{uuid}",   # upload_path(name, uuid)
                 "Range": "0-0",
                 "Docker-Upload-UUID": uuid,
                 "Content-Length": "0",
@@ -121,14 +137,16 @@ class Handler:
 
     def head_blob(self, name: str, digest: str) -> Response:
         store = self.store
-        # store.linked(name, digest), read here directly: every blob a push names is HEADed first.
-        repo = store.repositories.get(name)
-        blob = repo.blobs.stat(digest) if repo is not None else None
+        # store.linked(name, digest), read here directly and blob store first: every blob a push
+        # names is HEADed first, and most of those HEADs ask for a blob no repository has yet.
+        blob = store.blobs.get(digest)
         if blob is None:
-            # Most HEADs of a push find nothing: a miss is answered, not raised (raising and
-            # catching would cost more than the rest of the request).
-            if digest not in store.blobs:
-                check_digest(digest)   # a malformed digest is refused now (400), not when read
+            # A miss is answered, not raised (raising and catching would cost more than the rest
+            # of the request); a malformed digest is refused now (400), not when the answer is read.
+            check_digest(digest)
+            return Refusal(404, store.blob_unknown, (name, digest))
+        repo = store.repositories.get(name)
+        if repo is None or digest not in repo.blobs:   # held for another repository only
             return Refusal(404, store.blob_unknown, (name, digest))
         return Answer(200, _found_headers, (blob.size, digest))
 
@@ -175,7 +193,7 @@ class Handler:
         `readable`: whether the client may pull from `from_repository` (a mount needs it).
         """
         store = self.store
-        Digest.parse(digest)
+        check_digest(digest)
         source = store.repositories.get(from_repository or "")
         if source is not None and source.blobs.stat(digest) is not None and readable:
             store.repository(name).blobs.link(digest)   # a mount links; nothing is copied
@@ -292,7 +310,7 @@ class Handler:
         store = self.store
         by_digest = is_digest_reference(reference)
         if by_digest:
-            Digest.parse(reference)
+            check_digest(reference)
         else:
             check_tag(reference)
         # A manifest built in-process arrives already parsed from exactly these bytes.
@@ -305,8 +323,7 @@ class Handler:
             )
         repo = store.repositories.get(name)
         if isinstance(manifest, Manifest):
-            digests = manifest.blob_digests()
-            digest = digests[0] if repo is None else repo.blobs.first_missing(digests)
+            digest = manifest.config.digest if repo is None else repo.blobs.first_missing(manifest)
             if digest is not None:
                 raise RegistryError(
                     ErrorCode.MANIFEST_BLOB_UNKNOWN,
@@ -321,7 +338,8 @@ class Handler:
                         f"the index names manifest {child.digest}, which {name} does not have: push it first",
                         {"digest": child.digest},
                     )
-        repo = store.repository(name)
+        if repo is None:   # an index that lists no manifest
+            repo = store.repository(name)
         if not by_digest and (repo.immutable_tags or name in store.immutable):
             current = repo.tags.get(reference)
             if current is not None and current != manifest.digest:
@@ -339,16 +357,9 @@ class Handler:
         if self._persistent:
             self.storage.manifest_stored(manifest.digest, raw)
             self.storage.changed(store)
-        headers = {
-            "Location": manifest_path(name, manifest.digest),
-            "Docker-Content-Digest": manifest.digest,
-            "Content-Length": "0",
-        }
-        if manifest.subject is not None:
-            headers["OCI-Subject"] = manifest.subject.digest
         if self.on_manifest_stored is not None:
             self.on_manifest_stored(self.host, name, manifest.digest, None if by_digest else reference)
-        return Response(201, headers)
+        return Answer(201, _manifest_created_headers, (name, manifest))
 
     def delete_manifest(self, name: str, reference: str) -> Response:
         """DELETE by digest removes the revision and its tags; by tag removes only the tag."""

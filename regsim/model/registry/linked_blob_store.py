@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from regsim.model.oci.blob import Blob
+from regsim.model.oci.manifest import Manifest
 from regsim.model.sim.snapshot import shallow
 
 
@@ -45,10 +46,15 @@ class LinkedBlobStore:
         (distribution answers ErrBlobUnknown to either miss)."""
         return self._blobs.get(digest) if digest in self._links else None
 
-    def first_missing(self, digests: tuple[str, ...]) -> str | None:
-        """The first of `digests` this repository cannot serve (`stat` finds nothing), or None."""
+    def first_missing(self, manifest: Manifest) -> str | None:
+        """The first blob of an image manifest (its config, then its layers in order) this
+        repository cannot serve (`stat` finds nothing), or None: what a manifest PUT checks."""
         links, blobs = self._links, self._blobs
-        for digest in digests:
+        digest = manifest.config.digest
+        if digest not in links or digest not in blobs:
+            return digest
+        for layer in manifest.layers:   # not blob_digests(): no tuple of them made for each PUT
+            digest = layer.digest
             if digest not in links or digest not in blobs:
                 return digest
         return None
