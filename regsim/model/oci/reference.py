@@ -132,9 +132,10 @@ def parse_reference(text: str) -> Reference:
 # parse serves them all (a refused text raises, and lru_cache keeps no exception).
 @lru_cache(maxsize=1024)
 def _parse_reference(text: str) -> Reference:
-    if not text.strip():
+    stripped = text.strip()
+    if not stripped:
         raise RegistryError(ErrorCode.NAME_INVALID, "an image reference cannot be empty")
-    text = text.strip()
+    text = stripped
     digest = None
     if "@" in text:
         text, _, digest_text = text.partition("@")
@@ -143,7 +144,9 @@ def _parse_reference(text: str) -> Reference:
     last_slash = text.rfind("/")
     colon = text.rfind(":")
     if colon > last_slash:
-        text, tag = text[:colon], check_tag(text[colon + 1:])
+        text, tag = text[:colon], text[colon + 1:]
+        if not TAG_RE.match(tag):   # check_tag's test, which makes its refusal
+            check_tag(tag)
     first, sep, rest = text.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost"):
         if not _HOST_RE.match(first):
@@ -153,7 +156,8 @@ def _parse_reference(text: str) -> Reference:
         host, name = DOCKER_HUB, text
     if host == DOCKER_HUB and "/" not in name:
         name = OFFICIAL_PREFIX + name
-    check_name(name)
+    if len(name) > MAX_NAME_LENGTH or not NAME_RE.match(name):   # check_name's tests, as above
+        check_name(name)
     if tag is None and digest is None:
         tag = DEFAULT_TAG
     return Reference(host, name, tag, digest)
