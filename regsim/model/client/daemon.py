@@ -131,6 +131,8 @@ class Client:
         if places is None:   # most blobs a push records are new to the client: one place, no search
             self.known_locations[digest] = [entry]
             return
+        if places and places[0] == entry:   # already the first place: a push of the next tag
+            return
         if entry in places:
             places.remove(entry)
         places.insert(0, entry)
