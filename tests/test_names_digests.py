@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regsim.model.oci.descriptor import Descriptor, Platform, diff_id, layer_blob
+from regsim.model.oci.descriptor import Descriptor, Platform, diff_id, layer_blob, sized_layer
 from regsim.model.oci.digest import Digest, check_digest, sized_digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.oci.manifest import build_config, build_manifest, canonical_json
+from regsim.model.oci.manifest import build_config, build_manifest, canonical_json, image_config, image_manifest
 from regsim.model.oci.mediatype import DOCKER_MANIFEST, OCI_LAYER, OCI_MANIFEST
 from regsim.model.oci.reference import check_name, check_tag, is_digest_reference
 
@@ -268,6 +268,10 @@ def test_the_same_recipe_builds_the_same_manifest_bytes_as_before():
     manifest = build_manifest(build_config(layers, Platform()), layers)
     assert manifest.raw.startswith(b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",')
     assert manifest.digest == PINNED_DIGEST
+    # `docker build`'s own path writes the config and manifest from each layer's cached parts.
+    parts = [sized_layer(name, size) for name, size in (("debian", 29_000_000), ("app", 1_000_000))]
+    config = image_config([layer_diff_id for _, layer_diff_id, _ in parts], Platform())
+    assert image_manifest(config, layers, [entry for _, _, entry in parts]) == manifest
 
 
 @pytest.mark.parametrize("detail", ["sha256:" + "a" * 64, "line\n", 'quote"', "tab\t", "é"])
