@@ -37,6 +37,10 @@ _UPLOAD_MIDDLE = _UPLOAD_REST.removesuffix("{uuid}")
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
 
+# Why a repository cannot serve a blob, made only when a refusal's error is read (passed unbound,
+# with the store among its arguments: no bound method made for each HEAD that finds nothing).
+_blob_unknown = RegistryStore.blob_unknown
+
 # The headers of the answers a push gets for every blob, written only when read (see Answer).
 def _found_headers(size: int, digest: str) -> dict[str, str]:
     return {"Content-Length": str(size), "Docker-Content-Digest": digest}
@@ -144,10 +148,10 @@ class Handler:
             # A miss is answered, not raised (raising and catching would cost more than the rest
             # of the request); a malformed digest is refused now (400), not when the answer is read.
             check_digest(digest)
-            return Refusal(404, store.blob_unknown, (name, digest))
+            return Refusal(404, _blob_unknown, (store, name, digest))
         repo = store.repositories.get(name)
         if repo is None or digest not in repo.blobs:   # held for another repository only
-            return Refusal(404, store.blob_unknown, (name, digest))
+            return Refusal(404, _blob_unknown, (store, name, digest))
         return Answer(200, _found_headers, (blob.size, digest))
 
     def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
