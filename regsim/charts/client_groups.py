@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from regsim.model.sim.network import NodeKind
 from regsim.scenario.together_text import compact_names
 
 MOST_CLIENTS_NAMED = 22   # more clients than this in one column and their names run into each other
@@ -19,7 +20,7 @@ def group_clients(kinds: Mapping[str, str], rows: Sequence[Row],
     """The node kinds and link rows to draw: unchanged when the clients fit, else with each set of
     alike clients (two or more, none of whose links a step cut) as one node whose links carry
     the members' bytes summed, the longest time and the highest share, and `links`, how many."""
-    clients = [name for name, kind in kinds.items() if kind == "client"]
+    clients = [name for name, kind in kinds.items() if kind == NodeKind.CLIENT]
     if len(clients) <= MOST_CLIENTS_NAMED:
         return dict(kinds), list(rows)
     ends: dict[str, list[Row]] = {name: [] for name in clients}

@@ -12,6 +12,7 @@ from typing import Any
 
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import step_verb
+from regsim.model.sim.network import NodeKind
 from regsim.scenario.contract import ImageLayerJSON, RunJSON, StepJSON
 from regsim.scenario.prompt import masked_command
 from regsim.units import UNIT_SYSTEMS, short_digest
@@ -26,7 +27,7 @@ _WHAT = {
     "rollout": "when each client acting at once was done",
 }
 # Topology kinds that hold blobs, in the order their storage panels are drawn.
-STORING_KINDS = ("registry", "mirror", "replica")
+STORING_KINDS = (NodeKind.REGISTRY, NodeKind.MIRROR, NodeKind.REPLICA)
 
 Row = dict[str, Any]
 

@@ -38,6 +38,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.routes import RouteMatch, RouteName, match_path, request_path
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
+from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.scenario.commands import Recorded
 from regsim.scenario.records import StepRecord, make_record
@@ -167,7 +168,7 @@ class SessionSteps:
         self.host = registry_host
         self.world = World(registry_host)
         self.registry = Registry(registry_host)
-        self.world.add_registry(self.registry, "live registry")
+        self.world.add_registry(self.registry, NodeKind.LIVE_REGISTRY)
         self.keep_worlds = keep_worlds
         self.records: list[StepRecord] = []
         self.steps: list[StepSpec] = []
