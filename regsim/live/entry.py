@@ -74,6 +74,7 @@ LiveEntryJSON = TypedDict("LiveEntryJSON", {
     "ledger": NotRequired[Ledger],  # version 2 on: what the byte ledger and a replay need
 })
 
+
 @dataclass(slots=True)
 class LiveEntry:
     """One request as the access log and the record show it."""
