@@ -26,7 +26,7 @@ from regsim.model.oci.manifest import Index, Manifest, build_index, image_config
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.sim.events import Outcome
 from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables, same, shallow
-from regsim.units import docker_size
+from regsim.units import docker_short_id, docker_size
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -159,8 +159,8 @@ class Client:
             children = []
             image_manifests: dict[str, Manifest] = {}
             configs: dict[str, bytes] = {}
-            for platform_text, layer_list in recipe.items():
-                platform = Platform.parse(platform_text)
+            # Every platform is read before any is built: a bad one leaves the store as it was.
+            for platform, layer_list in [(Platform.parse(text), layers) for text, layers in recipe.items()]:
                 manifest, config = self._build_one(layer_list, platform)
                 image_manifests[manifest.digest] = manifest
                 configs[manifest.config.digest] = config
@@ -177,8 +177,8 @@ class Client:
         self.images[image.key] = image
         self.tags[tag_key(ref)] = image.key
         total = sum({layer.digest: layer.size for layer in image_layers}.values())
-        # docker's own line, so docker's short ID and size (an image ID always names its algorithm).
-        out.output.append(f"Successfully built {image_id.partition(':')[2][:12]} "
+        # docker's own line, so docker's short ID and size.
+        out.output.append(f"Successfully built {docker_short_id(image_id)} "
                           f"({len(image_layers)} layers, {docker_size(total)})")
         out.output.append(f"Successfully tagged {self.familiar(ref)}")
         return out
