@@ -88,7 +88,7 @@ def _pull_from(
     where = f"the mirror {host}" if is_mirror else host
     response, event = session.send(
         "GET", manifest_path(repository, reference),
-        lambda auth: registry.get_manifest(auth, repository, reference, DOCKER_ACCEPT),
+        lambda auth: registry.get_manifest(auth, repository, reference, DOCKER_ACCEPT, session.context),
         f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
     )
     if response.status != 200:
@@ -110,7 +110,7 @@ def _pull_from(
         child = entry.digest
         response, event = session.send(
             "GET", manifest_path(repository, child),
-            lambda auth: registry.get_manifest(auth, repository, child, DOCKER_ACCEPT),
+            lambda auth: registry.get_manifest(auth, repository, child, DOCKER_ACCEPT, session.context),
             f"the index lists one manifest per platform: fetch the {platform} one",
         )
         if response.status != 200:
@@ -174,7 +174,7 @@ def _download(
     job = RequestContext(client.name, _DOWNLOAD, client.world.new_job(), client.address)
     response, event = session.send(
         "GET", blob_path(repository, digest),
-        lambda auth: registry.get_blob(auth, repository, digest),
+        lambda auth: registry.get_blob(auth, repository, digest, context=job),
         f"{client.name} lacks {label} ({format_size(size)}): download it", context=job,
     )
     if response.status != 200:

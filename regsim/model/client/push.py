@@ -150,7 +150,8 @@ class _Pusher:
         path = self.blobs_path + digest
         job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
         label = name or kind
-        asked = (repository, digest) if self.direct is not None else (self.session.auth, repository, digest)
+        # the endpoint gets the blob's context too: a pull-through cache would ask its upstream in its job
+        asked = (repository, digest, job) if self.direct is not None else (self.session.auth, repository, digest, job)
         response, event = send(job, host, "HEAD", path, self.head_blob,
                                (_why_head, (repository, label, desc.size)), asked, 0)
         status = response.status
@@ -170,7 +171,7 @@ class _Pusher:
                 if not self.session.need(source, ("pull",)):
                     return False
                 response, event = send(job, host, "HEAD", blob_path(source, digest), self.registry.head_blob,
-                                       (_why_seen, (client.name, source)), (self.session.auth, source, digest), 0)
+                                       (_why_seen, (client.name, source)), (self.session.auth, source, digest, job), 0)
                 status = response.status
                 event.outcome = (_SAID_EXISTS if status == 200
                                  else _SAID_MISSING if status == 404 else _SAID_ERROR)
@@ -198,7 +199,7 @@ class _Pusher:
                 return False
             else:
                 if self.direct is None:
-                    asked = (self.session.auth, repository, digest)   # the token may have changed
+                    asked = (self.session.auth, repository, digest, job)   # the token may have changed
                 response, event = send(job, host, "HEAD", path, self.head_blob,
                                        "check once more just before uploading", asked, 0)
                 status = response.status

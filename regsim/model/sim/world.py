@@ -16,7 +16,7 @@ from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent, Why
+from regsim.model.sim.events import UNREACHABLE, RequestEvent, Why
 from regsim.model.sim.network import Network
 
 _new_record = object.__new__
@@ -35,7 +35,6 @@ class World:
         self.now = 0.0
         self._recording: list[RequestEvent] | None = None   # see `recording`
         self._jobs = 0
-        self._serving: RequestContext | None = None   # the context of the request a registry is serving
         self.replication = Replication(self)
         self._time_listeners: list[Callable[[], list[str]]] = []
 
@@ -69,13 +68,6 @@ class World:
 
     def current_time(self) -> float:
         return self.now
-
-    def request_source(self) -> str:
-        """The address the request being served comes from (its sender's name when it has none)."""
-        context = self._serving
-        if context is None:
-            return ""
-        return context.address or context.sender
 
     def add_client(
         self,
@@ -136,9 +128,9 @@ class World:
         """Deliver one request from `context.sender` to the registry `dst` (`call(*args)`) and record it.
 
         `sent` is the request body's length (an upload); otherwise the response body's length counts.
-        Requests the registry makes while serving it (a mirror fetching from its upstream) are
-        recorded after it and count in its lane and job, so their time and bytes count with it;
-        a registry's background work (replication) keeps its own lane.
+        Requests the registry makes while serving it (a mirror fetching from its upstream, a
+        replica's copy) are recorded after it; they carry their own context (a mirror's count in
+        the lane and job of the request it serves: `RequestContext.serving`).
         """
         # Every request of every scenario and of `regsim bench` passes here: it reads each
         # attribute once and calls nothing it need not (see the README's Benchmark).
@@ -156,14 +148,10 @@ class World:
         if sink is None:
             sink = []
         position = len(sink)
-        outer = self._serving
-        self._serving = context
         try:
             response = call(*args)
         except RegistryError as error:
             response = Response.from_error(error)
-        finally:
-            self._serving = outer
         if sent:
             length = sent
         elif method == "HEAD":
@@ -185,8 +173,8 @@ class World:
         event.dst = dst
         event._why = why
         event.outcome = ""
-        event.lane = lane = context.lane
-        event.job = job = context.job
+        event.lane = context.lane
+        event.job = context.job
         event.upload = sent > 0
         event.upstream = src in registries
         event.rate_limit = None
@@ -198,10 +186,7 @@ class World:
                                     headers.get("Docker-RateLimit-Source", ""))
         if position == len(sink):
             sink.append(event)
-        else:  # requests it caused are listed after it, and count with it
-            for caused in sink[position:]:
-                if caused.lane != Lane.BACKGROUND:
-                    caused.lane, caused.job = lane, job
+        else:  # requests it caused are listed after it
             sink.insert(position, event)
         return response, event
 
