@@ -189,9 +189,10 @@ def test_the_refusal_is_429_toomanyrequests_as_docker_prints_it():
     (answer,) = [e for e in events if "/manifests/" in e.path]
     assert answer.status == 429
     registry = world.registries[HUB]
-    curl = RequestContext("curl", address=NAT)   # the registry reads the sender's address from the request's context
+    curl = RequestContext("curl", address=NAT)   # the registry reads the sender's address from the context
     response, _ = world.send(curl, HUB, "GET", "/v2/library/python/manifests/3.12",
-                             lambda: registry.get_manifest(None, "library/python", "3.12", None, curl), "a script's GET")
+                             lambda: registry.get_manifest(None, "library/python", "3.12", None, curl),
+                             "a script's GET")
     assert response.status == 429
     assert isinstance(response.body, bytes)
     assert json.loads(response.body) == {"errors": [{"code": "TOOMANYREQUESTS", "message": DOCKER_HUB_MESSAGE}]}

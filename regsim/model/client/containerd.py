@@ -33,14 +33,13 @@ from regsim.model.oci.reference import Reference
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path
 from regsim.model.registry.auth import AuthInputError, parse_challenge
-from regsim.model.sim.context import RequestContext
+from regsim.model.sim.context import Lane, RequestContext
 from regsim.model.sim.events import (
     UNREACHABLE,
     BlobKind,
     BlobRecord,
     Direction,
     How,
-    Lane,
     Outcome,
     RequestEvent,
     RequestOutcome,

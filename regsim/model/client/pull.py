@@ -22,8 +22,8 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import DOCKER_HUB, Reference
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import format_size
 
 if TYPE_CHECKING:

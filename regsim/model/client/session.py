@@ -56,7 +56,9 @@ class HostSession:
         # in itself (distribution registry/client/auth/session.go, tokenHandler), and containerd makes
         # an authorizer per pull; so the next command asks again, and sees any change of rights.
         self.tokens: dict[str, tuple[str, float]] = {}
-        self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
+        # The conversation's serial requests (a registry's own client: a mirror's towards its upstream).
+        self.context = RequestContext(client.name, address=client.address,
+                                      upstream=client.name in self.world.registries)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> HostSession:   # a mirror keeps one to its upstream
         return copy_fields(self, memo, _COPIERS)

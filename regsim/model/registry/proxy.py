@@ -44,8 +44,8 @@ from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Lane, Outcome, RequestOutcome
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
 from regsim.model.sim.snapshot import Copier, shallow
 
 if TYPE_CHECKING:
@@ -161,8 +161,8 @@ class ProxyHandler(Handler):
         session = self._upstream_session_now()
         own = session.context
         waits = own.serving(served)   # its version check and token requests hold up the client's request too
-        context = (RequestContext(own.sender, Lane.BACKGROUND, self.world.new_job(), own.address) if background
-                   else waits)
+        context = (RequestContext(own.sender, Lane.BACKGROUND, self.world.new_job(), own.address, own.upstream)
+                   if background else waits)
         if not self._started or not session.need(name, ("pull",), waits):
             session.outcome = Outcome()
             if not session.start({name: ("pull",)}, context=waits):

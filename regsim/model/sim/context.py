@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from regsim.model.sim.events import Lane
+
+class Lane(StrEnum):
+    """How a request is scheduled in simulated time (dockerd's defaults)."""
+
+    SERIAL = "serial"
+    DOWNLOAD = "download"        # up to 3 layer downloads at once
+    UPLOAD = "upload"            # up to 5 layer uploads at once
+    BACKGROUND = "background"    # a registry's own work no client waits for (replication, a mirror's cache fill)
 
 
 @dataclass(slots=True)
@@ -23,6 +31,7 @@ class RequestContext:
     lane: Lane = Lane.SERIAL
     job: int = -1
     address: str | None = None   # the sender's network address, if not its name (clients behind one NAT share one)
+    upstream: bool = False       # the sender is a registry (a mirror's fill, a replica's copy), not a client
 
     def serving(self, served: RequestContext | None) -> RequestContext:
         """This sender's context for a request it makes while serving `served` (a mirror asking its
@@ -30,7 +39,7 @@ class RequestContext:
         timeline shows the client waiting for it."""
         if served is None or (served.lane is self.lane and served.job == self.job):
             return self
-        return RequestContext(self.sender, served.lane, served.job, self.address)
+        return RequestContext(self.sender, served.lane, served.job, self.address, self.upstream)
 
 
 def source_address(context: RequestContext | None) -> str:

@@ -16,7 +16,7 @@ from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
 from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, RequestEvent, Why
+from regsim.model.sim.events import UNREACHABLE, RequestEvent, RequestOutcome, Why
 from regsim.model.sim.network import Network
 
 _new_record = object.__new__
@@ -134,20 +134,15 @@ class World:
         """
         # Every request of every scenario and of `regsim bench` passes here: it reads each
         # attribute once and calls nothing it need not (see the README's Benchmark).
-        src = context.sender
-        registries = self.registries
-        registry = registries.get(dst)
-        if registry is None or (self.network.down and not self.network.is_up(src, dst)):
-            event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", context.lane,
-                                 context.job, bool(sent))
+        registry = self.registries.get(dst)
+        if registry is None or (self.network.down and not self.network.is_up(context.sender, dst)):
+            event = _record(context, dst, method, path, UNREACHABLE, 0, why, sent > 0)
+            event.outcome = RequestOutcome.UNREACHABLE
             if self._recording is not None:
                 self._recording.append(event)
             return Response(UNREACHABLE), event
-        # Outside a recording the requests this one causes are still gathered, to count them with it.
         sink = self._recording
-        if sink is None:
-            sink = []
-        position = len(sink)
+        position = 0 if sink is None else len(sink)
         try:
             response = call(*args)
         except RegistryError as error:
@@ -169,14 +164,11 @@ class World:
         event.path = path
         event.status = response.status
         event.bytes = length
-        event.src = src
         event.dst = dst
         event._why = why
         event.outcome = ""
-        event.lane = context.lane
-        event.job = context.job
+        event.context = context
         event.upload = sent > 0
-        event.upstream = src in registries
         event.rate_limit = None
         if registry.rate_limit is not None:   # its answers carry Docker Hub's rate-limit headers
             headers = response.headers
@@ -184,10 +176,11 @@ class World:
             if remaining is not None:
                 event.rate_limit = (headers.get("RateLimit-Limit", ""), remaining,
                                     headers.get("Docker-RateLimit-Source", ""))
-        if position == len(sink):
-            sink.append(event)
-        else:  # requests it caused are listed after it
-            sink.insert(position, event)
+        if sink is not None:
+            if position == len(sink):
+                sink.append(event)
+            else:  # the requests it caused (a mirror's to its upstream) are listed after it
+                sink.insert(position, event)
         return response, event
 
     def recording_now(self) -> list[RequestEvent] | None:
@@ -201,6 +194,24 @@ class World:
         Outside any recording nothing is kept, so a long-lived world (a live server) does not
         grow with its traffic, and a snapshot of the world between steps holds no requests."""
         return Recording(self)
+
+
+def _record(
+    context: RequestContext, dst: str, method: str, path: str, status: int, length: int, why: Why, upload: bool
+) -> RequestEvent:
+    """A request's record, with no outcome said yet (`send` fills its own inline)."""
+    event = _new_record(RequestEvent)
+    event.method = method
+    event.path = path
+    event.status = status
+    event.bytes = length
+    event.dst = dst
+    event._why = why
+    event.outcome = ""
+    event.context = context
+    event.upload = upload
+    event.rate_limit = None
+    return event
 
 
 class Recording:
