@@ -458,7 +458,7 @@ def test_a_deferred_reason_reads_as_the_same_text_everywhere():
     def writer(repository: str, size: int) -> str:
         return f"does {repository} have {docker_size(size)}?"
 
-    deferred = RequestEvent("HEAD", "/v2/app/blobs/x", 404, 0, "laptop", HOST, (writer, ("app", 5_000_000)))
+    deferred = RequestEvent("HEAD", "/v2/app/blobs/x", 404, 0, "laptop", HOST, (writer, "app", 5_000_000))
     said = RequestEvent("HEAD", "/v2/app/blobs/x", 404, 0, "laptop", HOST, "does app have 5MB?")
     assert deferred.to_dict() == said.to_dict()
     assert deferred.why == said.why == "does app have 5MB?"

@@ -131,7 +131,7 @@ class _Hosts:
             before = (out.ok, out.error, out.message, len(out.output))
             response, event = session.send(
                 method, sent_path, lambda auth, s=session: call(s.registry, auth, context or s.context),
-                (_asked, (why, host, mirror)), context=context)
+                (_asked, why, host, mirror), context=context)
             if 200 <= response.status < 300:
                 return host, response, event
             # A host that failed (its token service too) is only a reason to try the next one.
@@ -282,7 +282,7 @@ def _fetch_blob(
     found = hosts.first(
         "GET", blob_path(repository, digest),
         lambda registry, auth, context: registry.get_blob(auth, repository, digest, context=context),
-        (_lacks, (client.name, label, size)), context=job,
+        (_lacks, client.name, label, size), context=job,
     )
     if found is None:
         return None

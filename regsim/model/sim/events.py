@@ -65,18 +65,17 @@ class RequestOutcome(StrEnum):
     ABORTED = "aborted"          # live mode: a transfer the client broke off
 
 
-# A request's reason as given, or as a writer and its arguments (`(writer, args)`): the text is
-# then written the first time it is read. Most records of a long run (`regsim bench`) are counted
-# and never read, and formatting sizes into sentences was a noticeable share of each request.
-Why = str | tuple[Callable[..., str], tuple[object, ...]]
+# A request's reason as given, or as a writer and its arguments (`(writer, *args)`, one tuple): the
+# text is then written the first time it is read. Most records of a long run (`regsim bench`) are
+# counted and never read, and formatting sizes into sentences was a noticeable share of each request.
+Why = str | tuple[Callable[..., str], *tuple[object, ...]]
 
 
 def why_text(why: Why) -> str:
     """The reason's text (written out now if it was deferred)."""
     if isinstance(why, str):
         return why
-    write, args = why
-    return write(*args)
+    return why[0](*why[1:])
 
 
 class RequestEvent:
