@@ -278,7 +278,7 @@ def _fetch_blob(
     hosts: _Hosts, repository: str, digest: str, size: int, label: str
 ) -> tuple[How, str, bytes | None] | None:
     client = hosts.client
-    job = RequestContext(client.name, Lane.DOWNLOAD, client.world.new_job(), client.address)
+    job = client.world.job(client.name, Lane.DOWNLOAD, client.address)
     found = hosts.first(
         "GET", blob_path(repository, digest),
         lambda registry, auth, context: registry.get_blob(auth, repository, digest, context=context),

@@ -22,7 +22,7 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import DOCKER_HUB, Reference
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path
-from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.context import Lane
 from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import docker_short_id, format_size
 
@@ -171,7 +171,7 @@ def _download(
     session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
 ) -> tuple[How, bytes | None] | None:
     registry = session.registry
-    job = RequestContext(client.name, _DOWNLOAD, client.world.new_job(), client.address)
+    job = client.world.job(client.name, _DOWNLOAD, client.address)
     response, event = session.send(
         "GET", blob_path(repository, digest),
         lambda auth: registry.get_blob(auth, repository, digest, context=job),

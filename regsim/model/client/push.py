@@ -148,7 +148,7 @@ class _Pusher:
             return True
         client, repository, send, host = self.client, self.repository, self.send, self.host
         path = self.blobs_path + digest
-        job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
+        job = self.world.job(client.name, _UPLOAD, client.address)
         label = name or kind
         direct = self.direct is not None
         # the endpoint gets the blob's context too: a pull-through cache would ask its upstream in its job

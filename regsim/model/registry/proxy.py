@@ -161,8 +161,7 @@ class ProxyHandler(Handler):
         session = self._upstream_session_now()
         own = session.context
         waits = own.serving(served)   # its version check and token requests hold up the client's request too
-        context = (RequestContext(own.sender, Lane.BACKGROUND, self.world.new_job(), own.address, own.upstream)
-                   if background else waits)
+        context = self.world.job(own.sender, Lane.BACKGROUND, own.address, own.upstream) if background else waits
         if not self._started or not session.need(name, ("pull",), waits):
             session.outcome = Outcome()
             if not session.start({name: ("pull",)}, context=waits):

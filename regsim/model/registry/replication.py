@@ -113,7 +113,7 @@ class _ReplicationJob:
     def blob(self, blob: Blob) -> None:
         name, digest, handler = self.name, blob.digest, self.handler
         to = self.copy.replica
-        job = RequestContext(self.copy.origin, Lane.BACKGROUND, self.world.new_job(), upstream=True)
+        job = self.world.job(self.copy.origin, Lane.BACKGROUND, upstream=True)
         response, event = self._send(job, "HEAD", blob_path(name, digest),
                                      partial(handler.head_blob, name, digest), f"does {to} have this blob already?")
         if response.status == 200:

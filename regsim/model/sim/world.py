@@ -15,7 +15,7 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
-from regsim.model.sim.context import RequestContext
+from regsim.model.sim.context import Lane, RequestContext
 from regsim.model.sim.events import UNREACHABLE, RequestEvent, RequestOutcome, Why
 from regsim.model.sim.network import Network
 
@@ -110,9 +110,18 @@ class World:
 
     # ----- transport ------------------------------------------------------------------------
 
-    def new_job(self) -> int:
+    def job(self, sender: str, lane: Lane, address: str | None = None, upstream: bool = False) -> RequestContext:
+        """The context of a new job in `lane`: one blob's requests, which the timeline schedules together."""
+        # Made without a call to RequestContext's __init__ (every field set here): a push makes one
+        # for every blob, and the call cost as much as the rest.
         self._jobs += 1
-        return self._jobs
+        context = _new_record(RequestContext)
+        context.sender = sender
+        context.lane = lane
+        context.job = self._jobs
+        context.address = address
+        context.upstream = upstream
+        return context
 
     def send(
         self,
