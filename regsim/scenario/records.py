@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from regsim.model.sim.context import Lane
 from regsim.model.sim.events import (
     AccessChange,
     BlobRecord,
     How,
-    Lane,
     Outcome,
     ReferrerHow,
     ReferrerRecord,

@@ -36,7 +36,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
+from regsim.model.sim.context import Lane
+from regsim.model.sim.events import RequestEvent, RequestOutcome
 from regsim.model.sim.network import Network
 from regsim.model.sim.routes import LinkKey
 
