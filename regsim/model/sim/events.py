@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
+from regsim.model.oci.errors import ErrorCode
 from regsim.model.sim.context import Lane, RequestContext
 
 UNREACHABLE = 0   # the status of a request that never reached its target (the network is down)
@@ -65,6 +67,27 @@ class RequestOutcome(StrEnum):
     ABORTED = "aborted"          # live mode: a transfer the client broke off
 
 
+# What a request's record says its answer meant: a RequestOutcome, or for a refusal `regsim serve`
+# answered with an error the registry names (DENIED, BLOB_UNKNOWN) that error's code, which is what a
+# real registry's log and a client's error line call it; "" until said. `said_word` writes it.
+Said = RequestOutcome | ErrorCode | Literal[""]
+
+
+def said_word(said: Said) -> str:
+    """The word for a record's outcome, as `play --json`, the record of a live session and the app show it."""
+    return said.name if isinstance(said, ErrorCode) else said
+
+
+def read_said(word: str) -> Said:
+    """An outcome's word read back (a live session's record): a RequestOutcome, an error code, or ""."""
+    if word in _OUTCOMES:
+        return _OUTCOMES[word]
+    return ErrorCode.__members__.get(word, "")
+
+
+_OUTCOMES = {str(member): member for member in RequestOutcome}
+
+
 # A request's reason as given, or as a writer and its arguments (`(writer, *args)`, one tuple): the
 # text is then written the first time it is read. Most records of a long run (`regsim bench`) are
 # counted and never read, and formatting sizes into sentences was a noticeable share of each request.
@@ -94,7 +117,7 @@ class RequestEvent:
     bytes: int           # body bytes on the wire (request body for uploads, response body otherwise)
     dst: str             # to
     _why: Why            # a plain-language reason: read it as `why`
-    outcome: str         # a RequestOutcome (the live server adds words of its own); "" until said
+    outcome: Said        # what the answer meant (see Said); "" until said
     context: RequestContext   # from whom, in which lane and job
     upload: bool         # bytes travel src -> dst (otherwise dst -> src)
     # A rate-limited answer's RateLimit-Limit, RateLimit-Remaining and Docker-RateLimit-Source.
@@ -109,7 +132,7 @@ class RequestEvent:
         src: str,
         dst: str,
         why: Why,
-        outcome: str = "",
+        outcome: Said = "",
         lane: Lane = Lane.SERIAL,
         job: int = -1,   # requests that move one blob share a job number
         upload: bool = False,
@@ -184,7 +207,7 @@ class RequestEvent:
             "from": self.src,
             "to": self.dst,
             "why": self.why,
-            "outcome": self.outcome,
+            "outcome": said_word(self.outcome),
         }
 
 
