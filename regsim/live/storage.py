@@ -280,10 +280,7 @@ class DiskStorage:
         store = self._store
         if store is None:
             return
-        store.repositories.clear()
-        store.blobs.clear()            # cleared in place: every repository shares this dict
-        store.layer_digests.clear()
-        store.stored_layer_bytes = 0
+        store.clear()
         self.load(store)
 
     def blobs_freed(self, digests: Sequence[str]) -> None:
@@ -366,9 +363,7 @@ class DiskStorage:
             for manifest in repo.manifests.revisions():
                 if isinstance(manifest, Manifest):
                     for layer in manifest.layers:
-                        if layer.digest in store.blobs and layer.digest not in store.layer_digests:
-                            store.layer_digests.add(layer.digest)
-                            store.stored_layer_bytes += store.blobs[layer.digest].size
+                        store.count_layer(layer.digest)
 
 
 def disk_registry(

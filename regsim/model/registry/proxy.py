@@ -274,11 +274,8 @@ class ProxyHandler(Handler):
 
     def _count_layer(self, digest: str) -> None:
         """A held blob some fetched manifest names as a layer counts in the stored layer bytes."""
-        store = self.store
-        blob = store.blobs.get(digest)
-        if blob is not None and digest in self._layers_named and digest not in store.layer_digests:
-            store.layer_digests.add(digest)
-            store.stored_layer_bytes += blob.size
+        if digest in self._layers_named:
+            self.store.count_layer(digest)
 
     def list_tags(
         self, name: str, n: int | None = None, last: str | None = None, context: RequestContext | None = None

@@ -87,6 +87,21 @@ class RegistryStore:
                 self.layer_digests.add(layer.digest)
                 self.stored_layer_bytes += self.blobs[layer.digest].size
 
+    def count_layer(self, digest: str) -> None:
+        """A blob some manifest names as a layer counts in the layer bytes, if it is held (a cache's
+        manifest names layers it has not fetched yet; a damaged file on disk is not held)."""
+        blob = self.blobs.get(digest)
+        if blob is not None and digest not in self.layer_digests:
+            self.layer_digests.add(digest)
+            self.stored_layer_bytes += blob.size
+
+    def clear(self) -> None:
+        """Hold nothing: no repository, no blob, no layer bytes (before loading a saved state again)."""
+        self.repositories.clear()
+        self.blobs.clear()            # cleared in place: every repository's linked-blob store shares this dict
+        self.layer_digests.clear()
+        self.stored_layer_bytes = 0
+
     def free(self, digest: str) -> Blob:
         """Drop a blob from the store (garbage collection)."""
         blob = self.blobs.pop(digest)
