@@ -106,7 +106,7 @@ def execute(world: World, scenario: Scenario | None, actor: str | None, command:
         return _client_command(client, scenario, command)
     match command:
         case Wait(seconds=seconds):
-            world.now += seconds
+            world.wait(seconds)
             return Done(Outcome(output=[f"{format_seconds(seconds)} pass."]))
         case SetLink(a=a, b=b, up=up):
             out = Outcome()

@@ -122,7 +122,7 @@ def _pull_from(
     assert isinstance(image_manifest, Manifest)
     # docker names the repository path, without the host: `Pulling from library/python`.
     out.output.append(f"{ref.tag or ref.reference}: Pulling from {ref.repository}")
-    session.streamed, session.pulled = True, ref   # from here dockerd writes errors into the progress
+    session.pulling(ref)   # from here dockerd writes errors into the progress
     key = tag_key(ref) if ref.digest is None else None
     existing = client.images.get(top.digest)
     config_digest = image_manifest.config.digest

@@ -63,6 +63,10 @@ class HostSession:
     def __deepcopy__(self, memo: dict[int, Any]) -> HostSession:   # a mirror keeps one to its upstream
         return copy_fields(self, memo, _COPIERS)
 
+    def pulling(self, ref: Reference) -> None:
+        """A pull has said `Pulling from ...`: from here its errors go into the progress stream."""
+        self.streamed, self.pulled = True, ref
+
     @property
     def registry(self) -> Registry:
         return self.world.registries[self.host]

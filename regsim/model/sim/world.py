@@ -54,6 +54,10 @@ class World:
         """Open a step: copies due to replicas by now are made first (background requests)."""
         self.replication.begin_step()
 
+    def wait(self, seconds: float) -> None:
+        """Simulated time moves on (`wait 2h`); what waited for it happens when the step ends."""
+        self.now += seconds
+
     def end_step(self, seconds: float = 0.0) -> list[str]:
         """Close a step: simulated time moves on by the step's seconds, and whatever was waiting
         for that time (a pull-through cache's expiry) happens, so the step's record shows it.
