@@ -183,7 +183,8 @@ def _state(root: object) -> object:
             for cls in type(value).__mro__:
                 fields.update((name, getattr(value, name)) for name in getattr(cls, "__slots__", ())
                               if hasattr(value, name))
-            fields.pop("_known", None)   # a token issuer's memo of texts it checked: every copy shares it
+            for memo in ("_known", "_issued"):   # a token issuer's memos of texts it checked and tokens
+                fields.pop(memo, None)          # it signed: every copy shares them
             return type(value).__name__, {name: walk(item) for name, item in sorted(fields.items())}
         finally:
             inside.discard(id(value))

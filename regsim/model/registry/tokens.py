@@ -112,6 +112,10 @@ class TokenIssuer:
     # Texts this issuer signed or has checked, with their tokens: a client sends one token on every
     # request of a pull, and checking it again means encoding and signing it again, for the same answer.
     _known: dict[str, Token] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Tokens issued, by what they were issued for (who, the access granted, when): a fleet of nodes
+    # pulling at once asks for the same token at the same moment, and it is signed once.
+    _issued: dict[tuple[object, ...], tuple[Token, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.secret, bytes) or not self.secret:
@@ -161,12 +165,20 @@ class TokenIssuer:
             else:
                 granted = frozenset()
             entries.append(AccessEntry(scope.type, scope.name, _ordered(granted)))
-        unsigned = Token(user, self.service, tuple(entries), float(now), now + self.lifetime, "")
+        access = tuple(entries)
+        key = (user, access, type(now), now)   # 5 and 5.0 make different texts when the lifetime is whole
+        issued = self._issued.get(key)
+        if issued is not None:
+            return issued
+        unsigned = Token(user, self.service, access, float(now), now + self.lifetime, "")
         signing_input = unsigned.signing_input()
         token = replace(unsigned, signature=self._mac(signing_input))
         text = f"{signing_input}.{token.signature}"
         if isinstance(token.expires_at, float):   # a whole-number expiry would not read back as it was written
             self._remember(text, token)
+        if len(self._issued) >= _KNOWN_TOKENS:
+            self._issued.clear()
+        self._issued[key] = (token, text)
         return token, text
 
     def _check_signature(self, token: Token) -> None:

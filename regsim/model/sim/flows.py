@@ -33,12 +33,12 @@ docs that claimed otherwise).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
 from regsim.model.sim.network import Network
-from regsim.model.sim.routes import LinkKey
+from regsim.model.sim.routes import LinkKey, Route
 
 LANES = {Lane.DOWNLOAD: 3, Lane.UPLOAD: 5, Lane.BACKGROUND: 5}   # background: a registry copying blobs to a replica
 
@@ -50,44 +50,52 @@ _EPSILON_SECONDS = 1e-12
 _EPSILON_BYTES = 1e-6
 
 
-@dataclass(slots=True)
 class Job:
-    """A request, or the requests of one blob (a mirror's fetch counts with the download it serves)."""
+    """A request, or the requests of one blob (a mirror's fetch counts with the download it serves).
 
-    latency: float                               # its round trips, one after another
-    bytes: int
-    links: tuple[LinkKey, ...]                   # the links its payload crosses
-    hops: tuple[tuple[tuple[LinkKey, ...], float], ...] = ()   # each request's links and round trip
-    remaining_latency: float = 0.0
-    remaining_bytes: float = 0.0
-    done: bool = False
+    It keeps the times (from the step's start) it became active, made its last round trip and was
+    done, from which each link's busy time is read once the step is over."""
 
-    def busy_links(self, seconds: float) -> list[tuple[LinkKey, float, float]]:
-        """The links this job occupies over the next `seconds`: (link, from, to) relative to now.
+    __slots__ = ("latency", "bytes", "links", "hops", "remaining_latency", "remaining_bytes", "done", "rate",
+                 "began", "sent", "ended")
 
-        While it makes its round trips, each request's link for that request's round trip;
-        afterwards, every link its payload crosses.
-        """
-        if self.remaining_latency <= 0:
-            return [(key, 0.0, seconds) for key in self.links] if self.remaining_bytes > 0 else []
-        spans: list[tuple[LinkKey, float, float]] = []
-        done = self.latency - self.remaining_latency   # round-trip time already behind it
-        elapsed = 0.0
+    def __init__(self, latency: float, size: int, links: tuple[LinkKey, ...],
+                 hops: tuple[tuple[tuple[LinkKey, ...], float], ...]) -> None:
+        self.latency = latency                   # its round trips, one after another
+        self.bytes = size
+        self.links = links                       # the links its payload crosses
+        self.hops = hops                         # each request's links and round trip
+        self.remaining_latency = latency
+        self.remaining_bytes = float(size)
+        self.done = False
+        self.rate = 0.0                          # bytes/s while its payload moves
+        self.began = self.sent = self.ended = 0.0
+
+    def spans(self) -> Iterator[tuple[LinkKey, float, float]]:
+        """(link, from, to): each request's link during its round trip, then every link its payload
+        crosses while the payload moves."""
+        start = self.began
         for keys, latency in self.hops:
-            start, stop = max(elapsed, done), min(elapsed + latency, done + seconds)
+            stop = start + latency
             if stop > start:
-                spans.extend((key, start - done, stop - done) for key in keys)
-            elapsed += latency
-        return spans
+                for key in keys:
+                    yield key, start, stop
+            start = stop
+        if self.links and self.ended > self.sent:
+            for key in self.links:
+                yield key, self.sent, self.ended
 
 
-def job_from(events: Sequence[RequestEvent], network: Network) -> Job:
+Sent = list[tuple[RequestEvent, Route]]   # requests that left, each with the route it took
+
+
+def job_from(sent: Sent) -> Job:
+    """The job of a blob's requests (its round trips one after another, one payload)."""
     latency = 0.0
     size = 0
     links: list[LinkKey] = []
     hops: list[tuple[tuple[LinkKey, ...], float]] = []
-    for event in events:
-        route = network.route_taken(event.src, event.dst)
+    for event, route in sent:
         latency += route.latency
         hops.append((route.keys, route.latency))
         if event.bytes:
@@ -95,7 +103,7 @@ def job_from(events: Sequence[RequestEvent], network: Network) -> Job:
             for key in route.keys:
                 if key not in links:
                     links.append(key)
-    return Job(latency, size, tuple(links), tuple(hops), latency, float(size))
+    return Job(latency, size, tuple(links), tuple(hops))
 
 
 def covered(spans: list[tuple[float, float]]) -> float:
@@ -129,10 +137,7 @@ class FlowTiming:
     peak: dict[LinkKey, float]           # per link: the largest share of its bandwidth in use at once
 
 
-@dataclass(slots=True)
-class _Phase:
-    jobs: list[Job]
-    lanes: int
+_Phase = tuple[list[Job], int]   # its jobs (the next one last) and how many run at once
 
 
 @dataclass(slots=True)
@@ -142,87 +147,93 @@ class _Actor:
     Each keeps its own clock: when its phase began, and the time since (steps added to it), so a
     client alone adds up its seconds exactly as a sum of round trips and transfers."""
 
-    phases: list[_Phase]
+    phases: list[_Phase]                     # the phases still to come, the next one last
     # A copy starts once the job that set it off has made `offset` seconds of its round trips (the
     # requests before the copy), or, with no offset, once that job is done.
     gate: tuple[_Actor, Job, float | None] | None = None
-    waiting: list[Job] = field(default_factory=list)
+    waiting: list[Job] = field(default_factory=list)   # the next one last
     active: list[Job] = field(default_factory=list)
     lanes: int = 1
     phase_start: float = 0.0
     elapsed: float = 0.0                     # since phase_start
     started: float | None = None
     finished: float | None = None
-    busy: dict[LinkKey, list[tuple[float, float]]] = field(default_factory=dict)
 
     def now(self) -> float:
         return self.phase_start + self.elapsed
 
-    def mark(self, key: LinkKey, start: float, stop: float) -> None:
-        """The link carries something from `start` to `stop` seconds from now (spans that touch merge)."""
-        if stop <= start:
-            return
-        spans = self.busy.setdefault(key, [])
-        begin, end = self.phase_start + (self.elapsed + start), self.phase_start + (self.elapsed + stop)
-        if spans and spans[-1][0] <= begin <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((begin, end))
+
+_NO_JOB = Job(0.0, 0, (), ())   # a placeholder while a batch is gathered
 
 
-_NO_JOB = Job(0.0, 0, ())   # a placeholder while a batch is gathered
-
-
-def _phases(events: Sequence[RequestEvent], network: Network) -> tuple[list[_Phase], list[Job]]:
+def _phases(sent: Sent) -> tuple[list[_Phase], list[Job]]:
     """Serial requests one at a time; consecutive requests of one parallel lane as one batch.
-    Also the job each event belongs to, in the order given."""
+    Also the job each request belongs to, in the order given. The phases come next one last."""
     phases: list[_Phase] = []
     jobs: list[Job] = []
-    batch: dict[int, list[int]] = {}   # job id -> the positions of its events
+    batch: dict[int, list[int]] = {}   # job id -> the positions of its requests
     lane = _SERIAL
 
     def flush() -> None:
-        if batch:
-            made = []
-            for positions in batch.values():
-                job = job_from([events[i] for i in positions], network)
-                made.append(job)
-                for i in positions:
-                    jobs[i] = job
-            phases.append(_Phase(made, LANES.get(lane, 1)))
-            batch.clear()
+        made = []
+        for positions in batch.values():
+            job = job_from([sent[i] for i in positions])
+            made.append(job)
+            for i in positions:
+                jobs[i] = job
+        made.reverse()
+        phases.append((made, LANES.get(lane, 1)))
+        batch.clear()
 
-    for i, event in enumerate(events):
-        jobs.append(_NO_JOB)
+    for i, (event, route) in enumerate(sent):
         if event.lane == _SERIAL or event.job < 0:
-            flush()
-            job = jobs[i] = job_from([event], network)
-            phases.append(_Phase([job], 1))
+            if batch:
+                flush()
+            # One request alone (most of them): its route is its one hop, and its payload's links.
+            keys, latency = route.keys, route.latency
+            job = Job(latency, event.bytes, keys if event.bytes else (), ((keys, latency),))
+            jobs.append(job)
+            phases.append(([job], 1))
             continue
+        jobs.append(_NO_JOB)
         if event.lane != lane:
-            flush()
+            if batch:
+                flush()
             lane = event.lane
         batch.setdefault(event.job, []).append(i)
-    flush()
+    if batch:
+        flush()
+    phases.reverse()
     return phases, jobs
 
 
-def _actors(events: Sequence[RequestEvent], network: Network) -> tuple[_Actor, list[_Actor]]:
+def _actors(events: Sequence[RequestEvent], network: Network, routes: dict[tuple[str, str], Route],
+            sizes: dict[LinkKey, int]) -> tuple[_Actor, list[_Actor]]:
     """A part's client, and the background copies among its requests (each gated on the request
-    before it: the one that set it off, or none when it was due at the step's start)."""
-    mine: list[RequestEvent] = []
-    groups: list[tuple[int, list[RequestEvent]]] = []   # (how many of mine came before it, its requests)
+    before it: the one that set it off, or none when it was due at the step's start).
+
+    Adds each request's bytes to every link of its route in `sizes`; `routes` keeps the routes
+    looked up, once per pair of nodes in a step."""
+    mine: Sent = []
+    groups: list[tuple[int, Sent]] = []   # (how many of mine came before it, its requests)
     for event in events:
         if event.status == 0:
             continue   # it never left
+        pair = (event.src, event.dst)
+        route = routes.get(pair)
+        if route is None:
+            route = routes[pair] = network.route_taken(event.src, event.dst)
+        size = event.bytes
+        for key in route.keys:
+            sizes[key] = sizes.get(key, 0) + size
         if event.lane == _BACKGROUND:
             if groups and groups[-1][0] == len(mine):
-                groups[-1][1].append(event)
+                groups[-1][1].append((event, route))
             else:
-                groups.append((len(mine), [event]))
+                groups.append((len(mine), [(event, route)]))
         else:
-            mine.append(event)
-    phases, jobs = _phases(mine, network)
+            mine.append((event, route))
+    phases, jobs = _phases(mine)
     client = _Actor(phases)
     copies = []
     for after, group in groups:
@@ -232,7 +243,7 @@ def _actors(events: Sequence[RequestEvent], network: Network) -> tuple[_Actor, l
             made = sum(1 for other in jobs[:after] if other is job)   # its requests sent before the copy
             offset = None if made == len(job.hops) else sum(latency for _, latency in job.hops[:made])
             gate = (client, job, offset)
-        copies.append(_Actor(_phases(group, network)[0], gate))
+        copies.append(_Actor(_phases(group)[0], gate))
     return client, copies
 
 
@@ -317,29 +328,28 @@ def flow_timing(
 
     `parts`: each client's requests, in the order it sent them (background copies its requests set
     off among them); `due`: the background copies due at the step's start, before any client acts."""
+    routes: dict[tuple[str, str], Route] = {}
+    sizes: dict[LinkKey, int] = {}
     clients: list[_Actor] = []
     copies: list[_Actor] = []
     if due:
-        copies.extend(_actors(due, network)[1])
+        copies.extend(_actors(due, network, routes, sizes)[1])
     for events in parts:
-        client, theirs = _actors(events, network)
+        client, theirs = _actors(events, network, routes, sizes)
         clients.append(client)
         copies.extend(theirs)
-    sizes: dict[LinkKey, int] = {}
-    for events in (due, *parts):
-        for event in events:
-            if event.status != 0:
-                for key in network.route_taken(event.src, event.dst).keys:
-                    sizes[key] = sizes.get(key, 0) + event.bytes
     actors = [*clients, *copies]
-    capacity = {key: network.link(*key).bytes_per_second
-                for actor in actors for phase in actor.phases for job in phase.jobs for key in job.links}
+    capacity = {key: network.link(*key).bytes_per_second for key in sizes}
     peak: dict[LinkKey, float] = {}
     midway = [copy for copy in copies if copy.gate is not None and copy.gate[2] is not None]
+    jobs: list[Job] = []        # every job, in the order they became active
+    live = actors               # the actors not finished yet, in order
     while True:
         running: list[Job] = []
-        for actor in actors:
-            while actor.finished is None and not actor.active and not actor.waiting:
+        busy: list[_Actor] = []
+        still_live: list[_Actor] = []
+        for actor in live:
+            while not actor.active and not actor.waiting:
                 if actor.started is None:
                     if actor.gate is not None:
                         trigger, job, offset = actor.gate
@@ -353,69 +363,88 @@ def flow_timing(
                 if not actor.phases:
                     actor.finished = actor.phase_start
                     break
-                phase = actor.phases.pop(0)
-                actor.waiting, actor.lanes = list(phase.jobs), phase.lanes
-            while actor.waiting and len(actor.active) < actor.lanes:
-                actor.active.append(actor.waiting.pop(0))
-            running.extend(actor.active)
+                actor.waiting, actor.lanes = actor.phases.pop()
+            if actor.finished is not None:
+                continue
+            still_live.append(actor)
+            active = actor.active
+            if actor.waiting and len(active) < actor.lanes:
+                now = actor.phase_start + actor.elapsed
+                waiting = actor.waiting
+                while waiting and len(active) < actor.lanes:
+                    job = waiting.pop()
+                    job.began = job.sent = now
+                    jobs.append(job)
+                    active.append(job)
+            if active:
+                busy.append(actor)
+                running.extend(active)
+        live = still_live
         if not running:
             break
-        moving = [job for job in running if job.remaining_latency <= 0 and job.remaining_bytes > 0]
-        rates = max_min_rates([job.links for job in moving], capacity) if moving else []
         step = math.inf
+        moving: list[Job] = []
         for job in running:
             if job.remaining_latency > 0:
-                step = min(step, job.remaining_latency)
-            elif job.remaining_bytes <= 0:
+                if job.remaining_latency < step:
+                    step = job.remaining_latency
+            elif job.remaining_bytes > 0:
+                moving.append(job)
+            else:
                 step = 0.0
-        for job, rate in zip(moving, rates, strict=True):
-            step = min(step, job.remaining_bytes / rate)
+        if moving:
+            rates = max_min_rates([job.links for job in moving], capacity)
+            load: dict[LinkKey, float] = {}
+            for job, rate in zip(moving, rates, strict=True):
+                job.rate = rate
+                left = job.remaining_bytes / rate
+                if left < step:
+                    step = left
+                for key in job.links:
+                    load[key] = load.get(key, 0.0) + rate
+            for key, rate in load.items():
+                share = rate / capacity[key]
+                if share > peak.get(key, 0.0):
+                    peak[key] = share
         for actor in midway:   # a copy set off midway through a running job starts exactly then
             if actor.started is None and actor.gate is not None:
                 trigger, job, offset = actor.gate
                 ahead = (offset or 0.0) - (job.latency - job.remaining_latency)
                 if ahead > _EPSILON_SECONDS and any(active is job for active in trigger.active):
                     step = min(step, ahead)
-        load: dict[LinkKey, float] = {}
-        for job, rate in zip(moving, rates, strict=True):
-            for key in job.links:
-                load[key] = load.get(key, 0.0) + rate
-        for key, rate in load.items():
-            share = rate / capacity[key]
-            if share > peak.get(key, 0.0):
-                peak[key] = share
-        for actor in actors:
-            if actor.active:
-                for job in actor.active:
-                    if job.remaining_latency <= 0:   # its bytes cross every link of its route
-                        for key in job.links:
-                            actor.mark(key, 0.0, step)
+        for actor in busy:
+            actor.elapsed += step
+            now = actor.phase_start + actor.elapsed
+            still: list[Job] = []
+            for job in actor.active:
+                if job.remaining_latency > 0:
+                    job.remaining_latency -= step
+                    if job.remaining_latency <= _EPSILON_SECONDS:
+                        job.remaining_latency = 0.0
+                        job.sent = now
                     else:
-                        for key, start, stop in job.busy_links(step):
-                            actor.mark(key, start, stop)
-                actor.elapsed += step
-        for job in running:
-            if job.remaining_latency > 0:
-                job.remaining_latency -= step
-                if job.remaining_latency <= _EPSILON_SECONDS:
-                    job.remaining_latency = 0.0
-        for job, rate in zip(moving, rates, strict=True):
-            job.remaining_bytes -= rate * step
-        for actor in actors:
-            if actor.active:
-                still = []
-                for job in actor.active:
-                    if job.remaining_latency > 0 or job.remaining_bytes > _EPSILON_BYTES:
                         still.append(job)
-                    else:
-                        job.done = True
-                actor.active = still
+                        continue
+                    if job.remaining_bytes > _EPSILON_BYTES:
+                        still.append(job)
+                        continue
+                elif job.remaining_bytes > 0:
+                    job.remaining_bytes -= job.rate * step
+                    if job.remaining_bytes > _EPSILON_BYTES:
+                        still.append(job)
+                        continue
+                job.done = True
+                job.ended = now
+            actor.active = still
     finished = [client.finished or 0.0 for client in clients]
     ends = [copy.finished or 0.0 for copy in copies]
     seconds = max([*finished, *ends], default=0.0)
     background = max(ends) - min(copy.started or 0.0 for copy in copies) if copies else 0.0
-    links = {key: (size, min(seconds, covered([span for actor in actors for span in actor.busy.get(key, ())])))
-             for key, size in sizes.items()}
+    spans: dict[LinkKey, list[tuple[float, float]]] = {key: [] for key in sizes}
+    for job in jobs:
+        for key, start, stop in job.spans():
+            spans[key].append((start, stop))
+    links = {key: (size, min(seconds, covered(spans[key]))) for key, size in sizes.items()}
     timing = StepTiming(seconds, max(finished, default=0.0), background, links)
     return FlowTiming(timing, finished, peak)
 

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from regsim.model.sim.routes import Route, find_route
-from regsim.model.sim.snapshot import Copier, copy_fields, shallow
+from regsim.model.sim.routes import Edges, Route, find_route
+from regsim.model.sim.snapshot import Copier, copy_fields, same, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
@@ -52,6 +52,7 @@ class Network:
         self.down: set[tuple[str, str]] = set()   # links that are down: while empty, no request need look
         self.routers: set[str] = set()            # nodes that forward traffic (neither clients nor registries)
         self._routes: dict[tuple[str, str], Route | None] = {}   # found once per topology change
+        self._edges: Edges | None = None          # the links as routes.py reads them, made once per change
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Network:
         # Names, pairs of names, links and routes: nothing changes one once made.
@@ -61,7 +62,12 @@ class Network:
         self.nodes[name] = kind
         if kind == "router":
             self.routers.add(name)
+        self._changed()
+
+    def _changed(self) -> None:
+        """The topology changed: routes are found again."""
         self._routes.clear()
+        self._edges = None
 
     def _check(self, a: str, b: str) -> None:
         for name in (a, b):
@@ -81,7 +87,7 @@ class Network:
             )
         self.links[_key(a, b)] = Link(bandwidth, latency, True, True)
         self.down.discard(_key(a, b))
-        self._routes.clear()
+        self._changed()
 
     def link(self, a: str, b: str) -> Link:
         """The link between two nodes (an unlisted pair gets the fast local default; nothing is stored)."""
@@ -95,7 +101,7 @@ class Network:
             self.down.discard(key)
         else:
             self.down.add(key)
-        self._routes.clear()
+        self._changed()
 
     def is_up(self, a: str, b: str) -> bool:
         """Whether a request from `a` reaches `b` (some route joins them over links that are up)."""
@@ -117,7 +123,10 @@ class Network:
         except KeyError:
             pass
         if self.routers:
-            edges = tuple((key, link.bandwidth, link.latency, link.up) for key, link in sorted(self.links.items()))
+            edges = self._edges
+            if edges is None:
+                edges = self._edges = tuple((key, link.bandwidth, link.latency, link.up)
+                                            for key, link in sorted(self.links.items()))
             found = find_route(a, b, self.routers, edges, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
         else:
             link = self.link(a, b)
@@ -149,7 +158,8 @@ class Network:
     def restore_state(self, state: dict[tuple[str, str], tuple[float, float, bool, bool]]) -> None:
         self.links = {k: Link(*v) for k, v in state.items()}
         self.down = {k for k, link in self.links.items() if not link.up}
-        self._routes.clear()
+        self._changed()
 
 
 _COPIERS: dict[str, Copier] = {name: shallow for name in ("nodes", "links", "down", "routers", "_routes")}
+_COPIERS["_edges"] = same   # a tuple of tuples: nothing changes one once made
