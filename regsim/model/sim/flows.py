@@ -33,7 +33,7 @@ docs that claimed otherwise).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
@@ -70,20 +70,6 @@ class Job:
         self.done = False
         self.rate = 0.0                          # bytes/s while its payload moves
         self.began = self.sent = self.ended = 0.0
-
-    def spans(self) -> Iterator[tuple[LinkKey, float, float]]:
-        """(link, from, to): each request's link during its round trip, then every link its payload
-        crosses while the payload moves."""
-        start = self.began
-        for keys, latency in self.hops:
-            stop = start + latency
-            if stop > start:
-                for key in keys:
-                    yield key, start, stop
-            start = stop
-        if self.links and self.ended > self.sent:
-            for key in self.links:
-                yield key, self.sent, self.ended
 
 
 Sent = list[tuple[RequestEvent, Route]]   # requests that left, each with the route it took
@@ -177,7 +163,12 @@ def _phases(sent: Sent) -> tuple[list[_Phase], list[Job]]:
     def flush() -> None:
         made = []
         for positions in batch.values():
-            job = job_from([sent[i] for i in positions])
+            if len(positions) == 1:   # a blob fetched in one request (no mirror in between)
+                event, route = sent[positions[0]]
+                keys, latency = route.keys, route.latency
+                job = Job(latency, event.bytes, keys if event.bytes else (), ((keys, latency),))
+            else:
+                job = job_from([sent[i] for i in positions])
             made.append(job)
             for i in positions:
                 jobs[i] = job
@@ -208,12 +199,12 @@ def _phases(sent: Sent) -> tuple[list[_Phase], list[Job]]:
 
 
 def _actors(events: Sequence[RequestEvent], network: Network, routes: dict[tuple[str, str], Route],
-            sizes: dict[LinkKey, int]) -> tuple[_Actor, list[_Actor]]:
+            carried: dict[tuple[str, str], int]) -> tuple[_Actor, list[_Actor]]:
     """A part's client, and the background copies among its requests (each gated on the request
     before it: the one that set it off, or none when it was due at the step's start).
 
-    Adds each request's bytes to every link of its route in `sizes`; `routes` keeps the routes
-    looked up, once per pair of nodes in a step."""
+    Adds each request's bytes to what its pair of nodes carried, in `carried`; `routes` keeps the
+    routes looked up, once per pair of nodes in a step."""
     mine: Sent = []
     groups: list[tuple[int, Sent]] = []   # (how many of mine came before it, its requests)
     for event in events:
@@ -223,9 +214,9 @@ def _actors(events: Sequence[RequestEvent], network: Network, routes: dict[tuple
         route = routes.get(pair)
         if route is None:
             route = routes[pair] = network.route_taken(event.src, event.dst)
-        size = event.bytes
-        for key in route.keys:
-            sizes[key] = sizes.get(key, 0) + size
+            carried[pair] = event.bytes
+        else:
+            carried[pair] += event.bytes
         if event.lane == _BACKGROUND:
             if groups and groups[-1][0] == len(mine):
                 groups[-1][1].append((event, route))
@@ -298,27 +289,76 @@ def max_min_rates(flows: list[tuple[LinkKey, ...]], capacity: dict[LinkKey, floa
     """Progressive filling: each flow's rate (bytes/s) over the links it crosses, max-min fair."""
     if len(flows) == 1:   # one flow alone: its route's bottleneck
         return [min(capacity[key] for key in flows[0])]
-    # Flows over the same links get the same rate: fill each route once, counted as often as it is used.
-    routes: dict[tuple[LinkKey, ...], int] = {}
+    # Flows over the same links get the same rate: fill each route once, counted as often as it is
+    # used. A route is known by its tuple's identity (a step's flows share their route's tuple);
+    # two equal tuples are filled as two routes, which gives them the same rate.
+    count: dict[int, int] = {}
+    links_of: dict[int, tuple[LinkKey, ...]] = {}
     for links in flows:
-        routes[links] = routes.get(links, 0) + 1
-    rate = dict.fromkeys(routes, 0.0)
-    left = {key: capacity[key] for links in routes for key in links}
-    open_routes = list(routes)
+        route = id(links)
+        if route in count:
+            count[route] += 1
+        else:
+            count[route] = 1
+            links_of[route] = links
+    rate = dict.fromkeys(count, 0.0)
+    left = {key: capacity[key] for links in links_of.values() for key in links}
+    open_routes = list(count)
     while open_routes:
         users: dict[LinkKey, int] = {}
-        for links in open_routes:
-            count = routes[links]
-            for key in links:
-                users[key] = users.get(key, 0) + count
-        share = min(left[key] / count for key, count in users.items())
-        full = {key for key, count in users.items() if left[key] / count <= share * (1 + 1e-12)}
-        for links in open_routes:
-            rate[links] += share
-        for key, count in users.items():
-            left[key] -= share * count
-        open_routes = [links for links in open_routes if not any(key in full for key in links)]
-    return [rate[links] for links in flows]
+        for route in open_routes:
+            used = count[route]
+            for key in links_of[route]:
+                users[key] = users.get(key, 0) + used
+        share = min(left[key] / used for key, used in users.items())
+        full = {key for key, used in users.items() if left[key] / used <= share * (1 + 1e-12)}
+        for route in open_routes:
+            rate[route] += share
+        for key, used in users.items():
+            left[key] -= share * used
+        open_routes = [route for route in open_routes if full.isdisjoint(links_of[route])]
+    return [rate[id(links)] for links in flows]
+
+
+def _busy(jobs: list[Job]) -> dict[LinkKey, list[tuple[float, float]]]:
+    """When each link carried something: each request's links during its round trip, then the links
+    its payload crosses while it moves (`jobs` in the order they became active).
+
+    Spans are gathered per route first (a route's tuple of links is one object for a step), and
+    spans of one route that touch are merged: one client's requests follow each other on its route."""
+    routes: dict[int, tuple[tuple[LinkKey, ...], list[tuple[float, float]]]] = {}
+
+    def add(keys: tuple[LinkKey, ...], start: float, stop: float) -> None:
+        found = routes.get(id(keys))
+        if found is None:
+            routes[id(keys)] = (keys, [(start, stop)])
+            return
+        spans = found[1]
+        first, last = spans[-1]
+        if first <= start <= last:
+            if stop > last:
+                spans[-1] = (first, stop)
+        else:
+            spans.append((start, stop))
+
+    for job in jobs:
+        start = job.began
+        for keys, latency in job.hops:
+            stop = start + latency
+            if stop > start:
+                add(keys, start, stop)
+            start = stop
+        if job.links and job.ended > job.sent:
+            add(job.links, job.sent, job.ended)
+    busy: dict[LinkKey, list[tuple[float, float]]] = {}
+    for keys, spans in routes.values():
+        for key in keys:
+            found = busy.get(key)
+            if found is None:
+                busy[key] = spans.copy()
+            else:
+                found.extend(spans)
+    return busy
 
 
 def flow_timing(
@@ -329,27 +369,60 @@ def flow_timing(
     `parts`: each client's requests, in the order it sent them (background copies its requests set
     off among them); `due`: the background copies due at the step's start, before any client acts."""
     routes: dict[tuple[str, str], Route] = {}
-    sizes: dict[LinkKey, int] = {}
+    carried: dict[tuple[str, str], int] = {}   # bytes, per pair of nodes
     clients: list[_Actor] = []
     copies: list[_Actor] = []
     if due:
-        copies.extend(_actors(due, network, routes, sizes)[1])
+        copies.extend(_actors(due, network, routes, carried)[1])
     for events in parts:
-        client, theirs = _actors(events, network, routes, sizes)
+        client, theirs = _actors(events, network, routes, carried)
         clients.append(client)
         copies.extend(theirs)
+    sizes: dict[LinkKey, int] = {}   # bytes, per link: what every route across it carried
+    for pair, size in carried.items():
+        for key in routes[pair].keys:
+            sizes[key] = sizes.get(key, 0) + size
     actors = [*clients, *copies]
     capacity = {key: network.link(*key).bytes_per_second for key in sizes}
     peak: dict[LinkKey, float] = {}
     midway = [copy for copy in copies if copy.gate is not None and copy.gate[2] is not None]
     jobs: list[Job] = []        # every job, in the order they became active
     live = actors               # the actors not finished yet, in order
+    step = 0.0                  # the last step of time: every actor busy in it moves on by it
     while True:
-        running: list[Job] = []
-        busy: list[_Actor] = []
-        still_live: list[_Actor] = []
+        # One pass over the actors: each moves on by the last step (its jobs' round trips and bytes),
+        # starts its next phase when this one is done, fills its lanes, and says what it waits for.
+        least = math.inf        # the next step: the shortest round trip left, or a transfer's end
+        moving: list[Job] = []
+        running = False
+        ended = False
         for actor in live:
-            while not actor.active and not actor.waiting:
+            active = actor.active
+            if active:
+                actor.elapsed += step
+                now = actor.phase_start + actor.elapsed
+                still: list[Job] = []
+                for job in active:
+                    if job.remaining_latency > 0:
+                        job.remaining_latency -= step
+                        if job.remaining_latency <= _EPSILON_SECONDS:
+                            job.remaining_latency = 0.0
+                            job.sent = now
+                        else:
+                            still.append(job)
+                            continue
+                        if job.remaining_bytes > _EPSILON_BYTES:
+                            still.append(job)
+                            continue
+                    elif job.remaining_bytes > 0:
+                        job.remaining_bytes -= job.rate * step
+                        if job.remaining_bytes > _EPSILON_BYTES:
+                            still.append(job)
+                            continue
+                    job.done = True
+                    job.ended = now
+                actor.active = active = still
+            while not active and not actor.waiting:
                 if actor.started is None:
                     if actor.gate is not None:
                         trigger, job, offset = actor.gate
@@ -362,36 +435,32 @@ def flow_timing(
                 actor.elapsed = 0.0
                 if not actor.phases:
                     actor.finished = actor.phase_start
+                    ended = True
                     break
                 actor.waiting, actor.lanes = actor.phases.pop()
-            if actor.finished is not None:
-                continue
-            still_live.append(actor)
-            active = actor.active
-            if actor.waiting and len(active) < actor.lanes:
+            waiting = actor.waiting
+            if waiting and len(active) < actor.lanes:
                 now = actor.phase_start + actor.elapsed
-                waiting = actor.waiting
                 while waiting and len(active) < actor.lanes:
                     job = waiting.pop()
                     job.began = job.sent = now
                     jobs.append(job)
                     active.append(job)
             if active:
-                busy.append(actor)
-                running.extend(active)
-        live = still_live
+                running = True
+                for job in active:
+                    if job.remaining_latency > 0:
+                        if job.remaining_latency < least:
+                            least = job.remaining_latency
+                    elif job.remaining_bytes > 0:
+                        moving.append(job)
+                    else:
+                        least = 0.0
+        if ended:
+            live = [actor for actor in live if actor.finished is None]
         if not running:
             break
-        step = math.inf
-        moving: list[Job] = []
-        for job in running:
-            if job.remaining_latency > 0:
-                if job.remaining_latency < step:
-                    step = job.remaining_latency
-            elif job.remaining_bytes > 0:
-                moving.append(job)
-            else:
-                step = 0.0
+        step = least
         if moving:
             rates = max_min_rates([job.links for job in moving], capacity)
             load: dict[LinkKey, float] = {}
@@ -412,39 +481,12 @@ def flow_timing(
                 ahead = (offset or 0.0) - (job.latency - job.remaining_latency)
                 if ahead > _EPSILON_SECONDS and any(active is job for active in trigger.active):
                     step = min(step, ahead)
-        for actor in busy:
-            actor.elapsed += step
-            now = actor.phase_start + actor.elapsed
-            still: list[Job] = []
-            for job in actor.active:
-                if job.remaining_latency > 0:
-                    job.remaining_latency -= step
-                    if job.remaining_latency <= _EPSILON_SECONDS:
-                        job.remaining_latency = 0.0
-                        job.sent = now
-                    else:
-                        still.append(job)
-                        continue
-                    if job.remaining_bytes > _EPSILON_BYTES:
-                        still.append(job)
-                        continue
-                elif job.remaining_bytes > 0:
-                    job.remaining_bytes -= job.rate * step
-                    if job.remaining_bytes > _EPSILON_BYTES:
-                        still.append(job)
-                        continue
-                job.done = True
-                job.ended = now
-            actor.active = still
     finished = [client.finished or 0.0 for client in clients]
     ends = [copy.finished or 0.0 for copy in copies]
     seconds = max([*finished, *ends], default=0.0)
     background = max(ends) - min(copy.started or 0.0 for copy in copies) if copies else 0.0
-    spans: dict[LinkKey, list[tuple[float, float]]] = {key: [] for key in sizes}
-    for job in jobs:
-        for key, start, stop in job.spans():
-            spans[key].append((start, stop))
-    links = {key: (size, min(seconds, covered(spans[key]))) for key, size in sizes.items()}
+    busy = _busy(jobs)
+    links = {key: (size, min(seconds, covered(busy.get(key, [])))) for key, size in sizes.items()}
     timing = StepTiming(seconds, max(finished, default=0.0), background, links)
     return FlowTiming(timing, finished, peak)
 
