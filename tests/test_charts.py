@@ -344,6 +344,15 @@ def test_replication_traffic_is_drawn_on_the_link_it_crossed(bundled_run):
     assert any(t.startswith("373MB in 3.8 s\n1 Gbit/s, 90 ms") for t in texts)
 
 
+def test_the_full_uplink_of_a_fleet_is_labelled_where_the_eye_lands(bundled_run):
+    # Fifty nodes behind one NAT: the 1 Gbit/s uplink between two routers, full, is the lesson.
+    # Its label had no clear place beside the routers' markers and was left out; it now moves
+    # above or below its link until it has one.
+    fig = make_figure(bundled_run("kubernetes-nodes"), "network")
+    shown = [t.get_text() for t in fig.axes[0].texts if t.get_visible()]
+    assert any("1 Gbit/s, 20 ms latency\nat most 100% in use" in text for text in shown)
+
+
 def test_network_figure_labels_each_link_with_bytes_and_seconds(run):
     texts = [t.get_text() for t in make_figure(run, "network").axes[0].texts]
     assert any(t.startswith("81MB in 7.1 s\n100 Mbit/s, 80 ms") for t in texts)

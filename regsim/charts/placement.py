@@ -77,7 +77,8 @@ def _apart(wanted: dict[str, float]) -> dict[str, float]:
 
 def spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[float, float], ...], Text]],
                        nodes: Sequence[tuple[float, float]] = ()) -> None:
-    """Slide each link's label along its link, or just above or below it, until it overlaps no
+    """Slide each link's label along its link, or above or below it (up to about a label's height
+    away, room a router's marker can take), until it overlaps no
     label placed before it, no node name and none of `nodes` (their markers). Labels start at the
     middle of their link and come busiest link first; a label with no clear place is left out
     rather than covering another (a quiet link's: the CSV has every link)."""
@@ -95,7 +96,7 @@ def spread_link_labels(fig: Figure, ax: Axes, labels: list[tuple[tuple[tuple[flo
     to_data = ax.transData.inverted()
     for (p0, c, p1), label in labels:
         height = label.get_window_extent(renderer).height
-        for shift in (0.0, 0.6, -0.6):
+        for shift in (0.0, 0.6, -0.6, 1.2, -1.2):
             for t in (0.5, 0.44, 0.56, 0.38, 0.62, 0.33, 0.67, 0.28, 0.72, 0.2, 0.8):
                 x = (1 - t) ** 2 * p0[0] + 2 * t * (1 - t) * c[0] + t**2 * p1[0]
                 y = (1 - t) ** 2 * p0[1] + 2 * t * (1 - t) * c[1] + t**2 * p1[1]

@@ -47,6 +47,10 @@ class CosignSign(ArtifactCommand):
     verb = "cosign-sign"
 
     @property
+    def writes(self) -> bool:
+        return True
+
+    @property
     def references(self) -> tuple[str, ...]:
         return (self.reference,)
 
@@ -68,6 +72,10 @@ class OrasAttach(ArtifactCommand):
     artifact_type: str
     file: str
     verb = "oras-attach"
+
+    @property
+    def writes(self) -> bool:
+        return True
 
     @property
     def references(self) -> tuple[str, ...]:
@@ -94,6 +102,10 @@ class HelmPush(ArtifactCommand):
     chart: str
     target: str                        # oci://HOST/REPO
     verb = "helm-push"
+
+    @property
+    def writes(self) -> bool:
+        return True
 
     @property
     def references(self) -> tuple[str, ...]:

@@ -28,6 +28,11 @@ class Command:
         return False
 
     @property
+    def writes(self) -> bool:
+        """Whether it stores something in a registry (a push, a signature, an attached artifact)."""
+        return False
+
+    @property
     def family(self) -> str:
         """The short verb a learner sees: push, pull, registry, network, wait, ..."""
         return self.verb.split("-", 1)[0]

@@ -96,6 +96,10 @@ class Push(ClientCommand):
     verb = Verb.PUSH
 
     @property
+    def writes(self) -> bool:
+        return True
+
+    @property
     def references(self) -> tuple[str, ...]:
         return (self.reference,)
 

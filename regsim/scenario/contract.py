@@ -2,7 +2,8 @@
 
 `StepRecord.to_dict` and `run_to_dict` (records.py) make these; the charts, the app and the
 command line read them. Key order is the JSON's order: a change here changes the bytes
-`play --json` prints, which the bundled scenarios' golden files pin.
+`play --json` prints (tests/test_engine.py checks the JSON has exactly these keys in this order;
+mypy checks every reader).
 """
 
 from __future__ import annotations
