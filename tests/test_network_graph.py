@@ -348,7 +348,7 @@ def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
 
     import networkx as nx
 
-    from regsim.model.sim.routes import _dijkstra_paths, _Graphs
+    from regsim.model.sim.routes import Graphs, _dijkstra_paths
 
     rng = random.Random(19)
     for _ in range(60):
@@ -359,7 +359,7 @@ def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
         graph = nx.Graph()
         for (a, b), _, latency, _ in edges:
             graph.add_edge(a, b, latency=latency)
-        ours = _Graphs(edges, routers)
+        ours = Graphs(edges, routers)
         for source in graph.nodes:
             def through(u, v, data, source=source, routers=routers):  # type: ignore[no-untyped-def]
                 return data["latency"] if u == source or u in routers else None

@@ -410,14 +410,18 @@ def flow_timing(
                             job.sent = now
                         else:
                             still.append(job)
+                            if job.remaining_latency < least:
+                                least = job.remaining_latency
                             continue
                         if job.remaining_bytes > _EPSILON_BYTES:
                             still.append(job)
+                            moving.append(job)
                             continue
                     elif job.remaining_bytes > 0:
                         job.remaining_bytes -= job.rate * step
                         if job.remaining_bytes > _EPSILON_BYTES:
                             still.append(job)
+                            moving.append(job)
                             continue
                     job.done = True
                     job.ended = now
@@ -446,16 +450,15 @@ def flow_timing(
                     job.began = job.sent = now
                     jobs.append(job)
                     active.append(job)
-            if active:
-                running = True
-                for job in active:
                     if job.remaining_latency > 0:
                         if job.remaining_latency < least:
                             least = job.remaining_latency
                     elif job.remaining_bytes > 0:
                         moving.append(job)
                     else:
-                        least = 0.0
+                        least = 0.0   # nothing to send and nothing to wait for: done at once
+            if active:
+                running = True
         if ended:
             live = [actor for actor in live if actor.finished is None]
         if not running:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from regsim.model.sim.routes import Edges, Route, find_route
+from regsim.model.sim.routes import Graphs, Route, find_route, graphs_for
 from regsim.model.sim.snapshot import Copier, copy_fields, same, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
@@ -52,7 +52,7 @@ class Network:
         self.down: set[tuple[str, str]] = set()   # links that are down: while empty, no request need look
         self.routers: set[str] = set()            # nodes that forward traffic (neither clients nor registries)
         self._routes: dict[tuple[str, str], Route | None] = {}   # found once per topology change
-        self._edges: Edges | None = None          # the links as routes.py reads them, made once per change
+        self._graphs: Graphs | None = None        # the links as routes.py reads them, made once per change
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Network:
         # Names, pairs of names, links and routes: nothing changes one once made.
@@ -67,7 +67,7 @@ class Network:
     def _changed(self) -> None:
         """The topology changed: routes are found again."""
         self._routes.clear()
-        self._edges = None
+        self._graphs = None
 
     def _check(self, a: str, b: str) -> None:
         for name in (a, b):
@@ -123,11 +123,11 @@ class Network:
         except KeyError:
             pass
         if self.routers:
-            edges = self._edges
-            if edges is None:
-                edges = self._edges = tuple((key, link.bandwidth, link.latency, link.up)
-                                            for key, link in sorted(self.links.items()))
-            found = find_route(a, b, self.routers, edges, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
+            graphs = self._graphs
+            if graphs is None:
+                edges = tuple((key, link.bandwidth, link.latency, link.up) for key, link in sorted(self.links.items()))
+                graphs = self._graphs = graphs_for(edges, self.routers)
+            found = find_route(a, b, graphs, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
         else:
             link = self.link(a, b)
             found = Route((_key(a, b),), link.latency, link.bandwidth) if link.up else None
@@ -162,4 +162,4 @@ class Network:
 
 
 _COPIERS: dict[str, Copier] = {name: shallow for name in ("nodes", "links", "down", "routers", "_routes")}
-_COPIERS["_edges"] = same   # a tuple of tuples: nothing changes one once made
+_COPIERS["_graphs"] = same   # the paths found in one topology hold for every copy of it

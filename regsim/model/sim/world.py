@@ -99,8 +99,9 @@ class World:
         every step; `copy.deepcopy` makes one to change).
 
         The clients named in `unchanged` are as they were in `previous`, the snapshot kept before
-        (a step changes only the clients it acts as): this copy's client reads that one's tables
-        instead of copying them again.
+        (a step changes only the clients it acts as), and so is a client the step acted as whose
+        tables came out equal to that snapshot's (a pull of an image it had): this copy's client
+        reads that one's tables instead of copying them again.
         """
         memo: dict[int, Any] = {}
         copied = object.__new__(World)
@@ -109,9 +110,11 @@ class World:
         kept_clients = previous.clients if previous is not None else {}
         keep = set(unchanged)
         for name, client in self.clients.items():
-            kept = kept_clients.get(name) if name in keep else None
-            clients[name] = memo[id(client)] = (kept.in_world(copied) if kept is not None
-                                                else copy.deepcopy(client, memo))
+            kept = kept_clients.get(name)
+            if kept is not None and (name in keep or _same_tables(client, kept)):
+                clients[name] = memo[id(client)] = kept.in_world(copied)
+            else:
+                clients[name] = memo[id(client)] = copy.deepcopy(client, memo)
         copied.__dict__.update(copy.deepcopy({**self.__dict__, "clients": {}}, memo))
         copied.clients = clients
         return copied
@@ -216,6 +219,13 @@ class World:
         Outside any recording nothing is kept, so a long-lived world (a live server) does not
         grow with its traffic, and a snapshot of the world between steps holds no requests."""
         return Recording(self)
+
+
+def _same_tables(client: Client, kept: Client) -> bool:
+    """Whether every field of `client` but its world equals `kept`'s (mostly the very same values)."""
+    now, then = client.__dict__, kept.__dict__
+    return now.keys() == then.keys() and all(
+        value is then[name] or value == then[name] for name, value in now.items() if name != "world")
 
 
 class Recording:
