@@ -33,10 +33,12 @@ docs that claimed otherwise).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from regsim.model.sim.alike import SHARED, Alike, Sent, alike
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
+from regsim.model.sim.fairness import Flow, fill
 from regsim.model.sim.network import Network
 from regsim.model.sim.routes import LinkKey, Route
 
@@ -57,7 +59,7 @@ class Job:
     done, from which each link's busy time is read once the step is over."""
 
     __slots__ = ("latency", "bytes", "links", "hops", "remaining_latency", "remaining_bytes", "done", "rate",
-                 "began", "sent", "ended")
+                 "flow", "began", "sent", "ended")
 
     def __init__(self, latency: float, size: int, links: tuple[LinkKey, ...],
                  hops: tuple[tuple[tuple[LinkKey, ...], float], ...]) -> None:
@@ -69,10 +71,8 @@ class Job:
         self.remaining_bytes = float(size)
         self.done = False
         self.rate = 0.0                          # bytes/s while its payload moves
+        self.flow: Flow = (links, ())            # its links, and how many clients it stands for on each
         self.began = self.sent = self.ended = 0.0
-
-
-Sent = list[tuple[RequestEvent, Route]]   # requests that left, each with the route it took
 
 
 def job_from(sent: Sent) -> Job:
@@ -198,32 +198,52 @@ def _phases(sent: Sent) -> tuple[list[_Phase], list[Job]]:
     return phases, jobs
 
 
-def _actors(events: Sequence[RequestEvent], network: Network, routes: dict[tuple[str, str], Route],
-            carried: dict[tuple[str, str], int]) -> tuple[_Actor, list[_Actor]]:
-    """A part's client, and the background copies among its requests (each gated on the request
-    before it: the one that set it off, or none when it was due at the step's start).
+Copies = list[tuple[int, Sent]]   # background copies: how many of the client's requests came before each
 
-    Adds each request's bytes to what its pair of nodes carried, in `carried`; `routes` keeps the
-    routes looked up, once per pair of nodes in a step."""
+
+@dataclass(slots=True)
+class _Pair:
+    """What a step's requests between two nodes took and carried, and which part sent them."""
+
+    route: Route
+    bytes: int
+    part: int   # SHARED once a second part or a background copy sends some
+
+
+def _sent(events: Sequence[RequestEvent], part: int, network: Network,
+          seen: dict[tuple[str, str], _Pair]) -> tuple[Sent, Copies]:
+    """A part's requests that left, each with its route, and the background copies among them.
+
+    `seen` keeps what each pair of nodes' requests took and carried, and which part sent them."""
     mine: Sent = []
-    groups: list[tuple[int, Sent]] = []   # (how many of mine came before it, its requests)
+    groups: Copies = []
     for event in events:
         if event.status == 0:
             continue   # it never left
         pair = (event.src, event.dst)
-        route = routes.get(pair)
-        if route is None:
-            route = routes[pair] = network.route_taken(event.src, event.dst)
-            carried[pair] = event.bytes
+        background = event.lane == _BACKGROUND
+        entry = seen.get(pair)
+        if entry is None:
+            entry = seen[pair] = _Pair(network.route_taken(event.src, event.dst), event.bytes,
+                                       SHARED if background else part)
         else:
-            carried[pair] += event.bytes
-        if event.lane == _BACKGROUND:
+            entry.bytes += event.bytes
+            if background or entry.part != part:
+                entry.part = SHARED
+        route = entry.route
+        if background:
             if groups and groups[-1][0] == len(mine):
                 groups[-1][1].append((event, route))
             else:
                 groups.append((len(mine), [(event, route)]))
         else:
             mine.append((event, route))
+    return mine, groups
+
+
+def _actors(mine: Sent, groups: Copies) -> tuple[_Actor, list[_Actor]]:
+    """A part's client, and the background copies among its requests (each gated on the request
+    before it: the one that set it off, or none when it was due at the step's start)."""
     phases, jobs = _phases(mine)
     client = _Actor(phases)
     copies = []
@@ -236,6 +256,19 @@ def _actors(events: Sequence[RequestEvent], network: Network, routes: dict[tuple
             gate = (client, job, offset)
         copies.append(_Actor(_phases(group)[0], gate))
     return client, copies
+
+
+def _set_flows(actor: _Actor, weights: Callable[[tuple[LinkKey, ...]], tuple[int, ...]],
+               made: dict[int, Flow]) -> None:
+    """Each of the actor's jobs gets its flow: its links and how many clients it counts for on each
+    (one flow object per route, so the filling fills each route once)."""
+    for jobs, _ in actor.phases:
+        for job in jobs:
+            links = job.links
+            flow = made.get(id(links))
+            if flow is None:
+                flow = made[id(links)] = (links, weights(links))
+            job.flow = flow
 
 
 def blob_digest(path: str) -> str:
@@ -285,41 +318,6 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
     return result
 
 
-def max_min_rates(flows: list[tuple[LinkKey, ...]], capacity: dict[LinkKey, float]) -> list[float]:
-    """Progressive filling: each flow's rate (bytes/s) over the links it crosses, max-min fair."""
-    if len(flows) == 1:   # one flow alone: its route's bottleneck
-        return [min(capacity[key] for key in flows[0])]
-    # Flows over the same links get the same rate: fill each route once, counted as often as it is
-    # used. A route is known by its tuple's identity (a step's flows share their route's tuple);
-    # two equal tuples are filled as two routes, which gives them the same rate.
-    count: dict[int, int] = {}
-    links_of: dict[int, tuple[LinkKey, ...]] = {}
-    for links in flows:
-        route = id(links)
-        if route in count:
-            count[route] += 1
-        else:
-            count[route] = 1
-            links_of[route] = links
-    rate = dict.fromkeys(count, 0.0)
-    left = {key: capacity[key] for links in links_of.values() for key in links}
-    open_routes = list(count)
-    while open_routes:
-        users: dict[LinkKey, int] = {}
-        for route in open_routes:
-            used = count[route]
-            for key in links_of[route]:
-                users[key] = users.get(key, 0) + used
-        share = min(left[key] / used for key, used in users.items())
-        full = {key for key, used in users.items() if left[key] / used <= share * (1 + 1e-12)}
-        for route in open_routes:
-            rate[route] += share
-        for key, used in users.items():
-            left[key] -= share * used
-        open_routes = [route for route in open_routes if full.isdisjoint(links_of[route])]
-    return [rate[id(links)] for links in flows]
-
-
 def _busy(jobs: list[Job]) -> dict[LinkKey, list[tuple[float, float]]]:
     """When each link carried something: each request's links during its round trip, then the links
     its payload crosses while it moves (`jobs` in the order they became active).
@@ -361,6 +359,10 @@ def _busy(jobs: list[Job]) -> dict[LinkKey, list[tuple[float, float]]]:
     return busy
 
 
+def _ones(links: tuple[LinkKey, ...]) -> tuple[int, ...]:
+    return (1,) * len(links)
+
+
 def flow_timing(
     parts: Sequence[Sequence[RequestEvent]], network: Network, due: Sequence[RequestEvent] = ()
 ) -> FlowTiming:
@@ -368,22 +370,42 @@ def flow_timing(
 
     `parts`: each client's requests, in the order it sent them (background copies its requests set
     off among them); `due`: the background copies due at the step's start, before any client acts."""
-    routes: dict[tuple[str, str], Route] = {}
-    carried: dict[tuple[str, str], int] = {}   # bytes, per pair of nodes
-    clients: list[_Actor] = []
+    seen: dict[tuple[str, str], _Pair] = {}
+    due_sent = _sent(due, SHARED, network, seen)[1] if due else []
+    sents = [_sent(events, part, network, seen) for part, events in enumerate(parts)]
+    sizes: dict[LinkKey, int] = {}   # bytes, per link: what every route across it carried
+    owner: dict[LinkKey, int] = {}   # per link: the part whose requests alone cross it, or SHARED
+    for pair in seen.values():
+        for key in pair.route.keys:
+            sizes[key] = sizes.get(key, 0) + pair.bytes
+            known = owner.get(key)
+            owner[key] = pair.part if known is None or known == pair.part else SHARED
+    capacity = {key: network.bytes_per_second(key) for key in sizes}
+    if len(parts) > 1:
+        groups = alike([mine for mine, _ in sents], [bool(theirs) for _, theirs in sents], owner,
+                       capacity.__getitem__)
+    else:
+        groups = [Alike([part], [[]]) for part in range(len(parts))]
+    ones: dict[int, Flow] = {}   # flows that stand for one client (one object per route)
+    clients: list[_Actor] = []   # one per group of clients acting alike
     copies: list[_Actor] = []
-    if due:
-        copies.extend(_actors(due, network, routes, carried)[1])
-    for events in parts:
-        client, theirs = _actors(events, network, routes, carried)
+    if due_sent:
+        copies.extend(_actors([], due_sent)[1])
+    for group in groups:
+        first = group.members[0]
+        client, theirs = _actors(*sents[first])
+        size = len(group.members)
+        if size == 1:
+            _set_flows(client, _ones, ones)
+        else:
+            def counted(links: tuple[LinkKey, ...], first: int = first, size: int = size) -> tuple[int, ...]:
+                return tuple(1 if owner[key] == first else size for key in links)   # its own links once
+            _set_flows(client, counted, {})
         clients.append(client)
         copies.extend(theirs)
-    sizes: dict[LinkKey, int] = {}   # bytes, per link: what every route across it carried
-    for pair, size in carried.items():
-        for key in routes[pair].keys:
-            sizes[key] = sizes.get(key, 0) + size
+    for copy in copies:
+        _set_flows(copy, _ones, ones)
     actors = [*clients, *copies]
-    capacity = {key: network.link(*key).bytes_per_second for key in sizes}
     peak: dict[LinkKey, float] = {}
     midway = [copy for copy in copies if copy.gate is not None and copy.gate[2] is not None]
     jobs: list[Job] = []        # every job, in the order they became active
@@ -465,15 +487,16 @@ def flow_timing(
             break
         step = least
         if moving:
-            rates = max_min_rates([job.links for job in moving], capacity)
+            rates = fill([job.flow for job in moving], capacity)
             load: dict[LinkKey, float] = {}
             for job, rate in zip(moving, rates, strict=True):
                 job.rate = rate
                 left = job.remaining_bytes / rate
                 if left < step:
                     step = left
-                for key in job.links:
-                    load[key] = load.get(key, 0.0) + rate
+                crossed, weights = job.flow
+                for key, weight in zip(crossed, weights, strict=True):
+                    load[key] = load.get(key, 0.0) + rate * weight
             for key, rate in load.items():
                 share = rate / capacity[key]
                 if share > peak.get(key, 0.0):
@@ -484,12 +507,32 @@ def flow_timing(
                 ahead = (offset or 0.0) - (job.latency - job.remaining_latency)
                 if ahead > _EPSILON_SECONDS and any(active is job for active in trigger.active):
                     step = min(step, ahead)
-    finished = [client.finished or 0.0 for client in clients]
+    finished = [0.0] * len(parts)
+    for group, client in zip(groups, clients, strict=True):
+        for part in group.members:
+            finished[part] = client.finished or 0.0
     ends = [copy.finished or 0.0 for copy in copies]
     seconds = max([*finished, *ends], default=0.0)
     background = max(ends) - min(copy.started or 0.0 for copy in copies) if copies else 0.0
     busy = _busy(jobs)
-    links = {key: (size, min(seconds, covered(busy.get(key, [])))) for key, size in sizes.items()}
+    for group in groups:   # each member, on its own links, as the first of its group
+        for own in group.own[1:]:
+            for simulated, key in zip(group.own[0], own, strict=True):
+                if simulated in busy:
+                    busy[key] = busy[simulated]
+                if simulated in peak:
+                    peak[key] = peak[simulated]
+    union: dict[int, float] = {}   # id(spans) -> how long they cover (members share their first's)
+    links: dict[LinkKey, tuple[int, float]] = {}
+    for key, size in sizes.items():
+        spans = busy.get(key)
+        if spans is None:
+            links[key] = (size, 0.0)
+            continue
+        time = union.get(id(spans))
+        if time is None:
+            time = union[id(spans)] = covered(spans)
+        links[key] = (size, min(seconds, time))
     timing = StepTiming(seconds, max(finished, default=0.0), background, links)
     return FlowTiming(timing, finished, peak)
 

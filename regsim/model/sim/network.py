@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from regsim.model.sim.routes import Graphs, Route, find_route, graphs_for
+from regsim.model.sim.routes import Graphs, LinkKey, Route, find_route, graphs_for
 from regsim.model.sim.snapshot import Copier, copy_fields, same, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
@@ -92,6 +92,10 @@ class Network:
     def link(self, a: str, b: str) -> Link:
         """The link between two nodes (an unlisted pair gets the fast local default; nothing is stored)."""
         return self.links.get(_key(a, b)) or _LOCAL
+
+    def bytes_per_second(self, key: LinkKey) -> float:
+        """A link's bandwidth in bytes per second, by its key (an unlisted pair's is the local default)."""
+        return (self.links.get(key) or _LOCAL).bandwidth / 8
 
     def set_up(self, a: str, b: str, up: bool) -> None:
         self._check(a, b)
