@@ -7,7 +7,8 @@ round trips of its route, then moves its bytes; at every moment the bytes in fli
 link by max-min fairness (progressive filling: every flow grows at the same pace until a link it
 crosses is full, then stays at that rate while the others grow on), which is what TCP flows
 sharing a bottleneck converge to. One client on its own is this model with one client in it: its
-bytes are bounded by the slowest link of its route.
+bytes are bounded by the slowest link of its route. (A client's requests as jobs: jobs.py; the
+filling: fairness.py; clients acting alike, timed once for all of them: alike.py.)
 
 A registry's background work (replication, a mirror's copy into its storage) runs beside the
 clients, in its own lanes: nobody waits for it, but the step lasts until it is done. A copy due
@@ -33,75 +34,22 @@ docs that claimed otherwise).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from regsim.model.sim.alike import SHARED, Alike, Sent, alike
 from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
 from regsim.model.sim.fairness import Flow, fill
+from regsim.model.sim.jobs import Actor, Copies, Job, busy_spans, client_and_copies, covered, set_flows
 from regsim.model.sim.network import Network
 from regsim.model.sim.routes import LinkKey, Route
 
-LANES = {Lane.DOWNLOAD: 3, Lane.UPLOAD: 5, Lane.BACKGROUND: 5}   # background: a registry copying blobs to a replica
-
-# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
-# and these are read for every request of a step.
-_SERIAL, _BACKGROUND = Lane.SERIAL, Lane.BACKGROUND
+# Bound once: reading a member off its class costs about 0.15 µs in CPython 3.11, and this is read
+# for every request of a step.
+_BACKGROUND = Lane.BACKGROUND
 
 _EPSILON_SECONDS = 1e-12
 _EPSILON_BYTES = 1e-6
-
-
-class Job:
-    """A request, or the requests of one blob (a mirror's fetch counts with the download it serves).
-
-    It keeps the times (from the step's start) it became active, made its last round trip and was
-    done, from which each link's busy time is read once the step is over."""
-
-    __slots__ = ("latency", "bytes", "links", "hops", "remaining_latency", "remaining_bytes", "done", "rate",
-                 "flow", "began", "sent", "ended")
-
-    def __init__(self, latency: float, size: int, links: tuple[LinkKey, ...],
-                 hops: tuple[tuple[tuple[LinkKey, ...], float], ...]) -> None:
-        self.latency = latency                   # its round trips, one after another
-        self.bytes = size
-        self.links = links                       # the links its payload crosses
-        self.hops = hops                         # each request's links and round trip
-        self.remaining_latency = latency
-        self.remaining_bytes = float(size)
-        self.done = False
-        self.rate = 0.0                          # bytes/s while its payload moves
-        self.flow: Flow = (links, ())            # its links, and how many clients it stands for on each
-        self.began = self.sent = self.ended = 0.0
-
-
-def job_from(sent: Sent) -> Job:
-    """The job of a blob's requests (its round trips one after another, one payload)."""
-    latency = 0.0
-    size = 0
-    links: list[LinkKey] = []
-    hops: list[tuple[tuple[LinkKey, ...], float]] = []
-    for event, route in sent:
-        latency += route.latency
-        hops.append((route.keys, route.latency))
-        if event.bytes:
-            size = max(size, event.bytes)   # a mirror streams what it fetches: one payload, two links
-            for key in route.keys:
-                if key not in links:
-                    links.append(key)
-    return Job(latency, size, tuple(links), tuple(hops))
-
-
-def covered(spans: list[tuple[float, float]]) -> float:
-    """The length of the union of time spans."""
-    total = 0.0
-    end = -math.inf
-    for start, stop in sorted(spans):
-        if stop <= end:
-            continue
-        total += stop - max(start, end)
-        end = stop
-    return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,84 +69,6 @@ class FlowTiming:
     timing: StepTiming
     finished: list[float]                # per part, in the order given: seconds from the step's start
     peak: dict[LinkKey, float]           # per link: the largest share of its bandwidth in use at once
-
-
-_Phase = tuple[list[Job], int]   # its jobs (the next one last) and how many run at once
-
-
-@dataclass(slots=True)
-class _Actor:
-    """A client's requests, or one background copy's: phases one after another.
-
-    Each keeps its own clock: when its phase began, and the time since (steps added to it), so a
-    client alone adds up its seconds exactly as a sum of round trips and transfers."""
-
-    phases: list[_Phase]                     # the phases still to come, the next one last
-    # A copy starts once the job that set it off has made `offset` seconds of its round trips (the
-    # requests before the copy), or, with no offset, once that job is done.
-    gate: tuple[_Actor, Job, float | None] | None = None
-    waiting: list[Job] = field(default_factory=list)   # the next one last
-    active: list[Job] = field(default_factory=list)
-    lanes: int = 1
-    phase_start: float = 0.0
-    elapsed: float = 0.0                     # since phase_start
-    started: float | None = None
-    finished: float | None = None
-
-    def now(self) -> float:
-        return self.phase_start + self.elapsed
-
-
-_NO_JOB = Job(0.0, 0, (), ())   # a placeholder while a batch is gathered
-
-
-def _phases(sent: Sent) -> tuple[list[_Phase], list[Job]]:
-    """Serial requests one at a time; consecutive requests of one parallel lane as one batch.
-    Also the job each request belongs to, in the order given. The phases come next one last."""
-    phases: list[_Phase] = []
-    jobs: list[Job] = []
-    batch: dict[int, list[int]] = {}   # job id -> the positions of its requests
-    lane = _SERIAL
-
-    def flush() -> None:
-        made = []
-        for positions in batch.values():
-            if len(positions) == 1:   # a blob fetched in one request (no mirror in between)
-                event, route = sent[positions[0]]
-                keys, latency = route.keys, route.latency
-                job = Job(latency, event.bytes, keys if event.bytes else (), ((keys, latency),))
-            else:
-                job = job_from([sent[i] for i in positions])
-            made.append(job)
-            for i in positions:
-                jobs[i] = job
-        made.reverse()
-        phases.append((made, LANES.get(lane, 1)))
-        batch.clear()
-
-    for i, (event, route) in enumerate(sent):
-        if event.lane == _SERIAL or event.job < 0:
-            if batch:
-                flush()
-            # One request alone (most of them): its route is its one hop, and its payload's links.
-            keys, latency = route.keys, route.latency
-            job = Job(latency, event.bytes, keys if event.bytes else (), ((keys, latency),))
-            jobs.append(job)
-            phases.append(([job], 1))
-            continue
-        jobs.append(_NO_JOB)
-        if event.lane != lane:
-            if batch:
-                flush()
-            lane = event.lane
-        batch.setdefault(event.job, []).append(i)
-    if batch:
-        flush()
-    phases.reverse()
-    return phases, jobs
-
-
-Copies = list[tuple[int, Sent]]   # background copies: how many of the client's requests came before each
 
 
 @dataclass(slots=True)
@@ -239,36 +109,6 @@ def _sent(events: Sequence[RequestEvent], part: int, network: Network,
         else:
             mine.append((event, route))
     return mine, groups
-
-
-def _actors(mine: Sent, groups: Copies) -> tuple[_Actor, list[_Actor]]:
-    """A part's client, and the background copies among its requests (each gated on the request
-    before it: the one that set it off, or none when it was due at the step's start)."""
-    phases, jobs = _phases(mine)
-    client = _Actor(phases)
-    copies = []
-    for after, group in groups:
-        gate: tuple[_Actor, Job, float | None] | None = None
-        if after:
-            job = jobs[after - 1]
-            made = sum(1 for other in jobs[:after] if other is job)   # its requests sent before the copy
-            offset = None if made == len(job.hops) else sum(latency for _, latency in job.hops[:made])
-            gate = (client, job, offset)
-        copies.append(_Actor(_phases(group)[0], gate))
-    return client, copies
-
-
-def _set_flows(actor: _Actor, weights: Callable[[tuple[LinkKey, ...]], tuple[int, ...]],
-               made: dict[int, Flow]) -> None:
-    """Each of the actor's jobs gets its flow: its links and how many clients it counts for on each
-    (one flow object per route, so the filling fills each route once)."""
-    for jobs, _ in actor.phases:
-        for job in jobs:
-            links = job.links
-            flow = made.get(id(links))
-            if flow is None:
-                flow = made[id(links)] = (links, weights(links))
-            job.flow = flow
 
 
 def blob_digest(path: str) -> str:
@@ -318,47 +158,6 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
     return result
 
 
-def _busy(jobs: list[Job]) -> dict[LinkKey, list[tuple[float, float]]]:
-    """When each link carried something: each request's links during its round trip, then the links
-    its payload crosses while it moves (`jobs` in the order they became active).
-
-    Spans are gathered per route first (a route's tuple of links is one object for a step), and
-    spans of one route that touch are merged: one client's requests follow each other on its route."""
-    routes: dict[int, tuple[tuple[LinkKey, ...], list[tuple[float, float]]]] = {}
-
-    def add(keys: tuple[LinkKey, ...], start: float, stop: float) -> None:
-        found = routes.get(id(keys))
-        if found is None:
-            routes[id(keys)] = (keys, [(start, stop)])
-            return
-        spans = found[1]
-        first, last = spans[-1]
-        if first <= start <= last:
-            if stop > last:
-                spans[-1] = (first, stop)
-        else:
-            spans.append((start, stop))
-
-    for job in jobs:
-        start = job.began
-        for keys, latency in job.hops:
-            stop = start + latency
-            if stop > start:
-                add(keys, start, stop)
-            start = stop
-        if job.links and job.ended > job.sent:
-            add(job.links, job.sent, job.ended)
-    busy: dict[LinkKey, list[tuple[float, float]]] = {}
-    for keys, spans in routes.values():
-        for key in keys:
-            found = busy.get(key)
-            if found is None:
-                busy[key] = spans.copy()
-            else:
-                found.extend(spans)
-    return busy
-
-
 def _ones(links: tuple[LinkKey, ...]) -> tuple[int, ...]:
     return (1,) * len(links)
 
@@ -387,24 +186,24 @@ def flow_timing(
     else:
         groups = [Alike([part], [[]]) for part in range(len(parts))]
     ones: dict[int, Flow] = {}   # flows that stand for one client (one object per route)
-    clients: list[_Actor] = []   # one per group of clients acting alike
-    copies: list[_Actor] = []
+    clients: list[Actor] = []   # one per group of clients acting alike
+    copies: list[Actor] = []
     if due_sent:
-        copies.extend(_actors([], due_sent)[1])
+        copies.extend(client_and_copies([], due_sent)[1])
     for group in groups:
         first = group.members[0]
-        client, theirs = _actors(*sents[first])
+        client, theirs = client_and_copies(*sents[first])
         size = len(group.members)
         if size == 1:
-            _set_flows(client, _ones, ones)
+            set_flows(client, _ones, ones)
         else:
             def counted(links: tuple[LinkKey, ...], first: int = first, size: int = size) -> tuple[int, ...]:
                 return tuple(1 if owner[key] == first else size for key in links)   # its own links once
-            _set_flows(client, counted, {})
+            set_flows(client, counted, {})
         clients.append(client)
         copies.extend(theirs)
     for copy in copies:
-        _set_flows(copy, _ones, ones)
+        set_flows(copy, _ones, ones)
     actors = [*clients, *copies]
     peak: dict[LinkKey, float] = {}
     midway = [copy for copy in copies if copy.gate is not None and copy.gate[2] is not None]
@@ -514,7 +313,7 @@ def flow_timing(
     ends = [copy.finished or 0.0 for copy in copies]
     seconds = max([*finished, *ends], default=0.0)
     background = max(ends) - min(copy.started or 0.0 for copy in copies) if copies else 0.0
-    busy = _busy(jobs)
+    busy = busy_spans(jobs)
     for group in groups:   # each member, on its own links, as the first of its group
         for own in group.own[1:]:
             for simulated, key in zip(group.own[0], own, strict=True):
