@@ -131,24 +131,27 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
     filled: dict[tuple[str, str], list[RequestEvent]] = {}   # (cache, digest) -> an earlier part's HEAD and GET
     result: list[list[RequestEvent]] = []
     for events in parts:
+        if not filled and not any(event.upstream for event in events):
+            result.append(list(events))   # no cache filled for it, none by it: as it went
+            continue
         mine: dict[tuple[str, str], list[RequestEvent]] = {}
         found: list[RequestEvent] = []
         for event in events:
             found.append(event)
-            if "/blobs/" not in event.path:
-                continue
-            digest = blob_digest(event.path)
             if event.upstream:
                 # the cache's Stat and the GET it streams to the client (not its own copy, in the background)
-                if event.lane != _BACKGROUND and event.method in ("HEAD", "GET"):
-                    asked = mine.setdefault((event.src, digest), [])
+                if event.lane != _BACKGROUND and event.method in ("HEAD", "GET") and "/blobs/" in event.path:
+                    asked = mine.setdefault((event.src, blob_digest(event.path)), [])
                     if event.method == "HEAD":
                         asked.clear()
                     asked.append(event)
-            elif (event.method == "GET" and event.outcome == RequestOutcome.CACHE_HIT
-                  and (event.dst, digest) in filled):
+            elif (filled and event.method == "GET" and event.outcome == RequestOutcome.CACHE_HIT
+                  and "/blobs/" in event.path):
+                fills = filled.get((event.dst, blob_digest(event.path)))
+                if fills is None:
+                    continue
                 event.outcome = RequestOutcome.CACHE_MISS
-                for fill in filled[(event.dst, digest)]:
+                for fill in fills:
                     why = _ASKED_AGAIN if fill.method == "HEAD" else _STREAMED_AGAIN
                     found.append(RequestEvent(
                         fill.method, fill.path, fill.status, fill.bytes, fill.src, fill.dst, why,
