@@ -115,6 +115,10 @@ class World:
                 clients[name] = memo[id(client)] = kept.in_world(copied)
             else:
                 clients[name] = memo[id(client)] = copy.deepcopy(client, memo)
+        network = self.network
+        kept_network = previous.network if previous is not None else None
+        if kept_network is not None and _same_topology(network, kept_network):
+            memo[id(network)] = kept_network   # links and nodes as they were: the snapshot before's serves
         copied.__dict__.update(copy.deepcopy({**self.__dict__, "clients": {}}, memo))
         copied.clients = clients
         return copied
@@ -219,6 +223,13 @@ class World:
         Outside any recording nothing is kept, so a long-lived world (a live server) does not
         grow with its traffic, and a snapshot of the world between steps holds no requests."""
         return Recording(self)
+
+
+def _same_topology(network: Network, kept: Network) -> bool:
+    """Whether `network`'s nodes and links are `kept`'s (a snapshot's network is never changed, and
+    its routes hold for every network with the same links)."""
+    return (network.links == kept.links and network.nodes == kept.nodes and network.down == kept.down
+            and network.routers == kept.routers)
 
 
 def _same_tables(client: Client, kept: Client) -> bool:
