@@ -165,6 +165,12 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def exact_seconds(seconds: float, places: int | None = None) -> str:
+    """Seconds as a number with its unit, not rounded to a reading: to `places` decimals (`0.42 s`,
+    `6.500123 s`), or, with none, as a scenario file writes them (`6.5 s`, `0.125 s`)."""
+    return f"{seconds:g} s" if places is None else f"{seconds:.{places}f} s"
+
+
 def format_wait(seconds: float) -> str:
     """A wait in whole minutes, rounded up, as a rate limit's window or time left: `6 h`, `1 h 59 min`, `5 min`."""
     hours, minutes = divmod(math.ceil(seconds / 60), 60)

@@ -73,8 +73,8 @@ def test_links_cut_by_a_step_are_drawn_and_say_when() -> None:
 def test_storage_bars_carry_their_values_in_the_clis_units() -> None:
     run = run_of("garbage-collection")
     rows = chart_data(run, "storage")  # type: ignore[arg-type]
-    stored = rows[-1]["stored_layer_bytes@registry.example"]
-    freed = max(row["freed_bytes@registry.example"] for row in rows)
+    stored = rows[-1]["registries"]["registry.example"]["stored_layer_bytes"]
+    freed = max(row["registries"]["registry.example"]["freed_bytes"] for row in rows)
     texts = shown_texts(make_figure(run, "storage"))  # type: ignore[arg-type]
     assert format_size(stored) in texts   # the same words `regsim play` prints
     assert any(f"gc freed {format_size(freed)}" in text for text in texts)

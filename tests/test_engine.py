@@ -579,3 +579,14 @@ def test_the_json_a_step_and_a_run_print_has_exactly_the_keys_its_contract_names
             # a replayed step says how full each link got (a recorded live session's does not)
             assert all(list(link) == keys(LinkUseJSON) for link in step["links"])
             assert all(list(storage) == keys(StorageJSON) for storage in step["storage"].values())
+
+
+def test_the_enums_behind_the_json_write_the_words_the_readme_and_the_scenario_files_use() -> None:
+    # Charts, the app and saved runs compare these words, so each member is written as its word.
+    from regsim.model.registry.policy import AUTH_MODES, AuthMode
+    from regsim.model.sim.events import Change
+    from regsim.model.sim.network import NodeKind
+
+    assert [mode.value for mode in AuthMode] == list(AUTH_MODES) == ["none", "basic", "token"]
+    assert json.dumps([*Change]) == '["grant", "revoke"]'
+    assert json.dumps([*NodeKind]) == '["client", "registry", "mirror", "replica", "router", "live registry"]'

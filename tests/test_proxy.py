@@ -92,7 +92,7 @@ def test_the_storage_chart_falls_at_the_step_where_the_ttl_runs_out() -> None:
     # when the scheduler's timer fires (scheduler.go startTimer), i.e. in the step that passes the TTL.
     run = run_to_dict(replay(load_scenario(SCENARIOS / "cache-expiry.yaml")))
     rows = chart_data(run, "storage")
-    stored = [row[f"stored_layer_bytes@{CACHE}"] for row in rows]
+    stored = [row["registries"][CACHE]["stored_layer_bytes"] for row in rows]
     wait = next(i for i, step in enumerate(run["steps"]) if step["command"].startswith("wait"))
     assert stored[wait - 1] == 52 * MB and stored[wait] == 0
     assert all(value == 0 for value in stored[wait:-1]) and stored[-1] == 52 * MB

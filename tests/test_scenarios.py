@@ -68,7 +68,7 @@ def test_every_question_in_a_bundled_scenario_can_be_answered(path, replayed) ->
             # when the step also states the answer in its expect, the two agree
             key = SAME_AS_EXPECT.get(ask.metric)
             if key in step.expect:
-                assert value == step.expect[key], f"{where}: computed {value}, expect says {step.expect[key]}"
+                assert value == step.expect[key].expected, f"{where}: computed {value}, expect says {step.expect[key]}"
         else:
             assert ask.choices, f"{where}: a non-computed answer needs choices"
             assert str(ask.answer) in ask.choices, f"{where}: {ask.answer!r} is not one of {ask.choices}"

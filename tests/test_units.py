@@ -12,6 +12,7 @@ from regsim.units import (
     docker_short_id,
     docker_size,
     elided_digest,
+    exact_seconds,
     format_bandwidth,
     format_latency,
     format_seconds,
@@ -90,6 +91,13 @@ def test_docker_prints_sizes_in_regsims_own_style_and_always_in_decimal_units():
 )
 def test_seconds_read_in_one_style_everywhere(seconds, shown):
     assert format_seconds(seconds) == shown
+
+
+def test_exact_seconds_keep_the_digits_a_check_compares():
+    # what an `expect: seconds` failure and the Live screen's operation time show, unrounded to a reading
+    assert exact_seconds(6.5) == "6.5 s"
+    assert exact_seconds(6.5000004, 6) == "6.500000 s"
+    assert exact_seconds(0.4251, 2) == "0.43 s"
 
 
 def test_a_digest_is_shortened_one_way_in_regsims_words_and_one_way_as_docker_does():

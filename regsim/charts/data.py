@@ -7,12 +7,21 @@ disagree. "Saved" has one definition, the step record's: naive minus actual laye
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import step_verb
-from regsim.scenario.contract import ImageLayerJSON, RunJSON, StepJSON
+from regsim.charts.rows import (
+    ChartRow,
+    NetworkRow,
+    RolloutRow,
+    SharingRow,
+    StepColumns,
+    StorageRow,
+    TransferRow,
+)
+from regsim.model.sim.network import NodeKind
+from regsim.scenario.contract import ImageLayerJSON, RunJSON, StepJSON, StorageJSON
 from regsim.scenario.prompt import masked_command
 from regsim.units import UNIT_SYSTEMS, short_digest
 
@@ -26,9 +35,7 @@ _WHAT = {
     "rollout": "when each client acting at once was done",
 }
 # Topology kinds that hold blobs, in the order their storage panels are drawn.
-STORING_KINDS = ("registry", "mirror", "replica")
-
-Row = dict[str, Any]
+STORING_KINDS = (NodeKind.REGISTRY, NodeKind.MIRROR, NodeKind.REPLICA)
 
 
 def unit_system(run_or_units: object) -> str:
@@ -93,9 +100,9 @@ def _number(record: Mapping[str, object], key: str) -> int:
     raise ChartError(f"{key} is not a number: {value!r}")
 
 
-def _step_columns(step: StepJSON) -> Row:
+def _step_columns(step: StepJSON) -> StepColumns:
     return {
-        "step": step.get("index"),
+        "step": step["index"],
         "actor": step.get("actor") or "",
         "command": masked_command(step.get("command")),
         "verb": step_verb(step),
@@ -134,14 +141,14 @@ def _mirror_bytes(step: StepJSON) -> tuple[int, int]:
     return served, upstream
 
 
-def transfer_rows(run: RunJSON, until: int | None = None) -> list[Row]:
+def transfer_rows(run: RunJSON, until: int | None = None) -> list[TransferRow]:
     """One row per step: layer bytes moved and the whole-image bytes, each and cumulative.
 
     `saved_bytes` is cumulative: the gap between the two running totals after the step. A run
     where clients pulled through a mirror also has the mirror's side: the layer bytes it served,
     what it fetched from its upstream (the WAN) for them, and, cumulative, what it saved the WAN.
     """
-    rows: list[Row] = []
+    rows: list[TransferRow] = []
     total_actual = total_naive = 0
     mirrored = has_mirror_traffic(run)
     total_served = total_upstream = 0
@@ -150,26 +157,25 @@ def transfer_rows(run: RunJSON, until: int | None = None) -> list[Row]:
         naive = _number(step, "naive_layer_bytes_up") + _number(step, "naive_layer_bytes_down")
         total_actual += actual
         total_naive += naive
-        rows.append(
-            _step_columns(step)
-            | {
-                "actual_bytes": actual,
-                "naive_bytes": naive,
-                "cumulative_actual_bytes": total_actual,
-                "cumulative_naive_bytes": total_naive,
-                "saved_bytes": total_naive - total_actual,
-            }
-        )
+        columns = _step_columns(step)   # (spelt out: mypy cannot tell they hold no mirror_* key)
+        row: TransferRow = {
+            "step": columns["step"], "actor": columns["actor"], "command": columns["command"],
+            "verb": columns["verb"],
+            "actual_bytes": actual,
+            "naive_bytes": naive,
+            "cumulative_actual_bytes": total_actual,
+            "cumulative_naive_bytes": total_naive,
+            "saved_bytes": total_naive - total_actual,
+        }
         if mirrored:
             served, upstream = _mirror_bytes(step)
             total_served += served
             total_upstream += upstream
-            rows[-1] |= {
-                "mirror_served_bytes": served,
-                "mirror_upstream_bytes": upstream,
-                "cumulative_mirror_upstream_bytes": total_upstream,
-                "mirror_saved_bytes": total_served - total_upstream,
-            }
+            row["mirror_served_bytes"] = served
+            row["mirror_upstream_bytes"] = upstream
+            row["cumulative_mirror_upstream_bytes"] = total_upstream
+            row["mirror_saved_bytes"] = total_served - total_upstream
+        rows.append(row)
     return rows
 
 
@@ -201,7 +207,17 @@ def storage_columns(registry: str) -> tuple[str, str, str]:
     )
 
 
-def storage_rows(run: RunJSON, until: int | None = None) -> list[Row]:
+def storage_csv_row(row: StorageRow) -> dict[str, object]:
+    """The row as its CSV line: the step's columns, then each registry's three (`storage_columns`)."""
+    flat: dict[str, object] = {key: row[key] for key in ("step", "actor", "command", "verb")}
+    for name, storage in row["registries"].items():
+        stored_key, logical_key, freed_key = storage_columns(name)
+        flat |= {stored_key: storage["stored_layer_bytes"], logical_key: storage["logical_layer_bytes"],
+                 freed_key: storage["freed_bytes"]}
+    return flat
+
+
+def storage_rows(run: RunJSON, until: int | None = None) -> list[StorageRow]:
     """One row per step: each registry's stored (deduplicated), logical and freed layer bytes.
 
     A step that reports no storage keeps the previous values; freed bytes come from the
@@ -210,12 +226,11 @@ def storage_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     steps = steps_until(run, until)
     registries = storing_nodes(run)
     last = {name: (0, 0) for name in registries}
-    rows: list[Row] = []
+    rows: list[StorageRow] = []
     for step in steps:
-        row = _step_columns(step)
+        held: dict[str, StorageJSON] = {}
         storage = step.get("storage") or {}
         for name in registries:
-            stored_key, logical_key, freed_key = storage_columns(name)
             record = storage.get(name)
             if record is None:
                 stored, logical = last[name]
@@ -225,8 +240,8 @@ def storage_rows(run: RunJSON, until: int | None = None) -> list[Row]:
                 logical = _number(record, "logical_layer_bytes")
                 freed = _number(record, "freed_bytes") if "freed_bytes" in record else max(0, last[name][0] - stored)
             last[name] = (stored, logical)
-            row |= {stored_key: stored, logical_key: logical, freed_key: freed}
-        rows.append(row)
+            held[name] = {"stored_layer_bytes": stored, "logical_layer_bytes": logical, "freed_bytes": freed}
+        rows.append({**_step_columns(step), "registries": held})
     return rows
 
 
@@ -245,7 +260,7 @@ def image_identity(run: RunJSON, registry: str, image: str) -> str:
     return str(manifests.get(image) or image)
 
 
-def sharing_rows(run: RunJSON, until: int | None = None) -> list[Row]:
+def sharing_rows(run: RunJSON, until: int | None = None) -> list[SharingRow]:
     """One row per image→layer edge of the run's final state, with how many images share the layer.
 
     Sharing happens inside one registry's store: `shared_by` counts the distinct manifests of that
@@ -288,15 +303,15 @@ def _link_key(between: Sequence[str]) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _whole(value: Any) -> Any:
+def _whole(value: float | None) -> float | None:
     """50000000.0 as 50000000: bits per second are whole numbers, and a CSV reader sees them so."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def network_rows(run: RunJSON, until: int | None = None) -> list[Row]:
+def network_rows(run: RunJSON, until: int | None = None) -> list[NetworkRow]:
     """One row per link: declared links first, then links only the steps' traffic used."""
     steps = steps_until(run, until)
-    rows: dict[tuple[str, str], Row] = {}
+    rows: dict[tuple[str, str], NetworkRow] = {}
     for link in (run.get("topology") or {}).get("links") or []:
         a, b = (str(name) for name in link["between"])
         rows.setdefault(
@@ -357,9 +372,9 @@ def down_spans(run: RunJSON, until: int | None = None) -> dict[tuple[str, str], 
     return {key: runs for key, runs in spans.items() if runs}
 
 
-def rollout_rows(run: RunJSON, until: int | None = None) -> list[Row]:
+def rollout_rows(run: RunJSON, until: int | None = None) -> list[RolloutRow]:
     """One row per client of every step where clients acted at once: when its command was done."""
-    rows: list[Row] = []
+    rows: list[RolloutRow] = []
     for step in steps_until(run, until):
         for client in step.get("clients") or []:
             rows.append({
@@ -371,7 +386,7 @@ def rollout_rows(run: RunJSON, until: int | None = None) -> list[Row]:
     return rows
 
 
-_ROWS = {
+_ROWS: dict[str, Callable[[RunJSON, int | None], Sequence[ChartRow]]] = {
     "transfer": transfer_rows,
     "storage": storage_rows,
     "sharing": sharing_rows,
@@ -380,6 +395,13 @@ _ROWS = {
 }
 
 
-def chart_data(run: RunJSON, kind: str, until: int | None = None) -> list[Row]:
+def chart_data(run: RunJSON, kind: str, until: int | None = None) -> Sequence[ChartRow]:
     """The rows behind chart `kind` (see KINDS), over steps 1..until (all when None)."""
     return _ROWS[check_kind(kind)](run, until)
+
+
+def csv_rows(run: RunJSON, kind: str, until: int | None = None) -> Sequence[Mapping[str, object]]:
+    """Chart `kind`'s rows as its CSV lines: the rows themselves, a storage row's registries as columns."""
+    if check_kind(kind) == "storage":
+        return [storage_csv_row(row) for row in storage_rows(run, until)]
+    return chart_data(run, kind, until)

@@ -10,11 +10,11 @@ import csv
 import io
 import os
 import secrets
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from regsim.charts import style
-from regsim.charts.data import chart_data, chart_title, check_kind, steps_until
+from regsim.charts.data import chart_title, check_kind, csv_rows, steps_until
 from regsim.charts.errors import ChartError
 from regsim.scenario.contract import RunJSON
 
@@ -38,7 +38,7 @@ def check_suffix(path: str | os.PathLike[str]) -> str:
     return suffix[1:]
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -58,7 +58,7 @@ EMPTY_COLUMNS = {
 }  # fmt: skip
 
 
-def csv_bytes(rows: list[dict[str, Any]], empty_columns: list[str] | None = None) -> bytes:
+def csv_bytes(rows: Sequence[Mapping[str, object]], empty_columns: list[str] | None = None) -> bytes:
     """The rows as UTF-8 CSV with a header line; columns in the rows' key order."""
     buffer = io.StringIO()
     columns = list(rows[0]) if rows else empty_columns
@@ -74,7 +74,7 @@ def render(run: RunJSON, kind: str, fmt: str, until: int | None = None) -> bytes
     """The bytes of chart `kind` in format `fmt` (png, svg, pdf or csv)."""
     kind = check_kind(kind)
     if fmt == "csv":
-        return csv_bytes(chart_data(run, kind, until), EMPTY_COLUMNS[kind])
+        return csv_bytes(csv_rows(run, kind, until), EMPTY_COLUMNS[kind])
     from regsim.charts.draw import make_figure
 
     fig = make_figure(run, kind, until)

@@ -8,14 +8,13 @@ global state, no GUI backend, safe to draw from a worker thread.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
 from regsim.charts.data import (
     node_kinds,
     steps_until,
-    storage_columns,
     storage_rows,
     storing_nodes,
     transfer_rows,
@@ -23,7 +22,7 @@ from regsim.charts.data import (
 )
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import step_label
-from regsim.scenario.contract import RunJSON, StepJSON
+from regsim.scenario.contract import RunJSON, StepJSON, StorageJSON
 from regsim.units import axis_unit, format_share, format_size
 
 if TYPE_CHECKING:
@@ -268,9 +267,8 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
     fig = new_figure(run, "storage", until, height)
     axes = fig.subplots(len(registries), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
 
-    top = max(
-        max(row[col] for col in storage_columns(name)[:2]) for row in rows for name in registries
-    )
+    top = max(max(held["stored_layer_bytes"], held["logical_layer_bytes"])
+              for row in rows for held in row["registries"].values())
     divisor, unit = axis_unit(top, units)
     xs = list(range(1, len(rows) + 1))
     width = 0.38
@@ -279,9 +277,9 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
     values: list[tuple[Axes, Text, list[tuple[float, float]], str | None]] = []
     notes: list[tuple[Axes, Text, list[tuple[float, float]], str | None]] = []
     for ax, name in zip(axes, registries, strict=True):
-        stored_key, logical_key, freed_key = storage_columns(name)
-        logical = [row[logical_key] / divisor for row in rows]
-        stored = [row[stored_key] / divisor for row in rows]
+        held = [row["registries"][name] for row in rows]
+        logical = [bytes_["logical_layer_bytes"] / divisor for bytes_ in held]
+        stored = [bytes_["stored_layer_bytes"] / divisor for bytes_ in held]
         ax.bar(
             [x - width / 2 for x in xs],
             logical,
@@ -293,8 +291,9 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
         )
         ax.bar([x + width / 2 for x in xs], stored, width, color=style.STORED)
         for x, row, height_ in zip(xs, rows, stored, strict=True):
-            if row[freed_key] > 0:
-                note = f"gc freed {format_size(row[freed_key], units)}"
+            freed = row["registries"][name]["freed_bytes"]
+            if freed > 0:
+                note = f"gc freed {format_size(freed, units)}"
                 label = ax.annotate(
                     note,
                     xy=(x + width / 2, height_),
@@ -310,7 +309,7 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
                 places: list[tuple[float, float]] = [
                     (dx, dy) for dy in (30, 45, 60, 75, 90, 20) for dx in (0, -40, 40, -80, 80, -120, 120)]
                 notes.append((ax, label, places, f"{note} at step {row['step']}"))
-        for x, value, bytes_, side in _value_labels(rows, stored_key, logical_key, divisor):
+        for x, value, bytes_, side in _value_labels(held, divisor):
             label = ax.annotate(
                 format_size(bytes_, units), xy=(x + side * width / 2, value), xytext=(0, 3),
                 textcoords="offset points", ha="center", va="bottom", fontsize=11, rotation=90,
@@ -341,21 +340,21 @@ def storage_figure(run: RunJSON, until: int | None = None) -> Figure:
     return fig
 
 
-def _value_labels(rows: list[dict[str, Any]], stored_key: str, logical_key: str,
-                  divisor: float) -> list[tuple[int, float, int, int]]:
+def _value_labels(held: list[StorageJSON], divisor: float) -> list[tuple[int, float, int, int]]:
     """Which bars carry their value: the last step's two, then each stored bar that changed
     (a value the bar before already showed is not repeated).
 
     Each as (x, bar height, bytes, side: -1 logical, +1 stored), in the order they
     are placed (a later one is left out when there is no room for it)."""
-    last = len(rows)
-    labels = [(last, rows[-1][logical_key] / divisor, rows[-1][logical_key], -1),
-              (last, rows[-1][stored_key] / divisor, rows[-1][stored_key], 1)]
+    last = len(held)
+    logical, stored = held[-1]["logical_layer_bytes"], held[-1]["stored_layer_bytes"]
+    labels = [(last, logical / divisor, logical, -1), (last, stored / divisor, stored, 1)]
     previous = 0
-    for x, row in enumerate(rows[:-1], start=1):
-        if row[stored_key] != previous:
-            labels.append((x, row[stored_key] / divisor, row[stored_key], 1))
-        previous = row[stored_key]
+    for x, bytes_ in enumerate(held[:-1], start=1):
+        stored = bytes_["stored_layer_bytes"]
+        if stored != previous:
+            labels.append((x, stored / divisor, stored, 1))
+        previous = stored
     return [label for label in labels if label[2] > 0]
 
 

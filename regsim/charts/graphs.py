@@ -22,6 +22,7 @@ from regsim.charts.data import (
     unit_system,
 )
 from regsim.charts.placement import hop_columns, spread_link_labels
+from regsim.model.sim.network import NodeKind
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_bandwidth, format_latency, format_seconds, format_size
 
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
 MAX_LAYER_LABELS = 24  # beyond this, only shared layers are named
-KIND_COLUMN: dict[str, float] = {"client": 0, "router": 0.5, "mirror": 1, "registry": 2, "replica": 3}
+KIND_COLUMN: dict[str, float] = {NodeKind.CLIENT: 0, NodeKind.ROUTER: 0.5, NodeKind.MIRROR: 1, NodeKind.REGISTRY: 2,
+                                 NodeKind.REPLICA: 3}
 MAX_LINK_LABELS = 8   # with more links than this, a client's own link is not labelled: the shared ones are
 
 
@@ -287,7 +289,7 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
         return fig
 
     pos: dict[str, tuple[float, float]] = {}
-    if "router" in kinds.values():   # columns by hops from the clients (placement.py)
+    if NodeKind.ROUTER in kinds.values():   # columns by hops from the clients (placement.py)
         pos = hop_columns(dict(graph.nodes(data="kind")),
                           [(row["node_a"], row["node_b"]) for row in rows if row["declared"]])
     else:   # columns by role (clients → mirrors → registries → replicas), top to bottom in file order
@@ -301,12 +303,12 @@ def network_figure(run: RunJSON, until: int | None = None) -> Figure:
     busiest = max((row["total_bytes"] for row in rows), default=0) or 1
     labelled_keys = {
         (r["node_a"], r["node_b"]) for r in rows
-        if len(rows) <= MAX_LINK_LABELS or "client" not in (kinds.get(r["node_a"]), kinds.get(r["node_b"]))
+        if len(rows) <= MAX_LINK_LABELS or NodeKind.CLIENT not in (kinds.get(r["node_a"]), kinds.get(r["node_b"]))
     }
     load = colormaps["YlOrRd"]
     # Through routers links are shared, and how full one got is the point: colour by it. Without
     # routers each link is one pair's own, which a lone transfer fills: its colour would say nothing.
-    shared = "router" in kinds.values()
+    shared = NodeKind.ROUTER in kinds.values()
     link_labels: list[tuple[int, tuple[tuple[float, float], ...], Text]] = []
     for a, b, row in graph.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]

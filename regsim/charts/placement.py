@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from regsim.model.sim.network import NodeKind
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -27,7 +29,7 @@ def hop_columns(kinds: Mapping[str, str], links: Iterable[tuple[str, str]]) -> d
     for a, b in links:
         neighbours.setdefault(a, []).append(b)
         neighbours.setdefault(b, []).append(a)
-    hops = {name: 0 for name, kind in kinds.items() if kind == "client"}
+    hops = {name: 0 for name, kind in kinds.items() if kind == NodeKind.CLIENT}
     frontier = list(hops)
     while frontier:
         following = []

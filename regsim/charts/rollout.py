@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from regsim.charts import style
 from regsim.charts.canvas import new_figure
 from regsim.charts.data import rollout_rows, steps_until
+from regsim.charts.rows import RolloutRow
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_seconds
 
@@ -33,14 +34,14 @@ def rollout_figure(run: RunJSON, until: int | None = None) -> Figure:
                 va="center", fontsize=13, color=style.GREY, transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    steps: dict[int, list[dict[str, object]]] = {}
+    steps: dict[int, list[RolloutRow]] = {}
     for row in rows:
-        steps.setdefault(int(row["step"]), []).append(row)
+        steps.setdefault(row["step"], []).append(row)
     fig = new_figure(run, "rollout", until, max(style.FIGSIZE[1], 2.8 * len(steps) + 1.2))
     axes = fig.subplots(len(steps), 1, squeeze=False)[:, 0]
     for ax, (index, clients) in zip(axes, steps.items(), strict=True):
-        names = [str(c["client"]) for c in clients]
-        seconds = [float(str(c["seconds"])) for c in clients]
+        names = [c["client"] for c in clients]
+        seconds = [float(c["seconds"]) for c in clients]
         ys = list(range(len(names)))[::-1]    # the first client listed on top
         colours = [style.PULL if c["ok"] else style.NAIVE for c in clients]
         ax.barh(ys, seconds, color=colours, height=0.8)
@@ -48,7 +49,7 @@ def rollout_figure(run: RunJSON, until: int | None = None) -> Figure:
         ax.set_yticks(ys[::every], names[::every], fontsize=9 if len(names) > 10 else 11)
         last = max(seconds)
         ax.axvline(last, color="black", linewidth=1.2, linestyle=(0, (4, 3)))
-        command = str(clients[0].get("command") or "")
+        command = clients[0]["command"]
         title = f"step {index}: {len(names)} clients at once · {command}"
         words = command.split()
         while len(title) > MAX_TITLE and len(words) > 3:   # past the figure's edge: drop options, keep the image

@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from regsim.model.sim.network import NodeKind
+
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
@@ -42,12 +44,12 @@ IMAGE_COLOURS = (
     OKABE_ITO["black"],
 )
 # Node look per topology kind: shape first, colour second.
-NODE_STYLE = {
-    "client": ("o", OKABE_ITO["sky_blue"]),
-    "mirror": ("D", OKABE_ITO["orange"]),
-    "registry": ("s", OKABE_ITO["blue"]),
-    "replica": ("h", OKABE_ITO["bluish_green"]),
-    "router": ("^", OKABE_ITO["yellow"]),
+NODE_STYLE: dict[str, tuple[str, str]] = {
+    NodeKind.CLIENT: ("o", OKABE_ITO["sky_blue"]),
+    NodeKind.MIRROR: ("D", OKABE_ITO["orange"]),
+    NodeKind.REGISTRY: ("s", OKABE_ITO["blue"]),
+    NodeKind.REPLICA: ("h", OKABE_ITO["bluish_green"]),
+    NodeKind.ROUTER: ("^", OKABE_ITO["yellow"]),
 }
 OTHER_NODE_STYLE = ("P", GREY)
 

@@ -6,18 +6,21 @@ No matplotlib here, so the terminal app can show a chart without loading it.
 from __future__ import annotations
 
 from regsim.charts.data import (
-    Row,
-    chart_data,
     chart_title,
     check_kind,
+    network_rows,
     node_kinds,
+    rollout_rows,
+    sharing_rows,
     steps_until,
-    storage_columns,
+    storage_rows,
     storing_nodes,
+    transfer_rows,
     unit_system,
 )
 from regsim.charts.errors import ChartError
 from regsim.charts.labels import short_command
+from regsim.charts.rows import SharingRow, StepColumns
 from regsim.scenario.contract import RunJSON
 from regsim.units import format_seconds, format_share, format_size
 
@@ -68,14 +71,14 @@ def _rows_to_lines(
     ]
 
 
-def _step_name(row: Row) -> str:
+def _step_name(row: StepColumns) -> str:
     mark = VERB_MARK.get(row["verb"], " ")
     return f"{row['step']:>2}{mark}{short_command(row['command'], row['verb'])}"
 
 
 def _transfer(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
-    rows = chart_data(run, "transfer", until)
+    rows = transfer_rows(run, until)
     if not rows:
         return ["(no steps)"]
     scale = max(max(r["cumulative_naive_bytes"], r["cumulative_actual_bytes"]) for r in rows)
@@ -103,41 +106,42 @@ def _transfer(run: RunJSON, until: int | None, width: int) -> list[str]:
 
 def _storage(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
-    rows = chart_data(run, "storage", until)
+    rows = storage_rows(run, until)
     registries = storing_nodes(run)
     if not rows or not registries:
         return ["(no storage reported)"]
     kinds = node_kinds(run)
-    scale = max(r[c] for r in rows for name in registries for c in storage_columns(name)[:2])
+    scale = max(max(held["stored_layer_bytes"], held["logical_layer_bytes"])
+                for r in rows for held in r["registries"].values())
     labels = [_step_name(r) for r in rows]
     values: dict[str, list[str]] = {}
     for name in registries:
-        stored_key, logical_key, freed_key = storage_columns(name)
         values[name] = []
         for r in rows:
-            value = f"{format_size(r[stored_key], units)} / {format_size(r[logical_key], units)}"
-            if r[freed_key]:
-                value += f", gc freed {format_size(r[freed_key], units)}"
+            held = r["registries"][name]
+            value = (f"{format_size(held['stored_layer_bytes'], units)} / "
+                     f"{format_size(held['logical_layer_bytes'], units)}")
+            if held["freed_bytes"]:
+                value += f", gc freed {format_size(held['freed_bytes'], units)}"
             values[name].append(value)
     layout = _layout(labels, [v for column in values.values() for v in column], width)
     lines: list[str] = []
     for name in registries:
-        stored_key, logical_key, _ = storage_columns(name)
         kind = kinds.get(name)
         lines.append(_fit(f"{name} ({kind})" if kind else name, width))
-        lines += _rows_to_lines(
-            labels, [(r[stored_key], r[logical_key]) for r in rows], values[name], scale, layout
-        )
+        column = [r["registries"][name] for r in rows]
+        bars: list[tuple[float, float]] = [(h["stored_layer_bytes"], h["logical_layer_bytes"]) for h in column]
+        lines += _rows_to_lines(labels, bars, values[name], scale, layout)
     legend = f"stored / logical:  {FULL} stored (deduplicated)  {LIGHT} logical (tagged images)"
     return lines + [_fit(legend, width)]
 
 
 def _sharing(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
-    rows = chart_data(run, "sharing", until)
+    rows = sharing_rows(run, until)
     if not rows:
         return ["(no tagged images)"]
-    layers: dict[tuple[str, str], Row] = {}
+    layers: dict[tuple[str, str], SharingRow] = {}
     for r in rows:
         layers.setdefault((r["registry"], r["digest"]), r)   # sharing is within one registry
     ordered = list(layers.values())
@@ -167,7 +171,7 @@ def _sharing(run: RunJSON, until: int | None, width: int) -> list[str]:
 
 def _network(run: RunJSON, until: int | None, width: int) -> list[str]:
     units = unit_system(run)
-    rows = chart_data(run, "network", until)
+    rows = network_rows(run, until)
     if not rows:
         return ["(no links)"]
     scale = max(r["total_bytes"] for r in rows)
@@ -186,7 +190,7 @@ def _network(run: RunJSON, until: int | None, width: int) -> list[str]:
 
 
 def _rollout(run: RunJSON, until: int | None, width: int) -> list[str]:
-    rows = chart_data(run, "rollout", until)
+    rows = rollout_rows(run, until)
     if not rows:
         return ["(no step with clients acting at once)"]
     scale = max(float(r["seconds"]) for r in rows)

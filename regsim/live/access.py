@@ -16,7 +16,7 @@ from pathlib import Path
 
 from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.auth import ACTIONS, AuthInputError, repository_path
-from regsim.model.registry.policy import STRONG_PBKDF2_ITERATIONS, AccessPolicy, UserStore
+from regsim.model.registry.policy import STRONG_PBKDF2_ITERATIONS, AccessPolicy, AuthMode, UserStore
 
 TOKEN_LIFETIME = 300.0
 
@@ -28,7 +28,7 @@ class LivePolicy(AccessPolicy):
     public: frozenset[str] = field(default_factory=frozenset)
 
     def permitted(self, user: str | None, repository: str, *, exists: bool = True) -> frozenset[str]:
-        if self.auth_mode == "none":
+        if self.auth_mode == AuthMode.NONE:
             return frozenset(ACTIONS)
         if user is not None:
             if user not in self.users:
@@ -148,7 +148,8 @@ def make_guard(
     htpasswd: Path | None = None,
 ) -> RegistryAccess | None:
     """The model's guard for a live registry: real time, a random signing key, a reachable realm."""
-    if mode == "none":
+    auth = AuthMode(mode)   # one of AUTH_MODES (the command line offers only those)
+    if auth == AuthMode.NONE:
         return None
     # A real network: random salts and many rounds (a login is proved once, then cached).
     store = HtpasswdUsers(iterations=STRONG_PBKDF2_ITERATIONS, salts=lambda _name: secrets.token_bytes(16))
@@ -158,6 +159,6 @@ def make_guard(
         if name in store:
             raise AuthInputError(f"user {name!r} is given by --user and in the htpasswd file")
         store.add(name, password)    # kept as a salted PBKDF2 hash only
-    policy = LivePolicy(auth_mode=mode, users=store, public=frozenset(public))
+    policy = LivePolicy(auth_mode=auth, users=store, public=frozenset(public))
     # The model derives its key from the host so scenarios repeat; a live key must be secret.
     return RegistryAccess(service, policy, time.time, lifetime, realm=realm, secret=secrets.token_bytes(32))

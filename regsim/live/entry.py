@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
-from regsim.model.sim.events import RequestEvent, RequestOutcome
+from regsim.model.sim.events import BlobKind, How, RequestEvent, RequestOutcome
 from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
@@ -22,9 +22,9 @@ class LedgerBlob(TypedDict):
     """One blob a manifest names; `how` and `source` only for a stored (PUT) manifest."""
 
     digest: str
-    kind: str                  # "config" or "layer"
+    kind: BlobKind             # config or layer
     size: int
-    how: NotRequired[str]      # a `How`: sent, mounted or exists
+    how: NotRequired[How]      # sent, mounted or exists
     source: NotRequired[str]   # the repository a mounted blob came from
 
 
@@ -52,6 +52,29 @@ class ManifestLedger(TypedDict):
 
 Ledger = BlobLedger | ManifestLedger
 
+# One request as the record writes it (`LiveEntry.to_dict`) and regsim.live.session reads it back.
+# "from" is a Python keyword, so the entry is declared the functional way. Every version writes the
+# keys up to `upload`; the NotRequired ones come later or only when there is something to say.
+# (read_record checks only method, path and status, so the reader gives the rest defaults.)
+LiveEntryJSON = TypedDict("LiveEntryJSON", {
+    "t": float,                     # seconds since the server started
+    "ms": float,                    # how long the request took
+    "method": str,
+    "path": str,
+    "status": int,
+    "bytes": int,
+    "from": str,                    # the client's address
+    "to": str,
+    "why": str,
+    "outcome": str,                 # a RequestOutcome's word (the live server adds its own), or ""
+    "upload": bool,
+    "conn": NotRequired[str],       # version 3: the client's address and port, when known
+    "agent": NotRequired[str],      # version 3: its User-Agent, when it sent one
+    "busy": NotRequired[int],       # version 3: the client's other requests in flight, when any
+    "ledger": NotRequired[Ledger],  # version 2 on: what the byte ledger and a replay need
+})
+
+
 @dataclass(slots=True)
 class LiveEntry:
     """One request as the access log and the record show it."""
@@ -71,8 +94,12 @@ class LiveEntry:
     settled: bool = True
     busy: int = 0            # the same client's requests (address and agent) in flight when this one came
 
-    def to_dict(self) -> dict[str, Any]:
-        value = {"t": round(self.t, 3), "ms": round(self.ms, 1), **self.event.to_dict(), "upload": self.event.upload}
+    def to_dict(self) -> LiveEntryJSON:
+        e = self.event
+        value: LiveEntryJSON = {
+            "t": round(self.t, 3), "ms": round(self.ms, 1), "method": e.method, "path": e.path, "status": e.status,
+            "bytes": e.bytes, "from": e.src, "to": e.dst, "why": e.why, "outcome": e.outcome, "upload": e.upload,
+        }
         if self.connection:
             value["conn"] = self.connection
         if self.agent:

@@ -10,7 +10,7 @@ line cut short is skipped when the record is read. A download is written once it
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ class RecordJournal:
             self._file.flush()
         return self._file
 
-    def _line(self, value: dict[str, Any]) -> None:
+    def _line(self, value: Mapping[str, object]) -> None:
         if self._closed:
             return
         file = self._open()

@@ -12,7 +12,7 @@ import base64
 
 from regsim.live.entry import LedgerBlob, ManifestLedger
 from regsim.model.oci.manifest import AnyManifest, Manifest
-from regsim.model.sim.events import How
+from regsim.model.sim.events import BlobKind, How
 
 
 class Arrivals:
@@ -34,7 +34,8 @@ class Arrivals:
         if isinstance(manifest, Manifest):
             arrived = self._arrived.get(repository, {})
             blobs: list[LedgerBlob] = []
-            for kind, descriptor in [("config", manifest.config), *(("layer", d) for d in manifest.layers)]:
+            named_blobs = [(BlobKind.CONFIG, manifest.config), *((BlobKind.LAYER, d) for d in manifest.layers)]
+            for kind, descriptor in named_blobs:
                 named = LedgerBlob(digest=descriptor.digest, kind=kind, size=descriptor.size)
                 if method == "PUT":
                     how, source = arrived.pop(descriptor.digest, (How.EXISTS, None))

@@ -58,6 +58,7 @@ from regsim.model.registry.registry import Registry
 from regsim.model.registry.upload import StagedBytes
 from regsim.model.sim.context import RequestContext
 from regsim.model.sim.events import How, RequestEvent
+from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.units import format_size
 
@@ -177,7 +178,7 @@ class LiveServer(AccessLog):
         self._guard = guard
         registry = disk_registry(self.service, self.root, guard=guard, clock=time.time)
         world = World(self.service)
-        world.add_registry(registry, "live registry")
+        world.add_registry(registry, NodeKind.LIVE_REGISTRY)
         self._started = _Started(registry, disk_storage(registry), world)
         app = web.Application(client_max_size=MAX_MANIFEST_BYTES + 1)
         app.router.add_route("*", "/{tail:.*}", self.handle)

@@ -31,13 +31,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
 
+from regsim.live.entry import BlobLedger, LiveEntryJSON, ManifestLedger
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.routes import RouteMatch, RouteName, match_path, request_path
 from regsim.model.registry.registry import Registry
 from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
+from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.scenario.commands import Recorded
 from regsim.scenario.records import StepRecord, make_record
@@ -68,7 +69,7 @@ class Operation:
     over the connections it opened)."""
 
     client: str
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[LiveEntryJSON] = field(default_factory=list)
     agent: str = ""
     repositories: set[str] = field(default_factory=set)
 
@@ -98,11 +99,11 @@ def _match(path: str) -> RouteMatch | None:
     return match_path(path)
 
 
-def _path(entry: dict[str, Any]) -> str:
+def _path(entry: LiveEntryJSON) -> str:
     return request_path(str(entry["path"]))
 
 
-def _route(entry: dict[str, Any]) -> RouteName | None:
+def _route(entry: LiveEntryJSON) -> RouteName | None:
     """The request's route in the API's table (None for a path the API does not have)."""
     found = _match(str(entry["path"]))
     return found.route.name if found is not None else None
@@ -113,28 +114,42 @@ def _is_upload(route: RouteName | None) -> bool:
     return route in (RouteName.UPLOADS, RouteName.UPLOAD)
 
 
-def _repository(entry: dict[str, Any]) -> str:
+def _repository(entry: LiveEntryJSON) -> str:
     found = _match(str(entry["path"]))
     return found.name if found is not None else ""
 
 
-def _reference(entry: dict[str, Any]) -> str:
+def _reference(entry: LiveEntryJSON) -> str:
     found = _match(str(entry["path"]))
     return found.reference if found is not None else ""
 
 
-def _digest(entry: dict[str, Any]) -> str:
+def _digest(entry: LiveEntryJSON) -> str:
     """A blob request's digest."""
     found = _match(str(entry["path"]))
     return found.digest if found is not None else ""
 
 
-def _event(entry: dict[str, Any]) -> RequestEvent:
+def _event(entry: LiveEntryJSON) -> RequestEvent:
     return RequestEvent(
         str(entry["method"]), str(entry["path"]), int(entry["status"]), int(entry.get("bytes", 0)),
         str(entry.get("from", "")), str(entry.get("to", "")), str(entry.get("why", "")),
         str(entry.get("outcome", "")), upload=bool(entry.get("upload", False)),
     )
+
+
+def _arrived(entry: LiveEntryJSON) -> BlobLedger | None:
+    """The ledger of a blob that arrived in a repository (an upload closed, or a mount), if this is one."""
+    ledger = entry.get("ledger")
+    if ledger is None or "blob" not in ledger or "manifest" in ledger:
+        return None
+    return ledger
+
+
+def _manifest_ledger(entry: LiveEntryJSON) -> ManifestLedger | None:
+    """The ledger of a manifest stored or fetched, if the entry has one."""
+    ledger = entry.get("ledger")
+    return ledger if ledger is not None and "blob" not in ledger and "manifest" in ledger else None
 
 
 def _image(repository: str, reference: str) -> str:
@@ -145,7 +160,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
 
 
-def _busy_seconds(entries: list[dict[str, Any]]) -> float:
+def _busy_seconds(entries: list[LiveEntryJSON]) -> float:
     """How long the operation had a request under way: the union of its requests' spans (the
     client's idle time between them, a person typing the next command, does not count)."""
     spans = sorted((float(e.get("t", 0.0)), float(e.get("t", 0.0)) + float(e.get("ms", 0.0)) / 1000)
@@ -167,7 +182,7 @@ class SessionSteps:
         self.host = registry_host
         self.world = World(registry_host)
         self.registry = Registry(registry_host)
-        self.world.add_registry(self.registry, "live registry")
+        self.world.add_registry(self.registry, NodeKind.LIVE_REGISTRY)
         self.keep_worlds = keep_worlds
         self.records: list[StepRecord] = []
         self.steps: list[StepSpec] = []
@@ -179,7 +194,7 @@ class SessionSteps:
 
     # ----- feeding ---------------------------------------------------------------------------
 
-    def feed(self, entry: dict[str, Any]) -> StepRecord | None:
+    def feed(self, entry: LiveEntryJSON) -> StepRecord | None:
         """Add one request; returns the record of an operation this request closed, if any.
 
         A client process pings once, first: a ping starts an operation. It closes the operations
@@ -233,7 +248,7 @@ class SessionSteps:
             return going[-1]
         return same[-1] if same else None
 
-    def feed_all(self, entries: Iterable[dict[str, Any]]) -> None:
+    def feed_all(self, entries: Iterable[LiveEntryJSON]) -> None:
         for entry in entries:
             self.feed(entry)
 
@@ -244,7 +259,7 @@ class SessionSteps:
         return self.records
 
     @staticmethod
-    def _starts_new(current: Operation, entry: dict[str, Any], route: RouteName | None) -> bool:
+    def _starts_new(current: Operation, entry: LiveEntryJSON, route: RouteName | None) -> bool:
         if route == RouteName.PING:
             return current.has_content
         if route == RouteName.TOKEN:
@@ -259,18 +274,20 @@ class SessionSteps:
         self._sizes[digest] = size
         self.registry.blobs.setdefault(digest, Blob(digest, size))
 
-    def _apply(self, entry: dict[str, Any], route: RouteName | None) -> None:
+    def _apply(self, entry: LiveEntryJSON, route: RouteName | None) -> None:
         """Make the model registry hold what this request changed (sized blobs, the same manifests)."""
         status = int(entry["status"])
         if not 200 <= status < 300:
             return
-        ledger = entry.get("ledger") or {}
         method = entry["method"]
         name = _repository(entry)
-        if "blob" in ledger:
-            self._blob(ledger["blob"], int(ledger["size"]))
-            self.registry.store.repository(name).blobs.link(ledger["blob"])
-        elif route == RouteName.MANIFEST and method in ("PUT", "GET") and ("text" in ledger or "base64" in ledger):
+        arrived = _arrived(entry)
+        ledger = _manifest_ledger(entry)
+        if arrived is not None:
+            self._blob(arrived["blob"], int(arrived["size"]))
+            self.registry.store.repository(name).blobs.link(arrived["blob"])
+        elif (route == RouteName.MANIFEST and method in ("PUT", "GET") and ledger is not None
+              and ("text" in ledger or "base64" in ledger)):
             # a GET carries its bytes only from `regsim watch`, which sees the upstream's manifests no other way
             raw = ledger["text"].encode() if "text" in ledger else base64.b64decode(ledger["base64"])
             repo = self.registry.store.repository(name)
@@ -283,7 +300,7 @@ class SessionSteps:
             # Not replayable (a child stored before the session): the world skips it.
             with contextlib.suppress(RegistryError):
                 self.registry.put_manifest(None, name, _reference(entry), raw, ledger.get("media_type"))
-        elif route == RouteName.MANIFEST and method == "GET" and "blobs" in ledger:
+        elif route == RouteName.MANIFEST and method == "GET" and ledger is not None and "blobs" in ledger:
             for blob in ledger["blobs"]:
                 self._sizes[blob["digest"]] = int(blob["size"])
         elif route == RouteName.MANIFEST and method == "DELETE":
@@ -339,7 +356,7 @@ class SessionSteps:
         return record
 
     @staticmethod
-    def _failure(operation: Operation) -> dict[str, Any] | None:
+    def _failure(operation: Operation) -> LiveEntryJSON | None:
         """The request that made the operation fail, if one did (404 on HEAD and 401 are questions)."""
         entries = operation.entries
         puts = [e for e in entries if _route(e) == RouteName.MANIFEST and e["method"] == "PUT"]
@@ -366,9 +383,10 @@ class SessionSteps:
             for entry in deletes:
                 outcome.output.append(f"deleted {_path(entry)[len('/v2/'):]}")
             return LiveOperation.DELETE, f"delete {_repository(deletes[0])}"
-        uploads = [e for e in ok if (e.get("ledger") or {}).get("blob")]
+        arrivals = [(e, arrived) for e in ok if (arrived := _arrived(e)) is not None and arrived["blob"]]
+        uploads = [e for e, _ in arrivals]
         if uploads:
-            total = sum(int(e["ledger"]["size"]) for e in uploads)
+            total = sum(int(arrived["size"]) for _, arrived in arrivals)
             outcome.output.append(f"{_count(len(uploads), 'blob')} stored in {_repository(uploads[0])} "
                                   f"({format_size(total)}); no manifest names them yet")
             return LiveOperation.UPLOAD, f"upload {_repository(uploads[0])}"
@@ -388,37 +406,38 @@ class SessionSteps:
             return LiveOperation.LOGIN, "login"
         return LiveOperation.REQUEST, " ".join(f"{e['method']} {_path(e)}" for e in entries[:1])
 
-    def _push(self, puts: list[dict[str, Any]], outcome: Outcome) -> tuple[LiveOperation, str]:
+    def _push(self, puts: list[LiveEntryJSON], outcome: Outcome) -> tuple[LiveOperation, str]:
         outcome.direction = Direction.UP
         target = ""
         for entry in puts:
-            ledger = entry.get("ledger") or {}
+            ledger = _manifest_ledger(entry)
             name, reference = _repository(entry), _reference(entry)
-            outcome.blobs.append(BlobRecord(ledger.get("manifest", reference), BlobKind.MANIFEST,
-                                            int(ledger.get("size", entry.get("bytes", 0))), How.SENT))
+            size = ledger["size"] if ledger is not None else entry.get("bytes", 0)
+            outcome.blobs.append(BlobRecord(ledger["manifest"] if ledger is not None else reference,
+                                            BlobKind.MANIFEST, int(size), How.SENT))
             counts = {How.SENT: 0, How.EXISTS: 0, How.MOUNTED: 0}
-            for blob in ledger.get("blobs", []):
+            for blob in ledger.get("blobs", []) if ledger is not None else []:
                 how = How(blob["how"]) if blob.get("how") in ARRIVALS else How.EXISTS
                 outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how,
                                                 source=blob.get("source")))
-                if blob["kind"] == "layer":
+                if blob["kind"] == BlobKind.LAYER:
                     counts[how] += 1
             image = _image(name, reference)
             if ":" not in reference or not target:
                 target = image
-            if "blobs" in ledger:
+            if ledger is not None and "blobs" in ledger:
                 parts = [f"{_count(counts[How.SENT], 'layer')} uploaded", f"{counts[How.EXISTS]} existed"]
                 if counts[How.MOUNTED]:
                     parts.append(f"{counts[How.MOUNTED]} mounted")
                 outcome.output.append(f"pushed {image}: " + ", ".join(parts))
-            elif ledger.get("children"):
-                outcome.output.append(f"pushed {image}: an index of {_count(len(ledger['children']), 'manifest')}")
+            elif ledger is not None and (children := ledger.get("children")):
+                outcome.output.append(f"pushed {image}: an index of {_count(len(children), 'manifest')}")
             else:
                 outcome.output.append(f"pushed {image}")
         return LiveOperation.PUSH, f"push {target}"
 
     def _pull(
-        self, entries: list[dict[str, Any]], gets: list[dict[str, Any]], outcome: Outcome
+        self, entries: list[LiveEntryJSON], gets: list[LiveEntryJSON], outcome: Outcome
     ) -> tuple[LiveOperation, str]:
         outcome.direction = Direction.DOWN
         fetched = {_digest(e): int(e.get("bytes", 0)) for e in entries
@@ -428,31 +447,31 @@ class SessionSteps:
         target = ""
         inspected = 0
         for entry in gets:
-            ledger = entry.get("ledger") or {}
-            digest = ledger.get("manifest", "")
+            ledger = _manifest_ledger(entry)
+            digest = ledger["manifest"] if ledger is not None else ""
             if digest in seen_manifests:
                 continue
             seen_manifests.add(digest)
             name, reference = _repository(entry), _reference(entry)
-            outcome.blobs.append(BlobRecord(digest or reference, BlobKind.MANIFEST,
-                                            int(ledger.get("size", entry.get("bytes", 0))), How.PULLED))
-            if "blobs" not in ledger:
+            size = ledger["size"] if ledger is not None else entry.get("bytes", 0)
+            outcome.blobs.append(BlobRecord(digest or reference, BlobKind.MANIFEST, int(size), How.PULLED))
+            if ledger is None or "blobs" not in ledger:
                 if not target:
                     target = _image(name, reference)
                 continue
             image = _image(name, reference)
             if ":" not in reference or not target:
                 target = image
-            layers = {blob["digest"] for blob in ledger["blobs"] if blob["kind"] == "layer"}
+            layers = {blob["digest"] for blob in ledger["blobs"] if blob["kind"] == BlobKind.LAYER}
             if layers and not _fetched_layers(ledger, fetched):
                 # Its manifest (and perhaps its config) but not one layer: a look at the image
                 # (`skopeo inspect`), not a pull, so no layer counts as held or as naive.
                 for blob in ledger["blobs"]:
                     seen_blobs.add(blob["digest"])
-                    if blob["kind"] != "layer" and blob["digest"] in fetched:
+                    if blob["kind"] != BlobKind.LAYER and blob["digest"] in fetched:
                         outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), How.PULLED))
                 outcome.output.append(f"inspected {image}: its manifest"
-                                      + (" and config" if any(b["kind"] == "config" and b["digest"] in fetched
+                                      + (" and config" if any(b["kind"] == BlobKind.CONFIG and b["digest"] in fetched
                                                               for b in ledger["blobs"]) else "")
                                       + ", no layer")
                 inspected += 1
@@ -462,7 +481,7 @@ class SessionSteps:
                 seen_blobs.add(blob["digest"])
                 how = How.PULLED if blob["digest"] in fetched else How.LOCAL
                 outcome.blobs.append(BlobRecord(blob["digest"], blob["kind"], int(blob["size"]), how))
-                if blob["kind"] == "layer":
+                if blob["kind"] == BlobKind.LAYER:
                     pulled += how == How.PULLED
                     held += how == How.LOCAL
             outcome.output.append(f"pulled {image}: {_count(pulled, 'layer')} downloaded, {held} already held")
@@ -478,6 +497,7 @@ class SessionSteps:
         return LiveOperation.PULL, f"pull {target}"
 
 
-def _fetched_layers(ledger: dict[str, Any], fetched: dict[str, int]) -> list[str]:
+def _fetched_layers(ledger: ManifestLedger, fetched: dict[str, int]) -> list[str]:
     """The layers a fetched manifest names that the client downloaded."""
-    return [blob["digest"] for blob in ledger.get("blobs", ()) if blob["kind"] == "layer" and blob["digest"] in fetched]
+    return [blob["digest"] for blob in ledger.get("blobs", ())
+            if blob["kind"] == BlobKind.LAYER and blob["digest"] in fetched]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from regsim.model.sim.events import Change
+from regsim.model.sim.network import NodeKind
+
 # "from" is a Python keyword, so the two dicts that carry it are declared the functional way.
 RequestJSON = TypedDict("RequestJSON", {
     "method": str,
@@ -67,7 +70,7 @@ class AccessJSON(TypedDict):
     registry: str
     repository: str
     user: str
-    change: str                  # grant | revoke
+    change: Change
     actions: list[str]           # the actions the command named
     holds: list[str]             # every action the user holds on the repository after the step
 
@@ -115,7 +118,7 @@ class StepJSON(TypedDict):
 
 class NodeJSON(TypedDict):
     name: str
-    kind: str            # client, registry, mirror, replica, ...
+    kind: NodeKind       # client, registry, mirror, replica, router, live registry
 
 
 class LinkJSON(TypedDict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from typing import Any
+from typing import assert_never
 
 import regsim.model.client.pull
 import regsim.model.client.push  # noqa: F401
@@ -20,7 +20,8 @@ from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.auth import AuthInputError
 from regsim.model.registry.gc import collect_garbage
-from regsim.model.sim.events import AccessChange, How, Outcome, RequestEvent, RequestOutcome
+from regsim.model.registry.policy import AuthMode
+from regsim.model.sim.events import AccessChange, Change, How, Outcome, RequestEvent, RequestOutcome
 from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing
 from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World
@@ -49,12 +50,23 @@ from regsim.scenario.commands import (
     Tag,
     Wait,
 )
+from regsim.scenario.expectations import (
+    Count,
+    Expectation,
+    FailsWith,
+    LayerBytes,
+    OutputContains,
+    RateLimitRemaining,
+    Seconds,
+    Stored,
+    Succeeds,
+)
 from regsim.scenario.records import STEP_METRICS, Metric, StepRecord, make_record
 from regsim.scenario.spec import Scenario, StepSpec, find_recipe
 from regsim.scenario.tables import Table, crictl_images_table, disk_usage_tables, images_table, table_lines
 from regsim.scenario.together_text import clients_label
 from regsim.scenario.world_builder import build_world
-from regsim.units import format_seconds, format_size
+from regsim.units import exact_seconds, format_seconds, format_size
 
 
 @dataclass(slots=True)
@@ -63,8 +75,8 @@ class Failure:
 
     step: int
     key: str
-    expected: Any
-    actual: Any
+    expected: object   # as shown: `10 MB`, `6.5 s ± 10%`
+    actual: object
     line: int
 
     def __str__(self) -> str:
@@ -230,12 +242,12 @@ def _grant(world: World, command: RegistryGrant) -> Outcome:
     except AuthInputError as error:
         return out.fail("NOT_RUNNABLE", f"{host}: {error}")
     verb = "revoked" if command.revoke else "granted"
-    out.access = AccessChange(host, name, command.user, "revoke" if command.revoke else "grant",
+    out.access = AccessChange(host, name, command.user, Change.REVOKE if command.revoke else Change.GRANT,
                               command.actions, holds)
     now = ", ".join(holds) or "nothing"
     out.output.append(f"{host}: {verb} {command.user} {','.join(command.actions)} on {name}; "
                       f"{command.user} now holds {now} there.")
-    if guard.mode == "token":
+    if guard.mode == AuthMode.TOKEN:
         out.output.append("Tokens issued before keep the scope they were signed with until they expire; "
                           "the next token asked for carries the change.")
     return out
@@ -392,8 +404,8 @@ def check_expectations(run: Run) -> list[Failure]:
     """Every `expect` that did not hold, in step order."""
     failures = []
     for step, record in zip(run.scenario.steps, run.records, strict=True):
-        for key, expected in step.expect.items():
-            shown, actual, holds = _compare(record, key, expected)
+        for key, check in step.expect.items():
+            shown, actual, holds = _compare(record, check)
             if not holds:
                 failures.append(Failure(step.index, key, shown, actual, step.line))
     return failures
@@ -411,41 +423,42 @@ def _hosts(sizes: dict[str, str]) -> str:
     return ", ".join(f"{host} {size}" for host, size in sizes.items()) or "nothing"
 
 
-def _compare(record: StepRecord, key: str, expected: Any) -> tuple[Any, Any, bool]:
+def _compare(record: StepRecord, check: Expectation) -> tuple[object, object, bool]:
     """(the expectation as shown, what happened as shown, whether it held)."""
-    if key in ("layers_up", "layers_down"):
-        actual = record.layer_bytes_up if key == "layers_up" else record.layer_bytes_down
-        return (*_sizes(expected, actual), actual == expected)
-    if key == "seconds":
-        about, allowed, tolerance = expected
-        holds = abs(record.seconds - about) <= allowed + 1e-9
-        took = f"{round(record.seconds, 3):g} s"
-        if took == f"{about:g} s":   # the same when rounded: show the time to the microsecond
-            took = f"{record.seconds:.6f} s"
-        return f"{about:g} s ± {tolerance}", took, holds
-    if key == "stored":
-        actual_sizes = {host: record.storage[host]["stored_layer_bytes"] for host in expected
-                        if host in record.storage}
-        holds = all(actual_sizes.get(h) == size for h, size in expected.items())
-        shown_expected: dict[str, str] = {}
-        shown_actual: dict[str, str] = {}
-        for host, size in expected.items():
-            if host not in actual_sizes:
-                shown_expected[host] = format_size(size)
-                continue
-            shown_expected[host], shown_actual[host] = _sizes(size, actual_sizes[host])
-        return _hosts(shown_expected), _hosts(shown_actual), holds
-    if key == "ok":
-        return expected, record.ok, record.ok == expected
-    if key == "error":
-        return expected, record.error, record.error == expected
-    if key == "output_contains":
-        return expected, "\n".join(record.output), any(expected in line for line in record.output)
-    if key == "rate_limit_remaining":
-        remaining = record.rate_limit_remaining
-        return expected, remaining, remaining == expected
-    count = STEP_METRICS[key](record)   # the layer counts
-    return expected, count, count == expected
+    match check:
+        case LayerBytes(up=up, expected=expected):
+            actual = record.layer_bytes_up if up else record.layer_bytes_down
+            return (*_sizes(expected, actual), actual == expected)
+        case Seconds(expected=about, allowed=allowed, tolerance=tolerance):
+            holds = abs(record.seconds - about) <= allowed + 1e-9
+            took = exact_seconds(round(record.seconds, 3))
+            if took == exact_seconds(about):   # the same when rounded: show the time to the microsecond
+                took = exact_seconds(record.seconds, 6)
+            return f"{exact_seconds(about)} ± {tolerance}", took, holds
+        case Stored(expected=expected_sizes):
+            actual_sizes = {host: record.storage[host]["stored_layer_bytes"] for host in expected_sizes
+                            if host in record.storage}
+            holds = all(actual_sizes.get(h) == size for h, size in expected_sizes.items())
+            shown_expected: dict[str, str] = {}
+            shown_actual: dict[str, str] = {}
+            for host, size in expected_sizes.items():
+                if host not in actual_sizes:
+                    shown_expected[host] = format_size(size)
+                    continue
+                shown_expected[host], shown_actual[host] = _sizes(size, actual_sizes[host])
+            return _hosts(shown_expected), _hosts(shown_actual), holds
+        case Succeeds(expected=ok):
+            return ok, record.ok, record.ok == ok
+        case FailsWith(expected=code):
+            return code, record.error, record.error == code
+        case OutputContains(expected=text):
+            return text, "\n".join(record.output), any(text in line for line in record.output)
+        case RateLimitRemaining(expected=remaining):
+            return remaining, record.rate_limit_remaining, record.rate_limit_remaining == remaining
+        case Count(metric=metric, expected=count):
+            actual_count = STEP_METRICS[metric](record)   # the layer counts
+            return count, actual_count, actual_count == count
+    assert_never(check)
 
 
 def computed_answer(record: StepRecord, metric: str) -> Metric:

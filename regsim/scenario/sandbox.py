@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from regsim.model.client.daemon import Runtime
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import DOCKER_HUB, Reference, parse_reference
+from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ARTIFACT_TOOLS
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
@@ -221,7 +222,7 @@ class SandboxSession:
         hosts = sorted(world.registries)
         problems = command_problems(command, self.scenario.images, hosts, self.clients, self.scenario.files,
                                     sorted(world.network.routers))
-        origins = [name for name, kind in world.network.nodes.items() if kind == "registry"]
+        origins = [name for name, kind in world.network.nodes.items() if kind == NodeKind.REGISTRY]
         if docker_hub_problems(command, hosts, origins):
             # The scenario file's advice ("add a registry named docker.io") cannot be followed here.
             problems.append(self.no_docker_hub(command, origins or hosts))

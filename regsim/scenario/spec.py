@@ -9,6 +9,7 @@ from typing import Any
 from regsim.model.client.daemon import Runtime
 from regsim.model.registry.proxy import DEFAULT_TTL
 from regsim.scenario.commands import Command
+from regsim.scenario.expectations import Expectation
 from regsim.scenario.problems import Problem
 
 
@@ -75,7 +76,7 @@ class StepSpec:
     say: str | None = None
     actor: str | None = None
     command: Command | None = None
-    expect: dict[str, Any] = field(default_factory=dict)
+    expect: dict[str, Expectation] = field(default_factory=dict)   # by the key the file gives
     ask: Ask | None = None
     # Clients acting at once (`together:`): each (client, command), run concurrently. `actor` and
     # `command` are then the first part's, so whatever reads one command still reads one.

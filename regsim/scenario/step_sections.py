@@ -9,6 +9,17 @@ from regsim.scenario.checker import Checker
 from regsim.scenario.clients import command_runtime_problem, docker_hub_problems
 from regsim.scenario.command_checks import command_problems, grant_problems
 from regsim.scenario.commands import Command, CommandError, RegistryGrant, parse_command
+from regsim.scenario.expectations import (
+    Count,
+    Expectation,
+    FailsWith,
+    LayerBytes,
+    OutputContains,
+    RateLimitRemaining,
+    Seconds,
+    Stored,
+    Succeeds,
+)
 from regsim.scenario.problems import Path, did_you_mean
 from regsim.scenario.spec import Ask, Scenario, StepSpec
 from regsim.scenario.together_sections import expand_names, read_together
@@ -125,50 +136,53 @@ def _check_command(check: Checker, path: Path, command: Command, scenario: Scena
 
 
 
-def _expect(check: Checker, value: Any, path: Path, hosts: list[str]) -> dict[str, Any]:
+def _expect(check: Checker, value: Any, path: Path, hosts: list[str]) -> dict[str, Expectation]:
     expect = check.mapping(value, path, "expect")
     check.keys(expect, EXPECT_KEYS, path, "expect")
-    result: dict[str, Any] = {}
+    result: dict[str, Expectation] = {}
     for key, item in expect.items():
         where = (*path, key)
         if key == "ok":
             if not isinstance(item, bool):
                 check.add(where, "ok is true or false")
             else:
-                result[key] = item
+                result[key] = Succeeds(item)
         elif key == "error":
             if item is not None and str(item) not in ERROR_CODES:
                 check.add(where, f"unknown error code {item!r}{did_you_mean(str(item), ERROR_CODES)}")
             else:
-                result[key] = None if item is None else str(item)
+                result[key] = FailsWith(None if item is None else str(item))
         elif key in SIZE_EXPECTS:
             try:
-                result[key] = parse_size(item)
+                result[key] = LayerBytes(key == "layers_up", parse_size(item))
             except UnitError as error:
                 check.add(where, str(error))
         elif key in COUNT_EXPECTS:
             if not isinstance(item, int) or isinstance(item, bool) or item < 0:
                 check.add(where, f"{key} is a count (0 or more)")
+            elif key == "rate_limit_remaining":
+                result[key] = RateLimitRemaining(item)
             else:
-                result[key] = item
+                result[key] = Count(key, item)
         elif key == "seconds":
             seconds = _seconds(check, item, where)
             if seconds is not None:
-                result[key] = seconds
+                result[key] = Seconds(*seconds)
         elif key == "stored":
             stored = check.mapping(item, where, "stored")
-            result[key] = {}
+            sizes: dict[str, int] = {}
             for host, size in stored.items():
                 if host not in hosts:
                     check.add((*where, host), f"{host!r} is not a registry here{did_you_mean(str(host), hosts)}",
                               key=True)
                     continue
                 try:
-                    result[key][host] = parse_size(size)
+                    sizes[host] = parse_size(size)
                 except UnitError as error:
                     check.add((*where, host), str(error))
+            result[key] = Stored(sizes)
         elif key == "output_contains":
-            result[key] = str(item)
+            result[key] = OutputContains(str(item))
     return result
 
 

@@ -95,7 +95,7 @@ class RegsimCommands(Provider):
                     "Type your own commands against this scenario's setup",
                 )
             )
-        for path in challenge_files(getattr(app, "lesson_dirs", ())):
+        for path in challenge_files(app.lesson_dirs):
             found.append(
                 (
                     f"Challenge: {path.stem}",

@@ -55,3 +55,4 @@ class OffersCourse(Protocol):
     """An app with a course (the command palette lists what it offers)."""
 
     course: Course
+    lesson_dirs: list[Path]   # the folders of lessons, scenarios and challenges given beside the bundled ones

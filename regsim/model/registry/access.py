@@ -34,7 +34,7 @@ from regsim.model.registry.auth import (
     parse_basic,
     parse_scope,
 )
-from regsim.model.registry.policy import AccessPolicy
+from regsim.model.registry.policy import AccessPolicy, AuthMode
 from regsim.model.registry.tokens import Token, TokenIssuer
 from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
@@ -76,7 +76,7 @@ class RegistryAccess:
     # ----- challenges ------------------------------------------------------------------------
 
     def _challenge(self, reason: str, scope: Scope | None = None, error: str | None = None) -> RegistryError:
-        if self.mode == "basic":
+        if self.mode == AuthMode.BASIC:
             header = format_challenge(basic_challenge(self.host))
         else:
             header = bearer_header(self.realm, self.host, scope, error)
@@ -132,9 +132,9 @@ class RegistryAccess:
     # ----- the Guard protocol -------------------------------------------------------------------
 
     def check_ping(self, auth: str | None) -> None:
-        if self.mode == "none":
+        if self.mode == AuthMode.NONE:
             return
-        if self.mode == "basic":
+        if self.mode == AuthMode.BASIC:
             if self._basic_user(auth) is None:
                 raise self._challenge("credentials are required")
             return
@@ -142,7 +142,7 @@ class RegistryAccess:
 
     def check_catalog(self, auth: str | None) -> None:
         """The catalog lists every repository, private ones too: a token needs `registry:catalog:*`."""
-        if self.mode != "token":
+        if self.mode != AuthMode.TOKEN:
             self.check_ping(auth)
             return
         scope = Scope("registry", "catalog", frozenset({"*"}))
@@ -152,10 +152,10 @@ class RegistryAccess:
             raise self._challenge(f"{who} does not carry registry:catalog:*", scope, "insufficient_scope")
 
     def authorize(self, auth: str | None, name: str, action: str) -> str | None:
-        if self.mode == "none":
+        if self.mode == AuthMode.NONE:
             return None
         scope = _repository_scope(name, action)
-        if self.mode == "basic":
+        if self.mode == AuthMode.BASIC:
             user = self._basic_user(auth)
             if action in self.permitted(user, name):
                 return user
@@ -183,7 +183,7 @@ class RegistryAccess:
 
     def issue_token(self, auth: str | None, service: str | None, scopes: list[str]) -> Response:
         """GET /token?service=…&scope=…: a signed token for what was asked and is allowed."""
-        if self.mode != "token":
+        if self.mode != AuthMode.TOKEN:
             raise RegistryError(ErrorCode.UNSUPPORTED, f"{self.host} does not use token auth")
         if service not in (None, self.host):
             raise RegistryError(ErrorCode.DENIED, f"this token service serves {self.host}, not {service}")

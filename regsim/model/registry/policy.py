@@ -8,11 +8,22 @@ import hmac
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, _ordered, repository_path
 
-AUTH_MODES = ("none", "basic", "token")
+
+class AuthMode(StrEnum):
+    """How a registry lets clients in: no auth, Basic (a password on every request), or bearer tokens
+    from its token service (distribution: registry/auth/htpasswd, registry/auth/token)."""
+
+    NONE = "none"
+    BASIC = "basic"
+    TOKEN = "token"
+
+
+AUTH_MODES = tuple(mode.value for mode in AuthMode)   # the words a scenario's `auth:` and `--auth` take
 VISIBILITIES = ("public", "private")
 # Enough rounds to show a password is only ever kept hashed; a step must stay under 5 ms.
 PBKDF2_ITERATIONS = 1_000
@@ -145,7 +156,7 @@ class AccessPolicy:
     """Who may do what where. Repositories are keyed by name; a host prefix is ignored. `repositories`
     is what the policy started with; `grant` and `revoke` (the administrator's) change what it allows."""
 
-    auth_mode: str = "none"
+    auth_mode: AuthMode = AuthMode.NONE
     users: UserStore = field(default_factory=UserStore)
     repositories: dict[str, RepositoryPolicy] = field(default_factory=dict)
     _by_path: dict[str, RepositoryPolicy] = field(init=False, repr=False, compare=False)
@@ -167,6 +178,7 @@ class AccessPolicy:
     def __post_init__(self) -> None:
         if self.auth_mode not in AUTH_MODES:
             raise AuthInputError(f"auth mode {self.auth_mode!r} is not none, basic or token")
+        object.__setattr__(self, "auth_mode", AuthMode(self.auth_mode))   # a word read from a file, as the mode
         by_path: dict[str, RepositoryPolicy] = {}
         for name, policy in self.repositories.items():
             path = repository_path(name)
@@ -178,7 +190,7 @@ class AccessPolicy:
     def permitted(self, user: str | None, repository: str, *, exists: bool = True) -> frozenset[str]:
         """Every action `user` (None: anonymous) may take on `repository`; `exists` says whether
         the repository holds an image (the token server knows, as Docker Hub's does)."""
-        if self.auth_mode == "none":
+        if self.auth_mode == AuthMode.NONE:
             return frozenset(ACTIONS)
         if user is not None and user not in self.users:
             raise AuthInputError(f"unknown user {user!r}: authenticate before asking the policy")
@@ -203,7 +215,7 @@ class AccessPolicy:
     def may_list_catalog(self, user: str | None) -> bool:
         """Whether `user` gets the `registry:catalog:*` scope: a signed-in account (the list names
         private repositories too, so an anonymous token never gets it)."""
-        return self.auth_mode == "none" or (user is not None and user in self.users)
+        return self.auth_mode == AuthMode.NONE or (user is not None and user in self.users)
 
     def allowed(
         self, user: str | None, repository: str, wanted: Iterable[str], *, exists: bool = True
@@ -235,7 +247,7 @@ class AccessPolicy:
         return _ordered(now)
 
     def _listed(self, user: str, repository: str) -> tuple[str, RepositoryPolicy]:
-        if self.auth_mode == "none":
+        if self.auth_mode == AuthMode.NONE:
             raise AuthInputError("this registry has no accounts (auth: none): anyone may pull and push")
         if user not in self.users:
             raise AuthInputError(f"there is no account {user!r} here")

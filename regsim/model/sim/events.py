@@ -189,6 +189,13 @@ class ReferrerRecord:
     via: Via
 
 
+class Change(StrEnum):
+    """What an administrator did to an account's rights on a repository."""
+
+    GRANT = "grant"
+    REVOKE = "revoke"
+
+
 @dataclass(frozen=True, slots=True)
 class AccessChange:
     """What an administrator's grant or revoke changed: the actions named and what the user holds after."""
@@ -196,7 +203,7 @@ class AccessChange:
     registry: str
     repository: str
     user: str
-    change: str                  # grant | revoke
+    change: Change
     actions: tuple[str, ...]     # as named in the command
     holds: tuple[str, ...]       # every action the user holds on the repository afterwards
 

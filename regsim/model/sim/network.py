@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from regsim.model.sim.routes import Graphs, LinkKey, Route, find_route, graphs_for
@@ -15,6 +16,17 @@ from regsim.model.sim.snapshot import Copier, copy_fields, same, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
+
+
+class NodeKind(StrEnum):
+    """What a network node is; the word is the one `play --json`'s topology and the charts use."""
+
+    CLIENT = "client"
+    REGISTRY = "registry"
+    MIRROR = "mirror"               # a pull-through cache
+    REPLICA = "replica"             # a registry another one copies its images to
+    ROUTER = "router"               # forwards traffic, neither client nor registry
+    LIVE_REGISTRY = "live registry"  # `regsim serve`'s own registry
 
 
 class NetworkError(ValueError):
@@ -47,7 +59,7 @@ class Network:
     """Nodes (clients, registries, mirrors, replicas) and the links between them."""
 
     def __init__(self) -> None:
-        self.nodes: dict[str, str] = {}
+        self.nodes: dict[str, NodeKind] = {}
         self.links: dict[tuple[str, str], Link] = {}
         self.down: set[tuple[str, str]] = set()   # links that are down: while empty, no request need look
         self.routers: set[str] = set()            # nodes that forward traffic (neither clients nor registries)
@@ -59,8 +71,9 @@ class Network:
         return copy_fields(self, memo, _COPIERS)
 
     def add_node(self, name: str, kind: str) -> None:
-        self.nodes[name] = kind
-        if kind == "router":
+        """Put a node on the network; `kind` is a NodeKind (or its word: ValueError for any other)."""
+        node_kind = self.nodes[name] = NodeKind(kind)
+        if node_kind == NodeKind.ROUTER:
             self.routers.add(name)
         self._changed()
 

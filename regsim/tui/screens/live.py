@@ -30,7 +30,7 @@ from regsim.tui.widgets.ledger_panel import LedgerPanel
 from regsim.tui.widgets.request_log import RequestDetail, RequestLog
 from regsim.tui.widgets.step_panels import DoneStep
 from regsim.tui.widgets.world_tree import WorldTree
-from regsim.units import fit_path, format_size
+from regsim.units import exact_seconds, fit_path, format_size
 
 if TYPE_CHECKING:
     from regsim.live.entry import LiveEntry
@@ -280,7 +280,7 @@ class LiveScreen(PanesScreen):
             done.show(current)
             in_progress = current.index > len(self.steps.records)
             done.border_title = f"Operation {current.index}" + (" (in progress)" if in_progress else "")
-            done.border_subtitle = f"{current.seconds:.2f} s"
+            done.border_subtitle = exact_seconds(current.seconds, 2)
         self.query_one(LedgerPanel).show(current, records, {})
         self.query_one("#ledger").border_subtitle = f"{format_size(self.received)} received in all"
         world = self.query_one(WorldTree)

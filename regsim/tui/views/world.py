@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from regsim.model.client.daemon import Client
 from regsim.model.oci.errors import RegistryError
 from regsim.model.registry.registry import Registry
+from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.units import docker_short_id, format_size, short_digest
 
@@ -42,10 +43,10 @@ def sharing_counts(registry: Registry) -> dict[str, int]:
     return {digest: len(manifests) for digest, manifests in users.items()}
 
 
-def registry_node(host: str, registry: Registry, kind: str, names: dict[str, str]) -> WorldNode:
+def registry_node(host: str, registry: Registry, kind: NodeKind, names: dict[str, str]) -> WorldNode:
     shared = sharing_counts(registry)
     images = registry.tagged_images()
-    role = f"{kind}, " if kind != "registry" else ""
+    role = f"{kind}, " if kind != NodeKind.REGISTRY else ""
     node = WorldNode(
         host, "registry", note=f"{role}{format_size(registry.layer_bytes_stored())} stored"
     )
@@ -105,7 +106,7 @@ def world_nodes(world: World) -> list[WorldNode]:
         "Registries",
         "heading",
         children=[
-            registry_node(host, registry, kinds.get(host, "registry"), names)
+            registry_node(host, registry, kinds.get(host, NodeKind.REGISTRY), names)
             for host, registry in sorted(world.registries.items())
         ],
     )
