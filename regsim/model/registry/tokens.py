@@ -154,22 +154,22 @@ class TokenIssuer:
         """`issue`, with the token's encoded text (what the token endpoint answers with)."""
         if not math.isfinite(now):
             raise AuthInputError(f"time must be a finite number, not {now!r}")
-        entries = []
+        granted: list[tuple[str, str, frozenset[str]]] = []
         for scope in scopes:
             # Repository scopes, and the catalog's (distribution: registry:catalog:*); any other
             # scope is listed with no actions.
             if scope.type == "repository":
-                granted = policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
+                actions = policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
             elif scope.type == "registry" and scope.name == "catalog" and "*" in scope.actions:
-                granted = frozenset({"*"}) if policy.may_list_catalog(user) else frozenset()
+                actions = frozenset({"*"}) if policy.may_list_catalog(user) else frozenset()
             else:
-                granted = frozenset()
-            entries.append(AccessEntry(scope.type, scope.name, _ordered(granted)))
-        access = tuple(entries)
-        key = (user, access, type(now), now)   # 5 and 5.0 make different texts when the lifetime is whole
+                actions = frozenset()
+            granted.append((scope.type, scope.name, actions))
+        key = (user, tuple(granted), type(now), now)   # 5 and 5.0 make different texts when the lifetime is whole
         issued = self._issued.get(key)
         if issued is not None:
             return issued
+        access = tuple(AccessEntry(type_, name, _ordered(actions)) for type_, name, actions in granted)
         unsigned = Token(user, self.service, access, float(now), now + self.lifetime, "")
         signing_input = unsigned.signing_input()
         token = replace(unsigned, signature=self._mac(signing_input))
@@ -192,7 +192,8 @@ class TokenIssuer:
 
     def accept(self, text: str, now: float) -> Token:
         """`verify(decode(text), now)`: the token a request carries, if genuine, for this service and unexpired."""
-        return self._check_claims(self.decode(text), now)   # decode has checked the signature
+        token = self._known.get(text)   # signed here or checked before (most requests): decoded already
+        return self._check_claims(token if token is not None else self.decode(text), now)
 
     def _check_claims(self, token: Token, now: float) -> Token:
         if token.service != self.service:
