@@ -9,6 +9,7 @@ did not act as (`World.snapshot`); whatever changes a kept world is a copy of it
 from __future__ import annotations
 
 import gc
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -334,8 +335,9 @@ def replay(scenario: Scenario) -> Run:
                 worlds.append(world)   # nothing changes the replayed world once the replay is done: it is kept as is
                 break
             # Only the clients a step acts as can change in it: the others' tables are the snapshot's before.
-            acting = {actor for actor, _ in step.together} if step.together else {step.actor}
-            worlds.append(world.snapshot(worlds[-1], [name for name in world.clients if name not in acting]))
+            acted: Collection[str] = ({actor for actor, _ in step.together} if step.together
+                                      else [step.actor] if step.actor else [])
+            worlds.append(world.snapshot(worlds[-1], acted))
     finally:
         if collecting:
             gc.enable()

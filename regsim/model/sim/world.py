@@ -94,24 +94,23 @@ class World:
 
     # ----- snapshots ------------------------------------------------------------------------
 
-    def snapshot(self, previous: World | None = None, unchanged: Collection[str] = ()) -> World:
+    def snapshot(self, previous: World | None = None, acted: Collection[str] | None = None) -> World:
         """A copy of the world to keep and read, never to change (the step engine keeps one after
         every step; `copy.deepcopy` makes one to change).
 
-        The clients named in `unchanged` are as they were in `previous`, the snapshot kept before
-        (a step changes only the clients it acts as), and so is a client the step acted as whose
-        tables came out equal to that snapshot's (a pull of an image it had): this copy's client
-        reads that one's tables instead of copying them again.
+        A step changes only the clients it acts as (`acted`; None: any of them): every other client
+        is as it was in `previous`, the snapshot kept before, and so is a client the step acted as
+        whose tables came out equal to that snapshot's (a pull of an image it had). This copy's
+        client reads that one's tables instead of copying them again.
         """
         memo: dict[int, Any] = {}
         copied = object.__new__(World)
         memo[id(self)] = copied
         clients: dict[str, Client] = {}
         kept_clients = previous.clients if previous is not None else {}
-        keep = set(unchanged)
         for name, client in self.clients.items():
             kept = kept_clients.get(name)
-            if kept is not None and (name in keep or _same_tables(client, kept)):
+            if kept is not None and ((acted is not None and name not in acted) or _same_tables(client, kept)):
                 clients[name] = memo[id(client)] = kept.in_world(copied)
             else:
                 clients[name] = memo[id(client)] = copy.deepcopy(client, memo)
