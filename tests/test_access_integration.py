@@ -98,7 +98,6 @@ def make_world(mode: str, seed: tuple[str, ...] = (), rate_limit: PullRateLimit 
     guard = RegistryAccess(HOST, AccessPolicy(mode, users(), LISTED), world.current_time) if mode != "none" else None
     # The seeded content, served from now on with auth (and the rate limit) on.
     world.add_registry(Registry(HOST, guard=guard, rate_limit=rate_limit, clock=world.current_time,
-                                source=world.request_source,
                                 storage=Restarted(seeded.store)))
     return world
 

@@ -273,3 +273,19 @@ def test_an_aborted_download_and_upload_are_recorded_with_the_bytes_that_went(tm
     assert "went away after" in download.why
     assert (upload.outcome, upload.bytes, upload.upload) == ("aborted", 300_000, True)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_refusal_is_said_by_the_error_code_the_answer_names_and_reads_back_the_same() -> None:
+    # distribution answers a refusal with {"errors": [{"code": ...}]} (docs/spec/api.md, "Errors");
+    # serve names its own refusals by that code, and watch now names an upstream's the same way.
+    from regsim.live.explain import refusal_said
+    from regsim.model.oci.errors import ErrorCode
+    from regsim.model.oci.response import Response
+    from regsim.model.sim.events import RequestOutcome, read_said, said_word
+
+    denied = Response(403, {}, b'{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}')
+    assert refusal_said(denied) is ErrorCode.DENIED
+    assert refusal_said(Response(500, {}, b"upstream broke")) is RequestOutcome.ERROR
+    assert refusal_said(Response(400, {}, b'{"errors":[{"code":"NOT_A_CODE"}]}')) is RequestOutcome.ERROR
+    for said in (*RequestOutcome, *ErrorCode, ""):
+        assert read_said(said_word(said)) == said     # a live record's outcome reads back as it was

@@ -37,7 +37,7 @@ def hub(pulls: int = 3, authenticated: int | None = None, *, auth: str = "token"
                 for name in ("library/python", "library/node")}
     guard = RegistryAccess(HUB, AccessPolicy(auth, users, policies), world.current_time) if auth != "none" else None
     world.add_registry(Registry(HUB, guard=guard, rate_limit=PullRateLimit(pulls, SIX_HOURS, authenticated),
-                                clock=world.current_time, source=world.request_source))
+                                clock=world.current_time))
     publisher = world.add_client("publisher")
     if guard is not None:
         assert publisher.login(HUB, "publisher", PASSWORDS["publisher"]).ok
@@ -189,8 +189,10 @@ def test_the_refusal_is_429_toomanyrequests_as_docker_prints_it():
     (answer,) = [e for e in events if "/manifests/" in e.path]
     assert answer.status == 429
     registry = world.registries[HUB]
-    response, _ = world.send(RequestContext("curl", address=NAT), HUB, "GET", "/v2/library/python/manifests/3.12",
-                             lambda: registry.get_manifest(None, "library/python", "3.12"), "a script's GET")
+    curl = RequestContext("curl", address=NAT)   # the registry reads the sender's address from the context
+    response, _ = world.send(curl, HUB, "GET", "/v2/library/python/manifests/3.12",
+                             lambda: registry.get_manifest(None, "library/python", "3.12", None, curl),
+                             "a script's GET")
     assert response.status == 429
     assert isinstance(response.body, bytes)
     assert json.loads(response.body) == {"errors": [{"code": "TOOMANYREQUESTS", "message": DOCKER_HUB_MESSAGE}]}

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
-from regsim.model.sim.events import BlobKind, How, RequestEvent, RequestOutcome
+from regsim.model.sim.events import BlobKind, How, RequestEvent, RequestOutcome, said_word
 from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"
@@ -66,7 +66,7 @@ LiveEntryJSON = TypedDict("LiveEntryJSON", {
     "from": str,                    # the client's address
     "to": str,
     "why": str,
-    "outcome": str,                 # a RequestOutcome's word (the live server adds its own), or ""
+    "outcome": str,                 # a RequestOutcome's word, an error code's name (events.Said), or ""
     "upload": bool,
     "conn": NotRequired[str],       # version 3: the client's address and port, when known
     "agent": NotRequired[str],      # version 3: its User-Agent, when it sent one
@@ -98,7 +98,8 @@ class LiveEntry:
         e = self.event
         value: LiveEntryJSON = {
             "t": round(self.t, 3), "ms": round(self.ms, 1), "method": e.method, "path": e.path, "status": e.status,
-            "bytes": e.bytes, "from": e.src, "to": e.dst, "why": e.why, "outcome": e.outcome, "upload": e.upload,
+            "bytes": e.bytes, "from": e.src, "to": e.dst, "why": e.why, "outcome": said_word(e.outcome),
+            "upload": e.upload,
         }
         if self.connection:
             value["conn"] = self.connection

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from typing import Literal
 
+from regsim.model.oci.errors import ErrorCode
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName
 from regsim.model.sim.events import RequestOutcome
@@ -21,6 +23,13 @@ def _error_code(response: Response) -> str | None:
         except (ValueError, KeyError, IndexError, TypeError):
             return None
     return None
+
+
+def refusal_said(response: Response) -> ErrorCode | RequestOutcome:
+    """A refusal's outcome when `outcome` has no word for it: the error the answer names (its code,
+    as the registry's log and the client's error line call it), or ERROR when it names none we know."""
+    code = _error_code(response)
+    return ErrorCode.__members__.get(code or "", RequestOutcome.ERROR)
 
 
 _PARAM = re.compile(r'(\w+)="([^"]*)"')
@@ -153,7 +162,7 @@ def explain(route: RouteName, method: str, response: Response, parts: Mapping[st
     return f"{method} → {status}" + (f" {code}" if code else "")
 
 
-def outcome(route: RouteName, method: str, status: int, parts: Mapping[str, str]) -> RequestOutcome | str:
+def outcome(route: RouteName, method: str, status: int, parts: Mapping[str, str]) -> RequestOutcome | Literal[""]:
     """The request log's outcome word (it picks the row's colour): what the answer means in one word;
     "" when the answer is an error the server names by its code instead."""
     if status == 401:

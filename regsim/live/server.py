@@ -34,7 +34,7 @@ from regsim.live.entry import (
     Ledger,
     LiveEntry,
 )
-from regsim.live.explain import explain, outcome
+from regsim.live.explain import explain, outcome, refusal_said
 from regsim.live.ledger import Arrivals
 from regsim.live.request_parts import (
     accepted_types,
@@ -316,7 +316,7 @@ class LiveServer(AccessLog):
         event.why = explain(route, request.method, response, parts)
         event.outcome = outcome(route, request.method, response.status, parts)
         if response.status >= 400 and not event.outcome:
-            event.outcome = response.error.code.name if response.error is not None else "error"
+            event.outcome = refusal_said(response)
         request[EVENT] = event
         if 200 <= response.status < 300:
             request[LEDGER] = self._ledger(route, request.method, response, parts)

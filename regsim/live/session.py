@@ -37,7 +37,7 @@ from regsim.model.oci.blob import Blob
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.routes import RouteMatch, RouteName, match_path, request_path
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent, read_said
 from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.scenario.commands import Recorded
@@ -134,7 +134,7 @@ def _event(entry: LiveEntryJSON) -> RequestEvent:
     return RequestEvent(
         str(entry["method"]), str(entry["path"]), int(entry["status"]), int(entry.get("bytes", 0)),
         str(entry.get("from", "")), str(entry.get("to", "")), str(entry.get("why", "")),
-        str(entry.get("outcome", "")), upload=bool(entry.get("upload", False)),
+        read_said(str(entry.get("outcome", ""))), upload=bool(entry.get("upload", False)),
     )
 
 

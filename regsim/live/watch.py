@@ -37,14 +37,14 @@ from multidict import CIMultiDict
 
 from regsim.live.access_log import AccessLog
 from regsim.live.entry import ABORTED, LiveEntry
-from regsim.live.explain import explain, outcome
+from regsim.live.explain import explain, outcome, refusal_said
 from regsim.live.relay import Relay, UpstreamBrokeOff, socket_of
 from regsim.live.watch_ledger import WatchLedger
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.mediatype import MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName, match_path
-from regsim.model.sim.events import RequestEvent
+from regsim.model.sim.events import RequestEvent, Said
 from regsim.units import format_size
 
 CHUNK = 1 << 20
@@ -308,7 +308,7 @@ class WatchProxy(AccessLog):
         uploading = method in ("PUT", "PATCH", "POST") and sent > 0
         if route is None:
             why = f"{method} → {status}: not a path of the distribution API"
-            said = ""
+            said: Said = ""
         else:
             body: Any = kept if status >= 400 else None
             if status in (200, 206) and method == "GET" and route == RouteName.BLOB:
@@ -317,7 +317,7 @@ class WatchProxy(AccessLog):
             why = explain(route, method, answer, parts)
             said = outcome(route, method, status, parts)
             if status >= 400 and not said:
-                said = "error"
+                said = refusal_said(answer)   # the upstream's error code, as `regsim serve` names its own
         note = credentials_note(request.headers)
         if note:
             why += f" [{note}]"
@@ -325,7 +325,7 @@ class WatchProxy(AccessLog):
             why = f"{aborted}: {why}"
             said = ABORTED
         event = RequestEvent(method, request.raw_path, status, sent if uploading else received,
-                             str(request.remote), self.service, why, str(said), upload=uploading)
+                             str(request.remote), self.service, why, said, upload=uploading)
         ledger = None
         if route is not None and 200 <= status < 300 and not aborted:
             ledger = self._ledger.note(route, method, parts, headers, put_body if method == "PUT" else kept, sent)

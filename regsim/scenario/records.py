@@ -13,15 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from regsim.model.sim.context import Lane
 from regsim.model.sim.events import (
     AccessChange,
     BlobRecord,
     How,
-    Lane,
     Outcome,
     ReferrerHow,
     ReferrerRecord,
     RequestEvent,
+    said_word,
 )
 from regsim.model.sim.world import World
 from regsim.scenario.artifact_commands import ArtifactCommand
@@ -176,7 +177,7 @@ STEP_METRICS: dict[str, Callable[[StepRecord], Metric]] = {
 
 def request_json(event: RequestEvent) -> RequestJSON:
     found: RequestJSON = {"method": event.method, "path": event.path, "status": event.status, "bytes": event.bytes,
-                          "from": event.src, "to": event.dst, "why": event.why, "outcome": event.outcome}
+                          "from": event.src, "to": event.dst, "why": event.why, "outcome": said_word(event.outcome)}
     remaining = event.rate_limit_remaining
     if remaining is not None:
         found["rate_limit_remaining"] = remaining

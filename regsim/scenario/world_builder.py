@@ -40,13 +40,12 @@ def build_world(scenario: Scenario) -> World:
             registry: Registry
             if spec.mirror_of is not None:
                 registry = PullThroughCache(host, spec.mirror_of, spec.ttl, world=world, guard=guard,
-                                            rate_limit=rate_limit, clock=world.current_time,
-                                            source=world.request_source)
+                                            rate_limit=rate_limit, clock=world.current_time)
                 kind = NodeKind.MIRROR
             else:
                 registry = Registry(host, guard=guard, rate_limit=rate_limit, clock=world.current_time,
-                                    source=world.request_source, immutable=immutable,
-                                    on_manifest_stored=world.manifest_stored, referrers_api=spec.referrers_api)
+                                    immutable=immutable, on_manifest_stored=world.manifest_stored,
+                                    referrers_api=spec.referrers_api)
                 kind = NodeKind.REGISTRY if host == spec.name else NodeKind.REPLICA
             world.add_registry(registry, kind)
         for name, lag in spec.replicas:

@@ -101,7 +101,8 @@ class ArtifactSession:
         registry = self.session.registry
         path = manifest_path(self.name, reference)
         response, event = self.session.send(
-            "HEAD", path, lambda auth: registry.head_manifest(auth, self.name, reference, ACCEPT_ALL),
+            "HEAD", path,
+            lambda auth: registry.head_manifest(auth, self.name, reference, ACCEPT_ALL, self.session.context),
             f"which manifest does {reference} name? (its digest is what an artifact's subject points at)",
         )
         if response.status != 200:
@@ -117,7 +118,7 @@ class ArtifactSession:
         registry = self.session.registry
         response, event = self.session.send(
             "GET", manifest_path(self.name, reference),
-            lambda auth: registry.get_manifest(auth, self.name, reference, accept), why,
+            lambda auth: registry.get_manifest(auth, self.name, reference, accept, self.session.context), why,
         )
         if response.status == 404:
             event.outcome = RequestOutcome.MISSING
@@ -169,7 +170,7 @@ class ArtifactSession:
         head_path = blob_path(name, digest)
         response, event = self.session.send(
             "HEAD", head_path, registry.head_blob, f"does {name} already have {label} ({format_size(desc.size)})?",
-            (name, digest),
+            (name, digest, self.session.context),
         )
         if response.status == 200:
             event.outcome = RequestOutcome.EXISTS
@@ -218,7 +219,8 @@ class ArtifactSession:
     def get_blob(self, desc: Descriptor, kind: BlobKind, label: str) -> Body | None:
         registry, name = self.session.registry, self.name
         path = blob_path(name, desc.digest)
-        response, event = self.session.send("GET", path, registry.get_blob, f"download {label}", (name, desc.digest))
+        response, event = self.session.send("GET", path, registry.get_blob, f"download {label}",
+                                            (name, desc.digest, None, self.session.context))
         if response.status != 200 or response.body is None:
             event.outcome = RequestOutcome.ERROR
             self.fail(response, path)

@@ -33,14 +33,13 @@ from regsim.model.oci.reference import Reference
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path
 from regsim.model.registry.auth import AuthInputError, parse_challenge
-from regsim.model.sim.context import RequestContext
+from regsim.model.sim.context import Lane, RequestContext
 from regsim.model.sim.events import (
     UNREACHABLE,
     BlobKind,
     BlobRecord,
     Direction,
     How,
-    Lane,
     Outcome,
     RequestEvent,
     RequestOutcome,
@@ -53,13 +52,16 @@ if TYPE_CHECKING:
     from regsim.model.client.daemon import Client
     from regsim.model.registry.registry import Registry
 
-Call = Callable[["Registry", str | None], Response]
+Call = Callable[["Registry", str | None, RequestContext], Response]
 
 
 class ContainerdSession(HostSession):
     """containerd's conversation with one host: no `GET /v2/`; the first 401 says how to log in."""
 
-    def start(self, scopes: dict[str, tuple[str, ...]], first: tuple[str, str] | None = None) -> bool:
+    def start(
+        self, scopes: dict[str, tuple[str, ...]], first: tuple[str, str] | None = None,
+        context: RequestContext | None = None,
+    ) -> bool:
         for repository, actions in scopes.items():
             self.scopes[repository] = set(actions)
         return True
@@ -128,8 +130,8 @@ class _Hosts:
             out = self.out
             before = (out.ok, out.error, out.message, len(out.output))
             response, event = session.send(
-                method, sent_path, lambda auth, s=session: call(s.registry, auth), (_asked, (why, host, mirror)),
-                context=context)
+                method, sent_path, lambda auth, s=session: call(s.registry, auth, context or s.context),
+                (_asked, why, host, mirror), context=context)
             if 200 <= response.status < 300:
                 return host, response, event
             # A host that failed (its token service too) is only a reason to try the next one.
@@ -185,7 +187,8 @@ def _pull(client: Client, ref: Reference, hosts: _Hosts, out: Outcome) -> Outcom
     repository, name = ref.repository, ref.full
     found = hosts.first(
         "HEAD", manifest_path(repository, ref.reference),
-        lambda registry, auth: registry.head_manifest(auth, repository, ref.reference, DOCKER_ACCEPT),
+        lambda registry, auth, context: registry.head_manifest(auth, repository, ref.reference, DOCKER_ACCEPT,
+                                                               context),
         f"which digest does {name} name? (resolve with HEAD)",
     )
     if found is None:
@@ -257,7 +260,8 @@ def _held_manifest(client: Client, digest: str) -> Manifest | Index | None:
 def _fetch_manifest(hosts: _Hosts, repository: str, digest: str, why: str) -> Manifest | Index | None:
     found = hosts.first(
         "GET", manifest_path(repository, digest),
-        lambda registry, auth: registry.get_manifest(auth, repository, digest, DOCKER_ACCEPT), why,
+        lambda registry, auth, context: registry.get_manifest(auth, repository, digest, DOCKER_ACCEPT, context),
+        why,
     )
     if found is None:
         return None
@@ -274,11 +278,11 @@ def _fetch_blob(
     hosts: _Hosts, repository: str, digest: str, size: int, label: str
 ) -> tuple[How, str, bytes | None] | None:
     client = hosts.client
-    job = RequestContext(client.name, Lane.DOWNLOAD, client.world.new_job(), client.address)
+    job = client.world.job(client.name, Lane.DOWNLOAD, client.address)
     found = hosts.first(
         "GET", blob_path(repository, digest),
-        lambda registry, auth: registry.get_blob(auth, repository, digest),
-        (_lacks, (client.name, label, size)), context=job,
+        lambda registry, auth, context: registry.get_blob(auth, repository, digest, context=context),
+        (_lacks, client.name, label, size), context=job,
     )
     if found is None:
         return None

@@ -22,8 +22,8 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import DOCKER_HUB, Reference
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
+from regsim.model.sim.context import Lane
+from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _pull_from(
     where = f"the mirror {host}" if is_mirror else host
     response, event = session.send(
         "GET", manifest_path(repository, reference),
-        lambda auth: registry.get_manifest(auth, repository, reference, DOCKER_ACCEPT),
+        lambda auth: registry.get_manifest(auth, repository, reference, DOCKER_ACCEPT, session.context),
         f"which manifest does {client.familiar(ref)} name on {where}? (Accept: {ACCEPT})",
     )
     if response.status != 200:
@@ -110,7 +110,7 @@ def _pull_from(
         child = entry.digest
         response, event = session.send(
             "GET", manifest_path(repository, child),
-            lambda auth: registry.get_manifest(auth, repository, child, DOCKER_ACCEPT),
+            lambda auth: registry.get_manifest(auth, repository, child, DOCKER_ACCEPT, session.context),
             f"the index lists one manifest per platform: fetch the {platform} one",
         )
         if response.status != 200:
@@ -171,10 +171,10 @@ def _download(
     session: HostSession, client: Client, repository: str, digest: str, size: int, label: str, out: Outcome
 ) -> tuple[How, bytes | None] | None:
     registry = session.registry
-    job = RequestContext(client.name, _DOWNLOAD, client.world.new_job(), client.address)
+    job = client.world.job(client.name, _DOWNLOAD, client.address)
     response, event = session.send(
         "GET", blob_path(repository, digest),
-        lambda auth: registry.get_blob(auth, repository, digest),
+        lambda auth: registry.get_blob(auth, repository, digest, context=job),
         f"{client.name} lacks {label} ({format_size(size)}): download it", context=job,
     )
     if response.status != 200:

@@ -20,8 +20,8 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Lane, Outcome, RequestOutcome
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import format_size
 
 if TYPE_CHECKING:
@@ -148,11 +148,13 @@ class _Pusher:
             return True
         client, repository, send, host = self.client, self.repository, self.send, self.host
         path = self.blobs_path + digest
-        job = RequestContext(client.name, _UPLOAD, self.world.new_job(), client.address)
+        job = self.world.job(client.name, _UPLOAD, client.address)
         label = name or kind
-        asked = (repository, digest) if self.direct is not None else (self.session.auth, repository, digest)
-        response, event = send(job, host, "HEAD", path, self.head_blob,
-                               (_why_head, (repository, label, desc.size)), asked, 0)
+        direct = self.direct is not None
+        # the endpoint gets the blob's context too: a pull-through cache would ask its upstream in its job
+        asked = (repository, digest, job) if direct else (self.session.auth, repository, digest, job)
+        response, event = send(job, host, "HEAD", path, self.head_blob, (_why_head, repository, label, desc.size),
+                               asked, 0)
         status = response.status
         if status == 200:
             event.outcome = _SAID_EXISTS
@@ -163,14 +165,15 @@ class _Pusher:
             return False
         event.outcome = _SAID_MISSING
         location = None
-        if kind == _LAYER:
-            for known_host, source in list(client.known_locations.get(digest, ())):
+        if kind is _LAYER:
+            known = self.locations.get(digest)
+            for known_host, source in list(known) if known else ():   # a copy: a failed HEAD forgets a place
                 if known_host != host or source == repository:
                     continue
                 if not self.session.need(source, ("pull",)):
                     return False
                 response, event = send(job, host, "HEAD", blob_path(source, digest), self.registry.head_blob,
-                                       (_why_seen, (client.name, source)), (self.session.auth, source, digest), 0)
+                                       (_why_seen, client.name, source), (self.session.auth, source, digest, job), 0)
                 status = response.status
                 event.outcome = (_SAID_EXISTS if status == 200
                                  else _SAID_MISSING if status == 404 else _SAID_ERROR)
@@ -180,7 +183,7 @@ class _Pusher:
                 query = f"from={quote(source, safe='')}&mount={quote(digest, safe='')}"
                 response, event = send(
                     job, host, "POST", f"{self.uploads_path}?{query}", self._mount,
-                    (_why_mount, (label, source)), (self.session.auth, source, digest), 0,
+                    (_why_mount, label, source), (self.session.auth, source, digest), 0,
                 )
                 if response.status == 201:
                     event.outcome = _SAID_MOUNTED
@@ -197,8 +200,8 @@ class _Pusher:
                 self.session.fail_with(response, "/blobs/uploads/", "Post")
                 return False
             else:
-                if self.direct is None:
-                    asked = (self.session.auth, repository, digest)   # the token may have changed
+                if not direct:
+                    asked = (self.session.auth, repository, digest, job)   # the token may have changed
                 response, event = send(job, host, "HEAD", path, self.head_blob,
                                        "check once more just before uploading", asked, 0)
                 status = response.status
@@ -221,7 +224,7 @@ class _Pusher:
         label = name or kind
         if location is None:
             response, event = send(
-                job, host, "POST", self.uploads_path, self.open_upload, (_why_open, (label,)),
+                job, host, "POST", self.uploads_path, self.open_upload, (_why_open, label),
                 (repository,) if direct else (session.auth, repository), 0,
             )
             if response.status != 202:
@@ -229,19 +232,22 @@ class _Pusher:
                 return False
             event.outcome = _SAID_UPLOAD_OPENED
             location = response.headers["Location"]
-        uuid = location.rsplit("/", 1)[1]
+        uuid = location.rpartition("/")[2]
         # The bytes that travel: the config's JSON, a layer's bytes, or a sized layer's stand-in.
         body: bytes | SizedContent
         layer = self.client.layers.get(digest)
         if image is not None and digest in image.configs:
             body = image.configs[digest]
+            sent = len(body)
         elif layer is not None and layer.data is not None:
             body = layer.data
+            sent = len(body)
         else:
             body = SizedContent(digest, desc.size, 0, desc.size)
+            sent = desc.size   # its len(), without the call
         response, event = send(
-            job, host, "PATCH", location, self.patch_upload, (_why_send, (label, desc.size)),
-            (repository, uuid, body) if direct else (session.auth, repository, uuid, body), len(body),
+            job, host, "PATCH", location, self.patch_upload, (_why_send, label, desc.size),
+            (repository, uuid, body) if direct else (session.auth, repository, uuid, body), sent,
         )
         if response.status != 202:
             session.fail_with(response, location, "Patch")

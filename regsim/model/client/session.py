@@ -56,7 +56,9 @@ class HostSession:
         # in itself (distribution registry/client/auth/session.go, tokenHandler), and containerd makes
         # an authorizer per pull; so the next command asks again, and sees any change of rights.
         self.tokens: dict[str, tuple[str, float]] = {}
-        self.context = RequestContext(client.name, address=client.address)   # the conversation's serial requests
+        # The conversation's serial requests (a registry's own client: a mirror's towards its upstream).
+        self.context = RequestContext(client.name, address=client.address,
+                                      upstream=client.name in self.world.registries)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> HostSession:   # a mirror keeps one to its upstream
         return copy_fields(self, memo, _COPIERS)
@@ -107,7 +109,7 @@ class HostSession:
         response, event = self.world.send(context, dst, method, path, call, why, args, sent)
         if response.status == 401:
             event.outcome = RequestOutcome.CHALLENGE
-            if self._merge_challenge(response) and self._token_for(self._scope_text(), force=True):
+            if self._merge_challenge(response) and self._token_for(self._scope_text(), True, context):
                 response, event = self.world.send(context, dst, method, path, call,
                                                   why_text(why) + " (retried with a new token)",
                                                   (self.auth, *args[1:]), sent)
@@ -136,14 +138,19 @@ class HostSession:
 
     # ----- start: version check and auth -------------------------------------------------------
 
-    def start(self, scopes: dict[str, tuple[str, ...]], first: tuple[str, str] | None = None) -> bool:
+    def start(
+        self, scopes: dict[str, tuple[str, ...]], first: tuple[str, str] | None = None,
+        context: RequestContext | None = None,
+    ) -> bool:
         """GET /v2/, then authenticate for `scopes` (repository -> actions). False when it failed.
 
         `first` is the command's next request (verb and path), which a Basic challenge with no
-        stored credentials stops before it is sent."""
+        stored credentials stops before it is sent. `context`: the lane and job these requests
+        count in (default: the session's serial requests)."""
         registry = self.world.registries.get(self.host)
+        context = context or self.context
         response, event = self.world.send(
-            self.context, self.host, "GET", PING_PATH,
+            context, self.host, "GET", PING_PATH,
             lambda: registry.ping(None) if registry else Response(UNREACHABLE),
             "version check: does this registry speak the v2 API, and does it want credentials?",
         )
@@ -182,7 +189,7 @@ class HostSession:
         self.service = challenge.params.get("service", self.host)
         for repository, actions in scopes.items():
             self.scopes[repository] = set(actions)
-        return self._token_for(self._scope_text(), force=False)
+        return self._token_for(self._scope_text(), False, context)
 
     def check_basic(self) -> bool:
         """With Basic auth, prove the credentials by asking for /v2/ again with them."""
@@ -198,15 +205,16 @@ class HostSession:
                           f"{DAEMON}login attempt to https://{self.host}/v2/ failed with status: 401 Unauthorized")
         return False
 
-    def need(self, repository: str, actions: tuple[str, ...]) -> bool:
-        """Make sure the token also covers `repository` for `actions` (mounting needs pull on the source)."""
+    def need(self, repository: str, actions: tuple[str, ...], context: RequestContext | None = None) -> bool:
+        """Make sure the token also covers `repository` for `actions` (mounting needs pull on the source);
+        a token request counts in `context` (default: the session's serial requests)."""
         if self.scheme != "bearer":
             return True
         wanted = self.scopes.setdefault(repository, set())
         if set(actions) <= wanted:
             return True
         wanted.update(actions)
-        return self._token_for(self._scope_text(), force=False)
+        return self._token_for(self._scope_text(), False, context)
 
     def _scope_text(self) -> str:
         order = ("pull", "push", "delete")
@@ -216,7 +224,7 @@ class HostSession:
             parts.append(f"repository:{repository}:{','.join(actions)}")
         return " ".join(parts)
 
-    def _token_for(self, scope: str, force: bool) -> bool:
+    def _token_for(self, scope: str, force: bool, context: RequestContext | None = None) -> bool:
         """Use a cached token for this scope, or ask the realm for one (with credentials when logged in)."""
         cached = self.tokens.get(scope)
         if cached is not None and not force and cached[1] > self.world.now:
@@ -229,7 +237,7 @@ class HostSession:
         user = self.client.logins.get(self.host)
         who = f"as {user}" if credential else "anonymously"
         response, event = self.world.send(
-            self.context, self.host, "GET", TOKEN_PATH + "?" + query,
+            context or self.context, self.host, "GET", TOKEN_PATH + "?" + query,
             lambda: registry.issue_token(f"Basic {credential}" if credential else None, self.service, scopes),
             f"ask the token service ({self.realm}) for a token, {who}, for {scope or 'login'}",
         )

@@ -6,6 +6,8 @@ the spec's JSON error body (`Response.from_error`). Where a refusal is the usual
 blob HEADs of a push find nothing) the handler returns that refusal itself: the same answer,
 without the cost of raising. Auth is not decided here: the registry applies its guard around
 these methods (see `registry.py`), so a handler method runs only for a request allowed in.
+The read endpoints take the request's context, which only a pull-through cache reads (its
+requests to the upstream count with the request they serve).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
+from regsim.model.sim.context import RequestContext
 from regsim.model.sim.snapshot import Copier, copy_fields
 from regsim.units import elided_digest
 
@@ -119,7 +122,7 @@ class Handler:
 
     # ----- blobs ------------------------------------------------------------------------------
 
-    def head_blob(self, name: str, digest: str) -> Response:
+    def head_blob(self, name: str, digest: str, context: RequestContext | None = None) -> Response:
         store = self.store
         # store.linked(name, digest), read here directly: every blob a push names is HEADed first.
         repo = store.repositories.get(name)
@@ -132,7 +135,9 @@ class Handler:
             return Refusal(404, store.blob_unknown, (name, digest))
         return Answer(200, _found_headers, (blob.size, digest))
 
-    def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
+    def get_blob(
+        self, name: str, digest: str, byte_range: tuple[int, int] | None = None, context: RequestContext | None = None
+    ) -> Response:
         return self.blob_response(self.store.linked_blob(name, digest), byte_range)
 
     def blob_response(self, blob: Blob, byte_range: tuple[int, int] | None) -> Response:
@@ -267,11 +272,15 @@ class Handler:
         }
         return Response(200, headers, manifest.raw if with_body else None)
 
-    def head_manifest(self, name: str, reference: str, accept: Sequence[str] | None = None) -> Response:
+    def head_manifest(
+        self, name: str, reference: str, accept: Sequence[str] | None = None, context: RequestContext | None = None
+    ) -> Response:
         """HEAD a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
         return self._manifest(name, reference, accept, with_body=False)
 
-    def get_manifest(self, name: str, reference: str, accept: Sequence[str] | None = None) -> Response:
+    def get_manifest(
+        self, name: str, reference: str, accept: Sequence[str] | None = None, context: RequestContext | None = None
+    ) -> Response:
         """GET a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
         return self._manifest(name, reference, accept, with_body=True)
 
@@ -385,7 +394,9 @@ class Handler:
             return items[:n], len(items) > n
         return items, False
 
-    def list_tags(self, name: str, n: int | None = None, last: str | None = None) -> Response:
+    def list_tags(
+        self, name: str, n: int | None = None, last: str | None = None, context: RequestContext | None = None
+    ) -> Response:
         """GET /v2/<name>/tags/list in lexical order, paginated by `n` and `last` with a Link header."""
         repo = self.store.repositories.get(name)
         if repo is None:

@@ -44,8 +44,8 @@ from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Lane, Outcome, RequestOutcome
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
 from regsim.model.sim.snapshot import Copier, shallow
 
 if TYPE_CHECKING:
@@ -144,30 +144,32 @@ class ProxyHandler(Handler):
         return self._upstream_session
 
     def _upstream(
-        self, name: str, method: str, path: str, call: Callable[[Registry, str | None], Response], why: str,
-        background: bool = False,
+        self, name: str, method: str, path: str,
+        call: Callable[[Registry, str | None, RequestContext], Response], why: str,
+        served: RequestContext | None, background: bool = False,
     ) -> Response:
-        """One request to the upstream, `call(upstream registry, auth)`, through the mirror's own session.
+        """One request to the upstream, `call(upstream registry, auth, its context)`, through the
+        mirror's own session, while serving the request whose context is `served`.
 
         proxyregistry.go `tryEstablishChallenges`: the upstream's /v2/ is asked only until its
         challenge is known; after that a request goes straight to the upstream (and fails if it
         cannot be reached). Each repository gets its own pull token (proxyregistry.go `Repository`).
-        A `background` request is the mirror's own work, which no client waits for: it keeps a lane
-        and job of its own instead of counting with the client's request it serves.
+        These requests count in the lane and job of the client's request they serve (its download
+        waits for them), except a `background` request: the mirror's own work, which no client waits
+        for, keeps a lane and job of its own.
         """
         session = self._upstream_session_now()
-        if not self._started or not session.need(name, ("pull",)):
+        own = session.context
+        waits = own.serving(served)   # its version check and token requests hold up the client's request too
+        context = self.world.job(own.sender, Lane.BACKGROUND, own.address, own.upstream) if background else waits
+        if not self._started or not session.need(name, ("pull",), waits):
             session.outcome = Outcome()
-            if not session.start({name: ("pull",)}):
+            if not session.start({name: ("pull",)}, context=waits):
                 self._upstream_session = None
                 return Response(UNREACHABLE) if session.outcome.error == "NETWORK_UNREACHABLE" else Response(502)
             self._started = True
         upstream = self.world.registries[self.upstream]
-        context = None
-        if background:
-            own = session.context
-            context = RequestContext(own.sender, Lane.BACKGROUND, self.world.new_job(), own.address)
-        response, event = session.send(method, path, lambda auth: call(upstream, auth), why, context=context)
+        response, event = session.send(method, path, lambda auth: call(upstream, auth, context), why, context=context)
         event.outcome = (RequestOutcome.FETCHED if response.ok else
                          RequestOutcome.UNREACHABLE if response.status == UNREACHABLE else RequestOutcome.ERROR)
         return response
@@ -189,14 +191,20 @@ class ProxyHandler(Handler):
 
     # ----- manifests ------------------------------------------------------------------------------
 
-    def get_manifest(self, name: str, reference: str, accept: Sequence[str] | None = None) -> Response:
-        return self._cached(name, reference, accept, with_body=True)
+    def get_manifest(
+        self, name: str, reference: str, accept: Sequence[str] | None = None, context: RequestContext | None = None
+    ) -> Response:
+        return self._cached(name, reference, accept, True, context)
 
-    def head_manifest(self, name: str, reference: str, accept: Sequence[str] | None = None) -> Response:
+    def head_manifest(
+        self, name: str, reference: str, accept: Sequence[str] | None = None, context: RequestContext | None = None
+    ) -> Response:
         # handlers/manifests.go serves HEAD with the same GetManifest as GET (and so fetches too).
-        return self._cached(name, reference, accept, with_body=False)
+        return self._cached(name, reference, accept, False, context)
 
-    def _cached(self, name: str, reference: str, accept: Sequence[str] | None, with_body: bool) -> Response:
+    def _cached(
+        self, name: str, reference: str, accept: Sequence[str] | None, with_body: bool, served: RequestContext | None
+    ) -> Response:
         """handlers/manifests.go GetManifest: a tag becomes a digest through the tag service, the
         digest a manifest through the manifest service; then the client's Accept decides."""
         self.expire_due()
@@ -205,22 +213,22 @@ class ProxyHandler(Handler):
             digest = reference
         else:
             check_tag(reference)
-            digest = self._tag_digest(name, reference)
-        manifest, cache = self._revision(name, digest)
-        served = negotiate(name, reference, manifest, accept, lambda child: self._revision(name, child)[0])
-        result = self.manifest_response(served, with_body)
+            digest = self._tag_digest(name, reference, served)
+        manifest, cache = self._revision(name, digest, served)
+        chosen = negotiate(name, reference, manifest, accept, lambda child: self._revision(name, child, served)[0])
+        result = self.manifest_response(chosen, with_body)
         result.headers["X-Cache"] = cache
         return result
 
-    def _tag_digest(self, name: str, tag: str) -> str:
+    def _tag_digest(self, name: str, tag: str, served: RequestContext | None) -> str:
         """proxytagservice.go Get: ask the upstream which digest the tag names now (registry/client
         repository.go `tags.Get` sends a HEAD with every manifest type in Accept) and keep that as
         the local tag; if the upstream cannot answer, use the local tag. No local tag either:
         404 MANIFEST_UNKNOWN (handlers/manifests.go, ErrTagUnknown)."""
         check = self._upstream(
             name, "HEAD", manifest_path(name, tag),
-            lambda upstream, auth: upstream.head_manifest(auth, name, tag, DOCKER_ACCEPT),
-            f"which manifest does the tag {tag} name on the upstream now? (a HEAD: no body)",
+            lambda upstream, auth, context: upstream.head_manifest(auth, name, tag, DOCKER_ACCEPT, context),
+            f"which manifest does the tag {tag} name on the upstream now? (a HEAD: no body)", served,
         )
         upstream_digest = check.headers.get("Docker-Content-Digest") if check.ok else None
         if upstream_digest is not None:
@@ -234,7 +242,7 @@ class ProxyHandler(Handler):
                                 {"name": name, "reference": tag})
         return local
 
-    def _revision(self, name: str, digest: str) -> tuple[AnyManifest, str]:
+    def _revision(self, name: str, digest: str, served: RequestContext | None) -> tuple[AnyManifest, str]:
         """proxymanifeststore.go Get: the local revision if the mirror holds it (a HIT); otherwise
         fetched from the upstream by digest, kept, and scheduled to expire (a MISS)."""
         repo = self.store.repositories.get(name)
@@ -244,8 +252,8 @@ class ProxyHandler(Handler):
             return held, "HIT"
         response = self._upstream(
             name, "GET", manifest_path(name, digest),
-            lambda upstream, auth: upstream.get_manifest(auth, name, digest, DOCKER_ACCEPT),
-            f"cache miss on {self.host}: fetch the manifest from the upstream {self.upstream}",
+            lambda upstream, auth, context: upstream.get_manifest(auth, name, digest, DOCKER_ACCEPT, context),
+            f"cache miss on {self.host}: fetch the manifest from the upstream {self.upstream}", served,
         )
         if not response.ok or not isinstance(response.body, bytes):
             raise self._failure(response, ErrorCode.MANIFEST_UNKNOWN)
@@ -272,13 +280,15 @@ class ProxyHandler(Handler):
             store.layer_digests.add(digest)
             store.stored_layer_bytes += blob.size
 
-    def list_tags(self, name: str, n: int | None = None, last: str | None = None) -> Response:
+    def list_tags(
+        self, name: str, n: int | None = None, last: str | None = None, context: RequestContext | None = None
+    ) -> Response:
         """proxytagservice.go All: the upstream's tags when it answers, else the tags kept here."""
         self.expire_due()
         listed = self._upstream(
             name, "GET", tags_path(name),
-            lambda upstream, auth: upstream.list_tags(auth, name),
-            f"which tags does {name} have on the upstream {self.upstream}?",
+            lambda upstream, auth, asking: upstream.list_tags(auth, name, context=asking),
+            f"which tags does {name} have on the upstream {self.upstream}?", context,
         )
         if listed.ok and isinstance(listed.body, bytes):
             return self.tags_page(name, json.loads(listed.body)["tags"], n, last)
@@ -286,12 +296,14 @@ class ProxyHandler(Handler):
 
     # ----- blobs ----------------------------------------------------------------------------------
 
-    def head_blob(self, name: str, digest: str) -> Response:
-        response = self.get_blob(name, digest)
+    def head_blob(self, name: str, digest: str, context: RequestContext | None = None) -> Response:
+        response = self.get_blob(name, digest, None, context)
         response.body = None
         return response
 
-    def get_blob(self, name: str, digest: str, byte_range: tuple[int, int] | None = None) -> Response:
+    def get_blob(
+        self, name: str, digest: str, byte_range: tuple[int, int] | None = None, context: RequestContext | None = None
+    ) -> Response:
         """handlers/blob.go GetBlob: Stat, then ServeBlob. proxyblobstore.go: a blob this repository
         links and the mirror holds is served from storage (a HIT). Otherwise (a MISS) Stat asks the
         upstream for it (a HEAD), and ServeBlob reads it from the upstream twice: `go storeLocal`
@@ -309,23 +321,23 @@ class ProxyHandler(Handler):
         path = blob_path(name, digest)
         stat = self._upstream(
             name, "HEAD", path,
-            lambda upstream, auth: upstream.head_blob(auth, name, digest),
-            f"cache miss on {self.host}: does the upstream {self.upstream} have this blob? (Stat)",
+            lambda upstream, auth, asking: upstream.head_blob(auth, name, digest, asking),
+            f"cache miss on {self.host}: does the upstream {self.upstream} have this blob? (Stat)", context,
         )
         if not stat.ok:
             raise self._failure(stat, ErrorCode.BLOB_UNKNOWN)
         kept = self._upstream(
             name, "GET", path,
-            lambda upstream, auth: upstream.get_blob(auth, name, digest),
+            lambda upstream, auth, asking: upstream.get_blob(auth, name, digest, context=asking),
             f"cache miss on {self.host}: copy the blob from the upstream {self.upstream} into its own "
-            "storage, in the background (storeLocal)",
+            "storage, in the background (storeLocal)", context,
             background=True,
         )
         streamed = self._upstream(
             name, "GET", path,
-            lambda upstream, auth: upstream.get_blob(auth, name, digest),
+            lambda upstream, auth, asking: upstream.get_blob(auth, name, digest, context=asking),
             f"cache miss on {self.host}: stream the blob from the upstream {self.upstream} to the client "
-            "(copyContent), beside the copy into storage",
+            "(copyContent), beside the copy into storage", context,
         )
         # One upstream answers both at the same moment, so in the model they succeed or fail together.
         if not streamed.ok or not kept.ok or kept.body is None:
@@ -402,7 +414,6 @@ class PullThroughCache(Registry):
         guard: Guard | None = None,
         rate_limit: PullLimit | None = None,
         clock: Callable[[], float] | None = None,
-        source: Callable[[], str] | None = None,
         storage: Storage | None = None,
     ) -> None:
         now = clock if clock is not None else world.current_time
@@ -412,8 +423,7 @@ class PullThroughCache(Registry):
         ) -> ProxyHandler:
             return ProxyHandler(store, backend, listener, world=world, upstream=upstream, ttl=ttl, clock=now)
 
-        super().__init__(host, guard=guard, rate_limit=rate_limit, clock=now, source=source or world.request_source,
-                         storage=storage, handler=proxy_handler)
+        super().__init__(host, guard=guard, rate_limit=rate_limit, clock=now, storage=storage, handler=proxy_handler)
         proxy = self.handler
         assert isinstance(proxy, ProxyHandler)
         self.proxy = proxy

@@ -27,6 +27,7 @@ from regsim.model.registry.repository import Repository
 from regsim.model.registry.storage import MemoryStorage, Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
+from regsim.model.sim.context import RequestContext, source_address
 from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 PULL, PUSH, DELETE = "pull", "push", "delete"
@@ -60,10 +61,6 @@ def _no_time() -> float:
     return 0.0
 
 
-def _no_source() -> str:
-    return ""
-
-
 # Makes the API handler over a store (a pull-through cache passes its own).
 HandlerFactory = Callable[[RegistryStore, Storage, ManifestListener | None], Handler]
 
@@ -73,8 +70,11 @@ class Registry:
 
     `storage` keeps the content (in memory unless given); `handler` makes the API handler over
     the store (a pull-through cache passes its own); `on_manifest_stored` is told of every
-    manifest that lands (replication); `clock` gives the time the rate limit counts in, and
-    `source` the address the request being served comes from (what an anonymous budget is kept for).
+    manifest that lands (replication); `clock` gives the time the rate limit counts in.
+
+    The read endpoints take the request's `context` (who sends it, in which lane and job): a rate
+    limit keeps an anonymous budget for the sender's address, and a pull-through cache's requests
+    to its upstream count with the request they serve.
     """
 
     def __init__(
@@ -84,7 +84,6 @@ class Registry:
         guard: Guard | None = None,
         rate_limit: PullLimit | None = None,
         clock: Callable[[], float] = _no_time,
-        source: Callable[[], str] = _no_source,
         immutable: Iterable[str] = (),
         on_manifest_stored: ManifestListener | None = None,
         storage: Storage | None = None,
@@ -95,7 +94,6 @@ class Registry:
         self.guard = guard
         self.rate_limit = rate_limit
         self.clock = clock
-        self.source = source
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.store = RegistryStore(host, frozenset(immutable))
         self.storage.load(self.store)
@@ -193,16 +191,17 @@ class Registry:
             raise RegistryError(ErrorCode.UNSUPPORTED, f"{self.host} has no token service")
         return self.guard.issue_token(auth, service, scopes)
 
-    def head_blob(self, auth: str | None, name: str, digest: str) -> Response:
+    def head_blob(self, auth: str | None, name: str, digest: str, context: RequestContext | None = None) -> Response:
         if self.guard is not None or name not in self._valid_names:   # see _let_in
             self._let_in(auth, name, PULL)
-        return self.handler.head_blob(name, digest)
+        return self.handler.head_blob(name, digest, context)
 
     def get_blob(
-        self, auth: str | None, name: str, digest: str, byte_range: tuple[int, int] | None = None
+        self, auth: str | None, name: str, digest: str, byte_range: tuple[int, int] | None = None,
+        context: RequestContext | None = None,
     ) -> Response:
         self._let_in(auth, name, PULL)
-        return self.handler.get_blob(name, digest, byte_range)
+        return self.handler.get_blob(name, digest, byte_range, context)
 
     def delete_blob(self, auth: str | None, name: str, digest: str) -> Response:
         """DELETE a blob: unlinks it from the repository; the store frees it at the next GC."""
@@ -257,26 +256,28 @@ class Registry:
         self.handler.abandon_uploads()
 
     def head_manifest(
-        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
+        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None,
+        context: RequestContext | None = None,
     ) -> Response:
         """HEAD a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
         user = self._let_in(auth, name, PULL)
-        response = self.handler.head_manifest(name, reference, accept)
+        response = self.handler.head_manifest(name, reference, accept, context)
         if self.rate_limit is not None:  # a HEAD carries the rate limit's headers and costs no pull
-            response.headers.update(self.rate_limit.answer(self.source(), user, self.clock(), pull=False))
+            response.headers.update(self.rate_limit.answer(source_address(context), user, self.clock(), pull=False))
         return response
 
     def get_manifest(
-        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None
+        self, auth: str | None, name: str, reference: str, accept: Sequence[str] | None = None,
+        context: RequestContext | None = None,
     ) -> Response:
         """GET a manifest; `accept` lists the media types of the client's Accept header (None: not sent)."""
         user = self._let_in(auth, name, PULL)
         limit = self.rate_limit
         if limit is None:
-            return self.handler.get_manifest(name, reference, accept)
-        source, now = self.source(), self.clock()
+            return self.handler.get_manifest(name, reference, accept, context)
+        source, now = source_address(context), self.clock()
         limit.admit(source, user, now)
-        response = self.handler.get_manifest(name, reference, accept)
+        response = self.handler.get_manifest(name, reference, accept, context)
         # Docker Hub counts one pull per image manifest: an index's GET is the first half of a
         # multi-platform pull, and the platform manifest fetched next is what counts (ratelimit.py).
         pull = response.headers.get("Content-Type") not in INDEX_TYPES
@@ -302,7 +303,10 @@ class Registry:
         self._let_in(auth, name, DELETE)
         return self.handler.delete_manifest(name, reference)
 
-    def list_tags(self, auth: str | None, name: str, n: int | None = None, last: str | None = None) -> Response:
+    def list_tags(
+        self, auth: str | None, name: str, n: int | None = None, last: str | None = None,
+        context: RequestContext | None = None,
+    ) -> Response:
         """GET /v2/<name>/tags/list in lexical order, paginated by `n` and `last` with a Link header."""
         first, _, rest = name.partition("/")
         if rest and first != first.lower() and rest == rest.lower():
@@ -310,7 +314,7 @@ class Registry:
             # so `Team/app` is a well-formed name that no repository has: 404 NAME_UNKNOWN.
             raise RegistryError(ErrorCode.NAME_UNKNOWN, f"no repository {name} on {self.host}", {"name": name})
         self._let_in(auth, name, PULL)
-        return self.handler.list_tags(name, n, last)
+        return self.handler.list_tags(name, n, last, context)
 
     def catalog(self, auth: str | None = None, n: int | None = None, last: str | None = None) -> Response:
         """GET /v2/_catalog: with token auth the token must carry `registry:catalog:*` (distribution

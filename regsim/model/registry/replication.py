@@ -27,8 +27,8 @@ from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import Lane, RequestEvent, RequestOutcome
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import RequestEvent, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
@@ -113,7 +113,7 @@ class _ReplicationJob:
     def blob(self, blob: Blob) -> None:
         name, digest, handler = self.name, blob.digest, self.handler
         to = self.copy.replica
-        job = RequestContext(self.copy.origin, Lane.BACKGROUND, self.world.new_job())
+        job = self.world.job(self.copy.origin, Lane.BACKGROUND, upstream=True)
         response, event = self._send(job, "HEAD", blob_path(name, digest),
                                      partial(handler.head_blob, name, digest), f"does {to} have this blob already?")
         if response.status == 200:
@@ -157,7 +157,8 @@ class _ReplicationJob:
     def manifest(self, manifest: AnyManifest, tag: str | None) -> None:
         reference = tag or manifest.digest
         response, event = self._send(
-            RequestContext(self.copy.origin, Lane.BACKGROUND), "PUT", manifest_path(self.name, reference),
+            RequestContext(self.copy.origin, Lane.BACKGROUND, upstream=True), "PUT",
+            manifest_path(self.name, reference),
             partial(self.handler.put_manifest, self.name, reference, manifest.raw, manifest.media_type, manifest),
             f"replicate the manifest to {self.copy.replica}", sent=len(manifest.raw),
         )

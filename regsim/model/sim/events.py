@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
+
+from regsim.model.oci.errors import ErrorCode
+from regsim.model.sim.context import Lane, RequestContext
 
 UNREACHABLE = 0   # the status of a request that never reached its target (the network is down)
 
@@ -24,15 +28,6 @@ class How(StrEnum):
 
 
 MOVED = frozenset({How.SENT, How.PULLED, How.MIRROR_HIT, How.MIRROR_MISS})   # blobs that travel
-
-
-class Lane(StrEnum):
-    """How a request is scheduled in simulated time (dockerd's defaults)."""
-
-    SERIAL = "serial"
-    DOWNLOAD = "download"        # up to 3 layer downloads at once
-    UPLOAD = "upload"            # up to 5 layer uploads at once
-    BACKGROUND = "background"    # a registry's own work no client waits for (replication, a mirror's cache fill)
 
 
 class BlobKind(StrEnum):
@@ -72,38 +67,118 @@ class RequestOutcome(StrEnum):
     ABORTED = "aborted"          # live mode: a transfer the client broke off
 
 
-# A request's reason as given, or as a writer and its arguments (`(writer, args)`): the text is
-# then written the first time it is read. Most records of a long run (`regsim bench`) are counted
-# and never read, and formatting sizes into sentences was a noticeable share of each request.
-Why = str | tuple[Callable[..., str], tuple[object, ...]]
+# What a request's record says its answer meant: a RequestOutcome, or for a refusal `regsim serve`
+# answered with an error the registry names (DENIED, BLOB_UNKNOWN) that error's code, which is what a
+# real registry's log and a client's error line call it; "" until said. `said_word` writes it.
+Said = RequestOutcome | ErrorCode | Literal[""]
+
+
+def said_word(said: Said) -> str:
+    """The word for a record's outcome, as `play --json`, the record of a live session and the app show it."""
+    return said.name if isinstance(said, ErrorCode) else said
+
+
+def read_said(word: str) -> Said:
+    """An outcome's word read back (a live session's record): a RequestOutcome, an error code, or ""."""
+    if word in _OUTCOMES:
+        return _OUTCOMES[word]
+    return ErrorCode.__members__.get(word, "")
+
+
+_OUTCOMES = {str(member): member for member in RequestOutcome}
+
+
+# A request's reason as given, or as a writer and its arguments (`(writer, *args)`, one tuple): the
+# text is then written the first time it is read. Most records of a long run (`regsim bench`) are
+# counted and never read, and formatting sizes into sentences was a noticeable share of each request.
+Why = str | tuple[Callable[..., str], *tuple[object, ...]]
 
 
 def why_text(why: Why) -> str:
     """The reason's text (written out now if it was deferred)."""
     if isinstance(why, str):
         return why
-    write, args = why
-    return write(*args)
+    return why[0](*why[1:])
 
 
-@dataclass(slots=True)
 class RequestEvent:
-    """One HTTP-like request and its answer (`why` reads the same whether or not it was deferred)."""
+    """One HTTP-like request and its answer (`why` reads the same whether or not it was deferred).
+
+    Who sent it, and in which lane and job of the step it counts, are its context's (`src`,
+    `lane`, `job`, `upstream` read it): the transport keeps the context it was given rather
+    than copying four fields out of it, for every request of a scenario or of `regsim bench`.
+    """
+
+    __slots__ = ("_why", "bytes", "context", "dst", "method", "outcome", "path", "rate_limit", "status", "upload")
 
     method: str
     path: str
     status: int          # 0 when the request never reached its target (network down)
     bytes: int           # body bytes on the wire (request body for uploads, response body otherwise)
-    src: str             # from
     dst: str             # to
     _why: Why            # a plain-language reason: read it as `why`
-    outcome: str = ""    # a RequestOutcome (the live server adds words of its own); "" until said
-    lane: Lane = Lane.SERIAL
-    job: int = -1        # requests that move one blob share a job number
-    upload: bool = False  # bytes travel src -> dst (otherwise dst -> src)
-    upstream: bool = False  # made by a registry on a client's behalf (mirror fill, replication)
+    outcome: Said        # what the answer meant (see Said); "" until said
+    context: RequestContext   # from whom, in which lane and job
+    upload: bool         # bytes travel src -> dst (otherwise dst -> src)
     # A rate-limited answer's RateLimit-Limit, RateLimit-Remaining and Docker-RateLimit-Source.
-    rate_limit: tuple[str, str, str] | None = None
+    rate_limit: tuple[str, str, str] | None
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        bytes: int,
+        src: str,
+        dst: str,
+        why: Why,
+        outcome: Said = "",
+        lane: Lane = Lane.SERIAL,
+        job: int = -1,   # requests that move one blob share a job number
+        upload: bool = False,
+        upstream: bool = False,   # made by a registry on a client's behalf (mirror fill, replication)
+        rate_limit: tuple[str, str, str] | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.bytes = bytes
+        self.dst = dst
+        self._why = why
+        self.outcome = outcome
+        self.context = RequestContext(src, lane, job, None, upstream)
+        self.upload = upload
+        self.rate_limit = rate_limit
+
+    @property
+    def src(self) -> str:   # from
+        return self.context.sender
+
+    @property
+    def lane(self) -> Lane:
+        return self.context.lane
+
+    @property
+    def job(self) -> int:
+        return self.context.job
+
+    @property
+    def upstream(self) -> bool:
+        return self.context.upstream
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.method, self.path, self.status, self.bytes, self.src, self.dst, self.why, self.outcome,
+                self.lane, self.job, self.upload, self.upstream, self.rate_limit)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RequestEvent):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]   # mutable: its outcome is said after the answer
+
+    def __repr__(self) -> str:
+        return "RequestEvent({})".format(", ".join(map(repr, self._fields())))
 
     @property
     def why(self) -> str:
@@ -132,7 +207,7 @@ class RequestEvent:
             "from": self.src,
             "to": self.dst,
             "why": self.why,
-            "outcome": self.outcome,
+            "outcome": said_word(self.outcome),
         }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from regsim.model.sim.alike import Sent
-from regsim.model.sim.events import Lane
+from regsim.model.sim.context import Lane
 from regsim.model.sim.fairness import Flow
 from regsim.model.sim.routes import LinkKey
 

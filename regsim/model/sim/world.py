@@ -15,8 +15,8 @@ from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Lane, RequestEvent, Why
+from regsim.model.sim.context import Lane, RequestContext
+from regsim.model.sim.events import UNREACHABLE, RequestEvent, RequestOutcome, Why
 from regsim.model.sim.network import Network
 
 _new_record = object.__new__
@@ -35,7 +35,6 @@ class World:
         self.now = 0.0
         self._recording: list[RequestEvent] | None = None   # see `recording`
         self._jobs = 0
-        self._serving: RequestContext | None = None   # the context of the request a registry is serving
         self.replication = Replication(self)
         self._time_listeners: list[Callable[[], list[str]]] = []
 
@@ -69,13 +68,6 @@ class World:
 
     def current_time(self) -> float:
         return self.now
-
-    def request_source(self) -> str:
-        """The address the request being served comes from (its sender's name when it has none)."""
-        context = self._serving
-        if context is None:
-            return ""
-        return context.address or context.sender
 
     def add_client(
         self,
@@ -124,9 +116,18 @@ class World:
 
     # ----- transport ------------------------------------------------------------------------
 
-    def new_job(self) -> int:
+    def job(self, sender: str, lane: Lane, address: str | None = None, upstream: bool = False) -> RequestContext:
+        """The context of a new job in `lane`: one blob's requests, which the timeline schedules together."""
+        # Made without a call to RequestContext's __init__ (every field set here): a push makes one
+        # for every blob, and the call cost as much as the rest.
         self._jobs += 1
-        return self._jobs
+        context = _new_record(RequestContext)
+        context.sender = sender
+        context.lane = lane
+        context.job = self._jobs
+        context.address = address
+        context.upstream = upstream
+        return context
 
     def send(
         self,
@@ -142,34 +143,25 @@ class World:
         """Deliver one request from `context.sender` to the registry `dst` (`call(*args)`) and record it.
 
         `sent` is the request body's length (an upload); otherwise the response body's length counts.
-        Requests the registry makes while serving it (a mirror fetching from its upstream) are
-        recorded after it and count in its lane and job, so their time and bytes count with it;
-        a registry's background work (replication) keeps its own lane.
+        Requests the registry makes while serving it (a mirror fetching from its upstream, a
+        replica's copy) are recorded after it; they carry their own context (a mirror's count in
+        the lane and job of the request it serves: `RequestContext.serving`).
         """
         # Every request of every scenario and of `regsim bench` passes here: it reads each
         # attribute once and calls nothing it need not (see the README's Benchmark).
-        src = context.sender
-        registries = self.registries
-        registry = registries.get(dst)
-        if registry is None or (self.network.down and not self.network.is_up(src, dst)):
-            event = RequestEvent(method, path, UNREACHABLE, 0, src, dst, why, "unreachable", context.lane,
-                                 context.job, bool(sent))
+        registry = self.registries.get(dst)
+        if registry is None or (self.network.down and not self.network.is_up(context.sender, dst)):
+            event = _record(context, dst, method, path, UNREACHABLE, 0, why, sent > 0)
+            event.outcome = RequestOutcome.UNREACHABLE
             if self._recording is not None:
                 self._recording.append(event)
             return Response(UNREACHABLE), event
-        # Outside a recording the requests this one causes are still gathered, to count them with it.
         sink = self._recording
-        if sink is None:
-            sink = []
-        position = len(sink)
-        outer = self._serving
-        self._serving = context
+        position = 0 if sink is None else len(sink)
         try:
             response = call(*args)
         except RegistryError as error:
             response = Response.from_error(error)
-        finally:
-            self._serving = outer
         if sent:
             length = sent
         elif method == "HEAD":
@@ -187,14 +179,11 @@ class World:
         event.path = path
         event.status = response.status
         event.bytes = length
-        event.src = src
         event.dst = dst
         event._why = why
         event.outcome = ""
-        event.lane = lane = context.lane
-        event.job = job = context.job
+        event.context = context
         event.upload = sent > 0
-        event.upstream = src in registries
         event.rate_limit = None
         if registry.rate_limit is not None:   # its answers carry Docker Hub's rate-limit headers
             headers = response.headers
@@ -202,13 +191,11 @@ class World:
             if remaining is not None:
                 event.rate_limit = (headers.get("RateLimit-Limit", ""), remaining,
                                     headers.get("Docker-RateLimit-Source", ""))
-        if position == len(sink):
-            sink.append(event)
-        else:  # requests it caused are listed after it, and count with it
-            for caused in sink[position:]:
-                if caused.lane != Lane.BACKGROUND:
-                    caused.lane, caused.job = lane, job
-            sink.insert(position, event)
+        if sink is not None:
+            if position == len(sink):
+                sink.append(event)
+            else:  # the requests it caused (a mirror's to its upstream) are listed after it
+                sink.insert(position, event)
         return response, event
 
     def recording_now(self) -> list[RequestEvent] | None:
@@ -236,6 +223,24 @@ def _same_tables(client: Client, kept: Client) -> bool:
     now, then = client.__dict__, kept.__dict__
     return now.keys() == then.keys() and all(
         value is then[name] or value == then[name] for name, value in now.items() if name != "world")
+
+
+def _record(
+    context: RequestContext, dst: str, method: str, path: str, status: int, length: int, why: Why, upload: bool
+) -> RequestEvent:
+    """A request's record, with no outcome said yet (`send` fills its own inline)."""
+    event = _new_record(RequestEvent)
+    event.method = method
+    event.path = path
+    event.status = status
+    event.bytes = length
+    event.dst = dst
+    event._why = why
+    event.outcome = ""
+    event.context = context
+    event.upload = upload
+    event.rate_limit = None
+    return event
 
 
 class Recording:

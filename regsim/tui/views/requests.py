@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regsim.model.sim.events import RequestEvent
+from regsim.model.sim.events import RequestEvent, said_word
 from regsim.units import format_size, short_path
 
 # The outcome word a request carries, and the tone it is drawn in. Tones that teach something
@@ -55,7 +55,7 @@ class RequestRow:
 def outcome_word(event: RequestEvent) -> str:
     """The record's outcome word; a refusal the record leaves unnamed reads "error"."""
     if event.outcome:
-        return event.outcome
+        return said_word(event.outcome)
     if event.status == 0:
         return "unreachable"
     return "error" if event.status >= 400 else "ok"
