@@ -69,8 +69,9 @@ def _signature(sent: Sent, part: int, owner: dict[LinkKey, int], capacity: Calla
                 else:
                     keys.append(key)
             shape = numbered[id(route)] = shapes.setdefault((route.latency, tuple(keys)), len(shapes))
-        job = event.job
+        context = event.context   # lane and job read it: read it once
+        job = context.job
         if job >= 0:
             job = jobs.setdefault(job, len(jobs))
-        items.append((event.lane, job, event.bytes, shape))
+        items.append((context.lane, job, event.bytes, shape))
     return tuple(items), list(own)

@@ -91,11 +91,12 @@ def _sent(events: Sequence[RequestEvent], part: int, network: Network,
     for event in events:
         if event.status == 0:
             continue   # it never left
-        pair = (event.src, event.dst)
-        background = event.lane == _BACKGROUND
+        context = event.context   # src and lane read it: read it once
+        pair = (context.sender, event.dst)
+        background = context.lane == _BACKGROUND
         entry = seen.get(pair)
         if entry is None:
-            entry = seen[pair] = _Pair(network.route_taken(event.src, event.dst), event.bytes,
+            entry = seen[pair] = _Pair(network.route_taken(context.sender, event.dst), event.bytes,
                                        SHARED if background else part)
         else:
             entry.bytes += event.bytes
@@ -132,7 +133,7 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
     filled: dict[tuple[str, str], list[RequestEvent]] = {}   # (cache, digest) -> an earlier part's HEAD and GET
     result: list[list[RequestEvent]] = []
     for events in parts:
-        if not filled and not any(event.upstream for event in events):
+        if not filled and not any(event.context.upstream for event in events):
             result.append(list(events))   # no cache filled for it, none by it: as it went
             continue
         mine: dict[tuple[str, str], list[RequestEvent]] = {}

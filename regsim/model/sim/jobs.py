@@ -119,7 +119,8 @@ def phases_of(sent: Sent) -> tuple[list[Phase], list[Job]]:
         batch.clear()
 
     for i, (event, route) in enumerate(sent):
-        if event.lane == _SERIAL or event.job < 0:
+        context = event.context   # lane and job read it: read it once
+        if context.lane == _SERIAL or context.job < 0:
             if batch:
                 flush()
             # One request alone (most of them): its route is its one hop, and its payload's links.
@@ -129,11 +130,11 @@ def phases_of(sent: Sent) -> tuple[list[Phase], list[Job]]:
             phases.append(([job], 1))
             continue
         jobs.append(_NO_JOB)
-        if event.lane != lane:
+        if context.lane != lane:
             if batch:
                 flush()
-            lane = event.lane
-        batch.setdefault(event.job, []).append(i)
+            lane = context.lane
+        batch.setdefault(context.job, []).append(i)
     if batch:
         flush()
     phases.reverse()
