@@ -183,7 +183,10 @@ def _state(root: object) -> object:
             for cls in type(value).__mro__:
                 fields.update((name, getattr(value, name)) for name in getattr(cls, "__slots__", ())
                               if hasattr(value, name))
-            fields.pop("_known", None)   # a token issuer's memo of texts it checked: every copy shares it
+            # Memos, not state: a token issuer's texts checked and tokens signed (every copy shares
+            # them), and the routes a network found so far (a snapshot may serve the next one's).
+            for memo in ("_known", "_issued", "_routes", "_graphs"):
+                fields.pop(memo, None)
             return type(value).__name__, {name: walk(item) for name, item in sorted(fields.items())}
         finally:
             inside.discard(id(value))

@@ -202,7 +202,7 @@ def test_a_mirror_asked_for_a_blob_it_is_still_copying_streams_it_from_upstream_
 
 
 def test_max_min_fairness_gives_the_leftover_of_a_shared_link_to_the_flow_not_limited_elsewhere() -> None:
-    from regsim.model.sim.flows import max_min_rates
+    from regsim.model.sim.fairness import max_min_rates
 
     # Two flows share link A (10); one of them also crosses link B (2): B caps it at 2, the other gets 8.
     rates = max_min_rates([(("a", "x"),), (("a", "x"), ("b", "y"))], {("a", "x"): 10.0, ("b", "y"): 2.0})
@@ -340,6 +340,26 @@ def test_one_client_acting_together_takes_what_the_same_step_alone_takes(mirror)
     assert [link["bytes"] for link in together.links] == [link["bytes"] for link in alone.links]
 
 
+@pytest.mark.parametrize("mirror", [False, True])
+def test_clients_acting_alike_are_timed_as_one_and_each_finishes_as_if_timed_on_its_own(
+        mirror, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Alike clients (same requests, own links of the same bandwidth) share one simulation (alike.py);
+    # srv3's slower own link makes it unlike the others. Every record equals the one made by timing
+    # each client on its own.
+    from regsim.model.sim import flows
+    from regsim.model.sim.alike import Alike
+
+    text = fleet(4, mirror=mirror).replace("{between: [srv3, site-a], bandwidth: 1Gbit/s",
+                                           "{between: [srv3, site-a], bandwidth: 20Mbit/s")
+    grouped = [record.to_dict() for record in replay(parse_scenario(text)).records]
+    monkeypatch.setattr(flows, "alike", lambda sents, *_: [Alike([part], [[]]) for part in range(len(sents))])
+    alone = [record.to_dict() for record in replay(parse_scenario(text)).records]
+    assert grouped == alone
+    if not mirror:   # through a cold mirror the first client's blobs fill the cache and the others' do not
+        finished = {c["client"]: c["seconds"] for c in grouped[-1]["clients"]}
+        assert finished["srv1"] == finished["srv2"] == finished["srv4"] != finished["srv3"]
+
+
 def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
     # The routes' own Dijkstra (routes.py) stands in for networkx's single_source_dijkstra_path with a
     # weight that lets only routers forward; on random topologies with many equal latencies, both pick
@@ -348,7 +368,7 @@ def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
 
     import networkx as nx
 
-    from regsim.model.sim.routes import _dijkstra_paths, _Graphs
+    from regsim.model.sim.routes import Graphs, _dijkstra_paths
 
     rng = random.Random(19)
     for _ in range(60):
@@ -359,7 +379,7 @@ def test_routes_are_the_paths_networkx_finds_ties_broken_alike() -> None:
         graph = nx.Graph()
         for (a, b), _, latency, _ in edges:
             graph.add_edge(a, b, latency=latency)
-        ours = _Graphs(edges, routers)
+        ours = Graphs(edges, routers)
         for source in graph.nodes:
             def through(u, v, data, source=source, routers=routers):  # type: ignore[no-untyped-def]
                 return data["latency"] if u == source or u in routers else None

@@ -8,6 +8,8 @@ did not act as (`World.snapshot`); whatever changes a kept world is a copy of it
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -315,15 +317,30 @@ def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Don
 
 
 def replay(scenario: Scenario) -> Run:
-    """Replay every step, keeping the world after each one."""
-    world = build_world(scenario)
-    worlds = [world.snapshot()]
-    records = []
-    for step in scenario.steps:
-        records.append(run_step(world, scenario, step))
-        # Only the clients a step acts as can change in it: the others' tables are the snapshot's before.
-        acting = {actor for actor, _ in step.together} if step.together else {step.actor}
-        worlds.append(world.snapshot(worlds[-1], [name for name in world.clients if name not in acting]))
+    """Replay every step, keeping the world after each one.
+
+    The cycle collector waits until the replay is done: a replay makes mostly objects it keeps (a
+    world after every step), and each automatic collection on the way would walk all of them, and
+    every object the program holds, again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        world = build_world(scenario)
+        worlds = [world.snapshot()]
+        records = []
+        last = len(scenario.steps) - 1
+        for index, step in enumerate(scenario.steps):
+            records.append(run_step(world, scenario, step))
+            if index == last:
+                worlds.append(world)   # nothing changes the replayed world once the replay is done: it is kept as is
+                break
+            # Only the clients a step acts as can change in it: the others' tables are the snapshot's before.
+            acted: Collection[str] = ({actor for actor, _ in step.together} if step.together
+                                      else [step.actor] if step.actor else [])
+            worlds.append(world.snapshot(worlds[-1], acted))
+    finally:
+        if collecting:
+            gc.enable()
     return Run(scenario, records, worlds)
 
 

@@ -97,7 +97,7 @@ class Client:
         """This client, as it is now, in another copy of its world, sharing its tables: only for a
         snapshot, which nothing changes (see `World.snapshot`)."""
         moved = object.__new__(Client)
-        moved.__dict__.update(self.__dict__)
+        moved.__dict__ = self.__dict__.copy()   # a copy of the whole table: faster than adding each field
         moved.world = world
         return moved
 

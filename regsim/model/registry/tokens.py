@@ -112,6 +112,10 @@ class TokenIssuer:
     # Texts this issuer signed or has checked, with their tokens: a client sends one token on every
     # request of a pull, and checking it again means encoding and signing it again, for the same answer.
     _known: dict[str, Token] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Tokens issued, by what they were issued for (who, the access granted, when): a fleet of nodes
+    # pulling at once asks for the same token at the same moment, and it is signed once.
+    _issued: dict[tuple[object, ...], tuple[Token, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.secret, bytes) or not self.secret:
@@ -150,23 +154,31 @@ class TokenIssuer:
         """`issue`, with the token's encoded text (what the token endpoint answers with)."""
         if not math.isfinite(now):
             raise AuthInputError(f"time must be a finite number, not {now!r}")
-        entries = []
+        granted: list[tuple[str, str, frozenset[str]]] = []
         for scope in scopes:
             # Repository scopes, and the catalog's (distribution: registry:catalog:*); any other
             # scope is listed with no actions.
             if scope.type == "repository":
-                granted = policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
+                actions = policy.allowed(user, scope.name, scope.actions, exists=exists is None or exists(scope.name))
             elif scope.type == "registry" and scope.name == "catalog" and "*" in scope.actions:
-                granted = frozenset({"*"}) if policy.may_list_catalog(user) else frozenset()
+                actions = frozenset({"*"}) if policy.may_list_catalog(user) else frozenset()
             else:
-                granted = frozenset()
-            entries.append(AccessEntry(scope.type, scope.name, _ordered(granted)))
-        unsigned = Token(user, self.service, tuple(entries), float(now), now + self.lifetime, "")
+                actions = frozenset()
+            granted.append((scope.type, scope.name, actions))
+        key = (user, tuple(granted), type(now), now)   # 5 and 5.0 make different texts when the lifetime is whole
+        issued = self._issued.get(key)
+        if issued is not None:
+            return issued
+        access = tuple(AccessEntry(type_, name, _ordered(actions)) for type_, name, actions in granted)
+        unsigned = Token(user, self.service, access, float(now), now + self.lifetime, "")
         signing_input = unsigned.signing_input()
         token = replace(unsigned, signature=self._mac(signing_input))
         text = f"{signing_input}.{token.signature}"
         if isinstance(token.expires_at, float):   # a whole-number expiry would not read back as it was written
             self._remember(text, token)
+        if len(self._issued) >= _KNOWN_TOKENS:
+            self._issued.clear()
+        self._issued[key] = (token, text)
         return token, text
 
     def _check_signature(self, token: Token) -> None:
@@ -180,7 +192,8 @@ class TokenIssuer:
 
     def accept(self, text: str, now: float) -> Token:
         """`verify(decode(text), now)`: the token a request carries, if genuine, for this service and unexpired."""
-        return self._check_claims(self.decode(text), now)   # decode has checked the signature
+        token = self._known.get(text)   # signed here or checked before (most requests): decoded already
+        return self._check_claims(token if token is not None else self.decode(text), now)
 
     def _check_claims(self, token: Token, now: float) -> Token:
         if token.service != self.service:

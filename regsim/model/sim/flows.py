@@ -7,7 +7,8 @@ round trips of its route, then moves its bytes; at every moment the bytes in fli
 link by max-min fairness (progressive filling: every flow grows at the same pace until a link it
 crosses is full, then stays at that rate while the others grow on), which is what TCP flows
 sharing a bottleneck converge to. One client on its own is this model with one client in it: its
-bytes are bounded by the slowest link of its route.
+bytes are bounded by the slowest link of its route. (A client's requests as jobs: jobs.py; the
+filling: fairness.py; clients acting alike, timed once for all of them: alike.py.)
 
 A registry's background work (replication, a mirror's copy into its storage) runs beside the
 clients, in its own lanes: nobody waits for it, but the step lasts until it is done. A copy due
@@ -34,81 +35,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from regsim.model.sim.alike import SHARED, Alike, Sent, alike
 from regsim.model.sim.context import Lane
 from regsim.model.sim.events import RequestEvent, RequestOutcome
+from regsim.model.sim.fairness import Flow, fill
+from regsim.model.sim.jobs import Actor, Copies, Job, busy_spans, client_and_copies, covered, set_flows
 from regsim.model.sim.network import Network
-from regsim.model.sim.routes import LinkKey
+from regsim.model.sim.routes import LinkKey, Route
 
-LANES = {Lane.DOWNLOAD: 3, Lane.UPLOAD: 5, Lane.BACKGROUND: 5}   # background: a registry copying blobs to a replica
-
-# Enum members bound once: reading a member off its class costs about 0.15 µs in CPython 3.11,
-# and these are read for every request of a step.
-_SERIAL, _BACKGROUND = Lane.SERIAL, Lane.BACKGROUND
+# Bound once: reading a member off its class costs about 0.15 µs in CPython 3.11, and this is read
+# for every request of a step.
+_BACKGROUND = Lane.BACKGROUND
 
 _EPSILON_SECONDS = 1e-12
 _EPSILON_BYTES = 1e-6
-
-
-@dataclass(slots=True)
-class Job:
-    """A request, or the requests of one blob (a mirror's fetch counts with the download it serves)."""
-
-    latency: float                               # its round trips, one after another
-    bytes: int
-    links: tuple[LinkKey, ...]                   # the links its payload crosses
-    hops: tuple[tuple[tuple[LinkKey, ...], float], ...] = ()   # each request's links and round trip
-    remaining_latency: float = 0.0
-    remaining_bytes: float = 0.0
-    done: bool = False
-
-    def busy_links(self, seconds: float) -> list[tuple[LinkKey, float, float]]:
-        """The links this job occupies over the next `seconds`: (link, from, to) relative to now.
-
-        While it makes its round trips, each request's link for that request's round trip;
-        afterwards, every link its payload crosses.
-        """
-        if self.remaining_latency <= 0:
-            return [(key, 0.0, seconds) for key in self.links] if self.remaining_bytes > 0 else []
-        spans: list[tuple[LinkKey, float, float]] = []
-        done = self.latency - self.remaining_latency   # round-trip time already behind it
-        elapsed = 0.0
-        for keys, latency in self.hops:
-            start, stop = max(elapsed, done), min(elapsed + latency, done + seconds)
-            if stop > start:
-                spans.extend((key, start - done, stop - done) for key in keys)
-            elapsed += latency
-        return spans
-
-
-def job_from(events: Sequence[RequestEvent], network: Network) -> Job:
-    latency = 0.0
-    size = 0
-    links: list[LinkKey] = []
-    hops: list[tuple[tuple[LinkKey, ...], float]] = []
-    for event in events:
-        route = network.route_taken(event.src, event.dst)
-        latency += route.latency
-        hops.append((route.keys, route.latency))
-        if event.bytes:
-            size = max(size, event.bytes)   # a mirror streams what it fetches: one payload, two links
-            for key in route.keys:
-                if key not in links:
-                    links.append(key)
-    return Job(latency, size, tuple(links), tuple(hops), latency, float(size))
-
-
-def covered(spans: list[tuple[float, float]]) -> float:
-    """The length of the union of time spans."""
-    total = 0.0
-    end = -math.inf
-    for start, stop in sorted(spans):
-        if stop <= end:
-            continue
-        total += stop - max(start, end)
-        end = stop
-    return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,110 +73,44 @@ class FlowTiming:
 
 
 @dataclass(slots=True)
-class _Phase:
-    jobs: list[Job]
-    lanes: int
+class _Pair:
+    """What a step's requests between two nodes took and carried, and which part sent them."""
+
+    route: Route
+    bytes: int
+    part: int   # SHARED once a second part or a background copy sends some
 
 
-@dataclass(slots=True)
-class _Actor:
-    """A client's requests, or one background copy's: phases one after another.
+def _sent(events: Sequence[RequestEvent], part: int, network: Network,
+          seen: dict[tuple[str, str], _Pair]) -> tuple[Sent, Copies]:
+    """A part's requests that left, each with its route, and the background copies among them.
 
-    Each keeps its own clock: when its phase began, and the time since (steps added to it), so a
-    client alone adds up its seconds exactly as a sum of round trips and transfers."""
-
-    phases: list[_Phase]
-    # A copy starts once the job that set it off has made `offset` seconds of its round trips (the
-    # requests before the copy), or, with no offset, once that job is done.
-    gate: tuple[_Actor, Job, float | None] | None = None
-    waiting: list[Job] = field(default_factory=list)
-    active: list[Job] = field(default_factory=list)
-    lanes: int = 1
-    phase_start: float = 0.0
-    elapsed: float = 0.0                     # since phase_start
-    started: float | None = None
-    finished: float | None = None
-    busy: dict[LinkKey, list[tuple[float, float]]] = field(default_factory=dict)
-
-    def now(self) -> float:
-        return self.phase_start + self.elapsed
-
-    def mark(self, key: LinkKey, start: float, stop: float) -> None:
-        """The link carries something from `start` to `stop` seconds from now (spans that touch merge)."""
-        if stop <= start:
-            return
-        spans = self.busy.setdefault(key, [])
-        begin, end = self.phase_start + (self.elapsed + start), self.phase_start + (self.elapsed + stop)
-        if spans and spans[-1][0] <= begin <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((begin, end))
-
-
-_NO_JOB = Job(0.0, 0, ())   # a placeholder while a batch is gathered
-
-
-def _phases(events: Sequence[RequestEvent], network: Network) -> tuple[list[_Phase], list[Job]]:
-    """Serial requests one at a time; consecutive requests of one parallel lane as one batch.
-    Also the job each event belongs to, in the order given."""
-    phases: list[_Phase] = []
-    jobs: list[Job] = []
-    batch: dict[int, list[int]] = {}   # job id -> the positions of its events
-    lane = _SERIAL
-
-    def flush() -> None:
-        if batch:
-            made = []
-            for positions in batch.values():
-                job = job_from([events[i] for i in positions], network)
-                made.append(job)
-                for i in positions:
-                    jobs[i] = job
-            phases.append(_Phase(made, LANES.get(lane, 1)))
-            batch.clear()
-
-    for i, event in enumerate(events):
-        jobs.append(_NO_JOB)
-        if event.lane == _SERIAL or event.job < 0:
-            flush()
-            job = jobs[i] = job_from([event], network)
-            phases.append(_Phase([job], 1))
-            continue
-        if event.lane != lane:
-            flush()
-            lane = event.lane
-        batch.setdefault(event.job, []).append(i)
-    flush()
-    return phases, jobs
-
-
-def _actors(events: Sequence[RequestEvent], network: Network) -> tuple[_Actor, list[_Actor]]:
-    """A part's client, and the background copies among its requests (each gated on the request
-    before it: the one that set it off, or none when it was due at the step's start)."""
-    mine: list[RequestEvent] = []
-    groups: list[tuple[int, list[RequestEvent]]] = []   # (how many of mine came before it, its requests)
+    `seen` keeps what each pair of nodes' requests took and carried, and which part sent them."""
+    mine: Sent = []
+    groups: Copies = []
     for event in events:
         if event.status == 0:
             continue   # it never left
-        if event.lane == _BACKGROUND:
-            if groups and groups[-1][0] == len(mine):
-                groups[-1][1].append(event)
-            else:
-                groups.append((len(mine), [event]))
+        context = event.context   # src and lane read it: read it once
+        pair = (context.sender, event.dst)
+        background = context.lane == _BACKGROUND
+        entry = seen.get(pair)
+        if entry is None:
+            entry = seen[pair] = _Pair(network.route_taken(context.sender, event.dst), event.bytes,
+                                       SHARED if background else part)
         else:
-            mine.append(event)
-    phases, jobs = _phases(mine, network)
-    client = _Actor(phases)
-    copies = []
-    for after, group in groups:
-        gate: tuple[_Actor, Job, float | None] | None = None
-        if after:
-            job = jobs[after - 1]
-            made = sum(1 for other in jobs[:after] if other is job)   # its requests sent before the copy
-            offset = None if made == len(job.hops) else sum(latency for _, latency in job.hops[:made])
-            gate = (client, job, offset)
-        copies.append(_Actor(_phases(group, network)[0], gate))
-    return client, copies
+            entry.bytes += event.bytes
+            if background or entry.part != part:
+                entry.part = SHARED
+        route = entry.route
+        if background:
+            if groups and groups[-1][0] == len(mine):
+                groups[-1][1].append((event, route))
+            else:
+                groups.append((len(mine), [(event, route)]))
+        else:
+            mine.append((event, route))
+    return mine, groups
 
 
 def blob_digest(path: str) -> str:
@@ -257,24 +133,27 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
     filled: dict[tuple[str, str], list[RequestEvent]] = {}   # (cache, digest) -> an earlier part's HEAD and GET
     result: list[list[RequestEvent]] = []
     for events in parts:
+        if not filled and not any(event.context.upstream for event in events):
+            result.append(list(events))   # no cache filled for it, none by it: as it went
+            continue
         mine: dict[tuple[str, str], list[RequestEvent]] = {}
         found: list[RequestEvent] = []
         for event in events:
             found.append(event)
-            if "/blobs/" not in event.path:
-                continue
-            digest = blob_digest(event.path)
             if event.upstream:
                 # the cache's Stat and the GET it streams to the client (not its own copy, in the background)
-                if event.lane != _BACKGROUND and event.method in ("HEAD", "GET"):
-                    asked = mine.setdefault((event.src, digest), [])
+                if event.lane != _BACKGROUND and event.method in ("HEAD", "GET") and "/blobs/" in event.path:
+                    asked = mine.setdefault((event.src, blob_digest(event.path)), [])
                     if event.method == "HEAD":
                         asked.clear()
                     asked.append(event)
-            elif (event.method == "GET" and event.outcome == RequestOutcome.CACHE_HIT
-                  and (event.dst, digest) in filled):
+            elif (filled and event.method == "GET" and event.outcome == RequestOutcome.CACHE_HIT
+                  and "/blobs/" in event.path):
+                fills = filled.get((event.dst, blob_digest(event.path)))
+                if fills is None:
+                    continue
                 event.outcome = RequestOutcome.CACHE_MISS
-                for fill in filled[(event.dst, digest)]:
+                for fill in fills:
                     why = _ASKED_AGAIN if fill.method == "HEAD" else _STREAMED_AGAIN
                     found.append(RequestEvent(
                         fill.method, fill.path, fill.status, fill.bytes, fill.src, fill.dst, why,
@@ -284,31 +163,8 @@ def fetched_again(parts: Sequence[Sequence[RequestEvent]]) -> list[list[RequestE
     return result
 
 
-def max_min_rates(flows: list[tuple[LinkKey, ...]], capacity: dict[LinkKey, float]) -> list[float]:
-    """Progressive filling: each flow's rate (bytes/s) over the links it crosses, max-min fair."""
-    if len(flows) == 1:   # one flow alone: its route's bottleneck
-        return [min(capacity[key] for key in flows[0])]
-    # Flows over the same links get the same rate: fill each route once, counted as often as it is used.
-    routes: dict[tuple[LinkKey, ...], int] = {}
-    for links in flows:
-        routes[links] = routes.get(links, 0) + 1
-    rate = dict.fromkeys(routes, 0.0)
-    left = {key: capacity[key] for links in routes for key in links}
-    open_routes = list(routes)
-    while open_routes:
-        users: dict[LinkKey, int] = {}
-        for links in open_routes:
-            count = routes[links]
-            for key in links:
-                users[key] = users.get(key, 0) + count
-        share = min(left[key] / count for key, count in users.items())
-        full = {key for key, count in users.items() if left[key] / count <= share * (1 + 1e-12)}
-        for links in open_routes:
-            rate[links] += share
-        for key, count in users.items():
-            left[key] -= share * count
-        open_routes = [links for links in open_routes if not any(key in full for key in links)]
-    return [rate[links] for links in flows]
+def _ones(links: tuple[LinkKey, ...]) -> tuple[int, ...]:
+    return (1,) * len(links)
 
 
 def flow_timing(
@@ -318,29 +174,85 @@ def flow_timing(
 
     `parts`: each client's requests, in the order it sent them (background copies its requests set
     off among them); `due`: the background copies due at the step's start, before any client acts."""
-    clients: list[_Actor] = []
-    copies: list[_Actor] = []
-    if due:
-        copies.extend(_actors(due, network)[1])
-    for events in parts:
-        client, theirs = _actors(events, network)
+    seen: dict[tuple[str, str], _Pair] = {}
+    due_sent = _sent(due, SHARED, network, seen)[1] if due else []
+    sents = [_sent(events, part, network, seen) for part, events in enumerate(parts)]
+    sizes: dict[LinkKey, int] = {}   # bytes, per link: what every route across it carried
+    owner: dict[LinkKey, int] = {}   # per link: the part whose requests alone cross it, or SHARED
+    for pair in seen.values():
+        for key in pair.route.keys:
+            sizes[key] = sizes.get(key, 0) + pair.bytes
+            known = owner.get(key)
+            owner[key] = pair.part if known is None or known == pair.part else SHARED
+    capacity = {key: network.bytes_per_second(key) for key in sizes}
+    if len(parts) > 1:
+        groups = alike([mine for mine, _ in sents], [bool(theirs) for _, theirs in sents], owner,
+                       capacity.__getitem__)
+    else:
+        groups = [Alike([part], [[]]) for part in range(len(parts))]
+    ones: dict[int, Flow] = {}   # flows that stand for one client (one object per route)
+    clients: list[Actor] = []   # one per group of clients acting alike
+    copies: list[Actor] = []
+    if due_sent:
+        copies.extend(client_and_copies([], due_sent)[1])
+    for group in groups:
+        first = group.members[0]
+        client, theirs = client_and_copies(*sents[first])
+        size = len(group.members)
+        if size == 1:
+            set_flows(client, _ones, ones)
+        else:
+            def counted(links: tuple[LinkKey, ...], first: int = first, size: int = size) -> tuple[int, ...]:
+                return tuple(1 if owner[key] == first else size for key in links)   # its own links once
+            set_flows(client, counted, {})
         clients.append(client)
         copies.extend(theirs)
-    sizes: dict[LinkKey, int] = {}
-    for events in (due, *parts):
-        for event in events:
-            if event.status != 0:
-                for key in network.route_taken(event.src, event.dst).keys:
-                    sizes[key] = sizes.get(key, 0) + event.bytes
+    for copy in copies:
+        set_flows(copy, _ones, ones)
     actors = [*clients, *copies]
-    capacity = {key: network.link(*key).bytes_per_second
-                for actor in actors for phase in actor.phases for job in phase.jobs for key in job.links}
     peak: dict[LinkKey, float] = {}
     midway = [copy for copy in copies if copy.gate is not None and copy.gate[2] is not None]
+    jobs: list[Job] = []        # every job, in the order they became active
+    live = actors               # the actors not finished yet, in order
+    step = 0.0                  # the last step of time: every actor busy in it moves on by it
     while True:
-        running: list[Job] = []
-        for actor in actors:
-            while actor.finished is None and not actor.active and not actor.waiting:
+        # One pass over the actors: each moves on by the last step (its jobs' round trips and bytes),
+        # starts its next phase when this one is done, fills its lanes, and says what it waits for.
+        least = math.inf        # the next step: the shortest round trip left, or a transfer's end
+        moving: list[Job] = []
+        running = False
+        ended = False
+        for actor in live:
+            active = actor.active
+            if active:
+                actor.elapsed += step
+                now = actor.phase_start + actor.elapsed
+                still: list[Job] = []
+                for job in active:
+                    if job.remaining_latency > 0:
+                        job.remaining_latency -= step
+                        if job.remaining_latency <= _EPSILON_SECONDS:
+                            job.remaining_latency = 0.0
+                            job.sent = now
+                        else:
+                            still.append(job)
+                            if job.remaining_latency < least:
+                                least = job.remaining_latency
+                            continue
+                        if job.remaining_bytes > _EPSILON_BYTES:
+                            still.append(job)
+                            moving.append(job)
+                            continue
+                    elif job.remaining_bytes > 0:
+                        job.remaining_bytes -= job.rate * step
+                        if job.remaining_bytes > _EPSILON_BYTES:
+                            still.append(job)
+                            moving.append(job)
+                            continue
+                    job.done = True
+                    job.ended = now
+                actor.active = active = still
+            while not active and not actor.waiting:
                 if actor.started is None:
                     if actor.gate is not None:
                         trigger, job, offset = actor.gate
@@ -353,70 +265,78 @@ def flow_timing(
                 actor.elapsed = 0.0
                 if not actor.phases:
                     actor.finished = actor.phase_start
+                    ended = True
                     break
-                phase = actor.phases.pop(0)
-                actor.waiting, actor.lanes = list(phase.jobs), phase.lanes
-            while actor.waiting and len(actor.active) < actor.lanes:
-                actor.active.append(actor.waiting.pop(0))
-            running.extend(actor.active)
+                actor.waiting, actor.lanes = actor.phases.pop()
+            waiting = actor.waiting
+            if waiting and len(active) < actor.lanes:
+                now = actor.phase_start + actor.elapsed
+                while waiting and len(active) < actor.lanes:
+                    job = waiting.pop()
+                    job.began = job.sent = now
+                    jobs.append(job)
+                    active.append(job)
+                    if job.remaining_latency > 0:
+                        if job.remaining_latency < least:
+                            least = job.remaining_latency
+                    elif job.remaining_bytes > 0:
+                        moving.append(job)
+                    else:
+                        least = 0.0   # nothing to send and nothing to wait for: done at once
+            if active:
+                running = True
+        if ended:
+            live = [actor for actor in live if actor.finished is None]
         if not running:
             break
-        moving = [job for job in running if job.remaining_latency <= 0 and job.remaining_bytes > 0]
-        rates = max_min_rates([job.links for job in moving], capacity) if moving else []
-        step = math.inf
-        for job in running:
-            if job.remaining_latency > 0:
-                step = min(step, job.remaining_latency)
-            elif job.remaining_bytes <= 0:
-                step = 0.0
-        for job, rate in zip(moving, rates, strict=True):
-            step = min(step, job.remaining_bytes / rate)
+        step = least
+        if moving:
+            rates = fill([job.flow for job in moving], capacity)
+            load: dict[LinkKey, float] = {}
+            for job, rate in zip(moving, rates, strict=True):
+                job.rate = rate
+                left = job.remaining_bytes / rate
+                if left < step:
+                    step = left
+                crossed, weights = job.flow
+                for key, weight in zip(crossed, weights, strict=True):
+                    load[key] = load.get(key, 0.0) + rate * weight
+            for key, rate in load.items():
+                share = rate / capacity[key]
+                if share > peak.get(key, 0.0):
+                    peak[key] = share
         for actor in midway:   # a copy set off midway through a running job starts exactly then
             if actor.started is None and actor.gate is not None:
                 trigger, job, offset = actor.gate
                 ahead = (offset or 0.0) - (job.latency - job.remaining_latency)
                 if ahead > _EPSILON_SECONDS and any(active is job for active in trigger.active):
                     step = min(step, ahead)
-        load: dict[LinkKey, float] = {}
-        for job, rate in zip(moving, rates, strict=True):
-            for key in job.links:
-                load[key] = load.get(key, 0.0) + rate
-        for key, rate in load.items():
-            share = rate / capacity[key]
-            if share > peak.get(key, 0.0):
-                peak[key] = share
-        for actor in actors:
-            if actor.active:
-                for job in actor.active:
-                    if job.remaining_latency <= 0:   # its bytes cross every link of its route
-                        for key in job.links:
-                            actor.mark(key, 0.0, step)
-                    else:
-                        for key, start, stop in job.busy_links(step):
-                            actor.mark(key, start, stop)
-                actor.elapsed += step
-        for job in running:
-            if job.remaining_latency > 0:
-                job.remaining_latency -= step
-                if job.remaining_latency <= _EPSILON_SECONDS:
-                    job.remaining_latency = 0.0
-        for job, rate in zip(moving, rates, strict=True):
-            job.remaining_bytes -= rate * step
-        for actor in actors:
-            if actor.active:
-                still = []
-                for job in actor.active:
-                    if job.remaining_latency > 0 or job.remaining_bytes > _EPSILON_BYTES:
-                        still.append(job)
-                    else:
-                        job.done = True
-                actor.active = still
-    finished = [client.finished or 0.0 for client in clients]
+    finished = [0.0] * len(parts)
+    for group, client in zip(groups, clients, strict=True):
+        for part in group.members:
+            finished[part] = client.finished or 0.0
     ends = [copy.finished or 0.0 for copy in copies]
     seconds = max([*finished, *ends], default=0.0)
     background = max(ends) - min(copy.started or 0.0 for copy in copies) if copies else 0.0
-    links = {key: (size, min(seconds, covered([span for actor in actors for span in actor.busy.get(key, ())])))
-             for key, size in sizes.items()}
+    busy = busy_spans(jobs)
+    for group in groups:   # each member, on its own links, as the first of its group
+        for own in group.own[1:]:
+            for simulated, key in zip(group.own[0], own, strict=True):
+                if simulated in busy:
+                    busy[key] = busy[simulated]
+                if simulated in peak:
+                    peak[key] = peak[simulated]
+    union: dict[int, float] = {}   # id(spans) -> how long they cover (members share their first's)
+    links: dict[LinkKey, tuple[int, float]] = {}
+    for key, size in sizes.items():
+        spans = busy.get(key)
+        if spans is None:
+            links[key] = (size, 0.0)
+            continue
+        time = union.get(id(spans))
+        if time is None:
+            time = union[id(spans)] = covered(spans)
+        links[key] = (size, min(seconds, time))
     timing = StepTiming(seconds, max(finished, default=0.0), background, links)
     return FlowTiming(timing, finished, peak)
 

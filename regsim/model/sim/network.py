@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from regsim.model.sim.routes import Route, find_route
-from regsim.model.sim.snapshot import Copier, copy_fields, shallow
+from regsim.model.sim.routes import Graphs, LinkKey, Route, find_route, graphs_for
+from regsim.model.sim.snapshot import Copier, copy_fields, same, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link
@@ -64,6 +64,7 @@ class Network:
         self.down: set[tuple[str, str]] = set()   # links that are down: while empty, no request need look
         self.routers: set[str] = set()            # nodes that forward traffic (neither clients nor registries)
         self._routes: dict[tuple[str, str], Route | None] = {}   # found once per topology change
+        self._graphs: Graphs | None = None        # the links as routes.py reads them, made once per change
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Network:
         # Names, pairs of names, links and routes: nothing changes one once made.
@@ -74,7 +75,12 @@ class Network:
         node_kind = self.nodes[name] = NodeKind(kind)
         if node_kind == NodeKind.ROUTER:
             self.routers.add(name)
+        self._changed()
+
+    def _changed(self) -> None:
+        """The topology changed: routes are found again."""
         self._routes.clear()
+        self._graphs = None
 
     def _check(self, a: str, b: str) -> None:
         for name in (a, b):
@@ -94,11 +100,15 @@ class Network:
             )
         self.links[_key(a, b)] = Link(bandwidth, latency, True, True)
         self.down.discard(_key(a, b))
-        self._routes.clear()
+        self._changed()
 
     def link(self, a: str, b: str) -> Link:
         """The link between two nodes (an unlisted pair gets the fast local default; nothing is stored)."""
         return self.links.get(_key(a, b)) or _LOCAL
+
+    def bytes_per_second(self, key: LinkKey) -> float:
+        """A link's bandwidth in bytes per second, by its key (an unlisted pair's is the local default)."""
+        return (self.links.get(key) or _LOCAL).bandwidth / 8
 
     def set_up(self, a: str, b: str, up: bool) -> None:
         self._check(a, b)
@@ -108,7 +118,7 @@ class Network:
             self.down.discard(key)
         else:
             self.down.add(key)
-        self._routes.clear()
+        self._changed()
 
     def is_up(self, a: str, b: str) -> bool:
         """Whether a request from `a` reaches `b` (some route joins them over links that are up)."""
@@ -130,8 +140,11 @@ class Network:
         except KeyError:
             pass
         if self.routers:
-            edges = tuple((key, link.bandwidth, link.latency, link.up) for key, link in sorted(self.links.items()))
-            found = find_route(a, b, self.routers, edges, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
+            graphs = self._graphs
+            if graphs is None:
+                edges = tuple((key, link.bandwidth, link.latency, link.up) for key, link in sorted(self.links.items()))
+                graphs = self._graphs = graphs_for(edges, self.routers)
+            found = find_route(a, b, graphs, (DEFAULT_BANDWIDTH, DEFAULT_LATENCY))
         else:
             link = self.link(a, b)
             found = Route((_key(a, b),), link.latency, link.bandwidth) if link.up else None
@@ -162,7 +175,8 @@ class Network:
     def restore_state(self, state: dict[tuple[str, str], tuple[float, float, bool, bool]]) -> None:
         self.links = {k: Link(*v) for k, v in state.items()}
         self.down = {k for k, link in self.links.items() if not link.up}
-        self._routes.clear()
+        self._changed()
 
 
 _COPIERS: dict[str, Copier] = {name: shallow for name in ("nodes", "links", "down", "routers", "_routes")}
+_COPIERS["_graphs"] = same   # the paths found in one topology hold for every copy of it

@@ -21,7 +21,7 @@ from typing import Any
 LinkKey = tuple[str, str]
 Edges = tuple[tuple[LinkKey, float, float, bool], ...]   # (key, bandwidth, latency, up) per link
 
-_GRAPHS: dict[tuple[Edges, frozenset[str]], _Graphs] = {}   # the last topologies seen (a scenario's few)
+_GRAPHS: dict[tuple[Edges, frozenset[str]], Graphs] = {}   # the last topologies seen (a scenario's few)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +44,10 @@ def _key(a: str, b: str) -> LinkKey:
     return (a, b) if a <= b else (b, a)
 
 
-def find_route(
-    a: str,
-    b: str,
-    routers: frozenset[str] | set[str],
-    edges: Edges,
-    local: tuple[float, float],
-) -> Route | None:
-    """The lowest-latency route from `a` to `b` over `edges`.
+def find_route(a: str, b: str, graphs: Graphs, local: tuple[float, float]) -> Route | None:
+    """The lowest-latency route from `a` to `b` over a topology's links (see `graphs_for`).
 
     None when `a` and `b` are joined only over links that are down."""
-    graphs = _graphs(edges, frozenset(routers))
     paths, joined = graphs.towards(b)
     path = paths.get(a)
     if path is not None and len(path) > 1:
@@ -66,7 +59,7 @@ def find_route(
     return Route((_key(a, b),), local[1], local[0])
 
 
-class _Graphs:
+class Graphs:
     """One topology's links, and the paths towards each destination found so far."""
 
     def __init__(self, edges: Edges, routers: frozenset[str]) -> None:
@@ -135,12 +128,12 @@ def _joined(adjacent: dict[str, dict[str, float]], source: str, routers: frozens
     return joined
 
 
-def _graphs(edges: Edges, routers: frozenset[str]) -> _Graphs:
+def graphs_for(edges: Edges, routers: frozenset[str] | set[str]) -> Graphs:
     """The graphs of this topology (built once; a scenario has a few)."""
-    key = (edges, routers)
+    key = (edges, frozenset(routers))
     found = _GRAPHS.get(key)
     if found is None:
         if len(_GRAPHS) >= 16:
             _GRAPHS.clear()
-        found = _GRAPHS[key] = _Graphs(edges, routers)
+        found = _GRAPHS[key] = Graphs(*key)
     return found

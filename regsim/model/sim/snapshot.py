@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from types import MethodType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -31,6 +32,10 @@ def copy_fields(obj: T, memo: dict[int, Any], copiers: Mapping[str, Copier]) -> 
             fields[name] = copier(value, memo)
         elif type(value) in _ATOMIC:
             fields[name] = value
+        elif (found := memo.get(id(value))) is not None:   # copied already (the world, a shared store)
+            fields[name] = found
+        elif type(value) is MethodType:   # a callback into its owner (the world's clock): bound to the owner's copy
+            fields[name] = memo[id(value)] = MethodType(value.__func__, deepcopy(value.__self__, memo))
         else:
             fields[name] = deepcopy(value, memo)
     return copied

@@ -90,24 +90,30 @@ class World:
 
     # ----- snapshots ------------------------------------------------------------------------
 
-    def snapshot(self, previous: World | None = None, unchanged: Collection[str] = ()) -> World:
+    def snapshot(self, previous: World | None = None, acted: Collection[str] | None = None) -> World:
         """A copy of the world to keep and read, never to change (the step engine keeps one after
         every step; `copy.deepcopy` makes one to change).
 
-        The clients named in `unchanged` are as they were in `previous`, the snapshot kept before
-        (a step changes only the clients it acts as): this copy's client reads that one's tables
-        instead of copying them again.
+        A step changes only the clients it acts as (`acted`; None: any of them): every other client
+        is as it was in `previous`, the snapshot kept before, and so is a client the step acted as
+        whose tables came out equal to that snapshot's (a pull of an image it had). This copy's
+        client reads that one's tables instead of copying them again.
         """
         memo: dict[int, Any] = {}
         copied = object.__new__(World)
         memo[id(self)] = copied
         clients: dict[str, Client] = {}
         kept_clients = previous.clients if previous is not None else {}
-        keep = set(unchanged)
         for name, client in self.clients.items():
-            kept = kept_clients.get(name) if name in keep else None
-            clients[name] = memo[id(client)] = (kept.in_world(copied) if kept is not None
-                                                else copy.deepcopy(client, memo))
+            kept = kept_clients.get(name)
+            if kept is not None and ((acted is not None and name not in acted) or _same_tables(client, kept)):
+                clients[name] = memo[id(client)] = kept.in_world(copied)
+            else:
+                clients[name] = memo[id(client)] = copy.deepcopy(client, memo)
+        network = self.network
+        kept_network = previous.network if previous is not None else None
+        if kept_network is not None and _same_topology(network, kept_network):
+            memo[id(network)] = kept_network   # links and nodes as they were: the snapshot before's serves
         copied.__dict__.update(copy.deepcopy({**self.__dict__, "clients": {}}, memo))
         copied.clients = clients
         return copied
@@ -207,6 +213,20 @@ class World:
         Outside any recording nothing is kept, so a long-lived world (a live server) does not
         grow with its traffic, and a snapshot of the world between steps holds no requests."""
         return Recording(self)
+
+
+def _same_topology(network: Network, kept: Network) -> bool:
+    """Whether `network`'s nodes and links are `kept`'s (a snapshot's network is never changed, and
+    its routes hold for every network with the same links)."""
+    return (network.links == kept.links and network.nodes == kept.nodes and network.down == kept.down
+            and network.routers == kept.routers)
+
+
+def _same_tables(client: Client, kept: Client) -> bool:
+    """Whether every field of `client` but its world equals `kept`'s (mostly the very same values)."""
+    now, then = client.__dict__, kept.__dict__
+    return now.keys() == then.keys() and all(
+        value is then[name] or value == then[name] for name, value in now.items() if name != "world")
 
 
 def _record(
