@@ -11,13 +11,14 @@ from regsim.model.oci.reference import DOCKER_HUB
 from regsim.scenario.artifact_commands import ArtifactCommand, HelmPush
 from regsim.scenario.commands import Build, Command, CommandError, RegistryGrant, SetLink, check_reference
 from regsim.scenario.problems import did_you_mean
-from regsim.scenario.spec import Scenario, find_recipe, recipe_key
+from regsim.scenario.spec import LinkSpec, Scenario, find_recipe, recipe_key
 
 
 def command_problems(command: Command, images: dict[str, Any], hosts: list[str], clients: list[str],
-                     files: Collection[str] = (), routers: Collection[str] = ()) -> list[str]:
-    """What stops a parsed command from running in a world with these hosts, clients, routers, recipes
-    and files.
+                     files: Collection[str] = (), routers: Collection[str] = (),
+                     links: Collection[LinkSpec] = ()) -> list[str]:
+    """What stops a parsed command from running in a world with these hosts, clients, routers, recipes,
+    files and links (the scenario's network: list).
 
     The scenario loader and the sandbox both ask this before anything runs.
     """
@@ -44,6 +45,14 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
                 if name not in nodes:
                     kinds = "a client, registry or router" if routers else "a client or registry"
                     problems.append(f"{name!r} is not {kinds} here{did_you_mean(name, nodes)}")
+            declared = {frozenset((link.a, link.b)) for link in links}
+            if routers and not problems and frozenset((a, b)) not in declared and _joined(a, b, links):
+                # With routers a request crosses the links of its route: cutting a pair no link joins
+                # would change nothing, and bringing it "up" would lay a new fast link between them.
+                # (A pair no route joins talks over the implicit fast local link, which may be cut.)
+                near = sorted(f"{link.a} {link.b}" for link in links if a in (link.a, link.b))
+                problems.append(f"no link in network: joins {a} and {b}; their requests cross the links of "
+                                "their route" + (f": take one of those, such as {near[0]!r}" if near else ""))
     if isinstance(command, ArtifactCommand):
         for name in command.files:
             if name not in files:
@@ -55,6 +64,22 @@ def command_problems(command: Command, images: dict[str, Any], hosts: list[str],
         if host not in hosts:
             problems.append(f"{host!r} is not a registry here{did_you_mean(host, hosts)}")
     return problems
+
+
+def _joined(a: str, b: str, links: Collection[LinkSpec]) -> bool:
+    """Whether some route of listed links joins `a` and `b`."""
+    seen, todo = {a}, [a]
+    while todo:
+        node = todo.pop()
+        for link in links:
+            if node in (link.a, link.b):
+                other = link.b if node == link.a else link.a
+                if other == b:
+                    return True
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+    return False
 
 
 def grant_problems(command: RegistryGrant, scenario: Scenario) -> list[str]:

@@ -221,7 +221,7 @@ class SandboxSession:
             raise CommandError(self.no_recipe(command.target))
         hosts = sorted(world.registries)
         problems = command_problems(command, self.scenario.images, hosts, self.clients, self.scenario.files,
-                                    sorted(world.network.routers))
+                                    sorted(world.network.routers), self.scenario.links)
         origins = [name for name, kind in world.network.nodes.items() if kind == NodeKind.REGISTRY]
         if docker_hub_problems(command, hosts, origins):
             # The scenario file's advice ("add a registry named docker.io") cannot be followed here.

@@ -128,7 +128,8 @@ def read_steps(check: Checker, value: Any, scenario: Scenario) -> list[StepSpec]
 
 def _check_command(check: Checker, path: Path, command: Command, scenario: Scenario, hosts: list[str],
                    clients: list[str]) -> None:
-    for message in command_problems(command, scenario.images, hosts, clients, scenario.files, scenario.routers):
+    for message in command_problems(command, scenario.images, hosts, clients, scenario.files, scenario.routers,
+                                    scenario.links):
         check.add(path, message)
     if isinstance(command, RegistryGrant):
         for message in grant_problems(command, scenario):
