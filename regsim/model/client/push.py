@@ -128,11 +128,12 @@ class _Pusher:
         self.world = client.world
         self.send = session.transport()
         self.direct = direct = registry.unguarded(repository)
-        self.head_blob: Callable[..., Response] = registry.head_blob if direct is None else direct.head_blob
+        # Lent the handler, the push reads only the status of these answers (Handler.head_blob_status).
+        self.head_blob: Callable[..., Response] = registry.head_blob if direct is None else direct.head_blob_status
         self.open_upload: Callable[..., Response] = registry.start_upload if direct is None else direct.open_upload
         self.patch_upload: Callable[..., Response] = (
-            registry.patch_upload if direct is None else direct.patch_upload)
-        self.put_upload: Callable[..., Response] = registry.put_upload if direct is None else direct.put_upload
+            registry.patch_upload if direct is None else direct.patch_upload_status)
+        self.put_upload: Callable[..., Response] = registry.put_upload if direct is None else direct.put_upload_status
         self.blobs_path = blob_path(repository, "")
         self.uploads_path = uploads_path(repository)
         # Blobs this push has already placed. A blob two platforms share is pushed and printed once:

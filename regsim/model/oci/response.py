@@ -147,3 +147,24 @@ class Refusal(Response):
         if self._headers is None:
             self._write()   # the headers that go with the body it had
         self._body = value
+
+
+class Status(Response):
+    """An answer that is its status alone, shared by every request it answers (see
+    `Handler.head_blob_status`): its headers read empty, and it has no body and no error.
+    Nothing may change one."""
+
+    __slots__ = ()
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.body = None
+        self.error = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}   # a new table each time: a reader's change cannot reach the next request's answer
+
+    @headers.setter
+    def headers(self, value: dict[str, str]) -> None:
+        raise AttributeError("a shared Status answer cannot be given headers")

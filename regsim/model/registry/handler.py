@@ -22,7 +22,7 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest, canonical_json, parse_manifest
 from regsim.model.oci.mediatype import OCI_INDEX
 from regsim.model.oci.reference import check_tag, is_digest_reference
-from regsim.model.oci.response import Answer, Refusal, Response
+from regsim.model.oci.response import Answer, Refusal, Response, Status
 from regsim.model.oci.routes import ROUTE, RouteName, blob_path, manifest_path, upload_path
 from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
@@ -72,6 +72,12 @@ def _progress_headers(name: str, uuid: str, received: int) -> dict[str, str]:
         "Content-Length": "0",
     }
 
+
+# The answers of a push's blob endpoints, which it reads for their status alone (see Handler.head_blob_status).
+_FOUND = Status(200)
+_MISSING = Status(404)
+_ACCEPTED = Status(202)
+_CREATED = Status(201)
 
 # Told when a manifest lands: (registry host, repository, digest, tag or None) — replication listens.
 ManifestListener = Callable[[str, str, str, str | None], None]
@@ -230,6 +236,34 @@ class Handler:
         self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
+        self.patch_upload_status(name, uuid, body, content_range)
+        return Answer(202, _progress_headers, (name, uuid, self.uploads[uuid].received))
+
+    def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
+        """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
+        self.put_upload_status(name, uuid, digest, body)
+        return Answer(201, _created_headers, (name, digest))
+
+    # ----- a push's blob endpoints, answered by their status alone -----------------------------
+    # A registry with no guard lends this handler to a push (`Registry.unguarded`), which reads
+    # nothing of a blob HEAD's, a PATCH's or an upload's last PUT's answer but its status. These
+    # are those endpoints, with the same checks and changes, answered with one shared `Status`
+    # for each status: no answer is made for each of those requests (a push makes about thirty
+    # per image in `regsim bench`). A refusal is raised, and so is a full answer.
+
+    def head_blob_status(self, name: str, digest: str, context: RequestContext | None = None) -> Response:
+        """`head_blob`, answered by its status: found (200) or not (404)."""
+        store = self.store
+        if digest not in store.blobs:
+            check_digest(digest)   # a malformed digest is refused (400); one the store holds was checked
+            return _MISSING
+        repo = store.repositories.get(name)
+        return _FOUND if repo is not None and digest in repo.blobs else _MISSING
+
+    def patch_upload_status(
+        self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
+    ) -> Response:
+        """`patch_upload`, answered by its status (202)."""
         session = self.uploads.get(uuid)   # self._session(name, uuid), without the call: a push PATCHes every blob
         if session is None or session.repository != name:
             raise self._upload_unknown(name, uuid)
@@ -241,11 +275,11 @@ class Handler:
                     f"Content-Range {start}-{end} does not match a chunk of {len(body)} bytes",
                 )
         session.append(body, None if content_range is None else content_range[0])
-        return Answer(202, _progress_headers, (name, uuid, session.received))
+        return _ACCEPTED
 
-    def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
-        """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
-        session = self.uploads.get(uuid)   # as in patch_upload
+    def put_upload_status(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
+        """`put_upload`, answered by its status (201)."""
+        session = self.uploads.get(uuid)   # as in patch_upload_status
         if session is None or session.repository != name:
             raise self._upload_unknown(name, uuid)
         if digest is None:
@@ -263,7 +297,7 @@ class Handler:
         repo.blobs.put(blob)   # store.link, without the call
         if self._persistent:
             self.storage.changed(store)
-        return Answer(201, _created_headers, (name, digest))
+        return _CREATED
 
     def upload_status(self, name: str, uuid: str) -> Response:
         session = self._session(name, uuid)
