@@ -90,7 +90,12 @@ def sized_digest_text(identity: str, size: int) -> str:
     A scenario's 48 MB layer is never allocated: its digest is the sha256 of a short
     description, so the same layer name and size give the same digest on every run.
     """
-    return "sha256:" + _sha256(f"regsim-sized-blob\0{identity}\0{size}".encode()).hexdigest()
+    hashed = _SIZED_PREFIX.copy()   # the prefix's state, copied: cheaper than hashing it again
+    hashed.update(f"{identity}\0{size}".encode())
+    return "sha256:" + hashed.hexdigest()
+
+
+_SIZED_PREFIX = _sha256(b"regsim-sized-blob\0")   # never updated itself: only its copies are
 
 
 def sized_digest(identity: str, size: int) -> Digest:
