@@ -31,6 +31,8 @@ from regsim.units import docker_short_id, docker_size
 if TYPE_CHECKING:
     from regsim.model.sim.world import World
 
+_new = object.__new__
+
 Recipe = Sequence[tuple[str, int]] | dict[str, Sequence[tuple[str, int]]]
 
 
@@ -198,7 +200,12 @@ class Client:
             diff_ids.append(layer_diff_id)
             entries.append(entry)
             if digest not in held:   # the store keeps the layer it has
-                held[digest] = LocalLayer(digest, size, name)
+                # LocalLayer(digest, size, name), made without a call to its __init__ (every field set here)
+                held[digest] = layer = _new(LocalLayer)
+                layer.digest = digest
+                layer.size = size
+                layer.name = name
+                layer.data = None
         config = image_config(diff_ids, platform)
         return image_manifest(config, tuple(descriptors), entries), config
 

@@ -45,6 +45,7 @@ _SAID_UPLOAD_OPENED = RequestOutcome.UPLOAD_OPENED
 _SENT = How.SENT
 _UP = Direction.UP
 _UPLOAD = Lane.UPLOAD
+_new = object.__new__
 
 
 def push(client: Client, text: str) -> Outcome:
@@ -244,8 +245,11 @@ class _Pusher:
             body = layer.data
             sent = len(body)
         else:
-            body = SizedContent(digest, desc.size, 0, desc.size)
-            sent = desc.size   # its len(), without the call
+            # SizedContent(digest, size), made without a call to its __init__ (every field set here)
+            body = _new(SizedContent)
+            body.digest = digest
+            body.size = body.length = sent = desc.size   # sent: its len(), without the call
+            body.offset = 0
         response, event = send(
             job, host, "PATCH", location, self.patch_upload, (_why_send, label, desc.size),
             (repository, uuid, body) if direct else (session.auth, repository, uuid, body), sent,
@@ -271,7 +275,16 @@ class _Pusher:
         """The blob is in the repository: its ledger line, the client's note of where it is, and
         for a layer the line docker prints (`said`)."""
         digest = desc.digest
-        self.blobs.append(BlobRecord(digest, kind, desc.size, how, name, source))
+        # The ledger line, made without a call to BlobRecord's __init__ (every field set here): a
+        # push makes one for every blob, and the call cost as much as the rest.
+        record = _new(BlobRecord)
+        record.digest = digest
+        record.kind = kind
+        record.size = desc.size
+        record.how = how
+        record.name = name
+        record.source = source
+        self.blobs.append(record)
         self.placed.add(digest)
         places = self.locations.get(digest)
         if places is None:   # Client.remember_location's common case, without the call: a blob new to the client
