@@ -286,10 +286,12 @@ class _Pusher:
         record.source = source
         self.blobs.append(record)
         self.placed.add(digest)
+        # Client.remember_location's common cases, without the call: a blob new to the client, or
+        # one it last saw here (the next tag of a repository names its earlier tags' layers)
         places = self.locations.get(digest)
-        if places is None:   # Client.remember_location's common case, without the call: a blob new to the client
+        if places is None:
             self.locations[digest] = [self.location]
-        else:
+        elif not places or places[0] != self.location:
             self.client.remember_location(digest, self.host, self.repository)
         if kind == _LAYER:   # docker_short_id(digest), without the call: a digest always names its algorithm
             self.output.append(f"{digest.partition(':')[2][:12]}: {said}")

@@ -37,6 +37,8 @@ from regsim.units import elided_digest
 _UPLOAD_HEAD, _, _UPLOAD_REST = ROUTE[RouteName.UPLOAD].template.partition("{name}")
 _UPLOAD_MIDDLE = _UPLOAD_REST.removesuffix("{uuid}")
 
+_new = object.__new__
+
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
 
@@ -117,15 +119,19 @@ class Handler:
         self._upload_counter = number = self._upload_counter + 1
         uuid = f"{number:08x}-0000-4000-8000-{self._host_code}"
         self.uploads[uuid] = self.storage.new_upload(uuid, name)
-        return Response(
-            202,
-            {
-                "Location": f"{_UPLOAD_HEAD}{name}{_UPLOAD_MIDDLE}{uuid}",   # upload_path(name, uuid)
-                "Range": "0-0",
-                "Docker-Upload-UUID": uuid,
-                "Content-Length": "0",
-            },
-        )
+        # The answer, made without a call to Response's __init__ (every field set here): a push
+        # opens an upload for every blob it sends.
+        answer = _new(Response)
+        answer.status = 202
+        answer.headers = {
+            "Location": f"{_UPLOAD_HEAD}{name}{_UPLOAD_MIDDLE}{uuid}",   # upload_path(name, uuid)
+            "Range": "0-0",
+            "Docker-Upload-UUID": uuid,
+            "Content-Length": "0",
+        }
+        answer.body = None
+        answer.error = None
+        return answer
 
     def _session(self, name: str, uuid: str) -> UploadSession:
         session = self.uploads.get(uuid)
