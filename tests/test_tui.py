@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
-from tui_fixtures import MakeApp, until
+from tui_fixtures import MakeApp
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.scenario.engine import Player
