@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Footer, ListView, Static
-from tui_fixtures import MakeApp, until
+from tui_fixtures import MakeApp
 
 from regsim.bundled import find_scenario, scenario_files
 from regsim.scenario.engine import Player
@@ -369,7 +369,11 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end(make_app: MakeApp)
         assert screen.check_action("faster", ()) is None
         await pilot.press("a")
         assert "auto" in status(app)
-        await until(pilot, lambda: player_of(app).position >= 1)  # one step every 0.5 s
+        # The timer calls _auto_step every 0.5 s; a tick is called here rather than waited for.
+        assert screen.auto_timer is not None
+        screen._auto_step()
+        await pilot.pause()
+        assert player_of(app).position >= 1
         await pilot.press("a")
         paused_at = player_of(app).position
         assert screen.auto_timer is None and "auto" not in status(app)
@@ -378,7 +382,9 @@ async def test_auto_advance_plays_pauses_and_stops_at_the_end(make_app: MakeApp)
         # the last step asks for a prediction: auto waits for it, then → runs it and auto ends
         player_of(app).seek(player_of(app).total - 1)
         await pilot.press("a")
-        await until(pilot, lambda: screen.auto_waiting)
+        screen._auto_step()
+        await pilot.pause()
+        assert screen.auto_waiting
         assert player_of(app).position == player_of(app).total - 1
         await pilot.press("n")
         assert player_of(app).position == player_of(app).total

@@ -349,11 +349,8 @@ class SessionSteps:
             outcome.output.append(f"{failed['method']} {_path(failed)} → {status}: {said}")
         spec = StepSpec(index=index, line=0, actor=operation.client,
                         command=Recorded(command, verb))
-        record = make_record(spec, outcome, events, _busy_seconds(entries), {}, self.world)
-        record.verb = verb
-        record.actor = operation.client
-        record.clock = last
-        return record
+        return make_record(spec, outcome, events, _busy_seconds(entries), {}, self.world,
+                           heading=(operation.client, command, verb), clock=last)
 
     @staticmethod
     def _failure(operation: Operation) -> LiveEntryJSON | None:

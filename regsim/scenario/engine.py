@@ -294,16 +294,15 @@ def _run_together(world: World, scenario: Scenario, step: StepSpec) -> StepRecor
         if not done.outcome.ok and outcome.ok:
             outcome.ok, outcome.error = False, done.outcome.error
             outcome.message = f"{actor}: {done.outcome.message}"
-    record = make_record(step, outcome, events, timing.seconds, timing.links, world,
-                         background_seconds=timing.background_seconds, peaks=together.peak)
-    actors = [actor for actor, _ in step.together]
-    record.actor = clients_label(actors)
-    record.command = "; ".join(dict.fromkeys(command.text for _, command in step.together))
-    record.clients = [
-        {"client": actor, "seconds": round(seconds, 6), "ok": done.outcome.ok}
-        for (actor, done, _, _), seconds in zip(parts, together.finished, strict=True)
-    ]
-    return record
+    commands = "; ".join(dict.fromkeys(command.text for _, command in step.together))
+    verb = step.command.family if step.command is not None else "say"
+    return make_record(
+        step, outcome, events, timing.seconds, timing.links, world,
+        background_seconds=timing.background_seconds, peaks=together.peak,
+        heading=(clients_label([actor for actor, _ in step.together]), commands, verb),
+        clients=[{"client": actor, "seconds": round(seconds, 6), "ok": done.outcome.ok}
+                 for (actor, done, _, _), seconds in zip(parts, together.finished, strict=True)],
+    )
 
 
 def _fetched_again(at_once: list[list[RequestEvent]], parts: list[tuple[str, Done, int, int]]) -> None:

@@ -209,13 +209,25 @@ def make_record(
     background_seconds: float = 0.0,
     tables: list[Table] | None = None,
     peaks: dict[tuple[str, str], float] | None = None,
+    *,
+    heading: tuple[str, str, str] | None = None,
+    clock: float | None = None,
+    clients: list[ClientTimeJSON] | None = None,
 ) -> StepRecord:
+    """A step's record. `heading` (actor, command, verb) names a step the spec does not say alone:
+    several clients at once, or an operation a live session saw; `clock` is when it ended, if not
+    the world's time; `clients`, when each client of a together step was done."""
     command = step.command
+    named: tuple[str | None, str | None, str] = heading or (
+        step.actor if command is not None and command.needs_client else None,
+        command.text if command else None,
+        command.family if command else "say",
+    )
     record = StepRecord(
         index=step.index,
-        actor=step.actor if command is not None and command.needs_client else None,
-        command=command.text if command else None,
-        verb=command.family if command else "say",
+        actor=named[0],
+        command=named[1],
+        verb=named[2],
         say=step.say,
         step_id=step.id,
         ok=outcome.ok,
@@ -226,10 +238,11 @@ def make_record(
         blobs=list(outcome.blobs),
         seconds=seconds,
         background_seconds=background_seconds,
-        clock=world.now,
+        clock=world.now if clock is None else clock,
         tables=list(tables or ()),
         referrers=list(outcome.referrers) if isinstance(command, ArtifactCommand) else None,
         access=outcome.access,
+        clients=list(clients or ()),
     )
     for blob in outcome.blobs:
         if blob.kind == "config":
