@@ -168,7 +168,12 @@ def test_pushing_to_a_mirror_is_unsupported():
     world = mirror_world()
     client = world.clients["c1"]
     assert client.build(f"{MIRROR}/team/app:v2", [("new", 1_000)]).ok
-    out = client.push(f"{MIRROR}/team/app:v2")
+    with world.recording() as events:
+        out = client.push(f"{MIRROR}/team/app:v2")
+    # Only writes are refused: the blob's HEAD is asked of the upstream, as distribution's proxy
+    # blob store stats a blob it lacks there (registry/proxy/proxyblobstore.go, Stat).
+    assert [(e.method, e.src, e.dst) for e in events if e.method == "HEAD"][:2] == [
+        ("HEAD", "c1", MIRROR), ("HEAD", MIRROR, ORIGIN)]
     assert not out.ok
     assert out.error == "UNSUPPORTED"
     assert out.output[-1] == "unsupported: the operation is unsupported"   # a push's error is printed bare

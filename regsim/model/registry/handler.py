@@ -81,6 +81,13 @@ _MISSING = Status(404)
 _ACCEPTED = Status(202)
 _CREATED = Status(201)
 
+# Each endpoint a push reads only the status of, and the handler's method that answers it so.
+_STATUS_ENDPOINTS = (
+    ("head_blob", "head_blob_status"),
+    ("patch_upload", "patch_upload_status"),
+    ("put_upload", "put_upload_status"),
+)
+
 # Told when a manifest lands: (registry host, repository, digest, tag or None) — replication listens.
 ManifestListener = Callable[[str, str, str, str | None], None]
 
@@ -102,6 +109,15 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A handler that answers a blob HEAD, a PATCH or an upload's last PUT its own way (a
+        # pull-through cache asks its upstream, or refuses writes) answers a push's status-only
+        # requests that way too: its full answer serves a reader of the status alone.
+        super().__init_subclass__(**kwargs)
+        for full, bare in _STATUS_ENDPOINTS:
+            if full in cls.__dict__ and bare not in cls.__dict__:
+                setattr(cls, bare, cls.__dict__[full])
 
     # How its fields copy when a snapshot copies the registry (see sim/snapshot.py); the rest deep-copy.
     _copiers: ClassVar[dict[str, Copier]] = {}
@@ -242,12 +258,12 @@ class Handler:
         self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
-        self.patch_upload_status(name, uuid, body, content_range)
+        Handler.patch_upload_status(self, name, uuid, body, content_range)   # this class's: see __init_subclass__
         return Answer(202, _progress_headers, (name, uuid, self.uploads[uuid].received))
 
     def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
         """PUT ?digest=: close the session; the content must hash to the digest or nothing is stored."""
-        self.put_upload_status(name, uuid, digest, body)
+        Handler.put_upload_status(self, name, uuid, digest, body)   # as in patch_upload
         return Answer(201, _created_headers, (name, digest))
 
     # ----- a push's blob endpoints, answered by their status alone -----------------------------
