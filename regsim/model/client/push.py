@@ -9,6 +9,7 @@ there, POST + PATCH + PUT for what must travel, the config blob last, then the m
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -69,7 +70,7 @@ def push(client: Client, text: str) -> Outcome:
     session = HostSession(client, ref.host, out, streamed=True)   # after "The push refers to repository"
     manifests = list(image.manifests.values())
     first = manifests[0].layers[0] if manifests[0].layers else manifests[0].config
-    if not session.start({ref.repository: ("pull", "push")}, ("Head", blob_path(ref.repository, first.digest))):
+    if not session.start({ref.repository: ("pull", "push")}, ("Head", _paths(ref.repository)[0] + first.digest)):
         return out
     pusher = _Pusher(client, session, ref.repository, out)
     complete = isinstance(image.top, Manifest) or all(
@@ -88,6 +89,13 @@ def push(client: Client, text: str) -> Outcome:
         return out
     out.output.append(f"{ref.tag}: digest: {top.digest} size: {len(top.raw)}")
     return out
+
+
+@lru_cache(maxsize=256)
+def _paths(repository: str) -> tuple[str, str]:
+    """A repository's blob path before the digest, and its uploads path: built once for the tags
+    of a repository a client pushes one after another (a path costs about as much as a request's record)."""
+    return blob_path(repository, ""), uploads_path(repository)
 
 
 # Reasons written only when a record is read (see events.Why): a push makes them for every blob.
@@ -135,8 +143,7 @@ class _Pusher:
         self.patch_upload: Callable[..., Response] = (
             registry.patch_upload if direct is None else direct.patch_upload_status)
         self.put_upload: Callable[..., Response] = registry.put_upload if direct is None else direct.put_upload_status
-        self.blobs_path = blob_path(repository, "")
-        self.uploads_path = uploads_path(repository)
+        self.blobs_path, self.uploads_path = _paths(repository)
         # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
         # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
