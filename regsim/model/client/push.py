@@ -93,8 +93,9 @@ def push(client: Client, text: str) -> Outcome:
 
 @lru_cache(maxsize=256)
 def _paths(repository: str) -> tuple[str, str]:
-    """A repository's blob path before the digest, and its uploads path: built once for the tags
-    of a repository a client pushes one after another (a path costs about as much as a request's record)."""
+    """A repository's blob path before the digest, and its uploads path, built once for the tags
+    of a repository a client pushes one after another: formatting a route's template costs more
+    than the record of a request."""
     return blob_path(repository, ""), uploads_path(repository)
 
 

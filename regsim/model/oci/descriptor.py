@@ -9,6 +9,8 @@ from typing import Any
 from regsim.model.oci.digest import sized_digest_text
 from regsim.model.oci.mediatype import OCI_LAYER
 
+_new = object.__new__
+
 
 @dataclass(frozen=True, slots=True)
 class Platform:
@@ -89,9 +91,6 @@ def sized_layer(name: str, size: int) -> SizedLayer:
     # A digest is `sha256:` and hex, and the media type a constant: JSON writes both as they are.
     return (desc, sized_digest_text(f"diff:{digest}", size),
             f'{{"mediaType":"{OCI_LAYER}","digest":"{digest}","size":{size}}}')
-
-
-_new = object.__new__
 
 
 def layer_blob(name: str, size: int) -> Descriptor:
