@@ -92,11 +92,11 @@ def push(client: Client, text: str) -> Outcome:
 
 
 @lru_cache(maxsize=256)
-def _paths(repository: str) -> tuple[str, str]:
-    """A repository's blob path before the digest, and its uploads path, built once for the tags
-    of a repository a client pushes one after another: formatting a route's template costs more
-    than the record of a request."""
-    return blob_path(repository, ""), uploads_path(repository)
+def _paths(repository: str) -> tuple[str, str, str]:
+    """A repository's blob path before the digest, its uploads path, and its manifest path before
+    the reference, built once for the tags of a repository a client pushes one after another:
+    formatting a route's template costs more than the record of a request."""
+    return blob_path(repository, ""), uploads_path(repository), manifest_path(repository, "")
 
 
 # Reasons written only when a record is read (see events.Why): a push makes them for every blob.
@@ -144,7 +144,7 @@ class _Pusher:
         self.patch_upload: Callable[..., Response] = (
             registry.patch_upload if direct is None else direct.patch_upload_status)
         self.put_upload: Callable[..., Response] = registry.put_upload if direct is None else direct.put_upload_status
-        self.blobs_path, self.uploads_path = _paths(repository)
+        self.blobs_path, self.uploads_path, self.manifests_path = _paths(repository)
         # Blobs this push has already placed. A blob two platforms share is pushed and printed once:
         # containerd's pusher skips a ref its tracker holds as committed (core/remotes/docker/pusher.go),
         # and dockerd prints one line per digest (moby daemon/containerd/progress.go, pushProgress).
@@ -307,8 +307,9 @@ class _Pusher:
 
     def manifest(self, manifest: Manifest | Index, reference: str) -> bool:
         registry, repository = self.registry, self.repository
+        path = self.manifests_path + reference   # manifest_path(repository, reference)
         response, event = self.send(
-            self.session.context, self.host, "PUT", manifest_path(repository, reference),
+            self.session.context, self.host, "PUT", path,
             registry.put_manifest,
             "store the manifest: the registry checks every blob it names is here"
             if reference.startswith("sha256:") is False else "store one platform's manifest by digest",
@@ -316,7 +317,7 @@ class _Pusher:
             len(manifest.raw),
         )
         if response.status != 201:
-            self.session.fail_with(response, manifest_path(repository, reference), "Put")
+            self.session.fail_with(response, path, "Put")
             return False
         event.outcome = _SAID_STORED
         self.out.blobs.append(BlobRecord(manifest.digest, _MANIFEST, len(manifest.raw), _SENT))
