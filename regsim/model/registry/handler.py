@@ -81,12 +81,6 @@ _MISSING = Status(404)
 _ACCEPTED = Status(202)
 _CREATED = Status(201)
 
-# Each endpoint a push reads only the status of, and the handler's method that answers it so.
-_STATUS_ENDPOINTS = (
-    ("head_blob", "head_blob_status"),
-    ("patch_upload", "patch_upload_status"),
-    ("put_upload", "put_upload_status"),
-)
 
 # Told when a manifest lands: (registry host, repository, digest, tag or None) — replication listens.
 ManifestListener = Callable[[str, str, str, str | None], None]
@@ -109,15 +103,6 @@ class Handler:
         self._persistent = storage.persistent
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # A handler that answers a blob HEAD, a PATCH or an upload's last PUT its own way (a
-        # pull-through cache asks its upstream, or refuses writes) answers a push's status-only
-        # requests that way too: its full answer serves a reader of the status alone.
-        super().__init_subclass__(**kwargs)
-        for full, bare in _STATUS_ENDPOINTS:
-            if full in cls.__dict__ and bare not in cls.__dict__:
-                setattr(cls, bare, cls.__dict__[full])
 
     # How its fields copy when a snapshot copies the registry (see sim/snapshot.py); the rest deep-copy.
     _copiers: ClassVar[dict[str, Copier]] = {}
@@ -258,7 +243,8 @@ class Handler:
         self, name: str, uuid: str, body: Chunk, content_range: tuple[int, int] | None = None
     ) -> Response:
         """PATCH a chunk; with a Content-Range it must continue where the upload stands (else 416)."""
-        Handler.patch_upload_status(self, name, uuid, body, content_range)   # this class's: see __init_subclass__
+        # This class's own, even where a subclass answers the status-only endpoints with its full ones.
+        Handler.patch_upload_status(self, name, uuid, body, content_range)
         return Answer(202, _progress_headers, (name, uuid, self.uploads[uuid].received))
 
     def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
@@ -271,7 +257,8 @@ class Handler:
     # nothing of a blob HEAD's, a PATCH's or an upload's last PUT's answer but its status. These
     # are those endpoints, with the same checks and changes, answered with one shared `Status`
     # for each status: no answer is made for each of those requests (a push makes about thirty
-    # per image in `regsim bench`). A refusal is raised, and so is a full answer.
+    # per image in `regsim bench`). A refusal is raised, and so is a full answer. A handler that
+    # answers one of these requests its own way (a pull-through cache) names its full endpoint here too.
 
     def head_blob_status(self, name: str, digest: str, context: RequestContext | None = None) -> Response:
         """`head_blob`, answered by its status: found (200) or not (404)."""

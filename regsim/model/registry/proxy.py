@@ -381,6 +381,12 @@ class ProxyHandler(Handler):
     def put_upload(self, name: str, uuid: str, digest: str | None, body: Chunk | None = None) -> Response:
         raise self._refuse()
 
+    # A push reads only the status of these (Handler.head_blob_status): this cache's own answers serve
+    # it, so a push's HEAD asks the upstream (proxyblobstore.go Stat) and its writes are refused.
+    head_blob_status = head_blob
+    patch_upload_status = patch_upload
+    put_upload_status = put_upload
+
     def put_manifest(
         self, name: str, reference: str, raw: bytes, content_type: str | None = None,
         parsed: AnyManifest | None = None,
