@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import Restarted
 
+from regsim.model.oci.auth import parse_challenge
 from regsim.model.oci.errors import RegistryError
 from regsim.model.registry.access import RegistryAccess
-from regsim.model.registry.auth import parse_challenge
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.ratelimit import PullRateLimit
 from regsim.model.registry.registry import Registry

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.registry.auth import (
+from regsim.model.oci.auth import (
     AuthInputError,
     Challenge,
     Scope,
@@ -27,6 +26,7 @@ from regsim.model.registry.auth import (
     parse_scopes,
     required_action,
 )
+from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.tokens import AccessEntry, TokenIssuer
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 
 from regsim.model.client.errors import DockerError, docker_error, pull_line, stream_line
+from regsim.model.oci.auth import Scope, bearer_challenge, format_challenge
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.response import Response
-from regsim.model.registry.auth import Scope, bearer_challenge, format_challenge
 
 NAME = "registry.example/team/app"
 REF = "registry.example/team/app:v1"

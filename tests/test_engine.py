@@ -331,7 +331,7 @@ def test_a_refused_push_claims_no_saving_anywhere_a_learner_looks(replayed) -> N
 
 
 def test_a_pull_that_fails_part_way_saves_nothing_though_some_layers_were_local() -> None:
-    from regsim.model.sim.events import BlobRecord, How, Outcome
+    from regsim.model.core.events import BlobRecord, How, Outcome
     from regsim.scenario.records import make_record
 
     run = replay(parse_scenario(TWO_VERSIONS))
@@ -583,8 +583,8 @@ def test_the_json_a_step_and_a_run_print_has_exactly_the_keys_its_contract_names
 
 def test_the_enums_behind_the_json_write_the_words_the_readme_and_the_scenario_files_use() -> None:
     # Charts, the app and saved runs compare these words, so each member is written as its word.
+    from regsim.model.core.events import Change
     from regsim.model.registry.policy import AUTH_MODES, AuthMode
-    from regsim.model.sim.events import Change
     from regsim.model.sim.network import NodeKind
 
     assert [mode.value for mode in AuthMode] == list(AUTH_MODES) == ["none", "basic", "token"]

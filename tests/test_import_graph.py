@@ -1,4 +1,5 @@
-"""Imports flow one way: model <- scenario <- lessons, charts <- live, worksheet <- tui <- cli.
+"""Imports flow one way: model <- scenario <- lessons, charts <- live, worksheet <- tui <- cli, and
+inside the model oci <- core <- registry <- client <- sim.
 
 An ast walk over every module of `regsim/` collects every import, including those inside
 functions (only imports under `if TYPE_CHECKING:` are exempt: they never run). Two checks:
@@ -26,6 +27,14 @@ LAYERS: dict[str, float] = {
     "regsim.bundled": 0,
     "regsim.choice_order": 0,
     "regsim.model": 1,
+    # The model's own layers, as distribution's and containerd's: the protocol's vocabulary; what
+    # every side speaks (a request's context and records, copying); the registry; the clients
+    # (a pull-through cache's session is made by the world, not by the registry); the simulation.
+    "regsim.model.oci": 1.1,
+    "regsim.model.core": 1.2,
+    "regsim.model.registry": 1.3,
+    "regsim.model.client": 1.4,
+    "regsim.model.sim": 1.5,
     "regsim.scenario": 2,
     "regsim.challenge": 2.5,    # above the scenario engine it plays, below lessons that name challenges
     "regsim.lessons": 3,

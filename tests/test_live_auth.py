@@ -16,7 +16,7 @@ from live_helpers import ServerThread, basic
 
 from regsim.live.access import LoginThrottle
 from regsim.live.cli import serve_main
-from regsim.model.registry.auth import parse_challenge
+from regsim.model.oci.auth import parse_challenge
 
 PASSWORD = "wonder-land-42"
 

@@ -193,7 +193,7 @@ def test_play_prints_a_recorded_session_step_by_step(tmp_path, capsys):
 
 def test_the_access_log_line_reads_sizes_and_digests_as_the_rest_of_regsim_does() -> None:
     from regsim.live.entry import LiveEntry
-    from regsim.model.sim.events import RequestEvent
+    from regsim.model.core.events import RequestEvent
 
     digest = "sha256:5f8ee423db7d" + "0" * 52
     event = RequestEvent("GET", f"/v2/team/app/blobs/{digest}", 200, 79_000_000, "127.0.0.1", "registry",
@@ -279,9 +279,9 @@ def test_a_refusal_is_said_by_the_error_code_the_answer_names_and_reads_back_the
     # distribution answers a refusal with {"errors": [{"code": ...}]} (docs/spec/api.md, "Errors");
     # serve names its own refusals by that code, and watch now names an upstream's the same way.
     from regsim.live.explain import refusal_said
+    from regsim.model.core.events import RequestOutcome, read_said, said_word
     from regsim.model.oci.errors import ErrorCode
     from regsim.model.oci.response import Response
-    from regsim.model.sim.events import RequestOutcome, read_said, said_word
 
     denied = Response(403, {}, b'{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}')
     assert refusal_said(denied) is ErrorCode.DENIED

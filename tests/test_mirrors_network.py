@@ -6,12 +6,12 @@ import math
 
 import pytest
 
+from regsim.model.core.context import Lane
+from regsim.model.core.events import How
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.mediatype import DOCKER_ACCEPT, DOCKER_MANIFEST, OCI_MANIFEST
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.context import Lane
-from regsim.model.sim.events import How
 from regsim.model.sim.flows import link_usage, step_seconds, step_timing
 from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World

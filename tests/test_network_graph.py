@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from regsim.model.sim.events import UNREACHABLE
+from regsim.model.core.events import UNREACHABLE
 from regsim.scenario.engine import replay
 from regsim.scenario.fleet import WAN_BANDWIDTH, WAN_ROUND_TRIP, fleet_scenario
 from regsim.scenario.loader import load_scenario, parse_scenario

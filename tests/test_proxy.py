@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from regsim.charts.data import chart_data
+from regsim.model.core.context import Lane
+from regsim.model.core.events import How
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.registry.proxy import DEFAULT_TTL, PullThroughCache
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.context import Lane
-from regsim.model.sim.events import How
 from regsim.model.sim.world import World
 from regsim.scenario.engine import replay
 from regsim.scenario.loader import load_scenario

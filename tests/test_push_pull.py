@@ -7,11 +7,11 @@ import re
 import pytest
 from conftest import HOST, V1, V2, Restarted
 
+from regsim.model.core.events import How, RequestEvent
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import How, RequestEvent
 from regsim.units import docker_size
 
 TEAM_V1 = f"{HOST}/team/app:v1"

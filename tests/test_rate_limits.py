@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 
+from regsim.model.core.context import RequestContext
 from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.policy import AccessPolicy, RepositoryPolicy, UserStore
 from regsim.model.registry.proxy import PullThroughCache
 from regsim.model.registry.ratelimit import DOCKER_HUB_MESSAGE, PullRateLimit
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.context import RequestContext
 from regsim.model.sim.world import World
 from regsim.scenario.engine import check_expectations, replay
 from regsim.scenario.loader import parse_scenario

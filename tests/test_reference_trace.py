@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 from conftest import HOST
 
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import How
+from regsim.model.core.context import RequestContext
+from regsim.model.core.events import How
 from regsim.model.sim.world import World
 
 # The reference's short digests, by the blob each stands for.

@@ -22,13 +22,13 @@ import json
 import pytest
 
 from regsim.model.client.artifacts import artifact_manifest, bytes_blob
+from regsim.model.core.events import RequestEvent
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.manifest import Manifest, parse_manifest
 from regsim.model.oci.mediatype import HELM_CHART, HELM_CONFIG, OCI_EMPTY, OCI_INDEX, SIGSTORE_BUNDLE
 from regsim.model.oci.referrers import fallback_tag
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import RequestEvent
 from regsim.model.sim.world import World
 from regsim.scenario.engine import replay
 from regsim.scenario.loader import parse_scenario

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from regsim.model.oci.auth import ACTIONS
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import Reference, parse_reference
 from regsim.model.registry.access import RegistryAccess
-from regsim.model.registry.auth import ACTIONS
 from regsim.model.sim.world import World
 from regsim.units import UnitError, format_size, parse_size, short_digest
 

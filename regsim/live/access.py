@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from regsim.model.oci.auth import ACTIONS, AuthInputError, repository_path
 from regsim.model.registry.access import RegistryAccess
-from regsim.model.registry.auth import ACTIONS, AuthInputError, repository_path
 from regsim.model.registry.policy import STRONG_PBKDF2_ITERATIONS, AccessPolicy, AuthMode, UserStore
 
 TOKEN_LIFETIME = 300.0

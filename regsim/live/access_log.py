@@ -13,7 +13,7 @@ from aiohttp import web
 
 from regsim.live.entry import RECORD_KIND, RECORD_VERSION, Ledger, LiveEntry
 from regsim.live.journal import RecordJournal
-from regsim.model.sim.events import RequestEvent
+from regsim.model.core.events import RequestEvent
 
 Client = tuple[str, str]   # (address, user agent)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from regsim.live.access import is_loopback, parse_user
-from regsim.model.registry.auth import AuthInputError
+from regsim.model.oci.auth import AuthInputError
 from regsim.model.registry.policy import AUTH_MODES
 
 if TYPE_CHECKING:   # aiohttp is imported only when the server really starts

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
-from regsim.model.sim.events import BlobKind, How, RequestEvent, RequestOutcome, said_word
+from regsim.model.core.events import BlobKind, How, RequestEvent, RequestOutcome, said_word
 from regsim.units import format_size
 
 RECORD_KIND = "regsim-live-record"

@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
+from regsim.model.core.events import RequestOutcome
 from regsim.model.oci.errors import ErrorCode
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName
-from regsim.model.sim.events import RequestOutcome
 from regsim.units import short_digest as short
 
 

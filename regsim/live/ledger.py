@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 
 from regsim.live.entry import LedgerBlob, ManifestLedger
+from regsim.model.core.events import BlobKind, How
 from regsim.model.oci.manifest import AnyManifest, Manifest
-from regsim.model.sim.events import BlobKind, How
 
 
 class Arrivals:

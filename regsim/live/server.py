@@ -46,6 +46,8 @@ from regsim.live.request_parts import (
 )
 from regsim.live.rootlock import RootLock
 from regsim.live.storage import DiskStorage, DiskUploadSession, disk_registry, disk_storage
+from regsim.model.core.context import RequestContext
+from regsim.model.core.events import How, RequestEvent
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import Manifest
@@ -56,8 +58,6 @@ from regsim.model.registry.access import RegistryAccess
 from regsim.model.registry.handler import API_VERSION_HEADER
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.upload import StagedBytes
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import How, RequestEvent
 from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.units import format_size

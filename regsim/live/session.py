@@ -33,11 +33,11 @@ from enum import StrEnum
 from functools import lru_cache
 
 from regsim.live.entry import BlobLedger, LiveEntryJSON, ManifestLedger
+from regsim.model.core.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent, read_said
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.routes import RouteMatch, RouteName, match_path, request_path
 from regsim.model.registry.registry import Registry
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestEvent, read_said
 from regsim.model.sim.network import NodeKind
 from regsim.model.sim.world import World
 from regsim.scenario.commands import Recorded

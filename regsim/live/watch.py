@@ -40,11 +40,11 @@ from regsim.live.entry import ABORTED, LiveEntry
 from regsim.live.explain import explain, outcome, refusal_said
 from regsim.live.relay import Relay, UpstreamBrokeOff, socket_of
 from regsim.live.watch_ledger import WatchLedger
+from regsim.model.core.events import RequestEvent, Said
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.mediatype import MAX_MANIFEST_BYTES
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import RouteName, match_path
-from regsim.model.sim.events import RequestEvent, Said
 from regsim.units import format_size
 
 CHUNK = 1 << 20

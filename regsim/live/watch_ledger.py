@@ -15,11 +15,11 @@ from collections.abc import Mapping
 
 from regsim.live.entry import BlobLedger, Ledger
 from regsim.live.ledger import Arrivals
+from regsim.model.core.events import How
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import parse_manifest
 from regsim.model.oci.mediatype import MANIFEST_TYPES
 from regsim.model.oci.routes import RouteName
-from regsim.model.sim.events import How
 
 
 class WatchLedger:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from regsim.model.sim.events import Change
+from regsim.model.core.events import Change
 from regsim.model.sim.network import NodeKind
 
 # "from" is a Python keyword, so the two dicts that carry it are declared the functional way.

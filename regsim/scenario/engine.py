@@ -16,13 +16,13 @@ from typing import assert_never
 import regsim.model.client.pull
 import regsim.model.client.push  # noqa: F401
 from regsim.model.client.daemon import Client
+from regsim.model.core.events import AccessChange, Change, How, Outcome, RequestEvent, RequestOutcome
+from regsim.model.oci.auth import AuthInputError
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.reference import parse_reference
 from regsim.model.registry.access import RegistryAccess
-from regsim.model.registry.auth import AuthInputError
 from regsim.model.registry.gc import collect_garbage
 from regsim.model.registry.policy import AuthMode
-from regsim.model.sim.events import AccessChange, Change, How, Outcome, RequestEvent, RequestOutcome
 from regsim.model.sim.flows import blob_digest, fetched_again, flow_timing
 from regsim.model.sim.network import NetworkError
 from regsim.model.sim.world import World

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from regsim.model.sim.context import Lane
-from regsim.model.sim.events import (
+from regsim.model.core.context import Lane
+from regsim.model.core.events import (
     AccessChange,
     BlobRecord,
     How,

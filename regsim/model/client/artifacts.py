@@ -21,6 +21,16 @@ from typing import TYPE_CHECKING
 
 from regsim.model.client.errors import docker_error
 from regsim.model.client.session import HostSession
+from regsim.model.core.events import (
+    BlobKind,
+    BlobRecord,
+    How,
+    Outcome,
+    ReferrerHow,
+    ReferrerRecord,
+    RequestOutcome,
+    Via,
+)
 from regsim.model.oci.blob import Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.digest import sha256_digest, sized_digest_text
@@ -30,7 +40,6 @@ from regsim.model.oci.reference import Reference
 from regsim.model.oci.referrers import fallback_tag, referrers_index
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path, referrers_path, uploads_path
-from regsim.model.sim.events import BlobKind, BlobRecord, How, Outcome, ReferrerHow, ReferrerRecord, RequestOutcome, Via
 from regsim.units import format_size
 
 if TYPE_CHECKING:

@@ -26,15 +26,8 @@ from typing import TYPE_CHECKING
 
 from regsim.model.client.images import LocalImage, LocalLayer, tag_key
 from regsim.model.client.session import HostSession
-from regsim.model.oci.errors import RegistryError
-from regsim.model.oci.manifest import AnyManifest, Index, Manifest, parse_manifest
-from regsim.model.oci.mediatype import DOCKER_ACCEPT
-from regsim.model.oci.reference import Reference
-from regsim.model.oci.response import Response
-from regsim.model.oci.routes import blob_path, manifest_path
-from regsim.model.registry.auth import AuthInputError, parse_challenge
-from regsim.model.sim.context import Lane, RequestContext
-from regsim.model.sim.events import (
+from regsim.model.core.context import Lane, RequestContext
+from regsim.model.core.events import (
     UNREACHABLE,
     BlobKind,
     BlobRecord,
@@ -46,6 +39,13 @@ from regsim.model.sim.events import (
     Why,
     why_text,
 )
+from regsim.model.oci.auth import AuthInputError, parse_challenge
+from regsim.model.oci.errors import RegistryError
+from regsim.model.oci.manifest import AnyManifest, Index, Manifest, parse_manifest
+from regsim.model.oci.mediatype import DOCKER_ACCEPT
+from regsim.model.oci.reference import Reference
+from regsim.model.oci.response import Response
+from regsim.model.oci.routes import blob_path, manifest_path
 from regsim.units import format_size
 
 if TYPE_CHECKING:

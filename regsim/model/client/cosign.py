@@ -16,11 +16,11 @@ import base64
 from typing import TYPE_CHECKING
 
 from regsim.model.client.artifacts import ArtifactSession, Library, artifact_manifest, bytes_blob
+from regsim.model.core.events import BlobKind, Direction, Outcome, Via
 from regsim.model.oci.digest import sha256_digest
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Manifest, canonical_json
 from regsim.model.oci.mediatype import EMPTY_JSON, OCI_EMPTY, SIGSTORE_BUNDLE
-from regsim.model.sim.events import BlobKind, Direction, Outcome, Via
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client

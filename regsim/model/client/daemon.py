@@ -20,12 +20,12 @@ from regsim.model.client.kubelet import PullPolicy, ensure_image
 from regsim.model.client.pull import pull
 from regsim.model.client.push import push
 from regsim.model.client.session import HostSession
+from regsim.model.core.events import Outcome
+from regsim.model.core.snapshot import Copier, copy_fields, dict_of_tables, same, shallow
 from regsim.model.oci.descriptor import Descriptor, Platform, sized_layer
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, build_index, image_config, image_manifest
 from regsim.model.oci.reference import Reference, parse_reference
-from regsim.model.sim.events import Outcome
-from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables, same, shallow
 from regsim.units import docker_short_id, docker_size
 
 if TYPE_CHECKING:

@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from regsim.model.oci.auth import AuthInputError, parse_challenge
 from regsim.model.oci.errors import ErrorCode
 from regsim.model.oci.response import Response
-from regsim.model.registry.auth import AuthInputError, parse_challenge
 
 DAEMON = "Error response from daemon: "
 

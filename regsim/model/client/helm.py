@@ -13,10 +13,10 @@ import re
 from typing import TYPE_CHECKING
 
 from regsim.model.client.artifacts import ArtifactSession, Library, artifact_manifest, bytes_blob, file_blob
+from regsim.model.core.events import BlobKind, Direction, Outcome
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import canonical_json
 from regsim.model.oci.mediatype import HELM_CHART, HELM_CONFIG
-from regsim.model.sim.events import BlobKind, Direction, Outcome
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client

@@ -22,8 +22,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from regsim.model.client.containerd import crictl_pull
+from regsim.model.core.events import Direction, Outcome
 from regsim.model.oci.errors import RegistryError
-from regsim.model.sim.events import Direction, Outcome
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client

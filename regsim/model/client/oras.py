@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from regsim.model.client.artifacts import ArtifactSession, Library, artifact_manifest, bytes_blob, file_blob
+from regsim.model.core.events import BlobKind, Direction, Outcome
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.mediatype import EMPTY_JSON, OCI_EMPTY
-from regsim.model.sim.events import BlobKind, Direction, Outcome
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client

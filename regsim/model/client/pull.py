@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from regsim.model.client.errors import docker_error, pull_line
 from regsim.model.client.images import LocalImage, LocalLayer, tag_key
 from regsim.model.client.session import HostSession
+from regsim.model.core.context import Lane
+from regsim.model.core.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.model.oci.descriptor import Platform
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest, parse_manifest
@@ -22,8 +24,6 @@ from regsim.model.oci.mediatype import DOCKER_ACCEPT
 from regsim.model.oci.reference import DOCKER_HUB, Reference
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path
-from regsim.model.sim.context import Lane
-from regsim.model.sim.events import UNREACHABLE, BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import docker_short_id, format_size
 
 if TYPE_CHECKING:

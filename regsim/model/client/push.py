@@ -15,14 +15,14 @@ from urllib.parse import quote
 
 from regsim.model.client.images import LocalImage
 from regsim.model.client.session import HostSession
+from regsim.model.core.context import Lane, RequestContext
+from regsim.model.core.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.model.oci.blob import SizedContent
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.manifest import Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
-from regsim.model.sim.context import Lane, RequestContext
-from regsim.model.sim.events import BlobKind, BlobRecord, Direction, How, Outcome, RequestOutcome
 from regsim.units import format_size
 
 if TYPE_CHECKING:

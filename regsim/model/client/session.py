@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from regsim.model.client.errors import DAEMON, daemon_line, docker_error, stream_line
+from regsim.model.core.context import RequestContext
+from regsim.model.core.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why, why_text
+from regsim.model.core.snapshot import Copier, copy_fields, dict_of_tables
+from regsim.model.oci.auth import AuthInputError, parse_challenge, parse_scope
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import PING_PATH, TOKEN_PATH
-from regsim.model.registry.auth import AuthInputError, parse_challenge, parse_scope
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why, why_text
-from regsim.model.sim.snapshot import Copier, copy_fields, dict_of_tables
 
 if TYPE_CHECKING:
     from regsim.model.client.daemon import Client

@@ -23,9 +23,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.oci.response import Response
-from regsim.model.registry.auth import (
+from regsim.model.core.snapshot import Copier, copy_fields, shallow
+from regsim.model.oci.auth import (
     AuthInputError,
     Scope,
     basic_challenge,
@@ -34,9 +33,10 @@ from regsim.model.registry.auth import (
     parse_basic,
     parse_scope,
 )
+from regsim.model.oci.errors import ErrorCode, RegistryError
+from regsim.model.oci.response import Response
 from regsim.model.registry.policy import AccessPolicy, AuthMode
 from regsim.model.registry.tokens import Token, TokenIssuer
-from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 WRONG_CREDENTIALS = "incorrect username or password"
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
+from regsim.model.core.context import RequestContext
+from regsim.model.core.snapshot import Copier, copy_fields
 from regsim.model.oci.blob import Blob, Body, SizedContent
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.digest import Digest, check_digest, sha256_digest
@@ -28,8 +30,6 @@ from regsim.model.registry.negotiation import negotiate
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
-from regsim.model.sim.context import RequestContext
-from regsim.model.sim.snapshot import Copier, copy_fields
 from regsim.units import elided_digest
 
 # An upload's path around its two parts, from the route table (`upload_path`, without a call and
@@ -104,7 +104,7 @@ class Handler:
         self._upload_counter = storage.first_upload_number()
         self._host_code = sha256_digest(store.host.encode())[7:19]  # stable across runs, unlike hash()
 
-    # How its fields copy when a snapshot copies the registry (see sim/snapshot.py); the rest deep-copy.
+    # How its fields copy when a snapshot copies the registry (see core/snapshot.py); the rest deep-copy.
     _copiers: ClassVar[dict[str, Copier]] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Handler:

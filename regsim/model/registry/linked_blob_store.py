@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from regsim.model.core.snapshot import shallow
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.manifest import Manifest
-from regsim.model.sim.snapshot import shallow
 
 
 class LinkedBlobStore:

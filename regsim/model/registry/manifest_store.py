@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import KeysView, ValuesView
 from typing import Any
 
+from regsim.model.core.snapshot import shallow
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.manifest import AnyManifest
-from regsim.model.sim.snapshot import shallow
 
 
 class ManifestStore:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from regsim.model.registry.auth import ACTIONS, AuthInputError, _check_actions, _expand, _ordered, repository_path
+from regsim.model.oci.auth import ACTIONS, AuthInputError, _check_actions, _expand, _ordered, repository_path
 
 
 class AuthMode(StrEnum):

@@ -27,8 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from regsim.model.client.daemon import Client
-from regsim.model.client.session import HostSession
+from regsim.model.core.context import Lane, RequestContext
+from regsim.model.core.events import UNREACHABLE, Outcome, RequestOutcome
+from regsim.model.core.snapshot import Copier, shallow
 from regsim.model.oci.blob import Blob, Body
 from regsim.model.oci.digest import Digest
 from regsim.model.oci.errors import ErrorCode, RegistryError
@@ -44,11 +45,9 @@ from regsim.model.registry.registry import Guard, PullLimit, Registry
 from regsim.model.registry.storage import Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk
-from regsim.model.sim.context import Lane, RequestContext
-from regsim.model.sim.events import UNREACHABLE, Outcome, RequestOutcome
-from regsim.model.sim.snapshot import Copier, shallow
 
 if TYPE_CHECKING:
+    from regsim.model.client.session import HostSession
     from regsim.model.sim.world import World
 
 # proxy/proxyregistry.go `repositoryTTL`: "Default TTL is 7 days" when the config sets no `ttl`.
@@ -89,7 +88,6 @@ class ProxyHandler(Handler):
             ExpiryScheduler(self._blob_expired, self._manifest_expired) if ttl > 0 else None
         )
         self._layers_named: set[str] = set()      # layer digests of every manifest fetched
-        self._agent: Client | None = None
         self._upstream_session: HostSession | None = None
         self._started = False
 
@@ -136,11 +134,12 @@ class ProxyHandler(Handler):
     # ----- talking to the upstream --------------------------------------------------------------
 
     def _upstream_session_now(self) -> HostSession:
-        """The mirror's own client identity towards its upstream (anonymous, like a default proxy)."""
-        if self._agent is None:
-            self._agent = Client(self.world, self.host)
+        """The mirror's own client identity towards its upstream (anonymous, like a default proxy).
+
+        The world makes it (a registry acting as a client: distribution's proxy talks to its remote
+        through distribution's own client package), so this registry-side module needs no client code."""
         if self._upstream_session is None:
-            self._upstream_session = HostSession(self._agent, self.upstream, Outcome())
+            self._upstream_session = self.world.client_session(self.host, self.upstream)
         return self._upstream_session
 
     def _upstream(

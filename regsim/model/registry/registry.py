@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from regsim.model.core.context import RequestContext, source_address
+from regsim.model.core.snapshot import Copier, copy_fields, shallow
 from regsim.model.oci.blob import Blob, Body
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.errors import ErrorCode, RegistryError
@@ -27,8 +29,6 @@ from regsim.model.registry.repository import Repository
 from regsim.model.registry.storage import MemoryStorage, Storage
 from regsim.model.registry.store import RegistryStore
 from regsim.model.registry.upload import Chunk, UploadSession
-from regsim.model.sim.context import RequestContext, source_address
-from regsim.model.sim.snapshot import Copier, copy_fields, shallow
 
 PULL, PUSH, DELETE = "pull", "push", "delete"
 

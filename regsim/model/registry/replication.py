@@ -23,12 +23,12 @@ from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from regsim.model.core.context import Lane, RequestContext
+from regsim.model.core.events import RequestEvent, RequestOutcome
 from regsim.model.oci.blob import Blob, SizedContent
 from regsim.model.oci.manifest import AnyManifest, Index, Manifest
 from regsim.model.oci.response import Response
 from regsim.model.oci.routes import blob_path, manifest_path, uploads_path
-from regsim.model.sim.context import Lane, RequestContext
-from regsim.model.sim.events import RequestEvent, RequestOutcome
 
 if TYPE_CHECKING:
     from regsim.model.sim.world import World

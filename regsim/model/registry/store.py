@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from regsim.model.core.snapshot import dict_of_copies, shallow
 from regsim.model.oci.blob import Blob
 from regsim.model.oci.descriptor import Descriptor
 from regsim.model.oci.digest import Digest, check_digest
@@ -17,7 +18,6 @@ from regsim.model.oci.errors import ErrorCode, RegistryError
 from regsim.model.oci.manifest import AnyManifest, Manifest
 from regsim.model.oci.reference import check_tag, is_digest_reference
 from regsim.model.registry.repository import Repository
-from regsim.model.sim.snapshot import dict_of_copies, shallow
 
 
 class RegistryStore:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from regsim.model.oci.auth import ACTIONS, AuthInputError, Scope, _expand, _ordered
 from regsim.model.oci.errors import ErrorCode, RegistryError
-from regsim.model.registry.auth import ACTIONS, AuthInputError, Scope, _expand, _ordered
 from regsim.model.registry.policy import AccessPolicy
 
 _JWT_HEADER = {"alg": "HS256", "typ": "JWT"}

@@ -1,2 +1,1 @@
-"""The simulation: the world of registries and clients, the network between them, simulated time, and
-the records of what happened."""
+"""The simulation: the world of registries and clients, the network between them and simulated time."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from regsim.model.sim.events import RequestEvent
+from regsim.model.core.events import RequestEvent
 from regsim.model.sim.routes import LinkKey, Route
 
 SHARED = -1   # a link more than one part uses (or a background copy)

@@ -37,9 +37,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from regsim.model.core.context import Lane
+from regsim.model.core.events import RequestEvent, RequestOutcome
 from regsim.model.sim.alike import SHARED, Alike, Sent, alike
-from regsim.model.sim.context import Lane
-from regsim.model.sim.events import RequestEvent, RequestOutcome
 from regsim.model.sim.fairness import Flow, fill
 from regsim.model.sim.jobs import Actor, Copies, Job, busy_spans, client_and_copies, covered, set_flows
 from regsim.model.sim.network import Network

@@ -13,8 +13,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from regsim.model.core.context import Lane
 from regsim.model.sim.alike import Sent
-from regsim.model.sim.context import Lane
 from regsim.model.sim.fairness import Flow
 from regsim.model.sim.routes import LinkKey
 

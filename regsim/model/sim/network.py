@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from regsim.model.core.snapshot import Copier, copy_fields, same, shallow
 from regsim.model.sim.routes import Graphs, LinkKey, Route, find_route, graphs_for
-from regsim.model.sim.snapshot import Copier, copy_fields, same, shallow
 
 DEFAULT_BANDWIDTH = 10e9     # bit/s: a local link
 DEFAULT_LATENCY = 0.0002     # s: round trip on a local link

@@ -11,12 +11,13 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from regsim.model.client.daemon import Client, Runtime
+from regsim.model.client.session import HostSession
+from regsim.model.core.context import Lane, RequestContext
+from regsim.model.core.events import UNREACHABLE, Outcome, RequestEvent, RequestOutcome, Why
 from regsim.model.oci.errors import RegistryError
 from regsim.model.oci.response import Response
 from regsim.model.registry.registry import Registry
 from regsim.model.registry.replication import Replication
-from regsim.model.sim.context import Lane, RequestContext
-from regsim.model.sim.events import UNREACHABLE, RequestEvent, RequestOutcome, Why
 from regsim.model.sim.network import Network
 
 _new_record = object.__new__
@@ -72,6 +73,11 @@ class World:
 
     def current_time(self) -> float:
         return self.now
+
+    def client_session(self, name: str, host: str) -> HostSession:
+        """A session of a registry's own client towards another registry (a pull-through cache's to
+        its upstream): anonymous, known by the registry's name, and never listed among the clients."""
+        return HostSession(Client(self, name), host, Outcome())
 
     def add_client(
         self,

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from regsim.live.session import SessionSteps
-from regsim.model.sim.events import RequestEvent
+from regsim.model.core.events import RequestEvent
 from regsim.scenario.records import StepRecord
 from regsim.tui.screens.panes import PanesScreen, Parts
 from regsim.tui.views.requests import request_row

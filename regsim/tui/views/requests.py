@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regsim.model.sim.events import RequestEvent, said_word
+from regsim.model.core.events import RequestEvent, said_word
 from regsim.units import format_size, short_path
 
 # The outcome word a request carries, and the tone it is drawn in. Tones that teach something

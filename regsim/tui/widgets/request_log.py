@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from regsim.model.sim.events import RequestEvent
+from regsim.model.core.events import RequestEvent
 from regsim.tui.views.requests import TONES, RequestRow, rate_limit_lines, request_row, request_rows
 from regsim.units import elided_digests, fit_path
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from regsim.model.core.context import Lane, RequestContext
 from regsim.model.oci.errors import ErrorCode
-from regsim.model.sim.context import Lane, RequestContext
 
 UNREACHABLE = 0   # the status of a request that never reached its target (the network is down)
 
