@@ -994,3 +994,27 @@ def test_no_answer_box_offers_the_answer_as_its_example(lessons: LessonSet) -> N
             assert not within(value, answer, question.unit, question.tolerance), (question.id, hint)
             checked += 1
     assert checked > 10
+
+
+def test_a_long_lesson_title_takes_the_progress_columns_padding_before_it_is_cut() -> None:
+    # A home row 72 cells wide (an 80-column terminal): the progress column is 14 wide at least,
+    # so titles line up, but a title that fits beside the progress word itself is shown whole.
+    from textual.geometry import Size
+
+    from regsim.tui.views.lessons import LessonRow
+    from regsim.tui.widgets.home_rows import LessonItem
+
+    class At72(LessonItem):
+        @property
+        def size(self) -> Size:
+            return Size(72, 1)
+
+    def shown(title: str, progress: str) -> str:
+        return At72(LessonRow("x", 8, title, progress.split(" ·")[0], progress, 3, 4)).text
+
+    whole = "Under the hood: a push and a pull, request by request"        # 4 + 53 + 2 + 11 = 70 cells
+    assert shown(whole, "not started") == f" 8  {whole}    not started"
+    short = shown("Tags", "not started")       # short: the progress column keeps its width of 14 and more
+    assert short == " 8  Tags" + " " * 48 + " " * 5 + "not started"
+    cut = shown(whole, "in progress · 0/5")                                # 4 + 53 + 2 + 17 > 72: cut
+    assert cut.endswith("…  in progress · 0/5") and len(cut) == 72

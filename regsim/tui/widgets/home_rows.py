@@ -92,7 +92,11 @@ class LessonItem(Row):
         width = self.size.width
         if not width:   # not laid out yet: one line, as long as it needs
             return Content.assemble(title, progress.pad_left(2))
-        # The title takes what the progress column leaves, cut with an ellipsis if too long.
+        if title.cell_length > width - room:
+            # A long title on a narrow screen: the progress column gives up its padding first
+            # (it is right-aligned, so its right edge stays where the others' is).
+            room = progress.cell_length + 2
+        # The title takes what the progress column leaves, cut with an ellipsis if still too long.
         title = title.truncate(max(0, width - room), ellipsis=True, pad=True)
         return Content.assemble(title, progress.right(min(room, width)))
 
