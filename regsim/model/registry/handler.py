@@ -156,19 +156,12 @@ class Handler:
     # ----- blobs ------------------------------------------------------------------------------
 
     def head_blob(self, name: str, digest: str, context: RequestContext | None = None) -> Response:
+        # The status-only endpoint decides (this class's, as in patch_upload); a miss is answered,
+        # not raised, and its error is written only if someone reads it.
         store = self.store
-        # store.linked(name, digest), read here directly and blob store first: every blob a push
-        # names is HEADed first, and most of those HEADs ask for a blob no repository has yet.
-        blob = store.blobs.get(digest)
-        if blob is None:
-            # A miss is answered, not raised (raising and catching would cost more than the rest
-            # of the request); a malformed digest is refused now (400), not when the answer is read.
-            check_digest(digest)
+        if Handler.head_blob_status(self, name, digest) is _MISSING:
             return Refusal(404, _blob_unknown, (store, name, digest))
-        repo = store.repositories.get(name)
-        if repo is None or digest not in repo.blobs:   # held for another repository only
-            return Refusal(404, _blob_unknown, (store, name, digest))
-        return Answer(200, _found_headers, (blob.size, digest))
+        return Answer(200, _found_headers, (store.blobs[digest].size, digest))
 
     def get_blob(
         self, name: str, digest: str, byte_range: tuple[int, int] | None = None, context: RequestContext | None = None
@@ -261,7 +254,9 @@ class Handler:
     # answers one of these requests its own way (a pull-through cache) names its full endpoint here too.
 
     def head_blob_status(self, name: str, digest: str, context: RequestContext | None = None) -> Response:
-        """`head_blob`, answered by its status: found (200) or not (404)."""
+        """`head_blob`, answered by its status: found (200) or not (404). The blob store is asked
+        first: every blob a push names is HEADed, and most of those HEADs ask for a blob no
+        repository has yet. A malformed digest is refused now (400), not when the answer is read."""
         store = self.store
         if digest not in store.blobs:
             check_digest(digest)   # a malformed digest is refused (400); one the store holds was checked
